@@ -1,0 +1,3 @@
+//! Business Central payloads.
+pub mod enums;
+pub use enums::LineType;
