@@ -1,5 +1,35 @@
-//! bc-spend core (work in progress skeleton).
+//! # bc-spend core
+//!
+//! Turns Microsoft Dynamics 365 Business Central accounts-payable data into SaaS spend: reads
+//! BC API pages ([`bc`]), turns paid purchase invoices into exact transactions
+//! ([`transactions`], [`money`]), matches each to a SaaS app ([`matching`], [`catalog`]), and
+//! reads the environment's users ([`users`]). [`engine::Engine`] ties them together.
+//!
+//! The core is pure and synchronous: no I/O, no clock, no randomness. The JavaScript host
+//! fetches pages and hands them over; `src/wasm.rs` is the only code that knows about JS.
+//!
+//! ## Input
+//! BC API v2.0 collection responses, as text or (through the wasm boundary) parsed objects:
+//! `companies`, `vendors`, `generalLedgerSetup`, `purchaseInvoices` with
+//! `$expand=purchaseInvoiceLines`, `purchaseCreditMemos` with `purchaseCreditMemoLines`, and the
+//! automation API's `users`.
+//!
+//! ## Errors and untrusted input
+//! Pages are untrusted: nothing in a page can make the core panic or fail. A record that cannot
+//! be read is rejected with a [`diagnostics::Diagnostic`] (page, record index and id, field path)
+//! and counted; `read == accepted + rejected` always holds. Only configuration (options, rules,
+//! catalog) can fail, with an [`error::ConfigError`] whose `code` is stable.
+
 pub mod bc;
 pub mod catalog;
+pub mod date;
+pub mod diagnostics;
+pub mod engine;
 pub mod error;
 pub mod matching;
+pub mod money;
+pub mod transactions;
+pub mod users;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

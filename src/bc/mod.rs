@@ -1,3 +1,295 @@
-//! Business Central payloads.
+//! Business Central payloads: the entities read, their quirks, and the page reader.
+//!
+//! Pages arrive as BC returns them (`{"@odata.context", "value": [...], "@odata.nextLink"}`),
+//! either as text (parsed here with `serde_json`) or as already-parsed JS objects (through
+//! `serde-wasm-bindgen`, in `src/wasm.rs`); both go through the same lenient visitors
+//! ([`lenient`]), so both paths give the same records and diagnostics.
+
 pub mod enums;
+pub mod lenient;
+pub mod records;
+
 pub use enums::LineType;
+use lenient::Page;
+use records::{RawCompany, RawDocument, RawGlSetup, RawUser, RawVendor};
+use serde::Deserializer;
+
+/// The entity sets this product reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Entity {
+    Companies,
+    Vendors,
+    GeneralLedgerSetup,
+    PurchaseInvoices,
+    PurchaseCreditMemos,
+    Users,
+}
+
+impl Entity {
+    pub const ALL: [Entity; 6] = [
+        Entity::Companies,
+        Entity::Vendors,
+        Entity::GeneralLedgerSetup,
+        Entity::PurchaseInvoices,
+        Entity::PurchaseCreditMemos,
+        Entity::Users,
+    ];
+
+    /// The entity set name as it appears in BC URLs (`purchaseInvoices`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Companies => "companies",
+            Entity::Vendors => "vendors",
+            Entity::GeneralLedgerSetup => "generalLedgerSetup",
+            Entity::PurchaseInvoices => "purchaseInvoices",
+            Entity::PurchaseCreditMemos => "purchaseCreditMemos",
+            Entity::Users => "users",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Entity> {
+        Entity::ALL.iter().copied().find(|e| e.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// Whether records of this entity belong to one company (all but `companies`).
+    pub fn company_scoped(self) -> bool {
+        self != Entity::Companies
+    }
+}
+
+/// What an `@odata.context` URL says about a page: its entity set and, when the path names
+/// one, the company (`.../$metadata#companies(ID)/purchaseInvoices(...)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextInfo {
+    pub entity: Option<Entity>,
+    pub entity_name: String,
+    pub company_id: Option<String>,
+}
+
+pub fn parse_context(context: &str) -> ContextInfo {
+    let fragment = context.rsplit_once('#').map_or(context, |(_, f)| f);
+    let mut company_id = None;
+    let mut last = "";
+    for seg in split_top_level(fragment) {
+        let (name, args) = match seg.find('(') {
+            Some(i) => (&seg[..i], Some(seg[i + 1..].trim_end_matches(')'))),
+            None => (seg, None),
+        };
+        if name == "companies" {
+            if let Some(a) = args {
+                let a = a.trim_matches('\'');
+                if !a.is_empty() && !a.contains(',') {
+                    company_id = Some(a.to_ascii_lowercase());
+                }
+            }
+        }
+        if !name.starts_with('$') && !name.is_empty() {
+            last = name;
+        }
+    }
+    ContextInfo { entity: Entity::parse(last), entity_name: last.to_owned(), company_id }
+}
+
+/// Splits on `/` outside parentheses (a `$select` list in the context holds none, but an
+/// expand like `purchaseInvoices(purchaseInvoiceLines(id,description))` nests).
+fn split_top_level(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '/' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+/// Finds the `@odata.context` value in a page's text without parsing the page (BC writes it
+/// first; the scan stops at the first match).
+pub fn sniff_context(text: &str) -> Option<String> {
+    const KEY: &str = "\"@odata.context\"";
+    let at = text.find(KEY)? + KEY.len();
+    let rest = text[at..].trim_start();
+    let rest = rest.strip_prefix(':')?.trim_start();
+    if !rest.starts_with('"') {
+        return None;
+    }
+    let bytes = rest.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return serde_json::from_str::<String>(&rest[..=i]).ok(),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// A page read into raw records of its entity.
+#[derive(Debug)]
+pub enum RawPage {
+    Companies(Page<RawCompany>),
+    Vendors(Page<RawVendor>),
+    GeneralLedgerSetup(Page<RawGlSetup>),
+    Documents(Page<RawDocument>),
+    Users(Page<RawUser>),
+}
+
+impl RawPage {
+    pub fn context(&self) -> Option<&str> {
+        match self {
+            RawPage::Companies(p) => p.context.as_deref(),
+            RawPage::Vendors(p) => p.context.as_deref(),
+            RawPage::GeneralLedgerSetup(p) => p.context.as_deref(),
+            RawPage::Documents(p) => p.context.as_deref(),
+            RawPage::Users(p) => p.context.as_deref(),
+        }
+    }
+    pub fn next_link(&self) -> Option<&str> {
+        match self {
+            RawPage::Companies(p) => p.next_link.as_deref(),
+            RawPage::Vendors(p) => p.next_link.as_deref(),
+            RawPage::GeneralLedgerSetup(p) => p.next_link.as_deref(),
+            RawPage::Documents(p) => p.next_link.as_deref(),
+            RawPage::Users(p) => p.next_link.as_deref(),
+        }
+    }
+}
+
+/// Reads a page of `entity` from any serde deserializer (`serde_json` or `serde-wasm-bindgen`).
+pub fn read_raw_page<'de, D: Deserializer<'de>>(entity: Entity, d: D) -> Result<RawPage, D::Error> {
+    use serde::Deserialize;
+    Ok(match entity {
+        Entity::Companies => RawPage::Companies(Page::deserialize(d)?),
+        Entity::Vendors => RawPage::Vendors(Page::deserialize(d)?),
+        Entity::GeneralLedgerSetup => RawPage::GeneralLedgerSetup(Page::deserialize(d)?),
+        Entity::PurchaseInvoices | Entity::PurchaseCreditMemos => RawPage::Documents(Page::deserialize(d)?),
+        Entity::Users => RawPage::Users(Page::deserialize(d)?),
+    })
+}
+
+/// Why a page's text could not be read at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageTextError {
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Reads a page from text. JSON that escapes a lone UTF-16 surrogate (`"\ud800"`, which
+/// `JSON.stringify` writes for such JS strings) is not valid Unicode; such escapes are
+/// replaced by U+FFFD and the page read again, and `repaired` counts them.
+pub fn read_page_text(entity: Entity, text: &str) -> Result<(RawPage, usize), PageTextError> {
+    let first = {
+        let mut de = serde_json::Deserializer::from_str(text);
+        read_raw_page(entity, &mut de).and_then(|p| de.end().map(|_| p))
+    };
+    match first {
+        Ok(p) => Ok((p, 0)),
+        Err(e) => {
+            // serde_json words this error several ways; look for the escapes instead.
+            let (fixed, n) = replace_lone_surrogate_escapes(text);
+            if n == 0 {
+                return Err(to_text_error(e));
+            }
+            let mut de = serde_json::Deserializer::from_str(&fixed);
+            read_raw_page(entity, &mut de)
+                .and_then(|p| de.end().map(|_| p))
+                .map(|p| (p, n))
+                .map_err(to_text_error)
+        }
+    }
+}
+
+fn to_text_error(e: serde_json::Error) -> PageTextError {
+    let msg = e.to_string();
+    // serde_json appends " at line L column C"; keep the message without it.
+    let message = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m).to_owned();
+    PageTextError { message, line: e.line(), column: e.column() }
+}
+
+/// Replaces `\uD800`-`\uDFFF` escapes that are not part of a valid pair with `\uFFFD`.
+pub fn replace_lone_surrogate_escapes(text: &str) -> (String, usize) {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut count = 0;
+    let mut i = 0;
+    let mut last = 0;
+    let hex = |j: usize| -> Option<u16> {
+        let s = text.get(j..j + 4)?;
+        if s.bytes().all(|c| c.is_ascii_hexdigit()) {
+            u16::from_str_radix(s, 16).ok()
+        } else {
+            None
+        }
+    };
+    while i + 1 < b.len() {
+        if b[i] == b'\\' {
+            if b[i + 1] == b'u' {
+                if let Some(u) = hex(i + 2) {
+                    if (0xD800..0xDC00).contains(&u) {
+                        let pair = b.get(i + 6) == Some(&b'\\') && b.get(i + 7) == Some(&b'u') && hex(i + 8).is_some_and(|l| (0xDC00..0xE000).contains(&l));
+                        if pair {
+                            i += 12;
+                            continue;
+                        }
+                    }
+                    if (0xD800..0xE000).contains(&u) {
+                        out.push_str(&text[last..i]);
+                        out.push_str("\\uFFFD");
+                        count += 1;
+                        i += 6;
+                        last = i;
+                        continue;
+                    }
+                }
+            }
+            i += 2;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&text[last..]);
+    (out, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_parsing() {
+        let c = parse_context("https://api.businesscentral.dynamics.com/v2.0/t/production/api/v2.0/$metadata#companies(8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c)/purchaseInvoices(purchaseInvoiceLines())");
+        assert_eq!(c.entity, Some(Entity::PurchaseInvoices));
+        assert_eq!(c.company_id.as_deref(), Some("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c"));
+        assert_eq!(parse_context("https://x/api/v2.0/$metadata#companies").entity, Some(Entity::Companies));
+        assert_eq!(parse_context("x/$metadata#companies(ABC)/users").entity, Some(Entity::Users));
+        assert_eq!(parse_context("x/$metadata#companies(ABC)/purchaseInvoices/$entity").entity, Some(Entity::PurchaseInvoices));
+        assert_eq!(parse_context("x/$metadata#companies(ABC)/salesInvoices").entity, None);
+    }
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(sniff_context(r#"{ "@odata.context" : "a\/b#companies", "value": []}"#).as_deref(), Some("a/b#companies"));
+        assert_eq!(sniff_context(r#"{"value": []}"#), None);
+        assert_eq!(sniff_context(r#"{"@odata.context": 5}"#), None);
+    }
+
+    #[test]
+    fn lone_surrogates() {
+        let (s, n) = replace_lone_surrogate_escapes(r#"{"a":"x\ud800y","b":"\ud83d\ude00","c":"\\ud800","d":"\udc00"}"#);
+        assert_eq!(n, 2);
+        assert_eq!(s, r#"{"a":"x\uFFFDy","b":"\ud83d\ude00","c":"\\ud800","d":"\uFFFD"}"#);
+        let (page, repaired) = read_page_text(Entity::Companies, r#"{"value":[{"id":"a","name":"x\ud800"}]}"#).unwrap();
+        assert_eq!(repaired, 1);
+        assert!(matches!(page, RawPage::Companies(_)));
+    }
+}

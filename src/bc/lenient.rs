@@ -1,0 +1,388 @@
+//! Lenient deserialization of BC records.
+//!
+//! A page's records are read in one pass by visitors that never fail on a wrong *type*: every
+//! field value is captured as a [`Scalar`] (whatever JSON type it has), unknown fields are
+//! skipped, and a record that is not an object is kept as [`Record::NotObject`]. Checking types
+//! and turning scalars into domain values happens afterwards, per record, so one bad record
+//! becomes one diagnostic instead of a failed page. Only input that is not JSON at all (or
+//! nested beyond the parser's limit) fails the whole page.
+//!
+//! The same visitors serve `serde_json` (text in) and `serde-wasm-bindgen` (JS objects in).
+
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// One field's value, whatever its JSON type.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Scalar {
+    #[default]
+    Missing,
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Array,
+    Object,
+}
+
+impl Scalar {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Scalar::Missing => "missing",
+            Scalar::Null => "null",
+            Scalar::Bool(_) => "a boolean",
+            Scalar::Int(_) | Scalar::Float(_) => "a number",
+            Scalar::Str(_) => "a string",
+            Scalar::Array => "an array",
+            Scalar::Object => "an object",
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Scalar::Missing | Scalar::Null)
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(i64::try_from(v).map(Scalar::Int).unwrap_or(Scalar::Float(v as f64)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Float(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v))
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_none<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Scalar, D2::Error> {
+                Scalar::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Scalar, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Array)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Scalar, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Object)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A map key, borrowed from the input when the format allows.
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A record of a page's `value` array, or what stood there instead of an object.
+#[derive(Debug)]
+pub enum Record<T> {
+    Object(T),
+    NotObject(&'static str),
+}
+
+/// Implemented by the raw record types: called once per field, in input order; the last value
+/// of a repeated field wins. Unknown fields must be skipped by the implementation.
+pub trait RawRecord: Default {
+    fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+}
+
+impl<'de, T: RawRecord> Deserialize<'de> for Record<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: RawRecord> Visitor<'de> for V<T> {
+            type Value = Record<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a record")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record<T>, A::Error> {
+                let mut rec = T::default();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    rec.field(&key.0, &mut map)?;
+                }
+                Ok(Record::Object(rec))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Record<T>, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Record::NotObject("an array"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Record<T>, E> {
+                Ok(Record::NotObject("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Record<T>, E> {
+                Ok(Record::NotObject("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Record<T>, E> {
+                Ok(Record::NotObject("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Record<T>, E> {
+                Ok(Record::NotObject("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Record<T>, E> {
+                Ok(Record::NotObject("a string"))
+            }
+            fn visit_unit<E>(self) -> Result<Record<T>, E> {
+                Ok(Record::NotObject("null"))
+            }
+            fn visit_none<E>(self) -> Result<Record<T>, E> {
+                Ok(Record::NotObject("null"))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// An array of records (`value`, or expanded lines), or what stood there instead.
+#[derive(Debug)]
+pub enum Records<T> {
+    Missing,
+    List(Vec<Record<T>>),
+    NotArray(&'static str),
+}
+
+impl<T> Default for Records<T> {
+    fn default() -> Self {
+        Records::Missing
+    }
+}
+
+impl<'de, T: RawRecord> Deserialize<'de> for Records<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: RawRecord> Visitor<'de> for V<T> {
+            type Value = Records<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of records")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Records<T>, A::Error> {
+                let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0).min(4096));
+                while let Some(r) = a.next_element::<Record<T>>()? {
+                    out.push(r);
+                }
+                Ok(Records::List(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Records<T>, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Records::NotArray("an object"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Records<T>, E> {
+                Ok(Records::NotArray("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Records<T>, E> {
+                Ok(Records::NotArray("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Records<T>, E> {
+                Ok(Records::NotArray("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Records<T>, E> {
+                Ok(Records::NotArray("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Records<T>, E> {
+                Ok(Records::NotArray("a string"))
+            }
+            fn visit_unit<E>(self) -> Result<Records<T>, E> {
+                Ok(Records::Missing)
+            }
+            fn visit_none<E>(self) -> Result<Records<T>, E> {
+                Ok(Records::Missing)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A BC collection response: `{"@odata.context": ..., "value": [...], "@odata.nextLink": ...}`.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub context: Option<String>,
+    pub next_link: Option<String>,
+    pub value: Records<T>,
+    /// The response was a single entity (no `value`), e.g. `companies(id)`: read as one record.
+    pub single: Option<T>,
+    pub not_object: Option<&'static str>,
+}
+
+impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: RawRecord> Visitor<'de> for V<T> {
+            type Value = Page<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a Business Central response object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page<T>, A::Error> {
+                let mut page = Page { context: None, next_link: None, value: Records::Missing, single: None, not_object: None };
+                let mut single = T::default();
+                let mut single_fields = false;
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    match &*key.0 {
+                        "@odata.context" => page.context = map.next_value::<Scalar>()?.as_str().map(str::to_owned),
+                        "@odata.nextLink" => page.next_link = map.next_value::<Scalar>()?.as_str().map(str::to_owned),
+                        "value" => page.value = map.next_value()?,
+                        k => {
+                            single_fields |= !k.starts_with('@');
+                            single.field(k, &mut map)?;
+                        }
+                    }
+                }
+                if matches!(page.value, Records::Missing) && single_fields {
+                    page.single = Some(single);
+                }
+                Ok(page)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Page<T>, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Page::not_object("an array"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Page<T>, E> {
+                Ok(Page::not_object("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Page<T>, E> {
+                Ok(Page::not_object("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Page<T>, E> {
+                Ok(Page::not_object("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Page<T>, E> {
+                Ok(Page::not_object("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Page<T>, E> {
+                Ok(Page::not_object("a string"))
+            }
+            fn visit_unit<E>(self) -> Result<Page<T>, E> {
+                Ok(Page::not_object("null"))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+impl<T> Page<T> {
+    fn not_object(what: &'static str) -> Page<T> {
+        Page { context: None, next_link: None, value: Records::Missing, single: None, not_object: Some(what) }
+    }
+}
+
+/// Reads one field's value into a [`Scalar`]; the helper the record types use.
+pub fn scalar<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Scalar, A::Error> {
+    map.next_value::<Scalar>()
+}
+
+/// Skips one field's value.
+pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<IgnoredAny>().map(|_| ())
+}
+
+/// Declares a raw record type: each listed JSON field is captured as a [`Scalar`], `records`
+/// fields as nested [`Records`], everything else skipped.
+macro_rules! raw_record {
+    ($(#[$m:meta])* $name:ident { $($json:literal => $field:ident),* $(,)? } $(records { $($rjson:literal => $rfield:ident : $rty:ty),* $(,)? })?) => {
+        $(#[$m])*
+        #[derive(Debug, Default)]
+        pub struct $name {
+            $(pub $field: $crate::bc::lenient::Scalar,)*
+            $($(pub $rfield: $crate::bc::lenient::Records<$rty>,)*)?
+        }
+        impl $crate::bc::lenient::RawRecord for $name {
+            fn field<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+                match key {
+                    $($json => self.$field = $crate::bc::lenient::scalar(map)?,)*
+                    $($($rjson => self.$rfield = map.next_value()?,)*)?
+                    _ => $crate::bc::lenient::skip(map)?,
+                }
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use raw_record;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    raw_record!(Thing { "id" => id, "amount" => amount });
+
+    #[test]
+    fn tolerant_of_types_and_unknown_fields() {
+        let text = r#"{"@odata.context":"x#things","value":[{"id":"a","amount":1.5,"extra":{"deep":[1,2,{"x":null}]}},
+            7, {"id":null,"amount":"12.3"}, {"amount":1,"amount":2}]}"#;
+        let page: Page<Thing> = serde_json::from_str(text).unwrap();
+        assert_eq!(page.context.as_deref(), Some("x#things"));
+        let Records::List(list) = page.value else { panic!() };
+        assert_eq!(list.len(), 4);
+        let Record::Object(first) = &list[0] else { panic!() };
+        assert_eq!(first.id, Scalar::Str("a".into()));
+        assert_eq!(first.amount, Scalar::Float(1.5));
+        assert!(matches!(list[1], Record::NotObject("a number")));
+        let Record::Object(third) = &list[2] else { panic!() };
+        assert_eq!(third.id, Scalar::Null);
+        assert_eq!(third.amount, Scalar::Str("12.3".into()));
+        let Record::Object(fourth) = &list[3] else { panic!() };
+        assert_eq!(fourth.amount, Scalar::Int(2));
+        assert_eq!(fourth.id, Scalar::Missing);
+    }
+
+    #[test]
+    fn single_entity_and_non_objects() {
+        let page: Page<Thing> = serde_json::from_str(r#"{"@odata.context":"c","id":"x"}"#).unwrap();
+        assert!(page.single.is_some());
+        let page: Page<Thing> = serde_json::from_str(r#"[1,2]"#).unwrap();
+        assert_eq!(page.not_object, Some("an array"));
+        let page: Page<Thing> = serde_json::from_str(r#"{"value":"nope"}"#).unwrap();
+        assert!(matches!(page.value, Records::NotArray("a string")));
+    }
+}

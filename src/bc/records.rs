@@ -1,0 +1,467 @@
+//! The BC entities this product reads, as raw records and as checked domain values.
+//!
+//! Raw records capture only the fields used (BC sends many more; unknown fields are skipped).
+//! [`FieldReader`] turns a raw record into a domain value, collecting a diagnostic for every
+//! field that is wrong; a record missing something essential is rejected as a whole.
+
+use super::enums::{decode_enum, LineType};
+use super::lenient::{raw_record, Records, Scalar};
+use crate::date::{Date, Timestamp};
+use crate::diagnostics::Diagnostic;
+use crate::money::Amount;
+
+raw_record!(
+    /// `companies`
+    RawCompany { "id" => id, "name" => name, "displayName" => display_name }
+);
+
+raw_record!(
+    /// `vendors`
+    RawVendor {
+        "id" => id, "number" => number, "displayName" => display_name,
+        "email" => email, "website" => website, "currencyCode" => currency_code,
+        "lastModifiedDateTime" => last_modified,
+    }
+);
+
+raw_record!(
+    /// `generalLedgerSetup` (a one-record collection).
+    RawGlSetup { "id" => id, "localCurrencyCode" => local_currency_code }
+);
+
+raw_record!(
+    /// `purchaseInvoiceLines` and `purchaseCreditMemoLines`, expanded under their document.
+    RawLine {
+        "id" => id, "documentId" => document_id, "sequence" => sequence, "lineType" => line_type,
+        "lineObjectNumber" => object_number, "description" => description,
+        "description2" => description2, "quantity" => quantity, "unitCost" => unit_cost,
+        "netAmount" => net_amount, "netTaxAmount" => net_tax_amount,
+        "netAmountIncludingTax" => net_amount_including_tax,
+        "invoiceDiscountAllocation" => invoice_discount_allocation,
+    }
+);
+
+raw_record!(
+    /// `purchaseInvoices` and `purchaseCreditMemos` (the fields they share, plus each one's own).
+    RawDocument {
+        "id" => id, "number" => number, "invoiceDate" => invoice_date,
+        "creditMemoDate" => credit_memo_date, "postingDate" => posting_date, "dueDate" => due_date,
+        "vendorInvoiceNumber" => vendor_invoice_number,
+        "vendorCreditMemoNumber" => vendor_credit_memo_number,
+        "vendorId" => vendor_id, "vendorNumber" => vendor_number, "vendorName" => vendor_name,
+        "currencyId" => currency_id, "currencyCode" => currency_code,
+        "discountAmount" => discount_amount,
+        "totalAmountExcludingTax" => total_amount_excluding_tax, "totalTaxAmount" => total_tax_amount,
+        "totalAmountIncludingTax" => total_amount_including_tax,
+        "status" => status, "lastModifiedDateTime" => last_modified,
+        "invoiceId" => invoice_id, "invoiceNumber" => invoice_number,
+    }
+    records { "purchaseInvoiceLines" => invoice_lines: RawLine, "purchaseCreditMemoLines" => credit_memo_lines: RawLine }
+);
+
+raw_record!(
+    /// Automation API `users`.
+    RawUser {
+        "userSecurityId" => user_security_id, "userName" => user_name, "displayName" => display_name,
+        "state" => state, "contactEmail" => contact_email, "expiryDate" => expiry_date,
+        "licenseType" => license_type, "authenticationEmail" => authentication_email,
+    }
+);
+
+pub const EMPTY_GUID: &str = "00000000-0000-0000-0000-000000000000";
+/// Longest text kept from any field. BC's own limits are 100 characters for descriptions and
+/// 250 for e-mails; anything much longer is not from BC and is cut, with a warning.
+pub const MAX_TEXT: usize = 2048;
+
+/// Reads fields of one record, collecting diagnostics. `rejected` turns true when a field the
+/// record cannot do without is missing or wrong.
+pub struct FieldReader<'a> {
+    pub diags: &'a mut Vec<Diagnostic>,
+    pub prefix: String,
+    pub rejected: bool,
+}
+
+impl<'a> FieldReader<'a> {
+    pub fn new(diags: &'a mut Vec<Diagnostic>, prefix: String) -> Self {
+        FieldReader { diags, prefix, rejected: false }
+    }
+
+    fn path(&self, field: &str) -> String {
+        if self.prefix.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{}/{}", self.prefix, field)
+        }
+    }
+
+    fn problem(&mut self, reject: bool, code: &'static str, field: &str, msg: String) {
+        let d = if reject { Diagnostic::error(code, msg) } else { Diagnostic::warning(code, msg) };
+        self.diags.push(d.path(self.path(field)));
+        self.rejected |= reject;
+    }
+
+    /// Text, trimmed of nothing (BC's own text is returned as is), cut at [`MAX_TEXT`].
+    pub fn text(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
+        match v {
+            Scalar::Str(mut s) => {
+                if s.len() > MAX_TEXT {
+                    let mut cut = MAX_TEXT;
+                    while !s.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    let chars = s.chars().count();
+                    s.truncate(cut);
+                    self.problem(false, "TEXT_TRUNCATED", field, format!("`{field}` is {chars} characters long; kept the first {}", s.chars().count()));
+                }
+                if required && s.trim().is_empty() {
+                    self.problem(true, "FIELD_EMPTY", field, format!("`{field}` is empty"));
+                    return None;
+                }
+                Some(s)
+            }
+            Scalar::Missing | Scalar::Null => {
+                if required {
+                    self.problem(true, "FIELD_MISSING", field, format!("`{field}` is missing"));
+                }
+                None
+            }
+            other => {
+                self.problem(required, "FIELD_WRONG_TYPE", field, format!("`{field}` should be a string but is {}", other.type_name()));
+                None
+            }
+        }
+    }
+
+    /// A GUID field; BC's empty GUID reads as `None`.
+    pub fn guid(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
+        let s = self.text(field, v, required)?;
+        let t = s.trim();
+        if t.eq_ignore_ascii_case(EMPTY_GUID) || t.is_empty() {
+            if required {
+                self.problem(true, "FIELD_EMPTY", field, format!("`{field}` is the empty GUID"));
+            }
+            return None;
+        }
+        if t.len() > 64 {
+            self.problem(required, "FIELD_INVALID", field, format!("`{field}` is not an identifier ({} characters)", t.len()));
+            return None;
+        }
+        Some(t.to_ascii_lowercase())
+    }
+
+    pub fn amount(&mut self, field: &str, v: Scalar, required: bool) -> Option<Amount> {
+        let r = match v {
+            Scalar::Int(i) => Amount::from_i64_units(i),
+            Scalar::Float(f) => Amount::from_f64(f),
+            Scalar::Missing | Scalar::Null => {
+                if required {
+                    self.problem(true, "AMOUNT_MISSING", field, format!("`{field}` is missing"));
+                }
+                return None;
+            }
+            other => {
+                let shown = match &other {
+                    Scalar::Str(s) => format!(" ({:?})", s.chars().take(40).collect::<String>()),
+                    _ => String::new(),
+                };
+                self.problem(true, "AMOUNT_INVALID", field, format!("`{field}` should be a number but is {}{shown}", other.type_name()));
+                return None;
+            }
+        };
+        match r {
+            Ok(a) => Some(a),
+            Err(e) => {
+                self.problem(true, "AMOUNT_INVALID", field, format!("`{field}`: {}", e.message()));
+                None
+            }
+        }
+    }
+
+    pub fn date(&mut self, field: &str, v: Scalar) -> Option<Date> {
+        let s = self.text(field, v, false)?;
+        match Date::parse_bc(&s) {
+            Ok(d) => d,
+            Err(_) => {
+                self.problem(false, "DATE_INVALID", field, format!("`{field}` is not a date (YYYY-MM-DD): {:?}", s.chars().take(40).collect::<String>()));
+                None
+            }
+        }
+    }
+
+    pub fn timestamp(&mut self, field: &str, v: Scalar) -> Option<Timestamp> {
+        let s = self.text(field, v, false)?;
+        match Timestamp::parse_bc(&s) {
+            Ok(t) => t,
+            Err(_) => {
+                self.problem(false, "DATE_INVALID", field, format!("`{field}` is not a UTC timestamp: {:?}", s.chars().take(40).collect::<String>()));
+                None
+            }
+        }
+    }
+
+    /// An enum value, `_xHHHH_`-decoded and trimmed; the blank value `_x0020_` reads as "".
+    pub fn enumeration(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
+        let s = self.text(field, v, required)?;
+        Some(decode_enum(&s).trim().to_owned())
+    }
+
+    pub fn integer(&mut self, field: &str, v: Scalar) -> Option<i64> {
+        match v {
+            Scalar::Int(i) => Some(i),
+            Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(f as i64),
+            Scalar::Missing | Scalar::Null => None,
+            other => {
+                self.problem(false, "FIELD_WRONG_TYPE", field, format!("`{field}` should be an integer but is {}", other.type_name()));
+                None
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Company {
+    pub id: String,
+    pub name: String,
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vendor {
+    pub id: String,
+    pub number: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+}
+
+/// Status of a purchase invoice (enum 5477) or credit memo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocStatus {
+    Blank,
+    Draft,
+    InReview,
+    Open,
+    Paid,
+    Canceled,
+    Corrective,
+    Other,
+}
+
+impl DocStatus {
+    pub fn parse(decoded: &str) -> DocStatus {
+        match decoded {
+            "" => DocStatus::Blank,
+            "Draft" => DocStatus::Draft,
+            "In Review" => DocStatus::InReview,
+            "Open" => DocStatus::Open,
+            "Paid" => DocStatus::Paid,
+            "Canceled" | "Cancelled" => DocStatus::Canceled,
+            "Corrective" => DocStatus::Corrective,
+            _ => DocStatus::Other,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocStatus::Blank => "blank",
+            DocStatus::Draft => "draft",
+            DocStatus::InReview => "inReview",
+            DocStatus::Open => "open",
+            DocStatus::Paid => "paid",
+            DocStatus::Canceled => "canceled",
+            DocStatus::Corrective => "corrective",
+            DocStatus::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    Invoice,
+    CreditMemo,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub id: Option<String>,
+    pub sequence: Option<i64>,
+    pub line_type: LineType,
+    pub object_number: Option<String>,
+    pub description: String,
+    pub description2: Option<String>,
+    pub net_amount: Amount,
+    pub net_tax_amount: Amount,
+    pub net_amount_including_tax: Amount,
+    pub invoice_discount_allocation: Amount,
+}
+
+/// A purchase invoice or credit memo, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub kind: DocKind,
+    pub id: String,
+    pub number: Option<String>,
+    pub document_date: Option<Date>,
+    pub posting_date: Option<Date>,
+    pub due_date: Option<Date>,
+    pub vendor_document_number: Option<String>,
+    pub vendor_id: Option<String>,
+    pub vendor_number: Option<String>,
+    pub vendor_name: Option<String>,
+    /// As sent; may be blank (then the company's local currency applies).
+    pub currency_code: Option<String>,
+    pub discount_amount: Option<Amount>,
+    pub total_excluding_tax: Option<Amount>,
+    pub total_tax: Option<Amount>,
+    pub total_including_tax: Option<Amount>,
+    pub status: DocStatus,
+    pub last_modified: Option<crate::date::Timestamp>,
+    /// `None` when the lines were not expanded in the response.
+    pub lines: Option<Vec<Line>>,
+    /// Credit memos: the invoice they credit.
+    pub applies_to_invoice_id: Option<String>,
+    pub applies_to_invoice_number: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawUserFields {
+    pub security_id: String,
+    pub user_name: Option<String>,
+    pub display_name: Option<String>,
+    pub state: Option<String>,
+    pub contact_email: Option<String>,
+    pub license_type: Option<String>,
+    pub authentication_email: Option<String>,
+}
+
+pub fn read_company(r: RawCompany, fr: &mut FieldReader) -> Option<Company> {
+    let id = fr.guid("id", r.id, true);
+    let name = fr.text("name", r.name, false);
+    let display_name = fr.text("displayName", r.display_name, false);
+    let id = id?;
+    if fr.rejected {
+        return None;
+    }
+    let name = name.or_else(|| display_name.clone()).unwrap_or_else(|| id.clone());
+    Some(Company { id, name, display_name })
+}
+
+pub fn read_vendor(r: RawVendor, fr: &mut FieldReader) -> Option<Vendor> {
+    let id = fr.guid("id", r.id, true);
+    let v = Vendor {
+        id: id.unwrap_or_default(),
+        number: fr.text("number", r.number, false),
+        name: fr.text("displayName", r.display_name, false),
+        email: fr.text("email", r.email, false).filter(|s| !s.trim().is_empty()),
+        website: fr.text("website", r.website, false).filter(|s| !s.trim().is_empty()),
+    };
+    (!fr.rejected).then_some(v)
+}
+
+pub fn read_gl_setup(r: RawGlSetup, fr: &mut FieldReader) -> Option<Option<String>> {
+    let code = fr.text("localCurrencyCode", r.local_currency_code, false);
+    Some(code.map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()))
+}
+
+pub fn read_line(r: RawLine, fr: &mut FieldReader) -> Option<Line> {
+    let line_type = fr.enumeration("lineType", r.line_type, false).map(|s| LineType::parse(&s)).unwrap_or(LineType::Other);
+    let comment = line_type == LineType::Comment;
+    let line = Line {
+        id: fr.guid("id", r.id, false),
+        sequence: fr.integer("sequence", r.sequence),
+        line_type,
+        object_number: fr.text("lineObjectNumber", r.object_number, false).filter(|s| !s.trim().is_empty()),
+        description: fr.text("description", r.description, false).unwrap_or_default(),
+        description2: fr.text("description2", r.description2, false).filter(|s| !s.trim().is_empty()),
+        // Comment lines carry no amounts; BC sends zeros, a missing value is fine there.
+        net_amount: fr.amount("netAmount", r.net_amount, !comment).unwrap_or_default(),
+        net_tax_amount: fr.amount("netTaxAmount", r.net_tax_amount, false).unwrap_or_default(),
+        net_amount_including_tax: fr.amount("netAmountIncludingTax", r.net_amount_including_tax, !comment).unwrap_or_default(),
+        invoice_discount_allocation: fr.amount("invoiceDiscountAllocation", r.invoice_discount_allocation, false).unwrap_or_default(),
+    };
+    let _ = (r.document_id, r.quantity, r.unit_cost);
+    (!fr.rejected).then_some(line)
+}
+
+/// Reads a purchase invoice or credit memo with its expanded lines. A line that cannot be read
+/// rejects the whole document: its totals could not be trusted without it.
+pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Option<Document> {
+    let id = fr.guid("id", r.id, true);
+    let status = fr.enumeration("status", r.status, true).map(|s| DocStatus::parse(&s));
+    let (date_field, date_raw, vno_field, vno_raw, lines_field, lines_raw) = match kind {
+        DocKind::Invoice => ("invoiceDate", r.invoice_date, "vendorInvoiceNumber", r.vendor_invoice_number, "purchaseInvoiceLines", r.invoice_lines),
+        DocKind::CreditMemo => ("creditMemoDate", r.credit_memo_date, "vendorCreditMemoNumber", r.vendor_credit_memo_number, "purchaseCreditMemoLines", r.credit_memo_lines),
+    };
+    let mut doc = Document {
+        kind,
+        id: id.unwrap_or_default(),
+        number: fr.text("number", r.number, false),
+        document_date: fr.date(date_field, date_raw),
+        posting_date: fr.date("postingDate", r.posting_date),
+        due_date: fr.date("dueDate", r.due_date),
+        vendor_document_number: fr.text(vno_field, vno_raw, false).filter(|s| !s.trim().is_empty()),
+        vendor_id: fr.guid("vendorId", r.vendor_id, false),
+        vendor_number: fr.text("vendorNumber", r.vendor_number, false).filter(|s| !s.trim().is_empty()),
+        vendor_name: fr.text("vendorName", r.vendor_name, false),
+        currency_code: fr.text("currencyCode", r.currency_code, false).map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()),
+        discount_amount: fr.amount("discountAmount", r.discount_amount, false),
+        total_excluding_tax: fr.amount("totalAmountExcludingTax", r.total_amount_excluding_tax, false),
+        total_tax: fr.amount("totalTaxAmount", r.total_tax_amount, false),
+        total_including_tax: fr.amount("totalAmountIncludingTax", r.total_amount_including_tax, false),
+        status: status.unwrap_or(DocStatus::Other),
+        last_modified: fr.timestamp("lastModifiedDateTime", r.last_modified),
+        lines: None,
+        applies_to_invoice_id: fr.guid("invoiceId", r.invoice_id, false),
+        applies_to_invoice_number: fr.text("invoiceNumber", r.invoice_number, false).filter(|s| !s.trim().is_empty()),
+    };
+    let _ = r.currency_id;
+    match lines_raw {
+        Records::Missing => {}
+        Records::NotArray(what) => {
+            fr.diags.push(Diagnostic::error("FIELD_WRONG_TYPE", format!("`{lines_field}` should be an array but is {what}")).path(fr.path(lines_field)));
+            fr.rejected = true;
+        }
+        Records::List(list) => {
+            let mut lines = Vec::with_capacity(list.len());
+            for (i, rec) in list.into_iter().enumerate() {
+                let prefix = fr.path(&format!("{lines_field}/{i}"));
+                match rec {
+                    super::lenient::Record::NotObject(what) => {
+                        fr.diags.push(Diagnostic::error("RECORD_NOT_OBJECT", format!("line {i} should be an object but is {what}")).path(prefix));
+                        fr.rejected = true;
+                    }
+                    super::lenient::Record::Object(raw) => {
+                        let mut lr = FieldReader::new(fr.diags, prefix);
+                        let line = read_line(raw, &mut lr);
+                        let bad = lr.rejected;
+                        fr.rejected |= bad;
+                        if let Some(l) = line {
+                            lines.push(l);
+                        }
+                    }
+                }
+            }
+            // BC returns lines in sequence order; keep that order even if a page did not.
+            lines.sort_by_key(|l| l.sequence.unwrap_or(i64::MAX));
+            doc.lines = Some(lines);
+        }
+    }
+    if fr.rejected {
+        return None;
+    }
+    Some(doc)
+}
+
+pub fn read_user(r: RawUser, fr: &mut FieldReader) -> Option<RawUserFields> {
+    let id = fr.guid("userSecurityId", r.user_security_id, true);
+    let u = RawUserFields {
+        security_id: id.unwrap_or_default(),
+        user_name: fr.text("userName", r.user_name, false),
+        display_name: fr.text("displayName", r.display_name, false),
+        state: fr.enumeration("state", r.state, false),
+        contact_email: fr.text("contactEmail", r.contact_email, false),
+        license_type: fr.enumeration("licenseType", r.license_type, false),
+        authentication_email: fr.text("authenticationEmail", r.authentication_email, false),
+    };
+    let _ = r.expiry_date;
+    (!fr.rejected).then_some(u)
+}

@@ -1,0 +1,149 @@
+//! Diagnostics: what the core says about input it could not use as it was.
+//!
+//! A BC record that cannot be read (no `id`, an amount that is a string) is rejected with a
+//! diagnostic naming the page, the record's index and id, and the field path; a record that can
+//! be read but has a problem the admin should fix (a user without a contact e-mail) is kept and
+//! flagged. Nothing is dropped silently: every rejected record is counted in [`Counts`].
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    /// Input was refused (a page or a record).
+    Error,
+    /// Input was used, but something about it is wrong or was changed (a truncated text).
+    Warning,
+    /// Worth knowing (an invoice that stopped being Paid was removed).
+    Info,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable code, e.g. `RECORD_MISSING_ID`, `AMOUNT_INVALID`, `USER_NO_CONTACT_EMAIL`.
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
+    /// Sequence number of the page within its entity and company (0-based), as added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// Index of the record in the page's `value` array.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
+    /// Field path inside the record, e.g. `purchaseInvoiceLines/2/netAmount`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity,
+            code,
+            message: message.into(),
+            entity: None,
+            company_id: None,
+            page: None,
+            record_index: None,
+            record_id: None,
+            path: None,
+        }
+    }
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(Severity::Error, code, message)
+    }
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(Severity::Warning, code, message)
+    }
+    pub fn info(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(Severity::Info, code, message)
+    }
+    pub fn path(mut self, p: impl Into<String>) -> Diagnostic {
+        self.path = Some(p.into());
+        self
+    }
+    pub fn record(mut self, index: usize, id: Option<&str>) -> Diagnostic {
+        self.record_index = Some(index);
+        self.record_id = id.map(str::to_owned);
+        self
+    }
+}
+
+/// Keeps diagnostics, up to a limit per code so a page of 20,000 broken records cannot flood
+/// memory; beyond the limit only the count grows. Counts per code are always exact.
+#[derive(Debug, Default, Clone)]
+pub struct DiagnosticLog {
+    items: Vec<Diagnostic>,
+    per_code: BTreeMap<&'static str, u64>,
+}
+
+pub const KEEP_PER_CODE: u64 = 1000;
+
+impl DiagnosticLog {
+    pub fn push(&mut self, d: Diagnostic) {
+        let n = self.per_code.entry(d.code).or_insert(0);
+        *n += 1;
+        if *n <= KEEP_PER_CODE {
+            self.items.push(d);
+        }
+    }
+    pub fn items(&self) -> &[Diagnostic] {
+        &self.items
+    }
+    pub fn counts(&self) -> &BTreeMap<&'static str, u64> {
+        &self.per_code
+    }
+    pub fn total(&self) -> u64 {
+        self.per_code.values().sum()
+    }
+    /// Diagnostics counted but not kept because their code passed [`KEEP_PER_CODE`].
+    pub fn suppressed(&self) -> u64 {
+        self.total() - self.items.len() as u64
+    }
+    pub fn retain(&mut self, mut f: impl FnMut(&Diagnostic) -> bool) {
+        let mut removed: BTreeMap<&'static str, u64> = BTreeMap::new();
+        self.items.retain(|d| {
+            let keep = f(d);
+            if !keep {
+                *removed.entry(d.code).or_insert(0) += 1;
+            }
+            keep
+        });
+        for (code, n) in removed {
+            if let Some(c) = self.per_code.get_mut(code) {
+                *c -= n.min(*c);
+                if *c == 0 {
+                    self.per_code.remove(code);
+                }
+            }
+        }
+    }
+}
+
+/// Record counts per entity. Invariant: `read == accepted + rejected`, and every accepted record
+/// is either kept or accounted for by one of the other counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    pub pages: u64,
+    pub pages_rejected: u64,
+    pub read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// Accepted, but not Paid (drafts, open, canceled invoices) or not posted.
+    pub not_paid: u64,
+    /// Accepted and Paid, but posted before the sync window starts.
+    pub outside_window: u64,
+    /// Accepted, but of a kind this configuration does not use (credit memos when off).
+    pub disabled: u64,
+    /// Accepted, but an equal or newer version of the same record was already held.
+    pub stale: u64,
+}

@@ -1,0 +1,795 @@
+//! The engine: configured once, fed BC pages, asked for transactions, users and diagnostics.
+//!
+//! ```
+//! use bc_spend::engine::{Engine, EngineOptions};
+//! use bc_spend::bc::Entity;
+//! let mut engine = Engine::new(EngineOptions { connected_at: Some("2026-11-26".into()), ..Default::default() }).unwrap();
+//! let page = r#"{"value":[{"id":"11111111-1111-1111-1111-111111111111","number":"108001","postingDate":"2026-10-01",
+//!   "vendorName":"Slack Technologies Limited","currencyCode":"EUR","status":"Paid",
+//!   "totalAmountExcludingTax":100,"totalAmountIncludingTax":123,
+//!   "purchaseInvoiceLines":[{"id":"22222222-2222-2222-2222-222222222222","lineType":"Account","lineObjectNumber":"6100",
+//!     "description":"Slack Pro","netAmount":100,"netAmountIncludingTax":123,"amountExcludingTax":0}]}]}"#;
+//! engine.add_page_text(Some(Entity::PurchaseInvoices), Some("c1"), page);
+//! let txs = engine.transactions();
+//! assert_eq!(txs[0].amount_excluding_tax.to_string(), "100.00");
+//! ```
+//!
+//! Pages may arrive in any order (vendors after the invoices that name them, the company's
+//! local currency last): transactions are built from what is held when they are asked for.
+
+use crate::bc::lenient::{Page, Record, Records};
+use crate::bc::records::{self, Company, DocKind, DocStatus, Document, FieldReader, RawUserFields, Vendor};
+use crate::bc::{parse_context, read_page_text, Entity, LineType, RawPage};
+use crate::catalog::Catalog;
+use crate::date::Date;
+use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog};
+use crate::error::ConfigError;
+use crate::matching::{Decision, LineInfo, LineRole, Matcher, RuleSpec, VendorInfo};
+use crate::money::Amount;
+use crate::transactions::{self, LineMode, Part, Transaction};
+use crate::users::{build_user, User, UserKind, UserStatus};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Engine options, as passed to `new Engine(options)` (camelCase in JS).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EngineOptions {
+    /// `invoice` (default), `line` or `auto`.
+    pub line_mode: Option<String>,
+    /// The first connection date, `YYYY-MM-DD`. The window starts `historyYears` before it.
+    pub connected_at: Option<String>,
+    /// Years of history before `connectedAt` (default 1).
+    pub history_years: Option<u32>,
+    /// An explicit window start (`YYYY-MM-DD`), instead of `connectedAt` - `historyYears`.
+    pub window_start: Option<String>,
+    /// Read purchase credit memos as negative transactions (default false, as the reference).
+    pub credit_memos: Option<bool>,
+    /// Names the BC environment in transaction ids (default `"default"`); use the tenant and
+    /// environment so ids from two environments never collide.
+    pub environment: Option<String>,
+    /// Currency for documents whose company has no local currency code (ISO 4217).
+    pub default_currency: Option<String>,
+    /// Customer rules (see `src/matching/`).
+    pub rules: Option<serde_json::Value>,
+    /// A catalog to extend or replace the built-in one: `{ "mode": "extend"|"replace", ...data }`.
+    pub catalog: Option<serde_json::Value>,
+}
+
+/// What adding one page did, for the host's progress and the CLI's summary.
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PageResult {
+    pub entity: Option<&'static str>,
+    pub company_id: Option<String>,
+    pub records: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// The page could not be read at all (not JSON, not a BC response).
+    pub page_rejected: bool,
+    pub next_link: Option<String>,
+    pub diagnostics: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Removal {
+    pub company_id: String,
+    pub invoice_id: String,
+    pub invoice_number: Option<String>,
+    pub kind: &'static str,
+    /// `notPaid` (with `status`) or `outsideWindow`.
+    pub reason: &'static str,
+    pub status: Option<&'static str>,
+}
+
+#[derive(Debug, Default)]
+struct CompanyState {
+    company: Option<Company>,
+    local_currency: Option<String>,
+    vendors: HashMap<String, Vendor>,
+}
+
+pub struct Engine {
+    line_mode: LineMode,
+    window_start: Date,
+    credit_memos: bool,
+    environment: String,
+    default_currency: Option<String>,
+    matcher: Matcher,
+    companies: BTreeMap<String, CompanyState>,
+    docs: BTreeMap<(String, u8, String), Document>,
+    /// `lastModifiedDateTime` of the newest version seen of every document, held or not.
+    versions: HashMap<(String, u8, String), crate::date::Timestamp>,
+    users: BTreeMap<String, (RawUserFields, BTreeSet<String>)>,
+    counts: BTreeMap<Entity, Counts>,
+    pages_seen: HashMap<(Entity, String), u32>,
+    diags: DiagnosticLog,
+    removals: Vec<Removal>,
+    cache: Option<Built>,
+}
+
+struct Built {
+    transactions: Vec<Transaction>,
+    diags: Vec<Diagnostic>,
+}
+
+fn parse_date_option(name: &str, v: &str) -> Result<Date, ConfigError> {
+    match Date::parse_bc(v.trim()) {
+        Ok(Some(d)) => Ok(d),
+        _ => Err(ConfigError::new("INVALID_OPTION", format!("`{name}` must be a date written YYYY-MM-DD, got {v:?}")).at(name)),
+    }
+}
+
+/// Reads the customer rules from JSON, naming the rule and field of the first error.
+pub fn parse_rules(v: &serde_json::Value) -> Result<Vec<RuleSpec>, ConfigError> {
+    let list = match v {
+        serde_json::Value::Array(a) => a,
+        serde_json::Value::Object(o) if o.contains_key("rules") => match &o["rules"] {
+            serde_json::Value::Array(a) => a,
+            _ => return Err(ConfigError::new("RULES_INVALID", "`rules` must be an array of rules").at("rules")),
+        },
+        _ => return Err(ConfigError::new("RULES_INVALID", "rules must be an array of rules (or an object with a `rules` array)").at("rules")),
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            serde_json::from_value::<RuleSpec>(r.clone()).map_err(|e| {
+                let id = r.get("id").and_then(|x| x.as_str()).map(|s| format!(" (id {s:?})")).unwrap_or_default();
+                ConfigError::new("RULE_INVALID", format!("rule {i}{id}: {e}")).at(format!("rules/{i}"))
+            })
+        })
+        .collect()
+}
+
+fn build_catalog(v: Option<&serde_json::Value>) -> Result<Catalog, ConfigError> {
+    let Some(v) = v else { return Ok(Catalog::builtin()) };
+    let mode = v.get("mode").and_then(|m| m.as_str()).unwrap_or("extend");
+    let mut data = v.clone();
+    if let Some(o) = data.as_object_mut() {
+        o.remove("mode");
+    }
+    let data = Catalog::from_json_value(&data)?;
+    match mode {
+        "extend" => Catalog::builtin().extend(data),
+        "replace" => Catalog::from_data(data),
+        other => Err(ConfigError::new("INVALID_OPTION", format!("catalog.mode must be \"extend\" or \"replace\", got {other:?}")).at("catalog/mode")),
+    }
+}
+
+impl Engine {
+    pub fn new(o: EngineOptions) -> Result<Engine, ConfigError> {
+        let line_mode = match o.line_mode.as_deref() {
+            None => LineMode::Invoice,
+            Some(s) => LineMode::parse(s).ok_or_else(|| {
+                ConfigError::new("INVALID_OPTION", format!("`lineMode` must be \"invoice\", \"line\" or \"auto\", got {s:?}")).at("lineMode")
+            })?,
+        };
+        let window_start = match (&o.window_start, &o.connected_at) {
+            (Some(ws), _) => parse_date_option("windowStart", ws)?,
+            (None, Some(c)) => {
+                let years = o.history_years.unwrap_or(1);
+                if years > 50 {
+                    return Err(ConfigError::new("INVALID_OPTION", "`historyYears` must be between 0 and 50").at("historyYears"));
+                }
+                parse_date_option("connectedAt", c)?.minus_years(years as i32)
+            }
+            (None, None) => {
+                return Err(ConfigError::new(
+                    "MISSING_OPTION",
+                    "`connectedAt` is required: the date of the first connection (YYYY-MM-DD); the sync window starts one year before it. Or give `windowStart`.",
+                )
+                .at("connectedAt"))
+            }
+        };
+        let default_currency = match &o.default_currency {
+            None => None,
+            Some(c) => {
+                let c = c.trim().to_ascii_uppercase();
+                if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
+                    return Err(ConfigError::new("INVALID_OPTION", format!("`defaultCurrency` must be a 3-letter ISO 4217 code, got {c:?}")).at("defaultCurrency"));
+                }
+                Some(c)
+            }
+        };
+        let environment = o.environment.clone().unwrap_or_else(|| "default".into());
+        if environment.is_empty() || environment.len() > 200 {
+            return Err(ConfigError::new("INVALID_OPTION", "`environment` must be a non-empty name of at most 200 characters").at("environment"));
+        }
+        let rules = match &o.rules {
+            Some(v) => parse_rules(v)?,
+            None => Vec::new(),
+        };
+        let catalog = build_catalog(o.catalog.as_ref())?;
+        let matcher = Matcher::new(catalog, &rules)?;
+        Ok(Engine {
+            line_mode,
+            window_start,
+            credit_memos: o.credit_memos.unwrap_or(false),
+            environment,
+            default_currency,
+            matcher,
+            companies: BTreeMap::new(),
+            docs: BTreeMap::new(),
+            versions: HashMap::new(),
+            users: BTreeMap::new(),
+            counts: BTreeMap::new(),
+            pages_seen: HashMap::new(),
+            diags: DiagnosticLog::default(),
+            removals: Vec::new(),
+            cache: None,
+        })
+    }
+
+    pub fn line_mode(&self) -> LineMode {
+        self.line_mode
+    }
+    pub fn window_start(&self) -> Date {
+        self.window_start
+    }
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Replaces the customer rules (the catalog stays). Transactions are re-matched when next
+    /// asked for; nothing is re-read.
+    pub fn set_rules(&mut self, rules: &serde_json::Value) -> Result<(), ConfigError> {
+        let rules = parse_rules(rules)?;
+        let catalog = self.matcher.catalog().clone();
+        self.matcher = Matcher::new(catalog, &rules)?;
+        self.cache = None;
+        Ok(())
+    }
+
+    /// Adds a page given as text. `entity` may be `None` to take it from `@odata.context`;
+    /// `company_id` may be `None` when the context names the company.
+    pub fn add_page_text(&mut self, entity: Option<Entity>, company_id: Option<&str>, text: &str) -> PageResult {
+        self.add_page_text_with(entity, company_id, text, Vec::new())
+    }
+
+    /// [`Engine::add_page_text`] with diagnostics the caller already has about the page (the
+    /// wasm boundary reports lone surrogates in a JS string this way).
+    pub fn add_page_text_with(&mut self, entity: Option<Entity>, company_id: Option<&str>, text: &str, mut pre: Vec<Diagnostic>) -> PageResult {
+        let entity = match entity.or_else(|| crate::bc::sniff_context(text).and_then(|c| parse_context(&c).entity)) {
+            Some(e) => e,
+            None => return self.reject_page(None, company_id, Diagnostic::error("PAGE_ENTITY_UNKNOWN", "cannot tell which entity this page holds: no recognised `@odata.context`; give the entity explicitly")),
+        };
+        match read_page_text(entity, text) {
+            Ok((page, repaired)) => {
+                if repaired > 0 {
+                    pre.push(Diagnostic::warning("TEXT_LONE_SURROGATE", format!("the page held {repaired} lone UTF-16 surrogate escape(s), replaced by U+FFFD")));
+                }
+                self.add_raw_page(entity, company_id, page, pre)
+            }
+            Err(e) => {
+                for d in pre {
+                    self.diags.push(d);
+                }
+                self.reject_page(
+                Some(entity),
+                company_id,
+                Diagnostic::error("PAGE_NOT_JSON", format!("the page is not valid JSON: {} (line {}, column {})", e.message, e.line, e.column)),
+            )
+            }
+        }
+    }
+
+    /// Notes a page that could not be read at all (also used by the host for a response that
+    /// failed before reaching the core, e.g. invalid UTF-16 in a JS string).
+    pub fn reject_page(&mut self, entity: Option<Entity>, company_id: Option<&str>, d: Diagnostic) -> PageResult {
+        let mut d = d;
+        d.entity = entity.map(Entity::as_str);
+        d.company_id = company_id.map(|c| c.to_ascii_lowercase());
+        if let Some(e) = entity {
+            let c = self.counts.entry(e).or_default();
+            c.pages += 1;
+            c.pages_rejected += 1;
+        }
+        self.diags.push(d);
+        PageResult { entity: entity.map(Entity::as_str), company_id: company_id.map(str::to_owned), page_rejected: true, diagnostics: 1, ..Default::default() }
+    }
+
+    /// Adds a page already read into raw records (the object-in path uses this too).
+    pub fn add_raw_page(&mut self, entity: Entity, company_id: Option<&str>, page: RawPage, pre: Vec<Diagnostic>) -> PageResult {
+        self.cache = None;
+        let ctx_company = page.context().map(parse_context).and_then(|c| c.company_id);
+        let company = company_id.map(|c| c.trim().to_ascii_lowercase()).or(ctx_company);
+        let next_link = page.next_link().map(str::to_owned);
+        if entity.company_scoped() && company.is_none() {
+            return self.reject_page(Some(entity), None, Diagnostic::error("PAGE_NO_COMPANY", format!("a {} page must say which company it belongs to: pass the company id", entity.as_str())));
+        }
+        let company_key = company.clone().unwrap_or_default();
+        let seq = {
+            let n = self.pages_seen.entry((entity, company_key.clone())).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        let before = self.diags.total();
+        let mut result = PageResult { entity: Some(entity.as_str()), company_id: company.clone(), next_link, ..Default::default() };
+        let mut page_diags: Vec<Diagnostic> = pre;
+        {
+            let c = self.counts.entry(entity).or_default();
+            c.pages += 1;
+        }
+        match page {
+            RawPage::Companies(p) => self.each_record(entity, &company_key, seq, p, &mut page_diags, &mut result, |e, _c, r, fr| {
+                let co = records::read_company(r, fr)?;
+                let id = co.id.clone();
+                e.companies.entry(id).or_default().company = Some(co);
+                Some(())
+            }),
+            RawPage::Vendors(p) => self.each_record(entity, &company_key, seq, p, &mut page_diags, &mut result, |e, c, r, fr| {
+                let v = records::read_vendor(r, fr)?;
+                e.companies.entry(c.to_owned()).or_default().vendors.insert(v.id.clone(), v);
+                Some(())
+            }),
+            RawPage::GeneralLedgerSetup(p) => self.each_record(entity, &company_key, seq, p, &mut page_diags, &mut result, |e, c, r, fr| {
+                let lcy = records::read_gl_setup(r, fr)?;
+                e.companies.entry(c.to_owned()).or_default().local_currency = lcy;
+                Some(())
+            }),
+            RawPage::Documents(p) => {
+                let kind = if entity == Entity::PurchaseCreditMemos { DocKind::CreditMemo } else { DocKind::Invoice };
+                self.each_record(entity, &company_key, seq, p, &mut page_diags, &mut result, |e, c, r, fr| {
+                    let doc = records::read_document(kind, r, fr)?;
+                    e.accept_document(entity, c, doc, fr.diags);
+                    Some(())
+                })
+            }
+            RawPage::Users(p) => self.each_record(entity, &company_key, seq, p, &mut page_diags, &mut result, |e, c, r, fr| {
+                let u = records::read_user(r, fr)?;
+                let slot = e.users.entry(u.security_id.clone()).or_insert_with(|| (u.clone(), BTreeSet::new()));
+                slot.0 = u;
+                slot.1.insert(c.to_owned());
+                Some(())
+            }),
+        }
+        for mut d in page_diags {
+            d.entity.get_or_insert(entity.as_str());
+            if d.company_id.is_none() && !company_key.is_empty() {
+                d.company_id = Some(company_key.clone());
+            }
+            d.page.get_or_insert(seq);
+            self.diags.push(d);
+        }
+        result.diagnostics = self.diags.total() - before;
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn each_record<T: crate::bc::lenient::RawRecord + IdPeek>(
+        &mut self,
+        entity: Entity,
+        company: &str,
+        seq: u32,
+        page: Page<T>,
+        out: &mut Vec<Diagnostic>,
+        result: &mut PageResult,
+        mut f: impl FnMut(&mut Engine, &str, T, &mut FieldReader) -> Option<()>,
+    ) {
+        if let Some(what) = page.not_object {
+            out.push(Diagnostic::error("PAGE_NOT_OBJECT", format!("a BC response is a JSON object, but this page is {what}")));
+            let c = self.counts.entry(entity).or_default();
+            c.pages_rejected += 1;
+            result.page_rejected = true;
+            return;
+        }
+        let list = match (page.value, page.single) {
+            (Records::List(l), _) => l,
+            (Records::NotArray(what), _) => {
+                out.push(Diagnostic::error("PAGE_VALUE_NOT_ARRAY", format!("`value` should be an array of records but is {what}")).path("value"));
+                self.counts.entry(entity).or_default().pages_rejected += 1;
+                result.page_rejected = true;
+                return;
+            }
+            (Records::Missing, Some(single)) => vec![Record::Object(single)],
+            (Records::Missing, None) => {
+                out.push(Diagnostic::error("PAGE_NO_VALUE", "the page has no `value` array; is it a BC collection response?"));
+                self.counts.entry(entity).or_default().pages_rejected += 1;
+                result.page_rejected = true;
+                return;
+            }
+        };
+        for (i, rec) in list.into_iter().enumerate() {
+            result.records += 1;
+            let mut local = Vec::new();
+            let ok = match rec {
+                Record::NotObject(what) => {
+                    local.push(Diagnostic::error("RECORD_NOT_OBJECT", format!("record {i} should be an object but is {what}")));
+                    false
+                }
+                Record::Object(raw) => {
+                    let id = raw.peek_id();
+                    let mut fr = FieldReader::new(&mut local, String::new());
+                    let ok = f(self, company, raw, &mut fr).is_some() && !fr.rejected;
+                    for d in local.iter_mut() {
+                        d.record_id = d.record_id.take().or_else(|| id.clone());
+                    }
+                    if !ok && !local.iter().any(|d| d.severity == crate::diagnostics::Severity::Error) {
+                        local.push(Diagnostic::error("RECORD_REJECTED", format!("record {i} could not be read")));
+                    }
+                    ok
+                }
+            };
+            for d in local.iter_mut() {
+                d.record_index = Some(i);
+                d.entity = Some(entity.as_str());
+                d.page = Some(seq);
+            }
+            out.extend(local);
+            let c = self.counts.entry(entity).or_default();
+            c.read += 1;
+            if ok {
+                c.accepted += 1;
+                result.accepted += 1;
+            } else {
+                c.rejected += 1;
+                result.rejected += 1;
+            }
+        }
+    }
+
+    fn accept_document(&mut self, entity: Entity, company: &str, doc: Document, diags: &mut Vec<Diagnostic>) {
+        let kind_code = if doc.kind == DocKind::CreditMemo { 1 } else { 0 };
+        let key = (company.to_owned(), kind_code, doc.id.clone());
+        let counts = self.counts.entry(entity).or_default();
+        if doc.kind == DocKind::CreditMemo && !self.credit_memos {
+            counts.disabled += 1;
+            return;
+        }
+        // The newest version seen wins, whatever its status: a Paid version older than an
+        // Open one (a page re-read out of order) must not bring a removed invoice back.
+        if let Some(new) = doc.last_modified {
+            match self.versions.get(&key) {
+                Some(&old) if old > new => {
+                    counts.stale += 1;
+                    return;
+                }
+                _ => {
+                    self.versions.insert(key.clone(), new);
+                }
+            }
+        }
+        let kind = if doc.kind == DocKind::CreditMemo { "creditMemo" } else { "invoice" };
+        if doc.status != DocStatus::Paid {
+            counts.not_paid += 1;
+            if let Some(old) = self.docs.remove(&key) {
+                diags.push(Diagnostic::info(
+                    "INVOICE_NO_LONGER_PAID",
+                    format!("{} {} is now {} and was removed from the transactions", kind, old.number.as_deref().unwrap_or(&old.id), doc.status.as_str()),
+                ));
+                self.removals.push(Removal {
+                    company_id: company.to_owned(),
+                    invoice_id: old.id,
+                    invoice_number: old.number,
+                    kind,
+                    reason: "notPaid",
+                    status: Some(doc.status.as_str()),
+                });
+            }
+            return;
+        }
+        let date = match doc.posting_date.or(doc.document_date) {
+            Some(d) => d,
+            None => {
+                diags.push(Diagnostic::warning("DOCUMENT_NO_DATE", "a paid document has neither postingDate nor a document date; it is kept, dated 0001-01-01 only if inside the window").path("postingDate"));
+                counts.outside_window += 1;
+                return;
+            }
+        };
+        if date < self.window_start {
+            counts.outside_window += 1;
+            if let Some(old) = self.docs.remove(&key) {
+                self.removals.push(Removal { company_id: company.to_owned(), invoice_id: old.id, invoice_number: old.number, kind, reason: "outsideWindow", status: None });
+            }
+            return;
+        }
+        self.docs.insert(key, doc);
+    }
+
+    fn currency_for(&self, company: &str, doc: &Document) -> Option<String> {
+        doc.currency_code
+            .clone()
+            .or_else(|| self.companies.get(company).and_then(|c| c.local_currency.clone()))
+            .or_else(|| self.default_currency.clone())
+    }
+
+    fn build(&self) -> Built {
+        let mut out = Vec::with_capacity(self.docs.len());
+        let mut diags = Vec::new();
+        let mut warned_currency: BTreeSet<&str> = BTreeSet::new();
+        for ((company, _, _), doc) in &self.docs {
+            let cstate = self.companies.get(company);
+            let currency = match self.currency_for(company, doc) {
+                Some(c) => c,
+                None => {
+                    if warned_currency.insert(company) {
+                        diags.push(Diagnostic {
+                            company_id: Some(company.clone()),
+                            ..Diagnostic::warning("CURRENCY_UNKNOWN", "documents have no currencyCode and the company's local currency is unknown (read generalLedgerSetup, or set defaultCurrency); their currency is reported as \"\"")
+                        });
+                    }
+                    String::new()
+                }
+            };
+            if let (Some(lines), Some(total)) = (&doc.lines, doc.total_excluding_tax) {
+                let sum = lines.iter().fold(Amount::ZERO, |a, l| a + l.net_amount);
+                if !lines.is_empty() && sum != total {
+                    diags.push(Diagnostic {
+                        company_id: Some(company.clone()),
+                        record_id: Some(doc.id.clone()),
+                        entity: Some(if doc.kind == DocKind::CreditMemo { "purchaseCreditMemos" } else { "purchaseInvoices" }),
+                        ..Diagnostic::info("LINES_TOTAL_MISMATCH", format!("the lines' netAmount add up to {sum} but the document total is {total}; split transactions allocate the difference over the lines"))
+                    });
+                }
+            }
+            let ctx = transactions::DocContext {
+                environment: &self.environment,
+                company_name: cstate.and_then(|c| c.company.as_ref()).map(|c| c.display_name.as_deref().unwrap_or(&c.name)),
+                company_id: company,
+                currency: &currency,
+            };
+            let vendor = doc.vendor_id.as_ref().and_then(|v| cstate.and_then(|c| c.vendors.get(v)));
+            let vendor_name = doc.vendor_name.as_deref().filter(|n| !n.trim().is_empty()).or(vendor.and_then(|v| v.name.as_deref())).unwrap_or("");
+            let vinfo = VendorInfo {
+                name: vendor_name,
+                number: doc.vendor_number.as_deref(),
+                website: vendor.and_then(|v| v.website.as_deref()),
+                email: vendor.and_then(|v| v.email.as_deref()),
+            };
+            let all_lines = doc.lines.as_deref().unwrap_or(&[]);
+            let infos: Vec<LineInfo> = all_lines
+                .iter()
+                .map(|l| LineInfo {
+                    description: &l.description,
+                    description2: l.description2.as_deref(),
+                    line_type: l.line_type,
+                    account_number: if l.line_type == LineType::Account { l.object_number.as_deref() } else { None },
+                    amount: l.net_amount.0,
+                })
+                .collect();
+            let m = self.matcher.match_invoice(&vinfo, &infos);
+            let line_decision = |l: &records::Line| -> Option<&Decision> {
+                let idx = all_lines.iter().position(|x| std::ptr::eq(x, l))?;
+                m.lines.get(idx).map(|lm| &lm.decision)
+            };
+            let parts: Vec<(Part, Option<&Decision>)> = match self.line_mode {
+                LineMode::Invoice => vec![(transactions::whole_part(doc), Some(&m.invoice))],
+                LineMode::Line => transactions::line_parts(doc)
+                    .into_iter()
+                    .map(|p| {
+                        let d = p.single_line.and_then(line_decision).or(Some(&m.invoice));
+                        (p, d)
+                    })
+                    .collect(),
+                LineMode::Auto => self.auto_parts(doc, &m),
+            };
+            for (part, decision) in parts {
+                let mut tx = transactions::build(doc, &ctx, &part);
+                if let Some(d) = decision {
+                    tx.match_ = d.matched.clone();
+                    tx.match_rejected = if d.matched.is_none() { d.rejected.clone() } else { None };
+                    tx.ignored_by_rule = d.ignored_by_rule.clone();
+                }
+                if let Some(lines) = tx.lines.as_mut() {
+                    for (txl, (l, _, _)) in lines.iter_mut().zip(part.lines.iter()) {
+                        txl.match_ = line_decision(l).and_then(|d| d.matched.clone());
+                    }
+                }
+                out.push(tx);
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.date, &a.company_id, &a.invoice_number, &a.invoice_id, &a.line_id).cmp(&(b.date, &b.company_id, &b.invoice_number, &b.invoice_id, &b.line_id))
+        });
+        Built { transactions: out, diags }
+    }
+
+    /// `auto` mode: one part per app the product lines pay for; freight, tax and comment lines
+    /// stay with the invoice's main app (the part with the largest amount). An invoice whose
+    /// lines agree on one app stays whole.
+    fn auto_parts<'a>(&self, doc: &'a Document, m: &'a crate::matching::InvoiceMatch) -> Vec<(Part<'a>, Option<&'a Decision>)> {
+        let lines: Vec<&records::Line> = doc.lines.as_deref().unwrap_or(&[]).iter().collect();
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut ancillary = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            let lm = m.lines.get(i);
+            let product = matches!(lm.map(|x| x.role), Some(LineRole::Product)) && l.line_type != LineType::Comment;
+            if !product {
+                ancillary.push(i);
+                continue;
+            }
+            let key = lm.and_then(|x| x.decision.matched.as_ref()).map(|mm| mm.app_id.clone()).unwrap_or_else(|| "-".into());
+            groups.entry(key).or_default().push(i);
+        }
+        if groups.len() <= 1 {
+            return vec![(transactions::whole_part(doc), Some(&m.invoice))];
+        }
+        let non_comment: Vec<&records::Line> = lines.iter().copied().filter(|l| l.line_type != LineType::Comment).collect();
+        let balanced = transactions::balanced_line_amounts(doc, &non_comment);
+        let amount_of = |i: usize| -> (Amount, Amount) {
+            let l = lines[i];
+            match non_comment.iter().position(|x| std::ptr::eq(*x, l)) {
+                Some(p) => balanced[p],
+                None => (Amount::ZERO, Amount::ZERO),
+            }
+        };
+        let main = groups
+            .iter()
+            .filter(|(k, _)| k.as_str() != "-")
+            .max_by_key(|(_, idx)| idx.iter().map(|&i| amount_of(i).0 .0.abs()).sum::<i64>())
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| "-".into());
+        if let Some(g) = groups.get_mut(&main) {
+            g.extend(ancillary.iter().copied());
+            g.sort_unstable();
+        }
+        groups
+            .into_iter()
+            .map(|(app, idx)| {
+                let part_lines: Vec<(&records::Line, Amount, Amount)> = idx.iter().map(|&i| (lines[i], amount_of(i).0, amount_of(i).1)).collect();
+                let excl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.1);
+                let incl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.2);
+                let decision = idx
+                    .iter()
+                    .filter(|&&i| m.lines.get(i).is_some_and(|x| x.role == LineRole::Product))
+                    .max_by_key(|&&i| amount_of(i).0 .0.abs())
+                    .and_then(|&i| m.lines.get(i).map(|x| &x.decision));
+                (Part { key: Some(format!("app:{app}")), lines: part_lines, excl, incl, single_line: None }, decision)
+            })
+            .collect()
+    }
+
+    fn ensure_built(&mut self) -> &Built {
+        if self.cache.is_none() {
+            self.cache = Some(self.build());
+        }
+        self.cache.as_ref().expect("built above")
+    }
+
+    /// The transactions, matched, in date order.
+    pub fn transactions(&mut self) -> &[Transaction] {
+        &self.ensure_built().transactions
+    }
+
+    /// Users, de-duplicated across companies, ordered by e-mail then name.
+    pub fn users(&self) -> (Vec<User>, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let mut out: Vec<User> = self
+            .users
+            .values()
+            .map(|(raw, companies)| {
+                let mut local = Vec::new();
+                let mut u = build_user(raw, companies.iter().next().map_or("", |s| s.as_str()), &mut local);
+                u.company_ids = companies.iter().cloned().collect();
+                for mut d in local {
+                    d.entity = Some("users");
+                    d.record_id = Some(raw.security_id.clone());
+                    diags.push(d);
+                }
+                u
+            })
+            .collect();
+        out.sort_by(|a, b| (a.kind as u8, &a.email, &a.display_name, &a.id).cmp(&(b.kind as u8, &b.email, &b.display_name, &b.id)));
+        (out, diags)
+    }
+
+    /// Every diagnostic: from reading pages, from building transactions, and about users.
+    pub fn diagnostics(&mut self) -> Vec<Diagnostic> {
+        let (_, user_diags) = self.users();
+        let mut all: Vec<Diagnostic> = self.diags.items().to_vec();
+        all.extend(self.ensure_built().diags.iter().cloned());
+        all.extend(user_diags);
+        all
+    }
+
+    pub fn removals(&self) -> &[Removal] {
+        &self.removals
+    }
+
+    pub fn explain(&self, vendor: &str, description: Option<&str>) -> Decision {
+        self.matcher.explain(&VendorInfo { name: vendor, number: None, website: None, email: None }, description)
+    }
+
+    pub fn summary(&mut self) -> Summary {
+        let (users, _) = self.users();
+        let diag_counts: BTreeMap<String, u64> = self.diags.counts().iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let suppressed = self.diags.suppressed();
+        let window_start = self.window_start;
+        let line_mode = self.line_mode;
+        let counts: BTreeMap<String, Counts> = self.counts.iter().map(|(k, v)| (k.as_str().to_owned(), *v)).collect();
+        let removed = self.removals.len() as u64;
+        let built = self.ensure_built();
+        let mut by_currency: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
+        let mut matched = 0u64;
+        for t in &built.transactions {
+            let e = by_currency.entry(t.currency.clone()).or_insert_with(|| CurrencyTotal { currency: t.currency.clone(), ..Default::default() });
+            e.transactions += 1;
+            e.amount_excluding_tax += t.amount_excluding_tax;
+            e.amount_including_tax += t.amount_including_tax;
+            if t.match_.is_some() {
+                matched += 1;
+                e.matched_excluding_tax += t.amount_excluding_tax;
+            }
+        }
+        let mut diagnostics_by_code = diag_counts;
+        for d in &built.diags {
+            *diagnostics_by_code.entry(d.code.to_owned()).or_default() += 1;
+        }
+        let persons: Vec<&User> = users.iter().filter(|u| u.kind == UserKind::Person).collect();
+        Summary {
+            line_mode,
+            window_start,
+            transactions: built.transactions.len() as u64,
+            matched_transactions: matched,
+            totals: by_currency.into_values().collect(),
+            counts,
+            removed,
+            users: UserSummary {
+                total: users.len() as u64,
+                persons: persons.len() as u64,
+                non_human: (users.len() - persons.len()) as u64,
+                active: persons.iter().filter(|u| u.status == UserStatus::Active).count() as u64,
+                inactive: persons.iter().filter(|u| u.status == UserStatus::Inactive).count() as u64,
+                without_email: persons.iter().filter(|u| u.email.is_none()).count() as u64,
+            },
+            diagnostics_by_code,
+            diagnostics_suppressed: suppressed,
+        }
+    }
+}
+
+/// Peeks at a raw record's id before it is consumed, for diagnostics.
+pub trait IdPeek {
+    fn peek_id(&self) -> Option<String>;
+}
+macro_rules! peek {
+    ($t:ty, $f:ident) => {
+        impl IdPeek for $t {
+            fn peek_id(&self) -> Option<String> {
+                self.$f.as_str().map(|s| s.chars().take(64).collect())
+            }
+        }
+    };
+}
+peek!(records::RawCompany, id);
+peek!(records::RawVendor, id);
+peek!(records::RawGlSetup, id);
+peek!(records::RawDocument, id);
+peek!(records::RawUser, user_security_id);
+
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CurrencyTotal {
+    pub currency: String,
+    pub transactions: u64,
+    pub amount_excluding_tax: Amount,
+    pub amount_including_tax: Amount,
+    pub matched_excluding_tax: Amount,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    pub total: u64,
+    pub persons: u64,
+    pub non_human: u64,
+    pub active: u64,
+    pub inactive: u64,
+    pub without_email: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub line_mode: LineMode,
+    pub window_start: Date,
+    pub transactions: u64,
+    pub matched_transactions: u64,
+    pub totals: Vec<CurrencyTotal>,
+    pub counts: BTreeMap<String, Counts>,
+    pub removed: u64,
+    pub users: UserSummary,
+    pub diagnostics_by_code: BTreeMap<String, u64>,
+    pub diagnostics_suppressed: u64,
+}

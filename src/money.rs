@@ -1,0 +1,286 @@
+//! Exact money.
+//!
+//! An [`Amount`] is a signed integer count of ten-thousandths of a currency unit (`1.2345` is
+//! `12345`). Business Central stores amounts with at most 2 decimals for most currencies and unit
+//! costs with up to 5; spend uses the amount fields, so four decimals hold every amount this
+//! product reads, and sums of `i64` ten-thousandths never round.
+//!
+//! In output, amounts are **decimal strings** with at least two decimals (`"1234.50"`,
+//! `"-0.0125"`): JSON numbers would be read back as binary floats by most consumers.
+//!
+//! # Reading amounts
+//! BC sends decimals as JSON numbers. A JSON parser (ours or `JSON.parse` in the host) turns the
+//! text into the nearest `f64`; every decimal with at most 15 significant digits survives that
+//! round trip exactly, so an `f64` is converted back to the unique decimal with at most four
+//! places that it came from. A value that has more than four decimals, or is too large for the
+//! conversion to be exact (|x| ≥ 10^11), or is not finite, is refused with an [`AmountError`],
+//! which the reader turns into a diagnostic: never a silent rounding.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
+
+/// Ten-thousandths per unit.
+pub const SCALE: i64 = 10_000;
+/// Largest magnitude read from a float exactly: below it, f64 spacing is finer than 1e-5.
+const MAX_EXACT_FROM_F64: f64 = 1e11;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Amount(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountError {
+    NotFinite,
+    TooLarge,
+    TooPrecise,
+}
+
+impl AmountError {
+    pub fn message(self) -> &'static str {
+        match self {
+            AmountError::NotFinite => "amount is not a finite number",
+            AmountError::TooLarge => "amount is too large to be read exactly (limit 100,000,000,000)",
+            AmountError::TooPrecise => "amount has more than 4 decimal places; it would have to be rounded",
+        }
+    }
+}
+
+impl Amount {
+    pub const ZERO: Amount = Amount(0);
+
+    pub fn from_f64(v: f64) -> Result<Amount, AmountError> {
+        if !v.is_finite() {
+            return Err(AmountError::NotFinite);
+        }
+        if v.abs() >= MAX_EXACT_FROM_F64 {
+            return Err(AmountError::TooLarge);
+        }
+        let scaled = (v * SCALE as f64).round();
+        // Division is correctly rounded, so this is exactly the f64 nearest to scaled/10^4. If it
+        // is `v`, the decimal scaled/10^4 is the one `v` was parsed from (unique at this size).
+        if scaled / SCALE as f64 == v {
+            Ok(Amount(scaled as i64))
+        } else {
+            Err(AmountError::TooPrecise)
+        }
+    }
+
+    pub fn from_i64_units(v: i64) -> Result<Amount, AmountError> {
+        v.checked_mul(SCALE).map(Amount).ok_or(AmountError::TooLarge)
+    }
+
+    /// Parses a plain decimal string (`"-12.5"`, `"3"`), as used in configuration and tests.
+    pub fn parse_decimal(s: &str) -> Result<Amount, AmountError> {
+        let s = s.trim();
+        let (neg, digits) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        if int.is_empty() && frac.is_empty() {
+            return Err(AmountError::NotFinite);
+        }
+        if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AmountError::NotFinite);
+        }
+        let frac = frac.trim_end_matches('0');
+        if frac.len() > 4 {
+            return Err(AmountError::TooPrecise);
+        }
+        let mut units: i64 = 0;
+        for b in int.bytes() {
+            units = units
+                .checked_mul(10)
+                .and_then(|u| u.checked_add((b - b'0') as i64))
+                .ok_or(AmountError::TooLarge)?;
+        }
+        let mut f: i64 = 0;
+        for i in 0..4 {
+            f = f * 10 + frac.as_bytes().get(i).map_or(0, |b| (b - b'0') as i64);
+        }
+        let v = units.checked_mul(SCALE).and_then(|u| u.checked_add(f)).ok_or(AmountError::TooLarge)?;
+        Ok(Amount(if neg { -v } else { v }))
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn checked_add(self, o: Amount) -> Option<Amount> {
+        self.0.checked_add(o.0).map(Amount)
+    }
+
+    /// `self * num / den`, rounded half away from zero, in i128 so it cannot overflow for
+    /// amounts this type holds. Used to allocate a total over parts.
+    pub fn mul_div(self, num: i64, den: i64) -> Amount {
+        if den == 0 {
+            return Amount::ZERO;
+        }
+        let p = self.0 as i128 * num as i128;
+        let d = den as i128;
+        let q = p / d;
+        let r = p % d;
+        let adj = if (r.abs() * 2) >= d.abs() { (p.signum() * d.signum()) as i128 } else { 0 };
+        Amount((q + adj) as i64)
+    }
+
+    /// Converts with a caller-supplied exchange rate given as an exact decimal scaled by 10^8.
+    pub fn convert(self, rate_e8: i64) -> Amount {
+        self.mul_div(rate_e8, 100_000_000)
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let neg = self.0 < 0;
+        let abs = self.0.unsigned_abs();
+        let int = abs / SCALE as u64;
+        let frac = abs % SCALE as u64;
+        let sign = if neg { "-" } else { "" };
+        if frac % 100 == 0 {
+            write!(f, "{sign}{int}.{:02}", frac / 100)
+        } else if frac % 10 == 0 {
+            write!(f, "{sign}{int}.{:03}", frac / 10)
+        } else {
+            write!(f, "{sign}{int}.{frac:04}")
+        }
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Add for Amount {
+    type Output = Amount;
+    fn add(self, o: Amount) -> Amount {
+        Amount(self.0.saturating_add(o.0))
+    }
+}
+impl AddAssign for Amount {
+    fn add_assign(&mut self, o: Amount) {
+        self.0 = self.0.saturating_add(o.0);
+    }
+}
+impl Sub for Amount {
+    type Output = Amount;
+    fn sub(self, o: Amount) -> Amount {
+        Amount(self.0.saturating_sub(o.0))
+    }
+}
+impl SubAssign for Amount {
+    fn sub_assign(&mut self, o: Amount) {
+        self.0 = self.0.saturating_sub(o.0);
+    }
+}
+impl Neg for Amount {
+    type Output = Amount;
+    fn neg(self) -> Amount {
+        Amount(self.0.saturating_neg())
+    }
+}
+
+/// Splits `total` over `weights` so that the parts add up to `total` exactly (largest
+/// remainder method; ties go to the earlier part). Zero total weight splits evenly.
+pub fn allocate(total: Amount, weights: &[Amount]) -> Vec<Amount> {
+    let n = weights.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut ws: Vec<i128> = weights.iter().map(|w| w.0 as i128).collect();
+    let mut sum_w: i128 = ws.iter().sum();
+    if sum_w == 0 {
+        ws = vec![1; n];
+        sum_w = n as i128;
+    }
+    // Work with a positive weight sum: flipping every weight's sign keeps the proportions.
+    if sum_w < 0 {
+        ws.iter_mut().for_each(|w| *w = -*w);
+        sum_w = -sum_w;
+    }
+    let t = total.0 as i128;
+    let mut parts = Vec::with_capacity(n);
+    let mut rems = Vec::with_capacity(n);
+    for (i, w) in ws.iter().enumerate() {
+        let p = t * w;
+        parts.push(p.div_euclid(sum_w));
+        rems.push((p.rem_euclid(sum_w), i));
+    }
+    // Each floor loses less than one unit, so 0 <= left < n.
+    let left = t - parts.iter().sum::<i128>();
+    rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, idx) in rems.iter().take(left as usize) {
+        parts[idx] += 1;
+    }
+    parts.into_iter().map(|p| Amount(p as i64)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn from_f64_exact() {
+        assert_eq!(Amount::from_f64(3122.8), Ok(Amount(31_228_000)));
+        assert_eq!(Amount::from_f64(187.37), Ok(Amount(1_873_700)));
+        assert_eq!(Amount::from_f64(0.1), Ok(Amount(1000)));
+        assert_eq!(Amount::from_f64(-0.0125), Ok(Amount(-125)));
+        assert_eq!(Amount::from_f64(6.00006), Err(AmountError::TooPrecise));
+        assert_eq!(Amount::from_f64(f64::NAN), Err(AmountError::NotFinite));
+        assert_eq!(Amount::from_f64(1e12), Err(AmountError::TooLarge));
+        assert_eq!(Amount::from_f64(99_999_999_999.99), Ok(Amount(999_999_999_999_900)));
+    }
+
+    #[test]
+    fn display() {
+        assert_eq!(Amount(12_345_000).to_string(), "1234.50");
+        assert_eq!(Amount(-125).to_string(), "-0.0125");
+        assert_eq!(Amount(1230).to_string(), "0.123");
+        assert_eq!(Amount(0).to_string(), "0.00");
+        assert_eq!(Amount(-50_000).to_string(), "-5.00");
+    }
+
+    #[test]
+    fn parse_decimal() {
+        assert_eq!(Amount::parse_decimal("1234.5"), Ok(Amount(12_345_000)));
+        assert_eq!(Amount::parse_decimal("-0.0125"), Ok(Amount(-125)));
+        assert_eq!(Amount::parse_decimal("1.23450"), Ok(Amount(12_345)));
+        assert_eq!(Amount::parse_decimal("1.23456"), Err(AmountError::TooPrecise));
+        assert!(Amount::parse_decimal("abc").is_err());
+        assert!(Amount::parse_decimal("").is_err());
+    }
+
+    #[test]
+    fn allocate_exact() {
+        let parts = allocate(Amount(10_000), &[Amount(1), Amount(1), Amount(1)]);
+        assert_eq!(parts.iter().map(|a| a.0).sum::<i64>(), 10_000);
+        assert_eq!(parts, vec![Amount(3334), Amount(3333), Amount(3333)]);
+        let parts = allocate(Amount(-10_000), &[Amount(1), Amount(1), Amount(1)]);
+        assert_eq!(parts.iter().map(|a| a.0).sum::<i64>(), -10_000);
+        let parts = allocate(Amount(7), &[Amount(0), Amount(0)]);
+        assert_eq!(parts.iter().map(|a| a.0).sum::<i64>(), 7);
+    }
+
+    proptest! {
+        #[test]
+        fn decimal_roundtrip_through_f64(units in -9_999_999_999_999_999i64..9_999_999_999_999_999i64) {
+            // Every decimal with 4 places below 10^11 survives text -> f64 -> Amount.
+            let units = units % 999_999_999_999_999;
+            let a = Amount(units);
+            let text = a.to_string();
+            let f: f64 = text.parse().unwrap();
+            prop_assert_eq!(Amount::from_f64(f), Ok(a));
+            prop_assert_eq!(Amount::parse_decimal(&text), Ok(a));
+        }
+
+        #[test]
+        fn allocation_sums(total in -1_000_000_000i64..1_000_000_000, ws in proptest::collection::vec(-1_000_000i64..1_000_000, 1..20)) {
+            let weights: Vec<Amount> = ws.into_iter().map(Amount).collect();
+            let parts = allocate(Amount(total), &weights);
+            prop_assert_eq!(parts.iter().map(|a| a.0 as i128).sum::<i128>(), total as i128);
+        }
+    }
+}

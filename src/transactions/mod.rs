@@ -1,0 +1,377 @@
+//! Invoices become transactions.
+//!
+//! A transaction is one unit of spend: in `invoice` mode (the default, as in the reference
+//! product) one per paid invoice, carrying all its lines; in `line` mode one per non-comment
+//! line; in `auto` mode one per app the invoice's lines pay for (see `src/matching/`).
+//!
+//! Amounts are exact. In `invoice` mode a transaction's amounts are the invoice's totals; in the
+//! split modes the parts add up to the invoice's totals exactly: BC's `netAmount` is already
+//! after line and invoice discounts, and any difference left between the lines and the header
+//! (rounding, a discount not allocated to lines) is allocated over the lines by amount.
+//!
+//! Credit memos (when enabled) become negative transactions linked to the invoice they credit.
+
+use crate::bc::records::{DocKind, Document, Line};
+use crate::bc::LineType;
+use crate::date::Date;
+use crate::money::{allocate, Amount};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LineMode {
+    Invoice,
+    Line,
+    Auto,
+}
+
+impl LineMode {
+    pub fn parse(s: &str) -> Option<LineMode> {
+        match s {
+            "invoice" => Some(LineMode::Invoice),
+            "line" => Some(LineMode::Line),
+            "auto" => Some(LineMode::Auto),
+            _ => None,
+        }
+    }
+}
+
+/// A stable id: the same environment, company, document and line always give the same id, in
+/// every run and every version of this crate (FNV-1a, 64 bits, over the parts joined by NUL).
+pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h ^= 0;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        for b in p.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{prefix}{h:016x}")
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TxLine {
+    pub line_id: Option<String>,
+    pub sequence: Option<i64>,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description2: Option<String>,
+    pub line_type: &'static str,
+    /// The item number or G/L account number (`lineObjectNumber`).
+    pub object_number: Option<String>,
+    /// Set for `Account` lines: the G/L account the spend was posted to.
+    pub gl_account_number: Option<String>,
+    pub amount_excluding_tax: Amount,
+    pub amount_including_tax: Amount,
+    #[serde(rename = "match")]
+    pub match_: Option<crate::matching::Match>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Transaction {
+    pub id: String,
+    /// `invoice` or `creditMemo`.
+    pub kind: &'static str,
+    pub company_id: String,
+    pub company_name: Option<String>,
+    pub invoice_id: String,
+    pub invoice_number: Option<String>,
+    pub vendor_invoice_number: Option<String>,
+    /// `null` in `invoice` mode; the line's id in `line` mode; in `auto` mode the first line of
+    /// the part (its `lines` list them all).
+    pub line_id: Option<String>,
+    /// The posting date (the window is applied to it).
+    pub date: Date,
+    pub invoice_date: Option<Date>,
+    pub posting_date: Option<Date>,
+    pub vendor_id: Option<String>,
+    pub vendor_number: Option<String>,
+    pub vendor_name: String,
+    pub description: String,
+    /// The line's type in `line` mode; `null` for a whole invoice.
+    pub line_type: Option<&'static str>,
+    pub gl_account_number: Option<String>,
+    pub currency: String,
+    pub amount_excluding_tax: Amount,
+    pub amount_including_tax: Amount,
+    /// Credit memos: the invoice credited, when BC links one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applies_to_invoice_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applies_to_invoice_number: Option<String>,
+    /// Present in `invoice` and `auto` modes: the lines this transaction carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<TxLine>>,
+    #[serde(rename = "match")]
+    pub match_: Option<crate::matching::Match>,
+    /// For an unmatched transaction: the best candidate that was rejected, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub match_rejected: Option<crate::matching::Rejected>,
+    /// Set when a customer rule said to ignore this spend: the rule's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored_by_rule: Option<String>,
+}
+
+/// The context a document needs to become transactions.
+pub struct DocContext<'a> {
+    pub environment: &'a str,
+    pub company_name: Option<&'a str>,
+    pub company_id: &'a str,
+    pub currency: &'a str,
+}
+
+fn tx_line(l: &Line, excl: Amount, incl: Amount, sign: i64) -> TxLine {
+    TxLine {
+        line_id: l.id.clone(),
+        sequence: l.sequence,
+        description: l.description.clone(),
+        description2: l.description2.clone(),
+        line_type: l.line_type.as_str(),
+        object_number: l.object_number.clone(),
+        gl_account_number: (l.line_type == LineType::Account).then(|| l.object_number.clone()).flatten(),
+        amount_excluding_tax: Amount(excl.0 * sign),
+        amount_including_tax: Amount(incl.0 * sign),
+        match_: None,
+    }
+}
+
+/// The document's totals: the header's when present, else the sum of its lines.
+pub fn document_totals(doc: &Document) -> (Amount, Amount) {
+    let lines = doc.lines.as_deref().unwrap_or(&[]);
+    let sum_excl = lines.iter().fold(Amount::ZERO, |a, l| a + l.net_amount);
+    let sum_incl = lines.iter().fold(Amount::ZERO, |a, l| a + l.net_amount_including_tax);
+    (doc.total_excluding_tax.unwrap_or(sum_excl), doc.total_including_tax.unwrap_or(sum_incl))
+}
+
+/// Line amounts adjusted so they add up to the document's totals exactly.
+pub fn balanced_line_amounts(doc: &Document, lines: &[&Line]) -> Vec<(Amount, Amount)> {
+    let (total_excl, total_incl) = document_totals(doc);
+    let excl: Vec<Amount> = lines.iter().map(|l| l.net_amount).collect();
+    let incl: Vec<Amount> = lines.iter().map(|l| l.net_amount_including_tax).collect();
+    let fix = |parts: Vec<Amount>, total: Amount| -> Vec<Amount> {
+        let sum = parts.iter().fold(Amount::ZERO, |a, &b| a + b);
+        if sum == total || parts.is_empty() {
+            return parts;
+        }
+        let weights: Vec<Amount> = parts.iter().map(|a| Amount(a.0.abs())).collect();
+        let extra = allocate(total - sum, &weights);
+        parts.iter().zip(extra).map(|(&a, e)| a + e).collect()
+    };
+    let excl = fix(excl, total_excl);
+    let incl = fix(incl, total_incl);
+    excl.into_iter().zip(incl).collect()
+}
+
+fn joined_descriptions(lines: &[&Line]) -> String {
+    let mut out = String::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for l in lines {
+        let d = l.description.trim();
+        if d.is_empty() || seen.contains(&d) {
+            continue;
+        }
+        seen.push(d);
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        if out.len() + d.len() > 500 {
+            out.push('…');
+            break;
+        }
+        out.push_str(d);
+    }
+    out
+}
+
+/// One part of a document: which of its lines, with which amounts. `invoice` mode has one part
+/// with every line; `line` mode one per non-comment line; `auto` mode one per app.
+pub struct Part<'a> {
+    /// Distinguishes the part's id; `None` for the whole document.
+    pub key: Option<String>,
+    pub lines: Vec<(&'a Line, Amount, Amount)>,
+    pub excl: Amount,
+    pub incl: Amount,
+    /// Line mode: the single line this part is.
+    pub single_line: Option<&'a Line>,
+}
+
+/// The whole document as one part.
+pub fn whole_part(doc: &Document) -> Part<'_> {
+    let (excl, incl) = document_totals(doc);
+    let lines = doc.lines.as_deref().unwrap_or(&[]);
+    Part {
+        key: None,
+        lines: lines.iter().map(|l| (l, l.net_amount, l.net_amount_including_tax)).collect(),
+        excl,
+        incl,
+        single_line: None,
+    }
+}
+
+/// One part per non-comment line. A document without such lines stays whole, so its amount is
+/// never lost.
+pub fn line_parts(doc: &Document) -> Vec<Part<'_>> {
+    let lines: Vec<&Line> = doc.lines.as_deref().unwrap_or(&[]).iter().filter(|l| l.line_type != LineType::Comment).collect();
+    if lines.is_empty() {
+        return vec![whole_part(doc)];
+    }
+    let amounts = balanced_line_amounts(doc, &lines);
+    lines
+        .iter()
+        .zip(amounts)
+        .enumerate()
+        .map(|(i, (l, (e, t)))| Part {
+            key: Some(l.id.clone().unwrap_or_else(|| format!("#{}", l.sequence.unwrap_or(i as i64)))),
+            lines: vec![(*l, e, t)],
+            excl: e,
+            incl: t,
+            single_line: Some(*l),
+        })
+        .collect()
+}
+
+/// Builds the transaction for one part (without its match; the engine adds it).
+pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
+    let sign = if doc.kind == DocKind::CreditMemo { -1 } else { 1 };
+    let kind = if doc.kind == DocKind::CreditMemo { "creditMemo" } else { "invoice" };
+    let mut id_parts = vec![ctx.environment, ctx.company_id, kind, doc.id.as_str()];
+    if let Some(k) = &part.key {
+        id_parts.push(k);
+    }
+    let date = doc.posting_date.or(doc.document_date).unwrap_or(Date { year: 1, month: 1, day: 1 });
+    let line_refs: Vec<&Line> = part.lines.iter().map(|(l, _, _)| *l).filter(|l| l.line_type != LineType::Comment).collect();
+    let (description, line_type, gl, line_id) = match part.single_line {
+        Some(l) => (
+            l.description.clone(),
+            Some(l.line_type.as_str()),
+            (l.line_type == LineType::Account).then(|| l.object_number.clone()).flatten(),
+            l.id.clone(),
+        ),
+        None => {
+            let gl = {
+                let mut accts = line_refs.iter().filter(|l| l.line_type == LineType::Account).filter_map(|l| l.object_number.as_deref());
+                let first = accts.next();
+                // Only when every account line agrees is there one account to name.
+                first.filter(|f| accts.all(|a| a == *f)).map(str::to_owned)
+            };
+            let line_id = if part.key.is_some() { line_refs.first().and_then(|l| l.id.clone()) } else { None };
+            (joined_descriptions(&line_refs), None, gl, line_id)
+        }
+    };
+    Transaction {
+        id: stable_id("tx_", &id_parts),
+        kind,
+        company_id: ctx.company_id.to_owned(),
+        company_name: ctx.company_name.map(str::to_owned),
+        invoice_id: doc.id.clone(),
+        invoice_number: doc.number.clone(),
+        vendor_invoice_number: doc.vendor_document_number.clone(),
+        line_id,
+        date,
+        invoice_date: doc.document_date,
+        posting_date: doc.posting_date,
+        vendor_id: doc.vendor_id.clone(),
+        vendor_number: doc.vendor_number.clone(),
+        vendor_name: doc.vendor_name.clone().unwrap_or_default(),
+        description,
+        line_type,
+        gl_account_number: gl,
+        currency: ctx.currency.to_owned(),
+        amount_excluding_tax: Amount(part.excl.0 * sign),
+        amount_including_tax: Amount(part.incl.0 * sign),
+        applies_to_invoice_id: doc.applies_to_invoice_id.clone(),
+        applies_to_invoice_number: doc.applies_to_invoice_number.clone(),
+        lines: if part.single_line.is_some() {
+            None
+        } else {
+            Some(part.lines.iter().map(|(l, e, t)| tx_line(l, *e, *t, sign)).collect())
+        },
+        match_: None,
+        match_rejected: None,
+        ignored_by_rule: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bc::records::DocStatus;
+
+    fn line(id: &str, t: LineType, net: i64, incl: i64) -> Line {
+        Line {
+            id: Some(id.into()),
+            sequence: None,
+            line_type: t,
+            object_number: Some("6100".into()),
+            description: format!("desc {id}"),
+            description2: None,
+            net_amount: Amount(net),
+            net_tax_amount: Amount(incl - net),
+            net_amount_including_tax: Amount(incl),
+            invoice_discount_allocation: Amount(0),
+        }
+    }
+
+    fn doc(lines: Vec<Line>, excl: Option<i64>, incl: Option<i64>) -> Document {
+        Document {
+            kind: DocKind::Invoice,
+            id: "inv-1".into(),
+            number: Some("108001".into()),
+            document_date: Date::new(2026, 3, 1),
+            posting_date: Date::new(2026, 3, 2),
+            due_date: None,
+            vendor_document_number: None,
+            vendor_id: None,
+            vendor_number: None,
+            vendor_name: Some("Vendor".into()),
+            currency_code: None,
+            discount_amount: None,
+            total_excluding_tax: excl.map(Amount),
+            total_tax: None,
+            total_including_tax: incl.map(Amount),
+            status: DocStatus::Paid,
+            last_modified: None,
+            lines: Some(lines),
+            applies_to_invoice_id: None,
+            applies_to_invoice_number: None,
+        }
+    }
+
+    #[test]
+    fn line_parts_add_up_to_header_with_unallocated_discount() {
+        // Header says 90.00 after a 10.00 invoice discount the lines do not show.
+        let d = doc(
+            vec![line("a", LineType::Item, 333_333, 400_000), line("c", LineType::Comment, 0, 0), line("b", LineType::Account, 666_667, 800_000)],
+            Some(900_000),
+            Some(1_080_000),
+        );
+        let parts = line_parts(&d);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts.iter().map(|p| p.excl.0).sum::<i64>(), 900_000);
+        assert_eq!(parts.iter().map(|p| p.incl.0).sum::<i64>(), 1_080_000);
+    }
+
+    #[test]
+    fn ids_are_stable_and_distinct() {
+        let a = stable_id("tx_", &["env", "c1", "invoice", "i1"]);
+        assert_eq!(a, stable_id("tx_", &["env", "c1", "invoice", "i1"]));
+        assert_ne!(a, stable_id("tx_", &["env", "c1", "invoice", "i2"]));
+        assert_ne!(stable_id("tx_", &["ab", "c"]), stable_id("tx_", &["a", "bc"]));
+        assert_eq!(a.len(), 19);
+    }
+
+    #[test]
+    fn no_lines_stays_whole() {
+        let mut d = doc(vec![], Some(100), Some(120));
+        d.lines = None;
+        let parts = line_parts(&d);
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].excl, Amount(100));
+    }
+}

@@ -1,0 +1,185 @@
+//! The JavaScript boundary: the only file that knows about JS.
+//!
+//! One class, `Engine`, configured once. Pages go in as text (the primary path: parsed in wasm)
+//! or as parsed objects; plain JSON-compatible data comes out (camelCase, amounts as decimal
+//! strings, no BigInt, no class per item). Configuration errors throw a real `Error` with a
+//! `code` (and a `path` when known); problems in the data never throw, they are diagnostics.
+
+use crate::bc::{parse_context, read_raw_page, sniff_context, Entity};
+use crate::diagnostics::Diagnostic;
+use crate::engine::{Engine as Core, EngineOptions};
+use crate::error::ConfigError;
+use js_sys::{JsString, Reflect, JSON};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+fn js_error(code: &str, message: &str, path: Option<&str>) -> JsValue {
+    let err = js_sys::Error::new(message);
+    let _ = Reflect::set(&err, &"code".into(), &code.into());
+    if let Some(p) = path {
+        let _ = Reflect::set(&err, &"path".into(), &p.into());
+    }
+    err.into()
+}
+
+fn config_error(e: ConfigError) -> JsValue {
+    let msg = e.to_string();
+    js_error(e.code, &msg, e.path.as_deref())
+}
+
+/// Serializes through JSON text and `JSON.parse`: for large outputs this is several times
+/// faster than building objects field by field across the boundary, and gives exactly the
+/// JSON data model (no `undefined`, no Map).
+fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(v).map_err(|e| js_error("INTERNAL", &e.to_string(), None))?;
+    JSON::parse(&text)
+}
+
+fn entity_arg(entity: &JsValue) -> Result<Option<Entity>, JsValue> {
+    if entity.is_null() || entity.is_undefined() {
+        return Ok(None);
+    }
+    let s = entity.as_string().ok_or_else(|| js_error("INVALID_ENTITY", "entity must be a string such as \"purchaseInvoices\", or null to read it from @odata.context", None))?;
+    if s == "auto" {
+        return Ok(None);
+    }
+    Entity::parse(&s).map(Some).ok_or_else(|| {
+        let known: Vec<&str> = Entity::ALL.iter().map(|e| e.as_str()).collect();
+        js_error("INVALID_ENTITY", &format!("unknown entity {s:?}; expected one of {}", known.join(", ")), None)
+    })
+}
+
+fn opt_string(v: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
+    if v.is_null() || v.is_undefined() {
+        return Ok(None);
+    }
+    v.as_string().map(Some).ok_or_else(|| js_error("INVALID_ARGUMENT", &format!("{what} must be a string or null"), None))
+}
+
+#[wasm_bindgen(js_name = Engine)]
+pub struct Engine {
+    core: Core,
+}
+
+#[wasm_bindgen(js_class = Engine)]
+impl Engine {
+    /// `new Engine({ connectedAt: "2026-11-26", lineMode: "invoice", creditMemos: false, rules, catalog })`
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<Engine, JsValue> {
+        let options: EngineOptions = if options.is_undefined() || options.is_null() {
+            EngineOptions::default()
+        } else {
+            serde_wasm_bindgen::from_value(options).map_err(|e| js_error("INVALID_OPTIONS", &format!("invalid engine options: {e}"), None))?
+        };
+        Core::new(options).map(|core| Engine { core }).map_err(config_error)
+    }
+
+    /// Adds a page as the BC API returned it (text). `entity` may be null to read it from
+    /// `@odata.context`; `companyId` may be null when the context names the company.
+    #[wasm_bindgen(js_name = addPage)]
+    pub fn add_page(&mut self, entity: JsValue, company_id: JsValue, text: &JsString) -> Result<JsValue, JsValue> {
+        let entity = entity_arg(&entity)?;
+        let company = opt_string(&company_id, "companyId")?;
+        let mut pre = Vec::new();
+        if !text.is_valid_utf16() {
+            pre.push(Diagnostic::warning("TEXT_LONE_SURROGATE", "the page text holds lone UTF-16 surrogates; they were replaced by U+FFFD"));
+        }
+        let text: String = text.into();
+        let r = self.core.add_page_text_with(entity, company.as_deref(), &text, pre);
+        to_js(&r)
+    }
+
+    /// Adds a page already parsed by the host (`JSON.parse` output), read through
+    /// serde-wasm-bindgen. Slower than [`Engine::add_page`] for big pages; see the README.
+    #[wasm_bindgen(js_name = addPageObject)]
+    pub fn add_page_object(&mut self, entity: JsValue, company_id: JsValue, page: JsValue) -> Result<JsValue, JsValue> {
+        let company = opt_string(&company_id, "companyId")?;
+        let entity = match entity_arg(&entity)? {
+            Some(e) => e,
+            None => {
+                let ctx = Reflect::get(&page, &"@odata.context".into()).ok().and_then(|v| v.as_string());
+                match ctx.and_then(|c| parse_context(&c).entity) {
+                    Some(e) => e,
+                    None => {
+                        let r = self.core.reject_page(None, company.as_deref(), Diagnostic::error("PAGE_ENTITY_UNKNOWN", "cannot tell which entity this page holds: no recognised `@odata.context`; give the entity explicitly"));
+                        return to_js(&r);
+                    }
+                }
+            }
+        };
+        let r = match read_raw_page(entity, serde_wasm_bindgen::Deserializer::from(page)) {
+            Ok(p) => self.core.add_raw_page(entity, company.as_deref(), p, Vec::new()),
+            Err(e) => self.core.reject_page(Some(entity), company.as_deref(), Diagnostic::error("PAGE_NOT_READABLE", format!("the page object could not be read: {e}"))),
+        };
+        to_js(&r)
+    }
+
+    /// The matched transactions (plain objects; see the README's output contract).
+    pub fn transactions(&mut self) -> Result<JsValue, JsValue> {
+        to_js(self.core.transactions())
+    }
+
+    /// The transactions as JSON text: for writing `transactions.json` without building objects.
+    #[wasm_bindgen(js_name = transactionsJson)]
+    pub fn transactions_json(&mut self) -> Result<String, JsValue> {
+        serde_json::to_string(self.core.transactions()).map_err(|e| js_error("INTERNAL", &e.to_string(), None))
+    }
+
+    pub fn users(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.core.users().0)
+    }
+
+    pub fn diagnostics(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.core.diagnostics())
+    }
+
+    pub fn summary(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.core.summary())
+    }
+
+    /// Invoices removed because they stopped being Paid (or fell out of the window).
+    pub fn removals(&self) -> Result<JsValue, JsValue> {
+        to_js(self.core.removals())
+    }
+
+    /// Why `vendor` (and `description`) match an app, or why not.
+    pub fn explain(&self, vendor: &str, description: JsValue) -> Result<JsValue, JsValue> {
+        let d = opt_string(&description, "description")?;
+        to_js(&self.core.explain(vendor, d.as_deref()))
+    }
+
+    /// Replaces the customer rules; throws like the constructor when a rule is invalid.
+    #[wasm_bindgen(js_name = setRules)]
+    pub fn set_rules(&mut self, rules: JsValue) -> Result<(), JsValue> {
+        let v: serde_json::Value = serde_wasm_bindgen::from_value(rules).map_err(|e| js_error("RULES_INVALID", &format!("rules must be JSON data: {e}"), None))?;
+        self.core.set_rules(&v).map_err(config_error)
+    }
+}
+
+/// What a page's `@odata.context` says: `{ entity, entityName, companyId }` (entity null when
+/// it is not one this product reads).
+#[wasm_bindgen(js_name = detectPage)]
+pub fn detect_page(text: &str) -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Out {
+        context: Option<String>,
+        entity: Option<&'static str>,
+        entity_name: Option<String>,
+        company_id: Option<String>,
+    }
+    let ctx = sniff_context(text);
+    let info = ctx.as_deref().map(parse_context);
+    to_js(&Out {
+        entity: info.as_ref().and_then(|i| i.entity).map(Entity::as_str),
+        entity_name: info.as_ref().map(|i| i.entity_name.clone()),
+        company_id: info.and_then(|i| i.company_id),
+        context: ctx,
+    })
+}
+
+/// The crate version, for diagnostics in hosts.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

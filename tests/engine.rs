@@ -1,0 +1,323 @@
+//! The engine over fixture pages: totals to the cent in every line mode, quirks, users, and
+//! bad input that must become diagnostics without losing count.
+
+use bc_spend::bc::Entity;
+use bc_spend::engine::{Engine, EngineOptions};
+use bc_spend::money::Amount;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn fixture(p: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(p)).unwrap()
+}
+
+fn engine(line_mode: &str, credit_memos: bool) -> Engine {
+    Engine::new(EngineOptions {
+        connected_at: Some("2026-11-26".into()),
+        line_mode: Some(line_mode.into()),
+        credit_memos: Some(credit_memos),
+        environment: Some("tenant/production".into()),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+const SAMPLE: &[&str] = &[
+    "sample/companies.json",
+    "sample/us-generalLedgerSetup.json",
+    "sample/uk-generalLedgerSetup.json",
+    "sample/us-vendors.json",
+    "sample/uk-vendors.json",
+    "sample/us-purchaseInvoices-1.json",
+    "sample/us-purchaseInvoices-2.json",
+    "sample/uk-purchaseInvoices.json",
+    "sample/us-purchaseCreditMemos.json",
+    "sample/us-users.json",
+    "sample/uk-users.json",
+];
+
+fn load(e: &mut Engine, files: &[&str]) {
+    for f in files {
+        let r = e.add_page_text(None, None, &fixture(f));
+        assert!(!r.page_rejected, "{f} rejected");
+        assert_eq!(r.rejected, 0, "{f}");
+    }
+}
+
+fn totals(e: &mut Engine) -> BTreeMap<String, (String, String, usize)> {
+    let mut m: BTreeMap<String, (Amount, Amount, usize)> = BTreeMap::new();
+    for t in e.transactions() {
+        let x = m.entry(t.currency.clone()).or_default();
+        x.0 += t.amount_excluding_tax;
+        x.1 += t.amount_including_tax;
+        x.2 += 1;
+    }
+    m.into_iter().map(|(k, (a, b, n))| (k, (a.to_string(), b.to_string(), n))).collect()
+}
+
+#[test]
+fn invoice_mode_totals_to_the_cent() {
+    let mut e = engine("invoice", false);
+    load(&mut e, SAMPLE);
+    let t = totals(&mut e);
+    assert_eq!(t["USD"], ("32042.40".into(), "33116.76".into(), 6));
+    assert_eq!(t["GBP"], ("133.59".into(), "160.31".into(), 2));
+    assert_eq!(t["EUR"], ("3174.21".into(), "3809.05".into(), 1));
+    let s = e.summary();
+    let inv = &s.counts["purchaseInvoices"];
+    assert_eq!(inv.read, 13);
+    assert_eq!(inv.read, inv.accepted + inv.rejected);
+    assert_eq!(inv.not_paid, 3);
+    assert_eq!(inv.outside_window, 1);
+    // Credit memos are off by default: read, accepted, not used.
+    assert_eq!(s.counts["purchaseCreditMemos"].disabled, 1);
+    // Every invoice-mode transaction carries its lines (comments included) and no line id.
+    let shi = e.transactions().iter().find(|t| t.invoice_number.as_deref() == Some("108003")).unwrap();
+    assert_eq!(shi.line_id, None);
+    assert_eq!(shi.lines.as_ref().unwrap().len(), 4);
+    assert_eq!(shi.lines.as_ref().unwrap()[0].amount_excluding_tax.to_string(), "4499.40");
+}
+
+#[test]
+fn line_mode_totals_match_invoice_mode() {
+    let mut e = engine("line", false);
+    load(&mut e, SAMPLE);
+    let t = totals(&mut e);
+    assert_eq!(t["USD"], ("32042.40".into(), "33116.76".into(), 9));
+    assert_eq!(t["GBP"], ("133.59".into(), "160.31".into(), 2));
+    assert_eq!(t["EUR"], ("3174.21".into(), "3809.05".into(), 3));
+    let txs = e.transactions();
+    assert!(txs.iter().all(|t| t.line_id.is_some() && t.lines.is_none()));
+    let freight = txs.iter().find(|t| t.description == "Freight").unwrap();
+    assert_eq!(freight.gl_account_number.as_deref(), Some("6430"));
+    assert_eq!(freight.line_type, Some("account"));
+}
+
+#[test]
+fn ids_are_stable_across_rereads_and_never_duplicate() {
+    let mut a = engine("line", false);
+    load(&mut a, SAMPLE);
+    let ids_a: Vec<String> = a.transactions().iter().map(|t| t.id.clone()).collect();
+    let mut b = engine("line", false);
+    load(&mut b, SAMPLE);
+    load(&mut b, &["sample/us-purchaseInvoices-1.json", "sample/us-purchaseInvoices-2.json"]);
+    let ids_b: Vec<String> = b.transactions().iter().map(|t| t.id.clone()).collect();
+    assert_eq!(ids_a, ids_b);
+    let mut sorted = ids_a.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), ids_a.len());
+}
+
+#[test]
+fn blank_currency_falls_back_to_local_currency_in_any_order() {
+    // GL setup arrives after the invoices.
+    let mut e = engine("invoice", false);
+    load(&mut e, &["sample/uk-purchaseInvoices.json"]);
+    assert!(e.transactions().iter().any(|t| t.currency.is_empty()));
+    assert!(e.diagnostics().iter().any(|d| d.code == "CURRENCY_UNKNOWN"));
+    load(&mut e, &["sample/uk-generalLedgerSetup.json"]);
+    let pi = e.transactions().iter().find(|t| t.invoice_number.as_deref() == Some("PI-2001")).unwrap().clone();
+    assert_eq!(pi.currency, "GBP");
+    assert!(!e.diagnostics().iter().any(|d| d.code == "CURRENCY_UNKNOWN"));
+}
+
+#[test]
+fn credit_memos_become_negative_and_linked() {
+    let mut e = engine("invoice", true);
+    load(&mut e, SAMPLE);
+    let cm = e.transactions().iter().find(|t| t.kind == "creditMemo").unwrap().clone();
+    assert_eq!(cm.amount_excluding_tax.to_string(), "-750.00");
+    assert_eq!(cm.applies_to_invoice_number.as_deref(), Some("108001"));
+    assert_eq!(totals(&mut e)["USD"].0, "31292.40");
+}
+
+#[test]
+fn newer_version_replaces_and_unpaid_is_removed() {
+    let mut e = engine("invoice", false);
+    load(&mut e, &["sample/us-purchaseInvoices-1.json"]);
+    let text = fixture("sample/us-purchaseInvoices-1.json");
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // A newer version of invoice 108001 is Open again (payment reversed).
+    let inv = &mut v["value"][0];
+    inv["status"] = "Open".into();
+    inv["lastModifiedDateTime"] = "2026-11-01T00:00:00Z".into();
+    let r = e.add_page_text(Some(Entity::PurchaseInvoices), None, &v.to_string());
+    assert_eq!(r.accepted, 4);
+    assert_eq!(e.transactions().len(), 3);
+    assert_eq!(e.removals().len(), 1);
+    assert_eq!(e.removals()[0].invoice_number.as_deref(), Some("108001"));
+    // An older version arriving late changes nothing.
+    let r = e.add_page_text(Some(Entity::PurchaseInvoices), None, &text);
+    assert_eq!(r.accepted, 4);
+    assert_eq!(e.transactions().len(), 3);
+    assert_eq!(e.summary().counts["purchaseInvoices"].stale, 1);
+}
+
+#[test]
+fn microsoft_documented_invoice_uses_net_amounts() {
+    let mut e = engine("line", false);
+    e.add_page_text(None, None, &fixture("ms-docs/purchaseInvoices.json"));
+    // The line's amountExcludingTax is 0 in BC's response; netAmount is the real spend.
+    let mut e2 = Engine::new(EngineOptions { window_start: Some("2019-01-01".into()), line_mode: Some("line".into()), ..Default::default() }).unwrap();
+    e2.add_page_text(None, None, &fixture("ms-docs/purchaseInvoices.json"));
+    let t = &e2.transactions()[0];
+    assert_eq!(t.amount_excluding_tax.to_string(), "3122.80");
+    assert_eq!(t.amount_including_tax.to_string(), "3310.17");
+    assert_eq!(t.currency, "USD");
+    // It is older than the default window: counted, not lost.
+    let s = e.summary();
+    assert_eq!(s.counts["purchaseInvoices"].outside_window, 1);
+}
+
+#[test]
+fn users_are_deduplicated_and_flagged() {
+    let mut e = engine("invoice", false);
+    load(&mut e, &["sample/us-users.json", "sample/uk-users.json"]);
+    let (users, diags) = e.users();
+    assert_eq!(users.len(), 8);
+    let s = e.summary().users;
+    assert_eq!((s.persons, s.non_human, s.active, s.inactive, s.without_email), (6, 2, 5, 1, 3));
+    let ben = users.iter().find(|u| u.user_name.as_deref() == Some("BEN")).unwrap();
+    assert_eq!(ben.email.as_deref(), Some("ben.okafor@cronus.example"));
+    assert_eq!(ben.company_ids.len(), 2);
+    let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    assert_eq!(codes.iter().filter(|c| **c == "USER_NO_CONTACT_EMAIL").count(), 2);
+    assert_eq!(codes.iter().filter(|c| **c == "USER_INVALID_CONTACT_EMAIL").count(), 1);
+    assert!(diags.iter().all(|d| d.message.contains("Contact Email")));
+}
+
+#[test]
+fn microsoft_documented_users() {
+    let mut e = engine("invoice", false);
+    e.add_page_text(None, None, &fixture("ms-docs/users.json"));
+    let (users, diags) = e.users();
+    assert_eq!(users.len(), 2);
+    assert_eq!(users.iter().filter(|u| u.email.is_none()).count(), 1);
+    assert_eq!(diags.len(), 1);
+}
+
+// ---- bad input ----
+
+fn check_reconciles(e: &mut Engine) {
+    for (entity, c) in &e.summary().counts {
+        assert_eq!(c.read, c.accepted + c.rejected, "{entity}");
+    }
+}
+
+#[test]
+fn page_not_json() {
+    let mut e = engine("invoice", false);
+    let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("c1"), "<html>502 Bad Gateway</html>");
+    assert!(r.page_rejected);
+    let d = e.diagnostics();
+    assert_eq!(d[0].code, "PAGE_NOT_JSON");
+    assert_eq!(d[0].entity, Some("purchaseInvoices"));
+    let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("c1"), r#"{"value":[{"id":"a","status":"Paid""#);
+    assert!(r.page_rejected);
+    assert_eq!(e.summary().counts["purchaseInvoices"].pages_rejected, 2);
+}
+
+#[test]
+fn bad_records_are_rejected_with_index_id_and_path() {
+    let mut e = engine("invoice", false);
+    let page = r#"{"value":[
+        {"number":"1","status":"Paid","postingDate":"2026-05-01","totalAmountExcludingTax":1,"totalAmountIncludingTax":1},
+        {"id":"b2","status":"Paid","postingDate":"2026-05-01","totalAmountExcludingTax":"12.50","totalAmountIncludingTax":12.5},
+        {"id":"b3","status":"Paid","postingDate":"2026-05-01","totalAmountExcludingTax":1.23456,"totalAmountIncludingTax":1},
+        {"id":"b4","status":"Paid","postingDate":"2026-05-01","purchaseInvoiceLines":[{"id":"l1","lineType":"Item","netAmount":{"x":1},"netAmountIncludingTax":1}]},
+        42,
+        {"id":"b6","status":"Paid","postingDate":"2026-05-01","totalAmountExcludingTax":5,"totalAmountIncludingTax":6,"junk":[[[[[[[[[[{"a":[[[]]]}]]]]]]]]]]}
+    ]}"#;
+    let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("C1"), page);
+    assert_eq!((r.records, r.accepted, r.rejected), (6, 1, 5));
+    let d = e.diagnostics();
+    let find = |code: &str, idx: usize| d.iter().find(|x| x.code == code && x.record_index == Some(idx)).unwrap_or_else(|| panic!("{code} at {idx}: {d:#?}")).clone();
+    assert_eq!(find("FIELD_MISSING", 0).path.as_deref(), Some("id"));
+    let s = find("AMOUNT_INVALID", 1);
+    assert_eq!(s.record_id.as_deref(), Some("b2"));
+    assert_eq!(s.path.as_deref(), Some("totalAmountExcludingTax"));
+    assert!(s.message.contains("string"));
+    assert!(find("AMOUNT_INVALID", 2).message.contains("4 decimal"));
+    assert_eq!(find("AMOUNT_INVALID", 3).path.as_deref(), Some("purchaseInvoiceLines/0/netAmount"));
+    find("RECORD_NOT_OBJECT", 4);
+    assert_eq!(d[0].company_id.as_deref(), Some("c1"));
+    check_reconciles(&mut e);
+}
+
+#[test]
+fn huge_description_is_cut_not_lost() {
+    let mut e = engine("line", false);
+    let big = "x".repeat(1_000_000);
+    let page = format!(
+        r#"{{"value":[{{"id":"a","status":"Paid","postingDate":"2026-05-01","totalAmountExcludingTax":10,"totalAmountIncludingTax":10,
+        "purchaseInvoiceLines":[{{"id":"l","lineType":"Account","description":"{big}","netAmount":10,"netAmountIncludingTax":10}}]}}]}}"#
+    );
+    let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), &page);
+    assert_eq!(r.accepted, 1);
+    assert_eq!(e.transactions()[0].description.len(), 2048);
+    assert!(e.diagnostics().iter().any(|d| d.code == "TEXT_TRUNCATED" && d.path.as_deref() == Some("purchaseInvoiceLines/0/description")));
+}
+
+#[test]
+fn lone_surrogate_escape_is_repaired_with_a_diagnostic() {
+    let mut e = engine("invoice", false);
+    let page = r#"{"value":[{"id":"a","status":"Paid","postingDate":"2026-05-01","vendorName":"Caf\udce9","totalAmountExcludingTax":1,"totalAmountIncludingTax":1}]}"#;
+    let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), page);
+    assert_eq!(r.accepted, 1);
+    assert_eq!(e.transactions()[0].vendor_name, "Caf\u{FFFD}");
+    assert!(e.diagnostics().iter().any(|d| d.code == "TEXT_LONE_SURROGATE"));
+}
+
+#[test]
+fn deeply_nested_junk_is_skipped_without_failing_the_page() {
+    let mut e = engine("invoice", false);
+    let deep = format!(
+        r#"{{"value":[{{"id":"a","status":"Paid","postingDate":"2026-05-01","totalAmountExcludingTax":1,"totalAmountIncludingTax":1,"junk":{o}1{c}}},{o}2{c},{{"id":"b","description":{o}{c}}}]}}"#,
+        o = "[".repeat(100_000),
+        c = "]".repeat(100_000)
+    );
+    let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), &deep);
+    assert!(!r.page_rejected);
+    assert_eq!((r.records, r.accepted, r.rejected), (3, 1, 2));
+    let d = e.diagnostics();
+    assert!(d.iter().any(|x| x.code == "RECORD_NOT_OBJECT" && x.record_index == Some(1)));
+    assert!(d.iter().any(|x| x.code == "FIELD_MISSING" && x.record_id.as_deref() == Some("b") && x.path.as_deref() == Some("status")));
+}
+
+#[test]
+fn page_without_company_or_entity() {
+    let mut e = engine("invoice", false);
+    let r = e.add_page_text(Some(Entity::Vendors), None, r#"{"value":[]}"#);
+    assert!(r.page_rejected);
+    let r = e.add_page_text(None, Some("c"), r#"{"value":[]}"#);
+    assert!(r.page_rejected);
+    let codes: Vec<&str> = e.diagnostics().iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec!["PAGE_NO_COMPANY", "PAGE_ENTITY_UNKNOWN"]);
+}
+
+#[test]
+fn window_is_calendar_correct() {
+    let mut e = Engine::new(EngineOptions { connected_at: Some("2028-02-29".into()), ..Default::default() }).unwrap();
+    assert_eq!(e.window_start().to_string(), "2027-02-28");
+    let page = r#"{"value":[
+        {"id":"a","status":"Paid","postingDate":"2027-02-27","totalAmountExcludingTax":1,"totalAmountIncludingTax":1},
+        {"id":"b","status":"Paid","postingDate":"2027-02-28","totalAmountExcludingTax":1,"totalAmountIncludingTax":1}]}"#;
+    e.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), page);
+    assert_eq!(e.transactions().len(), 1);
+    assert_eq!(e.transactions()[0].invoice_id, "b");
+}
+
+#[test]
+fn configuration_errors_have_codes() {
+    let err = |o: EngineOptions| Engine::new(o).err().unwrap();
+    assert_eq!(err(EngineOptions::default()).code, "MISSING_OPTION");
+    let e = err(EngineOptions { connected_at: Some("26/11/2026".into()), ..Default::default() });
+    assert_eq!((e.code, e.path.as_deref()), ("INVALID_OPTION", Some("connectedAt")));
+    let e = err(EngineOptions { connected_at: Some("2026-11-26".into()), line_mode: Some("lines".into()), ..Default::default() });
+    assert_eq!(e.path.as_deref(), Some("lineMode"));
+    let e = err(EngineOptions { connected_at: Some("2026-11-26".into()), default_currency: Some("euro".into()), ..Default::default() });
+    assert_eq!(e.code, "INVALID_OPTION");
+    let e: Result<EngineOptions, _> = serde_json::from_str(r#"{"connectedAt":"2026-11-26","lineMod":"line"}"#);
+    assert!(e.unwrap_err().to_string().contains("lineMod"));
+}
