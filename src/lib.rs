@@ -26,10 +26,11 @@ pub mod date;
 pub mod diagnostics;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod matching;
 pub mod money;
 pub mod transactions;
 pub mod users;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;

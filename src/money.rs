@@ -217,7 +217,7 @@ pub fn allocate(total: Amount, weights: &[Amount]) -> Vec<Amount> {
     parts.into_iter().map(|p| Amount(p as i64)).collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -125,6 +125,12 @@ impl Engine {
         serde_json::to_string(self.core.transactions()).map_err(|e| js_error("INTERNAL", &e.to_string(), None))
     }
 
+    /// The transactions as CSV text (`transactions.csv`; columns in the README).
+    #[wasm_bindgen(js_name = transactionsCsv)]
+    pub fn transactions_csv(&mut self) -> String {
+        crate::export::transactions_csv(self.core.transactions())
+    }
+
     pub fn users(&self) -> Result<JsValue, JsValue> {
         to_js(&self.core.users().0)
     }

@@ -1,5 +1,6 @@
 //! The engine over fixture pages: totals to the cent in every line mode, quirks, users, and
 //! bad input that must become diagnostics without losing count.
+#![cfg(not(target_arch = "wasm32"))]
 
 use bc_spend::bc::Entity;
 use bc_spend::engine::{Engine, EngineOptions};

@@ -1,5 +1,6 @@
 //! Property tests: whatever bytes or JSON a page holds, the engine never panics, and every
 //! record read is either accepted or rejected (with a diagnostic).
+#![cfg(not(target_arch = "wasm32"))]
 
 use bc_spend::bc::Entity;
 use bc_spend::engine::{Engine, EngineOptions};

@@ -1,0 +1,123 @@
+//! The wasm boundary, run in Node and headless Chrome by `wasm-pack test`: errors are real
+//! `Error`s with a `code`, data round-trips as plain JSON, both page paths agree, and a
+//! 20,000-invoice page goes through.
+#![cfg(target_arch = "wasm32")]
+
+use bc_spend::wasm::{detect_page, Engine};
+use js_sys::{Array, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+const US_1: &str = include_str!("fixtures/sample/us-purchaseInvoices-1.json");
+const US_USERS: &str = include_str!("fixtures/sample/us-users.json");
+
+fn options(extra: &str) -> JsValue {
+    JSON::parse(&format!(r#"{{"connectedAt":"2026-11-26"{extra}}}"#)).unwrap()
+}
+
+fn get(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &k.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn configuration_errors_are_errors_with_codes() {
+    for (opts, code) in [
+        (r#"{"lineMode":"lines","connectedAt":"2026-11-26"}"#, "INVALID_OPTION"),
+        (r#"{}"#, "MISSING_OPTION"),
+        (r#"{"connectedAt":"2026-11-26","bogus":1}"#, "INVALID_OPTIONS"),
+        (r#"{"connectedAt":"2026-11-26","rules":[{"id":"r1","priority":1,"action":"explode"}]}"#, "RULE_INVALID"),
+    ] {
+        let err = Engine::new(JSON::parse(opts).unwrap()).err().expect(opts);
+        assert!(err.is_instance_of::<js_sys::Error>(), "{opts}");
+        assert_eq!(get(&err, "code").as_string().as_deref(), Some(code), "{opts}");
+        assert!(!get(&err, "message").as_string().unwrap().is_empty());
+    }
+    let mut e = Engine::new(options("")).unwrap();
+    let err = e.add_page("salesInvoices".into(), JsValue::NULL, &US_1.into()).err().unwrap();
+    assert!(err.is_instance_of::<js_sys::Error>());
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("INVALID_ENTITY"));
+}
+
+#[wasm_bindgen_test]
+fn text_and_object_paths_agree() {
+    let mut a = Engine::new(options(r#","lineMode":"line""#)).unwrap();
+    let r = a.add_page(JsValue::NULL, JsValue::NULL, &US_1.into()).unwrap();
+    assert_eq!(get(&r, "accepted").as_f64(), Some(4.0));
+    assert_eq!(get(&r, "entity").as_string().as_deref(), Some("purchaseInvoices"));
+    let mut b = Engine::new(options(r#","lineMode":"line""#)).unwrap();
+    b.add_page_object(JsValue::NULL, JsValue::NULL, JSON::parse(US_1).unwrap()).unwrap();
+    let ta = JSON::stringify(&a.transactions().unwrap()).unwrap();
+    let tb = JSON::stringify(&b.transactions().unwrap()).unwrap();
+    assert_eq!(ta, tb);
+    let txs: Array = a.transactions().unwrap().into();
+    let first = txs.get(0);
+    // Amounts are exact decimal strings; absent values are null, never undefined.
+    assert_eq!(get(&first, "amountExcludingTax").as_string().as_deref(), Some("6750.00"));
+    assert!(get(&first, "match").is_null() || get(&first, "match").is_object());
+    assert!(Reflect::has(&first, &"lineId".into()).unwrap());
+}
+
+#[wasm_bindgen_test]
+fn bad_input_is_data_not_exceptions() {
+    let mut e = Engine::new(options("")).unwrap();
+    let r = e.add_page("purchaseInvoices".into(), "c1".into(), &"not json".into()).unwrap();
+    assert_eq!(get(&r, "pageRejected").as_bool(), Some(true));
+    // NaN cannot be written in JSON text, but a JS object can hold it.
+    let page = js_sys::Object::new();
+    let rec = JSON::parse(r#"{"id":"x","status":"Paid","postingDate":"2026-05-01","totalAmountIncludingTax":1}"#).unwrap();
+    Reflect::set(&rec, &"totalAmountExcludingTax".into(), &JsValue::from_f64(f64::NAN)).unwrap();
+    Reflect::set(&page, &"value".into(), &Array::of1(&rec)).unwrap();
+    let r = e.add_page_object("purchaseInvoices".into(), "c1".into(), page.into()).unwrap();
+    assert_eq!(get(&r, "rejected").as_f64(), Some(1.0));
+    let diags: Array = e.diagnostics().unwrap().into();
+    let codes: Vec<String> = diags.iter().map(|d| get(&d, "code").as_string().unwrap()).collect();
+    assert!(codes.contains(&"PAGE_NOT_JSON".to_string()));
+    assert!(codes.contains(&"AMOUNT_INVALID".to_string()));
+}
+
+#[wasm_bindgen_test]
+fn lone_surrogates_in_a_js_string_are_reported() {
+    let mut e = Engine::new(options("")).unwrap();
+    // Build a JS string holding a lone high surrogate inside a description.
+    let head = r#"{"value":[{"id":"a","status":"Paid","postingDate":"2026-05-01","totalAmountExcludingTax":1,"totalAmountIncludingTax":1,"vendorName":"Caf"#;
+    let s = js_sys::JsString::from(head).concat(&js_sys::JsString::from_char_code1(0xD800)).concat(&r#""}]}"#.into());
+    let r = e.add_page("purchaseInvoices".into(), "c".into(), &s).unwrap();
+    assert_eq!(get(&r, "accepted").as_f64(), Some(1.0));
+    let diags: Array = e.diagnostics().unwrap().into();
+    assert!(diags.iter().any(|d| get(&d, "code").as_string().as_deref() == Some("TEXT_LONE_SURROGATE")));
+}
+
+#[wasm_bindgen_test]
+fn users_and_detection() {
+    let mut e = Engine::new(options("")).unwrap();
+    e.add_page(JsValue::NULL, JsValue::NULL, &US_USERS.into()).unwrap();
+    let users: Array = e.users().unwrap().into();
+    assert_eq!(users.length(), 8);
+    let d = detect_page(US_USERS).unwrap();
+    assert_eq!(get(&d, "entity").as_string().as_deref(), Some("users"));
+}
+
+#[wasm_bindgen_test]
+fn a_20000_invoice_page() {
+    let mut text = String::from(r#"{"@odata.context":"x#companies(c1)/purchaseInvoices","value":["#);
+    for i in 0..20_000 {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!(
+            r#"{{"id":"inv-{i}","number":"{i}","postingDate":"2026-0{m}-15","vendorName":"Vendor {v}","currencyCode":"USD","status":"Paid","totalAmountExcludingTax":{a}.25,"totalAmountIncludingTax":{a}.25,"purchaseInvoiceLines":[{{"id":"l-{i}","lineType":"Account","lineObjectNumber":"6420","description":"Subscription {v}","netAmount":{a}.25,"netAmountIncludingTax":{a}.25,"amountExcludingTax":0}}]}}"#,
+            m = i % 9 + 1,
+            v = i % 50,
+            a = i % 1000
+        ));
+    }
+    text.push_str("]}");
+    let mut e = Engine::new(options("")).unwrap();
+    let r = e.add_page(JsValue::NULL, JsValue::NULL, &text.as_str().into()).unwrap();
+    assert_eq!(get(&r, "accepted").as_f64(), Some(20_000.0));
+    let s = e.summary().unwrap();
+    assert_eq!(get(&s, "transactions").as_f64(), Some(20_000.0));
+    let totals: Array = get(&s, "totals").into();
+    // sum over i of (i % 1000) + 0.25 = 20 * 499500 + 5000
+    assert_eq!(get(&totals.get(0), "amountExcludingTax").as_string().as_deref(), Some("9995000.00"));
+}

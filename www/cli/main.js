@@ -1,0 +1,61 @@
+// Command dispatch for www/bin/bc-spend.
+import { parseArgs } from 'node:util';
+import { CliError, EXIT } from './common.js';
+import { ANALYZE_HELP, SHARED_OPTIONS, analyze } from './analyze.js';
+
+const HELP = `bc-spend: SaaS spend from Microsoft Dynamics 365 Business Central
+
+Usage: bc-spend COMMAND [options]
+
+Commands:
+  analyze PATH...   analyze saved BC API responses (files or directories)
+  explain VENDOR [DESCRIPTION]
+                    show how a vendor name (and line description) is matched
+  help [COMMAND]    show help
+
+Run "bc-spend COMMAND --help" for a command's options. Exit codes: 0 success, 1 internal error,
+2 bad arguments or configuration, 3 unreadable input, 4 sign-in or access refused, 5 partial
+failure (some companies failed).
+`;
+
+const COMMANDS = {
+  analyze: {
+    help: ANALYZE_HELP,
+    options: { ...SHARED_OPTIONS, entity: { type: 'string' }, company: { type: 'string' } },
+    run: analyze,
+  },
+};
+
+function parse(argv, options) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliError(e.message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+  }
+}
+
+export async function main(argv, io = {}) {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    const cmd = COMMANDS[rest[0]];
+    stdout.write(cmd ? cmd.help : HELP);
+    return EXIT.OK;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    stderr.write(`bc-spend: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
+    return EXIT.USAGE;
+  }
+  try {
+    const { values, positionals } = parse(rest, cmd.options);
+    return await cmd.run(values, positionals, { stdout, stderr });
+  } catch (e) {
+    if (e instanceof CliError) {
+      stderr.write(`bc-spend ${name}: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
