@@ -121,25 +121,15 @@ fn parse_date_option(name: &str, v: &str) -> Result<Date, ConfigError> {
     }
 }
 
-/// Reads the customer rules from JSON, naming the rule and field of the first error.
+/// Reads the customer rules: an array of rules, or an object holding one under `rules` (the
+/// shape of a rules file). Errors name the rule and field.
 pub fn parse_rules(v: &serde_json::Value) -> Result<Vec<RuleSpec>, ConfigError> {
-    let list = match v {
-        serde_json::Value::Array(a) => a,
-        serde_json::Value::Object(o) if o.contains_key("rules") => match &o["rules"] {
-            serde_json::Value::Array(a) => a,
-            _ => return Err(ConfigError::new("RULES_INVALID", "`rules` must be an array of rules").at("rules")),
-        },
-        _ => return Err(ConfigError::new("RULES_INVALID", "rules must be an array of rules (or an object with a `rules` array)").at("rules")),
-    };
-    list.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            serde_json::from_value::<RuleSpec>(r.clone()).map_err(|e| {
-                let id = r.get("id").and_then(|x| x.as_str()).map(|s| format!(" (id {s:?})")).unwrap_or_default();
-                ConfigError::new("RULE_INVALID", format!("rule {i}{id}: {e}")).at(format!("rules/{i}"))
-            })
-        })
-        .collect()
+    match v {
+        serde_json::Value::Object(o) if o.contains_key("rules") => {
+            crate::matching::parse_rules(&o["rules"])
+        }
+        _ => crate::matching::parse_rules(v),
+    }
 }
 
 fn build_catalog(v: Option<&serde_json::Value>) -> Result<Catalog, ConfigError> {

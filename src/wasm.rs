@@ -23,8 +23,7 @@ fn js_error(code: &str, message: &str, path: Option<&str>) -> JsValue {
 }
 
 fn config_error(e: ConfigError) -> JsValue {
-    let msg = e.to_string();
-    js_error(e.code, &msg, e.path.as_deref())
+    js_error(e.code, &e.message, e.path.as_deref())
 }
 
 /// Serializes through JSON text and `JSON.parse`: for large outputs this is several times
@@ -157,7 +156,7 @@ impl Engine {
     /// Replaces the customer rules; throws like the constructor when a rule is invalid.
     #[wasm_bindgen(js_name = setRules)]
     pub fn set_rules(&mut self, rules: JsValue) -> Result<(), JsValue> {
-        let v: serde_json::Value = serde_wasm_bindgen::from_value(rules).map_err(|e| js_error("RULES_INVALID", &format!("rules must be JSON data: {e}"), None))?;
+        let v: serde_json::Value = serde_wasm_bindgen::from_value(rules).map_err(|e| js_error("RULE_INVALID", &format!("rules must be JSON data: {e}"), None))?;
         self.core.set_rules(&v).map_err(config_error)
     }
 }

@@ -1,1 +1,231 @@
-//! The SaaS catalog.
+//! The SaaS catalog: which apps exist, who bills for them, and how invoices name them.
+//!
+//! The default catalog is data (`src/catalog/data/*.json`, format in `README.md`), validated by
+//! `build.rs` and embedded in the binary. A caller can extend it ([`Catalog::extend`]) or replace
+//! it ([`Catalog::from_data`]) with documents of the same format; those are validated at run time
+//! and rejected with a [`ConfigError`] whose code is `"CATALOG_INVALID"`.
+
+mod schema;
+
+pub use schema::{AppSpec, CatalogData, ResellerSpec, VendorGroupSpec, CATEGORIES};
+
+use crate::error::ConfigError;
+use crate::matching::normalize;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// An app of the catalog.
+pub type App = AppSpec;
+/// A vendor that sells several apps.
+pub type VendorGroup = VendorGroupSpec;
+/// A reseller or marketplace.
+pub type Reseller = ResellerSpec;
+
+/// A validated catalog. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    data: CatalogData,
+    apps: HashMap<String, usize>,
+    groups: HashMap<String, usize>,
+    resellers: HashMap<String, usize>,
+}
+
+const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.json"));
+
+impl Catalog {
+    /// The shipped default catalog, parsed once per process.
+    pub fn builtin() -> Catalog {
+        static BUILTIN: OnceLock<Catalog> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                // build.rs validated this document; failing here is a build bug, not input.
+                let data: CatalogData = serde_json::from_str(BUILTIN_JSON).expect("embedded catalog is valid JSON");
+                Catalog::index(data)
+            })
+            .clone()
+    }
+
+    /// Whether this is the shipped catalog, unchanged.
+    pub fn is_builtin(&self) -> bool {
+        Arc::ptr_eq(&self.inner, &Catalog::builtin().inner)
+    }
+
+    /// Reads caller-supplied catalog data (same format as the shipped files). Checks the shape
+    /// only; [`Catalog::extend`] and [`Catalog::from_data`] check it against the rest.
+    pub fn from_json_value(v: &serde_json::Value) -> Result<CatalogData, ConfigError> {
+        CatalogData::deserialize_value(v)
+    }
+
+    /// The catalog plus `extra`; an entry of `extra` whose id exists replaces that entry.
+    pub fn extend(self, extra: CatalogData) -> Result<Catalog, ConfigError> {
+        let mut data = self.inner.data.clone();
+        check(&[("catalog", &extra)], "")?;
+        data.merge(extra);
+        check(&[("", &data)], "the catalog extended with the given entries: ")?;
+        Ok(Catalog::index(data))
+    }
+
+    /// A catalog made of `data` only.
+    pub fn from_data(data: CatalogData) -> Result<Catalog, ConfigError> {
+        check(&[("catalog", &data)], "")?;
+        Ok(Catalog::index(data))
+    }
+
+    fn index(data: CatalogData) -> Catalog {
+        let apps = data.apps.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
+        let groups = data.vendor_groups.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
+        let resellers = data.resellers.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
+        Catalog { inner: Arc::new(Inner { data, apps, groups, resellers }) }
+    }
+
+    pub fn app(&self, id: &str) -> Option<&App> {
+        self.inner.apps.get(id).map(|&i| &self.inner.data.apps[i])
+    }
+    pub fn vendor_group(&self, id: &str) -> Option<&VendorGroup> {
+        self.inner.groups.get(id).map(|&i| &self.inner.data.vendor_groups[i])
+    }
+    pub fn reseller(&self, id: &str) -> Option<&Reseller> {
+        self.inner.resellers.get(id).map(|&i| &self.inner.data.resellers[i])
+    }
+    /// Number of apps.
+    pub fn len(&self) -> usize {
+        self.inner.data.apps.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.inner.data.apps.is_empty()
+    }
+    pub fn apps(&self) -> &[App] {
+        &self.inner.data.apps
+    }
+    pub fn vendor_groups(&self) -> &[VendorGroup] {
+        &self.inner.data.vendor_groups
+    }
+    pub fn resellers(&self) -> &[Reseller] {
+        &self.inner.data.resellers
+    }
+    /// The whole catalog as data (e.g. to serialize it for a caller).
+    pub fn data(&self) -> &CatalogData {
+        &self.inner.data
+    }
+}
+
+impl CatalogData {
+    /// Parses a catalog document from JSON, with a `CATALOG_INVALID` error naming the path.
+    pub fn deserialize_value(v: &serde_json::Value) -> Result<CatalogData, ConfigError> {
+        serde::Deserialize::deserialize(v).map_err(|e: serde_json::Error| {
+            ConfigError::new(
+                "CATALOG_INVALID",
+                format!("the catalog is not in the catalog format ({e}); see the catalog README for the fields of apps, vendorGroups and resellers"),
+            )
+            .at("catalog")
+        })
+    }
+}
+
+/// Validates documents with the matcher's own normalization.
+fn check(docs: &[(&str, &CatalogData)], prefix: &str) -> Result<(), ConfigError> {
+    let lx = crate::matching::lexicon();
+    let vendor_key = |s: &str| normalize::vendor_key(lx, s);
+    let text_key = |s: &str| normalize::normalize_text(s);
+    let domain_key = |s: &str| normalize::field_domain(s);
+    let generic = |s: &str| {
+        let toks = normalize::tokenize(s);
+        !toks.is_empty() && toks.iter().all(|t| lx.stop.contains(&t.norm) || lx.context.contains(&t.norm))
+    };
+    let problems = schema::validate(docs, &vendor_key, &text_key, &domain_key, &generic);
+    match problems.into_iter().find(|p| !p.warning) {
+        None => Ok(()),
+        Some(p) => {
+            let path = p.path.replace(": ", "/");
+            Err(ConfigError::new("CATALOG_INVALID", format!("{prefix}{}", p.message)).at(path))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn small() -> CatalogData {
+        Catalog::from_json_value(&json!({
+            "apps": [
+                {"id": "slack", "name": "Slack", "category": "communication", "vendors": ["Slack Technologies, LLC"], "keywords": ["slack"], "domains": ["slack.com"]},
+                {"id": "zoom", "name": "Zoom", "category": "communication", "vendors": ["Zoom Video Communications, Inc."], "domains": ["zoom.us"]}
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn accepts_valid_data() {
+        let c = Catalog::from_data(small()).unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.app("zoom").unwrap().name, "Zoom");
+    }
+
+    #[test]
+    fn rejects_unknown_fields_and_categories() {
+        let e = Catalog::from_json_value(&json!({"apps": [{"id": "x", "name": "X", "category": "chat", "vendorz": []}]})).unwrap_err();
+        assert_eq!(e.code, "CATALOG_INVALID");
+        assert!(e.message.contains("vendorz"), "{}", e.message);
+        let mut d = small();
+        d.apps[0].category = "chat".into();
+        let e = Catalog::from_data(d).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("catalog/apps/0/category"));
+        assert!(e.message.contains("unknown category 'chat'"));
+    }
+
+    #[test]
+    fn rejects_alias_claimed_twice() {
+        let mut d = small();
+        d.apps[1].vendors.push("Slack Technologies Limited".into());
+        let e = Catalog::from_data(d).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("catalog/apps/1/vendors/1"));
+        assert!(e.message.contains("claimed by 'zoom' and by 'slack'"), "{}", e.message);
+    }
+
+    #[test]
+    fn rejects_duplicate_ids_and_dangling_references() {
+        let mut d = small();
+        d.apps[1].id = "slack".into();
+        assert!(Catalog::from_data(d).unwrap_err().message.contains("duplicate id 'slack'"));
+        let mut d = small();
+        d.apps[0].parent = Some("salesforce".into());
+        assert!(Catalog::from_data(d).unwrap_err().message.contains("not a vendorGroups id"));
+        let mut d = small();
+        d.apps[0].domains[0] = "https://slack.com".into();
+        assert!(Catalog::from_data(d).unwrap_err().message.contains("must be written as 'slack.com'"));
+    }
+
+    #[test]
+    fn extend_replaces_by_id_and_validates_the_result() {
+        let base = Catalog::from_data(small()).unwrap();
+        let extra = Catalog::from_json_value(&json!({"apps": [
+            {"id": "acme-crm", "name": "Acme CRM", "category": "crm-sales", "keywords": ["acmecrm"]}
+        ]}))
+        .unwrap();
+        let c = base.clone().extend(extra).unwrap();
+        assert_eq!(c.len(), 3);
+        let clash = Catalog::from_json_value(&json!({"apps": [
+            {"id": "other", "name": "Other", "category": "crm-sales", "domains": ["slack.com"]}
+        ]}))
+        .unwrap();
+        let e = base.extend(clash).unwrap_err();
+        assert_eq!(e.code, "CATALOG_INVALID");
+        assert!(e.message.contains("slack.com"));
+    }
+
+    #[test]
+    fn builtin_parses() {
+        let c = Catalog::builtin();
+        for a in c.apps() {
+            assert!(CATEGORIES.contains(&a.category.as_str()));
+        }
+    }
+}

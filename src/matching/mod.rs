@@ -1,1 +1,1091 @@
-//! Matching.
+//! Matching: which SaaS app an invoice, or one of its lines, pays for, and why.
+//!
+//! # Purpose
+//! A [`Matcher`] attributes Business Central purchase invoice lines to apps of the
+//! [`Catalog`], following an order of authority:
+//! 1. the customer's rules ([`RuleSpec`]: match-to and ignore, by priority);
+//! 2. the vendor's identity: its normalized legal name, and the domain of its website and e-mail;
+//! 3. the line descriptions, which decide for resellers and marketplaces and for vendors that
+//!    sell several apps (Microsoft, Google, Atlassian ...).
+//!
+//! Every [`Decision`] explains itself: what decided, the evidence (with UTF-16 offsets into the
+//! original text, for highlighting), a confidence for display, the runner-up, and for unmatched
+//! text the best rejected candidate with a reason.
+//!
+//! # Example
+//! ```
+//! use bc_spend::catalog::Catalog;
+//! use bc_spend::matching::{Matcher, VendorInfo};
+//! let m = Matcher::new(Catalog::builtin(), &[]).unwrap();
+//! let d = m.explain(&VendorInfo::named("Zoom Dental Clinic"), Some("Dental checkup"));
+//! assert!(d.matched.is_none());
+//! ```
+//!
+//! # How text is read
+//! Text is tokenized ([`normalize`]): case, diacritics and punctuation are folded, URLs and
+//! e-mail addresses become domains, numbers, dates, amounts and references become noise, and
+//! legal forms (Inc, GmbH, Pty Ltd, Sp. z o.o. ...) and country qualifiers are dropped from
+//! vendor names. One Aho-Corasick automaton over all catalog aliases finds every alias in a text
+//! in one pass, so the cost per line does not grow with the catalog.
+//!
+//! A brand that is an ordinary word (Slack, Zoom, Box, Monday, Notion, Apple, Oracle ...) or that
+//! is shared between apps is weak evidence: it decides only when every other word of the text is
+//! explained (by the app's own names, by subscription words like "licence" or "Pro", or by
+//! numbers, dates and legal forms). So "Zoom Communications, Inc." is Zoom and "Zoom Dental
+//! Clinic" is not. Typos of distinctive brand tokens are repaired when exactly one brand is one
+//! edit away ("Atlasian", "Hubspt"); words written apart are joined ("Pager Duty").
+//!
+//! # Untrusted input
+//! Nothing here panics on any text. Rule regexes are compiled once, with size limits.
+
+pub mod normalize;
+
+mod index;
+mod lexicon;
+mod rules;
+
+pub use rules::{parse_rules, Condition, ConditionOp, RuleAction, RuleSpec, MAX_PATTERN_LEN};
+
+pub(crate) use lexicon::lexicon;
+
+use crate::bc::LineType;
+use crate::catalog::Catalog;
+use crate::error::ConfigError;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use index::{Analysis, Class, Index, OwnerKind};
+use normalize::TokenKind;
+use rules::RuleSet;
+use serde::Serialize;
+
+/// The vendor of an invoice, as the vendor card and invoice give it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VendorInfo<'a> {
+    pub name: &'a str,
+    pub number: Option<&'a str>,
+    pub website: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+impl<'a> VendorInfo<'a> {
+    pub fn named(name: &'a str) -> VendorInfo<'a> {
+        VendorInfo { name, ..Default::default() }
+    }
+}
+
+/// One invoice line.
+#[derive(Debug, Clone, Copy)]
+pub struct LineInfo<'a> {
+    pub description: &'a str,
+    pub description2: Option<&'a str>,
+    pub line_type: LineType,
+    pub account_number: Option<&'a str>,
+    /// Excluding tax, in ten-thousandths of the currency unit; weighs the line in the invoice's
+    /// vote.
+    pub amount: i64,
+}
+
+impl<'a> LineInfo<'a> {
+    pub fn item(description: &'a str, amount: i64) -> LineInfo<'a> {
+        LineInfo { description, description2: None, line_type: LineType::Item, account_number: None, amount }
+    }
+}
+
+/// What a line is for. Freight, tax, comment and adjustment ("other") lines stay with the
+/// invoice's main app when an invoice is split per app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LineRole {
+    Product,
+    Freight,
+    Tax,
+    Comment,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceMatch {
+    /// The invoice's app: the one its product lines agree on (weighted by amount), else the
+    /// vendor's, else unmatched with the candidates listed.
+    pub invoice: Decision,
+    /// One per input line, in input order.
+    pub lines: Vec<LineMatch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineMatch {
+    pub decision: Decision,
+    pub role: LineRole,
+}
+
+/// The outcome for an invoice or a line: matched, ignored by a rule, or neither (then
+/// `rejected` says what came closest and why it was not taken).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    #[serde(rename = "match")]
+    pub matched: Option<Match>,
+    pub ignored_by_rule: Option<String>,
+    pub rejected: Option<Rejected>,
+}
+
+/// What decided a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DecidedBy {
+    /// A customer rule (`ruleId` says which).
+    Rule,
+    /// The vendor's name is a billing entity or brand of the app.
+    VendorName,
+    /// The vendor card's website or e-mail domain belongs to the app.
+    VendorDomain,
+    /// The line description names the app.
+    Description,
+    /// The vendor sells several apps and this one is its default.
+    VendorDefault,
+    /// The invoice's lines agree on the app (invoice level only).
+    Lines,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Match {
+    pub app_id: String,
+    pub app_name: String,
+    pub category: String,
+    pub decided_by: DecidedBy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<String>,
+    pub evidence: Vec<Evidence>,
+    /// For display only: how sure the matcher is, in [0, 1].
+    pub confidence: f64,
+    pub runner_up: Option<Candidate>,
+    /// The reseller, marketplace or vendor group the app was bought through, when not direct.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
+}
+
+/// A piece of text that supports a decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    /// "vendor", "website", "email", "description", "description2" or "account".
+    pub field: String,
+    /// The matched text, as written.
+    pub text: String,
+    /// UTF-16 code-unit offsets into the original field text (JavaScript string indices).
+    pub start: usize,
+    pub end: usize,
+    /// What it matched: "vendorEntity", "name", "keyword", "product", "domain" or "rule".
+    pub kind: String,
+    /// The catalog alias it matched, normalized, when it differs from the text (typos).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Candidate {
+    pub app_id: String,
+    pub app_name: String,
+    pub confidence: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Via {
+    pub id: String,
+    pub name: String,
+    /// "reseller", "marketplace" or "vendorGroup".
+    pub kind: String,
+}
+
+/// Why nothing was matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rejected {
+    /// The closest app, when there was one.
+    pub app_id: Option<String>,
+    pub app_name: Option<String>,
+    pub confidence: f64,
+    /// One sentence for a reader.
+    pub reason: String,
+    /// Apps the invoice could be, when its lines disagree or a multi-app vendor is not decided.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Candidate>,
+}
+
+/// Everything compiled once: the catalog index, the automata, the rules.
+pub struct Matcher {
+    catalog: Catalog,
+    /// Shared: the shipped catalog's index is built once per process.
+    index: std::sync::Arc<Index>,
+    rules: RuleSet,
+    cues: std::sync::Arc<Cues>,
+    /// Vendor identities already worked out: a vendor's invoices recur every month.
+    vendor_cache: std::sync::Mutex<normalize::FastMap<VendorKey, (Option<Ident>, Option<Rejected>)>>,
+}
+
+type VendorKey = (String, Option<String>, Option<String>);
+/// Entries kept before the vendor cache starts over.
+const VENDOR_CACHE_MAX: usize = 20_000;
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher").field("apps", &self.catalog.len()).field("rules", &self.rules.rules.len()).finish()
+    }
+}
+
+/// Non-SaaS and line-role cue phrases, in one automaton.
+struct Cues {
+    ac: AhoCorasick,
+    tags: Vec<(CueKind, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CueKind {
+    NonSaas { soft: bool },
+    Freight,
+    Tax,
+    Adjustment,
+}
+
+impl Cues {
+    fn build() -> Cues {
+        let lx = lexicon();
+        let mut pats = Vec::new();
+        let mut tags = Vec::new();
+        for (cat, toks) in &lx.nonsaas {
+            pats.push(format!(" {} ", toks.join(" ")));
+            tags.push((CueKind::NonSaas { soft: cat == "services" }, cat.clone()));
+        }
+        for (list, kind) in [(&lx.freight, CueKind::Freight), (&lx.tax, CueKind::Tax), (&lx.adjustment, CueKind::Adjustment)] {
+            for toks in list {
+                pats.push(format!(" {} ", toks.join(" ")));
+                tags.push((kind, String::new()));
+            }
+        }
+        let ac = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&pats).expect("cue phrases compile");
+        Cues { ac, tags }
+    }
+}
+
+/// Cue phrases found on a line.
+#[derive(Default)]
+struct LineCues {
+    /// (category, matched text) of the first hard non-SaaS cue.
+    hard: Option<(String, String)>,
+    soft: Option<(String, String)>,
+    freight: bool,
+    tax: bool,
+    adjustment: bool,
+}
+
+/// Words that mark a name as what the product works with, not as the product ("Backup for
+/// Microsoft 365", "billed via Azure").
+const OBJECT_MARKERS: &[&str] = &["for", "with", "to", "into", "via", "from", "integration", "connector", "plugin", "through", "fur", "pour", "para", "voor"];
+/// Words after a name that make it a sales channel ("AWS Marketplace", "Google Cloud Marketplace").
+const CHANNEL_MARKERS: &[&str] = &["marketplace", "appsource", "store"];
+/// Words that say "this is a software subscription" strongly enough to let a multi-app vendor's
+/// default app stand, and to overrule soft non-SaaS cues.
+const SIGNAL_PREFIXES: &[&str] = &[
+    "subscri", "subscr", "licen", "lizenz", "abo", "seat", "user", "nutzer", "gebruiker", "usuario", "utilisateur", "bruker", "plan",
+    "renew", "saas", "software", "cloud", "api", "usage", "consumption", "verbrauch", "nutzung", "credits", "workspace", "tenant",
+    "member", "agent", "editor", "creator", "host", "edition", "tier", "csp", "nce", "payg", "overage", "suscrip", "mitarbeiter",
+    "employees", "devices", "endpoints", "contacts",
+];
+
+fn is_signal(t: &str) -> bool {
+    SIGNAL_PREFIXES.iter().any(|p| t.starts_with(p))
+}
+
+/// A candidate owner within one analysed text.
+#[derive(Debug, Clone)]
+struct Cand {
+    owner: u32,
+    /// Indices into the analysis' hits.
+    hits: Vec<usize>,
+    strong: bool,
+    first: usize,
+    span: usize,
+    unexplained: Vec<usize>,
+    /// Named as the object of another product ("for Salesforce").
+    object: bool,
+    /// Named as a sales channel ("AWS Marketplace").
+    channel: bool,
+    /// A weak brand right next to a subscription word ("Zoom Pro", "Slack licence").
+    beside_context: bool,
+    /// Produced by the producer marker "by X".
+    by_marked: bool,
+}
+
+/// The vendor, understood once per invoice.
+struct VendorCtx<'a> {
+    vendor: VendorInfo<'a>,
+    ident: Option<Ident>,
+    rejected: Option<Rejected>,
+}
+
+#[derive(Clone)]
+struct Ident {
+    owner: u32,
+    decided_by: DecidedBy,
+    evidence: Vec<Evidence>,
+    confidence: f64,
+}
+
+/// A line, analysed.
+struct LineEval {
+    decision: Decision,
+    role: LineRole,
+}
+
+impl Matcher {
+    /// Compiles the catalog and validates and compiles `rules`.
+    pub fn new(catalog: Catalog, rules: &[RuleSpec]) -> Result<Matcher, ConfigError> {
+        let rules = RuleSet::compile(rules, &catalog)?;
+        use std::sync::{Arc, OnceLock};
+        static BUILTIN_INDEX: OnceLock<Arc<Index>> = OnceLock::new();
+        static CUES: OnceLock<Arc<Cues>> = OnceLock::new();
+        // The index depends on the catalog only; an engine with the shipped catalog (the usual
+        // case, and one engine per sync) reuses the one built first.
+        let index = if catalog.is_builtin() { BUILTIN_INDEX.get_or_init(|| Arc::new(Index::build(&catalog))).clone() } else { Arc::new(Index::build(&catalog)) };
+        let cues = CUES.get_or_init(|| Arc::new(Cues::build())).clone();
+        Ok(Matcher { catalog, index, rules, cues, vendor_cache: Default::default() })
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Decides an invoice and each of its lines.
+    pub fn match_invoice(&self, vendor: &VendorInfo, lines: &[LineInfo]) -> InvoiceMatch {
+        let ctx = self.vendor_ctx(vendor);
+        let evals: Vec<LineEval> = lines.iter().map(|l| self.line(&ctx, l)).collect();
+        let invoice = if lines.is_empty() {
+            // An invoice without lines is decided by its vendor alone.
+            let empty = [LineInfo::item("", 0)];
+            let evals = [self.line(&ctx, &empty[0])];
+            self.invoice_decision(&ctx, &empty, &evals)
+        } else {
+            self.invoice_decision(&ctx, lines, &evals)
+        };
+        let lines = evals
+            .into_iter()
+            .map(|e| {
+                let keep_own = e.role == LineRole::Product || e.decision.ignored_by_rule.is_some() || e.decision.matched.as_ref().map(|m| m.decided_by == DecidedBy::Rule).unwrap_or(false);
+                let mut decision = if keep_own { e.decision } else { inherit(&invoice, e.decision) };
+                tidy(&mut decision);
+                LineMatch { decision, role: e.role }
+            })
+            .collect();
+        let mut invoice = invoice;
+        tidy(&mut invoice);
+        InvoiceMatch { invoice, lines }
+    }
+
+    /// The decision for one vendor and (optionally) one line description, as `match_invoice`
+    /// would make it for a one-line invoice.
+    pub fn explain(&self, vendor: &VendorInfo, description: Option<&str>) -> Decision {
+        let line = LineInfo::item(description.unwrap_or(""), 0);
+        let m = self.match_invoice(vendor, &[line]);
+        m.invoice
+    }
+
+    /// Tokens, classes and alias hits of `text`, for debugging the catalog.
+    #[doc(hidden)]
+    pub fn debug_analysis(&self, text: &str, vendor: bool) -> String {
+        let an = self.index.analyse(text, vendor);
+        let mut s = String::new();
+        for t in &an.toks {
+            s.push_str(&format!("tok {:?} {:?} {:?} corrected={:?} merged={}\n", t.norm, t.kind, t.class, t.corrected_from, t.merged));
+        }
+        for h in &an.hits {
+            let (kind, strong) = self.index.alias_info(h);
+            let alias = if h.alias == u32::MAX { "<domain>".to_string() } else { self.index.aliases[h.alias as usize].text.clone() };
+            s.push_str(&format!("hit {} [{}..={}] {:?} strong={} alias={:?} suppressed={}\n", self.index.owners[h.owner as usize].name, h.first, h.last, kind, strong, alias, h.suppressed));
+        }
+        for c in self.candidates(&an, vendor, None) {
+            s.push_str(&format!("cand {} strong={} unexplained={:?} object={} channel={} beside={}\n", self.index.owners[c.owner as usize].name, c.strong, c.unexplained, c.object, c.channel, c.beside_context));
+        }
+        s
+    }
+
+    // ----- vendor -----
+
+    fn vendor_ctx<'a>(&self, vendor: &VendorInfo<'a>) -> VendorCtx<'a> {
+        let key: VendorKey = (vendor.name.to_string(), vendor.website.map(str::to_string), vendor.email.map(str::to_string));
+        if let Ok(cache) = self.vendor_cache.lock() {
+            if let Some((ident, rejected)) = cache.get(&key) {
+                return VendorCtx { vendor: *vendor, ident: ident.clone(), rejected: rejected.clone() };
+            }
+        }
+        let ctx = self.vendor_ctx_uncached(vendor);
+        if let Ok(mut cache) = self.vendor_cache.lock() {
+            if cache.len() >= VENDOR_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(key, (ctx.ident.clone(), ctx.rejected.clone()));
+        }
+        ctx
+    }
+
+    /// Forgets the vendors seen so far (for measuring; the cache never changes a decision).
+    #[doc(hidden)]
+    pub fn clear_vendor_cache(&self) {
+        if let Ok(mut cache) = self.vendor_cache.lock() {
+            cache.clear();
+        }
+    }
+
+    fn vendor_ctx_uncached<'a>(&self, vendor: &VendorInfo<'a>) -> VendorCtx<'a> {
+        let name = self.index.analyse(vendor.name, true);
+        let cands = self.candidates(&name, true, None);
+        let mut ident: Option<Ident> = None;
+        let mut rejected = None;
+
+        // The name first: the best accepted candidate.
+        let accepted: Vec<&Cand> = cands.iter().filter(|c| c.unexplained.is_empty() && !c.object).collect();
+        if let Some(best) = accepted.first() {
+            let all_entity = best.hits.iter().any(|&h| {
+                let (kind, strong) = self.index.alias_info(&name.hits[h]);
+                kind == index::AliasKind::VendorEntity && strong && name.hits[h].first == 0
+            });
+            let repaired = best.hits.iter().any(|&h| name.hits[h].corrected || name.hits[h].merged);
+            let mut conf = if all_entity { 0.97 } else if best.strong { 0.92 } else { 0.8 };
+            if repaired {
+                conf *= 0.9;
+            }
+            ident = Some(Ident { owner: best.owner, decided_by: DecidedBy::VendorName, evidence: self.evidence(&name, best, "vendor", vendor.name), confidence: conf });
+        } else if let Some(best) = cands.first() {
+            rejected = Some(self.reject_reason(&name, best, "vendor name", vendor.name));
+        }
+
+        // Then the vendor card's domains: they decide when the name does not, and corroborate a
+        // rejected name.
+        for (field, value, conf) in [("website", vendor.website, 0.93), ("email", vendor.email, 0.88)] {
+            let Some(value) = value else { continue };
+            let Some(domain) = normalize::field_domain(value) else { continue };
+            if field == "email" && lexicon().freemail.contains(&domain) {
+                continue;
+            }
+            let Some(owner) = self.index.domain_owner(&domain) else { continue };
+            let ev = domain_evidence(field, value, &domain);
+            match &mut ident {
+                Some(id) if id.owner == owner || self.index.owners[id.owner as usize].family == self.index.owners[owner as usize].family => {
+                    id.evidence.push(ev);
+                    id.confidence = id.confidence.max(0.97);
+                }
+                Some(id) if id.decided_by == DecidedBy::VendorName && id.confidence >= 0.9 => {}
+                _ => {
+                    ident = Some(Ident { owner, decided_by: DecidedBy::VendorDomain, evidence: vec![ev], confidence: conf });
+                    rejected = None;
+                }
+            }
+        }
+        VendorCtx { vendor: *vendor, ident, rejected }
+    }
+
+    // ----- lines -----
+
+    fn line(&self, ctx: &VendorCtx, line: &LineInfo) -> LineEval {
+        let description = line.description;
+        // Rules first.
+        if let Some(fire) = self.rules.first(ctx.vendor.name, Some(description), line.description2, line.account_number) {
+            let role = if line.line_type == LineType::Comment { LineRole::Comment } else { LineRole::Product };
+            return LineEval { decision: self.rule_decision(ctx, line, &fire), role };
+        }
+
+        let d1 = self.index.analyse(description, false);
+        let d2 = line.description2.map(|t| self.index.analyse(t, false));
+        let signal = d1.toks.iter().chain(d2.iter().flat_map(|a| a.toks.iter())).any(|t| is_signal(&t.norm));
+        let mut cues = self.cues(&d1, signal);
+        if let Some(d2) = &d2 {
+            let c2 = self.cues(d2, signal);
+            cues.hard = cues.hard.or(c2.hard);
+            cues.soft = cues.soft.or(c2.soft);
+            cues.freight |= c2.freight;
+            cues.tax |= c2.tax;
+            cues.adjustment |= c2.adjustment;
+        }
+
+        // Candidates of both description fields, in reading order.
+        let group_family = ctx.ident.as_ref().filter(|i| self.owner_kind(i.owner) != OwnerKind::Reseller).map(|i| self.index.owners[i.owner as usize].family);
+        let mut cands: Vec<(usize, Cand)> = self.candidates(&d1, false, group_family).into_iter().map(|c| (0, c)).collect();
+        if let Some(d2) = &d2 {
+            cands.extend(self.candidates(d2, false, group_family).into_iter().map(|c| (1, c)));
+        }
+        let analyses: [Option<&Analysis>; 2] = [Some(&d1), d2.as_ref()];
+        let field_text = |f: usize| if f == 0 { description } else { line.description2.unwrap_or("") };
+        let field_name = |f: usize| if f == 0 { "description" } else { "description2" };
+
+        let has_app_hit = cands.iter().any(|(_, c)| self.is_app(c.owner) && c.strong);
+        let role = if line.line_type == LineType::Comment {
+            LineRole::Comment
+        } else if !has_app_hit && (cues.freight || line.line_type == LineType::Charge) {
+            LineRole::Freight
+        } else if !has_app_hit && cues.tax && content_count(&d1) <= 3 {
+            LineRole::Tax
+        } else if !has_app_hit && cues.adjustment {
+            LineRole::Other
+        } else {
+            LineRole::Product
+        };
+
+        // A marketplace on the line: the line, not the vendor, names the app.
+        let marketplace = cands.iter().any(|(_, c)| c.channel || (self.owner_kind(c.owner) == OwnerKind::Reseller && self.index.owners[c.owner as usize].marketplace));
+
+        let vendor_owner = ctx.ident.as_ref().map(|i| i.owner);
+        let vendor_family = vendor_owner.map(|o| self.index.owners[o as usize].family);
+
+        // Accept description candidates.
+        let mut accepted: Vec<(usize, Cand, f64)> = Vec::new();
+        let mut rejected_desc: Vec<(usize, Cand)> = Vec::new();
+        for (f, c) in cands.iter().cloned() {
+            if !self.is_app(c.owner) || c.channel {
+                continue;
+            }
+            let corroborated = vendor_family == Some(self.index.owners[c.owner as usize].family);
+            let ok = c.strong || c.beside_context || c.unexplained.is_empty() || corroborated;
+            if ok {
+                let mut conf = if c.strong { 0.9 } else if c.beside_context { 0.78 } else { 0.72 };
+                if corroborated {
+                    conf = (conf + 0.06f64).min(0.97);
+                }
+                if c.object {
+                    conf *= 0.6;
+                }
+                accepted.push((f, c, conf));
+            } else {
+                rejected_desc.push((f, c));
+            }
+        }
+        // Reading order with preference: not an object, producer-marked, strong, first named,
+        // longest.
+        accepted.sort_by(|(fa, a, _), (fb, b, _)| {
+            (a.object, !a.by_marked, !a.strong, *fa, a.first, std::cmp::Reverse(a.span)).cmp(&(b.object, !b.by_marked, !b.strong, *fb, b.first, std::cmp::Reverse(b.span)))
+        });
+
+        // Non-SaaS lines stay unmatched: hardware, travel, rent, advertising ... always; services
+        // only when nothing on the line says subscription.
+        let vendor_is_app = ctx.ident.as_ref().map(|i| self.is_app(i.owner)).unwrap_or(false);
+        let cue = cues.hard.clone().or(if signal || vendor_is_app { None } else { cues.soft.clone() });
+        if let Some((cat, text)) = cue {
+            let closest = accepted.first().map(|(_, c, conf)| (c.owner, *conf)).or(vendor_owner.filter(|&o| self.is_app(o)).map(|o| (o, 0.5)));
+            let reason = format!("the line looks like {} ('{}'), not a software subscription", cue_label(&cat), text);
+            if closest.is_none() {
+                if let Some(r) = &ctx.rejected {
+                    // The vendor's near miss says more than the line ("Zoom Dental Clinic").
+                    let mut r = r.clone();
+                    r.reason = format!("{}; {}", r.reason, reason);
+                    return LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected: Some(r) }, role };
+                }
+            }
+            return LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected: Some(self.rejected(closest, reason, vec![])) }, role };
+        }
+
+        let make = |this: &Matcher, f: usize, c: &Cand, conf: f64, via: Option<Via>, runner: Option<Candidate>| -> Decision {
+            let an = analyses[f].expect("analysed field");
+            let mut m = this.app_match(c.owner, DecidedBy::Description, this.evidence(an, c, field_name(f), field_text(f)), conf, via);
+            m.runner_up = runner;
+            Decision { matched: Some(m), ignored_by_rule: None, rejected: None }
+        };
+        let runner_for = |this: &Matcher, winner: u32, extra: Option<(u32, f64)>| -> Option<Candidate> {
+            accepted
+                .iter()
+                .map(|(_, c, conf)| (c.owner, *conf))
+                .chain(extra)
+                .find(|(o, _)| *o != winner && this.is_app(*o))
+                .map(|(o, conf)| this.candidate(o, conf * 0.8))
+        };
+
+        // Resellers and marketplaces: the description decides among all apps.
+        let vendor_kind = vendor_owner.map(|o| self.owner_kind(o));
+        if marketplace || vendor_kind == Some(OwnerKind::Reseller) {
+            let via = if marketplace {
+                cands.iter().find(|(_, c)| c.channel || self.owner_kind(c.owner) == OwnerKind::Reseller).map(|(_, c)| self.via(c.owner, true))
+            } else {
+                vendor_owner.map(|o| self.via(o, false))
+            };
+            if let Some((f, c, conf)) = accepted.first() {
+                let runner = runner_for(self, c.owner, None);
+                return LineEval { decision: make(self, *f, c, *conf, via, runner), role };
+            }
+            let name = via.as_ref().map(|v| v.name.clone()).unwrap_or_else(|| "The vendor".into());
+            let reason = format!("{name} is a reseller or marketplace, and the line names no app of the catalog");
+            let closest = rejected_desc.first().map(|(_, c)| (c.owner, 0.4));
+            return LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected: Some(self.rejected(closest, reason, vec![])) }, role };
+        }
+
+        match (vendor_owner, vendor_kind) {
+            (Some(vo), Some(OwnerKind::App)) => {
+                let id = ctx.ident.as_ref().expect("vendor identity");
+                let vendor_named = cands.iter().any(|(_, c)| c.owner == vo);
+                // The line may name a more specific app of the same vendor (GitHub Copilot from
+                // GitHub, Dropbox Sign from Dropbox), or, when it does not name the vendor's app
+                // at all, a distinctive other app (Auth0 on an Okta invoice).
+                if let Some((f, c, conf)) = accepted.iter().find(|(_, c, _)| c.owner != vo && !c.object) {
+                    let same_family = self.index.owners[c.owner as usize].family == self.index.owners[vo as usize].family;
+                    let specializes = self.contains_owner_alias(analyses[*f].expect("analysed"), c, vo);
+                    if specializes || (c.strong && (same_family || !vendor_named)) {
+                        let runner = Some(self.candidate(vo, id.confidence * 0.8));
+                        return LineEval { decision: make(self, *f, c, conf.min(0.9), None, runner), role };
+                    }
+                }
+                let mut m = self.app_match(vo, id.decided_by, id.evidence.clone(), id.confidence, None);
+                if let Some((f, c, _)) = accepted.iter().find(|(_, c, _)| c.owner == vo) {
+                    m.evidence.extend(self.evidence(analyses[*f].expect("analysed"), c, field_name(*f), field_text(*f)));
+                    m.confidence = (m.confidence + 0.02).min(0.99);
+                }
+                m.runner_up = runner_for(self, vo, None);
+                LineEval { decision: Decision { matched: Some(m), ignored_by_rule: None, rejected: None }, role }
+            }
+            (Some(go), Some(OwnerKind::Group)) => {
+                let fam = self.index.owners[go as usize].family;
+                let group = &self.catalog.vendor_groups()[self.index.owners[go as usize].idx];
+                let in_family = accepted.iter().find(|(_, c, _)| self.index.owners[c.owner as usize].family == fam && !c.object);
+                let outside_strong = accepted.iter().find(|(_, c, _)| c.strong && !c.object);
+                let via = Some(self.via(go, false));
+                if let Some((f, c, conf)) = in_family.or(outside_strong) {
+                    let runner = runner_for(self, c.owner, None);
+                    let mut d = make(self, *f, c, *conf, via, runner);
+                    if let (Some(m), Some(id)) = (d.matched.as_mut(), ctx.ident.as_ref()) {
+                        m.evidence.splice(0..0, id.evidence.iter().cloned());
+                    }
+                    return LineEval { decision: d, role };
+                }
+                let family_apps = self.family_apps(go);
+                if let (Some(def), true) = (&group.default_app, signal) {
+                    if let Some(app_idx) = self.catalog.apps().iter().position(|a| &a.id == def) {
+                        let id = ctx.ident.as_ref().expect("vendor identity");
+                        let owner = self.index.app_owner[app_idx];
+                        let mut m = self.app_match(owner, DecidedBy::VendorDefault, id.evidence.clone(), 0.55, via);
+                        m.runner_up = None;
+                        return LineEval { decision: Decision { matched: Some(m), ignored_by_rule: None, rejected: None }, role };
+                    }
+                }
+                let names: Vec<String> = family_apps.iter().take(6).map(|&o| self.index.owners[o as usize].name.clone()).collect();
+                let more = if family_apps.len() > 6 { ", ..." } else { "" };
+                let reason = format!("{} sells several apps ({}{more}) and the line names none of them", group.name, names.join(", "));
+                let closest = rejected_desc.first().map(|(_, c)| (c.owner, 0.4));
+                let candidates = family_apps.iter().map(|&o| self.candidate(o, 0.0)).collect();
+                LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected: Some(self.rejected(closest, reason, candidates)) }, role }
+            }
+            _ => {
+                if let Some((f, c, conf)) = accepted.first() {
+                    let runner = runner_for(self, c.owner, None);
+                    return LineEval { decision: make(self, *f, c, *conf, None, runner), role };
+                }
+                // Nothing: explain the closest thing we saw.
+                let rejected = if let Some((f, c)) = rejected_desc.first() {
+                    Some(self.reject_reason(analyses[*f].expect("analysed"), c, "description", field_text(*f)))
+                } else {
+                    ctx.rejected.clone()
+                };
+                LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected }, role }
+            }
+        }
+    }
+
+    fn rule_decision(&self, ctx: &VendorCtx, line: &LineInfo, fire: &rules::RuleFire) -> Decision {
+        let spec = &fire.rule.spec;
+        match spec.action {
+            RuleAction::Ignore => Decision { matched: None, ignored_by_rule: Some(spec.id.clone()), rejected: None },
+            RuleAction::MatchTo => {
+                let app_id = spec.app_id.as_deref().unwrap_or("");
+                let evidence = fire
+                    .spans
+                    .iter()
+                    .map(|(field, s, e)| {
+                        let text = match *field {
+                            "vendor" => ctx.vendor.name,
+                            "description" => line.description,
+                            "description2" => line.description2.unwrap_or(""),
+                            _ => line.account_number.unwrap_or(""),
+                        };
+                        span_evidence(field, text, *s, *e, "rule", None)
+                    })
+                    .collect();
+                let owner = self.catalog.apps().iter().position(|a| a.id == app_id).map(|i| self.index.app_owner[i]);
+                match owner {
+                    Some(o) => {
+                        let mut m = self.app_match(o, DecidedBy::Rule, evidence, 1.0, None);
+                        m.rule_id = Some(spec.id.clone());
+                        Decision { matched: Some(m), ignored_by_rule: None, rejected: None }
+                    }
+                    None => Decision::default(),
+                }
+            }
+        }
+    }
+
+    // ----- invoice -----
+
+    fn invoice_decision(&self, ctx: &VendorCtx, lines: &[LineInfo], evals: &[LineEval]) -> Decision {
+        // Vote of the product lines (then of the others), weighted by amount.
+        for roles in [&[LineRole::Product][..], &[LineRole::Comment, LineRole::Other, LineRole::Freight, LineRole::Tax][..]] {
+            let mut votes: Vec<(String, i128, usize)> = Vec::new(); // app id, weight, first line
+            let mut ignored: Option<(String, i128)> = None;
+            let mut total: i128 = 0;
+            for (i, (l, e)) in lines.iter().zip(evals).enumerate() {
+                if !roles.contains(&e.role) {
+                    continue;
+                }
+                let w = (l.amount as i128).abs().max(1);
+                total += w;
+                if let Some(m) = &e.decision.matched {
+                    match votes.iter_mut().find(|v| v.0 == m.app_id) {
+                        Some(v) => v.1 += w,
+                        None => votes.push((m.app_id.clone(), w, i)),
+                    }
+                } else if let Some(r) = &e.decision.ignored_by_rule {
+                    let entry = ignored.get_or_insert((r.clone(), 0));
+                    entry.1 += w;
+                }
+            }
+            if votes.is_empty() {
+                if let Some((rule, w)) = ignored {
+                    if w * 2 >= total {
+                        return Decision { matched: None, ignored_by_rule: Some(rule), rejected: None };
+                    }
+                }
+                continue;
+            }
+            votes.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+            let (app, w, first) = votes[0].clone();
+            let mut m = evals[first].decision.matched.clone().expect("voted line is matched");
+            if lines.len() > 1 {
+                let share = w as f64 / total.max(1) as f64;
+                m.confidence = (m.confidence * (0.5 + 0.5 * share)).clamp(0.0, 1.0);
+                let agree = evals.iter().filter(|e| e.decision.matched.as_ref().map(|x| x.app_id == app).unwrap_or(false)).count();
+                if agree > 1 && m.decided_by != DecidedBy::Rule {
+                    m.decided_by = DecidedBy::Lines;
+                }
+            }
+            if let Some((other, ow, _)) = votes.get(1) {
+                let conf = (*ow as f64 / total.max(1) as f64).clamp(0.0, 1.0);
+                if let Some(a) = self.catalog.app(other) {
+                    m.runner_up = Some(Candidate { app_id: a.id.clone(), app_name: a.name.clone(), confidence: round2(conf) });
+                }
+            }
+            return Decision { matched: Some(m), ignored_by_rule: None, rejected: None };
+        }
+        // No line decided: the first line's explanation, else the vendor's.
+        evals
+            .iter()
+            .find(|e| e.decision.rejected.is_some() || e.decision.ignored_by_rule.is_some())
+            .map(|e| e.decision.clone())
+            .unwrap_or_else(|| Decision { matched: None, ignored_by_rule: None, rejected: ctx.rejected.clone() })
+    }
+
+    // ----- candidates -----
+
+    fn candidates(&self, an: &Analysis, vendor: bool, family: Option<u32>) -> Vec<Cand> {
+        let mut by_owner: Vec<Cand> = Vec::new();
+        for (i, h) in an.hits.iter().enumerate() {
+            if h.suppressed || !self.hit_allowed(h, family) {
+                continue;
+            }
+            let (_, strong) = self.index.alias_info(h);
+            match by_owner.iter_mut().find(|c| c.owner == h.owner) {
+                Some(c) => {
+                    c.hits.push(i);
+                    c.strong |= strong;
+                    if h.first < c.first {
+                        c.first = h.first;
+                    }
+                    c.span = c.span.max(h.last - h.first + 1);
+                }
+                None => by_owner.push(Cand {
+                    owner: h.owner,
+                    hits: vec![i],
+                    strong,
+                    first: h.first,
+                    span: h.last - h.first + 1,
+                    unexplained: Vec::new(),
+                    object: false,
+                    channel: false,
+                    beside_context: false,
+                    by_marked: false,
+                }),
+            }
+        }
+        let covered_any: Vec<bool> = (0..an.toks.len()).map(|t| an.hits.iter().any(|h| !h.suppressed && self.hit_allowed(h, family) && h.first <= t && t <= h.last)).collect();
+        // In a vendor name, what comes before "dba" / "t/a" is the legal name of the brand after it.
+        let dba_end = if vendor { an.toks.iter().rposition(|t| t.norm == "dba" || t.norm == "aka") } else { None };
+        for c in by_owner.iter_mut() {
+            let owner = &self.index.owners[c.owner as usize];
+            let mine: Vec<bool> = (0..an.toks.len()).map(|t| c.hits.iter().any(|&h| an.hits[h].first <= t && t <= an.hits[h].last)).collect();
+            for (t, tok) in an.toks.iter().enumerate() {
+                if mine[t] || matches!(tok.class, Class::Noise | Class::Context) {
+                    continue;
+                }
+                if let Some(d) = dba_end {
+                    if t <= d && c.first > d {
+                        continue;
+                    }
+                }
+                if covered_any[t] && !vendor {
+                    continue;
+                }
+                if owner.vocab.contains(&tok.norm) {
+                    continue;
+                }
+                if tok.class == Class::Filler && c.strong {
+                    continue;
+                }
+                c.unexplained.push(t);
+            }
+            // Markers around the earliest hit.
+            let last = c.hits.iter().map(|&h| an.hits[h].last).max().unwrap_or(c.first);
+            let prev = (0..c.first).rev().map(|i| &an.toks[i]).find(|t| t.kind != TokenKind::Number);
+            c.object = prev.map(|t| OBJECT_MARKERS.contains(&t.norm.as_str())).unwrap_or(false);
+            c.by_marked = prev.map(|t| t.norm == "by" || t.norm == "von" || t.norm == "par").unwrap_or(false);
+            let next = an.toks.get(last + 1);
+            c.channel = next.map(|t| CHANNEL_MARKERS.contains(&t.norm.as_str())).unwrap_or(false);
+            c.beside_context = next.map(|t| t.class == Class::Context && t.norm.len() > 2).unwrap_or(false)
+                || prev.map(|t| t.class == Class::Context && is_signal(&t.norm)).unwrap_or(false);
+        }
+        // Strongest first, then first named.
+        by_owner.sort_by(|a, b| {
+            (a.unexplained.len(), !a.strong, a.first, std::cmp::Reverse(a.span)).cmp(&(b.unexplained.len(), !b.strong, b.first, std::cmp::Reverse(b.span)))
+        });
+        by_owner
+    }
+
+    /// Short names of group apps count only on that group's invoices.
+    fn hit_allowed(&self, h: &index::Hit, family: Option<u32>) -> bool {
+        if h.alias == u32::MAX || !self.index.aliases[h.alias as usize].group_only {
+            return true;
+        }
+        family == Some(self.index.owners[h.owner as usize].family)
+    }
+
+    /// Cue phrases of `an`. A cue that is also a name in the catalog ("Railway" the hosting
+    /// platform) is not a cue on a line that reads like a subscription.
+    fn cues(&self, an: &Analysis, signal: bool) -> LineCues {
+        let (s, starts) = (&an.text, &an.starts);
+        let mut out = LineCues::default();
+        for m in self.cues.ac.find_overlapping_iter(s) {
+            let (kind, cat) = &self.cues.tags[m.pattern().as_usize()];
+            let text = s[m.start() + 1..m.end() - 1].to_string();
+            // Tokens covered by an app's name are not cues ("Zoom Rooms", "Cloud Storage").
+            let first = starts.binary_search(&(m.start() + 1)).unwrap_or(0);
+            let inside_alias = an.hits.iter().any(|h| !h.suppressed && h.first <= first && first <= h.last && self.index.alias_info(h).1 && h.last > h.first);
+            let is_alias = signal && an.hits.iter().any(|h| !h.suppressed && h.first == first && self.is_app(h.owner));
+            if inside_alias || is_alias {
+                continue;
+            }
+            match kind {
+                CueKind::NonSaas { soft: false } => {
+                    out.hard.get_or_insert((cat.clone(), text));
+                }
+                CueKind::NonSaas { soft: true } => {
+                    out.soft.get_or_insert((cat.clone(), text));
+                }
+                CueKind::Freight => out.freight = true,
+                CueKind::Tax => out.tax = true,
+                CueKind::Adjustment => out.adjustment = true,
+            }
+        }
+        out
+    }
+
+    // ----- helpers -----
+
+    fn owner_kind(&self, o: u32) -> OwnerKind {
+        self.index.owners[o as usize].kind
+    }
+
+    fn is_app(&self, o: u32) -> bool {
+        self.owner_kind(o) == OwnerKind::App
+    }
+
+    fn family_apps(&self, o: u32) -> Vec<u32> {
+        let fam = self.index.owners[o as usize].family;
+        self.index.app_owner.iter().copied().filter(|&a| self.index.owners[a as usize].family == fam).collect()
+    }
+
+    /// Whether candidate `c`'s hits contain a hit of `other` (the line names `other` inside `c`'s
+    /// name, as "GitHub" inside "GitHub Copilot").
+    fn contains_owner_alias(&self, an: &Analysis, c: &Cand, other: u32) -> bool {
+        an.hits.iter().any(|h| h.owner == other && c.hits.iter().any(|&ch| an.hits[ch].first <= h.first && h.last <= an.hits[ch].last))
+    }
+
+    fn app_match(&self, owner: u32, decided_by: DecidedBy, evidence: Vec<Evidence>, confidence: f64, via: Option<Via>) -> Match {
+        let app = &self.catalog.apps()[self.index.owners[owner as usize].idx];
+        Match {
+            app_id: app.id.clone(),
+            app_name: app.name.clone(),
+            category: app.category.clone(),
+            decided_by,
+            rule_id: None,
+            evidence,
+            confidence: round2(confidence),
+            runner_up: None,
+            via,
+        }
+    }
+
+    fn candidate(&self, owner: u32, confidence: f64) -> Candidate {
+        let o = &self.index.owners[owner as usize];
+        let id = match o.kind {
+            OwnerKind::App => self.catalog.apps()[o.idx].id.clone(),
+            OwnerKind::Group => self.catalog.vendor_groups()[o.idx].id.clone(),
+            OwnerKind::Reseller => self.catalog.resellers()[o.idx].id.clone(),
+        };
+        Candidate { app_id: id, app_name: o.name.clone(), confidence: round2(confidence) }
+    }
+
+    fn via(&self, owner: u32, marketplace: bool) -> Via {
+        let o = &self.index.owners[owner as usize];
+        let (id, kind) = match o.kind {
+            OwnerKind::App => (self.catalog.apps()[o.idx].id.clone(), "marketplace"),
+            OwnerKind::Group => (self.catalog.vendor_groups()[o.idx].id.clone(), if marketplace { "marketplace" } else { "vendorGroup" }),
+            OwnerKind::Reseller => (self.catalog.resellers()[o.idx].id.clone(), if o.marketplace || marketplace { "marketplace" } else { "reseller" }),
+        };
+        Via { id, name: o.name.clone(), kind: kind.into() }
+    }
+
+    fn rejected(&self, closest: Option<(u32, f64)>, reason: String, candidates: Vec<Candidate>) -> Rejected {
+        match closest {
+            Some((o, conf)) => {
+                let c = self.candidate(o, conf);
+                Rejected { app_id: Some(c.app_id), app_name: Some(c.app_name), confidence: c.confidence, reason, candidates }
+            }
+            None => Rejected { app_id: None, app_name: None, confidence: 0.0, reason, candidates },
+        }
+    }
+
+    fn reject_reason(&self, an: &Analysis, c: &Cand, field: &str, text: &str) -> Rejected {
+        let owner = &self.index.owners[c.owner as usize];
+        let named: Vec<String> = c.hits.iter().map(|&h| quote_span(text, an.toks[an.hits[h].first].start, an.toks[an.hits[h].last].end)).collect();
+        let named = named.first().cloned().unwrap_or_default();
+        let others: Vec<String> = c.unexplained.iter().take(4).map(|&t| format!("'{}'", &text[an.toks[t].start..an.toks[t].end])).collect();
+        let reason = if c.object {
+            format!("{named} is named as what the product works with, not as the product")
+        } else if !c.strong {
+            let what = if c.hits.iter().any(|&h| an.hits[h].merged) { "joined from ordinary words" } else { "a common word" };
+            format!("{named} is {what} and the {field} has other words ({}) not in {}'s names", others.join(", "), owner.name)
+        } else {
+            format!("the {field} has other words ({}) that are not part of {}'s names", others.join(", "), owner.name)
+        };
+        let conf = if c.strong { 0.5 } else { 0.3 };
+        if owner.kind == OwnerKind::App {
+            self.rejected(Some((c.owner, conf)), reason, vec![])
+        } else {
+            let cands = if owner.kind == OwnerKind::Group { self.family_apps(c.owner).iter().map(|&o| self.candidate(o, 0.0)).collect() } else { vec![] };
+            Rejected { app_id: None, app_name: None, confidence: conf, reason, candidates: cands }
+        }
+    }
+
+    fn evidence(&self, an: &Analysis, c: &Cand, field: &str, text: &str) -> Vec<Evidence> {
+        // The widest hit for each part of the text, in reading order.
+        let mut hits: Vec<&index::Hit> = c.hits.iter().map(|&h| &an.hits[h]).collect();
+        hits.sort_by_key(|h| (h.first, std::cmp::Reverse(h.last)));
+        let mut out: Vec<Evidence> = Vec::new();
+        let mut covered_to: Option<usize> = None;
+        for hit in hits {
+            if covered_to.map(|c| hit.last <= c).unwrap_or(false) {
+                continue;
+            }
+            covered_to = Some(hit.last);
+            let (s, e) = (an.toks[hit.first].start, an.toks[hit.last].end);
+            let (kind, _) = self.index.alias_info(hit);
+            let alias = if hit.corrected || hit.merged {
+                Some(an.toks[hit.first..=hit.last].iter().map(|t| t.norm.as_str()).collect::<Vec<_>>().join(" "))
+            } else {
+                None
+            };
+            out.push(span_evidence(field, text, s, e, kind.as_str(), alias));
+        }
+        out
+    }
+}
+
+
+fn inherit(invoice: &Decision, own: Decision) -> Decision {
+    if invoice.matched.is_some() || invoice.ignored_by_rule.is_some() {
+        let mut d = invoice.clone();
+        if let Some(m) = d.matched.as_mut() {
+            if m.decided_by != DecidedBy::Rule {
+                m.decided_by = DecidedBy::Lines;
+            }
+        }
+        d
+    } else {
+        own
+    }
+}
+
+fn content_count(an: &Analysis) -> usize {
+    an.toks.iter().filter(|t| matches!(t.class, Class::Content | Class::Filler)).count()
+}
+
+fn cue_label(cat: &str) -> &str {
+    match cat {
+        "hardware" => "hardware",
+        "travel" => "travel",
+        "rent" => "rent or facilities",
+        "telecom" => "telecoms",
+        "shipping" => "shipping",
+        "services" => "professional services",
+        "advertising" => "advertising",
+        "office" => "office supplies or events",
+        "meals" => "meals or catering",
+        "facilities" => "facilities or repairs",
+        "health" => "health or wellbeing",
+        other => other,
+    }
+}
+
+/// Confidences are for display: two decimals.
+fn tidy(d: &mut Decision) {
+    if let Some(m) = d.matched.as_mut() {
+        m.confidence = round2(m.confidence);
+        if let Some(r) = m.runner_up.as_mut() {
+            r.confidence = round2(r.confidence);
+        }
+    }
+    if let Some(r) = d.rejected.as_mut() {
+        r.confidence = round2(r.confidence);
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x.clamp(0.0, 1.0) * 100.0).round() / 100.0
+}
+
+/// UTF-16 code units before byte offset `b` of `text` (a JavaScript string index).
+pub fn utf16_offset(text: &str, b: usize) -> usize {
+    let b = b.min(text.len());
+    let b = (0..=b).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    text[..b].encode_utf16().count()
+}
+
+fn span_evidence(field: &str, text: &str, s: usize, e: usize, kind: &str, alias: Option<String>) -> Evidence {
+    Evidence {
+        field: field.to_string(),
+        text: text.get(s..e).unwrap_or("").to_string(),
+        start: utf16_offset(text, s),
+        end: utf16_offset(text, e),
+        kind: kind.to_string(),
+        alias,
+    }
+}
+
+fn domain_evidence(field: &str, value: &str, domain: &str) -> Evidence {
+    let lower = value.to_ascii_lowercase();
+    match lower.find(domain) {
+        Some(p) => span_evidence(field, value, p, p + domain.len(), "domain", None),
+        None => span_evidence(field, value, 0, value.len(), "domain", Some(domain.to_string())),
+    }
+}
+
+fn quote_span(text: &str, s: usize, e: usize) -> String {
+    format!("'{}'", text.get(s..e).unwrap_or(""))
+}
+
+#[cfg(test)]
+mod tests;

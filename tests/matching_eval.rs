@@ -1,0 +1,33 @@
+//! Measures the matcher against the labelled evaluation set `tests/matching/eval.json` with the
+//! shipped catalog. Fails below line-level precision 0.97 or recall 0.93.
+//!
+//! `cargo run --release --example match_eval` prints the same figures per kind with every mistake.
+
+#[path = "matching/eval_support.rs"]
+mod eval_support;
+
+use bc_spend::catalog::Catalog;
+use bc_spend::matching::Matcher;
+
+#[test]
+fn every_label_names_a_catalog_app() {
+    let catalog = Catalog::builtin();
+    let cases = eval_support::load();
+    let unknown: Vec<String> = cases
+        .iter()
+        .filter_map(|c| c.expected.as_ref().filter(|id| catalog.app(id).is_none()).map(|id| format!("{} expects '{id}'", c.id)))
+        .collect();
+    assert!(unknown.is_empty(), "labels naming apps the catalog does not have: {unknown:?}");
+}
+
+#[test]
+fn precision_and_recall_meet_the_floor() {
+    let matcher = Matcher::new(Catalog::builtin(), &[]).unwrap();
+    let cases = eval_support::load();
+    assert!(cases.len() >= 300, "the evaluation set has {} cases", cases.len());
+    let report = eval_support::evaluate(&matcher, &cases);
+    println!("{}", report.table());
+    let all = &report.overall;
+    assert!(all.precision() >= 0.97, "precision {:.3} < 0.97\n{}", all.precision(), report.mistakes());
+    assert!(all.recall() >= 0.93, "recall {:.3} < 0.93\n{}", all.recall(), report.mistakes());
+}
