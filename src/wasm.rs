@@ -55,6 +55,201 @@ fn opt_string(v: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
     v.as_string().map(Some).ok_or_else(|| js_error("INVALID_ARGUMENT", &format!("{what} must be a string or null"), None))
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** A decimal amount as an exact string, e.g. "1234.50" or "-0.0100" (2 to 4 decimals). */
+export type DecimalString = string;
+/** A date written YYYY-MM-DD. */
+export type DateString = string;
+
+export type EntityName =
+  | "companies" | "purchaseInvoices" | "purchaseCreditMemos" | "vendors"
+  | "generalLedgerSetup" | "users";
+
+export type LineModeName = "invoice" | "line" | "auto";
+
+/** A customer rule condition. `regex` uses Rust `regex` syntax and is found anywhere in the field. */
+export interface RuleCondition { op: "equals" | "contains" | "regex"; value: string; caseSensitive?: boolean }
+/** A customer rule: the first rule (lowest priority number) that fires decides. */
+export interface Rule {
+  id: string;
+  priority: number;
+  action: "matchTo" | "ignore";
+  /** Required for `matchTo`: an app id of the catalog. */
+  appId?: string;
+  vendor?: RuleCondition;
+  description?: RuleCondition;
+  account?: RuleCondition;
+}
+
+export interface EngineOptions {
+  /** The first connection date; the window starts `historyYears` (default 1) before it. Required unless `windowStart` is given. */
+  connectedAt?: DateString;
+  historyYears?: number;
+  windowStart?: DateString;
+  lineMode?: LineModeName;
+  /** Read purchase credit memos as negative transactions (default false). */
+  creditMemos?: boolean;
+  /** Names the environment in transaction ids (default "default"). */
+  environment?: string;
+  /** ISO 4217 code for companies without a local currency code. */
+  defaultCurrency?: string;
+  rules?: Rule[] | { rules: Rule[] };
+  /** Catalog data (see src/catalog/SCHEMA.md) to extend (default) or replace the shipped one. */
+  catalog?: { mode?: "extend" | "replace"; apps?: unknown[]; vendorGroups?: unknown[]; resellers?: unknown[] };
+}
+
+export interface PageResult {
+  entity: EntityName | null;
+  companyId: string | null;
+  records: number;
+  accepted: number;
+  rejected: number;
+  /** The page could not be read at all (not JSON, not a BC response); see diagnostics. */
+  pageRejected: boolean;
+  nextLink: string | null;
+  diagnostics: number;
+}
+
+export interface Evidence {
+  field: "vendor" | "website" | "email" | "description" | "description2" | "account";
+  text: string;
+  /** UTF-16 offsets into the field's text (JavaScript string indices). */
+  start: number;
+  end: number;
+  kind: "vendorEntity" | "name" | "keyword" | "product" | "domain" | "rule";
+  alias?: string;
+}
+export interface Candidate { appId: string; appName: string; confidence: number }
+export interface Match {
+  appId: string;
+  appName: string;
+  category: string;
+  decidedBy: "rule" | "vendorName" | "vendorDomain" | "description" | "vendorDefault" | "lines";
+  ruleId?: string;
+  evidence: Evidence[];
+  /** For display only, in [0, 1]. */
+  confidence: number;
+  runnerUp: Candidate | null;
+  via?: { id: string; name: string; kind: "reseller" | "marketplace" | "vendorGroup" };
+}
+export interface Rejected {
+  appId: string | null;
+  appName: string | null;
+  confidence: number;
+  reason: string;
+  candidates?: Candidate[];
+}
+export interface Decision { match: Match | null; ignoredByRule: string | null; rejected: Rejected | null }
+
+export interface TransactionLine {
+  lineId: string | null;
+  sequence: number | null;
+  description: string;
+  description2?: string;
+  lineType: "comment" | "account" | "item" | "resource" | "fixedAsset" | "charge" | "allocationAccount" | "other";
+  objectNumber: string | null;
+  glAccountNumber: string | null;
+  amountExcludingTax: DecimalString;
+  amountIncludingTax: DecimalString;
+  match: Match | null;
+}
+
+export interface Transaction {
+  /** Stable: derived from environment, company, document and line ids. */
+  id: string;
+  kind: "invoice" | "creditMemo";
+  companyId: string;
+  companyName: string | null;
+  invoiceId: string;
+  invoiceNumber: string | null;
+  vendorInvoiceNumber: string | null;
+  lineId: string | null;
+  /** The posting date; the window applies to it. */
+  date: DateString;
+  invoiceDate: DateString | null;
+  postingDate: DateString | null;
+  vendorId: string | null;
+  vendorNumber: string | null;
+  vendorName: string;
+  description: string;
+  lineType: string | null;
+  glAccountNumber: string | null;
+  currency: string;
+  amountExcludingTax: DecimalString;
+  amountIncludingTax: DecimalString;
+  appliesToInvoiceId?: string;
+  appliesToInvoiceNumber?: string;
+  /** In `invoice` and `auto` modes: the lines carried. */
+  lines?: TransactionLine[];
+  match: Match | null;
+  matchRejected?: Rejected;
+  ignoredByRule?: string;
+}
+
+export interface User {
+  id: string;
+  /** Validated contact e-mail, lower-cased; null when missing or invalid. */
+  email: string | null;
+  status: "active" | "inactive";
+  displayName: string | null;
+  userName: string | null;
+  kind: "person" | "application" | "group" | "agent";
+  kindReason?: string;
+  invalidEmail?: string;
+  companyIds: string[];
+}
+
+export interface Diagnostic {
+  severity: "error" | "warning" | "info";
+  /** Stable code, e.g. "AMOUNT_TOO_PRECISE", "USER_NO_CONTACT_EMAIL". */
+  code: string;
+  message: string;
+  entity?: EntityName;
+  companyId?: string;
+  page?: number;
+  recordIndex?: number;
+  recordId?: string;
+  path?: string;
+}
+
+export interface Counts {
+  pages: number; pagesRejected: number; read: number; accepted: number; rejected: number;
+  notPaid: number; outsideWindow: number; disabled: number; stale: number;
+}
+export interface CurrencyTotal {
+  currency: string;
+  transactions: number;
+  amountExcludingTax: DecimalString;
+  amountIncludingTax: DecimalString;
+  matchedExcludingTax: DecimalString;
+}
+export interface Summary {
+  lineMode: LineModeName;
+  windowStart: DateString;
+  transactions: number;
+  matchedTransactions: number;
+  totals: CurrencyTotal[];
+  counts: Partial<Record<EntityName, Counts>>;
+  removed: number;
+  users: { total: number; persons: number; nonHuman: number; active: number; inactive: number; withoutEmail: number };
+  diagnosticsByCode: Record<string, number>;
+  diagnosticsSuppressed: number;
+}
+export interface Removal {
+  companyId: string;
+  invoiceId: string;
+  invoiceNumber: string | null;
+  kind: "invoice" | "creditMemo";
+  reason: "notPaid" | "outsideWindow";
+  status: string | null;
+}
+export interface PageInfo { context: string | null; entity: EntityName | null; entityName: string | null; companyId: string | null }
+
+/** Thrown for bad configuration or arguments (never for bad data, which becomes diagnostics). */
+export interface BcSpendCoreError extends Error { code: string; path?: string }
+"#;
+
 #[wasm_bindgen(js_name = Engine)]
 pub struct Engine {
     core: Core,
@@ -64,19 +259,28 @@ pub struct Engine {
 impl Engine {
     /// `new Engine({ connectedAt: "2026-11-26", lineMode: "invoice", creditMemos: false, rules, catalog })`
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<Engine, JsValue> {
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue) -> Result<Engine, JsValue> {
         let options: EngineOptions = if options.is_undefined() || options.is_null() {
             EngineOptions::default()
         } else {
-            serde_wasm_bindgen::from_value(options).map_err(|e| js_error("INVALID_OPTIONS", &format!("invalid engine options: {e}"), None))?
+            // Through serde_json::Value: serde-wasm-bindgen reads only a struct's known keys, so
+            // a misspelt option would be silently ignored instead of refused.
+            let v: serde_json::Value =
+                serde_wasm_bindgen::from_value(options).map_err(|e| js_error("INVALID_OPTIONS", &format!("engine options must be a plain object of JSON data: {e}"), None))?;
+            serde_json::from_value(v).map_err(|e| js_error("INVALID_OPTIONS", &format!("invalid engine options: {e}"), None))?
         };
         Core::new(options).map(|core| Engine { core }).map_err(config_error)
     }
 
     /// Adds a page as the BC API returned it (text). `entity` may be null to read it from
     /// `@odata.context`; `companyId` may be null when the context names the company.
-    #[wasm_bindgen(js_name = addPage)]
-    pub fn add_page(&mut self, entity: JsValue, company_id: JsValue, text: &JsString) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = addPage, unchecked_return_type = "PageResult")]
+    pub fn add_page(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "EntityName | null")] entity: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
+        text: &JsString,
+    ) -> Result<JsValue, JsValue> {
         let entity = entity_arg(&entity)?;
         let company = opt_string(&company_id, "companyId")?;
         let mut pre = Vec::new();
@@ -90,8 +294,13 @@ impl Engine {
 
     /// Adds a page already parsed by the host (`JSON.parse` output), read through
     /// serde-wasm-bindgen. Slower than [`Engine::add_page`] for big pages; see the README.
-    #[wasm_bindgen(js_name = addPageObject)]
-    pub fn add_page_object(&mut self, entity: JsValue, company_id: JsValue, page: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = addPageObject, unchecked_return_type = "PageResult")]
+    pub fn add_page_object(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "EntityName | null")] entity: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ value: unknown[]; \"@odata.context\"?: string; \"@odata.nextLink\"?: string }")] page: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let company = opt_string(&company_id, "companyId")?;
         let entity = match entity_arg(&entity)? {
             Some(e) => e,
@@ -114,6 +323,7 @@ impl Engine {
     }
 
     /// The matched transactions (plain objects; see the README's output contract).
+    #[wasm_bindgen(unchecked_return_type = "Transaction[]")]
     pub fn transactions(&mut self) -> Result<JsValue, JsValue> {
         to_js(self.core.transactions())
     }
@@ -130,32 +340,37 @@ impl Engine {
         crate::export::transactions_csv(self.core.transactions())
     }
 
+    #[wasm_bindgen(unchecked_return_type = "User[]")]
     pub fn users(&self) -> Result<JsValue, JsValue> {
         to_js(&self.core.users().0)
     }
 
+    #[wasm_bindgen(unchecked_return_type = "Diagnostic[]")]
     pub fn diagnostics(&mut self) -> Result<JsValue, JsValue> {
         to_js(&self.core.diagnostics())
     }
 
+    #[wasm_bindgen(unchecked_return_type = "Summary")]
     pub fn summary(&mut self) -> Result<JsValue, JsValue> {
         to_js(&self.core.summary())
     }
 
     /// Invoices removed because they stopped being Paid (or fell out of the window).
+    #[wasm_bindgen(unchecked_return_type = "Removal[]")]
     pub fn removals(&self) -> Result<JsValue, JsValue> {
         to_js(self.core.removals())
     }
 
     /// Why `vendor` (and `description`) match an app, or why not.
-    pub fn explain(&self, vendor: &str, description: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn explain(&self, vendor: &str, #[wasm_bindgen(unchecked_param_type = "string | null")] description: JsValue) -> Result<JsValue, JsValue> {
         let d = opt_string(&description, "description")?;
         to_js(&self.core.explain(vendor, d.as_deref()))
     }
 
     /// Replaces the customer rules; throws like the constructor when a rule is invalid.
     #[wasm_bindgen(js_name = setRules)]
-    pub fn set_rules(&mut self, rules: JsValue) -> Result<(), JsValue> {
+    pub fn set_rules(&mut self, #[wasm_bindgen(unchecked_param_type = "Rule[] | { rules: Rule[] }")] rules: JsValue) -> Result<(), JsValue> {
         let v: serde_json::Value = serde_wasm_bindgen::from_value(rules).map_err(|e| js_error("RULE_INVALID", &format!("rules must be JSON data: {e}"), None))?;
         self.core.set_rules(&v).map_err(config_error)
     }
@@ -163,7 +378,7 @@ impl Engine {
 
 /// What a page's `@odata.context` says: `{ entity, entityName, companyId }` (entity null when
 /// it is not one this product reads).
-#[wasm_bindgen(js_name = detectPage)]
+#[wasm_bindgen(js_name = detectPage, unchecked_return_type = "PageInfo")]
 pub fn detect_page(text: &str) -> Result<JsValue, JsValue> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]

@@ -273,6 +273,7 @@ fn explain_output_serializes_for_a_reader() {
     assert_eq!(v["rejected"]["candidates"].as_array().unwrap().len(), 2);
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 mod properties {
     use super::*;
     use proptest::prelude::*;

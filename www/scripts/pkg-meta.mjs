@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 const root = new URL('../../', import.meta.url);
 const cargo = readFileSync(new URL('Cargo.toml', root), 'utf8');
 const version = /^version\s*=\s*"([^"]+)"/m.exec(cargo)[1];
-const entry = (file) => ({ types: './bc_spend.d.ts', default: file });
+const entry = (file) => ({ types: './entry.d.ts', default: file });
 const pkg = {
   name: 'bc-spend',
   version,
@@ -12,7 +12,7 @@ const pkg = {
   license: 'MIT',
   type: 'module',
   main: './node.js',
-  types: './bc_spend.d.ts',
+  types: './entry.d.ts',
   exports: {
     '.': {
       workerd: entry('./workerd.js'),
@@ -23,7 +23,7 @@ const pkg = {
     './bc_spend_bg.wasm': './bc_spend_bg.wasm',
     './package.json': './package.json',
   },
-  files: ['bc_spend.js', 'bc_spend.d.ts', 'bc_spend_bg.wasm', 'bc_spend_bg.wasm.d.ts', 'node.js', 'browser.js', 'workerd.js', 'README.md', 'LICENSE'],
+  files: ['bc_spend.js', 'bc_spend.d.ts', 'bc_spend_bg.wasm', 'bc_spend_bg.wasm.d.ts', 'entry.d.ts', 'node.js', 'browser.js', 'workerd.js', 'README.md', 'LICENSE'],
   sideEffects: ['./node.js', './browser.js', './workerd.js'],
 };
 writeFileSync(new URL('pkg/package.json', root), JSON.stringify(pkg, null, 2) + '\n');
