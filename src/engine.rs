@@ -109,8 +109,8 @@ pub struct Engine {
     cache: Option<Built>,
 }
 
-struct Built {
-    transactions: Vec<Transaction>,
+pub(crate) struct Built {
+    pub(crate) transactions: Vec<Transaction>,
     diags: Vec<Diagnostic>,
 }
 
@@ -485,6 +485,11 @@ impl Engine {
     }
 
     fn build(&self) -> Built {
+        self.build_with(&self.matcher)
+    }
+
+    /// Builds the transactions with `matcher` in place of the engine's own (rule previews).
+    pub(crate) fn build_with(&self, matcher: &Matcher) -> Built {
         let mut out = Vec::with_capacity(self.docs.len());
         let mut diags = Vec::new();
         let mut warned_currency: BTreeSet<&str> = BTreeSet::new();
@@ -538,7 +543,7 @@ impl Engine {
                     amount: l.net_amount.0,
                 })
                 .collect();
-            let m = self.matcher.match_invoice(&vinfo, &infos);
+            let m = matcher.match_invoice(&vinfo, &infos);
             let line_decision = |l: &records::Line| -> Option<&Decision> {
                 let idx = all_lines.iter().position(|x| std::ptr::eq(x, l))?;
                 m.lines.get(idx).map(|lm| &lm.decision)

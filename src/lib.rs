@@ -29,6 +29,7 @@ pub mod error;
 pub mod export;
 pub mod matching;
 pub mod money;
+pub mod preview;
 pub mod transactions;
 pub mod users;
 

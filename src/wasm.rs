@@ -403,3 +403,44 @@ pub fn detect_page(text: &str) -> Result<JsValue, JsValue> {
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
+
+// ---- rules preview ----
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_PREVIEW: &'static str = r#"
+/** How a transaction is attributed, before or after a rule change. */
+export interface Outcome {
+  appId: string | null;
+  appName: string | null;
+  decidedBy: Match["decidedBy"] | null;
+  ruleId: string | null;
+  ignoredByRule: string | null;
+}
+/** A transaction whose app (or ignored state) a candidate rule set would change. */
+export interface RuleChange {
+  id: string;
+  companyId: string;
+  invoiceNumber: string | null;
+  date: DateString;
+  vendorName: string;
+  description: string;
+  currency: string;
+  amountExcludingTax: DecimalString;
+  /** null when the transaction exists only with the candidate rules (an `auto` split). */
+  before: Outcome | null;
+  /** null when it exists only with the current rules. */
+  after: Outcome | null;
+}
+"#;
+
+#[wasm_bindgen(js_class = Engine)]
+impl Engine {
+    /// Which transactions `rules` would change, from what to what, without applying them or
+    /// re-reading anything. Throws like `setRules` when a rule is invalid.
+    #[wasm_bindgen(js_name = previewRules, unchecked_return_type = "RuleChange[]")]
+    pub fn preview_rules(&mut self, #[wasm_bindgen(unchecked_param_type = "Rule[] | { rules: Rule[] }")] rules: JsValue) -> Result<JsValue, JsValue> {
+        let v: serde_json::Value = serde_wasm_bindgen::from_value(rules).map_err(|e| js_error("RULE_INVALID", &format!("rules must be JSON data: {e}"), None))?;
+        let changes = self.core.preview_rules(&v).map_err(config_error)?;
+        to_js(&changes)
+    }
+}

@@ -121,3 +121,24 @@ fn a_20000_invoice_page() {
     // sum over i of (i % 1000) + 0.25 = 20 * 499500 + 5000
     assert_eq!(get(&totals.get(0), "amountExcludingTax").as_string().as_deref(), Some("9995000.00"));
 }
+
+#[wasm_bindgen_test]
+fn rule_preview_and_apply_across_the_boundary() {
+    let mut e = Engine::new(options("")).unwrap();
+    e.add_page(JsValue::NULL, JsValue::NULL, &US_1.into()).unwrap();
+    let rules = JSON::parse(r#"[{"id":"rent","priority":1,"action":"ignore","vendor":{"op":"contains","value":"Harbor Point"}}]"#).unwrap();
+    let changes: Array = e.preview_rules(rules.clone()).unwrap().into();
+    assert_eq!(changes.length(), 1);
+    let c = changes.get(0);
+    assert!(get(&get(&c, "before"), "ignoredByRule").is_null());
+    assert_eq!(get(&get(&c, "after"), "ignoredByRule").as_string().as_deref(), Some("rent"));
+    assert_eq!(get(&c, "amountExcludingTax").as_string().as_deref(), Some("12000.00"));
+    e.set_rules(rules.clone()).unwrap();
+    let again: Array = e.preview_rules(rules).unwrap().into();
+    assert_eq!(again.length(), 0);
+    let bad = JSON::parse(r#"[{"id":"x","priority":1,"action":"matchTo","appId":"nope","vendor":{"op":"equals","value":"A"}}]"#).unwrap();
+    let err = e.preview_rules(bad).err().unwrap();
+    assert!(err.is_instance_of::<js_sys::Error>());
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("RULE_UNKNOWN_APP"));
+    assert_eq!(get(&err, "path").as_string().as_deref(), Some("rules/0/appId"));
+}

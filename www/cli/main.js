@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { CliError, EXIT } from './common.js';
 import { ANALYZE_HELP, SHARED_OPTIONS, analyze } from './analyze.js';
+import { EXPLAIN_HELP, EXPLAIN_OPTIONS, explain } from './explain.js';
 
 const HELP = `bc-spend: SaaS spend from Microsoft Dynamics 365 Business Central
 
@@ -24,6 +25,7 @@ const COMMANDS = {
     options: { ...SHARED_OPTIONS, entity: { type: 'string' }, company: { type: 'string' } },
     run: analyze,
   },
+  explain: { help: EXPLAIN_HELP, options: EXPLAIN_OPTIONS, run: explain },
 };
 
 function parse(argv, options) {

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The test command: sets up what is missing (idempotently), builds the wasm package and runs
+# every layer of tests. Exits non-zero on the first failing layer.
+#   native   cargo test (core rules, fixtures, property tests, matching evaluation)
+#   wasm     wasm-pack test --node and --headless --chrome (the JS boundary)
+#   types    tsc --noEmit on a usage file against pkg's .d.ts
+#   host     node --test www/test (CLI, sign-in, BC client, emulator, sync, dashboard)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ROOT"
+
+started=$SECONDS
+step() { log "$1 ($((SECONDS - started))s)"; }
+
+step "setup"
+bash www/scripts/setup.sh --browser
+
+step "native tests: cargo test"
+cargo test --quiet
+
+step "building the wasm package"
+bash www/scripts/build.sh
+
+# wasm-pack exits 0 when a suite is skipped (e.g. node-only tests under --chrome), so each run
+# must also report a positive number of passed tests.
+wasm_test() {
+  local out
+  out=$(mktemp)
+  if ! wasm-pack test "$@" >"$out" 2>&1; then cat "$out"; rm -f "$out"; exit 1; fi
+  local passed
+  passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$out" | awk '{s+=$4} END {print s+0}')
+  grep -E 'test result' "$out" >&2 || true
+  rm -f "$out"
+  if [ "$passed" -eq 0 ]; then log "wasm-pack test $* ran no tests"; exit 1; fi
+}
+step "wasm boundary tests in Node"
+wasm_test --node -- --test wasm
+step "wasm boundary tests in headless Chromium"
+wasm_test --headless --chrome -- --test wasm_browser
+
+step "type check: tsc --noEmit"
+(cd www && tsc -p test/types)
+
+step "host tests: node --test"
+(cd www && node --test --test-reporter=dot test/)
+
+step "all tests passed"

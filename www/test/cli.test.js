@@ -1,0 +1,176 @@
+// The CLI as a user runs it: `www/bin/bc-spend analyze` and `explain` in a child process,
+// over the fixture pages, checking files, totals to the cent, messages and exit codes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'www/bin/bc-spend');
+const SAMPLE = join(ROOT, 'tests/fixtures/sample');
+
+function run(args, opts = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: opts.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmp() {
+  return mkdtempSync(join(tmpdir(), 'bc-spend-cli-'));
+}
+
+// Sums exact decimal strings (up to 4 decimals) as integers of ten-thousandths.
+function sum(values) {
+  let total = 0n;
+  for (const v of values) {
+    const m = /^(-?)(\d+)(?:\.(\d{1,4}))?$/.exec(v);
+    assert.ok(m, `not a decimal string: ${v}`);
+    const n = BigInt(m[2]) * 10000n + BigInt((m[3] ?? '').padEnd(4, '0'));
+    total += m[1] ? -n : n;
+  }
+  const sign = total < 0n ? '-' : '';
+  const a = total < 0n ? -total : total;
+  return `${sign}${a / 10000n}.${String(a % 10000n).padStart(4, '0').slice(0, 2)}`;
+}
+
+function byCurrency(txs) {
+  const out = {};
+  for (const t of txs) (out[t.currency] ??= []).push(t);
+  return Object.fromEntries(
+    Object.entries(out)
+      .sort()
+      .map(([c, ts]) => [c, { n: ts.length, ex: sum(ts.map((t) => t.amountExcludingTax)), inc: sum(ts.map((t) => t.amountIncludingTax)) }]),
+  );
+}
+
+const EXPECTED_TOTALS = {
+  EUR: { ex: '3174.21', inc: '3809.05' },
+  GBP: { ex: '133.59', inc: '160.31' },
+  USD: { ex: '32042.40', inc: '33116.76' },
+};
+
+test('analyze writes the output files with totals to the cent, invoice mode', () => {
+  const out = tmp();
+  const r = run(['analyze', '--out', out, '--connected-at', '2026-11-26', SAMPLE]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const f of ['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'summary.json']) {
+    assert.ok(existsSync(join(out, f)), f);
+  }
+  const txs = JSON.parse(readFileSync(join(out, 'transactions.json'), 'utf8'));
+  const totals = byCurrency(txs);
+  assert.deepEqual(Object.keys(totals), ['EUR', 'GBP', 'USD']);
+  assert.deepEqual([totals.EUR.n, totals.GBP.n, totals.USD.n], [1, 2, 6]);
+  for (const [c, e] of Object.entries(EXPECTED_TOTALS)) assert.deepEqual({ ex: totals[c].ex, inc: totals[c].inc }, e, c);
+  // The output contract.
+  for (const t of txs) {
+    for (const k of ['id', 'companyId', 'invoiceId', 'invoiceNumber', 'date', 'vendorId', 'vendorName', 'description', 'currency']) assert.ok(k in t, k);
+    assert.equal(t.lineId, null);
+    assert.match(t.date, /^\d{4}-\d{2}-\d{2}$/);
+    assert.equal(typeof t.amountExcludingTax, 'string');
+    assert.ok(Array.isArray(t.lines) && t.lines.length > 0);
+    for (const l of t.lines) for (const k of ['lineId', 'description', 'lineType', 'amountExcludingTax', 'amountIncludingTax']) assert.ok(k in l, k);
+    assert.ok('match' in t);
+  }
+  const users = JSON.parse(readFileSync(join(out, 'users.json'), 'utf8'));
+  assert.equal(users.length, 8);
+  for (const u of users) {
+    assert.ok(['active', 'inactive'].includes(u.status));
+    assert.ok(['person', 'application', 'group', 'agent'].includes(u.kind));
+    assert.ok('email' in u && 'displayName' in u && 'userName' in u);
+  }
+  assert.match(r.stderr, /USD: 32042\.40 excl\. tax, 33116\.76 incl\. tax in 6 transactions/);
+  const csv = readFileSync(join(out, 'transactions.csv'), 'utf8').split(/\r?\n/).filter(Boolean);
+  assert.equal(csv.length, txs.length + 1, 'a header and one row per transaction');
+  rmSync(out, { recursive: true });
+});
+
+test('analyze in line mode gives the same totals, one transaction per non-comment line', () => {
+  const out = tmp();
+  const r = run(['analyze', '--quiet', '--line-mode', 'line', '--out', out, '--connected-at', '2026-11-26', SAMPLE]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const txs = JSON.parse(readFileSync(join(out, 'transactions.json'), 'utf8'));
+  const totals = byCurrency(txs);
+  assert.deepEqual([totals.EUR.n, totals.GBP.n, totals.USD.n], [3, 2, 9]);
+  for (const [c, e] of Object.entries(EXPECTED_TOTALS)) assert.deepEqual({ ex: totals[c].ex, inc: totals[c].inc }, e, c);
+  for (const t of txs) {
+    assert.notEqual(t.lineId, null);
+    assert.notEqual(t.lineType, 'comment');
+  }
+  assert.equal(new Set(txs.map((t) => t.id)).size, txs.length, 'ids are unique');
+  rmSync(out, { recursive: true });
+});
+
+test('bad arguments exit 2 with a message; unreadable input exits 3', () => {
+  let r = run(['analyze']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /needs at least one file/);
+  r = run(['analyze', '--line-mode', 'lines', SAMPLE, '--out', tmp()]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /INVALID_OPTION at lineMode/);
+  r = run(['analyze', '--bogus', SAMPLE]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /bogus/);
+  r = run(['analyze', join(SAMPLE, 'no-such-file.json')]);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /no such file/);
+  r = run(['frobnicate']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown command/);
+  const dir = tmp();
+  const rules = join(dir, 'rules.json');
+  writeFileSync(rules, '{ not json');
+  r = run(['analyze', '--rules', rules, SAMPLE, '--out', dir]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /rules file/);
+});
+
+test('a page that is not JSON is reported, not fatal, and nothing else is lost', () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'broken.json'), '{"value": [ {"id": ');
+  const out = join(dir, 'out');
+  const r = run(['analyze', '--out', out, '--connected-at', '2026-11-26', '--entity', 'purchaseInvoices', '--company', 'c1', join(dir, 'broken.json'), join(SAMPLE, 'us-purchaseInvoices-1.json')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /broken\.json: page not read/);
+  const diags = JSON.parse(readFileSync(join(out, 'diagnostics.json'), 'utf8'));
+  assert.ok(diags.some((d) => d.severity === 'error' && /PAGE/.test(d.code)), JSON.stringify(diags));
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.counts.purchaseInvoices.pagesRejected, 1);
+  assert.ok(summary.transactions > 0);
+});
+
+test('analyze applies customer rules', () => {
+  const dir = tmp();
+  const rules = join(dir, 'rules.json');
+  writeFileSync(rules, JSON.stringify([{ id: 'rent', priority: 1, action: 'ignore', vendor: { op: 'contains', value: 'Harbor Point' } }]));
+  const r = run(['analyze', '--quiet', '--rules', rules, '--out', dir, '--connected-at', '2026-11-26', SAMPLE]);
+  assert.equal(r.code, 0, r.stderr);
+  const txs = JSON.parse(readFileSync(join(dir, 'transactions.json'), 'utf8'));
+  const rent = txs.filter((t) => t.vendorName.startsWith('Harbor Point'));
+  assert.ok(rent.length > 0);
+  for (const t of rent) assert.equal(t.ignoredByRule, 'rent');
+});
+
+test('explain prints the decision, the evidence and near-miss reasons', () => {
+  let r = run(['explain', 'Slack Technologies Limited', 'Slack Business+ - 45 users - Jan 2026']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /matched:\s+Slack \(slack\), communication/);
+  assert.match(r.stdout, /decided by:\s+the vendor's name/);
+  assert.match(r.stdout, /vendor\s+"Slack Technologies" \[0\.\.18\) vendorEntity/);
+  r = run(['explain', 'Zoom Dental Clinic']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /matched:\s+no SaaS app/);
+  assert.match(r.stdout, /why not:/);
+  r = run(['explain', '--json', 'Hubspt Inc']);
+  assert.equal(r.code, 0);
+  assert.equal(JSON.parse(r.stdout).match.appId, 'hubspot');
+  r = run(['explain']);
+  assert.equal(r.code, 2);
+  const dir = tmp();
+  writeFileSync(join(dir, 'r.json'), JSON.stringify([{ id: 'x', priority: 1, action: 'matchTo', appId: 'nope', vendor: { op: 'equals', value: 'A' } }]));
+  r = run(['explain', '--rules', join(dir, 'r.json'), 'A']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /RULE_UNKNOWN_APP at rules\/0\/appId/);
+});
