@@ -202,7 +202,7 @@ export interface User {
 
 export interface Diagnostic {
   severity: "error" | "warning" | "info";
-  /** Stable code, e.g. "AMOUNT_TOO_PRECISE", "USER_NO_CONTACT_EMAIL". */
+  /** Stable code, e.g. "AMOUNT_INVALID", "USER_NO_CONTACT_EMAIL". */
   code: string;
   message: string;
   entity?: EntityName;
