@@ -2,7 +2,8 @@
 //! set, overall and per case kind, and lists every mistake.
 //!
 //! ```text
-//! cargo run --release --example match_eval
+//! cargo run --release --example match_eval                                  # the tuning set
+//! cargo run --release --example match_eval -- tests/matching/holdout.json   # the held-out set
 //! ```
 
 #[path = "../tests/matching/eval_support.rs"]
@@ -15,9 +16,10 @@ fn main() {
     let catalog = Catalog::builtin();
     let apps = catalog.len();
     let matcher = Matcher::new(catalog, &[]).expect("the builtin catalog compiles");
-    let cases = eval_support::load();
+    let path = std::env::args().nth(1).unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/matching/eval.json").to_string());
+    let cases = eval_support::load_from(&path);
     let report = eval_support::evaluate(&matcher, &cases);
-    println!("catalog: {apps} apps; evaluation set: {} cases (tests/matching/eval.json)\n", cases.len());
+    println!("catalog: {apps} apps; evaluation set: {} cases ({path})\n", cases.len());
     println!("Line-level precision = correct matches / matches made; recall = correct matches / cases with an expected app;");
     println!("FPR = matches made on cases expected unmatched / those cases.\n");
     print!("{}", report.table());

@@ -23,7 +23,11 @@ pub struct Case {
 }
 
 pub fn load() -> Vec<Case> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/matching/eval.json");
+    load_from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/matching/eval.json"))
+}
+
+/// Reads a labelled set in eval.json's format (e.g. tests/matching/holdout.json).
+pub fn load_from(path: &str) -> Vec<Case> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     let v: serde_json::Value = serde_json::from_str(&text).expect("eval.json is JSON");
     let cases = if v.is_array() { v } else { v.get("cases").cloned().expect("eval.json: an array or {cases: [...]}") };
