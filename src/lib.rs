@@ -30,6 +30,7 @@ pub mod export;
 pub mod matching;
 pub mod money;
 pub mod preview;
+pub mod report;
 pub mod transactions;
 pub mod users;
 

@@ -2,11 +2,13 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CliError, EXIT, createEngine, formatSummary, loadCore, readJsonFile, todayUtc, writeOutputs } from './common.js';
+import { REPORT_FLAGS_HELP, reportOptionsFrom, writeReport } from './report.js';
 
 export const ANALYZE_HELP = `Usage: bc-spend analyze PATH... [options]
 
 Reads saved Business Central API responses (files, or directories of *.json pages) and writes
-transactions.json, transactions.csv, users.json, diagnostics.json and summary.json to --out.
+transactions.json, transactions.csv, users.json, diagnostics.json, summary.json and report.json
+(spend, cadences, renewals, insights; print it with "bc-spend report DIR") to --out.
 Each page's entity is read from its @odata.context, or given with --entity.
 
 Options:
@@ -24,7 +26,7 @@ Options:
   --environment NAME     names the environment in transaction ids (default: default)
   --default-currency C   currency when a company's local currency is unknown
   --quiet                no summary on stderr
-`;
+${REPORT_FLAGS_HELP}`;
 
 async function collectFiles(paths) {
   const files = [];
@@ -85,6 +87,7 @@ export async function analyze(values, positionals, { stderr = process.stderr } =
   }
   if (positionals.length === 0) throw new CliError(`analyze needs at least one file or directory\n\n${ANALYZE_HELP}`);
   const files = await collectFiles(positionals);
+  const reportOptions = await reportOptionsFrom(values);
   const core = await loadCore();
   const engine = createEngine(core, await engineOptionsFrom(values));
   const entity = values.entity ?? null;
@@ -112,6 +115,7 @@ export async function analyze(values, positionals, { stderr = process.stderr } =
   const outDir = resolve(values.out ?? 'bc-spend-out');
   const summary = engine.summary();
   await writeOutputs(engine, outDir, { 'summary.json': summary });
+  await writeReport(engine, outDir, reportOptions);
   if (!values.quiet) {
     stderr.write(`${formatSummary(summary)}\nread ${pages} page(s) from ${files.length} file(s); wrote ${outDir}\n`);
   }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { CliError, EXIT } from './common.js';
 import { ANALYZE_HELP, SHARED_OPTIONS, analyze } from './analyze.js';
 import { EXPLAIN_HELP, EXPLAIN_OPTIONS, explain } from './explain.js';
+import { REPORT_FLAGS, REPORT_HELP, REPORT_OPTIONS, report } from './report.js';
 
 const HELP = `bc-spend: SaaS spend from Microsoft Dynamics 365 Business Central
 
@@ -12,6 +13,8 @@ Commands:
   analyze PATH...   analyze saved BC API responses (files or directories)
   explain VENDOR [DESCRIPTION]
                     show how a vendor name (and line description) is matched
+  report DIR        print the report of an output directory (report.json): spend, top apps,
+                    renewals, insights
   help [COMMAND]    show help
 
 Run "bc-spend COMMAND --help" for a command's options. Exit codes: 0 success, 1 internal error,
@@ -22,10 +25,11 @@ failure (some companies failed).
 const COMMANDS = {
   analyze: {
     help: ANALYZE_HELP,
-    options: { ...SHARED_OPTIONS, entity: { type: 'string' }, company: { type: 'string' } },
+    options: { ...SHARED_OPTIONS, ...REPORT_FLAGS, entity: { type: 'string' }, company: { type: 'string' } },
     run: analyze,
   },
   explain: { help: EXPLAIN_HELP, options: EXPLAIN_OPTIONS, run: explain },
+  report: { help: REPORT_HELP, options: REPORT_OPTIONS, run: report },
 };
 
 function parse(argv, options) {

@@ -1,0 +1,695 @@
+//! Per-app figures, subscriptions and the insights drawn from them; unmatched vendors and
+//! possible shadow SaaS; users.
+
+use super::cadence::{self, add_months, CadenceKind, ChargeEvent};
+use super::options::percent_tenths;
+use super::*;
+use crate::transactions::stable_id;
+
+/// Insight kinds, in the order insights of equal severity are listed.
+pub const KINDS: &[&str] = &[
+    "renewalDue",
+    "renewalPossible",
+    "priceIncrease",
+    "priceDecrease",
+    "expectedChargeMissing",
+    "overlappingApps",
+    "paidThroughMultipleVendors",
+    "possibleShadowSaas",
+    "usersWithoutEmail",
+    "duplicatedUserEmails",
+    "missingExchangeRates",
+];
+
+/// A subscription is still paid if its last charge is at most this old (non-periodic ones).
+const ACTIVE_DAYS: i64 = 366;
+/// A single charge's anniversary this many days past still counts as a possible renewal.
+const ANNIVERSARY_GRACE_DAYS: i64 = 0;
+
+pub(crate) struct Builder {
+    insights: Vec<Insight>,
+    renewals: Vec<Renewal>,
+}
+
+fn ids(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn money_text(a: Amount, c: &str) -> String {
+    if c.is_empty() {
+        a.to_string()
+    } else {
+        format!("{a} {c}")
+    }
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Builder { insights: Vec::new(), renewals: Vec::new() }
+    }
+
+    fn push(&mut self, kind: &'static str, subject: &[&str], severity: InsightSeverity, title: String, message: String) -> &mut Insight {
+        let mut parts = vec![kind];
+        parts.extend_from_slice(subject);
+        self.insights.push(Insight {
+            id: stable_id("ins_", &parts),
+            kind,
+            severity,
+            title,
+            message,
+            app_id: None,
+            app_ids: vec![],
+            vendor_name: None,
+            category: None,
+            function: None,
+            company_id: None,
+            date: None,
+            amounts: vec![],
+            change_percent: None,
+            transaction_ids: vec![],
+            user_ids: vec![],
+        });
+        self.insights.last_mut().expect("pushed")
+    }
+
+    pub fn finish(mut self) -> (Vec<Insight>, Vec<Renewal>) {
+        let kind_idx = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
+        self.insights.sort_by(|a, b| (a.severity, kind_idx(a.kind), a.date, &a.id).cmp(&(b.severity, kind_idx(b.kind), b.date, &b.id)));
+        self.renewals.sort_by(|a, b| (a.due_date, &a.app_id, &a.company_id, &a.currency).cmp(&(b.due_date, &b.app_id, &b.company_id, &b.currency)));
+        (self.insights, self.renewals)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn missing_rate(&mut self, from: &str, to: &str, first: Date, last: Date, n: u64, tx: &[&str], amounts: &BTreeMap<String, Amount>) {
+        let (title, message) = if from.is_empty() {
+            (
+                format!("{n} transaction(s) without a currency cannot be converted to {to}"),
+                format!("{n} transaction(s) dated {first} to {last} have no currency (the company's local currency is unknown), so the {to} figures leave them out. Read generalLedgerSetup or set defaultCurrency."),
+            )
+        } else {
+            (
+                format!("No {from} to {to} rate for {n} transaction(s)"),
+                format!("{n} transaction(s) in {from} dated {first} to {last} have no {from}->{to} rate dated on or before them, so the {to} figures leave them out. Pass rates for these dates."),
+            )
+        };
+        let i = self.push("missingExchangeRates", &[from, to], InsightSeverity::Medium, title, message);
+        i.date = Some(first);
+        i.amounts = amounts.iter().map(|(c, a)| InsightAmount { label: "total", currency: c.clone(), amount: *a, subject: None }).collect();
+        i.transaction_ids = ids(tx);
+    }
+}
+
+// ---------------------------------------------------------------- apps
+
+#[derive(Default)]
+struct ChanAcc {
+    via_name: Option<String>,
+    vendor_names: BTreeSet<String>,
+    acc: Acc,
+    last: Option<Date>,
+}
+
+struct SubAcc<'a> {
+    company_name: Option<String>,
+    charges: Vec<(Date, Amount, &'a str)>,
+}
+
+struct AppAcc<'a> {
+    name: String,
+    category: String,
+    acc: Acc,
+    vendors: BTreeSet<String>,
+    channels: BTreeMap<(u8, Option<String>), ChanAcc>,
+    companies: BTreeSet<String>,
+    first: Date,
+    last: Date,
+    ids: Vec<&'a str>,
+    subs: BTreeMap<(&'a str, &'a str), SubAcc<'a>>,
+}
+
+fn channel_of(m: &crate::matching::Match) -> (u8, Option<String>, Option<String>) {
+    match &m.via {
+        Some(v) if v.kind == "reseller" => (1, Some(v.id.clone()), Some(v.name.clone())),
+        Some(v) if v.kind == "marketplace" => (2, Some(v.id.clone()), Some(v.name.clone())),
+        // A vendor group (Microsoft selling several apps) still bills directly.
+        _ => (0, None, None),
+    }
+}
+
+fn channel_name(k: u8) -> &'static str {
+    match k {
+        1 => "reseller",
+        2 => "marketplace",
+        _ => "direct",
+    }
+}
+
+/// Builds one subscription from its charges, with its insights.
+fn subscription(app_id: &str, app_name: &str, company: &str, currency: &str, sub: &SubAcc, s: &ReportSettings, b: &mut Builder) -> Option<Subscription> {
+    let ev: Vec<ChargeEvent> = cadence::events(&sub.charges);
+    let last = ev.last()?;
+    let dates: Vec<Date> = ev.iter().map(|e| e.date).collect();
+    let c = cadence::detect(&dates);
+    let prev = ev.len().checked_sub(2).map(|i| &ev[i]);
+    let next_expected = c.kind.months().map(|m| add_months(last.date, m));
+    let as_of_days = s.as_of.to_days();
+    let overdue = next_expected.is_some_and(|n| as_of_days > n.to_days() + c.kind.grace_days());
+    let annual_estimate = c.kind.months().and_then(|m| last.amount.0.checked_mul(12 / m as i64)).map(Amount);
+    let tx_ids: Vec<String> = ev.iter().flat_map(|e| e.ids.iter().map(|s| (*s).to_owned())).collect();
+    let subject = [app_id, company, currency];
+
+    // Price change: the latest charge against the previous one, when both are periodic charges of
+    // the same cadence (a prorated or one-off charge is not comparable).
+    if let (Some(p), true) = (prev, c.kind.is_periodic()) {
+        let interval = last.date.to_days() - p.date.to_days();
+        if cadence::classify_interval(interval) == Some(c.kind) && p.amount.0 > 0 {
+            let diff = last.amount.0 as i128 - p.amount.0 as i128;
+            let base = p.amount.0 as i128;
+            if diff.abs() * 100 > s.price_change_percent as i128 * base {
+                let pct = percent_tenths(diff, base).unwrap_or_default();
+                let up = diff > 0;
+                let (kind, severity) = if !up {
+                    ("priceDecrease", InsightSeverity::Info)
+                } else if diff * 100 > 25 * base {
+                    ("priceIncrease", InsightSeverity::High)
+                } else {
+                    ("priceIncrease", InsightSeverity::Medium)
+                };
+                let last_date = last.date.to_string();
+                let mut subj = subject.to_vec();
+                subj.push(&last_date);
+                let i = b.push(
+                    kind,
+                    &subj,
+                    severity,
+                    format!("{app_name}: price {} {}%", if up { "up" } else { "down" }, pct.trim_start_matches('-')),
+                    format!(
+                        "The latest {} {app_name} charge ({}, {}) is {}% {} the previous one ({}, {}).",
+                        c.kind.as_str(),
+                        last.date,
+                        money_text(last.amount, currency),
+                        pct.trim_start_matches('-'),
+                        if up { "above" } else { "below" },
+                        p.date,
+                        money_text(p.amount, currency)
+                    ),
+                );
+                i.app_id = Some(app_id.to_owned());
+                i.app_ids = vec![app_id.to_owned()];
+                i.company_id = Some(company.to_owned());
+                i.date = Some(last.date);
+                i.change_percent = Some(pct);
+                i.amounts = vec![
+                    InsightAmount { label: "latest", currency: currency.to_owned(), amount: last.amount, subject: None },
+                    InsightAmount { label: "previous", currency: currency.to_owned(), amount: p.amount, subject: None },
+                ];
+                i.transaction_ids = ids(&p.ids).into_iter().chain(ids(&last.ids)).collect();
+            }
+        }
+    }
+
+    // Renewals: quarterly and annual charges due within the window (monthly ones are routine).
+    let window_end = as_of_days + s.renewal_window_days;
+    let renewal = |b: &mut Builder, kind: &'static str, due: Date, confirmed: bool, severity: InsightSeverity, title: String, message: String| {
+        let due_s = due.to_string();
+        let mut subj = subject.to_vec();
+        subj.push(&due_s);
+        let i = b.push(kind, &subj, severity, title, message);
+        i.app_id = Some(app_id.to_owned());
+        i.app_ids = vec![app_id.to_owned()];
+        i.company_id = Some(company.to_owned());
+        i.date = Some(due);
+        i.amounts = vec![InsightAmount { label: "expected", currency: currency.to_owned(), amount: last.amount, subject: None }];
+        if let Some(a) = annual_estimate {
+            i.amounts.push(InsightAmount { label: "annualEstimate", currency: currency.to_owned(), amount: a, subject: None });
+        }
+        i.transaction_ids = ids(&last.ids);
+        let insight_id = i.id.clone();
+        b.renewals.push(Renewal {
+            app_id: app_id.to_owned(),
+            app_name: app_name.to_owned(),
+            company_id: company.to_owned(),
+            company_name: sub.company_name.clone(),
+            currency: currency.to_owned(),
+            cadence: if confirmed { c.kind } else { CadenceKind::Annual },
+            confirmed,
+            due_date: due,
+            days_until: due.to_days() - as_of_days,
+            expected_amount: last.amount,
+            insight_id,
+            transaction_ids: ids(&last.ids),
+        });
+    };
+    match (c.kind, next_expected) {
+        (CadenceKind::Quarterly | CadenceKind::Annual, Some(due)) if !overdue && due.to_days() <= window_end => {
+            let days = due.to_days() - as_of_days;
+            let when = if days >= 0 { format!("in {days} day(s)") } else { format!("{} day(s) ago and not charged yet", -days) };
+            renewal(
+                b,
+                "renewalDue",
+                due,
+                true,
+                if days <= 30 { InsightSeverity::Medium } else { InsightSeverity::Low },
+                format!("{app_name}: {} renewal due {due}", c.kind.as_str()),
+                format!(
+                    "{app_name} is billed {} (last charge {} on {}); the next charge is expected on {due}, {when}.",
+                    c.kind.as_str(),
+                    money_text(last.amount, currency),
+                    last.date
+                ),
+            );
+        }
+        (CadenceKind::InsufficientData, _) if last.amount.0 > 0 => {
+            let due = add_months(last.date, 12);
+            let days = due.to_days() - as_of_days;
+            if days >= -ANNIVERSARY_GRACE_DAYS && due.to_days() <= window_end {
+                renewal(
+                    b,
+                    "renewalPossible",
+                    due,
+                    false,
+                    InsightSeverity::Info,
+                    format!("{app_name}: possible annual renewal {due}"),
+                    format!(
+                        "{app_name} was charged once ({} on {}); if that is an annual subscription it renews on {due}, in {days} day(s).",
+                        money_text(last.amount, currency),
+                        last.date
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+
+    if overdue {
+        let due = next_expected.expect("overdue implies an expected date");
+        let due_s = due.to_string();
+        let mut subj = subject.to_vec();
+        subj.push(&due_s);
+        let i = b.push(
+            "expectedChargeMissing",
+            &subj,
+            InsightSeverity::Low,
+            format!("{app_name}: no {} charge since {}", c.kind.as_str(), last.date),
+            format!(
+                "{app_name} was billed {} until {}, but the charge expected on {due} has not arrived: cancelled, or billed another way?",
+                c.kind.as_str(),
+                last.date
+            ),
+        );
+        i.app_id = Some(app_id.to_owned());
+        i.app_ids = vec![app_id.to_owned()];
+        i.company_id = Some(company.to_owned());
+        i.date = Some(due);
+        i.amounts = vec![InsightAmount { label: "latest", currency: currency.to_owned(), amount: last.amount, subject: None }];
+        i.transaction_ids = ids(&last.ids);
+    }
+
+    Some(Subscription {
+        company_id: company.to_owned(),
+        company_name: sub.company_name.clone(),
+        currency: currency.to_owned(),
+        kind: c.kind,
+        confidence: c.confidence,
+        charges: ev.len() as u64,
+        median_interval_days: c.median_interval_days,
+        last_charge_date: last.date,
+        last_charge_amount: last.amount,
+        previous_charge_amount: prev.map(|p| p.amount),
+        next_expected,
+        overdue,
+        annual_estimate,
+        transaction_ids: tx_ids,
+    })
+}
+
+fn is_active(sub: &Subscription, s: &ReportSettings) -> bool {
+    if sub.kind.is_periodic() {
+        !sub.overdue
+    } else {
+        s.as_of.to_days() - sub.last_charge_date.to_days() <= ACTIVE_DAYS
+    }
+}
+
+pub(crate) fn apps(items: &[Item], s: &ReportSettings, rk: Option<&RankingCurrency>, b: &mut Builder) -> Vec<AppReport> {
+    let mut map: BTreeMap<&str, AppAcc> = BTreeMap::new();
+    for it in items {
+        let t = it.t;
+        let Some(m) = &t.match_ else { continue };
+        let a = map.entry(m.app_id.as_str()).or_insert_with(|| AppAcc {
+            name: m.app_name.clone(),
+            category: m.category.clone(),
+            acc: Acc::default(),
+            vendors: BTreeSet::new(),
+            channels: BTreeMap::new(),
+            companies: BTreeSet::new(),
+            first: t.date,
+            last: t.date,
+            ids: Vec::new(),
+            subs: BTreeMap::new(),
+        });
+        a.acc.add(it);
+        add_name(&mut a.vendors, t.vendor_name.trim());
+        add_name(&mut a.companies, &t.company_id);
+        a.first = a.first.min(t.date);
+        a.last = a.last.max(t.date);
+        a.ids.push(&t.id);
+        let (k, via_id, via_name) = channel_of(m);
+        let ch = a.channels.entry((k, via_id)).or_default();
+        ch.via_name = via_name;
+        add_name(&mut ch.vendor_names, t.vendor_name.trim());
+        ch.acc.add(it);
+        ch.last = Some(ch.last.map_or(t.date, |d| d.max(t.date)));
+        let sub = a.subs.entry((t.company_id.as_str(), t.currency.as_str())).or_insert_with(|| SubAcc { company_name: None, charges: Vec::new() });
+        if sub.company_name.is_none() {
+            sub.company_name = t.company_name.clone();
+        }
+        // Credit memos and zero lines are not charges.
+        if t.amount_excluding_tax.0 > 0 {
+            sub.charges.push((t.date, t.amount_excluding_tax, &t.id));
+        }
+    }
+
+    let mut out: Vec<(AppReport, Acc)> = Vec::new();
+    for (app_id, a) in map {
+        let mut subs = Vec::new();
+        for ((company, currency), sub) in &a.subs {
+            if let Some(x) = subscription(app_id, &a.name, company, currency, sub, s, b) {
+                subs.push(x);
+            }
+        }
+        let main = subs
+            .iter()
+            .max_by(|x, y| (x.charges, x.last_charge_date).cmp(&(y.charges, y.last_charge_date)).then((&y.company_id, &y.currency).cmp(&(&x.company_id, &x.currency))))
+            .cloned();
+        let active = subs.iter().any(|x| is_active(x, s));
+        let channels = a
+            .channels
+            .into_iter()
+            .map(|((k, via_id), ch)| Channel {
+                channel: channel_name(k),
+                via_id,
+                via_name: ch.via_name,
+                vendor_names: ch.vendor_names.into_iter().collect(),
+                transactions: ch.acc.n,
+                spend: ch.acc.money(),
+                last_date: ch.last.unwrap_or(a.last),
+            })
+            .collect();
+        out.push((
+            AppReport {
+                app_id: app_id.to_owned(),
+                app_name: a.name,
+                category: a.category,
+                spend: a.acc.money(),
+                reporting: a.acc.reporting(s),
+                transactions: a.acc.n,
+                vendors: a.vendors.into_iter().collect(),
+                channels,
+                company_ids: a.companies.into_iter().collect(),
+                first_date: a.first,
+                last_date: a.last,
+                active,
+                cadence: main,
+                subscriptions: subs,
+                transaction_ids: ids(&a.ids),
+            },
+            a.acc,
+        ));
+    }
+    out.sort_by(|x, y| cmp_rank(&x.1, &y.1, rk).then(x.0.app_id.cmp(&y.0.app_id)));
+    let apps: Vec<AppReport> = out.into_iter().map(|(a, _)| a).collect();
+    overlaps(&apps, b);
+    multiple_channels(&apps, b);
+    apps
+}
+
+fn spend_amounts<'a>(spend: &'a [Money], subject: &str) -> impl Iterator<Item = InsightAmount> + 'a {
+    let subject = subject.to_owned();
+    spend.iter().map(move |m| InsightAmount { label: "total", currency: m.currency.clone(), amount: m.amount_excluding_tax, subject: Some(subject.clone()) })
+}
+
+/// Active apps that do the same job (see [`super::overlap`]).
+fn overlaps(apps: &[AppReport], b: &mut Builder) {
+    let mut by_fn: BTreeMap<(&str, &str), Vec<&AppReport>> = BTreeMap::new();
+    for a in apps.iter().filter(|a| a.active) {
+        for f in super::overlap::functions_of(&a.app_id) {
+            by_fn.entry(f).or_default().push(a);
+        }
+    }
+    for ((function, label), mut list) in by_fn {
+        if list.len() < 2 {
+            continue;
+        }
+        list.sort_by(|x, y| x.app_id.cmp(&y.app_id));
+        let app_ids: Vec<String> = list.iter().map(|a| a.app_id.clone()).collect();
+        let names: Vec<&str> = list.iter().map(|a| a.app_name.as_str()).collect();
+        let mut subject = vec![function];
+        subject.extend(app_ids.iter().map(String::as_str));
+        let severity = if list.len() >= 3 { InsightSeverity::High } else { InsightSeverity::Medium };
+        let spend_text: Vec<String> = list
+            .iter()
+            .map(|a| format!("{} ({})", a.app_name, a.spend.iter().map(|m| money_text(m.amount_excluding_tax, &m.currency)).collect::<Vec<_>>().join(" + ")))
+            .collect();
+        let category = list[0].category.clone();
+        let same_category = list.iter().all(|a| a.category == category);
+        let i = b.push(
+            "overlappingApps",
+            &subject,
+            severity,
+            format!("{} {label} tools in use: {}", list.len(), names.join(", ")),
+            format!("{} apps that do the same job ({label}) are all being paid for: {}. Consider consolidating.", list.len(), spend_text.join(", ")),
+        );
+        i.app_ids = app_ids;
+        i.category = same_category.then_some(category);
+        i.function = Some(function.to_owned());
+        i.amounts = list.iter().flat_map(|a| spend_amounts(&a.spend, &a.app_id)).collect();
+        // App by app (each app's ids in date order).
+        i.transaction_ids = list.iter().flat_map(|a| a.transaction_ids.iter().cloned()).collect();
+    }
+}
+
+/// One app bought through two or more channels.
+fn multiple_channels(apps: &[AppReport], b: &mut Builder) {
+    for a in apps {
+        if a.channels.len() < 2 {
+            continue;
+        }
+        let describe = |c: &Channel| match &c.via_name {
+            Some(v) => format!("through {v} ({})", c.channel),
+            None => format!("directly ({})", c.vendor_names.join(", ")),
+        };
+        let parts: Vec<String> = a.channels.iter().map(describe).collect();
+        let i = b.push(
+            "paidThroughMultipleVendors",
+            &[&a.app_id],
+            InsightSeverity::Medium,
+            format!("{}: paid through {} vendors", a.app_name, a.channels.len()),
+            format!("{} is paid {}. Buying it through one channel may consolidate licences and get a better price.", a.app_name, parts.join(" and ")),
+        );
+        i.app_id = Some(a.app_id.clone());
+        i.app_ids = vec![a.app_id.clone()];
+        i.date = Some(a.last_date);
+        i.amounts = a
+            .channels
+            .iter()
+            .flat_map(|c| spend_amounts(&c.spend, c.via_id.as_deref().unwrap_or("direct")).collect::<Vec<_>>())
+            .collect();
+        i.transaction_ids = a.transaction_ids.clone();
+    }
+}
+
+// ---------------------------------------------------------------- unmatched vendors
+
+/// Words on a line that say "software subscription".
+const SAAS_PREFIXES: &[&str] = &["subscri", "licen", "saas", "software", "renewal"];
+const SAAS_WORDS: &[&str] = &["seat", "seats", "plan", "cloud", "user", "users", "workspace", "api", "app", "platform", "pro", "premium", "enterprise"];
+
+fn saas_words(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase();
+    let mut out = Vec::new();
+    for w in lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if (SAAS_PREFIXES.iter().any(|p| w.starts_with(p)) || SAAS_WORDS.contains(&w)) && !out.iter().any(|x: &String| x == w) {
+            out.push(w.to_owned());
+        }
+    }
+    out
+}
+
+/// The matcher's verdict that a line is not software (rent, travel, hardware ...).
+fn non_saas_reason(t: &Transaction) -> Option<&str> {
+    t.match_rejected.as_ref().map(|r| r.reason.as_str()).filter(|r| r.contains("not a software subscription"))
+}
+
+pub(crate) fn unmatched(items: &[Item], s: &ReportSettings, rk: Option<&RankingCurrency>, b: &mut Builder) -> Vec<UnmatchedVendor> {
+    #[derive(Default)]
+    struct U<'a> {
+        acc: Acc,
+        names: BTreeMap<String, u64>,
+        vendor_ids: BTreeSet<String>,
+        companies: BTreeSet<String>,
+        txs: Vec<&'a Transaction>,
+    }
+    let mut map: BTreeMap<String, U> = BTreeMap::new();
+    for it in items.iter().filter(|i| i.t.match_.is_none()) {
+        let t = it.t;
+        let u = map.entry(vendor_key(&t.vendor_name)).or_default();
+        u.acc.add(it);
+        *slot(&mut u.names, t.vendor_name.trim()) += 1;
+        if let Some(v) = &t.vendor_id {
+            add_name(&mut u.vendor_ids, v);
+        }
+        add_name(&mut u.companies, &t.company_id);
+        u.txs.push(t);
+    }
+    let mut list: Vec<(String, U)> = map.into_iter().collect();
+    list.sort_by(|x, y| cmp_rank(&x.1.acc, &y.1.acc, rk).then(x.0.cmp(&y.0)));
+    let mut out = Vec::new();
+    for (key, u) in list {
+        let name = preferred_name(&u.names);
+        // Cadence over the currency with the most transactions (never across currencies).
+        let main_currency = u.acc.cur.iter().max_by(|a, b| a.1 .2.cmp(&b.1 .2).then(b.0.cmp(a.0))).map(|(c, _)| c.clone()).unwrap_or_default();
+        let charges: Vec<(Date, Amount, &str)> =
+            u.txs.iter().filter(|t| t.currency == main_currency && t.amount_excluding_tax.0 > 0).map(|t| (t.date, t.amount_excluding_tax, t.id.as_str())).collect();
+        let ev = cadence::events(&charges);
+        let c = cadence::detect(&ev.iter().map(|e| e.date).collect::<Vec<_>>());
+        let months: BTreeSet<(i32, u8)> = u.txs.iter().filter(|t| t.amount_excluding_tax.0 > 0).map(|t| (t.date.year, t.date.month)).collect();
+        let mut descriptions: Vec<String> = Vec::new();
+        let mut words: Vec<String> = Vec::new();
+        for t in &u.txs {
+            let d = t.description.trim();
+            if !d.is_empty() && descriptions.len() < 5 && !descriptions.iter().any(|x| x == d) {
+                descriptions.push(d.to_owned());
+            }
+            for w in saas_words(&t.description) {
+                if !words.contains(&w) {
+                    words.push(w);
+                }
+            }
+        }
+        let non_saas = u.txs.iter().find_map(|t| non_saas_reason(t));
+        let multi_app_vendor = u.txs.iter().any(|t| t.match_rejected.as_ref().is_some_and(|r| !r.candidates.is_empty()));
+        let recurring = c.kind.is_periodic() || months.len() >= 3;
+        let mut signals = Vec::new();
+        if c.kind.is_periodic() {
+            signals.push(format!("recurring {}", c.kind.as_str()));
+        }
+        if months.len() >= 3 {
+            signals.push(format!("charged in {} distinct months", months.len()));
+        }
+        for w in words.iter().take(3) {
+            signals.push(format!("description says \"{w}\""));
+        }
+        if let Some(r) = non_saas {
+            signals.push(format!("matcher: {r}"));
+        }
+        if multi_app_vendor {
+            signals.push("the vendor sells several known apps: add a rule to attribute it".to_owned());
+        }
+        let possible = recurring && non_saas.is_none() && !multi_app_vendor;
+        let tx_ids: Vec<String> = u.txs.iter().map(|t| t.id.clone()).collect();
+        let first = u.txs.first().map(|t| t.date).unwrap_or(s.as_of);
+        let last = u.txs.last().map(|t| t.date).unwrap_or(s.as_of);
+        if possible {
+            let severity = if words.is_empty() { InsightSeverity::Low } else { InsightSeverity::Medium };
+            let how = if c.kind.is_periodic() { format!("billed {}", c.kind.as_str()) } else { format!("charged in {} different months", months.len()) };
+            let i = b.push(
+                "possibleShadowSaas",
+                &[&key],
+                severity,
+                format!("Unrecognised recurring vendor: {name}"),
+                format!(
+                    "{name} is {how} ({}), but matches no app of the catalog: possibly SaaS bought outside IT. Map it to an app with a rule, or ignore it.",
+                    u.acc.cur.iter().map(|(c, v)| money_text(v.0, c)).collect::<Vec<_>>().join(" + ")
+                ),
+            );
+            i.vendor_name = Some(name.clone());
+            i.date = Some(last);
+            i.amounts = u.acc.cur.iter().map(|(c, v)| InsightAmount { label: "total", currency: c.clone(), amount: v.0, subject: None }).collect();
+            i.transaction_ids = tx_ids.clone();
+        }
+        out.push(UnmatchedVendor {
+            vendor_name: name,
+            vendor_ids: u.vendor_ids.into_iter().collect(),
+            company_ids: u.companies.into_iter().collect(),
+            spend: u.acc.money(),
+            reporting: u.acc.reporting(s),
+            transactions: u.acc.n,
+            months: months.len() as u64,
+            first_date: first,
+            last_date: last,
+            cadence: c.kind,
+            possible_shadow_saas: possible,
+            signals,
+            descriptions,
+            transaction_ids: tx_ids,
+        });
+    }
+    out
+}
+
+// ---------------------------------------------------------------- users
+
+pub(crate) fn users(users: &[User], b: &mut Builder) -> UsersReport {
+    let persons: Vec<&User> = users.iter().filter(|u| u.kind == UserKind::Person).collect();
+    let mut r = UsersReport {
+        total: users.len() as u64,
+        persons: persons.len() as u64,
+        non_human: (users.len() - persons.len()) as u64,
+        active: persons.iter().filter(|u| u.status == UserStatus::Active).count() as u64,
+        inactive: persons.iter().filter(|u| u.status == UserStatus::Inactive).count() as u64,
+        ..Default::default()
+    };
+    let mut without: Vec<&User> = persons.iter().copied().filter(|u| u.email.is_none()).collect();
+    without.sort_by(|a, b| (a.status as u8, &a.user_name, &a.display_name, &a.id).cmp(&(b.status as u8, &b.user_name, &b.display_name, &b.id)));
+    r.active_without_email = without.iter().filter(|u| u.status == UserStatus::Active).count() as u64;
+    r.without_email = without
+        .iter()
+        .map(|u| UserRef { id: u.id.clone(), user_name: u.user_name.clone(), display_name: u.display_name.clone(), status: u.status, invalid_email: u.invalid_email.clone() })
+        .collect();
+    let mut by_email: BTreeMap<&str, Vec<&User>> = BTreeMap::new();
+    for u in users {
+        if let Some(e) = &u.email {
+            by_email.entry(e.as_str()).or_default().push(u);
+        }
+    }
+    for (email, mut list) in by_email {
+        if list.len() < 2 {
+            continue;
+        }
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+        r.duplicated_emails.push(DuplicatedEmail {
+            email: email.to_owned(),
+            user_ids: list.iter().map(|u| u.id.clone()).collect(),
+            user_names: list.iter().map(|u| u.user_name.clone().or_else(|| u.display_name.clone()).unwrap_or_else(|| u.id.clone())).collect(),
+        });
+    }
+
+    if !r.without_email.is_empty() {
+        let n = r.without_email.len();
+        let act = r.active_without_email;
+        let who: Vec<String> = r.without_email.iter().take(5).map(|u| u.user_name.clone().or_else(|| u.display_name.clone()).unwrap_or_else(|| u.id.clone())).collect();
+        let more = if n > 5 { format!(" and {} more", n - 5) } else { String::new() };
+        let i = b.push(
+            "usersWithoutEmail",
+            &[],
+            if act > 0 { InsightSeverity::Medium } else { InsightSeverity::Low },
+            format!("{n} user(s) without a contact e-mail ({act} active)"),
+            format!("{}{more} have no valid contact e-mail, so they cannot be matched to people elsewhere. {}", who.join(", "), crate::users::FIX_EMAIL_HINT),
+        );
+        i.user_ids = r.without_email.iter().map(|u| u.id.clone()).collect();
+    }
+    if !r.duplicated_emails.is_empty() {
+        let n = r.duplicated_emails.len();
+        let list: Vec<String> = r.duplicated_emails.iter().take(5).map(|d| format!("{} ({} users)", d.email, d.user_ids.len())).collect();
+        let i = b.push(
+            "duplicatedUserEmails",
+            &[],
+            InsightSeverity::Medium,
+            format!("{n} contact e-mail(s) shared by several users"),
+            format!("Several Business Central users share a contact e-mail: {}. Each person should have their own address.", list.join(", ")),
+        );
+        i.user_ids = r.duplicated_emails.iter().flat_map(|d| d.user_ids.iter().cloned()).collect();
+    }
+    r
+}

@@ -1,0 +1,948 @@
+//! The report: where the SaaS money goes, as data (see `REPORT.md` in this folder for the JSON).
+//!
+//! ```
+//! use bc_spend::report::{build_report, ReportContext, ReportOptions, ReportSettings};
+//! let opts = ReportOptions { as_of: Some("2026-11-26".into()), ..Default::default() };
+//! let settings = ReportSettings::new(&opts).unwrap();
+//! let report = build_report(&[], &[], &ReportContext::default(), &settings);
+//! assert_eq!(report.as_of.to_string(), "2026-11-26");
+//! assert!(report.insights.is_empty());
+//! ```
+//!
+//! Pure and synchronous: transactions, users and the engine's diagnostic counts in, a
+//! [`Report`] out; every date is relative to `asOf`, so the same input gives the same report.
+//! Money is summed per currency in exact integers and never mixed; reporting-currency figures
+//! come only from the caller's rates (see [`options`]).
+
+pub mod cadence;
+pub mod engine_ext;
+mod insights;
+pub mod options;
+pub mod overlap;
+
+pub use options::{RateOption, ReportOptions, ReportSettings};
+
+use crate::date::Date;
+use crate::diagnostics::Severity;
+use crate::money::Amount;
+use crate::transactions::{LineMode, Transaction};
+use crate::users::{User, UserKind, UserStatus};
+use cadence::CadenceKind;
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const REPORT_VERSION: u32 = 1;
+/// Transaction ids listed per data-quality issue.
+const ISSUE_IDS_MAX: usize = 50;
+
+/// What the report needs to know about the engine besides transactions and users.
+#[derive(Debug, Clone)]
+pub struct ReportContext {
+    pub line_mode: LineMode,
+    pub window_start: Option<Date>,
+    pub diagnostics_by_code: BTreeMap<String, u64>,
+    pub diagnostics_suppressed: u64,
+}
+
+impl Default for ReportContext {
+    fn default() -> Self {
+        ReportContext { line_mode: LineMode::Invoice, window_start: None, diagnostics_by_code: BTreeMap::new(), diagnostics_suppressed: 0 }
+    }
+}
+
+// ---------------------------------------------------------------- output types
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Money {
+    pub currency: String,
+    pub amount_excluding_tax: Amount,
+    pub amount_including_tax: Amount,
+    pub transactions: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Reporting {
+    pub currency: String,
+    pub amount_excluding_tax: Amount,
+    pub amount_including_tax: Amount,
+    pub converted_transactions: u64,
+    pub missing_rate_transactions: u64,
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportingTotal {
+    pub currency: String,
+    pub amount_excluding_tax: Amount,
+    pub amount_including_tax: Amount,
+    pub matched_excluding_tax: Amount,
+    pub unmatched_excluding_tax: Amount,
+    pub converted_transactions: u64,
+    pub missing_rate_transactions: u64,
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RankingCurrency {
+    pub currency: String,
+    pub reporting: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportCounts {
+    pub transactions: u64,
+    pub included: u64,
+    pub matched: u64,
+    pub unmatched: u64,
+    pub ignored_by_rule: u64,
+    pub after_as_of: u64,
+    pub apps: u64,
+    pub unmatched_vendors: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CurrencyTotal {
+    pub currency: String,
+    pub transactions: u64,
+    pub matched_transactions: u64,
+    pub amount_excluding_tax: Amount,
+    pub amount_including_tax: Amount,
+    pub matched_excluding_tax: Amount,
+    pub unmatched_excluding_tax: Amount,
+    pub ignored_transactions: u64,
+    pub ignored_excluding_tax: Amount,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TopApp {
+    pub app_id: String,
+    pub app_name: String,
+    pub category: String,
+    pub amount_excluding_tax: Amount,
+    pub share_percent: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TopApps {
+    pub currency: String,
+    pub reporting: bool,
+    pub apps: Vec<TopApp>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Channel {
+    /// `direct`, `reseller` or `marketplace`.
+    pub channel: &'static str,
+    pub via_id: Option<String>,
+    pub via_name: Option<String>,
+    pub vendor_names: Vec<String>,
+    pub transactions: u64,
+    pub spend: Vec<Money>,
+    pub last_date: Date,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    pub company_id: String,
+    pub company_name: Option<String>,
+    pub currency: String,
+    pub kind: CadenceKind,
+    pub confidence: f64,
+    pub charges: u64,
+    pub median_interval_days: Option<i64>,
+    pub last_charge_date: Date,
+    pub last_charge_amount: Amount,
+    pub previous_charge_amount: Option<Amount>,
+    pub next_expected: Option<Date>,
+    pub overdue: bool,
+    pub annual_estimate: Option<Amount>,
+    pub transaction_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AppReport {
+    pub app_id: String,
+    pub app_name: String,
+    pub category: String,
+    pub spend: Vec<Money>,
+    pub reporting: Option<Reporting>,
+    pub transactions: u64,
+    pub vendors: Vec<String>,
+    pub channels: Vec<Channel>,
+    pub company_ids: Vec<String>,
+    pub first_date: Date,
+    pub last_date: Date,
+    pub active: bool,
+    pub cadence: Option<Subscription>,
+    pub subscriptions: Vec<Subscription>,
+    pub transaction_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CategoryReport {
+    pub category: String,
+    pub app_ids: Vec<String>,
+    pub spend: Vec<Money>,
+    pub reporting: Option<Reporting>,
+    pub transactions: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct VendorReport {
+    pub vendor_name: String,
+    pub vendor_ids: Vec<String>,
+    pub company_ids: Vec<String>,
+    pub app_ids: Vec<String>,
+    pub matched_transactions: u64,
+    pub unmatched_transactions: u64,
+    pub spend: Vec<Money>,
+    pub reporting: Option<Reporting>,
+    pub transactions: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyReport {
+    pub company_id: String,
+    pub company_name: Option<String>,
+    pub spend: Vec<Money>,
+    pub reporting: Option<Reporting>,
+    pub transactions: u64,
+    pub matched_transactions: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MonthRow {
+    pub month: String,
+    pub currency: String,
+    pub reporting: bool,
+    pub amount_excluding_tax: Amount,
+    pub amount_including_tax: Amount,
+    pub matched_excluding_tax: Amount,
+    pub unmatched_excluding_tax: Amount,
+    pub transactions: u64,
+    pub apps: BTreeMap<String, Amount>,
+    pub categories: BTreeMap<String, Amount>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Renewal {
+    pub app_id: String,
+    pub app_name: String,
+    pub company_id: String,
+    pub company_name: Option<String>,
+    pub currency: String,
+    pub cadence: CadenceKind,
+    /// False when the subscription had a single charge and the renewal assumes it is annual.
+    pub confirmed: bool,
+    pub due_date: Date,
+    pub days_until: i64,
+    pub expected_amount: Amount,
+    pub insight_id: String,
+    pub transaction_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct UnmatchedVendor {
+    pub vendor_name: String,
+    pub vendor_ids: Vec<String>,
+    pub company_ids: Vec<String>,
+    pub spend: Vec<Money>,
+    pub reporting: Option<Reporting>,
+    pub transactions: u64,
+    pub months: u64,
+    pub first_date: Date,
+    pub last_date: Date,
+    pub cadence: CadenceKind,
+    pub possible_shadow_saas: bool,
+    pub signals: Vec<String>,
+    pub descriptions: Vec<String>,
+    pub transaction_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum InsightSeverity {
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct InsightAmount {
+    /// `latest`, `previous`, `expected`, `total` or `annualEstimate`.
+    pub label: &'static str,
+    pub currency: String,
+    pub amount: Amount,
+    /// What the amount belongs to when an insight has several subjects (an app id, a channel).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Insight {
+    pub id: String,
+    pub kind: &'static str,
+    pub severity: InsightSeverity,
+    pub title: String,
+    pub message: String,
+    pub app_id: Option<String>,
+    pub app_ids: Vec<String>,
+    pub vendor_name: Option<String>,
+    pub category: Option<String>,
+    /// Overlaps: the job the apps share (`video-meetings`, `password-managers`, ...).
+    pub function: Option<String>,
+    pub company_id: Option<String>,
+    pub date: Option<Date>,
+    pub amounts: Vec<InsightAmount>,
+    pub change_percent: Option<String>,
+    pub transaction_ids: Vec<String>,
+    pub user_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRef {
+    pub id: String,
+    pub user_name: Option<String>,
+    pub display_name: Option<String>,
+    pub status: UserStatus,
+    pub invalid_email: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DuplicatedEmail {
+    pub email: String,
+    pub user_ids: Vec<String>,
+    pub user_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct UsersReport {
+    pub total: u64,
+    pub persons: u64,
+    pub non_human: u64,
+    pub active: u64,
+    pub inactive: u64,
+    pub active_without_email: u64,
+    pub without_email: Vec<UserRef>,
+    pub duplicated_emails: Vec<DuplicatedEmail>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MissingRate {
+    pub from: String,
+    pub to: String,
+    pub first_date: Date,
+    pub last_date: Date,
+    pub transactions: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct QualityIssue {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub count: u64,
+    pub message: String,
+    pub transaction_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DataQuality {
+    pub diagnostics_by_code: BTreeMap<String, u64>,
+    pub diagnostics_suppressed: u64,
+    pub missing_rates: Vec<MissingRate>,
+    pub issues: Vec<QualityIssue>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub version: u32,
+    pub as_of: Date,
+    pub window_start: Option<Date>,
+    pub line_mode: LineMode,
+    pub reporting_currency: Option<String>,
+    pub ranking_currency: Option<RankingCurrency>,
+    pub counts: ReportCounts,
+    pub totals: Vec<CurrencyTotal>,
+    pub reporting_total: Option<ReportingTotal>,
+    pub top_apps: Vec<TopApps>,
+    pub apps: Vec<AppReport>,
+    pub categories: Vec<CategoryReport>,
+    pub vendors: Vec<VendorReport>,
+    pub companies: Vec<CompanyReport>,
+    pub months: Vec<MonthRow>,
+    pub renewals: Vec<Renewal>,
+    pub unmatched: Vec<UnmatchedVendor>,
+    pub insights: Vec<Insight>,
+    pub users: UsersReport,
+    pub data_quality: DataQuality,
+}
+
+// ---------------------------------------------------------------- accumulation
+
+/// A transaction's amounts in the reporting currency.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Conv {
+    /// No reporting currency asked for.
+    Off,
+    Missing,
+    Done(Amount, Amount),
+}
+
+/// An included transaction with what the report derives from it once.
+pub(crate) struct Item<'a> {
+    pub t: &'a Transaction,
+    pub conv: Conv,
+}
+
+/// Spend per currency, plus its reporting-currency figure.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Acc {
+    pub cur: BTreeMap<String, (Amount, Amount, u64)>,
+    pub rep_excl: Amount,
+    pub rep_incl: Amount,
+    pub converted: u64,
+    pub missing: u64,
+    pub n: u64,
+}
+
+impl Acc {
+    pub fn add(&mut self, it: &Item) {
+        let e = slot(&mut self.cur, &it.t.currency);
+        e.0 += it.t.amount_excluding_tax;
+        e.1 += it.t.amount_including_tax;
+        e.2 += 1;
+        self.n += 1;
+        match it.conv {
+            Conv::Off => {}
+            Conv::Missing => self.missing += 1,
+            Conv::Done(x, i) => {
+                self.rep_excl += x;
+                self.rep_incl += i;
+                self.converted += 1;
+            }
+        }
+    }
+
+    pub fn money(&self) -> Vec<Money> {
+        self.cur
+            .iter()
+            .map(|(c, (x, i, n))| Money { currency: c.clone(), amount_excluding_tax: *x, amount_including_tax: *i, transactions: *n })
+            .collect()
+    }
+
+    pub fn reporting(&self, s: &ReportSettings) -> Option<Reporting> {
+        s.reporting_currency.as_ref().map(|c| Reporting {
+            currency: c.clone(),
+            amount_excluding_tax: self.rep_excl,
+            amount_including_tax: self.rep_incl,
+            converted_transactions: self.converted,
+            missing_rate_transactions: self.missing,
+            complete: self.missing == 0,
+        })
+    }
+
+    pub fn excl_in(&self, currency: &str) -> Option<Amount> {
+        self.cur.get(currency).map(|v| v.0)
+    }
+}
+
+/// `m[k]`, inserted with the default when missing. The key is cloned only on insert: most
+/// lookups hit, and a clone per transaction per map dominated the report's time at 50,000
+/// transactions.
+pub(crate) fn slot<'m, V: Default>(m: &'m mut BTreeMap<String, V>, k: &str) -> &'m mut V {
+    if !m.contains_key(k) {
+        m.insert(k.to_owned(), V::default());
+    }
+    m.get_mut(k).expect("inserted above")
+}
+
+/// Adds `k` to `set`, cloning it only when it is new.
+pub(crate) fn add_name(set: &mut BTreeSet<String>, k: &str) {
+    if !set.contains(k) {
+        set.insert(k.to_owned());
+    }
+}
+
+/// Orders two accumulators by spend in the ranking currency, largest first (see REPORT.md).
+pub(crate) fn cmp_rank(a: &Acc, b: &Acc, r: Option<&RankingCurrency>) -> Ordering {
+    let Some(r) = r else { return Ordering::Equal };
+    if r.reporting {
+        return b.rep_excl.cmp(&a.rep_excl);
+    }
+    match (a.excl_in(&r.currency), b.excl_in(&r.currency)) {
+        (Some(x), Some(y)) => y.cmp(&x),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => {
+            let fa = a.cur.iter().next();
+            let fb = b.cur.iter().next();
+            match (fa, fb) {
+                (Some((ca, va)), Some((cb, vb))) => ca.cmp(cb).then(vb.0.cmp(&va.0)),
+                _ => fa.is_none().cmp(&fb.is_none()),
+            }
+        }
+    }
+}
+
+/// Vendor names grouped across spellings: case, spacing and punctuation folded.
+pub(crate) fn vendor_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut space = false;
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            space = true;
+        }
+    }
+    out
+}
+
+/// The most frequent spelling (ties: the smallest), for display.
+pub(crate) fn preferred_name(names: &BTreeMap<String, u64>) -> String {
+    names.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(n, _)| n.clone()).unwrap_or_default()
+}
+
+fn month_index(d: Date) -> i64 {
+    d.year as i64 * 12 + d.month as i64 - 1
+}
+
+fn month_string(i: i64) -> String {
+    format!("{:04}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1)
+}
+
+/// Months zero-filled before `asOf`'s month, at most.
+const MONTHS_ZERO_FILL_MAX: i64 = 240;
+
+#[derive(Default)]
+struct MonthAcc {
+    excl: Amount,
+    incl: Amount,
+    matched: Amount,
+    unmatched: Amount,
+    n: u64,
+    apps: BTreeMap<String, Amount>,
+    categories: BTreeMap<String, Amount>,
+}
+
+impl MonthAcc {
+    fn add(&mut self, t: &Transaction, excl: Amount, incl: Amount) {
+        self.excl += excl;
+        self.incl += incl;
+        self.n += 1;
+        match &t.match_ {
+            Some(m) => {
+                self.matched += excl;
+                *slot(&mut self.apps, &m.app_id) += excl;
+                *slot(&mut self.categories, &m.category) += excl;
+            }
+            None => self.unmatched += excl,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- building
+
+/// Builds the report. `txs` may be in any order; the output's order is fixed (see REPORT.md).
+pub fn build_report(txs: &[Transaction], users: &[User], ctx: &ReportContext, s: &ReportSettings) -> Report {
+    let mut sorted: Vec<&Transaction> = txs.iter().collect();
+    sorted.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+
+    let mut counts = ReportCounts { transactions: txs.len() as u64, ..Default::default() };
+    let mut after_as_of: Vec<&str> = Vec::new();
+    let mut ignored: BTreeMap<String, (u64, Amount)> = BTreeMap::new();
+    let mut items: Vec<Item> = Vec::new();
+    for t in sorted {
+        if t.date > s.as_of {
+            after_as_of.push(&t.id);
+            continue;
+        }
+        if t.ignored_by_rule.is_some() {
+            let e = ignored.entry(t.currency.clone()).or_default();
+            e.0 += 1;
+            e.1 += t.amount_excluding_tax;
+            continue;
+        }
+        let conv = match &s.reporting_currency {
+            None => Conv::Off,
+            Some(_) => match s.rate_for(&t.currency, t.date) {
+                None => Conv::Missing,
+                Some(r) => match (r.convert(t.amount_excluding_tax), r.convert(t.amount_including_tax)) {
+                    (Some(x), Some(i)) => Conv::Done(x, i),
+                    _ => Conv::Missing,
+                },
+            },
+        };
+        items.push(Item { t, conv });
+    }
+    counts.after_as_of = after_as_of.len() as u64;
+    counts.ignored_by_rule = ignored.values().map(|v| v.0).sum();
+    counts.included = items.len() as u64;
+    counts.matched = items.iter().filter(|i| i.t.match_.is_some()).count() as u64;
+    counts.unmatched = counts.included - counts.matched;
+
+    // Totals per currency, and the reporting total.
+    let mut totals: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
+    let blank = |c: &str| CurrencyTotal {
+        currency: c.to_owned(),
+        transactions: 0,
+        matched_transactions: 0,
+        amount_excluding_tax: Amount::ZERO,
+        amount_including_tax: Amount::ZERO,
+        matched_excluding_tax: Amount::ZERO,
+        unmatched_excluding_tax: Amount::ZERO,
+        ignored_transactions: 0,
+        ignored_excluding_tax: Amount::ZERO,
+    };
+    let mut all = Acc::default();
+    let (mut rep_matched, mut rep_unmatched) = (Amount::ZERO, Amount::ZERO);
+    for it in &items {
+        let t = it.t;
+        all.add(it);
+        if !totals.contains_key(&t.currency) {
+            totals.insert(t.currency.clone(), blank(&t.currency));
+        }
+        let e = totals.get_mut(&t.currency).expect("inserted above");
+        e.transactions += 1;
+        e.amount_excluding_tax += t.amount_excluding_tax;
+        e.amount_including_tax += t.amount_including_tax;
+        let matched = t.match_.is_some();
+        if matched {
+            e.matched_transactions += 1;
+            e.matched_excluding_tax += t.amount_excluding_tax;
+        } else {
+            e.unmatched_excluding_tax += t.amount_excluding_tax;
+        }
+        if let Conv::Done(x, _) = it.conv {
+            if matched {
+                rep_matched += x;
+            } else {
+                rep_unmatched += x;
+            }
+        }
+    }
+    for (c, (n, a)) in &ignored {
+        let e = totals.entry(c.clone()).or_insert_with(|| blank(c));
+        e.ignored_transactions = *n;
+        e.ignored_excluding_tax = *a;
+    }
+    let reporting_total = s.reporting_currency.as_ref().map(|c| ReportingTotal {
+        currency: c.clone(),
+        amount_excluding_tax: all.rep_excl,
+        amount_including_tax: all.rep_incl,
+        matched_excluding_tax: rep_matched,
+        unmatched_excluding_tax: rep_unmatched,
+        converted_transactions: all.converted,
+        missing_rate_transactions: all.missing,
+        complete: all.missing == 0,
+    });
+
+    let ranking = match &s.reporting_currency {
+        Some(c) => Some(RankingCurrency { currency: c.clone(), reporting: true }),
+        None => all
+            .cur
+            .iter()
+            .max_by(|a, b| (a.1 .2, !a.0.is_empty()).cmp(&(b.1 .2, !b.0.is_empty())).then(b.0.cmp(a.0)))
+            .map(|(c, _)| RankingCurrency { currency: c.clone(), reporting: false }),
+    };
+    let rk = ranking.as_ref();
+
+    let mut b = insights::Builder::new();
+
+    // Apps.
+    let apps = insights::apps(&items, s, rk, &mut b);
+    counts.apps = apps.len() as u64;
+
+    // Categories.
+    let mut cats: BTreeMap<String, (Acc, BTreeSet<String>)> = BTreeMap::new();
+    for it in &items {
+        if let Some(m) = &it.t.match_ {
+            let e = slot(&mut cats, &m.category);
+            e.0.add(it);
+            add_name(&mut e.1, &m.app_id);
+        }
+    }
+    let mut cat_list: Vec<(String, Acc, BTreeSet<String>)> = cats.into_iter().map(|(k, (a, ids))| (k, a, ids)).collect();
+    cat_list.sort_by(|x, y| cmp_rank(&x.1, &y.1, rk).then(x.0.cmp(&y.0)));
+    let categories = cat_list
+        .into_iter()
+        .map(|(category, acc, ids)| CategoryReport { category, app_ids: ids.into_iter().collect(), spend: acc.money(), reporting: acc.reporting(s), transactions: acc.n })
+        .collect();
+
+    // Vendors (matched and unmatched).
+    #[derive(Default)]
+    struct VAcc {
+        acc: Acc,
+        names: BTreeMap<String, u64>,
+        ids: BTreeSet<String>,
+        companies: BTreeSet<String>,
+        apps: BTreeSet<String>,
+        matched: u64,
+    }
+    let mut vmap: BTreeMap<String, VAcc> = BTreeMap::new();
+    for it in &items {
+        let t = it.t;
+        let e = vmap.entry(vendor_key(&t.vendor_name)).or_default();
+        e.acc.add(it);
+        *slot(&mut e.names, t.vendor_name.trim()) += 1;
+        if let Some(v) = &t.vendor_id {
+            add_name(&mut e.ids, v);
+        }
+        add_name(&mut e.companies, &t.company_id);
+        if let Some(m) = &t.match_ {
+            add_name(&mut e.apps, &m.app_id);
+            e.matched += 1;
+        }
+    }
+    let mut vlist: Vec<(String, VAcc)> = vmap.into_iter().collect();
+    vlist.sort_by(|x, y| cmp_rank(&x.1.acc, &y.1.acc, rk).then(x.0.cmp(&y.0)));
+    let vendors = vlist
+        .into_iter()
+        .map(|(_, v)| VendorReport {
+            vendor_name: preferred_name(&v.names),
+            vendor_ids: v.ids.into_iter().collect(),
+            company_ids: v.companies.into_iter().collect(),
+            app_ids: v.apps.into_iter().collect(),
+            matched_transactions: v.matched,
+            unmatched_transactions: v.acc.n - v.matched,
+            spend: v.acc.money(),
+            reporting: v.acc.reporting(s),
+            transactions: v.acc.n,
+        })
+        .collect();
+
+    // Companies.
+    #[derive(Default)]
+    struct CAcc {
+        acc: Acc,
+        name: Option<String>,
+        matched: u64,
+    }
+    let mut cmap: BTreeMap<String, CAcc> = BTreeMap::new();
+    for it in &items {
+        let e = slot(&mut cmap, &it.t.company_id);
+        e.acc.add(it);
+        if e.name.is_none() {
+            e.name = it.t.company_name.clone();
+        }
+        if it.t.match_.is_some() {
+            e.matched += 1;
+        }
+    }
+    let mut clist: Vec<(String, CAcc)> = cmap.into_iter().collect();
+    clist.sort_by(|x, y| cmp_rank(&x.1.acc, &y.1.acc, rk).then(x.0.cmp(&y.0)));
+    let companies = clist
+        .into_iter()
+        .map(|(id, c)| CompanyReport {
+            company_id: id,
+            company_name: c.name,
+            spend: c.acc.money(),
+            reporting: c.acc.reporting(s),
+            transactions: c.acc.n,
+            matched_transactions: c.matched,
+        })
+        .collect();
+
+    // Months.
+    let months = build_months(&items, s);
+
+    // Unmatched vendors and shadow SaaS.
+    let unmatched = insights::unmatched(&items, s, rk, &mut b);
+    counts.unmatched_vendors = unmatched.len() as u64;
+
+    // Top apps per currency.
+    let top_apps = top_apps(&apps, &all, &totals, s, rk);
+
+    // Users.
+    let users_report = insights::users(users, &mut b);
+
+    // Missing rates and data quality.
+    struct Missing<'a> {
+        first: Date,
+        last: Date,
+        ids: Vec<&'a str>,
+        amounts: BTreeMap<String, Amount>,
+    }
+    let mut missing: BTreeMap<String, Missing> = BTreeMap::new();
+    for it in &items {
+        if it.conv == Conv::Missing {
+            let e = missing.entry(it.t.currency.clone()).or_insert_with(|| Missing { first: it.t.date, last: it.t.date, ids: Vec::new(), amounts: BTreeMap::new() });
+            e.last = it.t.date;
+            e.ids.push(&it.t.id);
+            *e.amounts.entry(it.t.currency.clone()).or_default() += it.t.amount_excluding_tax;
+        }
+    }
+    let to = s.reporting_currency.clone().unwrap_or_default();
+    let missing_rates: Vec<MissingRate> = missing
+        .iter()
+        .map(|(from, m)| MissingRate { from: from.clone(), to: to.clone(), first_date: m.first, last_date: m.last, transactions: m.ids.len() as u64 })
+        .collect();
+    for (from, m) in &missing {
+        b.missing_rate(from, &to, m.first, m.last, m.ids.len() as u64, &m.ids, &m.amounts);
+    }
+
+    let mut issues = Vec::new();
+    let mut issue = |code: &'static str, severity: Severity, ids: Vec<&str>, message: String| {
+        if !ids.is_empty() {
+            issues.push(QualityIssue { code, severity, count: ids.len() as u64, message, transaction_ids: ids.into_iter().take(ISSUE_IDS_MAX).map(str::to_owned).collect() });
+        }
+    };
+    let n = after_as_of.len();
+    issue("TX_AFTER_AS_OF", Severity::Warning, after_as_of, format!("{n} transaction(s) are dated after asOf ({}) and were left out of the report", s.as_of));
+    let unknown: Vec<&str> = items.iter().filter(|i| i.t.currency.is_empty()).map(|i| i.t.id.as_str()).collect();
+    let n = unknown.len();
+    issue("TX_CURRENCY_UNKNOWN", Severity::Warning, unknown, format!("{n} transaction(s) have no currency (the company's local currency is unknown: read generalLedgerSetup or set defaultCurrency); they are reported under currency \"\""));
+    let zero: Vec<&str> = items.iter().filter(|i| i.t.amount_excluding_tax.is_zero() && i.t.amount_including_tax.is_zero()).map(|i| i.t.id.as_str()).collect();
+    let n = zero.len();
+    issue("TX_ZERO_AMOUNT", Severity::Info, zero, format!("{n} transaction(s) have a zero amount"));
+    let norate: Vec<&str> = items.iter().filter(|i| i.conv == Conv::Missing).map(|i| i.t.id.as_str()).collect();
+    let n = norate.len();
+    issue("RATE_MISSING", Severity::Warning, norate, format!("{n} transaction(s) could not be converted to {to}: no rate dated on or before their date (see missingRates); reporting figures leave them out"));
+    let persons_without = users_report.without_email.len() as u64;
+    if persons_without > 0 {
+        issues.push(QualityIssue {
+            code: "USER_NO_CONTACT_EMAIL",
+            severity: Severity::Warning,
+            count: persons_without,
+            message: format!("{persons_without} user(s) have no valid contact e-mail. {}", crate::users::FIX_EMAIL_HINT),
+            transaction_ids: vec![],
+        });
+    }
+    let dups = users_report.duplicated_emails.len() as u64;
+    if dups > 0 {
+        issues.push(QualityIssue {
+            code: "USER_DUPLICATED_EMAIL",
+            severity: Severity::Warning,
+            count: dups,
+            message: format!("{dups} contact e-mail address(es) are shared by more than one user"),
+            transaction_ids: vec![],
+        });
+    }
+
+    let (insights, renewals) = b.finish();
+
+    Report {
+        version: REPORT_VERSION,
+        as_of: s.as_of,
+        window_start: ctx.window_start,
+        line_mode: ctx.line_mode,
+        reporting_currency: s.reporting_currency.clone(),
+        ranking_currency: ranking,
+        counts,
+        totals: totals.into_values().collect(),
+        reporting_total,
+        top_apps,
+        apps,
+        categories,
+        vendors,
+        companies,
+        months,
+        renewals,
+        unmatched,
+        insights,
+        users: users_report,
+        data_quality: DataQuality {
+            diagnostics_by_code: ctx.diagnostics_by_code.clone(),
+            diagnostics_suppressed: ctx.diagnostics_suppressed,
+            missing_rates,
+            issues,
+        },
+    }
+}
+
+fn build_months<'a>(items: &[Item<'a>], s: &'a ReportSettings) -> Vec<MonthRow> {
+    let mut rows: BTreeMap<(i64, &'a str, bool), MonthAcc> = BTreeMap::new();
+    for it in items {
+        let m = month_index(it.t.date);
+        rows.entry((m, it.t.currency.as_str(), false)).or_default().add(it.t, it.t.amount_excluding_tax, it.t.amount_including_tax);
+        if let (Conv::Done(x, i), Some(rc)) = (it.conv, &s.reporting_currency) {
+            rows.entry((m, rc.as_str(), true)).or_default().add(it.t, x, i);
+        }
+    }
+    if let Some(first) = rows.keys().map(|k| k.0).min() {
+        let last = month_index(s.as_of);
+        let start = first.max(last - MONTHS_ZERO_FILL_MAX);
+        let series: BTreeSet<(&str, bool)> = rows.keys().map(|k| (k.1, k.2)).collect();
+        for (c, r) in series {
+            for m in start..=last {
+                rows.entry((m, c, r)).or_default();
+            }
+        }
+    }
+    rows.into_iter()
+        .map(|((m, currency, reporting), a)| MonthRow {
+            month: month_string(m),
+            currency: currency.to_owned(),
+            reporting,
+            amount_excluding_tax: a.excl,
+            amount_including_tax: a.incl,
+            matched_excluding_tax: a.matched,
+            unmatched_excluding_tax: a.unmatched,
+            transactions: a.n,
+            apps: a.apps,
+            categories: a.categories,
+        })
+        .collect()
+}
+
+fn top_apps(apps: &[AppReport], all: &Acc, totals: &BTreeMap<String, CurrencyTotal>, s: &ReportSettings, rk: Option<&RankingCurrency>) -> Vec<TopApps> {
+    let mut out = Vec::new();
+    let rank = |mut list: Vec<(Amount, &AppReport)>, total: Amount| -> Vec<TopApp> {
+        list.retain(|(a, _)| a.0 > 0);
+        list.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.app_id.cmp(&y.1.app_id)));
+        list.into_iter()
+            .take(s.top_apps)
+            .map(|(a, app)| TopApp {
+                app_id: app.app_id.clone(),
+                app_name: app.app_name.clone(),
+                category: app.category.clone(),
+                amount_excluding_tax: a,
+                share_percent: options::percent_tenths(a.0 as i128, total.0 as i128),
+            })
+            .collect()
+    };
+    if let Some(rc) = &s.reporting_currency {
+        let list = apps.iter().filter_map(|a| a.reporting.as_ref().map(|r| (r.amount_excluding_tax, a))).collect();
+        out.push(TopApps { currency: rc.clone(), reporting: true, apps: rank(list, all.rep_excl) });
+    }
+    let mut currencies: Vec<&String> = totals.keys().collect();
+    currencies.sort_by_key(|c| (rk.map_or(true, |r| r.reporting || &r.currency != *c), c.as_str()));
+    for c in currencies {
+        let list = apps.iter().filter_map(|a| a.spend.iter().find(|m| &m.currency == c).map(|m| (m.amount_excluding_tax, a))).collect();
+        let total = all.excl_in(c).unwrap_or_default();
+        out.push(TopApps { currency: c.clone(), reporting: false, apps: rank(list, total) });
+    }
+    out
+}

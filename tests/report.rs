@@ -1,0 +1,642 @@
+//! The report from crafted transaction sets: cadence, renewals, price changes, overlaps,
+//! resellers, shadow SaaS, currencies and rates, users, options; and over the sample fixtures.
+#![cfg(not(target_arch = "wasm32"))]
+
+use bc_spend::date::Date;
+use bc_spend::engine::{Engine, EngineOptions};
+use bc_spend::matching::{DecidedBy, Match, Rejected, Via};
+use bc_spend::money::Amount;
+use bc_spend::report::cadence::CadenceKind;
+use bc_spend::report::{build_report, Insight, Report, ReportContext, ReportOptions, ReportSettings};
+use bc_spend::transactions::Transaction;
+use bc_spend::users::{User, UserKind, UserStatus};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const AS_OF: &str = "2026-11-26";
+
+fn d(s: &str) -> Date {
+    Date::parse_bc(s).unwrap().unwrap()
+}
+
+fn amt(s: &str) -> Amount {
+    Amount::parse_decimal(s).unwrap()
+}
+
+/// A transaction; `app` is `(appId, category)`.
+fn tx(id: &str, date: &str, vendor: &str, currency: &str, excl: &str, app: Option<(&str, &str)>) -> Transaction {
+    let a = amt(excl);
+    Transaction {
+        id: id.into(),
+        kind: if a.0 < 0 { "creditMemo" } else { "invoice" },
+        company_id: "c1".into(),
+        company_name: Some("Contoso".into()),
+        invoice_id: format!("inv-{id}"),
+        invoice_number: Some(format!("N-{id}")),
+        vendor_invoice_number: None,
+        line_id: None,
+        date: d(date),
+        invoice_date: Some(d(date)),
+        posting_date: Some(d(date)),
+        vendor_id: Some(format!("v-{}", vendor.to_lowercase().replace(' ', "-"))),
+        vendor_number: None,
+        vendor_name: vendor.into(),
+        description: String::new(),
+        line_type: None,
+        gl_account_number: None,
+        currency: currency.into(),
+        amount_excluding_tax: a,
+        amount_including_tax: Amount(a.0 * 12 / 10),
+        applies_to_invoice_id: None,
+        applies_to_invoice_number: None,
+        lines: None,
+        match_: app.map(|(id, cat)| Match {
+            app_id: id.into(),
+            app_name: format!("{}{}", id[..1].to_uppercase(), &id[1..]),
+            category: cat.into(),
+            decided_by: DecidedBy::VendorName,
+            rule_id: None,
+            evidence: vec![],
+            confidence: 0.9,
+            runner_up: None,
+            via: None,
+        }),
+        match_rejected: None,
+        ignored_by_rule: None,
+    }
+}
+
+fn via(mut t: Transaction, id: &str, name: &str, kind: &str) -> Transaction {
+    if let Some(m) = t.match_.as_mut() {
+        m.via = Some(Via { id: id.into(), name: name.into(), kind: kind.into() });
+    }
+    t
+}
+
+fn described(mut t: Transaction, desc: &str) -> Transaction {
+    t.description = desc.into();
+    t
+}
+
+fn opts(v: serde_json::Value) -> ReportSettings {
+    ReportSettings::new(&ReportOptions::from_json(&v).unwrap()).unwrap()
+}
+
+fn report(txs: &[Transaction]) -> Report {
+    report_with(txs, &[], json!({ "asOf": AS_OF }))
+}
+
+fn report_with(txs: &[Transaction], users: &[User], o: serde_json::Value) -> Report {
+    build_report(txs, users, &ReportContext::default(), &opts(o))
+}
+
+/// `n` charges on the `day` of consecutive months from `start` (`YYYY-MM`).
+fn monthly(prefix: &str, start: &str, n: u32, day: u8, vendor: &str, amount: &str, app: Option<(&str, &str)>) -> Vec<Transaction> {
+    let (y, m) = (start[..4].parse::<i32>().unwrap(), start[5..].parse::<i32>().unwrap());
+    (0..n as i32)
+        .map(|i| {
+            let idx = y * 12 + m - 1 + i;
+            let date = format!("{:04}-{:02}-{:02}", idx / 12, idx % 12 + 1, day);
+            tx(&format!("{prefix}{i:02}"), &date, vendor, "USD", amount, app)
+        })
+        .collect()
+}
+
+fn insights_of<'a>(r: &'a Report, kind: &str) -> Vec<&'a Insight> {
+    r.insights.iter().filter(|i| i.kind == kind).collect()
+}
+
+fn app<'a>(r: &'a Report, id: &str) -> &'a bc_spend::report::AppReport {
+    r.apps.iter().find(|a| a.app_id == id).unwrap_or_else(|| panic!("no app {id}"))
+}
+
+// ------------------------------------------------------------------ cadence
+
+#[test]
+fn monthly_history_is_monthly_with_next_charge_and_no_renewal_insight() {
+    let txs = monthly("s", "2025-12", 12, 3, "Slack Technologies", "100.00", Some(("slack", "communication")));
+    let r = report(&txs);
+    let c = app(&r, "slack").cadence.as_ref().unwrap();
+    assert_eq!(c.kind, CadenceKind::Monthly);
+    assert!(c.confidence >= 0.9, "{}", c.confidence);
+    assert_eq!(c.charges, 12);
+    assert_eq!(c.last_charge_date, d("2026-11-03"));
+    assert_eq!(c.next_expected, Some(d("2026-12-03")));
+    assert!(!c.overdue);
+    assert_eq!(c.annual_estimate, Some(amt("1200")));
+    assert!(insights_of(&r, "renewalDue").is_empty());
+    assert!(insights_of(&r, "priceIncrease").is_empty());
+    assert!(app(&r, "slack").active);
+}
+
+#[test]
+fn annual_history_renews_within_90_days() {
+    let txs = vec![
+        tx("f1", "2025-01-15", "Figma Inc", "USD", "5400", Some(("figma", "design"))),
+        tx("f2", "2026-01-15", "Figma Inc", "USD", "5400", Some(("figma", "design"))),
+    ];
+    let r = report(&txs);
+    let c = app(&r, "figma").cadence.clone().unwrap();
+    assert_eq!(c.kind, CadenceKind::Annual);
+    assert_eq!(c.next_expected, Some(d("2027-01-15")));
+    let ren = insights_of(&r, "renewalDue");
+    assert_eq!(ren.len(), 1);
+    assert_eq!(ren[0].date, Some(d("2027-01-15")));
+    assert_eq!(ren[0].transaction_ids, vec!["f2"]);
+    assert_eq!(ren[0].amounts[0].amount, amt("5400"));
+    assert_eq!(r.renewals.len(), 1);
+    assert_eq!(r.renewals[0].days_until, 50);
+    assert!(r.renewals[0].confirmed);
+    assert_eq!(r.renewals[0].insight_id, ren[0].id);
+    // Outside a 30-day window there is no renewal.
+    let r = report_with(&txs, &[], json!({ "asOf": AS_OF, "renewalWindowDays": 30 }));
+    assert!(insights_of(&r, "renewalDue").is_empty());
+}
+
+#[test]
+fn quarterly_history_is_quarterly() {
+    let txs = vec![
+        tx("q1", "2026-03-10", "Atlassian", "USD", "900", Some(("jira", "project-management"))),
+        tx("q2", "2026-06-10", "Atlassian", "USD", "900", Some(("jira", "project-management"))),
+        tx("q3", "2026-09-10", "Atlassian", "USD", "900", Some(("jira", "project-management"))),
+    ];
+    let r = report(&txs);
+    let c = app(&r, "jira").cadence.clone().unwrap();
+    assert_eq!(c.kind, CadenceKind::Quarterly);
+    assert_eq!(c.median_interval_days, Some(92));
+    assert_eq!(c.next_expected, Some(d("2026-12-10")));
+    let ren = insights_of(&r, "renewalDue");
+    assert_eq!(ren.len(), 1);
+    assert_eq!(format!("{:?}", ren[0].severity), "Medium", "due in 14 days");
+}
+
+#[test]
+fn irregular_and_single_charge_histories() {
+    let txs = vec![
+        tx("i1", "2026-01-05", "OpenAI", "USD", "40", Some(("openai", "ai-assistants"))),
+        tx("i2", "2026-02-20", "OpenAI", "USD", "75", Some(("openai", "ai-assistants"))),
+        tx("i3", "2026-03-02", "OpenAI", "USD", "12", Some(("openai", "ai-assistants"))),
+        tx("i4", "2026-07-30", "OpenAI", "USD", "300", Some(("openai", "ai-assistants"))),
+        tx("one", "2026-01-20", "Miro", "USD", "2000", Some(("miro", "collaboration"))),
+    ];
+    let r = report(&txs);
+    let c = app(&r, "openai").cadence.clone().unwrap();
+    assert_eq!(c.kind, CadenceKind::Irregular);
+    assert_eq!(c.next_expected, None);
+    assert!(insights_of(&r, "priceIncrease").is_empty(), "irregular charges are not comparable");
+    let m = app(&r, "miro").cadence.clone().unwrap();
+    assert_eq!(m.kind, CadenceKind::InsufficientData);
+    assert_eq!(m.next_expected, None);
+    let possible = insights_of(&r, "renewalPossible");
+    assert_eq!(possible.len(), 1);
+    assert_eq!(possible[0].date, Some(d("2027-01-20")));
+    assert_eq!(r.renewals.iter().filter(|x| !x.confirmed).count(), 1);
+}
+
+#[test]
+fn missing_monthly_charge_is_overdue_and_app_inactive() {
+    let txs = monthly("z", "2026-01", 5, 8, "Zoom Video", "150", Some(("zoom", "communication")));
+    let r = report(&txs);
+    let a = app(&r, "zoom");
+    assert!(a.cadence.as_ref().unwrap().overdue);
+    assert!(!a.active);
+    assert_eq!(insights_of(&r, "expectedChargeMissing").len(), 1);
+}
+
+// ------------------------------------------------------------------ price changes
+
+#[test]
+fn price_increase_beyond_ten_percent() {
+    let mut txs = monthly("s", "2025-12", 11, 3, "Slack", "1000", Some(("slack", "communication")));
+    txs.push(tx("s-last", "2026-11-03", "Slack", "USD", "1200", Some(("slack", "communication"))));
+    let r = report(&txs);
+    let p = insights_of(&r, "priceIncrease");
+    assert_eq!(p.len(), 1, "{:#?}", r.insights);
+    assert_eq!(p[0].change_percent.as_deref(), Some("20.0"));
+    assert_eq!(p[0].transaction_ids, vec!["s10", "s-last"]);
+    assert_eq!(p[0].amounts[0].amount, amt("1200"));
+    assert_eq!(p[0].amounts[1].amount, amt("1000"));
+    assert_eq!(format!("{:?}", p[0].severity), "Medium");
+    assert_eq!(p[0].app_id.as_deref(), Some("slack"));
+
+    // 5% is not a price change; a 30% drop is a decrease.
+    let mut small = monthly("s", "2025-12", 11, 3, "Slack", "1000", Some(("slack", "communication")));
+    small.push(tx("s-last", "2026-11-03", "Slack", "USD", "1050", Some(("slack", "communication"))));
+    let r = report(&small);
+    assert!(insights_of(&r, "priceIncrease").is_empty());
+    let mut down = monthly("s", "2025-12", 11, 3, "Slack", "1000", Some(("slack", "communication")));
+    down.push(tx("s-last", "2026-11-03", "Slack", "USD", "700", Some(("slack", "communication"))));
+    let r = report(&down);
+    let p = insights_of(&r, "priceDecrease");
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].change_percent.as_deref(), Some("-30.0"));
+    // A threshold of 50% hides a 20% increase.
+    let r = report_with(&txs, &[], json!({ "asOf": AS_OF, "priceChangePercent": 50 }));
+    assert!(insights_of(&r, "priceIncrease").is_empty());
+}
+
+#[test]
+fn exactly_ten_percent_is_not_beyond() {
+    let txs = vec![
+        tx("a", "2026-09-01", "Notion Labs", "USD", "100.00", Some(("notion", "productivity"))),
+        tx("b", "2026-10-01", "Notion Labs", "USD", "100.00", Some(("notion", "productivity"))),
+        tx("c", "2026-11-01", "Notion Labs", "USD", "110.00", Some(("notion", "productivity"))),
+    ];
+    assert!(insights_of(&report(&txs), "priceIncrease").is_empty());
+    let mut txs = txs;
+    txs[2] = tx("c", "2026-11-01", "Notion Labs", "USD", "110.01", Some(("notion", "productivity")));
+    assert_eq!(insights_of(&report(&txs), "priceIncrease").len(), 1);
+}
+
+// ------------------------------------------------------------------ overlaps, channels
+
+#[test]
+fn overlapping_apps_do_the_same_job() {
+    let mut txs = monthly("zm", "2026-06", 6, 2, "Zoom", "150", Some(("zoom", "communication")));
+    txs.extend(monthly("wx", "2026-06", 6, 4, "Cisco Webex", "90", Some(("webex", "communication"))));
+    // A third tool that stopped being paid in March is not an overlap.
+    txs.extend(monthly("gm", "2025-12", 4, 4, "GoTo", "50", Some(("goto-meeting", "communication"))));
+    // Slack shares Zoom's category but not its job.
+    txs.extend(monthly("sl", "2026-06", 6, 4, "Slack", "200", Some(("slack", "communication"))));
+    txs.extend(monthly("1p", "2026-06", 6, 4, "1Password", "80", Some(("1password", "security-identity"))));
+    txs.extend(monthly("lp", "2026-06", 6, 5, "LastPass", "70", Some(("lastpass", "security-identity"))));
+    txs.extend(monthly("bw", "2026-06", 6, 6, "Bitwarden", "60", Some(("bitwarden", "security-identity"))));
+    // Okta is in the same category as the password managers, but does another job.
+    txs.extend(monthly("ok", "2026-06", 6, 6, "Okta", "60", Some(("okta", "security-identity"))));
+    let r = report(&txs);
+    let o = insights_of(&r, "overlappingApps");
+    assert_eq!(o.len(), 2, "{:#?}", o);
+    let video = o.iter().find(|i| i.function.as_deref() == Some("video-meetings")).unwrap();
+    assert_eq!(video.app_ids, vec!["webex", "zoom"]);
+    assert_eq!(video.category.as_deref(), Some("communication"));
+    assert_eq!(format!("{:?}", video.severity), "Medium");
+    assert_eq!(video.transaction_ids.len(), 12);
+    let pw = o.iter().find(|i| i.function.as_deref() == Some("password-managers")).unwrap();
+    assert_eq!(pw.app_ids, vec!["1password", "bitwarden", "lastpass"]);
+    assert_eq!(format!("{:?}", pw.severity), "High");
+    assert!(pw.amounts.iter().any(|a| a.subject.as_deref() == Some("lastpass") && a.amount == amt("420")));
+
+    // Microsoft Teams is both chat and video: with Slack and Zoom it makes two overlaps.
+    let mut txs = monthly("zm", "2026-06", 6, 2, "Zoom", "150", Some(("zoom", "communication")));
+    txs.extend(monthly("sl", "2026-06", 6, 4, "Slack", "200", Some(("slack", "communication"))));
+    txs.extend(monthly("mt", "2026-06", 6, 4, "Microsoft", "40", Some(("microsoft-teams", "communication"))));
+    let r = report(&txs);
+    let fns: Vec<Option<&str>> = insights_of(&r, "overlappingApps").iter().map(|i| i.function.as_deref()).collect();
+    assert_eq!(fns.len(), 2);
+    assert!(fns.contains(&Some("team-chat")) && fns.contains(&Some("video-meetings")));
+}
+
+#[test]
+fn one_app_paid_directly_and_through_a_reseller() {
+    let mut txs = monthly("ad", "2026-05", 6, 10, "Adobe Systems Software Ireland", "500", Some(("adobe-creative-cloud", "design")));
+    txs.push(via(tx("shi1", "2026-08-20", "SHI International Corp.", "USD", "2400", Some(("adobe-creative-cloud", "design"))), "shi", "SHI", "reseller"));
+    // Slack only direct: no insight.
+    txs.extend(monthly("sl", "2026-05", 6, 10, "Slack", "100", Some(("slack", "communication"))));
+    let r = report(&txs);
+    let i = insights_of(&r, "paidThroughMultipleVendors");
+    assert_eq!(i.len(), 1);
+    assert_eq!(i[0].app_id.as_deref(), Some("adobe-creative-cloud"));
+    assert_eq!(i[0].transaction_ids.len(), 7);
+    let a = app(&r, "adobe-creative-cloud");
+    assert_eq!(a.channels.len(), 2);
+    assert_eq!(a.channels[0].channel, "direct");
+    assert_eq!(a.channels[1].channel, "reseller");
+    assert_eq!(a.channels[1].via_name.as_deref(), Some("SHI"));
+    assert_eq!(a.channels[1].spend[0].amount_excluding_tax, amt("2400"));
+    assert!(i[0].amounts.iter().any(|x| x.subject.as_deref() == Some("shi") && x.amount == amt("2400")));
+    assert!(i[0].amounts.iter().any(|x| x.subject.as_deref() == Some("direct") && x.amount == amt("3000")));
+}
+
+#[test]
+fn vendor_group_is_not_a_second_channel() {
+    let txs = vec![
+        tx("m1", "2026-10-01", "Microsoft Ireland", "USD", "100", Some(("microsoft-365", "productivity"))),
+        via(tx("m2", "2026-11-01", "Microsoft Ireland", "USD", "100", Some(("microsoft-365", "productivity"))), "microsoft", "Microsoft", "vendorGroup"),
+    ];
+    assert!(insights_of(&report(&txs), "paidThroughMultipleVendors").is_empty());
+}
+
+// ------------------------------------------------------------------ unmatched, shadow SaaS
+
+#[test]
+fn recurring_unrecognised_vendor_is_possible_shadow_saas() {
+    let mut txs: Vec<Transaction> = monthly("ac", "2026-05", 6, 3, "Acme Cloud Tools Ltd", "49", None).into_iter().map(|t| described(t, "Team plan subscription")).collect();
+    // Rent is recurring but not software.
+    for (i, t) in monthly("rent", "2026-05", 6, 1, "Harbour Properties", "4000", None).into_iter().enumerate() {
+        let mut t = described(t, "Office rent");
+        t.match_rejected = Some(Rejected {
+            app_id: None,
+            app_name: None,
+            confidence: 0.0,
+            reason: "the line looks like rent or property ('rent'), not a software subscription".into(),
+            candidates: vec![],
+        });
+        let _ = i;
+        txs.push(t);
+    }
+    // A one-off purchase is not recurring.
+    txs.push(described(tx("once", "2026-07-07", "Widget Shop", "USD", "120", None), "Widgets"));
+    let r = report(&txs);
+    let shadow = insights_of(&r, "possibleShadowSaas");
+    assert_eq!(shadow.len(), 1, "{:#?}", shadow);
+    assert_eq!(shadow[0].vendor_name.as_deref(), Some("Acme Cloud Tools Ltd"));
+    assert_eq!(shadow[0].transaction_ids.len(), 6);
+    assert_eq!(format!("{:?}", shadow[0].severity), "Medium");
+    assert_eq!(r.unmatched.len(), 3);
+    // Ranked by spend: rent first.
+    assert_eq!(r.unmatched[0].vendor_name, "Harbour Properties");
+    assert!(!r.unmatched[0].possible_shadow_saas);
+    let acme = r.unmatched.iter().find(|u| u.vendor_name.starts_with("Acme")).unwrap();
+    assert!(acme.possible_shadow_saas);
+    assert_eq!(acme.cadence, CadenceKind::Monthly);
+    assert_eq!(acme.months, 6);
+    assert_eq!(acme.spend[0].amount_excluding_tax, amt("294"));
+    assert!(acme.signals.iter().any(|s| s.contains("subscription")));
+    assert!(!r.unmatched.iter().find(|u| u.vendor_name == "Widget Shop").unwrap().possible_shadow_saas);
+    assert_eq!(r.counts.unmatched_vendors, 3);
+}
+
+#[test]
+fn vendor_spellings_group_together() {
+    let txs = vec![
+        tx("a", "2026-09-01", "ACME  Cloud Tools, Ltd.", "USD", "10", None),
+        tx("b", "2026-10-01", "Acme Cloud Tools Ltd", "USD", "10", None),
+        tx("c", "2026-11-01", "Acme Cloud Tools Ltd", "USD", "10", None),
+    ];
+    let r = report(&txs);
+    assert_eq!(r.unmatched.len(), 1);
+    assert_eq!(r.unmatched[0].vendor_name, "Acme Cloud Tools Ltd");
+    assert_eq!(r.vendors.len(), 1);
+    assert_eq!(r.vendors[0].vendor_ids.len(), 2);
+}
+
+// ------------------------------------------------------------------ currencies and rates
+
+#[test]
+fn currencies_are_never_mixed() {
+    let mut txs = monthly("us", "2026-06", 3, 1, "Slack", "100.00", Some(("slack", "communication")));
+    for (i, date) in ["2026-06-02", "2026-07-02", "2026-08-02"].iter().enumerate() {
+        let mut t = tx(&format!("uk{i}"), date, "Slack UK", "GBP", "80.00", Some(("slack", "communication")));
+        t.company_id = "c2".into();
+        txs.push(t);
+    }
+    let r = report(&txs);
+    assert_eq!(r.totals.len(), 2);
+    assert_eq!(r.totals[0].currency, "GBP");
+    assert_eq!(r.totals[0].amount_excluding_tax, amt("240"));
+    assert_eq!(r.totals[1].amount_excluding_tax, amt("300"));
+    let a = app(&r, "slack");
+    assert_eq!(a.spend.len(), 2);
+    assert!(a.reporting.is_none());
+    assert_eq!(a.subscriptions.len(), 2, "one per company and currency");
+    assert!(r.reporting_total.is_none());
+    // Month rows per currency, never summed across.
+    let jun: Vec<_> = r.months.iter().filter(|m| m.month == "2026-06").collect();
+    assert_eq!(jun.len(), 2);
+    assert!(jun.iter().all(|m| !m.reporting));
+    // Top apps: one ranking per currency.
+    assert_eq!(r.top_apps.len(), 2);
+    assert!(r.top_apps.iter().all(|t| t.apps.len() == 1 && t.apps[0].share_percent.as_deref() == Some("100.0")));
+    // The same category spend in two currencies stays two entries.
+    assert_eq!(r.categories[0].spend.len(), 2);
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["apps"][0]["spend"][0]["currency"], "GBP");
+    assert_eq!(json["apps"][0]["spend"][0]["amountExcludingTax"], "240.00");
+}
+
+#[test]
+fn reporting_currency_conversion_is_exact_and_never_guessed() {
+    let txs = vec![
+        tx("u1", "2026-03-01", "Slack", "USD", "100.00", Some(("slack", "communication"))),
+        tx("u2", "2026-02-28", "Slack", "USD", "1.0001", Some(("slack", "communication"))),
+        tx("u3", "2026-02-27", "Slack", "USD", "1.0003", Some(("slack", "communication"))),
+        tx("u0", "2025-12-01", "Slack", "USD", "50", Some(("slack", "communication"))), // before any rate
+        tx("e1", "2026-04-01", "Notion", "EUR", "10.00", Some(("notion", "productivity"))),
+        tx("g1", "2026-04-01", "Miro", "GBP", "20.00", Some(("miro", "collaboration"))), // no GBP rate at all
+    ];
+    let o = json!({
+        "asOf": AS_OF,
+        "reportingCurrency": "EUR",
+        "rates": [
+            { "date": "2026-03-01", "from": "USD", "to": "EUR", "rate": "0.9216" },
+            { "date": "2026-01-01", "from": "USD", "to": "EUR", "rate": "0.5" },
+        ]
+    });
+    let r = report_with(&txs, &[], o);
+    let slack = app(&r, "slack").reporting.clone().unwrap();
+    // 100.00 x 0.9216 = 92.16; 1.0001 x 0.5 = 0.50005 -> 0.5000 (half even); 1.0003 x 0.5 = 0.50015 -> 0.5002.
+    assert_eq!(slack.amount_excluding_tax, amt("93.1602"));
+    assert_eq!(slack.converted_transactions, 3);
+    assert_eq!(slack.missing_rate_transactions, 1);
+    assert!(!slack.complete);
+    // Originals kept.
+    assert_eq!(app(&r, "slack").spend[0].amount_excluding_tax, amt("152.0004"));
+    assert_eq!(app(&r, "notion").reporting.as_ref().unwrap().amount_excluding_tax, amt("10.00"));
+    let total = r.reporting_total.clone().unwrap();
+    assert_eq!(total.amount_excluding_tax, amt("103.1602"));
+    assert_eq!(total.missing_rate_transactions, 2);
+    // Every reporting figure is the exact sum of per-transaction conversions.
+    let month_sum = r.months.iter().filter(|m| m.reporting).fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
+    assert_eq!(month_sum, total.amount_excluding_tax);
+    assert_eq!(r.data_quality.missing_rates.len(), 2);
+    let gbp = r.data_quality.missing_rates.iter().find(|m| m.from == "GBP").unwrap();
+    assert_eq!(gbp.transactions, 1);
+    let miss = insights_of(&r, "missingExchangeRates");
+    assert_eq!(miss.len(), 2);
+    assert!(miss.iter().any(|i| i.transaction_ids == vec!["u0"]));
+    assert_eq!(r.ranking_currency.as_ref().unwrap().currency, "EUR");
+    assert!(r.top_apps[0].reporting);
+    assert_eq!(r.top_apps[0].apps[0].app_id, "slack");
+}
+
+// ------------------------------------------------------------------ inclusion, users
+
+#[test]
+fn ignored_and_future_transactions_are_excluded_and_counted() {
+    let mut ignored = tx("ig", "2026-05-01", "Landlord", "USD", "999", None);
+    ignored.ignored_by_rule = Some("rent".into());
+    let txs = vec![
+        tx("a", "2026-05-01", "Slack", "USD", "100", Some(("slack", "communication"))),
+        tx("future", "2026-12-01", "Slack", "USD", "100", Some(("slack", "communication"))),
+        ignored,
+    ];
+    let r = report(&txs);
+    assert_eq!(r.counts.transactions, 3);
+    assert_eq!(r.counts.included, 1);
+    assert_eq!(r.counts.ignored_by_rule, 1);
+    assert_eq!(r.counts.after_as_of, 1);
+    assert_eq!(r.totals[0].amount_excluding_tax, amt("100"));
+    assert_eq!(r.totals[0].ignored_excluding_tax, amt("999"));
+    assert!(r.unmatched.is_empty());
+    assert!(r.data_quality.issues.iter().any(|i| i.code == "TX_AFTER_AS_OF" && i.transaction_ids == vec!["future"]));
+    assert!(r.months.iter().all(|m| m.month.as_str() <= "2026-11"));
+}
+
+fn user(id: &str, name: &str, email: Option<&str>, active: bool, kind: UserKind) -> User {
+    User {
+        id: id.into(),
+        email: email.map(str::to_owned),
+        status: if active { UserStatus::Active } else { UserStatus::Inactive },
+        display_name: Some(name.into()),
+        user_name: Some(name.to_uppercase()),
+        kind,
+        kind_reason: None,
+        invalid_email: None,
+        company_ids: vec!["c1".into()],
+    }
+}
+
+#[test]
+fn users_counts_missing_and_duplicated_emails() {
+    let users = vec![
+        user("1", "Anna", Some("anna@contoso.com"), true, UserKind::Person),
+        user("2", "Bob", None, true, UserKind::Person),
+        user("3", "Carl", None, false, UserKind::Person),
+        user("4", "Ops One", Some("ops@contoso.com"), true, UserKind::Person),
+        user("5", "Ops Two", Some("ops@contoso.com"), false, UserKind::Person),
+        user("6", "AAD App", None, true, UserKind::Application),
+    ];
+    let r = report_with(&[], &users, json!({ "asOf": AS_OF }));
+    let u = &r.users;
+    assert_eq!((u.total, u.persons, u.non_human, u.active, u.inactive), (6, 5, 1, 3, 2));
+    assert_eq!(u.without_email.len(), 2, "the application user is not flagged");
+    assert_eq!(u.active_without_email, 1);
+    assert_eq!(u.without_email[0].id, "2", "active first");
+    assert_eq!(u.duplicated_emails.len(), 1);
+    assert_eq!(u.duplicated_emails[0].user_ids, vec!["4", "5"]);
+    let w = insights_of(&r, "usersWithoutEmail");
+    assert_eq!(w[0].user_ids, vec!["2", "3"]);
+    assert_eq!(insights_of(&r, "duplicatedUserEmails").len(), 1);
+}
+
+// ------------------------------------------------------------------ options
+
+fn config_error(v: serde_json::Value) -> (String, Option<String>) {
+    let e = ReportOptions::from_json(&v).and_then(|o| ReportSettings::new(&o)).unwrap_err();
+    (e.code.to_owned(), e.path)
+}
+
+#[test]
+fn bad_options_are_config_errors_with_codes() {
+    assert_eq!(config_error(json!({})), ("MISSING_OPTION".into(), Some("asOf".into())));
+    assert_eq!(config_error(json!({ "asOf": "26/11/2026" })).0, "INVALID_OPTION");
+    assert_eq!(config_error(json!({ "asOf": "2026-02-30" })).0, "INVALID_OPTION");
+    assert_eq!(config_error(json!({ "asOf": AS_OF, "asof": AS_OF })).0, "INVALID_OPTION");
+    assert_eq!(config_error(json!({ "asOf": AS_OF, "reportingCurrency": "EURO" })), ("INVALID_OPTION".into(), Some("reportingCurrency".into())));
+    assert_eq!(
+        config_error(json!({ "asOf": AS_OF, "rates": [{ "date": "2026-01-01", "from": "USD", "to": "EUR", "rate": "0.9" }] })),
+        ("MISSING_OPTION".into(), Some("reportingCurrency".into()))
+    );
+    assert_eq!(
+        config_error(json!({ "asOf": AS_OF, "reportingCurrency": "EUR", "rates": [{ "date": "2026-01-01", "from": "USD", "to": "EUR", "rate": 0.9 }] })),
+        ("INVALID_OPTION".into(), Some("rates/0/rate".into()))
+    );
+    assert_eq!(
+        config_error(json!({ "asOf": AS_OF, "reportingCurrency": "EUR", "rates": [{ "date": "2026-01-01", "from": "USD", "to": "EUR", "rate": "-1" }] })).1,
+        Some("rates/0/rate".into())
+    );
+    assert_eq!(
+        config_error(json!({ "asOf": AS_OF, "reportingCurrency": "EUR", "rates": [{ "date": "2026-01-01", "from": "USD", "to": "EUR", "rate": "1", "extra": 1 }] })).0,
+        "INVALID_OPTION"
+    );
+    assert_eq!(config_error(json!({ "asOf": AS_OF, "topApps": 0 })), ("INVALID_OPTION".into(), Some("topApps".into())));
+    assert_eq!(config_error(json!({ "asOf": AS_OF, "renewalWindowDays": 400 })).1, Some("renewalWindowDays".into()));
+    assert_eq!(config_error(json!({ "asOf": AS_OF, "priceChangePercent": -5 })).0, "INVALID_OPTION");
+    assert_eq!(config_error(json!("2026-11-26")).0, "INVALID_OPTION");
+}
+
+// ------------------------------------------------------------------ determinism, invariants
+
+fn mixed_history() -> Vec<Transaction> {
+    let mut txs = monthly("s", "2025-12", 11, 3, "Slack", "1000", Some(("slack", "communication")));
+    txs.push(tx("s-last", "2026-11-03", "Slack", "USD", "1300", Some(("slack", "communication"))));
+    txs.extend(monthly("z", "2026-03", 9, 8, "Zoom", "150", Some(("zoom", "communication"))));
+    txs.extend(monthly("ac", "2026-05", 6, 3, "Acme Cloud Tools Ltd", "49", None).into_iter().map(|t| described(t, "subscription")));
+    txs.push(tx("f1", "2025-12-15", "Figma", "EUR", "5400", Some(("figma", "design"))));
+    txs.push(tx("cm", "2026-04-15", "Slack", "USD", "-200", Some(("slack", "communication"))));
+    txs
+}
+
+#[test]
+fn same_input_in_any_order_gives_the_same_report() {
+    let txs = mixed_history();
+    let a = serde_json::to_string(&report(&txs)).unwrap();
+    let mut rev = txs.clone();
+    rev.reverse();
+    let b = serde_json::to_string(&report(&rev)).unwrap();
+    assert_eq!(a, b);
+    let r = report(&txs);
+    let mut ids: Vec<&str> = r.insights.iter().map(|i| i.id.as_str()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "insight ids are unique");
+    // Severity order.
+    let sev: Vec<String> = r.insights.iter().map(|i| format!("{:?}", i.severity)).collect();
+    let rank = |s: &str| ["High", "Medium", "Low", "Info"].iter().position(|x| *x == s).unwrap();
+    assert!(sev.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])), "{sev:?}");
+    assert!(r.insights.iter().any(|i| i.kind == "priceIncrease" && format!("{:?}", i.severity) == "High"));
+}
+
+#[test]
+fn parts_add_up_to_the_totals() {
+    let r = report(&mixed_history());
+    for t in &r.totals {
+        let c = &t.currency;
+        let apps = r.apps.iter().flat_map(|a| a.spend.iter()).filter(|m| &m.currency == c).fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
+        let unmatched = r.unmatched.iter().flat_map(|u| u.spend.iter()).filter(|m| &m.currency == c).fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
+        assert_eq!(apps, t.matched_excluding_tax, "{c}");
+        assert_eq!(unmatched, t.unmatched_excluding_tax, "{c}");
+        assert_eq!(apps + unmatched, t.amount_excluding_tax, "{c}");
+        let months = r.months.iter().filter(|m| &m.currency == c && !m.reporting).fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
+        assert_eq!(months, t.amount_excluding_tax, "{c}");
+        let vendors = r.vendors.iter().flat_map(|v| v.spend.iter()).filter(|m| &m.currency == c).fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
+        assert_eq!(vendors, t.amount_excluding_tax, "{c}");
+    }
+    // The credit memo counts in spend, not as a charge.
+    let slack = app(&r, "slack");
+    assert_eq!(slack.spend[0].amount_excluding_tax, amt("12100"));
+    assert_eq!(slack.cadence.as_ref().unwrap().charges, 12);
+    // Months are zero-filled to asOf's month.
+    assert!(r.months.iter().any(|m| m.month == "2026-11" && m.currency == "EUR" && m.amount_excluding_tax.is_zero()));
+}
+
+// ------------------------------------------------------------------ through the engine
+
+fn fixture(p: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(p)).unwrap()
+}
+
+#[test]
+fn engine_report_over_the_sample_fixtures() {
+    let mut e = Engine::new(EngineOptions { connected_at: Some(AS_OF.into()), credit_memos: Some(true), ..Default::default() }).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sample");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|f| f.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    for f in files {
+        let r = e.add_page_text(None, None, &fixture(&format!("sample/{f}")));
+        assert!(!r.page_rejected, "{f}");
+    }
+    let bad = e.report(&ReportOptions { as_of: None, ..Default::default() }).unwrap_err();
+    assert_eq!(bad.code, "MISSING_OPTION");
+    let r = e.report(&ReportOptions { as_of: Some(AS_OF.into()), ..Default::default() }).unwrap();
+    let summary = e.summary();
+    let by_cur: BTreeMap<&str, &bc_spend::engine::CurrencyTotal> = summary.totals.iter().map(|t| (t.currency.as_str(), t)).collect();
+    assert_eq!(r.counts.transactions, summary.transactions);
+    for t in &r.totals {
+        let s = by_cur[t.currency.as_str()];
+        // Nothing in the sample is ignored or after asOf, so the report equals the summary.
+        assert_eq!(t.amount_excluding_tax, s.amount_excluding_tax);
+        assert_eq!(t.matched_excluding_tax, s.matched_excluding_tax);
+        assert_eq!(t.transactions, s.transactions);
+    }
+    assert_eq!(r.window_start, Some(d("2025-11-26")));
+    assert!(!r.apps.is_empty());
+    assert_eq!(r.users.total, summary.users.total);
+    assert_eq!(r.users.without_email.len() as u64, summary.users.without_email);
+    let v = serde_json::to_value(&r).unwrap();
+    for key in ["version", "asOf", "totals", "apps", "categories", "vendors", "companies", "months", "renewals", "unmatched", "insights", "users", "dataQuality", "topApps"] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+}

@@ -1,0 +1,191 @@
+// `bc-spend analyze` writes report.json and `bc-spend report DIR` prints it: run as a user runs
+// them (child processes over the fixture pages), checking the printed figures against
+// report.json, the exit codes, and the engine's report() at the JS boundary.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'www/bin/bc-spend');
+const SAMPLE = join(ROOT, 'tests/fixtures/sample');
+const SAMPLE_FILES = readdirSync(SAMPLE).filter((f) => f.endsWith('.json')).sort().map((f) => join(SAMPLE, f));
+const AS_OF = '2026-11-26';
+
+function run(args) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmp() {
+  return mkdtempSync(join(tmpdir(), 'bc-spend-report-'));
+}
+
+function analyze(extra = []) {
+  const out = tmp();
+  const r = run(['analyze', '--out', out, '--connected-at', AS_OF, '--credit-memos', '--quiet', ...extra, ...SAMPLE_FILES]);
+  assert.equal(r.code, 0, r.stderr);
+  return { out, report: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) };
+}
+
+/** The rows of the printed table under `heading`: cells split on runs of 2+ spaces. */
+function section(text, heading) {
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l === heading || l.startsWith(`${heading} (`));
+  assert.ok(at >= 0, `no section ${heading} in:\n${text}`);
+  const rows = [];
+  for (const l of lines.slice(at + 3)) {
+    if (!l.startsWith('  ') || l.trim() === '') break;
+    rows.push(l.trim().split(/ {2,}/));
+  }
+  return rows;
+}
+
+test('analyze writes report.json as of --as-of; report prints its figures exactly', () => {
+  const { out, report } = analyze(['--as-of', AS_OF]);
+  assert.equal(report.version, 1);
+  assert.equal(report.asOf, AS_OF);
+  assert.equal(report.windowStart, '2025-11-26');
+  // The report agrees with summary.json, written by the same run.
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.deepEqual(
+    report.totals.map((t) => [t.currency, t.amountExcludingTax, t.amountIncludingTax, t.matchedExcludingTax]),
+    summary.totals.map((t) => [t.currency, t.amountExcludingTax, t.amountIncludingTax, t.matchedExcludingTax]),
+  );
+
+  const r = run(['report', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, new RegExp(`as of ${AS_OF}`));
+
+  const totals = section(r.stdout, 'Spend by currency');
+  assert.deepEqual(
+    totals,
+    report.totals.map((t) => [t.currency, String(t.transactions), t.amountExcludingTax, t.amountIncludingTax, t.matchedExcludingTax, t.unmatchedExcludingTax]),
+  );
+  assert.deepEqual(totals.find((t) => t[0] === 'USD').slice(2, 4), ['31292.40', '32366.76']);
+
+  for (const ranking of report.topApps) {
+    const rows = section(r.stdout, `Top apps, ${ranking.currency}`);
+    assert.deepEqual(
+      rows,
+      ranking.apps.map((a, i) => [String(i + 1), a.appName, a.category, a.amountExcludingTax, `${a.sharePercent}%`]),
+    );
+  }
+  assert.equal(section(r.stdout, 'Top apps, USD')[0][1], 'Microsoft 365');
+
+  const insights = section(r.stdout, 'Insights');
+  assert.equal(insights.length, report.insights.length);
+  assert.ok(insights.length > 0);
+  assert.deepEqual(insights.map((x) => [x[2], x[3]]), report.insights.map((x) => [x.kind, x.title]));
+
+  const renewals = section(r.stdout, 'Renewals due');
+  assert.deepEqual(renewals.map((x) => [x[0], x[1], x[2], x[4], x[5]]), report.renewals.map((x) => [x.dueDate, String(x.daysUntil), x.appName, x.expectedAmount, x.currency]));
+
+  const unmatched = section(r.stdout, 'Unmatched spend by vendor');
+  assert.deepEqual(unmatched.map((x) => x[0]), report.unmatched.map((u) => u.vendorName));
+  assert.ok(unmatched.some((x) => x[0] === 'Harbor Point Properties LLC' && x[1] === '12000.00 USD'));
+});
+
+test('--messages prints each insight in full; --insights limits the list', () => {
+  const { out, report } = analyze(['--as-of', AS_OF]);
+  const full = run(['report', out, '--messages']);
+  assert.equal(full.code, 0, full.stderr);
+  for (const i of report.insights) assert.ok(full.stdout.includes(i.message), i.message);
+  const one = run(['report', out, '--insights', '1']);
+  assert.equal(section(one.stdout, 'Insights').length, 1);
+  assert.match(one.stdout, new RegExp(`Insights \\(1 of ${report.insights.length}\\)`));
+  assert.equal(run(['report', out, '--insights', 'many']).code, 2);
+});
+
+test('--as-of defaults to today (the host clock, in UTC)', () => {
+  const before = new Date().toISOString().slice(0, 10);
+  const { report } = analyze();
+  const after = new Date().toISOString().slice(0, 10);
+  assert.ok([before, after].includes(report.asOf), report.asOf);
+});
+
+test('a reporting currency with rates adds converted figures; the originals stay', () => {
+  const dir = tmp();
+  const rates = join(dir, 'rates.json');
+  writeFileSync(rates, JSON.stringify([
+    { date: '2025-01-01', from: 'USD', to: 'EUR', rate: '0.9' },
+    { date: '2025-01-01', from: 'GBP', to: 'EUR', rate: '1.2' },
+  ]));
+  const { out, report } = analyze(['--as-of', AS_OF, '--reporting-currency', 'EUR', '--rates', rates]);
+  assert.equal(report.reportingCurrency, 'EUR');
+  const t = report.reportingTotal;
+  // 31292.40 x 0.9 + 133.59 x 1.2 + 3174.21 = 28163.16 + 160.308 + 3174.21, summed per transaction.
+  assert.equal(t.amountExcludingTax, '31497.678');
+  assert.equal(t.complete, true);
+  assert.equal(report.totals.find((x) => x.currency === 'USD').amountExcludingTax, '31292.40');
+  const r = run(['report', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(section(r.stdout, 'Spend by currency').some((row) => row[0] === 'EUR (all, converted)' && row[2] === '31497.678'));
+  assert.ok(r.stdout.includes('Top apps, EUR (converted)'));
+});
+
+test('bad report options are usage errors (exit 2) naming the option', () => {
+  const bad = run(['analyze', '--out', tmp(), '--as-of', '26.11.2026', ...SAMPLE_FILES]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--as-of must be a date written YYYY-MM-DD/);
+  const rates = join(tmp(), 'rates.json');
+  writeFileSync(rates, JSON.stringify([{ date: '2025-01-01', from: 'USD', to: 'EUR', rate: 0.9 }]));
+  const num = run(['analyze', '--out', tmp(), '--as-of', AS_OF, '--reporting-currency', 'EUR', '--rates', rates, ...SAMPLE_FILES]);
+  assert.equal(num.code, 2);
+  assert.match(num.stderr, /INVALID_OPTION at rates\/0\/rate/);
+});
+
+test('report refuses a missing directory, a missing, broken or foreign report.json', () => {
+  const missing = run(['report', join(tmpdir(), 'no-such-bc-spend-dir')]);
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /no such directory/);
+  const empty = tmp();
+  const none = run(['report', empty]);
+  assert.equal(none.code, 3);
+  assert.match(none.stderr, /no report\.json in .*bc-spend analyze/);
+  writeFileSync(join(empty, 'report.json'), '{ "version": 1, ');
+  const broken = run(['report', empty]);
+  assert.equal(broken.code, 3);
+  assert.match(broken.stderr, /not valid JSON/);
+  writeFileSync(join(empty, 'report.json'), JSON.stringify([{ id: 'tx_1' }]));
+  const foreign = run(['report', empty]);
+  assert.equal(foreign.code, 3);
+  assert.match(foreign.stderr, /not a bc-spend report/);
+  assert.equal(run(['report']).code, 2);
+  const file = join(empty, 'report.json');
+  assert.equal(run(['report', file]).code, 3);
+  assert.equal(run(['help', 'report']).code, 0);
+});
+
+test('engine.report() at the JS boundary: plain data, exact conversion, coded errors', async () => {
+  const core = await import(join(ROOT, 'pkg/node.js'));
+  const engine = new core.Engine({ connectedAt: AS_OF });
+  for (const f of SAMPLE_FILES) engine.addPage(null, null, readFileSync(f, 'utf8'));
+  const r = engine.report({ asOf: AS_OF, reportingCurrency: 'USD', rates: [{ date: '2025-06-01', from: 'EUR', to: 'USD', rate: '1.0833' }] });
+  assert.equal(r.version, 1);
+  // No GBP rate: GBP spend is not guessed, it is reported missing.
+  assert.equal(r.reportingTotal.complete, false);
+  assert.deepEqual(r.dataQuality.missingRates.map((m) => m.from), ['GBP']);
+  assert.ok(r.insights.some((i) => i.kind === 'missingExchangeRates'));
+  const azure = r.apps.find((a) => a.appId === 'azure');
+  assert.equal(azure.spend[0].amountExcludingTax, '3174.21');
+  assert.equal(azure.reporting.amountExcludingTax, '3438.6217'); // 3174.21 x 1.0833 = 3438.621693, half-even to 4 places
+  assert.equal(JSON.stringify(JSON.parse(engine.reportJson({ asOf: AS_OF }))), JSON.stringify(engine.report({ asOf: AS_OF })));
+  const codeOf = (o) => {
+    try {
+      engine.report(o);
+    } catch (e) {
+      assert.ok(e instanceof Error);
+      return [e.code, e.path];
+    }
+    assert.fail('no error');
+  };
+  assert.deepEqual(codeOf(undefined), ['MISSING_OPTION', 'asOf']);
+  assert.deepEqual(codeOf({ asOf: AS_OF, bogus: true }), ['INVALID_OPTION', undefined]);
+  assert.deepEqual(codeOf({ asOf: AS_OF, reportingCurrency: 'EUR', rates: [{ date: '2025-01-01', from: 'USD', to: 'EUR', rate: 0.9 }] }), ['INVALID_OPTION', 'rates/0/rate']);
+  engine.free();
+});
