@@ -139,6 +139,9 @@ export interface Rejected {
   confidence: number;
   reason: string;
   candidates?: Candidate[];
+  /** Set when the line reads as other spend: "hardware", "travel", "rent", "telecom", "shipping",
+   * "services", "advertising", "office", "meals", "facilities" or "health". */
+  notSoftware?: string;
 }
 export interface Decision { match: Match | null; ignoredByRule: string | null; rejected: Rejected | null }
 

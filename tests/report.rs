@@ -329,8 +329,9 @@ fn recurring_unrecognised_vendor_is_possible_shadow_saas() {
             app_id: None,
             app_name: None,
             confidence: 0.0,
-            reason: "the line looks like rent or property ('rent'), not a software subscription".into(),
+            reason: "the line looks like rent or facilities ('rent')".into(),
             candidates: vec![],
+            not_software: Some("rent".into()),
         });
         let _ = i;
         txs.push(t);

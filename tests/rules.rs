@@ -138,3 +138,15 @@ fn rule_errors_name_the_rule_and_what_to_fix() {
         assert_eq!(e.preview_rules(&rules).unwrap_err().code, err.code);
     }
 }
+
+#[test]
+fn non_software_spend_says_what_it_is() {
+    let mut e = engine("invoice", None);
+    e.add_page_text(None, None, US_1);
+    let rent = e.transactions().iter().find(|t| t.vendor_name.contains("Harbor Point")).unwrap();
+    assert!(rent.match_.is_none());
+    let r = rent.match_rejected.as_ref().expect("a reason");
+    assert_eq!(r.not_software.as_deref(), Some("rent"), "{r:?}");
+    // A SaaS invoice carries no such verdict.
+    assert!(e.transactions().iter().filter(|t| t.match_.is_some()).all(|t| t.match_rejected.is_none()));
+}

@@ -214,6 +214,11 @@ pub struct Rejected {
     /// Apps the invoice could be, when its lines disagree or a multi-app vendor is not decided.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<Candidate>,
+    /// Set when the line reads as something other than software, with the kind of spend:
+    /// `hardware`, `travel`, `rent`, `telecom`, `shipping`, `services`, `advertising`,
+    /// `office`, `meals`, `facilities` or `health` (from the lexicon).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_software: Option<String>,
 }
 
 /// Everything compiled once: the catalog index, the automata, the rules.
@@ -579,10 +584,13 @@ impl Matcher {
                     // The vendor's near miss says more than the line ("Zoom Dental Clinic").
                     let mut r = r.clone();
                     r.reason = format!("{}; {}", r.reason, reason);
+                    r.not_software = Some(cat.to_string());
                     return LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected: Some(r) }, role };
                 }
             }
-            return LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected: Some(self.rejected(closest, reason, vec![])) }, role };
+            let mut r = self.rejected(closest, reason, vec![]);
+            r.not_software = Some(cat.to_string());
+            return LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected: Some(r) }, role };
         }
 
         let make = |this: &Matcher, f: usize, c: &Cand, conf: f64, via: Option<Via>, runner: Option<Candidate>| -> Decision {
@@ -952,9 +960,9 @@ impl Matcher {
         match closest {
             Some((o, conf)) => {
                 let c = self.candidate(o, conf);
-                Rejected { app_id: Some(c.app_id), app_name: Some(c.app_name), confidence: c.confidence, reason, candidates }
+                Rejected { app_id: Some(c.app_id), app_name: Some(c.app_name), confidence: c.confidence, reason, candidates, not_software: None }
             }
-            None => Rejected { app_id: None, app_name: None, confidence: 0.0, reason, candidates },
+            None => Rejected { app_id: None, app_name: None, confidence: 0.0, reason, candidates, not_software: None },
         }
     }
 
@@ -976,7 +984,7 @@ impl Matcher {
             self.rejected(Some((c.owner, conf)), reason, vec![])
         } else {
             let cands = if owner.kind == OwnerKind::Group { self.family_apps(c.owner).iter().map(|&o| self.candidate(o, 0.0)).collect() } else { vec![] };
-            Rejected { app_id: None, app_name: None, confidence: conf, reason, candidates: cands }
+            Rejected { app_id: None, app_name: None, confidence: conf, reason, candidates: cands, not_software: None }
         }
     }
 

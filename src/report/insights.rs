@@ -516,9 +516,9 @@ fn saas_words(text: &str) -> Vec<String> {
     out
 }
 
-/// The matcher's verdict that a line is not software (rent, travel, hardware ...).
+/// The matcher's verdict that a line is not software (rent, travel, hardware ...): its reason.
 fn non_saas_reason(t: &Transaction) -> Option<&str> {
-    t.match_rejected.as_ref().map(|r| r.reason.as_str()).filter(|r| r.contains("not a software subscription"))
+    t.match_rejected.as_ref().filter(|r| r.not_software.is_some()).map(|r| r.reason.as_str())
 }
 
 pub(crate) fn unmatched(items: &[Item], s: &ReportSettings, rk: Option<&RankingCurrency>, b: &mut Builder) -> Vec<UnmatchedVendor> {
