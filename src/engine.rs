@@ -490,6 +490,13 @@ impl Engine {
 
     /// Builds the transactions with `matcher` in place of the engine's own (rule previews).
     pub(crate) fn build_with(&self, matcher: &Matcher) -> Built {
+        self.build_filtered(matcher, None).0
+    }
+
+    /// Builds the transactions of the documents `keep` accepts (all when `None`), and returns
+    /// the `(companyId, documentId)` of those documents.
+    pub(crate) fn build_filtered(&self, matcher: &Matcher, keep: Option<&dyn Fn(&VendorInfo, &[LineInfo]) -> bool>) -> (Built, Vec<(String, String)>) {
+        let mut kept = Vec::new();
         let mut out = Vec::with_capacity(self.docs.len());
         let mut diags = Vec::new();
         let mut warned_currency: BTreeSet<&str> = BTreeSet::new();
@@ -543,6 +550,12 @@ impl Engine {
                     amount: l.net_amount.0,
                 })
                 .collect();
+            if let Some(keep) = keep {
+                if !keep(&vinfo, &infos) {
+                    continue;
+                }
+                kept.push((company.clone(), doc.id.clone()));
+            }
             let m = matcher.match_invoice(&vinfo, &infos);
             let line_decision = |l: &records::Line| -> Option<&Decision> {
                 let idx = all_lines.iter().position(|x| std::ptr::eq(x, l))?;
@@ -577,7 +590,7 @@ impl Engine {
         out.sort_by(|a, b| {
             (a.date, &a.company_id, &a.invoice_number, &a.invoice_id, &a.line_id).cmp(&(b.date, &b.company_id, &b.invoice_number, &b.invoice_id, &b.line_id))
         });
-        Built { transactions: out, diags }
+        (Built { transactions: out, diags }, kept)
     }
 
     /// `auto` mode: one part per app the product lines pay for; freight, tax and comment lines

@@ -2,6 +2,8 @@
 //!
 //! The engine keeps every document it accepted, so a preview re-matches them with a matcher
 //! built from the candidate rules (same catalog) and compares the outcome per transaction id.
+//! Only documents on which a current or candidate rule fires are re-matched: the rest cannot
+//! change, which keeps a preview over 50,000 invoices interactive.
 //! In `auto` mode a rule can split or merge an invoice's parts; a transaction present on one
 //! side only is reported with `before` or `after` null.
 
@@ -66,11 +68,19 @@ impl Engine {
     pub fn preview_rules(&mut self, rules: &serde_json::Value) -> Result<Vec<RuleChange>, ConfigError> {
         let specs = parse_rules(rules)?;
         let candidate = Matcher::new(self.matcher().catalog().clone(), &specs)?;
-        let after = self.build_with(&candidate).transactions;
+        // Only invoices on which a current or a candidate rule fires can change: everything
+        // else is decided by the catalog alone, identically on both sides.
+        let (after, touched) = {
+            let current = self.matcher();
+            let fires = |v: &crate::matching::VendorInfo, l: &[crate::matching::LineInfo]| current.rules_fire_on(v, l) || candidate.rules_fire_on(v, l);
+            let (built, touched) = self.build_filtered(&candidate, Some(&fires));
+            (built.transactions, touched)
+        };
+        let touched: std::collections::BTreeSet<(&str, &str)> = touched.iter().map(|(c, d)| (c.as_str(), d.as_str())).collect();
         let before = self.transactions();
         let mut changes = Vec::new();
         let mut after_by_id: BTreeMap<&str, &Transaction> = after.iter().map(|t| (t.id.as_str(), t)).collect();
-        for b in before {
+        for b in before.iter().filter(|t| touched.contains(&(t.company_id.as_str(), t.invoice_id.as_str()))) {
             let ob = Outcome::of(b);
             match after_by_id.remove(b.id.as_str()) {
                 Some(a) => {

@@ -150,3 +150,45 @@ fn non_software_spend_says_what_it_is() {
     // A SaaS invoice carries no such verdict.
     assert!(e.transactions().iter().filter(|t| t.match_.is_some()).all(|t| t.match_rejected.is_none()));
 }
+
+/// The preview re-matches only invoices on which a rule fires; it must equal comparing a full
+/// rebuild with the candidate rules, in every line mode and from a state that already has rules.
+#[test]
+fn preview_equals_a_full_rebuild() {
+    const FILES: &[&str] = &[
+        include_str!("fixtures/sample/companies.json"),
+        include_str!("fixtures/sample/us-vendors.json"),
+        include_str!("fixtures/sample/us-purchaseInvoices-1.json"),
+        include_str!("fixtures/sample/us-purchaseInvoices-2.json"),
+        include_str!("fixtures/sample/uk-purchaseInvoices.json"),
+        include_str!("fixtures/reseller/shi-bundle.json"),
+    ];
+    let rule_sets = [
+        json!([]),
+        json!([{ "id": "all-zoom", "priority": 1, "action": "matchTo", "appId": "zoom", "description": { "op": "regex", "value": "." } }]),
+        json!([{ "id": "no-shi", "priority": 3, "action": "ignore", "vendor": { "op": "contains", "value": "SHI" } },
+               { "id": "jira-conf", "priority": 4, "action": "matchTo", "appId": "confluence", "description": { "op": "contains", "value": "jira" } }]),
+        json!([{ "id": "acct", "priority": 1, "action": "matchTo", "appId": "notion", "account": { "op": "equals", "value": "6420" } }]),
+    ];
+    let attribution = |t: &bc_spend::transactions::Transaction| (app(t).map(str::to_owned), t.ignored_by_rule.clone());
+    for mode in ["invoice", "line", "auto"] {
+        for start in &rule_sets {
+            for candidate in &rule_sets {
+                let mut e = engine(mode, Some(start.clone()));
+                let mut full = engine(mode, Some(candidate.clone()));
+                for f in FILES {
+                    e.add_page_text(None, None, f);
+                    full.add_page_text(None, None, f);
+                }
+                let before: std::collections::BTreeMap<String, _> = e.transactions().iter().map(|t| (t.id.clone(), attribution(t))).collect();
+                let after: std::collections::BTreeMap<String, _> = full.transactions().iter().map(|t| (t.id.clone(), attribution(t))).collect();
+                let mut expected: Vec<String> = before.keys().chain(after.keys()).filter(|id| before.get(*id) != after.get(*id)).cloned().collect();
+                expected.sort();
+                expected.dedup();
+                let mut got: Vec<String> = e.preview_rules(candidate).unwrap().into_iter().map(|c| c.id).collect();
+                got.dedup();
+                assert_eq!(got, expected, "mode {mode}, from {start} to {candidate}");
+            }
+        }
+    }
+}

@@ -364,6 +364,20 @@ impl Matcher {
         &self.catalog
     }
 
+    /// Whether any customer rule fires on this invoice (on any line, or on the vendor alone
+    /// for an invoice without lines). Rules are consulted nowhere else, so an invoice on which
+    /// no rule of two matchers fires is decided identically by both: rule previews use this to
+    /// re-match only the invoices a rule change can affect.
+    pub fn rules_fire_on(&self, vendor: &VendorInfo, lines: &[LineInfo]) -> bool {
+        if self.rules.rules.is_empty() {
+            return false;
+        }
+        if lines.is_empty() {
+            return self.rules.first(vendor.name, Some(""), None, None).is_some();
+        }
+        lines.iter().any(|l| self.rules.first(vendor.name, Some(l.description), l.description2, l.account_number).is_some())
+    }
+
     /// Decides an invoice and each of its lines.
     pub fn match_invoice(&self, vendor: &VendorInfo, lines: &[LineInfo]) -> InvoiceMatch {
         let ctx = self.vendor_ctx(vendor);
