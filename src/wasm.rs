@@ -617,3 +617,30 @@ impl Engine {
         serde_json::to_string(&r).map_err(|e| js_error("INTERNAL", &e.to_string(), None))
     }
 }
+
+// ---- catalog ----
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CATALOG: &'static str = r#"
+/** An app of the engine's catalog, as a rules editor lists it. */
+export interface CatalogApp { id: string; name: string; category: string; domains: string[] }
+"#;
+
+#[wasm_bindgen(js_class = Engine)]
+impl Engine {
+    /// The apps of this engine's catalog (shipped, extended or replaced), ordered by name: the
+    /// ids a `matchTo` rule may name.
+    #[wasm_bindgen(js_name = catalogApps, unchecked_return_type = "CatalogApp[]")]
+    pub fn catalog_apps(&self) -> Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            id: &'a str,
+            name: &'a str,
+            category: &'a str,
+            domains: &'a [String],
+        }
+        let mut apps: Vec<Out> = self.core.matcher().catalog().apps().iter().map(|a| Out { id: &a.id, name: &a.name, category: &a.category, domains: &a.domains }).collect();
+        apps.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(b.id)));
+        to_js(&apps)
+    }
+}

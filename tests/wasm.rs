@@ -142,3 +142,16 @@ fn rule_preview_and_apply_across_the_boundary() {
     assert_eq!(get(&err, "code").as_string().as_deref(), Some("RULE_UNKNOWN_APP"));
     assert_eq!(get(&err, "path").as_string().as_deref(), Some("rules/0/appId"));
 }
+
+#[wasm_bindgen_test]
+fn catalog_apps_lists_the_engines_catalog() {
+    let e = Engine::new(options("")).unwrap();
+    let apps: Array = e.catalog_apps().unwrap().into();
+    assert!(apps.length() >= 400, "{} apps", apps.length());
+    let slack = apps.iter().find(|a| get(a, "id").as_string().as_deref() == Some("slack")).expect("slack");
+    assert_eq!(get(&slack, "name").as_string().as_deref(), Some("Slack"));
+    assert!(get(&slack, "category").is_string());
+    let custom = Engine::new(options(r#","catalog":{"mode":"replace","apps":[{"id":"acme","name":"Acme","category":"other","vendors":["Acme Cloud Ltd"]}]}"#)).unwrap();
+    let apps: Array = custom.catalog_apps().unwrap().into();
+    assert_eq!(apps.length(), 1);
+}
