@@ -151,7 +151,7 @@ fn catalog_apps_lists_the_engines_catalog() {
     let slack = apps.iter().find(|a| get(a, "id").as_string().as_deref() == Some("slack")).expect("slack");
     assert_eq!(get(&slack, "name").as_string().as_deref(), Some("Slack"));
     assert!(get(&slack, "category").is_string());
-    let custom = Engine::new(options(r#","catalog":{"mode":"replace","apps":[{"id":"acme","name":"Acme","category":"other","vendors":["Acme Cloud Ltd"]}]}"#)).unwrap();
+    let custom = Engine::new(options(r#","catalog":{"mode":"replace","apps":[{"id":"acme","name":"Acme","category":"productivity","vendors":["Acme Cloud Ltd"]}]}"#)).unwrap();
     let apps: Array = custom.catalog_apps().unwrap().into();
     assert_eq!(apps.length(), 1);
 }
