@@ -10,7 +10,7 @@ cd "$ROOT"
 bash www/scripts/setup.sh
 wasm=pkg/bc_spend_bg.wasm
 if [ ! -f "$wasm" ] || [ ! -f pkg/package.json ] \
-  || [ -n "$(find src build.rs Cargo.toml Cargo.lock www/pkg-shims www/scripts/pkg-meta.mjs -newer "$wasm" -print -quit)" ]; then
+  || [ -n "$(find src build.rs Cargo.toml Cargo.lock www/src www/pkg-shims www/scripts/build.sh www/scripts/pkg-meta.mjs -newer "$wasm" -print -quit)" ]; then
   bash www/scripts/build.sh
 fi
 
