@@ -3,7 +3,10 @@
 //! A broken catalog fails the build with the file, the JSON path and what to fix: duplicate ids,
 //! an alias (normalized vendor entity, keyword, product, domain) claimed by two entries, an
 //! unknown category, a dangling parent/app reference. The documents are merged in file-name order
-//! into one minified JSON document in `OUT_DIR`, which `Catalog::builtin` parses once.
+//! into one minified JSON document in `OUT_DIR`, which `Catalog::builtin` parses on first use of
+//! its data. The matcher's index of that catalog is compiled here too (`matcher-index.bin`, see
+//! `src/matching/compiled.rs`), so that constructing an `Engine` only decodes it, and the common
+//! English words are front-coded (`common-words.fc`, read by `src/matching/lexicon.rs`).
 
 #[allow(dead_code)]
 #[path = "src/matching/normalize.rs"]
@@ -11,6 +14,9 @@ mod normalize;
 #[allow(dead_code)]
 #[path = "src/catalog/schema.rs"]
 mod schema;
+#[allow(dead_code)]
+#[path = "src/matching/compiled.rs"]
+mod compiled;
 
 use std::path::Path;
 
@@ -20,6 +26,8 @@ fn main() {
     println!("cargo:rerun-if-changed=src/catalog/schema.rs");
     println!("cargo:rerun-if-changed=src/matching/normalize.rs");
     println!("cargo:rerun-if-changed=src/matching/data/lexicon.txt");
+    println!("cargo:rerun-if-changed=src/matching/data/common-words.txt");
+    println!("cargo:rerun-if-changed=src/matching/compiled.rs");
 
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().map(|x| x == "json").unwrap_or(false)).collect())
@@ -84,6 +92,28 @@ fn main() {
     for r in &mut merged.resellers {
         r.notes = None;
     }
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("catalog.json");
-    std::fs::write(&out, serde_json::to_string(&merged).unwrap()).unwrap();
+    let out_dir = std::env::var("OUT_DIR").unwrap();
+    // The matcher's index of the shipped catalog, compiled here so that constructing an Engine
+    // only decodes it (see src/matching/compiled.rs).
+    let common: std::collections::HashSet<&str> =
+        include_str!("src/matching/data/common-words.txt").lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    // The common words, sorted and front-coded (each word: the length of the prefix it shares
+    // with the previous one, as one byte below 32, then the rest): 40% smaller gzipped than the
+    // word list. src/matching/lexicon.rs reads it.
+    let mut sorted: Vec<&str> = common.iter().copied().collect();
+    sorted.sort_unstable();
+    let mut fc = Vec::new();
+    let mut prev = "";
+    for w in &sorted {
+        let shared = prev.bytes().zip(w.bytes()).take_while(|(a, b)| a == b).count().min(31);
+        let shared = (0..=shared).rev().find(|&i| w.is_char_boundary(i)).unwrap_or(0);
+        fc.push(shared as u8);
+        fc.extend_from_slice(&w.as_bytes()[shared..]);
+        prev = w;
+    }
+    assert!(sorted.iter().all(|w| w.bytes().all(|b| b >= 32)), "common words must not hold control characters");
+    std::fs::write(Path::new(&out_dir).join("common-words.fc"), fc).unwrap();
+    let index = compiled::IndexData::build(&merged, &lx, &|w: &str| common.contains(w));
+    std::fs::write(Path::new(&out_dir).join("matcher-index.bin"), index.encode()).unwrap();
+    std::fs::write(Path::new(&out_dir).join("catalog.json"), serde_json::to_string(&merged).unwrap()).unwrap();
 }

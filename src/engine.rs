@@ -84,29 +84,29 @@ pub struct Removal {
 }
 
 #[derive(Debug, Default)]
-struct CompanyState {
-    company: Option<Company>,
-    local_currency: Option<String>,
-    vendors: HashMap<String, Vendor>,
+pub(crate) struct CompanyState {
+    pub(crate) company: Option<Company>,
+    pub(crate) local_currency: Option<String>,
+    pub(crate) vendors: HashMap<String, Vendor>,
 }
 
 pub struct Engine {
     line_mode: LineMode,
-    window_start: Date,
-    credit_memos: bool,
-    environment: String,
+    pub(crate) window_start: Date,
+    pub(crate) credit_memos: bool,
+    pub(crate) environment: String,
     default_currency: Option<String>,
     matcher: Matcher,
-    companies: BTreeMap<String, CompanyState>,
-    docs: BTreeMap<(String, u8, String), Document>,
+    pub(crate) companies: BTreeMap<String, CompanyState>,
+    pub(crate) docs: BTreeMap<(String, u8, String), Document>,
     /// `lastModifiedDateTime` of the newest version seen of every document, held or not.
-    versions: HashMap<(String, u8, String), crate::date::Timestamp>,
-    users: BTreeMap<String, (RawUserFields, BTreeSet<String>)>,
-    counts: BTreeMap<Entity, Counts>,
-    pages_seen: HashMap<(Entity, String), u32>,
-    diags: DiagnosticLog,
-    removals: Vec<Removal>,
-    cache: Option<Built>,
+    pub(crate) versions: HashMap<(String, u8, String), crate::date::Timestamp>,
+    pub(crate) users: BTreeMap<String, (RawUserFields, BTreeSet<String>)>,
+    pub(crate) counts: BTreeMap<Entity, Counts>,
+    pub(crate) pages_seen: HashMap<(Entity, String), u32>,
+    pub(crate) diags: DiagnosticLog,
+    pub(crate) removals: Vec<Removal>,
+    pub(crate) cache: Option<Built>,
 }
 
 pub(crate) struct Built {

@@ -31,6 +31,9 @@ pub mod matching;
 pub mod money;
 pub mod preview;
 pub mod report;
+pub mod state;
+pub mod state_merge;
+pub mod sync;
 pub mod transactions;
 pub mod users;
 

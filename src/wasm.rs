@@ -34,6 +34,58 @@ fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
     JSON::parse(&text)
 }
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = TextEncoder)]
+    type Utf8Encoder;
+    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
+    fn new() -> Utf8Encoder;
+    #[wasm_bindgen(method, js_class = "TextEncoder", js_name = encodeInto)]
+    fn encode_into(this: &Utf8Encoder, text: &JsString, into: &js_sys::Uint8Array) -> EncodeIntoResult;
+    type EncodeIntoResult;
+    #[wasm_bindgen(method, getter)]
+    fn read(this: &EncodeIntoResult) -> u32;
+    #[wasm_bindgen(method, getter)]
+    fn written(this: &EncodeIntoResult) -> u32;
+}
+
+thread_local! {
+    static UTF8_ENCODER: Utf8Encoder = Utf8Encoder::new();
+}
+
+/// Copies a JS string into wasm memory as UTF-8 with one `TextEncoder.encodeInto` call per
+/// stretch: several times faster on page-sized text than wasm-bindgen's per-character copy
+/// loop. Lone surrogates become U+FFFD, as in every JS string-to-UTF-8 conversion.
+fn js_string_to_utf8(text: &JsString) -> String {
+    let units = text.length() as usize;
+    // One byte per UTF-16 unit fits ASCII text exactly; more room is made when it does not.
+    let mut buf: Vec<u8> = Vec::with_capacity(units);
+    let mut read = 0usize;
+    while read < units {
+        let rest = if read == 0 { text.clone() } else { text.slice(read as u32, units as u32) };
+        if buf.capacity() - buf.len() < 4 {
+            buf.reserve((units - read) * 3);
+        }
+        let spare = buf.capacity() - buf.len();
+        // SAFETY: the view covers the vector's spare capacity and is used before any allocation
+        // (which could move or grow memory); `written` bytes of it are initialised by the encoder.
+        let r = unsafe {
+            let view = js_sys::Uint8Array::view_mut_raw(buf.as_mut_ptr().add(buf.len()), spare);
+            let r = UTF8_ENCODER.with(|e| e.encode_into(&rest, &view));
+            buf.set_len(buf.len() + r.written() as usize);
+            r
+        };
+        if r.read() == 0 {
+            // No room for the next character: make some and go on.
+            buf.reserve((units - read) * 3);
+            continue;
+        }
+        read += r.read() as usize;
+    }
+    // TextEncoder writes UTF-8 only (lone surrogates as U+FFFD), whole characters at a time.
+    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 fn entity_arg(entity: &JsValue) -> Result<Option<Entity>, JsValue> {
     if entity.is_null() || entity.is_undefined() {
         return Ok(None);
@@ -287,11 +339,13 @@ impl Engine {
         let entity = entity_arg(&entity)?;
         let company = opt_string(&company_id, "companyId")?;
         let mut pre = Vec::new();
-        if !text.is_valid_utf16() {
+        let utf8 = js_string_to_utf8(text);
+        // Encoding replaced any lone surrogate by U+FFFD, so only a page that now holds U+FFFD
+        // needs the exact check (one boundary call per UTF-16 unit: far too slow for every page).
+        if utf8.contains('\u{FFFD}') && !text.is_valid_utf16() {
             pre.push(Diagnostic::warning("TEXT_LONE_SURROGATE", "the page text holds lone UTF-16 surrogates; they were replaced by U+FFFD"));
         }
-        let text: String = text.into();
-        let r = self.core.add_page_text_with(entity, company.as_deref(), &text, pre);
+        let r = self.core.add_page_text_with(entity, company.as_deref(), &utf8, pre);
         to_js(&r)
     }
 
@@ -618,6 +672,334 @@ impl Engine {
     }
 }
 
+// ---- sync ----
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SYNC: &'static str = r#"
+/** How a sync run is configured (see src/sync/mod.rs). */
+export interface SyncConfig {
+  /** Names the environment, e.g. "{tenantId}/{environment}"; use the engine's `environment`. */
+  environment: string;
+  /** When the run started, by the host's clock (ISO 8601 UTC). */
+  startedAt: string;
+  /** First connection date; the window starts `historyYears` (default 1) before it. Needed for a first sync unless `windowStart` is given. */
+  connectedAt?: DateString;
+  historyYears?: number;
+  /** An explicit window start (else the checkpoint's). */
+  windowStart?: DateString;
+  lineMode?: LineModeName;
+  creditMemos?: boolean;
+  /** Company ids, names or display names; all when absent. */
+  companies?: string[];
+  /** Requests kept in flight, 1 to 5 (default 5). */
+  concurrency?: number;
+  /** Records per page (Prefer: odata.maxpagesize), default 500. */
+  pageSize?: number;
+  minPageSize?: number;
+  segmentsPerCompany?: number;
+  /** Overlap of incremental reads, default 60. */
+  overlapMinutes?: number;
+  maxTaskRetries?: number;
+  /** Ask for @odata.count (progress estimates), default true. */
+  count?: boolean;
+}
+/** A GET for the host to make. */
+export interface SyncTask {
+  id: number;
+  stream: number;
+  entity: EntityName;
+  companyId: string | null;
+  /** Relative to `{apiHost}/v2.0/{tenant}/{environment}/`, or an absolute @odata.nextLink. */
+  url: string;
+  /** For `Prefer: odata.maxpagesize`. */
+  pageSize: number;
+  firstPage: boolean;
+  /** Pass the page's text to `pageDone` (the company list). */
+  wantsText: boolean;
+  label: string;
+}
+/** What the host reports about a page: its @odata.nextLink and @odata.count as BC sent them. */
+export interface SyncPage { nextLink?: unknown; count?: unknown; records?: number; text?: string | null }
+export interface SyncFailure { code: string; message?: string; narrowable?: boolean; status?: number }
+export interface SyncFailureDecision {
+  action: "retry" | "narrowed" | "companyFailed" | "usersFailed" | "abort" | "ignored";
+  companyId: string | null;
+  message: string;
+}
+export interface SyncPageAck {
+  /** Add the page to the engine (and the journal). */
+  ingest: boolean;
+  streamDone: boolean;
+  companiesListed: boolean;
+  companyDone: string | null;
+  failed: SyncFailureDecision | null;
+}
+export interface SyncProgress {
+  companiesTotal: number | null;
+  companiesDone: number;
+  companiesFailed: number;
+  streamsTotal: number;
+  streamsDone: number;
+  inFlight: number;
+  pages: number;
+  records: number;
+  documents: number;
+  remainingPages: number | null;
+  users: "pending" | "done" | "failed" | "skipped";
+}
+export interface SyncCompanyReport {
+  id: string;
+  name: string;
+  status: "running" | "done" | "failed";
+  invoices: "full" | "incremental";
+  creditMemos: "full" | "incremental" | null;
+  pages: number;
+  documents: number;
+  error: SyncFailure | null;
+}
+export interface Change {
+  change: "added" | "changed" | "removed";
+  companyId: string;
+  kind: "invoice" | "creditMemo";
+  id: string;
+  number: string | null;
+  reason?: "notPaid" | "outsideWindow" | "notSynced";
+}
+export interface Changes { added: number; changed: number; removed: number; unchanged: number; items: Change[]; truncated: boolean }
+export interface SyncOutcome {
+  /** The checkpoint to keep for the next run. */
+  checkpoint: string;
+  complete: boolean;
+  run: number;
+  resumed: boolean;
+  windowStart: DateString;
+  startedAt: string;
+  companies: SyncCompanyReport[];
+  notFound: string[];
+  users: "pending" | "done" | "failed" | "skipped";
+  usersError: SyncFailure | null;
+  pages: number;
+  changes: Changes;
+}
+"#;
+
+fn sync_engine_options(options: JsValue) -> Result<EngineOptions, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(EngineOptions::default());
+    }
+    let v: serde_json::Value = serde_wasm_bindgen::from_value(options).map_err(|e| js_error("INVALID_OPTIONS", &format!("engine options must be a plain object of JSON data: {e}"), None))?;
+    serde_json::from_value(v).map_err(|e| js_error("INVALID_OPTIONS", &format!("invalid engine options: {e}"), None))
+}
+
+#[wasm_bindgen(js_class = Engine)]
+impl Engine {
+    /// The engine's state as versioned JSON text, for `Engine.fromState` (a checkpoint, or the
+    /// dashboard rebuilding the engine from an output directory).
+    #[wasm_bindgen(js_name = exportState)]
+    pub fn export_state(&self) -> String {
+        self.core.export_state()
+    }
+
+    /// `addPage` for text decoded from bytes (a fetch response's `text()`, a file read as
+    /// UTF-8), which is always well-formed UTF-16: the same result without `addPage`'s check of
+    /// every UTF-16 unit for lone surrogates, which crosses into JS once per character and
+    /// costs more than reading the page. The sync feeds pages this way.
+    #[wasm_bindgen(js_name = addPageText, unchecked_return_type = "PageResult")]
+    pub fn add_page_text(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "EntityName | null")] entity: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
+        text: &str,
+    ) -> Result<JsValue, JsValue> {
+        let entity = entity_arg(&entity)?;
+        let company = opt_string(&company_id, "companyId")?;
+        to_js(&self.core.add_page_text(entity, company.as_deref(), text))
+    }
+
+    /// An engine configured by `options` holding what `stateText` (from `exportState()`) holds.
+    /// Throws with `code` STATE_INVALID, STATE_VERSION or STATE_FOREIGN, or an options code.
+    #[wasm_bindgen(js_name = fromState)]
+    pub fn from_state(#[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue, #[wasm_bindgen(js_name = stateText)] state_text: &str) -> Result<Engine, JsValue> {
+        let o = sync_engine_options(options)?;
+        Core::from_state(o, state_text).map(|core| Engine { core }).map_err(config_error)
+    }
+}
+
+/// The engine's state in pieces of about `budget` bytes, for writing a large state without
+/// holding it whole: `const x = new StateExport(engine); for (let c; (c = x.next(engine)) !== undefined;) write(c)`.
+/// The pieces joined are `engine.exportState()`; do not change the engine in between.
+#[wasm_bindgen(js_name = StateExport)]
+pub struct StateExport {
+    core: crate::state::StateWriter,
+}
+
+#[wasm_bindgen(js_class = StateExport)]
+impl StateExport {
+    #[wasm_bindgen(constructor)]
+    pub fn new(engine: &Engine) -> StateExport {
+        StateExport { core: crate::state::StateWriter::new(&engine.core) }
+    }
+
+    /// The next piece (default about 1 MB), or undefined when the state is complete.
+    pub fn next(&mut self, engine: &Engine, budget: Option<u32>) -> Option<String> {
+        self.core.next_chunk(&engine.core, budget.unwrap_or(1 << 20).max(1) as usize)
+    }
+}
+
+/// Rebuilds an engine from state text given in pieces (a large state.json read a chunk at a
+/// time): `const x = new StateImport(options); x.push(piece); ...; const engine = x.finish()`.
+/// The same checks and errors as `Engine.fromState`.
+#[wasm_bindgen(js_name = StateImport)]
+pub struct StateImport {
+    core: crate::state::StateReader,
+}
+
+#[wasm_bindgen(js_class = StateImport)]
+impl StateImport {
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue) -> Result<StateImport, JsValue> {
+        let o = sync_engine_options(options)?;
+        crate::state::StateReader::new(o).map(|core| StateImport { core }).map_err(config_error)
+    }
+
+    /// The next piece of the state text. Pieces may cut lines anywhere, but not a character in
+    /// two (a UTF-8 stream decoder, like Node's `createReadStream(path, { encoding: 'utf8' })`,
+    /// never does).
+    pub fn push(&mut self, text: &str) -> Result<(), JsValue> {
+        self.core.push(text).map_err(config_error)
+    }
+
+    /// The engine; throws if the state was not whole.
+    pub fn finish(self) -> Result<Engine, JsValue> {
+        self.core.finish().map(|core| Engine { core }).map_err(config_error)
+    }
+}
+
+/// The sync plan: which requests to make and what each answer means (see src/sync/mod.rs).
+#[wasm_bindgen(js_name = SyncPlan)]
+pub struct SyncPlan {
+    core: crate::sync::SyncPlan,
+}
+
+fn number_field(v: &JsValue, key: &str) -> Option<f64> {
+    Reflect::get(v, &key.into()).ok().and_then(|x| x.as_f64())
+}
+
+#[wasm_bindgen(js_class = SyncPlan)]
+impl SyncPlan {
+    /// `new SyncPlan(config, checkpointText | null)`. Throws with `code` for a bad option
+    /// (INVALID_OPTION, MISSING_OPTION) or checkpoint (CHECKPOINT_INVALID, CHECKPOINT_VERSION,
+    /// CHECKPOINT_FOREIGN).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "SyncConfig")] config: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] checkpoint: JsValue,
+    ) -> Result<SyncPlan, JsValue> {
+        let v: serde_json::Value = serde_wasm_bindgen::from_value(config).map_err(|e| js_error("INVALID_OPTIONS", &format!("the sync configuration must be a plain object of JSON data: {e}"), None))?;
+        let config: crate::sync::SyncConfig = serde_json::from_value(v).map_err(|e| js_error("INVALID_OPTIONS", &format!("invalid sync configuration: {e}"), None))?;
+        let checkpoint = opt_string(&checkpoint, "checkpoint")?;
+        crate::sync::SyncPlan::new(config, checkpoint.as_deref()).map(|core| SyncPlan { core }).map_err(config_error)
+    }
+
+    /// The run's window start (YYYY-MM-DD): give it to the engine as `windowStart`.
+    #[wasm_bindgen(getter, js_name = windowStart)]
+    pub fn window_start(&self) -> String {
+        self.core.window_start().to_string()
+    }
+
+    #[wasm_bindgen(getter, js_name = creditMemos)]
+    pub fn credit_memos(&self) -> bool {
+        self.core.credit_memos()
+    }
+
+    /// The run continues an interrupted one: replay the journal (`journalLength` pages).
+    #[wasm_bindgen(getter)]
+    pub fn resumed(&self) -> bool {
+        self.core.resumed()
+    }
+
+    #[wasm_bindgen(getter, js_name = journalLength)]
+    pub fn journal_length(&self) -> f64 {
+        self.core.journal_length() as f64
+    }
+
+    /// Journal entries of an abandoned run: reset the journal before this run's first page.
+    #[wasm_bindgen(getter, js_name = staleJournal)]
+    pub fn stale_journal(&self) -> f64 {
+        self.core.stale_journal() as f64
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn run(&self) -> f64 {
+        self.core.run_number() as f64
+    }
+
+    /// Starts the run on `engine` (restored from the last complete run's state, or new); call
+    /// before replaying a journal.
+    pub fn begin(&mut self, engine: &mut Engine) {
+        self.core.begin(&mut engine.core);
+    }
+
+    #[wasm_bindgen(js_name = nextTask, unchecked_return_type = "SyncTask | null")]
+    pub fn next_task(&mut self) -> Result<JsValue, JsValue> {
+        match self.core.next_task() {
+            Some(t) => to_js(&t),
+            None => Ok(JsValue::NULL),
+        }
+    }
+
+    /// A page of `taskId` arrived: `{ nextLink, count, records, text }` (`text` only for the
+    /// company list). Ingest it if `ingest` says so.
+    #[wasm_bindgen(js_name = pageDone, unchecked_return_type = "SyncPageAck")]
+    pub fn page_done(&mut self, #[wasm_bindgen(js_name = taskId)] task_id: u32, #[wasm_bindgen(unchecked_param_type = "SyncPage")] page: JsValue) -> Result<JsValue, JsValue> {
+        let link = Reflect::get(&page, &"nextLink".into()).unwrap_or(JsValue::UNDEFINED);
+        let next_link = link.as_string();
+        let next_link_invalid = next_link.is_none() && !(link.is_null() || link.is_undefined());
+        let whole = |x: f64| (x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9.0e15).then_some(x as u64);
+        let count = number_field(&page, "count").and_then(whole);
+        let records = number_field(&page, "records").and_then(whole);
+        let text = Reflect::get(&page, &"text".into()).ok().and_then(|t| t.as_string());
+        let ack = self.core.page_done(task_id, crate::sync::PageInfo { next_link: next_link.as_deref(), next_link_invalid, count, records, text: text.as_deref() });
+        to_js(&ack)
+    }
+
+    /// A request of `taskId` failed: `{ code, message, narrowable, status }` from the error.
+    #[wasm_bindgen(js_name = taskFailed, unchecked_return_type = "SyncFailureDecision")]
+    pub fn task_failed(&mut self, #[wasm_bindgen(js_name = taskId)] task_id: u32, #[wasm_bindgen(unchecked_param_type = "SyncFailure")] failure: JsValue) -> Result<JsValue, JsValue> {
+        let text = |k: &str| Reflect::get(&failure, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        let f = crate::sync::Failure {
+            code: text("code"),
+            message: text("message"),
+            narrowable: Reflect::get(&failure, &"narrowable".into()).map(|v| v.is_truthy()).unwrap_or(false),
+            status: number_field(&failure, "status").filter(|s| (0.0..=999.0).contains(s)).map(|s| s as u16),
+        };
+        to_js(&self.core.task_failed(task_id, f))
+    }
+
+    /// Nothing is pending or in flight: call `finish`.
+    #[wasm_bindgen(js_name = isFinished)]
+    pub fn is_finished(&self) -> bool {
+        self.core.is_finished()
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "SyncProgress")]
+    pub fn progress(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.core.progress())
+    }
+
+    /// The checkpoint after the pages ingested so far (small JSON text).
+    pub fn checkpoint(&self) -> String {
+        self.core.checkpoint()
+    }
+
+    /// Ends the run (keeps only the selected companies in `engine`, computes watermarks).
+    #[wasm_bindgen(unchecked_return_type = "SyncOutcome")]
+    pub fn finish(&mut self, engine: &mut Engine) -> Result<JsValue, JsValue> {
+        let out = self.core.finish(&mut engine.core).map_err(config_error)?;
+        to_js(&out)
+    }
+}
+
 // ---- catalog ----
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -642,5 +1024,22 @@ impl Engine {
         let mut apps: Vec<Out> = self.core.matcher().catalog().apps().iter().map(|a| Out { id: &a.id, name: &a.name, category: &a.category, domains: &a.domains }).collect();
         apps.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(b.id)));
         to_js(&apps)
+    }
+}
+
+// ---- state merge ----
+
+#[wasm_bindgen(js_class = Engine)]
+impl Engine {
+    /// One engine, configured by `options`, from the `exportState()` texts of syncs of different
+    /// companies of one environment (see src/state_merge.rs): every state's companies, and the
+    /// users and company list from the first state that holds users. Throws with `code`
+    /// STATE_INVALID, STATE_VERSION, STATE_FOREIGN (with `path` "states/{index}/...") or
+    /// STATE_MERGE_OVERLAP (two states hold one company), or an options code.
+    #[wasm_bindgen(js_name = fromStates)]
+    pub fn from_states(#[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue, states: Vec<String>) -> Result<Engine, JsValue> {
+        let o = sync_engine_options(options)?;
+        let texts: Vec<&str> = states.iter().map(String::as_str).collect();
+        Core::from_states(o, &texts).map(|core| Engine { core }).map_err(config_error)
     }
 }

@@ -146,6 +146,12 @@ impl<'a> FieldReader<'a> {
             self.problem(required, "FIELD_INVALID", field, format!("`{field}` is not an identifier ({} characters)", t.len()));
             return None;
         }
+        if t.len() == s.len() {
+            // Lower-cased in place: no copy for the usual, untrimmed GUID.
+            let mut s = s;
+            s.make_ascii_lowercase();
+            return Some(s);
+        }
         Some(t.to_ascii_lowercase())
     }
 
@@ -202,6 +208,10 @@ impl<'a> FieldReader<'a> {
     /// An enum value, `_xHHHH_`-decoded and trimmed; the blank value `_x0020_` reads as "".
     pub fn enumeration(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
         let s = self.text(field, v, required)?;
+        if !s.contains("_x") && s.trim().len() == s.len() {
+            // Nothing to decode or trim: the value as read.
+            return Some(s);
+        }
         Some(decode_enum(&s).trim().to_owned())
     }
 
@@ -357,6 +367,16 @@ pub fn read_vendor(r: RawVendor, fr: &mut FieldReader) -> Option<Vendor> {
     (!fr.rejected).then_some(v)
 }
 
+/// `s` trimmed and upper-cased (ASCII), in place when there is nothing to trim.
+fn upper_trimmed(mut s: String) -> String {
+    if s.trim().len() == s.len() {
+        s.make_ascii_uppercase();
+        s
+    } else {
+        s.trim().to_ascii_uppercase()
+    }
+}
+
 pub fn read_gl_setup(r: RawGlSetup, fr: &mut FieldReader) -> Option<Option<String>> {
     let code = fr.text("localCurrencyCode", r.local_currency_code, false);
     Some(code.map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()))
@@ -402,7 +422,7 @@ pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Opt
         vendor_id: fr.guid("vendorId", r.vendor_id, false),
         vendor_number: fr.text("vendorNumber", r.vendor_number, false).filter(|s| !s.trim().is_empty()),
         vendor_name: fr.text("vendorName", r.vendor_name, false),
-        currency_code: fr.text("currencyCode", r.currency_code, false).map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()),
+        currency_code: fr.text("currencyCode", r.currency_code, false).map(upper_trimmed).filter(|c| !c.is_empty()),
         discount_amount: fr.amount("discountAmount", r.discount_amount, false),
         total_excluding_tax: fr.amount("totalAmountExcludingTax", r.total_amount_excluding_tax, false),
         total_tax: fr.amount("totalTaxAmount", r.total_tax_amount, false),
@@ -423,16 +443,29 @@ pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Opt
         Records::List(list) => {
             let mut lines = Vec::with_capacity(list.len());
             for (i, rec) in list.into_iter().enumerate() {
-                let prefix = fr.path(&format!("{lines_field}/{i}"));
+                // A line's path ("purchaseInvoiceLines/3") is written only into its diagnostics,
+                // so it is formatted only when there are some.
+                let prefix = |fr: &FieldReader| fr.path(&format!("{lines_field}/{i}"));
                 match rec {
                     super::lenient::Record::NotObject(what) => {
-                        fr.diags.push(Diagnostic::error("RECORD_NOT_OBJECT", format!("line {i} should be an object but is {what}")).path(prefix));
+                        let p = prefix(fr);
+                        fr.diags.push(Diagnostic::error("RECORD_NOT_OBJECT", format!("line {i} should be an object but is {what}")).path(p));
                         fr.rejected = true;
                     }
                     super::lenient::Record::Object(raw) => {
-                        let mut lr = FieldReader::new(fr.diags, prefix);
+                        let before = fr.diags.len();
+                        let mut lr = FieldReader::new(fr.diags, String::new());
                         let line = read_line(raw, &mut lr);
                         let bad = lr.rejected;
+                        if fr.diags.len() > before {
+                            let p = prefix(fr);
+                            for d in &mut fr.diags[before..] {
+                                d.path = Some(match d.path.take() {
+                                    Some(field) => format!("{p}/{field}"),
+                                    None => p.clone(),
+                                });
+                            }
+                        }
                         fr.rejected |= bad;
                         if let Some(l) = line {
                             lines.push(l);

@@ -27,12 +27,24 @@ pub struct Catalog {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+/// The data and its id tables, made on first use: the shipped catalog is parsed only when
+/// something asks for its data (the matcher works from its own compiled index), which keeps
+/// `Engine` construction cheap.
 struct Inner {
-    data: CatalogData,
+    data: OnceLock<CatalogData>,
+    tables: OnceLock<Tables>,
+}
+
+struct Tables {
     apps: HashMap<String, usize>,
     groups: HashMap<String, usize>,
     resellers: HashMap<String, usize>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog").field("parsed", &self.data.get().is_some()).finish()
+    }
 }
 
 const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.json"));
@@ -41,13 +53,7 @@ impl Catalog {
     /// The shipped default catalog, parsed once per process.
     pub fn builtin() -> Catalog {
         static BUILTIN: OnceLock<Catalog> = OnceLock::new();
-        BUILTIN
-            .get_or_init(|| {
-                // build.rs validated this document; failing here is a build bug, not input.
-                let data: CatalogData = serde_json::from_str(BUILTIN_JSON).expect("embedded catalog is valid JSON");
-                Catalog::index(data)
-            })
-            .clone()
+        BUILTIN.get_or_init(|| Catalog { inner: Arc::new(Inner { data: OnceLock::new(), tables: OnceLock::new() }) }).clone()
     }
 
     /// Whether this is the shipped catalog, unchanged.
@@ -63,7 +69,7 @@ impl Catalog {
 
     /// The catalog plus `extra`; an entry of `extra` whose id exists replaces that entry.
     pub fn extend(self, extra: CatalogData) -> Result<Catalog, ConfigError> {
-        let mut data = self.inner.data.clone();
+        let mut data = self.data().clone();
         check(&[("catalog", &extra)], "")?;
         data.merge(extra);
         check(&[("", &data)], "the catalog extended with the given entries: ")?;
@@ -77,40 +83,50 @@ impl Catalog {
     }
 
     fn index(data: CatalogData) -> Catalog {
-        let apps = data.apps.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
-        let groups = data.vendor_groups.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
-        let resellers = data.resellers.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
-        Catalog { inner: Arc::new(Inner { data, apps, groups, resellers }) }
+        Catalog { inner: Arc::new(Inner { data: OnceLock::from(data), tables: OnceLock::new() }) }
+    }
+
+    fn tables(&self) -> &Tables {
+        self.inner.tables.get_or_init(|| {
+            let data = self.data();
+            Tables {
+                apps: data.apps.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect(),
+                groups: data.vendor_groups.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect(),
+                resellers: data.resellers.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect(),
+            }
+        })
     }
 
     pub fn app(&self, id: &str) -> Option<&App> {
-        self.inner.apps.get(id).map(|&i| &self.inner.data.apps[i])
+        self.tables().apps.get(id).map(|&i| &self.data().apps[i])
     }
     pub fn vendor_group(&self, id: &str) -> Option<&VendorGroup> {
-        self.inner.groups.get(id).map(|&i| &self.inner.data.vendor_groups[i])
+        self.tables().groups.get(id).map(|&i| &self.data().vendor_groups[i])
     }
     pub fn reseller(&self, id: &str) -> Option<&Reseller> {
-        self.inner.resellers.get(id).map(|&i| &self.inner.data.resellers[i])
+        self.tables().resellers.get(id).map(|&i| &self.data().resellers[i])
     }
     /// Number of apps.
     pub fn len(&self) -> usize {
-        self.inner.data.apps.len()
+        self.data().apps.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.inner.data.apps.is_empty()
+        self.data().apps.is_empty()
     }
     pub fn apps(&self) -> &[App] {
-        &self.inner.data.apps
+        &self.data().apps
     }
     pub fn vendor_groups(&self) -> &[VendorGroup] {
-        &self.inner.data.vendor_groups
+        &self.data().vendor_groups
     }
     pub fn resellers(&self) -> &[Reseller] {
-        &self.inner.data.resellers
+        &self.data().resellers
     }
     /// The whole catalog as data (e.g. to serialize it for a caller).
     pub fn data(&self) -> &CatalogData {
-        &self.inner.data
+        // Only the shipped catalog starts unparsed; build.rs validated its document, so failing
+        // here is a build bug, not input.
+        self.inner.data.get_or_init(|| serde_json::from_str(BUILTIN_JSON).expect("embedded catalog is valid JSON"))
     }
 }
 

@@ -1,12 +1,17 @@
-//! The catalog compiled for matching: one multi-pattern automaton over every alias, a domain
-//! table, token statistics, and a typo index. Built once per [`Matcher`](super::Matcher); the
-//! cost of analysing a text depends on the text, not on the size of the catalog.
+//! The catalog compiled for matching, as lookup tables: one word table (every word the matcher
+//! knows, with its flags), a trie of aliases over word ids, a domain table, the families'
+//! vocabularies and a typo index. Built from [`IndexData`] (decoded from bytes `build.rs`
+//! embedded, for the shipped catalog, or compiled at run time for a caller's); the cost of
+//! analysing a text depends on the text, not on the size of the catalog.
 
-use super::lexicon::{common_words, lexicon, Filler};
-use super::normalize::{normalize_host, tokenize, vendor_key, Lexicon, Token, TokenKind};
-use crate::catalog::Catalog;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use super::normalize::{FastMap as HashMap, FastSet as HashSet};
+use super::compiled::*;
+use super::lexicon::{is_common_word, lexicon};
+use std::cmp::Ordering;
+use super::normalize::{tokenize, FastMap as HashMap, Token, TokenKind};
+use std::sync::{Mutex, OnceLock};
+
+/// "Not a word of the table".
+pub(crate) const NO_WORD: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OwnerKind {
@@ -18,15 +23,15 @@ pub(crate) enum OwnerKind {
 /// An entry of the catalog that text can point at.
 pub(crate) struct Owner {
     pub kind: OwnerKind,
-    /// Index into the catalog's apps / vendorGroups / resellers.
-    pub idx: usize,
     /// Owners of one family (a vendor group and its apps) share this number.
     pub family: u32,
+    pub id: String,
     pub name: String,
-    /// Every token of every alias of the owner's family: words that explain themselves next to
-    /// the owner's name ("communications" in "Zoom Communications").
-    pub vocab: HashSet<String>,
+    /// Apps only.
+    pub category: String,
     pub marketplace: bool,
+    /// Vendor groups: the owner of the app their invoices are when no line names one.
+    pub default_owner: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,13 +58,14 @@ impl AliasKind {
 pub(crate) struct Alias {
     pub owner: u32,
     pub kind: AliasKind,
-    pub text: String,
     /// A name without its vendor group's name ("Teams" for "Microsoft Teams"): evidence only on
     /// lines of that vendor.
     pub group_only: bool,
     /// Identifies the owner on its own: a domain, a distinctive token, or a phrase of several
     /// words that includes the brand. Weak aliases (one common word) need corroboration.
     pub strong: bool,
+    /// Still strong when a typo correction completes it.
+    strong_corrected: bool,
 }
 
 /// Token class within a field.
@@ -85,6 +91,8 @@ pub(crate) struct Tok {
     pub corrected_from: Option<String>,
     /// The token joins words the text wrote apart ("Pager Duty").
     pub merged: bool,
+    /// Its id in the word table, or [`NO_WORD`].
+    pub wid: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -105,255 +113,272 @@ pub(crate) struct Hit {
 pub(crate) struct Analysis {
     pub toks: Vec<Tok>,
     pub hits: Vec<Hit>,
-    /// " tok tok tok ": the tokens as the automata see them, and where each token starts.
-    pub text: String,
-    pub starts: Vec<usize>,
 }
 
-struct TokStat {
-    families: u32,
-    last_family: u32,
+/// A trie over word ids whose nodes carry items (aliases or cue phrases) in insertion order
+/// (see [`TrieData`]).
+struct Trie {
+    /// Per node, where its edges (and so its children, node = edge + 1) start; one more entry.
+    edge_start: Vec<u32>,
+    edge_word: Vec<u32>,
+    /// The root's children by word id, for one lookup per token.
+    root: Vec<u32>,
+    item_start: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Trie {
+    fn new(d: TrieData, words: usize) -> Trie {
+        let prefix = |counts: &[u32]| {
+            let mut v = Vec::with_capacity(counts.len() + 1);
+            let mut acc = 0u32;
+            v.push(0);
+            for &c in counts {
+                acc += c;
+                v.push(acc);
+            }
+            v
+        };
+        let edge_start = prefix(&d.child_count);
+        let item_start = prefix(&d.item_count);
+        let mut root = vec![NO_WORD; words];
+        let root_edges = edge_start.get(1).copied().unwrap_or(0) as usize;
+        for (e, &w) in d.edge_word[..root_edges].iter().enumerate() {
+            if let Some(slot) = root.get_mut(w as usize) {
+                *slot = e as u32 + 1;
+            }
+        }
+        Trie { edge_start, edge_word: d.edge_word, root, item_start, items: d.items }
+    }
+
+    fn child(&self, node: u32, w: u32) -> Option<u32> {
+        if node == 0 {
+            return self.root.get(w as usize).copied().filter(|&c| c != NO_WORD);
+        }
+        let (a, b) = (self.edge_start[node as usize] as usize, self.edge_start[node as usize + 1] as usize);
+        self.edge_word[a..b].binary_search(&w).ok().map(|i| (a + i) as u32 + 1)
+    }
+
+    fn items(&self, node: u32) -> &[u32] {
+        &self.items[self.item_start[node as usize] as usize..self.item_start[node as usize + 1] as usize]
+    }
+
+    /// The words leading to the node where `item` ends.
+    fn path_of(&self, item: u32) -> Vec<u32> {
+        let Some(p) = self.items.iter().position(|&i| i == item) else { return Vec::new() };
+        let mut node = self.item_start.partition_point(|&s| s as usize <= p) as u32 - 1;
+        let mut out = Vec::new();
+        while node != 0 {
+            let e = node - 1;
+            out.push(self.edge_word[e as usize]);
+            node = self.edge_start.partition_point(|&s| s <= e) as u32 - 1;
+        }
+        out.reverse();
+        out
+    }
+
+    /// Every (first token, last token, item) of `toks` in the order a leftmost-first scan by end
+    /// position reports them: by last token, then first token, then insertion.
+    fn find(&self, toks: &[Tok], out: &mut Vec<(usize, usize, u32)>) {
+        let start = out.len();
+        for i in 0..toks.len() {
+            let mut node = 0u32;
+            for (j, t) in toks.iter().enumerate().skip(i) {
+                if t.wid == NO_WORD {
+                    break;
+                }
+                match self.child(node, t.wid) {
+                    Some(c) => node = c,
+                    None => break,
+                }
+                for &it in self.items(node) {
+                    out.push((i, j, it));
+                }
+            }
+        }
+        out[start..].sort_by_key(|&(_, last, _)| last);
+    }
 }
 
 pub(crate) struct Index {
     pub owners: Vec<Owner>,
     pub aliases: Vec<Alias>,
-    ac: Option<AhoCorasick>,
-    pattern_aliases: Vec<Vec<u32>>,
-    domains: HashMap<String, u32>,
-    tok_stats: HashMap<String, TokStat>,
-    /// Candidate typo targets: delete-one variants -> tokens.
-    fuzzy: HashMap<String, Vec<u32>>,
-    fuzzy_targets: Vec<String>,
-    /// Tokens that may be formed by joining words ("hubspot" from "Hub Spot").
-    joinable: HashSet<String>,
+    /// The word table: all words in one string, sorted, and where each starts.
+    word_text: String,
+    word_start: Vec<u32>,
+    word_flags: Vec<u8>,
+    /// Open addressing over the words: slot -> word id + 1 (0 is empty).
+    word_slots: Vec<u32>,
+    trie: Trie,
+    cue_trie: Trie,
+    pub cue_kind: Vec<u8>,
+    pub cue_cat: Vec<String>,
+    domains: Vec<(String, u32)>,
+    fam_vocab_end: Vec<u32>,
+    fam_vocab: Vec<u32>,
+    /// Typo targets by first letter, then length; made on first use.
+    fuzzy: OnceLock<Vec<u32>>,
+    /// App owners by app id; made on first use.
+    apps_by_id: OnceLock<Vec<u32>>,
+    /// Typo corrections already worked out: a word -> its target's id.
+    corrections: Mutex<HashMap<String, Option<u32>>>,
     pub app_owner: Vec<u32>,
 }
 
-impl Index {
-    pub fn build(catalog: &Catalog) -> Index {
-        let lx = lexicon();
-        let mut owners = Vec::new();
-        let mut raw_aliases: Vec<(u32, AliasKind, Vec<String>)> = Vec::new();
-        let mut domains = HashMap::default();
-        let mut family_of_group: HashMap<&str, u32> = HashMap::default();
-        let mut next_family = 0u32;
+/// Corrections kept before the cache starts over.
+const CORRECTIONS_MAX: usize = 50_000;
 
-        for (i, g) in catalog.vendor_groups().iter().enumerate() {
-            let fam = next_family;
-            next_family += 1;
-            family_of_group.insert(g.id.as_str(), fam);
-            let o = owners.len() as u32;
-            owners.push(Owner { kind: OwnerKind::Group, idx: i, family: fam, name: g.name.clone(), vocab: HashSet::default(), marketplace: false });
-            for v in &g.vendors {
-                raw_aliases.push((o, AliasKind::VendorEntity, key_tokens(&vendor_key(lx, v))));
+fn word_hash(w: &str) -> u64 {
+    // FxHash over the bytes; any fixed function would do.
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut h = 0u64;
+    let b = w.as_bytes();
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h.rotate_left(5) ^ v).wrapping_mul(K);
+    }
+    for &x in chunks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(x)).wrapping_mul(K);
+    }
+    (h.rotate_left(5) ^ b.len() as u64).wrapping_mul(K)
+}
+
+impl Index {
+    /// The lookup tables for `d`: little more than copies, so that decoding the shipped catalog's
+    /// compiled index is most of what constructing an `Engine` costs.
+    pub fn from_data(d: IndexData) -> Index {
+        let IndexData { word_text, word_start, word_flags, owners, alias_owner, alias_meta, aliases: aliases_trie, domains, fam_vocab_end, fam_vocab, cue_kind, cue_cat, cues } = d;
+        let n_words = word_start.len().saturating_sub(1);
+        let cap = (n_words * 2).next_power_of_two().max(16);
+        let mut word_slots = vec![0u32; cap];
+        for i in 0..n_words {
+            let w = &word_text[word_start[i] as usize..word_start[i + 1] as usize];
+            let mut s = word_hash(w) as usize & (cap - 1);
+            while word_slots[s] != 0 {
+                s = (s + 1) & (cap - 1);
             }
-            raw_aliases.push((o, AliasKind::Name, text_tokens(&g.name)));
-            for k in &g.keywords {
-                raw_aliases.push((o, AliasKind::Keyword, text_tokens(k)));
-            }
-            for d in &g.domains {
-                if let Some(d) = normalize_host(d) {
-                    domains.insert(d, o);
-                }
-            }
-        }
-        // Apps listed by a group belong to its family even without `parent`.
-        let mut listed_parent: HashMap<&str, &str> = HashMap::default();
-        for g in catalog.vendor_groups() {
-            for a in &g.apps {
-                listed_parent.insert(a.as_str(), g.id.as_str());
-            }
+            word_slots[s] = i as u32 + 1;
         }
         let mut app_owner = Vec::new();
-        for (i, a) in catalog.apps().iter().enumerate() {
-            let parent = a.parent.as_deref().or_else(|| listed_parent.get(a.id.as_str()).copied());
-            let fam = match parent.and_then(|p| family_of_group.get(p)) {
-                Some(&f) => f,
-                None => {
-                    next_family += 1;
-                    next_family - 1
-                }
-            };
-            let o = owners.len() as u32;
-            app_owner.push(o);
-            owners.push(Owner { kind: OwnerKind::App, idx: i, family: fam, name: a.name.clone(), vocab: HashSet::default(), marketplace: false });
-            for v in &a.vendors {
-                raw_aliases.push((o, AliasKind::VendorEntity, key_tokens(&vendor_key(lx, v))));
-            }
-            raw_aliases.push((o, AliasKind::Name, text_tokens(&a.name)));
-            for k in &a.keywords {
-                raw_aliases.push((o, AliasKind::Keyword, text_tokens(k)));
-            }
-            for p in &a.products {
-                raw_aliases.push((o, AliasKind::Product, text_tokens(p)));
-            }
-            for d in &a.domains {
-                if let Some(d) = normalize_host(d) {
-                    domains.insert(d, o);
-                }
-            }
-        }
-        for (i, r) in catalog.resellers().iter().enumerate() {
-            let fam = next_family;
-            next_family += 1;
-            let o = owners.len() as u32;
-            owners.push(Owner { kind: OwnerKind::Reseller, idx: i, family: fam, name: r.name.clone(), vocab: HashSet::default(), marketplace: r.marketplace });
-            for v in &r.vendors {
-                raw_aliases.push((o, AliasKind::VendorEntity, key_tokens(&vendor_key(lx, v))));
-            }
-            if r.marketplace {
-                raw_aliases.push((o, AliasKind::Name, text_tokens(&r.name)));
-            } else {
-                // A reseller's own name on a line ("CDW Managed Services") is its own service.
-                raw_aliases.push((o, AliasKind::Name, key_tokens(&vendor_key(lx, &r.name))));
-            }
-            for k in &r.keywords {
-                raw_aliases.push((o, AliasKind::Keyword, text_tokens(k)));
-            }
-            for d in &r.domains {
-                if let Some(d) = normalize_host(d) {
-                    domains.insert(d, o);
-                }
-            }
-        }
-        // Aliases made of generic words only ("Ultimate Software") would match any subscription
-        // line; the catalog build warns about them and the matcher leaves them out.
-        raw_aliases.retain(|(_, kind, t)| !t.is_empty() && (*kind == AliasKind::VendorEntity || !t.iter().all(|w| is_stopish(lx, w))));
-
-        // Short names of group apps: the app's names without the group's name in front.
-        let mut short: Vec<(u32, AliasKind, Vec<String>)> = Vec::new();
-        {
-            let group_names: HashMap<u32, Vec<Vec<String>>> = index_group_names(&owners, catalog);
-            for (o, kind, toks) in &raw_aliases {
-                let owner = &owners[*o as usize];
-                if owner.kind != OwnerKind::App || *kind == AliasKind::VendorEntity {
-                    continue;
-                }
-                if let Some(prefixes) = group_names.get(&owner.family) {
-                    for p in prefixes {
-                        if toks.len() > p.len() && toks[..p.len()] == p[..] && !lx.stop.contains(&toks[p.len()]) {
-                            short.push((*o, *kind, toks[p.len()..].to_vec()));
-                        }
+        let owners: Vec<Owner> = owners
+            .into_iter()
+            .enumerate()
+            .map(|(o, d)| {
+                let kind = match d.kind {
+                    OWNER_GROUP => OwnerKind::Group,
+                    OWNER_RESELLER => OwnerKind::Reseller,
+                    _ => OwnerKind::App,
+                };
+                if kind == OwnerKind::App {
+                    if app_owner.len() <= d.idx as usize {
+                        app_owner.resize(d.idx as usize + 1, NONE);
                     }
+                    app_owner[d.idx as usize] = o as u32;
                 }
-            }
-        }
-
-        // Family vocabularies and token statistics.
-        let mut family_vocab: HashMap<u32, HashSet<String>> = HashMap::default();
-        for (o, _, toks) in &raw_aliases {
-            let fam = owners[*o as usize].family;
-            family_vocab.entry(fam).or_default().extend(toks.iter().cloned());
-        }
-        for (d, o) in &domains {
-            let fam = owners[*o as usize].family;
-            if let Some(label) = d.split('.').next() {
-                family_vocab.entry(fam).or_default().insert(label.to_string());
-            }
-        }
-        let mut tok_stats: HashMap<String, TokStat> = HashMap::default();
-        let mut fams: Vec<(&u32, &HashSet<String>)> = family_vocab.iter().collect();
-        fams.sort_by_key(|(f, _)| **f);
-        for (fam, vocab) in fams {
-            for t in vocab {
-                let s = tok_stats.entry(t.clone()).or_insert(TokStat { families: 0, last_family: u32::MAX });
-                if s.last_family != *fam {
-                    s.families += 1;
-                    s.last_family = *fam;
-                }
-            }
-        }
-        for o in owners.iter_mut() {
-            o.vocab = family_vocab.get(&o.family).cloned().unwrap_or_default();
-        }
-
-        let mut index = Index {
-            owners,
-            aliases: Vec::new(),
-            ac: None,
-            pattern_aliases: Vec::new(),
-            domains,
-            tok_stats,
-            fuzzy: HashMap::default(),
-            fuzzy_targets: Vec::new(),
-            joinable: HashSet::default(),
-            app_owner,
-        };
-
-        // Aliases and the automaton.
-        let mut pattern_ids: HashMap<String, usize> = HashMap::default();
-        let mut patterns: Vec<String> = Vec::new();
-        let all = raw_aliases.into_iter().map(|a| (a, false)).chain(short.into_iter().map(|a| (a, true)));
-        for ((o, kind, toks), group_only) in all {
-            let strong = index.alias_is_strong(o, kind, &toks);
-            let text = toks.join(" ");
-            let aid = index.aliases.len() as u32;
-            index.aliases.push(Alias { owner: o, kind, text: text.clone(), strong, group_only });
-            let pat = format!(" {text} ");
-            let pid = *pattern_ids.entry(pat.clone()).or_insert_with(|| {
-                patterns.push(pat);
-                index.pattern_aliases.push(Vec::new());
-                patterns.len() - 1
-            });
-            index.pattern_aliases[pid].push(aid);
-        }
-        if !patterns.is_empty() {
-            index.ac = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&patterns).ok();
-        }
-
-        // Typo targets: catalog tokens of at least 4 letters. A correction to a common word
-        // ("Zooom" to "zoom") is only as strong as the alias it completes.
-        let mut targets: Vec<String> = index
-            .tok_stats
-            .keys()
-            .filter(|t| t.chars().count() >= 4 && !is_stopish(lx, t) && t.chars().any(|c| c.is_alphabetic()) && !t.contains('.'))
-            .cloned()
+                Owner { kind, family: d.family, id: d.id, name: d.name, category: d.category, marketplace: d.marketplace, default_owner: (d.default_owner != NONE).then_some(d.default_owner) }
+            })
             .collect();
-        targets.sort();
-        for (i, t) in targets.iter().enumerate() {
-            for v in deletes1(t).into_iter().chain(std::iter::once(t.clone())) {
-                index.fuzzy.entry(v).or_default().push(i as u32);
-            }
-            if t.chars().count() >= 5 {
-                index.joinable.insert(t.clone());
-            }
+        let aliases = alias_owner
+            .iter()
+            .zip(&alias_meta)
+            .map(|(&owner, &m)| Alias {
+                owner,
+                kind: match m & ALIAS_KIND_MASK {
+                    ALIAS_VENDOR_ENTITY => AliasKind::VendorEntity,
+                    ALIAS_NAME => AliasKind::Name,
+                    ALIAS_KEYWORD => AliasKind::Keyword,
+                    _ => AliasKind::Product,
+                },
+                group_only: m & ALIAS_GROUP_ONLY != 0,
+                strong: m & ALIAS_STRONG != 0,
+                strong_corrected: m & ALIAS_STRONG_CORRECTED != 0,
+            })
+            .collect();
+        Index {
+            owners,
+            aliases,
+            trie: Trie::new(aliases_trie, n_words),
+            cue_trie: Trie::new(cues, n_words),
+            word_text,
+            word_start,
+            word_flags,
+            word_slots,
+            cue_kind,
+            cue_cat,
+            domains,
+            fam_vocab_end,
+            fam_vocab,
+            fuzzy: OnceLock::new(),
+            apps_by_id: OnceLock::new(),
+            corrections: Mutex::new(HashMap::default()),
+            app_owner,
         }
-        index.fuzzy_targets = targets;
-        index
     }
 
-    fn alias_is_strong(&self, o: u32, kind: AliasKind, toks: &[String]) -> bool {
-        let lx = lexicon();
-        if kind == AliasKind::Domain || toks.iter().any(|t| t.contains('.')) {
-            return true;
-        }
-        if toks.iter().any(|t| self.distinctive(t)) {
-            return true;
-        }
-        // A name of several words with at least one that is not subscription vocabulary ("Zoom
-        // Video Communications", "Creative Cloud", "Zoom Pro") is specific.
-        let _ = o;
-        let words: Vec<&String> = toks.iter().filter(|t| t.chars().count() > 1).collect();
-        words.len() >= 2 && words.iter().any(|t| !is_stopish(lx, t))
+    fn word(&self, id: u32) -> &str {
+        &self.word_text[self.word_start[id as usize] as usize..self.word_start[id as usize + 1] as usize]
     }
 
-    /// A token that points at one family and is not an ordinary word.
-    pub fn distinctive(&self, t: &str) -> bool {
-        let lx = lexicon();
-        let n = t.chars().count();
-        if n < 3 || is_stopish(lx, t) || common_words().contains(t) {
+    /// The owner of the app with catalog id `id`.
+    pub fn app_by_id(&self, id: &str) -> Option<u32> {
+        let apps = self.apps_by_id.get_or_init(|| {
+            let mut v: Vec<u32> = self.app_owner.iter().copied().filter(|&o| o != NONE).collect();
+            v.sort_unstable_by(|&a, &b| self.owners[a as usize].id.cmp(&self.owners[b as usize].id));
+            v
+        });
+        apps.binary_search_by(|&o| self.owners[o as usize].id.as_str().cmp(id)).ok().map(|i| apps[i])
+    }
+
+    fn fuzzy(&self) -> &[u32] {
+        self.fuzzy.get_or_init(|| {
+            let mut v: Vec<(char, usize, u32)> = (0..self.word_flags.len())
+                .filter(|&i| self.word_flags[i] & W_FUZZY != 0)
+                .map(|i| {
+                    let w = self.word(i as u32);
+                    (w.chars().next().unwrap_or(' '), w.chars().count(), i as u32)
+                })
+                .collect();
+            v.sort_unstable();
+            v.into_iter().map(|(_, _, i)| i).collect()
+        })
+    }
+
+    /// The id of `w` in the word table.
+    pub fn word_id(&self, w: &str) -> u32 {
+        let mask = self.word_slots.len() - 1;
+        let mut s = word_hash(w) as usize & mask;
+        loop {
+            match self.word_slots[s] {
+                0 => return NO_WORD,
+                id if self.word(id - 1) == w => return id - 1,
+                _ => s = (s + 1) & mask,
+            }
+        }
+    }
+
+    fn flags(&self, wid: u32) -> u8 {
+        if wid == NO_WORD {
+            0
+        } else {
+            self.word_flags[wid as usize]
+        }
+    }
+
+    /// Whether `wid` is a word of the family's aliases or domains.
+    pub fn family_has(&self, family: u32, wid: u32) -> bool {
+        if wid == NO_WORD {
             return false;
         }
-        // Numbers alone ("365") are never distinctive; "1password" and "m365" are.
-        if !t.chars().any(|c| c.is_alphabetic()) {
-            return false;
-        }
-        matches!(self.tok_stats.get(t), Some(s) if s.families == 1)
+        let f = family as usize;
+        let from = if f == 0 { 0 } else { self.fam_vocab_end[f - 1] as usize };
+        let to = self.fam_vocab_end.get(f).map_or(from, |&e| e as usize);
+        self.fam_vocab[from..to].binary_search(&wid).is_ok()
     }
 
-    pub fn in_vocab(&self, t: &str) -> bool {
-        self.tok_stats.contains_key(t)
+    /// The alias's words joined by spaces (for debugging).
+    pub fn alias_text(&self, aid: u32) -> String {
+        self.trie.path_of(aid).iter().map(|&w| self.word(w)).collect::<Vec<_>>().join(" ")
     }
 
     /// Tokenizes and classifies `text`, repairs typos and split words, and finds every alias.
@@ -362,18 +387,23 @@ impl Index {
         let raw = tokenize(text);
         let mut toks = self.classify(raw, vendor);
         self.repair(&mut toks);
-        let (text, starts) = joined(&toks);
-        let hits = self.find_hits(&toks, &text, &starts);
-        let _ = vendor;
-        Analysis { toks, hits, text, starts }
+        let hits = self.find_hits(&toks);
+        Analysis { toks, hits }
     }
 
     fn classify(&self, raw: Vec<Token>, vendor: bool) -> Vec<Tok> {
         let lx = lexicon();
-        let mut classes = vec![Class::Noise; raw.len()];
-        {
-            let norms: Vec<&str> = raw.iter().map(|t| t.norm.as_str()).collect();
+        let mut toks: Vec<Tok> = raw
+            .into_iter()
+            .map(|t| {
+                let wid = self.word_id(&t.norm);
+                Tok { norm: t.norm, start: t.start, end: t.end, kind: t.kind, class: Class::Noise, corrected_from: None, merged: false, wid }
+            })
+            .collect();
+        let classes = {
+            let norms: Vec<&str> = toks.iter().map(|t| t.norm.as_str()).collect();
             let legal_from = if vendor { norms.len() - lx.legal_suffix_len(&norms) } else { norms.len() };
+            let mut classes = vec![Class::Noise; toks.len()];
             let mut i = 0;
             while i < legal_from {
                 let geo = if vendor && i > 0 { lx.geo_len_at(&norms[..legal_from], i) } else { 0 };
@@ -381,29 +411,31 @@ impl Index {
                     i += geo;
                     continue;
                 }
-                classes[i] = self.class_of(lx, &raw[i]);
+                classes[i] = self.class_of(&toks[i]);
                 i += 1;
             }
+            classes
+        };
+        for (t, c) in toks.iter_mut().zip(classes) {
+            t.class = c;
         }
-        raw.into_iter()
-            .zip(classes)
-            .map(|(t, class)| Tok { norm: t.norm, start: t.start, end: t.end, kind: t.kind, class, corrected_from: None, merged: false })
-            .collect()
+        toks
     }
 
-    fn class_of(&self, lx: &Lexicon, t: &Token) -> Class {
+    fn class_of(&self, t: &Tok) -> Class {
         match t.kind {
             TokenKind::Number => Class::Noise,
             TokenKind::Domain => Class::Content,
             TokenKind::Word => {
+                let f = self.flags(t.wid);
                 let n = t.norm.as_str();
-                if self.in_vocab(n) && self.distinctive(n) {
+                if f & W_DISTINCTIVE != 0 {
                     Class::Content
-                } else if lx.stop.contains(n) || n.chars().count() == 1 || (!self.in_vocab(n) && looks_like_reference(n)) {
+                } else if f & W_STOP != 0 || n.chars().count() == 1 || (f & W_VOCAB == 0 && looks_like_reference(n)) {
                     Class::Noise
-                } else if lx.context.contains(n) {
+                } else if f & W_CONTEXT != 0 {
                     Class::Context
-                } else if Filler::contains(n) {
+                } else if f & W_FILLER != 0 {
                     Class::Filler
                 } else {
                     Class::Content
@@ -429,83 +461,111 @@ impl Index {
                 }
                 // Words that are catalog words on their own ("Sage Intacct", "Creative Cloud")
                 // are read as written.
-                if self.joinable.contains(cat.as_str()) && !toks[i..i + n].iter().all(|t| self.in_vocab(&t.norm)) {
+                let wid = self.word_id(&cat);
+                if self.flags(wid) & W_JOINABLE != 0 && !toks[i..i + n].iter().all(|t| self.flags(t.wid) & W_VOCAB != 0) {
                     let start = toks[i].start;
                     let end = toks[i + n - 1].end;
                     let norm = std::mem::take(&mut cat);
-                    toks.splice(i..i + n, std::iter::once(Tok { norm, start, end, kind: TokenKind::Word, class: Class::Content, corrected_from: None, merged: true }));
+                    toks.splice(i..i + n, std::iter::once(Tok { norm, start, end, kind: TokenKind::Word, class: Class::Content, corrected_from: None, merged: true, wid }));
                     break;
                 }
             }
             i += 1;
         }
-        let lx = lexicon();
         for t in toks.iter_mut() {
-            let (word, is_domain): (&str, bool) = match t.kind {
-                TokenKind::Word => (&t.norm, false),
+            if t.merged {
+                continue;
+            }
+            let (word, wid, is_domain): (&str, u32, bool) = match t.kind {
+                TokenKind::Word => (&t.norm, t.wid, false),
                 // An unknown domain may be a misspelt brand: "salesfroce.com".
                 TokenKind::Domain if self.domain_owner(&t.norm).is_none() => match t.norm.split('.').next() {
-                    Some(l) => (l, true),
+                    Some(l) => (l, self.word_id(l), true),
                     None => continue,
                 },
                 _ => continue,
             };
-            if t.merged || word.len() < 4 || self.in_vocab(word) || common_words().contains(word) || is_stopish(lx, word) {
+            let f = self.flags(wid);
+            if word.len() < 4 || f & (W_VOCAB | W_COMMON | W_STOP | W_CONTEXT) != 0 {
                 continue;
             }
             if word.chars().count() < 4 || !word.chars().all(|c| c.is_alphanumeric()) || !word.chars().any(|c| c.is_alphabetic()) {
                 continue;
             }
-            if let Some(target) = self.correct(word) {
+            // Not in the table: an ordinary word is still not a typo.
+            if wid == NO_WORD && is_common_word(word) {
+                continue;
+            }
+            if let Some(target) = self.correction(word) {
                 let word = word.to_string();
                 if is_domain {
                     t.kind = TokenKind::Word;
                 }
                 t.corrected_from = Some(word);
-                t.norm = target;
+                t.norm = self.word(target).to_string();
+                t.wid = target;
                 t.class = Class::Content;
             }
         }
     }
 
-    fn correct(&self, word: &str) -> Option<String> {
-        let n = word.chars().count();
+    fn correction(&self, word: &str) -> Option<u32> {
+        if let Ok(cache) = self.corrections.lock() {
+            if let Some(&c) = cache.get(word) {
+                return c;
+            }
+        }
+        let c = self.correct(word);
+        if let Ok(mut cache) = self.corrections.lock() {
+            if cache.len() >= CORRECTIONS_MAX {
+                cache.clear();
+            }
+            cache.insert(word.to_string(), c);
+        }
+        c
+    }
+
+    /// The one catalog word `word` is a typo of: one edit away, same first letter; of several,
+    /// the one of the same length.
+    fn correct(&self, word: &str) -> Option<u32> {
+        let w: Vec<char> = word.chars().collect();
+        let n = w.len();
+        let first = *w.first()?;
         let mut found: Vec<u32> = Vec::new();
-        let chars: Vec<char> = word.chars().collect();
-        let mut probe = String::with_capacity(word.len());
-        for skip in 0..=chars.len() {
-            // Each one-letter deletion of the word, then the word itself.
-            probe.clear();
-            probe.extend(chars.iter().enumerate().filter(|(j, _)| *j != skip).map(|(_, c)| *c));
-            if let Some(cands) = self.fuzzy.get(probe.as_str()) {
-                for &c in cands {
-                    let target = &self.fuzzy_targets[c as usize];
-                    let m = target.chars().count();
-                    let d = damerau(word, target);
-                    // Typists rarely get the first letter wrong; "Slackline" is not "BlackLine".
-                    if word.chars().next() != target.chars().next() {
-                        continue;
-                    }
-                    let ok = match n.min(m) {
-                        0..=3 => false,
-                        // Four letters: a swap of neighbours ("okat" for "okta") or one letter
-                        // too many ("zooom").
-                        4 => d == 1 && ((n == m && is_transposition(word, target)) || n == m + 1),
-                        _ => d == 1,
-                    };
-                    if ok && !found.contains(&c) {
-                        found.push(c);
-                    }
+        let mut t: Vec<char> = Vec::new();
+        for m in n.saturating_sub(1)..=n + 1 {
+            let key = |&c: &u32| {
+                let w = self.word(c);
+                (w.chars().next().unwrap_or(' '), w.chars().count()).cmp(&(first, m))
+            };
+            let fuzzy = self.fuzzy();
+            let from = fuzzy.partition_point(|c| key(c) == Ordering::Less);
+            let to = fuzzy.partition_point(|c| key(c) != Ordering::Greater);
+            for &c in &fuzzy[from..to] {
+                t.clear();
+                t.extend(self.word(c).chars());
+                if !one_edit(&w, &t) {
+                    continue;
+                }
+                let ok = match n.min(m) {
+                    0..=3 => false,
+                    // Four letters: a swap of neighbours ("okat" for "okta") or one letter too
+                    // many ("zooom").
+                    4 => (n == m && is_transposition(&w, &t)) || n == m + 1,
+                    _ => true,
+                };
+                if ok {
+                    found.push(c);
                 }
             }
         }
         // Unambiguous only: one candidate, or one of the same length ("figam" is "figma" rather
         // than "figjam").
         if found.len() > 1 {
-            found.retain(|&c| self.fuzzy_targets[c as usize].chars().count() == n);
+            found.retain(|&c| self.word(c).chars().count() == n);
         }
         match found[..] {
-            [c] => Some(self.fuzzy_targets[c as usize].clone()),
+            [c] => Some(c),
             _ => None,
         }
     }
@@ -514,8 +574,8 @@ impl Index {
     pub fn domain_owner(&self, domain: &str) -> Option<u32> {
         let mut d = domain;
         loop {
-            if let Some(&o) = self.domains.get(d) {
-                return Some(o);
+            if let Ok(i) = self.domains.binary_search_by(|(x, _)| x.as_str().cmp(d)) {
+                return Some(self.domains[i].1);
             }
             match d.find('.') {
                 Some(p) if d[p + 1..].contains('.') => d = &d[p + 1..],
@@ -524,33 +584,22 @@ impl Index {
         }
     }
 
-    fn find_hits(&self, toks: &[Tok], s: &str, starts: &[usize]) -> Vec<Hit> {
+    fn find_hits(&self, toks: &[Tok]) -> Vec<Hit> {
         let mut hits = Vec::new();
         // Domain tokens.
         for (i, t) in toks.iter().enumerate() {
             if t.kind == TokenKind::Domain {
                 if let Some(o) = self.domain_owner(&t.norm) {
-                    let aid = self.domain_alias(o, &t.norm);
-                    hits.push(Hit { alias: aid, owner: o, first: i, last: i, corrected: false, merged: false, suppressed: false });
+                    hits.push(Hit { alias: u32::MAX, owner: o, first: i, last: i, corrected: false, merged: false, suppressed: false });
                 }
             }
         }
-        let Some(ac) = &self.ac else { return hits };
-        for m in ac.find_overlapping_iter(s) {
-            let first = match starts.binary_search(&(m.start() + 1)) {
-                Ok(i) => i,
-                Err(_) => continue,
-            };
-            let last = match starts.binary_search(&(m.end())) {
-                Ok(i) => i - 1,
-                Err(i) => i - 1,
-            };
+        let mut found = Vec::new();
+        self.trie.find(toks, &mut found);
+        for (first, last, aid) in found {
             let corrected = toks[first..=last].iter().any(|t| t.corrected_from.is_some());
             let merged = toks[first..=last].iter().any(|t| t.merged);
-            for &aid in &self.pattern_aliases[m.pattern().as_usize()] {
-                let a = &self.aliases[aid as usize];
-                hits.push(Hit { alias: aid, owner: a.owner, first, last, corrected, merged, suppressed: false });
-            }
+            hits.push(Hit { alias: aid, owner: self.aliases[aid as usize].owner, first, last, corrected, merged, suppressed: false });
         }
         // A hit inside a longer hit of another owner is not what the text names ("github" in
         // "GitHub Copilot", "aws" in "AWS Marketplace").
@@ -571,11 +620,11 @@ impl Index {
         hits
     }
 
-    fn domain_alias(&self, o: u32, domain: &str) -> u32 {
-        // Domains are not in the automaton; give each domain hit a synthetic alias id past the
-        // end, resolved by `alias_info`.
-        let _ = (o, domain);
-        u32::MAX
+    /// Cue phrases in `toks`: (first token, last token, cue id), in reading order of their ends.
+    pub fn cue_hits(&self, toks: &[Tok]) -> Vec<(usize, usize, u32)> {
+        let mut out = Vec::new();
+        self.cue_trie.find(toks, &mut out);
+        out
     }
 
     /// (kind, strong) of a hit's alias.
@@ -589,55 +638,10 @@ impl Index {
             strong = false;
         } else if h.corrected {
             // A corrected token stands for a brand only as much as the brand is distinctive.
-            strong = (strong && a.text.split(' ').count() > 1) || a.text.split(' ').any(|t| self.distinctive(t));
+            strong = a.strong_corrected;
         }
         (a.kind, strong)
     }
-}
-
-/// Family -> the normalized names of its vendor group ("google", "microsoft").
-fn index_group_names(owners: &[Owner], catalog: &Catalog) -> HashMap<u32, Vec<Vec<String>>> {
-    let mut out: HashMap<u32, Vec<Vec<String>>> = HashMap::default();
-    for o in owners.iter().filter(|o| o.kind == OwnerKind::Group) {
-        let g = &catalog.vendor_groups()[o.idx];
-        let names = out.entry(o.family).or_default();
-        for n in std::iter::once(&g.name).chain(g.keywords.iter()) {
-            let t = text_tokens(n);
-            // "Salesforce, Inc." names the group "salesforce".
-            let lx = lexicon();
-            let refs: Vec<&str> = t.iter().map(String::as_str).collect();
-            let keep = refs.len() - lx.legal_suffix_len(&refs);
-            if keep > 0 {
-                names.push(t[..keep].to_vec());
-            }
-        }
-    }
-    out
-}
-
-/// " tok tok tok " and the offset of each token in it.
-fn joined(toks: &[Tok]) -> (String, Vec<usize>) {
-    let mut s = String::with_capacity(toks.iter().map(|t| t.norm.len() + 1).sum::<usize>() + 1);
-    let mut starts = Vec::with_capacity(toks.len());
-    s.push(' ');
-    for t in toks {
-        starts.push(s.len());
-        s.push_str(&t.norm);
-        s.push(' ');
-    }
-    (s, starts)
-}
-
-fn key_tokens(key: &str) -> Vec<String> {
-    key.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect()
-}
-
-fn text_tokens(s: &str) -> Vec<String> {
-    tokenize(s).into_iter().map(|t| t.norm).collect()
-}
-
-pub(crate) fn is_stopish(lx: &Lexicon, t: &str) -> bool {
-    lx.stop.contains(t) || lx.context.contains(t)
 }
 
 /// Reference-like tokens: letters mixed with many digits ("g052611349", "org-7hk2").
@@ -646,16 +650,24 @@ fn looks_like_reference(t: &str) -> bool {
     t.chars().any(|c| c.is_numeric())
 }
 
-fn deletes1(w: &str) -> Vec<String> {
-    let chars: Vec<char> = w.chars().collect();
-    (0..chars.len())
-        .map(|i| chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| *c).collect())
-        .collect()
+/// Whether the optimal string alignment distance of `a` and `b` is exactly 1: one substitution,
+/// insertion, deletion or swap of neighbours.
+fn one_edit(a: &[char], b: &[char]) -> bool {
+    let (s, l) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    match l.len() - s.len() {
+        0 => {
+            let Some(i) = (0..s.len()).find(|&i| s[i] != l[i]) else { return false };
+            s[i + 1..] == l[i + 1..] || (i + 1 < s.len() && s[i] == l[i + 1] && s[i + 1] == l[i] && s[i + 2..] == l[i + 2..])
+        }
+        1 => {
+            let i = (0..s.len()).find(|&i| s[i] != l[i]).unwrap_or(s.len());
+            s[i..] == l[i + 1..]
+        }
+        _ => false,
+    }
 }
 
-fn is_transposition(a: &str, b: &str) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+fn is_transposition(a: &[char], b: &[char]) -> bool {
     let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
     diff.len() == 2 && diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]]
 }

@@ -25,8 +25,9 @@
 //! Text is tokenized ([`normalize`]): case, diacritics and punctuation are folded, URLs and
 //! e-mail addresses become domains, numbers, dates, amounts and references become noise, and
 //! legal forms (Inc, GmbH, Pty Ltd, Sp. z o.o. ...) and country qualifiers are dropped from
-//! vendor names. One Aho-Corasick automaton over all catalog aliases finds every alias in a text
-//! in one pass, so the cost per line does not grow with the catalog.
+//! vendor names. One trie over the words of all catalog aliases finds every alias in a text in
+//! one pass over its tokens, so the cost per line does not grow with the catalog. For the shipped
+//! catalog the trie and the word tables are compiled by `build.rs` ([`compiled`]).
 //!
 //! A brand that is an ordinary word (Slack, Zoom, Box, Monday, Notion, Apple, Oracle ...) or that
 //! is shared between apps is weak evidence: it decides only when every other word of the text is
@@ -40,9 +41,14 @@
 
 pub mod normalize;
 
+#[doc(hidden)]
+pub mod compiled;
 mod index;
 mod lexicon;
 mod rules;
+
+// `compiled.rs` names the catalog format `super::schema`, as `build.rs` (which includes it) does.
+use crate::catalog as schema;
 
 pub use rules::{parse_rules, Condition, ConditionOp, RuleAction, RuleSpec, MAX_PATTERN_LEN};
 
@@ -51,7 +57,6 @@ pub(crate) use lexicon::lexicon;
 use crate::bc::LineType;
 use crate::catalog::Catalog;
 use crate::error::ConfigError;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use index::{Analysis, Class, Index, OwnerKind};
 use normalize::TokenKind;
 use rules::RuleSet;
@@ -221,13 +226,15 @@ pub struct Rejected {
     pub not_software: Option<String>,
 }
 
-/// Everything compiled once: the catalog index, the automata, the rules.
+/// The shipped catalog compiled by `build.rs` (see [`compiled`]).
+const BUILTIN_INDEX_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/matcher-index.bin"));
+
+/// Everything compiled once: the catalog index, the rules.
 pub struct Matcher {
     catalog: Catalog,
     /// Shared: the shipped catalog's index is built once per process.
     index: std::sync::Arc<Index>,
     rules: RuleSet,
-    cues: std::sync::Arc<Cues>,
     /// Vendor identities already worked out: a vendor's invoices recur every month.
     vendor_cache: std::sync::Mutex<normalize::FastMap<VendorKey, (Option<Ident>, Option<Rejected>)>>,
 }
@@ -239,40 +246,6 @@ const VENDOR_CACHE_MAX: usize = 20_000;
 impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Matcher").field("apps", &self.catalog.len()).field("rules", &self.rules.rules.len()).finish()
-    }
-}
-
-/// Non-SaaS and line-role cue phrases, in one automaton.
-struct Cues {
-    ac: AhoCorasick,
-    tags: Vec<(CueKind, String)>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CueKind {
-    NonSaas { soft: bool },
-    Freight,
-    Tax,
-    Adjustment,
-}
-
-impl Cues {
-    fn build() -> Cues {
-        let lx = lexicon();
-        let mut pats = Vec::new();
-        let mut tags = Vec::new();
-        for (cat, toks) in &lx.nonsaas {
-            pats.push(format!(" {} ", toks.join(" ")));
-            tags.push((CueKind::NonSaas { soft: cat == "services" }, cat.clone()));
-        }
-        for (list, kind) in [(&lx.freight, CueKind::Freight), (&lx.tax, CueKind::Tax), (&lx.adjustment, CueKind::Adjustment)] {
-            for toks in list {
-                pats.push(format!(" {} ", toks.join(" ")));
-                tags.push((kind, String::new()));
-            }
-        }
-        let ac = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&pats).expect("cue phrases compile");
-        Cues { ac, tags }
     }
 }
 
@@ -352,12 +325,14 @@ impl Matcher {
         let rules = RuleSet::compile(rules, &catalog)?;
         use std::sync::{Arc, OnceLock};
         static BUILTIN_INDEX: OnceLock<Arc<Index>> = OnceLock::new();
-        static CUES: OnceLock<Arc<Cues>> = OnceLock::new();
-        // The index depends on the catalog only; an engine with the shipped catalog (the usual
-        // case, and one engine per sync) reuses the one built first.
-        let index = if catalog.is_builtin() { BUILTIN_INDEX.get_or_init(|| Arc::new(Index::build(&catalog))).clone() } else { Arc::new(Index::build(&catalog)) };
-        let cues = CUES.get_or_init(|| Arc::new(Cues::build())).clone();
-        Ok(Matcher { catalog, index, rules, cues, vendor_cache: Default::default() })
+        // The index depends on the catalog only. The shipped catalog's was compiled by build.rs
+        // and is decoded once per process; a caller's catalog is compiled here.
+        let index = if catalog.is_builtin() {
+            BUILTIN_INDEX.get_or_init(|| Arc::new(Index::from_data(compiled::IndexData::decode(BUILTIN_INDEX_BYTES).expect("build.rs wrote a valid index")))).clone()
+        } else {
+            Arc::new(Index::from_data(compiled::IndexData::build(catalog.data(), lexicon(), &lexicon::is_common_word)))
+        };
+        Ok(Matcher { catalog, index, rules, vendor_cache: Default::default() })
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -422,7 +397,7 @@ impl Matcher {
         }
         for h in &an.hits {
             let (kind, strong) = self.index.alias_info(h);
-            let alias = if h.alias == u32::MAX { "<domain>".to_string() } else { self.index.aliases[h.alias as usize].text.clone() };
+            let alias = if h.alias == u32::MAX { "<domain>".to_string() } else { self.index.alias_text(h.alias) };
             s.push_str(&format!("hit {} [{}..={}] {:?} strong={} alias={:?} suppressed={}\n", self.index.owners[h.owner as usize].name, h.first, h.last, kind, strong, alias, h.suppressed));
         }
         for c in self.candidates(&an, vendor, None) {
@@ -665,7 +640,7 @@ impl Matcher {
             }
             (Some(go), Some(OwnerKind::Group)) => {
                 let fam = self.index.owners[go as usize].family;
-                let group = &self.catalog.vendor_groups()[self.index.owners[go as usize].idx];
+                let group = &self.index.owners[go as usize];
                 let in_family = accepted.iter().find(|(_, c, _)| self.index.owners[c.owner as usize].family == fam && !c.object);
                 let outside_strong = accepted.iter().find(|(_, c, _)| c.strong && !c.object);
                 let via = Some(self.via(go, false));
@@ -678,10 +653,10 @@ impl Matcher {
                     return LineEval { decision: d, role };
                 }
                 let family_apps = self.family_apps(go);
-                if let (Some(def), true) = (&group.default_app, signal) {
-                    if let Some(app_idx) = self.catalog.apps().iter().position(|a| &a.id == def) {
+                if let (Some(def), true) = (group.default_owner, signal) {
+                    {
                         let id = ctx.ident.as_ref().expect("vendor identity");
-                        let owner = self.index.app_owner[app_idx];
+                        let owner = def;
                         let mut m = self.app_match(owner, DecidedBy::VendorDefault, id.evidence.clone(), 0.55, via);
                         m.runner_up = None;
                         return LineEval { decision: Decision { matched: Some(m), ignored_by_rule: None, rejected: None }, role };
@@ -729,7 +704,7 @@ impl Matcher {
                         span_evidence(field, text, *s, *e, "rule", None)
                     })
                     .collect();
-                let owner = self.catalog.apps().iter().position(|a| a.id == app_id).map(|i| self.index.app_owner[i]);
+                let owner = self.index.app_by_id(app_id);
                 match owner {
                     Some(o) => {
                         let mut m = self.app_match(o, DecidedBy::Rule, evidence, 1.0, None);
@@ -787,7 +762,7 @@ impl Matcher {
             }
             if let Some((other, ow, _)) = votes.get(1) {
                 let conf = (*ow as f64 / total.max(1) as f64).clamp(0.0, 1.0);
-                if let Some(a) = self.catalog.app(other) {
+                if let Some(a) = self.index.app_by_id(other).map(|o| &self.index.owners[o as usize]) {
                     m.runner_up = Some(Candidate { app_id: a.id.clone(), app_name: a.name.clone(), confidence: round2(conf) });
                 }
             }
@@ -851,7 +826,7 @@ impl Matcher {
                 if covered_any[t] && !vendor {
                     continue;
                 }
-                if owner.vocab.contains(&tok.norm) {
+                if self.index.family_has(owner.family, tok.wid) {
                     continue;
                 }
                 if tok.class == Class::Filler && c.strong {
@@ -887,28 +862,31 @@ impl Matcher {
     /// Cue phrases of `an`. A cue that is also a name in the catalog ("Railway" the hosting
     /// platform) is not a cue on a line that reads like a subscription.
     fn cues(&self, an: &Analysis, signal: bool) -> LineCues {
-        let (s, starts) = (&an.text, &an.starts);
         let mut out = LineCues::default();
-        for m in self.cues.ac.find_overlapping_iter(s) {
-            let (kind, cat) = &self.cues.tags[m.pattern().as_usize()];
-            let text = s[m.start() + 1..m.end() - 1].to_string();
+        for (first, last, cue) in self.index.cue_hits(&an.toks) {
+            let kind = self.index.cue_kind[cue as usize];
             // Tokens covered by an app's name are not cues ("Zoom Rooms", "Cloud Storage").
-            let first = starts.binary_search(&(m.start() + 1)).unwrap_or(0);
             let inside_alias = an.hits.iter().any(|h| !h.suppressed && h.first <= first && first <= h.last && self.index.alias_info(h).1 && h.last > h.first);
             let is_alias = signal && an.hits.iter().any(|h| !h.suppressed && h.first == first && self.is_app(h.owner));
             if inside_alias || is_alias {
                 continue;
             }
+            let text = || an.toks[first..=last].iter().map(|t| t.norm.as_str()).collect::<Vec<_>>().join(" ");
+            let cat = || self.index.cue_cat[cue as usize].clone();
             match kind {
-                CueKind::NonSaas { soft: false } => {
-                    out.hard.get_or_insert((cat.clone(), text));
+                compiled::CUE_NONSAAS_HARD => {
+                    if out.hard.is_none() {
+                        out.hard = Some((cat(), text()));
+                    }
                 }
-                CueKind::NonSaas { soft: true } => {
-                    out.soft.get_or_insert((cat.clone(), text));
+                compiled::CUE_NONSAAS_SOFT => {
+                    if out.soft.is_none() {
+                        out.soft = Some((cat(), text()));
+                    }
                 }
-                CueKind::Freight => out.freight = true,
-                CueKind::Tax => out.tax = true,
-                CueKind::Adjustment => out.adjustment = true,
+                compiled::CUE_FREIGHT => out.freight = true,
+                compiled::CUE_TAX => out.tax = true,
+                _ => out.adjustment = true,
             }
         }
         out
@@ -936,7 +914,7 @@ impl Matcher {
     }
 
     fn app_match(&self, owner: u32, decided_by: DecidedBy, evidence: Vec<Evidence>, confidence: f64, via: Option<Via>) -> Match {
-        let app = &self.catalog.apps()[self.index.owners[owner as usize].idx];
+        let app = &self.index.owners[owner as usize];
         Match {
             app_id: app.id.clone(),
             app_name: app.name.clone(),
@@ -952,20 +930,16 @@ impl Matcher {
 
     fn candidate(&self, owner: u32, confidence: f64) -> Candidate {
         let o = &self.index.owners[owner as usize];
-        let id = match o.kind {
-            OwnerKind::App => self.catalog.apps()[o.idx].id.clone(),
-            OwnerKind::Group => self.catalog.vendor_groups()[o.idx].id.clone(),
-            OwnerKind::Reseller => self.catalog.resellers()[o.idx].id.clone(),
-        };
+        let id = o.id.clone();
         Candidate { app_id: id, app_name: o.name.clone(), confidence: round2(confidence) }
     }
 
     fn via(&self, owner: u32, marketplace: bool) -> Via {
         let o = &self.index.owners[owner as usize];
         let (id, kind) = match o.kind {
-            OwnerKind::App => (self.catalog.apps()[o.idx].id.clone(), "marketplace"),
-            OwnerKind::Group => (self.catalog.vendor_groups()[o.idx].id.clone(), if marketplace { "marketplace" } else { "vendorGroup" }),
-            OwnerKind::Reseller => (self.catalog.resellers()[o.idx].id.clone(), if o.marketplace || marketplace { "marketplace" } else { "reseller" }),
+            OwnerKind::App => (o.id.clone(), "marketplace"),
+            OwnerKind::Group => (o.id.clone(), if marketplace { "marketplace" } else { "vendorGroup" }),
+            OwnerKind::Reseller => (o.id.clone(), if o.marketplace || marketplace { "marketplace" } else { "reseller" }),
         };
         Via { id, name: o.name.clone(), kind: kind.into() }
     }

@@ -4,17 +4,27 @@ import { CliError, EXIT } from './common.js';
 import { ANALYZE_HELP, SHARED_OPTIONS, analyze } from './analyze.js';
 import { EXPLAIN_HELP, EXPLAIN_OPTIONS, explain } from './explain.js';
 import { REPORT_FLAGS, REPORT_HELP, REPORT_OPTIONS, report } from './report.js';
+import { DASHBOARD_HELP, DASHBOARD_OPTIONS, dashboard } from './dashboard.js';
+import { SYNC_HELP, SYNC_OPTIONS, syncCommand } from './sync.js';
+import { DEMO_HELP, DEMO_OPTIONS, demo } from './demo.js';
+import { EMULATOR_HELP, EMULATOR_OPTIONS, emulator } from './emulator.js';
 
 const HELP = `bc-spend: SaaS spend from Microsoft Dynamics 365 Business Central
 
 Usage: bc-spend COMMAND [options]
 
 Commands:
+  demo              sync a local Business Central emulator and write the report: the main
+                    job, with no credentials
+  sync              sync a Business Central environment (BC_TENANT_ID, BC_ENVIRONMENT,
+                    BC_CLIENT_ID, BC_CLIENT_SECRET) and write the report
+  emulator          serve the local Business Central emulator (for sync and tests)
   analyze PATH...   analyze saved BC API responses (files or directories)
   explain VENDOR [DESCRIPTION]
                     show how a vendor name (and line description) is matched
   report DIR        print the report of an output directory (report.json): spend, top apps,
                     renewals, insights
+  dashboard DIR     serve the dashboard for an output directory (report.json, ...)
   help [COMMAND]    show help
 
 Run "bc-spend COMMAND --help" for a command's options. Exit codes: 0 success, 1 internal error,
@@ -30,6 +40,10 @@ const COMMANDS = {
   },
   explain: { help: EXPLAIN_HELP, options: EXPLAIN_OPTIONS, run: explain },
   report: { help: REPORT_HELP, options: REPORT_OPTIONS, run: report },
+  dashboard: { help: DASHBOARD_HELP, options: DASHBOARD_OPTIONS, run: dashboard },
+  sync: { help: SYNC_HELP, options: SYNC_OPTIONS, run: syncCommand },
+  demo: { help: DEMO_HELP, options: DEMO_OPTIONS, run: demo },
+  emulator: { help: EMULATOR_HELP, options: EMULATOR_OPTIONS, run: emulator },
 };
 
 function parse(argv, options) {

@@ -4,4 +4,4 @@ import { initSync } from './bc_spend.js';
 
 initSync({ module: readFileSync(new URL('./bc_spend_bg.wasm', import.meta.url)) });
 
-export { Engine, detectPage, version } from './bc_spend.js';
+export * from './api.js';

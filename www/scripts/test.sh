@@ -44,4 +44,15 @@ step "type check: tsc --noEmit"
 step "host tests: node --test"
 (cd www && node --test --test-reporter=dot test/)
 
+# ---- the package and the Worker (one npm package for Node, browsers and Workers) ----------
+# www/test/package.test.js (npm pack, install into a fresh project, a Node ESM sync against the
+# emulator, a plain HTML page in headless Chromium) and www/test/worker.test.js (the Worker in
+# workerd via miniflare: 20 tenants x 3 companies over a queue) run with the host tests above.
+# This step prints the .wasm size and the cold starts (www/worker/README.md), fails if the
+# Worker outgrows the Workers Free size limit, and prints the fan-out's figures (CPU time,
+# subrequests, requests per tenant) that worker.test.js measured.
+step "package and Worker figures: www/worker/measure.mjs"
+(cd www && node worker/measure.mjs --runs 3)
+if [ -f tests/artifacts/worker/figures.txt ]; then sed 's/^/  /' tests/artifacts/worker/figures.txt >&2; fi
+
 step "all tests passed"

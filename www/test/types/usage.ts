@@ -1,7 +1,12 @@
 // Type-checked by `tsc --noEmit -p www/test/types` in the test command: the package's types
 // describe the API as a TypeScript consumer uses it. Wrong usages are marked @ts-expect-error,
 // so the check fails if the types become too loose.
-import { Engine, detectPage, version, type Transaction, type Summary, type PageResult, type BcSpendCoreError } from 'bc-spend';
+import {
+  Engine, detectPage, version, type Transaction, type Summary, type PageResult, type BcSpendCoreError,
+  runSync, createClientCredentials, createBcClient, createMemoryCheckpointStore, environmentKey, stateChunks, core,
+  fromTokenCredential, createPkcePair, buildAuthorizeUrl, parseAuthorizeRedirect, BcSpendError, ERROR_MESSAGES,
+  type SyncResult, type SyncOutcome, type BcClient, type Report, type CheckpointUpdate,
+} from 'bc-spend';
 
 const engine = new Engine({ connectedAt: '2026-11-26', lineMode: 'auto', creditMemos: true, rules: [{ id: 'r1', priority: 1, action: 'ignore', vendor: { op: 'contains', value: 'Rent' } }] });
 const r: PageResult = engine.addPage('purchaseInvoices', null, '{"value":[]}');
@@ -31,3 +36,43 @@ const wrong: number = txs[0]!.amountExcludingTax;
 void wrong;
 // @ts-expect-error entity names are checked
 engine.addPage('salesInvoices', null, '');
+
+// The host: sign-in, the BC client, the sync (core defaulted), merging company states.
+async function hostUsage(): Promise<void> {
+  const credential = createClientCredentials({ tenantId: 't', clientId: 'c', clientSecret: 's', authorityHost: 'http://127.0.0.1:1' });
+  const client: BcClient = createBcClient({ credential, environment: 'production', apiHost: 'http://127.0.0.1:1', maxPageSize: 100 });
+  const page = await client.get('api/v2.0/companies', { maxPageSize: 10 });
+  const pageText: string = page.text;
+  const store = createMemoryCheckpointStore();
+  const result: SyncResult = await runSync({
+    credential, tenantId: 't', environment: 'production',
+    engineOptions: { lineMode: 'invoice' },
+    sync: { connectedAt: '2026-11-26', companies: ['CRONUS USA, Inc.'], concurrency: 5 },
+    checkpoint: store.load(),
+    saveCheckpoint: (u: CheckpointUpdate) => store.save(u),
+    onProgress: (e) => void e.progress?.pages,
+  });
+  const outcome: SyncOutcome = result.outcome;
+  const merged = Engine.fromStates({ environment: environmentKey('t', 'production'), windowStart: outcome.windowStart }, [result.engine.exportState()]);
+  const report: Report = merged.report({ asOf: '2026-11-26' });
+  for (const piece of stateChunks(result.engine)) void piece.length;
+  result.engine.free();
+  void runSync({ client, core, environment: 'production' });
+  void fromTokenCredential(async () => 'token');
+  const { codeChallenge } = await createPkcePair();
+  const url: string = buildAuthorizeUrl({ clientId: 'c', redirectUri: 'http://localhost/cb', state: 'x', codeChallenge });
+  const redirect = parseAuthorizeRedirect(url, { expectedState: 'x' });
+  if ('code' in redirect) void redirect.code.length;
+  try { await client.get('x'); } catch (e) { if (e instanceof BcSpendError) void (e.code + (e.status ?? 0) + ERROR_MESSAGES[e.code]); }
+  void pageText; void report.topApps;
+
+  // @ts-expect-error the client secret is required
+  createClientCredentials({ tenantId: 't', clientId: 'c' });
+  // @ts-expect-error the environment is required
+  createBcClient({ credential });
+  // @ts-expect-error sync options are checked: concurrency is a number
+  void runSync({ credential, sync: { concurrency: 'five' } });
+  // @ts-expect-error merged states are texts
+  Engine.fromStates({}, [merged]);
+}
+void hostUsage;

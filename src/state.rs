@@ -1,0 +1,1542 @@
+//! Engine state snapshots: what an engine has ingested, as versioned JSON lines.
+//!
+//! A sync checkpoints what it has read so that the next run can be incremental, an interrupted
+//! run can resume, and the dashboard can rebuild the engine from an output directory without
+//! re-reading Business Central:
+//!
+//! ```
+//! use bc_spend::engine::{Engine, EngineOptions};
+//! let options = || EngineOptions { window_start: Some("2025-11-26".into()), ..Default::default() };
+//! let mut engine = Engine::new(options()).unwrap();
+//! engine.add_page_text(None, Some("c1"), r#"{"@odata.context":"x/$metadata#companies(c1)/purchaseInvoices",
+//!   "value":[{"id":"11111111-1111-1111-1111-111111111111","number":"PPI1","postingDate":"2026-01-05",
+//!   "status":"Paid","currencyCode":"EUR","totalAmountExcludingTax":10,"totalAmountIncludingTax":12}]}"#);
+//! let text = engine.export_state();
+//! let mut again = Engine::from_state(options(), &text).unwrap();
+//! assert_eq!(again.transactions().len(), 1);
+//! assert_eq!(again.export_state(), text);
+//! ```
+//!
+//! ## What a state holds
+//! The documents held (paid invoices and credit memos with their lines), the newest
+//! `lastModifiedDateTime` seen of every document (held or not, so a stale page cannot bring a
+//! removed invoice back), companies with their local currency and vendors, users, record counts
+//! and diagnostics. Not held: the options (rules, catalog, line mode come from the caller, so a
+//! state can be re-matched with new rules), transactions (rebuilt on demand), and the removals
+//! of the run that wrote it (they describe that run; see [`ChangeBaseline`] for what changed).
+//!
+//! ## Format
+//! JSON lines, so that a large state is written and read a piece at a time (wasm memory does
+//! not shrink: a whole 100 MB state held once would stay reserved). Every line is one JSON
+//! object; the first is the versioned header, the last a trailer whose counts show the state
+//! is whole:
+//! ```text
+//! {"format":"bc-spend-engine-state","version":1,"environment":"…","windowStart":"2025-11-26","creditMemos":false}
+//! {"company":{"id":"…","company":{"name":"CRONUS"},"localCurrency":"USD","vendors":[…]}}
+//! {"documents":{"company":"…","items":[{"id":"…","number":"PPI1","postingDate":"…","lines":[…]},…]}}
+//! {"versions":{"company":"…","items":[[0,"<id>",1764547200000],…]}}
+//! {"users":[{"securityId":"…","contactEmail":"…","companies":["…"]},…]}
+//! {"tail":{"counts":{…},"pagesSeen":[…],"diagnostics":{"items":[…],"perCode":{…}}}}
+//! {"end":{"companies":1,"documents":1,"versions":1,"users":1}}
+//! ```
+//! Amounts are integers in ten-thousandths (exact), dates `YYYY-MM-DD`, timestamps
+//! milliseconds since the Unix epoch; `versions` lists documents seen but not held (kind 0 =
+//! invoice, 1 = credit memo). Export is deterministic: the same engine always gives the same
+//! text. [`StateWriter`] and [`StateReader`] stream it; [`Engine::export_state`] and
+//! [`Engine::from_state`] do it whole.
+//!
+//! ## Errors and untrusted input
+//! A state is read like any other input: text that is not a state, a state of a newer version,
+//! one written for another environment, or one whose values are out of range gives a
+//! [`ConfigError`] (`STATE_INVALID`, `STATE_VERSION`, `STATE_FOREIGN`) naming the offending
+//! path; nothing in a state can make the core panic.
+
+use crate::bc::records::{Company, DocKind, DocStatus, Document, Line, RawUserFields, Vendor};
+use crate::bc::{Entity, LineType};
+use crate::date::{Date, Timestamp};
+use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog, Severity, KEEP_PER_CODE};
+use crate::engine::{CompanyState, Engine, EngineOptions, Removal};
+use crate::error::ConfigError;
+use crate::money::Amount;
+use serde::{Deserialize, Serialize, Serializer};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Mutex, OnceLock};
+
+pub const STATE_FORMAT: &str = "bc-spend-engine-state";
+pub const STATE_VERSION: u32 = 1;
+
+/// Amounts read from BC are below 10^11 units (see [`crate::money`]); a state claiming more was
+/// not written by this engine, and would risk overflowing sums.
+const MAX_AMOUNT: i64 = 100_000_000_000 * crate::money::SCALE;
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in epoch milliseconds.
+const MIN_TIMESTAMP: i64 = -62_135_596_800_000;
+const MAX_TIMESTAMP: i64 = 253_402_300_799_999;
+/// More diagnostics of one code than records any engine could have read.
+const MAX_DIAGNOSTIC_COUNT: u64 = 100_000_000;
+const MAX_ID: usize = 64;
+
+const KIND_INVOICE: u8 = 0;
+const KIND_CREDIT_MEMO: u8 = 1;
+
+fn invalid(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::new("STATE_INVALID", format!("the engine state is not valid: {}", message.into())).at(path)
+}
+
+// ------------------------------------------------------------------------------------------
+// Serialized shapes (shared by export and import; export borrows, import owns)
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DocS<'a> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kind: Option<Cow<'a, str>>,
+    id: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    number: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    document_date: Option<DateS>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    posting_date: Option<DateS>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_date: Option<DateS>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vendor_document_number: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vendor_id: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vendor_number: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vendor_name: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    currency_code: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    discount_amount: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    total_excluding_tax: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    total_tax: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    total_including_tax: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_modified: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lines: Option<Vec<LineS<'a>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    applies_to_invoice_id: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    applies_to_invoice_number: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LineS<'a> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sequence: Option<i64>,
+    line_type: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    object_number: Option<Cow<'a, str>>,
+    #[serde(default)]
+    description: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description2: Option<Cow<'a, str>>,
+    net_amount: i64,
+    #[serde(default)]
+    net_tax_amount: i64,
+    net_amount_including_tax: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    invoice_discount_allocation: i64,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VendorS<'a> {
+    id: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    number: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    website: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CompanyRecordS<'a> {
+    name: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    display_name: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UserS<'a> {
+    security_id: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_name: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    display_name: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    contact_email: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    license_type: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authentication_email: Option<Cow<'a, str>>,
+    #[serde(default)]
+    companies: Vec<Cow<'a, str>>,
+}
+
+#[derive(Serialize, Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CountsS {
+    #[serde(default)]
+    pages: u64,
+    #[serde(default)]
+    pages_rejected: u64,
+    #[serde(default)]
+    read: u64,
+    #[serde(default)]
+    accepted: u64,
+    #[serde(default)]
+    rejected: u64,
+    #[serde(default)]
+    not_paid: u64,
+    #[serde(default)]
+    outside_window: u64,
+    #[serde(default)]
+    disabled: u64,
+    #[serde(default)]
+    stale: u64,
+}
+
+impl From<Counts> for CountsS {
+    fn from(c: Counts) -> Self {
+        CountsS {
+            pages: c.pages,
+            pages_rejected: c.pages_rejected,
+            read: c.read,
+            accepted: c.accepted,
+            rejected: c.rejected,
+            not_paid: c.not_paid,
+            outside_window: c.outside_window,
+            disabled: c.disabled,
+            stale: c.stale,
+        }
+    }
+}
+
+impl From<CountsS> for Counts {
+    fn from(c: CountsS) -> Self {
+        Counts {
+            pages: c.pages,
+            pages_rejected: c.pages_rejected,
+            read: c.read,
+            accepted: c.accepted,
+            rejected: c.rejected,
+            not_paid: c.not_paid,
+            outside_window: c.outside_window,
+            disabled: c.disabled,
+            stale: c.stale,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DiagS<'a> {
+    severity: Cow<'a, str>,
+    code: Cow<'a, str>,
+    message: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    entity: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    company_id: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    record_index: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    record_id: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    path: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DiagnosticsS<'a> {
+    #[serde(default)]
+    items: Vec<DiagS<'a>>,
+    /// Exact counts per code, including diagnostics counted but not kept.
+    #[serde(default)]
+    per_code: BTreeMap<Cow<'a, str>, u64>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct HeaderS<'a> {
+    format: Cow<'a, str>,
+    version: u32,
+    environment: Cow<'a, str>,
+    window_start: Cow<'a, str>,
+    credit_memos: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CompanyLineS<'a> {
+    id: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    company: Option<CompanyRecordS<'a>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    local_currency: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    vendors: Vec<VendorS<'a>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DocsLineS<'a> {
+    company: Cow<'a, str>,
+    items: Vec<DocS<'a>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VersionsLineS<'a> {
+    company: Cow<'a, str>,
+    items: Vec<(u8, Cow<'a, str>, i64)>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TailS<'a> {
+    #[serde(default)]
+    counts: BTreeMap<Cow<'a, str>, CountsS>,
+    #[serde(default)]
+    pages_seen: Vec<(Cow<'a, str>, Cow<'a, str>, u32)>,
+    #[serde(default)]
+    diagnostics: Option<DiagnosticsS<'a>>,
+}
+
+#[derive(Serialize, Deserialize, Default, PartialEq, Eq, Debug, Clone, Copy)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct EndS {
+    companies: u64,
+    documents: u64,
+    versions: u64,
+    users: u64,
+}
+
+/// One line after the header.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+enum RecordLine<'a> {
+    #[serde(borrow)]
+    Company(CompanyLineS<'a>),
+    #[serde(borrow)]
+    Documents(DocsLineS<'a>),
+    #[serde(borrow)]
+    Versions(VersionsLineS<'a>),
+    #[serde(borrow)]
+    Users(Vec<UserS<'a>>),
+    #[serde(borrow)]
+    Tail(TailS<'a>),
+    End(EndS),
+}
+
+/// Just enough to tell a state from other JSON before reading it.
+#[derive(Deserialize)]
+struct Head {
+    format: Option<serde_json::Value>,
+    version: Option<serde_json::Value>,
+}
+
+/// A date as `YYYY-MM-DD`.
+struct DateS(Date);
+
+impl Serialize for DateS {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for DateS {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Cow::<str>::deserialize(d)?;
+        match Date::parse_bc(&s) {
+            Ok(Some(date)) => Ok(DateS(date)),
+            _ => Err(serde::de::Error::custom(format!("{:?} is not a date written YYYY-MM-DD", s.chars().take(40).collect::<String>()))),
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Names of enum values in the state
+
+fn status_from_name(s: &str) -> Option<DocStatus> {
+    [
+        DocStatus::Blank,
+        DocStatus::Draft,
+        DocStatus::InReview,
+        DocStatus::Open,
+        DocStatus::Paid,
+        DocStatus::Canceled,
+        DocStatus::Corrective,
+        DocStatus::Other,
+    ]
+    .into_iter()
+    .find(|x| x.as_str() == s)
+}
+
+fn line_type_from_name(s: &str) -> Option<LineType> {
+    [
+        LineType::Comment,
+        LineType::Account,
+        LineType::Item,
+        LineType::Resource,
+        LineType::FixedAsset,
+        LineType::Charge,
+        LineType::AllocationAccount,
+        LineType::Other,
+    ]
+    .into_iter()
+    .find(|x| x.as_str() == s)
+}
+
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+fn severity_from_name(s: &str) -> Option<Severity> {
+    match s {
+        "error" => Some(Severity::Error),
+        "warning" => Some(Severity::Warning),
+        "info" => Some(Severity::Info),
+        _ => None,
+    }
+}
+
+/// Diagnostic codes are `&'static str` in the engine. Codes read back from a state are interned
+/// once each; only code-shaped text is accepted and the table is bounded, so a hostile state
+/// cannot grow memory through it.
+fn intern_code(code: &str) -> Option<&'static str> {
+    const MAX_CODES: usize = 4096;
+    static TABLE: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let shaped = !code.is_empty() && code.len() <= 64 && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if !shaped {
+        return None;
+    }
+    let mut table = TABLE.get_or_init(|| Mutex::new(HashSet::new())).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = table.get(code) {
+        return Some(s);
+    }
+    if table.len() >= MAX_CODES {
+        return None;
+    }
+    let s: &'static str = Box::leak(code.to_owned().into_boxed_str());
+    table.insert(s);
+    Some(s)
+}
+
+// ------------------------------------------------------------------------------------------
+// Export
+
+fn cow(s: &str) -> Cow<'_, str> {
+    Cow::Borrowed(s)
+}
+
+fn ocow(s: &Option<String>) -> Option<Cow<'_, str>> {
+    s.as_deref().map(Cow::Borrowed)
+}
+
+/// The serialized form of a document. `content_only` leaves out what does not change the spend
+/// (status, which is Paid for every held document, and `lastModifiedDateTime`), for
+/// fingerprints that tell a changed invoice from one that was only touched.
+fn doc_s(doc: &Document, content_only: bool) -> DocS<'_> {
+    DocS {
+        kind: (doc.kind == DocKind::CreditMemo).then(|| cow("creditMemo")),
+        id: cow(&doc.id),
+        number: ocow(&doc.number),
+        document_date: doc.document_date.map(DateS),
+        posting_date: doc.posting_date.map(DateS),
+        due_date: doc.due_date.map(DateS),
+        vendor_document_number: ocow(&doc.vendor_document_number),
+        vendor_id: ocow(&doc.vendor_id),
+        vendor_number: ocow(&doc.vendor_number),
+        vendor_name: ocow(&doc.vendor_name),
+        currency_code: ocow(&doc.currency_code),
+        discount_amount: doc.discount_amount.map(|a| a.0),
+        total_excluding_tax: doc.total_excluding_tax.map(|a| a.0),
+        total_tax: doc.total_tax.map(|a| a.0),
+        total_including_tax: doc.total_including_tax.map(|a| a.0),
+        status: (!content_only).then(|| cow(doc.status.as_str())),
+        last_modified: if content_only { None } else { doc.last_modified.map(|t| t.0) },
+        lines: doc.lines.as_ref().map(|ls| {
+            ls.iter()
+                .map(|l| LineS {
+                    id: ocow(&l.id),
+                    sequence: l.sequence,
+                    line_type: cow(l.line_type.as_str()),
+                    object_number: ocow(&l.object_number),
+                    description: cow(&l.description),
+                    description2: ocow(&l.description2),
+                    net_amount: l.net_amount.0,
+                    net_tax_amount: l.net_tax_amount.0,
+                    net_amount_including_tax: l.net_amount_including_tax.0,
+                    invoice_discount_allocation: l.invoice_discount_allocation.0,
+                })
+                .collect()
+        }),
+        applies_to_invoice_id: ocow(&doc.applies_to_invoice_id),
+        applies_to_invoice_number: ocow(&doc.applies_to_invoice_number),
+    }
+}
+
+type DocKey = (String, u8, String);
+
+
+/// Documents per `documents` line, and versions or users per line.
+const BATCH: usize = 500;
+
+/// Writes a state in pieces of whole lines, so that a large engine's state never sits in
+/// memory whole. Holds no borrow of the engine, only a cursor: the engine must not change
+/// between calls. [`Engine::export_state`] is the concatenation of the pieces.
+pub struct StateWriter {
+    stage: Stage,
+    companies: Vec<String>,
+    versions: BTreeMap<String, Vec<(u8, String, i64)>>,
+    company: usize,
+    after: Option<DocKey>,
+    version_at: usize,
+    user_at: usize,
+    end: EndS,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Header,
+    Company,
+    Documents,
+    Versions,
+    Users,
+    Tail,
+    End,
+    Done,
+}
+
+fn json<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    // Plain data into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, v);
+}
+
+fn line<T: Serialize>(out: &mut Vec<u8>, v: &T) {
+    json(out, v);
+    out.push(b'\n');
+}
+
+impl StateWriter {
+    pub fn new(e: &Engine) -> StateWriter {
+        // Versions implied by a held document (same timestamp) are not written.
+        let mut versions: BTreeMap<String, Vec<(u8, String, i64)>> = BTreeMap::new();
+        for (k, t) in &e.versions {
+            if e.docs.get(k).and_then(|d| d.last_modified) == Some(*t) {
+                continue;
+            }
+            versions.entry(k.0.clone()).or_default().push((k.1, k.2.clone(), t.0));
+        }
+        for v in versions.values_mut() {
+            v.sort_unstable();
+        }
+        let mut ids: BTreeSet<&str> = e.companies.keys().map(String::as_str).collect();
+        let mut last: Option<&str> = None;
+        for k in e.docs.keys() {
+            if last != Some(k.0.as_str()) {
+                ids.insert(k.0.as_str());
+                last = Some(k.0.as_str());
+            }
+        }
+        ids.extend(versions.keys().map(String::as_str));
+        let companies = ids.into_iter().map(str::to_owned).collect();
+        StateWriter { stage: Stage::Header, companies, versions, company: 0, after: None, version_at: 0, user_at: 0, end: EndS::default() }
+    }
+
+    /// The next piece of the state text (whole lines, about `budget` bytes), or `None` when the
+    /// state is complete.
+    pub fn next_chunk(&mut self, e: &Engine, budget: usize) -> Option<String> {
+        let mut out: Vec<u8> = Vec::with_capacity(budget.min(1 << 22) + 1024);
+        while out.len() < budget && self.stage != Stage::Done {
+            match self.stage {
+                Stage::Header => {
+                    let window = e.window_start.to_string();
+                    line(&mut out, &HeaderS { format: cow(STATE_FORMAT), version: STATE_VERSION, environment: cow(&e.environment), window_start: cow(&window), credit_memos: e.credit_memos });
+                    self.stage = if self.companies.is_empty() { Stage::Users } else { Stage::Company };
+                }
+                Stage::Company => {
+                    let id = self.companies[self.company].as_str();
+                    let cs = e.companies.get(id);
+                    let mut vendors: Vec<VendorS> = Vec::new();
+                    if let Some(c) = cs {
+                        // Sorted: the engine keeps vendors in a HashMap; the state must not
+                        // depend on its order.
+                        let mut vids: Vec<&String> = c.vendors.keys().collect();
+                        vids.sort();
+                        vendors = vids
+                            .into_iter()
+                            .map(|vid| {
+                                let v = &c.vendors[vid];
+                                VendorS { id: cow(vid), number: ocow(&v.number), name: ocow(&v.name), email: ocow(&v.email), website: ocow(&v.website) }
+                            })
+                            .collect();
+                    }
+                    let rec = RecordLine::Company(CompanyLineS {
+                        id: cow(id),
+                        company: cs.and_then(|c| c.company.as_ref()).map(|co| CompanyRecordS { name: cow(&co.name), display_name: ocow(&co.display_name) }),
+                        local_currency: cs.and_then(|c| c.local_currency.as_deref()).map(cow),
+                        vendors,
+                    });
+                    line(&mut out, &rec);
+                    self.end.companies += 1;
+                    self.after = None;
+                    self.stage = Stage::Documents;
+                }
+                Stage::Documents => {
+                    let id = self.companies[self.company].as_str();
+                    let range = match &self.after {
+                        None => e.docs.range((id.to_owned(), 0u8, String::new())..),
+                        Some(k) => e.docs.range((std::ops::Bound::Excluded(k.clone()), std::ops::Bound::Unbounded)),
+                    };
+                    let batch: Vec<(&DocKey, &Document)> = range.take_while(|(k, _)| k.0 == id).take(BATCH).collect();
+                    match batch.last() {
+                        None => {
+                            self.version_at = 0;
+                            self.stage = Stage::Versions;
+                        }
+                        Some((k, _)) => {
+                            self.after = Some((*k).clone());
+                            self.end.documents += batch.len() as u64;
+                            line(&mut out, &RecordLine::Documents(DocsLineS { company: cow(id), items: batch.iter().map(|(_, d)| doc_s(d, false)).collect() }));
+                        }
+                    }
+                }
+                Stage::Versions => {
+                    let id = &self.companies[self.company];
+                    let all = self.versions.get(id).map(Vec::as_slice).unwrap_or(&[]);
+                    let batch = &all[self.version_at.min(all.len())..(self.version_at + BATCH).min(all.len())];
+                    if batch.is_empty() {
+                        self.company += 1;
+                        self.stage = if self.company < self.companies.len() { Stage::Company } else { Stage::Users };
+                    } else {
+                        self.version_at += batch.len();
+                        self.end.versions += batch.len() as u64;
+                        line(&mut out, &RecordLine::Versions(VersionsLineS { company: cow(id), items: batch.iter().map(|(k, vid, ms)| (*k, cow(vid), *ms)).collect() }));
+                    }
+                }
+                Stage::Users => {
+                    let batch: Vec<UserS> = e
+                        .users
+                        .values()
+                        .skip(self.user_at)
+                        .take(BATCH)
+                        .map(|(u, cs)| UserS {
+                            security_id: cow(&u.security_id),
+                            user_name: ocow(&u.user_name),
+                            display_name: ocow(&u.display_name),
+                            state: ocow(&u.state),
+                            contact_email: ocow(&u.contact_email),
+                            license_type: ocow(&u.license_type),
+                            authentication_email: ocow(&u.authentication_email),
+                            companies: cs.iter().map(|c| cow(c)).collect(),
+                        })
+                        .collect();
+                    if batch.is_empty() {
+                        self.stage = Stage::Tail;
+                    } else {
+                        self.user_at += batch.len();
+                        self.end.users += batch.len() as u64;
+                        line(&mut out, &RecordLine::Users(batch));
+                    }
+                }
+                Stage::Tail => {
+                    let mut pages_seen: Vec<(Cow<str>, Cow<str>, u32)> = e.pages_seen.iter().map(|((ent, c), n)| (cow(ent.as_str()), cow(c), *n)).collect();
+                    pages_seen.sort_unstable();
+                    let tail = TailS {
+                        counts: e.counts.iter().map(|(k, v)| (cow(k.as_str()), CountsS::from(*v))).collect(),
+                        pages_seen,
+                        diagnostics: Some(DiagnosticsS {
+                            items: e
+                                .diags
+                                .items()
+                                .iter()
+                                .map(|d| DiagS {
+                                    severity: cow(severity_name(d.severity)),
+                                    code: cow(d.code),
+                                    message: cow(&d.message),
+                                    entity: d.entity.map(cow),
+                                    company_id: ocow(&d.company_id),
+                                    page: d.page,
+                                    record_index: d.record_index.map(|i| i as u64),
+                                    record_id: ocow(&d.record_id),
+                                    path: ocow(&d.path),
+                                })
+                                .collect(),
+                            per_code: e.diags.counts().iter().map(|(k, v)| (cow(k), *v)).collect(),
+                        }),
+                    };
+                    line(&mut out, &RecordLine::Tail(tail));
+                    self.stage = Stage::End;
+                }
+                Stage::End => {
+                    line(&mut out, &RecordLine::End(self.end));
+                    self.stage = Stage::Done;
+                }
+                Stage::Done => {}
+            }
+        }
+        // Only valid UTF-8 is ever written (JSON of Rust strings and ASCII punctuation).
+        (!out.is_empty()).then(|| String::from_utf8(out).unwrap_or_default())
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Import
+
+fn check_id(path: &str, id: &str) -> Result<String, ConfigError> {
+    let t = id.trim();
+    if t.is_empty() || t.len() > MAX_ID {
+        return Err(invalid(path, format!("an id must have 1 to {MAX_ID} characters, got {:?}", id.chars().take(80).collect::<String>())));
+    }
+    Ok(t.to_ascii_lowercase())
+}
+
+fn check_amount(path: String, v: i64) -> Result<Amount, ConfigError> {
+    if v.abs() >= MAX_AMOUNT {
+        return Err(invalid(path, format!("amount {v} is out of range")));
+    }
+    Ok(Amount(v))
+}
+
+fn check_opt_amount(path: impl Fn() -> String, v: Option<i64>) -> Result<Option<Amount>, ConfigError> {
+    v.map(|x| check_amount(path(), x)).transpose()
+}
+
+fn check_timestamp(path: impl Fn() -> String, ms: i64) -> Result<Timestamp, ConfigError> {
+    if !(MIN_TIMESTAMP..=MAX_TIMESTAMP).contains(&ms) {
+        return Err(invalid(path(), format!("timestamp {ms} is out of range")));
+    }
+    Ok(Timestamp(ms))
+}
+
+fn owned(c: Option<Cow<'_, str>>) -> Option<String> {
+    c.map(Cow::into_owned)
+}
+
+fn doc_from(company: &str, path: &str, d: DocS<'_>) -> Result<(DocKey, Document), ConfigError> {
+    let p = |f: &str| format!("{path}/{f}");
+    let kind = match d.kind.as_deref() {
+        None | Some("invoice") => DocKind::Invoice,
+        Some("creditMemo") => DocKind::CreditMemo,
+        Some(other) => return Err(invalid(p("kind"), format!("kind must be \"invoice\" or \"creditMemo\", got {other:?}"))),
+    };
+    let id = check_id(&p("id"), &d.id)?;
+    let status = match d.status.as_deref() {
+        Some(s) => status_from_name(s).ok_or_else(|| invalid(p("status"), format!("unknown status {s:?}")))?,
+        None => return Err(invalid(p("status"), "status is missing")),
+    };
+    if status != DocStatus::Paid {
+        return Err(invalid(p("status"), format!("only paid documents are held, this one is {}", status.as_str())));
+    }
+    let lines = match d.lines {
+        None => None,
+        Some(ls) => {
+            let mut out = Vec::with_capacity(ls.len());
+            for (i, l) in ls.into_iter().enumerate() {
+                let lp = |f: &str| format!("{path}/lines/{i}/{f}");
+                let line_type = line_type_from_name(&l.line_type).ok_or_else(|| invalid(lp("lineType"), format!("unknown line type {:?}", l.line_type)))?;
+                out.push(Line {
+                    id: l.id.map(|x| check_id(&lp("id"), &x)).transpose()?,
+                    sequence: l.sequence,
+                    line_type,
+                    object_number: owned(l.object_number),
+                    description: l.description.into_owned(),
+                    description2: owned(l.description2),
+                    net_amount: check_amount(lp("netAmount"), l.net_amount)?,
+                    net_tax_amount: check_amount(lp("netTaxAmount"), l.net_tax_amount)?,
+                    net_amount_including_tax: check_amount(lp("netAmountIncludingTax"), l.net_amount_including_tax)?,
+                    invoice_discount_allocation: check_amount(lp("invoiceDiscountAllocation"), l.invoice_discount_allocation)?,
+                });
+            }
+            Some(out)
+        }
+    };
+    let doc = Document {
+        kind,
+        id: id.clone(),
+        number: owned(d.number),
+        document_date: d.document_date.map(|x| x.0),
+        posting_date: d.posting_date.map(|x| x.0),
+        due_date: d.due_date.map(|x| x.0),
+        vendor_document_number: owned(d.vendor_document_number),
+        vendor_id: d.vendor_id.map(|x| check_id(&p("vendorId"), &x)).transpose()?,
+        vendor_number: owned(d.vendor_number),
+        vendor_name: owned(d.vendor_name),
+        currency_code: owned(d.currency_code),
+        discount_amount: check_opt_amount(|| p("discountAmount"), d.discount_amount)?,
+        total_excluding_tax: check_opt_amount(|| p("totalExcludingTax"), d.total_excluding_tax)?,
+        total_tax: check_opt_amount(|| p("totalTax"), d.total_tax)?,
+        total_including_tax: check_opt_amount(|| p("totalIncludingTax"), d.total_including_tax)?,
+        status,
+        last_modified: d.last_modified.map(|t| check_timestamp(|| p("lastModified"), t)).transpose()?,
+        lines,
+        applies_to_invoice_id: d.applies_to_invoice_id.map(|x| check_id(&p("appliesToInvoiceId"), &x)).transpose()?,
+        applies_to_invoice_number: owned(d.applies_to_invoice_number),
+    };
+    let kind_code = if kind == DocKind::CreditMemo { KIND_CREDIT_MEMO } else { KIND_INVOICE };
+    Ok(((company.to_owned(), kind_code, id), doc))
+}
+
+/// Reads a state a piece at a time: [`StateReader::push`] takes text in pieces of any size
+/// (lines may be split between pieces); [`StateReader::finish`] checks that the state was whole
+/// and returns the engine. Memory holds the engine and one line.
+pub struct StateReader {
+    engine: Engine,
+    pending: String,
+    line: u64,
+    header: bool,
+    end: Option<EndS>,
+    seen: EndS,
+    companies: HashSet<String>,
+    tail: bool,
+}
+
+fn foreign(format: Option<&serde_json::Value>) -> ConfigError {
+    let what = match format.and_then(|f| f.as_str()) {
+        Some(f) => format!("format {:?}", f.chars().take(60).collect::<String>()),
+        None => "no \"format\"".to_owned(),
+    };
+    ConfigError::new("STATE_FOREIGN", format!("this is not a bc-spend engine state ({what}); pass the text of a state.json written by exportState()")).at("format")
+}
+
+impl StateReader {
+    /// Options are checked first-hand (as `Engine::new`).
+    pub fn new(options: EngineOptions) -> Result<StateReader, ConfigError> {
+        Ok(StateReader { engine: Engine::new(options)?, pending: String::new(), line: 0, header: false, end: None, seen: EndS::default(), companies: HashSet::new(), tail: false })
+    }
+
+    /// The next piece of state text.
+    pub fn push(&mut self, text: &str) -> Result<(), ConfigError> {
+        let mut rest = text;
+        while let Some(nl) = rest.find('\n') {
+            if self.pending.is_empty() {
+                self.read_line(&rest[..nl])?;
+            } else {
+                let mut l = std::mem::take(&mut self.pending);
+                l.push_str(&rest[..nl]);
+                self.read_line(&l)?;
+            }
+            rest = &rest[nl + 1..];
+        }
+        self.pending.push_str(rest);
+        Ok(())
+    }
+
+    /// The engine, once the whole state was pushed.
+    pub fn finish(mut self) -> Result<Engine, ConfigError> {
+        if !self.pending.trim().is_empty() {
+            let l = std::mem::take(&mut self.pending);
+            self.read_line(&l)?;
+        }
+        if !self.header {
+            return Err(ConfigError::new("STATE_INVALID", "the engine state is empty; pass the text of a state.json written by exportState()"));
+        }
+        match self.end {
+            Some(end) if end == self.seen => {}
+            Some(end) => return Err(invalid("end", format!("the state's trailer counts {end:?} but it holds {:?}", self.seen))),
+            None => return Err(invalid(format!("line {}", self.line + 1), "the state ends early (no trailer line): it was cut off; write it again")),
+        }
+        let mut engine = self.engine;
+        let dropped = engine.drop_documents_outside_config();
+        engine.removals.extend(dropped);
+        engine.cache = None;
+        Ok(engine)
+    }
+
+    fn read_line(&mut self, text: &str) -> Result<(), ConfigError> {
+        self.line += 1;
+        let n = self.line;
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        if self.end.is_some() {
+            return Err(invalid(format!("line {n}"), "text after the trailer line"));
+        }
+        if !self.header {
+            let head: Head = serde_json::from_str(text).map_err(|e| ConfigError::new("STATE_INVALID", format!("the engine state is not JSON: {e}; pass the text of a state.json written by exportState()")))?;
+            if head.format.as_ref().and_then(|f| f.as_str()) != Some(STATE_FORMAT) {
+                return Err(foreign(head.format.as_ref()));
+            }
+            match head.version.as_ref().and_then(|v| v.as_u64()) {
+                Some(v) if v == STATE_VERSION as u64 => {}
+                Some(v) if v > STATE_VERSION as u64 => {
+                    return Err(ConfigError::new("STATE_VERSION", format!("the engine state has version {v}, written by a newer bc-spend; this one reads version {STATE_VERSION}. Upgrade bc-spend, or sync again without the state.")).at("version"))
+                }
+                _ => return Err(invalid("version", format!("\"version\" must be {STATE_VERSION}"))),
+            }
+            let h: HeaderS = serde_json::from_str(text).map_err(|e| invalid("line 1", e.to_string()))?;
+            if h.environment != self.engine.environment {
+                return Err(ConfigError::new(
+                    "STATE_FOREIGN",
+                    format!(
+                        "the engine state belongs to environment {:?}, but the engine is configured for {:?}; use that environment's state, or sync without one",
+                        h.environment.chars().take(200).collect::<String>(),
+                        self.engine.environment
+                    ),
+                )
+                .at("environment"));
+            }
+            if !matches!(Date::parse_bc(&h.window_start), Ok(Some(_))) {
+                return Err(invalid("windowStart", "windowStart must be a date written YYYY-MM-DD"));
+            }
+            self.header = true;
+            return Ok(());
+        }
+        let parsed: RecordLine = serde_json::from_str(text).map_err(|e| invalid(format!("line {n}"), e.to_string()))?;
+        let engine = &mut self.engine;
+        match parsed {
+            RecordLine::Company(c) => {
+                let cpath = format!("line {n}/company");
+                let cid = check_id(&format!("{cpath}/id"), &c.id)?;
+                if !self.companies.insert(cid.clone()) {
+                    return Err(invalid(format!("{cpath}/id"), format!("company {cid} appears twice")));
+                }
+                let mut cs = CompanyState {
+                    company: c.company.map(|r| Company { id: cid.clone(), name: r.name.into_owned(), display_name: owned(r.display_name) }),
+                    local_currency: owned(c.local_currency),
+                    vendors: HashMap::with_capacity(c.vendors.len()),
+                };
+                for (vi, v) in c.vendors.into_iter().enumerate() {
+                    let vid = check_id(&format!("{cpath}/vendors/{vi}/id"), &v.id)?;
+                    cs.vendors.insert(vid.clone(), Vendor { id: vid, number: owned(v.number), name: owned(v.name), email: owned(v.email), website: owned(v.website) });
+                }
+                if cs.company.is_some() || cs.local_currency.is_some() || !cs.vendors.is_empty() {
+                    engine.companies.insert(cid, cs);
+                }
+                self.seen.companies += 1;
+            }
+            RecordLine::Documents(d) => {
+                let cid = check_id(&format!("line {n}/documents/company"), &d.company)?;
+                if !self.companies.contains(&cid) {
+                    return Err(invalid(format!("line {n}/documents/company"), "documents of a company not announced by a company line"));
+                }
+                for (di, doc) in d.items.into_iter().enumerate() {
+                    let dpath = format!("line {n}/documents/items/{di}");
+                    let (key, doc) = doc_from(&cid, &dpath, doc)?;
+                    if let Some(t) = doc.last_modified {
+                        engine.versions.insert(key.clone(), t);
+                    }
+                    if engine.docs.insert(key, doc).is_some() {
+                        return Err(invalid(dpath, "the same document appears twice"));
+                    }
+                    self.seen.documents += 1;
+                }
+            }
+            RecordLine::Versions(v) => {
+                let cid = check_id(&format!("line {n}/versions/company"), &v.company)?;
+                if !self.companies.contains(&cid) {
+                    return Err(invalid(format!("line {n}/versions/company"), "versions of a company not announced by a company line"));
+                }
+                for (vi, (kind, id, ms)) in v.items.into_iter().enumerate() {
+                    let vpath = format!("line {n}/versions/items/{vi}");
+                    if kind > KIND_CREDIT_MEMO {
+                        return Err(invalid(vpath, format!("version kind must be 0 (invoice) or 1 (credit memo), got {kind}")));
+                    }
+                    let id = check_id(&vpath, &id)?;
+                    let t = check_timestamp(|| vpath.clone(), ms)?;
+                    engine.versions.insert((cid.clone(), kind, id), t);
+                    self.seen.versions += 1;
+                }
+            }
+            RecordLine::Users(list) => {
+                for (ui, u) in list.into_iter().enumerate() {
+                    let upath = format!("line {n}/users/{ui}");
+                    let sid = check_id(&format!("{upath}/securityId"), &u.security_id)?;
+                    let mut companies = BTreeSet::new();
+                    for (k, c) in u.companies.iter().enumerate() {
+                        companies.insert(check_id(&format!("{upath}/companies/{k}"), c)?);
+                    }
+                    let raw = RawUserFields {
+                        security_id: sid.clone(),
+                        user_name: owned(u.user_name),
+                        display_name: owned(u.display_name),
+                        state: owned(u.state),
+                        contact_email: owned(u.contact_email),
+                        license_type: owned(u.license_type),
+                        authentication_email: owned(u.authentication_email),
+                    };
+                    if engine.users.insert(sid, (raw, companies)).is_some() {
+                        return Err(invalid(upath, "the same user appears twice"));
+                    }
+                    self.seen.users += 1;
+                }
+            }
+            RecordLine::Tail(t) => {
+                if std::mem::replace(&mut self.tail, true) {
+                    return Err(invalid(format!("line {n}/tail"), "a second tail line"));
+                }
+                for (name, c) in t.counts {
+                    let e = Entity::parse(&name).ok_or_else(|| invalid(format!("line {n}/tail/counts/{name}"), format!("unknown entity {name:?}")))?;
+                    engine.counts.insert(e, c.into());
+                }
+                for (i, (ent, company, pages)) in t.pages_seen.into_iter().enumerate() {
+                    let e = Entity::parse(&ent).ok_or_else(|| invalid(format!("line {n}/tail/pagesSeen/{i}"), format!("unknown entity {ent:?}")))?;
+                    engine.pages_seen.insert((e, company.into_owned()), pages);
+                }
+                if let Some(d) = t.diagnostics {
+                    engine.diags = restore_diagnostics(d)?;
+                }
+            }
+            RecordLine::End(e) => self.end = Some(e),
+        }
+        Ok(())
+    }
+}
+
+impl Engine {
+    /// The engine's state as versioned JSON (see the module docs). Deterministic.
+    pub fn export_state(&self) -> String {
+        let mut w = StateWriter::new(self);
+        let mut out = String::new();
+        while let Some(c) = w.next_chunk(self, 1 << 20) {
+            out.push_str(&c);
+        }
+        out
+    }
+
+    /// Rebuilds an engine from [`Engine::export_state`] text, configured by `options` (rules,
+    /// catalog, line mode and window may differ from the engine that wrote it). Documents
+    /// before the window start, and credit memos when they are off, are dropped and reported
+    /// by [`Engine::removals`] (`outsideWindow`). [`StateReader`] does the same a piece at a
+    /// time.
+    pub fn from_state(options: EngineOptions, text: &str) -> Result<Engine, ConfigError> {
+        let mut r = StateReader::new(options)?;
+        r.push(text)?;
+        r.finish()
+    }
+
+    /// Drops documents the configuration excludes (before the window start; credit memos when
+    /// they are off), as removals with reason `outsideWindow`.
+    fn drop_documents_outside_config(&mut self) -> Vec<Removal> {
+        let window_start = self.window_start;
+        let credit_memos = self.credit_memos;
+        let mut out = Vec::new();
+        self.docs.retain(|(company, _, _), doc| {
+            let outside = doc.posting_date.or(doc.document_date).is_some_and(|d| d < window_start);
+            let disabled = doc.kind == DocKind::CreditMemo && !credit_memos;
+            if outside {
+                out.push(Removal {
+                    company_id: company.clone(),
+                    invoice_id: doc.id.clone(),
+                    invoice_number: doc.number.clone(),
+                    kind: if doc.kind == DocKind::CreditMemo { "creditMemo" } else { "invoice" },
+                    reason: "outsideWindow",
+                    status: None,
+                });
+            }
+            !(outside || disabled)
+        });
+        out
+    }
+
+    /// Starts a sync run over this engine: forgets what described the previous run (record
+    /// counts, page numbers, removals), the users (a sync re-reads them in full), and the
+    /// diagnostics about records this run reads again: every entity but the documents of
+    /// `incremental_companies`, whose unchanged records are not re-read.
+    pub fn begin_sync_run(&mut self, incremental_companies: &BTreeSet<String>) {
+        self.counts.clear();
+        self.pages_seen.clear();
+        self.removals.clear();
+        self.users.clear();
+        self.diags.retain(|d| {
+            let document = matches!(d.entity, Some("purchaseInvoices") | Some("purchaseCreditMemos"));
+            document && d.company_id.as_ref().is_some_and(|c| incremental_companies.contains(c))
+        });
+        self.cache = None;
+    }
+
+    /// Keeps only the documents, vendors and local currency of `companies` (ids, lower case):
+    /// a sync of selected companies does not report the others.
+    pub fn retain_companies(&mut self, companies: &BTreeSet<String>) {
+        self.docs.retain(|(c, _, _), _| companies.contains(c));
+        self.versions.retain(|(c, _, _), _| companies.contains(c));
+        self.companies.retain(|c, s| {
+            if companies.contains(c) {
+                return true;
+            }
+            // The company list itself is kept (it names every company); its data is not.
+            s.vendors.clear();
+            s.local_currency = None;
+            s.company.is_some()
+        });
+        self.cache = None;
+    }
+
+    /// The newest `lastModifiedDateTime` seen of `company`'s invoices (`credit_memos` false) or
+    /// credit memos, held or not: the base of the next incremental sync's watermark.
+    pub fn newest_modification(&self, company: &str, credit_memos: bool) -> Option<Timestamp> {
+        let kind = if credit_memos { KIND_CREDIT_MEMO } else { KIND_INVOICE };
+        self.versions.iter().filter(|(k, _)| k.1 == kind && k.0 == company).map(|(_, t)| *t).max()
+    }
+}
+
+fn restore_diagnostics(d: DiagnosticsS<'_>) -> Result<DiagnosticLog, ConfigError> {
+    let mut log = DiagnosticLog::default();
+    let mut kept: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for (i, x) in d.items.into_iter().enumerate() {
+        let p = format!("diagnostics/items/{i}");
+        let code = intern_code(&x.code).ok_or_else(|| invalid(format!("{p}/code"), format!("{:?} is not a diagnostic code", x.code.chars().take(70).collect::<String>())))?;
+        let severity = severity_from_name(&x.severity).ok_or_else(|| invalid(format!("{p}/severity"), format!("unknown severity {:?}", x.severity)))?;
+        let entity = match x.entity {
+            None => None,
+            Some(e) => Some(Entity::parse(&e).ok_or_else(|| invalid(format!("{p}/entity"), format!("unknown entity {e:?}")))?.as_str()),
+        };
+        let n = kept.entry(code).or_default();
+        *n += 1;
+        if *n > KEEP_PER_CODE {
+            return Err(invalid(p, format!("more than {KEEP_PER_CODE} diagnostics of code {code} are kept")));
+        }
+        log.push(Diagnostic {
+            severity,
+            code,
+            message: x.message.into_owned(),
+            entity,
+            company_id: owned(x.company_id),
+            page: x.page,
+            record_index: x.record_index.map(|i| usize::try_from(i).unwrap_or(usize::MAX)),
+            record_id: owned(x.record_id),
+            path: owned(x.path),
+        });
+    }
+    for (code, total) in d.per_code {
+        let p = format!("diagnostics/perCode/{code}");
+        let c = intern_code(&code).ok_or_else(|| invalid(p.clone(), format!("{:?} is not a diagnostic code", code.chars().take(70).collect::<String>())))?;
+        let have = kept.get(c).copied().unwrap_or(0);
+        if total < have || total > MAX_DIAGNOSTIC_COUNT {
+            return Err(invalid(p, format!("count {total} does not fit the {have} diagnostics kept")));
+        }
+        if total > have && have < KEEP_PER_CODE {
+            return Err(invalid(p, format!("{total} diagnostics counted but only {have} kept, below the limit of {KEEP_PER_CODE}")));
+        }
+        // Past the limit a diagnostic is only counted, so pushing restores the exact count.
+        for _ in have..total {
+            log.push(Diagnostic::new(Severity::Info, c, String::new()));
+        }
+    }
+    if kept.keys().any(|c| !log.counts().contains_key(c)) {
+        return Err(invalid("diagnostics/perCode", "a kept diagnostic's code has no count"));
+    }
+    Ok(log)
+}
+
+// ------------------------------------------------------------------------------------------
+// What changed between two moments of one engine
+
+/// The documents an engine held at one moment, as content fingerprints, so a later moment can
+/// be compared with it: which invoices were added, changed (amounts, lines, vendor, dates) or
+/// removed. About 80 bytes per document.
+pub struct ChangeBaseline {
+    docs: Vec<(u32, u8, String, u64)>,
+    companies: Vec<String>,
+    /// Removals the engine had already recorded (documents dropped when it was restored).
+    earlier_removals: Vec<Removal>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// `added`, `changed` or `removed`.
+    pub change: &'static str,
+    pub company_id: String,
+    pub kind: &'static str,
+    pub id: String,
+    pub number: Option<String>,
+    /// For removals: `notPaid`, `outsideWindow` or `notSynced` (the company is no longer
+    /// synced).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Changes {
+    pub added: u64,
+    pub changed: u64,
+    pub removed: u64,
+    pub unchanged: u64,
+    /// The first `limit` changes, in company, kind and id order.
+    pub items: Vec<Change>,
+    pub truncated: bool,
+}
+
+/// FNV-1a, 64 bits: a fingerprint, not a defence; collisions only hide a change from a report.
+struct Fnv(u64);
+
+impl std::io::Write for Fnv {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for b in buf {
+            self.0 ^= *b as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn fingerprint(doc: &Document) -> u64 {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    let _ = serde_json::to_writer(&mut h, &doc_s(doc, true));
+    h.0
+}
+
+fn kind_name(k: u8) -> &'static str {
+    if k == KIND_CREDIT_MEMO {
+        "creditMemo"
+    } else {
+        "invoice"
+    }
+}
+
+impl ChangeBaseline {
+    pub fn capture(engine: &Engine) -> ChangeBaseline {
+        let mut companies: Vec<String> = Vec::new();
+        let mut docs = Vec::with_capacity(engine.docs.len());
+        for ((c, k, id), d) in &engine.docs {
+            if companies.last() != Some(c) {
+                companies.push(c.clone());
+            }
+            docs.push(((companies.len() - 1) as u32, *k, id.clone(), fingerprint(d)));
+        }
+        ChangeBaseline { docs, companies, earlier_removals: engine.removals.clone() }
+    }
+
+    /// What changed from the baseline to `engine` now; `limit` caps the listed items.
+    pub fn compare(&self, engine: &Engine, limit: usize) -> Changes {
+        let mut out = Changes::default();
+        let reasons: HashMap<(&str, &str), &'static str> = self
+            .earlier_removals
+            .iter()
+            .chain(engine.removals.iter())
+            .map(|r| ((r.company_id.as_str(), r.invoice_id.as_str()), r.reason))
+            .collect();
+        let numbers: HashMap<(&str, &str), Option<&str>> = self
+            .earlier_removals
+            .iter()
+            .chain(engine.removals.iter())
+            .map(|r| ((r.company_id.as_str(), r.invoice_id.as_str()), r.invoice_number.as_deref()))
+            .collect();
+        let push = |out: &mut Changes, c: Change| {
+            if out.items.len() < limit {
+                out.items.push(c);
+            } else {
+                out.truncated = true;
+            }
+        };
+        let mut old = self.docs.iter().peekable();
+        let mut new = engine.docs.iter().peekable();
+        loop {
+            let o = old.peek().map(|(ci, k, id, fp)| ((self.companies[*ci as usize].as_str(), *k, id.as_str()), *fp));
+            let n = new.peek().map(|((c, k, id), d)| ((c.as_str(), *k, id.as_str()), d));
+            let side = match (&o, &n) {
+                (None, None) => break,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some((ok, _)), Some((nk, _))) => ok.cmp(nk),
+            };
+            match side {
+                std::cmp::Ordering::Equal => {
+                    let (Some((_, fp)), Some((nk, d))) = (o, n) else { break };
+                    if fingerprint(d) == fp {
+                        out.unchanged += 1;
+                    } else {
+                        out.changed += 1;
+                        push(&mut out, Change { change: "changed", company_id: nk.0.to_owned(), kind: kind_name(nk.1), id: nk.2.to_owned(), number: d.number.clone(), reason: None });
+                    }
+                    old.next();
+                    new.next();
+                }
+                std::cmp::Ordering::Less => {
+                    let Some((ok, _)) = o else { break };
+                    out.removed += 1;
+                    let reason = reasons.get(&(ok.0, ok.2)).copied().unwrap_or("notSynced");
+                    let number = numbers.get(&(ok.0, ok.2)).copied().flatten().map(str::to_owned);
+                    push(&mut out, Change { change: "removed", company_id: ok.0.to_owned(), kind: kind_name(ok.1), id: ok.2.to_owned(), number, reason: Some(reason) });
+                    old.next();
+                }
+                std::cmp::Ordering::Greater => {
+                    let Some((nk, d)) = n else { break };
+                    out.added += 1;
+                    push(&mut out, Change { change: "added", company_id: nk.0.to_owned(), kind: kind_name(nk.1), id: nk.2.to_owned(), number: d.number.clone(), reason: None });
+                    new.next();
+                }
+            }
+        }
+        // Documents dropped when the engine was restored are gone before the baseline was
+        // taken; they changed all the same.
+        for r in &self.earlier_removals {
+            out.removed += 1;
+            push(&mut out, Change { change: "removed", company_id: r.company_id.clone(), kind: r.kind, id: r.invoice_id.clone(), number: r.invoice_number.clone(), reason: Some(r.reason) });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const C1: &str = "8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c";
+
+    fn options(window: &str) -> EngineOptions {
+        EngineOptions { window_start: Some(window.into()), environment: Some("t/prod".into()), credit_memos: Some(true), ..Default::default() }
+    }
+
+    fn invoice(id: &str, date: &str, status: &str, modified: &str, amount: &str) -> String {
+        format!(
+            r#"{{"id":"{id}","number":"PPI-{id}","postingDate":"{date}","invoiceDate":"{date}","vendorId":"aaaaaaaa-0000-0000-0000-000000000001","vendorName":"Slack Technologies Limited","currencyCode":"EUR","status":"{status}","lastModifiedDateTime":"{modified}","totalAmountExcludingTax":{amount},"totalAmountIncludingTax":{amount},"totalTaxAmount":0,
+            "purchaseInvoiceLines":[{{"id":"bbbbbbbb-0000-0000-0000-0000000000{}","sequence":10000,"lineType":"Account","lineObjectNumber":"6100","description":"Slack Pro","netAmount":{amount},"netAmountIncludingTax":{amount},"netTaxAmount":0}},
+            {{"sequence":20000,"lineType":"Comment","description":"seats: 10"}}]}}"#,
+            &id[id.len() - 2..]
+        )
+    }
+
+    fn page(entity: &str, records: &[String]) -> String {
+        format!(r#"{{"@odata.context":"https://x/api/v2.0/$metadata#companies({C1})/{entity}","value":[{}]}}"#, records.join(","))
+    }
+
+    fn loaded() -> Engine {
+        let mut e = Engine::new(options("2025-11-01")).unwrap();
+        e.add_page_text(None, None, r#"{"@odata.context":"https://x/api/v2.0/$metadata#companies","value":[{"id":"8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C","name":"CRONUS","displayName":"Cronus Ltd"}]}"#);
+        e.add_page_text(None, None, &page("generalLedgerSetup", &[r#"{"id":"g","localCurrencyCode":"gbp"}"#.into()]));
+        e.add_page_text(None, None, &page("vendors", &[r#"{"id":"aaaaaaaa-0000-0000-0000-000000000001","number":"V1","displayName":"Slack","website":"slack.com","email":"billing@slack.com"}"#.into()]));
+        e.add_page_text(
+            None,
+            None,
+            &page(
+                "purchaseInvoices",
+                &[
+                    invoice("11111111-0000-0000-0000-000000000001", "2026-01-05", "Paid", "2026-02-01T10:00:00.123Z", "100.5"),
+                    invoice("11111111-0000-0000-0000-000000000002", "2026-02-05", "Paid", "2026-03-01T10:00:00Z", "250"),
+                    invoice("11111111-0000-0000-0000-000000000003", "2026-02-06", "Open", "2026-03-02T10:00:00Z", "7"),
+                    invoice("11111111-0000-0000-0000-000000000004", "2025-01-06", "Paid", "2025-03-02T10:00:00Z", "9"),
+                    r#"{"id":"","status":"Paid","totalAmountExcludingTax":"x"}"#.into(),
+                ],
+            ),
+        );
+        e.add_page_text(None, None, &page("purchaseCreditMemos", &[r#"{"id":"cccccccc-0000-0000-0000-000000000001","number":"PCM1","postingDate":"2026-02-10","status":"Paid","currencyCode":"EUR","totalAmountExcludingTax":20,"totalAmountIncludingTax":20,"lastModifiedDateTime":"2026-02-11T00:00:00Z"}"#.into()]));
+        e.add_page_text(None, None, &page("users", &[r#"{"userSecurityId":"dddddddd-0000-0000-0000-000000000001","userName":"EMMA","displayName":"Emma","state":"Enabled","contactEmail":"emma@x.com"}"#.into(), r#"{"userSecurityId":"dddddddd-0000-0000-0000-000000000002","userName":"BOB","state":"Disabled","contactEmail":""}"#.into()]));
+        e
+    }
+
+    fn observable(e: &mut Engine) -> String {
+        let txs = serde_json::to_string(e.transactions()).unwrap();
+        let users = serde_json::to_string(&e.users().0).unwrap();
+        let diags = serde_json::to_string(&e.diagnostics()).unwrap();
+        let summary = serde_json::to_string(&e.summary()).unwrap();
+        format!("{txs}\n{users}\n{diags}\n{summary}")
+    }
+
+    #[test]
+    fn round_trip_is_exact() {
+        let mut e = loaded();
+        assert_eq!(e.transactions().len(), 3);
+        let text = e.export_state();
+        let mut back = Engine::from_state(options("2025-11-01"), &text).unwrap();
+        assert_eq!(back.export_state(), text, "export is deterministic and lossless");
+        assert_eq!(observable(&mut back), observable(&mut e));
+        // Versions of documents not held survive: an older Paid copy of the Open invoice stays out.
+        let stale = page("purchaseInvoices", &[invoice("11111111-0000-0000-0000-000000000003", "2026-02-06", "Paid", "2026-03-01T00:00:00Z", "7")]);
+        back.add_page_text(None, None, &stale);
+        e.add_page_text(None, None, &stale);
+        assert_eq!(back.transactions().len(), 3);
+        assert_eq!(observable(&mut back), observable(&mut e));
+    }
+
+    #[test]
+    fn chunks_of_any_size_make_the_same_state() {
+        let e = loaded();
+        let whole = e.export_state();
+        for budget in [1, 50, 700, 1 << 20] {
+            let mut w = StateWriter::new(&e);
+            let mut parts = Vec::new();
+            while let Some(c) = w.next_chunk(&e, budget) {
+                parts.push(c);
+            }
+            assert_eq!(parts.concat(), whole, "budget {budget}");
+            if budget == 1 {
+                assert!(parts.len() > 5, "small budgets give many pieces");
+            }
+        }
+        // Read back in pieces cut anywhere, even inside a line or a character.
+        for step in [1, 3, 64, 1000] {
+            let mut r = StateReader::new(options("2025-11-01")).unwrap();
+            let mut at = 0;
+            while at < whole.len() {
+                let mut end = (at + step).min(whole.len());
+                while !whole.is_char_boundary(end) {
+                    end += 1;
+                }
+                r.push(&whole[at..end]).unwrap();
+                at = end;
+            }
+            assert_eq!(r.finish().unwrap().export_state(), whole, "pieces of {step}");
+        }
+        let empty = Engine::new(options("2025-11-01")).unwrap();
+        let text = empty.export_state();
+        assert!(Engine::from_state(options("2025-11-01"), &text).is_ok(), "{text}");
+    }
+
+    #[test]
+    fn new_rules_and_line_mode_apply_to_a_restored_state() {
+        let text = loaded().export_state();
+        let mut o = options("2025-11-01");
+        o.line_mode = Some("line".into());
+        let mut e = Engine::from_state(o, &text).unwrap();
+        // Comment lines are not transactions in line mode: 2 invoices x 1 line + 1 credit memo.
+        assert_eq!(e.transactions().len(), 3);
+        assert!(e.transactions().iter().all(|t| t.line_id.is_some() || t.kind == "creditMemo"));
+    }
+
+    #[test]
+    fn a_later_window_or_credit_memos_off_drop_documents() {
+        let text = loaded().export_state();
+        let mut o = options("2026-02-01");
+        o.credit_memos = Some(false);
+        let mut e = Engine::from_state(o, &text).unwrap();
+        assert_eq!(e.transactions().len(), 1);
+        assert_eq!(e.removals().len(), 1);
+        assert_eq!(e.removals()[0].reason, "outsideWindow");
+    }
+
+    #[test]
+    fn foreign_corrupt_and_newer_states_are_clear_errors() {
+        let text = loaded().export_state();
+        let err = |o: EngineOptions, t: &str| Engine::from_state(o, t).err().expect("must fail");
+        assert_eq!(err(options("2025-11-01"), "not json").code, "STATE_INVALID");
+        assert_eq!(err(options("2025-11-01"), r#"{"format":"bc-spend-sync-checkpoint","version":1}"#).code, "STATE_FOREIGN");
+        assert_eq!(err(options("2025-11-01"), r#"{"value":[]}"#).code, "STATE_FOREIGN");
+        let newer = text.replacen("\"version\":1", "\"version\":2", 1);
+        let e = err(options("2025-11-01"), &newer);
+        assert_eq!(e.code, "STATE_VERSION");
+        assert!(e.message.contains("newer"), "{}", e.message);
+        let mut other_env = options("2025-11-01");
+        other_env.environment = Some("t/sandbox".into());
+        assert_eq!(err(other_env, &text).code, "STATE_FOREIGN");
+        // Values out of range or of the wrong shape name their path.
+        let big = text.replacen("\"netAmount\":1005000", "\"netAmount\":9223372036854775807", 1);
+        assert_ne!(big, text);
+        let e = err(options("2025-11-01"), &big);
+        assert_eq!(e.code, "STATE_INVALID");
+        assert!(e.path.as_deref().unwrap().ends_with("netAmount"), "{e:?}");
+        let open = text.replacen("\"status\":\"paid\"", "\"status\":\"open\"", 1);
+        assert_eq!(err(options("2025-11-01"), &open).code, "STATE_INVALID");
+        let code = text.replacen("\"code\":\"", "\"code\":\"lower case ", 1);
+        assert_eq!(err(options("2025-11-01"), &code).code, "STATE_INVALID");
+        let extra = text.replacen("\"creditMemos\":true", "\"creditMemos\":true,\"surprise\":1", 1);
+        assert_eq!(err(options("2025-11-01"), &extra).code, "STATE_INVALID");
+        // Options are still checked first-hand.
+        let mut bad = options("2025-11-01");
+        bad.line_mode = Some("weekly".into());
+        assert_eq!(err(bad, &text).code, "INVALID_OPTION");
+    }
+
+    #[test]
+    fn truncated_states_never_panic() {
+        let text = loaded().export_state();
+        // Only the final newline may go: the trailer line shows whether the state is whole.
+        for cut in (0..text.len() - 1).step_by(7) {
+            if text.is_char_boundary(cut) {
+                assert!(Engine::from_state(options("2025-11-01"), &text[..cut]).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn diagnostics_beyond_the_kept_limit_keep_their_count() {
+        let mut e = Engine::new(options("2025-11-01")).unwrap();
+        let recs: Vec<String> = (0..1500).map(|i| format!(r#"{{"id":"x{i}","status":"Paid","totalAmountExcludingTax":"bad"}}"#)).collect();
+        e.add_page_text(None, None, &page("purchaseInvoices", &recs));
+        let text = e.export_state();
+        let mut back = Engine::from_state(options("2025-11-01"), &text).unwrap();
+        assert_eq!(back.export_state(), text);
+        assert_eq!(serde_json::to_string(&back.summary()).unwrap(), serde_json::to_string(&e.summary()).unwrap());
+        let forged = text.replacen("\"AMOUNT_INVALID\":1500", "\"AMOUNT_INVALID\":100000000000", 1);
+        assert_ne!(forged, text);
+        assert_eq!(Engine::from_state(options("2025-11-01"), &forged).err().unwrap().code, "STATE_INVALID");
+    }
+
+    #[test]
+    fn changes_between_runs() {
+        let mut e = loaded();
+        let base = ChangeBaseline::capture(&e);
+        assert_eq!(base.compare(&e, 10), Changes { unchanged: 3, ..Default::default() });
+        // Touched but not changed; changed; no longer paid; new.
+        e.add_page_text(
+            None,
+            None,
+            &page(
+                "purchaseInvoices",
+                &[
+                    invoice("11111111-0000-0000-0000-000000000001", "2026-01-05", "Paid", "2026-04-01T00:00:00Z", "100.5"),
+                    invoice("11111111-0000-0000-0000-000000000002", "2026-02-05", "Paid", "2026-04-01T00:00:00Z", "260"),
+                    invoice("11111111-0000-0000-0000-000000000005", "2026-03-05", "Paid", "2026-04-01T00:00:00Z", "1"),
+                ],
+            ),
+        );
+        e.add_page_text(None, None, &page("purchaseCreditMemos", &[r#"{"id":"cccccccc-0000-0000-0000-000000000001","status":"Open","lastModifiedDateTime":"2026-04-01T00:00:00Z"}"#.into()]));
+        let c = base.compare(&e, 10);
+        assert_eq!((c.added, c.changed, c.removed, c.unchanged), (1, 1, 1, 1));
+        let removed = c.items.iter().find(|x| x.change == "removed").unwrap();
+        assert_eq!((removed.kind, removed.reason, removed.number.as_deref()), ("creditMemo", Some("notPaid"), Some("PCM1")));
+        let capped = base.compare(&e, 1);
+        assert_eq!(capped.items.len(), 1);
+        assert!(capped.truncated);
+        // Companies no longer synced are removed with reason notSynced.
+        e.retain_companies(&BTreeSet::new());
+        let c = base.compare(&e, 10);
+        assert_eq!(c.removed, 3);
+        assert!(c.items.iter().filter(|x| x.change == "removed").any(|x| x.reason == Some("notSynced")));
+    }
+
+    #[test]
+    fn begin_sync_run_keeps_only_document_diagnostics_of_incremental_companies() {
+        let mut e = loaded();
+        assert!(e.diagnostics().iter().any(|d| d.entity == Some("purchaseInvoices")));
+        let keep: BTreeSet<String> = [C1.to_owned()].into();
+        e.begin_sync_run(&keep);
+        assert!(e.users().0.is_empty());
+        assert_eq!(e.summary().counts.len(), 0);
+        assert!(e.diags.items().iter().all(|d| d.entity == Some("purchaseInvoices")));
+        assert!(!e.diags.items().is_empty());
+        e.begin_sync_run(&BTreeSet::new());
+        assert!(e.diags.items().is_empty());
+        assert_eq!(e.transactions().len(), 3, "documents stay");
+        assert_eq!(e.newest_modification(C1, false).map(|t| t.to_string()).as_deref(), Some("2026-03-02T10:00:00.000Z"));
+        assert_eq!(e.newest_modification(C1, true).map(|t| t.to_string()).as_deref(), Some("2026-02-11T00:00:00.000Z"));
+    }
+}

@@ -1,0 +1,616 @@
+use super::*;
+use crate::engine::EngineOptions;
+
+const A: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+const B: &str = "bbbbbbbb-0000-4000-8000-000000000002";
+const STARTED: &str = "2026-11-26T09:00:00Z";
+
+fn config() -> SyncConfig {
+    SyncConfig { environment: "t/prod".into(), started_at: STARTED.into(), connected_at: Some("2026-11-26".into()), ..Default::default() }
+}
+
+fn companies_page(ids: &[(&str, &str)]) -> String {
+    let v: Vec<String> = ids.iter().map(|(id, name)| format!(r#"{{"id":"{}","name":"{name}","displayName":"{name} Inc."}}"#, id.to_uppercase())).collect();
+    format!(r#"{{"value":[{}]}}"#, v.join(","))
+}
+
+fn list(plan: &mut SyncPlan, ids: &[(&str, &str)]) {
+    let t = plan.next_task().unwrap();
+    assert_eq!(t.entity, "companies");
+    let text = companies_page(ids);
+    let ack = plan.page_done(t.id, PageInfo { text: Some(&text), ..Default::default() });
+    assert!(ack.ingest && ack.companies_listed);
+}
+
+fn drain(plan: &mut SyncPlan) -> Vec<Task> {
+    std::iter::from_fn(|| plan.next_task()).collect()
+}
+
+#[test]
+fn first_run_reads_everything_in_segments() {
+    let mut plan = SyncPlan::new(config(), None).unwrap();
+    assert_eq!(plan.window_start().to_string(), "2025-11-26");
+    assert!(!plan.resumed());
+    // Nothing but the company list until it is read.
+    let t = plan.next_task().unwrap();
+    assert!(plan.next_task().is_none());
+    let text = companies_page(&[(A, "Alpha"), (B, "Beta")]);
+    plan.page_done(t.id, PageInfo { text: Some(&text), ..Default::default() });
+    let tasks = drain(&mut plan);
+    // As many long reads as requests in flight (5) over 2 companies: 3 and 2 date segments,
+    // plus GL setup and vendors each, plus users.
+    assert_eq!(tasks.len(), 10);
+    let inv: Vec<&Task> = tasks.iter().filter(|t| t.entity == "purchaseInvoices").collect();
+    assert_eq!(inv.len(), 5);
+    assert_eq!(inv.iter().filter(|t| t.company_id.as_deref() == Some(A)).count(), 3);
+    // 366 days to the end of the run's day in three segments of 122 days; the last is open.
+    let first = inv.iter().find(|t| t.company_id.as_deref() == Some(A)).unwrap();
+    assert!(first.url.contains("postingDate%20ge%202025-11-26%20and%20postingDate%20lt%202026-03-28&"), "{}", first.url);
+    assert!(inv.iter().filter(|t| t.company_id.as_deref() == Some(A)).any(|t| t.url.contains("postingDate%20ge%202026-07-28&")), "open last segment");
+    let b: Vec<&&Task> = inv.iter().filter(|t| t.company_id.as_deref() == Some(B)).collect();
+    assert!(b[0].url.contains("postingDate%20ge%202025-11-26%20and%20postingDate%20lt%202026-05-28&"), "{}", b[0].url);
+    assert!(inv.iter().all(|t| t.url.contains("$count=true") && t.first_page && t.page_size == DEFAULT_PAGE_SIZE));
+    // Long reads go first, one-page reads last.
+    assert!(tasks[..5].iter().all(|t| t.entity == "purchaseInvoices"));
+    let users: Vec<&Task> = tasks.iter().filter(|t| t.entity == "users").collect();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].url, format!("api/microsoft/automation/v2.0/companies({A})/users"));
+    assert!(tasks.iter().any(|t| t.url == format!("api/v2.0/companies({B})/vendors?$select=id,number,displayName,email,website")));
+    assert_eq!(plan.progress().companies_total, Some(2));
+    assert_eq!(plan.progress().in_flight, 10);
+}
+
+#[test]
+fn selection_by_name_or_id_and_unknown_names() {
+    let mut c = config();
+    c.companies = Some(vec!["beta inc.".into(), "Nowhere".into(), A.to_uppercase()]);
+    c.concurrency = Some(2);
+    c.credit_memos = Some(true);
+    let mut plan = SyncPlan::new(c, None).unwrap();
+    list(&mut plan, &[(A, "Alpha"), (B, "Beta"), ("cccccccc-0000-4000-8000-000000000003", "Gamma")]);
+    let tasks = drain(&mut plan);
+    assert!(tasks.iter().all(|t| t.company_id.as_deref() != Some("cccccccc-0000-4000-8000-000000000003")));
+    assert_eq!(tasks.iter().filter(|t| t.entity == "purchaseCreditMemos").count(), 2);
+    // 2 requests in flight over 2 companies: one read each.
+    assert_eq!(tasks.iter().filter(|t| t.entity == "purchaseInvoices").count(), 2);
+    assert_eq!(plan.run.not_found, vec!["Nowhere".to_string()]);
+}
+
+#[test]
+fn options_are_checked() {
+    let bad = |f: fn(&mut SyncConfig)| {
+        let mut c = config();
+        f(&mut c);
+        SyncPlan::new(c, None).err().expect("must fail")
+    };
+    assert_eq!(bad(|c| c.connected_at = None).code, "MISSING_OPTION");
+    assert_eq!(bad(|c| c.window_start = Some("26/11/2025".into())).code, "INVALID_OPTION");
+    assert_eq!(bad(|c| c.concurrency = Some(6)).path.as_deref(), Some("concurrency"));
+    assert_eq!(bad(|c| c.page_size = Some(0)).path.as_deref(), Some("pageSize"));
+    assert_eq!(bad(|c| c.companies = Some(vec![" ".into()])).path.as_deref(), Some("companies"));
+    assert_eq!(bad(|c| c.started_at = "yesterday".into()).path.as_deref(), Some("startedAt"));
+    assert_eq!(bad(|c| c.line_mode = Some("weekly".into())).path.as_deref(), Some("lineMode"));
+    let mut c = config();
+    c.window_start = Some("2026-01-01".into());
+    assert_eq!(SyncPlan::new(c, None).unwrap().window_start().to_string(), "2026-01-01");
+}
+
+#[test]
+fn pages_follow_next_links_until_the_company_is_done() {
+    let mut c = config();
+    c.segments_per_company = Some(1);
+    let mut plan = SyncPlan::new(c, None).unwrap();
+    list(&mut plan, &[(A, "Alpha")]);
+    let tasks = drain(&mut plan);
+    assert_eq!(tasks.len(), 4);
+    let inv = tasks.iter().find(|t| t.entity == "purchaseInvoices").unwrap();
+    // One page in flight per stream.
+    let ack = plan.page_done(inv.id, PageInfo { next_link: Some("https://api/next?$skiptoken=1"), count: Some(1200), records: Some(500), ..Default::default() });
+    assert!(ack.ingest && !ack.stream_done);
+    let next = plan.next_task().unwrap();
+    assert_eq!(next.url, "https://api/next?$skiptoken=1");
+    assert!(!next.first_page);
+    assert_eq!(plan.progress().remaining_pages, Some(2 + 3), "two invoice pages and three one-page reads");
+    for t in tasks.iter().filter(|t| t.entity != "purchaseInvoices") {
+        let ack = plan.page_done(t.id, PageInfo::default());
+        assert!(ack.stream_done);
+        assert_eq!(ack.company_done, None);
+    }
+    plan.page_done(next.id, PageInfo { next_link: Some("https://api/next?$skiptoken=2"), records: Some(500), ..Default::default() });
+    let last = plan.next_task().unwrap();
+    let ack = plan.page_done(last.id, PageInfo { records: Some(200), ..Default::default() });
+    assert_eq!(ack.company_done.as_deref(), Some(A));
+    assert!(plan.is_finished());
+    assert_eq!(plan.journal_length(), 7);
+    // Stale or unknown task ids change nothing.
+    assert!(!plan.page_done(last.id, PageInfo::default()).ingest);
+    assert_eq!(plan.task_failed(999, Failure::default()).action, "ignored");
+}
+
+fn timeout() -> Failure {
+    Failure { code: "BC_TIMEOUT".into(), message: "504".into(), narrowable: true, status: Some(504) }
+}
+
+#[test]
+fn gateway_timeouts_narrow_the_query() {
+    let mut c = config();
+    c.segments_per_company = Some(1);
+    let mut plan = SyncPlan::new(c, None).unwrap();
+    list(&mut plan, &[(A, "Alpha"), (B, "Beta")]);
+    let tasks = drain(&mut plan);
+    let inv = tasks.iter().find(|t| t.entity == "purchaseInvoices" && t.company_id.as_deref() == Some(A)).unwrap();
+    let d = plan.task_failed(inv.id, timeout());
+    assert_eq!(d.action, "narrowed");
+    let halves = drain(&mut plan);
+    assert_eq!(halves.len(), 2);
+    assert!(halves[0].url.contains("postingDate%20ge%202025-11-26%20and%20postingDate%20lt%202026-05-28&"), "{}", halves[0].url);
+    assert!(halves[1].url.contains("postingDate%20ge%202026-05-28&"), "{}", halves[1].url);
+    // A later page times out: ask for smaller pages at the same cursor.
+    plan.page_done(halves[0].id, PageInfo { next_link: Some("https://api/n1"), ..Default::default() });
+    let n1 = plan.next_task().unwrap();
+    assert_eq!(plan.task_failed(n1.id, timeout()).action, "narrowed");
+    let again = plan.next_task().unwrap();
+    assert_eq!((again.url.as_str(), again.page_size), ("https://api/n1", DEFAULT_PAGE_SIZE / 4));
+    // Down to the minimum page size, then retries, then the company fails; the other goes on.
+    let mut t = again;
+    let mut actions = Vec::new();
+    loop {
+        let d = plan.task_failed(t.id, timeout());
+        actions.push(d.action);
+        if d.action == "companyFailed" {
+            assert_eq!(d.company_id.as_deref(), Some(A));
+            break;
+        }
+        t = plan.next_task().unwrap();
+        assert_eq!(t.url, "https://api/n1");
+    }
+    assert_eq!(actions, ["narrowed", "narrowed", "retry", "retry", "retry", "companyFailed"]);
+    assert_eq!(plan.progress().companies_failed, 1);
+    // A's other tasks are dropped (no page of A is ingested any more); B's are not.
+    assert!(!plan.page_done(halves[1].id, PageInfo::default()).ingest);
+    let b_task = tasks.iter().find(|t| t.company_id.as_deref() == Some(B)).unwrap();
+    assert!(plan.page_done(b_task.id, PageInfo::default()).ingest);
+    assert!(drain(&mut plan).iter().all(|t| t.company_id.as_deref() != Some(A)));
+}
+
+#[test]
+fn one_day_windows_are_not_split() {
+    let w = Window::Posting { from: Date::parse_bc("2026-11-26").unwrap().unwrap(), to: None };
+    let plan = SyncPlan::new(config(), None).unwrap();
+    assert_eq!(split(w, plan.run.started_at), None);
+    let m = Window::Modified { after: Timestamp(plan.run.started_at.0 - 60_000), until: None };
+    assert_eq!(split(m, plan.run.started_at), None);
+    let m = Window::Modified { after: Timestamp(plan.run.started_at.0 - 3_600_000), until: None };
+    let (a, b) = split(m, plan.run.started_at).unwrap();
+    assert_eq!(a, Window::Modified { after: Timestamp(plan.run.started_at.0 - 3_600_000), until: Some(Timestamp(plan.run.started_at.0 - 1_800_000)) });
+    assert_eq!(b, Window::Modified { after: Timestamp(plan.run.started_at.0 - 1_800_000), until: None });
+}
+
+#[test]
+fn errors_that_stop_the_sync() {
+    // The company list cannot be read: nothing else can be.
+    let mut plan = SyncPlan::new(config(), None).unwrap();
+    let t = plan.next_task().unwrap();
+    let d = plan.task_failed(t.id, Failure { code: "BC_APP_NOT_ENABLED".into(), message: "not enabled".into(), status: Some(401), ..Default::default() });
+    assert_eq!(d.action, "abort");
+    assert!(plan.next_task().is_none());
+    assert!(plan.is_finished());
+    assert_eq!(plan.fatal().unwrap().code, "BC_APP_NOT_ENABLED");
+    // Sign-in errors stop it from any read.
+    let mut plan = SyncPlan::new(config(), None).unwrap();
+    list(&mut plan, &[(A, "Alpha")]);
+    let t = plan.next_task().unwrap();
+    assert_eq!(plan.task_failed(t.id, Failure { code: "AUTH_SECRET_EXPIRED".into(), ..Default::default() }).action, "abort");
+    let mut engine = Engine::new(EngineOptions { window_start: Some("2025-11-26".into()), ..Default::default() }).unwrap();
+    assert_eq!(plan.finish(&mut engine).err().unwrap().code, "SYNC_FAILED");
+}
+
+#[test]
+fn users_failures_do_not_fail_companies() {
+    let mut plan = SyncPlan::new(config(), None).unwrap();
+    list(&mut plan, &[(A, "Alpha")]);
+    let tasks = drain(&mut plan);
+    let users = tasks.iter().find(|t| t.entity == "users").unwrap();
+    let d = plan.task_failed(users.id, Failure { code: "BC_PERMISSION_MISSING".into(), message: "no automation".into(), status: Some(400), ..Default::default() });
+    assert_eq!(d.action, "usersFailed");
+    for t in tasks.iter().filter(|t| t.entity != "users") {
+        plan.page_done(t.id, PageInfo::default());
+    }
+    assert!(plan.is_finished());
+    let mut engine = Engine::new(EngineOptions { window_start: Some("2025-11-26".into()), environment: Some("t/prod".into()), ..Default::default() }).unwrap();
+    plan.begin(&mut engine);
+    let out = plan.finish(&mut engine).unwrap();
+    assert!(!out.complete);
+    assert_eq!(out.users, "failed");
+    assert_eq!(out.companies[0].status, "done");
+}
+
+#[test]
+fn count_refused_reads_on_without_it() {
+    let mut plan = SyncPlan::new(config(), None).unwrap();
+    list(&mut plan, &[(A, "Alpha")]);
+    let inv = drain(&mut plan).into_iter().find(|t| t.entity == "purchaseInvoices").unwrap();
+    assert!(inv.url.contains("$count=true"));
+    let d = plan.task_failed(inv.id, Failure { code: "BC_BAD_REQUEST".into(), status: Some(400), ..Default::default() });
+    assert_eq!(d.action, "retry");
+    let again = plan.next_task().unwrap();
+    assert!(!again.url.contains("$count"));
+    assert_eq!(plan.task_failed(again.id, Failure { code: "BC_BAD_REQUEST".into(), status: Some(400), ..Default::default() }).action, "companyFailed");
+}
+
+#[test]
+fn a_bad_next_link_fails_its_company() {
+    let mut plan = SyncPlan::new(config(), None).unwrap();
+    list(&mut plan, &[(A, "Alpha")]);
+    let v = drain(&mut plan).into_iter().find(|t| t.entity == "vendors").unwrap();
+    let ack = plan.page_done(v.id, PageInfo { next_link: Some(&v.url.clone()), ..Default::default() });
+    assert!(ack.ingest, "the records of the page are good");
+    assert_eq!(ack.failed.unwrap().action, "companyFailed");
+    let mut plan = SyncPlan::new(config(), None).unwrap();
+    list(&mut plan, &[(A, "Alpha")]);
+    let v = drain(&mut plan).into_iter().find(|t| t.entity == "vendors").unwrap();
+    assert_eq!(plan.page_done(v.id, PageInfo { next_link_invalid: true, ..Default::default() }).failed.unwrap().action, "companyFailed");
+}
+
+#[test]
+fn company_ids_must_be_guids() {
+    let mut plan = SyncPlan::new(config(), None).unwrap();
+    let t = plan.next_task().unwrap();
+    let text = r#"{"value":[{"id":"x)/vendors?$x=(","name":"Evil"},{"name":"no id"},{"id":"aaaaaaaa-0000-4000-8000-000000000001","name":"Alpha"}]}"#;
+    plan.page_done(t.id, PageInfo { text: Some(text), ..Default::default() });
+    let tasks = drain(&mut plan);
+    assert!(tasks.iter().all(|t| t.company_id.as_deref() == Some(A)));
+    assert_eq!(plan.progress().companies_failed, 1);
+}
+
+#[test]
+fn checkpoints_are_checked() {
+    let cfg = config;
+    let err = |t: &str| SyncPlan::new(cfg(), Some(t)).err().expect("must fail");
+    assert_eq!(err("{").code, "CHECKPOINT_INVALID");
+    assert_eq!(err(r#"{"format":"bc-spend-engine-state","version":1}"#).code, "CHECKPOINT_FOREIGN");
+    assert_eq!(err(r#"{"format":"bc-spend-sync-checkpoint","version":7,"environment":"t/prod"}"#).code, "CHECKPOINT_VERSION");
+    let mut plan = SyncPlan::new(config(), None).unwrap();
+    list(&mut plan, &[(A, "Alpha")]);
+    let text = plan.checkpoint();
+    let mut other = config();
+    other.environment = "t/sandbox".into();
+    assert_eq!(SyncPlan::new(other, Some(&text)).err().unwrap().code, "CHECKPOINT_FOREIGN");
+    // Company ids go into URLs: a tampered one is refused.
+    let evil = text.replace(A, "aaaaaaaa-0000-4000-8000-00000000000)");
+    assert_eq!(err(&evil).code, "CHECKPOINT_INVALID");
+    for cut in (0..text.len()).step_by(5) {
+        assert!(SyncPlan::new(config(), Some(&text[..cut])).is_err());
+    }
+}
+
+#[test]
+fn a_checkpoint_resumes_at_the_cursors() {
+    let mut c = config();
+    c.segments_per_company = Some(2);
+    let mut plan = SyncPlan::new(c.clone(), None).unwrap();
+    list(&mut plan, &[(A, "Alpha")]);
+    let tasks = drain(&mut plan);
+    let inv = tasks.iter().filter(|t| t.entity == "purchaseInvoices").collect::<Vec<_>>();
+    plan.page_done(inv[0].id, PageInfo { next_link: Some("https://api/p2"), records: Some(500), count: Some(900), ..Default::default() });
+    let gl = tasks.iter().find(|t| t.entity == "generalLedgerSetup").unwrap();
+    plan.page_done(gl.id, PageInfo::default());
+    let _in_flight = plan.next_task().unwrap();
+    let text = plan.checkpoint();
+    assert!(text.contains("\"journalLength\":3"));
+
+    // Killed here. The same configuration later resumes; the clock has moved on.
+    let mut later = c.clone();
+    later.started_at = "2026-11-27T09:00:00Z".into();
+    later.connected_at = Some("2026-11-27".into());
+    let mut resumed = SyncPlan::new(later, Some(&text)).unwrap();
+    assert!(resumed.resumed());
+    assert_eq!(resumed.journal_length(), 3);
+    assert_eq!(resumed.window_start().to_string(), "2025-11-26");
+    let again = drain(&mut resumed);
+    let urls: BTreeSet<&str> = again.iter().map(|t| t.url.as_str()).collect();
+    assert!(urls.contains("https://api/p2"), "the second page of the first segment");
+    assert!(urls.contains(inv[1].url.as_str()), "the second segment from its start");
+    assert!(!again.iter().any(|t| t.entity == "generalLedgerSetup"), "done before the kill");
+    assert!(!again.iter().any(|t| t.entity == "companies"));
+
+    // Another selection starts a new run, and says the old journal must go.
+    let mut other = c.clone();
+    other.companies = Some(vec!["Alpha".into()]);
+    let fresh = SyncPlan::new(other, Some(&text)).unwrap();
+    assert!(!fresh.resumed());
+    assert_eq!((fresh.stale_journal(), fresh.journal_length()), (3, 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// A simulated Business Central: documents per company, served per the plan's windows, with
+// faults, so whole runs can be checked against the truth.
+
+#[derive(Clone)]
+struct Doc {
+    id: String,
+    posted: Date,
+    paid: bool,
+    modified: i64,
+    cents: i64,
+}
+
+struct Bc {
+    companies: Vec<(String, Vec<Doc>)>,
+    clock: i64,
+}
+
+impl Bc {
+    fn new(n: usize) -> Bc {
+        let base = Date::parse_bc("2025-09-01").unwrap().unwrap();
+        let mut companies = Vec::new();
+        for (ci, id) in [A, B].iter().enumerate() {
+            let docs = (0..n)
+                .map(|i| {
+                    let x = (i * 7919 + ci * 104_729) as i64;
+                    let posted = base.add_days(x % 450);
+                    Doc { id: format!("{:08x}-0000-4000-8000-{:012x}", ci + 1, i), posted, paid: x % 11 != 0, modified: (posted.to_days() + 3) * 86_400_000 + x % 1000, cents: 100 + x % 99_900 }
+                })
+                .collect();
+            companies.push((id.to_string(), docs));
+        }
+        // Changes happen after the first run started (2026-11-26T09:00Z), by the server's clock.
+        Bc { companies, clock: Date::parse_bc("2026-11-26").unwrap().unwrap().to_days() * 86_400_000 + 10 * 3_600_000 }
+    }
+
+    fn touch(&mut self, c: usize, i: usize, f: impl FnOnce(&mut Doc)) {
+        self.clock += 60_000;
+        let d = &mut self.companies[c].1[i];
+        f(d);
+        d.modified = self.clock;
+    }
+
+    /// Serves a task: for a first page the stream's window decides the rows; a next link
+    /// `sim:{stream}:{offset}` continues.
+    fn serve(&self, plan: &SyncPlan, t: &Task) -> (String, Option<String>, Option<u64>) {
+        let s = plan.run.streams.iter().find(|s| s.id == t.stream).unwrap();
+        let company = s.company.as_deref();
+        let ctx = |e: &str| format!("https://bc/v2.0/t/prod/api/v2.0/$metadata#companies({})/{e}", company.unwrap_or(""));
+        match s.kind {
+            StreamKind::Companies => (companies_page(&self.companies.iter().map(|(id, _)| (id.as_str(), "Co")).collect::<Vec<_>>()), None, None),
+            StreamKind::Users => (r#"{"value":[{"userSecurityId":"dddddddd-0000-0000-0000-000000000001","userName":"EMMA","state":"Enabled","contactEmail":"emma@x.com"}]}"#.to_string(), None, None),
+            StreamKind::GeneralLedgerSetup => (r#"{"value":[{"id":"g","localCurrencyCode":"USD"}]}"#.into(), None, None),
+            StreamKind::Vendors => (r#"{"value":[]}"#.into(), None, None),
+            StreamKind::PurchaseCreditMemos => (r#"{"value":[]}"#.into(), None, None),
+            StreamKind::PurchaseInvoices => {
+                let docs = &self.companies.iter().find(|(id, _)| Some(id.as_str()) == company).unwrap().1;
+                let rows: Vec<&Doc> = docs
+                    .iter()
+                    .filter(|d| match s.window.unwrap() {
+                        Window::Posting { from, to } => d.paid && d.posted >= from && to.map_or(true, |to| d.posted < to),
+                        Window::Modified { after, until } => d.posted >= plan.run.window_start && d.modified > after.0 && until.map_or(true, |u| d.modified <= u.0),
+                    })
+                    .collect();
+                let offset: usize = t.url.strip_prefix(&format!("sim:{}:", s.id)).map_or(0, |o| o.parse().unwrap());
+                let end = (offset + t.page_size as usize).min(rows.len());
+                let value: Vec<String> = rows[offset..end]
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            r#"{{"id":"{}","number":"N{}","postingDate":"{}","status":"{}","lastModifiedDateTime":"{}","currencyCode":"USD","totalAmountExcludingTax":{}.{:02},"totalAmountIncludingTax":{}.{:02},"purchaseInvoiceLines":[]}}"#,
+                            d.id,
+                            d.id,
+                            d.posted,
+                            if d.paid { "Paid" } else { "Open" },
+                            Timestamp(d.modified),
+                            d.cents / 100,
+                            d.cents % 100,
+                            d.cents / 100,
+                            d.cents % 100
+                        )
+                    })
+                    .collect();
+                let next = (end < rows.len()).then(|| format!("sim:{}:{end}", s.id));
+                (format!(r#"{{"@odata.context":"{}","value":[{}]}}"#, ctx("purchaseInvoices"), value.join(",")), next, s.counted.then_some(rows.len() as u64))
+            }
+        }
+    }
+
+    fn truth(&self, window_start: Date) -> BTreeSet<(String, i64)> {
+        self.companies.iter().flat_map(|(_, docs)| docs.iter().filter(|d| d.paid && d.posted >= window_start).map(|d| (d.id.clone(), d.cents * 100))).collect()
+    }
+}
+
+fn engine_options(window: Date) -> EngineOptions {
+    EngineOptions { window_start: Some(window.to_string()), environment: Some("t/prod".into()), ..Default::default() }
+}
+
+fn held(e: &mut Engine) -> BTreeSet<(String, i64)> {
+    e.transactions().iter().map(|t| (t.invoice_id.clone(), t.amount_excluding_tax.0)).collect()
+}
+
+/// Where a run's storage stands: the state of the last complete run, the checkpoint and the
+/// journal of pages ingested since.
+#[derive(Default, Clone)]
+struct Store {
+    state: Option<String>,
+    checkpoint: Option<String>,
+    journal: Vec<(&'static str, Option<String>, String)>,
+}
+
+/// Runs a sync against `bc`, stopping (a kill) after `kill_after` pages if given, with every
+/// `fail_every`th request failing with a timeout. Returns the engine when the run finished.
+fn run(bc: &Bc, cfg: SyncConfig, store: &mut Store, kill_after: Option<usize>, fail_every: Option<usize>) -> Option<(Engine, Outcome)> {
+    let mut plan = SyncPlan::new(cfg, store.checkpoint.as_deref()).unwrap();
+    let window = plan.window_start();
+    let mut engine = match &store.state {
+        Some(s) => Engine::from_state(engine_options(window), s).unwrap(),
+        None => Engine::new(engine_options(window)).unwrap(),
+    };
+    plan.begin(&mut engine);
+    if plan.resumed() {
+        assert_eq!(store.journal.len() as u64, plan.journal_length());
+        for (entity, company, text) in &store.journal {
+            engine.add_page_text(crate::bc::Entity::parse(entity), company.as_deref(), text);
+        }
+    } else {
+        store.journal.clear();
+    }
+    let mut pages = 0;
+    let mut requests = 0;
+    let mut in_flight: Vec<Task> = Vec::new();
+    loop {
+        while in_flight.len() < 5 {
+            match plan.next_task() {
+                Some(t) => in_flight.push(t),
+                None => break,
+            }
+        }
+        if in_flight.is_empty() {
+            break;
+        }
+        // Answer the oldest request in flight; others stay in flight (order varies by run).
+        let t = in_flight.remove(requests % in_flight.len());
+        requests += 1;
+        if fail_every.is_some_and(|n| requests % n == 0) {
+            let d = plan.task_failed(t.id, timeout());
+            assert_ne!(d.action, "companyFailed", "{d:?}");
+            continue;
+        }
+        let (text, next, count) = bc.serve(&plan, &t);
+        let ack = plan.page_done(t.id, PageInfo { next_link: next.as_deref(), count, text: Some(&text), ..Default::default() });
+        if ack.ingest {
+            engine.add_page_text(crate::bc::Entity::parse(t.entity), t.company_id.as_deref(), &text);
+            store.journal.push((t.entity, t.company_id.clone(), text));
+            store.checkpoint = Some(plan.checkpoint());
+            pages += 1;
+            if kill_after == Some(pages) {
+                return None;
+            }
+        }
+    }
+    assert!(plan.is_finished());
+    let out = plan.finish(&mut engine).unwrap();
+    store.state = Some(engine.export_state());
+    store.checkpoint = Some(out.checkpoint.clone());
+    store.journal.clear();
+    Some((engine, out))
+}
+
+/// Equal states but for what describes how the pages were read (faults split reads into more
+/// pages in one run than in another).
+fn same_data(a: &str, b: &str) -> bool {
+    let strip = |t: &str| t.lines().filter(|l| !l.starts_with("{\"tail\":")).map(str::to_owned).collect::<Vec<_>>();
+    strip(a) == strip(b)
+}
+
+fn sim_config(page_size: u32) -> SyncConfig {
+    let mut c = config();
+    c.page_size = Some(page_size);
+    c
+}
+
+#[test]
+fn a_full_run_reads_exactly_the_truth() {
+    let bc = Bc::new(700);
+    let (mut e, out) = run(&bc, sim_config(37), &mut Store::default(), None, None).unwrap();
+    let window = Date::parse_bc("2025-11-26").unwrap().unwrap();
+    assert_eq!(held(&mut e), bc.truth(window));
+    assert!(out.complete);
+    assert_eq!(out.changes.added as usize, bc.truth(window).len());
+    assert_eq!(out.companies.iter().map(|c| c.invoices).collect::<Vec<_>>(), ["full", "full"]);
+}
+
+#[test]
+fn kills_at_any_page_resume_to_the_same_result() {
+    let bc = Bc::new(300);
+    let (mut clean, _) = run(&bc, sim_config(23), &mut Store::default(), None, None).unwrap();
+    let want = clean.export_state();
+    for kill in [1, 2, 5, 9, 17, 26, 31] {
+        let mut store = Store::default();
+        assert!(run(&bc, sim_config(23), &mut store, Some(kill), Some(7)).is_none());
+        let mut resumed = None;
+        // Killed again and again until it finishes.
+        for k in 0..50 {
+            if let Some(r) = run(&bc, sim_config(23), &mut store, Some(3 + k % 4), None) {
+                resumed = Some(r);
+                break;
+            }
+        }
+        let (mut e, out) = resumed.expect("finishes");
+        assert_eq!(held(&mut e), held(&mut clean), "kill after {kill}");
+        assert!(same_data(&e.export_state(), &want), "kill after {kill}: same state as an uninterrupted run");
+        assert!(out.resumed);
+    }
+}
+
+#[test]
+fn incremental_runs_end_equal_to_a_clean_full_run() {
+    let mut bc = Bc::new(400);
+    let mut store = Store::default();
+    let (_, first) = run(&bc, sim_config(50), &mut store, None, None).unwrap();
+    let ck = checkpoint::parse(&first.checkpoint).unwrap();
+    let wm = ck.last.unwrap().companies[0].invoices.watermark.unwrap();
+    // The newest modification read, or the run's start if earlier, less an hour.
+    let newest = bc.companies[0].1.iter().filter(|d| d.paid && d.posted >= Date::parse_bc("2025-11-26").unwrap().unwrap()).map(|d| d.modified).max().unwrap();
+    let started = Timestamp::parse_bc(STARTED).unwrap().unwrap().0;
+    assert!(newest > started, "some test data is modified after the run's start");
+    assert_eq!(wm.0, started - 3_600_000);
+
+    // Payments, reversals, edits and new invoices since.
+    let unpaid = (0..400).find(|&i| !bc.companies[0].1[i].paid && bc.companies[0].1[i].posted.to_string().as_str() > "2025-12-01").unwrap();
+    let paid = (0..400).find(|&i| bc.companies[1].1[i].paid && bc.companies[1].1[i].posted.to_string().as_str() > "2025-12-01").unwrap();
+    bc.touch(0, unpaid, |d| d.paid = true);
+    bc.touch(1, paid, |d| d.paid = false);
+    bc.touch(1, paid + 1, |d| d.cents += 1);
+    let mut cfg = sim_config(50);
+    cfg.started_at = "2026-11-27T09:00:00Z".into();
+    let (mut e, out) = run(&bc, cfg.clone(), &mut store, None, None).unwrap();
+    assert_eq!(out.companies.iter().map(|c| c.invoices).collect::<Vec<_>>(), ["incremental", "incremental"]);
+    let (mut clean, _) = run(&bc, cfg, &mut Store::default(), None, None).unwrap();
+    assert_eq!(held(&mut e), held(&mut clean));
+    assert_eq!(held(&mut e), bc.truth(Date::parse_bc("2025-11-26").unwrap().unwrap()));
+    let c = &out.changes;
+    assert_eq!((c.added, c.removed), (1, 1));
+    assert!(c.changed <= 1, "the edit changes the amount only if that invoice is paid");
+    assert!(out.pages < 10, "an incremental run reads little: {} pages", out.pages);
+}
+
+#[test]
+fn a_later_window_drops_and_an_earlier_one_reads_again() {
+    let bc = Bc::new(300);
+    let mut store = Store::default();
+    run(&bc, sim_config(50), &mut store, None, None).unwrap();
+    let mut later = sim_config(50);
+    later.window_start = Some("2026-03-01".into());
+    let (mut e, out) = run(&bc, later, &mut store, None, None).unwrap();
+    assert_eq!(held(&mut e), bc.truth(Date::parse_bc("2026-03-01").unwrap().unwrap()));
+    assert!(out.changes.removed > 0);
+    assert_eq!(out.companies[0].invoices, "incremental");
+    let mut earlier = sim_config(50);
+    earlier.window_start = Some("2025-10-01".into());
+    let (mut e, out) = run(&bc, earlier, &mut store, None, None).unwrap();
+    assert_eq!(out.companies[0].invoices, "full");
+    assert_eq!(held(&mut e), bc.truth(Date::parse_bc("2025-10-01").unwrap().unwrap()));
+}
+
+#[test]
+fn timeouts_everywhere_lose_nothing() {
+    let bc = Bc::new(500);
+    let (mut e, out) = run(&bc, sim_config(40), &mut Store::default(), None, Some(3)).unwrap();
+    assert_eq!(held(&mut e), bc.truth(Date::parse_bc("2025-11-26").unwrap().unwrap()));
+    assert!(out.complete);
+}
+
+#[test]
+fn count_based_estimates_and_longest_first() {
+    let mut c = config();
+    c.segments_per_company = Some(1);
+    c.page_size = Some(100);
+    let mut plan = SyncPlan::new(c, None).unwrap();
+    list(&mut plan, &[(A, "Alpha"), (B, "Beta")]);
+    let tasks = drain(&mut plan);
+    let a = tasks.iter().find(|t| t.entity == "purchaseInvoices" && t.company_id.as_deref() == Some(A)).unwrap();
+    let b = tasks.iter().find(|t| t.entity == "purchaseInvoices" && t.company_id.as_deref() == Some(B)).unwrap();
+    plan.page_done(a.id, PageInfo { next_link: Some("https://api/a2"), count: Some(250), records: Some(100), ..Default::default() });
+    plan.page_done(b.id, PageInfo { next_link: Some("https://api/b2"), count: Some(1000), records: Some(100), ..Default::default() });
+    // B has 9 pages left, A 2: B goes first.
+    assert_eq!(plan.next_task().unwrap().url, "https://api/b2");
+    // 9 + 2 (one in flight counts) + GL setup, vendors x2, users.
+    assert_eq!(plan.progress().remaining_pages, Some(9 + 2 + 5));
+}

@@ -1,0 +1,189 @@
+// The sync checkpoint on disk (Node only): runSync's `saveCheckpoint` / `checkpoint` contract
+// (www/src/sync.js) kept in three files next to FILE:
+//
+//   FILE                      {"format":"bc-spend-checkpoint-file","version":1,"generation":g,
+//                              "hasState":bool,"journal":{"entries":n,"bytes":b},"plan":"<plan JSON>"}
+//                             rewritten atomically (temp file + rename) after every page
+//   FILE.g<g>.state.json      the engine state of the last complete run (generation g), read
+//                             and written a piece at a time
+//   FILE.g<g>.journal         the pages ingested since, appended: a JSON header line
+//                             {"entity","companyId","bytes"} then `bytes` bytes of page text, "\n"
+//
+// A page is appended before the plan that counts it is written, so a kill between the two
+// leaves one extra journal record, which the next load cuts off (the plan's `journal.bytes`
+// says where the acknowledged journal ends). A new base state gets a new generation: its files
+// are written in full before FILE points at them, then the old generation is removed. Safe
+// against a killed process; against power loss only as far as the file system orders writes.
+
+import { createReadStream } from 'node:fs';
+import { open, readFile, rename, rm, stat, writeFile, truncate } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+
+const FORMAT = 'bc-spend-checkpoint-file';
+const VERSION = 1;
+const READ_CHUNK = 1 << 20;
+
+export class CheckpointFileError extends Error {
+  constructor(message) {
+    super(message);
+    this.code = 'CHECKPOINT_FILE_INVALID';
+  }
+}
+
+async function writeAtomic(path, data) {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** Writes an (async) iterable of text pieces to `path` atomically, one piece in memory at a time. */
+export async function writeChunksAtomic(path, chunks) {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w');
+  try {
+    for await (const chunk of typeof chunks === 'string' ? [chunks] : chunks) await fh.write(chunk);
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+async function exists(path) {
+  try { await stat(path); return true; } catch (e) { if (e.code === 'ENOENT') return false; throw e; }
+}
+
+/** Opens (without creating) the checkpoint at `path`. */
+export async function openCheckpointFile(path) {
+  const dir = dirname(path);
+  const base = basename(path);
+  const stateFile = (g) => join(dir, `${base}.g${g}.state.json`);
+  const journalFile = (g) => join(dir, `${base}.g${g}.journal`);
+
+  let header = null; // { generation, hasState, journal: { entries, bytes }, plan }
+  let journalHandle = null;
+
+  async function readHeader() {
+    let text;
+    try { text = await readFile(path, 'utf8'); } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
+    let h;
+    try { h = JSON.parse(text); } catch (e) { throw new CheckpointFileError(`the checkpoint ${path} is not JSON (${e.message}); remove it to start a full sync`); }
+    if (h?.format !== FORMAT) throw new CheckpointFileError(`${path} is not a bc-spend checkpoint file; give another --checkpoint path`);
+    if (h.version !== VERSION) throw new CheckpointFileError(`the checkpoint ${path} has version ${h.version}; this bc-spend reads version ${VERSION}`);
+    if (!Number.isSafeInteger(h.generation) || h.generation < 0 || typeof h.plan !== 'string'
+      || !Number.isSafeInteger(h.journal?.entries) || !Number.isSafeInteger(h.journal?.bytes)) {
+      throw new CheckpointFileError(`the checkpoint ${path} is damaged; remove it (and its .g*.state.json and .g*.journal files) to start a full sync`);
+    }
+    return h;
+  }
+
+  async function* readJournal(g, entries, bytes) {
+    if (entries === 0) return;
+    const fh = await open(journalFile(g), 'r');
+    try {
+      let pos = 0;
+      let buf = Buffer.alloc(0);
+      const fill = async (need) => {
+        while (buf.length < need) {
+          const want = Math.max(READ_CHUNK, need - buf.length);
+          const chunk = Buffer.alloc(Math.min(want, bytes - pos));
+          if (chunk.length === 0) return false;
+          const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+          if (bytesRead === 0) return false;
+          pos += bytesRead;
+          buf = Buffer.concat([buf, chunk.subarray(0, bytesRead)]);
+        }
+        return true;
+      };
+      for (let n = 0; n < entries; n += 1) {
+        let nl = buf.indexOf(10);
+        while (nl < 0) {
+          if (!(await fill(buf.length + 1))) throw new CheckpointFileError(`the journal of ${path} ends early (record ${n + 1} of ${entries})`);
+          nl = buf.indexOf(10);
+        }
+        let h;
+        try { h = JSON.parse(buf.subarray(0, nl).toString('utf8')); } catch { throw new CheckpointFileError(`the journal of ${path} is damaged at record ${n + 1}`); }
+        buf = buf.subarray(nl + 1);
+        if (!Number.isSafeInteger(h.bytes) || h.bytes < 0) throw new CheckpointFileError(`the journal of ${path} is damaged at record ${n + 1}`);
+        if (!(await fill(h.bytes + 1))) throw new CheckpointFileError(`the journal of ${path} ends early (record ${n + 1} of ${entries})`);
+        const text = buf.subarray(0, h.bytes).toString('utf8');
+        buf = buf.subarray(h.bytes + 1);
+        yield { entity: h.entity, companyId: h.companyId ?? null, text };
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async function writeHeader() {
+    await writeAtomic(path, `${JSON.stringify(header)}\n`);
+  }
+
+  async function journal() {
+    if (!journalHandle) journalHandle = await open(journalFile(header.generation), 'a');
+    return journalHandle;
+  }
+
+  return {
+    path,
+
+    /** runSync's `checkpoint` input, or null when there is none yet. */
+    async load() {
+      header = await readHeader();
+      if (!header) return null;
+      const g = header.generation;
+      let state = null;
+      if (header.hasState) {
+        if (!(await exists(stateFile(g)))) throw new CheckpointFileError(`the engine state of ${path} (${stateFile(g)}) is missing; remove the checkpoint to start a full sync`);
+        // Read a piece at a time: a large state is never held whole.
+        state = () => createReadStream(stateFile(g), { encoding: 'utf8', highWaterMark: READ_CHUNK });
+      }
+      // Cut off a page appended after the last acknowledged one (a kill between the two writes).
+      if (await exists(journalFile(g))) {
+        const size = (await stat(journalFile(g))).size;
+        if (size < header.journal.bytes) throw new CheckpointFileError(`the journal of ${path} is shorter than its checkpoint says; remove the checkpoint to start a full sync`);
+        if (size > header.journal.bytes) await truncate(journalFile(g), header.journal.bytes);
+      } else if (header.journal.entries > 0) {
+        throw new CheckpointFileError(`the journal of ${path} is missing; remove the checkpoint to start a full sync`);
+      }
+      const { entries, bytes } = header.journal;
+      return { plan: header.plan, state, journal: () => readJournal(g, entries, bytes) };
+    },
+
+    /** runSync's `saveCheckpoint`. */
+    async save(update) {
+      if (!header) {
+        await mkdir(dir, { recursive: true });
+        header = { format: FORMAT, version: VERSION, generation: 0, hasState: false, journal: { entries: 0, bytes: 0 }, plan: '' };
+      }
+      if (update.state !== undefined) {
+        const old = header.generation;
+        const g = old + 1;
+        if (update.state !== null) await writeChunksAtomic(stateFile(g), update.state);
+        await writeFile(journalFile(g), '');
+        await journalHandle?.close();
+        journalHandle = null;
+        header = { ...header, generation: g, hasState: update.state !== null, journal: { entries: 0, bytes: 0 }, plan: update.plan };
+        await writeHeader();
+        await rm(stateFile(old), { force: true });
+        await rm(journalFile(old), { force: true });
+      }
+      if (update.append) {
+        const { entity, companyId, text } = update.append;
+        const body = Buffer.from(text, 'utf8');
+        const head = Buffer.from(`${JSON.stringify({ entity, companyId: companyId ?? null, bytes: body.length })}\n`, 'utf8');
+        const record = Buffer.concat([head, body, Buffer.from('\n')]);
+        const fh = await journal();
+        await fh.write(record, 0, record.length, null);
+        header.journal = { entries: header.journal.entries + 1, bytes: header.journal.bytes + record.length };
+      }
+      header.plan = update.plan;
+      await writeHeader();
+    },
+
+    async close() {
+      await journalHandle?.close();
+      journalHandle = null;
+    },
+  };
+}

@@ -1,0 +1,373 @@
+// `bc-spend sync`: sign in to Business Central, sync every company's paid invoices and the
+// users, and write the analysis files. Node-only parts of the sync live here: credentials from
+// the environment or a file, the checkpoint files, the terminal, the output directory. The sync
+// itself is www/src/sync.js (platform-neutral) driving the core's plan.
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createClientCredentials, DEFAULT_AUTHORITY_HOST } from '../src/auth.js';
+import { DEFAULT_API_HOST } from '../src/bc-client.js';
+import { BcSpendError } from '../src/errors.js';
+import { environmentKey, runSync, stateChunks } from '../src/sync.js';
+import { openCheckpointFile, writeChunksAtomic } from './checkpoint-store.js';
+import { CliError, EXIT, formatSummary, loadCore, readJsonFile, todayUtc, writeAtomic, writeOutputs } from './common.js';
+import { REPORT_FLAGS, REPORT_FLAGS_HELP, reportOptionsFrom, writeReport } from './report.js';
+
+export const SYNC_HELP = `Usage: bc-spend sync [options]
+
+Signs in to Business Central with an app registration (client credentials), reads every
+company's paid purchase invoices (with lines), vendors, local currency and the users, and
+writes transactions.json, transactions.csv, users.json, diagnostics.json, summary.json,
+report.json, run.json (the options and outcome) and state.json (the engine's state, which the
+dashboard and the next run rebuild from) to --out. The first run reads one year of history;
+later runs read only what changed since (the checkpoint), and a run that was interrupted
+resumes where it stopped.
+
+Credentials (never on the command line):
+  BC_TENANT_ID, BC_ENVIRONMENT, BC_CLIENT_ID, BC_CLIENT_SECRET environment variables, or
+  --credentials FILE: JSON { "tenantId", "environment", "clientId", "clientSecret" } (keep it
+  private: mode 0600). Hosts: BC_AUTHORITY_HOST (default ${DEFAULT_AUTHORITY_HOST}) and
+  BC_API_HOST (default ${DEFAULT_API_HOST}), or "authorityHost" / "apiHost" in the file.
+
+Options:
+  --out DIR              output directory (default: bc-spend-out)
+  --companies LIST       company names or ids, comma-separated (default: all companies)
+  --since DATE           start of the window, YYYY-MM-DD (default: the checkpoint's, else one
+                         year before --connected-at)
+  --connected-at DATE    first connection date (default: today, UTC)
+  --line-mode MODE       invoice (default), line or auto
+  --rules FILE           customer matching rules (JSON)
+  --catalog FILE         a catalog to extend the built-in one (JSON)
+  --credit-memos         also read purchase credit memos (negative transactions)
+  --default-currency C   currency when a company's local currency is unknown
+  --checkpoint FILE      where the sync remembers its progress (default: DIR/checkpoint.json)
+  --fresh                ignore the checkpoint: read everything again
+  --concurrency N        requests in flight, 1 to 5 (default 5, Business Central's limit)
+  --page-size N          records per page (default 500)
+  --credentials FILE     read the credentials from FILE instead of the environment
+  --quiet                no progress and no summary on stderr
+${REPORT_FLAGS_HELP}
+Exit codes: 0 success; 1 internal error or Business Central unreachable; 2 bad arguments or
+configuration; 3 unreadable input; 4 sign-in or access refused (the message says what to fix);
+5 partial: some companies (or the users) failed, the others were written.
+`;
+
+export const SYNC_OPTIONS = {
+  out: { type: 'string' },
+  companies: { type: 'string', multiple: true },
+  since: { type: 'string' },
+  'connected-at': { type: 'string' },
+  'line-mode': { type: 'string' },
+  rules: { type: 'string' },
+  catalog: { type: 'string' },
+  'credit-memos': { type: 'boolean' },
+  'default-currency': { type: 'string' },
+  checkpoint: { type: 'string' },
+  fresh: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  'page-size': { type: 'string' },
+  credentials: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  ...REPORT_FLAGS,
+};
+
+/** Error codes that mean "sign-in or access refused" (exit 4). */
+const ACCESS_CODES = new Set(['BC_APP_NOT_ENABLED', 'BC_PERMISSION_MISSING', 'BC_ENVIRONMENT_NOT_FOUND']);
+
+/** The core with the sync plan (the package entry does not re-export SyncPlan yet). */
+export async function loadSyncCore() {
+  const core = await loadCore();
+  if (['SyncPlan', 'StateExport', 'StateImport'].every((k) => typeof core[k] === 'function')) return core;
+  const glue = await import(new URL('../../pkg/bc_spend.js', import.meta.url).href);
+  return { Engine: core.Engine, SyncPlan: glue.SyncPlan, StateExport: glue.StateExport, StateImport: glue.StateImport, version: core.version };
+}
+
+/** Credentials from --credentials FILE or the BC_* environment variables. */
+export async function readCredentials(values, env = process.env) {
+  let c;
+  if (values.credentials) {
+    const info = await stat(values.credentials).catch(() => null);
+    c = await readJsonFile(values.credentials, 'credentials file');
+    if (!c || typeof c !== 'object' || Array.isArray(c)) throw new CliError(`credentials file ${values.credentials} must hold a JSON object { tenantId, environment, clientId, clientSecret }`);
+    if (info && process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
+      c.warning = `credentials file ${values.credentials} can be read by other users; restrict it with chmod 600`;
+    }
+  } else {
+    c = { tenantId: env.BC_TENANT_ID, environment: env.BC_ENVIRONMENT, clientId: env.BC_CLIENT_ID, clientSecret: env.BC_CLIENT_SECRET };
+  }
+  const names = values.credentials
+    ? { tenantId: 'tenantId', environment: 'environment', clientId: 'clientId', clientSecret: 'clientSecret' }
+    : { tenantId: 'BC_TENANT_ID', environment: 'BC_ENVIRONMENT', clientId: 'BC_CLIENT_ID', clientSecret: 'BC_CLIENT_SECRET' };
+  const missing = Object.keys(names).filter((k) => typeof c[k] !== 'string' || c[k].trim() === '');
+  if (missing.length) {
+    const where = values.credentials ? `in ${values.credentials}` : '(environment variables, or --credentials FILE)';
+    throw new CliError(`missing ${missing.map((k) => names[k]).join(', ')} ${where}: the tenant ID, environment name, and the app's client ID and client secret from Microsoft Entra`);
+  }
+  return {
+    tenantId: c.tenantId.trim(),
+    environment: c.environment.trim(),
+    clientId: c.clientId.trim(),
+    clientSecret: c.clientSecret,
+    authorityHost: c.authorityHost ?? env.BC_AUTHORITY_HOST ?? DEFAULT_AUTHORITY_HOST,
+    apiHost: c.apiHost ?? env.BC_API_HOST ?? DEFAULT_API_HOST,
+    warning: c.warning,
+  };
+}
+
+function intOption(values, name, lo, hi) {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < lo || n > hi) throw new CliError(`--${name} must be a whole number from ${lo} to ${hi}, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+function dateOption(values, name) {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw new CliError(`--${name} must be a date written YYYY-MM-DD, not ${JSON.stringify(v)}`);
+  return v;
+}
+
+// ------------------------------------------------------------------------------------------
+// Progress on stderr: a bar redrawn in place on a terminal, plain lines otherwise.
+
+const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
+function fmtDuration(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function createProgressReporter(stream, { tty = Boolean(stream.isTTY), quiet = false, now = () => Date.now(), intervalMs } = {}) {
+  let last = null; // last 'page'-like event
+  let retries = 0;
+  let drawnAt = 0;
+  let drawn = false;
+  const every = intervalMs ?? (tty ? 100 : 2000);
+  const line = (e) => {
+    const p = e.progress ?? {};
+    const parts = [];
+    const total = p.remainingPages != null ? p.pages + p.remainingPages : null;
+    if (tty) {
+      const width = 20;
+      const done = total ? Math.min(width, Math.round((p.pages / total) * width)) : 0;
+      parts.push(total ? `[${'#'.repeat(done)}${'-'.repeat(width - done)}] ${Math.floor((100 * p.pages) / total)}%` : '[ reading… ]');
+    }
+    parts.push(total ? `${fmtInt(p.pages)}/${fmtInt(total)} pages` : `${fmtInt(p.pages ?? 0)} pages`);
+    parts.push(`${fmtInt(p.documents ?? 0)} invoices`);
+    if (p.companiesTotal != null) parts.push(`companies ${p.companiesDone}/${p.companiesTotal}${p.companiesFailed ? ` (${p.companiesFailed} failed)` : ''}`);
+    if (retries) parts.push(`${retries} ${retries === 1 ? 'retry' : 'retries'}`);
+    if (e.etaMs != null) parts.push(`ETA ${fmtDuration(e.etaMs)}`);
+    return parts.join(' · ');
+  };
+  const clear = () => { if (tty && drawn) { stream.write('\r\x1b[K'); drawn = false; } };
+  const say = (text) => { if (quiet) return; clear(); stream.write(`${text}\n`); };
+  const draw = (force) => {
+    if (quiet || !last) return;
+    const t = now();
+    if (!force && t - drawnAt < every) return;
+    drawnAt = t;
+    if (tty) { stream.write(`\r\x1b[K${line(last)}`); drawn = true; } else stream.write(`sync: ${line(last)}\n`);
+  };
+  return {
+    onEvent(e) {
+      switch (e.type) {
+        case 'start':
+          say(e.resumed ? `sync: resuming run ${e.run} (${fmtInt(e.replayedPages)} pages already read), window from ${e.windowStart}` : `sync: run ${e.run}, window from ${e.windowStart}`);
+          break;
+        case 'companies':
+          say(`sync: ${e.progress.companiesTotal} ${e.progress.companiesTotal === 1 ? 'company' : 'companies'} to read`);
+          break;
+        case 'page':
+          last = e;
+          draw(false);
+          break;
+        case 'retry':
+        case 'taskRetry':
+          retries += 1;
+          break;
+        case 'narrowed':
+          if (!tty) say(`sync: ${e.message}`);
+          break;
+        case 'companyDone':
+          if (!tty) say(`sync: company ${e.companyId} done`);
+          break;
+        case 'companyFailed':
+          say(`sync: company ${e.companyId} FAILED: ${e.error.message}`);
+          break;
+        case 'usersFailed':
+          say(`sync: users FAILED: ${e.error.message}`);
+          break;
+        case 'done':
+          if (last) { last = { ...last, progress: e.progress, etaMs: null }; draw(true); }
+          clear();
+          break;
+        default:
+      }
+    },
+    end() { clear(); },
+  };
+}
+
+// ------------------------------------------------------------------------------------------
+
+function describeChanges(c) {
+  return `${fmtInt(c.added)} added, ${fmtInt(c.changed)} changed, ${fmtInt(c.removed)} removed, ${fmtInt(c.unchanged)} unchanged`;
+}
+
+function exitCodeFor(err) {
+  const code = err?.code ?? '';
+  if (code.startsWith('AUTH_') || ACCESS_CODES.has(code)) return EXIT.AUTH;
+  if (code === 'CONFIG_INVALID' || /^(INVALID_|MISSING_|CHECKPOINT_|STATE_|RULE_|CATALOG_)/.test(code)) return EXIT.USAGE;
+  return EXIT.FAILURE;
+}
+
+/**
+ * The sync behind `sync` and `demo`: runs it against `credentials` and writes DIR. Returns the
+ * exit code. `extra.runInfo` is merged into run.json; `extra.signal` stops the sync (the
+ * checkpoint keeps what was read).
+ */
+export async function runSyncCommand(values, { stderr = process.stderr, credentials, command = 'sync', signal, fetch, clientOptions, syncOptions = {}, now = () => Date.now(), runInfo = {} } = {}) {
+  const outDir = resolve(values.out ?? 'bc-spend-out');
+  const checkpointPath = resolve(values.checkpoint ?? join(outDir, 'checkpoint.json'));
+  const concurrency = intOption(values, 'concurrency', 1, 5) ?? 5;
+  const pageSize = intOption(values, 'page-size', 1, 20000);
+  const since = dateOption(values, 'since');
+  const connectedAt = dateOption(values, 'connected-at') ?? todayUtc(new Date(now()));
+  const companies = values.companies?.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+  if (values.companies && !companies.length) throw new CliError('--companies must name at least one company');
+  const reportOptions = await reportOptionsFrom(values, new Date(now()));
+  const engineOptions = { lineMode: values['line-mode'] ?? 'invoice' };
+  if (values.rules) engineOptions.rules = await readJsonFile(values.rules, 'rules file');
+  if (values.catalog) engineOptions.catalog = await readJsonFile(values.catalog, 'catalog file');
+  if (values['default-currency']) engineOptions.defaultCurrency = values['default-currency'];
+  const sync = {
+    connectedAt,
+    creditMemos: Boolean(values['credit-memos']),
+    concurrency,
+    ...(since ? { windowStart: since } : {}),
+    ...(companies ? { companies } : {}),
+    ...(pageSize ? { pageSize } : {}),
+    ...syncOptions,
+  };
+
+  const core = await loadSyncCore();
+  const quiet = Boolean(values.quiet);
+  if (credentials.warning && !quiet) stderr.write(`warning: ${credentials.warning}\n`);
+  let credential;
+  try {
+    credential = createClientCredentials({ tenantId: credentials.tenantId, clientId: credentials.clientId, clientSecret: credentials.clientSecret, authorityHost: credentials.authorityHost, ...(fetch ? { fetch } : {}) });
+  } catch (e) {
+    throw new CliError(e.message, exitCodeFor(e));
+  }
+
+  const store = await openCheckpointFile(checkpointPath);
+  let checkpoint = null;
+  try {
+    if (values.fresh) await removeCheckpoint(checkpointPath);
+    else checkpoint = await store.load();
+  } catch (e) {
+    await store.close();
+    throw new CliError(`${e.message} (or run with --fresh)`, EXIT.USAGE);
+  }
+
+  const progress = createProgressReporter(stderr, { quiet });
+  const startedAt = new Date(now()).toISOString();
+  let result;
+  try {
+    result = await runSync({
+      core,
+      credential,
+      apiHost: credentials.apiHost,
+      tenantId: credentials.tenantId,
+      environment: credentials.environment,
+      ...(fetch ? { fetch } : {}),
+      clientOptions: { ...clientOptions },
+      engineOptions,
+      sync,
+      checkpoint,
+      saveCheckpoint: (u) => store.save(u),
+      onProgress: progress.onEvent,
+      signal,
+      now,
+    });
+  } catch (e) {
+    progress.end();
+    if (e?.code === 'ABORTED') throw new CliError(`interrupted; the checkpoint ${checkpointPath} keeps what was read: run the same command again to resume`, EXIT.FAILURE);
+    if (/^CHECKPOINT_/.test(e?.code ?? '')) throw new CliError(`${e.message} (checkpoint ${checkpointPath}; --fresh starts over)`, EXIT.USAGE);
+    if (e instanceof BcSpendError || e?.code) throw new CliError(e.message, exitCodeFor(e));
+    throw e;
+  } finally {
+    await store.close();
+  }
+
+  const { engine, outcome, stats } = result;
+  try {
+    const summary = engine.summary();
+    const run = {
+      format: 'bc-spend-run',
+      version: 1,
+      command,
+      // What Engine.fromState(run.engineOptions, state.json) needs to rebuild this engine.
+      engineOptions: { ...engineOptions, environment: environmentKey(credentials.tenantId, credentials.environment), windowStart: outcome.windowStart, creditMemos: sync.creditMemos },
+      reportOptions,
+      connection: { tenantId: credentials.tenantId, environment: credentials.environment, apiHost: credentials.apiHost },
+      run: { number: outcome.run, resumed: outcome.resumed, startedAt, finishedAt: new Date(now()).toISOString(), complete: outcome.complete, windowStart: outcome.windowStart },
+      companies: outcome.companies,
+      notFound: outcome.notFound,
+      users: { status: outcome.users, error: outcome.usersError },
+      changes: outcome.changes,
+      stats: { requests: stats.requests, retries: stats.retries, throttled: stats.throttled, pages: stats.pages, replayedPages: stats.replayed, bytes: stats.bytes, elapsedMs: stats.elapsedMs, peakInFlight: stats.peakInFlight },
+      checkpoint: checkpointPath,
+      ...runInfo,
+    };
+    await writeOutputs(engine, outDir, { 'summary.json': summary, 'run.json': run });
+    await writeChunksAtomic(join(outDir, 'state.json'), stateChunks(core, engine));
+    // The spend report (report.json): its single call site in sync and demo.
+    await writeReport(engine, outDir, reportOptions);
+
+    if (!quiet) {
+      const lines = [formatSummary(summary)];
+      for (const c of outcome.companies) {
+        lines.push(`company ${c.name}: ${c.status === 'done' ? `${c.invoices} read, ${fmtInt(c.documents)} documents in ${fmtInt(c.pages)} pages` : `FAILED (${c.error?.code}): ${c.error?.message}`}`);
+      }
+      for (const n of outcome.notFound) lines.push(`company ${JSON.stringify(n)}: not found in ${credentials.environment}`);
+      if (outcome.users === 'failed') lines.push(`users: FAILED (${outcome.usersError?.code}): ${outcome.usersError?.message}`);
+      lines.push(`changes since the last run: ${describeChanges(outcome.changes)}`);
+      lines.push(`${fmtInt(stats.requests)} requests (${fmtInt(stats.retries)} retried) in ${fmtDuration(stats.elapsedMs)}; wrote ${outDir}`);
+      stderr.write(`${lines.join('\n')}\n`);
+    }
+    return outcome.complete ? EXIT.OK : EXIT.PARTIAL;
+  } finally {
+    engine.free();
+  }
+}
+
+async function removeCheckpoint(path) {
+  const dir = resolve(path, '..');
+  const base = path.slice(dir.length + 1);
+  const names = await readdir(dir).catch(() => []);
+  for (const n of names) {
+    if (n === base || (n.startsWith(`${base}.g`) && (n.endsWith('.state.json') || n.endsWith('.journal')))) await rm(join(dir, n), { force: true });
+  }
+}
+
+export async function syncCommand(values, positionals, { stderr = process.stderr, stdout = process.stdout, env = process.env, signal } = {}) {
+  if (values.help) {
+    stdout.write(SYNC_HELP);
+    return EXIT.OK;
+  }
+  if (positionals.length) throw new CliError(`sync takes no positional arguments (got ${positionals.map((p) => JSON.stringify(p)).join(' ')})\n\n${SYNC_HELP}`);
+  const credentials = await readCredentials(values, env);
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  signal?.addEventListener('abort', stop, { once: true });
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await runSyncCommand(values, { stderr, credentials, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

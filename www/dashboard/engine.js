@@ -1,0 +1,122 @@
+// The live engine, run inside the store worker (store-worker.js): the same wasm core as the CLI,
+// rebuilt from the last run's state (state.json + run.json's engineOptions, through
+// `Engine.fromState`) or from dropped Business Central pages. Every method beyond the basics is
+// feature-detected, so an older pkg/ still gives a read-only dashboard.
+
+import { engineOptionsOf, reportOptionsOf, rulesOf } from './load.js';
+
+let corePromise = null;
+
+/** Imports pkg/browser.js once (it instantiates the wasm with top-level await). */
+export function loadCore() {
+  corePromise ??= import(new URL('../pkg/browser.js', import.meta.url).href);
+  return corePromise;
+}
+
+const ENTITY_ORDER = ['companies', 'generalLedgerSetup', 'vendors', 'purchaseInvoices', 'purchaseCreditMemos', 'users'];
+
+export class LiveEngine {
+  constructor(core, engine, { options, reportOptions, rules, origin }) {
+    this.core = core;
+    this.engine = engine;
+    this.options = options;
+    this.reportOptions = reportOptions;
+    this.rules = rules;
+    this.origin = origin;
+  }
+
+  /** What this build of the engine can do. */
+  get can() {
+    const e = this.engine;
+    return {
+      preview: typeof e.previewRules === 'function',
+      setRules: typeof e.setRules === 'function',
+      report: typeof e.report === 'function',
+      explain: typeof e.explain === 'function',
+    };
+  }
+
+  /**
+   * A live engine for `data`, or `{ error }` saying why there is none (no state, old pkg, ...).
+   * Never throws: the dashboard stays usable read-only.
+   */
+  static async create(data, { stateText = data.stateText } = {}) {
+    const options = { ...(engineOptionsOf(data.run) ?? {}) };
+    const rules = rulesOf(data);
+    const reportOptions = reportOptionsOf(data.run, data.report);
+    let core;
+    try {
+      core = await loadCore();
+    } catch (e) {
+      return { error: `the engine (pkg/browser.js) did not load: ${e.message}` };
+    }
+    const { Engine } = core;
+    try {
+      if (stateText) {
+        if (typeof Engine.fromState !== 'function') {
+          return { error: 'this build of the engine cannot restore a saved state (Engine.fromState is missing)' };
+        }
+        if (!options.connectedAt && !options.windowStart) {
+          return { error: 'run.json (the engine options of the run) is missing, so the saved state cannot be restored' };
+        }
+        const engine = Engine.fromState(options, stateText);
+        return new LiveEngine(core, engine, { options, reportOptions, rules, origin: 'state' });
+      }
+      if (data.pages.length) {
+        if (!options.connectedAt && !options.windowStart) options.connectedAt = new Date().toISOString().slice(0, 10);
+        if (!options.rules && rules.length) options.rules = rules;
+        const engine = new Engine(options);
+        const rank = (p) => {
+          let entity = null;
+          try { entity = core.detectPage(p.text).entity; } catch { /* unread pages go last */ }
+          const i = ENTITY_ORDER.indexOf(entity);
+          return i < 0 ? ENTITY_ORDER.length : i;
+        };
+        const pages = data.pages.map((p) => ({ ...p, rank: rank(p) })).sort((a, b) => a.rank - b.rank || a.name.localeCompare(b.name));
+        for (const p of pages) engine.addPage(null, null, p.text);
+        return new LiveEngine(core, engine, { options, reportOptions, rules, origin: 'pages' });
+      }
+    } catch (e) {
+      return { error: `the engine could not be rebuilt: ${e.message}${e.code ? ` (${e.code})` : ''}` };
+    }
+    return { error: 'no state.json (written by demo or sync) and no Business Central pages were loaded, so there is no engine to re-match with' };
+  }
+
+  transactions() {
+    // one JSON string across the boundary is faster than 50,000 objects
+    if (typeof this.engine.transactionsJson === 'function') return JSON.parse(this.engine.transactionsJson());
+    return this.engine.transactions();
+  }
+
+  users() { return this.engine.users(); }
+  diagnostics() { return this.engine.diagnostics(); }
+  summary() { return this.engine.summary(); }
+
+  /** The report with the run's options; null (with `reportError` set) when it cannot be made. */
+  report() {
+    if (!this.can.report) return null;
+    try {
+      this.reportError = null;
+      // one JSON string across the boundary is faster than a deep object graph
+      if (typeof this.engine.reportJson === 'function') return JSON.parse(this.engine.reportJson(this.reportOptions));
+      return this.engine.report(this.reportOptions);
+    } catch (e) {
+      this.reportError = `the report could not be recomputed: ${e.message}${e.path ? ` (at ${e.path})` : ''}`;
+      return null;
+    }
+  }
+
+  previewRules(rules) {
+    if (!this.can.preview) throw new Error('this build of the engine has no previewRules');
+    return this.engine.previewRules(rules);
+  }
+
+  setRules(rules) {
+    this.engine.setRules(rules);
+    this.rules = rules;
+  }
+
+  explain(vendor, description) {
+    return this.engine.explain(vendor, description ?? null);
+  }
+}

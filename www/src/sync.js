@@ -1,0 +1,345 @@
+// The sync loop: runs the core's plan with the Business Central client.
+//
+// The core (SyncPlan, in wasm) decides which URLs to read, in what order, how to narrow a query
+// that timed out, what a failure means and where the next run starts; this file only performs:
+// it GETs each task with the BC client, hands every page to the engine the moment it arrives,
+// keeps at most `concurrency` requests in flight, saves a checkpoint after every page, and
+// reports progress. No business rule lives here.
+//
+//   const { engine, outcome, stats } = await runSync({
+//     core,                                  // the bc-spend package: Engine, SyncPlan, State*
+//     credential, tenantId, environment,     // or `client` (a createBcClient() result)
+//     engineOptions: { lineMode: 'invoice', rules },
+//     sync: { connectedAt: '2026-11-26', companies: ['CRONUS USA, Inc.'], concurrency: 5 },
+//     checkpoint: await store.load(),        // null the first time
+//     saveCheckpoint: (u) => store.save(u),
+//     onProgress: (e) => console.error(e.type, e.progress?.pages),
+//   });
+//   // engine.transactions(), engine.users(), outcome.changes, outcome.companies; engine.free()
+//
+// Checkpoints (what `saveCheckpoint` receives, in order; each call must finish before the next)
+//   { plan, append: { entity, companyId, text } }  after every page: append the page to the
+//       journal, then keep `plan` (small JSON) as the checkpoint.
+//   { plan, state }  when a run ends (and before a new run abandons an interrupted one): make
+//       `state` the base (null, or an iterable of text pieces: joined, the engine's state
+//       text), empty the journal, keep `plan`. Pieces keep a large state out of memory whole.
+// `checkpoint` (input) is `{ plan, state, journal }`: the last plan kept, the base state (null,
+// its text, or a function returning an (async) iterable of its pieces, read a piece at a time),
+// and the journal entries (array, (async) iterable, or a function returning one) in the order
+// they were appended. A run killed at any
+// point resumes from it with the same result as an uninterrupted run; createMemoryCheckpointStore
+// below is the reference implementation, www/cli/checkpoint-store.js the file one.
+//
+// Memory stays bounded: a page is parsed, ingested and journaled, then dropped; at most
+// `concurrency` pages are in flight and as many wait for their checkpoint to be saved.
+//
+// Plain ESM with no Node-only API (fetch, AbortSignal, setTimeout through the client): runs in
+// Node, browsers and Cloudflare Workers.
+
+import { createBcClient } from './bc-client.js';
+import { BcSpendError, abortedError, configError } from './errors.js';
+
+const MAX_CONCURRENCY = 5;
+const ETA_WINDOW = 30;
+
+/** The name of an environment in checkpoints and transaction ids. */
+export function environmentKey(tenantId, environment) {
+  const env = String(environment ?? '').trim().toLowerCase();
+  const tenant = String(tenantId ?? '').trim().toLowerCase();
+  return tenant ? `${tenant}/${env}` : env;
+}
+
+/** Runs one sync. See the header comment for the options and the checkpoint contract. */
+export async function runSync({
+  core,
+  client,
+  credential,
+  apiHost,
+  tenantId,
+  environment,
+  fetch,
+  clientOptions = {},
+  engineOptions = {},
+  sync = {},
+  checkpoint = null,
+  saveCheckpoint = async () => {},
+  onProgress,
+  signal,
+  now = () => Date.now(),
+} = {}) {
+  if (!core || ['Engine', 'SyncPlan', 'StateExport', 'StateImport'].some((k) => typeof core[k] !== 'function')) {
+    throw configError('runSync needs `core`: the bc-spend package exports ({ Engine, SyncPlan, StateExport, StateImport }).', { option: 'core' });
+  }
+  if (typeof saveCheckpoint !== 'function') throw configError('saveCheckpoint must be an async function.', { option: 'saveCheckpoint' });
+  const concurrency = sync.concurrency ?? MAX_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw configError(`sync.concurrency must be an integer from 1 to ${MAX_CONCURRENCY}.`, { option: 'concurrency' });
+  }
+
+  const stats = { requests: 0, retries: 0, throttled: 0, tokenRefreshes: 0, pages: 0, replayed: 0, bytes: 0, peakInFlight: 0, failures: [] };
+  const emit = (event) => {
+    if (!onProgress) return;
+    try { onProgress(event); } catch { /* a progress listener must not break a sync */ }
+  };
+  const onEvent = (e) => {
+    if (e.type === 'request') stats.requests += 1;
+    else if (e.type === 'retry') { stats.retries += 1; emit({ type: 'retry', reason: e.reason, status: e.status, delayMs: e.delayMs, retryAfterMs: e.retryAfterMs, attempt: e.attempt }); }
+    else if (e.type === 'throttled') stats.throttled += 1;
+    else if (e.type === 'tokenRefresh') stats.tokenRefreshes += 1;
+    clientOptions.onEvent?.(e);
+  };
+  const envKey = engineOptions.environment ?? environmentKey(tenantId, environment ?? '');
+  const startedMs = now();
+  const plan = new core.SyncPlan({
+    ...sync,
+    concurrency,
+    environment: envKey,
+    startedAt: new Date(startedMs).toISOString(),
+    ...(engineOptions.lineMode ? { lineMode: engineOptions.lineMode } : {}),
+  }, checkpoint?.plan ?? null);
+  let engine = null;
+  try {
+    const bc = client ?? createBcClient({
+      maxPageSize: sync.pageSize ?? 500,
+      ...clientOptions,
+      credential,
+      apiHost,
+      tenantId,
+      environment,
+      ...(fetch ? { fetch } : {}),
+      maxConcurrency: Math.min(concurrency, clientOptions.maxConcurrency ?? MAX_CONCURRENCY),
+      // A 504 is answered by narrowing the query (the plan decides), not by repeating it.
+      retry: { timeoutRetries: 0, ...clientOptions.retry },
+      onEvent,
+    });
+    const options = { ...engineOptions, environment: envKey, windowStart: plan.windowStart, creditMemos: plan.creditMemos };
+    delete options.connectedAt;
+    delete options.historyYears;
+    engine = await restoreEngine(core, options, checkpoint?.state);
+    plan.begin(engine);
+
+    // Resume: the pages ingested before the interruption, in the same order.
+    if (plan.resumed) {
+      const want = plan.journalLength;
+      let n = 0;
+      if (want > 0) {
+        for await (const entry of journalOf(checkpoint)) {
+          if (n >= want) break;
+          engine.addPageText(entry.entity, entry.companyId ?? null, entry.text);
+          n += 1;
+        }
+      }
+      if (n < want) {
+        throw new BcSpendError('CHECKPOINT_INCOMPLETE', `The checkpoint's journal holds ${n} of the ${want} pages its plan records; it cannot be resumed. Sync again without the checkpoint (a full sync).`, { details: { journal: n, expected: want } });
+      }
+      stats.replayed = n;
+    } else if (plan.staleJournal > 0) {
+      // An interrupted run with other settings: this run starts over from the last complete one.
+      await saveCheckpoint({ plan: plan.checkpoint(), state: piecesOf(checkpoint?.state) });
+    }
+    emit({ type: 'start', run: plan.run, resumed: plan.resumed, replayedPages: stats.replayed, windowStart: plan.windowStart, progress: plan.progress() });
+
+    // ------------------------------------------------------------------ the request loop
+    let fatal = null;
+    let saveChain = Promise.resolve();
+    let pendingSaves = 0;
+    const recent = []; // timestamps of recent pages, for the ETA
+    const etaMs = (remaining) => {
+      if (remaining == null || recent.length < 3) return null;
+      const span = recent[recent.length - 1] - recent[0];
+      return span > 0 ? Math.round((remaining * span) / (recent.length - 1)) : null;
+    };
+
+    // Saves run one at a time, in ingestion order; after a failed one none follows, so the
+    // journal never has a gap (the next run resumes from the last good checkpoint).
+    let saveFailed = false;
+    const save = (update) => {
+      pendingSaves += 1;
+      const p = saveChain.then(() => (saveFailed ? undefined : saveCheckpoint(update)));
+      saveChain = p.then(
+        () => { pendingSaves -= 1; wake(); },
+        (e) => {
+          pendingSaves -= 1;
+          saveFailed = true;
+          fatal ??= new BcSpendError('CHECKPOINT_SAVE_FAILED', `Could not save the sync checkpoint: ${e?.message ?? e}`, { cause: e });
+        },
+      );
+      return saveChain;
+    };
+
+    const decided = (d, task, err) => {
+      stats.failures.push({ action: d.action, entity: task.entity, companyId: task.companyId, code: err.code, message: d.message });
+      if (d.action === 'abort') { fatal ??= err; return; }
+      const base = { entity: task.entity, companyId: d.companyId ?? task.companyId, message: d.message, code: err.code, progress: plan.progress() };
+      if (d.action === 'companyFailed') emit({ type: 'companyFailed', ...base, error: { code: err.code, message: err.message } });
+      else if (d.action === 'usersFailed') emit({ type: 'usersFailed', ...base, error: { code: err.code, message: err.message } });
+      else if (d.action === 'narrowed') emit({ type: 'narrowed', ...base });
+      else if (d.action === 'retry') emit({ type: 'taskRetry', ...base });
+    };
+
+    // A request slot is held only while a request is in flight: once a page has arrived its slot
+    // goes to the next request (of another read) before the page is ingested, so the ingest
+    // overlaps other requests' latency. The plan is told about the page, the page ingested and
+    // its checkpoint taken in one synchronous step, so checkpoints never run ahead of the journal.
+    let requesting = 0;
+    let received = 0;
+    const tasks = new Set();
+    let wake = () => {};
+    const woken = () => new Promise((r) => { wake = r; });
+
+    const perform = async (task) => {
+      let res;
+      try {
+        res = await bc.get(task.url, { signal, maxPageSize: task.pageSize });
+      } catch (err) {
+        requesting -= 1;
+        if (signal?.aborted || err?.code === 'ABORTED') { fatal ??= err?.code === 'ABORTED' ? err : abortedError(); return; }
+        const d = plan.taskFailed(task.id, { code: String(err?.code ?? 'UNKNOWN'), message: String(err?.message ?? err), narrowable: Boolean(err?.details?.narrowable), status: err?.status });
+        decided(d, task, err instanceof Error ? err : new BcSpendError('UNKNOWN', String(err)));
+        return;
+      }
+      requesting -= 1;
+      received += 1;
+      pump();
+      await yieldToEventLoop();
+      received -= 1;
+      const json = res.json;
+      const ack = plan.pageDone(task.id, {
+        nextLink: json?.['@odata.nextLink'],
+        count: json?.['@odata.count'],
+        records: Array.isArray(json?.value) ? json.value.length : undefined,
+        text: task.wantsText ? res.text : undefined,
+      });
+      if (!ack.ingest) return;
+      // Text decoded from bytes is well-formed UTF-16: addPageText skips addPage's per-character check.
+      const result = engine.addPageText(task.entity, task.companyId, res.text);
+      stats.pages += 1;
+      stats.bytes += res.text.length;
+      const saved = save({ plan: plan.checkpoint(), append: { entity: task.entity, companyId: task.companyId, text: res.text } });
+      recent.push(now());
+      if (recent.length > ETA_WINDOW) recent.shift();
+      const progress = plan.progress();
+      if (ack.companiesListed) emit({ type: 'companies', progress });
+      emit({ type: 'page', entity: task.entity, companyId: task.companyId, label: task.label, records: result.records, rejected: result.rejected, progress, requests: stats.requests, retries: stats.retries, elapsedMs: now() - startedMs, etaMs: etaMs(progress.remainingPages) });
+      if (ack.companyDone) emit({ type: 'companyDone', companyId: ack.companyDone, progress });
+      if (ack.failed) decided(ack.failed, task, new BcSpendError('BC_INVALID_RESPONSE', ack.failed.message));
+      pump();
+      // Bounded memory: wait for the checkpoint when saves fall behind.
+      if (pendingSaves > concurrency) await saved;
+    };
+
+    function pump() {
+      if (signal?.aborted) fatal ??= abortedError();
+      // Pages received but not yet ingested (all but one) and pages waiting for their checkpoint
+      // count too: requests never run ahead of the ingest or the checkpoint, so memory holds a
+      // few pages at most.
+      while (!fatal && requesting < concurrency && requesting + Math.max(0, received - 1) < concurrency && pendingSaves <= concurrency) {
+        const task = plan.nextTask();
+        if (!task) break;
+        requesting += 1;
+        stats.peakInFlight = Math.max(stats.peakInFlight, requesting);
+        const p = perform(task)
+          .catch((e) => { fatal ??= e; })
+          .finally(() => { tasks.delete(p); wake(); });
+        tasks.add(p);
+      }
+    }
+
+    pump();
+    while (tasks.size > 0) {
+      const next = woken();
+      pump();
+      if (tasks.size === 0) break;
+      await next;
+    }
+    await saveChain;
+    if (fatal) throw fatal;
+
+    const outcome = plan.finish(engine);
+    await saveCheckpoint({ plan: outcome.checkpoint, state: stateChunks(core, engine) });
+    stats.elapsedMs = now() - startedMs;
+    emit({ type: 'done', outcome, progress: plan.progress(), stats });
+    const out = { engine, outcome, stats };
+    engine = null;
+    return out;
+  } finally {
+    engine?.free();
+    plan.free();
+  }
+}
+
+/**
+ * The engine's state text in pieces (about `budget` characters each), for writing it without
+ * holding it whole; joined, they are `engine.exportState()`. Do not change the engine while
+ * iterating.
+ */
+export function* stateChunks(core, engine, budget = 1 << 20) {
+  const exporter = new core.StateExport(engine);
+  try {
+    for (let chunk = exporter.next(engine, budget); chunk !== undefined; chunk = exporter.next(engine, budget)) yield chunk;
+  } finally {
+    exporter.free();
+  }
+}
+
+/** An engine from a checkpoint's state: none, its text, or its pieces (streamed). */
+async function restoreEngine(core, options, state) {
+  if (state == null) return new core.Engine(options);
+  if (typeof state === 'string') return core.Engine.fromState(options, state);
+  const importer = new core.StateImport(options);
+  try {
+    for await (const piece of typeof state === 'function' ? state() : state) importer.push(piece);
+  } catch (e) {
+    importer.free();
+    throw e;
+  }
+  return importer.finish();
+}
+
+/** A checkpoint's state as runSync passes it on: null, or an iterable of pieces. */
+function piecesOf(state) {
+  if (state == null) return null;
+  if (typeof state === 'string') return [state];
+  return typeof state === 'function' ? state() : state;
+}
+
+/** Lets requests just started go out before CPU-bound work (setImmediate where it exists). */
+function yieldToEventLoop() {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
+async function* journalOf(checkpoint) {
+  const j = checkpoint?.journal;
+  if (!j) return;
+  const source = typeof j === 'function' ? j() : j;
+  for await (const entry of source) yield entry;
+}
+
+/**
+ * A checkpoint store in memory (tests, or a worker that persists `snapshot()` itself):
+ * `save(update)` follows the contract of runSync's `saveCheckpoint`, `load()` gives runSync's
+ * `checkpoint` input (null before the first save).
+ */
+export function createMemoryCheckpointStore() {
+  let plan = null;
+  let state = null;
+  let journal = [];
+  return {
+    async save(update) {
+      if (update.state !== undefined) {
+        let text = null;
+        if (update.state !== null) { text = ''; for await (const piece of update.state) text += piece; }
+        state = text;
+        journal = [];
+      }
+      if (update.append) journal.push({ entity: update.append.entity, companyId: update.append.companyId, text: update.append.text });
+      plan = update.plan;
+    },
+    load() {
+      return plan === null ? null : { plan, state, journal: journal.slice() };
+    },
+    get journalLength() { return journal.length; },
+    get plan() { return plan; },
+    get state() { return state; },
+  };
+}

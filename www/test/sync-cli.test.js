@@ -1,0 +1,194 @@
+// The sync commands of the CLI: `demo`, `sync` and `emulator`, their files and exit codes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../cli/main.js';
+import { createProgressReporter } from '../cli/sync.js';
+import { startEmulator } from '../emulator/index.js';
+import { core, assertMatchesTruth, CONNECTED_AT } from './sync-support.js';
+
+const BIN = fileURLToPath(new URL('../bin/bc-spend', import.meta.url));
+let emu;
+let dir;
+
+before(async () => {
+  emu = await startEmulator({ seed: 9, dataset: { invoices: 1500 } });
+  dir = await mkdtemp(join(tmpdir(), 'bc-spend-sync-cli-'));
+});
+after(async () => {
+  await emu.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function sink() {
+  let text = '';
+  return { write(s) { text += s; return true; }, get text() { return text; }, isTTY: false };
+}
+
+async function cli(argv, env) {
+  const stdout = sink();
+  const stderr = sink();
+  const saved = {};
+  for (const [k, v] of Object.entries(env ?? {})) { saved[k] = process.env[k]; if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+  try {
+    const code = await main(argv, { stdout, stderr });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+  }
+}
+
+async function credentialsFile(scenario, name = scenario) {
+  const c = emu.scenarios[scenario];
+  const file = join(dir, `${name}.json`);
+  await writeFile(file, JSON.stringify({ tenantId: c.tenantId, environment: c.environment, clientId: c.clientId, clientSecret: c.clientSecret, authorityHost: emu.authorityHost, apiHost: emu.apiHost }), { mode: 0o600 });
+  return file;
+}
+
+const NO_ENV = { BC_TENANT_ID: undefined, BC_ENVIRONMENT: undefined, BC_CLIENT_ID: undefined, BC_CLIENT_SECRET: undefined, BC_AUTHORITY_HOST: undefined, BC_API_HOST: undefined };
+
+test('bc-spend demo: syncs the emulator over HTTP and writes a directory the dashboard can rebuild from', async () => {
+  const out = join(dir, 'demo');
+  const r = await cli(['demo', '--out', out, '--invoices', '1500', '--line-mode', 'line']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /demo: Business Central emulator on http:\/\/127\.0\.0\.1:\d+/);
+  assert.match(r.stderr, /companies 3\/3/);
+  assert.match(r.stderr, /transactions: \d+ .*line mode line/);
+  const files = await readdir(out);
+  for (const f of ['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'summary.json', 'report.json', 'run.json', 'state.json', 'checkpoint.json']) assert.ok(files.includes(f), f);
+  const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+  assert.equal(run.command, 'demo');
+  assert.equal(run.run.complete, true);
+  assert.equal(run.engineOptions.lineMode, 'line');
+  assert.equal(run.engineOptions.windowStart, '2025-11-01');
+  const engine = core.Engine.fromState(run.engineOptions, await readFile(join(out, 'state.json'), 'utf8'));
+  try {
+    assert.equal(`${engine.transactionsJson()}\n`, await readFile(join(out, 'transactions.json'), 'utf8'));
+    assert.ok(engine.transactions().every((t) => t.lineId !== null || t.kind === 'creditMemo'));
+  } finally {
+    engine.free();
+  }
+  const help = await cli(['demo', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--serve/);
+});
+
+test('bc-spend sync: credentials from the environment, then an incremental second run', async () => {
+  const c = emu.scenarios.valid;
+  const env = { ...NO_ENV, BC_TENANT_ID: c.tenantId, BC_ENVIRONMENT: c.environment, BC_CLIENT_ID: c.clientId, BC_CLIENT_SECRET: c.clientSecret, BC_AUTHORITY_HOST: emu.authorityHost, BC_API_HOST: emu.apiHost };
+  const out = join(dir, 'env');
+  const first = await cli(['sync', '--out', out, '--connected-at', CONNECTED_AT, '--concurrency', '3'], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /sync: run 1, window from 2025-11-01/);
+  assert.ok(!first.stderr.includes(c.clientSecret));
+  const firstText = await readFile(join(out, 'transactions.json'), 'utf8');
+  const txs = JSON.parse(firstText);
+  const engine = core.Engine.fromState(JSON.parse(await readFile(join(out, 'run.json'), 'utf8')).engineOptions, await readFile(join(out, 'state.json'), 'utf8'));
+  try {
+    assertMatchesTruth(assert, engine, emu);
+    assert.equal(engine.transactions().length, txs.length);
+  } finally {
+    engine.free();
+  }
+  for (const f of await readdir(out)) assert.ok(!(await readFile(join(out, f), 'utf8')).includes(c.clientSecret), `no secret in ${f}`);
+
+  const second = await cli(['sync', '--out', out, '--since', '2025-11-01'], env);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /sync: run 2/);
+  assert.match(second.stderr, /incremental read/);
+  assert.match(second.stderr, /changes since the last run: 0 added, 0 changed, 0 removed/);
+  assert.equal(await readFile(join(out, 'transactions.json'), 'utf8'), firstText);
+});
+
+test('exit codes: 2 for configuration, 4 for sign-in and access, 5 for partial', async () => {
+  const none = await cli(['sync', '--out', join(dir, 'x')], NO_ENV);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /missing BC_TENANT_ID, BC_ENVIRONMENT, BC_CLIENT_ID, BC_CLIENT_SECRET/);
+
+  const valid = await credentialsFile('valid');
+  assert.equal((await cli(['sync', '--credentials', valid, '--concurrency', '9'], NO_ENV)).code, 2);
+  assert.equal((await cli(['sync', '--credentials', valid, '--since', '1 May'], NO_ENV)).code, 2);
+  assert.equal((await cli(['sync', '--credentials', join(dir, 'nope.json')], NO_ENV)).code, 3);
+
+  const wrong = await cli(['sync', '--credentials', await credentialsFile('wrongSecret'), '--out', join(dir, 'wrong'), '--connected-at', CONNECTED_AT], NO_ENV);
+  assert.equal(wrong.code, 4);
+  assert.match(wrong.stderr, /client secret was rejected/);
+  assert.ok(!wrong.stderr.includes(emu.scenarios.wrongSecret.clientSecret));
+  const bc = await cli(['sync', '--credentials', await credentialsFile('notRegisteredInBc'), '--out', join(dir, 'bc'), '--connected-at', CONNECTED_AT], NO_ENV);
+  assert.equal(bc.code, 4);
+  assert.match(bc.stderr, /Microsoft Entra Applications page/);
+
+  const partialOut = join(dir, 'partial');
+  const partial = await cli(['sync', '--credentials', valid, '--out', partialOut, '--connected-at', CONNECTED_AT, '--companies', 'Northwind Traders Ltd,Fabrikam'], NO_ENV);
+  assert.equal(partial.code, 5, partial.stderr);
+  assert.match(partial.stderr, /company "Fabrikam": not found/);
+  assert.ok((await readdir(partialOut)).includes('transactions.json'), 'the others were written');
+  const users = await cli(['sync', '--credentials', await credentialsFile('noAutomationPermission'), '--out', join(dir, 'users'), '--connected-at', CONNECTED_AT], NO_ENV);
+  assert.equal(users.code, 5);
+  assert.match(users.stderr, /users: FAILED/);
+
+  // Another environment's checkpoint is refused, and --fresh starts over.
+  const other = await cli(['sync', '--credentials', await credentialsFile('unknownEnvironment'), '--out', partialOut], NO_ENV);
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /checkpoint belongs to environment .*--fresh/s);
+  const fresh = await cli(['sync', '--credentials', await credentialsFile('unknownEnvironment'), '--out', partialOut, '--fresh', '--connected-at', CONNECTED_AT], NO_ENV);
+  assert.equal(fresh.code, 4);
+  assert.match(fresh.stderr, /environment was not found/);
+});
+
+test('bc-spend emulator serves what bc-spend sync reads', async () => {
+  const creds = join(dir, 'served.json');
+  const child = spawn(process.execPath, [BIN, 'emulator', '--port', '0', '--invoices', '600', '--credentials-out', creds], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let printed = '';
+    await new Promise((resolve, reject) => {
+      child.stdout.on('data', (d) => { printed += d; if (/Ctrl-C to stop/.test(printed)) resolve(); });
+      child.on('close', (code) => reject(new Error(`emulator exited ${code}`)));
+    });
+    assert.match(printed, /BC_API_HOST=http:\/\/127\.0\.0\.1:\d+/);
+    const secret = JSON.parse(await readFile(creds, 'utf8')).clientSecret;
+    assert.ok(!printed.includes(secret), 'the secret is written to the file, never printed');
+    const r = await cli(['sync', '--credentials', creds, '--out', join(dir, 'served'), '--connected-at', CONNECTED_AT, '--quiet'], NO_ENV);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.ok(JSON.parse(await readFile(join(dir, 'served', 'transactions.json'), 'utf8')).length > 300);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const help = await cli(['emulator', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--credentials-out/);
+});
+
+test('progress: a bar redrawn in place on a terminal, plain lines otherwise', () => {
+  const events = [
+    { type: 'start', run: 2, resumed: true, replayedPages: 12, windowStart: '2025-11-01' },
+    { type: 'companies', progress: { companiesTotal: 3 } },
+    { type: 'retry' },
+    ...[1, 2, 3].map((pages) => ({ type: 'page', etaMs: 65_000, progress: { pages, remainingPages: 10 - pages, documents: pages * 500, companiesTotal: 3, companiesDone: 1, companiesFailed: 0 } })),
+    { type: 'companyFailed', companyId: 'c2', error: { message: 'no permission' } },
+    { type: 'done', progress: { pages: 10, remainingPages: 0, documents: 4800, companiesTotal: 3, companiesDone: 2, companiesFailed: 1 } },
+  ];
+  let t = 0;
+  const tty = sink();
+  const bar = createProgressReporter(tty, { tty: true, now: () => (t += 200) });
+  for (const e of events) bar.onEvent(e);
+  assert.match(tty.text, /resuming run 2 \(12 pages already read\)/);
+  assert.match(tty.text, /\r\x1b\[K\[#{4,}-+\] 30% · 3\/10 pages · 1,500 invoices · companies 1\/3 · 1 retry · ETA 1:05/);
+  assert.match(tty.text, /company c2 FAILED: no permission\n/);
+  assert.ok(tty.text.endsWith('\r\x1b[K'), 'the bar is cleared at the end');
+  const plain = sink();
+  t = 0;
+  const lines = createProgressReporter(plain, { tty: false, now: () => (t += 2500) });
+  for (const e of events) lines.onEvent(e);
+  assert.ok(!plain.text.includes('\r') && !plain.text.includes('\x1b'), 'no control characters in a log');
+  assert.match(plain.text, /^sync: 3\/10 pages · 1,500 invoices · companies 1\/3 · 1 retry · ETA 1:05$/m);
+  const quiet = sink();
+  const q = createProgressReporter(quiet, { quiet: true });
+  for (const e of events) q.onEvent(e);
+  assert.equal(quiet.text, '');
+});

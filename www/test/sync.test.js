@@ -1,0 +1,178 @@
+// The sync against the emulator over loopback: the result equals the emulator's ground truth
+// exactly, the service's limits hold, every query is the one the plan chose, progress is
+// reported, and an off-origin nextLink is refused without failing the other companies.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEmulator } from '../emulator/index.js';
+import { core, syncEmulator, assertMatchesTruth, CONNECTED_AT, WINDOW_START, observable } from './sync-support.js';
+import { createMemoryCheckpointStore, runSync } from '../src/sync.js';
+import { createBcClient } from '../src/bc-client.js';
+
+let emu; // the demo's data set
+let small; // for the tests that do not need its size
+before(async () => {
+  emu = await startEmulator({ seed: 1, dataset: { invoices: 10_000 } });
+  small = await startEmulator({ seed: 4, dataset: { invoices: 2000 } });
+});
+after(async () => { await emu.close(); await small.close(); });
+
+test('a full sync equals the ground truth: count and totals per currency, to the cent', async () => {
+  emu.resetStats();
+  const { engine, outcome, stats, events, store } = await syncEmulator(emu);
+  try {
+    const truth = assertMatchesTruth(assert, engine, emu);
+    assert.ok(truth.count > 7000, `a realistic volume (${truth.count})`);
+    assert.deepEqual(Object.keys(truth.totalsByCurrency).sort(), ['', 'GBP', 'USD'], 'three currencies, one company without an LCY code');
+    assert.equal(outcome.complete, true);
+    assert.equal(outcome.windowStart, WINDOW_START);
+    assert.deepEqual(outcome.companies.map((c) => [c.status, c.invoices]), [['done', 'full'], ['done', 'full'], ['done', 'full']]);
+    assert.equal(outcome.changes.added, truth.count);
+    // Users once per environment, with every kind the emulator seeds.
+    assert.equal(engine.users().length, emu.data.users.length);
+    assert.equal(emu.stats().countsByEntity.users, 1);
+
+    // The service's limits, and the queries the plan chose.
+    const s = emu.stats();
+    assert.ok(s.peakConcurrencyByIdentity[`app:${emu.credentials.clientId}`] <= 5, JSON.stringify(s.peakConcurrencyByIdentity));
+    assert.ok(stats.peakInFlight <= 5);
+    const bcRequests = s.requests.filter((r) => r.kind === 'bc');
+    assert.equal(bcRequests.length, stats.requests);
+    assert.ok(bcRequests.every((r) => r.status === 200));
+    for (const r of bcRequests) {
+      const q = new URLSearchParams(r.query);
+      assert.ok(!q.has('$skip'), 'never pages with $skip');
+      if (r.entity === 'purchaseInvoices' && !q.has('$skiptoken')) {
+        assert.match(q.get('$filter'), /^status eq 'Paid' and postingDate ge \d{4}-\d{2}-\d{2}/);
+        assert.match(q.get('$expand'), /^purchaseInvoiceLines\(\$select=id,sequence,lineType,[a-zA-Z0-9,]+\)$/);
+        assert.ok(q.get('$select').split(',').includes('lastModifiedDateTime'));
+        assert.ok(!q.get('$select').split(',').includes('payToName'), 'only the fields the engine reads');
+      }
+    }
+    // The minimum for 500-record pages plus at most one partial page per extra date segment.
+    const pagesOf = (n) => Math.ceil(n / 500);
+    const min = 1 + 1 + 3 * 2 + truth.companies.reduce((a, c) => a + pagesOf(c.count), 0);
+    assert.ok(stats.requests <= min + 3 * 1, `${stats.requests} requests, minimum ${min}`);
+
+    // Progress: companies, pages, invoices, an estimate of what is left.
+    const pages = events.filter((e) => e.type === 'page');
+    assert.equal(pages.length, stats.pages);
+    assert.equal(pages.at(-1).progress.documents, truth.count);
+    assert.ok(pages.some((e) => e.etaMs != null && e.progress.remainingPages > 0), 'an ETA while reading');
+    assert.ok(events.some((e) => e.type === 'companies' && e.progress.companiesTotal === 3));
+    assert.equal(events.filter((e) => e.type === 'companyDone').length, 3);
+    assert.equal(events.at(-1).type, 'done');
+
+    // The checkpoint after the run: the state and a plan for an incremental next run.
+    assert.equal(store.journalLength, 0);
+    assert.ok(store.state.startsWith('{"format":"bc-spend-engine-state"'));
+    const plan = JSON.parse(store.plan);
+    assert.equal(plan.format, 'bc-spend-sync-checkpoint');
+    assert.equal(plan.run, undefined);
+    assert.ok(plan.last.companies.every((c) => c.invoices.complete && c.invoices.watermark));
+  } finally {
+    engine.free();
+  }
+});
+
+test('the state rebuilds the same engine (the dashboard path)', async () => {
+  const { engine, store } = await syncEmulator(small, { sync: { companies: ['Northwind Traders Ltd'] } });
+  try {
+    const state = engine.exportState();
+    assert.equal(store.state, state, 'the checkpoint keeps the state, written in pieces');
+    const env = JSON.parse(state.slice(0, state.indexOf('\n'))).environment;
+    const rebuilt = core.Engine.fromState({ environment: env, windowStart: WINDOW_START, lineMode: 'invoice' }, state);
+    try {
+      assert.deepEqual(observable(rebuilt), observable(engine));
+      assert.equal(rebuilt.exportState(), state);
+    } finally {
+      rebuilt.free();
+    }
+    assert.throws(() => core.Engine.fromState({ environment: 'other/env', windowStart: WINDOW_START }, state), (e) => e.code === 'STATE_FOREIGN');
+    assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.slice(0, 1000)), (e) => e.code === 'STATE_INVALID' && /not valid/.test(e.message));
+    assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.slice(0, state.lastIndexOf('\n', state.length - 2) + 1)), (e) => e.code === 'STATE_INVALID' && /ends early/.test(e.message), 'a state cut at a line end is still incomplete');
+    // In pieces, as the sync reads a large state.
+    const importer = new core.StateImport({ environment: env, windowStart: WINDOW_START });
+    for (let i = 0; i < state.length; i += 4099) importer.push(state.slice(i, i + 4099));
+    const streamed = importer.finish();
+    try {
+      assert.equal(streamed.exportState(), state);
+    } finally {
+      streamed.free();
+    }
+    assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.replace('"version":1', '"version":9')), (e) => e.code === 'STATE_VERSION');
+  } finally {
+    engine.free();
+  }
+});
+
+test('selected companies only, by name or id; an unknown name is reported', async () => {
+  const [us, uk] = small.data.companies;
+  const { engine, outcome } = await syncEmulator(small, { sync: { companies: [uk.name.toUpperCase(), us.id, 'Contoso Nowhere'] } });
+  try {
+    assertMatchesTruth(assert, engine, small, { companies: [us.id, uk.id] });
+    assert.deepEqual(outcome.companies.map((c) => c.id).sort(), [us.id, uk.id].sort());
+    assert.deepEqual(outcome.notFound, ['Contoso Nowhere']);
+    assert.equal(outcome.complete, false);
+  } finally {
+    engine.free();
+  }
+});
+
+test('an off-origin nextLink is refused: that company fails, the others do not, the token stays home', async () => {
+  const [, uk] = small.data.companies;
+  const seen = [];
+  const fetchSpy = (url, init) => { seen.push(String(url)); return fetch(url, init); };
+  const fault = small.faults.add({ kind: 'foreignNextLink', match: { entity: 'purchaseInvoices', company: uk.id }, times: Infinity });
+  try {
+    const { engine, outcome } = await syncEmulator(small, { sync: { pageSize: 200 }, fetch: fetchSpy });
+    try {
+      const failed = outcome.companies.filter((c) => c.status === 'failed');
+      assert.deepEqual(failed.map((c) => [c.id, c.error.code]), [[uk.id, 'BC_OFF_ORIGIN_NEXT_LINK']]);
+      assert.match(failed[0].error.message, /outside the Business Central API origin/);
+      assert.ok(!seen.some((u) => u.includes('example.net')), 'no request left the API origin');
+      const others = small.data.companies.filter((c) => c.id !== uk.id).map((c) => c.id);
+      const truth = small.groundTruth({ since: WINDOW_START, companies: others, lines: false });
+      assert.equal(engine.transactions().filter((t) => t.companyId !== uk.id).length, truth.count);
+      assert.equal(outcome.complete, false);
+    } finally {
+      engine.free();
+    }
+  } finally {
+    fault.remove();
+  }
+});
+
+test('a caller-supplied client and getToken credential work the same', async () => {
+  const c = small.credentials;
+  let tokenCalls = 0;
+  const getToken = async () => {
+    tokenCalls += 1;
+    const res = await fetch(`${small.authorityHost}/${c.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, scope: 'https://api.businesscentral.dynamics.com/.default' }),
+    });
+    const j = await res.json();
+    return { token: j.access_token, expiresOnTimestamp: Date.now() + j.expires_in * 1000 };
+  };
+  const client = createBcClient({ credential: { getToken }, apiHost: small.apiHost, tenantId: c.tenantId, environment: c.environment, maxPageSize: 1000, shareLimiter: false });
+  const store = createMemoryCheckpointStore();
+  const { engine } = await runSync({ core, client, tenantId: c.tenantId, environment: c.environment, sync: { connectedAt: CONNECTED_AT, companies: ['Northwind Handels GmbH'], pageSize: 1000 }, saveCheckpoint: store.save });
+  try {
+    assertMatchesTruth(assert, engine, small, { companies: [small.data.companies[2].id] });
+    assert.ok(tokenCalls >= 1);
+  } finally {
+    engine.free();
+  }
+});
+
+test('bad configuration is refused before any request', async () => {
+  small.resetStats();
+  await assert.rejects(syncEmulator(small, { sync: { connectedAt: undefined } }), (e) => e.code === 'MISSING_OPTION');
+  await assert.rejects(syncEmulator(small, { sync: { concurrency: 9 } }), (e) => e.code === 'CONFIG_INVALID');
+  await assert.rejects(syncEmulator(small, { sync: { pageSize: 0 } }), (e) => e.code === 'INVALID_OPTION' && e.path === 'pageSize');
+  await assert.rejects(syncEmulator(small, { sync: { windowStart: '2025-13-01' } }), (e) => e.code === 'INVALID_OPTION');
+  await assert.rejects(syncEmulator(small, { engineOptions: { lineMode: 'weekly' } }), (e) => e.code === 'INVALID_OPTION');
+  await assert.rejects(syncEmulator(small, { sync: { companyz: ['x'] } }), (e) => e.code === 'INVALID_OPTIONS' && /companyz/.test(e.message));
+  assert.equal(small.stats().countsByKind.bc ?? 0, 0);
+});

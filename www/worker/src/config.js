@@ -1,0 +1,207 @@
+// The Worker's configuration and the decisions that need no I/O: which connections exist, where
+// each one's client secret comes from, the queue messages, which failures are worth a retry and
+// after how long, and the report endpoint's authorization. Plain ESM without the wasm, so Node
+// tests import it directly.
+
+/** Queue message format version. */
+export const MESSAGE_VERSION = 1;
+/** Requests per company sync kept in flight: three companies of a tenant syncing at once in
+ * different isolates stay near BC's 5 concurrent requests per app (BC queues the excess). */
+export const DEFAULT_CONCURRENCY = 2;
+/** Cloudflare Queues accepts delays up to 24 hours. */
+const MAX_QUEUE_DELAY_SECONDS = 24 * 60 * 60;
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const CONNECTION_KEYS = new Set(['id', 'tenantId', 'environment', 'clientId', 'secret', 'companies', 'connectedAt', 'historyYears',
+  'lineMode', 'creditMemos', 'rules', 'defaultCurrency', 'authorityHost', 'apiHost', 'concurrency', 'pageSize']);
+
+export class ConfigurationError extends Error {
+  constructor(message) { super(message); this.name = 'ConfigurationError'; this.code = 'WORKER_CONFIG_INVALID'; }
+}
+
+/**
+ * Reads `BC_CONNECTIONS` (a JSON text or object, a var or a secret): an array of connections,
+ * or `{ defaults, connections }` where `defaults` applies to every connection. A connection:
+ *   { id, tenantId, environment, clientId, connectedAt, secret?, companies?, lineMode?,
+ *     creditMemos?, rules?, defaultCurrency?, historyYears?, concurrency?, pageSize?,
+ *     authorityHost?, apiHost? }
+ * `secret` names the binding that holds the client secret (default `BC_SECRET_{ID}`, the id upper-cased with
+ * other characters as `_`); `companies` lists company ids in the order of BC's company list
+ * (when absent, the companies are discovered with one request each run). Holds no secret.
+ */
+export function readConnections(env) {
+  let raw = env.BC_CONNECTIONS;
+  if (raw === undefined || raw === null || raw === '') return [];
+  if (typeof raw === 'string') {
+    try { raw = JSON.parse(raw); } catch (e) { throw new ConfigurationError(`BC_CONNECTIONS is not valid JSON: ${e.message}`); }
+  }
+  const defaults = Array.isArray(raw) ? {} : (raw.defaults ?? {});
+  const list = Array.isArray(raw) ? raw : raw.connections;
+  if (!Array.isArray(list)) throw new ConfigurationError('BC_CONNECTIONS must be an array of connections or { defaults, connections: [...] }.');
+  const seen = new Set();
+  return list.map((c, i) => {
+    const where = `BC_CONNECTIONS connection ${i}`;
+    if (!c || typeof c !== 'object') throw new ConfigurationError(`${where} must be an object.`);
+    const merged = { ...defaults, ...c };
+    for (const k of Object.keys(merged)) {
+      if (!CONNECTION_KEYS.has(k)) {
+        const hint = /secret|password|key/i.test(k) && k !== 'secret' ? ' (client secrets go in Worker secrets; `secret` names the binding)' : '';
+        throw new ConfigurationError(`${where}: unknown field "${k}"${hint}.`);
+      }
+    }
+    if (typeof merged.id !== 'string' || !ID_RE.test(merged.id)) throw new ConfigurationError(`${where}: id must be 1 to 64 letters, digits, ".", "_" or "-".`);
+    if (seen.has(merged.id)) throw new ConfigurationError(`${where}: id "${merged.id}" is used twice.`);
+    seen.add(merged.id);
+    for (const k of ['tenantId', 'environment', 'clientId']) {
+      if (typeof merged[k] !== 'string' || merged[k].trim() === '') throw new ConfigurationError(`${where} (${merged.id}): ${k} is required.`);
+    }
+    if (typeof merged.connectedAt !== 'string' || !DATE_RE.test(merged.connectedAt)) throw new ConfigurationError(`${where} (${merged.id}): connectedAt (YYYY-MM-DD, the first connection date) is required.`);
+    if (merged.companies !== undefined && (!Array.isArray(merged.companies) || !merged.companies.every((x) => typeof x === 'string' && GUID_RE.test(x)))) {
+      throw new ConfigurationError(`${where} (${merged.id}): companies must be an array of company ids (GUIDs), in BC's company list order.`);
+    }
+    return {
+      ...merged,
+      secret: merged.secret ?? defaultSecretBinding(merged.id),
+      companies: merged.companies?.map((x) => x.toLowerCase()),
+      concurrency: merged.concurrency ?? DEFAULT_CONCURRENCY,
+    };
+  });
+}
+
+export function defaultSecretBinding(id) {
+  return `BC_SECRET_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/**
+ * The client secret of `connection`: the Worker secret it names, else its entry in the JSON
+ * secret `BC_CLIENT_SECRETS` ({ "<connection id>": "<secret value>" }, for more tenants than a
+ * Worker has bindings). Undefined when neither holds one.
+ */
+export function secretFor(env, connection) {
+  const named = env[connection.secret];
+  if (typeof named === 'string' && named !== '') return named;
+  const map = env.BC_CLIENT_SECRETS;
+  if (map) {
+    let parsed = map;
+    if (typeof map === 'string') {
+      try { parsed = JSON.parse(map); } catch { return undefined; }
+    }
+    const v = parsed?.[connection.id];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return undefined;
+}
+
+/** The environment's name in transaction ids and checkpoints, as runSync names it. */
+export function environmentName(connection) {
+  const env = String(connection.environment).trim().toLowerCase();
+  const tenant = String(connection.tenantId).trim().toLowerCase();
+  return `${tenant}/${env}`;
+}
+
+/** Engine options of a connection (the window comes from the sync plan). */
+export function engineOptionsOf(connection) {
+  const o = { environment: environmentName(connection) };
+  if (connection.lineMode) o.lineMode = connection.lineMode;
+  if (connection.rules) o.rules = connection.rules;
+  if (connection.defaultCurrency) o.defaultCurrency = connection.defaultCurrency;
+  return o;
+}
+
+/** Sync options of one company's run. */
+export function syncOptionsOf(connection, companyId) {
+  const o = { connectedAt: connection.connectedAt, companies: [companyId], concurrency: connection.concurrency };
+  if (connection.historyYears !== undefined) o.historyYears = connection.historyYears;
+  if (connection.creditMemos !== undefined) o.creditMemos = connection.creditMemos;
+  if (connection.pageSize !== undefined) o.pageSize = connection.pageSize;
+  return o;
+}
+
+/** The messages of one scheduled run: a sync per configured company, else one discovery. */
+export function scheduledMessages(connections, run) {
+  const out = [];
+  for (const c of connections) {
+    if (c.companies) {
+      for (const companyId of c.companies) out.push(syncMessage(c.id, companyId, run));
+    } else {
+      out.push({ v: MESSAGE_VERSION, kind: 'discover', connection: c.id, run });
+    }
+  }
+  return out;
+}
+
+export function syncMessage(connection, companyId, run) {
+  return { v: MESSAGE_VERSION, kind: 'sync', connection, companyId: companyId.toLowerCase(), run };
+}
+
+/** A message body as the consumer accepts it, or null (malformed or of another version). */
+export function readMessage(body) {
+  if (!body || typeof body !== 'object' || body.v !== MESSAGE_VERSION) return null;
+  if (typeof body.connection !== 'string' || typeof body.run !== 'string' || Number.isNaN(Date.parse(body.run))) return null;
+  if (body.kind === 'discover') return { kind: 'discover', connection: body.connection, run: body.run };
+  if (body.kind === 'sync' && typeof body.companyId === 'string' && GUID_RE.test(body.companyId)) {
+    return { kind: 'sync', connection: body.connection, companyId: body.companyId.toLowerCase(), run: body.run };
+  }
+  return null;
+}
+
+// Failures that go away by themselves, and unexpected errors (INTERNAL: not a BcSpendError):
+// the message goes back to the queue, and after max_retries to the dead-letter queue. Anything
+// else (a rejected secret, an app not enabled in BC, a company that does not exist) is recorded
+// for the connection and the message is acknowledged, so a broken tenant never blocks the queue.
+const TRANSIENT = new Set([
+  'BC_THROTTLED', 'BC_UNAVAILABLE', 'BC_NETWORK', 'BC_TIMEOUT', 'BC_INVALID_RESPONSE',
+  'AUTH_THROTTLED', 'AUTH_UNAVAILABLE', 'AUTH_NETWORK', 'INTERNAL',
+]);
+export function isTransient(code) {
+  return TRANSIENT.has(String(code));
+}
+
+/**
+ * Seconds before a retried message is delivered again: BC's Retry-After when it said one,
+ * else exponential backoff with jitter from `baseSeconds`, at most `maxSeconds`.
+ */
+export function retryDelaySeconds({ attempts, retryAfterMs, baseSeconds = 30, maxSeconds = 3600, random = Math.random }) {
+  const backoff = baseSeconds * 2 ** Math.max(0, Math.min(attempts - 1, 20));
+  const jittered = backoff / 2 + (backoff / 2) * random();
+  const after = retryAfterMs ? Math.ceil(retryAfterMs / 1000) : 0;
+  return Math.max(1, Math.min(Math.ceil(Math.max(jittered, after)), maxSeconds, MAX_QUEUE_DELAY_SECONDS));
+}
+
+/** Splits `text` into pieces of at most `max` UTF-16 units (D1 holds at most 2 MB per value). */
+export function splitText(text, max = 500_000) {
+  const out = [];
+  let i = 0;
+  while (i < text.length) {
+    let end = Math.min(i + max, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1; // never split a surrogate pair
+    out.push(text.slice(i, end));
+    i = end;
+  }
+  return out;
+}
+
+/**
+ * Whether the request's `Authorization: Bearer <token>` equals `secret`, compared in constant
+ * time (both sides hashed, then compared without an early exit). False when no secret is
+ * configured.
+ */
+export async function authorized(request, secret) {
+  if (typeof secret !== 'string' || secret.length === 0) return false;
+  const header = request.headers.get('authorization') ?? '';
+  const m = /^Bearer\s+(.+)$/i.exec(header);
+  const given = m ? m[1].trim() : '';
+  const enc = new TextEncoder();
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest('SHA-256', enc.encode(given)),
+    crypto.subtle.digest('SHA-256', enc.encode(secret)),
+  ]);
+  const x = new Uint8Array(a);
+  const y = new Uint8Array(b);
+  if (typeof crypto.subtle.timingSafeEqual === 'function') return crypto.subtle.timingSafeEqual(x, y) && given !== '';
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
+  return diff === 0 && given !== '';
+}

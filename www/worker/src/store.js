@@ -1,0 +1,149 @@
+// The Worker's storage in D1 (schema: migrations/0001_init.sql): per connection its last
+// scheduling or discovery, per company its sync checkpoint, a lease against two deliveries
+// syncing it at once, and its engine state in pieces. Every method is one D1 call (a batch is
+// one), counted in `meter.d1`: D1 calls are subrequests of the invocation.
+
+const now = () => new Date().toISOString();
+
+export function openStore(db, meter) {
+  const count = () => { meter.d1 += 1; };
+  const one = async (stmt) => { count(); return stmt.run(); };
+  const batch = async (stmts) => { count(); return db.batch(stmts); };
+
+  return {
+    /** A scheduled run: every connection's status, and a row per configured company. */
+    async recordScheduled(run, connections) {
+      const at = now();
+      const stmts = [];
+      for (const c of connections) {
+        stmts.push(db.prepare(
+          `INSERT INTO connection_status (connection, status, run, updated_at) VALUES (?1, ?2, ?3, ?4)
+           ON CONFLICT (connection) DO UPDATE SET status = excluded.status, run = excluded.run, updated_at = excluded.updated_at`,
+        ).bind(c.id, c.companies ? 'scheduled' : 'discovering', run, at));
+        (c.companies ?? []).forEach((companyId, position) => stmts.push(upsertCompany(db, c.id, companyId, null, position, run, at)));
+      }
+      if (stmts.length) await batch(stmts);
+    },
+
+    /** A discovery that listed the companies (in BC's order). */
+    async recordDiscovery(connection, run, companies) {
+      const at = now();
+      await batch([
+        db.prepare(
+          `INSERT INTO connection_status (connection, status, run, attempts, error_code, error_message, updated_at) VALUES (?1, 'discovered', ?2, 0, NULL, NULL, ?3)
+           ON CONFLICT (connection) DO UPDATE SET status = 'discovered', run = excluded.run, attempts = 0, error_code = NULL, error_message = NULL, updated_at = excluded.updated_at`,
+        ).bind(connection, run, at),
+        ...companies.map((c, position) => upsertCompany(db, connection, c.id, c.name, position, run, at)),
+      ]);
+    },
+
+    /** A connection-level failure (discovery, or a missing secret). */
+    async recordConnectionFailure(connection, run, { status, code, message, attempts }) {
+      await one(db.prepare(
+        `INSERT INTO connection_status (connection, status, run, attempts, error_code, error_message, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (connection) DO UPDATE SET status = excluded.status, run = excluded.run, attempts = excluded.attempts,
+           error_code = excluded.error_code, error_message = excluded.error_message, updated_at = excluded.updated_at`,
+      ).bind(connection, status, run, attempts, code, message, now()));
+    },
+
+    /**
+     * Takes the company for this delivery unless its result for `run` (or a later run) is
+     * committed (`done`) or another delivery holds it (`leased`). A company the schedule did not
+     * record (a message older than the database) gets its row here.
+     */
+    async claim(connection, companyId, run, leaseId, nowMs, leaseMs) {
+      const take = () => db.prepare(
+        `UPDATE company_sync SET lease_id = ?1, lease_until = ?2, status = 'running', updated_at = ?3
+         WHERE connection = ?4 AND company_id = ?5 AND (lease_until IS NULL OR lease_until < ?6) AND (last_run IS NULL OR last_run < ?7)
+         RETURNING company_name, position, last_run, plan, state_gen, attempts`,
+      ).bind(leaseId, nowMs + leaseMs, now(), connection, companyId, nowMs, run);
+      const [taken, existing] = await batch([
+        take(),
+        db.prepare('SELECT last_run, lease_until FROM company_sync WHERE connection = ?1 AND company_id = ?2').bind(connection, companyId),
+      ]);
+      if (taken.results.length) return { outcome: 'claimed', row: taken.results[0] };
+      const row = existing.results[0];
+      if (!row) {
+        const [, again] = await batch([upsertCompany(db, connection, companyId, null, 0, run, now()), take()]);
+        if (again.results.length) return { outcome: 'claimed', row: again.results[0] };
+        return { outcome: 'leased' };
+      }
+      if (row.last_run && row.last_run >= run) return { outcome: 'done', lastRun: row.last_run };
+      return { outcome: 'leased', leaseUntil: row.lease_until };
+    },
+
+    /** The committed state of a company, in its stored pieces. */
+    async statePieces(connection, companyId, gen) {
+      count();
+      const r = await db.prepare('SELECT text FROM state_chunks WHERE connection = ?1 AND company_id = ?2 AND gen = ?3 ORDER BY seq').bind(connection, companyId, gen).all();
+      return r.results.map((x) => x.text);
+    },
+
+    /**
+     * Commits a run: the new state's pieces, the checkpoint, and the pointer to the new
+     * generation, in one transaction, only while this delivery holds the lease; then every
+     * other generation of the company is deleted. Returns whether this delivery's result is
+     * the committed one.
+     */
+    async commit(connection, companyId, leaseId, { gen, pieces, plan, run, transactions, requests, usersError }) {
+      const at = now();
+      const results = await batch([
+        ...pieces.map((text, seq) => db.prepare('INSERT INTO state_chunks (connection, company_id, gen, seq, text) VALUES (?1, ?2, ?3, ?4, ?5)').bind(connection, companyId, gen, seq, text)),
+        db.prepare(
+          `UPDATE company_sync SET state_gen = ?1, plan = ?2, last_run = ?3, status = 'done', attempts = 0, error_code = NULL, error_message = NULL,
+             users_error = ?4, transactions = ?5, requests = ?6, lease_id = NULL, lease_until = NULL, updated_at = ?7
+           WHERE connection = ?8 AND company_id = ?9 AND lease_id = ?10`,
+        ).bind(gen, plan, run, usersError, transactions, requests, at, connection, companyId, leaseId),
+        db.prepare(
+          `DELETE FROM state_chunks WHERE connection = ?1 AND company_id = ?2
+           AND gen IS NOT (SELECT state_gen FROM company_sync WHERE connection = ?1 AND company_id = ?2)`,
+        ).bind(connection, companyId),
+      ]);
+      return results[pieces.length].meta.changes === 1;
+    },
+
+    /** Ends this delivery's lease without a result (a failure, or a retry later). */
+    async release(connection, companyId, leaseId, { status, code, message, attempts }) {
+      await one(db.prepare(
+        `UPDATE company_sync SET status = ?1, error_code = ?2, error_message = ?3, attempts = ?4, lease_id = NULL, lease_until = NULL, updated_at = ?5
+         WHERE connection = ?6 AND company_id = ?7 AND lease_id = ?8`,
+      ).bind(status, code, message, attempts, now(), connection, companyId, leaseId));
+    },
+
+    /** Everything /status shows (no plans, no states). */
+    async status() {
+      const [connections, companies] = await batch([
+        db.prepare('SELECT connection, status, run, attempts, error_code, error_message, updated_at FROM connection_status ORDER BY connection'),
+        db.prepare(`SELECT connection, company_id, company_name, position, status, run, last_run, attempts, error_code, error_message, users_error,
+                      transactions, requests, updated_at FROM company_sync ORDER BY connection, position, company_id`),
+      ]);
+      return { connections: connections.results, companies: companies.results };
+    },
+
+    /** A tenant's companies (in list order) with their committed states, in one snapshot. */
+    async tenant(connection) {
+      const [status, companies, chunks] = await batch([
+        db.prepare('SELECT status, run, attempts, error_code, error_message FROM connection_status WHERE connection = ?1').bind(connection),
+        db.prepare(`SELECT company_id, company_name, position, status, run, last_run, attempts, error_code, error_message, users_error, transactions, plan, state_gen
+                    FROM company_sync WHERE connection = ?1 ORDER BY position, company_id`).bind(connection),
+        db.prepare(`SELECT c.company_id, c.text FROM state_chunks c JOIN company_sync s
+                      ON s.connection = c.connection AND s.company_id = c.company_id AND s.state_gen = c.gen
+                    WHERE c.connection = ?1 ORDER BY s.position, s.company_id, c.seq`).bind(connection),
+      ]);
+      const pieces = new Map();
+      for (const r of chunks.results) {
+        if (!pieces.has(r.company_id)) pieces.set(r.company_id, []);
+        pieces.get(r.company_id).push(r.text);
+      }
+      return { connection: status.results[0] ?? null, companies: companies.results, pieces };
+    },
+  };
+}
+
+function upsertCompany(db, connection, companyId, name, position, run, at) {
+  return db.prepare(
+    `INSERT INTO company_sync (connection, company_id, company_name, position, status, run, updated_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6)
+     ON CONFLICT (connection, company_id) DO UPDATE SET company_name = COALESCE(excluded.company_name, company_name),
+       position = excluded.position, run = excluded.run, updated_at = excluded.updated_at`,
+  ).bind(connection, companyId, name, position, run, at);
+}
