@@ -13,7 +13,9 @@ Starts a local Business Central emulator (loopback only, seeded demo data: three
 USD, GBP and EUR, SaaS and non-SaaS vendors, resellers, users), signs in to it and syncs it
 exactly as "bc-spend sync" would a real environment, then writes transactions.json,
 transactions.csv, users.json, diagnostics.json, summary.json, report.json, run.json and
-state.json to --out. Print the report with "bc-spend report DIR", or see it with --serve.
+state.json to --out, then prints the dashboard's address and serves it until Ctrl+C (when
+stdout is a terminal; --no-serve writes the files and exits, --serve serves in any case).
+Print the report in the terminal with "bc-spend report DIR".
 
 Options:
   --out DIR              output directory (default: bc-spend-demo)
@@ -26,8 +28,10 @@ Options:
   --seed N               data set seed (default 1)
   --latency MS           added latency per request, to watch the progress (default 0)
   --connected-at DATE    first connection date (default: the day after the data set ends)
-  --serve                then serve the dashboard for DIR until Ctrl+C
-  --port N               the dashboard's port with --serve (default: any free port)
+  --serve                serve the dashboard for DIR until Ctrl+C (default when stdout is a
+                         terminal)
+  --no-serve             write the files and exit
+  --port N               the dashboard's port (default: any free port)
   --quiet                no progress and no summary on stderr
 ${REPORT_FLAGS_HELP}`;
 
@@ -43,6 +47,7 @@ export const DEMO_OPTIONS = {
   latency: { type: 'string' },
   'connected-at': { type: 'string' },
   serve: { type: 'boolean' },
+  'no-serve': { type: 'boolean' },
   port: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -79,7 +84,10 @@ export async function demo(values, positionals, { stdout = process.stdout, stder
   const invoices = count(values, 'invoices', 1, 1_000_000, 10_000);
   const seed = count(values, 'seed', 0, 2 ** 31 - 1, 1);
   const latencyMs = count(values, 'latency', 0, 60_000, 0);
-  if (values.port !== undefined && !values.serve) throw new CliError('--port is for --serve');
+  if (values.serve && values['no-serve']) throw new CliError('--serve and --no-serve contradict each other');
+  // Serve the dashboard when a person is watching (stdout is a terminal) unless told otherwise.
+  values = { ...values, serve: values['no-serve'] ? false : (values.serve ?? Boolean(stdout.isTTY)) };
+  if (values.port !== undefined && !values.serve) throw new CliError('--port is for serving the dashboard (not with --no-serve)');
 
   const emu = await startEmulator({ seed, dataset: { invoices }, latencyMs });
   const controller = new AbortController();

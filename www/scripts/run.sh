@@ -2,7 +2,8 @@
 # The main job. Sets up what is missing, builds the wasm package when its sources changed, and
 # runs `bc-spend` with the given arguments; with none: `sync` when BC credentials are in the
 # environment (BC_TENANT_ID, BC_ENVIRONMENT, BC_CLIENT_ID, BC_CLIENT_SECRET), else `demo`
-# (a sync against the bundled Business Central emulator).
+# (a sync against the bundled Business Central emulator, which writes the report to
+# bc-spend-demo/ and, in a terminal, serves the dashboard until Ctrl+C).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
@@ -20,8 +21,4 @@ fi
 if [ -n "${BC_TENANT_ID:-}" ] && [ -n "${BC_CLIENT_ID:-}" ] && [ -n "${BC_CLIENT_SECRET:-}" ]; then
   exec node www/bin/bc-spend sync
 fi
-if [ -f www/cli/demo.js ]; then
-  exec node www/bin/bc-spend demo
-fi
-# Until the sync host lands: analyze the bundled sample pages.
-exec node www/bin/bc-spend analyze tests/fixtures/sample --connected-at 2026-11-26 --out bc-spend-out
+exec node www/bin/bc-spend demo
