@@ -800,22 +800,6 @@ impl Engine {
         self.core.export_state()
     }
 
-    /// `addPage` for text decoded from bytes (a fetch response's `text()`, a file read as
-    /// UTF-8), which is always well-formed UTF-16: the same result without `addPage`'s check of
-    /// every UTF-16 unit for lone surrogates, which crosses into JS once per character and
-    /// costs more than reading the page. The sync feeds pages this way.
-    #[wasm_bindgen(js_name = addPageText, unchecked_return_type = "PageResult")]
-    pub fn add_page_text(
-        &mut self,
-        #[wasm_bindgen(unchecked_param_type = "EntityName | null")] entity: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
-        text: &str,
-    ) -> Result<JsValue, JsValue> {
-        let entity = entity_arg(&entity)?;
-        let company = opt_string(&company_id, "companyId")?;
-        to_js(&self.core.add_page_text(entity, company.as_deref(), text))
-    }
-
     /// An engine configured by `options` holding what `stateText` (from `exportState()`) holds.
     /// Throws with `code` STATE_INVALID, STATE_VERSION or STATE_FOREIGN, or an options code.
     #[wasm_bindgen(js_name = fromState)]

@@ -9,7 +9,7 @@ import { DEFAULT_API_HOST } from '../src/bc-client.js';
 import { BcSpendError } from '../src/errors.js';
 import { environmentKey, runSync, stateChunks } from '../src/sync.js';
 import { openCheckpointFile, writeChunksAtomic } from './checkpoint-store.js';
-import { CliError, EXIT, formatSummary, loadCore, readJsonFile, todayUtc, writeAtomic, writeOutputs } from './common.js';
+import { CliError, EXIT, formatSummary, loadCore, readJsonFile, todayUtc, writeOutputs } from './common.js';
 import { REPORT_FLAGS, REPORT_FLAGS_HELP, reportOptionsFrom, writeReport } from './report.js';
 
 export const SYNC_HELP = `Usage: bc-spend sync [options]

@@ -17,6 +17,9 @@
 //   });
 //   // engine.transactions(), engine.users(), outcome.changes, outcome.companies; engine.free()
 //
+// `stats` (requests, retries, throttled, pages, bytes, peakInFlight, elapsedMs) counts requests
+// and retries only when runSync builds the client (from credential/apiHost/tenantId/environment).
+//
 // Checkpoints (what `saveCheckpoint` receives, in order; each call must finish before the next)
 //   { plan, append: { entity, companyId, text } }  after every page: append the page to the
 //       journal, then keep `plan` (small JSON) as the checkpoint.
@@ -90,7 +93,11 @@ export async function runSync({
   };
   const envKey = engineOptions.environment ?? environmentKey(tenantId, environment ?? '');
   const startedMs = now();
+  // The window and credit-memo settings may come with the engine options; the plan decides them.
+  const fromEngine = {};
+  for (const k of ['connectedAt', 'historyYears', 'windowStart', 'creditMemos']) if (engineOptions[k] !== undefined) fromEngine[k] = engineOptions[k];
   const plan = new core.SyncPlan({
+    ...fromEngine,
     ...sync,
     concurrency,
     environment: envKey,
@@ -125,7 +132,7 @@ export async function runSync({
       if (want > 0) {
         for await (const entry of journalOf(checkpoint)) {
           if (n >= want) break;
-          engine.addPageText(entry.entity, entry.companyId ?? null, entry.text);
+          engine.addPage(entry.entity, entry.companyId ?? null, entry.text);
           n += 1;
         }
       }
@@ -211,8 +218,7 @@ export async function runSync({
         text: task.wantsText ? res.text : undefined,
       });
       if (!ack.ingest) return;
-      // Text decoded from bytes is well-formed UTF-16: addPageText skips addPage's per-character check.
-      const result = engine.addPageText(task.entity, task.companyId, res.text);
+      const result = engine.addPage(task.entity, task.companyId, res.text);
       stats.pages += 1;
       stats.bytes += res.text.length;
       const saved = save({ plan: plan.checkpoint(), append: { entity: task.entity, companyId: task.companyId, text: res.text } });
