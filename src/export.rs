@@ -33,10 +33,26 @@ fn push_cell(out: &mut String, s: &str, text: bool) {
 }
 
 pub fn transactions_csv(txs: &[Transaction]) -> String {
-    let mut out = String::with_capacity(txs.len() * 256 + 512);
-    out.push_str(&CSV_COLUMNS.join(","));
-    out.push_str("\r\n");
-    for t in txs {
+    transactions_csv_part(txs, 0, txs.len())
+}
+
+/// The clamped range `start..end` of `len` items (`start <= end <= len`).
+fn clamp(len: usize, start: usize, end: usize) -> (usize, usize) {
+    let end = end.min(len);
+    (start.min(end), end)
+}
+
+/// `transactions.csv` in pieces: the header when `start` is 0, then the rows of `start..end`.
+/// The parts for consecutive ranges covering `0..txs.len()` concatenate to
+/// [`transactions_csv`], so a large file can be written without holding it whole.
+pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> String {
+    let (start, end) = clamp(txs.len(), start, end);
+    let mut out = String::with_capacity((end - start) * 256 + 512);
+    if start == 0 {
+        out.push_str(&CSV_COLUMNS.join(","));
+        out.push_str("\r\n");
+    }
+    for t in &txs[start..end] {
         let m = t.match_.as_ref().and_then(|m| serde_json::to_value(m).ok());
         let mf = |k: &str| -> String {
             match m.as_ref().and_then(|v| v.get(k)) {
@@ -83,9 +99,53 @@ pub fn transactions_csv(txs: &[Transaction]) -> String {
     out
 }
 
+/// A JSON array in pieces: `[` when `start` is 0, the items of `start..end` (a comma before each
+/// but the array's first), `]` when `end` reaches the end. The parts for consecutive ranges
+/// covering `0..items.len()` concatenate to `serde_json::to_string(items)`.
+pub fn json_array_part<T: serde::Serialize>(items: &[T], start: usize, end: usize) -> Result<String, serde_json::Error> {
+    let (start, end) = clamp(items.len(), start, end);
+    let mut out = Vec::with_capacity((end - start) * 1024 + 2);
+    if start == 0 {
+        out.push(b'[');
+    }
+    for (i, item) in items[start..end].iter().enumerate() {
+        if start + i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, item)?;
+    }
+    if end == items.len() {
+        out.push(b']');
+    }
+    // serde_json writes UTF-8 only.
+    Ok(String::from_utf8(out).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_concatenate_to_the_whole() {
+        let items: Vec<serde_json::Value> = (0..7).map(|i| serde_json::json!({"n": i, "s": format!("x,\"{i}\"")})).collect();
+        let whole = serde_json::to_string(&items).unwrap();
+        for step in 1..=8 {
+            let mut joined = String::new();
+            let mut at = 0;
+            loop {
+                joined.push_str(&json_array_part(&items, at, at + step).unwrap());
+                at += step;
+                if at >= items.len() {
+                    break;
+                }
+            }
+            assert_eq!(joined, whole, "step {step}");
+        }
+        let none: Vec<u8> = Vec::new();
+        assert_eq!(json_array_part(&none, 0, 0).unwrap(), "[]");
+        assert_eq!(json_array_part(&items, 7, 12).unwrap(), "]", "a range past the end clamps to the end");
+        assert_eq!(json_array_part(&items, 5, 3).unwrap(), "", "an empty range");
+    }
 
     #[test]
     fn cells_are_quoted_and_guarded() {

@@ -397,6 +397,29 @@ impl Engine {
         crate::export::transactions_csv(self.core.transactions())
     }
 
+    /// How many transactions there are (building and matching them if needed).
+    #[wasm_bindgen(js_name = transactionCount)]
+    pub fn transaction_count(&mut self) -> u32 {
+        self.core.transactions().len() as u32
+    }
+
+    /// `transactionsJson()` in pieces, for writing a large file without holding it whole: `[`
+    /// when `start` is 0, the transactions `start..end` (each after a comma but the first), `]`
+    /// when `end` reaches `transactionCount()`. Parts for consecutive ranges covering every
+    /// transaction concatenate to exactly `transactionsJson()`.
+    #[wasm_bindgen(js_name = transactionsJsonPart)]
+    pub fn transactions_json_part(&mut self, start: u32, end: u32) -> Result<String, JsValue> {
+        crate::export::json_array_part(self.core.transactions(), start as usize, end as usize).map_err(|e| js_error("INTERNAL", &e.to_string(), None))
+    }
+
+    /// `transactionsCsv()` in pieces: the header when `start` is 0, then the rows `start..end`.
+    /// Parts for consecutive ranges covering every transaction concatenate to exactly
+    /// `transactionsCsv()`.
+    #[wasm_bindgen(js_name = transactionsCsvPart)]
+    pub fn transactions_csv_part(&mut self, start: u32, end: u32) -> String {
+        crate::export::transactions_csv_part(self.core.transactions(), start as usize, end as usize)
+    }
+
     #[wasm_bindgen(unchecked_return_type = "User[]")]
     pub fn users(&self) -> Result<JsValue, JsValue> {
         to_js(&self.core.users().0)

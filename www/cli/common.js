@@ -1,6 +1,6 @@
 // Shared CLI plumbing: exit codes, argument errors, loading the engine, writing outputs.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, writeFile, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Documented exit codes (README, "Exit codes"). */
@@ -67,11 +67,42 @@ export async function writeAtomic(path, data) {
   await rename(tmp, path);
 }
 
-/** Writes the analysis outputs shared by `analyze`, `sync` and `demo`. */
-export async function writeOutputs(engine, outDir, extra = {}) {
+/**
+ * Writes a file atomically from pieces: `parts` yields strings (or promises of them), written as
+ * they come, so a file of hundreds of MB is never one string.
+ */
+export async function writeAtomicParts(path, parts) {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w');
+  try {
+    for await (const part of parts) await fh.write(part);
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+/** The pieces of one of the engine's transaction exports, `chunk` transactions at a time. */
+function* transactionParts(engine, kind, chunk) {
+  const n = engine.transactionCount();
+  const part = kind === 'json' ? (a, b) => engine.transactionsJsonPart(a, b) : (a, b) => engine.transactionsCsvPart(a, b);
+  let at = 0;
+  do {
+    yield part(at, at + chunk);
+    at += chunk;
+  } while (at < n);
+  if (kind === 'json') yield '\n';
+}
+
+/**
+ * Writes the analysis outputs shared by `analyze`, `sync` and `demo`. The transaction files are
+ * written `chunk` transactions at a time (100,000 invoices make a transactions.json of ~200 MB;
+ * whole, it and its copies took the process past 1.3 GB).
+ */
+export async function writeOutputs(engine, outDir, extra = {}, { chunk = 2000 } = {}) {
   await mkdir(outDir, { recursive: true });
-  await writeAtomic(join(outDir, 'transactions.json'), engine.transactionsJson() + '\n');
-  await writeAtomic(join(outDir, 'transactions.csv'), engine.transactionsCsv());
+  await writeAtomicParts(join(outDir, 'transactions.json'), transactionParts(engine, 'json', chunk));
+  await writeAtomicParts(join(outDir, 'transactions.csv'), transactionParts(engine, 'csv', chunk));
   await writeAtomic(join(outDir, 'users.json'), JSON.stringify(engine.users(), null, 2) + '\n');
   await writeAtomic(join(outDir, 'diagnostics.json'), JSON.stringify(engine.diagnostics(), null, 2) + '\n');
   for (const [name, value] of Object.entries(extra)) {

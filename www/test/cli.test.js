@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,4 +173,41 @@ test('explain prints the decision, the evidence and near-miss reasons', () => {
   r = run(['explain', '--rules', join(dir, 'r.json'), 'A']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /RULE_UNKNOWN_APP at rules\/0\/appId/);
+});
+
+test('transaction files are written in parts that add up to exactly the whole', async () => {
+  const core = await import(join(ROOT, 'pkg/node.js'));
+  const { writeOutputs } = await import(join(ROOT, 'www/cli/common.js'));
+  const files = ['companies.json', ...readdirSync(SAMPLE).filter((f) => f.endsWith('.json') && f !== 'companies.json').sort()];
+  for (const lineMode of ['invoice', 'line']) {
+    const engine = new core.Engine({ connectedAt: '2026-11-26', lineMode });
+    for (const f of files) engine.addPage(null, null, readFileSync(join(SAMPLE, f), 'utf8'));
+    const n = engine.transactionCount();
+    assert.ok(n >= 9, `${lineMode}: ${n} transactions`);
+    const json = engine.transactionsJson();
+    const csv = engine.transactionsCsv();
+    assert.equal(JSON.parse(json).length, n);
+    for (const step of [1, 2, 3, n - 1, n, n + 5]) {
+      let j = '';
+      let c = '';
+      for (let at = 0; at === 0 || at < n; at += step) {
+        j += engine.transactionsJsonPart(at, at + step);
+        c += engine.transactionsCsvPart(at, at + step);
+      }
+      assert.equal(j, json, `${lineMode}: JSON in parts of ${step}`);
+      assert.equal(c, csv, `${lineMode}: CSV in parts of ${step}`);
+    }
+    const out = tmp();
+    await writeOutputs(engine, out, {}, { chunk: 4 });
+    assert.equal(readFileSync(join(out, 'transactions.json'), 'utf8'), `${json}\n`);
+    assert.equal(readFileSync(join(out, 'transactions.csv'), 'utf8'), csv);
+    assert.deepEqual(readdirSync(out).filter((f) => f.includes('.tmp-')), [], 'no temporary file left behind');
+    rmSync(out, { recursive: true, force: true });
+    engine.free();
+  }
+  const empty = new core.Engine({ connectedAt: '2026-11-26' });
+  assert.equal(empty.transactionCount(), 0);
+  assert.equal(empty.transactionsJsonPart(0, 2000), '[]');
+  assert.equal(empty.transactionsCsvPart(0, 2000), empty.transactionsCsv());
+  empty.free();
 });
