@@ -949,11 +949,13 @@ impl SyncPlan {
             }
             runs.push((cr, mem));
         }
-        // A first read is split so that as many long reads as requests in flight run at once
-        // (each read is sequential); more would only add partial last pages. The reads are
-        // spread over the companies, the first ones in the list taking the remainder.
+        // A first read is split so that at least as many long reads as requests in flight run
+        // at once (each read is sequential), and every company gets the same number: with 5 in
+        // flight and 3 companies, 2 each, not 2, 2 and 1 (the company read as one chain then
+        // takes twice as long as the others and the sync waits for it alone; measured in
+        // www/bench/sync.mjs --sweep). More would only add partial last pages.
         let full = runs.iter().filter(|(c, _)| c.status == Status::Running && c.invoices == Mode::Full).count() as u32;
-        let total = self.settings.segments.map_or(self.settings.concurrency.max(full), |s| s * full);
+        let total = self.settings.segments.map_or(self.settings.concurrency.div_ceil(full.max(1)) * full, |s| s * full);
         let mut nth_full = 0u32;
         let today = self.run.started_at.date();
         let page_size = self.settings.page_size;
