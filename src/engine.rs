@@ -484,6 +484,41 @@ impl Engine {
             .or_else(|| self.default_currency.clone())
     }
 
+    /// Works out which catalog words this data uses generically ([`crate::matching::Vocabulary`]),
+    /// from every line of every document held, vendors told apart by company and vendor.
+    fn refresh_vocabulary(&mut self) {
+        let keys: Vec<String> = self
+            .docs
+            .iter()
+            .map(|((company, _, _), d)| {
+                let vendor = d.vendor_id.as_deref().or(d.vendor_number.as_deref()).or(d.vendor_name.as_deref()).unwrap_or("");
+                format!("{company}\u{1f}{}", vendor.trim().to_lowercase())
+            })
+            .collect();
+        let lines = self.docs.iter().zip(keys.iter()).flat_map(|(((company, _, _), d), k)| {
+            let vendor = self.vendor_info(company, d);
+            d.lines.iter().flatten().flat_map(move |l| std::iter::once(l.description.as_str()).chain(l.description2.as_deref()).map(move |t| (k.as_str(), vendor, t)))
+        });
+        let v = self.matcher.vocabulary_of(lines);
+        if *self.matcher.vocabulary() != v {
+            self.matcher.set_vocabulary(v);
+        }
+    }
+
+    /// The vendor of `doc` as the matcher sees it: the document's vendor name (else the vendor
+    /// card's), and the card's website and e-mail.
+    fn vendor_info<'a>(&'a self, company: &str, doc: &'a Document) -> VendorInfo<'a> {
+        let cstate = self.companies.get(company);
+        let vendor = doc.vendor_id.as_ref().and_then(|v| cstate.and_then(|c| c.vendors.get(v)));
+        let vendor_name = doc.vendor_name.as_deref().filter(|n| !n.trim().is_empty()).or(vendor.and_then(|v| v.name.as_deref())).unwrap_or("");
+        VendorInfo {
+            name: vendor_name,
+            number: doc.vendor_number.as_deref(),
+            website: vendor.and_then(|v| v.website.as_deref()),
+            email: vendor.and_then(|v| v.email.as_deref()),
+        }
+    }
+
     fn build(&self) -> Built {
         self.build_with(&self.matcher)
     }
@@ -531,14 +566,7 @@ impl Engine {
                 company_id: company,
                 currency: &currency,
             };
-            let vendor = doc.vendor_id.as_ref().and_then(|v| cstate.and_then(|c| c.vendors.get(v)));
-            let vendor_name = doc.vendor_name.as_deref().filter(|n| !n.trim().is_empty()).or(vendor.and_then(|v| v.name.as_deref())).unwrap_or("");
-            let vinfo = VendorInfo {
-                name: vendor_name,
-                number: doc.vendor_number.as_deref(),
-                website: vendor.and_then(|v| v.website.as_deref()),
-                email: vendor.and_then(|v| v.email.as_deref()),
-            };
+            let vinfo = self.vendor_info(company, doc);
             let all_lines = doc.lines.as_deref().unwrap_or(&[]);
             let infos: Vec<LineInfo> = all_lines
                 .iter()
@@ -650,6 +678,7 @@ impl Engine {
 
     fn ensure_built(&mut self) -> &Built {
         if self.cache.is_none() {
+            self.refresh_vocabulary();
             self.cache = Some(self.build());
         }
         self.cache.as_ref().expect("built above")
@@ -695,7 +724,10 @@ impl Engine {
         &self.removals
     }
 
-    pub fn explain(&self, vendor: &str, description: Option<&str>) -> Decision {
+    /// Why `vendor` (and `description`) match an app, or why not, with the vocabulary of the
+    /// data the engine holds (see [`crate::matching::Vocabulary`]).
+    pub fn explain(&mut self, vendor: &str, description: Option<&str>) -> Decision {
+        self.ensure_built();
         self.matcher.explain(&VendorInfo { name: vendor, number: None, website: None, email: None }, description)
     }
 

@@ -67,7 +67,11 @@ impl Engine {
     /// current rules, ordered by transaction id. Invalid rules are an error, as in `set_rules`.
     pub fn preview_rules(&mut self, rules: &serde_json::Value) -> Result<Vec<RuleChange>, ConfigError> {
         let specs = parse_rules(rules)?;
-        let candidate = Matcher::new(self.matcher().catalog().clone(), &specs)?;
+        let mut candidate = Matcher::new(self.matcher().catalog().clone(), &specs)?;
+        // The current transactions, and with them the data's vocabulary, which the candidate
+        // must share (it depends on the documents only, not on the rules).
+        self.transactions();
+        candidate.set_vocabulary(self.matcher().vocabulary().clone());
         // Only invoices on which a current or a candidate rule fires can change: everything
         // else is decided by the catalog alone, identically on both sides.
         let (after, touched) = {

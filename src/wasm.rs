@@ -443,7 +443,7 @@ impl Engine {
 
     /// Why `vendor` (and `description`) match an app, or why not.
     #[wasm_bindgen(unchecked_return_type = "Decision")]
-    pub fn explain(&self, vendor: &str, #[wasm_bindgen(unchecked_param_type = "string | null")] description: JsValue) -> Result<JsValue, JsValue> {
+    pub fn explain(&mut self, vendor: &str, #[wasm_bindgen(unchecked_param_type = "string | null")] description: JsValue) -> Result<JsValue, JsValue> {
         let d = opt_string(&description, "description")?;
         to_js(&self.core.explain(vendor, d.as_deref()))
     }

@@ -316,7 +316,7 @@ impl Index {
         }
     }
 
-    fn word(&self, id: u32) -> &str {
+    pub(crate) fn word(&self, id: u32) -> &str {
         &self.word_text[self.word_start[id as usize] as usize..self.word_start[id as usize + 1] as usize]
     }
 
@@ -357,7 +357,7 @@ impl Index {
         }
     }
 
-    fn flags(&self, wid: u32) -> u8 {
+    pub(crate) fn flags(&self, wid: u32) -> u8 {
         if wid == NO_WORD {
             0
         } else {

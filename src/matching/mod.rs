@@ -36,6 +36,9 @@
 //! Clinic" is not. Typos of distinctive brand tokens are repaired when exactly one brand is one
 //! edit away ("Atlasian", "Hubspt"); words written apart are joined ("Pager Duty").
 //!
+//! The customer's own data weighs in too ([`Vocabulary`]): a catalog word that the lines of many
+//! vendors unknown to the catalog use ("Monday delivery") no longer identifies an app on its own.
+//!
 //! # Untrusted input
 //! Nothing here panics on any text. Rule regexes are compiled once, with size limits.
 
@@ -237,6 +240,47 @@ pub struct Matcher {
     rules: RuleSet,
     /// Vendor identities already worked out: a vendor's invoices recur every month.
     vendor_cache: std::sync::Mutex<normalize::FastMap<VendorKey, (Option<Ident>, Option<Rejected>)>>,
+    /// What the customer's own data says about the catalog's ordinary words (see [`Vocabulary`]).
+    vocabulary: Vocabulary,
+}
+
+/// The fewest vendors whose lines must use an ordinary word before it counts as generic in a
+/// customer's data; with many vendors, one in [`VOCABULARY_VENDOR_SHARE`] of them.
+pub const VOCABULARY_MIN_VENDORS: usize = 5;
+pub const VOCABULARY_VENDOR_SHARE: usize = 20;
+
+/// Token weights from the customer's own data. A catalog word ("Monday", "Box", "Notion", or
+/// any other word of an app's names that is not subscription vocabulary) that the line
+/// descriptions of many different vendors unknown to the catalog use is a word of this business
+/// ("Monday delivery", "archive box"), not a brand: the cleaning company, the courier and the
+/// stationer do not resell monday.com. In this data such a word no longer identifies an app in a
+/// description on its own: a candidate resting only on such words is rejected, with the vendor
+/// count in the reason. The vendor's identity still corroborates ("monday.com Ltd." billing
+/// "Monday plan"), resellers and the app's own vendor are not counted, a phrase with another
+/// word ("Box Business Plus" needs "business" and "plus" generic too) or a number is unaffected,
+/// and rules still decide: the vocabulary can only take matches away, never add one. The engine
+/// works it out from every document it holds before matching, so a full build, a rule preview
+/// and `explain` see the same one.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Vocabulary {
+    /// Word id -> how many distinct vendors' lines use it (only words at or over the threshold).
+    common: normalize::FastMap<u32, u32>,
+    vendors: u32,
+    threshold: u32,
+}
+
+impl Vocabulary {
+    /// Distinct vendors counted, and how many of them must use a word for it to be generic.
+    pub fn vendors(&self) -> (u32, u32) {
+        (self.vendors, self.threshold)
+    }
+
+    /// The generic words with their vendor counts, most used first (for explanations and tests).
+    pub fn generic_words<'a>(&'a self, m: &'a Matcher) -> Vec<(&'a str, u32)> {
+        let mut v: Vec<(&str, u32)> = self.common.iter().map(|(&w, &n)| (m.index.word(w), n)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v
+    }
 }
 
 type VendorKey = (String, Option<String>, Option<String>);
@@ -296,6 +340,8 @@ struct Cand {
     beside_context: bool,
     /// Produced by the producer marker "by X".
     by_marked: bool,
+    /// Rejected because its words are generic in the customer's data: how many vendors use them.
+    generic_vendors: u32,
 }
 
 /// The vendor, understood once per invoice.
@@ -332,7 +378,80 @@ impl Matcher {
         } else {
             Arc::new(Index::from_data(compiled::IndexData::build(catalog.data(), lexicon(), &lexicon::is_common_word)))
         };
-        Ok(Matcher { catalog, index, rules, vendor_cache: Default::default() })
+        Ok(Matcher { catalog, index, rules, vendor_cache: Default::default(), vocabulary: Vocabulary::default() })
+    }
+
+    /// The [`Vocabulary`] of a customer's data: `lines` yields (vendor key, vendor, description)
+    /// for every line; the key tells vendors apart (the engine uses company and vendor). Only
+    /// vendors the catalog does not recognise count: a reseller or the app's own vendor writing
+    /// the app's name is the name used as a name.
+    pub fn vocabulary_of<'a>(&self, lines: impl IntoIterator<Item = (&'a str, VendorInfo<'a>, &'a str)>) -> Vocabulary {
+        use compiled::{W_CONTEXT, W_STOP, W_VOCAB};
+        // Vendor key -> its number, or None when the catalog recognises the vendor.
+        let mut vendors: normalize::FastMap<&str, Option<u32>> = Default::default();
+        let mut unknown = 0u32;
+        let mut pairs: normalize::FastSet<(u32, u32)> = Default::default();
+        for (key, vendor, text) in lines {
+            let v = match vendors.get(key) {
+                Some(v) => *v,
+                None => {
+                    let v = if self.vendor_ctx(&vendor).ident.is_some() {
+                        None
+                    } else {
+                        unknown += 1;
+                        Some(unknown - 1)
+                    };
+                    vendors.insert(key, v);
+                    v
+                }
+            };
+            let Some(v) = v else { continue };
+            for t in normalize::tokenize(text) {
+                if t.kind != normalize::TokenKind::Word {
+                    continue;
+                }
+                let wid = self.index.word_id(&t.norm);
+                let f = self.index.flags(wid);
+                if f & W_VOCAB != 0 && f & (W_STOP | W_CONTEXT) == 0 {
+                    pairs.insert((wid, v));
+                }
+            }
+        }
+        let threshold = VOCABULARY_MIN_VENDORS.max((unknown as usize).div_ceil(VOCABULARY_VENDOR_SHARE)) as u32;
+        let mut counts: normalize::FastMap<u32, u32> = Default::default();
+        for (w, _) in pairs {
+            *counts.entry(w).or_default() += 1;
+        }
+        counts.retain(|_, c| *c >= threshold);
+        Vocabulary { common: counts, vendors: unknown, threshold }
+    }
+
+    /// Uses `v` from now on (decisions only change for lines; vendor identities do not use it).
+    pub fn set_vocabulary(&mut self, v: Vocabulary) {
+        self.vocabulary = v;
+    }
+
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
+
+    /// When every word of every hit of `c` is generic in the customer's data: the fewest
+    /// vendors among those words (else 0).
+    fn generic_in_data(&self, an: &Analysis, c: &Cand) -> u32 {
+        if self.vocabulary.common.is_empty() {
+            return 0;
+        }
+        let mut fewest = u32::MAX;
+        for &h in &c.hits {
+            let h = &an.hits[h];
+            for t in &an.toks[h.first..=h.last] {
+                match self.vocabulary.common.get(&t.wid) {
+                    Some(&n) => fewest = fewest.min(n),
+                    None => return 0,
+                }
+            }
+        }
+        if fewest == u32::MAX { 0 } else { fewest }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -541,7 +660,8 @@ impl Matcher {
                 continue;
             }
             let corroborated = vendor_family == Some(self.index.owners[c.owner as usize].family);
-            let ok = c.strong || c.beside_context || c.unexplained.is_empty() || corroborated;
+            let generic = if corroborated { 0 } else { self.generic_in_data(analyses[f].expect("analysed field"), &c) };
+            let ok = generic == 0 && (c.strong || c.beside_context || c.unexplained.is_empty() || corroborated);
             if ok {
                 let mut conf = if c.strong { 0.9 } else if c.beside_context { 0.78 } else { 0.72 };
                 if corroborated {
@@ -552,7 +672,7 @@ impl Matcher {
                 }
                 accepted.push((f, c, conf));
             } else {
-                rejected_desc.push((f, c));
+                rejected_desc.push((f, Cand { generic_vendors: generic, ..c }));
             }
         }
         // Reading order with preference: not an object, producer-marked, strong, first named,
@@ -805,6 +925,7 @@ impl Matcher {
                     channel: false,
                     beside_context: false,
                     by_marked: false,
+                    generic_vendors: 0,
                 }),
             }
         }
@@ -959,7 +1080,12 @@ impl Matcher {
         let named: Vec<String> = c.hits.iter().map(|&h| quote_span(text, an.toks[an.hits[h].first].start, an.toks[an.hits[h].last].end)).collect();
         let named = named.first().cloned().unwrap_or_default();
         let others: Vec<String> = c.unexplained.iter().take(4).map(|&t| format!("'{}'", &text[an.toks[t].start..an.toks[t].end])).collect();
-        let reason = if c.object {
+        let reason = if c.generic_vendors > 0 {
+            format!(
+                "{named} is a word that the lines of {} different vendors in this data use (vendors the catalog does not know), so on its own it does not identify {}",
+                c.generic_vendors, owner.name
+            )
+        } else if c.object {
             format!("{named} is named as what the product works with, not as the product")
         } else if !c.strong {
             let what = if c.hits.iter().any(|&h| an.hits[h].merged) { "joined from ordinary words" } else { "a common word" };
