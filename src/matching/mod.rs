@@ -406,16 +406,13 @@ impl Matcher {
                 }
             };
             let Some(v) = v else { continue };
-            for t in normalize::tokenize(text) {
-                if t.kind != normalize::TokenKind::Word {
-                    continue;
-                }
-                let wid = self.index.word_id(&t.norm);
+            normalize::for_each_word(text, |w| {
+                let wid = self.index.word_id(w);
                 let f = self.index.flags(wid);
                 if f & W_VOCAB != 0 && f & (W_STOP | W_CONTEXT) == 0 {
                     pairs.insert((wid, v));
                 }
-            }
+            });
         }
         let threshold = VOCABULARY_MIN_VENDORS.max((unknown as usize).div_ceil(VOCABULARY_VENDOR_SHARE)) as u32;
         let mut counts: normalize::FastMap<u32, u32> = Default::default();

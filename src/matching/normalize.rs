@@ -105,6 +105,26 @@ fn is_joiner(c: char) -> bool {
     matches!(c, '\'' | '’' | '`' | '´')
 }
 
+/// Calls `f` with the folded form of every word of `text` (a run of letters and digits with at
+/// least one letter), through one reused buffer: a cheap scan for statistics over many lines.
+/// Simpler than [`tokenize`] (no domains, no "O'Reilly" joining), so for counting only.
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut buf = String::new();
+    let mut alpha = false;
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if is_word_char(c) {
+            alpha |= !c.is_numeric();
+            fold_char(c, &mut buf);
+        } else if !buf.is_empty() {
+            if alpha {
+                f(&buf);
+            }
+            buf.clear();
+            alpha = false;
+        }
+    }
+}
+
 /// Splits `text` into tokens. URLs and e-mail addresses become one [`TokenKind::Domain`] token
 /// each; everything else is split on anything that is not a letter or digit.
 pub fn tokenize(text: &str) -> Vec<Token> {
