@@ -5,6 +5,7 @@
 //! `@`, tab or CR) are prefixed with `'`, since admins open these files in Excel.
 
 use crate::transactions::Transaction;
+use std::borrow::Cow;
 
 pub const CSV_COLUMNS: &[&str] = &[
     "id", "kind", "companyId", "companyName", "invoiceId", "invoiceNumber", "vendorInvoiceNumber", "lineId", "date", "invoiceDate",
@@ -45,6 +46,10 @@ fn clamp(len: usize, start: usize, end: usize) -> (usize, usize) {
 /// `transactions.csv` in pieces: the header when `start` is 0, then the rows of `start..end`.
 /// The parts for consecutive ranges covering `0..txs.len()` concatenate to
 /// [`transactions_csv`], so a large file can be written without holding it whole.
+fn opt(o: &Option<String>) -> Cow<'_, str> {
+    Cow::Borrowed(o.as_deref().unwrap_or(""))
+}
+
 pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> String {
     let (start, end) = clamp(txs.len(), start, end);
     let mut out = String::with_capacity((end - start) * 256 + 512);
@@ -53,40 +58,34 @@ pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> S
         out.push_str("\r\n");
     }
     for t in &txs[start..end] {
-        let m = t.match_.as_ref().and_then(|m| serde_json::to_value(m).ok());
-        let mf = |k: &str| -> String {
-            match m.as_ref().and_then(|v| v.get(k)) {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Number(n)) => n.to_string(),
-                _ => String::new(),
-            }
-        };
-        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-        let cells: [(String, bool); 24] = [
-            (t.id.clone(), false),
-            (t.kind.to_owned(), false),
-            (t.company_id.clone(), true),
+        let m = t.match_.as_ref();
+        let of_match = |f: fn(&crate::matching::Match) -> Cow<'_, str>| m.map(f).unwrap_or_default();
+        let cells: [(Cow<str>, bool); 24] = [
+            (Cow::Borrowed(t.id.as_str()), false),
+            (Cow::Borrowed(t.kind), false),
+            (Cow::Borrowed(t.company_id.as_str()), true),
             (opt(&t.company_name), true),
-            (t.invoice_id.clone(), true),
+            (Cow::Borrowed(t.invoice_id.as_str()), true),
             (opt(&t.invoice_number), true),
             (opt(&t.vendor_invoice_number), true),
             (opt(&t.line_id), true),
-            (t.date.to_string(), false),
-            (t.invoice_date.map(|d| d.to_string()).unwrap_or_default(), false),
+            (Cow::Owned(t.date.to_string()), false),
+            (t.invoice_date.map(|d| Cow::Owned(d.to_string())).unwrap_or_default(), false),
             (opt(&t.vendor_id), true),
             (opt(&t.vendor_number), true),
-            (t.vendor_name.clone(), true),
-            (t.description.clone(), true),
-            (t.line_type.unwrap_or("").to_owned(), false),
+            (Cow::Borrowed(t.vendor_name.as_str()), true),
+            (Cow::Borrowed(t.description.as_str()), true),
+            (Cow::Borrowed(t.line_type.unwrap_or("")), false),
             (opt(&t.gl_account_number), true),
-            (t.currency.clone(), true),
-            (t.amount_excluding_tax.to_string(), false),
-            (t.amount_including_tax.to_string(), false),
-            (mf("appId"), true),
-            (mf("appName"), true),
-            (mf("category"), true),
-            (mf("confidence"), false),
-            (mf("decidedBy"), false),
+            (Cow::Borrowed(t.currency.as_str()), true),
+            (Cow::Owned(t.amount_excluding_tax.to_string()), false),
+            (Cow::Owned(t.amount_including_tax.to_string()), false),
+            (of_match(|m| Cow::Borrowed(m.app_id.as_str())), true),
+            (of_match(|m| Cow::Borrowed(m.app_name.as_str())), true),
+            (of_match(|m| Cow::Borrowed(m.category.as_str())), true),
+            // As in transactions.json: serde_json's number and enum spellings.
+            (of_match(|m| Cow::Owned(serde_json::to_string(&m.confidence).unwrap_or_default())), false),
+            (of_match(|m| Cow::Owned(serde_json::to_string(&m.decided_by).unwrap_or_default().trim_matches('"').to_owned())), false),
         ];
         for (i, (c, text)) in cells.iter().enumerate() {
             if i > 0 {
