@@ -567,6 +567,18 @@ pub fn detect_page(text: &str) -> Result<JsValue, JsValue> {
     })
 }
 
+/// What a sync needs of a page before the engine reads it (`{ nextLink?, nextLinkInvalid?, count?,
+/// records? }`, the shape `SyncPlan.pageDone` takes), from one validating pass that builds
+/// nothing; `null` when the text is not a whole JSON object or array (a truncated response). The
+/// sync's BC client uses it instead of `JSON.parse`, so a page is parsed once, by the engine.
+#[wasm_bindgen(js_name = pageEnvelope, unchecked_return_type = "SyncPage | null")]
+pub fn page_envelope(text: &str) -> Result<JsValue, JsValue> {
+    match crate::bc::page_envelope(text) {
+        Some(e) => to_js(&e),
+        None => Ok(JsValue::NULL),
+    }
+}
+
 /// The crate version, for diagnostics in hosts.
 #[wasm_bindgen]
 pub fn version() -> String {
@@ -831,7 +843,7 @@ export interface SyncTask {
   label: string;
 }
 /** What the host reports about a page: its @odata.nextLink and @odata.count as BC sent them. */
-export interface SyncPage { nextLink?: unknown; count?: unknown; records?: number; text?: string | null }
+export interface SyncPage { nextLink?: unknown; nextLinkInvalid?: boolean; count?: unknown; records?: number; text?: string | null }
 export interface SyncFailure { code: string; message?: string; narrowable?: boolean; status?: number }
 export interface SyncFailureDecision {
   action: "retry" | "narrowed" | "companyFailed" | "usersFailed" | "abort" | "ignored";
@@ -1050,7 +1062,8 @@ impl SyncPlan {
     pub fn page_done(&mut self, #[wasm_bindgen(js_name = taskId)] task_id: u32, #[wasm_bindgen(unchecked_param_type = "SyncPage")] page: JsValue) -> Result<JsValue, JsValue> {
         let link = Reflect::get(&page, &"nextLink".into()).unwrap_or(JsValue::UNDEFINED);
         let next_link = link.as_string();
-        let next_link_invalid = next_link.is_none() && !(link.is_null() || link.is_undefined());
+        let flagged = Reflect::get(&page, &"nextLinkInvalid".into()).map(|v| v.is_truthy()).unwrap_or(false);
+        let next_link_invalid = flagged || (next_link.is_none() && !(link.is_null() || link.is_undefined()));
         let whole = |x: f64| (x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9.0e15).then_some(x as u64);
         let count = number_field(&page, "count").and_then(whole);
         let records = number_field(&page, "records").and_then(whole);

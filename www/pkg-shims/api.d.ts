@@ -11,7 +11,7 @@ import type {
   SyncProgress,
 } from './bc_spend.js';
 
-export { Engine, SyncPlan, StateExport, StateImport, detectPage, version } from './bc_spend.js';
+export { Engine, SyncPlan, StateExport, StateImport, detectPage, pageEnvelope, version } from './bc_spend.js';
 
 // ------------------------------------------------------------------------------------- errors
 
@@ -198,7 +198,13 @@ export interface BcResponse {
   headers: Record<string, string>;
   attempts: number;
 }
-export interface BcGetOptions { signal?: AbortSignal; headers?: Record<string, string>; maxPageSize?: number }
+export interface BcGetOptions {
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  maxPageSize?: number;
+  /** Reads a 2xx body instead of JSON.parse; null or undefined means not whole (retried). */
+  parse?: (text: string) => unknown;
+}
 export interface BcClient {
   readonly baseUrl: string;
   readonly apiOrigin: string;

@@ -226,11 +226,15 @@ export function createBcClient({
   /**
    * GET a path (relative to baseUrl) or a same-origin absolute URL.
    * @param {string} pathOrUrl
-   * @param {{ signal?: AbortSignal, headers?: Record<string,string>, maxPageSize?: number }} [options]
+   * @param {{ signal?: AbortSignal, headers?: Record<string,string>, maxPageSize?: number, parse?: (text: string) => any }} [options]
+   *   `parse` reads a 2xx body in place of JSON.parse: an object means the body is whole, null
+   *   or undefined that it is not (retried like invalid JSON). The sync passes the core's
+   *   pageEnvelope, so a page is not parsed in JS at all.
    * @returns {Promise<{ status: number, json: any, text: string, url: string, headers: Record<string,string>, attempts: number }>}
-   *   for a 2xx answer; rejects with a BcSpendError otherwise (see the header comment for codes).
+   *   for a 2xx answer (`json` is what `parse` returned); rejects with a BcSpendError otherwise
+   *   (see the header comment for codes).
    */
-  async function get(pathOrUrl, { signal, headers, maxPageSize: pageSize = maxPageSize } = {}) {
+  async function get(pathOrUrl, { signal, headers, maxPageSize: pageSize = maxPageSize, parse = JSON.parse } = {}) {
     let url = resolve(pathOrUrl);
     let attempts = 0;
     let retries = 0;
@@ -268,7 +272,7 @@ export function createBcClient({
           if (status === 204) return { status, json: null, text, url, headers: headersToObject(res.headers), attempts };
           let json;
           let ok = true;
-          try { json = JSON.parse(text); } catch { ok = false; }
+          try { json = parse(text); } catch { ok = false; }
           if (ok && json !== null && typeof json === 'object') {
             return { status, json, text, url, headers: headersToObject(res.headers), attempts };
           }

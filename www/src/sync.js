@@ -7,7 +7,7 @@
 // reports progress. No business rule lives here.
 //
 //   const { engine, outcome, stats } = await runSync({
-//     core,                                  // the bc-spend package: Engine, SyncPlan, State*
+//     core,                                  // the bc-spend package: Engine, SyncPlan, State*, pageEnvelope
 //     credential, tenantId, environment,     // or `client` (a createBcClient() result)
 //     engineOptions: { lineMode: 'invoice', rules },
 //     sync: { connectedAt: '2026-11-26', companies: ['CRONUS USA, Inc.'], concurrency: 5 },
@@ -70,8 +70,8 @@ export async function runSync({
   signal,
   now = () => Date.now(),
 } = {}) {
-  if (!core || ['Engine', 'SyncPlan', 'StateExport', 'StateImport'].some((k) => typeof core[k] !== 'function')) {
-    throw configError('runSync needs `core`: the bc-spend package exports ({ Engine, SyncPlan, StateExport, StateImport }).', { option: 'core' });
+  if (!core || ['Engine', 'SyncPlan', 'StateExport', 'StateImport', 'pageEnvelope'].some((k) => typeof core[k] !== 'function')) {
+    throw configError('runSync needs `core`: the bc-spend package exports ({ Engine, SyncPlan, StateExport, StateImport, pageEnvelope }).', { option: 'core' });
   }
   if (typeof saveCheckpoint !== 'function') throw configError('saveCheckpoint must be an async function.', { option: 'saveCheckpoint' });
   const concurrency = sync.concurrency ?? MAX_CONCURRENCY;
@@ -197,7 +197,9 @@ export async function runSync({
     const perform = async (task) => {
       let res;
       try {
-        res = await bc.get(task.url, { signal, maxPageSize: task.pageSize });
+        // The core's envelope (links, count, records) validates the page without building it;
+        // the engine then parses it once.
+        res = await bc.get(task.url, { signal, maxPageSize: task.pageSize, parse: core.pageEnvelope });
       } catch (err) {
         requesting -= 1;
         if (signal?.aborted || err?.code === 'ABORTED') { fatal ??= err?.code === 'ABORTED' ? err : abortedError(); return; }
@@ -210,13 +212,7 @@ export async function runSync({
       pump();
       await yieldToEventLoop();
       received -= 1;
-      const json = res.json;
-      const ack = plan.pageDone(task.id, {
-        nextLink: json?.['@odata.nextLink'],
-        count: json?.['@odata.count'],
-        records: Array.isArray(json?.value) ? json.value.length : undefined,
-        text: task.wantsText ? res.text : undefined,
-      });
+      const ack = plan.pageDone(task.id, { ...res.json, text: task.wantsText ? res.text : undefined });
       if (!ack.ingest) return;
       const result = engine.addPage(task.entity, task.companyId, res.text);
       stats.pages += 1;

@@ -2,7 +2,7 @@
 // describe the API as a TypeScript consumer uses it. Wrong usages are marked @ts-expect-error,
 // so the check fails if the types become too loose.
 import {
-  Engine, detectPage, version, type Transaction, type Summary, type PageResult, type BcSpendCoreError,
+  Engine, detectPage, pageEnvelope, version, type Transaction, type Summary, type PageResult, type BcSpendCoreError,
   runSync, createClientCredentials, createBcClient, createMemoryCheckpointStore, environmentKey, stateChunks, core,
   fromTokenCredential, createPkcePair, buildAuthorizeUrl, parseAuthorizeRedirect, BcSpendError, ERROR_MESSAGES,
   type SyncResult, type SyncOutcome, type BcClient, type Report, type CheckpointUpdate,
@@ -25,6 +25,8 @@ void s.totals[0]?.currency;
 const d = engine.explain('Slack Technologies Limited', null);
 void d.match?.decidedBy;
 void detectPage('{}').entity;
+const envelope = pageEnvelope('{"value":[]}');
+if (envelope) void envelope.records;
 void version();
 void n;
 try { new Engine({}); } catch (e) { void (e as BcSpendCoreError).code; }
