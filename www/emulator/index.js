@@ -494,7 +494,13 @@ export async function startEmulator(options = {}) {
 }
 
 function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
-function drained(res) { return new Promise((r) => { const done = () => { res.off('drain', done); res.off('close', done); r(); }; res.once('drain', done); res.once('close', done); }); }
+// A response whose client went away has already emitted 'close' and will never 'drain': waiting
+// for either would hold the request's concurrency slot forever (a sync killed mid-page left its
+// identity's 5 slots taken, and the resumed sync queued behind them for good).
+function drained(res) {
+  if (res.destroyed || res.closed) return Promise.resolve();
+  return new Promise((r) => { const done = () => { res.off('drain', done); res.off('close', done); r(); }; res.once('drain', done); res.once('close', done); });
+}
 function decodeSafe(s) { try { return decodeURIComponent(s); } catch { return s; } }
 function escapeHtml(s) { return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]); }
 function readBody(req, limit) {
