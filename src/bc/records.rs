@@ -208,7 +208,7 @@ impl<'a> FieldReader<'a> {
     /// An enum value, `_xHHHH_`-decoded and trimmed; the blank value `_x0020_` reads as "".
     pub fn enumeration(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
         let s = self.text(field, v, required)?;
-        if !s.contains("_x") && s.trim().len() == s.len() {
+        if !super::enums::has_escape(&s) && s.trim().len() == s.len() {
             // Nothing to decode or trim: the value as read.
             return Some(s);
         }

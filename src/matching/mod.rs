@@ -319,7 +319,10 @@ const SIGNAL_PREFIXES: &[&str] = &[
 ];
 
 fn is_signal(t: &str) -> bool {
-    SIGNAL_PREFIXES.iter().any(|p| t.starts_with(p))
+    // The first byte filters most prefixes without a call to `memcmp` (this runs per token).
+    let t = t.as_bytes();
+    let Some(&first) = t.first() else { return false };
+    SIGNAL_PREFIXES.iter().any(|p| p.as_bytes()[0] == first && t.starts_with(p.as_bytes()))
 }
 
 /// A candidate owner within one analysed text.

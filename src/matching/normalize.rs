@@ -61,7 +61,12 @@ pub struct Token {
 
 /// Appends the lower-case, diacritic-free form of `c` to `out`. Letters outside the Latin
 /// alphabets are lower-cased and kept, so brand names in other scripts still match themselves.
+#[inline]
 pub fn fold_char(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
     let folded: &str = match c {
         'À'..='Å' | 'à'..='å' | 'Ā' | 'ā' | 'Ă' | 'ă' | 'Ą' | 'ą' => "a",
         'Æ' | 'æ' => "ae",
@@ -190,14 +195,25 @@ fn tokenize_chunk(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     flush(&mut cur, last_end, out);
 }
 
+/// Where `"://"` starts in `s`. A byte scan for `:` first: `str::find` with a string pattern sets
+/// up a two-way searcher per call, and this runs on every chunk of every description.
+fn find_scheme_end(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    b.iter().enumerate().find_map(|(i, &c)| (c == b':' && b[i + 1..].starts_with(b"//")).then_some(i))
+}
+
 /// Recognizes a chunk that is a URL, an e-mail address or a bare domain, and returns the span
 /// of the host inside the chunk and the normalized domain.
 fn chunk_domain(chunk: &str) -> Option<(usize, usize, String)> {
+    // A domain has a dot (see `normalize_host`): most chunks are plain words and stop here.
+    if !chunk.as_bytes().contains(&b'.') {
+        return None;
+    }
     let trimmed_end = chunk.trim_end_matches(['.', ',', ':', '!', '?', '\'', '’']).len();
     let chunk = &chunk[..trimmed_end];
     let lower_start;
     let mut host_start = 0;
-    if let Some(p) = chunk.find("://") {
+    if let Some(p) = find_scheme_end(chunk) {
         host_start = p + 3;
         lower_start = true;
     } else if let Some(p) = chunk.rfind('@') {
@@ -259,7 +275,7 @@ pub fn field_domain(value: &str) -> Option<String> {
         Some(p) => &v[p + 1..],
         None => v,
     };
-    let after_scheme = match after_at.find("://") {
+    let after_scheme = match find_scheme_end(after_at) {
         Some(p) => &after_at[p + 3..],
         None => after_at,
     };
