@@ -98,7 +98,7 @@ pub struct Engine {
     default_currency: Option<String>,
     matcher: Matcher,
     pub(crate) companies: BTreeMap<String, CompanyState>,
-    pub(crate) docs: BTreeMap<(String, u8, String), Document>,
+    pub(crate) docs: BTreeMap<(String, u8, String), Box<Document>>,
     /// `lastModifiedDateTime` of the newest version seen of every document, held or not.
     pub(crate) versions: HashMap<(String, u8, String), crate::date::Timestamp>,
     pub(crate) users: BTreeMap<String, (RawUserFields, BTreeSet<String>)>,
@@ -474,7 +474,7 @@ impl Engine {
             }
             return;
         }
-        self.docs.insert(key, doc);
+        self.docs.insert(key, Box::new(doc));
     }
 
     fn currency_for(&self, company: &str, doc: &Document) -> Option<String> {

@@ -621,7 +621,7 @@ impl StateWriter {
                         None => e.docs.range((id.to_owned(), 0u8, String::new())..),
                         Some(k) => e.docs.range((std::ops::Bound::Excluded(k.clone()), std::ops::Bound::Unbounded)),
                     };
-                    let batch: Vec<(&DocKey, &Document)> = range.take_while(|(k, _)| k.0 == id).take(BATCH).collect();
+                    let batch: Vec<(&DocKey, &Document)> = range.take_while(|(k, _)| k.0 == id).take(BATCH).map(|(k, d)| (k, &**d)).collect();
                     match batch.last() {
                         None => {
                             self.version_at = 0;
@@ -949,7 +949,7 @@ impl StateReader {
                     if let Some(t) = doc.last_modified {
                         engine.versions.insert(key.clone(), t);
                     }
-                    if engine.docs.insert(key, doc).is_some() {
+                    if engine.docs.insert(key, Box::new(doc)).is_some() {
                         return Err(invalid(dpath, "the same document appears twice"));
                     }
                     self.seen.documents += 1;
