@@ -28,6 +28,8 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod matching;
+#[doc(hidden)]
+pub mod memcmp;
 pub mod money;
 pub mod preview;
 pub mod report;
