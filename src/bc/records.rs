@@ -32,9 +32,9 @@ raw_record!(
 raw_record!(
     /// `purchaseInvoiceLines` and `purchaseCreditMemoLines`, expanded under their document.
     RawLine {
-        "id" => id, "documentId" => document_id, "sequence" => sequence, "lineType" => line_type,
+        "id" => id, "sequence" => sequence, "lineType" => line_type,
         "lineObjectNumber" => object_number, "description" => description,
-        "description2" => description2, "quantity" => quantity, "unitCost" => unit_cost,
+        "description2" => description2,
         "netAmount" => net_amount, "netTaxAmount" => net_tax_amount,
         "netAmountIncludingTax" => net_amount_including_tax,
         "invoiceDiscountAllocation" => invoice_discount_allocation,
@@ -398,7 +398,6 @@ pub fn read_line(r: RawLine, fr: &mut FieldReader) -> Option<Line> {
         net_amount_including_tax: fr.amount("netAmountIncludingTax", r.net_amount_including_tax, !comment).unwrap_or_default(),
         invoice_discount_allocation: fr.amount("invoiceDiscountAllocation", r.invoice_discount_allocation, false).unwrap_or_default(),
     };
-    let _ = (r.document_id, r.quantity, r.unit_cost);
     (!fr.rejected).then_some(line)
 }
 
