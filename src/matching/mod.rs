@@ -400,6 +400,8 @@ impl Matcher {
         let mut vendors: normalize::FastMap<&str, Option<u32>> = Default::default();
         let mut unknown = 0u32;
         let mut pairs: normalize::FastSet<(u32, u32)> = Default::default();
+        // A vendor's lines repeat month after month: each (vendor, text) is read once.
+        let mut seen: normalize::FastSet<(u32, &str)> = Default::default();
         for (key, vendor, text) in lines {
             let v = match vendors.get(key) {
                 Some(v) => *v,
@@ -415,6 +417,9 @@ impl Matcher {
                 }
             };
             let Some(v) = v else { continue };
+            if !seen.insert((v, text)) {
+                continue;
+            }
             normalize::for_each_word(text, |w| {
                 let wid = self.index.word_id(w);
                 let f = self.index.flags(wid);
