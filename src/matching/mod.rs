@@ -243,7 +243,7 @@ pub struct Matcher {
     /// Analyses of line texts already read: the same products are billed month after month, so
     /// descriptions repeat (46% of the lines of the benchmark's synthetic set). An analysis
     /// depends on the text and the index only.
-    analysis_cache: std::sync::Mutex<normalize::FastMap<String, std::sync::Arc<Analysis>>>,
+    analysis_cache: std::sync::Mutex<AnalysisCache>,
     /// What the customer's own data says about the catalog's ordinary words (see [`Vocabulary`]).
     vocabulary: Vocabulary,
 }
@@ -290,8 +290,40 @@ impl Vocabulary {
 type VendorKey = (String, Option<String>, Option<String>);
 /// Entries kept before the vendor cache starts over.
 const VENDOR_CACHE_MAX: usize = 20_000;
-/// Line texts whose analyses are kept; the cache starts again when full (a few MB at most).
-const ANALYSIS_CACHE_MAX: usize = 20_000;
+/// Line texts whose analyses are kept per generation (two generations: a few MB at most).
+const ANALYSIS_CACHE_GENERATION: usize = 16_384;
+
+/// Analyses by text in two generations: when the newer is full it becomes the older and the
+/// oldest is dropped; a text found in the older moves to the newer. Texts that recur (the
+/// same product every month) stay; one-off texts age out.
+#[derive(Default)]
+struct AnalysisCache {
+    new: normalize::FastMap<String, std::sync::Arc<Analysis>>,
+    old: normalize::FastMap<String, std::sync::Arc<Analysis>>,
+}
+
+impl AnalysisCache {
+    fn get(&mut self, text: &str) -> Option<std::sync::Arc<Analysis>> {
+        if let Some(a) = self.new.get(text) {
+            return Some(a.clone());
+        }
+        let (k, a) = self.old.remove_entry(text)?;
+        self.insert(k, a.clone());
+        Some(a)
+    }
+
+    fn insert(&mut self, text: String, a: std::sync::Arc<Analysis>) {
+        if self.new.len() >= ANALYSIS_CACHE_GENERATION {
+            self.old = std::mem::take(&mut self.new);
+        }
+        self.new.insert(text, a);
+    }
+
+    fn clear(&mut self) {
+        self.new.clear();
+        self.old.clear();
+    }
+}
 
 impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -569,16 +601,13 @@ impl Matcher {
 
     /// The analysis of a line text, from the cache when the text was seen before.
     fn line_analysis(&self, text: &str) -> std::sync::Arc<Analysis> {
-        if let Ok(cache) = self.analysis_cache.lock() {
+        if let Ok(mut cache) = self.analysis_cache.lock() {
             if let Some(a) = cache.get(text) {
-                return a.clone();
+                return a;
             }
         }
         let a = std::sync::Arc::new(self.index.analyse(text, false));
         if let Ok(mut cache) = self.analysis_cache.lock() {
-            if cache.len() >= ANALYSIS_CACHE_MAX {
-                cache.clear();
-            }
             cache.insert(text.to_owned(), a.clone());
         }
         a

@@ -322,3 +322,32 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn analysis_cache_keeps_recurring_texts_across_generations() {
+    let a = |n: usize| std::sync::Arc::new(Analysis { toks: Vec::new(), hits: Vec::with_capacity(n) });
+    let mut c = AnalysisCache::default();
+    c.insert("monthly".into(), a(1));
+    // Fill the newer generation; "monthly" is read again on the way, so it stays.
+    for i in 0..ANALYSIS_CACHE_GENERATION {
+        c.insert(format!("one-off {i}"), a(0));
+        if i == ANALYSIS_CACHE_GENERATION / 2 {
+            assert!(c.get("monthly").is_some());
+        }
+    }
+    for i in 0..ANALYSIS_CACHE_GENERATION {
+        c.insert(format!("later {i}"), a(0));
+        if i == ANALYSIS_CACHE_GENERATION / 2 {
+            assert!(c.get("monthly").is_some());
+        }
+    }
+    assert!(c.get("monthly").is_some(), "a text read in each generation is kept");
+    for i in 0..ANALYSIS_CACHE_GENERATION * 2 {
+        c.insert(format!("last {i}"), a(0));
+    }
+    assert!(c.get("monthly").is_none(), "a text not read for two generations is dropped");
+    assert!(c.get("one-off 0").is_none());
+    assert!(c.new.len() + c.old.len() <= 2 * ANALYSIS_CACHE_GENERATION);
+    c.clear();
+    assert!(c.get("monthly").is_none());
+}
