@@ -179,14 +179,14 @@ pub struct Match {
 #[serde(rename_all = "camelCase")]
 pub struct Evidence {
     /// "vendor", "website", "email", "description", "description2" or "account".
-    pub field: String,
+    pub field: &'static str,
     /// The matched text, as written.
     pub text: String,
     /// UTF-16 code-unit offsets into the original field text (JavaScript string indices).
     pub start: usize,
     pub end: usize,
     /// What it matched: "vendorEntity", "name", "keyword", "product", "domain" or "rule".
-    pub kind: String,
+    pub kind: &'static str,
     /// The catalog alias it matched, normalized, when it differs from the text (typos).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
@@ -1163,7 +1163,7 @@ impl Matcher {
         }
     }
 
-    fn evidence(&self, an: &Analysis, c: &Cand, field: &str, text: &str) -> Vec<Evidence> {
+    fn evidence(&self, an: &Analysis, c: &Cand, field: &'static str, text: &str) -> Vec<Evidence> {
         // The widest hit for each part of the text, in reading order.
         let mut hits: Vec<&index::Hit> = c.hits.iter().map(|&h| &an.hits[h]).collect();
         hits.sort_by_key(|h| (h.first, std::cmp::Reverse(h.last)));
@@ -1247,18 +1247,18 @@ pub fn utf16_offset(text: &str, b: usize) -> usize {
     text[..b].encode_utf16().count()
 }
 
-fn span_evidence(field: &str, text: &str, s: usize, e: usize, kind: &str, alias: Option<String>) -> Evidence {
+fn span_evidence(field: &'static str, text: &str, s: usize, e: usize, kind: &'static str, alias: Option<String>) -> Evidence {
     Evidence {
-        field: field.to_string(),
+        field,
         text: text.get(s..e).unwrap_or("").to_string(),
         start: utf16_offset(text, s),
         end: utf16_offset(text, e),
-        kind: kind.to_string(),
+        kind,
         alias,
     }
 }
 
-fn domain_evidence(field: &str, value: &str, domain: &str) -> Evidence {
+fn domain_evidence(field: &'static str, value: &str, domain: &str) -> Evidence {
     let lower = value.to_ascii_lowercase();
     match lower.find(domain) {
         Some(p) => span_evidence(field, value, p, p + domain.len(), "domain", None),

@@ -292,7 +292,7 @@ mod properties {
                 if let Some(mt) = &d.matched {
                     prop_assert!((0.0..=1.0).contains(&mt.confidence));
                     for ev in &mt.evidence {
-                        let field = match ev.field.as_str() {
+                        let field = match ev.field {
                             "vendor" => vendor.as_str(),
                             "description" => if ev.text == "Zoom" || ev.text == "Zoom Pro" { continue } else { desc.as_str() },
                             _ => site.as_str(),

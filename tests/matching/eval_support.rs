@@ -109,7 +109,7 @@ pub fn evaluate(matcher: &Matcher, cases: &[Case]) -> Report {
                     "{:?} by {} ({}), confidence {}",
                     m.decided_by,
                     m.evidence.iter().map(|e| format!("{} '{}'", e.field, e.text)).collect::<Vec<_>>().join(", "),
-                    m.evidence.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>().join(", "),
+                    m.evidence.iter().map(|e| e.kind).collect::<Vec<_>>().join(", "),
                     m.confidence
                 ),
                 (None, Some(r)) => r.reason.clone(),
