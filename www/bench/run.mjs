@@ -135,29 +135,63 @@ figures.meta.data = { dir: manifest.dir, seed: manifest.seed, pageSize: manifest
   }
 }
 
-// The core, one fresh process per size.
+// The core (one fresh process per size and round) and the native build on the same pages,
+// alternating: this machine's speed drifts over seconds, and a wasm figure taken a minute before
+// its native baseline compares two different machines. Sets of up to 10,000 invoices are
+// measured in ROUNDS rounds, wasm then native each time; each figure is the median over the
+// rounds of the per-round medians. The 100,000-invoice set takes one round.
+const ROUNDS = QUICK ? 1 : 3;
+const roundsFor = (n) => (n <= 10_000 ? ROUNDS : 1);
+/** Element-wise median of the `ms` figures of several runs (the first run's other fields). */
+function medianRun(runs) {
+  if (runs.length === 1) return runs[0];
+  const out = { ...runs[0], ms: {}, rounds: runs.length };
+  for (const k of Object.keys(runs[0].ms)) out.ms[k] = median(runs.map((r) => r.ms[k]));
+  if (runs[0].samples) out.samples = Object.fromEntries(Object.keys(runs[0].samples).map((k) => [k, runs.flatMap((r) => r.samples[k] ?? [])]));
+  return out;
+}
+function nativeRun(n) {
+  const args = ['run', '--quiet', '--release', '--example', 'bench_core', '--', '--data', manifest.dir,
+    '--pages', String(pagesFor(manifest, n).length), '--reps', String(repsFor(n)), '--connected-at', CONNECTED_AT];
+  const r = spawnSync('cargo', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`cargo ${args.slice(0, 5).join(' ')} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join(' | ')}`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]).sets[0];
+}
+let nativeOk = !opt['no-native'];
+if (nativeOk) {
+  log('native: cargo build --release --example bench_core');
+  const b = spawnSync('cargo', ['build', '--quiet', '--release', '--example', 'bench_core'], { cwd: ROOT, encoding: 'utf8' });
+  if (b.status !== 0) {
+    figures.native = { error: `cargo build --release --example bench_core failed: ${(b.stderr || b.error?.message || '').trim().split('\n').slice(-5).join(' | ')}` };
+    log(figures.native.error);
+    nativeOk = false;
+  } else {
+    figures.native = { target: process.arch, sets: [] };
+  }
+}
 for (const n of SIZES) {
   const pages = pagesFor(manifest, n);
-  log(`core: ${n.toLocaleString('en-US')} invoices (${pages.length} page(s)), ${repsFor(n)} repetition(s)`);
-  const r = node(['--expose-gc', join(HERE, 'lib/core-worker.mjs'), JSON.stringify({ job: 'core', pkg: PKG, pages: pages.map((p) => p.path), reps: repsFor(n), connectedAt: CONNECTED_AT })]);
+  const rounds = roundsFor(n);
+  log(`core: ${n.toLocaleString('en-US')} invoices (${pages.length} page(s)), ${repsFor(n)} repetition(s) x ${rounds} round(s)${nativeOk ? ', alternating with native' : ''}`);
+  const wasmRuns = [], nativeRuns = [];
+  for (let i = 0; i < rounds; i++) {
+    wasmRuns.push(node(['--expose-gc', join(HERE, 'lib/core-worker.mjs'), JSON.stringify({ job: 'core', pkg: PKG, pages: pages.map((p) => p.path), reps: repsFor(n), connectedAt: CONNECTED_AT })]));
+    if (nativeOk) {
+      try {
+        nativeRuns.push(nativeRun(n));
+      } catch (e) {
+        figures.native = { error: e.message };
+        log(e.message);
+        nativeOk = false;
+      }
+    }
+  }
+  const r = medianRun(wasmRuns);
   r.size = n;
   r.lines = pages.reduce((a, p) => a + p.lines, 0);
   figures.core.push(r);
-}
-
-// Native: the same pages through the same engine calls, natively (release build).
-if (!opt['no-native']) {
-  log('native: cargo run --release --example bench_core');
-  const args = ['run', '--quiet', '--release', '--example', 'bench_core', '--', '--data', manifest.dir,
-    '--pages', SIZES.map((n) => pagesFor(manifest, n).length).join(','), '--reps', SIZES.map(repsFor).join(','), '--connected-at', CONNECTED_AT];
-  const r = spawnSync('cargo', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status === 0) {
-    const lines = r.stdout.trim().split('\n');
-    figures.native = JSON.parse(lines[lines.length - 1]);
-  } else {
-    figures.native = { error: `cargo ${args.slice(0, 5).join(' ')} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join(' | ')}` };
-    log(figures.native.error);
-  }
+  if (nativeOk && nativeRuns.length) figures.native.sets.push(medianRun(nativeRuns));
 }
 
 // Matching against a catalog ten times the size.
