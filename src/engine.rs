@@ -29,6 +29,7 @@ use crate::money::Amount;
 use crate::transactions::{self, LineMode, Part, Transaction};
 use crate::users::{build_user, User, UserKind, UserStatus};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Engine options, as passed to `new Engine(options)` (camelCase in JS).
@@ -107,6 +108,9 @@ pub struct Engine {
     pub(crate) diags: DiagnosticLog,
     pub(crate) removals: Vec<Removal>,
     pub(crate) cache: Option<Built>,
+    /// The matcher's [`crate::matching::Vocabulary`] no longer reflects the documents held (or
+    /// the matcher was replaced): worked out again before the next build or explanation.
+    vocabulary_stale: bool,
 }
 
 pub(crate) struct Built {
@@ -208,6 +212,7 @@ impl Engine {
             diags: DiagnosticLog::default(),
             removals: Vec::new(),
             cache: None,
+            vocabulary_stale: false,
         })
     }
 
@@ -227,7 +232,7 @@ impl Engine {
         let rules = parse_rules(rules)?;
         let catalog = self.matcher.catalog().clone();
         self.matcher = Matcher::new(catalog, &rules)?;
-        self.cache = None;
+        self.invalidate();
         Ok(())
     }
 
@@ -281,7 +286,7 @@ impl Engine {
 
     /// Adds a page already read into raw records (the object-in path uses this too).
     pub fn add_raw_page(&mut self, entity: Entity, company_id: Option<&str>, page: RawPage, pre: Vec<Diagnostic>) -> PageResult {
-        self.cache = None;
+        self.invalidate();
         let ctx_company = page.context().map(parse_context).and_then(|c| c.company_id);
         let company = company_id.map(|c| c.trim().to_ascii_lowercase()).or(ctx_company);
         let next_link = page.next_link().map(str::to_owned);
@@ -487,17 +492,20 @@ impl Engine {
     /// Works out which catalog words this data uses generically ([`crate::matching::Vocabulary`]),
     /// from every line of every document held, vendors told apart by company and vendor.
     fn refresh_vocabulary(&mut self) {
-        let keys: Vec<String> = self
+        // (company, vendor id, else number, else name, trimmed and lower-cased): ids are lower
+        // case already, so only a key with upper case is copied.
+        let keys: Vec<(&str, Cow<str>)> = self
             .docs
             .iter()
             .map(|((company, _, _), d)| {
-                let vendor = d.vendor_id.as_deref().or(d.vendor_number.as_deref()).or(d.vendor_name.as_deref()).unwrap_or("");
-                format!("{company}\u{1f}{}", vendor.trim().to_lowercase())
+                let vendor = d.vendor_id.as_deref().or(d.vendor_number.as_deref()).or(d.vendor_name.as_deref()).unwrap_or("").trim();
+                let vendor = if vendor.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) { Cow::Borrowed(vendor) } else { Cow::Owned(vendor.to_lowercase()) };
+                (company.as_str(), vendor)
             })
             .collect();
         let lines = self.docs.iter().zip(keys.iter()).flat_map(|(((company, _, _), d), k)| {
             let vendor = self.vendor_info(company, d);
-            d.lines.iter().flatten().flat_map(move |l| std::iter::once(l.description.as_str()).chain(l.description2.as_deref()).map(move |t| (k.as_str(), vendor, t)))
+            d.lines.iter().flatten().flat_map(move |l| std::iter::once(l.description.as_str()).chain(l.description2.as_deref()).map(move |t| (k, vendor, t)))
         });
         let v = self.matcher.vocabulary_of(lines);
         if *self.matcher.vocabulary() != v {
@@ -676,9 +684,22 @@ impl Engine {
             .collect()
     }
 
+    /// Forgets what was built from the documents and rules held: after either changes.
+    pub(crate) fn invalidate(&mut self) {
+        self.cache = None;
+        self.vocabulary_stale = true;
+    }
+
+    fn ensure_vocabulary(&mut self) {
+        if self.vocabulary_stale {
+            self.refresh_vocabulary();
+            self.vocabulary_stale = false;
+        }
+    }
+
     fn ensure_built(&mut self) -> &Built {
         if self.cache.is_none() {
-            self.refresh_vocabulary();
+            self.ensure_vocabulary();
             self.cache = Some(self.build());
         }
         self.cache.as_ref().expect("built above")
@@ -727,7 +748,7 @@ impl Engine {
     /// Why `vendor` (and `description`) match an app, or why not, with the vocabulary of the
     /// data the engine holds (see [`crate::matching::Vocabulary`]).
     pub fn explain(&mut self, vendor: &str, description: Option<&str>) -> Decision {
-        self.ensure_built();
+        self.ensure_vocabulary();
         self.matcher.explain(&VendorInfo { name: vendor, number: None, website: None, email: None }, description)
     }
 

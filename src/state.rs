@@ -872,7 +872,7 @@ impl StateReader {
         let mut engine = self.engine;
         let dropped = engine.drop_documents_outside_config();
         engine.removals.extend(dropped);
-        engine.cache = None;
+        engine.invalidate();
         Ok(engine)
     }
 
@@ -1075,7 +1075,7 @@ impl Engine {
             let document = matches!(d.entity, Some("purchaseInvoices") | Some("purchaseCreditMemos"));
             document && d.company_id.as_ref().is_some_and(|c| incremental_companies.contains(c))
         });
-        self.cache = None;
+        self.invalidate();
     }
 
     /// Keeps only the documents, vendors and local currency of `companies` (ids, lower case):
@@ -1092,7 +1092,7 @@ impl Engine {
             s.local_currency = None;
             s.company.is_some()
         });
-        self.cache = None;
+        self.invalidate();
     }
 
     /// The newest `lastModifiedDateTime` seen of `company`'s invoices (`credit_memos` false) or

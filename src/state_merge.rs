@@ -125,7 +125,7 @@ impl Engine {
         for (i, other) in parts {
             base.absorb(other, i == source);
         }
-        base.cache = None;
+        base.invalidate();
         Ok(base)
     }
 

@@ -121,3 +121,15 @@ fn rules_still_decide_and_a_preview_uses_the_same_vocabulary_as_a_build() {
     assert_eq!(moved, differ);
     assert_eq!(moved.len(), 1);
 }
+
+#[test]
+fn explain_works_out_the_vocabulary_without_building_transactions_first() {
+    let mut e = engine(None);
+    e.add_page_text(None, None, &page(&business_that_says_monday(&UNDER_TEST)));
+    let d = e.explain("Acme Supplies Ltd", Some("Monday plan"));
+    assert!(d.matched.is_none() && d.rejected.as_ref().is_some_and(|r| r.reason.contains("7 different vendors")), "{d:?}");
+    // A page read after it makes the vocabulary stale again: more Monday vendors, a new count.
+    e.add_page_text(None, None, &page(&[invoice(900, "V900", "Monday Bakery Ltd", "Bread rolls Monday")]));
+    let d = e.explain("Acme Supplies Ltd", Some("Monday plan"));
+    assert!(d.rejected.as_ref().is_some_and(|r| r.reason.contains("8 different vendors")), "{d:?}");
+}

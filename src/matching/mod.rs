@@ -426,16 +426,16 @@ impl Matcher {
     /// for every line; the key tells vendors apart (the engine uses company and vendor). Only
     /// vendors the catalog does not recognise count: a reseller or the app's own vendor writing
     /// the app's name is the name used as a name.
-    pub fn vocabulary_of<'a>(&self, lines: impl IntoIterator<Item = (&'a str, VendorInfo<'a>, &'a str)>) -> Vocabulary {
+    pub fn vocabulary_of<'a, K: std::hash::Hash + Eq>(&self, lines: impl IntoIterator<Item = (K, VendorInfo<'a>, &'a str)>) -> Vocabulary {
         use compiled::{W_CONTEXT, W_STOP, W_VOCAB};
         // Vendor key -> its number, or None when the catalog recognises the vendor.
-        let mut vendors: normalize::FastMap<&str, Option<u32>> = Default::default();
+        let mut vendors: normalize::FastMap<K, Option<u32>> = Default::default();
         let mut unknown = 0u32;
         let mut pairs: normalize::FastSet<(u32, u32)> = Default::default();
         // A vendor's lines repeat month after month: each (vendor, text) is read once.
         let mut seen: normalize::FastSet<(u32, &str)> = Default::default();
         for (key, vendor, text) in lines {
-            let v = match vendors.get(key) {
+            let v = match vendors.get(&key) {
                 Some(v) => *v,
                 None => {
                     let v = if self.vendor_ctx(&vendor).ident.is_some() {
