@@ -43,13 +43,14 @@ fn clamp(len: usize, start: usize, end: usize) -> (usize, usize) {
     (start.min(end), end)
 }
 
-/// `transactions.csv` in pieces: the header when `start` is 0, then the rows of `start..end`.
-/// The parts for consecutive ranges covering `0..txs.len()` concatenate to
-/// [`transactions_csv`], so a large file can be written without holding it whole.
+/// An optional text cell: empty when absent.
 fn opt(o: &Option<String>) -> Cow<'_, str> {
     Cow::Borrowed(o.as_deref().unwrap_or(""))
 }
 
+/// `transactions.csv` in pieces: the header when `start` is 0, then the rows of `start..end`.
+/// The parts for consecutive ranges covering `0..txs.len()` concatenate to
+/// [`transactions_csv`], so a large file can be written without holding it whole.
 pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> String {
     let (start, end) = clamp(txs.len(), start, end);
     let mut out = String::with_capacity((end - start) * 256 + 512);

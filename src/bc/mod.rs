@@ -283,6 +283,8 @@ pub fn replace_lone_surrogate_escapes(text: &str) -> (String, usize) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn replacement_char_is_found_at_every_offset_and_only_when_whole() {
         assert!(!has_replacement_char(b""));
@@ -298,8 +300,6 @@ mod tests {
             assert!(!has_replacement_char(&cut), "offset {pad}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn context_parsing() {
