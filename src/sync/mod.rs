@@ -37,7 +37,10 @@
 //! window into date segments on `postingDate` so that several pages can be in flight at once (a
 //! stream of pages is sequential: each `@odata.nextLink` comes with the page before it). When
 //! BC answers a first page with 504 (the query is too heavy, reference 6) the plan splits that
-//! segment in two; when a later page times out it asks for smaller pages instead.
+//! segment in two; when a later page times out it asks for smaller pages instead. Once a read's
+//! `@odata.count` is known, its last request asks for all that is left when that is less than
+//! two pages, so no segment ends with a partial page: reading a company in segments costs no
+//! more requests than reading it in one stream.
 //!
 //! ## Incremental runs
 //! A company read completely once is read incrementally next time: every document whose
@@ -74,9 +77,9 @@ use std::collections::BTreeSet;
 /// Records per page unless configured, chosen with `www/bench/sync.mjs --sweep` (3 companies,
 /// 30,000 invoices, 50 ms latency): wall time falls as pages grow (about 6.9 s at 50 records,
 /// 5.1 s at 100, 4.0 s at 200, 2.2 to 3.2 s at 500 and 1,000), as fewer requests mean less
-/// per-request work on both sides; above 500 the last, partial page of each date segment
-/// costs more than 5% extra requests. 500 also keeps a page (about 0.8 MB of text with lines)
-/// small against BC's time limits and the host's memory.
+/// per-request work on both sides, and flattens above 500. 500 keeps a page (about 0.8 MB of
+/// text with lines; the last page of a read, which takes the rest, less than twice that) small
+/// against BC's time limits and the host's memory.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
 pub const MAX_PAGE_SIZE: u32 = 20_000;
 pub const DEFAULT_MIN_PAGE_SIZE: u32 = 10;
@@ -705,7 +708,7 @@ impl SyncPlan {
             // The company list first; then the streams with the most pages left (unknown
             // counts as most), so the short reads fill the last slots; ties go to the stream
             // with fewer pages read, which rotates equal segments fairly.
-            let key = (s.kind != StreamKind::Companies, std::cmp::Reverse(remaining_estimate(s)), s.pages, s.id);
+            let key = (s.kind != StreamKind::Companies, std::cmp::Reverse(remaining_estimate(s, self.settings.page_size)), s.pages, s.id);
             if best.as_ref().map_or(true, |(k, _)| key < *k) {
                 best = Some((key, i));
             }
@@ -715,6 +718,7 @@ impl SyncPlan {
         self.next_task_id += 1;
         let count_ok = self.settings.count && self.run.count_supported != Some(false);
         let window_start = self.run.window_start;
+        let configured = self.settings.page_size;
         let s = &mut self.run.streams[i];
         s.in_flight = Some(task_id);
         let first_page = s.next.is_none();
@@ -725,7 +729,7 @@ impl SyncPlan {
             Some(n) => n.clone(),
             None => first_url(s, window_start),
         };
-        Some(Task { id: task_id, stream: s.id, entity: s.kind.as_str(), company_id: s.company.clone(), url, page_size: s.page_size, first_page, wants_text: s.kind == StreamKind::Companies, label: label(s) })
+        Some(Task { id: task_id, stream: s.id, entity: s.kind.as_str(), company_id: s.company.clone(), url, page_size: request_size(s, configured), first_page, wants_text: s.kind == StreamKind::Companies, label: label(s) })
     }
 
     fn stream_of_task(&self, task_id: u32) -> Option<usize> {
@@ -953,7 +957,7 @@ impl SyncPlan {
         // at once (each read is sequential), and every company gets the same number: with 5 in
         // flight and 3 companies, 2 each, not 2, 2 and 1 (the company read as one chain then
         // takes twice as long as the others and the sync waits for it alone; measured in
-        // www/bench/sync.mjs --sweep). More would only add partial last pages.
+        // www/bench/sync.mjs --sweep). More would only add requests for reads shorter than a page.
         let full = runs.iter().filter(|(c, _)| c.status == Status::Running && c.invoices == Mode::Full).count() as u32;
         let total = self.settings.segments.map_or(self.settings.concurrency.div_ceil(full.max(1)) * full, |s| s * full);
         let mut nth_full = 0u32;
@@ -1029,7 +1033,7 @@ impl SyncPlan {
             let left = if !s.kind.is_document() {
                 Some(1)
             } else if s.count.is_some() {
-                Some(remaining_estimate(s).max(1))
+                Some(remaining_estimate(s, self.settings.page_size).max(1))
             } else {
                 s.window.and_then(|w| density(matches!(w, Window::Posting { .. })).map(|d| ((d * window_span(w, &self.run)).ceil() as u64).saturating_sub(s.pages as u64).max(1)))
             };
@@ -1177,14 +1181,51 @@ fn label(s: &Stream) -> String {
 
 /// Pages left in a stream: from `@odata.count` when known; unknown document reads count as
 /// the largest; other reads are one page.
-fn remaining_estimate(s: &Stream) -> u64 {
+fn remaining_estimate(s: &Stream, configured: u32) -> u64 {
     if !s.kind.is_document() {
         return 1;
     }
     match s.count {
-        Some(c) => c.saturating_sub(s.records).div_ceil(s.page_size.max(1) as u64),
+        Some(c) => {
+            let left = c.saturating_sub(s.records);
+            let size = s.page_size.max(1) as u64;
+            // Full pages, the last of which also takes the rest (see `request_size`).
+            if s.page_size == configured && left >= size && size + left % size <= MAX_PAGE_SIZE as u64 {
+                left / size
+            } else {
+                left.div_ceil(size)
+            }
+        }
         None => u64::MAX,
     }
+}
+
+/// Records the next request of a read asks for (`Prefer: odata.maxpagesize`). A read whose
+/// count is known and whose rest is more than one page but less than two asks for the rest in
+/// one page, instead of a full page and then a partial one: a read then never ends with a
+/// partial page unless it is a single page, so a company read in several date segments costs
+/// no more requests than one read (at most one per segment under the minimum's
+/// `ceil(records / page size)`). Such a page holds less than twice the page size. Reads whose
+/// pages were made smaller after a timeout keep their size. When the count is stale (documents
+/// posted during the read), the `@odata.nextLink` is followed as always: only the number of
+/// requests depends on it.
+fn request_size(s: &Stream, configured: u32) -> u32 {
+    match s.count {
+        Some(c) if s.kind.is_document() => {
+            let left = c.saturating_sub(s.records);
+            if takes_the_rest(s, configured, left) {
+                left as u32
+            } else {
+                s.page_size
+            }
+        }
+        _ => s.page_size,
+    }
+}
+
+fn takes_the_rest(s: &Stream, configured: u32, left: u64) -> bool {
+    let size = s.page_size as u64;
+    s.page_size == configured && left > size && left < 2 * size && left <= MAX_PAGE_SIZE as u64
 }
 
 /// The date segments of a first read: `[from, b1), [b1, b2), ..., [b(n-1), open)`, equal in
