@@ -242,6 +242,19 @@ impl Engine {
         self.add_page_text_with(entity, company_id, text, Vec::new())
     }
 
+    /// [`Engine::add_page_text`] for a body as the HTTP response gave it, before decoding (what
+    /// a host gets from `Response.arrayBuffer()`: no UTF-16 string on the way in). The bytes are
+    /// read as `Response.text()` would have read them ([`crate::bc::body_text`]); invalid UTF-8,
+    /// which decoding would have replaced silently, also gets a `TEXT_INVALID_UTF8` warning.
+    pub fn add_page_bytes(&mut self, entity: Option<Entity>, company_id: Option<&str>, bytes: Vec<u8>) -> PageResult {
+        let (text, replaced) = crate::bc::body_text(bytes);
+        let mut pre = Vec::new();
+        if replaced {
+            pre.push(Diagnostic::warning("TEXT_INVALID_UTF8", "the page body is not valid UTF-8; the invalid bytes were replaced by U+FFFD"));
+        }
+        self.add_page_text_with(entity, company_id, &text, pre)
+    }
+
     /// [`Engine::add_page_text`] with diagnostics the caller already has about the page (the
     /// wasm boundary reports lone surrogates in a JS string this way).
     pub fn add_page_text_with(&mut self, entity: Option<Entity>, company_id: Option<&str>, text: &str, mut pre: Vec<Diagnostic>) -> PageResult {

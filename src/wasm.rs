@@ -461,23 +461,30 @@ impl Engine {
         Core::new(options).map(|core| Engine { core }).map_err(config_error)
     }
 
-    /// Adds a page as the BC API returned it (text). `entity` may be null to read it from
+    /// Adds a page as the BC API returned it: its text, or its body as bytes (`Uint8Array`, e.g.
+    /// `new Uint8Array(await res.arrayBuffer())`), which skips decoding the body to a JS string
+    /// and encoding it back into wasm memory. `entity` may be null to read it from
     /// `@odata.context`; `companyId` may be null when the context names the company.
     #[wasm_bindgen(js_name = addPage, unchecked_return_type = "PageResult")]
     pub fn add_page(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "EntityName | null")] entity: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
-        text: &JsString,
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: JsValue,
     ) -> Result<JsValue, JsValue> {
         let entity = entity_arg(&entity)?;
         let company = opt_string(&company_id, "companyId")?;
-        let mut pre = Vec::new();
-        let utf8 = js_string_to_utf8(text);
-        if has_lone_surrogate(text, &utf8) {
-            pre.push(Diagnostic::warning("TEXT_LONE_SURROGATE", "the page text holds lone UTF-16 surrogates; they were replaced by U+FFFD"));
-        }
-        let r = self.core.add_page_text_with(entity, company.as_deref(), &utf8, pre);
+        let r = match page_body(&text)? {
+            Body::Text(text) => {
+                let mut pre = Vec::new();
+                let utf8 = js_string_to_utf8(text);
+                if has_lone_surrogate(text, &utf8) {
+                    pre.push(Diagnostic::warning("TEXT_LONE_SURROGATE", "the page text holds lone UTF-16 surrogates; they were replaced by U+FFFD"));
+                }
+                self.core.add_page_text_with(entity, company.as_deref(), &utf8, pre)
+            }
+            Body::Bytes(bytes) => self.core.add_page_bytes(entity, company.as_deref(), bytes.to_vec()),
+        };
         to_js(&r)
     }
 
@@ -612,13 +619,34 @@ pub fn detect_page(text: &str) -> Result<JsValue, JsValue> {
 
 /// What a sync needs of a page before the engine reads it (`{ nextLink?, nextLinkInvalid?, count?,
 /// records? }`, the shape `SyncPlan.pageDone` takes), from one validating pass that builds
-/// nothing; `null` when the text is not a whole JSON object or array (a truncated response). The
+/// nothing; `null` when the body is not a whole JSON object or array (a truncated response). The
 /// sync's BC client uses it instead of `JSON.parse`, so a page is parsed once, by the engine.
+/// Takes the text or the body's bytes, as `Engine.addPage` does.
 #[wasm_bindgen(js_name = pageEnvelope, unchecked_return_type = "SyncPage | null")]
-pub fn page_envelope(text: &str) -> Result<JsValue, JsValue> {
-    match crate::bc::page_envelope(text) {
+pub fn page_envelope(#[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: JsValue) -> Result<JsValue, JsValue> {
+    let envelope = match page_body(&text)? {
+        Body::Text(text) => crate::bc::page_envelope(&js_string_to_utf8(text)),
+        Body::Bytes(bytes) => crate::bc::page_envelope_bytes(&bytes.to_vec()),
+    };
+    match envelope {
         Some(e) => to_js(&e),
         None => Ok(JsValue::NULL),
+    }
+}
+
+/// A page body from JS: a string, or the bytes of the HTTP response.
+enum Body<'a> {
+    Text(&'a JsString),
+    Bytes(&'a js_sys::Uint8Array),
+}
+
+fn page_body(v: &JsValue) -> Result<Body<'_>, JsValue> {
+    if let Some(text) = v.dyn_ref::<JsString>() {
+        Ok(Body::Text(text))
+    } else if let Some(bytes) = v.dyn_ref::<js_sys::Uint8Array>() {
+        Ok(Body::Bytes(bytes))
+    } else {
+        Err(js_error("INVALID_ARGUMENT", "the page must be a string or a Uint8Array (the response body as BC sent it)", None))
     }
 }
 

@@ -271,6 +271,33 @@ fn lone_surrogate_escape_is_repaired_with_a_diagnostic() {
 }
 
 #[test]
+fn a_body_as_bytes_reads_as_its_text() {
+    let text = fixture("sample/us-purchaseInvoices-1.json");
+    let mut a = engine("line", false);
+    a.add_page_text(None, None, &text);
+    let mut b = engine("line", false);
+    let mut body = b"\xEF\xBB\xBF".to_vec(); // a byte-order mark, dropped as TextDecoder does
+    body.extend_from_slice(text.as_bytes());
+    let r = b.add_page_bytes(None, None, body);
+    assert_eq!((r.page_rejected, r.rejected), (false, 0));
+    assert_eq!(serde_json::to_string(&a.transactions()).unwrap(), serde_json::to_string(&b.transactions()).unwrap());
+    assert!(b.diagnostics().is_empty());
+
+    // Invalid UTF-8 becomes U+FFFD, as Response.text() would make it, and says so.
+    let mut e = engine("invoice", false);
+    let page = b"{\"value\":[{\"id\":\"a\",\"status\":\"Paid\",\"postingDate\":\"2026-05-01\",\"vendorName\":\"Caf\xE9 \xF0\x9F\",\"totalAmountExcludingTax\":1,\"totalAmountIncludingTax\":1}]}";
+    let r = e.add_page_bytes(Some(Entity::PurchaseInvoices), Some("c"), page.to_vec());
+    assert_eq!(r.accepted, 1);
+    assert_eq!(e.transactions()[0].vendor_name, "Caf\u{FFFD} \u{FFFD}");
+    assert!(e.diagnostics().iter().any(|d| d.code == "TEXT_INVALID_UTF8"));
+    // A truncated body is a rejected page, counted, as its text would be.
+    let r = e.add_page_bytes(Some(Entity::PurchaseInvoices), Some("c"), page[..40].to_vec());
+    assert!(r.page_rejected);
+    assert!(bc_spend::bc::page_envelope_bytes(&page[..40]).is_none());
+    assert_eq!(bc_spend::bc::page_envelope_bytes(page).and_then(|p| p.records), Some(1));
+}
+
+#[test]
 fn deeply_nested_junk_is_skipped_without_failing_the_page() {
     let mut e = engine("invoice", false);
     let deep = format!(

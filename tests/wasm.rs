@@ -3,7 +3,7 @@
 //! 20,000-invoice page goes through.
 #![cfg(target_arch = "wasm32")]
 
-use bc_spend::wasm::{detect_page, Engine};
+use bc_spend::wasm::{detect_page, page_envelope, Engine};
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -33,7 +33,7 @@ fn configuration_errors_are_errors_with_codes() {
         assert!(!get(&err, "message").as_string().unwrap().is_empty());
     }
     let mut e = Engine::new(options("")).unwrap();
-    let err = e.add_page("salesInvoices".into(), JsValue::NULL, &US_1.into()).err().unwrap();
+    let err = e.add_page("salesInvoices".into(), JsValue::NULL, US_1.into()).err().unwrap();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(get(&err, "code").as_string().as_deref(), Some("INVALID_ENTITY"));
 }
@@ -41,7 +41,7 @@ fn configuration_errors_are_errors_with_codes() {
 #[wasm_bindgen_test]
 fn text_and_object_paths_agree() {
     let mut a = Engine::new(options(r#","lineMode":"line""#)).unwrap();
-    let r = a.add_page(JsValue::NULL, JsValue::NULL, &US_1.into()).unwrap();
+    let r = a.add_page(JsValue::NULL, JsValue::NULL, US_1.into()).unwrap();
     assert_eq!(get(&r, "accepted").as_f64(), Some(4.0));
     assert_eq!(get(&r, "entity").as_string().as_deref(), Some("purchaseInvoices"));
     let mut b = Engine::new(options(r#","lineMode":"line""#)).unwrap();
@@ -60,7 +60,7 @@ fn text_and_object_paths_agree() {
 #[wasm_bindgen_test]
 fn bad_input_is_data_not_exceptions() {
     let mut e = Engine::new(options("")).unwrap();
-    let r = e.add_page("purchaseInvoices".into(), "c1".into(), &"not json".into()).unwrap();
+    let r = e.add_page("purchaseInvoices".into(), "c1".into(), "not json".into()).unwrap();
     assert_eq!(get(&r, "pageRejected").as_bool(), Some(true));
     // NaN cannot be written in JSON text, but a JS object can hold it.
     let page = js_sys::Object::new();
@@ -81,16 +81,46 @@ fn lone_surrogates_in_a_js_string_are_reported() {
     // Build a JS string holding a lone high surrogate inside a description.
     let head = r#"{"value":[{"id":"a","status":"Paid","postingDate":"2026-05-01","totalAmountExcludingTax":1,"totalAmountIncludingTax":1,"vendorName":"Caf"#;
     let s = js_sys::JsString::from(head).concat(&js_sys::JsString::from_char_code1(0xD800)).concat(&r#""}]}"#.into());
-    let r = e.add_page("purchaseInvoices".into(), "c".into(), &s).unwrap();
+    let r = e.add_page("purchaseInvoices".into(), "c".into(), s.into()).unwrap();
     assert_eq!(get(&r, "accepted").as_f64(), Some(1.0));
     let diags: Array = e.diagnostics().unwrap().into();
     assert!(diags.iter().any(|d| get(&d, "code").as_string().as_deref() == Some("TEXT_LONE_SURROGATE")));
 }
 
 #[wasm_bindgen_test]
+fn pages_as_bytes_read_as_their_text() {
+    let mut by_text = Engine::new(options("")).unwrap();
+    by_text.add_page(JsValue::NULL, JsValue::NULL, US_1.into()).unwrap();
+    // The body as fetch gives it, with a byte-order mark (which Response.text() drops too).
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend_from_slice(US_1.as_bytes());
+    let bytes = |b: &[u8]| JsValue::from(js_sys::Uint8Array::from(b));
+    let mut by_bytes = Engine::new(options("")).unwrap();
+    let r = by_bytes.add_page(JsValue::NULL, JsValue::NULL, bytes(&body)).unwrap();
+    assert_eq!(get(&r, "accepted").as_f64(), Some(4.0));
+    let json = |v: JsValue| JSON::stringify(&v).unwrap().as_string().unwrap();
+    assert_eq!(json(by_bytes.transactions().unwrap()), json(by_text.transactions().unwrap()));
+    assert_eq!(json(page_envelope(bytes(&body)).unwrap()), json(page_envelope(US_1.into()).unwrap()));
+    assert!(page_envelope(bytes(&body[..body.len() - 2])).unwrap().is_null(), "a truncated body");
+
+    // Invalid UTF-8 is read as Response.text() reads it, with a warning.
+    let page = b"{\"value\":[{\"id\":\"a\",\"status\":\"Paid\",\"postingDate\":\"2026-05-01\",\"totalAmountExcludingTax\":1,\"totalAmountIncludingTax\":1,\"vendorName\":\"Caf\xE9\"}]}";
+    let mut e = Engine::new(options("")).unwrap();
+    let r = e.add_page("purchaseInvoices".into(), "c".into(), bytes(page)).unwrap();
+    assert_eq!(get(&r, "accepted").as_f64(), Some(1.0));
+    let diags: Array = e.diagnostics().unwrap().into();
+    assert!(diags.iter().any(|d| get(&d, "code").as_string().as_deref() == Some("TEXT_INVALID_UTF8")));
+
+    // Anything else is a coded error.
+    let err = e.add_page(JsValue::NULL, JsValue::NULL, JsValue::from_f64(1.0)).err().unwrap();
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("INVALID_ARGUMENT"));
+    assert_eq!(get(&page_envelope(JsValue::NULL).err().unwrap(), "code").as_string().as_deref(), Some("INVALID_ARGUMENT"));
+}
+
+#[wasm_bindgen_test]
 fn users_and_detection() {
     let mut e = Engine::new(options("")).unwrap();
-    e.add_page(JsValue::NULL, JsValue::NULL, &US_USERS.into()).unwrap();
+    e.add_page(JsValue::NULL, JsValue::NULL, US_USERS.into()).unwrap();
     let users: Array = e.users().unwrap().into();
     assert_eq!(users.length(), 8);
     let d = detect_page(US_USERS).unwrap();
@@ -113,7 +143,7 @@ fn a_20000_invoice_page() {
     }
     text.push_str("]}");
     let mut e = Engine::new(options("")).unwrap();
-    let r = e.add_page(JsValue::NULL, JsValue::NULL, &text.as_str().into()).unwrap();
+    let r = e.add_page(JsValue::NULL, JsValue::NULL, text.as_str().into()).unwrap();
     assert_eq!(get(&r, "accepted").as_f64(), Some(20_000.0));
     let s = e.summary().unwrap();
     assert_eq!(get(&s, "transactions").as_f64(), Some(20_000.0));
@@ -125,7 +155,7 @@ fn a_20000_invoice_page() {
 #[wasm_bindgen_test]
 fn rule_preview_and_apply_across_the_boundary() {
     let mut e = Engine::new(options("")).unwrap();
-    e.add_page(JsValue::NULL, JsValue::NULL, &US_1.into()).unwrap();
+    e.add_page(JsValue::NULL, JsValue::NULL, US_1.into()).unwrap();
     let rules = JSON::parse(r#"[{"id":"rent","priority":1,"action":"ignore","vendor":{"op":"contains","value":"Harbor Point"}}]"#).unwrap();
     let changes: Array = e.preview_rules(rules.clone()).unwrap().into();
     assert_eq!(changes.length(), 1);

@@ -216,6 +216,31 @@ fn to_text_error(e: serde_json::Error) -> PageTextError {
     PageTextError { message, line: e.line(), column: e.column() }
 }
 
+/// A response body as text, read as `TextDecoder` (and so `Response.text()`) reads it: UTF-8,
+/// after a byte-order mark if there is one, with each invalid sequence replaced by U+FFFD.
+/// Returns the text and whether anything was replaced. Takes the bytes by value so that valid
+/// UTF-8 (every BC page) becomes the text without a copy.
+pub fn body_text(mut bytes: Vec<u8>) -> (String, bool) {
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, false),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+    }
+}
+
+/// [`page_envelope`] of a body given as bytes, read as [`body_text`] reads it.
+pub fn page_envelope_bytes(bytes: &[u8]) -> Option<PageEnvelope> {
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => page_envelope(text),
+        Err(_) => page_envelope(&String::from_utf8_lossy(bytes)),
+    }
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Whether UTF-8 text holds U+FFFD (bytes EF BF BD), the character a JS-to-UTF-8 conversion
 /// puts in place of a lone surrogate. Eight bytes a step (`str::contains` with a non-ASCII
 /// `char` runs a two-way string search, which cost ~2 ms per 3.8 MB page in wasm).

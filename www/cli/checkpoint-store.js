@@ -7,7 +7,8 @@
 //   FILE.g<g>.state.json      the engine state of the last complete run (generation g), read
 //                             and written a piece at a time
 //   FILE.g<g>.journal         the pages ingested since, appended: a JSON header line
-//                             {"entity","companyId","bytes"} then `bytes` bytes of page text, "\n"
+//                             {"entity","companyId","bytes"} then the page body as BC sent it
+//                             (`bytes` bytes of UTF-8), "\n"
 //
 // A page is appended before the plan that counts it is written, so a kill between the two
 // leaves one extra journal record, which the next load cuts off (the plan's `journal.bytes`
@@ -106,9 +107,10 @@ export async function openCheckpointFile(path) {
         buf = buf.subarray(nl + 1);
         if (!Number.isSafeInteger(h.bytes) || h.bytes < 0) throw new CheckpointFileError(`the journal of ${path} is damaged at record ${n + 1}`);
         if (!(await fill(h.bytes + 1))) throw new CheckpointFileError(`the journal of ${path} ends early (record ${n + 1} of ${entries})`);
-        const text = buf.subarray(0, h.bytes).toString('utf8');
+        // The page as BC sent it (the engine reads the bytes; nothing is decoded here).
+        const bytes = buf.subarray(0, h.bytes);
         buf = buf.subarray(h.bytes + 1);
-        yield { entity: h.entity, companyId: h.companyId ?? null, text };
+        yield { entity: h.entity, companyId: h.companyId ?? null, bytes };
       }
     } finally {
       await fh.close();
@@ -169,8 +171,8 @@ export async function openCheckpointFile(path) {
         await rm(journalFile(old), { force: true });
       }
       if (update.append) {
-        const { entity, companyId, text } = update.append;
-        const body = Buffer.from(text, 'utf8');
+        const { entity, companyId, bytes } = update.append;
+        const body = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.from(update.append.text, 'utf8');
         const head = Buffer.from(`${JSON.stringify({ entity, companyId: companyId ?? null, bytes: body.length })}\n`, 'utf8');
         const record = Buffer.concat([head, body, Buffer.from('\n')]);
         const fh = await journal();

@@ -192,18 +192,25 @@ export interface BcResponse {
   status: number;
   /** The parsed body. */
   json: unknown;
-  /** The body as BC sent it: give this to `engine.addPage`. */
+  /** The body as text: give this to `engine.addPage`. */
   text: string;
   url: string;
   headers: Record<string, string>;
   attempts: number;
+}
+/** A response read with `body: 'bytes'`. */
+export interface BcBytesResponse extends Omit<BcResponse, 'text'> {
+  /** The body as BC sent it: `engine.addPage` takes it as well, undecoded. */
+  bytes: Uint8Array;
 }
 export interface BcGetOptions {
   signal?: AbortSignal;
   headers?: Record<string, string>;
   maxPageSize?: number;
   /** Reads a 2xx body instead of JSON.parse; null or undefined means not whole (retried). */
-  parse?: (text: string) => unknown;
+  parse?: (body: string | Uint8Array) => unknown;
+  /** Keep a 2xx body as the bytes BC sent (`bytes`) instead of decoding it (`text`); default 'text' (`pages` and `getAll` read text). */
+  body?: 'text' | 'bytes';
 }
 export interface BcClient {
   readonly baseUrl: string;
@@ -213,6 +220,7 @@ export interface BcClient {
   automationUrl(companyId: string, path?: string): string;
   resolve(pathOrUrl: string | URL): string;
   /** A path relative to `{apiHost}/v2.0/{tenant}/{environment}/`, or a same-origin @odata.nextLink. */
+  get(pathOrUrl: string | URL, options: BcGetOptions & { body: 'bytes' }): Promise<BcBytesResponse>;
   get(pathOrUrl: string | URL, options?: BcGetOptions): Promise<BcResponse>;
   pages(pathOrUrl: string | URL, options?: BcGetOptions): AsyncGenerator<BcResponse, void, unknown>;
   getAll(pathOrUrl: string | URL, options?: BcGetOptions): Promise<unknown[]>;
@@ -223,7 +231,9 @@ export declare function createBcClient(options: BcClientOptions): BcClient;
 
 // --------------------------------------------------------------------------------------- sync
 
-export interface JournalEntry { entity: EntityName; companyId: string | null; text: string }
+/** A journaled page: runSync appends `bytes` (the body as BC sent it) with `text` (the same,
+ *  decoded when read); a store may give back either. */
+export interface JournalEntry { entity: EntityName; companyId: string | null; bytes?: Uint8Array; text?: string }
 /** What `saveCheckpoint` receives: after every page (`append`), and at the end of a run (`state`). */
 export interface CheckpointUpdate {
   /** Small JSON text: keep it as the checkpoint. */

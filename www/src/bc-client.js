@@ -185,7 +185,7 @@ export function createBcClient({
 
   // One HTTP exchange inside a concurrency slot. Returns an outcome; throws only ABORTED and
   // credential errors.
-  async function exchange(url, signal, extraHeaders, pageSize, attempt) {
+  async function exchange(url, signal, extraHeaders, pageSize, attempt, asBytes) {
     const release = await lim.concurrency.acquire(signal);
     try {
       await lim.pacer.acquire(signal);
@@ -206,9 +206,12 @@ export function createBcClient({
           redirect: 'manual',
           signal: controller.signal,
         });
-        const text = await res.text();
+        // A successful body can stay bytes (the engine reads UTF-8 itself); error bodies are text.
+        const ok = res.status >= 200 && res.status < 300;
+        const bytes = asBytes && ok ? new Uint8Array(await res.arrayBuffer()) : undefined;
+        const text = bytes ? undefined : await res.text();
         emit({ type: 'request', method: 'GET', url, attempt, status: res.status, durationMs: now() - started });
-        return { kind: 'response', res, text, token };
+        return { kind: 'response', res, text, bytes, token };
       } catch (err) {
         if (signal?.aborted) throw abortedError();
         emit({ type: 'request', method: 'GET', url, attempt, status: 0, durationMs: now() - started, error: timedOut ? 'timeout' : 'network' });
@@ -226,15 +229,19 @@ export function createBcClient({
   /**
    * GET a path (relative to baseUrl) or a same-origin absolute URL.
    * @param {string} pathOrUrl
-   * @param {{ signal?: AbortSignal, headers?: Record<string,string>, maxPageSize?: number, parse?: (text: string) => any }} [options]
+   * @param {{ signal?: AbortSignal, headers?: Record<string,string>, maxPageSize?: number, parse?: (body: string | Uint8Array) => any, body?: 'text' | 'bytes' }} [options]
    *   `parse` reads a 2xx body in place of JSON.parse: an object means the body is whole, null
-   *   or undefined that it is not (retried like invalid JSON). The sync passes the core's
-   *   pageEnvelope, so a page is not parsed in JS at all.
-   * @returns {Promise<{ status: number, json: any, text: string, url: string, headers: Record<string,string>, attempts: number }>}
+   *   or undefined that it is not (retried like invalid JSON). `body: 'bytes'` keeps a 2xx body
+   *   as the bytes BC sent (`bytes`, a Uint8Array, given to `parse`; `text` is then undefined).
+   *   The sync passes the core's pageEnvelope and asks for bytes, so a page is neither parsed
+   *   nor decoded in JS: the engine reads the bytes.
+   * @returns {Promise<{ status: number, json: any, text?: string, bytes?: Uint8Array, url: string, headers: Record<string,string>, attempts: number }>}
    *   for a 2xx answer (`json` is what `parse` returned); rejects with a BcSpendError otherwise
    *   (see the header comment for codes).
    */
-  async function get(pathOrUrl, { signal, headers, maxPageSize: pageSize = maxPageSize, parse = JSON.parse } = {}) {
+  async function get(pathOrUrl, { signal, headers, maxPageSize: pageSize = maxPageSize, parse = JSON.parse, body = 'text' } = {}) {
+    if (body !== 'text' && body !== 'bytes') throw configError("body must be 'text' or 'bytes'.", { option: 'body' });
+    const asBytes = body === 'bytes';
     let url = resolve(pathOrUrl);
     let attempts = 0;
     let retries = 0;
@@ -249,7 +256,7 @@ export function createBcClient({
     for (;;) {
       if (signal?.aborted) throw abortedError();
       attempts += 1;
-      const out = await exchange(url, signal, headers, pageSize, attempts);
+      const out = await exchange(url, signal, headers, pageSize, attempts, asBytes);
 
       let reason; // why this attempt is worth retrying
       let status;
@@ -264,22 +271,24 @@ export function createBcClient({
         reason = 'timeout';
         if (timeouts > retryCfg.timeoutRetries) throw fail('BC_TIMEOUT', { narrowable: true, reason: 'client-timeout', timeoutMs });
       } else {
-        const { res, text, token } = out;
+        const { res, text, bytes, token } = out;
         status = res.status;
         retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now());
 
         if ((status >= 200 && status < 300)) {
-          if (status === 204) return { status, json: null, text, url, headers: headersToObject(res.headers), attempts };
+          const content = asBytes ? { bytes } : { text };
+          if (status === 204) return { status, json: null, ...content, url, headers: headersToObject(res.headers), attempts };
           let json;
           let ok = true;
-          try { json = parse(text); } catch { ok = false; }
+          try { json = parse(asBytes ? bytes : text); } catch { ok = false; }
           if (ok && json !== null && typeof json === 'object') {
-            return { status, json, text, url, headers: headersToObject(res.headers), attempts };
+            return { status, json, ...content, url, headers: headersToObject(res.headers), attempts };
           }
           invalidJson += 1;
           reason = 'invalid-json';
-          if (invalidJson > retryCfg.invalidJsonRetries) throw fail('BC_INVALID_RESPONSE', { bodyLength: text.length }, status);
-          finalError = () => fail('BC_INVALID_RESPONSE', { bodyLength: text.length }, status);
+          const bodyLength = asBytes ? bytes.length : text.length;
+          if (invalidJson > retryCfg.invalidJsonRetries) throw fail('BC_INVALID_RESPONSE', { bodyLength }, status);
+          finalError = () => fail('BC_INVALID_RESPONSE', { bodyLength }, status);
         } else if (status === 0 || (status >= 300 && status < 400)) {
           // Follow a redirect only inside the API origin, and by hand, so the token cannot leak.
           const location = res.headers.get('location');

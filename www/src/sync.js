@@ -21,15 +21,17 @@
 // and retries only when runSync builds the client (from credential/apiHost/tenantId/environment).
 //
 // Checkpoints (what `saveCheckpoint` receives, in order; each call must finish before the next)
-//   { plan, append: { entity, companyId, text } }  after every page: append the page to the
-//       journal, then keep `plan` (small JSON) as the checkpoint.
+//   { plan, append: { entity, companyId, bytes, text } }  after every page: append the page to
+//       the journal, then keep `plan` (small JSON) as the checkpoint. `bytes` is the body as BC
+//       sent it (a Uint8Array); `text`, the same decoded, is computed when read.
 //   { plan, state }  when a run ends (and before a new run abandons an interrupted one): make
 //       `state` the base (null, or an iterable of text pieces: joined, the engine's state
 //       text), empty the journal, keep `plan`. Pieces keep a large state out of memory whole.
 // `checkpoint` (input) is `{ plan, state, journal }`: the last plan kept, the base state (null,
 // its text, or a function returning an (async) iterable of its pieces, read a piece at a time),
-// and the journal entries (array, (async) iterable, or a function returning one) in the order
-// they were appended. A run killed at any
+// and the journal entries (array, (async) iterable, or a function returning one, each
+// `{ entity, companyId, bytes }` or `{ entity, companyId, text }`) in the order they were
+// appended. A run killed at any
 // point resumes from it with the same result as an uninterrupted run; createMemoryCheckpointStore
 // below is the reference implementation, www/cli/checkpoint-store.js the file one.
 //
@@ -132,7 +134,7 @@ export async function runSync({
       if (want > 0) {
         for await (const entry of journalOf(checkpoint)) {
           if (n >= want) break;
-          engine.addPage(entry.entity, entry.companyId ?? null, entry.text);
+          engine.addPage(entry.entity, entry.companyId ?? null, entry.bytes ?? entry.text);
           n += 1;
         }
       }
@@ -197,9 +199,10 @@ export async function runSync({
     const perform = async (task) => {
       let res;
       try {
-        // The core's envelope (links, count, records) validates the page without building it;
-        // the engine then parses it once.
-        res = await bc.get(task.url, { signal, maxPageSize: task.pageSize, parse: core.pageEnvelope });
+        // The body stays the bytes BC sent: the core's envelope (links, count, records) validates
+        // the page without building it, the engine then parses it once, and it is never decoded
+        // to a JS string (nor encoded back into wasm memory).
+        res = await bc.get(task.url, { signal, maxPageSize: task.pageSize, parse: core.pageEnvelope, body: 'bytes' });
       } catch (err) {
         requesting -= 1;
         if (signal?.aborted || err?.code === 'ABORTED') { fatal ??= err?.code === 'ABORTED' ? err : abortedError(); return; }
@@ -212,12 +215,13 @@ export async function runSync({
       pump();
       await yieldToEventLoop();
       received -= 1;
-      const ack = plan.pageDone(task.id, { ...res.json, text: task.wantsText ? res.text : undefined });
+      const body = res.bytes;
+      const ack = plan.pageDone(task.id, { ...res.json, text: task.wantsText ? utf8.decode(body) : undefined });
       if (!ack.ingest) return;
-      const result = engine.addPage(task.entity, task.companyId, res.text);
+      const result = engine.addPage(task.entity, task.companyId, body);
       stats.pages += 1;
-      stats.bytes += res.text.length;
-      const saved = save({ plan: plan.checkpoint(), append: { entity: task.entity, companyId: task.companyId, text: res.text } });
+      stats.bytes += body.length;
+      const saved = save({ plan: plan.checkpoint(), append: journalEntry(task.entity, task.companyId, body) });
       recent.push(now());
       if (recent.length > ETA_WINDOW) recent.shift();
       const progress = plan.progress();
@@ -305,6 +309,20 @@ function piecesOf(state) {
   return typeof state === 'function' ? state() : state;
 }
 
+const utf8 = new TextDecoder();
+
+/** A page for the journal: its body as BC sent it (`bytes`), and `text`, decoded on first read,
+ *  for stores that keep strings. */
+function journalEntry(entity, companyId, bytes) {
+  let text;
+  return {
+    entity,
+    companyId,
+    bytes,
+    get text() { text ??= utf8.decode(bytes); return text; },
+  };
+}
+
 /** Lets requests just started go out before CPU-bound work (setImmediate where it exists). */
 function yieldToEventLoop() {
   return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
@@ -334,7 +352,10 @@ export function createMemoryCheckpointStore() {
         state = text;
         journal = [];
       }
-      if (update.append) journal.push({ entity: update.append.entity, companyId: update.append.companyId, text: update.append.text });
+      if (update.append) {
+        const { entity, companyId, bytes } = update.append;
+        journal.push(bytes ? { entity, companyId, bytes } : { entity, companyId, text: update.append.text });
+      }
       plan = update.plan;
     },
     load() {

@@ -340,6 +340,33 @@ test('a truncated JSON page is retried; a persistently invalid body -> BC_INVALI
   } finally { await srv.close(); await html.close(); }
 });
 
+test("body: 'bytes' gives the 2xx body as BC sent it, to parse and to the caller; error bodies stay text", async () => {
+  const clock = fakeClock();
+  let n = 0;
+  const body = JSON.stringify({ value: [{ id: '1', displayName: 'Café' }] });
+  const srv = await startServer((req, res) => {
+    n += 1;
+    if (n === 1) return sendJson(res, 200, body.slice(0, 20)); // truncated: retried
+    if (n === 3) return sendJson(res, 404, JSON.stringify({ error: { code: 'BadRequest_NotFound', message: 'no such company' } }));
+    sendJson(res, 200, body);
+  });
+  try {
+    const seen = [];
+    const parse = (b) => { seen.push(b); try { return JSON.parse(new TextDecoder().decode(b)); } catch { return null; } };
+    const bc = client(srv, { now: clock.now, sleep: clock.sleep });
+    const ok = await bc.get('api/v2.0/companies', { parse, body: 'bytes' });
+    assert.ok(ok.bytes instanceof Uint8Array);
+    assert.equal(ok.text, undefined);
+    assert.deepEqual(Buffer.from(ok.bytes), Buffer.from(body, 'utf8'), 'the bytes as sent, not re-encoded');
+    assert.equal(ok.json.value[0].displayName, 'Café');
+    assert.equal(ok.attempts, 2);
+    assert.ok(seen.every((b) => b instanceof Uint8Array));
+    // The 404's body is read as text: its BC error code tells a missing company apart.
+    await expectError(bc.get('api/v2.0/companies(11111111-1111-4111-8111-111111111111)/vendors', { parse, body: 'bytes' }), 'BC_COMPANY_NOT_FOUND');
+    await expectError(bc.get('api/v2.0/companies', { body: 'json' }), 'CONFIG_INVALID');
+  } finally { await srv.close(); }
+});
+
 test('504 contract: one retry, then BC_TIMEOUT with details.narrowable so the caller splits the window', async () => {
   const clock = fakeClock();
   const srv = await startServer((req, res) => sendJson(res, 504, 'Gateway Timeout'));

@@ -45,6 +45,8 @@ async function hostUsage(): Promise<void> {
   const client: BcClient = createBcClient({ credential, environment: 'production', apiHost: 'http://127.0.0.1:1', maxPageSize: 100 });
   const page = await client.get('api/v2.0/companies', { maxPageSize: 10 });
   const pageText: string = page.text;
+  const raw = await client.get('api/v2.0/companies', { body: 'bytes', parse: pageEnvelope });
+  engine.addPage('companies', null, raw.bytes);
   const store = createMemoryCheckpointStore();
   const result: SyncResult = await runSync({
     credential, tenantId: 't', environment: 'production',
