@@ -59,7 +59,7 @@ pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> S
         out.push_str("\r\n");
     }
     for t in &txs[start..end] {
-        let m = t.match_.as_ref();
+        let m = t.match_.as_deref();
         let of_match = |f: fn(&crate::matching::Match) -> Cow<'_, str>| m.map(f).unwrap_or_default();
         let cells: [(Cow<str>, bool); 24] = [
             (Cow::Borrowed(t.id.as_str()), false),

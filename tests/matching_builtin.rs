@@ -15,7 +15,7 @@ fn matcher() -> &'static Matcher {
 
 fn app(vendor: &str, description: &str) -> Option<String> {
     let d = if description.is_empty() { None } else { Some(description) };
-    matcher().explain(&VendorInfo::named(vendor), d).matched.map(|m| m.app_id)
+    matcher().explain(&VendorInfo::named(vendor), d).matched.map(|m| m.app_id.clone())
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn resellers_and_marketplaces_are_decided_by_the_line() {
     let d = matcher().explain(&VendorInfo::named("SHI International Corp."), Some("Okta Workforce Identity SSO")).matched.unwrap();
     assert_eq!(d.app_id, "okta");
     assert_eq!(d.decided_by, DecidedBy::Description);
-    assert_eq!(d.via.unwrap().kind, "reseller");
+    assert_eq!(d.via.as_ref().unwrap().kind, "reseller");
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn a_reseller_bundle_splits_by_line_and_freight_stays_with_the_main_app() {
     assert_eq!(roles, [LineRole::Product, LineRole::Product, LineRole::Product, LineRole::Freight, LineRole::Tax, LineRole::Comment]);
     let inv = m.invoice.matched.unwrap();
     assert_eq!(inv.app_id, "microsoft-365");
-    assert_eq!(inv.runner_up.unwrap().app_id, "zoom");
+    assert_eq!(inv.runner_up.as_ref().unwrap().app_id, "zoom");
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn explanations_carry_evidence_confidence_and_runner_up() {
     assert!(d.confidence > 0.5 && d.confidence <= 1.0);
     let d = matcher().explain(&VendorInfo::named("SHI International Corp."), Some("Slack Pro with Zoom Workplace Pro")).matched.unwrap();
     assert_eq!(d.app_id, "slack");
-    assert_eq!(d.runner_up.unwrap().app_id, "zoom");
+    assert_eq!(d.runner_up.as_ref().unwrap().app_id, "zoom");
     let json = serde_json::to_value(matcher().explain(&VendorInfo::named("Zoom Dental Clinic"), None)).unwrap();
     assert!(json["match"].is_null());
     assert_eq!(json["rejected"]["appId"], "zoom");

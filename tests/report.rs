@@ -51,7 +51,7 @@ fn tx(id: &str, date: &str, vendor: &str, currency: &str, excl: &str, app: Optio
         applies_to_invoice_id: None,
         applies_to_invoice_number: None,
         lines: None,
-        match_: app.map(|(id, cat)| Match {
+        match_: app.map(|(id, cat)| std::sync::Arc::new(Match {
             app_id: id.into(),
             app_name: format!("{}{}", id[..1].to_uppercase(), &id[1..]),
             category: cat.into(),
@@ -61,14 +61,14 @@ fn tx(id: &str, date: &str, vendor: &str, currency: &str, excl: &str, app: Optio
             confidence: 0.9,
             runner_up: None,
             via: None,
-        }),
+        })),
         match_rejected: None,
         ignored_by_rule: None,
     }
 }
 
 fn via(mut t: Transaction, id: &str, name: &str, kind: &str) -> Transaction {
-    if let Some(m) = t.match_.as_mut() {
+    if let Some(m) = t.match_.as_mut().map(std::sync::Arc::make_mut) {
         m.via = Some(Via { id: id.into(), name: name.into(), kind: kind.into() });
     }
     t

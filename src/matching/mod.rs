@@ -58,6 +58,7 @@ pub use rules::{parse_rules, Condition, ConditionOp, RuleAction, RuleSpec, MAX_P
 pub(crate) use lexicon::lexicon;
 
 use crate::bc::LineType;
+use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::error::ConfigError;
 use index::{Analysis, Class, Index, OwnerKind};
@@ -132,8 +133,9 @@ pub struct LineMatch {
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
+    /// Shared: a transaction and its lines carry the decision's match without copying it.
     #[serde(rename = "match")]
-    pub matched: Option<Match>,
+    pub matched: Option<Arc<Match>>,
     pub ignored_by_rule: Option<String>,
     pub rejected: Option<Rejected>,
 }
@@ -767,7 +769,7 @@ impl Matcher {
             let an = analyses[f].expect("analysed field");
             let mut m = this.app_match(c.owner, DecidedBy::Description, this.evidence(an, c, field_name(f), field_text(f)), conf, via);
             m.runner_up = runner;
-            Decision { matched: Some(m), ignored_by_rule: None, rejected: None }
+            Decision { matched: Some(Arc::new(m)), ignored_by_rule: None, rejected: None }
         };
         let runner_for = |this: &Matcher, winner: u32, extra: Option<(u32, f64)>| -> Option<Candidate> {
             accepted
@@ -817,7 +819,7 @@ impl Matcher {
                     m.confidence = (m.confidence + 0.02).min(0.99);
                 }
                 m.runner_up = runner_for(self, vo, None);
-                LineEval { decision: Decision { matched: Some(m), ignored_by_rule: None, rejected: None }, role }
+                LineEval { decision: Decision { matched: Some(Arc::new(m)), ignored_by_rule: None, rejected: None }, role }
             }
             (Some(go), Some(OwnerKind::Group)) => {
                 let fam = self.index.owners[go as usize].family;
@@ -828,7 +830,7 @@ impl Matcher {
                 if let Some((f, c, conf)) = in_family.or(outside_strong) {
                     let runner = runner_for(self, c.owner, None);
                     let mut d = make(self, *f, c, *conf, via, runner);
-                    if let (Some(m), Some(id)) = (d.matched.as_mut(), ctx.ident.as_ref()) {
+                    if let (Some(m), Some(id)) = (d.matched.as_mut().map(Arc::make_mut), ctx.ident.as_ref()) {
                         m.evidence.splice(0..0, id.evidence.iter().cloned());
                     }
                     return LineEval { decision: d, role };
@@ -840,7 +842,7 @@ impl Matcher {
                         let owner = def;
                         let mut m = self.app_match(owner, DecidedBy::VendorDefault, id.evidence.clone(), 0.55, via);
                         m.runner_up = None;
-                        return LineEval { decision: Decision { matched: Some(m), ignored_by_rule: None, rejected: None }, role };
+                        return LineEval { decision: Decision { matched: Some(Arc::new(m)), ignored_by_rule: None, rejected: None }, role };
                     }
                 }
                 let names: Vec<String> = family_apps.iter().take(6).map(|&o| self.index.owners[o as usize].name.clone()).collect();
@@ -890,7 +892,7 @@ impl Matcher {
                     Some(o) => {
                         let mut m = self.app_match(o, DecidedBy::Rule, evidence, 1.0, None);
                         m.rule_id = Some(spec.id.clone());
-                        Decision { matched: Some(m), ignored_by_rule: None, rejected: None }
+                        Decision { matched: Some(Arc::new(m)), ignored_by_rule: None, rejected: None }
                     }
                     None => Decision::default(),
                 }
@@ -932,11 +934,13 @@ impl Matcher {
             }
             votes.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
             let (app, w, first) = votes[0].clone();
+            // Shared with the line's decision until changed here (a one-line invoice never is).
             let mut m = evals[first].decision.matched.clone().expect("voted line is matched");
             if lines.len() > 1 {
                 let share = w as f64 / total.max(1) as f64;
-                m.confidence = (m.confidence * (0.5 + 0.5 * share)).clamp(0.0, 1.0);
                 let agree = evals.iter().filter(|e| e.decision.matched.as_ref().map(|x| x.app_id == app).unwrap_or(false)).count();
+                let m = Arc::make_mut(&mut m);
+                m.confidence = (m.confidence * (0.5 + 0.5 * share)).clamp(0.0, 1.0);
                 if agree > 1 && m.decided_by != DecidedBy::Rule {
                     m.decided_by = DecidedBy::Lines;
                 }
@@ -944,7 +948,7 @@ impl Matcher {
             if let Some((other, ow, _)) = votes.get(1) {
                 let conf = (*ow as f64 / total.max(1) as f64).clamp(0.0, 1.0);
                 if let Some(a) = self.index.app_by_id(other).map(|o| &self.index.owners[o as usize]) {
-                    m.runner_up = Some(Candidate { app_id: a.id.clone(), app_name: a.name.clone(), confidence: round2(conf) });
+                    Arc::make_mut(&mut m).runner_up = Some(Candidate { app_id: a.id.clone(), app_name: a.name.clone(), confidence: round2(conf) });
                 }
             }
             return Decision { matched: Some(m), ignored_by_rule: None, rejected: None };
@@ -1193,7 +1197,7 @@ fn inherit(invoice: &Decision, own: Decision) -> Decision {
         let mut d = invoice.clone();
         if let Some(m) = d.matched.as_mut() {
             if m.decided_by != DecidedBy::Rule {
-                m.decided_by = DecidedBy::Lines;
+                Arc::make_mut(m).decided_by = DecidedBy::Lines;
             }
         }
         d
@@ -1225,7 +1229,9 @@ fn cue_label(cat: &str) -> &str {
 
 /// Confidences are for display: two decimals.
 fn tidy(d: &mut Decision) {
-    if let Some(m) = d.matched.as_mut() {
+    // Copies a shared match only when it has something to round.
+    let rounded = |m: &Match| m.confidence == round2(m.confidence) && m.runner_up.as_ref().map_or(true, |r| r.confidence == round2(r.confidence));
+    if let Some(m) = d.matched.as_mut().filter(|m| !rounded(m)).map(Arc::make_mut) {
         m.confidence = round2(m.confidence);
         if let Some(r) = m.runner_up.as_mut() {
             r.confidence = round2(r.confidence);

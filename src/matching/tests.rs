@@ -40,7 +40,7 @@ fn matcher() -> Matcher {
 }
 
 fn app(m: &Matcher, vendor: &str, desc: &str) -> Option<String> {
-    m.explain(&VendorInfo::named(vendor), Some(desc)).matched.map(|m| m.app_id)
+    m.explain(&VendorInfo::named(vendor), Some(desc)).matched.map(|m| m.app_id.clone())
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn resellers_and_marketplaces() {
     assert_eq!(app(&m, "Amazon Web Services, Inc.", "Amazon EC2, S3 charges").as_deref(), Some("aws"));
     let d = m.explain(&VendorInfo::named("SHI International Corp."), Some("Zoom Workplace Business - 50 licences"));
     let mt = d.matched.unwrap();
-    assert_eq!(mt.via.unwrap().id, "shi");
+    assert_eq!(mt.via.as_ref().unwrap().id, "shi");
     assert_eq!(mt.decided_by, DecidedBy::Description);
 }
 
@@ -161,7 +161,7 @@ fn invoices_vote_by_amount_and_keep_freight_with_the_main_app() {
     let r = m.match_invoice(&VendorInfo::named("SHI International Corp."), &lines);
     let inv = r.invoice.matched.unwrap();
     assert_eq!(inv.app_id, "zoom");
-    assert_eq!(inv.runner_up.unwrap().app_id, "slack");
+    assert_eq!(inv.runner_up.as_ref().unwrap().app_id, "slack");
     assert_eq!(r.lines[1].decision.matched.as_ref().unwrap().app_id, "slack");
     assert_eq!(r.lines[2].role, LineRole::Freight);
     assert_eq!(r.lines[2].decision.matched.as_ref().unwrap().app_id, "zoom");

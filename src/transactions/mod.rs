@@ -69,7 +69,7 @@ pub struct TxLine {
     pub amount_excluding_tax: Amount,
     pub amount_including_tax: Amount,
     #[serde(rename = "match")]
-    pub match_: Option<crate::matching::Match>,
+    pub match_: Option<std::sync::Arc<crate::matching::Match>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -109,7 +109,7 @@ pub struct Transaction {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lines: Option<Vec<TxLine>>,
     #[serde(rename = "match")]
-    pub match_: Option<crate::matching::Match>,
+    pub match_: Option<std::sync::Arc<crate::matching::Match>>,
     /// For an unmatched transaction: the best candidate that was rejected, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub match_rejected: Option<crate::matching::Rejected>,
