@@ -113,6 +113,9 @@ pub(crate) struct Hit {
 pub(crate) struct Analysis {
     pub toks: Vec<Tok>,
     pub hits: Vec<Hit>,
+    /// A token is a subscription signal word (`super::is_signal`): worked out once per text,
+    /// not once per line that repeats it.
+    pub signal: bool,
 }
 
 /// A trie over word ids whose nodes carry items (aliases or cue phrases) in insertion order
@@ -388,7 +391,8 @@ impl Index {
         let mut toks = self.classify(raw, vendor);
         self.repair(&mut toks);
         let hits = self.find_hits(&toks);
-        Analysis { toks, hits }
+        let signal = toks.iter().any(|t| super::is_signal(&t.norm));
+        Analysis { toks, hits, signal }
     }
 
     fn classify(&self, raw: Vec<Token>, vendor: bool) -> Vec<Tok> {

@@ -675,7 +675,7 @@ impl Matcher {
 
         let d1 = self.line_analysis(description);
         let d2 = line.description2.map(|t| self.line_analysis(t));
-        let signal = d1.toks.iter().chain(d2.iter().flat_map(|a| a.toks.iter())).any(|t| is_signal(&t.norm));
+        let signal = d1.signal || d2.as_ref().is_some_and(|a| a.signal);
         let mut cues = self.cues(&d1, signal);
         if let Some(d2) = &d2 {
             let c2 = self.cues(d2, signal);

@@ -325,7 +325,7 @@ mod properties {
 
 #[test]
 fn analysis_cache_keeps_recurring_texts_across_generations() {
-    let a = |n: usize| std::sync::Arc::new(Analysis { toks: Vec::new(), hits: Vec::with_capacity(n) });
+    let a = |n: usize| std::sync::Arc::new(Analysis { toks: Vec::new(), hits: Vec::with_capacity(n), signal: false });
     let mut c = AnalysisCache::default();
     c.insert("monthly".into(), a(1));
     // Fill the newer generation; "monthly" is read again on the way, so it stays.
