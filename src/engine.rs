@@ -19,7 +19,7 @@
 
 use crate::bc::lenient::{Page, Record, Records};
 use crate::bc::records::{self, Company, DocKind, DocStatus, Document, FieldReader, RawUserFields, Vendor};
-use crate::bc::{parse_context, read_page_text, Entity, LineType, RawPage};
+use crate::bc::{parse_context, read_page_text, Entity, LineType, PageEnvelope, RawPage};
 use crate::catalog::Catalog;
 use crate::date::Date;
 use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog};
@@ -111,6 +111,17 @@ pub struct Engine {
     /// The matcher's [`crate::matching::Vocabulary`] no longer reflects the documents held (or
     /// the matcher was replaced): worked out again before the next build or explanation.
     vocabulary_stale: bool,
+    /// Pages read but not yet added ([`Engine::stage_page_bytes`]), by handle.
+    staged: BTreeMap<u32, StagedPage>,
+    next_staged: u32,
+}
+
+/// A page parsed by [`Engine::stage_page_bytes`], waiting to be added or discarded.
+struct StagedPage {
+    entity: Entity,
+    company_id: Option<String>,
+    page: RawPage,
+    pre: Vec<Diagnostic>,
 }
 
 pub(crate) struct Built {
@@ -213,6 +224,8 @@ impl Engine {
             removals: Vec::new(),
             cache: None,
             vocabulary_stale: false,
+            staged: BTreeMap::new(),
+            next_staged: 0,
         })
     }
 
@@ -250,9 +263,44 @@ impl Engine {
         let (text, replaced) = crate::bc::body_text(bytes);
         let mut pre = Vec::new();
         if replaced {
-            pre.push(Diagnostic::warning("TEXT_INVALID_UTF8", "the page body is not valid UTF-8; the invalid bytes were replaced by U+FFFD"));
+            pre.push(invalid_utf8());
         }
         self.add_page_text_with(entity, company_id, &text, pre)
+    }
+
+    /// Reads a page body (as [`Engine::add_page_bytes`] does) without adding it yet: the sync
+    /// learns what it needs of the page (its [`PageEnvelope`]) from the one parse the engine
+    /// makes, decides, then calls [`Engine::commit_staged`] or [`Engine::discard_staged`].
+    /// Returns the handle and the envelope, or `None`, with nothing kept or recorded, when the
+    /// body is not one whole JSON object or array (a truncated response, to be fetched again).
+    pub fn stage_page_bytes(&mut self, entity: Entity, company_id: Option<&str>, bytes: Vec<u8>) -> Option<(u32, PageEnvelope)> {
+        let (text, replaced) = crate::bc::body_text(bytes);
+        self.stage_page_text(entity, company_id, &text, if replaced { vec![invalid_utf8()] } else { Vec::new() })
+    }
+
+    /// [`Engine::stage_page_bytes`] for text, with diagnostics the caller already has about it
+    /// (as [`Engine::add_page_text_with`]).
+    pub fn stage_page_text(&mut self, entity: Entity, company_id: Option<&str>, text: &str, mut pre: Vec<Diagnostic>) -> Option<(u32, PageEnvelope)> {
+        let (page, repaired) = read_page_text(entity, text).ok()?;
+        let envelope = page.envelope()?;
+        if repaired > 0 {
+            pre.push(lone_surrogates(repaired));
+        }
+        let id = self.next_staged;
+        self.next_staged = self.next_staged.wrapping_add(1);
+        self.staged.insert(id, StagedPage { entity, company_id: company_id.map(str::to_owned), page, pre });
+        Some((id, envelope))
+    }
+
+    /// Adds a page staged by [`Engine::stage_page_bytes`]; `None` for an unknown handle.
+    pub fn commit_staged(&mut self, id: u32) -> Option<PageResult> {
+        let s = self.staged.remove(&id)?;
+        Some(self.add_raw_page(s.entity, s.company_id.as_deref(), s.page, s.pre))
+    }
+
+    /// Drops a staged page without adding it (the sync decided not to ingest it).
+    pub fn discard_staged(&mut self, id: u32) {
+        self.staged.remove(&id);
     }
 
     /// [`Engine::add_page_text`] with diagnostics the caller already has about the page (the
@@ -265,7 +313,7 @@ impl Engine {
         match read_page_text(entity, text) {
             Ok((page, repaired)) => {
                 if repaired > 0 {
-                    pre.push(Diagnostic::warning("TEXT_LONE_SURROGATE", format!("the page held {repaired} lone UTF-16 surrogate escape(s), replaced by U+FFFD")));
+                    pre.push(lone_surrogates(repaired));
                 }
                 self.add_raw_page(entity, company_id, page, pre)
             }
@@ -811,6 +859,14 @@ impl Engine {
             diagnostics_suppressed: suppressed,
         }
     }
+}
+
+fn invalid_utf8() -> Diagnostic {
+    Diagnostic::warning("TEXT_INVALID_UTF8", "the page body is not valid UTF-8; the invalid bytes were replaced by U+FFFD")
+}
+
+fn lone_surrogates(n: usize) -> Diagnostic {
+    Diagnostic::warning("TEXT_LONE_SURROGATE", format!("the page held {n} lone UTF-16 surrogate escape(s), replaced by U+FFFD"))
 }
 
 /// Peeks at a raw record's id before it is consumed, for diagnostics.

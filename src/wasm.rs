@@ -476,16 +476,55 @@ impl Engine {
         let company = opt_string(&company_id, "companyId")?;
         let r = match page_body(&text)? {
             Body::Text(text) => {
-                let mut pre = Vec::new();
                 let utf8 = js_string_to_utf8(text);
-                if has_lone_surrogate(text, &utf8) {
-                    pre.push(Diagnostic::warning("TEXT_LONE_SURROGATE", "the page text holds lone UTF-16 surrogates; they were replaced by U+FFFD"));
-                }
+                let pre = if has_lone_surrogate(text, &utf8) { vec![lone_surrogate_text()] } else { Vec::new() };
                 self.core.add_page_text_with(entity, company.as_deref(), &utf8, pre)
             }
             Body::Bytes(bytes) => self.core.add_page_bytes(entity, company.as_deref(), bytes.to_vec()),
         };
         to_js(&r)
+    }
+
+    /// Reads a page without adding it yet (the sync's path: its BC client passes this as the
+    /// body check, so a page is parsed once). Returns `{ handle, envelope }` (`envelope` is what
+    /// `SyncPlan.pageDone` takes) or `null`, with nothing kept or recorded, when the body is not
+    /// one whole JSON object or array. Then `commitPage(handle)` or `discardPage(handle)`.
+    #[wasm_bindgen(js_name = stagePage, unchecked_return_type = "StagedPage | null")]
+    pub fn stage_page(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "EntityName")] entity: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let entity = entity_arg(&entity)?.ok_or_else(|| js_error("INVALID_ENTITY", "stagePage needs the entity (e.g. \"purchaseInvoices\")", None))?;
+        let company = opt_string(&company_id, "companyId")?;
+        let staged = match page_body(&body)? {
+            Body::Text(text) => {
+                let utf8 = js_string_to_utf8(text);
+                let pre = if has_lone_surrogate(text, &utf8) { vec![lone_surrogate_text()] } else { Vec::new() };
+                self.core.stage_page_text(entity, company.as_deref(), &utf8, pre)
+            }
+            Body::Bytes(bytes) => self.core.stage_page_bytes(entity, company.as_deref(), bytes.to_vec()),
+        };
+        match staged {
+            Some((handle, envelope)) => to_js(&StagedPage { handle, envelope }),
+            None => Ok(JsValue::NULL),
+        }
+    }
+
+    /// Adds a page read by `stagePage`.
+    #[wasm_bindgen(js_name = commitPage, unchecked_return_type = "PageResult")]
+    pub fn commit_page(&mut self, handle: u32) -> Result<JsValue, JsValue> {
+        match self.core.commit_staged(handle) {
+            Some(r) => to_js(&r),
+            None => Err(js_error("INVALID_ARGUMENT", &format!("no staged page {handle}: it was committed or discarded already"), None)),
+        }
+    }
+
+    /// Drops a page read by `stagePage` without adding it.
+    #[wasm_bindgen(js_name = discardPage)]
+    pub fn discard_page(&mut self, handle: u32) {
+        self.core.discard_staged(handle);
     }
 
     /// Adds a page already parsed by the host (`JSON.parse` output), read through
@@ -619,9 +658,9 @@ pub fn detect_page(text: &str) -> Result<JsValue, JsValue> {
 
 /// What a sync needs of a page before the engine reads it (`{ nextLink?, nextLinkInvalid?, count?,
 /// records? }`, the shape `SyncPlan.pageDone` takes), from one validating pass that builds
-/// nothing; `null` when the body is not a whole JSON object or array (a truncated response). The
-/// sync's BC client uses it instead of `JSON.parse`, so a page is parsed once, by the engine.
-/// Takes the text or the body's bytes, as `Engine.addPage` does.
+/// nothing; `null` when the body is not a whole JSON object or array (a truncated response).
+/// Takes the text or the body's bytes, as `Engine.addPage` does. A host with an engine reads the
+/// envelope from the engine's own parse instead (`Engine.stagePage`, what the sync does).
 #[wasm_bindgen(js_name = pageEnvelope, unchecked_return_type = "SyncPage | null")]
 pub fn page_envelope(#[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: JsValue) -> Result<JsValue, JsValue> {
     let envelope = match page_body(&text)? {
@@ -632,6 +671,16 @@ pub fn page_envelope(#[wasm_bindgen(unchecked_param_type = "string | Uint8Array"
         Some(e) => to_js(&e),
         None => Ok(JsValue::NULL),
     }
+}
+
+#[derive(Serialize)]
+struct StagedPage {
+    handle: u32,
+    envelope: crate::bc::PageEnvelope,
+}
+
+fn lone_surrogate_text() -> Diagnostic {
+    Diagnostic::warning("TEXT_LONE_SURROGATE", "the page text holds lone UTF-16 surrogates; they were replaced by U+FFFD")
 }
 
 /// A page body from JS: a string, or the bytes of the HTTP response.
@@ -915,6 +964,8 @@ export interface SyncTask {
 }
 /** What the host reports about a page: its @odata.nextLink and @odata.count as BC sent them. */
 export interface SyncPage { nextLink?: unknown; nextLinkInvalid?: boolean; count?: unknown; records?: number; text?: string | null }
+/** A page read by `Engine.stagePage`: its handle for `commitPage`/`discardPage`, and what `SyncPlan.pageDone` takes. */
+export interface StagedPage { handle: number; envelope: SyncPage }
 export interface SyncFailure { code: string; message?: string; narrowable?: boolean; status?: number }
 export interface SyncFailureDecision {
   action: "retry" | "narrowed" | "companyFailed" | "usersFailed" | "abort" | "ignored";

@@ -298,6 +298,45 @@ fn a_body_as_bytes_reads_as_its_text() {
 }
 
 #[test]
+fn a_staged_page_is_parsed_once_and_reads_as_the_envelope_pass_does() {
+    use bc_spend::bc::page_envelope;
+    // The envelope from the engine's own parse is the one of the validating pass, page by page.
+    let pages = [
+        fixture("sample/us-purchaseInvoices-1.json"),
+        fixture("sample/us-purchaseInvoices-2.json"),
+        r#"{"value":[{"id":"a"}],"@odata.count":1200,"@odata.nextLink":"https://x/next"}"#.into(),
+        r#"{"value":[],"@odata.count":3.0,"@odata.nextLink":null}"#.into(),
+        r#"{"@odata.nextLink":5,"value":{"not":"an array"},"@odata.count":-1}"#.into(),
+        r#"{"@odata.nextLink":"a","@odata.nextLink":"b","@odata.count":"12"}"#.into(),
+        "[1, 2]".into(),
+    ];
+    for p in &pages {
+        let mut e = engine("line", false);
+        let (handle, envelope) = e.stage_page_bytes(Entity::PurchaseInvoices, Some("c1"), p.as_bytes().to_vec()).expect("a whole page");
+        assert_eq!(Some(envelope), page_envelope(p), "{p}");
+        assert!(e.transactions().is_empty() && e.diagnostics().is_empty(), "nothing added before the commit");
+        let staged = e.commit_staged(handle).expect("staged");
+        let mut direct = engine("line", false);
+        assert_eq!(serde_json::to_string(&staged).unwrap(), serde_json::to_string(&direct.add_page_text(Some(Entity::PurchaseInvoices), Some("c1"), p)).unwrap());
+        assert_eq!(serde_json::to_string(&e.transactions()).unwrap(), serde_json::to_string(&direct.transactions()).unwrap());
+        assert_eq!(e.diagnostics().len(), direct.diagnostics().len());
+        assert!(e.commit_staged(handle).is_none(), "committed once");
+    }
+    // A body that is not one whole object or array stages nothing and records nothing: it is
+    // fetched again.
+    let mut e = engine("invoice", false);
+    for bad in [&pages[0][..pages[0].len() - 3], "\"a string\"", "42", ""] {
+        assert!(e.stage_page_bytes(Entity::PurchaseInvoices, Some("c1"), bad.as_bytes().to_vec()).is_none(), "{bad:.40}");
+        assert_eq!(page_envelope(bad), None);
+    }
+    // A discarded page is never added.
+    let (handle, _) = e.stage_page_bytes(Entity::PurchaseInvoices, Some("c1"), pages[0].as_bytes().to_vec()).unwrap();
+    e.discard_staged(handle);
+    assert!(e.commit_staged(handle).is_none());
+    assert!(e.transactions().is_empty() && e.diagnostics().is_empty() && e.summary().counts.is_empty());
+}
+
+#[test]
 fn deeply_nested_junk_is_skipped_without_failing_the_page() {
     let mut e = engine("invoice", false);
     let deep = format!(

@@ -118,6 +118,23 @@ fn pages_as_bytes_read_as_their_text() {
 }
 
 #[wasm_bindgen_test]
+fn staged_pages_through_the_boundary() {
+    let json = |v: JsValue| JSON::stringify(&v).unwrap().as_string().unwrap();
+    let mut e = Engine::new(options("")).unwrap();
+    let staged = e.stage_page("purchaseInvoices".into(), "c1".into(), js_sys::Uint8Array::from(US_1.as_bytes()).into()).unwrap();
+    assert_eq!(json(get(&staged, "envelope")), json(page_envelope(US_1.into()).unwrap()));
+    let handle = get(&staged, "handle").as_f64().unwrap() as u32;
+    assert_eq!(get(&e.commit_page(handle).unwrap(), "accepted").as_f64(), Some(4.0));
+    assert_eq!(get(&e.commit_page(handle).err().unwrap(), "code").as_string().as_deref(), Some("INVALID_ARGUMENT"));
+    // A truncated body: null, nothing kept; a discarded page is not added.
+    assert!(e.stage_page("purchaseInvoices".into(), "c1".into(), US_1[..100].into()).unwrap().is_null());
+    let other = e.stage_page("purchaseInvoices".into(), "c2".into(), US_1.into()).unwrap();
+    e.discard_page(get(&other, "handle").as_f64().unwrap() as u32);
+    let txs: Array = e.transactions().unwrap().into();
+    assert_eq!(txs.length(), 4);
+}
+
+#[wasm_bindgen_test]
 fn users_and_detection() {
     let mut e = Engine::new(options("")).unwrap();
     e.add_page(JsValue::NULL, JsValue::NULL, US_USERS.into()).unwrap();

@@ -249,6 +249,10 @@ impl<'de, T: RawRecord> Deserialize<'de> for Records<T> {
 pub struct Page<T> {
     pub context: Option<String>,
     pub next_link: Option<String>,
+    /// `@odata.nextLink` is there but neither a string nor null.
+    pub next_link_invalid: bool,
+    /// `@odata.count`, when it is a whole number.
+    pub count: Option<u64>,
     pub value: Records<T>,
     /// The response was a single entity (no `value`), e.g. `companies(id)`: read as one record.
     pub single: Option<T>,
@@ -264,13 +268,24 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
                 f.write_str("a Business Central response object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page<T>, A::Error> {
-                let mut page = Page { context: None, next_link: None, value: Records::Missing, single: None, not_object: None };
+                let mut page = Page::empty();
                 let mut single = T::default();
                 let mut single_fields = false;
                 while let Some(key) = map.next_key::<Key<'de>>()? {
                     match &*key.0 {
                         "@odata.context" => page.context = map.next_value::<Scalar>()?.as_str().map(str::to_owned),
-                        "@odata.nextLink" => page.next_link = map.next_value::<Scalar>()?.as_str().map(str::to_owned),
+                        "@odata.nextLink" => {
+                            let link = map.next_value::<Scalar>()?;
+                            page.next_link_invalid = !matches!(link, Scalar::Str(_) | Scalar::Null);
+                            page.next_link = link.as_str().map(str::to_owned);
+                        }
+                        "@odata.count" => {
+                            page.count = match map.next_value::<Scalar>()? {
+                                Scalar::Int(n) => u64::try_from(n).ok(),
+                                Scalar::Float(x) if x.fract() == 0.0 && (0.0..=9.0e15).contains(&x) => Some(x as u64),
+                                _ => None,
+                            }
+                        }
                         "value" => page.value = map.next_value()?,
                         k => {
                             single_fields |= !k.starts_with('@');
@@ -311,8 +326,12 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
 }
 
 impl<T> Page<T> {
+    fn empty() -> Page<T> {
+        Page { context: None, next_link: None, next_link_invalid: false, count: None, value: Records::Missing, single: None, not_object: None }
+    }
+
     fn not_object(what: &'static str) -> Page<T> {
-        Page { context: None, next_link: None, value: Records::Missing, single: None, not_object: Some(what) }
+        Page { not_object: Some(what), ..Page::empty() }
     }
 }
 

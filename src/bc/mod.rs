@@ -162,6 +162,33 @@ impl RawPage {
             RawPage::Users(p) => p.next_link.as_deref(),
         }
     }
+
+    /// The [`PageEnvelope`] [`page_envelope`] reads from the same text, from this one parse;
+    /// `None` when the text was a JSON scalar rather than an object or array.
+    pub fn envelope(&self) -> Option<PageEnvelope> {
+        fn of<T>(p: &Page<T>) -> Option<PageEnvelope> {
+            match p.not_object {
+                Some("an array") => Some(PageEnvelope::default()),
+                Some(_) => None,
+                None => Some(PageEnvelope {
+                    next_link: p.next_link.clone(),
+                    next_link_invalid: p.next_link_invalid,
+                    count: p.count,
+                    records: match &p.value {
+                        lenient::Records::List(l) => Some(l.len() as u64),
+                        _ => None,
+                    },
+                }),
+            }
+        }
+        match self {
+            RawPage::Companies(p) => of(p),
+            RawPage::Vendors(p) => of(p),
+            RawPage::GeneralLedgerSetup(p) => of(p),
+            RawPage::Documents(p) => of(p),
+            RawPage::Users(p) => of(p),
+        }
+    }
 }
 
 /// Reads a page of `entity` from any serde deserializer (`serde_json` or `serde-wasm-bindgen`).

@@ -77,9 +77,9 @@ const ACCESS_CODES = new Set(['BC_APP_NOT_ENABLED', 'BC_PERMISSION_MISSING', 'BC
 /** The core with the sync plan (the package entry does not re-export SyncPlan yet). */
 export async function loadSyncCore() {
   const core = await loadCore();
-  if (['SyncPlan', 'StateExport', 'StateImport', 'pageEnvelope'].every((k) => typeof core[k] === 'function')) return core;
+  if (['SyncPlan', 'StateExport', 'StateImport'].every((k) => typeof core[k] === 'function')) return core;
   const glue = await import(new URL('../../pkg/bc_spend.js', import.meta.url).href);
-  return { Engine: core.Engine, SyncPlan: glue.SyncPlan, StateExport: glue.StateExport, StateImport: glue.StateImport, pageEnvelope: glue.pageEnvelope, version: core.version };
+  return { Engine: core.Engine, SyncPlan: glue.SyncPlan, StateExport: glue.StateExport, StateImport: glue.StateImport, version: core.version };
 }
 
 /** Credentials from --credentials FILE or the BC_* environment variables. */

@@ -233,8 +233,8 @@ export function createBcClient({
    *   `parse` reads a 2xx body in place of JSON.parse: an object means the body is whole, null
    *   or undefined that it is not (retried like invalid JSON). `body: 'bytes'` keeps a 2xx body
    *   as the bytes BC sent (`bytes`, a Uint8Array, given to `parse`; `text` is then undefined).
-   *   The sync passes the core's pageEnvelope and asks for bytes, so a page is neither parsed
-   *   nor decoded in JS: the engine reads the bytes.
+   *   The sync asks for bytes and passes the engine's stagePage, so a page is neither parsed
+   *   nor decoded in JS, and the engine parses it once.
    * @returns {Promise<{ status: number, json: any, text?: string, bytes?: Uint8Array, url: string, headers: Record<string,string>, attempts: number }>}
    *   for a 2xx answer (`json` is what `parse` returned); rejects with a BcSpendError otherwise
    *   (see the header comment for codes).

@@ -7,7 +7,7 @@
 // reports progress. No business rule lives here.
 //
 //   const { engine, outcome, stats } = await runSync({
-//     core,                                  // the bc-spend package: Engine, SyncPlan, State*, pageEnvelope
+//     core,                                  // the bc-spend package: Engine, SyncPlan, State*
 //     credential, tenantId, environment,     // or `client` (a createBcClient() result)
 //     engineOptions: { lineMode: 'invoice', rules },
 //     sync: { connectedAt: '2026-11-26', companies: ['CRONUS USA, Inc.'], concurrency: 5 },
@@ -72,8 +72,8 @@ export async function runSync({
   signal,
   now = () => Date.now(),
 } = {}) {
-  if (!core || ['Engine', 'SyncPlan', 'StateExport', 'StateImport', 'pageEnvelope'].some((k) => typeof core[k] !== 'function')) {
-    throw configError('runSync needs `core`: the bc-spend package exports ({ Engine, SyncPlan, StateExport, StateImport, pageEnvelope }).', { option: 'core' });
+  if (!core || ['Engine', 'SyncPlan', 'StateExport', 'StateImport'].some((k) => typeof core[k] !== 'function')) {
+    throw configError('runSync needs `core`: the bc-spend package exports ({ Engine, SyncPlan, StateExport, StateImport }).', { option: 'core' });
   }
   if (typeof saveCheckpoint !== 'function') throw configError('saveCheckpoint must be an async function.', { option: 'saveCheckpoint' });
   const concurrency = sync.concurrency ?? MAX_CONCURRENCY;
@@ -199,10 +199,11 @@ export async function runSync({
     const perform = async (task) => {
       let res;
       try {
-        // The body stays the bytes BC sent: the core's envelope (links, count, records) validates
-        // the page without building it, the engine then parses it once, and it is never decoded
-        // to a JS string (nor encoded back into wasm memory).
-        res = await bc.get(task.url, { signal, maxPageSize: task.pageSize, parse: core.pageEnvelope, body: 'bytes' });
+        // The body stays the bytes BC sent (never decoded to a JS string) and the engine parses
+        // it once: staging it is the client's check that the body is whole (a truncated one is
+        // fetched again) and gives the plan the envelope (links, count, records); the page is
+        // added only if the plan says so.
+        res = await bc.get(task.url, { signal, maxPageSize: task.pageSize, parse: (body) => engine.stagePage(task.entity, task.companyId, body), body: 'bytes' });
       } catch (err) {
         requesting -= 1;
         if (signal?.aborted || err?.code === 'ABORTED') { fatal ??= err?.code === 'ABORTED' ? err : abortedError(); return; }
@@ -210,15 +211,22 @@ export async function runSync({
         decided(d, task, err instanceof Error ? err : new BcSpendError('UNKNOWN', String(err)));
         return;
       }
-      requesting -= 1;
-      received += 1;
-      pump();
-      await yieldToEventLoop();
-      received -= 1;
-      const body = res.bytes;
-      const ack = plan.pageDone(task.id, { ...res.json, text: task.wantsText ? utf8.decode(body) : undefined });
+      const staged = res.json; // null only for a body-less 204
+      let result;
+      let ack;
+      try {
+        requesting -= 1;
+        received += 1;
+        pump();
+        await yieldToEventLoop();
+        received -= 1;
+        ack = plan.pageDone(task.id, { ...staged?.envelope, text: task.wantsText ? utf8.decode(res.bytes) : undefined });
+        if (ack.ingest) result = staged ? engine.commitPage(staged.handle) : engine.addPage(task.entity, task.companyId, res.bytes);
+      } finally {
+        if (staged && !result) engine.discardPage(staged.handle);
+      }
       if (!ack.ingest) return;
-      const result = engine.addPage(task.entity, task.companyId, body);
+      const body = res.bytes;
       stats.pages += 1;
       stats.bytes += body.length;
       const saved = save({ plan: plan.checkpoint(), append: journalEntry(task.entity, task.companyId, body) });
