@@ -1189,9 +1189,10 @@ fn remaining_estimate(s: &Stream, configured: u32) -> u64 {
         Some(c) => {
             let left = c.saturating_sub(s.records);
             let size = s.page_size.max(1) as u64;
-            // Full pages, the last of which also takes the rest (see `request_size`).
-            if s.page_size == configured && left >= size && size + left % size <= MAX_PAGE_SIZE as u64 {
-                left / size
+            // Full pages, the last of which also takes the rest when it may (see `request_size`).
+            let (full, rest) = (left / size, left % size);
+            if full > 0 && rest > 0 && size + rest <= largest_request(s, configured) {
+                full
             } else {
                 left.div_ceil(size)
             }
@@ -1210,10 +1211,11 @@ fn remaining_estimate(s: &Stream, configured: u32) -> u64 {
 /// posted during the read), the `@odata.nextLink` is followed as always: only the number of
 /// requests depends on it.
 fn request_size(s: &Stream, configured: u32) -> u32 {
+    let size = s.page_size as u64;
     match s.count {
         Some(c) if s.kind.is_document() => {
             let left = c.saturating_sub(s.records);
-            if takes_the_rest(s, configured, left) {
+            if left > size && left <= largest_request(s, configured) {
                 left as u32
             } else {
                 s.page_size
@@ -1223,9 +1225,15 @@ fn request_size(s: &Stream, configured: u32) -> u32 {
     }
 }
 
-fn takes_the_rest(s: &Stream, configured: u32, left: u64) -> bool {
+/// The most records one request of `s` may ask for: less than two pages while its pages have
+/// the configured size (not after a timeout made them smaller), and never more than BC allows.
+fn largest_request(s: &Stream, configured: u32) -> u64 {
     let size = s.page_size as u64;
-    s.page_size == configured && left > size && left < 2 * size && left <= MAX_PAGE_SIZE as u64
+    if s.page_size == configured {
+        (2 * size).saturating_sub(1).min(MAX_PAGE_SIZE as u64).max(size)
+    } else {
+        size
+    }
 }
 
 /// The date segments of a first read: `[from, b1), [b1, b2), ..., [b(n-1), open)`, equal in
