@@ -98,6 +98,25 @@ impl Date {
         Date::from_days(self.to_days() + n)
     }
 
+    /// `YYYY-MM-DD` as bytes, for years 0 to 9999 (every date read from BC or a state; `None`
+    /// only for a date computed outside that range).
+    pub fn iso(self) -> Option<[u8; 10]> {
+        if !(0..=9999).contains(&self.year) || self.month > 99 || self.day > 99 {
+            return None;
+        }
+        let (y, m, d) = (self.year as u32, self.month as u32, self.day as u32);
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        Some([digit(y / 1000), digit(y / 100), digit(y / 10), digit(y), b'-', digit(m / 10), digit(m), b'-', digit(d / 10), digit(d)])
+    }
+
+    /// Appends `YYYY-MM-DD`, what `Display` writes, without the formatting machinery.
+    pub fn write_iso(self, out: &mut Vec<u8>) {
+        match self.iso() {
+            Some(b) => out.extend_from_slice(&b),
+            None => out.extend_from_slice(self.to_string().as_bytes()),
+        }
+    }
+
     /// `YYYY-MM`, the month bucket used in reports.
     pub fn month_key(self) -> String {
         format!("{:04}-{:02}", self.year, self.month)
@@ -112,7 +131,11 @@ impl fmt::Display for Date {
 
 impl Serialize for Date {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.iso() {
+            // ASCII digits and dashes: always UTF-8.
+            Some(b) => s.serialize_str(std::str::from_utf8(&b).unwrap_or_default()),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -191,6 +214,25 @@ impl Serialize for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_bytes_are_what_display_writes() {
+        let mut day = Date { year: 0, month: 1, day: 1 };
+        while day.year <= 10_000 {
+            let shown = day.to_string();
+            let mut out = Vec::new();
+            day.write_iso(&mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), shown);
+            assert_eq!(serde_json::to_string(&day).unwrap(), format!("\"{shown}\""));
+            assert_eq!(day.iso().is_some(), day.year <= 9999, "{shown}");
+            day = day.add_days(if day.year < 3 || day.year > 9997 { 1 } else { 97 });
+        }
+        let before = Date { year: -1, month: 12, day: 31 };
+        let mut out = Vec::new();
+        before.write_iso(&mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), before.to_string());
+        assert_eq!(serde_json::to_string(&before).unwrap(), format!("\"{before}\""));
+    }
 
     #[test]
     fn parses_and_empty() {

@@ -27,6 +27,7 @@ pub mod diagnostics;
 pub mod engine;
 pub mod error;
 pub mod export;
+mod jsonw;
 pub mod matching;
 #[doc(hidden)]
 pub mod memcmp;

@@ -1,0 +1,116 @@
+//! Hand-written JSON output for the few shapes written by the megabyte (an engine state's
+//! documents), byte for byte what `serde_json` writes for the same values.
+//!
+//! `serde_json` escapes a string by looking up every byte in a table and writing the text
+//! between escapes as separate fragments; in wasm that was most of a state export. Here a string
+//! is checked eight bytes at a time and, when nothing in it needs escaping (nearly always),
+//! copied whole. A string that does need escaping is handed to `serde_json`, so escapes are
+//! `serde_json`'s own: `\"`, `\\`, `\b \f \n \r \t` and `\u00XX` for the other control
+//! characters; everything else, including non-ASCII text, is written as is.
+
+use crate::date::Date;
+
+/// Whether `s` can be written between quotes as is: no `"`, `\` or control character (< 0x20).
+pub fn is_plain(s: &str) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` is zero iff the matching high bit of `zero(x)` is set (the classic
+    // "has zero byte" test; exact once the lowest set bit is taken, and any bit says "some").
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let b = s.as_bytes();
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        // Bytes < 0x20: `x - 0x20` borrows into the high bit of exactly those bytes whose
+        // high bit is clear (bytes >= 0x80 are never control characters).
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        if control | zero(x ^ (ONES * b'"' as u64)) | zero(x ^ (ONES * b'\\' as u64)) != 0 {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\')
+}
+
+/// Appends `s` as a JSON string.
+pub fn str(out: &mut Vec<u8>, s: &str) {
+    if is_plain(s) {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+pub fn int(out: &mut Vec<u8>, v: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// Appends a date as the JSON string `"YYYY-MM-DD"`.
+pub fn date(out: &mut Vec<u8>, d: Date) {
+    out.push(b'"');
+    d.write_iso(out);
+    out.push(b'"');
+}
+
+/// Appends `"name":` (after a comma unless it is the object's first member). `name` is one of
+/// this crate's own field names: plain by construction.
+pub fn key(out: &mut Vec<u8>, first: &mut bool, name: &str) {
+    debug_assert!(is_plain(name));
+    if !std::mem::take(first) {
+        out.push(b',');
+    }
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_strings_are_told_from_ones_to_escape() {
+        // Every byte value at every position of a chunk and of the remainder.
+        for len in [1usize, 7, 8, 9, 16, 17] {
+            for at in 0..len {
+                for c in 0u8..=0x7f {
+                    let mut s = vec![b'a'; len];
+                    s[at] = c;
+                    let s = String::from_utf8(s).unwrap();
+                    let plain = c >= 0x20 && c != b'"' && c != b'\\';
+                    assert_eq!(is_plain(&s), plain, "byte {c:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(is_plain(""));
+        assert!(is_plain("Café – Zürich 東京 \u{2028} \u{7f} ～"));
+        assert!(!is_plain("x\u{1f}y"));
+    }
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        for s in ["", "plain", "quote \" here", "back\\slash", "tab\tnew\nline\r", "\u{0}\u{1}\u{1f}", "Café – 東京 \u{2028}\u{2029}", "\u{7f}\u{80}", "ends with \\"] {
+            let mut out = Vec::new();
+            str(&mut out, s);
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_dates_and_keys() {
+        let mut out = Vec::new();
+        let mut first = true;
+        out.push(b'{');
+        key(&mut out, &mut first, "a");
+        int(&mut out, i64::MIN);
+        key(&mut out, &mut first, "b");
+        int(&mut out, 0);
+        key(&mut out, &mut first, "c");
+        date(&mut out, Date::new(7, 3, 9).unwrap());
+        out.push(b'}');
+        assert_eq!(String::from_utf8(out).unwrap(), r#"{"a":-9223372036854775808,"b":0,"c":"0007-03-09"}"#);
+    }
+}
