@@ -90,7 +90,17 @@ function timeOutput(e) {
   t0 = now();
   const json = e.transactionsJson();
   const jsonText = now() - t0;
-  return { objects, jsonText, count: txs.length, jsonBytes: json.length };
+  // The engine state as a sync writes it at the end of every run (the journal's new base).
+  let state = null;
+  if (typeof glue.StateExport === 'function') {
+    t0 = now();
+    const x = new glue.StateExport(e);
+    let chars = 0;
+    for (let c = x.next(e, 1 << 20); c !== undefined; c = x.next(e, 1 << 20)) chars += c.length;
+    x.free();
+    state = { ms: now() - t0, chars };
+  }
+  return { objects, jsonText, count: txs.length, jsonBytes: json.length, state };
 }
 
 const bytes = job.pages.reduce((a, p) => a + readFileSync(p).length, 0);
