@@ -90,8 +90,9 @@ fn invalid(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
 #[cfg_attr(test, derive(Serialize))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DocS<'a> {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, borrow, deserialize_with = "borrowed_opt", skip_serializing_if = "Option::is_none")]
     kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
     id: Cow<'a, str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     number: Option<Cow<'a, str>>,
@@ -103,7 +104,7 @@ struct DocS<'a> {
     due_date: Option<DateS>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     vendor_document_number: Option<Cow<'a, str>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, borrow, deserialize_with = "borrowed_opt", skip_serializing_if = "Option::is_none")]
     vendor_id: Option<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     vendor_number: Option<Cow<'a, str>>,
@@ -119,13 +120,13 @@ struct DocS<'a> {
     total_tax: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     total_including_tax: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, borrow, deserialize_with = "borrowed_opt", skip_serializing_if = "Option::is_none")]
     status: Option<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_modified: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lines: Option<Vec<LineS<'a>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, borrow, deserialize_with = "borrowed_opt", skip_serializing_if = "Option::is_none")]
     applies_to_invoice_id: Option<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     applies_to_invoice_number: Option<Cow<'a, str>>,
@@ -135,10 +136,11 @@ struct DocS<'a> {
 #[cfg_attr(test, derive(Serialize))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct LineS<'a> {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, borrow, deserialize_with = "borrowed_opt", skip_serializing_if = "Option::is_none")]
     id: Option<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sequence: Option<i64>,
+    #[serde(borrow)]
     line_type: Cow<'a, str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     object_number: Option<Cow<'a, str>>,
@@ -152,6 +154,15 @@ struct LineS<'a> {
     net_amount_including_tax: i64,
     #[serde(default, skip_serializing_if = "is_zero")]
     invoice_discount_allocation: i64,
+}
+
+/// An optional text borrowed from the state's line when it holds no escape, for the fields
+/// that are checked and copied (ids) or only read (kind, status); serde's `borrow` alone covers a
+/// bare `Cow`, not one inside an `Option`.
+fn borrowed_opt<'de: 'a, 'a, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'a, str>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Borrowed<'b>(#[serde(borrow)] Cow<'b, str>);
+    Ok(Option::<Borrowed<'a>>::deserialize(d)?.map(|b| b.0))
 }
 
 #[cfg(test)]
@@ -312,6 +323,7 @@ struct CompanyLineS<'a> {
 #[cfg_attr(test, derive(Serialize))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DocsLineS<'a> {
+    #[serde(borrow)]
     company: Cow<'a, str>,
     items: Vec<DocS<'a>>,
 }
@@ -829,26 +841,28 @@ impl StateWriter {
 // ------------------------------------------------------------------------------------------
 // Import
 
-fn check_id(path: &str, id: &str) -> Result<String, ConfigError> {
+/// The paths of the checks are closures: formatted only for an error (formatting one per
+/// field and line was a fifth of reading a state).
+fn check_id(path: impl FnOnce() -> String, id: &str) -> Result<String, ConfigError> {
     let t = id.trim();
     if t.is_empty() || t.len() > MAX_ID {
-        return Err(invalid(path, format!("an id must have 1 to {MAX_ID} characters, got {:?}", id.chars().take(80).collect::<String>())));
+        return Err(invalid(path(), format!("an id must have 1 to {MAX_ID} characters, got {:?}", id.chars().take(80).collect::<String>())));
     }
     Ok(t.to_ascii_lowercase())
 }
 
-fn check_amount(path: String, v: i64) -> Result<Amount, ConfigError> {
+fn check_amount(path: impl FnOnce() -> String, v: i64) -> Result<Amount, ConfigError> {
     if v.abs() >= MAX_AMOUNT {
-        return Err(invalid(path, format!("amount {v} is out of range")));
+        return Err(invalid(path(), format!("amount {v} is out of range")));
     }
     Ok(Amount(v))
 }
 
-fn check_opt_amount(path: impl Fn() -> String, v: Option<i64>) -> Result<Option<Amount>, ConfigError> {
-    v.map(|x| check_amount(path(), x)).transpose()
+fn check_opt_amount(path: impl FnOnce() -> String, v: Option<i64>) -> Result<Option<Amount>, ConfigError> {
+    v.map(|x| check_amount(path, x)).transpose()
 }
 
-fn check_timestamp(path: impl Fn() -> String, ms: i64) -> Result<Timestamp, ConfigError> {
+fn check_timestamp(path: impl FnOnce() -> String, ms: i64) -> Result<Timestamp, ConfigError> {
     if !(MIN_TIMESTAMP..=MAX_TIMESTAMP).contains(&ms) {
         return Err(invalid(path(), format!("timestamp {ms} is out of range")));
     }
@@ -859,14 +873,15 @@ fn owned(c: Option<Cow<'_, str>>) -> Option<String> {
     c.map(Cow::into_owned)
 }
 
-fn doc_from(company: &str, path: &str, d: DocS<'_>) -> Result<(DocKey, Document), ConfigError> {
-    let p = |f: &str| format!("{path}/{f}");
+/// `path` names the document in errors; like the checks', it is formatted only for one.
+fn doc_from(company: &str, path: &dyn Fn() -> String, d: DocS<'_>) -> Result<(DocKey, Document), ConfigError> {
+    let p = |f: &str| format!("{}/{f}", path());
     let kind = match d.kind.as_deref() {
         None | Some("invoice") => DocKind::Invoice,
         Some("creditMemo") => DocKind::CreditMemo,
         Some(other) => return Err(invalid(p("kind"), format!("kind must be \"invoice\" or \"creditMemo\", got {other:?}"))),
     };
-    let id = check_id(&p("id"), &d.id)?;
+    let id = check_id(|| p("id"), &d.id)?;
     let status = match d.status.as_deref() {
         Some(s) => status_from_name(s).ok_or_else(|| invalid(p("status"), format!("unknown status {s:?}")))?,
         None => return Err(invalid(p("status"), "status is missing")),
@@ -879,19 +894,19 @@ fn doc_from(company: &str, path: &str, d: DocS<'_>) -> Result<(DocKey, Document)
         Some(ls) => {
             let mut out = Vec::with_capacity(ls.len());
             for (i, l) in ls.into_iter().enumerate() {
-                let lp = |f: &str| format!("{path}/lines/{i}/{f}");
+                let lp = |f: &str| format!("{}/lines/{i}/{f}", path());
                 let line_type = line_type_from_name(&l.line_type).ok_or_else(|| invalid(lp("lineType"), format!("unknown line type {:?}", l.line_type)))?;
                 out.push(Line {
-                    id: l.id.map(|x| check_id(&lp("id"), &x)).transpose()?,
+                    id: l.id.map(|x| check_id(|| lp("id"), &x)).transpose()?,
                     sequence: l.sequence,
                     line_type,
                     object_number: owned(l.object_number),
                     description: l.description.into_owned(),
                     description2: owned(l.description2),
-                    net_amount: check_amount(lp("netAmount"), l.net_amount)?,
-                    net_tax_amount: check_amount(lp("netTaxAmount"), l.net_tax_amount)?,
-                    net_amount_including_tax: check_amount(lp("netAmountIncludingTax"), l.net_amount_including_tax)?,
-                    invoice_discount_allocation: check_amount(lp("invoiceDiscountAllocation"), l.invoice_discount_allocation)?,
+                    net_amount: check_amount(|| lp("netAmount"), l.net_amount)?,
+                    net_tax_amount: check_amount(|| lp("netTaxAmount"), l.net_tax_amount)?,
+                    net_amount_including_tax: check_amount(|| lp("netAmountIncludingTax"), l.net_amount_including_tax)?,
+                    invoice_discount_allocation: check_amount(|| lp("invoiceDiscountAllocation"), l.invoice_discount_allocation)?,
                 });
             }
             Some(out)
@@ -905,7 +920,7 @@ fn doc_from(company: &str, path: &str, d: DocS<'_>) -> Result<(DocKey, Document)
         posting_date: d.posting_date.map(|x| x.0),
         due_date: d.due_date.map(|x| x.0),
         vendor_document_number: owned(d.vendor_document_number),
-        vendor_id: d.vendor_id.map(|x| check_id(&p("vendorId"), &x)).transpose()?,
+        vendor_id: d.vendor_id.map(|x| check_id(|| p("vendorId"), &x)).transpose()?,
         vendor_number: owned(d.vendor_number),
         vendor_name: owned(d.vendor_name),
         currency_code: owned(d.currency_code),
@@ -916,7 +931,7 @@ fn doc_from(company: &str, path: &str, d: DocS<'_>) -> Result<(DocKey, Document)
         status,
         last_modified: d.last_modified.map(|t| check_timestamp(|| p("lastModified"), t)).transpose()?,
         lines,
-        applies_to_invoice_id: d.applies_to_invoice_id.map(|x| check_id(&p("appliesToInvoiceId"), &x)).transpose()?,
+        applies_to_invoice_id: d.applies_to_invoice_id.map(|x| check_id(|| p("appliesToInvoiceId"), &x)).transpose()?,
         applies_to_invoice_number: owned(d.applies_to_invoice_number),
     };
     let kind_code = if kind == DocKind::CreditMemo { KIND_CREDIT_MEMO } else { KIND_INVOICE };
@@ -1033,7 +1048,7 @@ impl StateReader {
         match parsed {
             RecordLine::Company(c) => {
                 let cpath = format!("line {n}/company");
-                let cid = check_id(&format!("{cpath}/id"), &c.id)?;
+                let cid = check_id(|| format!("{cpath}/id"), &c.id)?;
                 if !self.companies.insert(cid.clone()) {
                     return Err(invalid(format!("{cpath}/id"), format!("company {cid} appears twice")));
                 }
@@ -1043,7 +1058,7 @@ impl StateReader {
                     vendors: HashMap::with_capacity(c.vendors.len()),
                 };
                 for (vi, v) in c.vendors.into_iter().enumerate() {
-                    let vid = check_id(&format!("{cpath}/vendors/{vi}/id"), &v.id)?;
+                    let vid = check_id(|| format!("{cpath}/vendors/{vi}/id"), &v.id)?;
                     cs.vendors.insert(vid.clone(), Vendor { id: vid, number: owned(v.number), name: owned(v.name), email: owned(v.email), website: owned(v.website) });
                 }
                 if cs.company.is_some() || cs.local_currency.is_some() || !cs.vendors.is_empty() {
@@ -1052,34 +1067,34 @@ impl StateReader {
                 self.seen.companies += 1;
             }
             RecordLine::Documents(d) => {
-                let cid = check_id(&format!("line {n}/documents/company"), &d.company)?;
+                let cid = check_id(|| format!("line {n}/documents/company"), &d.company)?;
                 if !self.companies.contains(&cid) {
                     return Err(invalid(format!("line {n}/documents/company"), "documents of a company not announced by a company line"));
                 }
                 for (di, doc) in d.items.into_iter().enumerate() {
-                    let dpath = format!("line {n}/documents/items/{di}");
+                    let dpath = || format!("line {n}/documents/items/{di}");
                     let (key, doc) = doc_from(&cid, &dpath, doc)?;
                     if let Some(t) = doc.last_modified {
                         engine.versions.insert(key.clone(), t);
                     }
                     if engine.docs.insert(key, Box::new(doc)).is_some() {
-                        return Err(invalid(dpath, "the same document appears twice"));
+                        return Err(invalid(dpath(), "the same document appears twice"));
                     }
                     self.seen.documents += 1;
                 }
             }
             RecordLine::Versions(v) => {
-                let cid = check_id(&format!("line {n}/versions/company"), &v.company)?;
+                let cid = check_id(|| format!("line {n}/versions/company"), &v.company)?;
                 if !self.companies.contains(&cid) {
                     return Err(invalid(format!("line {n}/versions/company"), "versions of a company not announced by a company line"));
                 }
                 for (vi, (kind, id, ms)) in v.items.into_iter().enumerate() {
-                    let vpath = format!("line {n}/versions/items/{vi}");
+                    let vpath = || format!("line {n}/versions/items/{vi}");
                     if kind > KIND_CREDIT_MEMO {
-                        return Err(invalid(vpath, format!("version kind must be 0 (invoice) or 1 (credit memo), got {kind}")));
+                        return Err(invalid(vpath(), format!("version kind must be 0 (invoice) or 1 (credit memo), got {kind}")));
                     }
-                    let id = check_id(&vpath, &id)?;
-                    let t = check_timestamp(|| vpath.clone(), ms)?;
+                    let id = check_id(vpath, &id)?;
+                    let t = check_timestamp(vpath, ms)?;
                     engine.versions.insert((cid.clone(), kind, id), t);
                     self.seen.versions += 1;
                 }
@@ -1087,10 +1102,10 @@ impl StateReader {
             RecordLine::Users(list) => {
                 for (ui, u) in list.into_iter().enumerate() {
                     let upath = format!("line {n}/users/{ui}");
-                    let sid = check_id(&format!("{upath}/securityId"), &u.security_id)?;
+                    let sid = check_id(|| format!("{upath}/securityId"), &u.security_id)?;
                     let mut companies = BTreeSet::new();
                     for (k, c) in u.companies.iter().enumerate() {
-                        companies.insert(check_id(&format!("{upath}/companies/{k}"), c)?);
+                        companies.insert(check_id(|| format!("{upath}/companies/{k}"), c)?);
                     }
                     let raw = RawUserFields {
                         security_id: sid.clone(),
@@ -1655,6 +1670,53 @@ mod tests {
         let mut bad = options("2025-11-01");
         bad.line_mode = Some("weekly".into());
         assert_eq!(err(bad, &text).code, "INVALID_OPTION");
+    }
+
+    #[test]
+    fn bad_values_deep_in_a_state_name_their_exact_path() {
+        let text = loaded().export_state();
+        let lines: Vec<&str> = text.lines().collect();
+        let docs_at = lines.iter().position(|l| l.starts_with("{\"documents\":")).unwrap();
+        let versions_at = lines.iter().position(|l| l.starts_with("{\"versions\":")).unwrap();
+        // The state with the value of the first `"key":` after `after` on line `at` replaced.
+        let set = |at: usize, after: &str, key: &str, value: &str| {
+            let l = lines[at];
+            let from = l.find(after).unwrap() + after.len();
+            let k = from + l[from..].find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("no {key}")) + key.len() + 3;
+            let end = if l.as_bytes()[k] == b'"' { k + 2 + l[k + 1..].find('"').unwrap() } else { k + l[k..].find([',', '}', ']']).unwrap() };
+            let mut ls: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            ls[at] = format!("{}{value}{}", &l[..k], &l[end..]);
+            assert_ne!(ls[at], l);
+            ls.join("\n") + "\n"
+        };
+        let path = |t: String| {
+            let e = Engine::from_state(options("2025-11-01"), &t).err().expect("must fail");
+            assert_eq!(e.code, "STATE_INVALID");
+            e.path.unwrap()
+        };
+        let (n, v) = (docs_at + 1, versions_at + 1);
+        let doc = format!("line {n}/documents/items/0");
+        assert_eq!(path(set(docs_at, "", "company", "\" \"")), format!("line {n}/documents/company"));
+        assert_eq!(path(set(docs_at, "items", "id", "\"\"")), format!("{doc}/id"));
+        assert_eq!(path(set(docs_at, "items", "vendorId", &format!("\"{}\"", "a".repeat(65)))), format!("{doc}/vendorId"));
+        assert_eq!(path(set(docs_at, "items", "totalTax", "-1000000000000000")), format!("{doc}/totalTax"));
+        assert_eq!(path(set(docs_at, "items", "status", "\"open\"")), format!("{doc}/status"));
+        assert_eq!(path(set(docs_at, "items", "lastModified", "-99999999999999999")), format!("{doc}/lastModified"));
+        assert_eq!(path(set(docs_at, "lines", "id", "\"  \"")), format!("{doc}/lines/0/id"));
+        assert_eq!(path(set(docs_at, "lines", "lineType", "\"nope\"")), format!("{doc}/lines/0/lineType"));
+        assert_eq!(path(set(docs_at, "lines", "netAmount", "9223372036854775807")), format!("{doc}/lines/0/netAmount"));
+        assert_eq!(path(set(docs_at, "lines", "netTaxAmount", "1000000000000000000")), format!("{doc}/lines/0/netTaxAmount"));
+        assert_eq!(path(set(docs_at, "lines\":[{", "description", "7")), format!("line {n}"), "a wrong type fails the line");
+        let second_line = docs_at; // the first document's second line: a comment line
+        assert_eq!(path(set(second_line, "},{", "netAmountIncludingTax", "-1000000000000000000")), format!("{doc}/lines/1/netAmountIncludingTax"));
+        assert_eq!(path(set(versions_at, "", "company", "\"\"")), format!("line {v}/versions/company"));
+        let version = |from: &str, to: &str| {
+            assert!(text.contains(from));
+            path(text.replacen(from, to, 1))
+        };
+        assert_eq!(version("\"items\":[[0,", "\"items\":[[7,"), format!("line {v}/versions/items/0"));
+        assert_eq!(version(",[0,\"11111111-0000-0000-0000-000000000004\"", ",[0,\" \""), format!("line {v}/versions/items/1"));
+        assert_eq!(version("1740909600000]", "-99999999999999999]"), format!("line {v}/versions/items/1"));
     }
 
     #[test]
