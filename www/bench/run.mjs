@@ -260,7 +260,7 @@ for (const c of figures.core) {
   const objTotal = c.ms.objParse + c.ms.objIngest;
   row('  object in (JSON.parse + addPageObject)', fmtMs(objTotal), `text in ${fmtMs(c.ms.ingest)}`, fmtX(objTotal / c.ms.ingest));
   row('  output: transactions() objects / JSON text', `${fmtMs(c.output.objects)} / ${fmtMs(c.output.jsonText)}`);
-  if (c.output.state) row('  state export (StateExport, 1 MB pieces)', fmtMs(c.output.state.ms), `${fmtMB(c.output.state.chars)} of text`);
+  if (c.output.state) row('  state export / import (StateExport, StateImport)', `${fmtMs(c.output.state.ms)} / ${fmtMs(c.output.state.importMs)}`, `${fmtMB(c.output.state.chars)} of text`);
   row('  wasm linear memory after ingest + match', fmtMB(c.wasmMemoryBytes), '', '', '', '');
   const nat = nativeSets.find((s) => s.pages === Math.max(1, Math.ceil(c.size / manifest.pageSize)));
   if (nat) {
