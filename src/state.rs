@@ -704,6 +704,13 @@ impl StateWriter {
     /// The next piece of the state text (whole lines, about `budget` bytes), or `None` when the
     /// state is complete.
     pub fn next_chunk(&mut self, e: &Engine, budget: usize) -> Option<String> {
+        // Only valid UTF-8 is ever written (JSON of Rust strings and ASCII punctuation).
+        self.next_chunk_bytes(e, budget).map(|b| String::from_utf8(b).unwrap_or_default())
+    }
+
+    /// [`StateWriter::next_chunk`] as UTF-8 bytes, for hosts that write them to a file as they
+    /// are (no decoding into a JS string and encoding back).
+    pub fn next_chunk_bytes(&mut self, e: &Engine, budget: usize) -> Option<Vec<u8>> {
         let mut out: Vec<u8> = Vec::with_capacity(budget.min(1 << 22) + 1024);
         while out.len() < budget && self.stage != Stage::Done {
             match self.stage {
@@ -833,8 +840,7 @@ impl StateWriter {
                 Stage::Done => {}
             }
         }
-        // Only valid UTF-8 is ever written (JSON of Rust strings and ASCII punctuation).
-        (!out.is_empty()).then(|| String::from_utf8(out).unwrap_or_default())
+        (!out.is_empty()).then_some(out)
     }
 }
 
@@ -943,7 +949,9 @@ fn doc_from(company: &str, path: &dyn Fn() -> String, d: DocS<'_>) -> Result<(Do
 /// and returns the engine. Memory holds the engine and one line.
 pub struct StateReader {
     engine: Engine,
-    pending: String,
+    /// The start of a line cut by the end of a piece: bytes, since a piece of bytes may also cut
+    /// a character.
+    pending: Vec<u8>,
     line: u64,
     header: bool,
     end: Option<EndS>,
@@ -963,7 +971,7 @@ fn foreign(format: Option<&serde_json::Value>) -> ConfigError {
 impl StateReader {
     /// Options are checked first-hand (as `Engine::new`).
     pub fn new(options: EngineOptions) -> Result<StateReader, ConfigError> {
-        Ok(StateReader { engine: Engine::new(options)?, pending: String::new(), line: 0, header: false, end: None, seen: EndS::default(), companies: HashSet::new(), tail: false })
+        Ok(StateReader { engine: Engine::new(options)?, pending: Vec::new(), line: 0, header: false, end: None, seen: EndS::default(), companies: HashSet::new(), tail: false })
     }
 
     /// The next piece of state text.
@@ -973,21 +981,43 @@ impl StateReader {
             if self.pending.is_empty() {
                 self.read_line(&rest[..nl])?;
             } else {
-                let mut l = std::mem::take(&mut self.pending);
-                l.push_str(&rest[..nl]);
-                self.read_line(&l)?;
+                self.pending.extend_from_slice(&rest.as_bytes()[..nl]);
+                self.read_pending()?;
             }
             rest = &rest[nl + 1..];
         }
-        self.pending.push_str(rest);
+        self.pending.extend_from_slice(rest.as_bytes());
         Ok(())
+    }
+
+    /// The next piece of the state's UTF-8, as a file holds it (pieces may cut lines and
+    /// characters anywhere). A line that is not UTF-8 is a `STATE_INVALID` error.
+    pub fn push_bytes(&mut self, bytes: &[u8]) -> Result<(), ConfigError> {
+        let mut rest = bytes;
+        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+            self.pending.extend_from_slice(&rest[..nl]);
+            self.read_pending()?;
+            rest = &rest[nl + 1..];
+        }
+        self.pending.extend_from_slice(rest);
+        Ok(())
+    }
+
+    /// Reads the line gathered in `pending` and empties it.
+    fn read_pending(&mut self) -> Result<(), ConfigError> {
+        let line = std::mem::take(&mut self.pending);
+        let text = std::str::from_utf8(&line).map_err(|e| invalid(format!("line {}", self.line + 1), format!("the line is not UTF-8 text (invalid bytes at byte {} of the line)", e.valid_up_to())))?;
+        let r = self.read_line(text);
+        // The buffer's capacity is kept for the next cut line.
+        self.pending = line;
+        self.pending.clear();
+        r
     }
 
     /// The engine, once the whole state was pushed.
     pub fn finish(mut self) -> Result<Engine, ConfigError> {
-        if !self.pending.trim().is_empty() {
-            let l = std::mem::take(&mut self.pending);
-            self.read_line(&l)?;
+        if std::str::from_utf8(&self.pending).map_or(true, |t| !t.trim().is_empty()) {
+            self.read_pending()?;
         }
         if !self.header {
             return Err(ConfigError::new("STATE_INVALID", "the engine state is empty; pass the text of a state.json written by exportState()"));
@@ -1707,6 +1737,45 @@ mod tests {
         assert_eq!(version("\"items\":[[0,", "\"items\":[[7,"), format!("line {v}/versions/items/0"));
         assert_eq!(version(",[0,\"11111111-0000-0000-0000-000000000004\"", ",[0,\" \""), format!("line {v}/versions/items/1"));
         assert_eq!(version("1740909600000]", "-99999999999999999]"), format!("line {v}/versions/items/1"));
+    }
+
+    #[test]
+    fn states_read_as_bytes_in_any_pieces() {
+        let text = loaded().export_state().replace("Slack Pro", "Slack Pró – 東京 ✓");
+        let engine = Engine::from_state(options("2025-11-01"), &text).unwrap();
+        assert_eq!(engine.export_state(), text, "the non-ASCII text is kept");
+        let bytes = text.as_bytes();
+        for size in [1usize, 2, 3, 5, 64, 4099, bytes.len()] {
+            let mut r = StateReader::new(options("2025-11-01")).unwrap();
+            for piece in bytes.chunks(size) {
+                r.push_bytes(piece).unwrap();
+            }
+            assert_eq!(r.finish().unwrap().export_state(), text, "pieces of {size} bytes");
+        }
+        // Text and bytes pieces mixed.
+        let mut r = StateReader::new(options("2025-11-01")).unwrap();
+        let cut = text.find('\n').unwrap() + 10;
+        r.push(&text[..cut]).unwrap();
+        r.push_bytes(&bytes[cut..cut + 1000]).unwrap();
+        r.push(std::str::from_utf8(&bytes[cut + 1000..]).unwrap()).unwrap();
+        assert_eq!(r.finish().unwrap().export_state(), text);
+        // Invalid UTF-8 names its line.
+        let mut bad = bytes.to_vec();
+        let at = text.find("Pró").unwrap() + 2; // the first byte of "ó"
+        bad[at] = 0xFF;
+        let line = text[..at].matches('\n').count() + 1;
+        let mut r = StateReader::new(options("2025-11-01")).unwrap();
+        let e = r.push_bytes(&bad).err().expect("must fail");
+        assert_eq!((e.code, e.path.as_deref()), ("STATE_INVALID", Some(format!("line {line}").as_str())));
+        assert!(e.message.contains("not UTF-8"), "{}", e.message);
+        // Only whitespace after the trailer is fine; a cut line is not.
+        let mut r = StateReader::new(options("2025-11-01")).unwrap();
+        r.push_bytes(bytes).unwrap();
+        r.push_bytes(b"  \n\n ").unwrap();
+        assert!(r.finish().is_ok());
+        let mut r = StateReader::new(options("2025-11-01")).unwrap();
+        r.push_bytes(&bytes[..bytes.len() - 5]).unwrap();
+        assert_eq!(r.finish().err().unwrap().code, "STATE_INVALID");
     }
 
     #[test]

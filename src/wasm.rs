@@ -1074,6 +1074,14 @@ impl StateExport {
     pub fn next(&mut self, engine: &Engine, budget: Option<u32>) -> Option<String> {
         self.core.next_chunk(&engine.core, budget.unwrap_or(1 << 20).max(1) as usize)
     }
+
+    /// `next()` as UTF-8 bytes (a `Uint8Array` of whole lines), for a host that writes them to a
+    /// file or a stream: no decoding into a string and encoding back. Pieces of `next()` and
+    /// `nextBytes()` may be mixed; each continues where the last left off.
+    #[wasm_bindgen(js_name = nextBytes)]
+    pub fn next_bytes(&mut self, engine: &Engine, budget: Option<u32>) -> Option<Vec<u8>> {
+        self.core.next_chunk_bytes(&engine.core, budget.unwrap_or(1 << 20).max(1) as usize)
+    }
 }
 
 /// Rebuilds an engine from state text given in pieces (a large state.json read a chunk at a
@@ -1092,11 +1100,20 @@ impl StateImport {
         crate::state::StateReader::new(o).map(|core| StateImport { core }).map_err(config_error)
     }
 
-    /// The next piece of the state text. Pieces may cut lines anywhere, but not a character in
-    /// two (a UTF-8 stream decoder, like Node's `createReadStream(path, { encoding: 'utf8' })`,
-    /// never does).
-    pub fn push(&mut self, text: &str) -> Result<(), JsValue> {
-        self.core.push(text).map_err(config_error)
+    /// The next piece of the state: text, or the file's bytes (`Uint8Array`, e.g. the chunks of
+    /// `createReadStream(path)` without an encoding), which skips decoding them into a JS string
+    /// and encoding them back. Pieces may cut lines anywhere; bytes may also cut characters (text
+    /// cannot). A line that is not UTF-8 is a `STATE_INVALID` error; any other type of piece an
+    /// `INVALID_ARGUMENT` one.
+    pub fn push(&mut self, #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] piece: JsValue) -> Result<(), JsValue> {
+        let r = if let Some(text) = piece.dyn_ref::<JsString>() {
+            self.core.push(&js_string_to_utf8(text))
+        } else if let Some(bytes) = piece.dyn_ref::<js_sys::Uint8Array>() {
+            self.core.push_bytes(&bytes.to_vec())
+        } else {
+            return Err(js_error("INVALID_ARGUMENT", "a state piece must be a string or a Uint8Array (the bytes of a state.json)", None));
+        };
+        r.map_err(config_error)
     }
 
     /// The engine; throws if the state was not whole.

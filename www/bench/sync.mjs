@@ -71,6 +71,7 @@ async function worker(cfg) {
     environment: c.environment,
     sync: { connectedAt: CONNECTED_AT, concurrency: cfg.concurrency, ...(cfg.pageSize ? { pageSize: cfg.pageSize } : {}), ...(cfg.count === false ? { count: false } : {}) },
     saveCheckpoint: (u) => store.save(u),
+    stateBytes: true, // as the CLI: its file store writes the state's UTF-8 as it comes
     onProgress: (e) => { if (e.type === 'page') sampled = Math.max(sampled, process.memoryUsage().rss); },
   });
   const wallMs = performance.now() - t0;
@@ -87,7 +88,7 @@ async function worker(cfg) {
   }
   const t1 = performance.now();
   await writeOutputs(engine, join(cfg.dir, 'out'), { 'summary.json': summary });
-  await writeChunksAtomic(join(cfg.dir, 'out', 'state.json'), stateChunks(core, engine));
+  await writeChunksAtomic(join(cfg.dir, 'out', 'state.json'), stateChunks(core, engine, undefined, { bytes: true }));
   const writeMs = performance.now() - t1;
   const endPeak = process.resourceUsage().maxRSS * 1024;
   const result = {

@@ -137,8 +137,9 @@ export async function openCheckpointFile(path) {
       let state = null;
       if (header.hasState) {
         if (!(await exists(stateFile(g)))) throw new CheckpointFileError(`the engine state of ${path} (${stateFile(g)}) is missing; remove the checkpoint to start a full sync`);
-        // Read a piece at a time: a large state is never held whole.
-        state = () => createReadStream(stateFile(g), { encoding: 'utf8', highWaterMark: READ_CHUNK });
+        // Read a piece at a time: a large state is never held whole. The pieces are the file's
+        // bytes (StateImport takes them as they are: no decoding into JS strings).
+        state = () => createReadStream(stateFile(g), { highWaterMark: READ_CHUNK });
       }
       // Cut off a page appended after the last acknowledged one (a kill between the two writes).
       if (await exists(journalFile(g))) {

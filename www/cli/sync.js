@@ -287,6 +287,8 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
       sync,
       checkpoint,
       saveCheckpoint: (u) => store.save(u),
+      // The file store writes the state's UTF-8 as it comes: no round trip through JS strings.
+      stateBytes: true,
       onProgress: progress.onEvent,
       signal,
       now,
@@ -322,7 +324,7 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
       ...runInfo,
     };
     await writeOutputs(engine, outDir, { 'summary.json': summary, 'run.json': run });
-    await writeChunksAtomic(join(outDir, 'state.json'), stateChunks(core, engine));
+    await writeChunksAtomic(join(outDir, 'state.json'), stateChunks(core, engine, undefined, { bytes: true }));
     // The spend report (report.json): its single call site in sync and demo.
     await writeReport(engine, outDir, reportOptions);
 

@@ -240,14 +240,16 @@ export interface CheckpointUpdate {
   plan: string;
   /** Append this page to the journal. */
   append?: JournalEntry;
-  /** Make this the base state (pieces of text; joined, `engine.exportState()`) and empty the journal. */
-  state?: Iterable<string> | null;
+  /** Make this the base state (pieces of text; joined, `engine.exportState()`) and empty the
+   *  journal. With `stateBytes`, pieces may also be the text's UTF-8 (`Uint8Array`). */
+  state?: Iterable<string | Uint8Array> | null;
 }
 /** What a sync resumes or continues from: the last plan kept, the base state and the journal. */
 export interface Checkpoint {
   plan: string | null;
-  /** The base state: its text, or a function giving its pieces (read one at a time). */
-  state: string | null | (() => Iterable<string> | AsyncIterable<string>);
+  /** The base state: its text, or a function giving its pieces (read one at a time): strings,
+   *  or its UTF-8 as `Uint8Array`s (a file's chunks; they may cut a character). */
+  state: string | null | (() => Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>);
   journal?: Iterable<JournalEntry> | AsyncIterable<JournalEntry> | (() => Iterable<JournalEntry> | AsyncIterable<JournalEntry>);
 }
 export interface SyncEvent {
@@ -286,6 +288,10 @@ export interface RunSyncOptions {
   checkpoint?: Checkpoint | null;
   /** Called in order, each awaited: see CheckpointUpdate. */
   saveCheckpoint?: (update: CheckpointUpdate) => Promise<void> | void;
+  /** The end-of-run state as UTF-8 pieces (`Uint8Array`) where possible, for a store that
+   *  writes bytes (the CLI's file store does); such a store must also take string pieces.
+   *  Default false: string pieces only. */
+  stateBytes?: boolean;
   onProgress?: (event: SyncEvent) => void;
   signal?: AbortSignal;
   now?: () => number;
@@ -298,8 +304,10 @@ export interface SyncResult {
 }
 /** Runs one sync of a BC environment (or of selected companies) into an engine. */
 export declare function runSync(options: RunSyncOptions): Promise<SyncResult>;
-/** The engine's state text in pieces of about `budget` characters (joined: `engine.exportState()`). */
-export declare function stateChunks(engine: Engine, budget?: number): Generator<string, void, unknown>;
+/** The engine's state text in pieces of about `budget` characters (joined: `engine.exportState()`);
+ *  with `{ bytes: true }`, the same text's UTF-8 in pieces, for a file or a stream. */
+export declare function stateChunks(engine: Engine, budget?: number, options?: { bytes?: false }): Generator<string, void, unknown>;
+export declare function stateChunks(engine: Engine, budget: number | undefined, options: { bytes: true }): Generator<Uint8Array, void, unknown>;
 export interface MemoryCheckpointStore {
   save(update: CheckpointUpdate): Promise<void>;
   load(): Checkpoint | null;

@@ -39,6 +39,6 @@ export function runSync(options = {}) {
 }
 
 /** The engine's state text in pieces of about `budget` characters (joined: `exportState()`). */
-export function stateChunks(engine, budget) {
-  return stateChunksOf(core, engine, budget);
+export function stateChunks(engine, budget, options) {
+  return stateChunksOf(core, engine, budget, options);
 }

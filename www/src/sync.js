@@ -27,8 +27,12 @@
 //   { plan, state }  when a run ends (and before a new run abandons an interrupted one): make
 //       `state` the base (null, or an iterable of text pieces: joined, the engine's state
 //       text), empty the journal, keep `plan`. Pieces keep a large state out of memory whole.
+//       With `stateBytes: true` (for a store that writes bytes, as the file store does) the
+//       pieces may also be Uint8Arrays, the text's UTF-8, and the state is never decoded into
+//       JS strings; such a store must take both kinds.
 // `checkpoint` (input) is `{ plan, state, journal }`: the last plan kept, the base state (null,
-// its text, or a function returning an (async) iterable of its pieces, read a piece at a time),
+// its text, or a function returning an (async) iterable of its pieces, read a piece at a time:
+// strings, or Uint8Arrays of its UTF-8 as a file holds them, which may cut a character),
 // and the journal entries (array, (async) iterable, or a function returning one, each
 // `{ entity, companyId, bytes }` or `{ entity, companyId, text }`) in the order they were
 // appended. A run killed at any
@@ -68,6 +72,7 @@ export async function runSync({
   sync = {},
   checkpoint = null,
   saveCheckpoint = async () => {},
+  stateBytes = false,
   onProgress,
   signal,
   now = () => Date.now(),
@@ -270,7 +275,7 @@ export async function runSync({
     if (fatal) throw fatal;
 
     const outcome = plan.finish(engine);
-    await saveCheckpoint({ plan: outcome.checkpoint, state: stateChunks(core, engine) });
+    await saveCheckpoint({ plan: outcome.checkpoint, state: stateChunks(core, engine, undefined, { bytes: stateBytes }) });
     stats.elapsedMs = now() - startedMs;
     emit({ type: 'done', outcome, progress: plan.progress(), stats });
     const out = { engine, outcome, stats };
@@ -284,13 +289,15 @@ export async function runSync({
 
 /**
  * The engine's state text in pieces (about `budget` characters each), for writing it without
- * holding it whole; joined, they are `engine.exportState()`. Do not change the engine while
- * iterating.
+ * holding it whole; joined, they are `engine.exportState()`. With `{ bytes: true }` the pieces
+ * are its UTF-8 (Uint8Array), for writing to a file or stream without a round trip through JS
+ * strings. Do not change the engine while iterating.
  */
-export function* stateChunks(core, engine, budget = 1 << 20) {
+export function* stateChunks(core, engine, budget = 1 << 20, { bytes = false } = {}) {
   const exporter = new core.StateExport(engine);
+  const next = bytes && typeof exporter.nextBytes === 'function' ? () => exporter.nextBytes(engine, budget) : () => exporter.next(engine, budget);
   try {
-    for (let chunk = exporter.next(engine, budget); chunk !== undefined; chunk = exporter.next(engine, budget)) yield chunk;
+    for (let chunk = next(); chunk !== undefined; chunk = next()) yield chunk;
   } finally {
     exporter.free();
   }
@@ -356,7 +363,12 @@ export function createMemoryCheckpointStore() {
     async save(update) {
       if (update.state !== undefined) {
         let text = null;
-        if (update.state !== null) { text = ''; for await (const piece of update.state) text += piece; }
+        if (update.state !== null) {
+          const bytes = new TextDecoder();
+          text = '';
+          for await (const piece of update.state) text += typeof piece === 'string' ? bytes.decode() + piece : bytes.decode(piece, { stream: true });
+          text += bytes.decode();
+        }
         state = text;
         journal = [];
       }

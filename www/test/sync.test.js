@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from '../emulator/index.js';
 import { core, syncEmulator, assertMatchesTruth, CONNECTED_AT, WINDOW_START, observable } from './sync-support.js';
-import { createMemoryCheckpointStore, runSync } from '../src/sync.js';
+import { createMemoryCheckpointStore, runSync, stateChunks } from '../src/sync.js';
 import { createBcClient } from '../src/bc-client.js';
 
 let emu; // the demo's data set
@@ -105,8 +105,67 @@ test('the state rebuilds the same engine (the dashboard path)', async () => {
       streamed.free();
     }
     assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.replace('"version":1', '"version":9')), (e) => e.code === 'STATE_VERSION');
+    // As UTF-8 pieces (what the file store writes), in small pieces and mixed with text ones.
+    const utf8 = new TextEncoder().encode(state);
+    const pieces = [...stateChunks(core, engine, 5000, { bytes: true })];
+    assert.ok(pieces.length > 3 && pieces.every((p) => p instanceof Uint8Array && p.at(-1) === 0x0a), 'whole lines in each piece');
+    assert.deepEqual(Buffer.concat(pieces), Buffer.from(utf8));
+    const x = new core.StateExport(engine);
+    const mixed = [];
+    try {
+      for (let i = 0, c; (c = i % 2 ? x.nextBytes(engine, 3000) : x.next(engine, 3000)) !== undefined; i++) mixed.push(typeof c === 'string' ? c : new TextDecoder().decode(c));
+    } finally {
+      x.free();
+    }
+    assert.ok(mixed.length > 3);
+    assert.equal(mixed.join(''), state);
+    // Read back from bytes in pieces that cut characters, as the file store reads its file.
+    const fromBytes = new core.StateImport({ environment: env, windowStart: WINDOW_START });
+    for (let i = 0; i < utf8.length; i += 4097) fromBytes.push(utf8.subarray(i, i + 4097));
+    const rebuiltFromBytes = fromBytes.finish();
+    try {
+      assert.equal(rebuiltFromBytes.exportState(), state);
+    } finally {
+      rebuiltFromBytes.free();
+    }
+    const wrongType = new core.StateImport({ environment: env, windowStart: WINDOW_START });
+    assert.throws(() => wrongType.push(42), (e) => e.code === 'INVALID_ARGUMENT');
+    const notUtf8 = new core.StateImport({ environment: env, windowStart: WINDOW_START });
+    assert.throws(() => notUtf8.push(Uint8Array.of(0x7b, 0xff, 0x7d, 0x0a)), (e) => e.code === 'STATE_INVALID' && e.path === 'line 1');
+    wrongType.free();
+    notUtf8.free();
   } finally {
     engine.free();
+  }
+});
+
+test('stateBytes: the end-of-run state reaches the store as UTF-8 pieces, the same state', async () => {
+  // A store that notes the kinds of state pieces it is given.
+  const spying = (store, kinds) => ({
+    load: () => store.load(),
+    save: (u) => store.save(!u.state ? u : { ...u, state: (function* () { for (const p of u.state) { kinds.add(typeof p === 'string' ? 'string' : p.constructor.name); yield p; } })() }),
+  });
+  const textKinds = new Set();
+  const bytesKinds = new Set();
+  const textStore = createMemoryCheckpointStore();
+  const bytesStore = createMemoryCheckpointStore();
+  const a = await syncEmulator(small, { store: spying(textStore, textKinds), sync: { companies: ['Northwind Traders Ltd'] } });
+  const b = await syncEmulator(small, { store: spying(bytesStore, bytesKinds), stateBytes: true, sync: { companies: ['Northwind Traders Ltd'] } });
+  try {
+    assert.deepEqual([...textKinds], ['string']);
+    assert.deepEqual([...bytesKinds], ['Uint8Array']);
+    assert.equal(bytesStore.state, textStore.state);
+    assert.equal(bytesStore.state, b.engine.exportState());
+    // An incremental run restores from it.
+    const again = await syncEmulator(small, { store: bytesStore, stateBytes: true, sync: { companies: ['Northwind Traders Ltd'] } });
+    try {
+      assert.deepEqual(observable(again.engine), observable(b.engine));
+    } finally {
+      again.engine.free();
+    }
+  } finally {
+    a.engine.free();
+    b.engine.free();
   }
 });
 

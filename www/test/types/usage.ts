@@ -60,8 +60,10 @@ async function hostUsage(): Promise<void> {
   const merged = Engine.fromStates({ environment: environmentKey('t', 'production'), windowStart: outcome.windowStart }, [result.engine.exportState()]);
   const report: Report = merged.report({ asOf: '2026-11-26' });
   for (const piece of stateChunks(result.engine)) void piece.length;
+  for (const piece of stateChunks(result.engine, undefined, { bytes: true })) void piece.byteLength;
   result.engine.free();
   void runSync({ client, core, environment: 'production' });
+  void runSync({ client, core, environment: 'production', stateBytes: true, saveCheckpoint: async (u) => { for await (const p of u.state ?? []) void (typeof p === 'string' ? p.length : p.byteLength); } });
   void fromTokenCredential(async () => 'token');
   const { codeChallenge } = await createPkcePair();
   const url: string = buildAuthorizeUrl({ clientId: 'c', redirectUri: 'http://localhost/cb', state: 'x', codeChallenge });
