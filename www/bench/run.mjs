@@ -324,6 +324,7 @@ const bigCore = figures.core.find((c) => c.size === 100_000);
     const req = s.requests, min = s.minRequests ?? s.minimumRequests, wall = s.wallMs, floor = s.floorMs;
     if (req != null && min) row('sync requests', fmtN(req), `minimum ${fmtN(min)}`, fmtX(req / min), `<= ${BUDGETS.syncRequestsVsMin}x`, check('sync requests', req / min <= BUDGETS.syncRequestsVsMin, `${fmtN(req)} vs ${fmtN(min)}`));
     if (wall != null && floor) row('sync wall time', fmtMs(wall), `floor ${fmtMs(floor)}`, fmtX(wall / floor), `<= ${BUDGETS.syncWallVsFloor}x`, check('sync wall time', wall / floor <= BUDGETS.syncWallVsFloor, `${fmtX(wall / floor)}`));
+    if (s.incremental) row('  the next run, nothing changed (restore + check + save)', fmtMs(s.incremental.wallMs), `${fmtN(s.incremental.requests)} requests, CPU ${(s.incremental.cpuMs / 1000).toFixed(2)} s`);
     const rss = s.peakRssBytes ?? (s.peakRssMb != null ? s.peakRssMb * 1048576 : null);
     if (rss != null) row(`sync peak RSS${s.invoices ? `, ${fmtN(s.invoices)} invoices` : ''}`, fmtMB(rss), '', '', `<= ${fmtMB(BUDGETS.peakRssBytes)}`, check('sync peak RSS', rss <= BUDGETS.peakRssBytes, fmtMB(rss)));
   }
