@@ -95,15 +95,18 @@ test('the state rebuilds the same engine (the dashboard path)', async () => {
     assert.throws(() => core.Engine.fromState({ environment: 'other/env', windowStart: WINDOW_START }, state), (e) => e.code === 'STATE_FOREIGN');
     assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.slice(0, 1000)), (e) => e.code === 'STATE_INVALID' && /not valid/.test(e.message));
     assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.slice(0, state.lastIndexOf('\n', state.length - 2) + 1)), (e) => e.code === 'STATE_INVALID' && /ends early/.test(e.message), 'a state cut at a line end is still incomplete');
-    // In pieces, as the sync reads a large state.
-    const importer = new core.StateImport({ environment: env, windowStart: WINDOW_START });
-    for (let i = 0; i < state.length; i += 4099) importer.push(state.slice(i, i + 4099));
-    const streamed = importer.finish();
-    try {
-      assert.equal(streamed.exportState(), state);
-    } finally {
-      streamed.free();
-    }
+    // In pieces, as the sync reads a large state: the engine they rebuild writes the same state.
+    const readsBack = (all, size) => {
+      const importer = new core.StateImport({ environment: env, windowStart: WINDOW_START });
+      for (let i = 0; i < all.length; i += size) importer.push(all.slice(i, i + size));
+      const streamed = importer.finish();
+      try {
+        assert.equal(streamed.exportState(), state);
+      } finally {
+        streamed.free();
+      }
+    };
+    readsBack(state, 4099);
     assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.replace('"version":1', '"version":9')), (e) => e.code === 'STATE_VERSION');
     // As UTF-8 pieces (what the file store writes), in small pieces and mixed with text ones.
     const utf8 = new TextEncoder().encode(state);
@@ -120,14 +123,7 @@ test('the state rebuilds the same engine (the dashboard path)', async () => {
     assert.ok(mixed.length > 3);
     assert.equal(mixed.join(''), state);
     // Read back from bytes in pieces that cut characters, as the file store reads its file.
-    const fromBytes = new core.StateImport({ environment: env, windowStart: WINDOW_START });
-    for (let i = 0; i < utf8.length; i += 4097) fromBytes.push(utf8.subarray(i, i + 4097));
-    const rebuiltFromBytes = fromBytes.finish();
-    try {
-      assert.equal(rebuiltFromBytes.exportState(), state);
-    } finally {
-      rebuiltFromBytes.free();
-    }
+    readsBack(utf8, 4097);
     const wrongType = new core.StateImport({ environment: env, windowStart: WINDOW_START });
     assert.throws(() => wrongType.push(42), (e) => e.code === 'INVALID_ARGUMENT');
     const notUtf8 = new core.StateImport({ environment: env, windowStart: WINDOW_START });
