@@ -176,6 +176,7 @@ export async function runSync({
           pendingSaves -= 1;
           saveFailed = true;
           fatal ??= new BcSpendError('CHECKPOINT_SAVE_FAILED', `Could not save the sync checkpoint: ${e?.message ?? e}`, { cause: e });
+          wake();
         },
       );
       return saveChain;
@@ -264,8 +265,10 @@ export async function runSync({
       }
     }
 
-    pump();
-    while (tasks.size > 0) {
+    // Every wake-up asks the plan first, then checks what is in flight: a request that failed
+    // leaves its retry with the plan (the failure path does not pump), and when it was the last
+    // one in flight, checking first ended the sync with the retry never made.
+    for (;;) {
       const next = woken();
       pump();
       if (tasks.size === 0) break;

@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from '../emulator/index.js';
-import { core, syncEmulator, assertMatchesTruth, CONNECTED_AT, WINDOW_START, observable } from './sync-support.js';
+import { core, syncEmulator, assertMatchesTruth, credentialFor, CONNECTED_AT, WINDOW_START, observable } from './sync-support.js';
+import { BcSpendError } from '../src/errors.js';
 import { createMemoryCheckpointStore, runSync, stateChunks } from '../src/sync.js';
 import { createBcClient } from '../src/bc-client.js';
 
@@ -221,6 +222,45 @@ test('a caller-supplied client and getToken credential work the same', async () 
   try {
     assertMatchesTruth(assert, engine, small, { companies: [small.data.companies[2].id] });
     assert.ok(tokenCalls >= 1);
+  } finally {
+    engine.free();
+  }
+});
+
+test('a read that fails when nothing else is in flight is still given its retry', async () => {
+  // The users read fails once with a transient error, held back until every other request is
+  // done: the plan asks for it again, and the sync must make that request rather than stop
+  // (it used to stop: SYNC_NOT_FINISHED, seen as a rare failure of a fault test).
+  const c = small.credentials;
+  const inner = createBcClient({ credential: credentialFor(small), apiHost: small.apiHost, tenantId: c.tenantId, environment: c.environment, maxPageSize: 1000, shareLimiter: false });
+  let active = 0;
+  let failed = 0;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const client = {
+    ...inner,
+    async get(url, options) {
+      if (failed === 0 && /\/users(\?|$)/.test(url)) {
+        failed += 1;
+        // Idle for 100 ms in a row: nothing else is in flight or about to start.
+        for (let quiet = 0; quiet < 10; quiet = active === 0 ? quiet + 1 : 0) await sleep(10);
+        throw new BcSpendError('BC_INVALID_RESPONSE', 'injected: the body was cut off');
+      }
+      active += 1;
+      try {
+        return await inner.get(url, options);
+      } finally {
+        active -= 1;
+      }
+    },
+  };
+  const events = [];
+  const { engine, outcome } = await runSync({ core, client, tenantId: c.tenantId, environment: c.environment, sync: { connectedAt: CONNECTED_AT, companies: ['Northwind Handels GmbH'], pageSize: 1000 }, onProgress: (e) => events.push(e) });
+  try {
+    assert.equal(failed, 1);
+    assert.ok(events.some((e) => e.type === 'taskRetry' && e.code === 'BC_INVALID_RESPONSE'));
+    assert.equal(outcome.complete, true);
+    assert.equal(engine.users().length, small.data.users.length);
+    assertMatchesTruth(assert, engine, small, { companies: [small.data.companies[2].id] });
   } finally {
     engine.free();
   }
