@@ -367,10 +367,12 @@ export function createMemoryCheckpointStore() {
       if (update.state !== undefined) {
         let text = null;
         if (update.state !== null) {
-          const bytes = new TextDecoder();
+          // Pieces may be strings or UTF-8 bytes (runSync's `stateBytes`); a byte piece may end
+          // inside a character, which the streaming decoder carries over.
+          const decoder = new TextDecoder();
           text = '';
-          for await (const piece of update.state) text += typeof piece === 'string' ? bytes.decode() + piece : bytes.decode(piece, { stream: true });
-          text += bytes.decode();
+          for await (const piece of update.state) text += typeof piece === 'string' ? decoder.decode() + piece : decoder.decode(piece, { stream: true });
+          text += decoder.decode();
         }
         state = text;
         journal = [];
