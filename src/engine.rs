@@ -262,11 +262,7 @@ impl Engine {
     /// read as `Response.text()` would have read them ([`crate::bc::body_text`]); invalid UTF-8,
     /// which decoding would have replaced silently, also gets a `TEXT_INVALID_UTF8` warning.
     pub fn add_page_bytes(&mut self, entity: Option<Entity>, company_id: Option<&str>, bytes: Vec<u8>) -> PageResult {
-        let (text, replaced) = crate::bc::body_text(bytes);
-        let mut pre = Vec::new();
-        if replaced {
-            pre.push(invalid_utf8());
-        }
+        let (text, pre) = body_text(bytes);
         self.add_page_text_with(entity, company_id, &text, pre)
     }
 
@@ -276,8 +272,8 @@ impl Engine {
     /// Returns the handle and the envelope, or `None`, with nothing kept or recorded, when the
     /// body is not one whole JSON object or array (a truncated response, to be fetched again).
     pub fn stage_page_bytes(&mut self, entity: Entity, company_id: Option<&str>, bytes: Vec<u8>) -> Option<(u32, PageEnvelope)> {
-        let (text, replaced) = crate::bc::body_text(bytes);
-        self.stage_page_text(entity, company_id, &text, if replaced { vec![invalid_utf8()] } else { Vec::new() })
+        let (text, pre) = body_text(bytes);
+        self.stage_page_text(entity, company_id, &text, pre)
     }
 
     /// [`Engine::stage_page_bytes`] for text, with diagnostics the caller already has about it
@@ -863,8 +859,13 @@ impl Engine {
     }
 }
 
-fn invalid_utf8() -> Diagnostic {
-    Diagnostic::warning("TEXT_INVALID_UTF8", "the page body is not valid UTF-8; the invalid bytes were replaced by U+FFFD")
+/// A page body's bytes as text ([`crate::bc::body_text`]), with the `TEXT_INVALID_UTF8` warning
+/// when invalid bytes were replaced: what [`Engine::add_page_text_with`] and
+/// [`Engine::stage_page_text`] take.
+pub fn body_text(bytes: Vec<u8>) -> (String, Vec<Diagnostic>) {
+    let (text, replaced) = crate::bc::body_text(bytes);
+    let pre = if replaced { vec![Diagnostic::warning("TEXT_INVALID_UTF8", "the page body is not valid UTF-8; the invalid bytes were replaced by U+FFFD")] } else { Vec::new() };
+    (text, pre)
 }
 
 fn lone_surrogates(n: usize) -> Diagnostic {

@@ -474,15 +474,8 @@ impl Engine {
     ) -> Result<JsValue, JsValue> {
         let entity = entity_arg(&entity)?;
         let company = opt_string(&company_id, "companyId")?;
-        let r = match page_body(&text)? {
-            Body::Text(text) => {
-                let utf8 = js_string_to_utf8(text);
-                let pre = if has_lone_surrogate(text, &utf8) { vec![lone_surrogate_text()] } else { Vec::new() };
-                self.core.add_page_text_with(entity, company.as_deref(), &utf8, pre)
-            }
-            Body::Bytes(bytes) => self.core.add_page_bytes(entity, company.as_deref(), bytes.to_vec()),
-        };
-        to_js(&r)
+        let (text, pre) = page_text(&text)?;
+        to_js(&self.core.add_page_text_with(entity, company.as_deref(), &text, pre))
     }
 
     /// Reads a page without adding it yet (the sync's path: its BC client passes this as the
@@ -498,15 +491,8 @@ impl Engine {
     ) -> Result<JsValue, JsValue> {
         let entity = entity_arg(&entity)?.ok_or_else(|| js_error("INVALID_ENTITY", "stagePage needs the entity (e.g. \"purchaseInvoices\")", None))?;
         let company = opt_string(&company_id, "companyId")?;
-        let staged = match page_body(&body)? {
-            Body::Text(text) => {
-                let utf8 = js_string_to_utf8(text);
-                let pre = if has_lone_surrogate(text, &utf8) { vec![lone_surrogate_text()] } else { Vec::new() };
-                self.core.stage_page_text(entity, company.as_deref(), &utf8, pre)
-            }
-            Body::Bytes(bytes) => self.core.stage_page_bytes(entity, company.as_deref(), bytes.to_vec()),
-        };
-        match staged {
+        let (text, pre) = page_text(&body)?;
+        match self.core.stage_page_text(entity, company.as_deref(), &text, pre) {
             Some((handle, envelope)) => to_js(&StagedPage { handle, envelope }),
             None => Ok(JsValue::NULL),
         }
@@ -687,6 +673,19 @@ fn lone_surrogate_text() -> Diagnostic {
 enum Body<'a> {
     Text(&'a JsString),
     Bytes(&'a js_sys::Uint8Array),
+}
+
+/// A page body from JS as UTF-8 text, with what its conversion replaced as diagnostics: lone
+/// surrogates of a string, invalid bytes of a `Uint8Array` (read as `Response.text()` would).
+fn page_text(v: &JsValue) -> Result<(String, Vec<Diagnostic>), JsValue> {
+    Ok(match page_body(v)? {
+        Body::Text(text) => {
+            let utf8 = js_string_to_utf8(text);
+            let pre = if has_lone_surrogate(text, &utf8) { vec![lone_surrogate_text()] } else { Vec::new() };
+            (utf8, pre)
+        }
+        Body::Bytes(bytes) => crate::engine::body_text(bytes.to_vec()),
+    })
 }
 
 fn page_body(v: &JsValue) -> Result<Body<'_>, JsValue> {
