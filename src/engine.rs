@@ -27,7 +27,7 @@ use crate::error::ConfigError;
 use crate::matching::{Decision, LineInfo, LineRole, Matcher, RuleSpec, VendorInfo};
 use crate::money::Amount;
 use crate::transactions::{self, LineMode, Part, Transaction};
-use crate::users::{build_user, User, UserKind, UserStatus};
+use crate::users::{build_user, contact_email_field_exists, contact_email_unavailable, User, UserKind, UserStatus};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -616,6 +616,9 @@ impl Engine {
                     String::new()
                 }
             };
+            if doc.lines.is_none() {
+                diags.push(lines_missing(company, doc));
+            }
             if let (Some(lines), Some(total)) = (&doc.lines, doc.total_excluding_tax) {
                 let sum = lines.iter().fold(Amount::ZERO, |a, l| a + l.net_amount);
                 if !lines.is_empty() && sum != total {
@@ -772,12 +775,13 @@ impl Engine {
     /// Users, de-duplicated across companies, ordered by e-mail then name.
     pub fn users(&self) -> (Vec<User>, Vec<Diagnostic>) {
         let mut diags = Vec::new();
+        let contact_email_field = contact_email_field_exists(self.users.values().map(|(raw, _)| raw));
         let mut out: Vec<User> = self
             .users
             .values()
             .map(|(raw, companies)| {
                 let mut local = Vec::new();
-                let mut u = build_user(raw, companies.iter().next().map_or("", |s| s.as_str()), &mut local);
+                let mut u = build_user(raw, companies.iter().next().map_or("", |s| s.as_str()), contact_email_field, &mut local);
                 u.company_ids = companies.iter().cloned().collect();
                 for mut d in local {
                     d.entity = Some("users");
@@ -788,6 +792,12 @@ impl Engine {
             })
             .collect();
         out.sort_by(|a, b| (a.kind as u8, &a.email, &a.display_name, &a.id).cmp(&(b.kind as u8, &b.email, &b.display_name, &b.id)));
+        let persons = out.iter().filter(|u| u.kind == UserKind::Person).count();
+        if !contact_email_field && persons > 0 {
+            let mut d = contact_email_unavailable(persons);
+            d.entity = Some("users");
+            diags.push(d);
+        }
         (out, diags)
     }
 
@@ -856,6 +866,33 @@ impl Engine {
             diagnostics_by_code,
             diagnostics_suppressed: suppressed,
         }
+    }
+}
+
+/// A document held without its lines (no `purchaseInvoiceLines` key: read without `$expand`, or
+/// the lines came under another key). It still becomes a transaction, from its header totals:
+/// BC marked it Paid, so its money was spent; only its lines, and what they would tell the
+/// matcher, are missing. Flagged at build time, so it goes away when the document is read again
+/// with its lines.
+fn lines_missing(company: &str, doc: &Document) -> Diagnostic {
+    let (entity, lines_field) = match doc.kind {
+        DocKind::Invoice => ("purchaseInvoices", "purchaseInvoiceLines"),
+        DocKind::CreditMemo => ("purchaseCreditMemos", "purchaseCreditMemoLines"),
+    };
+    let amounts = if doc.total_excluding_tax.is_some() || doc.total_including_tax.is_some() {
+        "its transaction takes the header totals, and is matched on the vendor alone"
+    } else {
+        "it has no header totals either, so its transaction's amount reads as 0"
+    };
+    Diagnostic {
+        company_id: Some(company.to_owned()),
+        record_id: Some(doc.id.clone()),
+        entity: Some(entity),
+        ..Diagnostic::warning(
+            "DOCUMENT_LINES_MISSING",
+            format!("{} came without `{lines_field}` (read without `$expand={lines_field}`, or its lines are under another key); {amounts}. Read it again with its lines.", doc.number.as_deref().unwrap_or(&doc.id)),
+        )
+        .path(lines_field)
     }
 }
 

@@ -46,6 +46,10 @@ pub struct User {
     pub company_ids: Vec<String>,
 }
 
+/// What to do when the environment's users API has no `contactEmail` field at all: filling in
+/// the field cannot help there, since the API would still not send it.
+pub const UPGRADE_FOR_EMAIL_HINT: &str = "Business Central added `contactEmail` to the automation users API in version 25.0 (2024 release wave 2); before that the API gives no e-mail address at all (only userSecurityId, userName, displayName, state and expiryDate). Upgrade the environment to 25.0 or later and read the users again, or, until then, map these users to e-mail addresses outside Business Central (for example by user name in the Microsoft 365 admin center).";
+
 pub const FIX_EMAIL_HINT: &str = "In Business Central, open Users, select the user and fill in Contact Email (or run 'Update users from Microsoft 365', which copies the Microsoft 365 mail address); bc-spend uses the contact e-mail as the user's e-mail.";
 
 /// A pragmatic address check: one `@`, a non-empty local part, a dotted domain of letters,
@@ -100,9 +104,29 @@ pub fn classify(u: &RawUserFields) -> (UserKind, Option<&'static str>) {
     (UserKind::Person, None)
 }
 
+/// Whether the environment's users API has the `contactEmail` field: some record carries it.
+/// Before BC 25.0 no record does; from 25.0 every one does, so a record without it beside
+/// records with it is a record to fix, not an older version.
+pub fn contact_email_field_exists<'a>(users: impl IntoIterator<Item = &'a RawUserFields>) -> bool {
+    users.into_iter().any(|u| u.contact_email.is_some())
+}
+
+/// The one diagnostic for an environment whose users API has no `contactEmail` field (see
+/// [`contact_email_field_exists`]), counting the `persons` it leaves without an e-mail. One per
+/// environment, not one per user: the fix is the environment's, and thousands of identical
+/// warnings would bury the others. Each user is still counted without an e-mail.
+pub fn contact_email_unavailable(persons: usize) -> Diagnostic {
+    Diagnostic::warning(
+        "USER_CONTACT_EMAIL_UNAVAILABLE",
+        format!("{persons} user(s) have no e-mail because this environment's users API has no `contactEmail` field. {UPGRADE_FOR_EMAIL_HINT}"),
+    )
+    .path("contactEmail")
+}
+
 /// Turns one BC user record into a [`User`], with a diagnostic when a person has no usable
-/// contact e-mail.
-pub fn build_user(u: &RawUserFields, company_id: &str, diags: &mut Vec<Diagnostic>) -> User {
+/// contact e-mail. `contact_email_field` says whether the environment has the field at all; when
+/// it does not, the environment gets one [`contact_email_unavailable`] instead.
+pub fn build_user(u: &RawUserFields, company_id: &str, contact_email_field: bool, diags: &mut Vec<Diagnostic>) -> User {
     let (kind, kind_reason) = classify(u);
     let status = match u.state.as_deref() {
         Some(s) if s.eq_ignore_ascii_case("enabled") => UserStatus::Active,
@@ -114,7 +138,7 @@ pub fn build_user(u: &RawUserFields, company_id: &str, diags: &mut Vec<Diagnosti
         Some(e) => (None, Some(e.to_owned())),
         None => (None, None),
     };
-    if kind == UserKind::Person {
+    if kind == UserKind::Person && contact_email_field {
         let who = u.user_name.as_deref().or(u.display_name.as_deref()).unwrap_or(&u.security_id);
         if let Some(bad) = &invalid_email {
             diags.push(
@@ -168,12 +192,12 @@ mod tests {
     #[test]
     fn person_without_email_is_flagged_with_a_fix() {
         let mut d = vec![];
-        let u = build_user(&raw("JSMITH", Some("  "), "Enabled"), "c", &mut d);
+        let u = build_user(&raw("JSMITH", Some("  "), "Enabled"), "c", true, &mut d);
         assert_eq!(u.email, None);
         assert_eq!(u.status, UserStatus::Active);
         assert_eq!(d[0].code, "USER_NO_CONTACT_EMAIL");
         assert!(d[0].message.contains("Contact Email"));
-        let u = build_user(&raw("ANNA", Some(" Anna@Contoso.com "), "Disabled"), "c", &mut d);
+        let u = build_user(&raw("ANNA", Some(" Anna@Contoso.com "), "Disabled"), "c", true, &mut d);
         assert_eq!(u.email.as_deref(), Some("anna@contoso.com"));
         assert_eq!(u.status, UserStatus::Inactive);
         assert_eq!(d.len(), 1);
@@ -182,9 +206,9 @@ mod tests {
     #[test]
     fn non_humans() {
         let mut d = vec![];
-        let u = build_user(&raw("AAD App - Torii", None, "Enabled"), "c", &mut d);
+        let u = build_user(&raw("AAD App - Torii", None, "Enabled"), "c", true, &mut d);
         assert_eq!(u.kind, UserKind::Application);
-        let u = build_user(&raw("AAD Group Finance", None, "Enabled"), "c", &mut d);
+        let u = build_user(&raw("AAD Group Finance", None, "Enabled"), "c", true, &mut d);
         assert_eq!(u.kind, UserKind::Group);
         assert!(d.is_empty());
     }

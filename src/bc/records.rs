@@ -205,9 +205,15 @@ impl<'a> FieldReader<'a> {
         }
     }
 
-    /// An enum value, `_xHHHH_`-decoded and trimmed; the blank value `_x0020_` reads as "".
+    /// An enum value, `_xHHHH_`-decoded and trimmed; the blank value reads as "".
+    ///
+    /// The blank member of a BC enum is named `" "`: OData escapes it as `_x0020_`, but a
+    /// serializer that does not (or a page saved by another tool) sends the space itself. Both
+    /// are that one documented value, so a value of spaces is not an empty required field; only
+    /// `""`, which is no member, is.
     pub fn enumeration(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
-        let s = self.text(field, v, required)?;
+        let blank_member = matches!(&v, Scalar::Str(s) if !s.is_empty() && s.trim().is_empty());
+        let s = self.text(field, v, required && !blank_member)?;
         if !super::enums::has_escape(&s) && s.trim().len() == s.len() {
             // Nothing to decode or trim: the value as read.
             return Some(s);
@@ -338,6 +344,7 @@ pub struct RawUserFields {
     pub user_name: Option<String>,
     pub display_name: Option<String>,
     pub state: Option<String>,
+    /// `None` when the record has no `contactEmail` field at all; `Some("")` when it is empty.
     pub contact_email: Option<String>,
     pub license_type: Option<String>,
     pub authentication_email: Option<String>,
@@ -483,6 +490,14 @@ pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Opt
     Some(doc)
 }
 
+/// `contactEmail`: `None` only when the record has no such field (users APIs before BC 25.0),
+/// so that an environment without the field is told from a user whose field is empty. A `null`
+/// or a value of the wrong type is a field that is there but holds no address.
+fn contact_email(v: Scalar, fr: &mut FieldReader) -> Option<String> {
+    let present = !matches!(v, Scalar::Missing);
+    fr.text("contactEmail", v, false).or_else(|| present.then(String::new))
+}
+
 pub fn read_user(r: RawUser, fr: &mut FieldReader) -> Option<RawUserFields> {
     let id = fr.guid("userSecurityId", r.user_security_id, true);
     let u = RawUserFields {
@@ -490,7 +505,7 @@ pub fn read_user(r: RawUser, fr: &mut FieldReader) -> Option<RawUserFields> {
         user_name: fr.text("userName", r.user_name, false),
         display_name: fr.text("displayName", r.display_name, false),
         state: fr.enumeration("state", r.state, false),
-        contact_email: fr.text("contactEmail", r.contact_email, false),
+        contact_email: contact_email(r.contact_email, fr),
         license_type: fr.enumeration("licenseType", r.license_type, false),
         authentication_email: fr.text("authenticationEmail", r.authentication_email, false),
     };
