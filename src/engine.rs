@@ -344,10 +344,15 @@ impl Engine {
     }
 
     /// Adds a page already read into raw records (the object-in path uses this too).
-    pub fn add_raw_page(&mut self, entity: Entity, company_id: Option<&str>, page: RawPage, pre: Vec<Diagnostic>) -> PageResult {
+    pub fn add_raw_page(&mut self, entity: Entity, company_id: Option<&str>, page: RawPage, mut pre: Vec<Diagnostic>) -> PageResult {
         self.invalidate();
-        let ctx_company = page.context().map(parse_context).and_then(|c| c.company_id);
-        let company = company_id.map(|c| c.trim().to_ascii_lowercase()).or(ctx_company);
+        let company = match company_id {
+            Some(c) => Some(self.company_key(c.trim().to_ascii_lowercase())),
+            None => match page.context().and_then(company_name_in_context) {
+                Some(name) => Some(self.company_key_for_name(&name, &mut pre)),
+                None => page.context().map(parse_context).and_then(|c| c.company_id),
+            },
+        };
         let next_link = page.next_link().map(str::to_owned);
         if entity.company_scoped() && company.is_none() {
             return self.reject_page(Some(entity), None, Diagnostic::error("PAGE_NO_COMPANY", format!("a {} page must say which company it belongs to: pass the company id", entity.as_str())));
@@ -397,6 +402,9 @@ impl Engine {
                 slot.1.insert(c.to_owned());
                 Some(())
             }),
+        }
+        if entity == Entity::Companies {
+            self.join_named_companies(&mut page_diags);
         }
         for mut d in page_diags {
             d.entity.get_or_insert(entity.as_str());
@@ -480,6 +488,131 @@ impl Engine {
                 c.rejected += 1;
                 result.rejected += 1;
             }
+        }
+    }
+
+    /// The id of the company the companies pages read list under `name`: its name (unique in
+    /// BC), else a display name only one company has. Case is ignored, as BC ignores it.
+    fn company_id_named(&self, name: &str) -> Option<String> {
+        let name = name.trim().to_lowercase();
+        let known = || self.companies.iter().filter_map(|(id, cs)| cs.company.as_ref().map(|c| (id, c)));
+        if let Some((id, _)) = known().find(|(_, c)| c.name.trim().to_lowercase() == name) {
+            return Some(id.clone());
+        }
+        let mut by_display = known().filter(|(_, c)| c.display_name.as_deref().is_some_and(|d| d.trim().to_lowercase() == name));
+        match (by_display.next(), by_display.next()) {
+            (Some((id, _)), None) => Some(id.clone()),
+            _ => None,
+        }
+    }
+
+    /// The key a page's company is held under: `key` itself, unless it is no id the companies
+    /// page lists but a name it does (a caller that passed the company's name).
+    fn company_key(&self, key: String) -> String {
+        if looks_like_guid(&key) || self.companies.get(&key).is_some_and(|c| c.company.is_some()) {
+            return key;
+        }
+        self.company_id_named(&key).unwrap_or(key)
+    }
+
+    /// The key for a company a page's context names by name. Its id when a companies page read
+    /// lists the name, so the page joins the company's GL setup, vendors and name, whatever form
+    /// their own pages' contexts took. Otherwise the name, lower-cased, warned about once: the
+    /// pages naming it so still join one another, and join the id when a companies page listing
+    /// the name is read ([`Engine::join_named_companies`]).
+    fn company_key_for_name(&mut self, name: &str, out: &mut Vec<Diagnostic>) -> String {
+        if let Some(id) = self.company_id_named(name) {
+            return id;
+        }
+        let key = name.trim().to_lowercase();
+        let warned = self.diags.items().iter().any(|d| d.code == COMPANY_NAME_UNRESOLVED && d.company_id.as_deref() == Some(key.as_str()));
+        if !warned && !out.iter().any(|d| d.code == COMPANY_NAME_UNRESOLVED) {
+            out.push(Diagnostic::warning(
+                COMPANY_NAME_UNRESOLVED,
+                format!("the page names its company by name ({name:?}), not by id, and no companies page read lists that name: its records are held under the name, apart from anything read under the company's id (its GL setup, vendors). Read the companies page (GET companies), which joins the name to the company's id, or request pages as companies({{id}})/…"),
+            ));
+        }
+        key
+    }
+
+    /// Moves what was held under a company's name ([`Engine::company_key_for_name`]) to the id
+    /// the companies pages now list under that name.
+    fn join_named_companies(&mut self, out: &mut Vec<Diagnostic>) {
+        let unresolved = |k: &String| !looks_like_guid(k) && !self.companies.get(k).is_some_and(|c| c.company.is_some());
+        let mut keys: BTreeSet<String> = self.companies.keys().filter(|k| unresolved(k)).cloned().collect();
+        keys.extend(self.docs.keys().map(|k| &k.0).filter(|k| unresolved(k)).cloned());
+        keys.extend(self.versions.keys().map(|k| &k.0).filter(|k| unresolved(k)).cloned());
+        keys.extend(self.users.values().flat_map(|(_, cs)| cs.iter()).filter(|k| unresolved(k)).cloned());
+        let moves: Vec<(String, String)> = keys.into_iter().filter_map(|k| self.company_id_named(&k).filter(|id| *id != k).map(|id| (k, id))).collect();
+        for (from, to) in moves {
+            self.rekey_company(&from, &to);
+            self.diags.retain(|d| !(d.code == COMPANY_NAME_UNRESOLVED && d.company_id.as_deref() == Some(from.as_str())));
+            out.push(Diagnostic {
+                company_id: Some(to.clone()),
+                ..Diagnostic::info(
+                    "COMPANY_NAME_JOINED",
+                    format!("pages that named this company by name ({from:?}) are now held under its id {to}; diagnostics about them read before name the company {from:?}"),
+                )
+            });
+        }
+    }
+
+    /// Moves everything held under company key `from` to `to`, merging with what `to` holds:
+    /// of two copies of one document the newer wins, and a copy older than the newest version
+    /// seen under either key (one no longer paid) is dropped, counted as stale.
+    fn rekey_company(&mut self, from: &str, to: &str) {
+        if let Some(cs) = self.companies.remove(from) {
+            let dest = self.companies.entry(to.to_owned()).or_default();
+            if dest.local_currency.is_none() {
+                dest.local_currency = cs.local_currency;
+            }
+            for (id, v) in cs.vendors {
+                dest.vendors.entry(id).or_insert(v);
+            }
+        }
+        let versions: Vec<_> = self.versions.keys().filter(|k| k.0 == from).cloned().collect();
+        for k in versions {
+            let Some(v) = self.versions.remove(&k) else { continue };
+            let newest = self.versions.entry((to.to_owned(), k.1, k.2)).or_insert(v);
+            *newest = (*newest).max(v);
+        }
+        let docs: Vec<_> = self.docs.keys().filter(|k| k.0 == from).cloned().collect();
+        for k in docs {
+            let Some(doc) = self.docs.remove(&k) else { continue };
+            let entity = if k.1 == 1 { Entity::PurchaseCreditMemos } else { Entity::PurchaseInvoices };
+            let key = (to.to_owned(), k.1, k.2);
+            let newest = self.versions.get(&key).copied();
+            let mut dropped = 0;
+            let keep = match self.docs.remove(&key) {
+                Some(held) if held.last_modified >= doc.last_modified => {
+                    dropped += 1;
+                    held
+                }
+                Some(_) => {
+                    dropped += 1;
+                    doc
+                }
+                None => doc,
+            };
+            if newest.is_some_and(|n| keep.last_modified < Some(n)) {
+                dropped += 1;
+            } else {
+                self.docs.insert(key, keep);
+            }
+            self.counts.entry(entity).or_default().stale += dropped;
+        }
+        for (_, companies) in self.users.values_mut() {
+            if companies.remove(from) {
+                companies.insert(to.to_owned());
+            }
+        }
+        for r in self.removals.iter_mut().filter(|r| r.company_id == from) {
+            r.company_id = to.to_owned();
+        }
+        let pages: Vec<_> = self.pages_seen.keys().filter(|k| k.1 == from).cloned().collect();
+        for k in pages {
+            let n = self.pages_seen.remove(&k).unwrap_or(0);
+            *self.pages_seen.entry((k.0, to.to_owned())).or_insert(0) += n;
         }
     }
 
@@ -869,6 +1002,61 @@ impl Engine {
     }
 }
 
+const COMPANY_NAME_UNRESOLVED: &str = "COMPANY_NAME_UNRESOLVED";
+
+/// Whether `s` has the shape of a GUID (`8-4-4-4-12` hex digits, braces allowed): an id, not a
+/// company's name.
+fn looks_like_guid(s: &str) -> bool {
+    let s = s.strip_prefix('{').and_then(|x| x.strip_suffix('}')).unwrap_or(s);
+    s.len() == 36 && s.bytes().enumerate().all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() })
+}
+
+/// The company an `@odata.context` names by name, as `companies('CRONUS%20UK%20Ltd.')` (a form
+/// some documentation shows), decoded: percent-encoding, then OData's doubled quotes. `None`
+/// when it names its company by id, or names none.
+fn company_name_in_context(context: &str) -> Option<String> {
+    let fragment = context.rsplit_once('#').map_or(context, |(_, f)| f);
+    let at = fragment.match_indices("companies(").map(|(i, _)| i).find(|&i| i == 0 || fragment.as_bytes()[i - 1] == b'/')?;
+    let decoded = percent_decode(&fragment[at + "companies(".len()..]);
+    let mut chars = decoded.strip_prefix('\'')?.chars().peekable();
+    let mut name = String::new();
+    loop {
+        match chars.next()? {
+            '\'' if chars.peek() == Some(&'\'') => {
+                chars.next();
+                name.push('\'');
+            }
+            '\'' => break,
+            c => name.push(c),
+        }
+    }
+    (!name.trim().is_empty() && !looks_like_guid(name.trim())).then_some(name)
+}
+
+/// `%HH` escapes decoded as UTF-8 bytes (invalid sequences become U+FFFD); anything else kept.
+fn percent_decode(s: &str) -> Cow<'_, str> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// A document held without its lines (no `purchaseInvoiceLines` key: read without `$expand`, or
 /// the lines came under another key). It still becomes a transaction, from its header totals:
 /// BC marked it Paid, so its money was spent; only its lines, and what they would tell the
@@ -962,4 +1150,32 @@ pub struct Summary {
     pub users: UserSummary,
     pub diagnostics_by_code: BTreeMap<String, u64>,
     pub diagnostics_suppressed: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn company_names_in_contexts() {
+        let name = |c: &str| company_name_in_context(c);
+        assert_eq!(name("https://x/api/v2.0/$metadata#companies('CRONUS%20UK%20Ltd.')/purchaseInvoices").as_deref(), Some("CRONUS UK Ltd."));
+        assert_eq!(name("x/$metadata#companies(%27Bob%27%27s%20Caf%C3%A9%27)/users").as_deref(), Some("Bob's Café"));
+        assert_eq!(name("x/$metadata#companies('A'')B')/vendors").as_deref(), Some("A')B"));
+        assert_eq!(name("x/$metadata#companies(8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c)/vendors"), None);
+        assert_eq!(name("x/$metadata#companies('8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C')/vendors"), None);
+        assert_eq!(name("x/$metadata#companies"), None);
+        assert_eq!(name("x/$metadata#companies('')/vendors"), None);
+        assert_eq!(name("x/$metadata#companies('unterminated"), None);
+        assert_eq!(name("x/$metadata#mycompanies('X')/vendors"), None);
+    }
+
+    #[test]
+    fn guid_shapes() {
+        assert!(looks_like_guid("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c"));
+        assert!(looks_like_guid("{8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C}"));
+        assert!(!looks_like_guid("c1"));
+        assert!(!looks_like_guid("8e1b3ef6x9c3e-ef11-8409-000d3a7e3f1c"));
+        assert!(!looks_like_guid("cronus uk ltd."));
+    }
 }
