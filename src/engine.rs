@@ -16,6 +16,10 @@
 //!
 //! Pages may arrive in any order (vendors after the invoices that name them, the company's
 //! local currency last): transactions are built from what is held when they are asked for.
+//!
+//! A page's company is the id the caller gives, else the one its `@odata.context` names. A
+//! context may name the company by name (`companies('CRONUS%20UK%20Ltd.')`): the name is
+//! resolved to the id through the companies page, when read, before or after the page.
 
 use crate::bc::lenient::{Page, Record, Records};
 use crate::bc::records::{self, Company, DocKind, DocStatus, Document, FieldReader, RawUserFields, Vendor};

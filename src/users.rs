@@ -5,6 +5,11 @@
 //! `Enabled`. Users are per environment but read per company, so they are de-duplicated by
 //! `userSecurityId`. BC also lists non-human entries (Entra applications, Entra groups, agents):
 //! they are recognised and kept apart (`kind`), and never flagged for a missing e-mail.
+//!
+//! The users API has `contactEmail` only from BC 25.0. An environment none of whose users has
+//! the field gets one `USER_CONTACT_EMAIL_UNAVAILABLE` warning (upgrade, or map e-mails outside
+//! BC) instead of a "fill in Contact Email" per user, which could not help there; its persons
+//! are still each counted without an e-mail.
 
 use crate::bc::records::RawUserFields;
 use crate::diagnostics::Diagnostic;
