@@ -6,7 +6,7 @@
 //! reads the environment's users ([`users`]). [`engine::Engine`] ties them together.
 //!
 //! The core is pure and synchronous: no I/O, no clock, no randomness. The JavaScript host
-//! fetches pages and hands them over; `src/wasm.rs` is the only code that knows about JS.
+//! fetches pages and hands them over; `src/wasm/` is the only code that knows about JS.
 //!
 //! ## Input
 //! BC API v2.0 collection responses, as text or (through the wasm boundary) parsed objects:
@@ -40,5 +40,4 @@ pub mod sync;
 pub mod transactions;
 pub mod users;
 
-#[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -1,5 +1,5 @@
 //! A word-at-a-time byte comparison, exported as `memcmp` and `bcmp` in the wasm build only
-//! (`src/wasm.rs`).
+//! (`src/wasm/alloc.rs`).
 //!
 //! On `wasm32-unknown-unknown` the standard library has no libc: `memcmp` comes from
 //! `compiler_builtins` as a loop over single bytes (bulk memory has `memory.copy` and

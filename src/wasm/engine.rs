@@ -1,0 +1,496 @@
+//! The `Engine` class: configured once, fed pages, asked for transactions, users, diagnostics
+//! and the summary, with the customer rules and the catalog's apps. The report is in
+//! `report.rs`, the state's ways out and in in `state.rs`, the sync's staged pages here.
+
+use super::interop::{config_error, entity_arg, from_js, js_error, js_string_to_utf8, opt_string, page_body, page_text, to_js, Body};
+use crate::bc::{parse_context, read_raw_page, sniff_context, Entity};
+use crate::diagnostics::Diagnostic;
+use crate::engine::{Engine as Core, EngineOptions};
+use js_sys::Reflect;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** A decimal amount as an exact string, e.g. "1234.50" or "-0.0100" (2 to 4 decimals). */
+export type DecimalString = string;
+/** A date written YYYY-MM-DD. */
+export type DateString = string;
+
+export type EntityName =
+  | "companies" | "purchaseInvoices" | "purchaseCreditMemos" | "vendors"
+  | "generalLedgerSetup" | "users";
+
+export type LineModeName = "invoice" | "line" | "auto";
+
+/** A customer rule condition. `regex` uses Rust `regex` syntax and is found anywhere in the field. */
+export interface RuleCondition { op: "equals" | "contains" | "regex"; value: string; caseSensitive?: boolean }
+/** A customer rule: the first rule (lowest priority number) that fires decides. */
+export interface Rule {
+  id: string;
+  priority: number;
+  action: "matchTo" | "ignore";
+  /** Required for `matchTo`: an app id of the catalog. */
+  appId?: string;
+  vendor?: RuleCondition;
+  description?: RuleCondition;
+  account?: RuleCondition;
+}
+
+export interface EngineOptions {
+  /** The first connection date; the window starts `historyYears` (default 1) before it. Required unless `windowStart` is given. */
+  connectedAt?: DateString;
+  historyYears?: number;
+  windowStart?: DateString;
+  lineMode?: LineModeName;
+  /** Read purchase credit memos as negative transactions (default false). */
+  creditMemos?: boolean;
+  /** Names the environment in transaction ids (default "default"). */
+  environment?: string;
+  /** ISO 4217 code for companies without a local currency code. */
+  defaultCurrency?: string;
+  rules?: Rule[] | { rules: Rule[] };
+  /** Catalog data (see src/catalog/SCHEMA.md) to extend (default) or replace the shipped one. */
+  catalog?: { mode?: "extend" | "replace"; apps?: unknown[]; vendorGroups?: unknown[]; resellers?: unknown[] };
+}
+
+export interface PageResult {
+  entity: EntityName | null;
+  companyId: string | null;
+  records: number;
+  accepted: number;
+  rejected: number;
+  /** The page could not be read at all (not JSON, not a BC response); see diagnostics. */
+  pageRejected: boolean;
+  nextLink: string | null;
+  diagnostics: number;
+}
+
+export interface Evidence {
+  field: "vendor" | "website" | "email" | "description" | "description2" | "account";
+  text: string;
+  /** UTF-16 offsets into the field's text (JavaScript string indices). */
+  start: number;
+  end: number;
+  kind: "vendorEntity" | "name" | "keyword" | "product" | "domain" | "rule";
+  alias?: string;
+}
+export interface Candidate { appId: string; appName: string; confidence: number }
+export interface Match {
+  appId: string;
+  appName: string;
+  category: string;
+  decidedBy: "rule" | "vendorName" | "vendorDomain" | "description" | "vendorDefault" | "lines";
+  ruleId?: string;
+  evidence: Evidence[];
+  /** For display only, in [0, 1]. */
+  confidence: number;
+  runnerUp: Candidate | null;
+  via?: { id: string; name: string; kind: "reseller" | "marketplace" | "vendorGroup" };
+}
+export interface Rejected {
+  appId: string | null;
+  appName: string | null;
+  confidence: number;
+  reason: string;
+  candidates?: Candidate[];
+  /** Set when the line reads as other spend: "hardware", "travel", "rent", "telecom", "shipping",
+   * "services", "advertising", "office", "meals", "facilities" or "health". */
+  notSoftware?: string;
+}
+export interface Decision { match: Match | null; ignoredByRule: string | null; rejected: Rejected | null }
+
+export interface TransactionLine {
+  lineId: string | null;
+  sequence: number | null;
+  description: string;
+  description2?: string;
+  lineType: "comment" | "account" | "item" | "resource" | "fixedAsset" | "charge" | "allocationAccount" | "other";
+  objectNumber: string | null;
+  glAccountNumber: string | null;
+  amountExcludingTax: DecimalString;
+  amountIncludingTax: DecimalString;
+  match: Match | null;
+}
+
+export interface Transaction {
+  /** Stable: derived from environment, company, document and line ids. */
+  id: string;
+  kind: "invoice" | "creditMemo";
+  companyId: string;
+  companyName: string | null;
+  invoiceId: string;
+  invoiceNumber: string | null;
+  vendorInvoiceNumber: string | null;
+  lineId: string | null;
+  /** The posting date; the window applies to it. */
+  date: DateString;
+  invoiceDate: DateString | null;
+  postingDate: DateString | null;
+  vendorId: string | null;
+  vendorNumber: string | null;
+  vendorName: string;
+  description: string;
+  lineType: string | null;
+  glAccountNumber: string | null;
+  currency: string;
+  amountExcludingTax: DecimalString;
+  amountIncludingTax: DecimalString;
+  appliesToInvoiceId?: string;
+  appliesToInvoiceNumber?: string;
+  /** In `invoice` and `auto` modes: the lines carried. */
+  lines?: TransactionLine[];
+  match: Match | null;
+  matchRejected?: Rejected;
+  ignoredByRule?: string;
+}
+
+export interface User {
+  id: string;
+  /** Validated contact e-mail, lower-cased; null when missing or invalid. */
+  email: string | null;
+  status: "active" | "inactive";
+  displayName: string | null;
+  userName: string | null;
+  kind: "person" | "application" | "group" | "agent";
+  kindReason?: string;
+  invalidEmail?: string;
+  companyIds: string[];
+}
+
+export interface Diagnostic {
+  severity: "error" | "warning" | "info";
+  /** Stable code, e.g. "AMOUNT_INVALID", "USER_NO_CONTACT_EMAIL". */
+  code: string;
+  message: string;
+  entity?: EntityName;
+  companyId?: string;
+  page?: number;
+  recordIndex?: number;
+  recordId?: string;
+  path?: string;
+}
+
+export interface Counts {
+  pages: number; pagesRejected: number; read: number; accepted: number; rejected: number;
+  notPaid: number; outsideWindow: number; disabled: number; stale: number;
+}
+export interface CurrencyTotal {
+  currency: string;
+  transactions: number;
+  amountExcludingTax: DecimalString;
+  amountIncludingTax: DecimalString;
+  matchedExcludingTax: DecimalString;
+}
+export interface Summary {
+  lineMode: LineModeName;
+  windowStart: DateString;
+  transactions: number;
+  matchedTransactions: number;
+  totals: CurrencyTotal[];
+  counts: Partial<Record<EntityName, Counts>>;
+  removed: number;
+  users: { total: number; persons: number; nonHuman: number; active: number; inactive: number; withoutEmail: number };
+  diagnosticsByCode: Record<string, number>;
+  diagnosticsSuppressed: number;
+}
+export interface Removal {
+  companyId: string;
+  invoiceId: string;
+  invoiceNumber: string | null;
+  kind: "invoice" | "creditMemo";
+  reason: "notPaid" | "outsideWindow";
+  status: string | null;
+}
+export interface PageInfo { context: string | null; entity: EntityName | null; entityName: string | null; companyId: string | null }
+
+/** Thrown for bad configuration or arguments (never for bad data, which becomes diagnostics). */
+export interface BcSpendCoreError extends Error { code: string; path?: string }
+"#;
+
+#[wasm_bindgen(js_name = Engine)]
+pub struct Engine {
+    pub(crate) core: Core,
+}
+
+#[wasm_bindgen(js_class = Engine)]
+impl Engine {
+    /// `new Engine({ connectedAt: "2026-11-26", lineMode: "invoice", creditMemos: false, rules, catalog })`
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue) -> Result<Engine, JsValue> {
+        let options = options_arg(options)?;
+        Core::new(options).map(|core| Engine { core }).map_err(config_error)
+    }
+
+    /// Adds a page as the BC API returned it: its text, or its body as bytes (`Uint8Array`, e.g.
+    /// `new Uint8Array(await res.arrayBuffer())`), which skips decoding the body to a JS string
+    /// and encoding it back into wasm memory. `entity` may be null to read it from
+    /// `@odata.context`; `companyId` may be null when the context names the company.
+    #[wasm_bindgen(js_name = addPage, unchecked_return_type = "PageResult")]
+    pub fn add_page(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "EntityName | null")] entity: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let entity = entity_arg(&entity)?;
+        let company = opt_string(&company_id, "companyId")?;
+        let (text, pre) = page_text(&text)?;
+        to_js(&self.core.add_page_text_with(entity, company.as_deref(), &text, pre))
+    }
+
+    /// Reads a page without adding it yet (the sync's path: its BC client passes this as the
+    /// body check, so a page is parsed once). Returns `{ handle, envelope }` (`envelope` is what
+    /// `SyncPlan.pageDone` takes) or `null`, with nothing kept or recorded, when the body is not
+    /// one whole JSON object or array. Then `commitPage(handle)` or `discardPage(handle)`.
+    #[wasm_bindgen(js_name = stagePage, unchecked_return_type = "StagedPage | null")]
+    pub fn stage_page(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "EntityName")] entity: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let entity = entity_arg(&entity)?.ok_or_else(|| js_error("INVALID_ENTITY", "stagePage needs the entity (e.g. \"purchaseInvoices\")", None))?;
+        let company = opt_string(&company_id, "companyId")?;
+        let (text, pre) = page_text(&body)?;
+        match self.core.stage_page_text(entity, company.as_deref(), &text, pre) {
+            Some((handle, envelope)) => to_js(&StagedPage { handle, envelope }),
+            None => Ok(JsValue::NULL),
+        }
+    }
+
+    /// Adds a page read by `stagePage`.
+    #[wasm_bindgen(js_name = commitPage, unchecked_return_type = "PageResult")]
+    pub fn commit_page(&mut self, handle: u32) -> Result<JsValue, JsValue> {
+        match self.core.commit_staged(handle) {
+            Some(r) => to_js(&r),
+            None => Err(js_error("INVALID_ARGUMENT", &format!("no staged page {handle}: it was committed or discarded already"), None)),
+        }
+    }
+
+    /// Drops a page read by `stagePage` without adding it.
+    #[wasm_bindgen(js_name = discardPage)]
+    pub fn discard_page(&mut self, handle: u32) {
+        self.core.discard_staged(handle);
+    }
+
+    /// Adds a page already parsed by the host (`JSON.parse` output), read through
+    /// serde-wasm-bindgen. Slower than [`Engine::add_page`] for big pages; see the README.
+    #[wasm_bindgen(js_name = addPageObject, unchecked_return_type = "PageResult")]
+    pub fn add_page_object(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "EntityName | null")] entity: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ value: unknown[]; \"@odata.context\"?: string; \"@odata.nextLink\"?: string }")] page: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let company = opt_string(&company_id, "companyId")?;
+        let entity = match entity_arg(&entity)? {
+            Some(e) => e,
+            None => {
+                let ctx = Reflect::get(&page, &"@odata.context".into()).ok().and_then(|v| v.as_string());
+                match ctx.and_then(|c| parse_context(&c).entity) {
+                    Some(e) => e,
+                    None => {
+                        let r = self.core.reject_page(None, company.as_deref(), Diagnostic::error("PAGE_ENTITY_UNKNOWN", "cannot tell which entity this page holds: no recognised `@odata.context`; give the entity explicitly"));
+                        return to_js(&r);
+                    }
+                }
+            }
+        };
+        let r = match read_raw_page(entity, serde_wasm_bindgen::Deserializer::from(page)) {
+            Ok(p) => self.core.add_raw_page(entity, company.as_deref(), p, Vec::new()),
+            Err(e) => self.core.reject_page(Some(entity), company.as_deref(), Diagnostic::error("PAGE_NOT_READABLE", format!("the page object could not be read: {e}"))),
+        };
+        to_js(&r)
+    }
+
+    /// The matched transactions (plain objects; see the README's output contract).
+    #[wasm_bindgen(unchecked_return_type = "Transaction[]")]
+    pub fn transactions(&mut self) -> Result<JsValue, JsValue> {
+        to_js(self.core.transactions())
+    }
+
+    /// The transactions as JSON text: for writing `transactions.json` without building objects.
+    #[wasm_bindgen(js_name = transactionsJson)]
+    pub fn transactions_json(&mut self) -> Result<String, JsValue> {
+        serde_json::to_string(self.core.transactions()).map_err(|e| js_error("INTERNAL", &e.to_string(), None))
+    }
+
+    /// The transactions as CSV text (`transactions.csv`; columns in the README).
+    #[wasm_bindgen(js_name = transactionsCsv)]
+    pub fn transactions_csv(&mut self) -> String {
+        crate::export::transactions_csv(self.core.transactions())
+    }
+
+    /// How many transactions there are (building and matching them if needed).
+    #[wasm_bindgen(js_name = transactionCount)]
+    pub fn transaction_count(&mut self) -> u32 {
+        self.core.transactions().len() as u32
+    }
+
+    /// `transactionsJson()` in pieces, for writing a large file without holding it whole: `[`
+    /// when `start` is 0, the transactions `start..end` (each after a comma but the first), `]`
+    /// when `end` reaches `transactionCount()`. Parts for consecutive ranges covering every
+    /// transaction concatenate to exactly `transactionsJson()`.
+    #[wasm_bindgen(js_name = transactionsJsonPart)]
+    pub fn transactions_json_part(&mut self, start: u32, end: u32) -> Result<String, JsValue> {
+        crate::export::json_array_part(self.core.transactions(), start as usize, end as usize).map_err(|e| js_error("INTERNAL", &e.to_string(), None))
+    }
+
+    /// `transactionsCsv()` in pieces: the header when `start` is 0, then the rows `start..end`.
+    /// Parts for consecutive ranges covering every transaction concatenate to exactly
+    /// `transactionsCsv()`.
+    #[wasm_bindgen(js_name = transactionsCsvPart)]
+    pub fn transactions_csv_part(&mut self, start: u32, end: u32) -> String {
+        crate::export::transactions_csv_part(self.core.transactions(), start as usize, end as usize)
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "User[]")]
+    pub fn users(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.core.users().0)
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "Diagnostic[]")]
+    pub fn diagnostics(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.core.diagnostics())
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "Summary")]
+    pub fn summary(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.core.summary())
+    }
+
+    /// Invoices removed because they stopped being Paid (or fell out of the window).
+    #[wasm_bindgen(unchecked_return_type = "Removal[]")]
+    pub fn removals(&self) -> Result<JsValue, JsValue> {
+        to_js(self.core.removals())
+    }
+
+    /// Why `vendor` (and `description`) match an app, or why not.
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn explain(&mut self, vendor: &str, #[wasm_bindgen(unchecked_param_type = "string | null")] description: JsValue) -> Result<JsValue, JsValue> {
+        let d = opt_string(&description, "description")?;
+        to_js(&self.core.explain(vendor, d.as_deref()))
+    }
+
+    /// Replaces the customer rules; throws like the constructor when a rule is invalid.
+    #[wasm_bindgen(js_name = setRules)]
+    pub fn set_rules(&mut self, #[wasm_bindgen(unchecked_param_type = "Rule[] | { rules: Rule[] }")] rules: JsValue) -> Result<(), JsValue> {
+        let v: serde_json::Value = from_js(rules, "RULE_INVALID", "rules")?;
+        self.core.set_rules(&v).map_err(config_error)
+    }
+}
+
+/// Engine options from JS; `null` or `undefined` is the defaults (which need `connectedAt`).
+pub(crate) fn options_arg(options: JsValue) -> Result<EngineOptions, JsValue> {
+    Ok(from_js::<Option<EngineOptions>>(options, "INVALID_OPTIONS", "engine options")?.unwrap_or_default())
+}
+
+/// What a page's `@odata.context` says: `{ entity, entityName, companyId }` (entity null when
+/// it is not one this product reads).
+#[wasm_bindgen(js_name = detectPage, unchecked_return_type = "PageInfo")]
+pub fn detect_page(text: &str) -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Out {
+        context: Option<String>,
+        entity: Option<&'static str>,
+        entity_name: Option<String>,
+        company_id: Option<String>,
+    }
+    let ctx = sniff_context(text);
+    let info = ctx.as_deref().map(parse_context);
+    to_js(&Out {
+        entity: info.as_ref().and_then(|i| i.entity).map(Entity::as_str),
+        entity_name: info.as_ref().map(|i| i.entity_name.clone()),
+        company_id: info.and_then(|i| i.company_id),
+        context: ctx,
+    })
+}
+
+/// What a sync needs of a page before the engine reads it (`{ nextLink?, nextLinkInvalid?, count?,
+/// records? }`, the shape `SyncPlan.pageDone` takes), from one validating pass that builds
+/// nothing; `null` when the body is not a whole JSON object or array (a truncated response).
+/// Takes the text or the body's bytes, as `Engine.addPage` does. A host with an engine reads the
+/// envelope from the engine's own parse instead (`Engine.stagePage`, what the sync does).
+#[wasm_bindgen(js_name = pageEnvelope, unchecked_return_type = "SyncPage | null")]
+pub fn page_envelope(#[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: JsValue) -> Result<JsValue, JsValue> {
+    let envelope = match page_body(&text)? {
+        Body::Text(text) => crate::bc::page_envelope(&js_string_to_utf8(text)),
+        Body::Bytes(bytes) => crate::bc::page_envelope_bytes(&bytes.to_vec()),
+    };
+    match envelope {
+        Some(e) => to_js(&e),
+        None => Ok(JsValue::NULL),
+    }
+}
+
+#[derive(Serialize)]
+struct StagedPage {
+    handle: u32,
+    envelope: crate::bc::PageEnvelope,
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_PREVIEW: &'static str = r#"
+/** How a transaction is attributed, before or after a rule change. */
+export interface Outcome {
+  appId: string | null;
+  appName: string | null;
+  decidedBy: Match["decidedBy"] | null;
+  ruleId: string | null;
+  ignoredByRule: string | null;
+}
+/** A transaction whose app (or ignored state) a candidate rule set would change. */
+export interface RuleChange {
+  id: string;
+  companyId: string;
+  invoiceNumber: string | null;
+  date: DateString;
+  vendorName: string;
+  description: string;
+  currency: string;
+  amountExcludingTax: DecimalString;
+  /** null when the transaction exists only with the candidate rules (an `auto` split). */
+  before: Outcome | null;
+  /** null when it exists only with the current rules. */
+  after: Outcome | null;
+}
+"#;
+
+#[wasm_bindgen(js_class = Engine)]
+impl Engine {
+    /// Which transactions `rules` would change, from what to what, without applying them or
+    /// re-reading anything. Throws like `setRules` when a rule is invalid.
+    #[wasm_bindgen(js_name = previewRules, unchecked_return_type = "RuleChange[]")]
+    pub fn preview_rules(&mut self, #[wasm_bindgen(unchecked_param_type = "Rule[] | { rules: Rule[] }")] rules: JsValue) -> Result<JsValue, JsValue> {
+        let v: serde_json::Value = from_js(rules, "RULE_INVALID", "rules")?;
+        let changes = self.core.preview_rules(&v).map_err(config_error)?;
+        to_js(&changes)
+    }
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CATALOG: &'static str = r#"
+/** An app of the engine's catalog, as a rules editor lists it. */
+export interface CatalogApp { id: string; name: string; category: string; domains: string[] }
+"#;
+
+#[wasm_bindgen(js_class = Engine)]
+impl Engine {
+    /// The apps of this engine's catalog (shipped, extended or replaced), ordered by name: the
+    /// ids a `matchTo` rule may name.
+    #[wasm_bindgen(js_name = catalogApps, unchecked_return_type = "CatalogApp[]")]
+    pub fn catalog_apps(&self) -> Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            id: &'a str,
+            name: &'a str,
+            category: &'a str,
+            domains: &'a [String],
+        }
+        let mut apps: Vec<Out> = self.core.matcher().catalog().apps().iter().map(|a| Out { id: &a.id, name: &a.name, category: &a.category, domains: &a.domains }).collect();
+        apps.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(b.id)));
+        to_js(&apps)
+    }
+}
