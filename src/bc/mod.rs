@@ -163,8 +163,8 @@ impl RawPage {
         }
     }
 
-    /// The [`PageEnvelope`] [`page_envelope`] reads from the same text, from this one parse;
-    /// `None` when the text was a JSON scalar rather than an object or array.
+    /// The page's [`PageEnvelope`], from this one parse; `None` when the text was a JSON
+    /// scalar rather than an object or array.
     pub fn envelope(&self) -> Option<PageEnvelope> {
         fn of<T>(p: &Page<T>) -> Option<PageEnvelope> {
             match p.not_object {
@@ -254,15 +254,6 @@ pub fn body_text(mut bytes: Vec<u8>) -> (String, bool) {
     match String::from_utf8(bytes) {
         Ok(text) => (text, false),
         Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
-    }
-}
-
-/// [`page_envelope`] of a body given as bytes, read as [`body_text`] reads it.
-pub fn page_envelope_bytes(bytes: &[u8]) -> Option<PageEnvelope> {
-    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => page_envelope(text),
-        Err(_) => page_envelope(&String::from_utf8_lossy(bytes)),
     }
 }
 
@@ -382,8 +373,8 @@ mod tests {
     }
 }
 
-/// What a sync needs to know of a page before the engine reads it: its paging links and how
-/// many records it holds, from one validating pass over the text that builds nothing.
+/// What a sync needs to know of a page before the engine adds it: its paging links and how
+/// many records it holds ([`RawPage::envelope`], from the engine's one parse of the page).
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PageEnvelope {
@@ -397,123 +388,4 @@ pub struct PageEnvelope {
     /// The length of `value`, when it is an array.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<u64>,
-}
-
-/// The [`PageEnvelope`] of `text`, or `None` when `text` is not one whole JSON object or array
-/// (a truncated or garbled response, which the host retries). The same acceptance as
-/// `JSON.parse` giving an object, without building the object.
-pub fn page_envelope(text: &str) -> Option<PageEnvelope> {
-    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
-    use std::fmt;
-
-    /// `@odata.nextLink`: a string, null, or anything else (invalid).
-    struct Link(Option<String>, bool);
-    impl<'de> serde::Deserialize<'de> for Link {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Link, D::Error> {
-            match serde_json::Value::deserialize(d)? {
-                serde_json::Value::String(s) => Ok(Link(Some(s), false)),
-                serde_json::Value::Null => Ok(Link(None, false)),
-                _ => Ok(Link(None, true)),
-            }
-        }
-    }
-    /// `value`: its length when it is an array.
-    struct Len(Option<u64>);
-    impl<'de> serde::Deserialize<'de> for Len {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Len, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Len;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("any JSON value")
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Len, A::Error> {
-                    let mut n = 0u64;
-                    while seq.next_element::<IgnoredAny>()?.is_some() {
-                        n += 1;
-                    }
-                    Ok(Len(Some(n)))
-                }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Len, A::Error> {
-                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                    Ok(Len(None))
-                }
-                fn visit_bool<E>(self, _: bool) -> Result<Len, E> {
-                    Ok(Len(None))
-                }
-                fn visit_i64<E>(self, _: i64) -> Result<Len, E> {
-                    Ok(Len(None))
-                }
-                fn visit_u64<E>(self, _: u64) -> Result<Len, E> {
-                    Ok(Len(None))
-                }
-                fn visit_f64<E>(self, _: f64) -> Result<Len, E> {
-                    Ok(Len(None))
-                }
-                fn visit_str<E>(self, _: &str) -> Result<Len, E> {
-                    Ok(Len(None))
-                }
-                fn visit_unit<E>(self) -> Result<Len, E> {
-                    Ok(Len(None))
-                }
-            }
-            d.deserialize_any(V)
-        }
-    }
-    struct Top;
-    impl<'de> Visitor<'de> for Top {
-        type Value = PageEnvelope;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a JSON object or array")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PageEnvelope, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(PageEnvelope::default())
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PageEnvelope, A::Error> {
-            let mut env = PageEnvelope::default();
-            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                // As JSON.parse: a repeated key's last value counts.
-                match key.as_ref() {
-                    "@odata.nextLink" => {
-                        let Link(link, invalid) = map.next_value()?;
-                        (env.next_link, env.next_link_invalid) = (link, invalid);
-                    }
-                    "@odata.count" => {
-                        let v: serde_json::Value = map.next_value()?;
-                        env.count = v.as_u64().or_else(|| v.as_f64().filter(|x| x.fract() == 0.0 && (0.0..=9.0e15).contains(x)).map(|x| x as u64));
-                    }
-                    "value" => env.records = map.next_value::<Len>()?.0,
-                    _ => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-            }
-            Ok(env)
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let env = (&mut de).deserialize_any(Top).ok()?;
-    de.end().ok()?;
-    Some(env)
-}
-
-#[cfg(test)]
-mod envelope_tests {
-    use super::*;
-
-    #[test]
-    fn the_envelope_of_a_page_and_of_junk() {
-        let e = page_envelope(r#"{"@odata.context":"x","value":[{"a":[1,{"b":"\"]"}]},{}],"@odata.nextLink":"https://h/n?$skiptoken=1","@odata.count":7}"#).unwrap();
-        assert_eq!(e, PageEnvelope { next_link: Some("https://h/n?$skiptoken=1".into()), next_link_invalid: false, count: Some(7), records: Some(2) });
-        let e = page_envelope(r#" {"value":{},"@odata.nextLink":5,"@odata.count":-1} "#).unwrap();
-        assert_eq!(e, PageEnvelope { next_link: None, next_link_invalid: true, count: None, records: None });
-        assert_eq!(page_envelope(r#"{"@odata.nextLink":null,"value":[]}"#).unwrap(), PageEnvelope { records: Some(0), ..Default::default() });
-        assert_eq!(page_envelope("[1,2]").unwrap(), PageEnvelope::default(), "an array is accepted, as JSON.parse gives an object");
-        for junk in ["", "null", "7", "\"s\"", r#"{"value":[{"a":1}"#, r#"{"value":[]} x"#, r#"{"value":[],}"#, "{\"a\":\"\u{1}\"}"] {
-            assert_eq!(page_envelope(junk), None, "{junk:?}");
-        }
-        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        assert_eq!(page_envelope(&deep), Some(PageEnvelope::default()), "deep nesting is skipped without recursion, as JSON.parse accepts it");
-    }
 }
