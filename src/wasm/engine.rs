@@ -2,7 +2,7 @@
 //! and the summary, with the customer rules and the catalog's apps. The report is in
 //! `report.rs`, the state's ways out and in in `state.rs`, the sync's staged pages here.
 
-use super::interop::{config_error, entity_arg, from_js, js_error, js_string_to_utf8, opt_string, page_body, page_text, to_js, Body};
+use super::interop::{config_error, entity_arg, from_js, js_error, opt_string, page_text, to_js};
 use crate::bc::{parse_context, read_raw_page, sniff_context, Entity};
 use crate::diagnostics::Diagnostic;
 use crate::engine::{Engine as Core, EngineOptions};
@@ -406,23 +406,6 @@ pub fn detect_page(text: &str) -> Result<JsValue, JsValue> {
         company_id: info.and_then(|i| i.company_id),
         context: ctx,
     })
-}
-
-/// What a sync needs of a page before the engine reads it (`{ nextLink?, nextLinkInvalid?, count?,
-/// records? }`, the shape `SyncPlan.pageDone` takes), from one validating pass that builds
-/// nothing; `null` when the body is not a whole JSON object or array (a truncated response).
-/// Takes the text or the body's bytes, as `Engine.addPage` does. A host with an engine reads the
-/// envelope from the engine's own parse instead (`Engine.stagePage`, what the sync does).
-#[wasm_bindgen(js_name = pageEnvelope, unchecked_return_type = "SyncPage | null")]
-pub fn page_envelope(#[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: JsValue) -> Result<JsValue, JsValue> {
-    let envelope = match page_body(&text)? {
-        Body::Text(text) => crate::bc::page_envelope(&js_string_to_utf8(text)),
-        Body::Bytes(bytes) => crate::bc::page_envelope_bytes(&bytes.to_vec()),
-    };
-    match envelope {
-        Some(e) => to_js(&e),
-        None => Ok(JsValue::NULL),
-    }
 }
 
 #[derive(Serialize)]

@@ -138,7 +138,7 @@ fn lone_surrogate_text() -> Diagnostic {
 }
 
 /// A page body from JS: a string, or the bytes of the HTTP response.
-pub(crate) enum Body<'a> {
+enum Body<'a> {
     Text(&'a JsString),
     Bytes(&'a js_sys::Uint8Array),
 }
@@ -156,7 +156,7 @@ pub(crate) fn page_text(v: &JsValue) -> Result<(String, Vec<Diagnostic>), JsValu
     })
 }
 
-pub(crate) fn page_body(v: &JsValue) -> Result<Body<'_>, JsValue> {
+fn page_body(v: &JsValue) -> Result<Body<'_>, JsValue> {
     if let Some(text) = v.dyn_ref::<JsString>() {
         Ok(Body::Text(text))
     } else if let Some(bytes) = v.dyn_ref::<js_sys::Uint8Array>() {

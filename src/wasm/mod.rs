@@ -19,7 +19,7 @@ mod report;
 mod state;
 mod sync;
 
-pub use engine::{detect_page, page_envelope, Engine};
+pub use engine::{detect_page, Engine};
 pub use state::{StateExport, StateImport};
 pub use sync::SyncPlan;
 

@@ -1,4 +1,4 @@
-// Types of api.js: the wasm core (bc_spend.d.ts, generated from src/wasm.rs) and the host
+// Types of api.js: the wasm core (bc_spend.d.ts, generated from src/wasm/) and the host
 // (sign-in, Business Central client, sync; the modules in host/). Written by hand: declarations
 // generated from the host's JSDoc reject valid calls (destructured options without defaults
 // are left out of the inferred parameter types).
@@ -11,7 +11,7 @@ import type {
   SyncProgress,
 } from './bc_spend.js';
 
-export { Engine, SyncPlan, StateExport, StateImport, detectPage, pageEnvelope, version } from './bc_spend.js';
+export { Engine, SyncPlan, StateExport, StateImport, detectPage, version } from './bc_spend.js';
 
 // ------------------------------------------------------------------------------------- errors
 

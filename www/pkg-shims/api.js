@@ -10,7 +10,7 @@ import {
   environmentKey,
 } from './host/sync.js';
 
-export { Engine, SyncPlan, StateExport, StateImport, detectPage, pageEnvelope, version } from './bc_spend.js';
+export { Engine, SyncPlan, StateExport, StateImport, detectPage, version } from './bc_spend.js';
 export {
   createClientCredentials,
   createRefreshTokenCredential,

@@ -29,7 +29,7 @@ const API = [
   'Engine', 'MAX_PAGE_SIZE', 'StateExport', 'StateImport', 'SyncPlan', 'buildAdminConsentUrl', 'buildAuthorizeUrl', 'core',
   'createBcClient', 'createClientCredentials', 'createMemoryCheckpointStore', 'createPkcePair',
   'createRefreshTokenCredential', 'createState', 'detectPage', 'environmentKey', 'exchangeAuthorizationCode',
-  'fromTokenCredential', 'pageEnvelope', 'parseAuthorizeRedirect', 'runSync', 'stateChunks', 'version',
+  'fromTokenCredential', 'parseAuthorizeRedirect', 'runSync', 'stateChunks', 'version',
 ].sort();
 
 if (!existsSync(join(PKG, 'package.json'))) throw new Error('pkg/ is not built: run `bash www/scripts/build.sh` first');

@@ -2,7 +2,7 @@
 // describe the API as a TypeScript consumer uses it. Wrong usages are marked @ts-expect-error,
 // so the check fails if the types become too loose.
 import {
-  Engine, detectPage, pageEnvelope, version, type Transaction, type Summary, type PageResult, type BcSpendCoreError,
+  Engine, detectPage, version, type Transaction, type Summary, type PageResult, type BcSpendCoreError,
   runSync, createClientCredentials, createBcClient, createMemoryCheckpointStore, environmentKey, stateChunks, core,
   fromTokenCredential, createPkcePair, buildAuthorizeUrl, parseAuthorizeRedirect, BcSpendError, ERROR_MESSAGES,
   type SyncResult, type SyncOutcome, type BcClient, type Report, type CheckpointUpdate,
@@ -25,8 +25,8 @@ void s.totals[0]?.currency;
 const d = engine.explain('Slack Technologies Limited', null);
 void d.match?.decidedBy;
 void detectPage('{}').entity;
-const envelope = pageEnvelope('{"value":[]}');
-if (envelope) void envelope.records;
+const staged = engine.stagePage('purchaseInvoices', null, '{"value":[]}');
+if (staged) void (staged.envelope.records ?? engine.commitPage(staged.handle).accepted);
 void version();
 void n;
 try { new Engine({}); } catch (e) { void (e as BcSpendCoreError).code; }
@@ -45,7 +45,7 @@ async function hostUsage(): Promise<void> {
   const client: BcClient = createBcClient({ credential, environment: 'production', apiHost: 'http://127.0.0.1:1', maxPageSize: 100 });
   const page = await client.get('api/v2.0/companies', { maxPageSize: 10 });
   const pageText: string = page.text;
-  const raw = await client.get('api/v2.0/companies', { body: 'bytes', parse: pageEnvelope });
+  const raw = await client.get('api/v2.0/companies', { body: 'bytes', parse: (body) => engine.stagePage('companies', null, body) });
   engine.addPage('companies', null, raw.bytes);
   const store = createMemoryCheckpointStore();
   const result: SyncResult = await runSync({
