@@ -23,8 +23,8 @@ const app = {
   rows: [],
   users: [],
   store: null,
-  /** What the live engine can do ({ preview, setRules, report }), or null without one. */
-  live: null,
+  /** Whether a live engine is up (rules can be previewed and applied). */
+  live: false,
   liveError: null,
   loadingTransactions: false,
   choice: null,
@@ -169,7 +169,7 @@ async function useData(data) {
   app.store?.terminate();
   app.store = data.origin === 'none' ? null : createStore();
   const store = app.store;
-  app.live = null;
+  app.live = false;
   app.liveError = null;
   delete document.body.dataset.engine;
   delete document.body.dataset.table;
@@ -229,7 +229,7 @@ async function useData(data) {
     app.liveError = live.error;
     document.body.dataset.engine = 'read-only';
   } else {
-    app.live = live.can;
+    app.live = true;
     app.catalogApps = live.catalogApps;
     if (live.rows) app.rows = live.rows;
     if (live.users) app.users = live.users;

@@ -1,7 +1,7 @@
 // The live engine, run inside the store worker (store-worker.js): the same wasm core as the CLI,
 // rebuilt from the last run's state (state.json + run.json's engineOptions, through
-// `Engine.fromState`) or from dropped Business Central pages. Every method beyond the basics is
-// feature-detected, so an older pkg/ still gives a read-only dashboard.
+// `Engine.fromState`) or from dropped Business Central pages. pkg/ is built with the dashboard,
+// so the engine has every method this file calls.
 
 import { engineOptionsOf, reportOptionsOf, rulesOf } from './load.js';
 
@@ -25,19 +25,8 @@ export class LiveEngine {
     this.origin = origin;
   }
 
-  /** What this build of the engine can do. */
-  get can() {
-    const e = this.engine;
-    return {
-      preview: typeof e.previewRules === 'function',
-      setRules: typeof e.setRules === 'function',
-      report: typeof e.report === 'function',
-      explain: typeof e.explain === 'function',
-    };
-  }
-
   /**
-   * A live engine for `data`, or `{ error }` saying why there is none (no state, old pkg, ...).
+   * A live engine for `data`, or `{ error }` saying why there is none (no state, no run.json, ...).
    * Never throws: the dashboard stays usable read-only.
    */
   static async create(data, { stateText = data.stateText } = {}) {
@@ -53,9 +42,6 @@ export class LiveEngine {
     const { Engine } = core;
     try {
       if (stateText) {
-        if (typeof Engine.fromState !== 'function') {
-          return { error: 'this build of the engine cannot restore a saved state (Engine.fromState is missing)' };
-        }
         if (!options.connectedAt && !options.windowStart) {
           return { error: 'run.json (the engine options of the run) is missing, so the saved state cannot be restored' };
         }
@@ -84,8 +70,7 @@ export class LiveEngine {
 
   transactions() {
     // one JSON string across the boundary is faster than 50,000 objects
-    if (typeof this.engine.transactionsJson === 'function') return JSON.parse(this.engine.transactionsJson());
-    return this.engine.transactions();
+    return JSON.parse(this.engine.transactionsJson());
   }
 
   users() { return this.engine.users(); }
@@ -94,12 +79,10 @@ export class LiveEngine {
 
   /** The report with the run's options; null (with `reportError` set) when it cannot be made. */
   report() {
-    if (!this.can.report) return null;
     try {
       this.reportError = null;
       // one JSON string across the boundary is faster than a deep object graph
-      if (typeof this.engine.reportJson === 'function') return JSON.parse(this.engine.reportJson(this.reportOptions));
-      return this.engine.report(this.reportOptions);
+      return JSON.parse(this.engine.reportJson(this.reportOptions));
     } catch (e) {
       this.reportError = `the report could not be recomputed: ${e.message}${e.path ? ` (at ${e.path})` : ''}`;
       return null;
@@ -107,7 +90,6 @@ export class LiveEngine {
   }
 
   previewRules(rules) {
-    if (!this.can.preview) throw new Error('this build of the engine has no previewRules');
     return this.engine.previewRules(rules);
   }
 

@@ -46,8 +46,8 @@ export function createRulesEditor(app) {
   let lastPreview = { ms: 0, changes: 0 };
 
   const appName = (id) => apps.get(id)?.appName ?? id;
-  const canPreview = () => Boolean(app.live?.preview);
-  const canApply = () => Boolean(app.live?.setRules);
+  const canPreview = () => app.live;
+  const canApply = canPreview;
 
   // ------------------------------------------------------------------ the form
   function action() {

@@ -17,15 +17,8 @@ function keep(list) {
   return rowsOf(transactions);
 }
 
-function catalogAppsOf(engine, core) {
-  for (const fn of ['catalogApps', 'catalog']) {
-    try {
-      const v = typeof engine[fn] === 'function' ? engine[fn]() : typeof core[fn] === 'function' ? core[fn]() : null;
-      const list = Array.isArray(v) ? v : v?.apps;
-      if (Array.isArray(list)) return list.map((a) => ({ appId: a.appId ?? a.id, appName: a.appName ?? a.name, category: a.category }));
-    } catch { /* an older engine: apps come from the data */ }
-  }
-  return null;
+function catalogAppsOf(engine) {
+  return engine.catalogApps().map((a) => ({ appId: a.id, appName: a.name, category: a.category }));
 }
 
 const ops = {
@@ -69,12 +62,12 @@ const ops = {
     if (made.error) return { error: made.error };
     live = made;
     if (!live.reportOptions.asOf) live.reportOptions.asOf = report?.asOf ?? new Date().toISOString().slice(0, 10);
-    const out = { can: live.can, origin: live.origin, catalogApps: catalogAppsOf(live.engine, live.core) };
+    const out = { origin: live.origin, catalogApps: catalogAppsOf(live.engine) };
     if (live.origin === 'pages' || needTransactions) {
       out.rows = keep(live.transactions());
       out.users = live.users();
       out.report = live.report();
-    } else if (!report && live.can.report) {
+    } else if (!report) {
       out.report = live.report();
     }
     out.reportError = live.reportError ?? null;

@@ -25,11 +25,6 @@ const AS_OF = '2026-11-26';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const core = await import(join(REPO, 'pkg/node.js'));
-const HAS = {
-  report: typeof core.Engine.prototype.report === 'function',
-  previewRules: typeof core.Engine.prototype.previewRules === 'function',
-  exportState: typeof core.Engine.prototype.exportState === 'function' && typeof core.Engine.fromState === 'function',
-};
 
 const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort().map((f) => join(FIXTURES, f));
 
@@ -45,8 +40,8 @@ function supplement() {
     writeFileSync(join(out, 'run.json'), JSON.stringify({ engineOptions: options, reportOptions: { asOf: AS_OF } }, null, 2));
     supplemented.push('run.json');
   }
-  const needReport = HAS.report && !existsSync(join(out, 'report.json'));
-  const needState = HAS.exportState && !existsSync(join(out, 'state.json'));
+  const needReport = !existsSync(join(out, 'report.json'));
+  const needState = !existsSync(join(out, 'state.json'));
   if (!needReport && !needState) return;
   const engine = new core.Engine(options);
   const order = ['companies', 'generalLedgerSetup', 'vendors', 'purchaseInvoices', 'purchaseCreditMemos', 'users'];
@@ -166,12 +161,8 @@ describe('static server', () => {
 });
 
 describe('dashboard in Chromium', () => {
-  it('shows the headline figures of report.json', async (t) => {
-    if (!report) {
-      assert.ok(!HAS.report, 'engine.report exists in pkg, yet no report.json was produced');
-      t.skip('no report.json: engine.report is not in pkg yet');
-      return;
-    }
+  it('shows the headline figures of report.json', async () => {
+    assert.ok(report, 'report.json was produced');
     const choice = report.rankingCurrency;
     assert.ok(choice, 'the sample has spend, so the report names a ranking currency');
     const total = choice.reporting ? report.reportingTotal : report.totals.find((x) => x.currency === choice.currency);
@@ -222,11 +213,8 @@ describe('dashboard in Chromium', () => {
     await shot('overview');
   });
 
-  it('draws the charts', async (t) => {
-    if (!report) {
-      t.skip('no report.json: nothing to chart');
-      return;
-    }
+  it('draws the charts', async () => {
+    assert.ok(report, 'report.json was produced');
     await page.click('#tab-overview');
     for (const id of ['chart-apps', 'chart-months', 'chart-categories']) {
       const painted = await page.$eval(`#${id}`, (c) => {
@@ -338,11 +326,7 @@ describe('dashboard in Chromium', () => {
     assert.deepEqual(unlabelled, []);
   });
 
-  it('previews a new rule that moves a transaction to another app, applies it and downloads the rules', async (t) => {
-    if (!HAS.previewRules) {
-      t.skip('engine.previewRules is not in pkg yet');
-      return;
-    }
+  it('previews a new rule that moves a transaction to another app, applies it and downloads the rules', async () => {
     // The live engine comes from state.json (demo/sync) or, without Engine.fromState, from the
     // raw Business Central pages dropped on the page with a run.json naming the options.
     let engine = await page.getAttribute('body', 'data-engine');
@@ -381,10 +365,8 @@ describe('dashboard in Chromium', () => {
     const after = await page.evaluate((id) => globalThis.bcSpendDashboard.rows.find((x) => x.id === id), slack.id);
     assert.equal(after.appId, 'zoom');
     assert.equal(after.decidedBy, 'rule');
-    if (HAS.report) {
-      const zoomApp = await page.evaluate(() => globalThis.bcSpendDashboard.report.apps.find((a) => a.appId === 'zoom'));
-      assert.ok(zoomApp.transactionIds.includes(slack.id), 'the recomputed report counts the moved transaction under Zoom');
-    }
+    const zoomApp = await page.evaluate(() => globalThis.bcSpendDashboard.report.apps.find((a) => a.appId === 'zoom'));
+    assert.ok(zoomApp.transactionIds.includes(slack.id), 'the recomputed report counts the moved transaction under Zoom');
     await page.click('#tab-transactions');
     await page.selectOption('#tx-app', 'zoom');
     assert.ok((await tableIds()).includes(slack.id));
