@@ -9,6 +9,9 @@
 //! English words are front-coded (`common-words.fc`, read by `src/matching/lexicon.rs`).
 
 #[allow(dead_code)]
+#[path = "src/fastmap.rs"]
+mod fastmap;
+#[allow(dead_code)]
 #[path = "src/matching/normalize.rs"]
 mod normalize;
 #[allow(dead_code)]
@@ -24,6 +27,7 @@ fn main() {
     let dir = Path::new("src/catalog/data");
     println!("cargo:rerun-if-changed=src/catalog/data");
     println!("cargo:rerun-if-changed=src/catalog/schema.rs");
+    println!("cargo:rerun-if-changed=src/fastmap.rs");
     println!("cargo:rerun-if-changed=src/matching/normalize.rs");
     println!("cargo:rerun-if-changed=src/matching/data/lexicon.txt");
     println!("cargo:rerun-if-changed=src/matching/data/common-words.txt");

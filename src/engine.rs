@@ -107,7 +107,7 @@ pub struct Engine {
     /// `lastModifiedDateTime` of the newest version seen of every document, held or not.
     /// Fx-hashed: SipHash of the two ids was 4% of reading a state in wasm, and its keys are
     /// fixed there anyway (no randomness in the core), so it bought no flood resistance.
-    pub(crate) versions: crate::matching::normalize::FastMap<(String, u8, String), crate::date::Timestamp>,
+    pub(crate) versions: crate::fastmap::FastMap<(String, u8, String), crate::date::Timestamp>,
     pub(crate) users: BTreeMap<String, (RawUserFields, BTreeSet<String>)>,
     pub(crate) counts: BTreeMap<Entity, Counts>,
     pub(crate) pages_seen: HashMap<(Entity, String), u32>,

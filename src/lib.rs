@@ -27,6 +27,7 @@ pub mod diagnostics;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod fastmap;
 mod jsonw;
 pub mod matching;
 #[doc(hidden)]

@@ -1362,7 +1362,7 @@ fn fingerprint(doc: &Document, scratch: &mut Vec<u8>) -> u64 {
     use std::hash::Hasher;
     scratch.clear();
     write_doc(scratch, doc, true);
-    let mut h = crate::matching::normalize::FxHasher::default();
+    let mut h = crate::fastmap::FxHasher::default();
     h.write(scratch);
     h.finish()
 }

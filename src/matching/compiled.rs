@@ -10,7 +10,8 @@
 //! Like `normalize.rs`, this file depends on `std` and its sibling modules only, because
 //! `build.rs` includes it.
 
-use super::normalize::{normalize_host, tokenize, vendor_key, FastMap as HashMap, FastSet as HashSet, Lexicon};
+use super::normalize::{normalize_host, tokenize, vendor_key, Lexicon};
+use crate::fastmap::{FastMap as HashMap, FastSet as HashSet};
 use super::schema::CatalogData;
 use std::collections::BTreeMap;
 

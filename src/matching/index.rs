@@ -7,7 +7,8 @@
 use super::compiled::*;
 use super::lexicon::{is_common_word, lexicon};
 use std::cmp::Ordering;
-use super::normalize::{tokenize, FastMap as HashMap, Token, TokenKind};
+use super::normalize::{tokenize, Token, TokenKind};
+use crate::fastmap::FastMap as HashMap;
 use std::sync::{Mutex, OnceLock};
 
 /// "Not a word of the table".

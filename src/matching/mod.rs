@@ -61,6 +61,7 @@ use crate::bc::LineType;
 use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::error::ConfigError;
+use crate::fastmap::{FastMap, FastSet};
 use index::{Analysis, Class, Index, OwnerKind};
 use normalize::TokenKind;
 use rules::RuleSet;
@@ -241,7 +242,7 @@ pub struct Matcher {
     index: std::sync::Arc<Index>,
     rules: RuleSet,
     /// Vendor identities already worked out: a vendor's invoices recur every month.
-    vendor_cache: std::sync::Mutex<normalize::FastMap<VendorKey, (Option<Ident>, Option<Rejected>)>>,
+    vendor_cache: std::sync::Mutex<FastMap<VendorKey, (Option<Ident>, Option<Rejected>)>>,
     /// Analyses of line texts already read: the same products are billed month after month, so
     /// descriptions repeat (46% of the lines of the benchmark's synthetic set). An analysis
     /// depends on the text and the index only.
@@ -270,7 +271,7 @@ pub const VOCABULARY_VENDOR_SHARE: usize = 20;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Vocabulary {
     /// Word id -> how many distinct vendors' lines use it (only words at or over the threshold).
-    common: normalize::FastMap<u32, u32>,
+    common: FastMap<u32, u32>,
     vendors: u32,
     threshold: u32,
 }
@@ -300,8 +301,8 @@ const ANALYSIS_CACHE_GENERATION: usize = 16_384;
 /// same product every month) stay; one-off texts age out.
 #[derive(Default)]
 struct AnalysisCache {
-    new: normalize::FastMap<String, std::sync::Arc<Analysis>>,
-    old: normalize::FastMap<String, std::sync::Arc<Analysis>>,
+    new: FastMap<String, std::sync::Arc<Analysis>>,
+    old: FastMap<String, std::sync::Arc<Analysis>>,
 }
 
 impl AnalysisCache {
@@ -431,11 +432,11 @@ impl Matcher {
     pub fn vocabulary_of<'a, K: std::hash::Hash + Eq>(&self, lines: impl IntoIterator<Item = (K, VendorInfo<'a>, &'a str)>) -> Vocabulary {
         use compiled::{W_CONTEXT, W_STOP, W_VOCAB};
         // Vendor key -> its number, or None when the catalog recognises the vendor.
-        let mut vendors: normalize::FastMap<K, Option<u32>> = Default::default();
+        let mut vendors: FastMap<K, Option<u32>> = Default::default();
         let mut unknown = 0u32;
-        let mut pairs: normalize::FastSet<(u32, u32)> = Default::default();
+        let mut pairs: FastSet<(u32, u32)> = Default::default();
         // A vendor's lines repeat month after month: each (vendor, text) is read once.
-        let mut seen: normalize::FastSet<(u32, &str)> = Default::default();
+        let mut seen: FastSet<(u32, &str)> = Default::default();
         for (key, vendor, text) in lines {
             let v = match vendors.get(&key) {
                 Some(v) => *v,
@@ -463,7 +464,7 @@ impl Matcher {
             });
         }
         let threshold = VOCABULARY_MIN_VENDORS.max((unknown as usize).div_ceil(VOCABULARY_VENDOR_SHARE)) as u32;
-        let mut counts: normalize::FastMap<u32, u32> = Default::default();
+        let mut counts: FastMap<u32, u32> = Default::default();
         for (w, _) in pairs {
             *counts.entry(w).or_default() += 1;
         }

@@ -5,37 +5,12 @@
 //! [`strip_legal_suffix`] has run. Tokens keep the byte span of the original text they came from,
 //! which is how evidence points back into the text the user typed.
 //!
-//! This file uses only `std` because `build.rs` includes it to validate the catalog with the
-//! exact normalization the matcher uses at run time.
+//! This file uses only `std` (and `crate::fastmap`, which `build.rs` includes beside it) because
+//! `build.rs` includes it to validate the catalog with the exact normalization the matcher uses
+//! at run time.
 
-use std::hash::{BuildHasherDefault, Hasher};
+use crate::fastmap::FastSet;
 
-/// A small, fast, non-cryptographic hasher (the "Fx" hash of rustc) for the matcher's word
-/// tables: keys are catalog words, not attacker-chosen in bulk, and SipHash dominated profiles.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher {
-    hash: u64,
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.hash = (self.hash.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.hash = (self.hash.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-pub type FastSet<T> = std::collections::HashSet<T, BuildHasherDefault<FxHasher>>;
-pub type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
 type HashSet<T> = FastSet<T>;
 
 /// What a token is; the matcher treats numbers and domains differently from words.

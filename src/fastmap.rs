@@ -1,0 +1,33 @@
+//! `HashMap` and `HashSet` with a small, fast, non-cryptographic hasher (the "Fx" hash of
+//! rustc), for tables whose keys no one chooses in bulk: the matcher's catalog words, the
+//! engine's document ids. SipHash dominated the profiles of both, and the core has no
+//! randomness to seed it with anyway, so it bought no flood resistance.
+//!
+//! This file uses only `std` because `build.rs` includes it, with the matcher's normalization.
+
+use std::hash::{BuildHasherDefault, Hasher};
+
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.hash = (self.hash.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.hash = (self.hash.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub type FastSet<T> = std::collections::HashSet<T, BuildHasherDefault<FxHasher>>;
+pub type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
