@@ -46,6 +46,7 @@ pub mod normalize;
 
 #[doc(hidden)]
 pub mod compiled;
+mod catalog_check;
 mod index;
 mod lexicon;
 mod rules;
