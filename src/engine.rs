@@ -14,6 +14,11 @@
 //! assert_eq!(txs[0].amount_excluding_tax.to_string(), "100.00");
 //! ```
 //!
+//! A page goes in one of three ways: as text ([`Engine::add_page`], [`Engine::add_page_text`]
+//! for a `&str`; a response's bytes through [`PageText`]), as an object a host already parsed ([`Engine::add_page_object`]),
+//! or staged by the sync ([`Engine::stage_page`], then [`Engine::commit_staged`]); the boundary's
+//! `src/wasm/engine.rs` says when a host uses which.
+//!
 //! Pages may arrive in any order (vendors after the invoices that name them, the company's
 //! local currency last): transactions are built from what is held when they are asked for.
 //!
@@ -120,12 +125,12 @@ pub struct Engine {
     /// The matcher's [`crate::matching::Vocabulary`] no longer reflects the documents held (or
     /// the matcher was replaced): worked out again before the next build or explanation.
     vocabulary_stale: bool,
-    /// Pages read but not yet added ([`Engine::stage_page_bytes`]), by handle.
+    /// Pages read but not yet added ([`Engine::stage_page`]), by handle.
     staged: BTreeMap<u32, StagedPage>,
     next_staged: u32,
 }
 
-/// A page parsed by [`Engine::stage_page_bytes`], waiting to be added or discarded.
+/// A page parsed by [`Engine::stage_page`], waiting to be added or discarded.
 struct StagedPage {
     entity: Entity,
     company_id: Option<String>,
@@ -259,63 +264,21 @@ impl Engine {
     }
 
     /// Adds a page given as text. `entity` may be `None` to take it from `@odata.context`;
-    /// `company_id` may be `None` when the context names the company.
+    /// `company_id` may be `None` when the context names the company. [`Engine::add_page`] for
+    /// plain text.
     pub fn add_page_text(&mut self, entity: Option<Entity>, company_id: Option<&str>, text: &str) -> PageResult {
-        self.add_page_text_with(entity, company_id, text, Vec::new())
+        self.add_page(entity, company_id, PageText::from(text))
     }
 
-    /// [`Engine::add_page_text`] for a body as the HTTP response gave it, before decoding (what
-    /// a host gets from `Response.arrayBuffer()`: no UTF-16 string on the way in). The bytes are
-    /// read as `Response.text()` would have read them ([`crate::bc::body_text`]); invalid UTF-8,
-    /// which decoding would have replaced silently, also gets a `TEXT_INVALID_UTF8` warning.
-    pub fn add_page_bytes(&mut self, entity: Option<Entity>, company_id: Option<&str>, bytes: Vec<u8>) -> PageResult {
-        let (text, pre) = body_text(bytes);
-        self.add_page_text_with(entity, company_id, &text, pre)
-    }
-
-    /// Reads a page body (as [`Engine::add_page_bytes`] does) without adding it yet: the sync
-    /// learns what it needs of the page (its [`PageEnvelope`]) from the one parse the engine
-    /// makes, decides, then calls [`Engine::commit_staged`] or [`Engine::discard_staged`].
-    /// Returns the handle and the envelope, or `None`, with nothing kept or recorded, when the
-    /// body is not one whole JSON object or array (a truncated response, to be fetched again).
-    pub fn stage_page_bytes(&mut self, entity: Entity, company_id: Option<&str>, bytes: Vec<u8>) -> Option<(u32, PageEnvelope)> {
-        let (text, pre) = body_text(bytes);
-        self.stage_page_text(entity, company_id, &text, pre)
-    }
-
-    /// [`Engine::stage_page_bytes`] for text, with diagnostics the caller already has about it
-    /// (as [`Engine::add_page_text_with`]).
-    pub fn stage_page_text(&mut self, entity: Entity, company_id: Option<&str>, text: &str, mut pre: Vec<Diagnostic>) -> Option<(u32, PageEnvelope)> {
-        let (page, repaired) = read_page_text(entity, text).ok()?;
-        let envelope = page.envelope()?;
-        if repaired > 0 {
-            pre.push(lone_surrogates(repaired));
-        }
-        let id = self.next_staged;
-        self.next_staged = self.next_staged.wrapping_add(1);
-        self.staged.insert(id, StagedPage { entity, company_id: company_id.map(str::to_owned), page, pre });
-        Some((id, envelope))
-    }
-
-    /// Adds a page staged by [`Engine::stage_page_bytes`]; `None` for an unknown handle.
-    pub fn commit_staged(&mut self, id: u32) -> Option<PageResult> {
-        let s = self.staged.remove(&id)?;
-        Some(self.add_raw_page(s.entity, s.company_id.as_deref(), s.page, s.pre))
-    }
-
-    /// Drops a staged page without adding it (the sync decided not to ingest it).
-    pub fn discard_staged(&mut self, id: u32) {
-        self.staged.remove(&id);
-    }
-
-    /// [`Engine::add_page_text`] with diagnostics the caller already has about the page (the
-    /// wasm boundary reports lone surrogates in a JS string this way).
-    pub fn add_page_text_with(&mut self, entity: Option<Entity>, company_id: Option<&str>, text: &str, mut pre: Vec<Diagnostic>) -> PageResult {
-        let entity = match entity.or_else(|| crate::bc::sniff_context(text).and_then(|c| parse_context(&c).entity)) {
+    /// Adds a page as text (the text way in): a `&str` or `String`, a response's bytes
+    /// ([`PageText::from_bytes`]), or text with warnings about its decoding.
+    pub fn add_page(&mut self, entity: Option<Entity>, company_id: Option<&str>, text: PageText<'_>) -> PageResult {
+        let PageText { text, notes: mut pre } = text;
+        let entity = match entity.or_else(|| crate::bc::sniff_context(&text).and_then(|c| parse_context(&c).entity)) {
             Some(e) => e,
-            None => return self.reject_page(None, company_id, Diagnostic::error("PAGE_ENTITY_UNKNOWN", "cannot tell which entity this page holds: no recognised `@odata.context`; give the entity explicitly")),
+            None => return self.reject_page(None, company_id, entity_unknown()),
         };
-        match read_page_text(entity, text) {
+        match read_page_text(entity, &text) {
             Ok((page, repaired)) => {
                 if repaired > 0 {
                     pre.push(lone_surrogates(repaired));
@@ -335,9 +298,51 @@ impl Engine {
         }
     }
 
-    /// Notes a page that could not be read at all (also used by the host for a response that
-    /// failed before reaching the core, e.g. invalid UTF-16 in a JS string).
-    pub fn reject_page(&mut self, entity: Option<Entity>, company_id: Option<&str>, d: Diagnostic) -> PageResult {
+    /// Adds a page the host already parsed (the object way in: `JSON.parse` output, read through
+    /// serde-wasm-bindgen at the boundary), from any serde deserializer over it. `context` is
+    /// the page's `@odata.context`, which names the entity when `entity` is `None`.
+    pub fn add_page_object<'de, D: serde::Deserializer<'de>>(&mut self, entity: Option<Entity>, company_id: Option<&str>, context: Option<&str>, page: D) -> PageResult {
+        let Some(entity) = entity.or_else(|| context.and_then(|c| parse_context(c).entity)) else {
+            return self.reject_page(None, company_id, entity_unknown());
+        };
+        match crate::bc::read_raw_page(entity, page) {
+            Ok(p) => self.add_raw_page(entity, company_id, p, Vec::new()),
+            Err(e) => self.reject_page(Some(entity), company_id, Diagnostic::error("PAGE_NOT_READABLE", format!("the page object could not be read: {e}"))),
+        }
+    }
+
+    /// Reads a page (as [`Engine::add_page`] does) without adding it yet (the sync's way
+    /// in): the sync learns what it needs of the page (its [`PageEnvelope`]) from the one parse
+    /// the engine makes, decides, then calls [`Engine::commit_staged`] or
+    /// [`Engine::discard_staged`]. Returns the handle and the envelope, or `None`, with nothing
+    /// kept or recorded, when the body is not one whole JSON object or array (a truncated
+    /// response, to be fetched again).
+    pub fn stage_page(&mut self, entity: Entity, company_id: Option<&str>, text: PageText<'_>) -> Option<(u32, PageEnvelope)> {
+        let PageText { text, notes: mut pre } = text;
+        let (page, repaired) = read_page_text(entity, &text).ok()?;
+        let envelope = page.envelope()?;
+        if repaired > 0 {
+            pre.push(lone_surrogates(repaired));
+        }
+        let id = self.next_staged;
+        self.next_staged = self.next_staged.wrapping_add(1);
+        self.staged.insert(id, StagedPage { entity, company_id: company_id.map(str::to_owned), page, pre });
+        Some((id, envelope))
+    }
+
+    /// Adds a page staged by [`Engine::stage_page`]; `None` for an unknown handle.
+    pub fn commit_staged(&mut self, id: u32) -> Option<PageResult> {
+        let s = self.staged.remove(&id)?;
+        Some(self.add_raw_page(s.entity, s.company_id.as_deref(), s.page, s.pre))
+    }
+
+    /// Drops a staged page without adding it (the sync decided not to ingest it).
+    pub fn discard_staged(&mut self, id: u32) {
+        self.staged.remove(&id);
+    }
+
+    /// Notes a page that could not be read at all.
+    fn reject_page(&mut self, entity: Option<Entity>, company_id: Option<&str>, d: Diagnostic) -> PageResult {
         let mut d = d;
         d.entity = entity.map(Entity::as_str);
         d.company_id = company_id.map(|c| c.to_ascii_lowercase());
@@ -350,8 +355,8 @@ impl Engine {
         PageResult { entity: entity.map(Entity::as_str), company_id: company_id.map(str::to_owned), page_rejected: true, diagnostics: 1, ..Default::default() }
     }
 
-    /// Adds a page already read into raw records (the object-in path uses this too).
-    pub fn add_raw_page(&mut self, entity: Entity, company_id: Option<&str>, page: RawPage, mut pre: Vec<Diagnostic>) -> PageResult {
+    /// Adds a page already read into raw records: where every way in ends.
+    fn add_raw_page(&mut self, entity: Entity, company_id: Option<&str>, page: RawPage, mut pre: Vec<Diagnostic>) -> PageResult {
         self.invalidate();
         let company = match company_id {
             Some(c) => Some(self.company_key(c.trim().to_ascii_lowercase())),
@@ -1044,13 +1049,46 @@ fn lines_missing(company: &str, doc: &Document) -> Diagnostic {
     }
 }
 
-/// A page body's bytes as text ([`crate::bc::body_text`]), with the `TEXT_INVALID_UTF8` warning
-/// when invalid bytes were replaced: what [`Engine::add_page_text_with`] and
-/// [`Engine::stage_page_text`] take.
-pub fn body_text(bytes: Vec<u8>) -> (String, Vec<Diagnostic>) {
-    let (text, replaced) = crate::bc::body_text(bytes);
-    let pre = if replaced { vec![Diagnostic::warning("TEXT_INVALID_UTF8", "the page body is not valid UTF-8; the invalid bytes were replaced by U+FFFD")] } else { Vec::new() };
-    (text, pre)
+/// A page body as the engine reads it: UTF-8 text, with what turning the body into text
+/// replaced (invalid bytes of a response, lone surrogates of a JS string) as warnings recorded
+/// with the page. What [`Engine::add_page`] and [`Engine::stage_page`] take.
+pub struct PageText<'a> {
+    text: Cow<'a, str>,
+    notes: Vec<Diagnostic>,
+}
+
+impl<'a> PageText<'a> {
+    /// A body as the HTTP response gave it, before decoding (what a host gets from
+    /// `Response.arrayBuffer()`: no UTF-16 string on the way in), read as `Response.text()`
+    /// would have read it ([`crate::bc::body_text`]); invalid UTF-8, which decoding would have
+    /// replaced silently, also gets a `TEXT_INVALID_UTF8` warning.
+    pub fn from_bytes(bytes: Vec<u8>) -> PageText<'static> {
+        let (text, replaced) = crate::bc::body_text(bytes);
+        let notes = if replaced { vec![Diagnostic::warning("TEXT_INVALID_UTF8", "the page body is not valid UTF-8; the invalid bytes were replaced by U+FFFD")] } else { Vec::new() };
+        PageText { text: Cow::Owned(text), notes }
+    }
+
+    /// Text with warnings the caller already has about it (the wasm boundary reports lone
+    /// surrogates of a JS string this way).
+    pub fn with_notes(text: impl Into<Cow<'a, str>>, notes: Vec<Diagnostic>) -> PageText<'a> {
+        PageText { text: text.into(), notes }
+    }
+}
+
+impl<'a> From<&'a str> for PageText<'a> {
+    fn from(text: &'a str) -> Self {
+        PageText { text: Cow::Borrowed(text), notes: Vec::new() }
+    }
+}
+
+impl From<String> for PageText<'static> {
+    fn from(text: String) -> Self {
+        PageText { text: Cow::Owned(text), notes: Vec::new() }
+    }
+}
+
+fn entity_unknown() -> Diagnostic {
+    Diagnostic::error("PAGE_ENTITY_UNKNOWN", "cannot tell which entity this page holds: no recognised `@odata.context`; give the entity explicitly")
 }
 
 fn lone_surrogates(n: usize) -> Diagnostic {

@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use bc_spend::bc::Entity;
-use bc_spend::engine::{Engine, EngineOptions};
+use bc_spend::engine::{Engine, EngineOptions, PageText};
 use bc_spend::money::Amount;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -271,6 +271,39 @@ fn lone_surrogate_escape_is_repaired_with_a_diagnostic() {
 }
 
 #[test]
+fn a_page_object_reads_as_its_text() {
+    // The object way in (a host's `JSON.parse` output, through any serde deserializer) gives
+    // what the text way gives, page by page, with the entity taken from `@odata.context`.
+    let mut files: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sample")).unwrap().map(|f| f.unwrap().path()).collect();
+    files.sort();
+    let pages: Vec<String> = files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
+    let (mut by_text, mut by_object) = (engine("line", true), engine("line", true));
+    for p in &pages {
+        let object: serde_json::Value = serde_json::from_str(p).unwrap();
+        let context = object["@odata.context"].as_str().map(str::to_owned);
+        let a = by_text.add_page_text(None, None, p);
+        let b = by_object.add_page_object(None, None, context.as_deref(), object);
+        assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+    }
+    assert!(!by_text.transactions().is_empty());
+    assert_eq!(serde_json::to_string(&by_text.transactions()).unwrap(), serde_json::to_string(&by_object.transactions()).unwrap());
+    assert_eq!(serde_json::to_string(&by_text.summary()).unwrap(), serde_json::to_string(&by_object.summary()).unwrap());
+
+    // A page whose entity cannot be told, or that is not a page at all, is a rejected page, as
+    // its text would be.
+    let (mut by_text, mut by_object) = (engine("invoice", false), engine("invoice", false));
+    for (entity, page) in [(None, serde_json::json!({ "value": [] })), (Some(Entity::PurchaseInvoices), serde_json::json!("not a page"))] {
+        let a = by_text.add_page_text(entity, Some("c"), &page.to_string());
+        let b = by_object.add_page_object(entity, Some("c"), None, page);
+        assert!(b.page_rejected);
+        assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+    }
+    let codes: Vec<&str> = by_object.diagnostics().iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec!["PAGE_ENTITY_UNKNOWN", "PAGE_NOT_OBJECT"]);
+    assert_eq!(serde_json::to_string(&by_text.diagnostics()).unwrap(), serde_json::to_string(&by_object.diagnostics()).unwrap());
+}
+
+#[test]
 fn a_body_as_bytes_reads_as_its_text() {
     let text = fixture("sample/us-purchaseInvoices-1.json");
     let mut a = engine("line", false);
@@ -278,7 +311,7 @@ fn a_body_as_bytes_reads_as_its_text() {
     let mut b = engine("line", false);
     let mut body = b"\xEF\xBB\xBF".to_vec(); // a byte-order mark, dropped as TextDecoder does
     body.extend_from_slice(text.as_bytes());
-    let r = b.add_page_bytes(None, None, body);
+    let r = b.add_page(None, None, PageText::from_bytes(body));
     assert_eq!((r.page_rejected, r.rejected), (false, 0));
     assert_eq!(serde_json::to_string(&a.transactions()).unwrap(), serde_json::to_string(&b.transactions()).unwrap());
     assert!(b.diagnostics().is_empty());
@@ -286,15 +319,15 @@ fn a_body_as_bytes_reads_as_its_text() {
     // Invalid UTF-8 becomes U+FFFD, as Response.text() would make it, and says so.
     let mut e = engine("invoice", false);
     let page = b"{\"value\":[{\"id\":\"a\",\"status\":\"Paid\",\"postingDate\":\"2026-05-01\",\"vendorName\":\"Caf\xE9 \xF0\x9F\",\"totalAmountExcludingTax\":1,\"totalAmountIncludingTax\":1}]}";
-    let r = e.add_page_bytes(Some(Entity::PurchaseInvoices), Some("c"), page.to_vec());
+    let r = e.add_page(Some(Entity::PurchaseInvoices), Some("c"), PageText::from_bytes(page.to_vec()));
     assert_eq!(r.accepted, 1);
     assert_eq!(e.transactions()[0].vendor_name, "Caf\u{FFFD} \u{FFFD}");
     assert!(e.diagnostics().iter().any(|d| d.code == "TEXT_INVALID_UTF8"));
     // A truncated body is a rejected page, counted, as its text would be.
-    let r = e.add_page_bytes(Some(Entity::PurchaseInvoices), Some("c"), page[..40].to_vec());
+    let r = e.add_page(Some(Entity::PurchaseInvoices), Some("c"), PageText::from_bytes(page[..40].to_vec()));
     assert!(r.page_rejected);
-    assert!(e.stage_page_bytes(Entity::PurchaseInvoices, Some("c"), page[..40].to_vec()).is_none());
-    assert_eq!(e.stage_page_bytes(Entity::PurchaseInvoices, Some("c"), page.to_vec()).and_then(|(_, p)| p.records), Some(1));
+    assert!(e.stage_page(Entity::PurchaseInvoices, Some("c"), PageText::from_bytes(page[..40].to_vec())).is_none());
+    assert_eq!(e.stage_page(Entity::PurchaseInvoices, Some("c"), PageText::from_bytes(page.to_vec())).and_then(|(_, p)| p.records), Some(1));
 }
 
 #[test]
@@ -322,7 +355,7 @@ fn a_staged_page_is_parsed_once_and_tells_the_sync_its_envelope() {
     ];
     for (p, expected) in &pages {
         let mut e = engine("line", false);
-        let (handle, envelope) = e.stage_page_bytes(Entity::PurchaseInvoices, Some("c1"), p.as_bytes().to_vec()).expect("a whole page");
+        let (handle, envelope) = e.stage_page(Entity::PurchaseInvoices, Some("c1"), PageText::from_bytes(p.as_bytes().to_vec())).expect("a whole page");
         assert_eq!(&envelope, expected, "{p:.80}");
         assert!(e.transactions().is_empty() && e.diagnostics().is_empty(), "nothing added before the commit");
         let staged = e.commit_staged(handle).expect("staged");
@@ -338,10 +371,10 @@ fn a_staged_page_is_parsed_once_and_tells_the_sync_its_envelope() {
     let mut e = engine("invoice", false);
     let junk = [r#"{"value":[{"a":1}"#, r#"{"value":[]} x"#, r#"{"value":[],}"#, "{\"a\":\"\u{1}\"}", "null"];
     for bad in [&pages[0][..pages[0].len() - 3], "\"a string\"", "42", ""].into_iter().chain(junk) {
-        assert!(e.stage_page_bytes(Entity::PurchaseInvoices, Some("c1"), bad.as_bytes().to_vec()).is_none(), "{bad:.40}");
+        assert!(e.stage_page(Entity::PurchaseInvoices, Some("c1"), PageText::from_bytes(bad.as_bytes().to_vec())).is_none(), "{bad:.40}");
     }
     // A discarded page is never added.
-    let (handle, _) = e.stage_page_bytes(Entity::PurchaseInvoices, Some("c1"), pages[0].as_bytes().to_vec()).unwrap();
+    let (handle, _) = e.stage_page(Entity::PurchaseInvoices, Some("c1"), PageText::from_bytes(pages[0].as_bytes().to_vec())).unwrap();
     e.discard_staged(handle);
     assert!(e.commit_staged(handle).is_none());
     assert!(e.transactions().is_empty() && e.diagnostics().is_empty() && e.summary().counts.is_empty());

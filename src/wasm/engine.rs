@@ -1,10 +1,36 @@
 //! The `Engine` class: configured once, fed pages, asked for transactions, users, diagnostics
 //! and the summary, with the customer rules and the catalog's apps. The report is in
-//! `report.rs`, the state's ways out and in in `state.rs`, the sync's staged pages here.
+//! `report.rs`, the state's ways out and in in `state.rs`.
+//!
+//! # A page's ways in
+//!
+//! A page is one Business Central API response (`{ "@odata.context", "value": [...],
+//! "@odata.nextLink" }`). `entity` may be null wherever the page's `@odata.context` names it, and
+//! `companyId` null wherever the context names the company. A page that cannot be read is never
+//! an exception: it is counted as rejected, with a diagnostic.
+//!
+//! - **Text in**, `addPage(entity, companyId, text | bytes)`: the body as a string, or as the
+//!   response's bytes (`new Uint8Array(await res.arrayBuffer())`), which skips decoding it into a
+//!   JS string and encoding it back into wasm memory. Parsed in wasm; the path to use. Bytes are
+//!   read as `Response.text()` reads them (a warning when invalid UTF-8 was replaced), a string's
+//!   lone surrogates become U+FFFD (with a warning too).
+//! - **Object in**, `addPageObject(entity, companyId, object)`: a page the host already parsed
+//!   (`JSON.parse` output), read through serde-wasm-bindgen. Same results as text in, several
+//!   times slower on big pages (the README's figures); for a host that only has the object.
+//! - **Staged**, `stagePage(entity, companyId, text | bytes)`, then `commitPage(handle)` or
+//!   `discardPage(handle)`: the sync's path. The BC client passes `stagePage` as its check that a
+//!   body is whole; the engine parses the page once and returns `{ handle, envelope }` (the
+//!   envelope is what `SyncPlan.pageDone` takes) or `null` for a body that is not one whole JSON
+//!   object or array (fetched again, nothing recorded). The page is added only on `commitPage`.
+//!
+//! `detectPage(text)` reads a page's `@odata.context` without adding anything (a host sorting
+//! dropped files). The core has the same three, by the same names: `Engine::add_page` (with a
+//! [`PageText`](crate::engine::PageText): bytes, or a JS string decoded with its warnings; and
+//! `add_page_text` for a plain `&str`), `Engine::add_page_object` and `Engine::stage_page` with
+//! `commit_staged` and `discard_staged`.
 
 use super::interop::{config_error, entity_arg, from_js, js_error, opt_string, page_text, to_js};
-use crate::bc::{parse_context, read_raw_page, sniff_context, Entity};
-use crate::diagnostics::Diagnostic;
+use crate::bc::{parse_context, sniff_context, Entity};
 use crate::engine::{Engine as Core, EngineOptions};
 use js_sys::Reflect;
 use serde::Serialize;
@@ -235,8 +261,7 @@ impl Engine {
     ) -> Result<JsValue, JsValue> {
         let entity = entity_arg(&entity)?;
         let company = opt_string(&company_id, "companyId")?;
-        let (text, pre) = page_text(&text)?;
-        to_js(&self.core.add_page_text_with(entity, company.as_deref(), &text, pre))
+        to_js(&self.core.add_page(entity, company.as_deref(), page_text(&text)?))
     }
 
     /// Reads a page without adding it yet (the sync's path: its BC client passes this as the
@@ -252,8 +277,7 @@ impl Engine {
     ) -> Result<JsValue, JsValue> {
         let entity = entity_arg(&entity)?.ok_or_else(|| js_error("INVALID_ENTITY", "stagePage needs the entity (e.g. \"purchaseInvoices\")", None))?;
         let company = opt_string(&company_id, "companyId")?;
-        let (text, pre) = page_text(&body)?;
-        match self.core.stage_page_text(entity, company.as_deref(), &text, pre) {
+        match self.core.stage_page(entity, company.as_deref(), page_text(&body)?) {
             Some((handle, envelope)) => to_js(&StagedPage { handle, envelope }),
             None => Ok(JsValue::NULL),
         }
@@ -275,7 +299,7 @@ impl Engine {
     }
 
     /// Adds a page already parsed by the host (`JSON.parse` output), read through
-    /// serde-wasm-bindgen. Slower than [`Engine::add_page`] for big pages; see the README.
+    /// serde-wasm-bindgen. Slower than [`Engine::add_page`] for big pages; see the module doc.
     #[wasm_bindgen(js_name = addPageObject, unchecked_return_type = "PageResult")]
     pub fn add_page_object(
         &mut self,
@@ -284,24 +308,10 @@ impl Engine {
         #[wasm_bindgen(unchecked_param_type = "{ value: unknown[]; \"@odata.context\"?: string; \"@odata.nextLink\"?: string }")] page: JsValue,
     ) -> Result<JsValue, JsValue> {
         let company = opt_string(&company_id, "companyId")?;
-        let entity = match entity_arg(&entity)? {
-            Some(e) => e,
-            None => {
-                let ctx = Reflect::get(&page, &"@odata.context".into()).ok().and_then(|v| v.as_string());
-                match ctx.and_then(|c| parse_context(&c).entity) {
-                    Some(e) => e,
-                    None => {
-                        let r = self.core.reject_page(None, company.as_deref(), Diagnostic::error("PAGE_ENTITY_UNKNOWN", "cannot tell which entity this page holds: no recognised `@odata.context`; give the entity explicitly"));
-                        return to_js(&r);
-                    }
-                }
-            }
-        };
-        let r = match read_raw_page(entity, serde_wasm_bindgen::Deserializer::from(page)) {
-            Ok(p) => self.core.add_raw_page(entity, company.as_deref(), p, Vec::new()),
-            Err(e) => self.core.reject_page(Some(entity), company.as_deref(), Diagnostic::error("PAGE_NOT_READABLE", format!("the page object could not be read: {e}"))),
-        };
-        to_js(&r)
+        let entity = entity_arg(&entity)?;
+        // The context is read across the boundary only when it has to name the entity.
+        let context = if entity.is_none() { Reflect::get(&page, &"@odata.context".into()).ok().and_then(|v| v.as_string()) } else { None };
+        to_js(&self.core.add_page_object(entity, company.as_deref(), context.as_deref(), serde_wasm_bindgen::Deserializer::from(page)))
     }
 
     /// The matched transactions (plain objects; see the README's output contract).

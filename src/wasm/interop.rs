@@ -4,6 +4,7 @@
 
 use crate::bc::Entity;
 use crate::diagnostics::Diagnostic;
+use crate::engine::PageText;
 use crate::error::ConfigError;
 use js_sys::{JsString, Reflect, JSON};
 use serde::de::DeserializeOwned;
@@ -145,14 +146,14 @@ enum Body<'a> {
 
 /// A page body from JS as UTF-8 text, with what its conversion replaced as diagnostics: lone
 /// surrogates of a string, invalid bytes of a `Uint8Array` (read as `Response.text()` would).
-pub(crate) fn page_text(v: &JsValue) -> Result<(String, Vec<Diagnostic>), JsValue> {
+pub(crate) fn page_text(v: &JsValue) -> Result<PageText<'static>, JsValue> {
     Ok(match page_body(v)? {
         Body::Text(text) => {
             let utf8 = js_string_to_utf8(text);
             let pre = if has_lone_surrogate(text, &utf8) { vec![lone_surrogate_text()] } else { Vec::new() };
-            (utf8, pre)
+            PageText::with_notes(utf8, pre)
         }
-        Body::Bytes(bytes) => crate::engine::body_text(bytes.to_vec()),
+        Body::Bytes(bytes) => PageText::from_bytes(bytes.to_vec()),
     })
 }
 

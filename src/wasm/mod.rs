@@ -1,8 +1,8 @@
 //! The JavaScript boundary: the only code that knows about JS.
 //!
-//! One class, `Engine`, configured once. Pages go in as text (the primary path: parsed in wasm)
-//! or as parsed objects; plain JSON-compatible data comes out (camelCase, amounts as decimal
-//! strings, no BigInt, no class per item). Configuration errors throw a real `Error` with a
+//! One class, `Engine`, configured once. Pages go in as text (the primary path: parsed in wasm),
+//! as parsed objects, or staged by the sync (the ways in: `engine.rs`); plain JSON-compatible
+//! data comes out (camelCase, amounts as decimal strings, no BigInt, no class per item). Configuration errors throw a real `Error` with a
 //! `code` (and a `path` when known); problems in the data never throw, they are diagnostics.
 //!
 //! A thin adapter over the core, as automerge-wasm is over automerge: one file per exported
