@@ -299,7 +299,7 @@ impl Engine {
     }
 
     /// Adds a page already parsed by the host (`JSON.parse` output), read through
-    /// serde-wasm-bindgen. Slower than [`Engine::add_page`] for big pages; see the module doc.
+    /// serde-wasm-bindgen. Slower than [`Engine::add_page`] for big pages; see the README.
     #[wasm_bindgen(js_name = addPageObject, unchecked_return_type = "PageResult")]
     pub fn add_page_object(
         &mut self,
