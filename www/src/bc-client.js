@@ -36,13 +36,16 @@
 //   (an @odata.nextLink, followed verbatim). An absolute URL whose origin is not the API's is
 //   refused with BC_OFF_ORIGIN_NEXT_LINK before a token is even requested; redirects are not
 //   followed automatically, and one to another origin fails with BC_OFF_ORIGIN_REDIRECT.
+//   A gateway or BC itself can echo the request in an error body: every token the client sends
+//   is registered in the credential's secret registry (errors.js), and every error get() throws
+//   is scrubbed of the registry's secrets, so the token and the client secret stay out of it.
 //
 // Cancellation: the caller's `signal` aborts waits and the request in flight with ABORTED and is
 // never retried.
 //
 // Plain ESM with fetch, AbortController, setTimeout and URL: Node 20+, browsers and workerd.
 
-import { BcSpendError, abortedError, bcSpendError, configError, parseBcError, readBcErrorBody, ERROR_MESSAGES } from './errors.js';
+import { BcSpendError, abortedError, bcSpendError, configError, createSecretRegistry, parseBcError, readBcErrorBody, ERROR_MESSAGES } from './errors.js';
 import { BC_SCOPE, checkHost, toCredential } from './auth.js';
 import { createIdentityLimiter, defaultSleep, sharedLimiter } from './limiter.js';
 
@@ -122,6 +125,8 @@ export function createBcClient({
   if (!Number.isInteger(maxPageSize) || maxPageSize < 1 || maxPageSize > MAX_PAGE_SIZE) throw configError(`maxPageSize must be an integer from 1 to ${MAX_PAGE_SIZE}.`, { option: 'maxPageSize' });
   if (typeof fetchFn !== 'function') throw configError('fetch is not available; pass options.fetch.', { option: 'fetch' });
   const cred = toCredential(credential);
+  // Shared with the credential: its client secret, and the tokens it hands out to either of us.
+  const secrets = cred.secrets && typeof cred.secrets.redactError === 'function' ? cred.secrets : createSecretRegistry();
   const concurrency = Math.min(maxConcurrency, MAX_CONCURRENCY);
   const retryCfg = { ...DEFAULT_RETRY, ...retry };
   const rateCfg = { requests: 6000, windowMs: 300000, ...rate };
@@ -190,6 +195,7 @@ export function createBcClient({
     try {
       await lim.pacer.acquire(signal);
       const { token } = await cred.getToken(BC_SCOPE, signal ? { abortSignal: signal } : {});
+      secrets.addToken(token);
       const controller = new AbortController();
       let timedOut = false;
       const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
@@ -239,7 +245,15 @@ export function createBcClient({
    *   for a 2xx answer (`json` is what `parse` returned); rejects with a BcSpendError otherwise
    *   (see the header comment for codes).
    */
-  async function get(pathOrUrl, { signal, headers, maxPageSize: pageSize = maxPageSize, parse = JSON.parse, body = 'text' } = {}) {
+  async function get(pathOrUrl, options) {
+    try {
+      return await request(pathOrUrl, options);
+    } catch (err) {
+      throw secrets.redactError(err);
+    }
+  }
+
+  async function request(pathOrUrl, { signal, headers, maxPageSize: pageSize = maxPageSize, parse = JSON.parse, body = 'text' } = {}) {
     if (body !== 'text' && body !== 'bytes') throw configError("body must be 'text' or 'bytes'.", { option: 'body' });
     const asBytes = body === 'bytes';
     let url = resolve(pathOrUrl);
