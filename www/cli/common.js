@@ -43,11 +43,138 @@ export async function readJsonFile(path, what) {
   } catch (e) {
     throw new CliError(`cannot read ${what} ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, EXIT.INPUT);
   }
+  // A byte order mark (Notepad writes one) is not part of the JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`${what} ${path} is not valid JSON: ${e.message}`, EXIT.USAGE);
+  } catch {
+    // JSON.parse's message quotes the text around the error, and a credentials file holds a
+    // secret: say where the error is, never what is there.
+    throw new CliError(`${what} ${path} is not valid JSON: ${jsonSyntaxError(text)}`, EXIT.USAGE);
   }
+}
+
+/**
+ * Where `text` stops being JSON, as "syntax error at line L, column C" (or "empty file"),
+ * without quoting any of it. Called only after JSON.parse failed.
+ */
+export function jsonSyntaxError(text) {
+  let i = 0;
+  const fail = () => { throw i; };
+  const ws = () => { while (i < text.length && ' \t\n\r'.includes(text[i])) i += 1; };
+  const literal = (word) => { if (text.startsWith(word, i)) i += word.length; else fail(); };
+  const string = () => {
+    i += 1;
+    for (;;) {
+      if (i >= text.length) fail();
+      const ch = text[i];
+      if (ch === '"') { i += 1; return; }
+      if (ch < ' ') fail();
+      if (ch === '\\') {
+        i += 1;
+        if (text[i] === 'u') { if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail(); i += 5; } else if ('"\\/bfnrt'.includes(text[i] ?? 'x')) i += 1; else fail();
+      } else i += 1;
+    }
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m || m[0] === '' || m[0] === '-') fail();
+    i += m[0].length;
+  };
+  const value = (depth) => {
+    ws();
+    if (depth > 500) fail();
+    const ch = text[i];
+    if (ch === '{') {
+      i += 1; ws();
+      if (text[i] === '}') { i += 1; return; }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        string(); ws();
+        if (text[i] !== ':') fail();
+        i += 1;
+        value(depth + 1); ws();
+        if (text[i] === ',') { i += 1; continue; }
+        if (text[i] === '}') { i += 1; return; }
+        fail();
+      }
+    }
+    if (ch === '[') {
+      i += 1; ws();
+      if (text[i] === ']') { i += 1; return; }
+      for (;;) {
+        value(depth + 1); ws();
+        if (text[i] === ',') { i += 1; continue; }
+        if (text[i] === ']') { i += 1; return; }
+        fail();
+      }
+    }
+    if (ch === '"') return string();
+    if (ch === 't') return literal('true');
+    if (ch === 'f') return literal('false');
+    if (ch === 'n') return literal('null');
+    return number();
+  };
+  let at;
+  try {
+    value(0); ws();
+    at = i < text.length ? i : null;
+  } catch (pos) {
+    at = typeof pos === 'number' ? Math.min(pos, text.length) : 0;
+  }
+  if (text.trim() === '') return 'the file is empty';
+  if (at === null) return 'syntax error';
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - before.lastIndexOf('\n');
+  return `syntax error at line ${line}, column ${column}${at >= text.length ? ' (unexpected end of file)' : ''}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing data from Business Central to a terminal
+
+// ESC sequences: CSI (ESC [ ... final), OSC / DCS / SOS / PM / APC strings (ended by BEL or
+// ESC \\, or unterminated), and two-character escapes; their 8-bit C1 forms; then any other C0
+// or C1 control, DEL, and the bidirectional overrides and isolates that reorder what is shown.
+const ESCAPE_SEQUENCE = /\x1b\[[0-?]*[ -\/]*[@-~]?|\x9b[0-?]*[ -\/]*[@-~]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[\s\S]?/g;
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const LINE_BREAKS = /[\t\n\r\v\f\u0085\u2028\u2029]+/g;
+
+/**
+ * Text from Business Central (or any file) made safe to print on a terminal: escape sequences,
+ * control characters and bidi overrides are removed, so a vendor named "\x1b]8;;..." cannot
+ * retitle the window, hide a line, or forge a link. A single-line value (a table cell, a name)
+ * has its line breaks and tabs turned into spaces; `{ multiline: true }` keeps \n and \t.
+ */
+export function terminalText(value, { multiline = false } = {}) {
+  let s = String(value ?? '').replace(ESCAPE_SEQUENCE, '');
+  if (!multiline) s = s.replace(LINE_BREAKS, ' ');
+  else s = s.replace(/\r\n?/g, '\n');
+  return s.replace(CONTROL, '');
+}
+
+/** The CLI's own in-place redraw (carriage return, erase line) that a stream filter lets through. */
+const REDRAW = '\r\x1b[K';
+
+/**
+ * A stream whose writes pass through terminalText (multiline) and the credential redactor: the
+ * last line of defence for everything the commands print on stderr, including sync's progress
+ * and summary lines. The progress bar's own redraw prefix is kept.
+ */
+export function safeStream(stream, redact = (t) => t) {
+  return {
+    write(chunk, ...rest) {
+      if (typeof chunk !== 'string') return stream.write(chunk, ...rest);
+      const redraw = chunk.startsWith(REDRAW);
+      const body = terminalText(redact(redraw ? chunk.slice(REDRAW.length) : chunk), { multiline: true });
+      return stream.write(redraw ? REDRAW + body : body, ...rest);
+    },
+    get isTTY() { return stream.isTTY; },
+    get columns() { return stream.columns; },
+    on: (...a) => (stream.on ? stream.on(...a) : undefined),
+    once: (...a) => (stream.once ? stream.once(...a) : undefined),
+  };
 }
 
 /** Builds the engine, turning a configuration Error (with `code`) into a usage error. */
