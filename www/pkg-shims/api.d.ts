@@ -32,6 +32,33 @@ export declare class BcSpendError extends Error {
 /** The default message of every error code (the CLI and docs list them). */
 export declare const ERROR_MESSAGES: Readonly<Record<string, string>>;
 
+/**
+ * The secrets of one connection (client secret, refresh token, recent access tokens). Every
+ * credential made here has one as `credential.secrets`, shared with its BC client; errors either
+ * throws are scrubbed of each spelling of them (raw, url-encoded, JSON-escaped). Prints and
+ * serializes as a count only.
+ */
+export interface SecretRegistry {
+  /** Registers secrets for the registry's lifetime (strings shorter than 4 are ignored). */
+  add(...values: Array<string | string[]>): SecretRegistry;
+  /** Registers an access token; only the 16 most recent are kept. */
+  addToken(token: string): SecretRegistry;
+  redactText(text: string): string;
+  /** Scrubs message, stack, hint, details, cause and other fields in place; returns the error. */
+  redactError<E>(err: E): E;
+  readonly size: number;
+}
+export declare function createSecretRegistry(secrets?: string[]): SecretRegistry;
+/**
+ * `text` without the given secrets (in any spelling an echo can take) and without anything
+ * shaped like a credential: `Bearer <token>`, a JWT, an Authorization header, and the secret
+ * fields (client_secret, refresh_token, access_token, code_verifier, ...) of a form or JSON body.
+ * Use it on any message that leaves the host (logs, stored errors).
+ */
+export declare function redactText(text: string, secrets?: string[] | SecretRegistry): string;
+/** redactText over an error's message, stack, hint, details, cause and other fields, in place. */
+export declare function redactSecrets<E>(err: E, secrets?: string[] | SecretRegistry): E;
+
 // ------------------------------------------------------------------------------------ sign-in
 
 export declare const BC_SCOPE: 'https://api.businesscentral.dynamics.com/.default';
@@ -52,6 +79,8 @@ export interface BcCredential {
   invalidate(token?: string): void;
   /** Clients of one identity share BC's limits (5 concurrent requests, 6,000 per 5 minutes). */
   identityKey?: string;
+  /** The connection's secrets, shared with its BC client to scrub errors (not enumerable). */
+  readonly secrets?: SecretRegistry;
 }
 
 /**

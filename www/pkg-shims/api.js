@@ -26,7 +26,7 @@ export {
   DEFAULT_AUTHORITY_HOST,
 } from './host/auth.js';
 export { createBcClient, DEFAULT_API_HOST, MAX_PAGE_SIZE } from './host/bc-client.js';
-export { BcSpendError, ERROR_MESSAGES } from './host/errors.js';
+export { BcSpendError, ERROR_MESSAGES, createSecretRegistry, redactText, redactSecrets } from './host/errors.js';
 export { createMemoryCheckpointStore, environmentKey };
 
 /** The wasm core as the host's sync takes it: every class and function of the glue but its initializers. */

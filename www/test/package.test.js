@@ -28,8 +28,8 @@ const API = [
   'BC_DELEGATED_SCOPES', 'BC_SCOPE', 'BcSpendError', 'DEFAULT_API_HOST', 'DEFAULT_AUTHORITY_HOST', 'ERROR_MESSAGES',
   'Engine', 'MAX_PAGE_SIZE', 'StateExport', 'StateImport', 'SyncPlan', 'buildAdminConsentUrl', 'buildAuthorizeUrl', 'core',
   'createBcClient', 'createClientCredentials', 'createMemoryCheckpointStore', 'createPkcePair',
-  'createRefreshTokenCredential', 'createState', 'detectPage', 'environmentKey', 'exchangeAuthorizationCode',
-  'fromTokenCredential', 'pageEnvelope', 'parseAuthorizeRedirect', 'runSync', 'stateChunks', 'version',
+  'createRefreshTokenCredential', 'createSecretRegistry', 'createState', 'detectPage', 'environmentKey', 'exchangeAuthorizationCode',
+  'fromTokenCredential', 'pageEnvelope', 'parseAuthorizeRedirect', 'redactSecrets', 'redactText', 'runSync', 'stateChunks', 'version',
 ].sort();
 
 if (!existsSync(join(PKG, 'package.json'))) throw new Error('pkg/ is not built: run `bash www/scripts/build.sh` first');
