@@ -261,7 +261,8 @@ test('sync: a token endpoint that echoes the form body: exit 4 and no spelling o
   const c = emu.scenarios.valid;
   const proxy = await startProxy((req, res, body) => {
     if (!req.url.includes('/oauth2/v2.0/token')) return false;
-    sendJson(res, 401, { error: 'invalid_client', error_description: `AADSTS7000215: Invalid client secret provided. Body: ${body}`, error_codes: [7000215], body });
+    // An error Entra has no advice for: its description is quoted in the message.
+    sendJson(res, 400, { error: 'invalid_request', error_description: `AADSTS900144: The request body was not understood: ${body}`, error_codes: [900144], body });
     return true;
   });
   try {
@@ -271,7 +272,7 @@ test('sync: a token endpoint that echoes the form body: exit 4 and no spelling o
       BC_AUTHORITY_HOST: proxy.url, BC_API_HOST: proxy.url,
     });
     assert.equal(r.code, 4, r.stderr);
-    assert.match(r.stderr, /client secret was rejected/);
+    assert.match(r.stderr, /Sign-in failed \(AADSTS900144.*Entra said: AADSTS900144: The request body was not understood/);
     assertClean(r.stderr + r.stdout, [SECRET], 'stderr');
   } finally { await proxy.close(); }
 });
