@@ -235,7 +235,8 @@ test('sync: a company whose requests are echoed with the bearer token fails with
     if (m[1] !== victim) return false;
     const auth = req.headers.authorization;
     seen.add(auth.replace(/^Bearer /, ''));
-    sendJson(res, 400, { error: { code: 'BadRequest', message: `Gateway refused ${auth} (token ${auth.slice(7)})` } });
+    // The message also carries terminal escapes: stderr is a terminal.
+    sendJson(res, 400, { error: { code: 'BadRequest', message: `Gateway refused ${auth} (token ${auth.slice(7)})\x1b]0;pwned\x07\x1b[2J\u202e` } });
     return true;
   });
   try {
@@ -253,6 +254,7 @@ test('sync: a company whose requests are echoed with the bearer token fails with
     assert.equal(failed.length, 1, JSON.stringify(run.companies));
     assert.match(failed[0].error.message, /Gateway refused \[redacted\]/);
     assertClean(r.stderr + r.stdout, [...seen, c.clientSecret], 'stderr');
+    assert.doesNotMatch(r.stderr, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/, JSON.stringify(r.stderr));
     for (const [path, text] of await allFiles(out)) assertClean(text, [...seen, c.clientSecret], path);
   } finally { await proxy.close(); }
 });
