@@ -322,7 +322,8 @@ const CREDENTIAL_PATTERNS = [
   // An Authorization header of any scheme, as text or as a JSON / form field.
   [/(\bauthorization\\?["']?\s*(?::|=|%3A)\s*\\?["']?)(?:[A-Za-z][\w-]*(?:\s|%20|\+)+)?[^\s"'\\<>&,;]+/gi, `$1${REDACTED}`],
   // `Bearer <token>` of any shape, also url-encoded (Bearer%20..., Bearer+...) or JSON-escaped.
-  [/\bBearer(?:\s|%20|\+|\\u0020)+[^\s"'\\<>]+/gi, REDACTED],
+  // A token has a digit or is long; that spares prose such as "the bearer token is sent...".
+  [/\bBearer(?:\s|%20|\+|\\u0020)+(?=[^\s"'\\<>]*\d|[^\s"'\\<>]{16})[^\s"'\\<>]+/gi, REDACTED],
   // A secret field of an echoed form body (client_secret=...&...).
   [new RegExp(`((?:^|[?&\\s"'(\\[{;,])(?:${SECRET_FIELDS})(?:=|%3D))[^&\\s"'<>]*`, 'gi'), `$1${REDACTED}`],
   // The code of an authorization-code form body; "code=" alone is too common to redact.

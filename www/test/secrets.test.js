@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBcClient } from '../src/bc-client.js';
 import { createClientCredentials, fromTokenCredential } from '../src/auth.js';
-import { BcSpendError, createSecretRegistry, redactSecrets, redactText } from '../src/errors.js';
+import { BcSpendError, ERROR_MESSAGES, createSecretRegistry, redactSecrets, redactText } from '../src/errors.js';
 import { main } from '../cli/main.js';
 import { startEmulator } from '../emulator/index.js';
 
@@ -78,6 +78,8 @@ test('the redactor removes each spelling of a registered secret and every creden
   // No registry: the shape alone gives a credential away.
   const shaped = [
     ['Authorization: Bearer abc$def!ghi', 'abc$def!ghi'],
+    ['echoed Bearer x9$y.z and bearer ABCDEFGHIJKLMNOPQRST', 'x9$y.z'],
+    ['echoed bearer ABCDEFGHIJKLMNOPQRST', 'ABCDEFGHIJKLMNOPQRST'],
     ['header "Bearer%20opaque-123_~x"', 'opaque-123_~x'],
     ['authorization=Basic dXNlcjpwYXNzd29yZA==', 'dXNlcjpwYXNzd29yZA=='],
     ['token eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl sent', 'eyJhbGciOiJub25lIn0'],
@@ -92,9 +94,10 @@ test('the redactor removes each spelling of a registered secret and every creden
     assert.ok(!out.includes(secret), `${t} -> ${out}`);
     assert.match(out, /\[redacted\]/);
   }
-  // Ordinary text is left alone.
+  // Ordinary text is left alone, the messages of every error code included.
   const plain = 'The authorization code was already used. Set BC_CLIENT_SECRET (Authorization_InvalidCredentials).';
   assert.equal(redactText(plain), plain);
+  for (const [code, message] of Object.entries(ERROR_MESSAGES)) assert.equal(redactText(message), message, code);
   // The registry never shows what it holds.
   for (const shown of [JSON.stringify({ reg }), inspect(reg), String(reg)]) assertClean(shown, [SECRET], 'the registry');
 });
