@@ -1,6 +1,6 @@
 // Shared CLI plumbing: exit codes, argument errors, loading the engine, writing outputs.
 import { existsSync } from 'node:fs';
-import { mkdir, open, writeFile, readFile, rename } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Documented exit codes (README, "Exit codes"). */
@@ -11,6 +11,7 @@ export const EXIT = {
   INPUT: 3, // an input file or directory cannot be read
   AUTH: 4, // sign-in or Business Central access refused
   PARTIAL: 5, // some companies failed; the others were written
+  LOCKED: 6, // another run holds the checkpoint or the output directory (CHECKPOINT_LOCKED)
 };
 
 export class CliError extends Error {
@@ -187,26 +188,58 @@ export function createEngine(core, options) {
   }
 }
 
-/** Writes a file atomically (temp file, then rename), so a killed run never leaves half a file. */
-export async function writeAtomic(path, data) {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+/**
+ * Files holding Business Central data are private to the user: 0600. The mode is given to open
+ * (for a new file) and set again on the open handle, because the umask may not narrow it and a
+ * file that exists (a temp file left by a reused pid) keeps the mode it had.
+ */
+export const PRIVATE_FILE = 0o600;
+
+/** Opens `path` for writing (flags 'w' or 'a') as a private file. */
+export async function openPrivate(path, flags) {
+  const fh = await open(path, flags, PRIVATE_FILE);
+  try {
+    await fh.chmod(PRIVATE_FILE);
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  return fh;
 }
 
 /**
- * Writes a file atomically from pieces: `parts` yields strings (or promises of them), written as
- * they come, so a file of hundreds of MB is never one string.
+ * Creates `dir` (and its parents) when missing; a directory bc-spend creates is 0700, one that
+ * exists keeps the mode its owner chose.
+ */
+export async function mkdirPrivate(dir) {
+  const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (created) await chmod(dir, 0o700);
+}
+
+/** Writes a file atomically (temp file, then rename), so a killed run never leaves half a file. */
+export async function writeAtomic(path, data) {
+  await writeAtomicParts(path, [data]);
+}
+
+/**
+ * Writes a file atomically from pieces: `parts` yields strings or bytes (or promises of them),
+ * written as they come, so a file of hundreds of MB is never one string. The file is private
+ * (0600) before it gets its name; a failed write (a full disk) removes its temp file.
  */
 export async function writeAtomicParts(path, parts) {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
   try {
-    for await (const part of parts) await fh.write(part);
-  } finally {
-    await fh.close();
+    const fh = await openPrivate(tmp, 'w');
+    try {
+      for await (const part of typeof parts === 'string' ? [parts] : parts) await fh.write(part);
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw e;
   }
-  await rename(tmp, path);
 }
 
 /** The pieces of one of the engine's transaction exports, `chunk` transactions at a time. */
@@ -227,7 +260,7 @@ function* transactionParts(engine, kind, chunk) {
  * whole, it and its copies took the process past 1.3 GB).
  */
 export async function writeOutputs(engine, outDir, extra = {}, { chunk = 2000 } = {}) {
-  await mkdir(outDir, { recursive: true });
+  await mkdirPrivate(outDir);
   await writeAtomicParts(join(outDir, 'transactions.json'), transactionParts(engine, 'json', chunk));
   await writeAtomicParts(join(outDir, 'transactions.csv'), transactionParts(engine, 'csv', chunk));
   await writeAtomic(join(outDir, 'users.json'), JSON.stringify(engine.users(), null, 2) + '\n');
