@@ -30,6 +30,10 @@
 //       With `stateBytes: true` (for a store that writes bytes, as the file store does) the
 //       pieces may also be Uint8Arrays, the text's UTF-8, and the state is never decoded into
 //       JS strings; such a store must take both kinds.
+// `beforeCommit({ engine, outcome, stats })`, when given, runs after the last page and before the
+// checkpoint that ends the run is saved: a host writes its outputs there. Once that checkpoint
+// is saved, the next run is a new incremental one and this run's change report (outcome.changes)
+// cannot be computed again; a kill before it resumes this run, which reports the same changes.
 // `checkpoint` (input) is `{ plan, state, journal }`: the last plan kept, the base state (null,
 // its text, or a function returning an (async) iterable of its pieces, read a piece at a time:
 // strings, or Uint8Arrays of its UTF-8 as a file holds them, which may cut a character),
@@ -72,6 +76,7 @@ export async function runSync({
   sync = {},
   checkpoint = null,
   saveCheckpoint = async () => {},
+  beforeCommit,
   stateBytes = false,
   onProgress,
   signal,
@@ -278,8 +283,9 @@ export async function runSync({
     if (fatal) throw fatal;
 
     const outcome = plan.finish(engine);
-    await saveCheckpoint({ plan: outcome.checkpoint, state: stateChunks(core, engine, undefined, { bytes: stateBytes }) });
     stats.elapsedMs = now() - startedMs;
+    await beforeCommit?.({ engine, outcome, stats });
+    await saveCheckpoint({ plan: outcome.checkpoint, state: stateChunks(core, engine, undefined, { bytes: stateBytes }) });
     emit({ type: 'done', outcome, progress: plan.progress(), stats });
     const out = { engine, outcome, stats };
     engine = null;
