@@ -13,6 +13,8 @@
 //     a reboot), or
 //   - it cannot be read as a lock and is older than UNREADABLE_STALE_MS (a crash between
 //     creating it and writing it).
+// "Host" is os.hostname(): machines (or containers) that share a checkpoint must have distinct
+// host names, or one would judge the other's pids as its own.
 // A lock naming another host (a checkpoint on a shared file system) is never taken over: this
 // host cannot tell whether that run is alive, and a sync may rightly run for hours. The error
 // says which file to remove once that run is known to be gone. Likewise a live pid on this host
@@ -51,9 +53,13 @@ function createExclusive(path, text) {
   try {
     fchmodSync(fd, 0o600);
     writeSync(fd, text);
-  } finally {
+  } catch (e) {
+    // An empty lock (a full disk) would hold for UNREADABLE_STALE_MS for nothing.
     closeSync(fd);
+    try { unlinkSync(path); } catch { /* gone already */ }
+    throw e;
   }
+  closeSync(fd);
 }
 
 /** The lock's text and holder, or null when there is no lock (any more). */
@@ -116,13 +122,16 @@ export function acquireLock(path, { what, command = 'sync', onTakeover = () => {
         lock.holder,
       );
     }
-    if (takeOver(path, lock.text)) onTakeover(`took over the lock ${path} left by ${reason}`);
+    if (takeOverStaleLock(path, lock.text)) onTakeover(`took over the lock ${path} left by ${reason}`);
   }
   throw new LockedError(`${what} is in use: its lock ${path} keeps changing hands (CHECKPOINT_LOCKED); try again`, null);
 }
 
-/** Removes the stale lock whose text is `stale`, unless another run got there first. */
-function takeOver(path, stale) {
+/**
+ * Removes the stale lock whose text is `stale`, unless another run got there first; true when
+ * it did. (Exported for its test.)
+ */
+export function takeOverStaleLock(path, stale) {
   const guard = `${path}.takeover`;
   try {
     createExclusive(guard, `${JSON.stringify({ pid: process.pid, host: hostname() })}\n`);

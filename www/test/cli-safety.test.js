@@ -130,6 +130,16 @@ test('two overlapping syncs on one checkpoint, both killed, then a resume: every
     assert.match(resumed.stderr, /resuming run 1/);
     assert.equal(await readFile(join(out, 'transactions.json'), 'utf8'), await cleanTransactions(slow));
     assert.deepEqual((await readdir(out)).filter((n) => n.endsWith('.lock')), [], 'the lock is released at the end');
+
+    // SIGTERM (and Ctrl+C): the run stops at a page boundary and releases its locks.
+    const fresh = args.concat('--fresh');
+    const stopped = start(fresh);
+    await journaled(ck, 3, stopped);
+    stopped.child.kill('SIGTERM');
+    const r = await stopped.done;
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /interrupted; the checkpoint .* keeps what was read/);
+    assert.deepEqual((await readdir(out)).filter((n) => n.includes('.lock')), [], 'released on SIGTERM');
   } finally {
     first.child.kill('SIGKILL');
     second?.child.kill('SIGKILL');
@@ -284,4 +294,27 @@ test('a full disk says what to do, leaves no temp file, and the next run resumes
     assert.match(resumed.stderr, /resuming run 1/, where);
     assert.equal(await readFile(join(out, 'transactions.json'), 'utf8'), clean, where);
   }
+});
+
+test('taking over a stale lock removes only that lock, and only one run at a time does it', async () => {
+  const { takeOverStaleLock } = await import('../cli/run-lock.js');
+  const lockPath = join(dir, 'race.lock');
+  const stale = JSON.stringify({ pid: await deadPid(), host: hostname(), startedAt: '2026-12-07T00:00:00.000Z', command: 'sync' });
+  const live = JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-12-07T00:01:00.000Z', command: 'sync' });
+  // Another run took the stale lock over between this run's read and its removal: its new lock
+  // stays (removing it would let two runs each believe they hold the checkpoint).
+  await writeFile(lockPath, live);
+  assert.equal(takeOverStaleLock(lockPath, stale), false);
+  assert.equal(await readFile(lockPath, 'utf8'), live);
+  // Another live run is taking it over right now (its guard exists): this run backs off.
+  await writeFile(lockPath, stale);
+  await writeFile(`${lockPath}.takeover`, JSON.stringify({ pid: process.pid, host: hostname() }));
+  assert.equal(takeOverStaleLock(lockPath, stale), false);
+  assert.equal(await readFile(lockPath, 'utf8'), stale);
+  // A guard left by a run that died while taking over does not block the lock for ever.
+  await writeFile(`${lockPath}.takeover`, JSON.stringify({ pid: await deadPid(), host: hostname() }));
+  assert.equal(takeOverStaleLock(lockPath, stale), false);
+  assert.equal(takeOverStaleLock(lockPath, stale), true);
+  await assert.rejects(readFile(lockPath), { code: 'ENOENT' });
+  await assert.rejects(readFile(`${lockPath}.takeover`), { code: 'ENOENT' });
 });
