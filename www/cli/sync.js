@@ -271,11 +271,11 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
 
   // One run per output directory and per checkpoint (they differ with --checkpoint): held from
   // before the checkpoint is read until the last output is written.
-  await mkdirPrivate(outDir);
-  await mkdirPrivate(dirname(checkpointPath));
   const onTakeover = (message) => { if (!quiet) stderr.write(`${command}: ${message}\n`); };
   const locks = [];
   try {
+    await mkdirPrivate(outDir);
+    await mkdirPrivate(dirname(checkpointPath));
     locks.push(acquireLock(join(outDir, OUT_LOCK), { what: `the output directory ${outDir}`, command, onTakeover }));
     locks.push(acquireLock(`${checkpointPath}.lock`, { what: `the checkpoint ${checkpointPath}`, command, onTakeover }));
     // Under the locks, a temp file of these files belongs to a run that is gone.
