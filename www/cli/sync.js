@@ -50,7 +50,7 @@ ${REPORT_FLAGS_HELP}
 One run at a time: a run locks its checkpoint and its output directory (CHECKPOINT.lock and
 DIR/.bc-spend.lock); a second run on either is refused (exit 6) and names the run holding it.
 A lock left by a run that was killed is taken over, with a message. Files holding Business
-Central data (the checkpoint, its journal and state, and every file in DIR) are written 0600;
+Central data (the checkpoint, its journal and state, and every file it writes to DIR) are 0600;
 DIR is created 0700.
 
 Exit codes: 0 success; 1 internal error, Business Central unreachable or a full disk; 2 bad
