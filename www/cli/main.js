@@ -30,7 +30,7 @@ Commands:
 
 Run "bc-spend COMMAND --help" for a command's options. Exit codes: 0 success, 1 internal error,
 2 bad arguments or configuration, 3 unreadable input, 4 sign-in or access refused, 5 partial
-failure (some companies failed).
+failure (some companies failed), 6 another run holds the checkpoint or the output directory.
 `;
 
 const COMMANDS = {
