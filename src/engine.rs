@@ -912,7 +912,7 @@ impl Engine {
     /// Users, de-duplicated across companies, ordered by e-mail then name.
     pub fn users(&self) -> (Vec<User>, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        let contact_email_field = contact_email_field_exists(self.users.values().map(|(raw, _)| raw));
+        let contact_email_field = self.contact_email_field();
         let mut out: Vec<User> = self
             .users
             .values()
@@ -936,6 +936,11 @@ impl Engine {
             diags.push(d);
         }
         (out, diags)
+    }
+
+    /// Whether the users read carry BC 25.0's `contactEmail` field (no users read: assumed so).
+    pub fn contact_email_field(&self) -> bool {
+        self.users.is_empty() || contact_email_field_exists(self.users.values().map(|(raw, _)| raw))
     }
 
     /// Every diagnostic: from reading pages, from building transactions, and about users.
