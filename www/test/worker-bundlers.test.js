@@ -93,9 +93,16 @@ async function runApp(dir) {
   tab.on('pageerror', (e) => problems.push(e.message));
   tab.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   tab.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+  // A module graph that fails to load never runs the app: stop at the first error instead of
+  // waiting for the timeout.
+  const failed = new Promise((resolve) => {
+    tab.on('pageerror', resolve);
+    tab.on('response', (r) => { if (r.status() >= 400) resolve(); });
+  }).then(() => new Promise((resolve) => setTimeout(resolve, 300)));
   try {
     await tab.goto(`http://127.0.0.1:${server.address().port}/`);
-    await tab.waitForFunction(() => window.result || window.failure, null, { timeout: 30_000 }).catch(() => assert.fail(`the app did not finish: ${problems.join('; ')}`));
+    await Promise.race([failed, tab.waitForFunction(() => window.result || window.failure, null, { timeout: 30_000 })])
+      .catch(() => assert.fail(`the app did not finish: ${problems.join('; ')}`));
     assert.equal(await tab.evaluate(() => window.failure), undefined);
     assert.deepEqual(problems, []);
     return await tab.evaluate(() => window.result);
