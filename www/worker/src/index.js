@@ -23,7 +23,7 @@
 // The wasm engine is instantiated once per isolate when pkg/workerd.js is imported (the
 // CompiledWasm rule in wrangler.toml). The host code is the package's, as in Node.
 
-import { runSync, createClientCredentials, createBcClient, Engine, SyncPlan } from '../../../pkg/workerd.js';
+import { runSync, createClientCredentials, createBcClient, Engine, SyncPlan, redactText } from '../../../pkg/workerd.js';
 import {
   engineOptionsOf, environmentName, identifyCaller, isTransient, readAccess, readConnections, readMessage, retryDelaySeconds,
   scheduledMessages, secretFor, splitText, syncMessage, syncOptionsOf,
@@ -119,7 +119,9 @@ function queueDelay(env, attempts, retryAfterMs) {
 function describe(error, secret) {
   const code = String(error?.code ?? 'INTERNAL');
   let message = String(error?.message ?? error ?? 'unknown error');
-  if (secret) message = message.split(secret).join('[redacted]');
+  // Stored in D1 and served by /status: the package's one redactor, with this connection's
+  // secret registered, also catches url-encoded and JSON-escaped echoes and credential shapes.
+  message = redactText(message, secret ? [secret] : []);
   return { code, message: message.slice(0, 1000) };
 }
 
