@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { createClientCredentials, DEFAULT_AUTHORITY_HOST } from '../src/auth.js';
 import { DEFAULT_API_HOST } from '../src/bc-client.js';
 import { BcSpendError } from '../src/errors.js';
-import { environmentKey, runSync, stateChunks } from '../src/sync.js';
+import { runSync, stateChunks } from '../src/sync.js';
 import { openCheckpointFile, writeChunksAtomic } from './checkpoint-store.js';
 import { CliError, EXIT, formatSummary, loadCore, mkdirPrivate, readJsonFile, todayUtc, writeOutputs } from './common.js';
 import { acquireLock, processAlive } from './run-lock.js';
@@ -85,9 +85,10 @@ const ACCESS_CODES = new Set(['BC_APP_NOT_ENABLED', 'BC_PERMISSION_MISSING', 'BC
 /** The core with the sync plan (the package entry does not re-export SyncPlan yet). */
 export async function loadSyncCore() {
   const core = await loadCore();
-  if (['SyncPlan', 'StateExport', 'StateImport'].every((k) => typeof core[k] === 'function')) return core;
+  const names = ['SyncPlan', 'StateExport', 'StateImport', 'bcLimits', 'environmentKey', 'isGuid'];
+  if (names.every((k) => typeof core[k] === 'function')) return core;
   const glue = await import(new URL('../../pkg/bc_spend.js', import.meta.url).href);
-  return { Engine: core.Engine, SyncPlan: glue.SyncPlan, StateExport: glue.StateExport, StateImport: glue.StateImport, version: core.version };
+  return { Engine: core.Engine, version: core.version, ...Object.fromEntries(names.map((k) => [k, glue[k]])) };
 }
 
 /** Credentials from --credentials FILE or the BC_* environment variables. */
@@ -313,7 +314,7 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
         version: 1,
         command,
         // What Engine.fromState(run.engineOptions, state.json) needs to rebuild this engine.
-        engineOptions: { ...engineOptions, environment: environmentKey(credentials.tenantId, credentials.environment), windowStart: outcome.windowStart, creditMemos: sync.creditMemos },
+        engineOptions: { ...engineOptions, environment: core.environmentKey(credentials.tenantId ?? null, credentials.environment), windowStart: outcome.windowStart, creditMemos: sync.creditMemos },
         reportOptions,
         connection: { tenantId: credentials.tenantId, environment: credentials.environment, apiHost: credentials.apiHost },
         run: { number: outcome.run, resumed: outcome.resumed, startedAt, finishedAt: new Date(now()).toISOString(), complete: outcome.complete, windowStart: outcome.windowStart },

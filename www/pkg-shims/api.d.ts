@@ -11,7 +11,7 @@ import type {
   SyncProgress,
 } from './bc_spend.js';
 
-export { Engine, SyncPlan, StateExport, StateImport, detectPage, pageEnvelope, version } from './bc_spend.js';
+export { Engine, SyncPlan, StateExport, StateImport, detectPage, pageEnvelope, version, bcLimits, environmentKey, isGuid } from './bc_spend.js';
 
 // ------------------------------------------------------------------------------------- errors
 
@@ -171,7 +171,6 @@ export declare function createState(): string;
 // ---------------------------------------------------------------------------------- BC client
 
 export declare const DEFAULT_API_HOST: 'https://api.businesscentral.dynamics.com';
-export declare const MAX_PAGE_SIZE: 20000;
 
 export interface RetryOptions {
   maxRetries?: number;
@@ -195,6 +194,8 @@ export interface BcClientEvent {
   [key: string]: unknown;
 }
 export interface BcClientOptions {
+  /** The core that gives BC's limits and checks company ids; default this package's. */
+  core?: SyncCore;
   credential: TokenSource;
   /** The BC environment name, e.g. "production". */
   environment: string;
@@ -202,10 +203,10 @@ export interface BcClientOptions {
   apiHost?: string;
   tenantId?: string;
   fetch?: FetchFunction;
-  /** 1 to 5 (BC's limit per app identity). */
+  /** 1 to 5 (BC's limit per app identity, `bcLimits().maxConcurrency`). */
   maxConcurrency?: number;
   rate?: { requests?: number; windowMs?: number; headroom?: number };
-  /** Records per page (Prefer: odata.maxpagesize), 1 to 20,000. */
+  /** Records per page (Prefer: odata.maxpagesize), 1 to 20,000 (`bcLimits().maxPageSize`). */
   maxPageSize?: number;
   timeoutMs?: number;
   retry?: RetryOptions;
@@ -346,7 +347,5 @@ export interface MemoryCheckpointStore {
 }
 /** The reference checkpoint store, in memory. */
 export declare function createMemoryCheckpointStore(): MemoryCheckpointStore;
-/** How an environment is named in checkpoints and transaction ids: "{tenant}/{environment}", lower case. */
-export declare function environmentKey(tenantId: string | null | undefined, environment: string): string;
 /** This package's wasm core. */
 export declare const core: Readonly<SyncCore>;

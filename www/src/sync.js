@@ -52,15 +52,7 @@
 import { createBcClient } from './bc-client.js';
 import { BcSpendError, abortedError, configError } from './errors.js';
 
-const MAX_CONCURRENCY = 5;
 const ETA_WINDOW = 30;
-
-/** The name of an environment in checkpoints and transaction ids. */
-export function environmentKey(tenantId, environment) {
-  const env = String(environment ?? '').trim().toLowerCase();
-  const tenant = String(tenantId ?? '').trim().toLowerCase();
-  return tenant ? `${tenant}/${env}` : env;
-}
 
 /** Runs one sync. See the header comment for the options and the checkpoint contract. */
 export async function runSync({
@@ -82,13 +74,15 @@ export async function runSync({
   signal,
   now = () => Date.now(),
 } = {}) {
-  if (!core || ['Engine', 'SyncPlan', 'StateExport', 'StateImport'].some((k) => typeof core[k] !== 'function')) {
-    throw configError('runSync needs `core`: the bc-spend package exports ({ Engine, SyncPlan, StateExport, StateImport }).', { option: 'core' });
+  if (!core || ['Engine', 'SyncPlan', 'StateExport', 'StateImport', 'bcLimits', 'environmentKey', 'isGuid'].some((k) => typeof core[k] !== 'function')) {
+    throw configError('runSync needs `core`: the bc-spend package exports ({ Engine, SyncPlan, StateExport, StateImport, bcLimits, environmentKey, isGuid }).', { option: 'core' });
   }
   if (typeof saveCheckpoint !== 'function') throw configError('saveCheckpoint must be an async function.', { option: 'saveCheckpoint' });
-  const concurrency = sync.concurrency ?? MAX_CONCURRENCY;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-    throw configError(`sync.concurrency must be an integer from 1 to ${MAX_CONCURRENCY}.`, { option: 'concurrency' });
+  // The plan checks the range too; this check stays only so that runSync refuses its own option
+  // as CONFIG_INVALID, as it always has. The bound is BC's, from the core.
+  const { maxConcurrency } = core.bcLimits();
+  if (sync.concurrency !== undefined && (!Number.isInteger(sync.concurrency) || sync.concurrency < 1 || sync.concurrency > maxConcurrency)) {
+    throw configError(`sync.concurrency must be an integer from 1 to ${maxConcurrency}.`, { option: 'concurrency' });
   }
 
   const stats = { requests: 0, retries: 0, throttled: 0, tokenRefreshes: 0, pages: 0, replayed: 0, bytes: 0, peakInFlight: 0, failures: [] };
@@ -103,38 +97,29 @@ export async function runSync({
     else if (e.type === 'tokenRefresh') stats.tokenRefreshes += 1;
     clientOptions.onEvent?.(e);
   };
-  const envKey = engineOptions.environment ?? environmentKey(tenantId, environment ?? '');
+  const envKey = engineOptions.environment ?? core.environmentKey(tenantId == null ? null : String(tenantId), String(environment ?? ''));
   const startedMs = now();
-  // The window and credit-memo settings may come with the engine options; the plan decides them.
-  const fromEngine = {};
-  for (const k of ['connectedAt', 'historyYears', 'windowStart', 'creditMemos']) if (engineOptions[k] !== undefined) fromEngine[k] = engineOptions[k];
-  const plan = new core.SyncPlan({
-    ...fromEngine,
-    ...sync,
-    concurrency,
-    environment: envKey,
-    startedAt: new Date(startedMs).toISOString(),
-    ...(engineOptions.lineMode ? { lineMode: engineOptions.lineMode } : {}),
-  }, checkpoint?.plan ?? null);
+  // The plan decides the window, the credit-memo setting and the requests in flight, from the
+  // sync settings and those given with the engine options, and hands the engine its options.
+  const plan = core.SyncPlan.withEngineOptions({ ...sync, environment: envKey, startedAt: new Date(startedMs).toISOString() }, engineOptions, checkpoint?.plan ?? null);
+  const concurrency = plan.concurrency;
   let engine = null;
   try {
+    // No page size here: every request carries its task's (the plan's).
     const bc = client ?? createBcClient({
-      maxPageSize: sync.pageSize ?? 500,
       ...clientOptions,
+      core,
       credential,
       apiHost,
       tenantId,
       environment,
       ...(fetch ? { fetch } : {}),
-      maxConcurrency: Math.min(concurrency, clientOptions.maxConcurrency ?? MAX_CONCURRENCY),
+      maxConcurrency: Math.min(concurrency, clientOptions.maxConcurrency ?? concurrency),
       // A 504 is answered by narrowing the query (the plan decides), not by repeating it.
       retry: { timeoutRetries: 0, ...clientOptions.retry },
       onEvent,
     });
-    const options = { ...engineOptions, environment: envKey, windowStart: plan.windowStart, creditMemos: plan.creditMemos };
-    delete options.connectedAt;
-    delete options.historyYears;
-    engine = await restoreEngine(core, options, checkpoint?.state);
+    engine = await restoreEngine(core, plan.engineOptions(engineOptions), checkpoint?.state);
     plan.begin(engine);
 
     // Resume: the pages ingested before the interruption, in the same order.

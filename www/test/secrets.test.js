@@ -10,6 +10,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBcClient } from '../src/bc-client.js';
+import { core } from './sync-support.js';
 import { createClientCredentials, fromTokenCredential } from '../src/auth.js';
 import { BcSpendError, ERROR_MESSAGES, createSecretRegistry, redactSecrets, redactText } from '../src/errors.js';
 import { main } from '../cli/main.js';
@@ -155,7 +156,7 @@ test('a BC gateway that echoes the Authorization header leaks neither the token 
   });
   try {
     const cred = createClientCredentials({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, authorityHost: srv.url });
-    const client = createBcClient({ credential: cred, apiHost: srv.url, tenantId: TENANT, environment: ENV, shareLimiter: false });
+    const client = createBcClient({ core, credential: cred, apiHost: srv.url, tenantId: TENANT, environment: ENV, shareLimiter: false });
     const err = await client.get(client.companyUrl(COMPANY, 'purchaseInvoices')).then(() => assert.fail('no error'), (e) => e);
     assert.equal(err.code, 'BC_BAD_REQUEST');
     assert.equal(tokens.length, 1);
@@ -168,7 +169,7 @@ test('a caller-supplied credential: the BC client registers the tokens it sends'
   const token = opaqueToken();
   const srv = await startServer((req, res) => sendJson(res, 404, { error: { code: 'BadRequest_NotFound', message: `no such thing for ${req.headers.authorization.slice(7)}` } }));
   try {
-    const client = createBcClient({ credential: fromTokenCredential(async () => token), apiHost: srv.url, tenantId: TENANT, environment: ENV, shareLimiter: false });
+    const client = createBcClient({ core, credential: fromTokenCredential(async () => token), apiHost: srv.url, tenantId: TENANT, environment: ENV, shareLimiter: false });
     const err = await client.get('api/v2.0/companies(x)/nothing').then(() => assert.fail('no error'), (e) => e);
     assertClean(errorTexts(err), [token], 'the BC error');
   } finally { await srv.close(); }
