@@ -285,6 +285,10 @@ test("runSync asks the core for the environment's name, the requests in flight a
     core: spy, credential: credentialFor(small), apiHost: small.apiHost, tenantId: c.tenantId, environment: c.environment,
     clientOptions: { shareLimiter: false }, sync: { connectedAt: CONNECTED_AT, companies: [small.data.companies[2].id] },
   });
+  // The core's key, as the host's own used to shape it (the core's tests hold the rule).
+  assert.equal(core.environmentKey(' 72F988BF-86f1 ', ' Production '), '72f988bf-86f1/production');
+  assert.equal(core.environmentKey(null, 'Production'), 'production');
+  assert.equal(core.environmentKey(undefined, 'Production'), 'production');
   try {
     assert.deepEqual(keys, [[c.tenantId, c.environment]]);
     assert.equal(JSON.parse(outcome.checkpoint).environment, 'spy-tenant/spy-env');
