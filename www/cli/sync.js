@@ -236,11 +236,14 @@ function exitCodeFor(err) {
  * exit code. `extra.runInfo` is merged into run.json; `extra.signal` stops the sync (the
  * checkpoint keeps what was read).
  */
-export async function runSyncCommand(values, { stderr = process.stderr, credentials, command = 'sync', signal, fetch, clientOptions, syncOptions = {}, now = () => Date.now(), runInfo = {} } = {}) {
+export async function runSyncCommand(values, { stderr = process.stderr, credentials, command = 'sync', signal, fetch, clientOptions, syncOptions = {}, now = () => Date.now(), runInfo = {}, core: givenCore } = {}) {
   const outDir = resolve(values.out ?? 'bc-spend-out');
   const checkpointPath = resolve(values.checkpoint ?? join(outDir, 'checkpoint.json'));
-  const concurrency = intOption(values, 'concurrency', 1, 5) ?? 5;
-  const pageSize = intOption(values, 'page-size', 1, 20000);
+  // BC's limits are the core's; without --concurrency the plan keeps BC's limit in flight.
+  const core = givenCore ?? await loadSyncCore();
+  const limits = core.bcLimits();
+  const concurrency = intOption(values, 'concurrency', 1, limits.maxConcurrency);
+  const pageSize = intOption(values, 'page-size', 1, limits.maxPageSize);
   const since = dateOption(values, 'since');
   const connectedAt = dateOption(values, 'connected-at') ?? todayUtc(new Date(now()));
   const companies = values.companies?.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
@@ -253,14 +256,13 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
   const sync = {
     connectedAt,
     creditMemos: Boolean(values['credit-memos']),
-    concurrency,
+    ...(concurrency ? { concurrency } : {}),
     ...(since ? { windowStart: since } : {}),
     ...(companies ? { companies } : {}),
     ...(pageSize ? { pageSize } : {}),
     ...syncOptions,
   };
 
-  const core = await loadSyncCore();
   const quiet = Boolean(values.quiet);
   if (credentials.warning && !quiet) stderr.write(`warning: ${credentials.warning}\n`);
   let credential;
