@@ -309,14 +309,14 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
     let summary;
     // The outputs are written before the checkpoint that ends the run: a run killed while it
     // writes them is resumed, and its change report computed again, instead of being lost.
-    const writeRunOutputs = async ({ engine, outcome, stats }) => {
+    const writeRunOutputs = async ({ engine, outcome, stats, engineOptions: runEngineOptions }) => {
       summary = engine.summary();
       const run = {
         format: 'bc-spend-run',
         version: 1,
         command,
         // What Engine.fromState(run.engineOptions, state.json) needs to rebuild this engine.
-        engineOptions: { ...engineOptions, environment: core.environmentKey(credentials.tenantId ?? null, credentials.environment), windowStart: outcome.windowStart, creditMemos: sync.creditMemos },
+        engineOptions: runEngineOptions,
         reportOptions,
         connection: { tenantId: credentials.tenantId, environment: credentials.environment, apiHost: credentials.apiHost },
         run: { number: outcome.run, resumed: outcome.resumed, startedAt, finishedAt: new Date(now()).toISOString(), complete: outcome.complete, windowStart: outcome.windowStart },

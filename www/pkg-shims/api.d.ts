@@ -331,6 +331,9 @@ export interface SyncResult {
   engine: Engine;
   outcome: SyncOutcome;
   stats: SyncStats;
+  /** The options the sync plan handed the engine (its window, credit memos and environment):
+   *  `Engine.fromState(engineOptions, state)` rebuilds it. */
+  engineOptions: EngineOptions;
 }
 /** Runs one sync of a BC environment (or of selected companies) into an engine. */
 export declare function runSync(options: RunSyncOptions): Promise<SyncResult>;

@@ -16,6 +16,8 @@
 //     onProgress: (e) => console.error(e.type, e.progress?.pages),
 //   });
 //   // engine.transactions(), engine.users(), outcome.changes, outcome.companies; engine.free()
+//   // `engineOptions` (in the result and beforeCommit's argument): the options the plan handed
+//   // the engine (window, credit memos, environment): Engine.fromState rebuilds it with them.
 //
 // `stats` (requests, retries, throttled, pages, bytes, peakInFlight, elapsedMs) counts requests
 // and retries only when runSync builds the client (from credential/apiHost/tenantId/environment).
@@ -30,9 +32,9 @@
 //       With `stateBytes: true` (for a store that writes bytes, as the file store does) the
 //       pieces may also be Uint8Arrays, the text's UTF-8, and the state is never decoded into
 //       JS strings; such a store must take both kinds.
-// `beforeCommit({ engine, outcome, stats })`, when given, runs after the last page and before the
-// checkpoint that ends the run is saved: a host writes its outputs there. Once that checkpoint
-// is saved, the next run is a new incremental one and this run's change report (outcome.changes)
+// `beforeCommit({ engine, outcome, stats, engineOptions })`, when given, runs after the last
+// page and before the checkpoint that ends the run is saved: a host writes its outputs there.
+// Once that checkpoint is saved, the next run is a new incremental one and this run's change report (outcome.changes)
 // cannot be computed again; a kill before it resumes this run, which reports the same changes.
 // `checkpoint` (input) is `{ plan, state, journal }`: the last plan kept, the base state (null,
 // its text, or a function returning an (async) iterable of its pieces, read a piece at a time:
@@ -104,6 +106,7 @@ export async function runSync({
   const plan = core.SyncPlan.withEngineOptions({ ...sync, environment: envKey, startedAt: new Date(startedMs).toISOString() }, engineOptions, checkpoint?.plan ?? null);
   const concurrency = plan.concurrency;
   let engine = null;
+  let runEngineOptions;
   try {
     // No page size here: every request carries its task's (the plan's).
     const bc = client ?? createBcClient({
@@ -119,7 +122,8 @@ export async function runSync({
       retry: { timeoutRetries: 0, ...clientOptions.retry },
       onEvent,
     });
-    engine = await restoreEngine(core, plan.engineOptions(engineOptions), checkpoint?.state);
+    runEngineOptions = plan.engineOptions(engineOptions);
+    engine = await restoreEngine(core, runEngineOptions, checkpoint?.state);
     plan.begin(engine);
 
     // Resume: the pages ingested before the interruption, in the same order.
@@ -269,10 +273,10 @@ export async function runSync({
 
     const outcome = plan.finish(engine);
     stats.elapsedMs = now() - startedMs;
-    await beforeCommit?.({ engine, outcome, stats });
+    await beforeCommit?.({ engine, outcome, stats, engineOptions: runEngineOptions });
     await saveCheckpoint({ plan: outcome.checkpoint, state: stateChunks(core, engine, undefined, { bytes: stateBytes }) });
     emit({ type: 'done', outcome, progress: plan.progress(), stats });
-    const out = { engine, outcome, stats };
+    const out = { engine, outcome, stats, engineOptions: runEngineOptions };
     engine = null;
     return out;
   } finally {

@@ -113,6 +113,24 @@ test("--concurrency and --page-size are bounded by BC's limits as the core gives
   await refused({ 'page-size': '51' });
 });
 
+test("run.json keeps the engine's options as the sync plan handed them to the engine", async () => {
+  const c = emu.scenarios.valid;
+  const credentials = { tenantId: c.tenantId, environment: c.environment, clientId: c.clientId, clientSecret: c.clientSecret, authorityHost: emu.authorityHost, apiHost: emu.apiHost };
+  const SyncPlan = Object.assign(function SyncPlan() {}, {
+    withEngineOptions(...args) {
+      const plan = core.SyncPlan.withEngineOptions(...args);
+      const engineOptions = plan.engineOptions.bind(plan);
+      plan.engineOptions = (o) => ({ ...engineOptions(o), defaultCurrency: 'CHF' });
+      return plan;
+    },
+  });
+  const out = join(dir, 'plan-options');
+  const code = await runSyncCommand({ out, 'connected-at': CONNECTED_AT, companies: [emu.data.companies[0].id], 'as-of': CONNECTED_AT }, { stderr: sink(), credentials, core: { ...core, SyncPlan } });
+  assert.equal(code, 0);
+  const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+  assert.deepEqual(run.engineOptions, { lineMode: 'invoice', windowStart: '2025-11-01', creditMemos: false, environment: core.environmentKey(c.tenantId, c.environment), defaultCurrency: 'CHF' });
+});
+
 test('exit codes: 2 for configuration, 4 for sign-in and access, 5 for partial', async () => {
   const none = await cli(['sync', '--out', join(dir, 'x')], NO_ENV);
   assert.equal(none.code, 2);

@@ -281,9 +281,11 @@ test("runSync asks the core for the environment's name, the requests in flight a
     },
   });
   const spy = { ...core, SyncPlan, environmentKey: (...args) => { keys.push(args); return 'spy-tenant/spy-env'; } };
-  const { engine, outcome, stats } = await runSync({
+  let committed;
+  const { engine, outcome, stats, engineOptions } = await runSync({
     core: spy, credential: credentialFor(small), apiHost: small.apiHost, tenantId: c.tenantId, environment: c.environment,
     clientOptions: { shareLimiter: false }, sync: { connectedAt: CONNECTED_AT, companies: [small.data.companies[2].id] },
+    beforeCommit: (r) => { committed = r.engineOptions; },
   });
   // The core's key, as the host's own used to shape it (the core's tests hold the rule).
   assert.equal(core.environmentKey(' 72F988BF-86f1 ', ' Production '), '72f988bf-86f1/production');
@@ -294,6 +296,9 @@ test("runSync asks the core for the environment's name, the requests in flight a
     assert.equal(JSON.parse(outcome.checkpoint).environment, 'spy-tenant/spy-env');
     assert.equal(stats.peakInFlight, 2, 'the plan says how many requests are in flight');
     assert.equal(engine.summary().windowStart, '2026-06-01', 'the engine is built with the options the plan hands it');
+    // ...and a host that keeps them (to rebuild the engine from its state) is given them.
+    assert.deepEqual(engineOptions, { windowStart: '2026-06-01', creditMemos: false, environment: 'spy-tenant/spy-env' });
+    assert.deepEqual(committed, engineOptions);
   } finally {
     engine.free();
   }
