@@ -1,8 +1,9 @@
 // Admission control for one Business Central identity: at most N requests in flight, and a
 // sliding-window pacer that keeps the request rate below BC's per-user limit (reference 6: five
 // concurrent requests and 6,000 requests per 5-minute sliding window per user, where an S2S app
-// is one user; the numbers are the core's, bcLimits(), which the BC client passes). Both limits belong to the identity, not to one client object, so clients of the
-// same identity share one limiter through `sharedLimiter`.
+// is one user; the numbers are the core's, bcLimits(), which the BC client passes). Both limits
+// belong to the identity, not to one client object, so clients of the same identity share one
+// limiter through `sharedLimiter`.
 //
 // Plain ESM, only setTimeout: runs in Node, browsers and workerd.
 
