@@ -1,7 +1,11 @@
 // The Worker's configuration and the decisions that need no I/O: which connections exist, where
 // each one's client secret comes from, the queue messages, which failures are worth a retry and
-// after how long, and who may read what over HTTP. Plain ESM without the wasm, so Node
-// tests import it directly.
+// after how long, and who may read what over HTTP. Plain ESM; the two rules it shares with the
+// sync (the company-id check and the environment's name) are the core's, called from the
+// wasm-bindgen glue, which the entry that loaded the package (pkg/workerd.js in the Worker,
+// pkg/node.js in Node tests) has initialised before any of these functions runs.
+
+import { environmentKey, isGuid } from '../../../pkg/bc_spend.js';
 
 /** Queue message format version. */
 export const MESSAGE_VERSION = 1;
@@ -11,7 +15,6 @@ export const DEFAULT_CONCURRENCY = 2;
 /** Cloudflare Queues accepts delays up to 24 hours. */
 const MAX_QUEUE_DELAY_SECONDS = 24 * 60 * 60;
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const SHA256_HEX_RE = /^[0-9a-f]{64}$/i;
 const CONNECTION_KEYS = new Set(['id', 'tenantId', 'environment', 'clientId', 'secret', 'companies', 'connectedAt', 'historyYears',
@@ -66,7 +69,7 @@ export function readConnections(env) {
       if (typeof merged[k] !== 'string' || merged[k].trim() === '') throw new ConfigurationError(`${where} (${merged.id}): ${k} is required.`);
     }
     if (typeof merged.connectedAt !== 'string' || !DATE_RE.test(merged.connectedAt)) throw new ConfigurationError(`${where} (${merged.id}): connectedAt (YYYY-MM-DD, the first connection date) is required.`);
-    if (merged.companies !== undefined && (!Array.isArray(merged.companies) || !merged.companies.every((x) => typeof x === 'string' && GUID_RE.test(x)))) {
+    if (merged.companies !== undefined && (!Array.isArray(merged.companies) || !merged.companies.every((x) => typeof x === 'string' && isGuid(x)))) {
       throw new ConfigurationError(`${where} (${merged.id}): companies must be an array of company ids (GUIDs), in BC's company list order.`);
     }
     if (merged.reportTokenSha256 !== undefined) {
@@ -112,9 +115,7 @@ export function secretFor(env, connection) {
 
 /** The environment's name in transaction ids and checkpoints, as runSync names it. */
 export function environmentName(connection) {
-  const env = String(connection.environment).trim().toLowerCase();
-  const tenant = String(connection.tenantId).trim().toLowerCase();
-  return `${tenant}/${env}`;
+  return environmentKey(connection.tenantId, connection.environment);
 }
 
 /** Engine options of a connection (the window comes from the sync plan). */
@@ -157,7 +158,7 @@ export function readMessage(body) {
   if (!body || typeof body !== 'object' || body.v !== MESSAGE_VERSION) return null;
   if (typeof body.connection !== 'string' || typeof body.run !== 'string' || Number.isNaN(Date.parse(body.run))) return null;
   if (body.kind === 'discover') return { kind: 'discover', connection: body.connection, run: body.run };
-  if (body.kind === 'sync' && typeof body.companyId === 'string' && GUID_RE.test(body.companyId)) {
+  if (body.kind === 'sync' && typeof body.companyId === 'string' && isGuid(body.companyId)) {
     return { kind: 'sync', connection: body.connection, companyId: body.companyId.toLowerCase(), run: body.run };
   }
   return null;
