@@ -393,29 +393,56 @@ fn last(path: &str) -> &str {
 
 /// The pair of rules (i < j, by index) that the old pairwise check would have reported first.
 fn first_conflict(rules: &[CompiledRule]) -> Option<(usize, usize)> {
+    let shapes: Vec<Shape> = rules.iter().map(Shape::of).collect();
     let mut order: Vec<usize> = (0..rules.len()).collect();
     order.sort_by_key(|&i| rules[i].spec.priority);
     let mut best = None;
     for group in order.chunk_by(|&a, &b| rules[a].spec.priority == rules[b].spec.priority) {
         if group.len() > 1 {
-            best = group_conflict(rules, group, best);
+            best = group_conflict(rules, &shapes, group, best);
         }
     }
     best
 }
 
-/// Which fields have a condition, and which have an `equals` one (bit k: field k).
-fn shape(r: &CompiledRule) -> (usize, usize) {
-    let (mut has, mut equals) = (0, 0);
-    for (k, c) in r.conditions().into_iter().enumerate() {
-        if let Some(c) = c {
-            has |= 1 << k;
-            if c.spec.op == ConditionOp::Equals {
-                equals |= 1 << k;
+/// Which fields of a rule have a condition, an `equals` one, a `regex` one (bit k: field k).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Shape {
+    has: u8,
+    equals: u8,
+    regex: u8,
+}
+
+impl Shape {
+    fn of(r: &CompiledRule) -> Shape {
+        let mut s = Shape { has: 0, equals: 0, regex: 0 };
+        for (k, c) in r.conditions().into_iter().enumerate() {
+            if let Some(c) = c {
+                s.has |= 1 << k;
+                match c.spec.op {
+                    ConditionOp::Equals => s.equals |= 1 << k,
+                    ConditionOp::Regex => s.regex |= 1 << k,
+                    ConditionOp::Contains => {}
+                }
             }
         }
+        s
     }
-    (has, equals)
+
+    /// The fields on which `may_overlap` can tell two rules of these shapes apart.
+    fn exclusive_fields(self, other: Shape) -> u8 {
+        (self.equals & other.has) | (other.equals & self.has)
+    }
+
+    /// The one field through which the index looks at a pair of these shapes: if they conflict,
+    /// they do not exclude each other on any field, so one field is enough. One without a regex
+    /// when there is one (a key lookup instead of running the regex).
+    fn designated_field(self, other: Shape) -> Option<usize> {
+        let fields = self.exclusive_fields(other);
+        let keyed = fields & !(self.regex | other.regex);
+        let pick = if keyed != 0 { keyed } else { fields };
+        (pick != 0).then(|| pick.trailing_zeros() as usize)
+    }
 }
 
 /// The index of one field within one priority.
@@ -427,7 +454,9 @@ struct FieldIndex {
     contains_keys: FastMap<Vec<u8>, u32>,
     contains_rules: Vec<Vec<usize>>,
     contains: Substrings,
-    regex: Vec<usize>,
+    /// `regex` rules, by shape: most shapes are told apart from an `equals` rule through
+    /// another field, and are skipped whole.
+    regex: Vec<(Shape, Vec<usize>)>,
 }
 
 /// The texts an `equals` condition's `exclusive` test tries: the trimmed value and, ignoring
@@ -443,31 +472,27 @@ fn equals_variants(c: &CompiledCondition) -> Vec<std::borrow::Cow<'_, str>> {
 
 /// The first conflict within one priority (`members`, ascending), or `best` if none comes
 /// before it.
-fn group_conflict(rules: &[CompiledRule], members: &[usize], mut best: Option<(usize, usize)>) -> Option<(usize, usize)> {
+fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], mut best: Option<(usize, usize)>) -> Option<(usize, usize)> {
     let better = |p: (usize, usize), best: &mut Option<(usize, usize)>| {
         if best.map_or(true, |q| p < q) && may_overlap(&rules[p.0], &rules[p.1]) {
             *best = Some(p);
         }
     };
     // 1. Pairs that no field can make exclusive: the first two rules of each shape.
-    let mut first_two = [[(usize::MAX, usize::MAX); 8]; 8];
+    let mut first_two: Vec<(Shape, usize, usize)> = Vec::new();
     for &i in members {
-        let (h, e) = shape(&rules[i]);
-        let slot = &mut first_two[h][e];
-        if slot.0 == usize::MAX {
-            slot.0 = i;
-        } else if slot.1 == usize::MAX {
-            slot.1 = i;
+        match first_two.iter_mut().find(|(s, _, _)| *s == shapes[i]) {
+            None => first_two.push((shapes[i], i, usize::MAX)),
+            Some(slot) if slot.2 == usize::MAX => slot.2 = i,
+            Some(_) => {}
         }
     }
-    let shapes: Vec<(usize, usize)> = (0..64).map(|k| (k / 8, k % 8)).filter(|&(h, e)| first_two[h][e].0 != usize::MAX).collect();
-    for (x, &(h1, e1)) in shapes.iter().enumerate() {
-        for &(h2, e2) in &shapes[x..] {
-            if (e1 & h2) | (e2 & h1) != 0 {
+    for (x, &(s1, a, a2)) in first_two.iter().enumerate() {
+        for &(s2, b, _) in &first_two[x..] {
+            if s1.exclusive_fields(s2) != 0 {
                 continue;
             }
-            let (a, b) = (first_two[h1][e1], first_two[h2][e2]);
-            let pair = if (h1, e1) == (h2, e2) { (a.0, a.1) } else { (a.0.min(b.0), a.0.max(b.0)) };
+            let pair = if s1 == s2 { (a, a2) } else { (a.min(b), a.max(b)) };
             if pair.1 != usize::MAX {
                 better(pair, &mut best);
             }
@@ -480,9 +505,7 @@ fn group_conflict(rules: &[CompiledRule], members: &[usize], mut best: Option<(u
             let Some(c) = c else { continue };
             let ix = &mut index[f];
             match c.spec.op {
-                ConditionOp::Equals => {
-                    ix.equals.entry(fold_keys(c.spec.value.trim())).or_default().push(i);
-                }
+                ConditionOp::Equals => ix.equals.entry(fold_keys(c.spec.value.trim())).or_default().push(i),
                 ConditionOp::Contains => {
                     let next = ix.contains_rules.len() as u32;
                     let k = *ix.contains_keys.entry(fold_keys(&c.spec.value)).or_insert(next);
@@ -491,7 +514,10 @@ fn group_conflict(rules: &[CompiledRule], members: &[usize], mut best: Option<(u
                     }
                     ix.contains_rules[k as usize].push(i);
                 }
-                ConditionOp::Regex => ix.regex.push(i),
+                ConditionOp::Regex => match ix.regex.iter_mut().find(|(s, _)| *s == shapes[i]) {
+                    Some((_, list)) => list.push(i),
+                    None => ix.regex.push((shapes[i], vec![i])),
+                },
             }
         }
     }
@@ -509,20 +535,25 @@ fn group_conflict(rules: &[CompiledRule], members: &[usize], mut best: Option<(u
             Some((bi, bj)) if a == bi => bj,
             Some((bi, _)) => bi + 1,
         };
-        let below = |list: &[usize]| -> std::ops::Range<usize> { 0..list.partition_point(|&b| b < limit) };
+        let sa = shapes[a];
         candidates.clear();
         for (f, c) in rules[a].conditions().into_iter().enumerate() {
             let Some(c) = c.filter(|c| c.spec.op == ConditionOp::Equals) else { continue };
             let ix = &index[f];
-            candidates.extend_from_slice(&ix.regex[below(&ix.regex)]);
+            let mut take = |list: &[usize]| {
+                let list = &list[..list.partition_point(|&b| b < limit)];
+                candidates.extend(list.iter().copied().filter(|&b| sa.designated_field(shapes[b]) == Some(f)));
+            };
+            for (s, list) in &ix.regex {
+                if sa.designated_field(*s) == Some(f) {
+                    take(list);
+                }
+            }
             for t in equals_variants(c) {
                 if let Some(same) = ix.equals.get(&fold_keys(t.trim())) {
-                    candidates.extend_from_slice(&same[below(same)]);
+                    take(same);
                 }
-                ix.contains.each_inside(&fold_keys(&t), |k| {
-                    let list = &ix.contains_rules[k as usize];
-                    candidates.extend_from_slice(&list[below(list)]);
-                });
+                ix.contains.each_inside(&fold_keys(&t), |k| take(&ix.contains_rules[k as usize]));
             }
         }
         candidates.sort_unstable();
@@ -702,4 +733,137 @@ mod tests {
         assert!(RuleSet::compile(&specs, &Catalog::builtin()).is_ok());
         assert_eq!(REGEXES_COMPILED.with(|c| c.get()), 0);
     }
+
+    /// What `compile_cond` built before conditions could be literals.
+    fn old_regex(c: &Condition) -> Regex {
+        let pattern = match c.op {
+            ConditionOp::Equals => format!(r"^\s*{}\s*$", regex::escape(c.value.trim())),
+            ConditionOp::Contains => regex::escape(&c.value),
+            ConditionOp::Regex => c.value.clone(),
+        };
+        build_regex(&pattern, c.case_sensitive).unwrap()
+    }
+
+    /// A small deterministic generator (the core has no randomness; tests may).
+    struct Gen(u64);
+    impl Gen {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// `fold_key` is what the regex crate does, checked against it for every character: the
+    /// literal conditions and the conflict index both rest on it.
+    #[test]
+    fn fold_key_is_the_regex_crates_case_folding() {
+        let all: String = (0..=0x10FFFF).filter_map(char::from_u32).collect();
+        // The only non-ASCII characters that match an ASCII one case-insensitively.
+        let ascii = build_regex(r"[\x00-\x7F]", false).unwrap();
+        let matched: Vec<char> = ascii.find_iter(&all).filter_map(|m| m.as_str().chars().next()).filter(|c| !c.is_ascii()).collect();
+        assert_eq!(matched, ['\u{17F}', '\u{212A}']);
+        // Among ASCII and those two, which matches which.
+        let probe: Vec<char> = (0..128u8).map(char::from).chain(['\u{17F}', '\u{212A}']).collect();
+        for &c in &probe {
+            let re = build_regex(&format!("^{}$", regex::escape(&c.to_string())), false).unwrap();
+            for &d in &probe {
+                assert_eq!(re.is_match(&d.to_string()), fold_key(c) == fold_key(d), "{c:?} {d:?}");
+            }
+        }
+        // `str::trim` and the regex's `\s` agree on what is white space.
+        let space = build_regex(r"\s", true).unwrap();
+        let spaces: Vec<char> = space.find_iter(&all).filter_map(|m| m.as_str().chars().next()).collect();
+        assert_eq!(spaces, all.chars().filter(|c| c.is_whitespace()).collect::<Vec<_>>());
+    }
+
+    /// A literal condition finds what its regex found, at the same span.
+    #[test]
+    fn literal_conditions_match_as_their_regex() {
+        let alphabet = ['a', 'A', 'b', 'k', 'K', 's', 'S', '\u{17F}', '\u{212A}', ' ', '\t', '\u{A0}', '-', '.', '*', 'é', 'É', 'ß'];
+        let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+        let mut word = |g: &mut Gen, max: usize| -> String { (0..g.below(max + 1)).map(|_| alphabet[g.below(alphabet.len())]).collect() };
+        let (mut literals, mut found) = (0, 0);
+        for _ in 0..6_000 {
+            let value = word(&mut g, 4);
+            if value.trim().is_empty() {
+                continue;
+            }
+            let op = if g.below(2) == 0 { ConditionOp::Equals } else { ConditionOp::Contains };
+            let c = Condition { op, value, case_sensitive: g.below(3) == 0 };
+            let compiled = compile_cond(&Some(c.clone()), &String::new, &String::new).unwrap().unwrap();
+            literals += matches!(compiled.test, Test::Literal { .. }) as usize;
+            let re = old_regex(&c);
+            for _ in 0..8 {
+                let text = word(&mut g, 7);
+                let want = re.find(&text).map(|m| (m.start(), m.end()));
+                assert_eq!(compiled.find(&text), want, "{c:?} on {text:?}");
+                found += want.is_some() as usize;
+            }
+        }
+        assert!(literals > 1_500 && found > 900, "{literals} literal conditions, {found} matches");
+    }
+
+    /// Literal conditions refuse nothing that compiled as a regex: the longest values did.
+    #[test]
+    fn the_longest_literal_values_compiled_as_regexes() {
+        for unit in ["a", "k", "s", ".", "*", "\\", "é", "\u{212A}"] {
+            let value = unit.repeat(MAX_PATTERN_LEN / unit.len());
+            for op in [ConditionOp::Equals, ConditionOp::Contains] {
+                for case_sensitive in [false, true] {
+                    old_regex(&Condition { op, value: value.clone(), case_sensitive });
+                }
+            }
+        }
+    }
+
+    /// The old check: every pair, in order.
+    fn pairwise(rules: &[CompiledRule]) -> Option<(usize, usize)> {
+        for i in 0..rules.len() {
+            for j in i + 1..rules.len() {
+                if rules[i].spec.priority == rules[j].spec.priority && may_overlap(&rules[i], &rules[j]) {
+                    return Some((i, j));
+                }
+            }
+        }
+        None
+    }
+
+    /// The indexed check reports exactly the pair the pairwise one did, or none when it found
+    /// none, on generated rule sets full of near-conflicts: same values in other cases and
+    /// spaces, substrings, Unicode case folding, case-sensitive regexes, shared and separate
+    /// fields.
+    #[test]
+    fn conflict_check_agrees_with_pairwise() {
+        let values = [
+            "Slack", "slack", " SLACK ", "Slack Technologies", "ack", "lack t", "Zoom", "zoom video", "\u{17F}lack", "\u{212A}elvin", "kelvin", "M\u{fc}ller",
+            "M\u{dc}LLER", "m\u{fc}ller gmbh", "6420", "64", "^sl", "(?-i)slack", "^zo", "o", "\u{130}stanbul", "istanbul",
+        ];
+        let ops = [ConditionOp::Equals, ConditionOp::Equals, ConditionOp::Contains, ConditionOp::Regex];
+        let mut g = Gen(0x2545_F491_4F6C_DD1D);
+        let (mut conflicts, mut clean) = (0, 0);
+        for round in 0..1_500 {
+            let n = 2 + g.below(if round % 10 == 0 { 40 } else { 10 });
+            let priorities = 1 + g.below(3);
+            let rules: Vec<CompiledRule> = (0..n)
+                .map(|i| {
+                    let mut cond = |g: &mut Gen, p: usize| -> Option<Condition> {
+                        (g.below(100) < p).then(|| Condition { op: ops[g.below(ops.len())], value: values[g.below(values.len())].to_string(), case_sensitive: g.below(4) == 0 })
+                    };
+                    let mut spec = RuleSpec { id: format!("r{i}"), priority: g.below(priorities) as i64, action: RuleAction::Ignore, app_id: None, vendor: cond(&mut g, 70), description: cond(&mut g, 40), account: cond(&mut g, 25) };
+                    if spec.vendor.is_none() && spec.description.is_none() && spec.account.is_none() {
+                        spec.vendor = cond(&mut g, 100);
+                    }
+                    let c = |c: &Option<Condition>| compile_cond(c, &String::new, &String::new).unwrap();
+                    CompiledRule { vendor: c(&spec.vendor), description: c(&spec.description), account: c(&spec.account), spec }
+                })
+                .collect();
+            let want = pairwise(&rules);
+            assert_eq!(first_conflict(&rules), want, "round {round}: {:#?}", rules.iter().map(|r| &r.spec).collect::<Vec<_>>());
+            if want.is_some() { conflicts += 1 } else { clean += 1 }
+        }
+        assert!(conflicts > 250 && clean > 100, "{conflicts} sets with a conflict, {clean} without");
+    }
+
 }
