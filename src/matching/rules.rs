@@ -171,6 +171,8 @@ fn folded_prefix(text: &str, needle: &str) -> Option<usize> {
 
 pub(crate) struct CompiledRule {
     pub spec: RuleSpec,
+    /// Where the rule is in the caller's list (errors name it; the set is kept by priority).
+    index: usize,
     pub vendor: Option<CompiledCondition>,
     pub description: Option<CompiledCondition>,
     pub account: Option<CompiledCondition>,
@@ -195,7 +197,7 @@ pub(crate) struct RuleSet {
 impl RuleSet {
     pub fn compile(specs: &[RuleSpec], catalog: &Catalog) -> Result<RuleSet, ConfigError> {
         let mut rules = Vec::with_capacity(specs.len());
-        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::with_capacity(specs.len());
+        let mut seen: FastMap<&str, u32> = FastMap::default();
         for (i, s) in specs.iter().enumerate() {
             // Formatted only for an error: with 100,000 rules, per-rule strings add up.
             let at = |field: &str| format!("rules/{i}{field}");
@@ -203,7 +205,7 @@ impl RuleSet {
             if s.id.trim().is_empty() {
                 return Err(ConfigError::new("RULE_INVALID", format!("rule {i} has an empty id; give every rule a unique id")).at(at("/id")));
             }
-            if let Some(prev) = seen.insert(&s.id, i) {
+            if let Some(prev) = seen.insert(&s.id, i as u32) {
                 return Err(ConfigError::new("RULE_INVALID", format!("{} has the same id as rule {prev}; rule ids must be unique", who())).at(at("/id")));
             }
             match (s.action, &s.app_id) {
@@ -224,21 +226,23 @@ impl RuleSet {
             let vendor = compile_cond(&s.vendor, &who, &|| at("/vendor"))?;
             let description = compile_cond(&s.description, &who, &|| at("/description"))?;
             let account = compile_cond(&s.account, &who, &|| at("/account"))?;
-            rules.push(CompiledRule { spec: s.clone(), vendor, description, account });
+            rules.push(CompiledRule { spec: s.clone(), index: i, vendor, description, account });
         }
+        // Stable: rules of one priority stay in the caller's order, which the check relies on.
+        rules.sort_by_key(|r| r.spec.priority);
         // Same priority and possibly the same line: the order between them would be arbitrary.
         if let Some((i, j)) = first_conflict(&rules) {
-            let (a, b) = (&rules[i], &rules[j]);
+            let spec = |k: usize| &rules.iter().find(|r| r.index == k).expect("a rule of the set").spec;
+            let (a, b) = (spec(i), spec(j));
             return Err(ConfigError::new(
                 "RULE_CONFLICT",
                 format!(
                     "rule {j} ('{}') and rule {i} ('{}') have the same priority {} and can both fire on the same line; give one of them a different priority, or make their conditions exclusive (e.g. different \"equals\" values)",
-                    b.spec.id, a.spec.id, a.spec.priority
+                    b.id, a.id, a.priority
                 ),
             )
             .at(format!("rules/{j}/priority")));
         }
-        rules.sort_by_key(|r| r.spec.priority);
         Ok(RuleSet { rules })
     }
 
@@ -398,13 +402,14 @@ fn last(path: &str) -> &str {
 // one field at one priority run R x E x (1 to 3) regexes. Candidates that cannot give a pair
 // before the one already found are skipped, so a priority full of conflicts stops early.
 
-/// The pair of rules (i < j, by index) that the old pairwise check would have reported first.
+/// The pair of rules (i < j, by their index in the caller's list) that the old pairwise check
+/// would have reported first. `rules` are sorted by priority, stably: within a priority, a
+/// rule's position and its index ascend together, so positions stand for indices there.
 fn first_conflict(rules: &[CompiledRule]) -> Option<(usize, usize)> {
     let shapes: Vec<Shape> = rules.iter().map(Shape::of).collect();
-    let mut order: Vec<usize> = (0..rules.len()).collect();
-    order.sort_by_key(|&i| rules[i].spec.priority);
+    let positions: Vec<usize> = (0..rules.len()).collect();
     let mut best = None;
-    for group in order.chunk_by(|&a, &b| rules[a].spec.priority == rules[b].spec.priority) {
+    for group in positions.chunk_by(|&a, &b| rules[a].spec.priority == rules[b].spec.priority) {
         if group.len() > 1 {
             best = group_conflict(rules, &shapes, group, best);
         }
@@ -457,8 +462,9 @@ impl Shape {
 struct FieldIndex {
     /// `equals` rules by the key of their trimmed value.
     equals: FastMap<Vec<u8>, Vec<usize>>,
-    /// Distinct `contains` keys, and the rules of each.
+    /// Distinct `contains` keys (numbered in order of appearance), and the rules of each.
     contains_keys: FastMap<Vec<u8>, u32>,
+    contains_key_list: Vec<Vec<u8>>,
     contains_rules: Vec<Vec<usize>>,
     contains: Substrings,
     /// `regex` rules, by shape: most shapes are told apart from an `equals` rule through
@@ -477,12 +483,15 @@ fn equals_variants(c: &CompiledCondition) -> Vec<std::borrow::Cow<'_, str>> {
     }
 }
 
-/// The first conflict within one priority (`members`, ascending), or `best` if none comes
-/// before it.
+/// The first conflict within one priority (`members`: positions, ascending), or `best` if none
+/// comes before it. Pairs of positions are ordered as their pairs of indices; `best` holds
+/// indices.
 fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], mut best: Option<(usize, usize)>) -> Option<(usize, usize)> {
+    let index_pair = |p: (usize, usize)| (rules[p.0].index, rules[p.1].index);
     let better = |p: (usize, usize), best: &mut Option<(usize, usize)>| {
-        if best.map_or(true, |q| p < q) && may_overlap(&rules[p.0], &rules[p.1]) {
-            *best = Some(p);
+        let pair = index_pair(p);
+        if best.map_or(true, |q| pair < q) && may_overlap(&rules[p.0], &rules[p.1]) {
+            *best = Some(pair);
         }
     };
     // 1. Pairs that no field can make exclusive: the first two rules of each shape.
@@ -515,8 +524,10 @@ fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], m
                 ConditionOp::Equals => ix.equals.entry(fold_keys(c.spec.value.trim())).or_default().push(i),
                 ConditionOp::Contains => {
                     let next = ix.contains_rules.len() as u32;
-                    let k = *ix.contains_keys.entry(fold_keys(&c.spec.value)).or_insert(next);
+                    let key = fold_keys(&c.spec.value);
+                    let k = *ix.contains_keys.entry(key.clone()).or_insert(next);
                     if k == next {
+                        ix.contains_key_list.push(key);
                         ix.contains_rules.push(Vec::new());
                     }
                     ix.contains_rules[k as usize].push(i);
@@ -529,17 +540,16 @@ fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], m
         }
     }
     for ix in &mut index {
-        let mut keys: Vec<(&Vec<u8>, u32)> = ix.contains_keys.iter().map(|(k, &v)| (k, v)).collect();
-        keys.sort_by_key(|&(_, v)| v);
-        ix.contains = Substrings::new(keys.iter().map(|(k, _)| k.as_slice()));
+        ix.contains = Substrings::new(ix.contains_key_list.iter().map(Vec::as_slice));
     }
     let mut candidates = Vec::new();
     for &a in members {
         // Only pairs before `best` matter; for a > best.0 that leaves partners up to best.0.
+        let i = rules[a].index;
         let limit = match best {
             None => usize::MAX,
-            Some((bi, _)) if a < bi => usize::MAX,
-            Some((bi, bj)) if a == bi => bj,
+            Some((bi, _)) if i < bi => usize::MAX,
+            Some((bi, bj)) if i == bi => bj,
             Some((bi, _)) => bi + 1,
         };
         let sa = shapes[a];
@@ -548,7 +558,7 @@ fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], m
             let Some(c) = c.filter(|c| c.spec.op == ConditionOp::Equals) else { continue };
             let ix = &index[f];
             let mut take = |list: &[usize]| {
-                let list = &list[..list.partition_point(|&b| b < limit)];
+                let list = &list[..list.partition_point(|&b| rules[b].index < limit)];
                 candidates.extend(list.iter().copied().filter(|&b| sa.designated_field(shapes[b]) == Some(f)));
             };
             for (s, list) in &ix.regex {
@@ -571,7 +581,7 @@ fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], m
                 continue;
             }
             let pair = (a.min(b), a.max(b));
-            if best.is_some_and(|q| pair >= q) {
+            if best.is_some_and(|q| index_pair(pair) >= q) {
                 break;
             }
             better(pair, &mut best);
@@ -617,13 +627,15 @@ impl Substrings {
             s.key[n as usize] = k as u32;
         }
         // Breadth first, so that a node's failure target (shallower) is complete before it.
-        let mut queue: std::collections::VecDeque<u32> = children[0].iter().map(|&(_, c)| c).collect();
-        while let Some(u) = queue.pop_front() {
+        let mut queue: Vec<u32> = children[0].iter().map(|&(_, c)| c).collect();
+        let mut next = 0;
+        while let Some(&u) = queue.get(next) {
+            next += 1;
             for &(b, v) in &children[u as usize] {
                 let f = s.step(s.fail[u as usize], b);
                 s.fail[v as usize] = f;
                 s.also[v as usize] = if s.key[f as usize] != NONE { f } else { s.also[f as usize] };
-                queue.push_back(v);
+                queue.push(v);
             }
         }
         s
@@ -863,10 +875,12 @@ mod tests {
                         spec.vendor = cond(&mut g, 100);
                     }
                     let c = |c: &Option<Condition>| compile_cond(c, &String::new, &String::new).unwrap();
-                    CompiledRule { vendor: c(&spec.vendor), description: c(&spec.description), account: c(&spec.account), spec }
+                    CompiledRule { index: i, vendor: c(&spec.vendor), description: c(&spec.description), account: c(&spec.account), spec }
                 })
                 .collect();
             let want = pairwise(&rules);
+            let mut rules = rules;
+            rules.sort_by_key(|r| r.spec.priority);
             assert_eq!(first_conflict(&rules), want, "round {round}: {:#?}", rules.iter().map(|r| &r.spec).collect::<Vec<_>>());
             if want.is_some() { conflicts += 1 } else { clean += 1 }
         }
