@@ -460,9 +460,10 @@ impl Shape {
 /// The index of one field within one priority.
 #[derive(Default)]
 struct FieldIndex {
-    /// `equals` rules by the key of their trimmed value.
-    equals: FastMap<Vec<u8>, Vec<usize>>,
-    /// Distinct `contains` keys (numbered in order of appearance), and the rules of each.
+    /// Distinct keys: of `equals` values (trimmed) and of `contains` values, numbered apart
+    /// (`contains` keys in order of appearance), with the rules of each.
+    equals_keys: FastMap<Vec<u8>, u32>,
+    equals_rules: Vec<Vec<usize>>,
     contains_keys: FastMap<Vec<u8>, u32>,
     contains_key_list: Vec<Vec<u8>>,
     contains_rules: Vec<Vec<usize>>,
@@ -521,7 +522,14 @@ fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], m
             let Some(c) = c else { continue };
             let ix = &mut index[f];
             match c.spec.op {
-                ConditionOp::Equals => ix.equals.entry(fold_keys(c.spec.value.trim())).or_default().push(i),
+                ConditionOp::Equals => {
+                    let next = ix.equals_rules.len() as u32;
+                    let k = *ix.equals_keys.entry(fold_keys(c.spec.value.trim())).or_insert(next);
+                    if k == next {
+                        ix.equals_rules.push(Vec::new());
+                    }
+                    ix.equals_rules[k as usize].push(i);
+                }
                 ConditionOp::Contains => {
                     let next = ix.contains_rules.len() as u32;
                     let key = fold_keys(&c.spec.value);
@@ -567,8 +575,8 @@ fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], m
                 }
             }
             for t in equals_variants(c) {
-                if let Some(same) = ix.equals.get(&fold_keys(t.trim())) {
-                    take(same);
+                if let Some(&k) = ix.equals_keys.get(&fold_keys(t.trim())) {
+                    take(&ix.equals_rules[k as usize]);
                 }
                 ix.contains.each_inside(&fold_keys(&t), |k| take(&ix.contains_rules[k as usize]));
             }
@@ -593,9 +601,10 @@ fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], m
 /// An Aho-Corasick automaton over byte strings: which of its keys occur in a text.
 #[derive(Default)]
 struct Substrings {
-    next: FastMap<(u32, u8), u32>,
-    /// Per node: where to continue when no edge fits, the key ending here (`u32::MAX`: none),
-    /// and the nearest node on the failure chain where a key ends.
+    /// Per node: its edges, by byte (ascending); where to continue when no edge fits; the key
+    /// ending here (`u32::MAX`: none); and the nearest node on the failure chain where a key
+    /// ends.
+    edges: Vec<Vec<(u8, u32)>>,
     fail: Vec<u32>,
     key: Vec<u32>,
     also: Vec<u32>,
@@ -605,18 +614,16 @@ impl Substrings {
     /// Key k is the k-th of `keys` (distinct).
     fn new<'k>(keys: impl Iterator<Item = &'k [u8]>) -> Substrings {
         const NONE: u32 = u32::MAX;
-        let mut s = Substrings { fail: vec![0], key: vec![NONE], also: vec![NONE], ..Default::default() };
-        let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
+        let mut s = Substrings { edges: vec![Vec::new()], fail: vec![0], key: vec![NONE], also: vec![NONE] };
         for (k, bytes) in keys.enumerate() {
             let mut n = 0u32;
             for &b in bytes {
-                n = match s.next.get(&(n, b)) {
-                    Some(&c) => c,
-                    None => {
+                n = match s.edges[n as usize].binary_search_by_key(&b, |&(e, _)| e) {
+                    Ok(e) => s.edges[n as usize][e].1,
+                    Err(e) => {
                         let c = s.fail.len() as u32;
-                        s.next.insert((n, b), c);
-                        children[n as usize].push((b, c));
-                        children.push(Vec::new());
+                        s.edges[n as usize].insert(e, (b, c));
+                        s.edges.push(Vec::new());
                         s.fail.push(0);
                         s.key.push(NONE);
                         s.also.push(NONE);
@@ -627,11 +634,12 @@ impl Substrings {
             s.key[n as usize] = k as u32;
         }
         // Breadth first, so that a node's failure target (shallower) is complete before it.
-        let mut queue: Vec<u32> = children[0].iter().map(|&(_, c)| c).collect();
+        let mut queue: Vec<u32> = s.edges[0].iter().map(|&(_, c)| c).collect();
         let mut next = 0;
         while let Some(&u) = queue.get(next) {
             next += 1;
-            for &(b, v) in &children[u as usize] {
+            for e in 0..s.edges[u as usize].len() {
+                let (b, v) = s.edges[u as usize][e];
                 let f = s.step(s.fail[u as usize], b);
                 s.fail[v as usize] = f;
                 s.also[v as usize] = if s.key[f as usize] != NONE { f } else { s.also[f as usize] };
@@ -643,8 +651,9 @@ impl Substrings {
 
     fn step(&self, mut n: u32, b: u8) -> u32 {
         loop {
-            if let Some(&c) = self.next.get(&(n, b)) {
-                return c;
+            let edges = &self.edges[n as usize];
+            if let Ok(e) = edges.binary_search_by_key(&b, |&(e, _)| e) {
+                return edges[e].1;
             }
             if n == 0 {
                 return 0;
@@ -655,7 +664,7 @@ impl Substrings {
 
     /// Calls `hit` with every key that occurs in `text` (once per occurrence).
     fn each_inside(&self, text: &[u8], mut hit: impl FnMut(u32)) {
-        if self.next.is_empty() {
+        if self.edges.len() <= 1 {
             return;
         }
         let mut n = 0;
@@ -834,6 +843,30 @@ mod tests {
                     old_regex(&Condition { op, value: value.clone(), case_sensitive });
                 }
             }
+        }
+    }
+
+    /// The automaton finds every key inside a text, as often as it occurs, overlapping keys
+    /// and keys inside keys included.
+    #[test]
+    fn substrings_finds_every_key_inside() {
+        let mut g = Gen(0x5DEE_CE66_D1CE_4E5B);
+        let word = |g: &mut Gen, len: usize| -> Vec<u8> { (0..len).map(|_| b"ab\xFF"[g.below(3)]).collect() };
+        for _ in 0..300 {
+            let mut keys: Vec<Vec<u8>> = (0..1 + g.below(8)).map(|_| { let n = 1 + g.below(4); word(&mut g, n) }).collect();
+            keys.sort();
+            keys.dedup();
+            let automaton = Substrings::new(keys.iter().map(Vec::as_slice));
+            let text = { let n = g.below(12); word(&mut g, n) };
+            let mut got = Vec::new();
+            automaton.each_inside(&text, |k| got.push(k));
+            got.sort();
+            let mut want = Vec::new();
+            for (k, key) in keys.iter().enumerate() {
+                want.extend(text.windows(key.len()).filter(|w| w == key).map(|_| k as u32));
+            }
+            want.sort();
+            assert_eq!(got, want, "{keys:?} in {text:?}");
         }
     }
 
