@@ -44,28 +44,38 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 mod summary;
 pub use summary::{CurrencyTotal, Summary, UserSummary};
 
-/// Engine options, as passed to `new Engine(options)` (camelCase in JS).
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Engine options, as passed to `new Engine(options)` (camelCase in JS). Serialized (the keys
+/// set only) when the sync plan hands the engine its options (`SyncPlan::engine_options`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EngineOptions {
     /// `invoice` (default), `line` or `auto`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_mode: Option<String>,
     /// The first connection date, `YYYY-MM-DD`. The window starts `historyYears` before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connected_at: Option<String>,
     /// Years of history before `connectedAt` (default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub history_years: Option<u32>,
     /// An explicit window start (`YYYY-MM-DD`), instead of `connectedAt` - `historyYears`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_start: Option<String>,
     /// Read purchase credit memos as negative transactions (default false, as the reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_memos: Option<bool>,
     /// Names the BC environment in transaction ids (default `"default"`); use the tenant and
     /// environment so ids from two environments never collide.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
     /// Currency for documents whose company has no local currency code (ISO 4217).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_currency: Option<String>,
     /// Customer rules (see `src/matching/`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<serde_json::Value>,
     /// A catalog to extend or replace the built-in one: `{ "mode": "extend"|"replace", ...data }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub catalog: Option<serde_json::Value>,
 }
 
@@ -920,7 +930,7 @@ impl Engine {
     /// Users, de-duplicated across companies, ordered by e-mail then name.
     pub fn users(&self) -> (Vec<User>, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        let contact_email_field = contact_email_field_exists(self.users.values().map(|(raw, _)| raw));
+        let contact_email_field = self.contact_email_field();
         let mut out: Vec<User> = self
             .users
             .values()
@@ -944,6 +954,11 @@ impl Engine {
             diags.push(d);
         }
         (out, diags)
+    }
+
+    /// Whether the users read carry BC 25.0's `contactEmail` field (no users read: assumed so).
+    pub fn contact_email_field(&self) -> bool {
+        self.users.is_empty() || contact_email_field_exists(self.users.values().map(|(raw, _)| raw))
     }
 
     /// Every diagnostic: from reading pages, from building transactions, and about users.

@@ -57,6 +57,16 @@ pub const UPGRADE_FOR_EMAIL_HINT: &str = "Business Central added `contactEmail` 
 
 pub const FIX_EMAIL_HINT: &str = "In Business Central, open Users, select the user and fill in Contact Email (or run 'Update users from Microsoft 365', which copies the Microsoft 365 mail address); bc-spend uses the contact e-mail as the user's e-mail.";
 
+/// The advice for users without an e-mail that fits the environment: filling in Contact Email
+/// only helps where the users API has the field (BC 25.0+).
+pub fn email_hint(contact_email_field: bool) -> &'static str {
+    if contact_email_field {
+        FIX_EMAIL_HINT
+    } else {
+        UPGRADE_FOR_EMAIL_HINT
+    }
+}
+
 /// A pragmatic address check: one `@`, a non-empty local part, a dotted domain of letters,
 /// digits and hyphens, no spaces, at most 254 characters.
 pub fn valid_email(s: &str) -> bool {

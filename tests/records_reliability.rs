@@ -100,6 +100,24 @@ fn users_without_the_contact_email_field_get_one_diagnostic_that_fits_their_vers
 }
 
 #[test]
+fn the_report_gives_users_without_the_field_the_advice_that_fits_their_version() {
+    let options = bc_spend::report::ReportOptions { as_of: Some("2026-11-26".into()), ..Default::default() };
+    let older = [user(1, "ANNA", None), user(2, "BEN", None)];
+    let mut e = engine("invoice");
+    e.add_page_text(None, None, &users_page("c1", &older));
+    let text = serde_json::to_string(&e.report(&options).unwrap()).unwrap();
+    assert!(text.contains("version 25.0"), "the report should say to upgrade: {text}");
+    assert!(!text.contains("fill in Contact Email"), "filling in a field the API lacks cannot help: {text}");
+
+    let newer = [user(1, "ANNA", Some(r#""""#)), user(2, "BEN", Some(r#""ben@contoso.com""#))];
+    let mut e = engine("invoice");
+    e.add_page_text(None, None, &users_page("c1", &newer));
+    let text = serde_json::to_string(&e.report(&options).unwrap()).unwrap();
+    assert!(text.contains("fill in Contact Email"), "{text}");
+    assert!(!text.contains("version 25.0"), "{text}");
+}
+
+#[test]
 fn an_empty_or_null_contact_email_is_a_user_to_fix_in_bc() {
     let mut e = engine("invoice");
     e.add_page_text(None, None, &users_page("c1", &[user(1, "ANNA", Some(r#""""#)), user(2, "BEN", Some("null")), user(3, "CARLA", Some(r#""carla@contoso.com""#))]));

@@ -192,3 +192,97 @@ fn preview_equals_a_full_rebuild() {
         }
     }
 }
+
+fn rules_error(rules: serde_json::Value) -> Option<bc_spend::error::ConfigError> {
+    Engine::new(EngineOptions { connected_at: Some("2026-11-26".into()), rules: Some(rules), ..Default::default() }).err()
+}
+
+/// Ten thousand `equals` rules at one priority (what the conflict message recommends) compile,
+/// and one among them that can fire on the same line as an early one is still found.
+#[test]
+fn a_conflict_among_thousands_of_same_priority_rules_is_found() {
+    let mut rules: Vec<serde_json::Value> = (0..10_000)
+        .map(|i| match i % 10 {
+            // Told apart by their vendor, though some also share a description condition.
+            0..=6 => json!({ "id": format!("r{i}"), "priority": 7, "action": "ignore", "vendor": { "op": "equals", "value": format!("Vendor {i} Inc") } }),
+            7 => json!({ "id": format!("r{i}"), "priority": 7, "action": "ignore", "vendor": { "op": "equals", "value": format!("Vendor {i} Inc") }, "description": { "op": "regex", "value": "licen[cs]e" } }),
+            8 => json!({ "id": format!("r{i}"), "priority": 7, "action": "ignore", "vendor": { "op": "contains", "value": format!("acme {i}.") }, "account": { "op": "equals", "value": format!("{i}") } }),
+            _ => json!({ "id": format!("r{i}"), "priority": 10 + i, "action": "matchTo", "appId": "zoom", "vendor": { "op": "contains", "value": format!("zoom {i}") } }),
+        })
+        .collect();
+    assert_eq!(rules_error(json!(rules.clone())).map(|e| e.message), None);
+
+    // "Vendor 3 Inc" again, in other letters and spaces.
+    rules[9_999] = json!({ "id": "late", "priority": 7, "action": "ignore", "vendor": { "op": "equals", "value": "  VENDOR 3 inc " } });
+    let err = rules_error(json!(rules.clone())).expect("the conflict is found");
+    assert_eq!((err.code, err.path.as_deref()), ("RULE_CONFLICT", Some("rules/9999/priority")), "{err:?}");
+    assert!(err.message.starts_with("rule 9999 ('late') and rule 3 ('r3') have the same priority 7"), "{}", err.message);
+
+    // A `contains` that the vendor of rule 5 holds, on a rule without an account condition.
+    rules[9_999] = json!({ "id": "late", "priority": 7, "action": "ignore", "vendor": { "op": "contains", "value": "dor 5 i" } });
+    let err = rules_error(json!(rules.clone())).expect("the conflict is found");
+    assert!(err.message.starts_with("rule 9999 ('late') and rule 5 ('r5')"), "{}", err.message);
+
+    // A regex that one vendor matches (the account regex keeps it apart from rule 8's kind).
+    rules[9_999] = json!({ "id": "late", "priority": 7, "action": "ignore", "vendor": { "op": "regex", "value": "^vendor 42 " }, "account": { "op": "regex", "value": "^4" } });
+    let err = rules_error(json!(rules)).expect("the conflict is found");
+    assert!(err.message.starts_with("rule 9999 ('late') and rule 42 ('r42')"), "{}", err.message);
+}
+
+/// Which pairs of conditions at one priority conflict: unchanged by the index.
+#[test]
+fn conflicts_between_equals_contains_and_regex() {
+    let eq = |v: &str| json!({ "op": "equals", "value": v });
+    let eq_cs = |v: &str| json!({ "op": "equals", "value": v, "caseSensitive": true });
+    let has = |v: &str| json!({ "op": "contains", "value": v });
+    let re = |v: &str| json!({ "op": "regex", "value": v });
+    let re_cs = |v: &str| json!({ "op": "regex", "value": v, "caseSensitive": true });
+    let rule = |id: &str, field: &str, c: serde_json::Value| json!({ "id": id, "priority": 1, "action": "ignore", field: c });
+    let cases = [
+        // (first, second, conflict?)
+        (rule("a", "vendor", eq("Slack")), rule("b", "vendor", eq(" slack ")), true),
+        (rule("a", "vendor", eq("Slack")), rule("b", "vendor", eq("Zoom")), false),
+        (rule("a", "vendor", eq_cs("Slack")), rule("b", "vendor", eq_cs("slack")), false),
+        (rule("a", "vendor", eq("Slack")), rule("b", "vendor", eq_cs("slack")), true),
+        // Unicode case folding: LONG S and KELVIN SIGN match s and k.
+        (rule("a", "vendor", eq("\u{17F}lack")), rule("b", "vendor", eq("SLACK")), true),
+        (rule("a", "vendor", eq("\u{212A}elvin Labs")), rule("b", "vendor", has("kelvin")), true),
+        (rule("a", "vendor", eq("M\u{fc}ller GmbH")), rule("b", "vendor", has("M\u{dc}LLER")), true),
+        (rule("a", "vendor", eq("M\u{fc}ller GmbH")), rule("b", "vendor", has("Mueller")), false),
+        (rule("a", "vendor", eq("Slack Technologies")), rule("b", "vendor", has("slack")), true),
+        (rule("a", "vendor", eq("Zoom")), rule("b", "vendor", has("slack")), false),
+        (rule("a", "vendor", eq("Slack")), rule("b", "vendor", re("^sl")), true),
+        (rule("a", "vendor", eq("Slack")), rule("b", "vendor", re("^zo")), false),
+        // A case-sensitive regex may match another casing of a case-insensitive value.
+        (rule("a", "vendor", eq("Slack")), rule("b", "vendor", re_cs("^zo")), true),
+        (rule("a", "vendor", has("a")), rule("b", "vendor", has("b")), true),
+        (rule("a", "vendor", has("a")), rule("b", "vendor", re("^b")), true),
+        (rule("a", "vendor", re("a")), rule("b", "vendor", re("b")), true),
+        // Nothing in common: both can fire on one line.
+        (rule("a", "vendor", eq("Slack")), rule("b", "account", eq("6420")), true),
+        (rule("a", "vendor", eq("Slack")), rule("b", "description", re("x")), true),
+        (
+            json!({ "id": "a", "priority": 1, "action": "ignore", "vendor": eq("Slack"), "account": eq("6420") }),
+            json!({ "id": "b", "priority": 1, "action": "ignore", "vendor": eq("Slack"), "account": eq("6421") }),
+            false,
+        ),
+        (
+            json!({ "id": "a", "priority": 1, "action": "ignore", "vendor": has("slack"), "description": eq("Pro plan") }),
+            json!({ "id": "b", "priority": 1, "action": "ignore", "vendor": eq("Slack"), "description": re("plan$") }),
+            true,
+        ),
+        (
+            json!({ "id": "a", "priority": 1, "action": "ignore", "vendor": has("slack"), "description": eq("Pro plan") }),
+            json!({ "id": "b", "priority": 1, "action": "ignore", "vendor": eq("Slack"), "description": re("^team") }),
+            false,
+        ),
+    ];
+    for (a, b, conflict) in cases {
+        let err = rules_error(json!([a.clone(), b.clone()]));
+        assert_eq!(err.as_ref().map(|e| e.code), conflict.then_some("RULE_CONFLICT"), "{a} / {b}: {err:?}");
+        // At different priorities, never.
+        let mut b2 = b.clone();
+        b2["priority"] = json!(2);
+        assert_eq!(rules_error(json!([a, b2])).map(|e| e.message), None);
+    }
+}

@@ -16,6 +16,7 @@ impl Engine {
             window_start: Some(summary.window_start),
             diagnostics_by_code: summary.diagnostics_by_code,
             diagnostics_suppressed: summary.diagnostics_suppressed,
+            contact_email_field: self.contact_email_field(),
         };
         Ok(build_report(self.transactions(), &users, &ctx, &settings))
     }

@@ -630,7 +630,9 @@ pub(crate) fn unmatched(items: &[Item], s: &ReportSettings, rk: Option<&RankingC
 
 // ---------------------------------------------------------------- users
 
-pub(crate) fn users(users: &[User], b: &mut Builder) -> UsersReport {
+/// `contact_email_field`: whether the environment's users API has `contactEmail` at all (see
+/// [`crate::users::email_hint`]), which decides the advice given for users without an e-mail.
+pub(crate) fn users(users: &[User], contact_email_field: bool, b: &mut Builder) -> UsersReport {
     let persons: Vec<&User> = users.iter().filter(|u| u.kind == UserKind::Person).collect();
     let mut r = UsersReport {
         total: users.len() as u64,
@@ -675,7 +677,7 @@ pub(crate) fn users(users: &[User], b: &mut Builder) -> UsersReport {
             &[],
             if act > 0 { InsightSeverity::Medium } else { InsightSeverity::Low },
             format!("{n} user(s) without a contact e-mail ({act} active)"),
-            format!("{}{more} have no valid contact e-mail, so they cannot be matched to people elsewhere. {}", who.join(", "), crate::users::FIX_EMAIL_HINT),
+            format!("{}{more} have no valid contact e-mail, so they cannot be matched to people elsewhere. {}", who.join(", "), crate::users::email_hint(contact_email_field)),
         );
         i.user_ids = r.without_email.iter().map(|u| u.id.clone()).collect();
     }

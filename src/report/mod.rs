@@ -43,11 +43,14 @@ pub struct ReportContext {
     pub window_start: Option<Date>,
     pub diagnostics_by_code: BTreeMap<String, u64>,
     pub diagnostics_suppressed: u64,
+    /// Whether the environment's users API has `contactEmail` at all (BC 25.0+): it decides the
+    /// advice for users without an e-mail ([`crate::users::email_hint`]).
+    pub contact_email_field: bool,
 }
 
 impl Default for ReportContext {
     fn default() -> Self {
-        ReportContext { line_mode: LineMode::Invoice, window_start: None, diagnostics_by_code: BTreeMap::new(), diagnostics_suppressed: 0 }
+        ReportContext { line_mode: LineMode::Invoice, window_start: None, diagnostics_by_code: BTreeMap::new(), diagnostics_suppressed: 0, contact_email_field: true }
     }
 }
 
@@ -790,7 +793,8 @@ pub fn build_report(txs: &[Transaction], users: &[User], ctx: &ReportContext, s:
     let top_apps = top_apps(&apps, &all, &totals, s, rk);
 
     // Users.
-    let users_report = insights::users(users, &mut b);
+    let contact_email_field = ctx.contact_email_field;
+    let users_report = insights::users(users, contact_email_field, &mut b);
 
     // Missing rates and data quality.
     struct Missing<'a> {
@@ -840,7 +844,7 @@ pub fn build_report(txs: &[Transaction], users: &[User], ctx: &ReportContext, s:
             code: "USER_NO_CONTACT_EMAIL",
             severity: Severity::Warning,
             count: persons_without,
-            message: format!("{persons_without} user(s) have no valid contact e-mail. {}", crate::users::FIX_EMAIL_HINT),
+            message: format!("{persons_without} user(s) have no valid contact e-mail. {}", crate::users::email_hint(contact_email_field)),
             transaction_ids: vec![],
         });
     }

@@ -68,7 +68,7 @@ pub mod checkpoint;
 pub mod query;
 
 use crate::date::{Date, Timestamp};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineOptions};
 use crate::error::ConfigError;
 use crate::state::{ChangeBaseline, Changes};
 use serde::{Deserialize, Serialize};
@@ -88,10 +88,28 @@ pub const MAX_OVERLAP_MINUTES: u32 = 7 * 24 * 60;
 pub const DEFAULT_MAX_TASK_RETRIES: u32 = 3;
 /// BC's limit of concurrent requests per app identity (reference 6).
 pub const MAX_CONCURRENCY: u32 = 5;
+/// What Business Central allows one app identity (reference 6: five requests in flight, 6,000
+/// requests per 5-minute sliding window; `Prefer: odata.maxpagesize` up to 20,000).
+pub const BC_LIMITS: BcLimits = BcLimits { max_concurrency: MAX_CONCURRENCY, max_page_size: MAX_PAGE_SIZE, requests_per_window: 6_000, window_ms: 300_000 };
 pub const MAX_SEGMENTS: u32 = 16;
 /// Changes listed item by item in the outcome (all are counted).
 pub const CHANGES_LISTED: usize = 1000;
 const MAX_MESSAGE: usize = 1000;
+
+/// Business Central's limits, which the host's BC client enforces (`bcLimits()` in JS): they are
+/// written down here only, and the client is given them, so the plan and the client cannot
+/// disagree on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BcLimits {
+    /// Requests in flight at once.
+    pub max_concurrency: u32,
+    /// The most records a page may ask for (`Prefer: odata.maxpagesize`).
+    pub max_page_size: u32,
+    /// Requests started per sliding window of `window_ms`.
+    pub requests_per_window: u32,
+    pub window_ms: u32,
+}
 
 /// How the host configures a run (camelCase in JS).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -123,6 +141,38 @@ pub struct SyncConfig {
     /// Ask BC for `@odata.count` on document reads, for progress estimates (default true;
     /// turned off for the run if BC refuses it).
     pub count: Option<bool>,
+}
+
+impl SyncConfig {
+    /// This configuration with the window, credit-memo and line-mode settings the host gave with
+    /// the engine's options, so that a host passes each setting once and the plan decides the
+    /// window: the configuration's own window and credit-memo settings win, the engine's line
+    /// mode (when not empty) wins, as the engine reads the lines.
+    pub fn with_engine_options(mut self, o: &EngineOptions) -> SyncConfig {
+        self.connected_at = self.connected_at.or_else(|| o.connected_at.clone());
+        self.history_years = self.history_years.or(o.history_years);
+        self.window_start = self.window_start.or_else(|| o.window_start.clone());
+        self.credit_memos = self.credit_memos.or(o.credit_memos);
+        if let Some(m) = o.line_mode.as_ref().filter(|m| !m.is_empty()) {
+            self.line_mode = Some(m.clone());
+        }
+        self
+    }
+}
+
+/// How an environment is named in checkpoints and transaction ids: `{tenant}/{environment}`,
+/// trimmed and lower-cased (BC's tenant and environment names are case-insensitive, so
+/// `Production` and `production` must not give two sets of transaction ids); the environment
+/// alone when no tenant is given (the token decides it).
+pub fn environment_key(tenant_id: Option<&str>, environment: &str) -> String {
+    // As JavaScript's String.prototype.trim, which the host's names went through before: a
+    // byte-order mark is blank too.
+    let clean = |s: &str| s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').to_lowercase();
+    let environment = clean(environment);
+    match tenant_id.map(clean).filter(|t| !t.is_empty()) {
+        Some(tenant) => format!("{tenant}/{environment}"),
+        None => environment,
+    }
 }
 
 /// A window of a document read.
@@ -657,6 +707,22 @@ impl SyncPlan {
     }
     pub fn credit_memos(&self) -> bool {
         self.run.credit_memos
+    }
+    /// Requests the host keeps in flight: the configured number, or BC's limit.
+    pub fn concurrency(&self) -> u32 {
+        self.settings.concurrency
+    }
+    /// The options to build the run's engine with: the host's, with the plan's window and
+    /// credit-memo setting (from the configuration, the checkpoint or `connectedAt`), and the
+    /// plan's environment unless the host named one. `connectedAt` and `historyYears` are the
+    /// plan's inputs and are left out: the engine gets the window they gave.
+    pub fn engine_options(&self, mut o: EngineOptions) -> EngineOptions {
+        o.window_start = Some(self.run.window_start.to_string());
+        o.credit_memos = Some(self.run.credit_memos);
+        o.connected_at = None;
+        o.history_years = None;
+        o.environment = o.environment.or_else(|| Some(self.environment.clone()));
+        o
     }
     /// This run continues an interrupted one: replay the journal before going on.
     pub fn resumed(&self) -> bool {

@@ -652,3 +652,92 @@ fn count_based_estimates_and_longest_first() {
     let a2 = plan.next_task().unwrap();
     assert_eq!((a2.url.as_str(), a2.page_size), ("https://api/a2", 150));
 }
+
+// ---- the rules the host asks the core for (issue 16, "each rule in one layer")
+
+#[test]
+fn bc_limits_are_the_ones_the_plan_enforces() {
+    assert_eq!(BC_LIMITS, BcLimits { max_concurrency: 5, max_page_size: 20_000, requests_per_window: 6_000, window_ms: 300_000 });
+    let json = serde_json::to_value(BC_LIMITS).unwrap();
+    assert_eq!(json, serde_json::json!({ "maxConcurrency": 5, "maxPageSize": 20000, "requestsPerWindow": 6000, "windowMs": 300000 }));
+    // The plan accepts exactly what BC allows.
+    let with = |concurrency, page_size| SyncPlan::new(SyncConfig { concurrency: Some(concurrency), page_size: Some(page_size), ..config() }, None);
+    assert!(with(BC_LIMITS.max_concurrency, BC_LIMITS.max_page_size).is_ok());
+    assert_eq!(with(BC_LIMITS.max_concurrency + 1, 1).err().unwrap().path.as_deref(), Some("concurrency"));
+    assert_eq!(with(1, BC_LIMITS.max_page_size + 1).err().unwrap().path.as_deref(), Some("pageSize"));
+}
+
+#[test]
+fn the_plan_says_how_many_requests_to_keep_in_flight() {
+    assert_eq!(SyncPlan::new(config(), None).unwrap().concurrency(), BC_LIMITS.max_concurrency);
+    assert_eq!(SyncPlan::new(SyncConfig { concurrency: Some(2), ..config() }, None).unwrap().concurrency(), 2);
+}
+
+#[test]
+fn company_ids_are_guids() {
+    assert!(is_guid("aaaaaaaa-0000-4000-8000-000000000001"));
+    assert!(is_guid("8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C"));
+    for bad in ["", "aaaaaaaa-0000-4000-8000-00000000000", "aaaaaaaa-0000-4000-8000-0000000000011", "{aaaaaaaa-0000-4000-8000-000000000001}", "aaaaaaaa_0000-4000-8000-000000000001", "gaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-00000000000\u{e9}", "x) or (1 eq 1"] {
+        assert!(!is_guid(bad), "{bad:?}");
+    }
+}
+
+#[test]
+fn environment_keys_name_tenant_and_environment_in_lower_case() {
+    assert_eq!(environment_key(Some(" 72F988BF-86f1-41af-91ab-2d7cd011db47 "), " Production "), "72f988bf-86f1-41af-91ab-2d7cd011db47/production");
+    assert_eq!(environment_key(Some("Contoso.onmicrosoft.com"), "Sandbox"), "contoso.onmicrosoft.com/sandbox");
+    // Without a tenant (the token decides it), the environment alone.
+    assert_eq!(environment_key(None, "Production"), "production");
+    assert_eq!(environment_key(Some("  "), "Production"), "production");
+    // As JavaScript's trim(): a byte-order mark is blank too.
+    assert_eq!(environment_key(Some("\u{feff}T"), "\u{feff}P\n"), "t/p");
+    // Two spellings of one environment are one checkpoint.
+    let plan = SyncPlan::new(SyncConfig { environment: environment_key(Some("T"), "Prod"), ..config() }, None).unwrap();
+    let ck = plan.checkpoint();
+    assert!(SyncPlan::new(SyncConfig { environment: environment_key(Some("t"), " PROD"), ..config() }, Some(&ck)).is_ok());
+}
+
+#[test]
+fn window_settings_given_with_the_engine_options_reach_the_plan() {
+    let engine = EngineOptions { connected_at: Some("2026-06-30".into()), history_years: Some(2), credit_memos: Some(true), line_mode: Some("line".into()), ..Default::default() };
+    let c = SyncConfig { connected_at: None, ..config() }.with_engine_options(&engine);
+    assert_eq!((c.connected_at.as_deref(), c.history_years, c.credit_memos, c.line_mode.as_deref()), (Some("2026-06-30"), Some(2), Some(true), Some("line")));
+    let plan = SyncPlan::new(c, None).unwrap();
+    assert_eq!((plan.window_start().to_string(), plan.credit_memos()), ("2024-06-30".to_string(), true));
+    // The sync configuration's own settings win over the engine's, except the line mode, which
+    // the engine decides.
+    let mine = SyncConfig { window_start: Some("2026-01-01".into()), credit_memos: Some(false), line_mode: Some("auto".into()), ..config() };
+    let c = mine.with_engine_options(&EngineOptions { window_start: Some("2020-01-01".into()), ..engine.clone() });
+    assert_eq!((c.connected_at.as_deref(), c.window_start.as_deref(), c.credit_memos, c.line_mode.as_deref()), (Some("2026-11-26"), Some("2026-01-01"), Some(false), Some("line")));
+    let c = SyncConfig { line_mode: Some("auto".into()), ..config() }.with_engine_options(&EngineOptions { line_mode: Some(String::new()), ..Default::default() });
+    assert_eq!(c.line_mode.as_deref(), Some("auto"));
+}
+
+#[test]
+fn the_plan_hands_the_engine_its_window() {
+    let plan = SyncPlan::new(SyncConfig { credit_memos: Some(true), ..config() }, None).unwrap();
+    let given = EngineOptions {
+        connected_at: Some("2020-01-01".into()),
+        history_years: Some(3),
+        window_start: Some("2019-01-01".into()),
+        credit_memos: Some(false),
+        line_mode: Some("line".into()),
+        default_currency: Some("EUR".into()),
+        rules: Some(serde_json::json!([])),
+        ..Default::default()
+    };
+    let o = plan.engine_options(given);
+    // The window is the plan's, whatever the engine options said; connectedAt and historyYears
+    // are the plan's inputs, not the engine's.
+    assert_eq!((o.window_start.as_deref(), o.credit_memos, o.connected_at.as_deref(), o.history_years), (Some("2025-11-26"), Some(true), None, None));
+    assert_eq!(o.environment.as_deref(), Some("t/prod"));
+    assert_eq!((o.line_mode.as_deref(), o.default_currency.as_deref(), o.rules.clone()), (Some("line"), Some("EUR"), Some(serde_json::json!([]))));
+    // An environment given with the engine options is kept as given (transaction ids depend on it).
+    let o = plan.engine_options(EngineOptions { environment: Some("Mine".into()), ..Default::default() });
+    assert_eq!(o.environment.as_deref(), Some("Mine"));
+    // The options serialize to what `new Engine(options)` reads back: only the keys set.
+    let text = serde_json::to_string(&o).unwrap();
+    assert_eq!(text, r#"{"windowStart":"2025-11-26","creditMemos":true,"environment":"Mine"}"#);
+    let back: EngineOptions = serde_json::from_str(&text).unwrap();
+    assert_eq!(crate::engine::Engine::new(back).unwrap().window_start.to_string(), "2025-11-26");
+}

@@ -21,7 +21,7 @@ mod sync;
 
 pub use engine::{detect_page, Engine};
 pub use state::{StateExport, StateImport};
-pub use sync::SyncPlan;
+pub use sync::{bc_limits, environment_key, is_guid, SyncPlan};
 
 use wasm_bindgen::prelude::*;
 

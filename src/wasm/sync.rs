@@ -1,6 +1,7 @@
 //! The `SyncPlan` class: which requests a sync makes and what each answer means (the rules are
 //! in `src/sync/`; the host only fetches and reports back).
 
+use super::engine::options_arg;
 use super::interop::{config_error, from_js, number_field, opt_string, to_js};
 use super::Engine;
 use js_sys::Reflect;
@@ -235,5 +236,62 @@ impl SyncPlan {
     pub fn finish(&mut self, engine: &mut Engine) -> Result<JsValue, JsValue> {
         let out = self.core.finish(&mut engine.core).map_err(config_error)?;
         to_js(&out)
+    }
+}
+
+// ---- the rules the host asks for (issue 16: each rule in one layer) ----
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_HOST_RULES: &'static str = r#"
+/** Business Central's limits for one app identity, which the BC client enforces. */
+export interface BcLimits { maxConcurrency: number; maxPageSize: number; requestsPerWindow: number; windowMs: number }
+"#;
+
+/// Business Central's limits (src/sync/mod.rs `BC_LIMITS`), for the host's BC client.
+#[wasm_bindgen(js_name = bcLimits, unchecked_return_type = "BcLimits")]
+pub fn bc_limits() -> Result<JsValue, JsValue> {
+    to_js(&crate::sync::BC_LIMITS)
+}
+
+/// Whether `id` is a company id as BC writes it (a GUID), the only form that may go into a URL.
+#[wasm_bindgen(js_name = isGuid)]
+pub fn is_guid(id: &str) -> bool {
+    crate::sync::is_guid(id)
+}
+
+/// How an environment is named in checkpoints and transaction ids: "{tenant}/{environment}",
+/// trimmed and lower case (the environment alone without a tenant).
+#[wasm_bindgen(js_name = environmentKey)]
+pub fn environment_key(#[wasm_bindgen(js_name = tenantId)] tenant_id: Option<String>, environment: &str) -> String {
+    crate::sync::environment_key(tenant_id.as_deref(), environment)
+}
+
+#[wasm_bindgen(js_class = SyncPlan)]
+impl SyncPlan {
+    /// `new SyncPlan(config, checkpoint)` for a run whose engine is configured by `engineOptions`:
+    /// the window and credit-memo settings given there are the plan's too (the config's win).
+    #[wasm_bindgen(js_name = withEngineOptions)]
+    pub fn with_engine_options(
+        #[wasm_bindgen(unchecked_param_type = "SyncConfig")] config: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EngineOptions", js_name = engineOptions)] engine_options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] checkpoint: JsValue,
+    ) -> Result<SyncPlan, JsValue> {
+        let engine = options_arg(engine_options)?;
+        let config: crate::sync::SyncConfig = from_js(config, "INVALID_OPTIONS", "sync configuration")?;
+        let checkpoint = opt_string(&checkpoint, "checkpoint")?;
+        crate::sync::SyncPlan::new(config.with_engine_options(&engine), checkpoint.as_deref()).map(|core| SyncPlan { core }).map_err(config_error)
+    }
+
+    /// Requests to keep in flight (the configured number, or BC's limit).
+    #[wasm_bindgen(getter)]
+    pub fn concurrency(&self) -> u32 {
+        self.core.concurrency()
+    }
+
+    /// The options to build this run's engine with: `options` with the plan's window, credit-memo
+    /// setting and environment (see `SyncPlan::engine_options`).
+    #[wasm_bindgen(js_name = engineOptions, unchecked_return_type = "EngineOptions")]
+    pub fn engine_options(&self, #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue) -> Result<JsValue, JsValue> {
+        to_js(&self.core.engine_options(options_arg(options)?))
     }
 }

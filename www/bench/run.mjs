@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bc-spend benchmark suite: the core against the JSON.parse floor, wasm against native, size,
-// cold start, matching with a 10x catalog, and (when their scripts exist) the sync and the
-// dashboard. Every timing is printed next to a baseline measured in the same run, as a ratio:
+// cold start, matching with a 10x catalog, compiling customer rules (native), and (when their
+// scripts exist) the sync and the dashboard. Every timing is printed next to a baseline measured in the same run, as a ratio:
 // the machine's speed cancels out, so the ratios are what the budgets hold.
 //
 //   node www/bench/run.mjs [--check] [--json FILE] [--quick]
@@ -10,14 +10,15 @@
 //   --json FILE    where to write the figures (default tests/artifacts/bench/latest.json)
 //   --quick        small sizes only (1,000 invoices), fewer repetitions: a smoke test
 //   --pkg DIR      the wasm package to measure (default pkg/, built by www/scripts/build.sh)
-//   --no-native    skip the native build (cargo run --release --example bench_core)
+//   --no-native    skip the native builds (cargo run --release --example bench_core, rules_bench)
 //   --no-external  skip the sync and dashboard benchmarks (sync.mjs, dashboard.mjs)
 //   --sizes LIST   invoice counts, e.g. 1000,10000 (multiples of 1,000)
 //
 // Budgets: core (ingest + matching + report) <= 1.5x JSON.parse of the same text; wasm <= 1.5x
 // native; gzipped .wasm <= 400 KB; cold start (load + first Engine) <= 30 ms in Node; 10x catalog
-// <= 1.3x matching cost per line; sync requests <= minimum + 5%, wall <= 1.3x floor; peak RSS
-// <= 300 MB at 100,000 invoices.
+// <= 1.3x matching cost per line; 10,000 customer rules compile (validation, regexes, conflict
+// check) <= 75x serde_json parsing their JSON (~1 s where that parse takes 13 ms); sync requests
+// <= minimum + 5%, wall <= 1.3x floor; peak RSS <= 300 MB at 100,000 invoices.
 //
 // Synthetic pages (www/bench/lib/gen.mjs, deterministic) are written once under
 // tests/artifacts/bench/data/ and read by both the wasm and the native measurements.
@@ -59,6 +60,7 @@ export const BUDGETS = {
   wasmGzipBytes: 400 * 1024,
   coldStartMs: 30,
   catalog10xPerLine: 1.3,
+  rules10kVsParse: 75,
   syncRequestsVsMin: 1.05,
   syncWallVsFloor: 1.3,
   peakRssBytes: 300 * 1024 * 1024,
@@ -84,7 +86,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
 
 // ------------------------------------------------------------------------------------ measure
 
-const figures = { meta: {}, size: {}, cold: {}, core: [], native: null, catalog10x: null, sync: null, dashboard: null };
+const figures = { meta: {}, size: {}, cold: {}, core: [], native: null, catalog10x: null, rules: null, sync: null, dashboard: null };
 figures.meta = {
   date: new Date().toISOString(),
   node: process.version,
@@ -208,6 +210,16 @@ for (const n of SIZES) {
   figures.catalog10x = r;
 }
 
+// Customer rules, natively (the rule compiler is the same code in wasm): 1,000 / 10,000 /
+// 100,000 generated rules against serde_json parsing their text in the same process.
+if (!opt['no-native']) {
+  const sizes = QUICK ? '1000,10000' : '1000,10000,100000';
+  log(`rules: cargo run --release --example rules_bench -- --sizes ${sizes}`);
+  const r = spawnSync('cargo', ['run', '--quiet', '--release', '--example', 'rules_bench', '--', '--sizes', sizes, '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (r.status !== 0) figures.rules = { error: `rules_bench failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join(' | ')}` };
+  else figures.rules = JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
 // The sync and the dashboard are measured by their own scripts (written with those parts).
 function external(name, args) {
   if (opt['no-external']) return { available: false, reason: 'skipped (--no-external)' };
@@ -310,6 +322,19 @@ if (figures.core.length > 1) {
   row(`matching, 10x catalog (${fmtN(k.apps10x)} more apps), ${fmtN(k.lines)} lines`, `${(k.ms.match10x / k.lines * 1e3).toFixed(2)} us/line`, `shipped ${(k.ms.matchShipped / k.lines * 1e3).toFixed(2)} us/line`, fmtX(ratio), `<= ${BUDGETS.catalog10xPerLine}x`,
     check('10x catalog cost per line', ratio <= BUDGETS.catalog10xPerLine, fmtX(ratio)));
   row('  engine construction, shipped / 10x catalog', `${fmtMs(k.ms.buildShipped)} / ${fmtMs(k.ms.build10x)}`);
+}
+
+// Customer rules.
+if (figures.rules?.error) row('customer rules compile', 'n/a', figures.rules.error, '', `<= ${BUDGETS.rules10kVsParse}x`, check('10,000 rules compile vs serde_json parse', false, 'not measured'));
+for (const k of figures.rules?.sets ?? []) {
+  const ratio = k.compileMs / k.parseMs;
+  k.compileVsParse = ratio;
+  const is10k = k.rules === 10_000;
+  row(`customer rules compile, ${fmtN(k.rules)} rules`, fmtMs(k.compileMs), `serde_json ${fmtMs(k.parseMs)}`, fmtX(ratio), is10k ? `<= ${BUDGETS.rules10kVsParse}x` : '',
+    is10k ? check('10,000 rules compile vs serde_json parse', ratio <= BUDGETS.rules10kVsParse, `${fmtX(ratio)} (${fmtMs(k.compileMs)} vs ${fmtMs(k.parseMs)})`) : '');
+  if (is10k) row('  10,000 rules, absolute', fmtMs(k.compileMs), '', '', '< 1000 ms (target)', k.compileMs < 1000 ? 'ok' : 'over target');
+  row('  refusing a conflict of the last rule with rule 3', fmtMs(k.conflictMs), '', '', '', '');
+  row('  memory held by the compiled rules / peak while compiling', `${fmtMB(k.retainedBytes)} / ${fmtMB(k.peakBytes)}`);
 }
 
 // Peak RSS of the core at the largest size (the sync's own figure, when measured, is the budget).

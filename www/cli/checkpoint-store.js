@@ -15,11 +15,15 @@
 // says where the acknowledged journal ends). A new base state gets a new generation: its files
 // are written in full before FILE points at them, then the old generation is removed. Safe
 // against a killed process; against power loss only as far as the file system orders writes.
+//
+// All of these hold Business Central data (the journal holds raw pages): they are written 0600,
+// and a directory the store creates is 0700 (common.js, PRIVATE_FILE). The store does not lock:
+// its caller holds the checkpoint's lock (run-lock.js) for as long as the store is open.
 
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, rm, stat, writeFile, truncate } from 'node:fs/promises';
+import { open, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdirPrivate, openPrivate, writeAtomicParts } from './common.js';
 
 const FORMAT = 'bc-spend-checkpoint-file';
 const VERSION = 1;
@@ -32,23 +36,8 @@ export class CheckpointFileError extends Error {
   }
 }
 
-async function writeAtomic(path, data) {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-/** Writes an (async) iterable of text pieces to `path` atomically, one piece in memory at a time. */
-export async function writeChunksAtomic(path, chunks) {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
-  try {
-    for await (const chunk of typeof chunks === 'string' ? [chunks] : chunks) await fh.write(chunk);
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-}
+/** Writes an (async) iterable of text or byte pieces to `path` atomically, one piece in memory at a time. */
+export const writeChunksAtomic = writeAtomicParts;
 
 async function exists(path) {
   try { await stat(path); return true; } catch (e) { if (e.code === 'ENOENT') return false; throw e; }
@@ -118,11 +107,12 @@ export async function openCheckpointFile(path) {
   }
 
   async function writeHeader() {
-    await writeAtomic(path, `${JSON.stringify(header)}\n`);
+    await writeAtomicParts(path, `${JSON.stringify(header)}\n`);
   }
 
   async function journal() {
-    if (!journalHandle) journalHandle = await open(journalFile(header.generation), 'a');
+    // A journal written by an older bc-spend may be world-readable: appending makes it private.
+    if (!journalHandle) journalHandle = await openPrivate(journalFile(header.generation), 'a');
     return journalHandle;
   }
 
@@ -156,14 +146,14 @@ export async function openCheckpointFile(path) {
     /** runSync's `saveCheckpoint`. */
     async save(update) {
       if (!header) {
-        await mkdir(dir, { recursive: true });
+        await mkdirPrivate(dir);
         header = { format: FORMAT, version: VERSION, generation: 0, hasState: false, journal: { entries: 0, bytes: 0 }, plan: '' };
       }
       if (update.state !== undefined) {
         const old = header.generation;
         const g = old + 1;
         if (update.state !== null) await writeChunksAtomic(stateFile(g), update.state);
-        await writeFile(journalFile(g), '');
+        await (await openPrivate(journalFile(g), 'w')).close();
         await journalHandle?.close();
         journalHandle = null;
         header = { ...header, generation: g, hasState: update.state !== null, journal: { entries: 0, bytes: 0 }, plan: update.plan };

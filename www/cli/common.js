@@ -1,6 +1,6 @@
 // Shared CLI plumbing: exit codes, argument errors, loading the engine, writing outputs.
 import { existsSync } from 'node:fs';
-import { mkdir, open, writeFile, readFile, rename } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Documented exit codes (README, "Exit codes"). */
@@ -11,6 +11,7 @@ export const EXIT = {
   INPUT: 3, // an input file or directory cannot be read
   AUTH: 4, // sign-in or Business Central access refused
   PARTIAL: 5, // some companies failed; the others were written
+  LOCKED: 6, // another run holds the checkpoint or the output directory (CHECKPOINT_LOCKED)
 };
 
 export class CliError extends Error {
@@ -43,11 +44,138 @@ export async function readJsonFile(path, what) {
   } catch (e) {
     throw new CliError(`cannot read ${what} ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, EXIT.INPUT);
   }
+  // A byte order mark (Notepad writes one) is not part of the JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`${what} ${path} is not valid JSON: ${e.message}`, EXIT.USAGE);
+  } catch {
+    // JSON.parse's message quotes the text around the error, and a credentials file holds a
+    // secret: say where the error is, never what is there.
+    throw new CliError(`${what} ${path} is not valid JSON: ${jsonSyntaxError(text)}`, EXIT.USAGE);
   }
+}
+
+/**
+ * Where `text` stops being JSON, as "syntax error at line L, column C" (or "empty file"),
+ * without quoting any of it. Called only after JSON.parse failed.
+ */
+export function jsonSyntaxError(text) {
+  let i = 0;
+  const fail = () => { throw i; };
+  const ws = () => { while (i < text.length && ' \t\n\r'.includes(text[i])) i += 1; };
+  const literal = (word) => { if (text.startsWith(word, i)) i += word.length; else fail(); };
+  const string = () => {
+    i += 1;
+    for (;;) {
+      if (i >= text.length) fail();
+      const ch = text[i];
+      if (ch === '"') { i += 1; return; }
+      if (ch < ' ') fail();
+      if (ch === '\\') {
+        i += 1;
+        if (text[i] === 'u') { if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail(); i += 5; } else if ('"\\/bfnrt'.includes(text[i] ?? 'x')) i += 1; else fail();
+      } else i += 1;
+    }
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m || m[0] === '' || m[0] === '-') fail();
+    i += m[0].length;
+  };
+  const value = (depth) => {
+    ws();
+    if (depth > 500) fail();
+    const ch = text[i];
+    if (ch === '{') {
+      i += 1; ws();
+      if (text[i] === '}') { i += 1; return; }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        string(); ws();
+        if (text[i] !== ':') fail();
+        i += 1;
+        value(depth + 1); ws();
+        if (text[i] === ',') { i += 1; continue; }
+        if (text[i] === '}') { i += 1; return; }
+        fail();
+      }
+    }
+    if (ch === '[') {
+      i += 1; ws();
+      if (text[i] === ']') { i += 1; return; }
+      for (;;) {
+        value(depth + 1); ws();
+        if (text[i] === ',') { i += 1; continue; }
+        if (text[i] === ']') { i += 1; return; }
+        fail();
+      }
+    }
+    if (ch === '"') return string();
+    if (ch === 't') return literal('true');
+    if (ch === 'f') return literal('false');
+    if (ch === 'n') return literal('null');
+    return number();
+  };
+  let at;
+  try {
+    value(0); ws();
+    at = i < text.length ? i : null;
+  } catch (pos) {
+    at = typeof pos === 'number' ? Math.min(pos, text.length) : 0;
+  }
+  if (text.trim() === '') return 'the file is empty';
+  if (at === null) return 'syntax error';
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - before.lastIndexOf('\n');
+  return `syntax error at line ${line}, column ${column}${at >= text.length ? ' (unexpected end of file)' : ''}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing data from Business Central to a terminal
+
+// ESC sequences: CSI (ESC [ ... final), OSC / DCS / SOS / PM / APC strings (ended by BEL or
+// ESC \\, or unterminated), and two-character escapes; their 8-bit C1 forms; then any other C0
+// or C1 control, DEL, and the bidirectional overrides and isolates that reorder what is shown.
+const ESCAPE_SEQUENCE = /\x1b\[[0-?]*[ -\/]*[@-~]?|\x9b[0-?]*[ -\/]*[@-~]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[\s\S]?/g;
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const LINE_BREAKS = /[\t\n\r\v\f\u0085\u2028\u2029]+/g;
+
+/**
+ * Text from Business Central (or any file) made safe to print on a terminal: escape sequences,
+ * control characters and bidi overrides are removed, so a vendor named "\x1b]8;;..." cannot
+ * retitle the window, hide a line, or forge a link. A single-line value (a table cell, a name)
+ * has its line breaks and tabs turned into spaces; `{ multiline: true }` keeps \n and \t.
+ */
+export function terminalText(value, { multiline = false } = {}) {
+  let s = String(value ?? '').replace(ESCAPE_SEQUENCE, '');
+  if (!multiline) s = s.replace(LINE_BREAKS, ' ');
+  else s = s.replace(/\r\n?/g, '\n');
+  return s.replace(CONTROL, '');
+}
+
+/** The CLI's own in-place redraw (carriage return, erase line) that a stream filter lets through. */
+const REDRAW = '\r\x1b[K';
+
+/**
+ * A stream whose writes pass through terminalText (multiline) and the credential redactor: the
+ * last line of defence for everything the commands print on stderr, including sync's progress
+ * and summary lines. The progress bar's own redraw prefix is kept.
+ */
+export function safeStream(stream, redact = (t) => t) {
+  return {
+    write(chunk, ...rest) {
+      if (typeof chunk !== 'string') return stream.write(chunk, ...rest);
+      const redraw = chunk.startsWith(REDRAW);
+      const body = terminalText(redact(redraw ? chunk.slice(REDRAW.length) : chunk), { multiline: true });
+      return stream.write(redraw ? REDRAW + body : body, ...rest);
+    },
+    get isTTY() { return stream.isTTY; },
+    get columns() { return stream.columns; },
+    on: (...a) => (stream.on ? stream.on(...a) : undefined),
+    once: (...a) => (stream.once ? stream.once(...a) : undefined),
+  };
 }
 
 /** Builds the engine, turning a configuration Error (with `code`) into a usage error. */
@@ -60,26 +188,58 @@ export function createEngine(core, options) {
   }
 }
 
-/** Writes a file atomically (temp file, then rename), so a killed run never leaves half a file. */
-export async function writeAtomic(path, data) {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+/**
+ * Files holding Business Central data are private to the user: 0600. The mode is given to open
+ * (for a new file) and set again on the open handle, because the umask may not narrow it and a
+ * file that exists (a temp file left by a reused pid) keeps the mode it had.
+ */
+export const PRIVATE_FILE = 0o600;
+
+/** Opens `path` for writing (flags 'w' or 'a') as a private file. */
+export async function openPrivate(path, flags) {
+  const fh = await open(path, flags, PRIVATE_FILE);
+  try {
+    await fh.chmod(PRIVATE_FILE);
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  return fh;
 }
 
 /**
- * Writes a file atomically from pieces: `parts` yields strings (or promises of them), written as
- * they come, so a file of hundreds of MB is never one string.
+ * Creates `dir` (and its parents) when missing; a directory bc-spend creates is 0700, one that
+ * exists keeps the mode its owner chose.
+ */
+export async function mkdirPrivate(dir) {
+  const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (created) await chmod(dir, 0o700);
+}
+
+/** Writes a file atomically (temp file, then rename), so a killed run never leaves half a file. */
+export async function writeAtomic(path, data) {
+  await writeAtomicParts(path, [data]);
+}
+
+/**
+ * Writes a file atomically from pieces: `parts` yields strings or bytes (or promises of them),
+ * written as they come, so a file of hundreds of MB is never one string. The file is private
+ * (0600) before it gets its name; a failed write (a full disk) removes its temp file.
  */
 export async function writeAtomicParts(path, parts) {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
   try {
-    for await (const part of parts) await fh.write(part);
-  } finally {
-    await fh.close();
+    const fh = await openPrivate(tmp, 'w');
+    try {
+      for await (const part of typeof parts === 'string' ? [parts] : parts) await fh.write(part);
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw e;
   }
-  await rename(tmp, path);
 }
 
 /** The pieces of one of the engine's transaction exports, `chunk` transactions at a time. */
@@ -100,7 +260,7 @@ function* transactionParts(engine, kind, chunk) {
  * whole, it and its copies took the process past 1.3 GB).
  */
 export async function writeOutputs(engine, outDir, extra = {}, { chunk = 2000 } = {}) {
-  await mkdir(outDir, { recursive: true });
+  await mkdirPrivate(outDir);
   await writeAtomicParts(join(outDir, 'transactions.json'), transactionParts(engine, 'json', chunk));
   await writeAtomicParts(join(outDir, 'transactions.csv'), transactionParts(engine, 'csv', chunk));
   await writeAtomic(join(outDir, 'users.json'), JSON.stringify(engine.users(), null, 2) + '\n');

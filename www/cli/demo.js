@@ -94,6 +94,8 @@ export async function demo(values, positionals, { stdout = process.stdout, stder
   const stop = () => controller.abort();
   signal?.addEventListener('abort', stop, { once: true });
   process.once('SIGINT', stop);
+  // SIGTERM too: the sync then stops at a page boundary and releases its output directory's lock.
+  process.once('SIGTERM', stop);
   let code;
   const outDir = resolve(values.out ?? 'bc-spend-demo');
   try {
@@ -107,6 +109,7 @@ export async function demo(values, positionals, { stdout = process.stdout, stder
     code = await runSyncCommand(syncValues, { stderr, credentials, command: 'demo', signal: controller.signal, runInfo: { demo: { seed, invoices, emulator: true } } });
   } finally {
     process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     await emu.close();
   }
   if (!values.quiet) stderr.write(`demo: print the report with "bc-spend report ${outDir}"${values.serve ? '' : `, or see it with "bc-spend dashboard ${outDir}"`}\n`);

@@ -1,5 +1,5 @@
 // `bc-spend explain VENDOR [DESCRIPTION]`: how the matcher decides a vendor (and a line).
-import { CliError, EXIT, createEngine, loadCore, readJsonFile, todayUtc } from './common.js';
+import { CliError, EXIT, createEngine, loadCore, readJsonFile, terminalText, todayUtc } from './common.js';
 
 export const EXPLAIN_HELP = `Usage: bc-spend explain VENDOR [DESCRIPTION] [options]
 
@@ -33,33 +33,36 @@ const pct = (x) => `${Math.round(x * 100)}%`;
 
 /** Readable text for a decision (also used by tests). */
 export function formatDecision(vendor, description, d) {
-  const out = [`vendor:      ${vendor}`];
-  if (description != null) out.push(`description: ${description}`);
+  // The names come from BC exports pasted on the command line and from the catalog or rules:
+  // each value is printed on its line, without escape sequences.
+  const t = (v) => terminalText(v);
+  const out = [`vendor:      ${t(vendor)}`];
+  if (description != null) out.push(`description: ${t(description)}`);
   out.push('');
   if (d.ignoredByRule) {
-    out.push(`ignored by rule ${d.ignoredByRule}: not counted as SaaS spend`);
+    out.push(`ignored by rule ${t(d.ignoredByRule)}: not counted as SaaS spend`);
     return out.join('\n') + '\n';
   }
   const m = d.match;
   if (m) {
-    out.push(`matched:     ${m.appName} (${m.appId}), ${m.category}`);
-    out.push(`decided by:  ${DECIDED_BY[m.decidedBy] ?? m.decidedBy}${m.ruleId ? ` (${m.ruleId})` : ''}`);
-    if (m.via) out.push(`bought via:  ${m.via.name} (${m.via.kind})`);
+    out.push(`matched:     ${t(m.appName)} (${t(m.appId)}), ${t(m.category)}`);
+    out.push(`decided by:  ${DECIDED_BY[m.decidedBy] ?? t(m.decidedBy)}${m.ruleId ? ` (${t(m.ruleId)})` : ''}`);
+    if (m.via) out.push(`bought via:  ${t(m.via.name)} (${t(m.via.kind)})`);
     out.push(`confidence:  ${pct(m.confidence)}`);
     if (m.evidence.length) {
       out.push('evidence:');
       for (const e of m.evidence) {
-        out.push(`  ${e.field.padEnd(12)} "${e.text}" [${e.start}..${e.end}) ${e.kind}${e.alias ? ` (read as "${e.alias}")` : ''}`);
+        out.push(`  ${e.field.padEnd(12)} "${t(e.text)}" [${e.start}..${e.end}) ${e.kind}${e.alias ? ` (read as "${t(e.alias)}")` : ''}`);
       }
     }
-    out.push(`runner-up:   ${m.runnerUp ? `${m.runnerUp.appName} (${m.runnerUp.appId}), ${pct(m.runnerUp.confidence)}` : 'none'}`);
+    out.push(`runner-up:   ${m.runnerUp ? `${t(m.runnerUp.appName)} (${t(m.runnerUp.appId)}), ${pct(m.runnerUp.confidence)}` : 'none'}`);
   } else {
     out.push('matched:     no SaaS app');
     const r = d.rejected;
     if (r) {
-      if (r.appName) out.push(`closest:     ${r.appName} (${r.appId}), ${pct(r.confidence)}`);
-      out.push(`why not:     ${r.reason}`);
-      if (r.candidates?.length) out.push(`candidates:  ${r.candidates.map((c) => `${c.appName} (${c.appId})`).join(', ')}`);
+      if (r.appName) out.push(`closest:     ${t(r.appName)} (${t(r.appId)}), ${pct(r.confidence)}`);
+      out.push(`why not:     ${t(r.reason)}`);
+      if (r.candidates?.length) out.push(`candidates:  ${r.candidates.map((c) => `${t(c.appName)} (${t(c.appId)})`).join(', ')}`);
     }
   }
   return out.join('\n') + '\n';

@@ -1,6 +1,7 @@
 // Command dispatch for www/bin/bc-spend.
 import { parseArgs } from 'node:util';
-import { CliError, EXIT } from './common.js';
+import { CliError, EXIT, safeStream } from './common.js';
+import { redactSecrets, redactText } from '../src/errors.js';
 import { ANALYZE_HELP, SHARED_OPTIONS, analyze } from './analyze.js';
 import { EXPLAIN_HELP, EXPLAIN_OPTIONS, explain } from './explain.js';
 import { REPORT_FLAGS, REPORT_HELP, REPORT_OPTIONS, report } from './report.js';
@@ -29,7 +30,7 @@ Commands:
 
 Run "bc-spend COMMAND --help" for a command's options. Exit codes: 0 success, 1 internal error,
 2 bad arguments or configuration, 3 unreadable input, 4 sign-in or access refused, 5 partial
-failure (some companies failed).
+failure (some companies failed), 6 another run holds the checkpoint or the output directory.
 `;
 
 const COMMANDS = {
@@ -56,7 +57,10 @@ function parse(argv, options) {
 
 export async function main(argv, io = {}) {
   const stdout = io.stdout ?? process.stdout;
-  const stderr = io.stderr ?? process.stderr;
+  // Every message on stderr (errors, warnings, sync's progress and summary) may carry text from
+  // Business Central or Entra: it is printed without terminal escapes and without anything
+  // shaped like a credential, whichever command wrote it.
+  const stderr = safeStream(io.stderr ?? process.stderr, (text) => redactText(text));
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     const cmd = COMMANDS[rest[0]];
@@ -76,6 +80,7 @@ export async function main(argv, io = {}) {
       stderr.write(`bc-spend ${name}: ${e.message}\n`);
       return e.exitCode;
     }
-    throw e;
+    // The caller prints an unexpected error as it is: scrub it of credentials first.
+    throw redactSecrets(e);
   }
 }

@@ -3,7 +3,7 @@
 // formats: every figure is computed by the core and printed as report.json has it.
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CliError, EXIT, readJsonFile, todayUtc, writeAtomic } from './common.js';
+import { CliError, EXIT, readJsonFile, terminalText, todayUtc, writeAtomic } from './common.js';
 
 export const REPORT_HELP = `Usage: bc-spend report DIR [options]
 
@@ -78,7 +78,8 @@ function cut(s, max) {
  * Widths count code points, so accented names stay aligned.
  */
 export function table(columns, rows, indent = '  ') {
-  const cells = rows.map((r) => r.map((c, i) => cut(c, columns[i].max ?? 60)));
+  // Cells hold names from Business Central: made printable before they are measured.
+  const cells = rows.map((r) => r.map((c, i) => cut(terminalText(c), columns[i].max ?? 60)));
   const width = columns.map((c, i) => Math.max([...c.title].length, ...cells.map((r) => [...r[i]].length)));
   const pad = (s, i) => {
     const n = width[i] - [...s].length;
@@ -188,7 +189,7 @@ export function formatReport(r, { insights: maxInsights = Infinity, messages = f
     ));
     if (messages) {
       out.push('');
-      shown.forEach((x, i) => out.push(`  ${i + 1}. ${x.message}`));
+      shown.forEach((x, i) => out.push(`  ${i + 1}. ${terminalText(x.message)}`));
     }
   }
   const issues = r.dataQuality?.issues ?? [];
@@ -196,7 +197,8 @@ export function formatReport(r, { insights: maxInsights = Infinity, messages = f
     out.push('');
     out.push(`Data quality: ${issues.map((i) => `${i.code} ${i.count}`).join(', ')} (see report.json dataQuality)`);
   }
-  return out.join('\n') + '\n';
+  // Lines outside the tables quote the report too (dates, codes, currencies).
+  return terminalText(out.join('\n'), { multiline: true }) + '\n';
 }
 
 export async function report(values, positionals, { stdout = process.stdout } = {}) {

@@ -3,13 +3,14 @@
 // the environment or a file, the checkpoint files, the terminal, the output directory. The sync
 // itself is www/src/sync.js (platform-neutral) driving the core's plan.
 import { readdir, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createClientCredentials, DEFAULT_AUTHORITY_HOST } from '../src/auth.js';
 import { DEFAULT_API_HOST } from '../src/bc-client.js';
 import { BcSpendError } from '../src/errors.js';
-import { environmentKey, runSync, stateChunks } from '../src/sync.js';
+import { runSync, stateChunks } from '../src/sync.js';
 import { openCheckpointFile, writeChunksAtomic } from './checkpoint-store.js';
-import { CliError, EXIT, formatSummary, loadCore, readJsonFile, todayUtc, writeOutputs } from './common.js';
+import { CliError, EXIT, formatSummary, loadCore, mkdirPrivate, readJsonFile, todayUtc, writeOutputs } from './common.js';
+import { acquireLock, processAlive } from './run-lock.js';
 import { REPORT_FLAGS, REPORT_FLAGS_HELP, reportOptionsFrom, writeReport } from './report.js';
 
 export const SYNC_HELP = `Usage: bc-spend sync [options]
@@ -46,9 +47,16 @@ Options:
   --credentials FILE     read the credentials from FILE instead of the environment
   --quiet                no progress and no summary on stderr
 ${REPORT_FLAGS_HELP}
-Exit codes: 0 success; 1 internal error or Business Central unreachable; 2 bad arguments or
-configuration; 3 unreadable input; 4 sign-in or access refused (the message says what to fix);
-5 partial: some companies (or the users) failed, the others were written.
+One run at a time: a run locks its checkpoint and its output directory (CHECKPOINT.lock and
+DIR/.bc-spend.lock); a second run on either is refused (exit 6) and names the run holding it.
+A lock left by a run that was killed is taken over, with a message. Files holding Business
+Central data (the checkpoint, its journal and state, and every file it writes to DIR) are 0600;
+DIR is created 0700.
+
+Exit codes: 0 success; 1 internal error, Business Central unreachable or a full disk; 2 bad
+arguments or configuration; 3 unreadable input; 4 sign-in or access refused (the message says
+what to fix); 5 partial: some companies (or the users) failed, the others were written; 6
+another run holds the checkpoint or the output directory (CHECKPOINT_LOCKED).
 `;
 
 export const SYNC_OPTIONS = {
@@ -77,9 +85,10 @@ const ACCESS_CODES = new Set(['BC_APP_NOT_ENABLED', 'BC_PERMISSION_MISSING', 'BC
 /** The core with the sync plan (the package entry does not re-export SyncPlan yet). */
 export async function loadSyncCore() {
   const core = await loadCore();
-  if (['SyncPlan', 'StateExport', 'StateImport'].every((k) => typeof core[k] === 'function')) return core;
+  const names = ['SyncPlan', 'StateExport', 'StateImport', 'bcLimits', 'environmentKey', 'isGuid'];
+  if (names.every((k) => typeof core[k] === 'function')) return core;
   const glue = await import(new URL('../../pkg/bc_spend.js', import.meta.url).href);
-  return { Engine: core.Engine, SyncPlan: glue.SyncPlan, StateExport: glue.StateExport, StateImport: glue.StateImport, version: core.version };
+  return { Engine: core.Engine, version: core.version, ...Object.fromEntries(names.map((k) => [k, glue[k]])) };
 }
 
 /** Credentials from --credentials FILE or the BC_* environment variables. */
@@ -227,11 +236,14 @@ function exitCodeFor(err) {
  * exit code. `extra.runInfo` is merged into run.json; `extra.signal` stops the sync (the
  * checkpoint keeps what was read).
  */
-export async function runSyncCommand(values, { stderr = process.stderr, credentials, command = 'sync', signal, fetch, clientOptions, syncOptions = {}, now = () => Date.now(), runInfo = {} } = {}) {
+export async function runSyncCommand(values, { stderr = process.stderr, credentials, command = 'sync', signal, fetch, clientOptions, syncOptions = {}, now = () => Date.now(), runInfo = {}, core: givenCore } = {}) {
   const outDir = resolve(values.out ?? 'bc-spend-out');
   const checkpointPath = resolve(values.checkpoint ?? join(outDir, 'checkpoint.json'));
-  const concurrency = intOption(values, 'concurrency', 1, 5) ?? 5;
-  const pageSize = intOption(values, 'page-size', 1, 20000);
+  // BC's limits are the core's; without --concurrency the plan keeps BC's limit in flight.
+  const core = givenCore ?? await loadSyncCore();
+  const limits = core.bcLimits();
+  const concurrency = intOption(values, 'concurrency', 1, limits.maxConcurrency);
+  const pageSize = intOption(values, 'page-size', 1, limits.maxPageSize);
   const since = dateOption(values, 'since');
   const connectedAt = dateOption(values, 'connected-at') ?? todayUtc(new Date(now()));
   const companies = values.companies?.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
@@ -244,14 +256,13 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
   const sync = {
     connectedAt,
     creditMemos: Boolean(values['credit-memos']),
-    concurrency,
+    ...(concurrency ? { concurrency } : {}),
     ...(since ? { windowStart: since } : {}),
     ...(companies ? { companies } : {}),
     ...(pageSize ? { pageSize } : {}),
     ...syncOptions,
   };
 
-  const core = await loadSyncCore();
   const quiet = Boolean(values.quiet);
   if (credentials.warning && !quiet) stderr.write(`warning: ${credentials.warning}\n`);
   let credential;
@@ -261,88 +272,156 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
     throw new CliError(e.message, exitCodeFor(e));
   }
 
-  const store = await openCheckpointFile(checkpointPath);
-  let checkpoint = null;
+  // One run per output directory and per checkpoint (they differ with --checkpoint): held from
+  // before the checkpoint is read until the last output is written.
+  const onTakeover = (message) => { if (!quiet) stderr.write(`${command}: ${message}\n`); };
+  const locks = [];
   try {
-    if (values.fresh) await removeCheckpoint(checkpointPath);
-    else checkpoint = await store.load();
+    await mkdirPrivate(outDir);
+    await mkdirPrivate(dirname(checkpointPath));
+    locks.push(acquireLock(join(outDir, OUT_LOCK), { what: `the output directory ${outDir}`, command, onTakeover }));
+    locks.push(acquireLock(`${checkpointPath}.lock`, { what: `the checkpoint ${checkpointPath}`, command, onTakeover }));
+    // Under the locks, a temp file of these files belongs to a run that is gone.
+    await removeStaleTempFiles(outDir, (name) => OUTPUT_FILES.has(name));
+    await removeStaleTempFiles(dirname(checkpointPath), (name) => isCheckpointFile(basename(checkpointPath), name));
+    return await syncLocked();
   } catch (e) {
-    await store.close();
-    throw new CliError(`${e.message} (or run with --fresh)`, EXIT.USAGE);
-  }
-
-  const progress = createProgressReporter(stderr, { quiet });
-  const startedAt = new Date(now()).toISOString();
-  let result;
-  try {
-    result = await runSync({
-      core,
-      credential,
-      apiHost: credentials.apiHost,
-      tenantId: credentials.tenantId,
-      environment: credentials.environment,
-      ...(fetch ? { fetch } : {}),
-      clientOptions: { ...clientOptions },
-      engineOptions,
-      sync,
-      checkpoint,
-      saveCheckpoint: (u) => store.save(u),
-      // The file store writes the state's UTF-8 as it comes: no round trip through JS strings.
-      stateBytes: true,
-      onProgress: progress.onEvent,
-      signal,
-      now,
-    });
-  } catch (e) {
-    progress.end();
-    if (e?.code === 'ABORTED') throw new CliError(`interrupted; the checkpoint ${checkpointPath} keeps what was read: run the same command again to resume`, EXIT.FAILURE);
-    if (/^CHECKPOINT_/.test(e?.code ?? '')) throw new CliError(`${e.message} (checkpoint ${checkpointPath}; --fresh starts over)`, EXIT.USAGE);
-    if (e instanceof BcSpendError || e?.code) throw new CliError(e.message, exitCodeFor(e));
+    const full = diskFull(e);
+    if (full) throw new CliError(diskFullMessage(full, e, outDir, checkpointPath), EXIT.FAILURE);
     throw e;
   } finally {
-    await store.close();
+    for (const lock of locks.reverse()) lock.release();
   }
 
-  const { engine, outcome, stats } = result;
-  try {
-    const summary = engine.summary();
-    const run = {
-      format: 'bc-spend-run',
-      version: 1,
-      command,
-      // What Engine.fromState(run.engineOptions, state.json) needs to rebuild this engine.
-      engineOptions: { ...engineOptions, environment: environmentKey(credentials.tenantId, credentials.environment), windowStart: outcome.windowStart, creditMemos: sync.creditMemos },
-      reportOptions,
-      connection: { tenantId: credentials.tenantId, environment: credentials.environment, apiHost: credentials.apiHost },
-      run: { number: outcome.run, resumed: outcome.resumed, startedAt, finishedAt: new Date(now()).toISOString(), complete: outcome.complete, windowStart: outcome.windowStart },
-      companies: outcome.companies,
-      notFound: outcome.notFound,
-      users: { status: outcome.users, error: outcome.usersError },
-      changes: outcome.changes,
-      stats: { requests: stats.requests, retries: stats.retries, throttled: stats.throttled, pages: stats.pages, replayedPages: stats.replayed, bytes: stats.bytes, elapsedMs: stats.elapsedMs, peakInFlight: stats.peakInFlight },
-      checkpoint: checkpointPath,
-      ...runInfo,
-    };
-    await writeOutputs(engine, outDir, { 'summary.json': summary, 'run.json': run });
-    await writeChunksAtomic(join(outDir, 'state.json'), stateChunks(core, engine, undefined, { bytes: true }));
-    // The spend report (report.json): its single call site in sync and demo.
-    await writeReport(engine, outDir, reportOptions);
-
-    if (!quiet) {
-      const lines = [formatSummary(summary)];
-      for (const c of outcome.companies) {
-        lines.push(`company ${c.name}: ${c.status === 'done' ? `${c.invoices} read, ${fmtInt(c.documents)} documents in ${fmtInt(c.pages)} pages` : `FAILED (${c.error?.code}): ${c.error?.message}`}`);
-      }
-      for (const n of outcome.notFound) lines.push(`company ${JSON.stringify(n)}: not found in ${credentials.environment}`);
-      if (outcome.users === 'failed') lines.push(`users: FAILED (${outcome.usersError?.code}): ${outcome.usersError?.message}`);
-      lines.push(`changes since the last run: ${describeChanges(outcome.changes)}`);
-      lines.push(`${fmtInt(stats.requests)} requests (${fmtInt(stats.retries)} retried) in ${fmtDuration(stats.elapsedMs)}; wrote ${outDir}`);
-      stderr.write(`${lines.join('\n')}\n`);
+  async function syncLocked() {
+    const store = await openCheckpointFile(checkpointPath);
+    let checkpoint = null;
+    try {
+      if (values.fresh) await removeCheckpoint(checkpointPath);
+      else checkpoint = await store.load();
+    } catch (e) {
+      await store.close();
+      throw new CliError(`${e.message} (or run with --fresh)`, EXIT.USAGE);
     }
-    return outcome.complete ? EXIT.OK : EXIT.PARTIAL;
-  } finally {
-    engine.free();
+
+    const progress = createProgressReporter(stderr, { quiet });
+    const startedAt = new Date(now()).toISOString();
+    let summary;
+    // The outputs are written before the checkpoint that ends the run: a run killed while it
+    // writes them is resumed, and its change report computed again, instead of being lost.
+    const writeRunOutputs = async ({ engine, outcome, stats, engineOptions: runEngineOptions }) => {
+      summary = engine.summary();
+      const run = {
+        format: 'bc-spend-run',
+        version: 1,
+        command,
+        // What Engine.fromState(run.engineOptions, state.json) needs to rebuild this engine.
+        engineOptions: runEngineOptions,
+        reportOptions,
+        connection: { tenantId: credentials.tenantId, environment: credentials.environment, apiHost: credentials.apiHost },
+        run: { number: outcome.run, resumed: outcome.resumed, startedAt, finishedAt: new Date(now()).toISOString(), complete: outcome.complete, windowStart: outcome.windowStart },
+        companies: outcome.companies,
+        notFound: outcome.notFound,
+        users: { status: outcome.users, error: outcome.usersError },
+        changes: outcome.changes,
+        stats: { requests: stats.requests, retries: stats.retries, throttled: stats.throttled, pages: stats.pages, replayedPages: stats.replayed, bytes: stats.bytes, elapsedMs: stats.elapsedMs, peakInFlight: stats.peakInFlight },
+        checkpoint: checkpointPath,
+        ...runInfo,
+      };
+      await writeOutputs(engine, outDir, { 'summary.json': summary, 'run.json': run });
+      await writeChunksAtomic(join(outDir, 'state.json'), stateChunks(core, engine, undefined, { bytes: true }));
+      // The spend report (report.json): its single call site in sync and demo.
+      await writeReport(engine, outDir, reportOptions);
+    };
+    let result;
+    try {
+      result = await runSync({
+        core,
+        credential,
+        apiHost: credentials.apiHost,
+        tenantId: credentials.tenantId,
+        environment: credentials.environment,
+        ...(fetch ? { fetch } : {}),
+        clientOptions: { ...clientOptions },
+        engineOptions,
+        sync,
+        checkpoint,
+        saveCheckpoint: (u) => store.save(u),
+        beforeCommit: writeRunOutputs,
+        // The file store writes the state's UTF-8 as it comes: no round trip through JS strings.
+        stateBytes: true,
+        onProgress: progress.onEvent,
+        signal,
+        now,
+      });
+    } catch (e) {
+      progress.end();
+      if (diskFull(e)) throw e;
+      if (e?.code === 'ABORTED') throw new CliError(`interrupted; the checkpoint ${checkpointPath} keeps what was read: run the same command again to resume`, EXIT.FAILURE);
+      if (/^CHECKPOINT_/.test(e?.code ?? '')) throw new CliError(`${e.message} (checkpoint ${checkpointPath}; --fresh starts over)`, EXIT.USAGE);
+      if (e instanceof BcSpendError || e?.code) throw new CliError(e.message, exitCodeFor(e));
+      throw e;
+    } finally {
+      await store.close();
+    }
+
+    const { engine, outcome, stats } = result;
+    try {
+      if (!quiet) {
+        const lines = [formatSummary(summary)];
+        for (const c of outcome.companies) {
+          lines.push(`company ${c.name}: ${c.status === 'done' ? `${c.invoices} read, ${fmtInt(c.documents)} documents in ${fmtInt(c.pages)} pages` : `FAILED (${c.error?.code}): ${c.error?.message}`}`);
+        }
+        for (const n of outcome.notFound) lines.push(`company ${JSON.stringify(n)}: not found in ${credentials.environment}`);
+        if (outcome.users === 'failed') lines.push(`users: FAILED (${outcome.usersError?.code}): ${outcome.usersError?.message}`);
+        lines.push(`changes since the last run: ${describeChanges(outcome.changes)}`);
+        lines.push(`${fmtInt(stats.requests)} requests (${fmtInt(stats.retries)} retried) in ${fmtDuration(stats.elapsedMs)}; wrote ${outDir}`);
+        stderr.write(`${lines.join('\n')}\n`);
+      }
+      return outcome.complete ? EXIT.OK : EXIT.PARTIAL;
+    } finally {
+      engine.free();
+    }
   }
+}
+
+/** The lock of an output directory (the checkpoint's is CHECKPOINT.lock). */
+const OUT_LOCK = '.bc-spend.lock';
+
+/** The files sync writes to --out (their temp files are `NAME.tmp-PID`). */
+const OUTPUT_FILES = new Set(['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'summary.json', 'run.json', 'state.json', 'report.json']);
+
+/** Whether `name` is one of the checkpoint `base`'s files: the header, a state or a journal. */
+function isCheckpointFile(base, name) {
+  return name === base || (name.startsWith(`${base}.g`) && (name.endsWith('.state.json') || name.endsWith('.journal')));
+}
+
+/**
+ * Removes `NAME.tmp-PID` files left by a run that was killed or hit a full disk, for the NAMEs
+ * `ours` accepts and PIDs no longer running (the caller holds the locks, so no other bc-spend
+ * writes these names; a running pid may be another program's temp file and is left alone).
+ */
+async function removeStaleTempFiles(dir, ours) {
+  for (const name of await readdir(dir).catch(() => [])) {
+    const m = /^(.*)\.tmp-(\d+)$/.exec(name);
+    if (m && ours(m[1]) && Number(m[2]) !== process.pid && !processAlive(Number(m[2]))) await rm(join(dir, name), { force: true });
+  }
+}
+
+/** The file-system error behind `e` when it is a full disk (or quota), else null. */
+function diskFull(e) {
+  for (let x = e, depth = 0; x && depth < 5; x = x.cause, depth++) {
+    if (x.code === 'ENOSPC' || x.code === 'EDQUOT') return x;
+  }
+  return null;
+}
+
+function diskFullMessage(full, e, outDir, checkpointPath) {
+  // The checkpoint save failed: the disk of the checkpoint; else the outputs' (which may be it).
+  const where = e?.code === 'CHECKPOINT_SAVE_FAILED' ? dirname(checkpointPath) : outDir;
+  const what = full.code === 'EDQUOT' ? 'the disk quota is used up' : 'no space left';
+  return `${what} on the disk that holds ${where} (${full.code}). Free space there, then run the same command again: it resumes `
+    + `where it stopped, and nothing read so far is lost (the checkpoint ${checkpointPath} keeps every page saved before the disk filled).`;
 }
 
 async function removeCheckpoint(path) {

@@ -11,7 +11,7 @@ import type {
   SyncProgress,
 } from './bc_spend.js';
 
-export { Engine, SyncPlan, StateExport, StateImport, detectPage, version } from './bc_spend.js';
+export { Engine, SyncPlan, StateExport, StateImport, detectPage, version, bcLimits, environmentKey, isGuid } from './bc_spend.js';
 
 // ------------------------------------------------------------------------------------- errors
 
@@ -31,6 +31,33 @@ export declare class BcSpendError extends Error {
 }
 /** The default message of every error code (the CLI and docs list them). */
 export declare const ERROR_MESSAGES: Readonly<Record<string, string>>;
+
+/**
+ * The secrets of one connection (client secret, refresh token, recent access tokens). Every
+ * credential made here has one as `credential.secrets`, shared with its BC client; errors either
+ * throws are scrubbed of each spelling of them (raw, url-encoded, JSON-escaped). Prints and
+ * serializes as a count only.
+ */
+export interface SecretRegistry {
+  /** Registers secrets for the registry's lifetime (strings shorter than 4 are ignored). */
+  add(...values: Array<string | string[]>): SecretRegistry;
+  /** Registers an access token; only the 16 most recent are kept. */
+  addToken(token: string): SecretRegistry;
+  redactText(text: string): string;
+  /** Scrubs message, stack, hint, details, cause and other fields in place; returns the error. */
+  redactError<E>(err: E): E;
+  readonly size: number;
+}
+export declare function createSecretRegistry(secrets?: string[]): SecretRegistry;
+/**
+ * `text` without the given secrets (in any spelling an echo can take) and without anything
+ * shaped like a credential: `Bearer <token>`, a JWT, an Authorization header, and the secret
+ * fields (client_secret, refresh_token, access_token, code_verifier, ...) of a form or JSON body.
+ * Use it on any message that leaves the host (logs, stored errors).
+ */
+export declare function redactText(text: string, secrets?: string[] | SecretRegistry): string;
+/** redactText over an error's message, stack, hint, details, cause and other fields, in place. */
+export declare function redactSecrets<E>(err: E, secrets?: string[] | SecretRegistry): E;
 
 // ------------------------------------------------------------------------------------ sign-in
 
@@ -52,6 +79,8 @@ export interface BcCredential {
   invalidate(token?: string): void;
   /** Clients of one identity share BC's limits (5 concurrent requests, 6,000 per 5 minutes). */
   identityKey?: string;
+  /** The connection's secrets, shared with its BC client to scrub errors (not enumerable). */
+  readonly secrets?: SecretRegistry;
 }
 
 /**
@@ -142,7 +171,6 @@ export declare function createState(): string;
 // ---------------------------------------------------------------------------------- BC client
 
 export declare const DEFAULT_API_HOST: 'https://api.businesscentral.dynamics.com';
-export declare const MAX_PAGE_SIZE: 20000;
 
 export interface RetryOptions {
   maxRetries?: number;
@@ -166,6 +194,8 @@ export interface BcClientEvent {
   [key: string]: unknown;
 }
 export interface BcClientOptions {
+  /** The core that gives BC's limits and checks company ids; default this package's. */
+  core?: SyncCore;
   credential: TokenSource;
   /** The BC environment name, e.g. "production". */
   environment: string;
@@ -173,10 +203,10 @@ export interface BcClientOptions {
   apiHost?: string;
   tenantId?: string;
   fetch?: FetchFunction;
-  /** 1 to 5 (BC's limit per app identity). */
+  /** 1 to 5 (BC's limit per app identity, `bcLimits().maxConcurrency`). */
   maxConcurrency?: number;
   rate?: { requests?: number; windowMs?: number; headroom?: number };
-  /** Records per page (Prefer: odata.maxpagesize), 1 to 20,000. */
+  /** Records per page (Prefer: odata.maxpagesize), 1 to 20,000 (`bcLimits().maxPageSize`). */
   maxPageSize?: number;
   timeoutMs?: number;
   retry?: RetryOptions;
@@ -301,6 +331,9 @@ export interface SyncResult {
   engine: Engine;
   outcome: SyncOutcome;
   stats: SyncStats;
+  /** The options the sync plan handed the engine (its window, credit memos and environment):
+   *  `Engine.fromState(engineOptions, state)` rebuilds it. */
+  engineOptions: EngineOptions;
 }
 /** Runs one sync of a BC environment (or of selected companies) into an engine. */
 export declare function runSync(options: RunSyncOptions): Promise<SyncResult>;
@@ -317,7 +350,5 @@ export interface MemoryCheckpointStore {
 }
 /** The reference checkpoint store, in memory. */
 export declare function createMemoryCheckpointStore(): MemoryCheckpointStore;
-/** How an environment is named in checkpoints and transaction ids: "{tenant}/{environment}", lower case. */
-export declare function environmentKey(tenantId: string | null | undefined, environment: string): string;
 /** This package's wasm core. */
 export declare const core: Readonly<SyncCore>;

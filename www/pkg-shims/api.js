@@ -7,10 +7,10 @@ import {
   runSync as runSyncWithCore,
   stateChunks as stateChunksOf,
   createMemoryCheckpointStore,
-  environmentKey,
 } from './host/sync.js';
+import { createBcClient as createBcClientWithCore, DEFAULT_API_HOST } from './host/bc-client.js';
 
-export { Engine, SyncPlan, StateExport, StateImport, detectPage, version } from './bc_spend.js';
+export { Engine, SyncPlan, StateExport, StateImport, detectPage, version, bcLimits, environmentKey, isGuid } from './bc_spend.js';
 export {
   createClientCredentials,
   createRefreshTokenCredential,
@@ -25,9 +25,9 @@ export {
   BC_DELEGATED_SCOPES,
   DEFAULT_AUTHORITY_HOST,
 } from './host/auth.js';
-export { createBcClient, DEFAULT_API_HOST, MAX_PAGE_SIZE } from './host/bc-client.js';
-export { BcSpendError, ERROR_MESSAGES } from './host/errors.js';
-export { createMemoryCheckpointStore, environmentKey };
+export { DEFAULT_API_HOST };
+export { BcSpendError, ERROR_MESSAGES, createSecretRegistry, redactText, redactSecrets } from './host/errors.js';
+export { createMemoryCheckpointStore };
 
 /** The wasm core as the host's sync takes it: every class and function of the glue but its initializers. */
 const { default: _init, initSync: _initSync, ...wasmApi } = glue;
@@ -36,6 +36,11 @@ export const core = Object.freeze(wasmApi);
 /** Runs one sync (see host/sync.js); `core` defaults to this package's wasm core. */
 export function runSync(options = {}) {
   return runSyncWithCore({ ...options, core: options.core ?? core });
+}
+
+/** A Business Central client (see host/bc-client.js) with BC's limits from this package's core. */
+export function createBcClient(options = {}) {
+  return createBcClientWithCore({ ...options, core: options.core ?? core });
 }
 
 /** The engine's state text in pieces of about `budget` characters (joined: `exportState()`). */

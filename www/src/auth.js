@@ -10,12 +10,14 @@
 // one credential share one token request (hammering the endpoint gets AADSTS50196/90055).
 //
 // Secrets (client secret, refresh token, access token) travel only in request bodies and return
-// values; errors are built from Entra's error fields and then scrubbed of them.
+// values; errors are built from Entra's error fields and then scrubbed of them. Each credential
+// keeps its secrets, and every access token it hands out, in a secret registry (`secrets`,
+// errors.js) that the BC client shares, so an error either of them builds is scrubbed of all.
 //
 // Plain ESM: fetch, URL, URLSearchParams, crypto.subtle, crypto.getRandomValues, TextEncoder,
 // btoa, setTimeout. Runs in Node 20+, browsers and workerd.
 
-import { BcSpendError, bcSpendError, abortedError, configError, looksLikeSecretId, parseEntraError, redactSecrets } from './errors.js';
+import { BcSpendError, bcSpendError, abortedError, configError, createSecretRegistry, looksLikeSecretId, parseEntraError, redactSecrets } from './errors.js';
 import { defaultSleep } from './limiter.js';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
@@ -74,6 +76,8 @@ function linkSignals(signals) {
  * failures a few times. Resolves to Entra's JSON; rejects with a mapped BcSpendError.
  */
 async function requestToken({ authorityHost, tenantId, params, fetch, signal, sleep, now, random, secrets, secretLooksLikeId, clientId, maxRetries = 3, timeoutMs = TOKEN_TIMEOUT_MS }) {
+  // Whatever the caller registered, the grant's own secret fields are never echoed back.
+  for (const [k, v] of Object.entries(params)) if (!['grant_type', 'client_id', 'scope', 'redirect_uri'].includes(k)) secrets.addToken(v);
   const url = `${authorityHost}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
   const body = new URLSearchParams(params).toString();
   const ctx = { tenantId, clientId, secretLooksLikeId };
@@ -117,6 +121,9 @@ async function requestToken({ authorityHost, tenantId, params, fetch, signal, sl
       if (!json || typeof json.access_token !== 'string' || json.access_token === '') {
         throw redactSecrets(new BcSpendError('AUTH_FAILED', `Sign-in failed: the token endpoint at ${authorityHost} returned HTTP ${status} without an access token. Check the authority host.`, { status, details: { tenantId, clientId } }), secrets);
       }
+      secrets.addToken(json.access_token);
+      secrets.addToken(json.refresh_token);
+      secrets.addToken(json.id_token);
       return json;
     }
     if (status >= 300 && status < 400 || status === 0) {
@@ -228,24 +235,36 @@ export function createClientCredentials({
   }
   const secret = clientSecret;
   const secretLooksLikeId = looksLikeSecretId(secret);
+  const secrets = createSecretRegistry([secret]);
 
   const cache = createTokenCache(async () => {
     const json = await requestToken({
       authorityHost, tenantId, clientId, fetch, sleep, now, random, maxRetries, timeoutMs,
       params: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope },
-      secrets: [secret], secretLooksLikeId,
+      secrets, secretLooksLikeId,
     });
     return { token: json.access_token, expiresOnTimestamp: now() + expiresInMs(json) };
   }, { now });
 
-  return {
+  return withSecrets({
     __bcSpendCredential: true,
     identityKey: `${authorityHost}|${tenantId}|${clientId}`,
     tenantId,
     clientId,
-    getToken: cache.getToken,
+    getToken: redacting(cache.getToken, secrets),
     invalidate: cache.invalidate,
-  };
+  }, secrets);
+}
+
+/** Attaches the registry as `secrets`, kept out of enumeration so a logged credential shows no count of it either. */
+function withSecrets(credential, secrets) {
+  Object.defineProperty(credential, 'secrets', { value: secrets, enumerable: false });
+  return credential;
+}
+
+/** getToken whose failures are scrubbed of the credential's secrets, whatever threw them. */
+function redacting(getToken, secrets) {
+  return (scopes, options) => getToken(scopes, options).catch((err) => { throw secrets.redactError(err); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -408,7 +427,7 @@ export async function exchangeAuthorizationCode({
   if (clientSecret) params.client_secret = clientSecret;
   const json = await requestToken({
     authorityHost, tenantId, clientId, fetch, sleep, now, random, signal: abortSignal,
-    params, secrets: [clientSecret, code, codeVerifier].filter(Boolean), secretLooksLikeId: looksLikeSecretId(clientSecret),
+    params, secrets: createSecretRegistry([clientSecret, code, codeVerifier].filter(Boolean)), secretLooksLikeId: looksLikeSecretId(clientSecret),
     // A code is single-use: a retried POST after a lost response would fail with AADSTS54005.
     maxRetries: 0,
   });
@@ -439,6 +458,8 @@ export function createRefreshTokenCredential({
   clientId = requireString(clientId, 'clientId');
   let current = requireString(refreshToken, 'refreshToken');
   let seed = accessToken && expiresOnTimestamp ? { token: accessToken, expiresOnTimestamp } : null;
+  const secrets = createSecretRegistry([clientSecret, current].filter(Boolean));
+  if (accessToken) secrets.addToken(accessToken);
 
   const cache = createTokenCache(async () => {
     if (seed) { const s = seed; seed = null; return s; }
@@ -447,7 +468,7 @@ export function createRefreshTokenCredential({
     if (clientSecret) params.client_secret = clientSecret;
     const json = await requestToken({
       authorityHost, tenantId, clientId, fetch, sleep, now, random, params,
-      secrets: [clientSecret, used].filter(Boolean), secretLooksLikeId: looksLikeSecretId(clientSecret),
+      secrets, secretLooksLikeId: looksLikeSecretId(clientSecret),
     });
     if (typeof json.refresh_token === 'string' && json.refresh_token !== '' && json.refresh_token !== used) {
       current = json.refresh_token;
@@ -456,22 +477,20 @@ export function createRefreshTokenCredential({
     return { token: json.access_token, expiresOnTimestamp: now() + expiresInMs(json) };
   }, { now });
 
-  return {
+  return withSecrets({
     __bcSpendCredential: true,
     identityKey: `${authorityHost}|${tenantId}|${clientId}|delegated`,
     tenantId,
     clientId,
-    getToken: cache.getToken,
+    getToken: redacting(cache.getToken, secrets),
     invalidate(token) { seed = null; cache.invalidate(token); },
     /** The refresh token to persist (the latest one). */
     get refreshToken() { return current; },
-  };
+  }, secrets);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Caller-supplied credentials
-
-const JWT_OR_BEARER = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*|\bBearer\s+\S+/gi;
 
 /**
  * Adapt any `{ getToken(scopes, options) }` (an @azure/identity TokenCredential, say) or a bare
@@ -487,8 +506,9 @@ export function fromTokenCredential(credential, { scope = BC_SCOPE, identityKey 
       ? credential.getToken.bind(credential)
       : null;
   if (!getTokenFn) throw configError('credential must be an object with getToken(scopes) (a TokenCredential) or a function returning a token.', { option: 'credential' });
+  const secrets = credential.secrets && typeof credential.secrets.redactText === 'function' ? credential.secrets : createSecretRegistry();
 
-  return {
+  return withSecrets({
     __bcSpendCredential: true,
     identityKey: identityKey ?? credential.identityKey,
     async getToken(_scopes, { abortSignal } = {}) {
@@ -497,22 +517,23 @@ export function fromTokenCredential(credential, { scope = BC_SCOPE, identityKey 
       try {
         result = await getTokenFn(scope, abortSignal ? { abortSignal } : {});
       } catch (err) {
-        if (err instanceof BcSpendError) throw err;
+        if (err instanceof BcSpendError) throw secrets.redactError(err);
         if (abortSignal?.aborted || err?.name === 'AbortError') throw abortedError();
-        throw mapForeignAuthError(err);
+        throw secrets.redactError(mapForeignAuthError(err, secrets));
       }
       if (typeof result === 'string') result = { token: result };
       if (!result || typeof result.token !== 'string' || result.token === '') {
         throw new BcSpendError('AUTH_FAILED', 'Sign-in failed: the supplied credential returned no token. Check the credential passed as `credential`.');
       }
+      secrets.addToken(result.token);
       return { token: result.token, expiresOnTimestamp: result.expiresOnTimestamp ?? Date.now() + 60_000, tokenType: 'Bearer' };
     },
     invalidate(token) { credential.invalidate?.(token); },
-  };
+  }, secrets);
 }
 
 /** @azure/identity's AuthenticationError carries Entra's fields in `errorResponse`; map those. */
-function mapForeignAuthError(err) {
+function mapForeignAuthError(err, secrets) {
   const r = err?.errorResponse;
   if (r && typeof r === 'object' && (r.error || r.errorCodes || r.error_codes)) {
     return parseEntraError(err.statusCode ?? 400, {
@@ -523,7 +544,7 @@ function mapForeignAuthError(err) {
       correlation_id: r.correlationId ?? r.correlation_id,
     });
   }
-  const text = String(err?.message ?? err).replace(JWT_OR_BEARER, '[redacted]').slice(0, 300);
+  const text = secrets.redactText(String(err?.message ?? err)).slice(0, 300);
   const aadsts = /AADSTS(\d+)/.exec(text);
   if (aadsts) return parseEntraError(err?.statusCode ?? 400, { error_codes: [Number(aadsts[1])], error_description: text });
   return new BcSpendError('AUTH_FAILED', `Sign-in failed: the supplied credential threw ${err?.name ?? 'an error'}: ${text}`, { details: { causeName: err?.name } });

@@ -36,19 +36,20 @@
 //   (an @odata.nextLink, followed verbatim). An absolute URL whose origin is not the API's is
 //   refused with BC_OFF_ORIGIN_NEXT_LINK before a token is even requested; redirects are not
 //   followed automatically, and one to another origin fails with BC_OFF_ORIGIN_REDIRECT.
+//   A gateway or BC itself can echo the request in an error body: every token the client sends
+//   is registered in the credential's secret registry (errors.js), and every error get() throws
+//   is scrubbed of the registry's secrets, so the token and the client secret stay out of it.
 //
 // Cancellation: the caller's `signal` aborts waits and the request in flight with ABORTED and is
 // never retried.
 //
 // Plain ESM with fetch, AbortController, setTimeout and URL: Node 20+, browsers and workerd.
 
-import { BcSpendError, abortedError, bcSpendError, configError, parseBcError, readBcErrorBody, ERROR_MESSAGES } from './errors.js';
+import { BcSpendError, abortedError, bcSpendError, configError, createSecretRegistry, parseBcError, readBcErrorBody, ERROR_MESSAGES } from './errors.js';
 import { BC_SCOPE, checkHost, toCredential } from './auth.js';
 import { createIdentityLimiter, defaultSleep, sharedLimiter } from './limiter.js';
 
 export const DEFAULT_API_HOST = 'https://api.businesscentral.dynamics.com';
-export const MAX_CONCURRENCY = 5;
-export const MAX_PAGE_SIZE = 20000;
 
 const DEFAULT_RETRY = Object.freeze({
   maxRetries: 8,
@@ -59,8 +60,6 @@ const DEFAULT_RETRY = Object.freeze({
   serverErrorRetries: 2,
   maxRetryAfterMs: 300000,
 });
-
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Milliseconds to wait from a Retry-After value (delta-seconds or HTTP-date), or undefined. */
 export function parseRetryAfter(value, nowMs = Date.now()) {
@@ -84,26 +83,29 @@ function networkCause(err) {
 }
 
 /**
- * Create a client for one BC environment. Options not listed: fetch, maxConcurrency (1..5),
- * rate { requests, windowMs, headroom }, maxPageSize (1..20000, default 1000), timeoutMs,
+ * Create a client for one BC environment. Options not listed: fetch, maxConcurrency (1 to BC's
+ * limit, 5), rate { requests, windowMs, headroom } (default BC's), maxPageSize (1 to BC's limit,
+ * 20,000; default 1000), timeoutMs,
  * retry { maxRetries, baseDelayMs, maxDelayMs, timeoutRetries, invalidJsonRetries,
  * serverErrorRetries, maxRetryAfterMs }, random, sleep(ms, signal), now, onEvent(event),
  * limiter (an injected createIdentityLimiter()), shareLimiter (default true: clients whose
  * credential has the same identityKey share the limiter created by the first of them, with
  * that client's rate, now and sleep), acceptLanguage.
  * @param {object} options
+ * @param {object} options.core                 the bc-spend package's exports (the package's own createBcClient passes them)
  * @param {object|Function} options.credential  a TokenCredential-like object (ours or @azure/identity's) or a getToken function
  * @param {string} [options.apiHost]            default https://api.businesscentral.dynamics.com
  * @param {string} [options.tenantId]           Entra tenant ID or domain (omitted: the token decides)
  * @param {string} options.environment          BC environment name, e.g. "Production"
  */
 export function createBcClient({
+  core,
   credential,
   apiHost = DEFAULT_API_HOST,
   tenantId,
   environment,
   fetch: fetchFn = globalThis.fetch,
-  maxConcurrency = MAX_CONCURRENCY,
+  maxConcurrency,
   rate = {},
   maxPageSize = 1000,
   timeoutMs = 120000,
@@ -116,15 +118,28 @@ export function createBcClient({
   shareLimiter = true,
   acceptLanguage = 'en-US',
 } = {}) {
+  // BC's limits and the form of a company id are rules of the core (src/sync/mod.rs); the client
+  // is given the core, as runSync is, instead of keeping copies of them. It reads the limits
+  // once, when created, not when this module is imported: the package's entries instantiate the
+  // wasm only after this module has been evaluated. A caller who wants only a client still has
+  // the core: the package's createBcClient passes its own, and a caller of this module passes
+  // the package's exports as `core`.
+  if (!core || typeof core.bcLimits !== 'function' || typeof core.isGuid !== 'function') {
+    throw configError('createBcClient needs `core`: the bc-spend package exports ({ bcLimits, isGuid }); the package\'s createBcClient passes them.', { option: 'core' });
+  }
+  const limits = core.bcLimits();
+  maxConcurrency ??= limits.maxConcurrency;
   apiHost = checkHost(apiHost, 'apiHost');
   if (typeof environment !== 'string' || environment.trim() === '') throw configError('environment is required (the Business Central environment name, e.g. "Production").', { option: 'environment' });
-  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) throw configError(`maxConcurrency must be an integer from 1 to ${MAX_CONCURRENCY}.`, { option: 'maxConcurrency' });
-  if (!Number.isInteger(maxPageSize) || maxPageSize < 1 || maxPageSize > MAX_PAGE_SIZE) throw configError(`maxPageSize must be an integer from 1 to ${MAX_PAGE_SIZE}.`, { option: 'maxPageSize' });
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) throw configError(`maxConcurrency must be an integer from 1 to ${limits.maxConcurrency}.`, { option: 'maxConcurrency' });
+  if (!Number.isInteger(maxPageSize) || maxPageSize < 1 || maxPageSize > limits.maxPageSize) throw configError(`maxPageSize must be an integer from 1 to ${limits.maxPageSize}.`, { option: 'maxPageSize' });
   if (typeof fetchFn !== 'function') throw configError('fetch is not available; pass options.fetch.', { option: 'fetch' });
   const cred = toCredential(credential);
-  const concurrency = Math.min(maxConcurrency, MAX_CONCURRENCY);
+  // Shared with the credential: its client secret, and the tokens it hands out to either of us.
+  const secrets = cred.secrets && typeof cred.secrets.redactError === 'function' ? cred.secrets : createSecretRegistry();
+  const concurrency = Math.min(maxConcurrency, limits.maxConcurrency);
   const retryCfg = { ...DEFAULT_RETRY, ...retry };
-  const rateCfg = { requests: 6000, windowMs: 300000, ...rate };
+  const rateCfg = { requests: limits.requestsPerWindow, windowMs: limits.windowMs, ...rate };
 
   const apiOrigin = new URL(apiHost).origin;
   const baseUrl = `${apiHost}/v2.0/${tenantId ? `${encodeURIComponent(tenantId)}/` : ''}${encodeURIComponent(environment.trim())}/`;
@@ -151,7 +166,7 @@ export function createBcClient({
   }
 
   function companySegment(companyId) {
-    if (typeof companyId !== 'string' || !GUID_RE.test(companyId)) throw configError(`companyId must be a company GUID from /companies, not ${JSON.stringify(companyId)}.`, { option: 'companyId' });
+    if (typeof companyId !== 'string' || !core.isGuid(companyId)) throw configError(`companyId must be a company GUID from /companies, not ${JSON.stringify(companyId)}.`, { option: 'companyId' });
     return `companies(${companyId})`;
   }
 
@@ -190,6 +205,7 @@ export function createBcClient({
     try {
       await lim.pacer.acquire(signal);
       const { token } = await cred.getToken(BC_SCOPE, signal ? { abortSignal: signal } : {});
+      secrets.addToken(token);
       const controller = new AbortController();
       let timedOut = false;
       const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
@@ -239,7 +255,15 @@ export function createBcClient({
    *   for a 2xx answer (`json` is what `parse` returned); rejects with a BcSpendError otherwise
    *   (see the header comment for codes).
    */
-  async function get(pathOrUrl, { signal, headers, maxPageSize: pageSize = maxPageSize, parse = JSON.parse, body = 'text' } = {}) {
+  async function get(pathOrUrl, options) {
+    try {
+      return await request(pathOrUrl, options);
+    } catch (err) {
+      throw secrets.redactError(err);
+    }
+  }
+
+  async function request(pathOrUrl, { signal, headers, maxPageSize: pageSize = maxPageSize, parse = JSON.parse, body = 'text' } = {}) {
     if (body !== 'text' && body !== 'bytes') throw configError("body must be 'text' or 'bytes'.", { option: 'body' });
     const asBytes = body === 'bytes';
     let url = resolve(pathOrUrl);

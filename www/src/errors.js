@@ -7,8 +7,9 @@
 //
 // No secret, access token, refresh token or Authorization header may reach a message, `details`,
 // `hint` or `cause`. The mappers below only copy fields that Entra and BC put in their error
-// bodies; callers that hold secrets pass them to `redactSecrets` before throwing as a second line
-// of defence.
+// bodies, but those bodies can echo the request; so every BcSpendError is scrubbed of anything
+// shaped like a credential when it is built, and the credential and the BC client, which hold
+// the actual secrets, scrub it of those (see Redaction below) before it is thrown.
 //
 // Plain ESM, no platform imports: runs in Node, browsers and workerd.
 
@@ -20,6 +21,10 @@ export class BcSpendError extends Error {
     if (status !== undefined) this.status = status;
     if (hint !== undefined) this.hint = hint;
     this.details = details ?? {};
+    // Many of these are built from a server's body, which may echo the request: whatever is
+    // shaped like a credential goes before the error exists. The registered secrets themselves
+    // are removed by the credential and the client that hold them (createSecretRegistry).
+    redactSecrets(this);
   }
 
   toJSON() {
@@ -295,34 +300,149 @@ export function parseBcError(status, body, { url, attempts } = {}) {
 
 // ---------------------------------------------------------------------------------------------
 // Redaction
+//
+// One redactor for every message that leaves the host (the CLI's stderr and files, the Worker's
+// tables, the package's errors). Servers and proxies echo requests back in their error text: a
+// gateway that quotes the Authorization header, a token endpoint that quotes the form body. So
+// redaction removes (1) every secret the caller registered, in each spelling an echo can take
+// (raw, url-encoded with %XX in either case or with + for spaces, JSON-escaped), and (2) anything
+// shaped like a credential whatever its value: `Bearer <anything>`, a JWT, an Authorization
+// header, and the secret-bearing fields of a form body or a JSON object.
 
-/** Remove the given secret strings (and anything shaped like a JWT or bearer token) from text. */
-export function redactText(text, secrets = []) {
-  if (typeof text !== 'string') return text;
-  let out = text;
-  for (const s of secrets) {
-    if (typeof s === 'string' && s.length >= 4) out = out.split(s).join('[redacted]');
+const REDACTED = '[redacted]';
+/** Shorter strings are not registered: redacting them would shred ordinary words. */
+const MIN_SECRET_LENGTH = 4;
+/** Access tokens are replaced every hour; the registry keeps the recent ones only. */
+const MAX_TOKENS = 16;
+
+const SECRET_FIELDS = 'client_secret|clientSecret|client_assertion|refresh_token|refreshToken|access_token|accessToken|id_token|idToken|code_verifier|codeVerifier|password|assertion';
+const CREDENTIAL_PATTERNS = [
+  // A JWT (header.payload.signature; the header is base64url JSON, so it starts "ey").
+  [/\bey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, REDACTED],
+  // An Authorization header of any scheme, as text or as a JSON / form field.
+  [/(\bauthorization\\?["']?\s*(?::|=|%3A)\s*\\?["']?)(?:[A-Za-z][\w-]*(?:\s|%20|\+)+)?[^\s"'\\<>&,;]+/gi, `$1${REDACTED}`],
+  // `Bearer <token>` of any shape, also url-encoded (Bearer%20..., Bearer+...) or JSON-escaped.
+  // A token has a digit or is long; that spares prose such as "the bearer token is sent...".
+  [/\bBearer(?:\s|%20|\+|\\u0020)+(?=[^\s"'\\<>]*\d|[^\s"'\\<>]{16})[^\s"'\\<>]+/gi, REDACTED],
+  // A secret field of an echoed form body (client_secret=...&...).
+  [new RegExp(`((?:^|[?&\\s"'(\\[{;,])(?:${SECRET_FIELDS})(?:=|%3D))[^&\\s"'<>]*`, 'gi'), `$1${REDACTED}`],
+  // The code of an authorization-code form body; "code=" alone is too common to redact.
+  [/([?&]code(?:=|%3D))[^&\s"'<>]*/gi, `$1${REDACTED}`],
+  // A secret field of an echoed JSON object ("client_secret": "...", also JSON-escaped).
+  [new RegExp(`(\\\\?["'](?:${SECRET_FIELDS})\\\\?["']\\s*:\\s*)(\\\\?["'])(?:(?!\\2)(?:[^\\\\]|\\\\.))*\\2`, 'gi'), `$1$2${REDACTED}$2`],
+];
+
+/** The spellings of `secret` that an echo of a request can contain. */
+function spellings(secret) {
+  const out = new Set([secret]);
+  const percent = encodeURIComponent(secret);
+  const form = new URLSearchParams({ s: secret }).toString().slice(2);
+  const json = JSON.stringify(secret).slice(1, -1);
+  for (const v of [percent, form, json, JSON.stringify(percent).slice(1, -1), JSON.stringify(form).slice(1, -1)]) {
+    out.add(v);
+    out.add(v.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
   }
-  return out
-    .replace(/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[redacted-jwt]')
-    .replace(/\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [redacted]');
+  return [...out].filter((v) => v.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
 }
 
-function redactValue(value, secrets, depth) {
-  if (typeof value === 'string') return redactText(value, secrets);
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets, depth + 1));
-  const out = {};
-  for (const [k, v] of Object.entries(value)) out[k] = redactValue(v, secrets, depth + 1);
+/**
+ * A set of the secrets one connection holds (client secret, refresh token, the recent access
+ * tokens), shared by its credential and its Business Central client so that an error built by
+ * either is scrubbed of all of them. The values stay in this closure: the registry prints,
+ * inspects and serializes as a count.
+ */
+export function createSecretRegistry(initial = []) {
+  const fixed = new Map(); // secret -> its spellings
+  const tokens = new Map(); // insertion order = age
+  let all = null; // every spelling, longest first (cached)
+  const registry = {
+    /** Registers secrets for good (client secret, refresh token, PKCE verifier...). */
+    add(...values) {
+      for (const v of values.flat()) {
+        if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH && !fixed.has(v)) { fixed.set(v, spellings(v)); all = null; }
+      }
+      return registry;
+    },
+    /** Registers an access token; only the last MAX_TOKENS are kept. */
+    addToken(token) {
+      if (typeof token !== 'string' || token.length < MIN_SECRET_LENGTH || fixed.has(token)) return registry;
+      if (tokens.has(token)) return registry;
+      tokens.set(token, spellings(token));
+      if (tokens.size > MAX_TOKENS) tokens.delete(tokens.keys().next().value);
+      all = null;
+      return registry;
+    },
+    /** `text` with every registered secret and every credential-shaped string removed. */
+    redactText(text) {
+      if (all === null) all = [...fixed.values(), ...tokens.values()].flat().sort((a, b) => b.length - a.length);
+      return redactWith(text, all);
+    },
+    /** Scrubs an error in place (message, stack, hint, details, cause) and returns it. */
+    redactError(err) {
+      return scrubError(err, (t) => registry.redactText(t), 0);
+    },
+    get size() { return fixed.size + tokens.size; },
+    toJSON() { return { secrets: fixed.size + tokens.size }; },
+    toString() { return `[secret registry: ${fixed.size + tokens.size}]`; },
+    [Symbol.for('nodejs.util.inspect.custom')]() { return registry.toString(); },
+  };
+  return registry.add(initial);
+}
+
+function redactWith(text, spelled) {
+  if (typeof text !== 'string' || text === '') return text;
+  let out = text;
+  for (const s of spelled) if (out.includes(s)) out = out.split(s).join(REDACTED);
+  for (const [re, to] of CREDENTIAL_PATTERNS) out = out.replace(re, to);
   return out;
 }
 
-/** Scrub a BcSpendError in place (message, hint, details, stack) and return it. */
-export function redactSecrets(err, secrets = []) {
+function asRegistry(secrets) {
+  if (secrets && typeof secrets.redactText === 'function') return secrets;
+  return createSecretRegistry(Array.isArray(secrets) ? secrets : []);
+}
+
+/**
+ * Remove the given secrets (an array or a registry) and anything shaped like a credential
+ * (bearer token, JWT, Authorization header, secret fields of a form or JSON body) from text.
+ */
+export function redactText(text, secrets = []) {
+  return asRegistry(secrets).redactText(text);
+}
+
+function scrubValue(value, redact, depth, seen) {
+  if (typeof value === 'string') return redact(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 6 || seen.has(value)) return Array.isArray(value) ? [] : {};
+  seen.add(value);
+  if (value instanceof Error) return scrubError(value, redact, depth + 1, seen);
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, redact, depth + 1, seen));
+  const out = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, redact, depth + 1, seen);
+  return out;
+}
+
+function scrubError(err, redact, depth, seen = new Set()) {
   if (!(err instanceof Error)) return err;
-  err.message = redactText(err.message, secrets);
-  if (typeof err.stack === 'string') err.stack = redactText(err.stack, secrets);
-  if (err.hint !== undefined) err.hint = redactValue(err.hint, secrets, 0);
-  if (err.details !== undefined) err.details = redactValue(err.details, secrets, 0);
+  seen.add(err);
+  const set = (key, value) => {
+    // A frozen or accessor-only property of a foreign error stays as it is.
+    try { err[key] = value; } catch { /* keep */ }
+  };
+  if (typeof err.message === 'string') set('message', redact(err.message));
+  if (typeof err.stack === 'string') set('stack', redact(err.stack));
+  for (const key of Object.keys(err)) {
+    if (key === 'message' || key === 'stack') continue;
+    set(key, scrubValue(err[key], redact, depth + 1, seen));
+  }
+  if (err.cause !== undefined && !seen.has(err.cause)) {
+    const cause = scrubValue(err.cause, redact, depth + 1, seen);
+    try { Object.defineProperty(err, 'cause', { value: cause, writable: true, configurable: true, enumerable: false }); } catch { /* keep */ }
+  }
   return err;
+}
+
+/** Scrub an error in place (message, stack, hint, details, cause, other fields) and return it. */
+export function redactSecrets(err, secrets = []) {
+  return asRegistry(secrets).redactError(err);
 }

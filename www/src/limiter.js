@@ -1,12 +1,13 @@
 // Admission control for one Business Central identity: at most N requests in flight, and a
 // sliding-window pacer that keeps the request rate below BC's per-user limit (reference 6: five
 // concurrent requests and 6,000 requests per 5-minute sliding window per user, where an S2S app
-// is one user). Both limits belong to the identity, not to one client object, so clients of the
-// same identity share one limiter through `sharedLimiter`.
+// is one user; the numbers are the core's, bcLimits(), which the BC client passes). Both limits
+// belong to the identity, not to one client object, so clients of the same identity share one
+// limiter through `sharedLimiter`.
 //
 // Plain ESM, only setTimeout: runs in Node, browsers and workerd.
 
-import { abortedError } from './errors.js';
+import { abortedError, configError } from './errors.js';
 
 /** setTimeout as a promise that rejects with ABORTED when `signal` fires. */
 export function defaultSleep(ms, signal) {
@@ -82,7 +83,9 @@ export function createConcurrencyLimiter(maxConcurrency) {
  * limit even when another process of the same identity sends a few requests.
  * `pauseUntil(t)` holds every later start until time t (used when BC says Retry-After).
  */
-export function createRatePacer({ requests = 6000, windowMs = 300000, headroom = 0.05, now = () => Date.now(), sleep = defaultSleep } = {}) {
+export function createRatePacer({ requests, windowMs, headroom = 0.05, now = () => Date.now(), sleep = defaultSleep } = {}) {
+  // No default: BC's rate is the core's (bcLimits()), which the BC client passes.
+  if (!(requests >= 1) || !(windowMs > 0)) throw configError('rate needs `requests` and `windowMs` (BC\'s: the core\'s bcLimits()).', { option: 'rate' });
   const budget = Math.max(1, Math.floor(requests * (1 - headroom)));
   const starts = new Array(budget).fill(-Infinity); // ring buffer of the last `budget` start times
   let head = 0; // index of the oldest start
@@ -131,7 +134,8 @@ export function createRatePacer({ requests = 6000, windowMs = 300000, headroom =
 }
 
 /** One concurrency limiter and one pacer for an identity. */
-export function createIdentityLimiter({ maxConcurrency = 5, rate = {}, now, sleep } = {}) {
+export function createIdentityLimiter({ maxConcurrency, rate = {}, now, sleep } = {}) {
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) throw configError('maxConcurrency must be an integer of at least 1 (BC\'s limit: the core\'s bcLimits()).', { option: 'maxConcurrency' });
   const concurrency = createConcurrencyLimiter(maxConcurrency);
   const pacer = createRatePacer({ ...rate, now, sleep });
   return { concurrency, pacer };

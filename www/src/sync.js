@@ -16,6 +16,8 @@
 //     onProgress: (e) => console.error(e.type, e.progress?.pages),
 //   });
 //   // engine.transactions(), engine.users(), outcome.changes, outcome.companies; engine.free()
+//   // `engineOptions` (in the result and beforeCommit's argument): the options the plan handed
+//   // the engine (window, credit memos, environment): Engine.fromState rebuilds it with them.
 //
 // `stats` (requests, retries, throttled, pages, bytes, peakInFlight, elapsedMs) counts requests
 // and retries only when runSync builds the client (from credential/apiHost/tenantId/environment).
@@ -30,6 +32,10 @@
 //       With `stateBytes: true` (for a store that writes bytes, as the file store does) the
 //       pieces may also be Uint8Arrays, the text's UTF-8, and the state is never decoded into
 //       JS strings; such a store must take both kinds.
+// `beforeCommit({ engine, outcome, stats, engineOptions })`, when given, runs after the last
+// page and before the checkpoint that ends the run is saved: a host writes its outputs there.
+// Once that checkpoint is saved, the next run is a new incremental one and this run's change report (outcome.changes)
+// cannot be computed again; a kill before it resumes this run, which reports the same changes.
 // `checkpoint` (input) is `{ plan, state, journal }`: the last plan kept, the base state (null,
 // its text, or a function returning an (async) iterable of its pieces, read a piece at a time:
 // strings, or Uint8Arrays of its UTF-8 as a file holds them, which may cut a character),
@@ -48,15 +54,7 @@
 import { createBcClient } from './bc-client.js';
 import { BcSpendError, abortedError, configError } from './errors.js';
 
-const MAX_CONCURRENCY = 5;
 const ETA_WINDOW = 30;
-
-/** The name of an environment in checkpoints and transaction ids. */
-export function environmentKey(tenantId, environment) {
-  const env = String(environment ?? '').trim().toLowerCase();
-  const tenant = String(tenantId ?? '').trim().toLowerCase();
-  return tenant ? `${tenant}/${env}` : env;
-}
 
 /** Runs one sync. See the header comment for the options and the checkpoint contract. */
 export async function runSync({
@@ -72,18 +70,21 @@ export async function runSync({
   sync = {},
   checkpoint = null,
   saveCheckpoint = async () => {},
+  beforeCommit,
   stateBytes = false,
   onProgress,
   signal,
   now = () => Date.now(),
 } = {}) {
-  if (!core || ['Engine', 'SyncPlan', 'StateExport', 'StateImport'].some((k) => typeof core[k] !== 'function')) {
-    throw configError('runSync needs `core`: the bc-spend package exports ({ Engine, SyncPlan, StateExport, StateImport }).', { option: 'core' });
+  if (!core || ['Engine', 'SyncPlan', 'StateExport', 'StateImport', 'bcLimits', 'environmentKey', 'isGuid'].some((k) => typeof core[k] !== 'function')) {
+    throw configError('runSync needs `core`: the bc-spend package exports ({ Engine, SyncPlan, StateExport, StateImport, bcLimits, environmentKey, isGuid }).', { option: 'core' });
   }
   if (typeof saveCheckpoint !== 'function') throw configError('saveCheckpoint must be an async function.', { option: 'saveCheckpoint' });
-  const concurrency = sync.concurrency ?? MAX_CONCURRENCY;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-    throw configError(`sync.concurrency must be an integer from 1 to ${MAX_CONCURRENCY}.`, { option: 'concurrency' });
+  // The plan checks the range too; this check stays only so that runSync refuses its own option
+  // as CONFIG_INVALID, as it always has. The bound is BC's, from the core.
+  const { maxConcurrency } = core.bcLimits();
+  if (sync.concurrency !== undefined && (!Number.isInteger(sync.concurrency) || sync.concurrency < 1 || sync.concurrency > maxConcurrency)) {
+    throw configError(`sync.concurrency must be an integer from 1 to ${maxConcurrency}.`, { option: 'concurrency' });
   }
 
   const stats = { requests: 0, retries: 0, throttled: 0, tokenRefreshes: 0, pages: 0, replayed: 0, bytes: 0, peakInFlight: 0, failures: [] };
@@ -98,38 +99,31 @@ export async function runSync({
     else if (e.type === 'tokenRefresh') stats.tokenRefreshes += 1;
     clientOptions.onEvent?.(e);
   };
-  const envKey = engineOptions.environment ?? environmentKey(tenantId, environment ?? '');
+  const envKey = engineOptions.environment ?? core.environmentKey(tenantId == null ? null : String(tenantId), String(environment ?? ''));
   const startedMs = now();
-  // The window and credit-memo settings may come with the engine options; the plan decides them.
-  const fromEngine = {};
-  for (const k of ['connectedAt', 'historyYears', 'windowStart', 'creditMemos']) if (engineOptions[k] !== undefined) fromEngine[k] = engineOptions[k];
-  const plan = new core.SyncPlan({
-    ...fromEngine,
-    ...sync,
-    concurrency,
-    environment: envKey,
-    startedAt: new Date(startedMs).toISOString(),
-    ...(engineOptions.lineMode ? { lineMode: engineOptions.lineMode } : {}),
-  }, checkpoint?.plan ?? null);
+  // The plan decides the window, the credit-memo setting and the requests in flight, from the
+  // sync settings and those given with the engine options, and hands the engine its options.
+  const plan = core.SyncPlan.withEngineOptions({ ...sync, environment: envKey, startedAt: new Date(startedMs).toISOString() }, engineOptions, checkpoint?.plan ?? null);
+  const concurrency = plan.concurrency;
   let engine = null;
+  let runEngineOptions;
   try {
+    // No page size here: every request carries its task's (the plan's).
     const bc = client ?? createBcClient({
-      maxPageSize: sync.pageSize ?? 500,
       ...clientOptions,
+      core,
       credential,
       apiHost,
       tenantId,
       environment,
       ...(fetch ? { fetch } : {}),
-      maxConcurrency: Math.min(concurrency, clientOptions.maxConcurrency ?? MAX_CONCURRENCY),
+      maxConcurrency: Math.min(concurrency, clientOptions.maxConcurrency ?? concurrency),
       // A 504 is answered by narrowing the query (the plan decides), not by repeating it.
       retry: { timeoutRetries: 0, ...clientOptions.retry },
       onEvent,
     });
-    const options = { ...engineOptions, environment: envKey, windowStart: plan.windowStart, creditMemos: plan.creditMemos };
-    delete options.connectedAt;
-    delete options.historyYears;
-    engine = await restoreEngine(core, options, checkpoint?.state);
+    runEngineOptions = plan.engineOptions(engineOptions);
+    engine = await restoreEngine(core, runEngineOptions, checkpoint?.state);
     plan.begin(engine);
 
     // Resume: the pages ingested before the interruption, in the same order.
@@ -278,10 +272,11 @@ export async function runSync({
     if (fatal) throw fatal;
 
     const outcome = plan.finish(engine);
-    await saveCheckpoint({ plan: outcome.checkpoint, state: stateChunks(core, engine, undefined, { bytes: stateBytes }) });
     stats.elapsedMs = now() - startedMs;
+    await beforeCommit?.({ engine, outcome, stats, engineOptions: runEngineOptions });
+    await saveCheckpoint({ plan: outcome.checkpoint, state: stateChunks(core, engine, undefined, { bytes: stateBytes }) });
     emit({ type: 'done', outcome, progress: plan.progress(), stats });
-    const out = { engine, outcome, stats };
+    const out = { engine, outcome, stats, engineOptions: runEngineOptions };
     engine = null;
     return out;
   } finally {

@@ -9,6 +9,7 @@ import { createBcClient, parseRetryAfter } from '../src/bc-client.js';
 import { createClientCredentials } from '../src/auth.js';
 import { BcSpendError, parseBcError } from '../src/errors.js';
 import { createIdentityLimiter } from '../src/limiter.js';
+import { core } from './sync-support.js';
 
 const SECRET = 'Qz8Q~bc-client-test-secret-VALUE_987654321';
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -90,6 +91,7 @@ function fakeClock(start = 1_800_000_000_000) {
 
 function client(srv, opts = {}) {
   return createBcClient({
+    core,
     credential: opts.credential ?? fakeCredential(),
     apiHost: srv.url,
     tenantId: TENANT,
@@ -183,7 +185,7 @@ test('clients of the same identity share one concurrency limit', async () => {
   try {
     const key = `shared-identity-${Math.random()}`;
     const a = client(srv, { credential: fakeCredential(key) });
-    const b = createBcClient({ credential: fakeCredential(key), apiHost: srv.url, tenantId: TENANT, environment: 'Sandbox' });
+    const b = createBcClient({ core, credential: fakeCredential(key), apiHost: srv.url, tenantId: TENANT, environment: 'Sandbox' });
     await Promise.all([
       ...Array.from({ length: 10 }, () => a.get('api/v2.0/companies')),
       ...Array.from({ length: 10 }, () => b.get('api/v2.0/companies')),
@@ -208,7 +210,8 @@ test('the pacer keeps starts within the sliding window budget (measured at the s
     const elapsed = Date.now() - t0;
     assert.ok(elapsed >= 590 && elapsed < 1500, `10 requests at 4 per 300 ms took ${elapsed} ms`);
     // The default budget leaves 5% headroom under 6,000 per 5 minutes.
-    assert.equal(createIdentityLimiter({}).pacer.budget, 5700);
+    const { maxConcurrency, requestsPerWindow, windowMs } = core.bcLimits();
+    assert.equal(createIdentityLimiter({ maxConcurrency, rate: { requests: requestsPerWindow, windowMs } }).pacer.budget, 5700);
   } finally { await srv.close(); }
 });
 
@@ -541,11 +544,49 @@ test('redirects: followed by hand within the API origin, refused to another orig
 });
 
 test('configuration errors are typed', async () => {
-  await expectError(() => createBcClient({ credential: fakeCredential(), environment: '' }), 'CONFIG_INVALID');
-  await expectError(() => createBcClient({ credential: fakeCredential(), environment: ENV, apiHost: 'http://bc.example.com' }), 'CONFIG_INVALID');
-  await expectError(() => createBcClient({ credential: fakeCredential(), environment: ENV, maxConcurrency: 0 }), 'CONFIG_INVALID');
-  await expectError(() => createBcClient({ credential: fakeCredential(), environment: ENV, maxPageSize: 20001 }), 'CONFIG_INVALID');
-  await expectError(() => createBcClient({ credential: {}, environment: ENV }), 'CONFIG_INVALID');
+  await expectError(() => createBcClient({ core, credential: fakeCredential(), environment: '' }), 'CONFIG_INVALID');
+  await expectError(() => createBcClient({ core, credential: fakeCredential(), environment: ENV, apiHost: 'http://bc.example.com' }), 'CONFIG_INVALID');
+  await expectError(() => createBcClient({ core, credential: fakeCredential(), environment: ENV, maxConcurrency: 0 }), 'CONFIG_INVALID');
+  await expectError(() => createBcClient({ core, credential: fakeCredential(), environment: ENV, maxPageSize: 20001 }), 'CONFIG_INVALID');
+  await expectError(() => createBcClient({ core, credential: {}, environment: ENV }), 'CONFIG_INVALID');
+});
+
+// BC's limits and the company-id check are the core's (src/sync/mod.rs, tested there): these
+// prove the client asks the core for them rather than keeping its own copies.
+const coreWith = (changes) => ({ ...core, ...changes });
+
+test('the client has no limits of its own: without the core it refuses to start', async () => {
+  const e = await expectError(() => createBcClient({ credential: fakeCredential(), environment: ENV }), 'CONFIG_INVALID');
+  assert.equal(e.details.option, 'core');
+});
+
+test("the client enforces the core's BC limits: requests in flight, page size and request rate", async () => {
+  const limits = core.bcLimits();
+  assert.deepEqual(limits, { maxConcurrency: 5, maxPageSize: 20000, requestsPerWindow: 6000, windowMs: 300000 });
+  await expectError(() => createBcClient({ core, credential: fakeCredential(), environment: ENV, maxPageSize: limits.maxPageSize + 1 }), 'CONFIG_INVALID');
+  assert.ok(createBcClient({ core, credential: fakeCredential(), environment: ENV, maxPageSize: limits.maxPageSize }));
+  // A core with other limits: the client follows it.
+  const strict = coreWith({ bcLimits: () => ({ maxConcurrency: 3, maxPageSize: 100, requestsPerWindow: 40, windowMs: 1000 }) });
+  await expectError(() => createBcClient({ core: strict, credential: fakeCredential(), environment: ENV, maxPageSize: 101 }), 'CONFIG_INVALID');
+  const srv = await startServer((req, res) => setTimeout(() => sendJson(res, 200, PAGE), 30));
+  try {
+    for (const asked of [undefined, 9]) {
+      const c = client(srv, { core: strict, credential: fakeCredential(), maxConcurrency: asked, maxPageSize: 100 });
+      assert.equal(c.limiter.pacer.budget, 38, 'the rate is the core\'s less 5% headroom');
+      await Promise.all(Array.from({ length: 12 }, () => c.get('api/v2.0/companies')));
+      assert.equal(c.limiter.concurrency.peak, 3, `maxConcurrency ${asked}`);
+    }
+  } finally { await srv.close(); }
+});
+
+test("company ids that go into a URL are checked by the core's isGuid", () => {
+  const asked = [];
+  const c = createBcClient({ core: coreWith({ isGuid: (id) => { asked.push(id); return core.isGuid(id); } }), credential: fakeCredential(), environment: ENV });
+  c.companyUrl(COMPANY, 'vendors');
+  assert.throws(() => c.automationUrl('not-a-guid', 'users'), (e) => e.code === 'CONFIG_INVALID' && e.details.option === 'companyId');
+  assert.deepEqual(asked, [COMPANY, 'not-a-guid']);
+  const never = createBcClient({ core: coreWith({ isGuid: () => false }), credential: fakeCredential(), environment: ENV });
+  assert.throws(() => never.companyUrl(COMPANY, 'vendors'), (e) => e.code === 'CONFIG_INVALID');
 });
 
 test('no secret or token appears in any error or progress event', () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,4 +210,84 @@ test('transaction files are written in parts that add up to exactly the whole', 
   assert.equal(empty.transactionsJsonPart(0, 2000), '[]');
   assert.equal(empty.transactionsCsvPart(0, 2000), empty.transactionsCsv());
   empty.free();
+});
+
+// ------------------------------------------------------------------------------ input that is not a page
+
+/** Control characters a terminal acts on: C0 but \n and \t, DEL, C1, bidi overrides/isolates. */
+const TERMINAL_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+
+test('analyze: a UTF-16 page fails with exit 3 and names its encoding, with or without a BOM', () => {
+  const dir = tmp();
+  const page = readFileSync(join(SAMPLE, 'us-purchaseInvoices-1.json'), 'utf8');
+  writeFileSync(join(dir, 'bom.json'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(page, 'utf16le')]));
+  writeFileSync(join(dir, 'nobom.json'), Buffer.from(page, 'utf16le'));
+  const be = Buffer.from(page, 'utf16le');
+  for (let i = 0; i + 1 < be.length; i += 2) [be[i], be[i + 1]] = [be[i + 1], be[i]];
+  writeFileSync(join(dir, 'be.json'), Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
+  for (const [name, encoding] of [['bom.json', 'UTF-16LE'], ['nobom.json', 'UTF-16LE'], ['be.json', 'UTF-16BE']]) {
+    const out = join(dir, `out-${name}`);
+    const r = run(['analyze', '--out', out, '--connected-at', '2026-11-26', join(dir, name), join(SAMPLE, 'us-purchaseInvoices-2.json')]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, new RegExp(`${name}: the file is ${encoding}-encoded; Business Central pages are UTF-8`));
+    assert.doesNotMatch(r.stderr, /unknown entity/);
+    assert.ok(existsSync(join(out, 'diagnostics.json')), 'the outputs are still written');
+  }
+});
+
+test('analyze: every page rejected is exit 3; one bad page among good ones stays a warning', () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'broken.json'), '{"value": [ {"id": ');
+  writeFileSync(join(dir, 'other.json'), 'not json at all');
+  let r = run(['analyze', '--out', join(dir, 'out'), '--entity', 'purchaseInvoices', '--company', 'c1', join(dir, 'broken.json'), join(dir, 'other.json')]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /none of the 2 page\(s\) could be read/);
+  r = run(['analyze', '--quiet', '--out', join(dir, 'out2'), '--entity', 'purchaseInvoices', '--company', 'c1', join(dir, 'broken.json'), join(SAMPLE, 'us-purchaseInvoices-1.json')]);
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test('analyze: a saved Business Central error response is exit 3, named, and its text printed without escapes', () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'error.json'), JSON.stringify({ error: { code: 'BadRequest_NotFound', message: 'Bad request \x1b]0;pwned\x07\x1b[2J\u202eeman. CorrelationId: 1' } }));
+  const r = run(['analyze', '--out', join(dir, 'out'), '--connected-at', '2026-11-26', SAMPLE, join(dir, 'error.json')]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /error\.json: the file is a saved Business Central error response, not a page \(BadRequest_NotFound: Bad request/);
+  assert.doesNotMatch(r.stderr, TERMINAL_CONTROL, JSON.stringify(r.stderr));
+  // The good pages were still read.
+  const txs = JSON.parse(readFileSync(join(dir, 'out', 'transactions.json'), 'utf8'));
+  assert.equal(txs.length, 9);
+});
+
+test('analyze follows symbolic links in a directory, reads each file once, survives a loop and reports a broken link', () => {
+  const dir = tmp();
+  const pages = join(dir, 'pages');
+  mkdirSync(join(pages, 'nested'), { recursive: true });
+  const names = readdirSync(SAMPLE).filter((f) => f.endsWith('.json'));
+  // Half the pages linked one by one, the rest through a linked directory.
+  const linkedDir = join(dir, 'elsewhere');
+  mkdirSync(linkedDir);
+  names.forEach((f, i) => {
+    if (i % 2) symlinkSync(join(SAMPLE, f), join(pages, f));
+    else copyFileSync(join(SAMPLE, f), join(linkedDir, f));
+  });
+  symlinkSync(linkedDir, join(pages, 'nested', 'more'));
+  symlinkSync(pages, join(pages, 'nested', 'loop')); // back to the top
+  symlinkSync(join(SAMPLE, names[1]), join(pages, 'again.json')); // a second link to one file
+  symlinkSync(join(dir, 'gone.json'), join(pages, 'dangling.json'));
+  const out = join(dir, 'out');
+  const r = run(['analyze', '--out', out, '--connected-at', '2026-11-26', pages]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`read ${names.length} page\\(s\\) from ${names.length} file\\(s\\)`));
+  assert.match(r.stderr, /dangling\.json: a symbolic link to nothing; skipped/);
+  assert.match(r.stderr, /already read through another path/);
+  const totals = byCurrency(JSON.parse(readFileSync(join(out, 'transactions.json'), 'utf8')));
+  for (const [c, e] of Object.entries(EXPECTED_TOTALS)) assert.deepEqual({ ex: totals[c].ex, inc: totals[c].inc }, e, c);
+});
+
+test('explain prints names without terminal escapes or bidi overrides', () => {
+  const r = run(['explain', 'Evil\x1b]0;pwned\x07 Corp\x1b[2J\u202e', 'line\x9b31m one\nline two']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /vendor: +Evil Corp/);
+  assert.match(r.stdout, /description: line one line two/);
+  assert.doesNotMatch(r.stdout.replace(/\n/g, ''), TERMINAL_CONTROL, JSON.stringify(r.stdout));
 });

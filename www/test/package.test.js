@@ -26,10 +26,11 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 /** What every entry exports: the engine and the host. A new export must be added here and typed. */
 const API = [
   'BC_DELEGATED_SCOPES', 'BC_SCOPE', 'BcSpendError', 'DEFAULT_API_HOST', 'DEFAULT_AUTHORITY_HOST', 'ERROR_MESSAGES',
-  'Engine', 'MAX_PAGE_SIZE', 'StateExport', 'StateImport', 'SyncPlan', 'buildAdminConsentUrl', 'buildAuthorizeUrl', 'core',
+  'Engine', 'StateExport', 'StateImport', 'SyncPlan', 'buildAdminConsentUrl', 'buildAuthorizeUrl', 'core',
   'createBcClient', 'createClientCredentials', 'createMemoryCheckpointStore', 'createPkcePair',
-  'createRefreshTokenCredential', 'createState', 'detectPage', 'environmentKey', 'exchangeAuthorizationCode',
-  'fromTokenCredential', 'parseAuthorizeRedirect', 'runSync', 'stateChunks', 'version',
+  'bcLimits', 'createRefreshTokenCredential', 'createSecretRegistry', 'createState', 'detectPage', 'environmentKey', 'exchangeAuthorizationCode',
+  'isGuid',
+  'fromTokenCredential', 'parseAuthorizeRedirect', 'redactSecrets', 'redactText', 'runSync', 'stateChunks', 'version',
 ].sort();
 
 if (!existsSync(join(PKG, 'package.json'))) throw new Error('pkg/ is not built: run `bash www/scripts/build.sh` first');

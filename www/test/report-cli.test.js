@@ -161,6 +161,35 @@ test('report refuses a missing directory, a missing, broken or foreign report.js
   assert.equal(run(['help', 'report']).code, 0);
 });
 
+test('report prints names from Business Central without terminal escapes, controls or bidi overrides', () => {
+  const { out, report } = analyze(['--as-of', AS_OF]);
+  // Every name, title and message gains an OSC title change, a screen clear, a colour, an 8-bit
+  // CSI, a line break and a right-to-left override.
+  const EVIL = '\x1b]0;pwned\x07\x1b[2J\x1b[31m\x9b1mX\r\ny\u202e\x00';
+  let tainted = 0;
+  const taint = (v, key) => {
+    if (typeof v === 'string') {
+      if (/(Name|name|title|message|vendor)$/.test(key ?? '')) { tainted += 1; return v + EVIL; }
+      return v;
+    }
+    if (Array.isArray(v)) return v.map((x) => taint(x, key));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, taint(x, k)]));
+    return v;
+  };
+  writeFileSync(join(out, 'report.json'), JSON.stringify(taint(report)));
+  assert.ok(tainted > 10, `tainted ${tainted} strings`);
+  const r = run(['report', out, '--messages']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/, JSON.stringify(r.stdout.slice(0, 400)));
+  // The names are still there, on one line each, and the tables stay aligned.
+  const vendors = section(r.stdout, 'Unmatched spend by vendor');
+  assert.ok(vendors.length > 0);
+  assert.ok(vendors.some((row) => /X y/.test(row[0])), JSON.stringify(vendors));
+  const header = r.stdout.split('\n').find((l) => l.startsWith('  Vendor'));
+  const rule = r.stdout.split('\n')[r.stdout.split('\n').indexOf(header) + 1];
+  assert.ok(rule.length >= header.trimEnd().length, 'the rule under the header is as wide as the header');
+});
+
 test('engine.report() at the JS boundary: plain data, exact conversion, coded errors', async () => {
   const core = await import(join(ROOT, 'pkg/node.js'));
   const engine = new core.Engine({ connectedAt: AS_OF });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../cli/main.js';
-import { createProgressReporter } from '../cli/sync.js';
+import { createProgressReporter, runSyncCommand } from '../cli/sync.js';
 import { startEmulator } from '../emulator/index.js';
 import { core, assertMatchesTruth, CONNECTED_AT } from './sync-support.js';
 
@@ -102,6 +102,33 @@ test('bc-spend sync: credentials from the environment, then an incremental secon
   assert.match(second.stderr, /incremental read/);
   assert.match(second.stderr, /changes since the last run: 0 added, 0 changed, 0 removed/);
   assert.equal(await readFile(join(out, 'transactions.json'), 'utf8'), firstText);
+});
+
+test("--concurrency and --page-size are bounded by BC's limits as the core gives them", async () => {
+  const c = emu.scenarios.valid;
+  const credentials = { tenantId: c.tenantId, environment: c.environment, clientId: c.clientId, clientSecret: c.clientSecret, authorityHost: emu.authorityHost, apiHost: emu.apiHost };
+  const strict = { ...core, bcLimits: () => ({ ...core.bcLimits(), maxConcurrency: 2, maxPageSize: 50 }) };
+  const refused = (values) => assert.rejects(runSyncCommand({ out: join(dir, 'limits'), ...values }, { stderr: sink(), credentials, core: strict }), (e) => e.exitCode === 2 && e.message.includes(`--${Object.keys(values)[0]}`));
+  await refused({ concurrency: '3' });
+  await refused({ 'page-size': '51' });
+});
+
+test("run.json keeps the engine's options as the sync plan handed them to the engine", async () => {
+  const c = emu.scenarios.valid;
+  const credentials = { tenantId: c.tenantId, environment: c.environment, clientId: c.clientId, clientSecret: c.clientSecret, authorityHost: emu.authorityHost, apiHost: emu.apiHost };
+  const SyncPlan = Object.assign(function SyncPlan() {}, {
+    withEngineOptions(...args) {
+      const plan = core.SyncPlan.withEngineOptions(...args);
+      const engineOptions = plan.engineOptions.bind(plan);
+      plan.engineOptions = (o) => ({ ...engineOptions(o), defaultCurrency: 'CHF' });
+      return plan;
+    },
+  });
+  const out = join(dir, 'plan-options');
+  const code = await runSyncCommand({ out, 'connected-at': CONNECTED_AT, companies: [emu.data.companies[0].id], 'as-of': CONNECTED_AT }, { stderr: sink(), credentials, core: { ...core, SyncPlan } });
+  assert.equal(code, 0);
+  const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+  assert.deepEqual(run.engineOptions, { lineMode: 'invoice', windowStart: '2025-11-01', creditMemos: false, environment: core.environmentKey(c.tenantId, c.environment), defaultCurrency: 'CHF' });
 });
 
 test('exit codes: 2 for configuration, 4 for sign-in and access, 5 for partial', async () => {

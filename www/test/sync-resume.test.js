@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../emulator/index.js';
-import { createMemoryCheckpointStore } from '../src/sync.js';
+import { createMemoryCheckpointStore, runSync } from '../src/sync.js';
 import { openCheckpointFile } from '../cli/checkpoint-store.js';
-import { syncEmulator, observable, assertMatchesTruth, CONNECTED_AT } from './sync-support.js';
+import { syncEmulator, observable, assertMatchesTruth, core, credentialFor, CONNECTED_AT, FAST_RETRY } from './sync-support.js';
 
 const BIN = fileURLToPath(new URL('../bin/bc-spend', import.meta.url));
 let emu;
@@ -153,6 +153,43 @@ test('incremental runs: the complete current set, what changed, and few requests
       second.engine.free();
       fresh.engine.free();
     }
+  } finally {
+    await local.close();
+  }
+});
+
+test('a run that dies before its outputs are written keeps its change report for the resume', async () => {
+  const local = await startEmulator({ seed: 7, dataset: { invoices: 600 } });
+  try {
+    const store = createMemoryCheckpointStore();
+    const c = local.scenarios.valid;
+    const once = (beforeCommit) => runSync({
+      core,
+      credential: credentialFor(local),
+      apiHost: local.apiHost,
+      tenantId: c.tenantId,
+      environment: c.environment,
+      clientOptions: { shareLimiter: false, retry: FAST_RETRY },
+      sync: { connectedAt: CONNECTED_AT, ...SYNC },
+      checkpoint: store.load(),
+      saveCheckpoint: (u) => store.save(u),
+      beforeCommit,
+    });
+    (await once()).engine.free();
+    local.mutate.addInvoices(3, { companyId: local.data.companies[0].id, status: 'Paid' });
+
+    // The host's outputs fail (a kill, a full disk) after the last page: the run is not over.
+    const seen = [];
+    await assert.rejects(once(({ outcome }) => { seen.push(outcome.changes.added); throw new Error('killed while writing run.json'); }), /killed while writing/);
+    assert.deepEqual(seen, [3]);
+    const { engine, outcome } = await once(({ outcome: o }) => { seen.push(o.changes.added); });
+    engine.free();
+    assert.equal(outcome.resumed, true, 'the run whose outputs were not written is resumed');
+    assert.equal(outcome.changes.added, 3, 'and reports its changes again');
+    assert.deepEqual(seen, [3, 3]);
+    const third = await once();
+    third.engine.free();
+    assert.equal(third.outcome.changes.added, 0, 'once delivered, not again');
   } finally {
     await local.close();
   }

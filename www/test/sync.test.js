@@ -216,7 +216,7 @@ test('a caller-supplied client and getToken credential work the same', async () 
     const j = await res.json();
     return { token: j.access_token, expiresOnTimestamp: Date.now() + j.expires_in * 1000 };
   };
-  const client = createBcClient({ credential: { getToken }, apiHost: small.apiHost, tenantId: c.tenantId, environment: c.environment, maxPageSize: 1000, shareLimiter: false });
+  const client = createBcClient({ core, credential: { getToken }, apiHost: small.apiHost, tenantId: c.tenantId, environment: c.environment, maxPageSize: 1000, shareLimiter: false });
   const store = createMemoryCheckpointStore();
   const { engine } = await runSync({ core, client, tenantId: c.tenantId, environment: c.environment, sync: { connectedAt: CONNECTED_AT, companies: ['Northwind Handels GmbH'], pageSize: 1000 }, saveCheckpoint: store.save });
   try {
@@ -232,7 +232,7 @@ test('a read that fails when nothing else is in flight is still given its retry'
   // done: the plan asks for it again, and the sync must make that request rather than stop
   // (it used to stop: SYNC_NOT_FINISHED, seen as a rare failure of a fault test).
   const c = small.credentials;
-  const inner = createBcClient({ credential: credentialFor(small), apiHost: small.apiHost, tenantId: c.tenantId, environment: c.environment, maxPageSize: 1000, shareLimiter: false });
+  const inner = createBcClient({ core, credential: credentialFor(small), apiHost: small.apiHost, tenantId: c.tenantId, environment: c.environment, maxPageSize: 1000, shareLimiter: false });
   let active = 0;
   let failed = 0;
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -261,6 +261,64 @@ test('a read that fails when nothing else is in flight is still given its retry'
     assert.equal(outcome.complete, true);
     assert.equal(engine.users().length, small.data.users.length);
     assertMatchesTruth(assert, engine, small, { companies: [small.data.companies[2].id] });
+  } finally {
+    engine.free();
+  }
+});
+
+// The rules runSync follows are the core's (src/sync/mod.rs, tested there): these prove that
+// runSync asks the core for them instead of keeping its own copies.
+test("runSync asks the core for the environment's name, the requests in flight and the engine's options", async () => {
+  const c = small.scenarios.valid;
+  const keys = [];
+  const SyncPlan = Object.assign(function SyncPlan() {}, {
+    withEngineOptions(...args) {
+      const plan = core.SyncPlan.withEngineOptions(...args);
+      Object.defineProperty(plan, 'concurrency', { value: 2 });
+      const engineOptions = plan.engineOptions.bind(plan);
+      plan.engineOptions = (o) => ({ ...engineOptions(o), windowStart: '2026-06-01' });
+      return plan;
+    },
+  });
+  const spy = { ...core, SyncPlan, environmentKey: (...args) => { keys.push(args); return 'spy-tenant/spy-env'; } };
+  let committed;
+  const { engine, outcome, stats, engineOptions } = await runSync({
+    core: spy, credential: credentialFor(small), apiHost: small.apiHost, tenantId: c.tenantId, environment: c.environment,
+    clientOptions: { shareLimiter: false }, sync: { connectedAt: CONNECTED_AT, companies: [small.data.companies[2].id] },
+    beforeCommit: (r) => { committed = r.engineOptions; },
+  });
+  // The core's key, as the host's own used to shape it (the core's tests hold the rule).
+  assert.equal(core.environmentKey(' 72F988BF-86f1 ', ' Production '), '72f988bf-86f1/production');
+  assert.equal(core.environmentKey(null, 'Production'), 'production');
+  assert.equal(core.environmentKey(undefined, 'Production'), 'production');
+  try {
+    assert.deepEqual(keys, [[c.tenantId, c.environment]]);
+    assert.equal(JSON.parse(outcome.checkpoint).environment, 'spy-tenant/spy-env');
+    assert.equal(stats.peakInFlight, 2, 'the plan says how many requests are in flight');
+    assert.equal(engine.summary().windowStart, '2026-06-01', 'the engine is built with the options the plan hands it');
+    // ...and a host that keeps them (to rebuild the engine from its state) is given them.
+    assert.deepEqual(engineOptions, { windowStart: '2026-06-01', creditMemos: false, environment: 'spy-tenant/spy-env' });
+    assert.deepEqual(committed, engineOptions);
+  } finally {
+    engine.free();
+  }
+  // The bound on sync.concurrency is BC's limit as the core gives it.
+  small.resetStats();
+  const three = { ...core, bcLimits: () => ({ ...core.bcLimits(), maxConcurrency: 3 }) };
+  await assert.rejects(runSync({ core: three, credential: credentialFor(small), apiHost: small.apiHost, tenantId: c.tenantId, environment: c.environment, sync: { connectedAt: CONNECTED_AT, concurrency: 4 } }), (e) => e.code === 'CONFIG_INVALID' && e.details.option === 'concurrency');
+  assert.equal(small.stats().countsByKind.bc ?? 0, 0);
+});
+
+test("the engine's window settings may come with the engine options; the plan decides the window", async () => {
+  const c = small.scenarios.valid;
+  const { engine, outcome } = await runSync({
+    core, credential: credentialFor(small), apiHost: small.apiHost, tenantId: c.tenantId, environment: c.environment, clientOptions: { shareLimiter: false },
+    engineOptions: { connectedAt: '2026-08-01', historyYears: 0 }, sync: { companies: [small.data.companies[2].id] },
+  });
+  try {
+    assert.equal(outcome.windowStart, '2026-08-01');
+    assert.equal(engine.summary().windowStart, '2026-08-01');
+    assert.ok(engine.transactions().every((t) => t.date >= '2026-08-01'));
   } finally {
     engine.free();
   }

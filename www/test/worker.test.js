@@ -3,21 +3,25 @@
 // D1, the CompiledWasm rule): the cron fans out, the queue consumer syncs every company, the
 // results equal a single-process runSync of the same data, a tenant with a rejected secret and
 // one with no secret are reported without blocking the others, a throttled company is retried
-// through the queue with a delay, a message delivered twice duplicates nothing, the report
-// needs its bearer token, and each invocation's CPU time and subrequests are measured against
-// the Workers limits (printed as `# worker:` lines).
+// through the queue with a delay, a message delivered twice duplicates nothing, two deliveries
+// of one company at once make one writer (a lease in D1), each tenant's token reads that tenant
+// only while the admin token reads all, and each invocation's CPU time and subrequests are
+// measured against the Workers limits (printed as `# worker:` lines).
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Miniflare } from 'miniflare';
 import { startEmulator } from '../emulator/index.js';
 import {
-  authorized, readConnections, readMessage, retryDelaySeconds, scheduledMessages, secretFor, splitText,
+  identifyCaller, readAccess, readConnections, readMessage, retryDelaySeconds, scheduledMessages, secretFor, splitText,
 } from '../worker/src/config.js';
+import { openStore } from '../worker/src/store.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER = join(REPO, 'www/worker');
@@ -31,7 +35,12 @@ const BIG_INVOICES = 3000;
 const CONNECTED_AT = '2026-11-01';
 const AS_OF = '2026-11-01';
 const RUN_TIME = Date.parse('2026-11-27T03:00:00Z');
-const TOKEN = 'report-token-for-tests-0123456789';
+const TOKEN = 'admin-token-for-tests-0123456789abcdef'; // ADMIN_TOKEN: /status and every tenant
+// Each tenant's own report token (the Worker holds only their SHA-256); tenant-01 and tenant-02
+// have one, and broken-secret has the hash of a token too short to be accepted.
+const TENANT_TOKENS = { 'tenant-01': 'tenant-01-report-token-0123456789abcdef', 'tenant-02': 'tenant-02-report-token-0123456789abcdef' };
+const SHORT_TOKEN = 'short-tenant-token';
+const sha256Hex = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 const QUEUE = 'bc-spend-sync';
 const TICK_MS = 100; // /proc CPU times are in clock ticks of 10 ms
 
@@ -129,12 +138,13 @@ before(async () => {
     };
     // Half list their companies (in BC's order); the others are discovered each run.
     if (i < TENANTS / 2) c.companies = emu.data.companies.map((x) => x.id);
+    if (TENANT_TOKENS[c.id]) c.reportTokenSha256 = sha256Hex(TENANT_TOKENS[c.id]);
     secrets[`BC_SECRET_${c.id.toUpperCase().replace(/-/g, '_')}`] = emu.credentials.clientSecret;
     return c;
   });
   const first = emus[0];
   // A rejected secret (companies discovered) and a missing one (companies listed).
-  connections.push({ id: 'broken-secret', tenantId: first.tenantId, environment: first.environment, clientId: first.credentials.clientId, authorityHost: first.authorityHost, apiHost: first.apiHost });
+  connections.push({ id: 'broken-secret', tenantId: first.tenantId, environment: first.environment, clientId: first.credentials.clientId, authorityHost: first.authorityHost, apiHost: first.apiHost, reportTokenSha256: sha256Hex(SHORT_TOKEN) });
   secrets.BC_SECRET_BROKEN_SECRET = first.scenarios.wrongSecret.clientSecret;
   connections.push({ id: 'missing-secret', tenantId: first.tenantId, environment: first.environment, clientId: first.credentials.clientId, authorityHost: first.authorityHost, apiHost: first.apiHost, companies: first.data.companies.map((x) => x.id) });
 
@@ -146,7 +156,7 @@ before(async () => {
     modulesRoot: REPO,
     modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }, ...toml.rules.map((r) => ({ type: r.type, include: r.globs, fallthrough: r.fallthrough }))],
     compatibilityDate: toml.compatibility_date,
-    d1Databases: { [toml.d1_databases[0].binding]: toml.d1_databases[0].database_id },
+    d1Databases: { [toml.d1_databases[0].binding]: toml.d1_databases[0].database_name },
     queueProducers: { [producer.binding]: producer.queue },
     queueConsumers: {
       [consumer.queue]: { maxBatchSize: consumer.max_batch_size, maxBatchTimeout: 0.05, maxRetries: consumer.max_retries, deadLetterQueue: consumer.dead_letter_queue },
@@ -154,7 +164,7 @@ before(async () => {
     bindings: {
       ...toml.vars,
       BC_CONNECTIONS: JSON.stringify({ defaults: { connectedAt: CONNECTED_AT }, connections }),
-      REPORT_TOKEN: TOKEN,
+      ADMIN_TOKEN: TOKEN,
       ...secrets,
       // Fast retries: the test is about the path, not the wait.
       SYNC_CLIENT_MAX_RETRIES: '1',
@@ -206,6 +216,16 @@ describe('the Worker configuration (no I/O)', () => {
     assert.equal(readMessage({ v: 1, kind: 'sync', connection: 'x', companyId: 'not-a-guid', run: '2026-01-01T00:00:00Z' }), null);
   });
 
+  it("wrangler.toml declares the secrets a deploy needs and no placeholder database id", () => {
+    // `[secrets] required`: wrangler deploy refuses to deploy without them, wrangler dev warns.
+    const list = readConnections({ BC_CONNECTIONS: toml.vars.BC_CONNECTIONS });
+    assert.deepEqual([...(toml.secrets?.required ?? [])].sort(), ['ADMIN_TOKEN', ...list.map((c) => c.secret)].sort());
+    assert.equal(toml.d1_databases[0].database_id, undefined, 'wrangler deploy provisions the database by its name');
+    for (const k of ['QUEUE_RETRY_BASE_SECONDS', 'QUEUE_RETRY_MAX_SECONDS', 'SYNC_CLIENT_MAX_RETRIES', 'SYNC_CLIENT_BASE_DELAY_MS', 'SYNC_MAX_RETRY_AFTER_MS']) {
+      assert.match(toml.vars[k] ?? '', /^\d+$/, `${k} is set, with its default, in [vars]`);
+    }
+  });
+
   it('retry delays honour Retry-After, back off exponentially and stay within the queue limit', () => {
     assert.equal(retryDelaySeconds({ attempts: 1, retryAfterMs: 120_000, random: () => 0 }), 120);
     assert.deepEqual([1, 2, 3, 4].map((attempts) => retryDelaySeconds({ attempts, baseSeconds: 30, random: () => 1 })), [30, 60, 120, 240]);
@@ -215,13 +235,45 @@ describe('the Worker configuration (no I/O)', () => {
     assert.equal(pieces.join(''), 'a'.repeat(9) + '\u{1F600}' + 'b');
   });
 
-  it('the authorization check compares the bearer token, not a prefix', async () => {
+  it('a caller is the admin or one tenant, by the whole bearer token', async () => {
+    const access = await readAccess({ ADMIN_TOKEN: TOKEN }, readConnections({ BC_CONNECTIONS: JSON.stringify({ defaults: { connectedAt: CONNECTED_AT }, connections }) }));
     const req = (h) => new Request('http://x/', { headers: h ? { authorization: h } : {} });
-    assert.equal(await authorized(req(`Bearer ${TOKEN}`), TOKEN), true);
-    assert.equal(await authorized(req(`Bearer ${TOKEN.slice(0, -1)}`), TOKEN), false);
-    assert.equal(await authorized(req(`Bearer ${TOKEN}x`), TOKEN), false);
-    assert.equal(await authorized(req(null), TOKEN), false);
-    assert.equal(await authorized(req('Bearer '), ''), false, 'no configured token opens nothing');
+    assert.deepEqual(await identifyCaller(req(`Bearer ${TOKEN}`), access), { admin: true });
+    assert.deepEqual(await identifyCaller(req(`bearer ${TENANT_TOKENS['tenant-02']}`), access), { admin: false, tenant: 'tenant-02' });
+    assert.equal(await identifyCaller(req(`Bearer ${TOKEN.slice(0, -1)}`), access), null);
+    assert.equal(await identifyCaller(req(`Bearer ${TOKEN}x`), access), null);
+    assert.equal(await identifyCaller(req(TOKEN), access), null, 'the Bearer scheme is required');
+    assert.equal(await identifyCaller(req(null), access), null);
+    assert.equal(await identifyCaller(req(`Bearer ${SHORT_TOKEN}`), access), null, 'a token under 32 bytes opens nothing, even when its hash is configured');
+  });
+
+  it('tokens under 32 bytes and malformed or shared token hashes are configuration errors', async () => {
+    const base = { id: 'a', tenantId: 't', environment: 'production', clientId: 'c', connectedAt: CONNECTED_AT };
+    const conf = (list, defaults = {}) => ({ BC_CONNECTIONS: JSON.stringify({ defaults, connections: list }) });
+    await assert.rejects(readAccess({}, []), (e) => e.code === 'NOT_CONFIGURED' && /wrangler secret put ADMIN_TOKEN/.test(e.message));
+    const short = 'x'.repeat(31);
+    await assert.rejects(readAccess({ ADMIN_TOKEN: short }, []), (e) => e.code === 'WORKER_CONFIG_INVALID' && /at least 32 bytes/.test(e.message) && !e.message.includes(short));
+    // 32 bytes of UTF-8, fewer characters: bytes count, not characters.
+    assert.ok(await readAccess({ ADMIN_TOKEN: '\u00e9'.repeat(16) }, []));
+    assert.throws(() => readConnections(conf([{ ...base, reportTokenSha256: 'not-a-hash' }])), /reportTokenSha256 must be .*64 hex digits/);
+    assert.throws(() => readConnections(conf([base], { reportTokenSha256: sha256Hex(TOKEN) })), /reportTokenSha256 cannot be a default/);
+    assert.throws(() => readConnections(conf([{ ...base, reportTokenSha256: sha256Hex(TOKEN) }, { ...base, id: 'b', reportTokenSha256: sha256Hex(TOKEN) }])), /same reportTokenSha256 as connection "a"/);
+    await assert.rejects(readAccess({ ADMIN_TOKEN: TOKEN }, readConnections(conf([{ ...base, reportTokenSha256: sha256Hex(TOKEN) }]))), /the admin token's hash/);
+  });
+
+  it('token.mjs makes a tenant token and its hash, and refuses to hash a short one', () => {
+    const tool = join(WORKER, 'token.mjs');
+    const made = spawnSync(process.execPath, [tool], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const token = /^token: (\S+)$/m.exec(made.stdout)[1];
+    assert.ok(Buffer.byteLength(token) >= 32);
+    assert.equal(/^reportTokenSha256: ([0-9a-f]{64})$/m.exec(made.stdout)[1], sha256Hex(token));
+    const hashed = spawnSync(process.execPath, [tool, '--hash'], { input: `${TENANT_TOKENS['tenant-01']}\n`, encoding: 'utf8' });
+    assert.equal(hashed.stdout, `reportTokenSha256: ${sha256Hex(TENANT_TOKENS['tenant-01'])}\n`);
+    const short = spawnSync(process.execPath, [tool, '--hash'], { input: SHORT_TOKEN, encoding: 'utf8' });
+    assert.equal(short.status, 2);
+    assert.match(short.stderr, /refuses tokens under 32/);
+    assert.ok(!short.stderr.includes(SHORT_TOKEN) && short.stdout === '');
   });
 });
 
@@ -395,6 +447,84 @@ describe('20 tenants x 3 companies fanned out over the queue in workerd', () => 
     assert.equal(new Set(ids).size, ids.length);
   });
 
+  it('two deliveries of a company at once: one syncs and commits, the other is retried later; the data equals one run', async () => {
+    const c = connections[1];
+    const emu = emus[1];
+    const companyId = emu.data.companies[0].id;
+    const db = await mf.getD1Database('DB');
+    const row = () => db.prepare('SELECT lease_id, status, last_run FROM company_sync WHERE connection = ?1 AND company_id = ?2').bind(c.id, companyId).first();
+    const before = await get(`/tenants/${c.id}/transactions`); // equal to a single runSync (tested above)
+    // The company forgotten: each delivery that got through would sync it from scratch.
+    await db.batch([
+      db.prepare('DELETE FROM state_chunks WHERE connection = ?1 AND company_id = ?2').bind(c.id, companyId),
+      db.prepare('DELETE FROM company_sync WHERE connection = ?1 AND company_id = ?2').bind(c.id, companyId),
+    ]);
+    // Slow pages keep the first delivery inside its sync while the second one arrives.
+    const slow = emu.faults.add({ kind: 'latency', ms: 150, times: Infinity, match: { entity: 'purchaseInvoices', company: companyId } });
+    emu.resetStats();
+    const run = new Date(RUN_TIME + 5 * 86_400_000).toISOString();
+    const msg = (attempts = 1) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts, body: { v: 1, kind: 'sync', connection: c.id, companyId, run } });
+    const seen = invocations.length;
+    const first = worker.queue(QUEUE, [msg()]);
+    for (let i = 0; !(await row())?.lease_id; i++) {
+      if (i > 500) assert.fail('the first delivery never took the company');
+      await sleep(10);
+    }
+    const again = msg();
+    const second = await worker.queue(QUEUE, [again]);
+    assert.equal((await row()).status, 'running', 'the second delivery came back while the first was syncing');
+    assert.deepEqual(second.retryMessages.map((m) => m.msgId), [again.id], 'the second delivery goes back to the queue');
+    assert.ok(second.retryMessages[0].delaySeconds >= 1);
+    await first;
+    slow.remove();
+    await sleep(100);
+    const mine = invocations.slice(seen);
+    assert.deepEqual(mine.map((x) => x.outcome).sort(), ['committed', 'leased'], JSON.stringify(mine));
+    const committed = mine.find((x) => x.outcome === 'committed');
+    assert.equal(emu.stats().total, committed.bcRequests + committed.tokenRequests, 'BC was read by one sync only');
+
+    // The queue delivers the second one again later: the run is committed, nothing is read.
+    emu.resetStats();
+    await worker.queue(QUEUE, [{ ...again, attempts: 2 }]);
+    await sleep(100);
+    assert.equal(invocations.at(-1).outcome, 'duplicate');
+    assert.equal(emu.stats().total, 0);
+
+    assert.deepEqual({ ...(await row()) }, { lease_id: null, status: 'done', last_run: run });
+    const gens = await db.prepare('SELECT DISTINCT gen FROM state_chunks WHERE connection = ?1 AND company_id = ?2').bind(c.id, companyId).all();
+    assert.equal(gens.results.length, 1, 'one state generation, nothing interleaved');
+    const after = await get(`/tenants/${c.id}/transactions`);
+    assert.equal(after.text, before.text, 'the same transactions as one single run');
+  });
+
+  it('a lease that expired and was taken over: the late holder neither commits nor releases', async () => {
+    const db = await mf.getD1Database('DB');
+    const store = openStore(db, { d1: 0 });
+    const conn = 'lease-test';
+    const company = '00000000-0000-0000-0000-0000000000aa';
+    const run = '2026-12-01T03:00:00.000Z';
+    const t0 = Date.parse(run);
+    const rowOf = () => db.prepare('SELECT lease_id, status, state_gen, plan FROM company_sync WHERE connection = ?1 AND company_id = ?2').bind(conn, company).first();
+    const chunks = async () => (await db.prepare('SELECT gen, seq, text FROM state_chunks WHERE connection = ?1 AND company_id = ?2 ORDER BY gen, seq').bind(conn, company).all()).results.map((r) => ({ ...r }));
+    try {
+      assert.equal((await store.claim(conn, company, run, 'A', t0, 1000)).outcome, 'claimed');
+      assert.equal((await store.claim(conn, company, run, 'B', t0 + 999, 1000)).outcome, 'leased', 'A holds it');
+      assert.equal((await store.claim(conn, company, run, 'B', t0 + 1001, 1000)).outcome, 'claimed', "A's lease expired: B takes over");
+      // A was only slow: its commit and its release change nothing.
+      const resultOf = (who, pieces) => ({ gen: `gen-${who}`, pieces, plan: `plan-${who}`, run, transactions: pieces.length, requests: 1, usersError: null });
+      assert.equal(await store.commit(conn, company, 'A', resultOf('A', ['{"a":', '1}'])), false);
+      await store.release(conn, company, 'A', { status: 'failed', code: 'X', message: 'x', attempts: 1 });
+      assert.deepEqual({ ...(await rowOf()) }, { lease_id: 'B', status: 'running', state_gen: null, plan: null });
+      assert.deepEqual(await chunks(), [], "none of A's pieces stay");
+      assert.equal(await store.commit(conn, company, 'B', resultOf('B', ['{"b":2}'])), true);
+      assert.deepEqual({ ...(await rowOf()) }, { lease_id: null, status: 'done', state_gen: 'gen-B', plan: 'plan-B' });
+      assert.deepEqual(await chunks(), [{ gen: 'gen-B', seq: 0, text: '{"b":2}' }]);
+      assert.equal((await store.claim(conn, company, run, 'C', t0 + 2000, 1000)).outcome, 'done');
+    } finally {
+      await db.batch([db.prepare('DELETE FROM state_chunks WHERE connection = ?1').bind(conn), db.prepare('DELETE FROM company_sync WHERE connection = ?1').bind(conn)]);
+    }
+  });
+
   it('CPU time per invocation in workerd, against the Workers limits', async () => {
     // The big tenant's companies synced again from scratch, one invocation at a time, timed by
     // the workerd process's CPU clock (it includes D1, which runs in the same process: an upper
@@ -439,11 +569,41 @@ describe('20 tenants x 3 companies fanned out over the queue in workerd', () => 
     note(`about ${Math.round(perThousand)} ms CPU per 1,000 invoices of a full company sync: by CPU alone (linear) ~${Math.floor(LIMITS.cpuMsQueueDefault / perThousand)}k invoices would fit the 30 s default; memory (128 MB per isolate) binds long before; Workers Free's ${LIMITS.cpuMsFree} ms fits no sync`);
   });
 
+  it("a tenant's token reads its own tenant only; the admin token reads every tenant and /status", async () => {
+    const as = (token) => ({ authorization: `Bearer ${token}` });
+    const a = TENANT_TOKENS['tenant-01'];
+    const b = TENANT_TOKENS['tenant-02'];
+    for (const route of ['report', 'transactions', 'users']) {
+      const own = await get(`/tenants/tenant-01/${route}?asOf=${AS_OF}`, as(a));
+      assert.equal(own.status, 200, own.text);
+      assert.equal(own.text, (await get(`/tenants/tenant-01/${route}?asOf=${AS_OF}`)).text, 'the same answer as the admin gets');
+      assert.equal((await get(`/tenants/tenant-02/${route}?asOf=${AS_OF}`, as(b))).status, 200);
+      // Another tenant's data answers exactly as a tenant that does not exist: a tenant's token
+      // does not even tell which other tenants this Worker serves.
+      const foreign = await get(`/tenants/tenant-02/${route}`, as(a));
+      const unknown = await get(`/tenants/tenant-99/${route}`, as(a));
+      assert.equal(foreign.status, 404, foreign.text);
+      assert.equal(foreign.text.replace('tenant-02', 'X'), unknown.text.replace('tenant-99', 'X'));
+      assert.ok(!foreign.text.includes('transactions":'), 'nothing of B in the answer');
+      assert.equal((await get(`/tenants/tenant-01/${route}`, as(b))).status, 404);
+      // A tenant without a token of its own is read by the admin only.
+      assert.equal((await get(`/tenants/tenant-03/${route}`, as(a))).status, 404);
+      assert.equal((await get(`/tenants/tenant-03/${route}?asOf=${AS_OF}`)).status, 200);
+    }
+    const status = await get('/status', as(a));
+    assert.equal(status.status, 403);
+    assert.equal(JSON.parse(status.text).error.code, 'FORBIDDEN');
+    assert.equal((await get('/tenants/broken-secret/report', as(SHORT_TOKEN))).status, 401, 'a short token is refused even with its hash configured');
+    assert.equal((await get('/tenants/tenant-01/report', as(a.slice(0, -1)))).status, 401);
+  });
+
   it('the report needs the bearer token', async () => {
     const res401 = await mf.dispatchFetch('http://bc-spend.test/tenants/tenant-01/report');
     assert.equal(res401.status, 401);
     assert.equal(res401.headers.get('www-authenticate'), 'Bearer');
-    assert.equal(JSON.parse(await res401.text()).error.code, 'UNAUTHORIZED');
+    const body401 = JSON.parse(await res401.text());
+    assert.equal(body401.error.code, 'UNAUTHORIZED');
+    assert.ok(!body401.error.message.includes(TOKEN));
     assert.equal((await get('/tenants/tenant-01/report', { authorization: `Bearer ${TOKEN.slice(1)}` })).status, 401);
     assert.equal((await get('/status', { authorization: TOKEN })).status, 401, 'the Bearer scheme is required');
     assert.equal((await get('/tenants/nobody/report')).status, 404);

@@ -1,7 +1,11 @@
 // The Worker's configuration and the decisions that need no I/O: which connections exist, where
 // each one's client secret comes from, the queue messages, which failures are worth a retry and
-// after how long, and the report endpoint's authorization. Plain ESM without the wasm, so Node
-// tests import it directly.
+// after how long, and who may read what over HTTP. Plain ESM; the two rules it shares with the
+// sync (the company-id check and the environment's name) are the core's, called from the
+// wasm-bindgen glue, which the entry that loaded the package (pkg/workerd.js in the Worker,
+// pkg/node.js in Node tests) has initialised before any of these functions runs.
+
+import { environmentKey, isGuid } from '../../../pkg/bc_spend.js';
 
 /** Queue message format version. */
 export const MESSAGE_VERSION = 1;
@@ -11,13 +15,15 @@ export const DEFAULT_CONCURRENCY = 2;
 /** Cloudflare Queues accepts delays up to 24 hours. */
 const MAX_QUEUE_DELAY_SECONDS = 24 * 60 * 60;
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const SHA256_HEX_RE = /^[0-9a-f]{64}$/i;
 const CONNECTION_KEYS = new Set(['id', 'tenantId', 'environment', 'clientId', 'secret', 'companies', 'connectedAt', 'historyYears',
-  'lineMode', 'creditMemos', 'rules', 'defaultCurrency', 'authorityHost', 'apiHost', 'concurrency', 'pageSize']);
+  'lineMode', 'creditMemos', 'rules', 'defaultCurrency', 'authorityHost', 'apiHost', 'concurrency', 'pageSize', 'reportTokenSha256']);
+/** A bearer token shorter than this is guessable enough to refuse, whoever it belongs to. */
+export const MIN_TOKEN_BYTES = 32;
 
 export class ConfigurationError extends Error {
-  constructor(message) { super(message); this.name = 'ConfigurationError'; this.code = 'WORKER_CONFIG_INVALID'; }
+  constructor(message, code = 'WORKER_CONFIG_INVALID') { super(message); this.name = 'ConfigurationError'; this.code = code; }
 }
 
 /**
@@ -25,10 +31,12 @@ export class ConfigurationError extends Error {
  * or `{ defaults, connections }` where `defaults` applies to every connection. A connection:
  *   { id, tenantId, environment, clientId, connectedAt, secret?, companies?, lineMode?,
  *     creditMemos?, rules?, defaultCurrency?, historyYears?, concurrency?, pageSize?,
- *     authorityHost?, apiHost? }
+ *     authorityHost?, apiHost?, reportTokenSha256? }
  * `secret` names the binding that holds the client secret (default `BC_SECRET_{ID}`, the id upper-cased with
  * other characters as `_`); `companies` lists company ids in the order of BC's company list
- * (when absent, the companies are discovered with one request each run). Holds no secret.
+ * (when absent, the companies are discovered with one request each run); `reportTokenSha256` is
+ * the SHA-256 (hex) of the tenant's own report token, which then reads that tenant's routes and
+ * no other (a hash is no secret: the token itself is stored nowhere). Holds no secret.
  */
 export function readConnections(env) {
   let raw = env.BC_CONNECTIONS;
@@ -39,7 +47,11 @@ export function readConnections(env) {
   const defaults = Array.isArray(raw) ? {} : (raw.defaults ?? {});
   const list = Array.isArray(raw) ? raw : raw.connections;
   if (!Array.isArray(list)) throw new ConfigurationError('BC_CONNECTIONS must be an array of connections or { defaults, connections: [...] }.');
+  if (defaults.reportTokenSha256 !== undefined) {
+    throw new ConfigurationError('BC_CONNECTIONS: reportTokenSha256 cannot be a default: it would give every tenant the same token.');
+  }
   const seen = new Set();
+  const tokenOwners = new Map();
   return list.map((c, i) => {
     const where = `BC_CONNECTIONS connection ${i}`;
     if (!c || typeof c !== 'object') throw new ConfigurationError(`${where} must be an object.`);
@@ -57,8 +69,16 @@ export function readConnections(env) {
       if (typeof merged[k] !== 'string' || merged[k].trim() === '') throw new ConfigurationError(`${where} (${merged.id}): ${k} is required.`);
     }
     if (typeof merged.connectedAt !== 'string' || !DATE_RE.test(merged.connectedAt)) throw new ConfigurationError(`${where} (${merged.id}): connectedAt (YYYY-MM-DD, the first connection date) is required.`);
-    if (merged.companies !== undefined && (!Array.isArray(merged.companies) || !merged.companies.every((x) => typeof x === 'string' && GUID_RE.test(x)))) {
+    if (merged.companies !== undefined && (!Array.isArray(merged.companies) || !merged.companies.every((x) => typeof x === 'string' && isGuid(x)))) {
       throw new ConfigurationError(`${where} (${merged.id}): companies must be an array of company ids (GUIDs), in BC's company list order.`);
+    }
+    if (merged.reportTokenSha256 !== undefined) {
+      if (typeof merged.reportTokenSha256 !== 'string' || !SHA256_HEX_RE.test(merged.reportTokenSha256)) {
+        throw new ConfigurationError(`${where} (${merged.id}): reportTokenSha256 must be the SHA-256 of the tenant's report token, 64 hex digits (\`node www/worker/token.mjs\` makes a token and its hash).`);
+      }
+      const hash = merged.reportTokenSha256.toLowerCase();
+      if (tokenOwners.has(hash)) throw new ConfigurationError(`${where} (${merged.id}): the same reportTokenSha256 as connection "${tokenOwners.get(hash)}": each tenant needs its own token.`);
+      tokenOwners.set(hash, merged.id);
     }
     return {
       ...merged,
@@ -95,9 +115,7 @@ export function secretFor(env, connection) {
 
 /** The environment's name in transaction ids and checkpoints, as runSync names it. */
 export function environmentName(connection) {
-  const env = String(connection.environment).trim().toLowerCase();
-  const tenant = String(connection.tenantId).trim().toLowerCase();
-  return `${tenant}/${env}`;
+  return environmentKey(connection.tenantId, connection.environment);
 }
 
 /** Engine options of a connection (the window comes from the sync plan). */
@@ -140,7 +158,7 @@ export function readMessage(body) {
   if (!body || typeof body !== 'object' || body.v !== MESSAGE_VERSION) return null;
   if (typeof body.connection !== 'string' || typeof body.run !== 'string' || Number.isNaN(Date.parse(body.run))) return null;
   if (body.kind === 'discover') return { kind: 'discover', connection: body.connection, run: body.run };
-  if (body.kind === 'sync' && typeof body.companyId === 'string' && GUID_RE.test(body.companyId)) {
+  if (body.kind === 'sync' && typeof body.companyId === 'string' && isGuid(body.companyId)) {
     return { kind: 'sync', connection: body.connection, companyId: body.companyId.toLowerCase(), run: body.run };
   }
   return null;
@@ -183,25 +201,69 @@ export function splitText(text, max = 500_000) {
   return out;
 }
 
+// ------------------------------------------------------------------------------ HTTP access
+//
+// Two kinds of caller: the admin (the secret ADMIN_TOKEN) reads /status and every tenant; a
+// tenant (its connection's reportTokenSha256) reads its own routes. The Worker compares SHA-256
+// digests only, in constant time, so the time a comparison takes tells nothing about a token.
+
+const utf8 = new TextEncoder();
+
+async function digest(text) {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', utf8.encode(text)));
+}
+
+function bytesOfHex(hex) {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function sameDigest(x, y) {
+  if (typeof crypto.subtle.timingSafeEqual === 'function') return crypto.subtle.timingSafeEqual(x, y);
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
+  return diff === 0;
+}
+
 /**
- * Whether the request's `Authorization: Bearer <token>` equals `secret`, compared in constant
- * time (both sides hashed, then compared without an early exit). False when no secret is
- * configured.
+ * Who may call the HTTP API: `{ admin, tenants: [{ id, digest }] }`. Throws `NOT_CONFIGURED`
+ * without an ADMIN_TOKEN and `WORKER_CONFIG_INVALID` for one under 32 bytes (the message never
+ * holds the token) or a tenant token hash equal to the admin token's.
  */
-export async function authorized(request, secret) {
-  if (typeof secret !== 'string' || secret.length === 0) return false;
+export async function readAccess(env, connections) {
+  const token = env.ADMIN_TOKEN;
+  if (typeof token !== 'string' || token === '') {
+    // Before tenant tokens there was one REPORT_TOKEN for everything: say where it went.
+    const renamed = env.REPORT_TOKEN ? 'REPORT_TOKEN is now ADMIN_TOKEN (it reads every tenant; each tenant can have its own token, reportTokenSha256). ' : '';
+    throw new ConfigurationError(`${renamed}Set the ADMIN_TOKEN secret (wrangler secret put ADMIN_TOKEN; at least 32 bytes, e.g. \`openssl rand -hex 32\`) to read reports.`, 'NOT_CONFIGURED');
+  }
+  const bytes = utf8.encode(token).length;
+  if (bytes < MIN_TOKEN_BYTES) {
+    throw new ConfigurationError(`ADMIN_TOKEN must be at least ${MIN_TOKEN_BYTES} bytes (it has ${bytes}): set a new one, e.g. \`openssl rand -hex 32 | wrangler secret put ADMIN_TOKEN\`.`);
+  }
+  const admin = await digest(token);
+  const tenants = connections.filter((c) => c.reportTokenSha256).map((c) => ({ id: c.id, digest: bytesOfHex(c.reportTokenSha256.toLowerCase()) }));
+  const clash = tenants.find((t) => sameDigest(t.digest, admin));
+  if (clash) throw new ConfigurationError(`BC_CONNECTIONS (${clash.id}): reportTokenSha256 is the admin token's hash: a tenant needs a token of its own.`);
+  return { admin, tenants };
+}
+
+/**
+ * The caller of `request`, from `Authorization: Bearer <token>`: `{ admin: true }`,
+ * `{ admin: false, tenant }`, or null (no token, another scheme, an unknown token, or one under
+ * 32 bytes, which opens nothing even if its hash is configured). Every configured digest is
+ * compared, so the time taken does not depend on which one matched.
+ */
+export async function identifyCaller(request, access) {
   const header = request.headers.get('authorization') ?? '';
   const m = /^Bearer\s+(.+)$/i.exec(header);
   const given = m ? m[1].trim() : '';
-  const enc = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest('SHA-256', enc.encode(given)),
-    crypto.subtle.digest('SHA-256', enc.encode(secret)),
-  ]);
-  const x = new Uint8Array(a);
-  const y = new Uint8Array(b);
-  if (typeof crypto.subtle.timingSafeEqual === 'function') return crypto.subtle.timingSafeEqual(x, y) && given !== '';
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
-  return diff === 0 && given !== '';
+  if (utf8.encode(given).length < MIN_TOKEN_BYTES) return null;
+  const d = await digest(given);
+  let caller = sameDigest(d, access.admin) ? { admin: true } : null;
+  for (const t of access.tenants) {
+    if (sameDigest(d, t.digest) && caller === null) caller = { admin: false, tenant: t.id };
+  }
+  return caller;
 }

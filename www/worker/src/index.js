@@ -9,8 +9,10 @@
 //                     Retry-After, else exponential backoff); a rejected secret or a missing
 //                     company is recorded for the connection and acknowledged
 //   fetch             GET /tenants/{id}/report?asOf=YYYY-MM-DD (the tenant's companies merged
-//                     into one engine), /tenants/{id}/transactions, /tenants/{id}/users,
-//                     /status; every route needs `Authorization: Bearer <REPORT_TOKEN>`
+//                     into one engine), /tenants/{id}/transactions, /tenants/{id}/users:
+//                     `Authorization: Bearer <token>` with the tenant's own token (its
+//                     reportTokenSha256) or the admin token (ADMIN_TOKEN), which alone
+//                     reads /status
 //
 // Messages carry ids only ({ v, kind, connection, companyId, run }): client secrets come from
 // Worker secrets (see config.js). A message delivered twice does nothing the second time (the
@@ -21,9 +23,9 @@
 // The wasm engine is instantiated once per isolate when pkg/workerd.js is imported (the
 // CompiledWasm rule in wrangler.toml). The host code is the package's, as in Node.
 
-import { runSync, createClientCredentials, createBcClient, Engine, SyncPlan } from '../../../pkg/workerd.js';
+import { runSync, createClientCredentials, createBcClient, Engine, SyncPlan, redactText } from '../../../pkg/workerd.js';
 import {
-  authorized, engineOptionsOf, environmentName, isTransient, readConnections, readMessage, retryDelaySeconds,
+  engineOptionsOf, environmentName, identifyCaller, isTransient, readAccess, readConnections, readMessage, retryDelaySeconds,
   scheduledMessages, secretFor, splitText, syncMessage, syncOptionsOf,
 } from './config.js';
 import { openStore } from './store.js';
@@ -117,7 +119,9 @@ function queueDelay(env, attempts, retryAfterMs) {
 function describe(error, secret) {
   const code = String(error?.code ?? 'INTERNAL');
   let message = String(error?.message ?? error ?? 'unknown error');
-  if (secret) message = message.split(secret).join('[redacted]');
+  // Stored in D1 and served by /status: the package's one redactor, with this connection's
+  // secret registered, also catches url-encoded and JSON-escaped echoes and credential shapes.
+  message = redactText(message, secret ? [secret] : []);
   return { code, message: message.slice(0, 1000) };
 }
 
@@ -335,24 +339,33 @@ function json(status, value, headers = {}) {
 const problem = (status, code, message, extra = {}) => json(status, { error: { code, message }, ...extra });
 
 async function handleFetch(request, env) {
-  if (typeof env.REPORT_TOKEN !== 'string' || env.REPORT_TOKEN === '') {
-    return problem(503, 'NOT_CONFIGURED', 'Set the REPORT_TOKEN secret (wrangler secret put REPORT_TOKEN) to read reports.');
-  }
-  if (!(await authorized(request, env.REPORT_TOKEN))) {
-    return json(401, { error: { code: 'UNAUTHORIZED', message: 'Send Authorization: Bearer <REPORT_TOKEN>.' } }, { 'www-authenticate': 'Bearer' });
-  }
-  if (request.method !== 'GET') return problem(405, 'METHOD_NOT_ALLOWED', 'Only GET is served.');
-  const url = new URL(request.url);
-  const meter = newMeter('fetch', { path: url.pathname });
-  const store = openStore(env.DB, meter);
-  let connections;
+  // Without valid connections only the admin can be recognised (tenant tokens live in them);
+  // the admin is then told what is wrong, anyone else is not.
+  let connections = [];
+  let configError = null;
   try {
     connections = readConnections(env);
   } catch (e) {
-    return problem(500, e.code ?? 'WORKER_CONFIG_INVALID', e.message);
+    configError = e;
   }
+  let access;
+  try {
+    access = await readAccess(env, connections);
+  } catch (e) {
+    return problem(e.code === 'NOT_CONFIGURED' ? 503 : 500, e.code ?? 'WORKER_CONFIG_INVALID', e.message);
+  }
+  const caller = await identifyCaller(request, access);
+  if (!caller) {
+    return json(401, { error: { code: 'UNAUTHORIZED', message: "Send Authorization: Bearer <token>: the tenant's report token, or the admin token." } }, { 'www-authenticate': 'Bearer' });
+  }
+  if (request.method !== 'GET') return problem(405, 'METHOD_NOT_ALLOWED', 'Only GET is served.');
+  if (configError) return problem(500, configError.code ?? 'WORKER_CONFIG_INVALID', configError.message);
+  const url = new URL(request.url);
+  const meter = newMeter('fetch', { path: url.pathname });
+  const store = openStore(env.DB, meter);
 
   if (url.pathname === '/status') {
+    if (!caller.admin) return problem(403, 'FORBIDDEN', "/status shows every tenant: it needs the admin token. A tenant's token reads /tenants/{its id}/...");
     const s = await store.status();
     const body = { connections: connections.map((c) => connectionStatus(c, s.connections.find((x) => x.connection === c.id), s.companies.filter((x) => x.connection === c.id))) };
     report(meter, 'ok');
@@ -361,8 +374,12 @@ async function handleFetch(request, env) {
 
   const m = /^\/tenants\/([^/]+)\/(report|transactions|users)$/.exec(url.pathname);
   if (!m) return problem(404, 'NOT_FOUND', 'Routes: GET /status, /tenants/{id}/report?asOf=YYYY-MM-DD, /tenants/{id}/transactions, /tenants/{id}/users.');
-  const connection = connections.find((c) => c.id === decodeURIComponent(m[1]));
-  if (!connection) return problem(404, 'UNKNOWN_TENANT', `No connection ${JSON.stringify(decodeURIComponent(m[1]))} is configured.`);
+  const id = decodeURIComponent(m[1]);
+  const connection = connections.find((c) => c.id === id);
+  // Another tenant's routes answer as an unknown tenant's: a tenant's token must not even tell
+  // which other tenants this Worker serves (403 would confirm that the tenant exists).
+  if (!caller.admin && caller.tenant !== id) return problem(404, 'UNKNOWN_TENANT', `No tenant ${JSON.stringify(id)} for this token.`);
+  if (!connection) return problem(404, 'UNKNOWN_TENANT', caller.admin ? `No connection ${JSON.stringify(id)} is configured.` : `No tenant ${JSON.stringify(id)} for this token.`);
   const asOf = url.searchParams.get('asOf') ?? new Date().toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) return problem(400, 'INVALID_AS_OF', 'asOf must be a date written YYYY-MM-DD.');
 
