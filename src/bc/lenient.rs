@@ -8,6 +8,12 @@
 //! nested beyond the parser's limit) fails the whole page.
 //!
 //! The same visitors serve `serde_json` (text in) and `serde-wasm-bindgen` (JS objects in).
+//!
+//! From text, a field's value is captured as its raw JSON text first (serde_json's raw-value
+//! hook), so numbers are never parsed into floats here: an amount is read from its digits,
+//! exactly ([`Scalar::Number`]), and a number no float can hold (`1e400`, 400 digits) is one
+//! bad field, not a page that fails to parse. JS objects arrive with numbers already `f64`
+//! (`JSON.parse` made them so), read as [`Scalar::Float`].
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -23,7 +29,11 @@ pub enum Scalar {
     Null,
     Bool(bool),
     Int(i64),
+    /// A number from a JS object (already a float).
     Float(f64),
+    /// A number from text that is not an `i64`, exactly as written (`6750.0000000000001`,
+    /// `1e400`): read by whoever needs it, in the precision it needs.
+    Number(Box<str>),
     Str(String),
     Array,
     Object,
@@ -35,7 +45,7 @@ impl Scalar {
             Scalar::Missing => "missing",
             Scalar::Null => "null",
             Scalar::Bool(_) => "a boolean",
-            Scalar::Int(_) | Scalar::Float(_) => "a number",
+            Scalar::Int(_) | Scalar::Float(_) | Scalar::Number(_) => "a number",
             Scalar::Str(_) => "a string",
             Scalar::Array => "an array",
             Scalar::Object => "an object",
@@ -45,6 +55,16 @@ impl Scalar {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// `@odata.count`, when it is a whole number.
+    pub fn count(&self) -> Option<u64> {
+        match self {
+            Scalar::Int(n) => u64::try_from(*n).ok(),
+            Scalar::Float(x) if x.fract() == 0.0 && (0.0..=9.0e15).contains(x) => Some(*x as u64),
+            Scalar::Number(t) => t.parse::<f64>().ok().and_then(|x| Scalar::Float(x).count()),
             _ => None,
         }
     }
@@ -98,8 +118,55 @@ impl<'de> Deserialize<'de> for Scalar {
                 Ok(Scalar::Object)
             }
         }
-        d.deserialize_any(V)
+        /// serde_json's raw-value hook: asked for a newtype struct of this name, serde_json
+        /// hands over the value's text, validated but not converted (the private token of
+        /// `serde_json::value::RawValue`; `raw_text_is_captured` fails if it ever changes).
+        /// Other deserializers see an ordinary newtype struct and read the value as usual.
+        const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+        struct Raw;
+        impl<'de> Visitor<'de> for Raw {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_newtype_struct<D2: Deserializer<'de>>(self, d: D2) -> Result<Scalar, D2::Error> {
+                d.deserialize_any(V)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+                // Only serde_json's raw value arrives here: one entry, its value the JSON text.
+                if map.next_key::<IgnoredAny>()?.is_none() {
+                    return Ok(Scalar::Object);
+                }
+                let raw = map.next_value::<Key<'de>>()?.0;
+                let v = from_raw(&raw).map_err(serde::de::Error::custom)?;
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(v)
+            }
+        }
+        d.deserialize_newtype_struct(RAW_VALUE_TOKEN, Raw)
     }
+}
+
+/// A [`Scalar`] from a value's JSON text, which the parser has already validated.
+fn from_raw(raw: &str) -> Result<Scalar, serde_json::Error> {
+    Ok(match raw.as_bytes().first() {
+        Some(b'"') => {
+            if raw.contains('\\') {
+                Scalar::Str(serde_json::from_str(raw)?)
+            } else {
+                Scalar::Str(raw[1..raw.len() - 1].to_owned())
+            }
+        }
+        Some(b'{') => Scalar::Object,
+        Some(b'[') => Scalar::Array,
+        Some(b't') => Scalar::Bool(true),
+        Some(b'f') => Scalar::Bool(false),
+        Some(b'n') => Scalar::Null,
+        _ => match raw.parse::<i64>() {
+            Ok(i) => Scalar::Int(i),
+            Err(_) => Scalar::Number(raw.into()),
+        },
+    })
 }
 
 /// A map key, borrowed from the input when the format allows.
@@ -279,13 +346,7 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
                             page.next_link_invalid = !matches!(link, Scalar::Str(_) | Scalar::Null);
                             page.next_link = link.as_str().map(str::to_owned);
                         }
-                        "@odata.count" => {
-                            page.count = match map.next_value::<Scalar>()? {
-                                Scalar::Int(n) => u64::try_from(n).ok(),
-                                Scalar::Float(x) if x.fract() == 0.0 && (0.0..=9.0e15).contains(&x) => Some(x as u64),
-                                _ => None,
-                            }
-                        }
+                        "@odata.count" => page.count = map.next_value::<Scalar>()?.count(),
                         "value" => page.value = map.next_value()?,
                         k => {
                             single_fields |= !k.starts_with('@');
@@ -385,7 +446,7 @@ mod tests {
         assert_eq!(list.len(), 4);
         let Record::Object(first) = &list[0] else { panic!() };
         assert_eq!(first.id, Scalar::Str("a".into()));
-        assert_eq!(first.amount, Scalar::Float(1.5));
+        assert_eq!(first.amount, Scalar::Number("1.5".into()));
         assert!(matches!(list[1], Record::NotObject("a number")));
         let Record::Object(third) = &list[2] else { panic!() };
         assert_eq!(third.id, Scalar::Null);
@@ -393,6 +454,33 @@ mod tests {
         let Record::Object(fourth) = &list[3] else { panic!() };
         assert_eq!(fourth.amount, Scalar::Int(2));
         assert_eq!(fourth.id, Scalar::Missing);
+    }
+
+    #[test]
+    fn raw_text_is_captured() {
+        let text = r#"{"value":[{"id":"a\"b\u00e9","amount":6750.0000000000001},{"id":true,"amount":1e400},
+            {"id":[1,{"x":"]"}],"amount":18446744073709551616},{"id":{},"amount":-7},{"amount":null}]}"#;
+        let page: Page<Thing> = serde_json::from_str(text).unwrap();
+        let Records::List(list) = page.value else { panic!() };
+        let got: Vec<(Scalar, Scalar)> = list
+            .into_iter()
+            .map(|r| match r {
+                Record::Object(t) => (t.id, t.amount),
+                Record::NotObject(w) => panic!("{w}"),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Scalar::Str("a\"b\u{e9}".into()), Scalar::Number("6750.0000000000001".into())),
+                (Scalar::Bool(true), Scalar::Number("1e400".into())),
+                (Scalar::Array, Scalar::Number("18446744073709551616".into())),
+                (Scalar::Object, Scalar::Int(-7)),
+                (Scalar::Missing, Scalar::Null),
+            ]
+        );
+        // A lone surrogate still fails the parse, so that the page reader can repair it.
+        assert!(serde_json::from_str::<Page<Thing>>(r#"{"value":[{"id":"\ud800"}]}"#).is_err());
     }
 
     #[test]

@@ -410,9 +410,9 @@ pub fn page_envelope(text: &str) -> Option<PageEnvelope> {
     struct Link(Option<String>, bool);
     impl<'de> serde::Deserialize<'de> for Link {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Link, D::Error> {
-            match serde_json::Value::deserialize(d)? {
-                serde_json::Value::String(s) => Ok(Link(Some(s), false)),
-                serde_json::Value::Null => Ok(Link(None, false)),
+            match lenient::Scalar::deserialize(d)? {
+                lenient::Scalar::Str(s) => Ok(Link(Some(s), false)),
+                lenient::Scalar::Null => Ok(Link(None, false)),
                 _ => Ok(Link(None, true)),
             }
         }
@@ -479,10 +479,7 @@ pub fn page_envelope(text: &str) -> Option<PageEnvelope> {
                         let Link(link, invalid) = map.next_value()?;
                         (env.next_link, env.next_link_invalid) = (link, invalid);
                     }
-                    "@odata.count" => {
-                        let v: serde_json::Value = map.next_value()?;
-                        env.count = v.as_u64().or_else(|| v.as_f64().filter(|x| x.fract() == 0.0 && (0.0..=9.0e15).contains(x)).map(|x| x as u64));
-                    }
+                    "@odata.count" => env.count = map.next_value::<lenient::Scalar>()?.count(),
                     "value" => env.records = map.next_value::<Len>()?.0,
                     _ => {
                         map.next_value::<IgnoredAny>()?;
@@ -507,6 +504,9 @@ mod envelope_tests {
         let e = page_envelope(r#"{"@odata.context":"x","value":[{"a":[1,{"b":"\"]"}]},{}],"@odata.nextLink":"https://h/n?$skiptoken=1","@odata.count":7}"#).unwrap();
         assert_eq!(e, PageEnvelope { next_link: Some("https://h/n?$skiptoken=1".into()), next_link_invalid: false, count: Some(7), records: Some(2) });
         let e = page_envelope(r#" {"value":{},"@odata.nextLink":5,"@odata.count":-1} "#).unwrap();
+        assert_eq!(e, PageEnvelope { next_link: None, next_link_invalid: true, count: None, records: None });
+        // JSON.parse reads 1e400 (as Infinity): the envelope of such a page is read too.
+        let e = page_envelope(r#"{"value":{"a":1e400},"@odata.nextLink":1e400,"@odata.count":1e400}"#).unwrap();
         assert_eq!(e, PageEnvelope { next_link: None, next_link_invalid: true, count: None, records: None });
         assert_eq!(page_envelope(r#"{"@odata.nextLink":null,"value":[]}"#).unwrap(), PageEnvelope { records: Some(0), ..Default::default() });
         assert_eq!(page_envelope("[1,2]").unwrap(), PageEnvelope::default(), "an array is accepted, as JSON.parse gives an object");

@@ -159,6 +159,7 @@ impl<'a> FieldReader<'a> {
         let r = match v {
             Scalar::Int(i) => Amount::from_i64_units(i),
             Scalar::Float(f) => Amount::from_f64(f),
+            Scalar::Number(t) => Amount::parse_json_number(&t),
             Scalar::Missing | Scalar::Null => {
                 if required {
                     self.problem(true, "AMOUNT_MISSING", field, format!("`{field}` is missing"));
@@ -219,6 +220,7 @@ impl<'a> FieldReader<'a> {
         match v {
             Scalar::Int(i) => Some(i),
             Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(f as i64),
+            Scalar::Number(t) if t.parse::<f64>().is_ok_and(|f| f.fract() == 0.0 && f.abs() < 9e15) => t.parse::<f64>().ok().map(|f| f as i64),
             Scalar::Missing | Scalar::Null => None,
             other => {
                 self.problem(false, "FIELD_WRONG_TYPE", field, format!("`{field}` should be an integer but is {}", other.type_name()));
