@@ -304,26 +304,18 @@ impl Engine {
     /// [`Engine::add_page_text`] with diagnostics the caller already has about the page (the
     /// wasm boundary reports lone surrogates in a JS string this way).
     pub fn add_page_text_with(&mut self, entity: Option<Entity>, company_id: Option<&str>, text: &str, mut pre: Vec<Diagnostic>) -> PageResult {
-        let entity = match entity.or_else(|| crate::bc::sniff_context(text).and_then(|c| parse_context(&c).entity)) {
-            Some(e) => e,
-            None => return self.reject_page(None, company_id, Diagnostic::error("PAGE_ENTITY_UNKNOWN", "cannot tell which entity this page holds: no recognised `@odata.context`; give the entity explicitly")),
-        };
-        match read_page_text(entity, text) {
-            Ok((page, repaired)) => {
+        match crate::bc::read_page(entity, text) {
+            Ok((entity, page, repaired)) => {
                 if repaired > 0 {
                     pre.push(lone_surrogates(repaired));
                 }
                 self.add_raw_page(entity, company_id, page, pre)
             }
-            Err(e) => {
+            Err(refusal) => {
                 for d in pre {
                     self.diags.push(d);
                 }
-                self.reject_page(
-                Some(entity),
-                company_id,
-                Diagnostic::error("PAGE_NOT_JSON", format!("the page is not valid JSON: {} (line {}, column {})", e.message, e.line, e.column)),
-            )
+                self.reject_page(refusal.entity, company_id, refusal.diagnostic)
             }
         }
     }
@@ -345,6 +337,12 @@ impl Engine {
 
     /// Adds a page already read into raw records (the object-in path uses this too).
     pub fn add_raw_page(&mut self, entity: Entity, company_id: Option<&str>, page: RawPage, pre: Vec<Diagnostic>) -> PageResult {
+        if let Some(d) = page.bc_error() {
+            for p in pre {
+                self.diags.push(p);
+            }
+            return self.reject_page(Some(entity), company_id, d);
+        }
         self.invalidate();
         let ctx_company = page.context().map(parse_context).and_then(|c| c.company_id);
         let company = company_id.map(|c| c.trim().to_ascii_lowercase()).or(ctx_company);

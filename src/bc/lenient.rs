@@ -324,6 +324,8 @@ pub struct Page<T> {
     /// The response was a single entity (no `value`), e.g. `companies(id)`: read as one record.
     pub single: Option<T>,
     pub not_object: Option<&'static str>,
+    /// A top-level `error` object: BC's OData error body (`{"error": {"code", "message"}}`).
+    pub error: Option<BcError>,
 }
 
 impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
@@ -348,13 +350,17 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
                         }
                         "@odata.count" => page.count = map.next_value::<Scalar>()?.count(),
                         "value" => page.value = map.next_value()?,
+                        "error" => match map.next_value::<Record<BcError>>()? {
+                            Record::Object(e) => page.error = Some(e),
+                            Record::NotObject(_) => single_fields = true,
+                        },
                         k => {
                             single_fields |= !k.starts_with('@');
                             single.field(k, &mut map)?;
                         }
                     }
                 }
-                if matches!(page.value, Records::Missing) && single_fields {
+                if matches!(page.value, Records::Missing) && single_fields && page.error.is_none() {
                     page.single = Some(single);
                 }
                 Ok(page)
@@ -388,7 +394,7 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
 
 impl<T> Page<T> {
     fn empty() -> Page<T> {
-        Page { context: None, next_link: None, next_link_invalid: false, count: None, value: Records::Missing, single: None, not_object: None }
+        Page { context: None, next_link: None, next_link_invalid: false, count: None, value: Records::Missing, single: None, not_object: None, error: None }
     }
 
     fn not_object(what: &'static str) -> Page<T> {
@@ -429,6 +435,11 @@ macro_rules! raw_record {
     };
 }
 pub(crate) use raw_record;
+
+raw_record!(
+    /// The `error` object of BC's OData error body.
+    BcError { "code" => code, "message" => message }
+);
 
 #[cfg(test)]
 mod tests {
