@@ -269,6 +269,24 @@ impl Neg for Amount {
     }
 }
 
+/// Longest currency code read: BC's `Currency.Code` is a `Code[10]`.
+pub const MAX_CURRENCY_CODE: usize = 10;
+
+/// A currency code as BC sends it, trimmed and upper-cased (`" usd "` is `USD`); blank is `""`
+/// (the company's local currency). A code is 1 to [`MAX_CURRENCY_CODE`] characters of `A-Z`,
+/// `0-9`, `-`, `_` and `.`: every code becomes its own currency total, so anything else (a long
+/// text, spaces, non-ASCII) is refused rather than reported as a currency.
+pub fn currency_code(raw: &str) -> Result<String, &'static str> {
+    let t = raw.trim();
+    if t.len() > MAX_CURRENCY_CODE {
+        return Err("is longer than 10 characters");
+    }
+    if !t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+        return Err("holds characters other than A-Z, 0-9, '-', '_' and '.'");
+    }
+    Ok(t.to_ascii_uppercase())
+}
+
 /// What the amounts held in one currency may still add up to, in magnitude: while the sum of
 /// the magnitudes of every amount excluding tax (and, apart, including tax) fits an `i64`, every
 /// total made from any of them (per currency, vendor, app, month; matched or not) is exact.
@@ -393,6 +411,17 @@ mod tests {
         assert_eq!(err("1.00005"), Some(AmountError::TooPrecise));
         for junk in ["", "-", "1.", ".5", "1e", "1e+", "abc", "1x"] {
             assert_eq!(err(junk), Some(AmountError::NotFinite), "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn currency_codes() {
+        assert_eq!(currency_code(" usd "), Ok("USD".into()));
+        assert_eq!(currency_code(""), Ok("".into()));
+        assert_eq!(currency_code("EUR-OLD"), Ok("EUR-OLD".into()));
+        assert_eq!(currency_code("ABCDEFGHIJ"), Ok("ABCDEFGHIJ".into()));
+        for bad in ["ABCDEFGHIJK", "US D", "\u{20AC}", "U$D", "usd\u{0}"] {
+            assert!(currency_code(bad).is_err(), "{bad:?}");
         }
     }
 
