@@ -25,7 +25,7 @@ use crate::date::Date;
 use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog};
 use crate::error::ConfigError;
 use crate::matching::{Decision, LineInfo, LineRole, Matcher, RuleSpec, VendorInfo};
-use crate::money::Amount;
+use crate::money::{balances_within_range, Amount, MagnitudeBudget};
 use crate::transactions::{self, LineMode, Part, Transaction};
 use crate::users::{build_user, User, UserKind, UserStatus};
 use serde::{Deserialize, Serialize};
@@ -600,6 +600,9 @@ impl Engine {
         let mut out = Vec::with_capacity(self.docs.len());
         let mut diags = Vec::new();
         let mut warned_currency: BTreeSet<&str> = BTreeSet::new();
+        // Per currency: what the transactions' amounts may still add up to, so that every total
+        // made of them (summary, report) is exact; a document beyond it is left out, reported.
+        let mut budgets: BTreeMap<String, MagnitudeBudget> = BTreeMap::new();
         for ((company, _, _), doc) in &self.docs {
             let cstate = self.companies.get(company);
             let currency = match self.currency_for(company, doc) {
@@ -614,6 +617,19 @@ impl Engine {
                     String::new()
                 }
             };
+            let overflow = |why: String| Diagnostic {
+                company_id: Some(company.clone()),
+                record_id: Some(doc.id.clone()),
+                entity: Some(if doc.kind == DocKind::CreditMemo { "purchaseCreditMemos" } else { "purchaseInvoices" }),
+                ..Diagnostic::error("AMOUNT_SUM_OVERFLOW", format!("document {} is left out of the transactions: {why}", doc.number.as_deref().unwrap_or(&doc.id)))
+            };
+            let lines = doc.lines.as_deref().unwrap_or(&[]);
+            if !balances_within_range(doc.total_excluding_tax, lines.iter().map(|l| l.net_amount))
+                || !balances_within_range(doc.total_including_tax, lines.iter().map(|l| l.net_amount_including_tax))
+            {
+                diags.push(overflow("its lines and totals add up beyond the largest amount (922,337,203,685,477.5807)".into()));
+                continue;
+            }
             if let (Some(lines), Some(total)) = (&doc.lines, doc.total_excluding_tax) {
                 let sum = lines.iter().fold(Amount::ZERO, |a, l| a + l.net_amount);
                 if !lines.is_empty() && sum != total {
@@ -665,6 +681,7 @@ impl Engine {
                     .collect(),
                 LineMode::Auto => self.auto_parts(doc, &m),
             };
+            let mut txs = Vec::with_capacity(parts.len());
             for (part, decision) in parts {
                 let mut tx = transactions::build(doc, &ctx, &part);
                 if let Some(d) = decision {
@@ -677,8 +694,14 @@ impl Engine {
                         txl.match_ = line_decision(l).and_then(|d| d.matched.clone());
                     }
                 }
-                out.push(tx);
+                txs.push(tx);
             }
+            let budget = budgets.entry(currency.clone()).or_default();
+            if !budget.take(txs.iter().map(|t| (t.amount_excluding_tax, t.amount_including_tax))) {
+                diags.push(overflow(format!("with it, the {currency:?} totals would pass the largest amount (922,337,203,685,477.5807)")));
+                continue;
+            }
+            out.extend(txs);
         }
         out.sort_by(|a, b| {
             (a.date, &a.company_id, &a.invoice_number, &a.invoice_id, &a.line_id).cmp(&(b.date, &b.company_id, &b.invoice_number, &b.invoice_id, &b.line_id))

@@ -79,20 +79,37 @@ fn a_decimal_with_more_places_than_money_holds_is_rejected_not_rounded() {
 
 #[test]
 fn a_sum_that_would_overflow_is_a_diagnostic_not_a_saturated_total() {
+    for mode in ["invoice", "line", "auto"] {
+        let mut e = Engine::new(EngineOptions { connected_at: Some("2026-11-26".into()), line_mode: Some(mode.into()), ..Default::default() }).unwrap();
+        let mut invoices: Vec<String> = (0..4).map(|i| invoice(&format!("i{i}"), "VND", "900000000000000")).collect();
+        invoices.push(invoice("small", "VND", "1"));
+        invoices.push(invoice("other", "USD", "900000000000000"));
+        let r = add(&mut e, &page(&invoices));
+        assert_eq!((r.records, r.accepted), (6, 6));
+        let t = total(&mut e, "VND");
+        assert_ne!(t, "922337203685477.5807", "{mode}: saturated");
+        // One 900-trillion invoice fits; each further one would overflow and is reported.
+        assert_eq!(t, "900000000000001.00", "{mode}");
+        assert_eq!(total(&mut e, "USD"), "900000000000000.00", "{mode}: currencies have budgets of their own");
+        let overflows: Vec<Diagnostic> = e.diagnostics().into_iter().filter(|d| d.code == "AMOUNT_SUM_OVERFLOW").collect();
+        assert_eq!(overflows.len(), 3, "{mode}");
+        assert!(overflows.iter().all(|d| d.severity == Severity::Error && d.record_id.is_some() && d.message.contains("VND")), "{overflows:?}");
+        // What is held still adds up: the total is the sum of the transactions kept.
+        let held: i128 = e.transactions().iter().filter(|t| t.currency == "VND").map(|t| t.amount_excluding_tax.0 as i128).sum();
+        assert_eq!(t, bc_spend::money::Amount(held as i64).to_string());
+        let s = e.summary();
+        let c = s.counts["purchaseInvoices"];
+        assert_eq!(c.read, c.accepted + c.rejected);
+    }
+    // A document whose lines cannot be balanced against its total within range is left out.
     let mut e = engine();
-    let invoices: Vec<String> = (0..4).map(|i| invoice(&format!("i{i}"), "VND", "900000000000000")).collect();
-    let r = add(&mut e, &page(&invoices));
-    assert_eq!(r.records, 4);
-    let t = total(&mut e, "VND");
-    assert_ne!(t, "922337203685477.5807", "saturated");
-    let d = find(&mut e, "AMOUNT_SUM_OVERFLOW").expect("an overflow diagnostic");
-    assert_eq!(d.severity, Severity::Error);
-    // What is held still adds up: the total is the sum of the transactions kept.
-    let held: i128 = e.transactions().iter().map(|t| t.amount_excluding_tax.0 as i128).sum();
-    assert_eq!(t, bc_spend::money::Amount(held as i64).to_string());
-    let s = e.summary();
-    let c = s.counts["purchaseInvoices"];
-    assert_eq!(c.read, c.accepted + c.rejected);
+    let lines = r#""purchaseInvoiceLines":[{"lineType":"Item","description":"a","netAmount":900000000000000,"netAmountIncludingTax":1},
+        {"lineType":"Item","description":"b","netAmount":900000000000000,"netAmountIncludingTax":1}]"#;
+    let doc = invoice("x", "USD", "1").replace(&invoice("x", "USD", "1")[invoice("x", "USD", "1").find("\"purchaseInvoiceLines\"").unwrap()..], &format!("{lines}}}"));
+    let r = add(&mut e, &page(&[doc]));
+    assert_eq!(r.accepted, 1, "{:?}", codes(&mut e));
+    assert!(e.transactions().is_empty());
+    assert!(codes(&mut e).contains(&"AMOUNT_SUM_OVERFLOW"));
 }
 
 // ---- 7: an OData error body is BC's error, not records ----
