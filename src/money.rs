@@ -89,6 +89,9 @@ impl Amount {
     /// it has a nonzero digit below 0.0001 or its ten-thousandths do not fit an `i64`. The range
     /// is symmetric (no `i64::MIN`), so negating an amount read never overflows.
     pub fn parse_json_number(text: &str) -> Result<Amount, AmountError> {
+        if let Some(a) = Amount::parse_plain(text) {
+            return Ok(a);
+        }
         let (neg, rest) = match text.as_bytes().first() {
             Some(b'-') => (true, &text[1..]),
             _ => (false, text),
@@ -124,32 +127,39 @@ impl Amount {
                 }
             }
         };
-        // value = digits × 10^(exp − |frac|); in ten-thousandths, × 10^4 more.
-        let all = int.bytes().chain(frac.bytes()).skip_while(|&b| b == b'0');
-        let digits: Vec<u8> = all.collect();
-        if digits.is_empty() {
-            return Ok(Amount::ZERO);
-        }
-        let shift = exp - frac.len() as i64 + 4;
-        let kept = if shift >= 0 {
-            &digits[..]
-        } else {
-            let drop = shift.unsigned_abs().min(digits.len() as u64 + 1) as usize;
-            if drop > digits.len() || digits[digits.len() - drop..].iter().any(|&b| b != b'0') {
-                return Err(AmountError::TooPrecise);
+        // Digit k (0-based over int then frac) is worth 10^(top - k) ten-thousandths. One pass,
+        // nothing allocated: a nonzero digit below 10^0 makes it too precise (which wins, as
+        // the more specific reason), one at 10^19 or above too large; the rest add up exactly.
+        const POW10: [i128; 19] = {
+            let mut t = [1i128; 19];
+            let mut k = 1;
+            while k < 19 {
+                t[k] = t[k - 1] * 10;
+                k += 1;
             }
-            &digits[..digits.len() - drop]
+            t
         };
-        let zeros = shift.max(0);
-        if kept.len() as i64 + zeros > 19 {
-            return Err(AmountError::TooLarge);
+        let top = exp + int.len() as i64 + 3;
+        let (mut v, mut too_large, mut too_precise) = (0i128, false, false);
+        for (k, d) in int.bytes().chain(frac.bytes()).enumerate() {
+            if d == b'0' {
+                continue;
+            }
+            let place = top - k as i64;
+            if place < 0 {
+                too_precise = true;
+                break;
+            }
+            if place >= 19 {
+                too_large = true;
+            } else {
+                v += (d - b'0') as i128 * POW10[place as usize];
+            }
         }
-        let mut v: i128 = 0;
-        for &b in kept {
-            v = v * 10 + (b - b'0') as i128;
+        if too_precise {
+            return Err(AmountError::TooPrecise);
         }
-        v *= 10i128.pow(zeros as u32);
-        if v > i64::MAX as i128 {
+        if too_large || v > i64::MAX as i128 {
             return Err(AmountError::TooLarge);
         }
         let v = v as i64;
@@ -187,6 +197,45 @@ impl Amount {
         }
         let v = units.checked_mul(SCALE).and_then(|u| u.checked_add(f)).ok_or(AmountError::TooLarge)?;
         Ok(Amount(if neg { -v } else { v }))
+    }
+
+    /// What BC writes, read in one pass: `-?D+(.D{1,4})?` with at most 14 integer digits (so
+    /// that it cannot overflow); `None` for anything else, left to the general reader.
+    fn parse_plain(text: &str) -> Option<Amount> {
+        let b = text.as_bytes();
+        let neg = b.first() == Some(&b'-');
+        let mut i = neg as usize;
+        let (mut v, start) = (0i64, i);
+        while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+            v = v * 10 + (d - b'0') as i64;
+            i += 1;
+            if i - start > 14 {
+                return None;
+            }
+        }
+        if i == start {
+            return None;
+        }
+        let mut places = 0;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+                if places == 4 {
+                    return None;
+                }
+                v = v * 10 + (d - b'0') as i64;
+                places += 1;
+                i += 1;
+            }
+            if places == 0 {
+                return None;
+            }
+        }
+        if i != b.len() {
+            return None;
+        }
+        v *= [10_000, 1000, 100, 10, 1][places];
+        Some(Amount(if neg { -v } else { v }))
     }
 
     pub fn is_zero(self) -> bool {

@@ -33,7 +33,7 @@ pub enum Scalar {
     Float(f64),
     /// A number from text that is not an `i64`, exactly as written (`6750.0000000000001`,
     /// `1e400`): read by whoever needs it, in the precision it needs.
-    Number(Box<str>),
+    Number(NumberText),
     Str(String),
     Array,
     Object,
@@ -164,9 +164,47 @@ fn from_raw(raw: &str) -> Result<Scalar, serde_json::Error> {
         Some(b'n') => Scalar::Null,
         _ => match raw.parse::<i64>() {
             Ok(i) => Scalar::Int(i),
-            Err(_) => Scalar::Number(raw.into()),
+            Err(_) => Scalar::Number(NumberText::from(raw)),
         },
     })
+}
+
+/// A number's JSON text, held inline when short (every amount BC writes), so that reading one
+/// allocates nothing; `Deref`s to the text.
+#[derive(Clone, PartialEq)]
+pub enum NumberText {
+    Short([u8; 22], u8),
+    Long(Box<str>),
+}
+
+impl From<&str> for NumberText {
+    fn from(t: &str) -> NumberText {
+        let mut b = [0u8; 22];
+        match b.get_mut(..t.len()) {
+            Some(head) => {
+                head.copy_from_slice(t.as_bytes());
+                NumberText::Short(b, t.len() as u8)
+            }
+            None => NumberText::Long(t.into()),
+        }
+    }
+}
+
+impl std::ops::Deref for NumberText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            // Copied whole from a `&str`, so valid UTF-8.
+            NumberText::Short(b, n) => std::str::from_utf8(&b[..*n as usize]).unwrap_or_default(),
+            NumberText::Long(t) => t,
+        }
+    }
+}
+
+impl fmt::Debug for NumberText {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// A map key, borrowed from the input when the format allows.

@@ -146,7 +146,7 @@ impl<'a> FieldReader<'a> {
             self.problem(required, "FIELD_INVALID", field, format!("`{field}` is not an identifier ({} characters)", t.len()));
             return None;
         }
-        if t.contains('\u{FFFD}') {
+        if super::has_replacement_char(t.as_bytes()) {
             // U+FFFD stands for what could not be read (a lone surrogate, invalid UTF-8): ids
             // that differed there would become one and the same record.
             self.problem(required, "FIELD_INVALID", field, format!("`{field}` is not an identifier: it holds text that could not be read (U+FFFD)"));
