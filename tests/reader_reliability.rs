@@ -6,6 +6,7 @@
 use bc_spend::bc::Entity;
 use bc_spend::diagnostics::{Diagnostic, Severity};
 use bc_spend::engine::{Engine, EngineOptions, PageResult};
+use proptest::prelude::*;
 
 const CTX: &str = "https://api.businesscentral.dynamics.com/v2.0/t/production/api/v2.0/$metadata#companies(c1)/purchaseInvoices(purchaseInvoiceLines())";
 
@@ -253,6 +254,45 @@ fn a_utf16_page_is_named_as_such() {
             assert_eq!(d.severity, Severity::Error);
             assert!(d.message.contains(name), "{}", d.message);
             assert_eq!(codes(e), ["PAGE_ENCODING"]);
+        }
+    }
+}
+
+// ---- any number text: read exactly or rejected with its record, never the page ----
+
+fn number_text() -> impl Strategy<Value = String> {
+    ("-?", "[0-9]{1,25}", prop::option::of("[0-9]{1,25}"), prop::option::of(("[eE]", "[+-]?", "[0-9]{1,4}"))).prop_map(|(sign, int, frac, exp)| {
+        let int = int.trim_start_matches('0');
+        let int = if int.is_empty() { "0" } else { int };
+        let mut t = format!("{sign}{int}");
+        if let Some(f) = frac {
+            t += &format!(".{f}");
+        }
+        if let Some((e, s, d)) = exp {
+            t += &format!("{e}{s}{d}");
+        }
+        t
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_number_is_read_exactly_or_rejects_only_its_record(n in number_text()) {
+        let mut e = engine();
+        let r = add(&mut e, &page(&[invoice("a", "USD", &n), invoice("b", "USD", "1")]));
+        prop_assert!(!r.page_rejected, "{}", n);
+        prop_assert_eq!(r.records, r.accepted + r.rejected);
+        prop_assert!(r.accepted >= 1);
+        let held: Vec<String> = e.transactions().iter().filter(|t| t.invoice_id == "a").map(|t| t.amount_excluding_tax.to_string()).collect();
+        if r.accepted == 2 {
+            // Exact: the amount printed and the text are the same number, to f64 precision.
+            let (a, b): (f64, f64) = (held[0].parse().unwrap(), n.parse().unwrap());
+            prop_assert!((a - b).abs() <= b.abs() * 1e-15, "{} read as {}", n, held[0]);
+        } else {
+            prop_assert!(held.is_empty());
+            prop_assert!(codes(&mut e).contains(&"AMOUNT_INVALID"), "{}", n);
         }
     }
 }
