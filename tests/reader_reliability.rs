@@ -296,3 +296,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_state_holding_a_large_amount_is_read_back() {
+    let mut e = engine();
+    let r = add(&mut e, &page(&[invoice("a", "IDR", "150000000000.00"), invoice("b", "VND", "-922337203685477.5807")]));
+    assert_eq!(r.accepted, 2);
+    let text = e.export_state();
+    let mut back = Engine::from_state(EngineOptions { connected_at: Some("2026-11-26".into()), line_mode: Some("invoice".into()), ..Default::default() }, &text)
+        .unwrap_or_else(|err| panic!("{err:?}"));
+    assert_eq!(total(&mut back, "IDR"), "150000000000.00");
+    assert_eq!(total(&mut back, "VND"), "-922337203685477.5807");
+    // i64::MIN is no amount the reader makes (its negation overflows): a state holding it is refused.
+    let forged = text.replace("-9223372036854775807", "-9223372036854775808");
+    assert_ne!(forged, text);
+    assert!(Engine::from_state(EngineOptions { connected_at: Some("2026-11-26".into()), ..Default::default() }, &forged).is_err());
+}
