@@ -64,7 +64,16 @@ impl Scalar {
         match self {
             Scalar::Int(n) => u64::try_from(*n).ok(),
             Scalar::Float(x) if x.fract() == 0.0 && (0.0..=9.0e15).contains(x) => Some(*x as u64),
-            Scalar::Number(t) => t.parse::<f64>().ok().and_then(|x| Scalar::Float(x).count()),
+            Scalar::Number(_) => self.whole_number().and_then(|n| u64::try_from(n).ok()).filter(|&n| n <= 9_000_000_000_000_000),
+            _ => None,
+        }
+    }
+
+    /// Number text that is a whole number (`1e3`, `10000.0`) within ±922,337,203,685,477, read
+    /// exactly, as amounts are (no float parser: the wasm module stays without one).
+    pub fn whole_number(&self) -> Option<i64> {
+        match self {
+            Scalar::Number(t) => crate::money::Amount::parse_json_number(t).ok().filter(|a| a.0 % crate::money::SCALE == 0).map(|a| a.0 / crate::money::SCALE),
             _ => None,
         }
     }
@@ -75,6 +84,7 @@ impl Scalar {
 }
 
 impl<'de> Deserialize<'de> for Scalar {
+    #[inline(never)]
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
@@ -440,9 +450,20 @@ impl<T> Page<T> {
     }
 }
 
-/// Reads one field's value into a [`Scalar`]; the helper the record types use.
+/// Reads one field's value into a [`Scalar`]; the helper the record types use. Not inlined:
+/// every captured field of every record type calls it, and one copy per input format keeps the
+/// wasm module small.
+#[inline(never)]
 pub fn scalar<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Scalar, A::Error> {
     map.next_value::<Scalar>()
+}
+
+/// Reads one field's value into its slot, dropping what was there (a repeated field). Not
+/// inlined for the same reason as [`scalar`]: the drop of the old value is code too.
+#[inline(never)]
+pub fn scalar_into<'de, A: MapAccess<'de>>(slot: &mut Scalar, map: &mut A) -> Result<(), A::Error> {
+    *slot = map.next_value::<Scalar>()?;
+    Ok(())
 }
 
 /// Skips one field's value.
@@ -463,7 +484,7 @@ macro_rules! raw_record {
         impl $crate::bc::lenient::RawRecord for $name {
             fn field<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
                 match key {
-                    $($json => self.$field = $crate::bc::lenient::scalar(map)?,)*
+                    $($json => $crate::bc::lenient::scalar_into(&mut self.$field, map)?,)*
                     $($($rjson => self.$rfield = map.next_value()?,)*)?
                     _ => $crate::bc::lenient::skip(map)?,
                 }
@@ -528,6 +549,13 @@ mod tests {
                 (Scalar::Missing, Scalar::Null),
             ]
         );
+        // Whole numbers in number text are read exactly, without a float parser.
+        for (text, whole) in [("1e3", Some(1000)), ("10000.0", Some(10_000)), ("-2.50e1", Some(-25)), ("2.5", None), ("1e400", None)] {
+            let n = Scalar::Number(NumberText::from(text));
+            assert_eq!(n.whole_number(), whole, "{text}");
+        }
+        assert_eq!(Scalar::Number(NumberText::from("7.0")).count(), Some(7));
+        assert_eq!(Scalar::Number(NumberText::from("-7.0")).count(), None);
         // A lone surrogate still fails the parse, so that the page reader can repair it.
         assert!(serde_json::from_str::<Page<Thing>>(r#"{"value":[{"id":"\ud800"}]}"#).is_err());
     }

@@ -246,7 +246,7 @@ impl<'a> FieldReader<'a> {
         match v {
             Scalar::Int(i) => Some(i),
             Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(f as i64),
-            Scalar::Number(t) if t.parse::<f64>().is_ok_and(|f| f.fract() == 0.0 && f.abs() < 9e15) => t.parse::<f64>().ok().map(|f| f as i64),
+            Scalar::Number(_) if v.whole_number().is_some() => v.whole_number(),
             Scalar::Missing | Scalar::Null => None,
             other => {
                 self.problem(false, "FIELD_WRONG_TYPE", field, format!("`{field}` should be an integer but is {}", other.type_name()));
