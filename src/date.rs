@@ -40,12 +40,16 @@ impl Date {
         Some(Date { year, month, day })
     }
 
-    /// Parses `YYYY-MM-DD` (a trailing time part, as in `2026-01-31T00:00:00Z`, is ignored).
-    /// `0001-01-01` is BC's empty date and yields `Ok(None)`.
+    /// Parses `YYYY-MM-DD`; a trailing time part, as in `2026-01-31T00:00:00Z`, must be a
+    /// possible time (`T25:00:00Z` is refused) and is otherwise ignored. `0001-01-01` is BC's
+    /// empty date and yields `Ok(None)`.
     pub fn parse_bc(s: &str) -> Result<Option<Date>, DateError> {
         let b = s.as_bytes();
         if b.len() < 10 || b[4] != b'-' || b[7] != b'-' || (b.len() > 10 && b[10] != b'T' && b[10] != b' ') {
             return Err(DateError::Malformed);
+        }
+        if b.len() > 10 {
+            check_time(&b[11..])?;
         }
         let num = |r: std::ops::Range<usize>| -> Result<u32, DateError> {
             let part = &s[r];
@@ -117,6 +121,12 @@ impl Date {
         }
     }
 
+    /// Whether the date is from [`FAR_FUTURE_YEAR`] on: no invoice is dated there, but a
+    /// placeholder (`9999-12-31`) or a typo (`2206`) can be, and would sort after every real one.
+    pub fn is_far_future(self) -> bool {
+        self.year >= FAR_FUTURE_YEAR
+    }
+
     /// `YYYY-MM`, the month bucket used in reports.
     pub fn month_key(self) -> String {
         format!("{:04}-{:02}", self.year, self.month)
@@ -137,6 +147,55 @@ impl Serialize for Date {
             None => s.collect_str(self),
         }
     }
+}
+
+/// The first year [`Date::is_far_future`] warns about. The core has no clock, so the horizon
+/// is fixed, far enough out that no real document reaches it.
+pub const FAR_FUTURE_YEAR: i32 = 2100;
+
+/// Checks the time part after a date's `T`: `HH:MM[:SS[.f...]]` then `Z`, `±HH:MM` or nothing,
+/// with hours 0-23, minutes 0-59 and seconds 0-60 (a leap second).
+fn check_time(b: &[u8]) -> Result<(), DateError> {
+    let two = |i: usize| -> Result<u8, DateError> {
+        match (b.get(i), b.get(i + 1)) {
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => Ok((x - b'0') * 10 + (y - b'0')),
+            _ => Err(DateError::Malformed),
+        }
+    };
+    let (h, m) = (two(0)?, two(3)?);
+    if b.get(2) != Some(&b':') {
+        return Err(DateError::Malformed);
+    }
+    let mut i = 5;
+    let mut s = 0;
+    if b.get(i) == Some(&b':') {
+        s = two(i + 1)?;
+        i += 3;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == start {
+                return Err(DateError::Malformed);
+            }
+        }
+    }
+    match &b[i..] {
+        [] | [b'Z'] => {}
+        [b'+' | b'-', ..] if b.len() - i == 6 && b[i + 3] == b':' => {
+            let (oh, om) = (two(i + 1)?, two(i + 4)?);
+            if oh > 23 || om > 59 {
+                return Err(DateError::OutOfRange);
+            }
+        }
+        _ => return Err(DateError::Malformed),
+    }
+    if h > 23 || m > 59 || s > 60 {
+        return Err(DateError::OutOfRange);
+    }
+    Ok(())
 }
 
 /// A UTC instant in milliseconds since the Unix epoch, read from BC's ISO 8601 timestamps.
@@ -242,6 +301,16 @@ mod tests {
         assert_eq!(Date::parse_bc("26-11-2026"), Err(DateError::Malformed));
         assert_eq!(Date::parse_bc("2026-1-01"), Err(DateError::Malformed));
         assert_eq!(Date::parse_bc("2026-11-26T10:00:00Z"), Ok(Date::new(2026, 11, 26)));
+        assert_eq!(Date::parse_bc("2026-11-26T23:59:60.5+01:00"), Ok(Date::new(2026, 11, 26)));
+        assert_eq!(Date::parse_bc("2026-11-26 10:00"), Ok(Date::new(2026, 11, 26)));
+        assert_eq!(Date::parse_bc("2026-11-26T25:00:00Z"), Err(DateError::OutOfRange));
+        assert_eq!(Date::parse_bc("2026-11-26T10:60:00Z"), Err(DateError::OutOfRange));
+        assert_eq!(Date::parse_bc("2026-11-26T10:00:61Z"), Err(DateError::OutOfRange));
+        for bad in ["2026-11-26T", "2026-11-26T10", "2026-11-26T10:00:00X", "2026-11-26T10:00:00.Z", "2026-11-26T1:00"] {
+            assert_eq!(Date::parse_bc(bad), Err(DateError::Malformed), "{bad}");
+        }
+        assert!(Date::new(9999, 12, 31).unwrap().is_far_future());
+        assert!(!Date::new(2099, 12, 31).unwrap().is_far_future());
     }
 
     #[test]

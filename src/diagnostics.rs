@@ -5,6 +5,26 @@
 //! be read but has a problem the admin should fix (a user without a contact e-mail) is kept and
 //! flagged. Nothing is dropped silently: every rejected record is counted in [`Counts`].
 
+//!
+//! # Page-level errors
+//! A page that cannot be read as records at all is refused with one error diagnostic that has
+//! no `recordIndex`, and its result says `pageRejected`. The codes, and what to do:
+//! - `PAGE_NOT_JSON`: the text is not JSON (a truncated or garbled body); fetch or save it again.
+//! - `PAGE_ENCODING`: the text is UTF-16 (a file saved by a Windows editor or PowerShell);
+//!   save it as UTF-8, which BC sends.
+//! - `PAGE_BC_ERROR`: the body is BC's OData error (`{"error": {"code", "message"}}`), e.g. a
+//!   failed request saved to a file; the message names BC's code and message: fix the request
+//!   (entity name, permissions, company) and fetch the page again.
+//! - `PAGE_CONTEXT_INVALID`: `@odata.context` cannot be read (unbalanced parentheses), so the
+//!   entity is not guessed from it; give the entity explicitly or re-save the page.
+//! - `PAGE_ENTITY_UNKNOWN`: no top-level `@odata.context` naming an entity this product reads;
+//!   give the entity explicitly.
+//! - `PAGE_NO_COMPANY`, `PAGE_NOT_OBJECT`, `PAGE_VALUE_NOT_ARRAY`, `PAGE_NO_VALUE`: not a BC
+//!   collection response of one company.
+//!
+//! `AMOUNT_SUM_OVERFLOW` (error) is not a page error: a document whose amounts would take its
+//! currency's totals beyond 922,337,203,685,477.5807 is left out of the transactions.
+
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -34,7 +34,7 @@ use crate::date::Date;
 use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog};
 use crate::error::ConfigError;
 use crate::matching::{Decision, LineInfo, LineRole, Matcher, RuleSpec, VendorInfo};
-use crate::money::Amount;
+use crate::money::{balances_within_range, Amount, MagnitudeBudget};
 use crate::transactions::{self, LineMode, Part, Transaction};
 use crate::users::{build_user, contact_email_field_exists, contact_email_unavailable, User, UserKind};
 use serde::{Deserialize, Serialize};
@@ -90,8 +90,18 @@ pub struct PageResult {
     pub rejected: u64,
     /// The page could not be read at all (not JSON, not a BC response).
     pub page_rejected: bool,
+    /// When `page_rejected`: the page-level diagnostic that refused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<PageRejection>,
     pub next_link: Option<String>,
     pub diagnostics: u64,
+}
+
+/// Why a whole page was refused: its diagnostic's code and message.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageRejection {
+    pub code: &'static str,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -284,26 +294,18 @@ impl Engine {
     /// ([`PageText::from_bytes`]), or text with warnings about its decoding.
     pub fn add_page(&mut self, entity: Option<Entity>, company_id: Option<&str>, text: PageText<'_>) -> PageResult {
         let PageText { text, notes: mut pre } = text;
-        let entity = match entity.or_else(|| crate::bc::sniff_context(&text).and_then(|c| parse_context(&c).entity)) {
-            Some(e) => e,
-            None => return self.reject_page(None, company_id, entity_unknown()),
-        };
-        match read_page_text(entity, &text) {
-            Ok((page, repaired)) => {
+        match crate::bc::read_page(entity, &text) {
+            Ok((entity, page, repaired)) => {
                 if repaired > 0 {
                     pre.push(lone_surrogates(repaired));
                 }
                 self.add_raw_page(entity, company_id, page, pre)
             }
-            Err(e) => {
+            Err(refusal) => {
                 for d in pre {
                     self.diags.push(d);
                 }
-                self.reject_page(
-                Some(entity),
-                company_id,
-                Diagnostic::error("PAGE_NOT_JSON", format!("the page is not valid JSON: {} (line {}, column {})", e.message, e.line, e.column)),
-            )
+                self.reject_page(refusal.entity, company_id, refusal.diagnostic)
             }
         }
     }
@@ -312,8 +314,13 @@ impl Engine {
     /// serde-wasm-bindgen at the boundary), from any serde deserializer over it. `context` is
     /// the page's `@odata.context`, which names the entity when `entity` is `None`.
     pub fn add_page_object<'de, D: serde::Deserializer<'de>>(&mut self, entity: Option<Entity>, company_id: Option<&str>, context: Option<&str>, page: D) -> PageResult {
-        let Some(entity) = entity.or_else(|| context.and_then(|c| parse_context(c).entity)) else {
-            return self.reject_page(None, company_id, entity_unknown());
+        let entity = match (entity, context) {
+            (Some(e), _) => e,
+            (None, Some(c)) => match crate::bc::entity_of_context(c) {
+                Ok(e) => e,
+                Err(d) => return self.reject_page(None, company_id, d),
+            },
+            (None, None) => return self.reject_page(None, company_id, crate::bc::entity_unknown()),
         };
         match crate::bc::read_raw_page(entity, page) {
             Ok(p) => self.add_raw_page(entity, company_id, p, Vec::new()),
@@ -361,12 +368,20 @@ impl Engine {
             c.pages += 1;
             c.pages_rejected += 1;
         }
+        let rejection = PageRejection { code: d.code, message: d.message.clone() };
         self.diags.push(d);
-        PageResult { entity: entity.map(Entity::as_str), company_id: company_id.map(str::to_owned), page_rejected: true, diagnostics: 1, ..Default::default() }
+        PageResult { entity: entity.map(Entity::as_str), company_id: company_id.map(str::to_owned), page_rejected: true, rejection: Some(rejection), diagnostics: 1, ..Default::default() }
     }
 
-    /// Adds a page already read into raw records: where every way in ends.
+    /// Adds a page already read into raw records: where every way in ends. BC's OData error
+    /// body is refused here, so the object way in refuses it too.
     fn add_raw_page(&mut self, entity: Entity, company_id: Option<&str>, page: RawPage, mut pre: Vec<Diagnostic>) -> PageResult {
+        if let Some(d) = page.bc_error() {
+            for p in pre {
+                self.diags.push(p);
+            }
+            return self.reject_page(Some(entity), company_id, d);
+        }
         self.invalidate();
         let company = match company_id {
             Some(c) => Some(self.company_key(c.trim().to_ascii_lowercase())),
@@ -757,6 +772,9 @@ impl Engine {
         let mut out = Vec::with_capacity(self.docs.len());
         let mut diags = Vec::new();
         let mut warned_currency: BTreeSet<&str> = BTreeSet::new();
+        // Per currency: what the transactions' amounts may still add up to, so that every total
+        // made of them (summary, report) is exact; a document beyond it is left out, reported.
+        let mut budgets: BTreeMap<String, MagnitudeBudget> = BTreeMap::new();
         for ((company, _, _), doc) in &self.docs {
             let cstate = self.companies.get(company);
             let currency = match self.currency_for(company, doc) {
@@ -773,6 +791,19 @@ impl Engine {
             };
             if doc.lines.is_none() {
                 diags.push(lines_missing(company, doc));
+            }
+            let overflow = |why: String| Diagnostic {
+                company_id: Some(company.clone()),
+                record_id: Some(doc.id.clone()),
+                entity: Some(if doc.kind == DocKind::CreditMemo { "purchaseCreditMemos" } else { "purchaseInvoices" }),
+                ..Diagnostic::error("AMOUNT_SUM_OVERFLOW", format!("document {} is left out of the transactions: {why}", doc.number.as_deref().unwrap_or(&doc.id)))
+            };
+            let lines = doc.lines.as_deref().unwrap_or(&[]);
+            if !balances_within_range(doc.total_excluding_tax, lines.iter().map(|l| l.net_amount))
+                || !balances_within_range(doc.total_including_tax, lines.iter().map(|l| l.net_amount_including_tax))
+            {
+                diags.push(overflow("its lines and totals add up beyond the largest amount (922,337,203,685,477.5807)".into()));
+                continue;
             }
             if let (Some(lines), Some(total)) = (&doc.lines, doc.total_excluding_tax) {
                 let sum = lines.iter().fold(Amount::ZERO, |a, l| a + l.net_amount);
@@ -825,6 +856,7 @@ impl Engine {
                     .collect(),
                 LineMode::Auto => self.auto_parts(doc, &m),
             };
+            let mut txs = Vec::with_capacity(parts.len());
             for (part, decision) in parts {
                 let mut tx = transactions::build(doc, &ctx, &part);
                 if let Some(d) = decision {
@@ -837,8 +869,14 @@ impl Engine {
                         txl.match_ = line_decision(l).and_then(|d| d.matched.clone());
                     }
                 }
-                out.push(tx);
+                txs.push(tx);
             }
+            let budget = budgets.entry(currency.clone()).or_default();
+            if !budget.take(txs.iter().map(|t| (t.amount_excluding_tax, t.amount_including_tax))) {
+                diags.push(overflow(format!("with it, the {currency:?} totals would pass the largest amount (922,337,203,685,477.5807)")));
+                continue;
+            }
+            out.extend(txs);
         }
         out.sort_by(|a, b| {
             (a.date, &a.company_id, &a.invoice_number, &a.invoice_id, &a.line_id).cmp(&(b.date, &b.company_id, &b.invoice_number, &b.invoice_id, &b.line_id))
@@ -1100,10 +1138,6 @@ impl From<String> for PageText<'static> {
     fn from(text: String) -> Self {
         PageText { text: Cow::Owned(text), notes: Vec::new() }
     }
-}
-
-fn entity_unknown() -> Diagnostic {
-    Diagnostic::error("PAGE_ENTITY_UNKNOWN", "cannot tell which entity this page holds: no recognised `@odata.context`; give the entity explicitly")
 }
 
 fn lone_surrogates(n: usize) -> Diagnostic {

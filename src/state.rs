@@ -66,9 +66,10 @@ use std::sync::{Mutex, OnceLock};
 pub const STATE_FORMAT: &str = "bc-spend-engine-state";
 pub const STATE_VERSION: u32 = 1;
 
-/// Amounts read from BC are below 10^11 units (see [`crate::money`]); a state claiming more was
-/// not written by this engine, and would risk overflowing sums.
-const MAX_AMOUNT: i64 = 100_000_000_000 * crate::money::SCALE;
+/// Amounts read from BC are within ±`i64::MAX` ten-thousandths, never `i64::MIN` (see
+/// [`crate::money`]); a state claiming `i64::MIN` was not written by this engine, and negating
+/// it would overflow. (Sums are kept in range when transactions are built.)
+const MIN_AMOUNT: i64 = -i64::MAX;
 /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in epoch milliseconds.
 const MIN_TIMESTAMP: i64 = -62_135_596_800_000;
 const MAX_TIMESTAMP: i64 = 253_402_300_799_999;
@@ -861,7 +862,7 @@ fn check_id(path: impl FnOnce() -> String, id: &str) -> Result<String, ConfigErr
 }
 
 fn check_amount(path: impl FnOnce() -> String, v: i64) -> Result<Amount, ConfigError> {
-    if v.abs() >= MAX_AMOUNT {
+    if v < MIN_AMOUNT {
         return Err(invalid(path(), format!("amount {v} is out of range")));
     }
     Ok(Amount(v))
@@ -1678,7 +1679,7 @@ mod tests {
         other_env.environment = Some("t/sandbox".into());
         assert_eq!(err(other_env, &text).code, "STATE_FOREIGN");
         // Values out of range or of the wrong shape name their path.
-        let big = text.replacen("\"netAmount\":1005000", "\"netAmount\":9223372036854775807", 1);
+        let big = text.replacen("\"netAmount\":1005000", "\"netAmount\":-9223372036854775808", 1);
         assert_ne!(big, text);
         let e = err(options("2025-11-01"), &big);
         assert_eq!(e.code, "STATE_INVALID");
@@ -1722,16 +1723,16 @@ mod tests {
         assert_eq!(path(set(docs_at, "", "company", "\" \"")), format!("line {n}/documents/company"));
         assert_eq!(path(set(docs_at, "items", "id", "\"\"")), format!("{doc}/id"));
         assert_eq!(path(set(docs_at, "items", "vendorId", &format!("\"{}\"", "a".repeat(65)))), format!("{doc}/vendorId"));
-        assert_eq!(path(set(docs_at, "items", "totalTax", "-1000000000000000")), format!("{doc}/totalTax"));
+        assert_eq!(path(set(docs_at, "items", "totalTax", "-9223372036854775808")), format!("{doc}/totalTax"));
         assert_eq!(path(set(docs_at, "items", "status", "\"open\"")), format!("{doc}/status"));
         assert_eq!(path(set(docs_at, "items", "lastModified", "-99999999999999999")), format!("{doc}/lastModified"));
         assert_eq!(path(set(docs_at, "lines", "id", "\"  \"")), format!("{doc}/lines/0/id"));
         assert_eq!(path(set(docs_at, "lines", "lineType", "\"nope\"")), format!("{doc}/lines/0/lineType"));
-        assert_eq!(path(set(docs_at, "lines", "netAmount", "9223372036854775807")), format!("{doc}/lines/0/netAmount"));
-        assert_eq!(path(set(docs_at, "lines", "netTaxAmount", "1000000000000000000")), format!("{doc}/lines/0/netTaxAmount"));
+        assert_eq!(path(set(docs_at, "lines", "netAmount", "-9223372036854775808")), format!("{doc}/lines/0/netAmount"));
+        assert_eq!(path(set(docs_at, "lines", "netTaxAmount", "-9223372036854775808")), format!("{doc}/lines/0/netTaxAmount"));
         assert_eq!(path(set(docs_at, "lines\":[{", "description", "7")), format!("line {n}"), "a wrong type fails the line");
         let second_line = docs_at; // the first document's second line: a comment line
-        assert_eq!(path(set(second_line, "},{", "netAmountIncludingTax", "-1000000000000000000")), format!("{doc}/lines/1/netAmountIncludingTax"));
+        assert_eq!(path(set(second_line, "},{", "netAmountIncludingTax", "-9223372036854775808")), format!("{doc}/lines/1/netAmountIncludingTax"));
         assert_eq!(path(set(versions_at, "", "company", "\"\"")), format!("line {v}/versions/company"));
         let version = |from: &str, to: &str| {
             assert!(text.contains(from));

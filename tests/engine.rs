@@ -341,7 +341,7 @@ fn a_staged_page_is_parsed_once_and_tells_the_sync_its_envelope() {
     };
     let next = "https://api.businesscentral.dynamics.com/v2.0/7d2c1c8e-3b7a-4bb0-9d0e-0a3f6c1e5b21/production/api/v2.0/companies(ea8329e5-afeb-5221-ad88-e9eaf3d825dd)/purchaseInvoices?$expand=purchaseInvoiceLines&$skiptoken=abc";
     // What the sync learns of each page (`SyncPlan.pageDone`), from the engine's own parse.
-    let pages: [(String, PageEnvelope); 8] = [
+    let pages: [(String, PageEnvelope); 9] = [
         (fixture("sample/us-purchaseInvoices-1.json"), envelope(Some(next), false, None, Some(4))),
         (fixture("sample/us-purchaseInvoices-2.json"), envelope(None, false, None, Some(6))),
         (r#"{"value":[{"id":"a"}],"@odata.count":1200,"@odata.nextLink":"https://x/next"}"#.into(), envelope(Some("https://x/next"), false, Some(1200), Some(1))),
@@ -350,6 +350,9 @@ fn a_staged_page_is_parsed_once_and_tells_the_sync_its_envelope() {
         (r#"{"@odata.nextLink":"a","@odata.nextLink":"b","@odata.count":"12"}"#.into(), envelope(Some("b"), false, None, None)),
         // An array is accepted, as JSON.parse gives an object; deep nesting is skipped without
         // recursion, as JSON.parse accepts it.
+        // JSON.parse reads 1e400 (as Infinity): the envelope of such a page is read too, and the
+        // number rejects no more than its own field's record.
+        (r#"{"value":{"a":1e400},"@odata.nextLink":1e400,"@odata.count":1e400}"#.into(), envelope(None, true, None, None)),
         ("[1, 2]".into(), PageEnvelope::default()),
         (format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)), PageEnvelope::default()),
     ];

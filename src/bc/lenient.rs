@@ -8,6 +8,12 @@
 //! nested beyond the parser's limit) fails the whole page.
 //!
 //! The same visitors serve `serde_json` (text in) and `serde-wasm-bindgen` (JS objects in).
+//!
+//! From text, a field's value is captured as its raw JSON text first (serde_json's raw-value
+//! hook), so numbers are never parsed into floats here: an amount is read from its digits,
+//! exactly ([`Scalar::Number`]), and a number no float can hold (`1e400`, 400 digits) is one
+//! bad field, not a page that fails to parse. JS objects arrive with numbers already `f64`
+//! (`JSON.parse` made them so), read as [`Scalar::Float`].
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -23,7 +29,11 @@ pub enum Scalar {
     Null,
     Bool(bool),
     Int(i64),
+    /// A number from a JS object (already a float).
     Float(f64),
+    /// A number from text that is not an `i64`, exactly as written (`6750.0000000000001`,
+    /// `1e400`): read by whoever needs it, in the precision it needs.
+    Number(NumberText),
     Str(String),
     Array,
     Object,
@@ -35,7 +45,7 @@ impl Scalar {
             Scalar::Missing => "missing",
             Scalar::Null => "null",
             Scalar::Bool(_) => "a boolean",
-            Scalar::Int(_) | Scalar::Float(_) => "a number",
+            Scalar::Int(_) | Scalar::Float(_) | Scalar::Number(_) => "a number",
             Scalar::Str(_) => "a string",
             Scalar::Array => "an array",
             Scalar::Object => "an object",
@@ -49,12 +59,32 @@ impl Scalar {
         }
     }
 
+    /// `@odata.count`, when it is a whole number.
+    pub fn count(&self) -> Option<u64> {
+        match self {
+            Scalar::Int(n) => u64::try_from(*n).ok(),
+            Scalar::Float(x) if x.fract() == 0.0 && (0.0..=9.0e15).contains(x) => Some(*x as u64),
+            Scalar::Number(_) => self.whole_number().and_then(|n| u64::try_from(n).ok()).filter(|&n| n <= 9_000_000_000_000_000),
+            _ => None,
+        }
+    }
+
+    /// Number text that is a whole number (`1e3`, `10000.0`) within ±922,337,203,685,477, read
+    /// exactly, as amounts are (no float parser: the wasm module stays without one).
+    pub fn whole_number(&self) -> Option<i64> {
+        match self {
+            Scalar::Number(t) => crate::money::Amount::parse_json_number(t).ok().filter(|a| a.0 % crate::money::SCALE == 0).map(|a| a.0 / crate::money::SCALE),
+            _ => None,
+        }
+    }
+
     pub fn is_absent(&self) -> bool {
         matches!(self, Scalar::Missing | Scalar::Null)
     }
 }
 
 impl<'de> Deserialize<'de> for Scalar {
+    #[inline(never)]
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
@@ -98,7 +128,92 @@ impl<'de> Deserialize<'de> for Scalar {
                 Ok(Scalar::Object)
             }
         }
-        d.deserialize_any(V)
+        /// serde_json's raw-value hook: asked for a newtype struct of this name, serde_json
+        /// hands over the value's text, validated but not converted (the private token of
+        /// `serde_json::value::RawValue`; `raw_text_is_captured` fails if it ever changes).
+        /// Other deserializers see an ordinary newtype struct and read the value as usual.
+        const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+        struct Raw;
+        impl<'de> Visitor<'de> for Raw {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_newtype_struct<D2: Deserializer<'de>>(self, d: D2) -> Result<Scalar, D2::Error> {
+                d.deserialize_any(V)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+                // Only serde_json's raw value arrives here: one entry, its value the JSON text.
+                if map.next_key::<IgnoredAny>()?.is_none() {
+                    return Ok(Scalar::Object);
+                }
+                let raw = map.next_value::<Key<'de>>()?.0;
+                let v = from_raw(&raw).map_err(serde::de::Error::custom)?;
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(v)
+            }
+        }
+        d.deserialize_newtype_struct(RAW_VALUE_TOKEN, Raw)
+    }
+}
+
+/// A [`Scalar`] from a value's JSON text, which the parser has already validated.
+fn from_raw(raw: &str) -> Result<Scalar, serde_json::Error> {
+    Ok(match raw.as_bytes().first() {
+        Some(b'"') => {
+            if raw.contains('\\') {
+                Scalar::Str(serde_json::from_str(raw)?)
+            } else {
+                Scalar::Str(raw[1..raw.len() - 1].to_owned())
+            }
+        }
+        Some(b'{') => Scalar::Object,
+        Some(b'[') => Scalar::Array,
+        Some(b't') => Scalar::Bool(true),
+        Some(b'f') => Scalar::Bool(false),
+        Some(b'n') => Scalar::Null,
+        _ => match raw.parse::<i64>() {
+            Ok(i) => Scalar::Int(i),
+            Err(_) => Scalar::Number(NumberText::from(raw)),
+        },
+    })
+}
+
+/// A number's JSON text, held inline when short (every amount BC writes), so that reading one
+/// allocates nothing; `Deref`s to the text.
+#[derive(Clone, PartialEq)]
+pub enum NumberText {
+    Short([u8; 22], u8),
+    Long(Box<str>),
+}
+
+impl From<&str> for NumberText {
+    fn from(t: &str) -> NumberText {
+        let mut b = [0u8; 22];
+        match b.get_mut(..t.len()) {
+            Some(head) => {
+                head.copy_from_slice(t.as_bytes());
+                NumberText::Short(b, t.len() as u8)
+            }
+            None => NumberText::Long(t.into()),
+        }
+    }
+}
+
+impl std::ops::Deref for NumberText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            // Copied whole from a `&str`, so valid UTF-8.
+            NumberText::Short(b, n) => std::str::from_utf8(&b[..*n as usize]).unwrap_or_default(),
+            NumberText::Long(t) => t,
+        }
+    }
+}
+
+impl fmt::Debug for NumberText {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -257,6 +372,8 @@ pub struct Page<T> {
     /// The response was a single entity (no `value`), e.g. `companies(id)`: read as one record.
     pub single: Option<T>,
     pub not_object: Option<&'static str>,
+    /// A top-level `error` object: BC's OData error body (`{"error": {"code", "message"}}`).
+    pub error: Option<BcError>,
 }
 
 impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
@@ -279,21 +396,19 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
                             page.next_link_invalid = !matches!(link, Scalar::Str(_) | Scalar::Null);
                             page.next_link = link.as_str().map(str::to_owned);
                         }
-                        "@odata.count" => {
-                            page.count = match map.next_value::<Scalar>()? {
-                                Scalar::Int(n) => u64::try_from(n).ok(),
-                                Scalar::Float(x) if x.fract() == 0.0 && (0.0..=9.0e15).contains(&x) => Some(x as u64),
-                                _ => None,
-                            }
-                        }
+                        "@odata.count" => page.count = map.next_value::<Scalar>()?.count(),
                         "value" => page.value = map.next_value()?,
+                        "error" => match map.next_value::<Record<BcError>>()? {
+                            Record::Object(e) => page.error = Some(e),
+                            Record::NotObject(_) => single_fields = true,
+                        },
                         k => {
                             single_fields |= !k.starts_with('@');
                             single.field(k, &mut map)?;
                         }
                     }
                 }
-                if matches!(page.value, Records::Missing) && single_fields {
+                if matches!(page.value, Records::Missing) && single_fields && page.error.is_none() {
                     page.single = Some(single);
                 }
                 Ok(page)
@@ -327,7 +442,7 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
 
 impl<T> Page<T> {
     fn empty() -> Page<T> {
-        Page { context: None, next_link: None, next_link_invalid: false, count: None, value: Records::Missing, single: None, not_object: None }
+        Page { context: None, next_link: None, next_link_invalid: false, count: None, value: Records::Missing, single: None, not_object: None, error: None }
     }
 
     fn not_object(what: &'static str) -> Page<T> {
@@ -335,9 +450,20 @@ impl<T> Page<T> {
     }
 }
 
-/// Reads one field's value into a [`Scalar`]; the helper the record types use.
+/// Reads one field's value into a [`Scalar`]; the helper the record types use. Not inlined:
+/// every captured field of every record type calls it, and one copy per input format keeps the
+/// wasm module small.
+#[inline(never)]
 pub fn scalar<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Scalar, A::Error> {
     map.next_value::<Scalar>()
+}
+
+/// Reads one field's value into its slot, dropping what was there (a repeated field). Not
+/// inlined for the same reason as [`scalar`]: the drop of the old value is code too.
+#[inline(never)]
+pub fn scalar_into<'de, A: MapAccess<'de>>(slot: &mut Scalar, map: &mut A) -> Result<(), A::Error> {
+    *slot = map.next_value::<Scalar>()?;
+    Ok(())
 }
 
 /// Skips one field's value.
@@ -358,7 +484,7 @@ macro_rules! raw_record {
         impl $crate::bc::lenient::RawRecord for $name {
             fn field<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
                 match key {
-                    $($json => self.$field = $crate::bc::lenient::scalar(map)?,)*
+                    $($json => $crate::bc::lenient::scalar_into(&mut self.$field, map)?,)*
                     $($($rjson => self.$rfield = map.next_value()?,)*)?
                     _ => $crate::bc::lenient::skip(map)?,
                 }
@@ -368,6 +494,11 @@ macro_rules! raw_record {
     };
 }
 pub(crate) use raw_record;
+
+raw_record!(
+    /// The `error` object of BC's OData error body.
+    BcError { "code" => code, "message" => message }
+);
 
 #[cfg(test)]
 mod tests {
@@ -385,7 +516,7 @@ mod tests {
         assert_eq!(list.len(), 4);
         let Record::Object(first) = &list[0] else { panic!() };
         assert_eq!(first.id, Scalar::Str("a".into()));
-        assert_eq!(first.amount, Scalar::Float(1.5));
+        assert_eq!(first.amount, Scalar::Number("1.5".into()));
         assert!(matches!(list[1], Record::NotObject("a number")));
         let Record::Object(third) = &list[2] else { panic!() };
         assert_eq!(third.id, Scalar::Null);
@@ -393,6 +524,40 @@ mod tests {
         let Record::Object(fourth) = &list[3] else { panic!() };
         assert_eq!(fourth.amount, Scalar::Int(2));
         assert_eq!(fourth.id, Scalar::Missing);
+    }
+
+    #[test]
+    fn raw_text_is_captured() {
+        let text = r#"{"value":[{"id":"a\"b\u00e9","amount":6750.0000000000001},{"id":true,"amount":1e400},
+            {"id":[1,{"x":"]"}],"amount":18446744073709551616},{"id":{},"amount":-7},{"amount":null}]}"#;
+        let page: Page<Thing> = serde_json::from_str(text).unwrap();
+        let Records::List(list) = page.value else { panic!() };
+        let got: Vec<(Scalar, Scalar)> = list
+            .into_iter()
+            .map(|r| match r {
+                Record::Object(t) => (t.id, t.amount),
+                Record::NotObject(w) => panic!("{w}"),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Scalar::Str("a\"b\u{e9}".into()), Scalar::Number("6750.0000000000001".into())),
+                (Scalar::Bool(true), Scalar::Number("1e400".into())),
+                (Scalar::Array, Scalar::Number("18446744073709551616".into())),
+                (Scalar::Object, Scalar::Int(-7)),
+                (Scalar::Missing, Scalar::Null),
+            ]
+        );
+        // Whole numbers in number text are read exactly, without a float parser.
+        for (text, whole) in [("1e3", Some(1000)), ("10000.0", Some(10_000)), ("-2.50e1", Some(-25)), ("2.5", None), ("1e400", None)] {
+            let n = Scalar::Number(NumberText::from(text));
+            assert_eq!(n.whole_number(), whole, "{text}");
+        }
+        assert_eq!(Scalar::Number(NumberText::from("7.0")).count(), Some(7));
+        assert_eq!(Scalar::Number(NumberText::from("-7.0")).count(), None);
+        // A lone surrogate still fails the parse, so that the page reader can repair it.
+        assert!(serde_json::from_str::<Page<Thing>>(r#"{"value":[{"id":"\ud800"}]}"#).is_err());
     }
 
     #[test]

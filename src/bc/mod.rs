@@ -12,6 +12,7 @@ pub mod records;
 pub use enums::LineType;
 use lenient::Page;
 use records::{RawCompany, RawDocument, RawGlSetup, RawUser, RawVendor};
+use crate::diagnostics::Diagnostic;
 use serde::Deserializer;
 
 /// The entity sets this product reads.
@@ -66,13 +67,25 @@ pub struct ContextInfo {
     pub company_id: Option<String>,
 }
 
+/// [`try_parse_context`], with an unreadable context read as naming no entity (so that a page
+/// is never read as an entity its context does not clearly name).
 pub fn parse_context(context: &str) -> ContextInfo {
+    try_parse_context(context).unwrap_or_else(|_| ContextInfo { entity: None, entity_name: String::new(), company_id: None })
+}
+
+/// Reads an `@odata.context` URL: `$metadata#` then `/`-separated segments, each a name with
+/// at most one parenthesised argument list at its end (`companies(ID)`, `purchaseInvoices(
+/// purchaseInvoiceLines())`). Anything else (unbalanced parentheses, text after a closing one)
+/// is refused with the reason, rather than guessed at.
+pub fn try_parse_context(context: &str) -> Result<ContextInfo, &'static str> {
     let fragment = context.rsplit_once('#').map_or(context, |(_, f)| f);
     let mut company_id = None;
     let mut last = "";
-    for seg in split_top_level(fragment) {
+    for seg in split_top_level(fragment)? {
         let (name, args) = match seg.find('(') {
-            Some(i) => (&seg[..i], Some(seg[i + 1..].trim_end_matches(')'))),
+            Some(i) if seg.ends_with(')') => (&seg[..i], Some(&seg[i + 1..seg.len() - 1])),
+            Some(_) => return Err("text follows a closing parenthesis"),
+            None if seg.contains(')') => return Err("a parenthesis closes that was not opened"),
             None => (seg, None),
         };
         if name == "companies" {
@@ -87,18 +100,20 @@ pub fn parse_context(context: &str) -> ContextInfo {
             last = name;
         }
     }
-    ContextInfo { entity: Entity::parse(last), entity_name: last.to_owned(), company_id }
+    Ok(ContextInfo { entity: Entity::parse(last), entity_name: last.to_owned(), company_id })
 }
 
 /// Splits on `/` outside parentheses (a `$select` list in the context holds none, but an
-/// expand like `purchaseInvoices(purchaseInvoiceLines(id,description))` nests).
-fn split_top_level(s: &str) -> Vec<&str> {
+/// expand like `purchaseInvoices(purchaseInvoiceLines(id,description))` nests); refuses
+/// unbalanced parentheses.
+fn split_top_level(s: &str) -> Result<Vec<&str>, &'static str> {
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut start = 0;
     for (i, c) in s.char_indices() {
         match c {
             '(' => depth += 1,
+            ')' if depth == 0 => return Err("a parenthesis closes that was not opened"),
             ')' => depth -= 1,
             '/' if depth == 0 => {
                 out.push(&s[start..i]);
@@ -107,30 +122,194 @@ fn split_top_level(s: &str) -> Vec<&str> {
             _ => {}
         }
     }
+    if depth != 0 {
+        return Err("a parenthesis is not closed");
+    }
     out.push(&s[start..]);
-    out
+    Ok(out)
 }
 
-/// Finds the `@odata.context` value in a page's text without parsing the page (BC writes it
-/// first; the scan stops at the first match).
+/// Finds the page's own `@odata.context` in its text without parsing the page: the value of
+/// that key in the top-level object, not one inside a record. BC writes it first, so the scan
+/// usually stops there; without one it walks the top level to the end, skipping nested values
+/// by bracket depth. `None` when there is none, it is not a string, or the text is not a JSON
+/// object (the parse that follows reports that).
 pub fn sniff_context(text: &str) -> Option<String> {
-    const KEY: &str = "\"@odata.context\"";
-    let at = text.find(KEY)? + KEY.len();
-    let rest = text[at..].trim_start();
-    let rest = rest.strip_prefix(':')?.trim_start();
-    if !rest.starts_with('"') {
+    let b = text.as_bytes();
+    let ws = |mut i: usize| {
+        while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = ws(0);
+    if b.get(i) != Some(&b'{') {
         return None;
     }
-    let bytes = rest.as_bytes();
-    let mut i = 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return serde_json::from_str::<String>(&rest[..=i]).ok(),
-            _ => i += 1,
+    i += 1;
+    loop {
+        i = ws(i);
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = json_string_end(b, i)?;
+        let key = &text[i..key_end];
+        i = ws(key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = ws(i + 1);
+        let value_end = json_value_end(b, i)?;
+        let is_context = key == "\"@odata.context\"" || (key.contains('\\') && serde_json::from_str::<String>(key).is_ok_and(|k| k == "@odata.context"));
+        if is_context {
+            return serde_json::from_str::<String>(&text[i..value_end]).ok();
+        }
+        i = ws(value_end);
+        match b.get(i) {
+            Some(b',') => i += 1,
+            _ => return None,
         }
     }
-    None
+}
+
+/// The index after the JSON string starting at `b[i] == '"'`.
+fn json_string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        match b.get(j)? {
+            b'\\' => j += 2,
+            b'"' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+}
+
+/// The index after the JSON value starting at `b[i]`, found by bracket depth (strings skipped
+/// whole) without validating it.
+fn json_value_end(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => json_string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match b.get(j)? {
+                    b'"' => {
+                        j = json_string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let mut j = i;
+            while !matches!(b.get(j), None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')) {
+                j += 1;
+            }
+            (j > i).then_some(j)
+        }
+    }
+}
+
+/// The UTF-16 or UTF-32 encoding a page's text was written in, if it was, judged from its first
+/// bytes: a byte-order mark (as bytes, or as the two U+FFFD a UTF-8 decoder makes of one), or
+/// NULs next to the first character. JSON text never holds a raw NUL, so the pattern cannot be a UTF-8 page.
+pub fn utf16_encoding(bytes: &[u8]) -> Option<&'static str> {
+    const LOSSY_BOM: &[u8] = "\u{FFFD}\u{FFFD}".as_bytes();
+    // UTF-32's byte-order marks begin with UTF-16's: they are told apart first.
+    if bytes.starts_with(b"\xFF\xFE\0\0") {
+        return Some("UTF-32LE");
+    }
+    if bytes.starts_with(b"\0\0\xFE\xFF") || bytes.strip_prefix(b"\0\0").is_some_and(|b| b.starts_with(LOSSY_BOM)) {
+        return Some("UTF-32BE");
+    }
+    if bytes.starts_with(b"\xFF\xFE") {
+        return Some("UTF-16LE");
+    }
+    if bytes.starts_with(b"\xFE\xFF") {
+        return Some("UTF-16BE");
+    }
+    let rest = bytes.strip_prefix(LOSSY_BOM).or_else(|| bytes.strip_prefix(UTF8_BOM)).unwrap_or(bytes);
+    match rest {
+        [a, 0, 0, 0, ..] if *a != 0 => Some("UTF-32LE"),
+        // A UTF-32LE mark decoded as UTF-8 leaves its two NULs behind the two U+FFFD.
+        [0, 0, a, 0, ..] if *a != 0 && rest.len() < bytes.len() => Some("UTF-32LE"),
+        [0, 0, 0, a, ..] if *a != 0 => Some("UTF-32BE"),
+        [a, 0, ..] if *a != 0 => Some("UTF-16LE"),
+        [0, a, ..] if *a != 0 => Some("UTF-16BE"),
+        _ => None,
+    }
+}
+
+/// Why a page was refused as a whole: the entity it was read as, when known, and the diagnostic.
+#[derive(Debug, Clone)]
+pub struct PageRefusal {
+    pub entity: Option<Entity>,
+    pub diagnostic: Diagnostic,
+}
+
+/// `PAGE_ENTITY_UNKNOWN` for a page with no `@odata.context` and no entity given.
+pub fn entity_unknown() -> Diagnostic {
+    Diagnostic::error("PAGE_ENTITY_UNKNOWN", "cannot tell which entity this page holds: no recognised `@odata.context`; give the entity explicitly")
+}
+
+/// The entity a page's own (top-level) `@odata.context` names, or the page-level diagnostic
+/// that says why it names none: `PAGE_ENTITY_UNKNOWN` for an entity bc-spend does not read,
+/// `PAGE_CONTEXT_INVALID` for a context that cannot be read (rather than a guess at it).
+pub fn entity_of_context(context: &str) -> Result<Entity, Diagnostic> {
+    match try_parse_context(context) {
+        Ok(ContextInfo { entity: Some(e), .. }) => Ok(e),
+        Ok(info) => Err(Diagnostic::error("PAGE_ENTITY_UNKNOWN", format!("cannot tell which entity this page holds: its `@odata.context` names {:?}, which is not read; give the entity explicitly", cut(&info.entity_name, 100)))),
+        Err(why) => Err(Diagnostic::error("PAGE_CONTEXT_INVALID", format!("the page's `@odata.context` cannot be read ({why}): {:?}", cut(context, 300)))),
+    }
+}
+
+/// Reads a page's text as `entity`, or as the entity its own `@odata.context` names: the page,
+/// its entity, and how many lone-surrogate escapes were repaired ([`read_page_text`]). A page
+/// that cannot be read as records at all is refused with one page-level error diagnostic:
+/// `PAGE_ENCODING` (UTF-16 text), `PAGE_CONTEXT_INVALID` (an unreadable `@odata.context`),
+/// `PAGE_ENTITY_UNKNOWN`, `PAGE_NOT_JSON`, or `PAGE_BC_ERROR` (BC's OData error body).
+pub fn read_page(entity: Option<Entity>, text: &str) -> Result<(Entity, RawPage, usize), PageRefusal> {
+    let refuse = |entity, diagnostic| Err(PageRefusal { entity, diagnostic });
+    if let Some(encoding) = utf16_encoding(text.as_bytes()) {
+        return refuse(entity, Diagnostic::error("PAGE_ENCODING", format!("the page is {encoding} text; save it as UTF-8 (as Business Central sends it)")));
+    }
+    let entity = match entity {
+        Some(e) => e,
+        None => match sniff_context(text) {
+            Some(context) => match entity_of_context(&context) {
+                Ok(e) => e,
+                Err(d) => return refuse(None, d),
+            },
+            None => return refuse(None, bc_error_body(text).unwrap_or_else(entity_unknown)),
+        },
+    };
+    match read_page_text(entity, text) {
+        Ok((page, repaired)) => match page.bc_error() {
+            Some(d) => refuse(Some(entity), d),
+            None => Ok((entity, page, repaired)),
+        },
+        Err(e) => refuse(Some(entity), Diagnostic::error("PAGE_NOT_JSON", format!("the page is not valid JSON: {} (line {}, column {})", e.message, e.line, e.column))),
+    }
+}
+
+/// The `PAGE_BC_ERROR` diagnostic of a text that is BC's OData error body, read as any entity.
+fn bc_error_body(text: &str) -> Option<Diagnostic> {
+    read_page_text(Entity::Companies, text).ok()?.0.bc_error()
+}
+
+/// `s`, cut to at most `max` characters.
+fn cut(s: &str, max: usize) -> &str {
+    s.char_indices().nth(max).map_or(s, |(i, _)| &s[..i])
 }
 
 /// A page read into raw records of its entity.
@@ -161,6 +340,25 @@ impl RawPage {
             RawPage::Documents(p) => p.next_link.as_deref(),
             RawPage::Users(p) => p.next_link.as_deref(),
         }
+    }
+
+    /// The `PAGE_BC_ERROR` diagnostic when the page is BC's OData error body
+    /// (`{"error": {"code", "message"}}`, what a failed request answers, e.g. saved by hand)
+    /// instead of a collection: it holds no records, and reading it as one would invent some.
+    pub fn bc_error(&self) -> Option<Diagnostic> {
+        fn of<T>(p: &Page<T>) -> Option<&lenient::BcError> {
+            p.error.as_ref().filter(|_| matches!(p.value, lenient::Records::Missing))
+        }
+        let e = match self {
+            RawPage::Companies(p) => of(p),
+            RawPage::Vendors(p) => of(p),
+            RawPage::GeneralLedgerSetup(p) => of(p),
+            RawPage::Documents(p) => of(p),
+            RawPage::Users(p) => of(p),
+        }?;
+        let code = e.code.as_str().map_or("(no code)", |c| cut(c, 100));
+        let message = e.message.as_str().map_or("(no message)", |m| cut(m, 500));
+        Some(Diagnostic::error("PAGE_BC_ERROR", format!("the page is an error from Business Central, not records: {code}: {message}")))
     }
 
     /// The page's [`PageEnvelope`], from this one parse; `None` when the text was a JSON
@@ -245,15 +443,20 @@ fn to_text_error(e: serde_json::Error) -> PageTextError {
 
 /// A response body as text, read as `TextDecoder` (and so `Response.text()`) reads it: UTF-8,
 /// after a byte-order mark if there is one, with each invalid sequence replaced by U+FFFD.
-/// Returns the text and whether anything was replaced. Takes the bytes by value so that valid
-/// UTF-8 (every BC page) becomes the text without a copy.
+/// Returns the text and whether anything was replaced; not for UTF-16 text, which is not
+/// invalid UTF-8 to repair but a page in another encoding ([`read_page`] refuses it whole,
+/// and can still tell it from the text). Takes the bytes by value so that valid UTF-8 (every
+/// BC page) becomes the text without a copy.
 pub fn body_text(mut bytes: Vec<u8>) -> (String, bool) {
     if bytes.starts_with(UTF8_BOM) {
         bytes.drain(..UTF8_BOM.len());
     }
     match String::from_utf8(bytes) {
         Ok(text) => (text, false),
-        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+        Err(e) => {
+            let utf16 = utf16_encoding(e.as_bytes()).is_some();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), !utf16)
+        }
     }
 }
 
@@ -353,6 +556,33 @@ mod tests {
         assert_eq!(parse_context("x/$metadata#companies(ABC)/users").entity, Some(Entity::Users));
         assert_eq!(parse_context("x/$metadata#companies(ABC)/purchaseInvoices/$entity").entity, Some(Entity::PurchaseInvoices));
         assert_eq!(parse_context("x/$metadata#companies(ABC)/salesInvoices").entity, None);
+        assert_eq!(parse_context("x/$metadata#companies(ABC)/purchaseInvoices(purchaseInvoiceLines(id,description))").entity, Some(Entity::PurchaseInvoices));
+        for bad in ["x/$metadata#companies(((((/purchaseInvoices", "x/$metadata#companies(a))/users", "x/$metadata#companies(a)b/users", "x/$metadata#companies)/users"] {
+            assert!(try_parse_context(bad).is_err(), "{bad}");
+            assert_eq!(parse_context(bad).entity, None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_the_top_level_context_is_sniffed() {
+        assert_eq!(sniff_context(r#"{"value":[{"@odata.context":"n#companies"}],"@odata.context":"t#users"}"#).as_deref(), Some("t#users"));
+        assert_eq!(sniff_context(r#"{"a":{"@odata.context":"n"},"b":"\"@odata.context\":\"s\"","c":[1,"]"],"d":-1.5e3,"e":true}"#), None);
+        assert_eq!(sniff_context(r#"{"@odata\u002econtext":"t#users"}"#).as_deref(), Some("t#users"));
+        assert_eq!(sniff_context(r#"["@odata.context","x"]"#), None);
+        assert_eq!(sniff_context(r#"{"a":[1,2"#), None);
+    }
+
+    #[test]
+    fn utf16_is_told_from_its_first_bytes() {
+        assert_eq!(utf16_encoding(b"\xFF\xFE{\0"), Some("UTF-16LE"));
+        assert_eq!(utf16_encoding(b"\xFE\xFF\0{"), Some("UTF-16BE"));
+        assert_eq!(utf16_encoding(b"{\0\"\0"), Some("UTF-16LE"));
+        assert_eq!(utf16_encoding(b"\0{\0\""), Some("UTF-16BE"));
+        assert_eq!(utf16_encoding("\u{FFFD}\u{FFFD}\0{".as_bytes()), Some("UTF-16BE"));
+        assert_eq!(utf16_encoding("\u{FEFF}{\0".as_bytes()), Some("UTF-16LE"));
+        for utf8 in [&b"{\"value\":[]}"[..], b"", b"{", b"\0\0", "\u{FFFD}{".as_bytes()] {
+            assert_eq!(utf16_encoding(utf8), None, "{utf8:?}");
+        }
     }
 
     #[test]

@@ -146,6 +146,12 @@ impl<'a> FieldReader<'a> {
             self.problem(required, "FIELD_INVALID", field, format!("`{field}` is not an identifier ({} characters)", t.len()));
             return None;
         }
+        if super::has_replacement_char(t.as_bytes()) {
+            // U+FFFD stands for what could not be read (a lone surrogate, invalid UTF-8): ids
+            // that differed there would become one and the same record.
+            self.problem(required, "FIELD_INVALID", field, format!("`{field}` is not an identifier: it holds text that could not be read (U+FFFD)"));
+            return None;
+        }
         if t.len() == s.len() {
             // Lower-cased in place: no copy for the usual, untrimmed GUID.
             let mut s = s;
@@ -159,6 +165,7 @@ impl<'a> FieldReader<'a> {
         let r = match v {
             Scalar::Int(i) => Amount::from_i64_units(i),
             Scalar::Float(f) => Amount::from_f64(f),
+            Scalar::Number(t) => Amount::parse_json_number(&t),
             Scalar::Missing | Scalar::Null => {
                 if required {
                     self.problem(true, "AMOUNT_MISSING", field, format!("`{field}` is missing"));
@@ -183,9 +190,29 @@ impl<'a> FieldReader<'a> {
         }
     }
 
+    /// A currency code ([`crate::money::currency_code`]); blank reads as `None`. Not a code:
+    /// the record is rejected, as its amounts would be totalled in a currency of their own.
+    pub fn currency(&mut self, field: &str, v: Scalar) -> Option<String> {
+        if let Scalar::Str(s) = &v {
+            match crate::money::currency_code(s) {
+                Ok(c) => return Some(c).filter(|c| !c.is_empty()),
+                Err(why) => {
+                    let shown: String = s.chars().take(20).collect();
+                    self.problem(true, "CURRENCY_INVALID", field, format!("`{field}` is not a currency code: it {why} ({shown:?}, {} characters)", s.chars().count()));
+                    return None;
+                }
+            }
+        }
+        self.text(field, v, false)
+    }
+
     pub fn date(&mut self, field: &str, v: Scalar) -> Option<Date> {
         let s = self.text(field, v, false)?;
         match Date::parse_bc(&s) {
+            Ok(Some(d)) if d.is_far_future() => {
+                self.problem(false, "DATE_FAR_FUTURE", field, format!("`{field}` is {d}, far in the future; kept as is"));
+                Some(d)
+            }
             Ok(d) => d,
             Err(_) => {
                 self.problem(false, "DATE_INVALID", field, format!("`{field}` is not a date (YYYY-MM-DD): {:?}", s.chars().take(40).collect::<String>()));
@@ -225,6 +252,7 @@ impl<'a> FieldReader<'a> {
         match v {
             Scalar::Int(i) => Some(i),
             Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(f as i64),
+            Scalar::Number(_) if v.whole_number().is_some() => v.whole_number(),
             Scalar::Missing | Scalar::Null => None,
             other => {
                 self.problem(false, "FIELD_WRONG_TYPE", field, format!("`{field}` should be an integer but is {}", other.type_name()));
@@ -374,19 +402,9 @@ pub fn read_vendor(r: RawVendor, fr: &mut FieldReader) -> Option<Vendor> {
     (!fr.rejected).then_some(v)
 }
 
-/// `s` trimmed and upper-cased (ASCII), in place when there is nothing to trim.
-fn upper_trimmed(mut s: String) -> String {
-    if s.trim().len() == s.len() {
-        s.make_ascii_uppercase();
-        s
-    } else {
-        s.trim().to_ascii_uppercase()
-    }
-}
-
 pub fn read_gl_setup(r: RawGlSetup, fr: &mut FieldReader) -> Option<Option<String>> {
-    let code = fr.text("localCurrencyCode", r.local_currency_code, false);
-    Some(code.map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()))
+    let code = fr.currency("localCurrencyCode", r.local_currency_code);
+    (!fr.rejected).then_some(code)
 }
 
 pub fn read_line(r: RawLine, fr: &mut FieldReader) -> Option<Line> {
@@ -428,7 +446,7 @@ pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Opt
         vendor_id: fr.guid("vendorId", r.vendor_id, false),
         vendor_number: fr.text("vendorNumber", r.vendor_number, false).filter(|s| !s.trim().is_empty()),
         vendor_name: fr.text("vendorName", r.vendor_name, false),
-        currency_code: fr.text("currencyCode", r.currency_code, false).map(upper_trimmed).filter(|c| !c.is_empty()),
+        currency_code: fr.currency("currencyCode", r.currency_code),
         discount_amount: fr.amount("discountAmount", r.discount_amount, false),
         total_excluding_tax: fr.amount("totalAmountExcludingTax", r.total_amount_excluding_tax, false),
         total_tax: fr.amount("totalTaxAmount", r.total_tax_amount, false),

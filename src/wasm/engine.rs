@@ -88,6 +88,9 @@ export interface PageResult {
   rejected: number;
   /** The page could not be read at all (not JSON, not a BC response); see diagnostics. */
   pageRejected: boolean;
+  /** When `pageRejected`: the page-level diagnostic that refused it (e.g. `PAGE_NOT_JSON`,
+   * `PAGE_ENCODING`, `PAGE_BC_ERROR`, `PAGE_CONTEXT_INVALID`, `PAGE_ENTITY_UNKNOWN`). */
+  rejection?: { code: string; message: string };
   nextLink: string | null;
   diagnostics: number;
 }

@@ -1,8 +1,7 @@
 // `bc-spend analyze PATH...`: saved BC API responses in, transactions/users/diagnostics out.
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readBcErrorBody } from '../src/errors.js';
-import { CliError, EXIT, createEngine, formatSummary, loadCore, readJsonFile, terminalText, todayUtc, writeOutputs } from './common.js';
+import { CliError, EXIT, createEngine, formatSummary, loadCore, readJsonFile, todayUtc, writeOutputs } from './common.js';
 import { REPORT_FLAGS_HELP, reportOptionsFrom, writeReport } from './report.js';
 
 export const ANALYZE_HELP = `Usage: bc-spend analyze PATH... [options]
@@ -98,39 +97,12 @@ async function collectFiles(paths) {
 }
 
 /**
- * The encoding of a file that is not UTF-8 but UTF-16 or UTF-32 (a BOM, or the NUL bytes every
- * other byte that ASCII JSON has in UTF-16), or null. The engine reads UTF-8 only; such a file
- * would come out as an "unknown entity" page.
+ * Page-level rejections that mean the file is not a Business Central page at all (a UTF-16/32
+ * file, a saved OData error response), as opposed to a page that is damaged: analyze fails on
+ * them, since their data is missing from the output. The core decides and names each; this is
+ * only the command's exit policy.
  */
-export function foreignEncoding(bytes) {
-  const b = bytes;
-  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) return 'UTF-32LE';
-  if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff) return 'UTF-32BE';
-  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return 'UTF-16LE';
-  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return 'UTF-16BE';
-  const n = Math.min(b.length, 256) & ~1;
-  if (n < 2) return null;
-  let even = 0;
-  let odd = 0;
-  for (let i = 0; i < n; i += 1) if (b[i] === 0) { if (i % 2) odd += 1; else even += 1; }
-  const half = n / 2;
-  if (odd >= half * 0.75 && even === 0) return 'UTF-16LE';
-  if (even >= half * 0.75 && odd === 0) return 'UTF-16BE';
-  return null;
-}
-
-/** `{ bcCode, bcMessage }` when a file is a saved BC error response (`{"error":{...}}`), else null. */
-function savedErrorResponse(bytes) {
-  // An error response is small; a page is not worth decoding twice to find out.
-  if (bytes.length > 65536) return null;
-  const text = new TextDecoder().decode(bytes);
-  if (!/^\s*\{\s*"error"\s*:/.test(text.replace(/^\ufeff/, ''))) return null;
-  const { bcCode, bcMessage } = readBcErrorBody(text.replace(/^\ufeff/, ''));
-  return bcCode || bcMessage ? { bcCode, bcMessage } : null;
-}
-
-/** Diagnostic codes (from the engine) that say a page is not a page at all: analyze fails on them. */
-const NOT_A_PAGE_CODE = /^PAGE_.*(BC_ERROR|ERROR_BODY|ERROR_RESPONSE|ENCODING|UTF_?(16|32))/;
+const NOT_A_PAGE = new Set(['PAGE_ENCODING', 'PAGE_BC_ERROR']);
 
 /** Engine options from the shared flags of analyze, sync and demo. */
 export async function engineOptionsFrom(values, { environment } = {}) {
@@ -186,8 +158,6 @@ export async function analyze(values, positionals, { stderr = process.stderr } =
     } catch (e) {
       throw new CliError(`cannot read ${file}: ${e.message}`, EXIT.INPUT);
     }
-    const encoding = foreignEncoding(bytes);
-    const saved = encoding ? null : savedErrorResponse(bytes);
     let result;
     try {
       // The bytes as they are: the engine decodes UTF-8 itself and reports what is not.
@@ -197,26 +167,17 @@ export async function analyze(values, positionals, { stderr = process.stderr } =
       throw e;
     }
     pages += 1;
-    if (result.pageRejected) rejectedPages += 1;
-    if (encoding) {
-      failures.push(`${file}: the file is ${encoding}-encoded; Business Central pages are UTF-8. Convert it (for example \`iconv -f ${encoding} -t UTF-8\`) or save the response again`);
-    } else if (saved) {
-      const said = terminalText([saved.bcCode, saved.bcMessage].filter(Boolean).join(': '));
-      failures.push(`${file}: the file is a saved Business Central error response, not a page (${said}); fetch the page again`);
-    } else if (result.pageRejected) {
-      warn(`${file}: page not read (${result.entity ?? 'unknown entity'}); see diagnostics.json`);
-    }
+    if (!result.pageRejected) continue;
+    rejectedPages += 1;
+    const { code, message } = result.rejection ?? {};
+    if (NOT_A_PAGE.has(code)) failures.push(`${file}: ${message} (${code})`);
+    else warn(`${file}: page not read (${code}); see diagnostics.json`);
   }
   const outDir = resolve(values.out ?? 'bc-spend-out');
   const summary = engine.summary();
   await writeOutputs(engine, outDir, { 'summary.json': summary });
   await writeReport(engine, outDir, reportOptions);
   engine.free();
-  // Codes only the engine finds (a page-level error it names as not a page) count too.
-  const flagged = Object.entries(summary.diagnosticsByCode ?? {}).filter(([code]) => NOT_A_PAGE_CODE.test(code));
-  if (flagged.length && failures.length === 0) {
-    failures.push(`${flagged.map(([code, n]) => `${n} page(s) ${code}`).join(', ')}; see diagnostics.json`);
-  }
   if (pages > 0 && rejectedPages === pages) {
     failures.push(`none of the ${pages} page(s) could be read; see diagnostics.json`);
   }

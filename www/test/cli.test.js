@@ -217,7 +217,7 @@ test('transaction files are written in parts that add up to exactly the whole', 
 /** Control characters a terminal acts on: C0 but \n and \t, DEL, C1, bidi overrides/isolates. */
 const TERMINAL_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
-test('analyze: a UTF-16 page fails with exit 3 and names its encoding, with or without a BOM', () => {
+test('analyze: a UTF-16 or UTF-32 page fails with exit 3 and names its encoding, with or without a BOM', () => {
   const dir = tmp();
   const page = readFileSync(join(SAMPLE, 'us-purchaseInvoices-1.json'), 'utf8');
   writeFileSync(join(dir, 'bom.json'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(page, 'utf16le')]));
@@ -225,11 +225,12 @@ test('analyze: a UTF-16 page fails with exit 3 and names its encoding, with or w
   const be = Buffer.from(page, 'utf16le');
   for (let i = 0; i + 1 < be.length; i += 2) [be[i], be[i + 1]] = [be[i + 1], be[i]];
   writeFileSync(join(dir, 'be.json'), Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
-  for (const [name, encoding] of [['bom.json', 'UTF-16LE'], ['nobom.json', 'UTF-16LE'], ['be.json', 'UTF-16BE']]) {
+  writeFileSync(join(dir, 'u32.json'), Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), ...[...page].map((c) => { const b = Buffer.alloc(4); b.writeUInt32LE(c.codePointAt(0)); return b; })]));
+  for (const [name, encoding] of [['bom.json', 'UTF-16LE'], ['nobom.json', 'UTF-16LE'], ['be.json', 'UTF-16BE'], ['u32.json', 'UTF-32LE']]) {
     const out = join(dir, `out-${name}`);
     const r = run(['analyze', '--out', out, '--connected-at', '2026-11-26', join(dir, name), join(SAMPLE, 'us-purchaseInvoices-2.json')]);
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, new RegExp(`${name}: the file is ${encoding}-encoded; Business Central pages are UTF-8`));
+    assert.match(r.stderr, new RegExp(`${name}: the page is ${encoding} text; save it as UTF-8 .*\\(PAGE_ENCODING\\)`));
     assert.doesNotMatch(r.stderr, /unknown entity/);
     assert.ok(existsSync(join(out, 'diagnostics.json')), 'the outputs are still written');
   }
@@ -251,7 +252,7 @@ test('analyze: a saved Business Central error response is exit 3, named, and its
   writeFileSync(join(dir, 'error.json'), JSON.stringify({ error: { code: 'BadRequest_NotFound', message: 'Bad request \x1b]0;pwned\x07\x1b[2J\u202eeman. CorrelationId: 1' } }));
   const r = run(['analyze', '--out', join(dir, 'out'), '--connected-at', '2026-11-26', SAMPLE, join(dir, 'error.json')]);
   assert.equal(r.code, 3, r.stderr);
-  assert.match(r.stderr, /error\.json: the file is a saved Business Central error response, not a page \(BadRequest_NotFound: Bad request/);
+  assert.match(r.stderr, /error\.json: the page is an error from Business Central, not records: BadRequest_NotFound: Bad request.*\(PAGE_BC_ERROR\)/);
   assert.doesNotMatch(r.stderr, TERMINAL_CONTROL, JSON.stringify(r.stderr));
   // The good pages were still read.
   const txs = JSON.parse(readFileSync(join(dir, 'out', 'transactions.json'), 'utf8'));
