@@ -28,7 +28,7 @@
 
 use crate::bc::lenient::{Page, Record, Records};
 use crate::bc::records::{self, Company, DocKind, DocStatus, Document, FieldReader, RawUserFields, Vendor};
-use crate::bc::{parse_context, read_page_text, Entity, LineType, PageEnvelope, RawPage};
+use crate::bc::{is_guid_shaped, parse_context, read_page_text, ContextInfo, Entity, LineType, PageEnvelope, RawPage};
 use crate::catalog::Catalog;
 use crate::date::Date;
 use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog};
@@ -385,9 +385,9 @@ impl Engine {
         self.invalidate();
         let company = match company_id {
             Some(c) => Some(self.company_key(c.trim().to_ascii_lowercase())),
-            None => match page.context().and_then(company_name_in_context) {
-                Some(name) => Some(self.company_key_for_name(&name, &mut pre)),
-                None => page.context().map(parse_context).and_then(|c| c.company_id),
+            None => match page.context().map(parse_context) {
+                Some(ContextInfo { company_name: Some(name), .. }) => Some(self.company_key_for_name(&name, &mut pre)),
+                context => context.and_then(|c| c.company_id),
             },
         };
         let next_link = page.next_link().map(str::to_owned);
@@ -546,7 +546,7 @@ impl Engine {
     /// The key a page's company is held under: `key` itself, unless it is no id the companies
     /// page lists but a name it does (a caller that passed the company's name).
     fn company_key(&self, key: String) -> String {
-        if looks_like_guid(&key) || self.companies.get(&key).is_some_and(|c| c.company.is_some()) {
+        if is_guid_shaped(&key) || self.companies.get(&key).is_some_and(|c| c.company.is_some()) {
             return key;
         }
         self.company_id_named(&key).unwrap_or(key)
@@ -575,7 +575,7 @@ impl Engine {
     /// Moves what was held under a company's name ([`Engine::company_key_for_name`]) to the id
     /// the companies pages now list under that name.
     fn join_named_companies(&mut self, out: &mut Vec<Diagnostic>) {
-        let unresolved = |k: &String| !looks_like_guid(k) && !self.companies.get(k).is_some_and(|c| c.company.is_some());
+        let unresolved = |k: &String| !is_guid_shaped(k) && !self.companies.get(k).is_some_and(|c| c.company.is_some());
         let mut keys: BTreeSet<String> = self.companies.keys().filter(|k| unresolved(k)).cloned().collect();
         keys.extend(self.docs.keys().map(|k| &k.0).filter(|k| unresolved(k)).cloned());
         keys.extend(self.versions.keys().map(|k| &k.0).filter(|k| unresolved(k)).cloned());
@@ -1022,59 +1022,6 @@ impl Engine {
 
 const COMPANY_NAME_UNRESOLVED: &str = "COMPANY_NAME_UNRESOLVED";
 
-/// Whether `s` has the shape of a GUID (`8-4-4-4-12` hex digits, braces allowed): an id, not a
-/// company's name.
-fn looks_like_guid(s: &str) -> bool {
-    let s = s.strip_prefix('{').and_then(|x| x.strip_suffix('}')).unwrap_or(s);
-    s.len() == 36 && s.bytes().enumerate().all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() })
-}
-
-/// The company an `@odata.context` names by name, as `companies('CRONUS%20UK%20Ltd.')` (a form
-/// some documentation shows), decoded: percent-encoding, then OData's doubled quotes. `None`
-/// when it names its company by id, or names none.
-fn company_name_in_context(context: &str) -> Option<String> {
-    let fragment = context.rsplit_once('#').map_or(context, |(_, f)| f);
-    let at = fragment.match_indices("companies(").map(|(i, _)| i).find(|&i| i == 0 || fragment.as_bytes()[i - 1] == b'/')?;
-    let decoded = percent_decode(&fragment[at + "companies(".len()..]);
-    let mut chars = decoded.strip_prefix('\'')?.chars().peekable();
-    let mut name = String::new();
-    loop {
-        match chars.next()? {
-            '\'' if chars.peek() == Some(&'\'') => {
-                chars.next();
-                name.push('\'');
-            }
-            '\'' => break,
-            c => name.push(c),
-        }
-    }
-    (!name.trim().is_empty() && !looks_like_guid(name.trim())).then_some(name)
-}
-
-/// `%HH` escapes decoded as UTF-8 bytes (invalid sequences become U+FFFD); anything else kept.
-fn percent_decode(s: &str) -> Cow<'_, str> {
-    if !s.contains('%') {
-        return Cow::Borrowed(s);
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
-}
-
 /// A document held without its lines (no `purchaseInvoiceLines` key: read without `$expand`, or
 /// the lines came under another key). It still becomes a transaction, from its header totals:
 /// BC marked it Paid, so its money was spent; only its lines, and what they would tell the
@@ -1167,26 +1114,4 @@ peek!(records::RawUser, user_security_id);
 mod tests {
     use super::*;
 
-    #[test]
-    fn company_names_in_contexts() {
-        let name = |c: &str| company_name_in_context(c);
-        assert_eq!(name("https://x/api/v2.0/$metadata#companies('CRONUS%20UK%20Ltd.')/purchaseInvoices").as_deref(), Some("CRONUS UK Ltd."));
-        assert_eq!(name("x/$metadata#companies(%27Bob%27%27s%20Caf%C3%A9%27)/users").as_deref(), Some("Bob's Café"));
-        assert_eq!(name("x/$metadata#companies('A'')B')/vendors").as_deref(), Some("A')B"));
-        assert_eq!(name("x/$metadata#companies(8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c)/vendors"), None);
-        assert_eq!(name("x/$metadata#companies('8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C')/vendors"), None);
-        assert_eq!(name("x/$metadata#companies"), None);
-        assert_eq!(name("x/$metadata#companies('')/vendors"), None);
-        assert_eq!(name("x/$metadata#companies('unterminated"), None);
-        assert_eq!(name("x/$metadata#mycompanies('X')/vendors"), None);
-    }
-
-    #[test]
-    fn guid_shapes() {
-        assert!(looks_like_guid("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c"));
-        assert!(looks_like_guid("{8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C}"));
-        assert!(!looks_like_guid("c1"));
-        assert!(!looks_like_guid("8e1b3ef6x9c3e-ef11-8409-000d3a7e3f1c"));
-        assert!(!looks_like_guid("cronus uk ltd."));
-    }
 }

@@ -64,13 +64,17 @@ impl Entity {
 pub struct ContextInfo {
     pub entity: Option<Entity>,
     pub entity_name: String,
+    /// The company's id, lower-cased: `companies(ID)` or `companies('ID')`.
     pub company_id: Option<String>,
+    /// The company named by its name instead, decoded (`companies('CRONUS%20UK%20Ltd.')`, a form
+    /// some documentation shows): percent-encoding, then OData's doubled quotes.
+    pub company_name: Option<String>,
 }
 
 /// [`try_parse_context`], with an unreadable context read as naming no entity (so that a page
 /// is never read as an entity its context does not clearly name).
 pub fn parse_context(context: &str) -> ContextInfo {
-    try_parse_context(context).unwrap_or_else(|_| ContextInfo { entity: None, entity_name: String::new(), company_id: None })
+    try_parse_context(context).unwrap_or_else(|_| ContextInfo { entity: None, entity_name: String::new(), company_id: None, company_name: None })
 }
 
 /// Reads an `@odata.context` URL: `$metadata#` then `/`-separated segments, each a name with
@@ -79,7 +83,7 @@ pub fn parse_context(context: &str) -> ContextInfo {
 /// is refused with the reason, rather than guessed at.
 pub fn try_parse_context(context: &str) -> Result<ContextInfo, &'static str> {
     let fragment = context.rsplit_once('#').map_or(context, |(_, f)| f);
-    let mut company_id = None;
+    let (mut company_id, mut company_name) = (None, None);
     let mut last = "";
     for seg in split_top_level(fragment)? {
         let (name, args) = match seg.find('(') {
@@ -89,18 +93,86 @@ pub fn try_parse_context(context: &str) -> Result<ContextInfo, &'static str> {
             None => (seg, None),
         };
         if name == "companies" {
-            if let Some(a) = args {
-                let a = a.trim_matches('\'');
-                if !a.is_empty() && !a.contains(',') {
-                    company_id = Some(a.to_ascii_lowercase());
-                }
+            match args.and_then(company_of_argument) {
+                Some(CompanyArgument::Id(id)) => company_id = Some(id),
+                Some(CompanyArgument::Name(n)) => company_name = Some(n),
+                None => {}
             }
         }
         if !name.starts_with('$') && !name.is_empty() {
             last = name;
         }
     }
-    Ok(ContextInfo { entity: Entity::parse(last), entity_name: last.to_owned(), company_id })
+    Ok(ContextInfo { entity: Entity::parse(last), entity_name: last.to_owned(), company_id, company_name })
+}
+
+enum CompanyArgument {
+    Id(String),
+    Name(String),
+}
+
+/// What `companies(…)` holds: an id (a GUID, quoted or not, or any unquoted key), or a quoted
+/// name that is no GUID. A key list (`a,b`) or an empty one names no company.
+fn company_of_argument(arg: &str) -> Option<CompanyArgument> {
+    let decoded = percent_decode(arg);
+    let Some(quoted) = decoded.strip_prefix('\'') else {
+        return (!arg.is_empty() && !arg.contains(',')).then(|| CompanyArgument::Id(arg.to_ascii_lowercase()));
+    };
+    let mut chars = quoted.chars().peekable();
+    let mut value = String::new();
+    loop {
+        match chars.next()? {
+            '\'' if chars.peek() == Some(&'\'') => {
+                chars.next();
+                value.push('\'');
+            }
+            '\'' => break,
+            c => value.push(c),
+        }
+    }
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        None
+    } else if is_guid_shaped(trimmed) {
+        Some(CompanyArgument::Id(trimmed.to_ascii_lowercase()))
+    } else {
+        Some(CompanyArgument::Name(value))
+    }
+}
+
+/// `%HH` escapes decoded as UTF-8 bytes (invalid sequences become U+FFFD); anything else kept.
+fn percent_decode(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('%') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// A BC id as it goes into a URL: a GUID, `8-4-4-4-12` hex digits, no braces.
+pub fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36 && b.iter().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() })
+}
+
+/// [`is_guid`], braces allowed (`{8E1B…}`, as some tools print a GUID): an id, not a name.
+pub fn is_guid_shaped(s: &str) -> bool {
+    is_guid(s.strip_prefix('{').and_then(|x| x.strip_suffix('}')).unwrap_or(s))
 }
 
 /// Splits on `/` outside parentheses (a `$select` list in the context holds none, but an
@@ -110,8 +182,13 @@ fn split_top_level(s: &str) -> Result<Vec<&str>, &'static str> {
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut start = 0;
+    let mut quoted = false;
     for (i, c) in s.char_indices() {
         match c {
+            // A quoted key (a company's name) may hold parentheses and slashes; OData doubles a
+            // quote inside one, which toggles twice.
+            '\'' => quoted = !quoted,
+            _ if quoted => {}
             '(' => depth += 1,
             ')' if depth == 0 => return Err("a parenthesis closes that was not opened"),
             ')' => depth -= 1,
@@ -618,4 +695,41 @@ pub struct PageEnvelope {
     /// The length of `value`, when it is an array.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<u64>,
+}
+
+#[cfg(test)]
+mod context_tests {
+    use super::*;
+
+    #[test]
+    fn company_names_in_contexts() {
+        let name = |c: &str| parse_context(c).company_name;
+        assert_eq!(name("https://x/api/v2.0/$metadata#companies('CRONUS%20UK%20Ltd.')/purchaseInvoices").as_deref(), Some("CRONUS UK Ltd."));
+        assert_eq!(name("x/$metadata#companies(%27Bob%27%27s%20Caf%C3%A9%27)/users").as_deref(), Some("Bob's Café"));
+        assert_eq!(name("x/$metadata#companies('A'')B')/vendors").as_deref(), Some("A')B"));
+        assert_eq!(name("x/$metadata#companies(8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c)/vendors"), None);
+        assert_eq!(name("x/$metadata#companies('8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C')/vendors"), None);
+        assert_eq!(name("x/$metadata#companies"), None);
+        assert_eq!(name("x/$metadata#companies('')/vendors"), None);
+        assert_eq!(name("x/$metadata#companies('unterminated"), None);
+        assert_eq!(name("x/$metadata#mycompanies('X')/vendors"), None);
+    }
+
+    #[test]
+    fn guid_shapes() {
+        assert!(is_guid_shaped("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c"));
+        assert!(is_guid_shaped("{8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C}"));
+        assert!(!is_guid_shaped("c1"));
+        assert!(!is_guid_shaped("8e1b3ef6x9c3e-ef11-8409-000d3a7e3f1c"));
+        assert!(!is_guid_shaped("cronus uk ltd."));
+    }
+
+    #[test]
+    fn company_ids_in_contexts() {
+        let id = |c: &str| parse_context(c).company_id;
+        assert_eq!(id("x/$metadata#companies(8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C)/vendors").as_deref(), Some("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c"));
+        assert_eq!(id("x/$metadata#companies('8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c')/vendors").as_deref(), Some("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c"));
+        assert_eq!(id("x/$metadata#companies(c1)/vendors").as_deref(), Some("c1"));
+        assert_eq!(id("x/$metadata#companies('CRONUS%20UK%20Ltd.')/vendors"), None, "a name is not an id");
+    }
 }

@@ -69,6 +69,7 @@ pub mod query;
 
 use crate::date::{Date, Timestamp};
 use crate::engine::{Engine, EngineOptions};
+pub use crate::bc::is_guid;
 use crate::error::ConfigError;
 use crate::state::{ChangeBaseline, Changes};
 use serde::{Deserialize, Serialize};
@@ -564,10 +565,6 @@ fn parse_date(field: &str, v: &str) -> Result<Date, ConfigError> {
     }
 }
 
-pub fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36 && b.iter().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() })
-}
 
 fn ranged(field: &str, v: Option<u32>, default: u32, lo: u32, hi: u32) -> Result<u32, ConfigError> {
     let v = v.unwrap_or(default);
