@@ -9,6 +9,9 @@
 //! English words are front-coded (`common-words.fc`, read by `src/matching/lexicon.rs`).
 
 #[allow(dead_code)]
+#[path = "src/matching/compiled.rs"]
+mod compiled;
+#[allow(dead_code)]
 #[path = "src/fastmap.rs"]
 mod fastmap;
 #[allow(dead_code)]
@@ -17,9 +20,6 @@ mod normalize;
 #[allow(dead_code)]
 #[path = "src/catalog/schema.rs"]
 mod schema;
-#[allow(dead_code)]
-#[path = "src/matching/compiled.rs"]
-mod compiled;
 
 use std::path::Path;
 
@@ -34,7 +34,12 @@ fn main() {
     println!("cargo:rerun-if-changed=src/matching/compiled.rs");
 
     let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().map(|x| x == "json").unwrap_or(false)).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().map(|x| x == "json").unwrap_or(false))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
 
@@ -62,9 +67,13 @@ fn main() {
     let domain_key = |s: &str| normalize::field_domain(s);
     let generic = |s: &str| {
         let toks = normalize::tokenize(s);
-        !toks.is_empty() && toks.iter().all(|t| lx.stop.contains(&t.norm) || lx.context.contains(&t.norm))
+        !toks.is_empty()
+            && toks
+                .iter()
+                .all(|t| lx.stop.contains(&t.norm) || lx.context.contains(&t.norm))
     };
-    let refs: Vec<(&str, &schema::CatalogData)> = docs.iter().map(|(n, d)| (n.as_str(), d)).collect();
+    let refs: Vec<(&str, &schema::CatalogData)> =
+        docs.iter().map(|(n, d)| (n.as_str(), d)).collect();
     for p in schema::validate(&refs, &vendor_key, &text_key, &domain_key, &generic) {
         if p.warning {
             println!("cargo:warning=catalog: {}: {}", p.path, p.message);
@@ -73,7 +82,10 @@ fn main() {
         }
     }
     if !failures.is_empty() {
-        eprintln!("\nThe SaaS catalog in src/catalog/data is invalid ({} problem(s)):", failures.len());
+        eprintln!(
+            "\nThe SaaS catalog in src/catalog/data is invalid ({} problem(s)):",
+            failures.len()
+        );
         for f in &failures {
             eprintln!("  - {f}");
         }
@@ -100,7 +112,11 @@ fn main() {
     // The matcher's index of the shipped catalog, compiled here so that constructing an Engine
     // only decodes it (see src/matching/compiled.rs).
     let common: std::collections::HashSet<&str> =
-        include_str!("src/matching/data/common-words.txt").lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+        include_str!("src/matching/data/common-words.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
     // The common words, sorted and front-coded (each word: the length of the prefix it shares
     // with the previous one, as one byte below 32, then the rest): 40% smaller gzipped than the
     // word list. src/matching/lexicon.rs reads it.
@@ -109,15 +125,34 @@ fn main() {
     let mut fc = Vec::new();
     let mut prev = "";
     for w in &sorted {
-        let shared = prev.bytes().zip(w.bytes()).take_while(|(a, b)| a == b).count().min(31);
-        let shared = (0..=shared).rev().find(|&i| w.is_char_boundary(i)).unwrap_or(0);
+        let shared = prev
+            .bytes()
+            .zip(w.bytes())
+            .take_while(|(a, b)| a == b)
+            .count()
+            .min(31);
+        let shared = (0..=shared)
+            .rev()
+            .find(|&i| w.is_char_boundary(i))
+            .unwrap_or(0);
         fc.push(shared as u8);
         fc.extend_from_slice(&w.as_bytes()[shared..]);
         prev = w;
     }
-    assert!(sorted.iter().all(|w| w.bytes().all(|b| b >= 32)), "common words must not hold control characters");
+    assert!(
+        sorted.iter().all(|w| w.bytes().all(|b| b >= 32)),
+        "common words must not hold control characters"
+    );
     std::fs::write(Path::new(&out_dir).join("common-words.fc"), fc).unwrap();
     let index = compiled::IndexData::build(&merged, &lx, &|w: &str| common.contains(w));
-    std::fs::write(Path::new(&out_dir).join("matcher-index.bin"), index.encode()).unwrap();
-    std::fs::write(Path::new(&out_dir).join("catalog.json"), serde_json::to_string(&merged).unwrap()).unwrap();
+    std::fs::write(
+        Path::new(&out_dir).join("matcher-index.bin"),
+        index.encode(),
+    )
+    .unwrap();
+    std::fs::write(
+        Path::new(&out_dir).join("catalog.json"),
+        serde_json::to_string(&merged).unwrap(),
+    )
+    .unwrap();
 }

@@ -43,7 +43,11 @@ fn run(pages: &[String], connected_at: &str) -> Timing {
         std::hint::black_box(v);
         parse_ignored += ms(t);
     }
-    let mut e = Engine::new(EngineOptions { connected_at: Some(connected_at.into()), ..Default::default() }).expect("engine");
+    let mut e = Engine::new(EngineOptions {
+        connected_at: Some(connected_at.into()),
+        ..Default::default()
+    })
+    .expect("engine");
     let mut ingest = 0.0;
     let mut accepted = 0;
     for p in pages {
@@ -55,7 +59,13 @@ fn run(pages: &[String], connected_at: &str) -> Timing {
     let t = Instant::now();
     let s = e.summary();
     let matching = ms(t);
-    Timing { ingest, matching, parse_ignored, accepted, transactions: s.transactions }
+    Timing {
+        ingest,
+        matching,
+        parse_ignored,
+        accepted,
+        transactions: s.transactions,
+    }
 }
 
 fn main() {
@@ -68,14 +78,32 @@ fn main() {
         let mut val = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
         match a.as_str() {
             "--data" => data = val(),
-            "--pages" => sizes = val().split(',').map(|s| s.trim().parse().expect("--pages: numbers")).collect(),
-            "--reps" => reps = val().split(',').map(|s| s.trim().parse().expect("--reps: numbers")).collect(),
+            "--pages" => {
+                sizes = val()
+                    .split(',')
+                    .map(|s| s.trim().parse().expect("--pages: numbers"))
+                    .collect()
+            }
+            "--reps" => {
+                reps = val()
+                    .split(',')
+                    .map(|s| s.trim().parse().expect("--reps: numbers"))
+                    .collect()
+            }
             "--connected-at" => connected_at = val(),
             other => panic!("unknown argument {other}; see the example's doc comment"),
         }
     }
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{data}/manifest.json")).expect("manifest.json in --data")).expect("manifest is JSON");
-    let files: Vec<String> = manifest["pages"].as_array().expect("pages").iter().map(|p| format!("{data}/{}", p["file"].as_str().unwrap())).collect();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{data}/manifest.json")).expect("manifest.json in --data"),
+    )
+    .expect("manifest is JSON");
+    let files: Vec<String> = manifest["pages"]
+        .as_array()
+        .expect("pages")
+        .iter()
+        .map(|p| format!("{data}/{}", p["file"].as_str().unwrap()))
+        .collect();
 
     // Warm up caches (the shipped catalog's index is built once per process, as in wasm).
     {
@@ -84,8 +112,15 @@ fn main() {
     }
     let mut out = Vec::new();
     for (i, &n) in sizes.iter().enumerate() {
-        assert!(n <= files.len(), "the data set has {} pages, asked for {n}", files.len());
-        let pages: Vec<String> = files[..n].iter().map(|f| std::fs::read_to_string(f).expect("page")).collect();
+        assert!(
+            n <= files.len(),
+            "the data set has {} pages, asked for {n}",
+            files.len()
+        );
+        let pages: Vec<String> = files[..n]
+            .iter()
+            .map(|f| std::fs::read_to_string(f).expect("page"))
+            .collect();
         let bytes: usize = pages.iter().map(|p| p.len()).sum();
         let r = reps.get(i).or(reps.last()).copied().unwrap_or(1).max(1);
         let runs: Vec<Timing> = (0..r).map(|_| run(&pages, &connected_at)).collect();
@@ -103,5 +138,8 @@ fn main() {
             },
         }));
     }
-    println!("{}", serde_json::json!({ "target": std::env::consts::ARCH, "sets": out }));
+    println!(
+        "{}",
+        serde_json::json!({ "target": std::env::consts::ARCH, "sets": out })
+    );
 }

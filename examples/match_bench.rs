@@ -21,7 +21,18 @@ fn tenfold(base: &Catalog) -> Catalog {
     for k in 1..=9 {
         for a in base.apps() {
             let tag = format!("qz{k}");
-            let vary = |s: &str| s.split(' ').map(|w| if w.chars().any(|c| c.is_alphabetic()) { format!("{w}{tag}") } else { w.to_string() }).collect::<Vec<_>>().join(" ");
+            let vary = |s: &str| {
+                s.split(' ')
+                    .map(|w| {
+                        if w.chars().any(|c| c.is_alphabetic()) {
+                            format!("{w}{tag}")
+                        } else {
+                            w.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
             extra.apps.push(AppSpec {
                 id: format!("{}-{tag}", a.id),
                 name: vary(&a.name),
@@ -35,7 +46,9 @@ fn tenfold(base: &Catalog) -> Catalog {
             });
         }
     }
-    base.clone().extend(extra).expect("generated catalog is valid")
+    base.clone()
+        .extend(extra)
+        .expect("generated catalog is valid")
 }
 
 struct Case {
@@ -55,8 +68,19 @@ fn run(matcher: &Matcher, cases: &[Case], min_time: Duration, cold: bool) -> (us
             if cold {
                 matcher.clear_vendor_cache();
             }
-            let v = VendorInfo { name: &c.vendor, number: None, website: c.website.as_deref(), email: c.email.as_deref() };
-            let line = LineInfo { description: &c.description, description2: None, line_type: LineType::Item, account_number: Some("6540"), amount: 10_000_000 };
+            let v = VendorInfo {
+                name: &c.vendor,
+                number: None,
+                website: c.website.as_deref(),
+                email: c.email.as_deref(),
+            };
+            let line = LineInfo {
+                description: &c.description,
+                description2: None,
+                line_type: LineType::Item,
+                account_number: Some("6540"),
+                amount: 10_000_000,
+            };
             let m = matcher.match_invoice(&v, std::slice::from_ref(&line));
             sink += m.invoice.matched.is_some() as usize;
             lines += 1;
@@ -69,7 +93,12 @@ fn run(matcher: &Matcher, cases: &[Case], min_time: Duration, cold: bool) -> (us
 fn main() {
     let cases: Vec<Case> = eval_support::load()
         .into_iter()
-        .map(|c| Case { vendor: c.vendor, website: c.website, email: c.email, description: c.description })
+        .map(|c| Case {
+            vendor: c.vendor,
+            website: c.website,
+            email: c.email,
+            description: c.description,
+        })
         .collect();
     let base = Catalog::builtin();
     let big = tenfold(&base);
@@ -123,14 +152,48 @@ fn main() {
     }
     let parse_per_line = t.elapsed().as_secs_f64() / (parses * cases.len()) as f64;
 
-    println!("matching throughput (native, release, one line per invoice, {} distinct eval lines)", cases.len());
+    println!(
+        "matching throughput (native, release, one line per invoice, {} distinct eval lines)",
+        cases.len()
+    );
     println!("  catalog, vendor            apps   build      lines/s    us/line");
-    println!("  shipped, new vendors  {:>9} {:>7.1}ms {:>12.0} {:>10.2}", base.len(), build1.as_secs_f64() * 1e3, 1.0 / per1, per1 * 1e6);
-    println!("  10x, new vendors      {:>9} {:>7.1}ms {:>12.0} {:>10.2}", big.len(), build10.as_secs_f64() * 1e3, 1.0 / per10, per10 * 1e6);
-    println!("  shipped, known vendors{:>9} {:>9} {:>12.0} {:>10.2}", base.len(), "", 1.0 / perw, perw * 1e6);
-    println!("  cost per line, 10x catalog / shipped: {:.2}", per10 / per1);
+    println!(
+        "  shipped, new vendors  {:>9} {:>7.1}ms {:>12.0} {:>10.2}",
+        base.len(),
+        build1.as_secs_f64() * 1e3,
+        1.0 / per1,
+        per1 * 1e6
+    );
+    println!(
+        "  10x, new vendors      {:>9} {:>7.1}ms {:>12.0} {:>10.2}",
+        big.len(),
+        build10.as_secs_f64() * 1e3,
+        1.0 / per10,
+        per10 * 1e6
+    );
+    println!(
+        "  shipped, known vendors{:>9} {:>9} {:>12.0} {:>10.2}",
+        base.len(),
+        "",
+        1.0 / perw,
+        perw * 1e6
+    );
+    println!(
+        "  cost per line, 10x catalog / shipped: {:.2}",
+        per10 / per1
+    );
     println!();
-    println!("JSON page of the same lines: {} bytes; serde_json parse to a Value {:.2} us/line", page.len(), parse_per_line * 1e6);
-    println!("  matching / parsing, new vendors:   {:.2}", per1 / parse_per_line);
-    println!("  matching / parsing, known vendors: {:.2}", perw / parse_per_line);
+    println!(
+        "JSON page of the same lines: {} bytes; serde_json parse to a Value {:.2} us/line",
+        page.len(),
+        parse_per_line * 1e6
+    );
+    println!(
+        "  matching / parsing, new vendors:   {:.2}",
+        per1 / parse_per_line
+    );
+    println!(
+        "  matching / parsing, known vendors: {:.2}",
+        perw / parse_per_line
+    );
 }

@@ -30,7 +30,12 @@ fn main() {
     let vendor = positional.first().cloned().unwrap_or_default();
     let description = positional.get(1).cloned();
     let matcher = Matcher::new(Catalog::builtin(), &[]).expect("builtin catalog");
-    let v = VendorInfo { name: &vendor, number: None, website: website.as_deref(), email: email.as_deref() };
+    let v = VendorInfo {
+        name: &vendor,
+        number: None,
+        website: website.as_deref(),
+        email: email.as_deref(),
+    };
     if std::env::var_os("MATCH_DEBUG").is_some() {
         eprintln!("vendor:\n{}", matcher.debug_analysis(&vendor, true));
         if let Some(d) = &description {

@@ -23,17 +23,33 @@ fn main() {
         if got == want {
             ok += 1;
         } else {
-            let why = d.rejected.as_ref().map(|r| r.reason.clone()).unwrap_or_default();
-            bad.push(format!("{what}: {vendor:?} / {desc:?}: want {want:?} got {got:?} {why}"));
+            let why = d
+                .rejected
+                .as_ref()
+                .map(|r| r.reason.clone())
+                .unwrap_or_default();
+            bad.push(format!(
+                "{what}: {vendor:?} / {desc:?}: want {want:?} got {got:?} {why}"
+            ));
         }
     };
-    let reseller = catalog.resellers().iter().find(|r| !r.marketplace).and_then(|r| r.vendors.first().cloned()).unwrap_or_else(|| "SHI International Corp.".into());
+    let reseller = catalog
+        .resellers()
+        .iter()
+        .find(|r| !r.marketplace)
+        .and_then(|r| r.vendors.first().cloned())
+        .unwrap_or_else(|| "SHI International Corp.".into());
     for a in catalog.apps() {
         for v in &a.vendors {
             check("entity", &v.to_uppercase(), None, Some(&a.id));
         }
         for p in &a.products {
-            check("product", &reseller, Some(&format!("{p} - 10 users - 12 months")), Some(&a.id));
+            check(
+                "product",
+                &reseller,
+                Some(&format!("{p} - 10 users - 12 months")),
+                Some(&a.id),
+            );
         }
         // A typo: two letters of the entity's first word swapped ("Atlasisan").
         if let Some(v) = a.vendors.first() {
@@ -47,12 +63,27 @@ fn main() {
             }
         }
         for k in &a.keywords {
-            check("keyword", "Corporate Card", Some(&format!("{k} subscription - 5 users")), Some(&a.id));
+            check(
+                "keyword",
+                "Corporate Card",
+                Some(&format!("{k} subscription - 5 users")),
+                Some(&a.id),
+            );
         }
         let brand = a.name.split_whitespace().next().unwrap_or(&a.name);
-        check("near-miss", &format!("{brand} Plumbing & Heating Ltd"), Some("Boiler repair"), None);
+        check(
+            "near-miss",
+            &format!("{brand} Plumbing & Heating Ltd"),
+            Some("Boiler repair"),
+            None,
+        );
         check("near-miss", &format!("{brand} Dental Group"), None, None);
-        check("near-miss", "Acme Events Ltd", Some(&format!("{brand} restaurant - team dinner")), None);
+        check(
+            "near-miss",
+            "Acme Events Ltd",
+            Some(&format!("{brand} restaurant - team dinner")),
+            None,
+        );
     }
     println!("{} checks passed, {} failed", ok, bad.len());
     for b in &bad {

@@ -63,20 +63,42 @@ const APPS: &[&str] = &["slack", "zoom", "jira"];
 /// The `i`-th generated rule (JSON text), all of them mutually exclusive where they share a
 /// priority.
 fn rule(i: usize) -> String {
-    let action = |i: usize| if i % 3 == 0 { r#""action":"ignore""#.to_string() } else { format!(r#""action":"matchTo","appId":"{}""#, APPS[i % APPS.len()]) };
+    let action = |i: usize| {
+        if i % 3 == 0 {
+            r#""action":"ignore""#.to_string()
+        } else {
+            format!(r#""action":"matchTo","appId":"{}""#, APPS[i % APPS.len()])
+        }
+    };
     let a = action(i);
     if i % 1000 == 999 {
         // A vendor regex at the shared priority: the index cannot rule it out, so every
         // `equals` rule there runs it once.
-        return format!(r#"{{"id":"r{i}","priority":100,{a},"vendor":{{"op":"regex","value":"^globex-{i}\\b"}},"description":{{"op":"equals","value":"Globex {i}"}}}}"#);
+        return format!(
+            r#"{{"id":"r{i}","priority":100,{a},"vendor":{{"op":"regex","value":"^globex-{i}\\b"}},"description":{{"op":"equals","value":"Globex {i}"}}}}"#
+        );
     }
     match i % 20 {
-        0..=9 => format!(r#"{{"id":"r{i}","priority":100,{a},"vendor":{{"op":"equals","value":"Vendor {i} Holdings"}}}}"#),
-        10 | 11 => format!(r#"{{"id":"r{i}","priority":100,{a},"vendor":{{"op":"equals","value":"Supplier {i}"}},"description":{{"op":"regex","value":"(?i)licen[cs]e\\s+{i}\\b"}}}}"#),
-        12..=15 => format!(r#"{{"id":"r{i}","priority":{},{a},"vendor":{{"op":"contains","value":"brand{i}"}}}}"#, 1000 + i),
-        16 | 17 => format!(r#"{{"id":"r{i}","priority":{},{a},"description":{{"op":"regex","value":"^subscription .*plan {i}\\b"}}}}"#, 1000 + i),
-        18 => format!(r#"{{"id":"r{i}","priority":200,{a},"account":{{"op":"equals","value":"6{i:06}"}}}}"#),
-        _ => format!(r#"{{"id":"r{i}","priority":100,{a},"vendor":{{"op":"contains","value":"zz{i}zz"}},"description":{{"op":"equals","value":"Invoice {i}"}}}}"#),
+        0..=9 => format!(
+            r#"{{"id":"r{i}","priority":100,{a},"vendor":{{"op":"equals","value":"Vendor {i} Holdings"}}}}"#
+        ),
+        10 | 11 => format!(
+            r#"{{"id":"r{i}","priority":100,{a},"vendor":{{"op":"equals","value":"Supplier {i}"}},"description":{{"op":"regex","value":"(?i)licen[cs]e\\s+{i}\\b"}}}}"#
+        ),
+        12..=15 => format!(
+            r#"{{"id":"r{i}","priority":{},{a},"vendor":{{"op":"contains","value":"brand{i}"}}}}"#,
+            1000 + i
+        ),
+        16 | 17 => format!(
+            r#"{{"id":"r{i}","priority":{},{a},"description":{{"op":"regex","value":"^subscription .*plan {i}\\b"}}}}"#,
+            1000 + i
+        ),
+        18 => format!(
+            r#"{{"id":"r{i}","priority":200,{a},"account":{{"op":"equals","value":"6{i:06}"}}}}"#
+        ),
+        _ => format!(
+            r#"{{"id":"r{i}","priority":100,{a},"vendor":{{"op":"contains","value":"zz{i}zz"}},"description":{{"op":"equals","value":"Invoice {i}"}}}}"#
+        ),
     }
 }
 
@@ -130,7 +152,8 @@ fn measure(n: usize, reps: usize) -> Figures {
         PEAK.store(before, Relaxed);
         let t = Instant::now();
         let specs = parse_rules(&v).unwrap();
-        let m = Matcher::new(Catalog::builtin(), &specs).unwrap_or_else(|e| panic!("{n} generated rules refused: {e:?}"));
+        let m = Matcher::new(Catalog::builtin(), &specs)
+            .unwrap_or_else(|e| panic!("{n} generated rules refused: {e:?}"));
         compile.push(ms(t));
         drop(specs);
         retained_bytes = LIVE.load(Relaxed) - before;
@@ -140,27 +163,49 @@ fn measure(n: usize, reps: usize) -> Figures {
         let v: serde_json::Value = serde_json::from_str(&bad).unwrap();
         let t = Instant::now();
         let specs = parse_rules(&v).unwrap();
-        let err = Matcher::new(Catalog::builtin(), &specs).err().expect("the conflicting set is refused");
+        let err = Matcher::new(Catalog::builtin(), &specs)
+            .err()
+            .expect("the conflicting set is refused");
         conflict.push(ms(t));
         assert_eq!(err.code, "RULE_CONFLICT", "{err:?}");
         assert!(err.message.contains("rule 3 "), "{}", err.message);
     }
-    Figures { n, bytes: text.len(), parse_ms: median(parse), compile_ms: median(compile), conflict_ms: median(conflict), retained_bytes, peak_bytes }
+    Figures {
+        n,
+        bytes: text.len(),
+        parse_ms: median(parse),
+        compile_ms: median(compile),
+        conflict_ms: median(conflict),
+        retained_bytes,
+        peak_bytes,
+    }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let json = args.iter().any(|a| a == "--json");
     let sizes: Vec<usize> = match args.iter().position(|a| a == "--sizes") {
-        Some(k) => args[k + 1].split(',').map(|s| s.parse().expect("--sizes 1000,10000")).collect(),
+        Some(k) => args[k + 1]
+            .split(',')
+            .map(|s| s.parse().expect("--sizes 1000,10000"))
+            .collect(),
         None => vec![1_000, 10_000, 100_000],
     };
-    let reps: Option<usize> = args.iter().position(|a| a == "--reps").map(|k| args[k + 1].parse().expect("--reps N"));
+    let reps: Option<usize> = args
+        .iter()
+        .position(|a| a == "--reps")
+        .map(|k| args[k + 1].parse().expect("--reps N"));
     // The catalog's index is decoded once per process: not part of compiling rules.
     Matcher::new(Catalog::builtin(), &[]).unwrap();
     let mut all = Vec::new();
     for &n in &sizes {
-        let reps = reps.unwrap_or(if n <= 1_000 { 7 } else if n <= 10_000 { 3 } else { 1 });
+        let reps = reps.unwrap_or(if n <= 1_000 {
+            7
+        } else if n <= 10_000 {
+            3
+        } else {
+            1
+        });
         let f = measure(n, reps);
         eprintln!(
             "{:>7} rules ({:.1} MB): compile {:.1} ms = {:.2}x serde_json parse ({:.1} ms); refusing a conflict of the last rule with rule 3: {:.1} ms; held {:.1} MB, peak {:.1} MB",

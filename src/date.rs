@@ -34,7 +34,11 @@ pub enum DateError {
 
 impl Date {
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
-        if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        if !(1..=9999).contains(&year)
+            || !(1..=12).contains(&month)
+            || day == 0
+            || day > days_in_month(year, month)
+        {
             return None;
         }
         Some(Date { year, month, day })
@@ -45,7 +49,11 @@ impl Date {
     /// empty date and yields `Ok(None)`.
     pub fn parse_bc(s: &str) -> Result<Option<Date>, DateError> {
         let b = s.as_bytes();
-        if b.len() < 10 || b[4] != b'-' || b[7] != b'-' || (b.len() > 10 && b[10] != b'T' && b[10] != b' ') {
+        if b.len() < 10
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || (b.len() > 10 && b[10] != b'T' && b[10] != b' ')
+        {
             return Err(DateError::Malformed);
         }
         if b.len() > 10 {
@@ -63,14 +71,20 @@ impl Date {
         if (y, m, d) == (1, 1, 1) {
             return Ok(None);
         }
-        Date::new(y as i32, m as u8, d as u8).map(Some).ok_or(DateError::OutOfRange)
+        Date::new(y as i32, m as u8, d as u8)
+            .map(Some)
+            .ok_or(DateError::OutOfRange)
     }
 
     /// The same day `n` years earlier; 29 February becomes 28 February in a common year.
     pub fn minus_years(self, n: i32) -> Date {
         let year = (self.year - n).max(1);
         let day = self.day.min(days_in_month(year, self.month));
-        Date { year, month: self.month, day }
+        Date {
+            year,
+            month: self.month,
+            day,
+        }
     }
 
     /// Days since 1970-01-01 (negative before), for arithmetic.
@@ -95,7 +109,11 @@ impl Date {
         let mp = (5 * doy + 2) / 153;
         let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
         let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-        Date { year: (y + if m <= 2 { 1 } else { 0 }) as i32, month: m, day: d }
+        Date {
+            year: (y + if m <= 2 { 1 } else { 0 }) as i32,
+            month: m,
+            day: d,
+        }
     }
 
     pub fn add_days(self, n: i64) -> Date {
@@ -110,7 +128,18 @@ impl Date {
         }
         let (y, m, d) = (self.year as u32, self.month as u32, self.day as u32);
         let digit = |n: u32| b'0' + (n % 10) as u8;
-        Some([digit(y / 1000), digit(y / 100), digit(y / 10), digit(y), b'-', digit(m / 10), digit(m), b'-', digit(d / 10), digit(d)])
+        Some([
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ])
     }
 
     /// Appends `YYYY-MM-DD`, what `Display` writes, without the formatting machinery.
@@ -158,7 +187,9 @@ pub const FAR_FUTURE_YEAR: i32 = 2100;
 fn check_time(b: &[u8]) -> Result<(), DateError> {
     let two = |i: usize| -> Result<u8, DateError> {
         match (b.get(i), b.get(i + 1)) {
-            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => Ok((x - b'0') * 10 + (y - b'0')),
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                Ok((x - b'0') * 10 + (y - b'0'))
+            }
             _ => Err(DateError::Malformed),
         }
     };
@@ -248,7 +279,9 @@ impl Timestamp {
         if !(rest == "Z" || rest == "+00:00" || rest.is_empty()) {
             return Err(DateError::Malformed);
         }
-        Ok(Some(Timestamp(((date.to_days() * 24 + h) * 60 + mi) * 60_000 + se * 1000 + ms)))
+        Ok(Some(Timestamp(
+            ((date.to_days() * 24 + h) * 60 + mi) * 60_000 + se * 1000 + ms,
+        )))
     }
 
     pub fn date(self) -> Date {
@@ -259,7 +292,12 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let day_ms = self.0.rem_euclid(86_400_000);
-        let (h, m, s, ms) = (day_ms / 3_600_000, day_ms / 60_000 % 60, day_ms / 1000 % 60, day_ms % 1000);
+        let (h, m, s, ms) = (
+            day_ms / 3_600_000,
+            day_ms / 60_000 % 60,
+            day_ms / 1000 % 60,
+            day_ms % 1000,
+        );
         write!(f, "{}T{h:02}:{m:02}:{s:02}.{ms:03}Z", self.date())
     }
 }
@@ -276,7 +314,11 @@ mod tests {
 
     #[test]
     fn iso_bytes_are_what_display_writes() {
-        let mut day = Date { year: 0, month: 1, day: 1 };
+        let mut day = Date {
+            year: 0,
+            month: 1,
+            day: 1,
+        };
         while day.year <= 10_000 {
             let shown = day.to_string();
             let mut out = Vec::new();
@@ -284,13 +326,24 @@ mod tests {
             assert_eq!(String::from_utf8(out).unwrap(), shown);
             assert_eq!(serde_json::to_string(&day).unwrap(), format!("\"{shown}\""));
             assert_eq!(day.iso().is_some(), day.year <= 9999, "{shown}");
-            day = day.add_days(if day.year < 3 || day.year > 9997 { 1 } else { 97 });
+            day = day.add_days(if day.year < 3 || day.year > 9997 {
+                1
+            } else {
+                97
+            });
         }
-        let before = Date { year: -1, month: 12, day: 31 };
+        let before = Date {
+            year: -1,
+            month: 12,
+            day: 31,
+        };
         let mut out = Vec::new();
         before.write_iso(&mut out);
         assert_eq!(String::from_utf8(out).unwrap(), before.to_string());
-        assert_eq!(serde_json::to_string(&before).unwrap(), format!("\"{before}\""));
+        assert_eq!(
+            serde_json::to_string(&before).unwrap(),
+            format!("\"{before}\"")
+        );
     }
 
     #[test]
@@ -300,13 +353,37 @@ mod tests {
         assert_eq!(Date::parse_bc("2026-02-30"), Err(DateError::OutOfRange));
         assert_eq!(Date::parse_bc("26-11-2026"), Err(DateError::Malformed));
         assert_eq!(Date::parse_bc("2026-1-01"), Err(DateError::Malformed));
-        assert_eq!(Date::parse_bc("2026-11-26T10:00:00Z"), Ok(Date::new(2026, 11, 26)));
-        assert_eq!(Date::parse_bc("2026-11-26T23:59:60.5+01:00"), Ok(Date::new(2026, 11, 26)));
-        assert_eq!(Date::parse_bc("2026-11-26 10:00"), Ok(Date::new(2026, 11, 26)));
-        assert_eq!(Date::parse_bc("2026-11-26T25:00:00Z"), Err(DateError::OutOfRange));
-        assert_eq!(Date::parse_bc("2026-11-26T10:60:00Z"), Err(DateError::OutOfRange));
-        assert_eq!(Date::parse_bc("2026-11-26T10:00:61Z"), Err(DateError::OutOfRange));
-        for bad in ["2026-11-26T", "2026-11-26T10", "2026-11-26T10:00:00X", "2026-11-26T10:00:00.Z", "2026-11-26T1:00"] {
+        assert_eq!(
+            Date::parse_bc("2026-11-26T10:00:00Z"),
+            Ok(Date::new(2026, 11, 26))
+        );
+        assert_eq!(
+            Date::parse_bc("2026-11-26T23:59:60.5+01:00"),
+            Ok(Date::new(2026, 11, 26))
+        );
+        assert_eq!(
+            Date::parse_bc("2026-11-26 10:00"),
+            Ok(Date::new(2026, 11, 26))
+        );
+        assert_eq!(
+            Date::parse_bc("2026-11-26T25:00:00Z"),
+            Err(DateError::OutOfRange)
+        );
+        assert_eq!(
+            Date::parse_bc("2026-11-26T10:60:00Z"),
+            Err(DateError::OutOfRange)
+        );
+        assert_eq!(
+            Date::parse_bc("2026-11-26T10:00:61Z"),
+            Err(DateError::OutOfRange)
+        );
+        for bad in [
+            "2026-11-26T",
+            "2026-11-26T10",
+            "2026-11-26T10:00:00X",
+            "2026-11-26T10:00:00.Z",
+            "2026-11-26T1:00",
+        ] {
             assert_eq!(Date::parse_bc(bad), Err(DateError::Malformed), "{bad}");
         }
         assert!(Date::new(9999, 12, 31).unwrap().is_far_future());
@@ -318,7 +395,10 @@ mod tests {
         let d = Date::new(2028, 2, 29).unwrap();
         assert_eq!(d.minus_years(1), Date::new(2027, 2, 28).unwrap());
         assert_eq!(d.minus_years(4), Date::new(2024, 2, 29).unwrap());
-        assert_eq!(Date::new(2026, 11, 26).unwrap().minus_years(1).to_string(), "2025-11-26");
+        assert_eq!(
+            Date::new(2026, 11, 26).unwrap().minus_years(1).to_string(),
+            "2025-11-26"
+        );
     }
 
     #[test]
@@ -327,15 +407,27 @@ mod tests {
         for z in (-800_000..800_000).step_by(997) {
             assert_eq!(Date::from_days(z).to_days(), z);
         }
-        assert_eq!(Date::new(2024, 3, 1).unwrap().add_days(-1), Date::new(2024, 2, 29).unwrap());
+        assert_eq!(
+            Date::new(2024, 3, 1).unwrap().add_days(-1),
+            Date::new(2024, 2, 29).unwrap()
+        );
     }
 
     #[test]
     fn timestamps() {
-        let t = Timestamp::parse_bc("2020-08-21T00:26:53.793Z").unwrap().unwrap();
+        let t = Timestamp::parse_bc("2020-08-21T00:26:53.793Z")
+            .unwrap()
+            .unwrap();
         assert_eq!(t.to_string(), "2020-08-21T00:26:53.793Z");
         assert_eq!(Timestamp::parse_bc("0001-01-01T00:00:00Z"), Ok(None));
-        assert_eq!(Timestamp::parse_bc("2020-08-21T00:26:53Z").unwrap().unwrap().0 % 1000, 0);
+        assert_eq!(
+            Timestamp::parse_bc("2020-08-21T00:26:53Z")
+                .unwrap()
+                .unwrap()
+                .0
+                % 1000,
+            0
+        );
         assert!(Timestamp::parse_bc("2020-08-21T25:00:00Z").is_err());
         assert!(Timestamp::parse_bc("2020-08-21T10:00:00+02:00").is_err());
     }

@@ -27,8 +27,13 @@
 //! resolved to the id through the companies page, when read, before or after the page.
 
 use crate::bc::lenient::{Page, Record, Records};
-use crate::bc::records::{self, Company, DocKind, DocStatus, Document, FieldReader, RawUserFields, Vendor};
-use crate::bc::{is_guid_shaped, parse_context, read_page_text, ContextInfo, Entity, LineType, PageEnvelope, RawPage};
+use crate::bc::records::{
+    self, Company, DocKind, DocStatus, Document, FieldReader, RawUserFields, Vendor,
+};
+use crate::bc::{
+    is_guid_shaped, parse_context, read_page_text, ContextInfo, Entity, LineType, PageEnvelope,
+    RawPage,
+};
 use crate::catalog::Catalog;
 use crate::date::Date;
 use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog};
@@ -36,7 +41,9 @@ use crate::error::ConfigError;
 use crate::matching::{Decision, LineInfo, LineRole, Matcher, RuleSpec, VendorInfo};
 use crate::money::{balances_within_range, Amount, MagnitudeBudget};
 use crate::transactions::{self, LineMode, Part, Transaction};
-use crate::users::{build_user, contact_email_field_exists, contact_email_unavailable, User, UserKind};
+use crate::users::{
+    build_user, contact_email_field_exists, contact_email_unavailable, User, UserKind,
+};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -166,7 +173,11 @@ pub(crate) struct Built {
 fn parse_date_option(name: &str, v: &str) -> Result<Date, ConfigError> {
     match Date::parse_bc(v.trim()) {
         Ok(Some(d)) => Ok(d),
-        _ => Err(ConfigError::new("INVALID_OPTION", format!("`{name}` must be a date written YYYY-MM-DD, got {v:?}")).at(name)),
+        _ => Err(ConfigError::new(
+            "INVALID_OPTION",
+            format!("`{name}` must be a date written YYYY-MM-DD, got {v:?}"),
+        )
+        .at(name)),
     }
 }
 
@@ -182,7 +193,9 @@ pub fn parse_rules(v: &serde_json::Value) -> Result<Vec<RuleSpec>, ConfigError> 
 }
 
 fn build_catalog(v: Option<&serde_json::Value>) -> Result<Catalog, ConfigError> {
-    let Some(v) = v else { return Ok(Catalog::builtin()) };
+    let Some(v) = v else {
+        return Ok(Catalog::builtin());
+    };
     let mode = v.get("mode").and_then(|m| m.as_str()).unwrap_or("extend");
     let mut data = v.clone();
     if let Some(o) = data.as_object_mut() {
@@ -192,7 +205,11 @@ fn build_catalog(v: Option<&serde_json::Value>) -> Result<Catalog, ConfigError> 
     match mode {
         "extend" => Catalog::builtin().extend(data),
         "replace" => Catalog::from_data(data),
-        other => Err(ConfigError::new("INVALID_OPTION", format!("catalog.mode must be \"extend\" or \"replace\", got {other:?}")).at("catalog/mode")),
+        other => Err(ConfigError::new(
+            "INVALID_OPTION",
+            format!("catalog.mode must be \"extend\" or \"replace\", got {other:?}"),
+        )
+        .at("catalog/mode")),
     }
 }
 
@@ -201,7 +218,11 @@ impl Engine {
         let line_mode = match o.line_mode.as_deref() {
             None => LineMode::Invoice,
             Some(s) => LineMode::parse(s).ok_or_else(|| {
-                ConfigError::new("INVALID_OPTION", format!("`lineMode` must be \"invoice\", \"line\" or \"auto\", got {s:?}")).at("lineMode")
+                ConfigError::new(
+                    "INVALID_OPTION",
+                    format!("`lineMode` must be \"invoice\", \"line\" or \"auto\", got {s:?}"),
+                )
+                .at("lineMode")
             })?,
         };
         let window_start = match (&o.window_start, &o.connected_at) {
@@ -226,14 +247,22 @@ impl Engine {
             Some(c) => {
                 let c = c.trim().to_ascii_uppercase();
                 if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
-                    return Err(ConfigError::new("INVALID_OPTION", format!("`defaultCurrency` must be a 3-letter ISO 4217 code, got {c:?}")).at("defaultCurrency"));
+                    return Err(ConfigError::new(
+                        "INVALID_OPTION",
+                        format!("`defaultCurrency` must be a 3-letter ISO 4217 code, got {c:?}"),
+                    )
+                    .at("defaultCurrency"));
                 }
                 Some(c)
             }
         };
         let environment = o.environment.clone().unwrap_or_else(|| "default".into());
         if environment.is_empty() || environment.len() > 200 {
-            return Err(ConfigError::new("INVALID_OPTION", "`environment` must be a non-empty name of at most 200 characters").at("environment"));
+            return Err(ConfigError::new(
+                "INVALID_OPTION",
+                "`environment` must be a non-empty name of at most 200 characters",
+            )
+            .at("environment"));
         }
         let rules = match &o.rules {
             Some(v) => parse_rules(v)?,
@@ -286,14 +315,27 @@ impl Engine {
     /// Adds a page given as text. `entity` may be `None` to take it from `@odata.context`;
     /// `company_id` may be `None` when the context names the company. [`Engine::add_page`] for
     /// plain text.
-    pub fn add_page_text(&mut self, entity: Option<Entity>, company_id: Option<&str>, text: &str) -> PageResult {
+    pub fn add_page_text(
+        &mut self,
+        entity: Option<Entity>,
+        company_id: Option<&str>,
+        text: &str,
+    ) -> PageResult {
         self.add_page(entity, company_id, PageText::from(text))
     }
 
     /// Adds a page as text (the text way in): a `&str` or `String`, a response's bytes
     /// ([`PageText::from_bytes`]), or text with warnings about its decoding.
-    pub fn add_page(&mut self, entity: Option<Entity>, company_id: Option<&str>, text: PageText<'_>) -> PageResult {
-        let PageText { text, notes: mut pre } = text;
+    pub fn add_page(
+        &mut self,
+        entity: Option<Entity>,
+        company_id: Option<&str>,
+        text: PageText<'_>,
+    ) -> PageResult {
+        let PageText {
+            text,
+            notes: mut pre,
+        } = text;
         match crate::bc::read_page(entity, &text) {
             Ok((entity, page, repaired)) => {
                 if repaired > 0 {
@@ -313,7 +355,13 @@ impl Engine {
     /// Adds a page the host already parsed (the object way in: `JSON.parse` output, read through
     /// serde-wasm-bindgen at the boundary), from any serde deserializer over it. `context` is
     /// the page's `@odata.context`, which names the entity when `entity` is `None`.
-    pub fn add_page_object<'de, D: serde::Deserializer<'de>>(&mut self, entity: Option<Entity>, company_id: Option<&str>, context: Option<&str>, page: D) -> PageResult {
+    pub fn add_page_object<'de, D: serde::Deserializer<'de>>(
+        &mut self,
+        entity: Option<Entity>,
+        company_id: Option<&str>,
+        context: Option<&str>,
+        page: D,
+    ) -> PageResult {
         let entity = match (entity, context) {
             (Some(e), _) => e,
             (None, Some(c)) => match crate::bc::entity_of_context(c) {
@@ -324,7 +372,14 @@ impl Engine {
         };
         match crate::bc::read_raw_page(entity, page) {
             Ok(p) => self.add_raw_page(entity, company_id, p, Vec::new()),
-            Err(e) => self.reject_page(Some(entity), company_id, Diagnostic::error("PAGE_NOT_READABLE", format!("the page object could not be read: {e}"))),
+            Err(e) => self.reject_page(
+                Some(entity),
+                company_id,
+                Diagnostic::error(
+                    "PAGE_NOT_READABLE",
+                    format!("the page object could not be read: {e}"),
+                ),
+            ),
         }
     }
 
@@ -334,8 +389,16 @@ impl Engine {
     /// [`Engine::discard_staged`]. Returns the handle and the envelope, or `None`, with nothing
     /// kept or recorded, when the body is not one whole JSON object or array (a truncated
     /// response, to be fetched again).
-    pub fn stage_page(&mut self, entity: Entity, company_id: Option<&str>, text: PageText<'_>) -> Option<(u32, PageEnvelope)> {
-        let PageText { text, notes: mut pre } = text;
+    pub fn stage_page(
+        &mut self,
+        entity: Entity,
+        company_id: Option<&str>,
+        text: PageText<'_>,
+    ) -> Option<(u32, PageEnvelope)> {
+        let PageText {
+            text,
+            notes: mut pre,
+        } = text;
         let (page, repaired) = read_page_text(entity, &text).ok()?;
         let envelope = page.envelope()?;
         if repaired > 0 {
@@ -343,7 +406,15 @@ impl Engine {
         }
         let id = self.next_staged;
         self.next_staged = self.next_staged.wrapping_add(1);
-        self.staged.insert(id, StagedPage { entity, company_id: company_id.map(str::to_owned), page, pre });
+        self.staged.insert(
+            id,
+            StagedPage {
+                entity,
+                company_id: company_id.map(str::to_owned),
+                page,
+                pre,
+            },
+        );
         Some((id, envelope))
     }
 
@@ -359,7 +430,12 @@ impl Engine {
     }
 
     /// Notes a page that could not be read at all.
-    fn reject_page(&mut self, entity: Option<Entity>, company_id: Option<&str>, d: Diagnostic) -> PageResult {
+    fn reject_page(
+        &mut self,
+        entity: Option<Entity>,
+        company_id: Option<&str>,
+        d: Diagnostic,
+    ) -> PageResult {
         let mut d = d;
         d.entity = entity.map(Entity::as_str);
         d.company_id = company_id.map(|c| c.to_ascii_lowercase());
@@ -368,14 +444,30 @@ impl Engine {
             c.pages += 1;
             c.pages_rejected += 1;
         }
-        let rejection = PageRejection { code: d.code, message: d.message.clone() };
+        let rejection = PageRejection {
+            code: d.code,
+            message: d.message.clone(),
+        };
         self.diags.push(d);
-        PageResult { entity: entity.map(Entity::as_str), company_id: company_id.map(str::to_owned), page_rejected: true, rejection: Some(rejection), diagnostics: 1, ..Default::default() }
+        PageResult {
+            entity: entity.map(Entity::as_str),
+            company_id: company_id.map(str::to_owned),
+            page_rejected: true,
+            rejection: Some(rejection),
+            diagnostics: 1,
+            ..Default::default()
+        }
     }
 
     /// Adds a page already read into raw records: where every way in ends. BC's OData error
     /// body is refused here, so the object way in refuses it too.
-    fn add_raw_page(&mut self, entity: Entity, company_id: Option<&str>, page: RawPage, mut pre: Vec<Diagnostic>) -> PageResult {
+    fn add_raw_page(
+        &mut self,
+        entity: Entity,
+        company_id: Option<&str>,
+        page: RawPage,
+        mut pre: Vec<Diagnostic>,
+    ) -> PageResult {
         if let Some(d) = page.bc_error() {
             for p in pre {
                 self.diags.push(p);
@@ -386,59 +478,131 @@ impl Engine {
         let company = match company_id {
             Some(c) => Some(self.company_key(c.trim().to_ascii_lowercase())),
             None => match page.context().map(parse_context) {
-                Some(ContextInfo { company_name: Some(name), .. }) => Some(self.company_key_for_name(&name, &mut pre)),
+                Some(ContextInfo {
+                    company_name: Some(name),
+                    ..
+                }) => Some(self.company_key_for_name(&name, &mut pre)),
                 context => context.and_then(|c| c.company_id),
             },
         };
         let next_link = page.next_link().map(str::to_owned);
         if entity.company_scoped() && company.is_none() {
-            return self.reject_page(Some(entity), None, Diagnostic::error("PAGE_NO_COMPANY", format!("a {} page must say which company it belongs to: pass the company id", entity.as_str())));
+            return self.reject_page(
+                Some(entity),
+                None,
+                Diagnostic::error(
+                    "PAGE_NO_COMPANY",
+                    format!(
+                        "a {} page must say which company it belongs to: pass the company id",
+                        entity.as_str()
+                    ),
+                ),
+            );
         }
         let company_key = company.clone().unwrap_or_default();
         let seq = {
-            let n = self.pages_seen.entry((entity, company_key.clone())).or_insert(0);
+            let n = self
+                .pages_seen
+                .entry((entity, company_key.clone()))
+                .or_insert(0);
             *n += 1;
             *n - 1
         };
         let before = self.diags.total();
-        let mut result = PageResult { entity: Some(entity.as_str()), company_id: company.clone(), next_link, ..Default::default() };
+        let mut result = PageResult {
+            entity: Some(entity.as_str()),
+            company_id: company.clone(),
+            next_link,
+            ..Default::default()
+        };
         let mut page_diags: Vec<Diagnostic> = pre;
         {
             let c = self.counts.entry(entity).or_default();
             c.pages += 1;
         }
         match page {
-            RawPage::Companies(p) => self.each_record(entity, &company_key, seq, p, &mut page_diags, &mut result, |e, _c, r, fr| {
-                let co = records::read_company(r, fr)?;
-                let id = co.id.clone();
-                e.companies.entry(id).or_default().company = Some(co);
-                Some(())
-            }),
-            RawPage::Vendors(p) => self.each_record(entity, &company_key, seq, p, &mut page_diags, &mut result, |e, c, r, fr| {
-                let v = records::read_vendor(r, fr)?;
-                e.companies.entry(c.to_owned()).or_default().vendors.insert(v.id.clone(), v);
-                Some(())
-            }),
-            RawPage::GeneralLedgerSetup(p) => self.each_record(entity, &company_key, seq, p, &mut page_diags, &mut result, |e, c, r, fr| {
-                let lcy = records::read_gl_setup(r, fr)?;
-                e.companies.entry(c.to_owned()).or_default().local_currency = lcy;
-                Some(())
-            }),
-            RawPage::Documents(p) => {
-                let kind = if entity == Entity::PurchaseCreditMemos { DocKind::CreditMemo } else { DocKind::Invoice };
-                self.each_record(entity, &company_key, seq, p, &mut page_diags, &mut result, |e, c, r, fr| {
-                    let doc = records::read_document(kind, r, fr)?;
-                    e.accept_document(entity, c, doc, fr.diags);
+            RawPage::Companies(p) => self.each_record(
+                entity,
+                &company_key,
+                seq,
+                p,
+                &mut page_diags,
+                &mut result,
+                |e, _c, r, fr| {
+                    let co = records::read_company(r, fr)?;
+                    let id = co.id.clone();
+                    e.companies.entry(id).or_default().company = Some(co);
                     Some(())
-                })
+                },
+            ),
+            RawPage::Vendors(p) => self.each_record(
+                entity,
+                &company_key,
+                seq,
+                p,
+                &mut page_diags,
+                &mut result,
+                |e, c, r, fr| {
+                    let v = records::read_vendor(r, fr)?;
+                    e.companies
+                        .entry(c.to_owned())
+                        .or_default()
+                        .vendors
+                        .insert(v.id.clone(), v);
+                    Some(())
+                },
+            ),
+            RawPage::GeneralLedgerSetup(p) => self.each_record(
+                entity,
+                &company_key,
+                seq,
+                p,
+                &mut page_diags,
+                &mut result,
+                |e, c, r, fr| {
+                    let lcy = records::read_gl_setup(r, fr)?;
+                    e.companies.entry(c.to_owned()).or_default().local_currency = lcy;
+                    Some(())
+                },
+            ),
+            RawPage::Documents(p) => {
+                let kind = if entity == Entity::PurchaseCreditMemos {
+                    DocKind::CreditMemo
+                } else {
+                    DocKind::Invoice
+                };
+                self.each_record(
+                    entity,
+                    &company_key,
+                    seq,
+                    p,
+                    &mut page_diags,
+                    &mut result,
+                    |e, c, r, fr| {
+                        let doc = records::read_document(kind, r, fr)?;
+                        e.accept_document(entity, c, doc, fr.diags);
+                        Some(())
+                    },
+                )
             }
-            RawPage::Users(p) => self.each_record(entity, &company_key, seq, p, &mut page_diags, &mut result, |e, c, r, fr| {
-                let u = records::read_user(r, fr)?;
-                let slot = e.users.entry(u.security_id.clone()).or_insert_with(|| (u.clone(), BTreeSet::new()));
-                slot.0 = u;
-                slot.1.insert(c.to_owned());
-                Some(())
-            }),
+            RawPage::Users(p) => self.each_record(
+                entity,
+                &company_key,
+                seq,
+                p,
+                &mut page_diags,
+                &mut result,
+                |e, c, r, fr| {
+                    let u = records::read_user(r, fr)?;
+                    let slot = e
+                        .users
+                        .entry(u.security_id.clone())
+                        .or_insert_with(|| (u.clone(), BTreeSet::new()));
+                    slot.0 = u;
+                    slot.1.insert(c.to_owned());
+                    Some(())
+                },
+            ),
         }
         if entity == Entity::Companies {
             self.join_named_companies(&mut page_diags);
@@ -467,7 +631,10 @@ impl Engine {
         mut f: impl FnMut(&mut Engine, &str, T, &mut FieldReader) -> Option<()>,
     ) {
         if let Some(what) = page.not_object {
-            out.push(Diagnostic::error("PAGE_NOT_OBJECT", format!("a BC response is a JSON object, but this page is {what}")));
+            out.push(Diagnostic::error(
+                "PAGE_NOT_OBJECT",
+                format!("a BC response is a JSON object, but this page is {what}"),
+            ));
             let c = self.counts.entry(entity).or_default();
             c.pages_rejected += 1;
             result.page_rejected = true;
@@ -476,14 +643,23 @@ impl Engine {
         let list = match (page.value, page.single) {
             (Records::List(l), _) => l,
             (Records::NotArray(what), _) => {
-                out.push(Diagnostic::error("PAGE_VALUE_NOT_ARRAY", format!("`value` should be an array of records but is {what}")).path("value"));
+                out.push(
+                    Diagnostic::error(
+                        "PAGE_VALUE_NOT_ARRAY",
+                        format!("`value` should be an array of records but is {what}"),
+                    )
+                    .path("value"),
+                );
                 self.counts.entry(entity).or_default().pages_rejected += 1;
                 result.page_rejected = true;
                 return;
             }
             (Records::Missing, Some(single)) => vec![Record::Object(single)],
             (Records::Missing, None) => {
-                out.push(Diagnostic::error("PAGE_NO_VALUE", "the page has no `value` array; is it a BC collection response?"));
+                out.push(Diagnostic::error(
+                    "PAGE_NO_VALUE",
+                    "the page has no `value` array; is it a BC collection response?",
+                ));
                 self.counts.entry(entity).or_default().pages_rejected += 1;
                 result.page_rejected = true;
                 return;
@@ -494,7 +670,10 @@ impl Engine {
             let mut local = Vec::new();
             let ok = match rec {
                 Record::NotObject(what) => {
-                    local.push(Diagnostic::error("RECORD_NOT_OBJECT", format!("record {i} should be an object but is {what}")));
+                    local.push(Diagnostic::error(
+                        "RECORD_NOT_OBJECT",
+                        format!("record {i} should be an object but is {what}"),
+                    ));
                     false
                 }
                 Record::Object(raw) => {
@@ -504,8 +683,15 @@ impl Engine {
                     for d in local.iter_mut() {
                         d.record_id = d.record_id.take().or_else(|| id.clone());
                     }
-                    if !ok && !local.iter().any(|d| d.severity == crate::diagnostics::Severity::Error) {
-                        local.push(Diagnostic::error("RECORD_REJECTED", format!("record {i} could not be read")));
+                    if !ok
+                        && !local
+                            .iter()
+                            .any(|d| d.severity == crate::diagnostics::Severity::Error)
+                    {
+                        local.push(Diagnostic::error(
+                            "RECORD_REJECTED",
+                            format!("record {i} could not be read"),
+                        ));
                     }
                     ok
                 }
@@ -532,11 +718,19 @@ impl Engine {
     /// BC), else a display name only one company has. Case is ignored, as BC ignores it.
     fn company_id_named(&self, name: &str) -> Option<String> {
         let name = name.trim().to_lowercase();
-        let known = || self.companies.iter().filter_map(|(id, cs)| cs.company.as_ref().map(|c| (id, c)));
+        let known = || {
+            self.companies
+                .iter()
+                .filter_map(|(id, cs)| cs.company.as_ref().map(|c| (id, c)))
+        };
         if let Some((id, _)) = known().find(|(_, c)| c.name.trim().to_lowercase() == name) {
             return Some(id.clone());
         }
-        let mut by_display = known().filter(|(_, c)| c.display_name.as_deref().is_some_and(|d| d.trim().to_lowercase() == name));
+        let mut by_display = known().filter(|(_, c)| {
+            c.display_name
+                .as_deref()
+                .is_some_and(|d| d.trim().to_lowercase() == name)
+        });
         match (by_display.next(), by_display.next()) {
             (Some((id, _)), None) => Some(id.clone()),
             _ => None,
@@ -546,7 +740,12 @@ impl Engine {
     /// The key a page's company is held under: `key` itself, unless it is no id the companies
     /// page lists but a name it does (a caller that passed the company's name).
     fn company_key(&self, key: String) -> String {
-        if is_guid_shaped(&key) || self.companies.get(&key).is_some_and(|c| c.company.is_some()) {
+        if is_guid_shaped(&key)
+            || self
+                .companies
+                .get(&key)
+                .is_some_and(|c| c.company.is_some())
+        {
             return key;
         }
         self.company_id_named(&key).unwrap_or(key)
@@ -562,7 +761,9 @@ impl Engine {
             return id;
         }
         let key = name.trim().to_lowercase();
-        let warned = self.diags.items().iter().any(|d| d.code == COMPANY_NAME_UNRESOLVED && d.company_id.as_deref() == Some(key.as_str()));
+        let warned = self.diags.items().iter().any(|d| {
+            d.code == COMPANY_NAME_UNRESOLVED && d.company_id.as_deref() == Some(key.as_str())
+        });
         if !warned && !out.iter().any(|d| d.code == COMPANY_NAME_UNRESOLVED) {
             out.push(Diagnostic::warning(
                 COMPANY_NAME_UNRESOLVED,
@@ -575,15 +776,50 @@ impl Engine {
     /// Moves what was held under a company's name ([`Engine::company_key_for_name`]) to the id
     /// the companies pages now list under that name.
     fn join_named_companies(&mut self, out: &mut Vec<Diagnostic>) {
-        let unresolved = |k: &String| !is_guid_shaped(k) && !self.companies.get(k).is_some_and(|c| c.company.is_some());
-        let mut keys: BTreeSet<String> = self.companies.keys().filter(|k| unresolved(k)).cloned().collect();
-        keys.extend(self.docs.keys().map(|k| &k.0).filter(|k| unresolved(k)).cloned());
-        keys.extend(self.versions.keys().map(|k| &k.0).filter(|k| unresolved(k)).cloned());
-        keys.extend(self.users.values().flat_map(|(_, cs)| cs.iter()).filter(|k| unresolved(k)).cloned());
-        let moves: Vec<(String, String)> = keys.into_iter().filter_map(|k| self.company_id_named(&k).filter(|id| *id != k).map(|id| (k, id))).collect();
+        let unresolved = |k: &String| {
+            !is_guid_shaped(k) && !self.companies.get(k).is_some_and(|c| c.company.is_some())
+        };
+        let mut keys: BTreeSet<String> = self
+            .companies
+            .keys()
+            .filter(|k| unresolved(k))
+            .cloned()
+            .collect();
+        keys.extend(
+            self.docs
+                .keys()
+                .map(|k| &k.0)
+                .filter(|k| unresolved(k))
+                .cloned(),
+        );
+        keys.extend(
+            self.versions
+                .keys()
+                .map(|k| &k.0)
+                .filter(|k| unresolved(k))
+                .cloned(),
+        );
+        keys.extend(
+            self.users
+                .values()
+                .flat_map(|(_, cs)| cs.iter())
+                .filter(|k| unresolved(k))
+                .cloned(),
+        );
+        let moves: Vec<(String, String)> = keys
+            .into_iter()
+            .filter_map(|k| {
+                self.company_id_named(&k)
+                    .filter(|id| *id != k)
+                    .map(|id| (k, id))
+            })
+            .collect();
         for (from, to) in moves {
             self.rekey_company(&from, &to);
-            self.diags.retain(|d| !(d.code == COMPANY_NAME_UNRESOLVED && d.company_id.as_deref() == Some(from.as_str())));
+            self.diags.retain(|d| {
+                !(d.code == COMPANY_NAME_UNRESOLVED
+                    && d.company_id.as_deref() == Some(from.as_str()))
+            });
             out.push(Diagnostic {
                 company_id: Some(to.clone()),
                 ..Diagnostic::info(
@@ -607,16 +843,29 @@ impl Engine {
                 dest.vendors.entry(id).or_insert(v);
             }
         }
-        let versions: Vec<_> = self.versions.keys().filter(|k| k.0 == from).cloned().collect();
+        let versions: Vec<_> = self
+            .versions
+            .keys()
+            .filter(|k| k.0 == from)
+            .cloned()
+            .collect();
         for k in versions {
-            let Some(v) = self.versions.remove(&k) else { continue };
+            let Some(v) = self.versions.remove(&k) else {
+                continue;
+            };
             let newest = self.versions.entry((to.to_owned(), k.1, k.2)).or_insert(v);
             *newest = (*newest).max(v);
         }
         let docs: Vec<_> = self.docs.keys().filter(|k| k.0 == from).cloned().collect();
         for k in docs {
-            let Some(doc) = self.docs.remove(&k) else { continue };
-            let entity = if k.1 == 1 { Entity::PurchaseCreditMemos } else { Entity::PurchaseInvoices };
+            let Some(doc) = self.docs.remove(&k) else {
+                continue;
+            };
+            let entity = if k.1 == 1 {
+                Entity::PurchaseCreditMemos
+            } else {
+                Entity::PurchaseInvoices
+            };
             let key = (to.to_owned(), k.1, k.2);
             let newest = self.versions.get(&key).copied();
             let mut dropped = 0;
@@ -646,15 +895,30 @@ impl Engine {
         for r in self.removals.iter_mut().filter(|r| r.company_id == from) {
             r.company_id = to.to_owned();
         }
-        let pages: Vec<_> = self.pages_seen.keys().filter(|k| k.1 == from).cloned().collect();
+        let pages: Vec<_> = self
+            .pages_seen
+            .keys()
+            .filter(|k| k.1 == from)
+            .cloned()
+            .collect();
         for k in pages {
             let n = self.pages_seen.remove(&k).unwrap_or(0);
             *self.pages_seen.entry((k.0, to.to_owned())).or_insert(0) += n;
         }
     }
 
-    fn accept_document(&mut self, entity: Entity, company: &str, doc: Document, diags: &mut Vec<Diagnostic>) {
-        let kind_code = if doc.kind == DocKind::CreditMemo { 1 } else { 0 };
+    fn accept_document(
+        &mut self,
+        entity: Entity,
+        company: &str,
+        doc: Document,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let kind_code = if doc.kind == DocKind::CreditMemo {
+            1
+        } else {
+            0
+        };
         let key = (company.to_owned(), kind_code, doc.id.clone());
         let counts = self.counts.entry(entity).or_default();
         if doc.kind == DocKind::CreditMemo && !self.credit_memos {
@@ -674,13 +938,22 @@ impl Engine {
                 }
             }
         }
-        let kind = if doc.kind == DocKind::CreditMemo { "creditMemo" } else { "invoice" };
+        let kind = if doc.kind == DocKind::CreditMemo {
+            "creditMemo"
+        } else {
+            "invoice"
+        };
         if doc.status != DocStatus::Paid {
             counts.not_paid += 1;
             if let Some(old) = self.docs.remove(&key) {
                 diags.push(Diagnostic::info(
                     "INVOICE_NO_LONGER_PAID",
-                    format!("{} {} is now {} and was removed from the transactions", kind, old.number.as_deref().unwrap_or(&old.id), doc.status.as_str()),
+                    format!(
+                        "{} {} is now {} and was removed from the transactions",
+                        kind,
+                        old.number.as_deref().unwrap_or(&old.id),
+                        doc.status.as_str()
+                    ),
                 ));
                 self.removals.push(Removal {
                     company_id: company.to_owned(),
@@ -704,7 +977,14 @@ impl Engine {
         if date < self.window_start {
             counts.outside_window += 1;
             if let Some(old) = self.docs.remove(&key) {
-                self.removals.push(Removal { company_id: company.to_owned(), invoice_id: old.id, invoice_number: old.number, kind, reason: "outsideWindow", status: None });
+                self.removals.push(Removal {
+                    company_id: company.to_owned(),
+                    invoice_id: old.id,
+                    invoice_number: old.number,
+                    kind,
+                    reason: "outsideWindow",
+                    status: None,
+                });
             }
             return;
         }
@@ -714,7 +994,11 @@ impl Engine {
     fn currency_for(&self, company: &str, doc: &Document) -> Option<String> {
         doc.currency_code
             .clone()
-            .or_else(|| self.companies.get(company).and_then(|c| c.local_currency.clone()))
+            .or_else(|| {
+                self.companies
+                    .get(company)
+                    .and_then(|c| c.local_currency.clone())
+            })
             .or_else(|| self.default_currency.clone())
     }
 
@@ -727,15 +1011,36 @@ impl Engine {
             .docs
             .iter()
             .map(|((company, _, _), d)| {
-                let vendor = d.vendor_id.as_deref().or(d.vendor_number.as_deref()).or(d.vendor_name.as_deref()).unwrap_or("").trim();
-                let vendor = if vendor.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) { Cow::Borrowed(vendor) } else { Cow::Owned(vendor.to_lowercase()) };
+                let vendor = d
+                    .vendor_id
+                    .as_deref()
+                    .or(d.vendor_number.as_deref())
+                    .or(d.vendor_name.as_deref())
+                    .unwrap_or("")
+                    .trim();
+                let vendor = if vendor
+                    .bytes()
+                    .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+                {
+                    Cow::Borrowed(vendor)
+                } else {
+                    Cow::Owned(vendor.to_lowercase())
+                };
                 (company.as_str(), vendor)
             })
             .collect();
-        let lines = self.docs.iter().zip(keys.iter()).flat_map(|(((company, _, _), d), k)| {
-            let vendor = self.vendor_info(company, d);
-            d.lines.iter().flatten().flat_map(move |l| std::iter::once(l.description.as_str()).chain(l.description2.as_deref()).map(move |t| (k, vendor, t)))
-        });
+        let lines = self
+            .docs
+            .iter()
+            .zip(keys.iter())
+            .flat_map(|(((company, _, _), d), k)| {
+                let vendor = self.vendor_info(company, d);
+                d.lines.iter().flatten().flat_map(move |l| {
+                    std::iter::once(l.description.as_str())
+                        .chain(l.description2.as_deref())
+                        .map(move |t| (k, vendor, t))
+                })
+            });
         let v = self.matcher.vocabulary_of(lines);
         if *self.matcher.vocabulary() != v {
             self.matcher.set_vocabulary(v);
@@ -746,8 +1051,16 @@ impl Engine {
     /// card's), and the card's website and e-mail.
     fn vendor_info<'a>(&'a self, company: &str, doc: &'a Document) -> VendorInfo<'a> {
         let cstate = self.companies.get(company);
-        let vendor = doc.vendor_id.as_ref().and_then(|v| cstate.and_then(|c| c.vendors.get(v)));
-        let vendor_name = doc.vendor_name.as_deref().filter(|n| !n.trim().is_empty()).or(vendor.and_then(|v| v.name.as_deref())).unwrap_or("");
+        let vendor = doc
+            .vendor_id
+            .as_ref()
+            .and_then(|v| cstate.and_then(|c| c.vendors.get(v)));
+        let vendor_name = doc
+            .vendor_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .or(vendor.and_then(|v| v.name.as_deref()))
+            .unwrap_or("");
         VendorInfo {
             name: vendor_name,
             number: doc.vendor_number.as_deref(),
@@ -767,7 +1080,11 @@ impl Engine {
 
     /// Builds the transactions of the documents `keep` accepts (all when `None`), and returns
     /// the `(companyId, documentId)` of those documents.
-    pub(crate) fn build_filtered(&self, matcher: &Matcher, keep: Option<&dyn Fn(&VendorInfo, &[LineInfo]) -> bool>) -> (Built, Vec<(String, String)>) {
+    pub(crate) fn build_filtered(
+        &self,
+        matcher: &Matcher,
+        keep: Option<&dyn Fn(&VendorInfo, &[LineInfo]) -> bool>,
+    ) -> (Built, Vec<(String, String)>) {
         let mut kept = Vec::new();
         let mut out = Vec::with_capacity(self.docs.len());
         let mut diags = Vec::new();
@@ -795,12 +1112,25 @@ impl Engine {
             let overflow = |why: String| Diagnostic {
                 company_id: Some(company.clone()),
                 record_id: Some(doc.id.clone()),
-                entity: Some(if doc.kind == DocKind::CreditMemo { "purchaseCreditMemos" } else { "purchaseInvoices" }),
-                ..Diagnostic::error("AMOUNT_SUM_OVERFLOW", format!("document {} is left out of the transactions: {why}", doc.number.as_deref().unwrap_or(&doc.id)))
+                entity: Some(if doc.kind == DocKind::CreditMemo {
+                    "purchaseCreditMemos"
+                } else {
+                    "purchaseInvoices"
+                }),
+                ..Diagnostic::error(
+                    "AMOUNT_SUM_OVERFLOW",
+                    format!(
+                        "document {} is left out of the transactions: {why}",
+                        doc.number.as_deref().unwrap_or(&doc.id)
+                    ),
+                )
             };
             let lines = doc.lines.as_deref().unwrap_or(&[]);
             if !balances_within_range(doc.total_excluding_tax, lines.iter().map(|l| l.net_amount))
-                || !balances_within_range(doc.total_including_tax, lines.iter().map(|l| l.net_amount_including_tax))
+                || !balances_within_range(
+                    doc.total_including_tax,
+                    lines.iter().map(|l| l.net_amount_including_tax),
+                )
             {
                 diags.push(overflow("its lines and totals add up beyond the largest amount (922,337,203,685,477.5807)".into()));
                 continue;
@@ -818,7 +1148,9 @@ impl Engine {
             }
             let ctx = transactions::DocContext {
                 environment: &self.environment,
-                company_name: cstate.and_then(|c| c.company.as_ref()).map(|c| c.display_name.as_deref().unwrap_or(&c.name)),
+                company_name: cstate
+                    .and_then(|c| c.company.as_ref())
+                    .map(|c| c.display_name.as_deref().unwrap_or(&c.name)),
                 company_id: company,
                 currency: &currency,
             };
@@ -830,7 +1162,11 @@ impl Engine {
                     description: &l.description,
                     description2: l.description2.as_deref(),
                     line_type: l.line_type,
-                    account_number: if l.line_type == LineType::Account { l.object_number.as_deref() } else { None },
+                    account_number: if l.line_type == LineType::Account {
+                        l.object_number.as_deref()
+                    } else {
+                        None
+                    },
                     amount: l.net_amount.0,
                 })
                 .collect();
@@ -861,7 +1197,11 @@ impl Engine {
                 let mut tx = transactions::build(doc, &ctx, &part);
                 if let Some(d) = decision {
                     tx.match_ = d.matched.clone();
-                    tx.match_rejected = if d.matched.is_none() { d.rejected.clone() } else { None };
+                    tx.match_rejected = if d.matched.is_none() {
+                        d.rejected.clone()
+                    } else {
+                        None
+                    };
                     tx.ignored_by_rule = d.ignored_by_rule.clone();
                 }
                 if let Some(lines) = tx.lines.as_mut() {
@@ -872,39 +1212,73 @@ impl Engine {
                 txs.push(tx);
             }
             let budget = budgets.entry(currency.clone()).or_default();
-            if !budget.take(txs.iter().map(|t| (t.amount_excluding_tax, t.amount_including_tax))) {
+            if !budget.take(
+                txs.iter()
+                    .map(|t| (t.amount_excluding_tax, t.amount_including_tax)),
+            ) {
                 diags.push(overflow(format!("with it, the {currency:?} totals would pass the largest amount (922,337,203,685,477.5807)")));
                 continue;
             }
             out.extend(txs);
         }
         out.sort_by(|a, b| {
-            (a.date, &a.company_id, &a.invoice_number, &a.invoice_id, &a.line_id).cmp(&(b.date, &b.company_id, &b.invoice_number, &b.invoice_id, &b.line_id))
+            (
+                a.date,
+                &a.company_id,
+                &a.invoice_number,
+                &a.invoice_id,
+                &a.line_id,
+            )
+                .cmp(&(
+                    b.date,
+                    &b.company_id,
+                    &b.invoice_number,
+                    &b.invoice_id,
+                    &b.line_id,
+                ))
         });
-        (Built { transactions: out, diags }, kept)
+        (
+            Built {
+                transactions: out,
+                diags,
+            },
+            kept,
+        )
     }
 
     /// `auto` mode: one part per app the product lines pay for; freight, tax and comment lines
     /// stay with the invoice's main app (the part with the largest amount). An invoice whose
     /// lines agree on one app stays whole.
-    fn auto_parts<'a>(&self, doc: &'a Document, m: &'a crate::matching::InvoiceMatch) -> Vec<(Part<'a>, Option<&'a Decision>)> {
+    fn auto_parts<'a>(
+        &self,
+        doc: &'a Document,
+        m: &'a crate::matching::InvoiceMatch,
+    ) -> Vec<(Part<'a>, Option<&'a Decision>)> {
         let lines: Vec<&records::Line> = doc.lines.as_deref().unwrap_or(&[]).iter().collect();
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut ancillary = Vec::new();
         for (i, l) in lines.iter().enumerate() {
             let lm = m.lines.get(i);
-            let product = matches!(lm.map(|x| x.role), Some(LineRole::Product)) && l.line_type != LineType::Comment;
+            let product = matches!(lm.map(|x| x.role), Some(LineRole::Product))
+                && l.line_type != LineType::Comment;
             if !product {
                 ancillary.push(i);
                 continue;
             }
-            let key = lm.and_then(|x| x.decision.matched.as_ref()).map(|mm| mm.app_id.clone()).unwrap_or_else(|| "-".into());
+            let key = lm
+                .and_then(|x| x.decision.matched.as_ref())
+                .map(|mm| mm.app_id.clone())
+                .unwrap_or_else(|| "-".into());
             groups.entry(key).or_default().push(i);
         }
         if groups.len() <= 1 {
             return vec![(transactions::whole_part(doc), Some(&m.invoice))];
         }
-        let non_comment: Vec<&records::Line> = lines.iter().copied().filter(|l| l.line_type != LineType::Comment).collect();
+        let non_comment: Vec<&records::Line> = lines
+            .iter()
+            .copied()
+            .filter(|l| l.line_type != LineType::Comment)
+            .collect();
         let balanced = transactions::balanced_line_amounts(doc, &non_comment);
         let amount_of = |i: usize| -> (Amount, Amount) {
             let l = lines[i];
@@ -926,7 +1300,10 @@ impl Engine {
         groups
             .into_iter()
             .map(|(app, idx)| {
-                let part_lines: Vec<(&records::Line, Amount, Amount)> = idx.iter().map(|&i| (lines[i], amount_of(i).0, amount_of(i).1)).collect();
+                let part_lines: Vec<(&records::Line, Amount, Amount)> = idx
+                    .iter()
+                    .map(|&i| (lines[i], amount_of(i).0, amount_of(i).1))
+                    .collect();
                 let excl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.1);
                 let incl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.2);
                 let decision = idx
@@ -934,7 +1311,16 @@ impl Engine {
                     .filter(|&&i| m.lines.get(i).is_some_and(|x| x.role == LineRole::Product))
                     .max_by_key(|&&i| amount_of(i).0 .0.abs())
                     .and_then(|&i| m.lines.get(i).map(|x| &x.decision));
-                (Part { key: Some(format!("app:{app}")), lines: part_lines, excl, incl, single_line: None }, decision)
+                (
+                    Part {
+                        key: Some(format!("app:{app}")),
+                        lines: part_lines,
+                        excl,
+                        incl,
+                        single_line: None,
+                    },
+                    decision,
+                )
             })
             .collect()
     }
@@ -974,7 +1360,12 @@ impl Engine {
             .values()
             .map(|(raw, companies)| {
                 let mut local = Vec::new();
-                let mut u = build_user(raw, companies.iter().next().map_or("", |s| s.as_str()), contact_email_field, &mut local);
+                let mut u = build_user(
+                    raw,
+                    companies.iter().next().map_or("", |s| s.as_str()),
+                    contact_email_field,
+                    &mut local,
+                );
                 u.company_ids = companies.iter().cloned().collect();
                 for mut d in local {
                     d.entity = Some("users");
@@ -984,7 +1375,14 @@ impl Engine {
                 u
             })
             .collect();
-        out.sort_by(|a, b| (a.kind as u8, &a.email, &a.display_name, &a.id).cmp(&(b.kind as u8, &b.email, &b.display_name, &b.id)));
+        out.sort_by(|a, b| {
+            (a.kind as u8, &a.email, &a.display_name, &a.id).cmp(&(
+                b.kind as u8,
+                &b.email,
+                &b.display_name,
+                &b.id,
+            ))
+        });
         let persons = out.iter().filter(|u| u.kind == UserKind::Person).count();
         if !contact_email_field && persons > 0 {
             let mut d = contact_email_unavailable(persons);
@@ -1016,7 +1414,15 @@ impl Engine {
     /// data the engine holds (see [`crate::matching::Vocabulary`]).
     pub fn explain(&mut self, vendor: &str, description: Option<&str>) -> Decision {
         self.ensure_vocabulary();
-        self.matcher.explain(&VendorInfo { name: vendor, number: None, website: None, email: None }, description)
+        self.matcher.explain(
+            &VendorInfo {
+                name: vendor,
+                number: None,
+                website: None,
+                email: None,
+            },
+            description,
+        )
     }
 }
 
@@ -1064,31 +1470,53 @@ impl<'a> PageText<'a> {
     /// replaced silently, also gets a `TEXT_INVALID_UTF8` warning.
     pub fn from_bytes(bytes: Vec<u8>) -> PageText<'static> {
         let (text, replaced) = crate::bc::body_text(bytes);
-        let notes = if replaced { vec![Diagnostic::warning("TEXT_INVALID_UTF8", "the page body is not valid UTF-8; the invalid bytes were replaced by U+FFFD")] } else { Vec::new() };
-        PageText { text: Cow::Owned(text), notes }
+        let notes = if replaced {
+            vec![Diagnostic::warning(
+                "TEXT_INVALID_UTF8",
+                "the page body is not valid UTF-8; the invalid bytes were replaced by U+FFFD",
+            )]
+        } else {
+            Vec::new()
+        };
+        PageText {
+            text: Cow::Owned(text),
+            notes,
+        }
     }
 
     /// Text with warnings the caller already has about it (the wasm boundary reports lone
     /// surrogates of a JS string this way).
     pub fn with_notes(text: impl Into<Cow<'a, str>>, notes: Vec<Diagnostic>) -> PageText<'a> {
-        PageText { text: text.into(), notes }
+        PageText {
+            text: text.into(),
+            notes,
+        }
     }
 }
 
 impl<'a> From<&'a str> for PageText<'a> {
     fn from(text: &'a str) -> Self {
-        PageText { text: Cow::Borrowed(text), notes: Vec::new() }
+        PageText {
+            text: Cow::Borrowed(text),
+            notes: Vec::new(),
+        }
     }
 }
 
 impl From<String> for PageText<'static> {
     fn from(text: String) -> Self {
-        PageText { text: Cow::Owned(text), notes: Vec::new() }
+        PageText {
+            text: Cow::Owned(text),
+            notes: Vec::new(),
+        }
     }
 }
 
 fn lone_surrogates(n: usize) -> Diagnostic {
-    Diagnostic::warning("TEXT_LONE_SURROGATE", format!("the page held {n} lone UTF-16 surrogate escape(s), replaced by U+FFFD"))
+    Diagnostic::warning(
+        "TEXT_LONE_SURROGATE",
+        format!("the page held {n} lone UTF-16 surrogate escape(s), replaced by U+FFFD"),
+    )
 }
 
 /// Peeks at a raw record's id before it is consumed, for diagnostics.
@@ -1113,5 +1541,4 @@ peek!(records::RawUser, user_security_id);
 #[cfg(test)]
 mod tests {
     use super::*;
-
 }

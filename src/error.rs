@@ -20,7 +20,11 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        ConfigError { code, message: message.into(), path: None }
+        ConfigError {
+            code,
+            message: message.into(),
+            path: None,
+        }
     }
 
     pub fn at(mut self, path: impl Into<String>) -> Self {

@@ -8,14 +8,36 @@ use crate::transactions::Transaction;
 use std::borrow::Cow;
 
 pub const CSV_COLUMNS: &[&str] = &[
-    "id", "kind", "companyId", "companyName", "invoiceId", "invoiceNumber", "vendorInvoiceNumber", "lineId", "date", "invoiceDate",
-    "vendorId", "vendorNumber", "vendorName", "description", "lineType", "glAccountNumber", "currency", "amountExcludingTax",
-    "amountIncludingTax", "appId", "appName", "category", "matchConfidence", "decidedBy",
+    "id",
+    "kind",
+    "companyId",
+    "companyName",
+    "invoiceId",
+    "invoiceNumber",
+    "vendorInvoiceNumber",
+    "lineId",
+    "date",
+    "invoiceDate",
+    "vendorId",
+    "vendorNumber",
+    "vendorName",
+    "description",
+    "lineType",
+    "glAccountNumber",
+    "currency",
+    "amountExcludingTax",
+    "amountIncludingTax",
+    "appId",
+    "appName",
+    "category",
+    "matchConfidence",
+    "decidedBy",
 ];
 
 fn push_cell(out: &mut String, s: &str, text: bool) {
     let guarded = text && s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let needs_quotes = guarded || s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ');
+    let needs_quotes =
+        guarded || s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ');
     if needs_quotes {
         out.push('"');
         if guarded {
@@ -60,7 +82,8 @@ pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> S
     }
     for t in &txs[start..end] {
         let m = t.match_.as_deref();
-        let of_match = |f: fn(&crate::matching::Match) -> Cow<'_, str>| m.map(f).unwrap_or_default();
+        let of_match =
+            |f: fn(&crate::matching::Match) -> Cow<'_, str>| m.map(f).unwrap_or_default();
         let cells: [(Cow<str>, bool); 24] = [
             (Cow::Borrowed(t.id.as_str()), false),
             (Cow::Borrowed(t.kind), false),
@@ -71,7 +94,12 @@ pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> S
             (opt(&t.vendor_invoice_number), true),
             (opt(&t.line_id), true),
             (Cow::Owned(t.date.to_string()), false),
-            (t.invoice_date.map(|d| Cow::Owned(d.to_string())).unwrap_or_default(), false),
+            (
+                t.invoice_date
+                    .map(|d| Cow::Owned(d.to_string()))
+                    .unwrap_or_default(),
+                false,
+            ),
             (opt(&t.vendor_id), true),
             (opt(&t.vendor_number), true),
             (Cow::Borrowed(t.vendor_name.as_str()), true),
@@ -85,8 +113,21 @@ pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> S
             (of_match(|m| Cow::Borrowed(m.app_name.as_str())), true),
             (of_match(|m| Cow::Borrowed(m.category.as_str())), true),
             // As in transactions.json: serde_json's number and enum spellings.
-            (of_match(|m| Cow::Owned(serde_json::to_string(&m.confidence).unwrap_or_default())), false),
-            (of_match(|m| Cow::Owned(serde_json::to_string(&m.decided_by).unwrap_or_default().trim_matches('"').to_owned())), false),
+            (
+                of_match(|m| Cow::Owned(serde_json::to_string(&m.confidence).unwrap_or_default())),
+                false,
+            ),
+            (
+                of_match(|m| {
+                    Cow::Owned(
+                        serde_json::to_string(&m.decided_by)
+                            .unwrap_or_default()
+                            .trim_matches('"')
+                            .to_owned(),
+                    )
+                }),
+                false,
+            ),
         ];
         for (i, (c, text)) in cells.iter().enumerate() {
             if i > 0 {
@@ -102,7 +143,11 @@ pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> S
 /// A JSON array in pieces: `[` when `start` is 0, the items of `start..end` (a comma before each
 /// but the array's first), `]` when `end` reaches the end. The parts for consecutive ranges
 /// covering `0..items.len()` concatenate to `serde_json::to_string(items)`.
-pub fn json_array_part<T: serde::Serialize>(items: &[T], start: usize, end: usize) -> Result<String, serde_json::Error> {
+pub fn json_array_part<T: serde::Serialize>(
+    items: &[T],
+    start: usize,
+    end: usize,
+) -> Result<String, serde_json::Error> {
     let (start, end) = clamp(items.len(), start, end);
     let mut out = Vec::with_capacity((end - start) * 1024 + 2);
     if start == 0 {
@@ -127,7 +172,9 @@ mod tests {
 
     #[test]
     fn parts_concatenate_to_the_whole() {
-        let items: Vec<serde_json::Value> = (0..7).map(|i| serde_json::json!({"n": i, "s": format!("x,\"{i}\"")})).collect();
+        let items: Vec<serde_json::Value> = (0..7)
+            .map(|i| serde_json::json!({"n": i, "s": format!("x,\"{i}\"")}))
+            .collect();
         let whole = serde_json::to_string(&items).unwrap();
         for step in 1..=8 {
             let mut joined = String::new();
@@ -143,7 +190,11 @@ mod tests {
         }
         let none: Vec<u8> = Vec::new();
         assert_eq!(json_array_part(&none, 0, 0).unwrap(), "[]");
-        assert_eq!(json_array_part(&items, 7, 12).unwrap(), "]", "a range past the end clamps to the end");
+        assert_eq!(
+            json_array_part(&items, 7, 12).unwrap(),
+            "]",
+            "a range past the end clamps to the end"
+        );
         assert_eq!(json_array_part(&items, 5, 3).unwrap(), "", "an empty range");
     }
 
@@ -157,6 +208,9 @@ mod tests {
         push_cell(&mut s, "=HYPERLINK(\"x\")", true);
         s.push('|');
         push_cell(&mut s, "-750.00", false);
-        assert_eq!(s, "\"a,b\"|\"say \"\"hi\"\"\"|\"'=HYPERLINK(\"\"x\"\")\"|-750.00");
+        assert_eq!(
+            s,
+            "\"a,b\"|\"say \"\"hi\"\"\"|\"'=HYPERLINK(\"\"x\"\")\"|-750.00"
+        );
     }
 }

@@ -28,7 +28,10 @@ pub fn is_plain(s: &str) -> bool {
             return false;
         }
     }
-    chunks.remainder().iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\')
+    chunks
+        .remainder()
+        .iter()
+        .all(|&c| c >= 0x20 && c != b'"' && c != b'\\')
 }
 
 /// Appends `s` as a JSON string.
@@ -92,10 +95,24 @@ mod tests {
 
     #[test]
     fn strings_are_written_as_serde_json_writes_them() {
-        for s in ["", "plain", "quote \" here", "back\\slash", "tab\tnew\nline\r", "\u{0}\u{1}\u{1f}", "Café – 東京 \u{2028}\u{2029}", "\u{7f}\u{80}", "ends with \\"] {
+        for s in [
+            "",
+            "plain",
+            "quote \" here",
+            "back\\slash",
+            "tab\tnew\nline\r",
+            "\u{0}\u{1}\u{1f}",
+            "Café – 東京 \u{2028}\u{2029}",
+            "\u{7f}\u{80}",
+            "ends with \\",
+        ] {
             let mut out = Vec::new();
             str(&mut out, s);
-            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(s).unwrap(),
+                "{s:?}"
+            );
         }
     }
 
@@ -111,6 +128,9 @@ mod tests {
         key(&mut out, &mut first, "c");
         date(&mut out, Date::new(7, 3, 9).unwrap());
         out.push(b'}');
-        assert_eq!(String::from_utf8(out).unwrap(), r#"{"a":-9223372036854775808,"b":0,"c":"0007-03-09"}"#);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a":-9223372036854775808,"b":0,"c":"0007-03-09"}"#
+        );
     }
 }

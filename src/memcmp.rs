@@ -19,7 +19,12 @@ pub unsafe fn compare(a: *const u8, b: *const u8, n: usize) -> i32 {
     let mut i = 0;
     while i + 8 <= n {
         // SAFETY: i + 8 <= n, so both 8-byte reads are in bounds; unaligned reads are allowed.
-        let (x, y) = unsafe { (core::ptr::read_unaligned(a.add(i) as *const u64), core::ptr::read_unaligned(b.add(i) as *const u64)) };
+        let (x, y) = unsafe {
+            (
+                core::ptr::read_unaligned(a.add(i) as *const u64),
+                core::ptr::read_unaligned(b.add(i) as *const u64),
+            )
+        };
         if x != y {
             // Little-endian: the lowest differing bit is in the first differing byte.
             let shift = (x ^ y).trailing_zeros() & !7;
@@ -51,7 +56,9 @@ mod tests {
     #[test]
     fn orders_like_slices_at_every_position_and_length() {
         for n in 0..40usize {
-            let base: Vec<u8> = (0..n as u8).map(|i| i.wrapping_mul(37).wrapping_add(1)).collect();
+            let base: Vec<u8> = (0..n as u8)
+                .map(|i| i.wrapping_mul(37).wrapping_add(1))
+                .collect();
             assert_eq!(sign(&base, &base), 0, "equal, length {n}");
             for at in 0..n {
                 for delta in [1u8, 0x7f, 0x80, 0xff] {
@@ -59,7 +66,11 @@ mod tests {
                     other[at] = other[at].wrapping_add(delta);
                     let want = base.cmp(&other) as i32;
                     assert_eq!(sign(&base, &other), want, "length {n}, byte {at}, +{delta}");
-                    assert_eq!(sign(&other, &base), -want, "length {n}, byte {at}, +{delta}, swapped");
+                    assert_eq!(
+                        sign(&other, &base),
+                        -want,
+                        "length {n}, byte {at}, +{delta}, swapped"
+                    );
                 }
             }
         }
@@ -68,7 +79,12 @@ mod tests {
     #[test]
     fn is_unsigned() {
         assert!(sign(&[0x80; 9], &[0x01; 9]) > 0);
-        assert!(sign(&[0, 0, 0, 0, 0, 0, 0, 0, 0xff], &[0, 0, 0, 0, 0, 0, 0, 0, 0x00]) > 0);
+        assert!(
+            sign(
+                &[0, 0, 0, 0, 0, 0, 0, 0, 0xff],
+                &[0, 0, 0, 0, 0, 0, 0, 0, 0x00]
+            ) > 0
+        );
     }
 
     #[cfg(not(target_arch = "wasm32"))]

@@ -82,7 +82,10 @@ impl Amount {
     }
 
     pub fn from_i64_units(v: i64) -> Result<Amount, AmountError> {
-        v.checked_mul(SCALE).filter(|&a| a != i64::MIN).map(Amount).ok_or(AmountError::TooLarge)
+        v.checked_mul(SCALE)
+            .filter(|&a| a != i64::MIN)
+            .map(Amount)
+            .ok_or(AmountError::TooLarge)
     }
 
     /// Reads a JSON number from its text (`-12.5`, `1.25e3`, `6750.00`), exactly: refused when
@@ -102,7 +105,11 @@ impl Amount {
         };
         let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
         let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if int.is_empty() || !digits_ok(int) || !digits_ok(frac) || (mantissa.contains('.') && frac.is_empty()) {
+        if int.is_empty()
+            || !digits_ok(int)
+            || !digits_ok(frac)
+            || (mantissa.contains('.') && frac.is_empty())
+        {
             return Err(AmountError::NotFinite);
         }
         // The exponent, saturated far beyond anything that could still fit: any value past
@@ -119,7 +126,11 @@ impl Amount {
                     return Err(AmountError::NotFinite);
                 }
                 let ed = ed.trim_start_matches('0');
-                let m: i64 = if ed.len() > 7 { 10_000_000 } else { ed.parse().unwrap_or(0) };
+                let m: i64 = if ed.len() > 7 {
+                    10_000_000
+                } else {
+                    ed.parse().unwrap_or(0)
+                };
                 if eneg {
                     -m
                 } else {
@@ -195,7 +206,10 @@ impl Amount {
         for i in 0..4 {
             f = f * 10 + frac.as_bytes().get(i).map_or(0, |b| (b - b'0') as i64);
         }
-        let v = units.checked_mul(SCALE).and_then(|u| u.checked_add(f)).ok_or(AmountError::TooLarge)?;
+        let v = units
+            .checked_mul(SCALE)
+            .and_then(|u| u.checked_add(f))
+            .ok_or(AmountError::TooLarge)?;
         Ok(Amount(if neg { -v } else { v }))
     }
 
@@ -256,7 +270,11 @@ impl Amount {
         let d = den as i128;
         let q = p / d;
         let r = p % d;
-        let adj = if (r.abs() * 2) >= d.abs() { (p.signum() * d.signum()) as i128 } else { 0 };
+        let adj = if (r.abs() * 2) >= d.abs() {
+            (p.signum() * d.signum()) as i128
+        } else {
+            0
+        };
         Amount((q + adj) as i64)
     }
 
@@ -330,7 +348,10 @@ pub fn currency_code(raw: &str) -> Result<String, &'static str> {
     if t.len() > MAX_CURRENCY_CODE {
         return Err("is longer than 10 characters");
     }
-    if !t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+    if !t
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
         return Err("holds characters other than A-Z, 0-9, '-', '_' and '.'");
     }
     Ok(t.to_ascii_uppercase())
@@ -347,7 +368,10 @@ pub struct MagnitudeBudget {
 
 impl Default for MagnitudeBudget {
     fn default() -> Self {
-        MagnitudeBudget { excl_left: i64::MAX as i128, incl_left: i64::MAX as i128 }
+        MagnitudeBudget {
+            excl_left: i64::MAX as i128,
+            incl_left: i64::MAX as i128,
+        }
     }
 }
 
@@ -372,7 +396,10 @@ impl MagnitudeBudget {
 /// Whether `parts` (a document's lines) can be summed and balanced against `total` (its header
 /// total) within range: the magnitudes of the parts plus the difference to spread over them fit
 /// an `i64`, which bounds every partial sum and every adjusted part.
-pub fn balances_within_range(total: Option<Amount>, parts: impl IntoIterator<Item = Amount>) -> bool {
+pub fn balances_within_range(
+    total: Option<Amount>,
+    parts: impl IntoIterator<Item = Amount>,
+) -> bool {
     let (mut sum, mut magnitude) = (0i128, 0i128);
     for p in parts {
         sum += p.0 as i128;
@@ -431,7 +458,10 @@ mod tests {
         assert_eq!(Amount::from_f64(6.00006), Err(AmountError::TooPrecise));
         assert_eq!(Amount::from_f64(f64::NAN), Err(AmountError::NotFinite));
         assert_eq!(Amount::from_f64(1e12), Err(AmountError::TooLargeForFloat));
-        assert_eq!(Amount::from_f64(99_999_999_999.99), Ok(Amount(999_999_999_999_900)));
+        assert_eq!(
+            Amount::from_f64(99_999_999_999.99),
+            Ok(Amount(999_999_999_999_900))
+        );
     }
 
     #[test]
@@ -450,13 +480,23 @@ mod tests {
         assert_eq!(ok("1e14"), Amount(1_000_000_000_000_000_000));
         let err = |t: &str| Amount::parse_json_number(t).err();
         assert_eq!(err("922337203685477.5808"), Some(AmountError::TooLarge));
-        assert_eq!(err("-922337203685477.5808"), Some(AmountError::TooLarge), "no i64::MIN: its negation overflows");
+        assert_eq!(
+            err("-922337203685477.5808"),
+            Some(AmountError::TooLarge),
+            "no i64::MIN: its negation overflows"
+        );
         assert_eq!(err("1e15"), Some(AmountError::TooLarge));
         assert_eq!(err("1e400"), Some(AmountError::TooLarge));
-        assert_eq!(err(&format!("1{}", "0".repeat(400))), Some(AmountError::TooLarge));
+        assert_eq!(
+            err(&format!("1{}", "0".repeat(400))),
+            Some(AmountError::TooLarge)
+        );
         assert_eq!(err("6750.0000000000001"), Some(AmountError::TooPrecise));
         assert_eq!(err("1e-400"), Some(AmountError::TooPrecise));
-        assert_eq!(err("1e-99999999999999999999"), Some(AmountError::TooPrecise));
+        assert_eq!(
+            err("1e-99999999999999999999"),
+            Some(AmountError::TooPrecise)
+        );
         assert_eq!(err("1.00005"), Some(AmountError::TooPrecise));
         for junk in ["", "-", "1.", ".5", "1e", "1e+", "abc", "1x"] {
             assert_eq!(err(junk), Some(AmountError::NotFinite), "{junk:?}");
@@ -480,13 +520,19 @@ mod tests {
         let mut b = MagnitudeBudget::default();
         assert!(b.take([(big, big)]));
         assert!(!b.take([(big, Amount(1))]), "a second one would overflow");
-        assert!(b.take([(Amount(-1), Amount(1))]), "a refused take takes nothing");
+        assert!(
+            b.take([(Amount(-1), Amount(1))]),
+            "a refused take takes nothing"
+        );
         assert!(b.take([(Amount(i64::MAX - big.0 - 1), Amount(0))]));
         assert!(!b.take([(Amount(0), Amount(i64::MAX))]));
         assert!(balances_within_range(Some(big), [big]));
         assert!(balances_within_range(None, [Amount(i64::MAX)]));
         assert!(!balances_within_range(None, [big, big]));
-        assert!(!balances_within_range(Some(big), [Amount(-big.0)]), "the difference to spread is too large");
+        assert!(
+            !balances_within_range(Some(big), [Amount(-big.0)]),
+            "the difference to spread is too large"
+        );
     }
 
     #[test]
@@ -503,7 +549,10 @@ mod tests {
         assert_eq!(Amount::parse_decimal("1234.5"), Ok(Amount(12_345_000)));
         assert_eq!(Amount::parse_decimal("-0.0125"), Ok(Amount(-125)));
         assert_eq!(Amount::parse_decimal("1.23450"), Ok(Amount(12_345)));
-        assert_eq!(Amount::parse_decimal("1.23456"), Err(AmountError::TooPrecise));
+        assert_eq!(
+            Amount::parse_decimal("1.23456"),
+            Err(AmountError::TooPrecise)
+        );
         assert!(Amount::parse_decimal("abc").is_err());
         assert!(Amount::parse_decimal("").is_err());
     }

@@ -65,7 +65,10 @@ pub struct RuleChange {
 impl Engine {
     /// The transactions whose app (or ignored state) would change if `rules` replaced the
     /// current rules, ordered by transaction id. Invalid rules are an error, as in `set_rules`.
-    pub fn preview_rules(&mut self, rules: &serde_json::Value) -> Result<Vec<RuleChange>, ConfigError> {
+    pub fn preview_rules(
+        &mut self,
+        rules: &serde_json::Value,
+    ) -> Result<Vec<RuleChange>, ConfigError> {
         let specs = parse_rules(rules)?;
         let mut candidate = Matcher::new(self.matcher().catalog().clone(), &specs)?;
         // The current transactions, and with them the data's vocabulary, which the candidate
@@ -76,15 +79,24 @@ impl Engine {
         // else is decided by the catalog alone, identically on both sides.
         let (after, touched) = {
             let current = self.matcher();
-            let fires = |v: &crate::matching::VendorInfo, l: &[crate::matching::LineInfo]| current.rules_fire_on(v, l) || candidate.rules_fire_on(v, l);
+            let fires = |v: &crate::matching::VendorInfo, l: &[crate::matching::LineInfo]| {
+                current.rules_fire_on(v, l) || candidate.rules_fire_on(v, l)
+            };
             let (built, touched) = self.build_filtered(&candidate, Some(&fires));
             (built.transactions, touched)
         };
-        let touched: std::collections::BTreeSet<(&str, &str)> = touched.iter().map(|(c, d)| (c.as_str(), d.as_str())).collect();
+        let touched: std::collections::BTreeSet<(&str, &str)> = touched
+            .iter()
+            .map(|(c, d)| (c.as_str(), d.as_str()))
+            .collect();
         let before = self.transactions();
         let mut changes = Vec::new();
-        let mut after_by_id: BTreeMap<&str, &Transaction> = after.iter().map(|t| (t.id.as_str(), t)).collect();
-        for b in before.iter().filter(|t| touched.contains(&(t.company_id.as_str(), t.invoice_id.as_str()))) {
+        let mut after_by_id: BTreeMap<&str, &Transaction> =
+            after.iter().map(|t| (t.id.as_str(), t)).collect();
+        for b in before
+            .iter()
+            .filter(|t| touched.contains(&(t.company_id.as_str(), t.invoice_id.as_str())))
+        {
             let ob = Outcome::of(b);
             match after_by_id.remove(b.id.as_str()) {
                 Some(a) => {
@@ -99,7 +111,10 @@ impl Engine {
         for a in after_by_id.into_values() {
             changes.push(change(a, None, Some(Outcome::of(a))));
         }
-        changes.sort_by(|x, y| x.id.cmp(&y.id).then_with(|| x.before.is_none().cmp(&y.before.is_none())));
+        changes.sort_by(|x, y| {
+            x.id.cmp(&y.id)
+                .then_with(|| x.before.is_none().cmp(&y.before.is_none()))
+        });
         Ok(changes)
     }
 }

@@ -81,7 +81,11 @@ const KIND_INVOICE: u8 = 0;
 const KIND_CREDIT_MEMO: u8 = 1;
 
 fn invalid(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError::new("STATE_INVALID", format!("the engine state is not valid: {}", message.into())).at(path)
+    ConfigError::new(
+        "STATE_INVALID",
+        format!("the engine state is not valid: {}", message.into()),
+    )
+    .at(path)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -91,7 +95,12 @@ fn invalid(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
 #[cfg_attr(test, derive(Serialize))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DocS<'a> {
-    #[serde(default, borrow, deserialize_with = "borrowed_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "borrowed_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     kind: Option<Cow<'a, str>>,
     #[serde(borrow)]
     id: Cow<'a, str>,
@@ -105,7 +114,12 @@ struct DocS<'a> {
     due_date: Option<DateS>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     vendor_document_number: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "borrowed_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "borrowed_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     vendor_id: Option<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     vendor_number: Option<Cow<'a, str>>,
@@ -121,13 +135,23 @@ struct DocS<'a> {
     total_tax: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     total_including_tax: Option<i64>,
-    #[serde(default, borrow, deserialize_with = "borrowed_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "borrowed_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     status: Option<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_modified: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lines: Option<Vec<LineS<'a>>>,
-    #[serde(default, borrow, deserialize_with = "borrowed_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "borrowed_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     applies_to_invoice_id: Option<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     applies_to_invoice_number: Option<Cow<'a, str>>,
@@ -137,7 +161,12 @@ struct DocS<'a> {
 #[cfg_attr(test, derive(Serialize))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct LineS<'a> {
-    #[serde(default, borrow, deserialize_with = "borrowed_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "borrowed_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     id: Option<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sequence: Option<i64>,
@@ -160,7 +189,9 @@ struct LineS<'a> {
 /// An optional text borrowed from the state's line when it holds no escape, for the fields
 /// that are checked and copied (ids) or only read (kind, status); serde's `borrow` alone covers a
 /// bare `Cow`, not one inside an `Option`.
-fn borrowed_opt<'de: 'a, 'a, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'a, str>>, D::Error> {
+fn borrowed_opt<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Cow<'a, str>>, D::Error> {
     #[derive(Deserialize)]
     struct Borrowed<'b>(#[serde(borrow)] Cow<'b, str>);
     Ok(Option::<Borrowed<'a>>::deserialize(d)?.map(|b| b.0))
@@ -398,7 +429,10 @@ impl<'de> Deserialize<'de> for DateS {
         let s = Cow::<str>::deserialize(d)?;
         match Date::parse_bc(&s) {
             Ok(Some(date)) => Ok(DateS(date)),
-            _ => Err(serde::de::Error::custom(format!("{:?} is not a date written YYYY-MM-DD", s.chars().take(40).collect::<String>()))),
+            _ => Err(serde::de::Error::custom(format!(
+                "{:?} is not a date written YYYY-MM-DD",
+                s.chars().take(40).collect::<String>()
+            ))),
         }
     }
 }
@@ -459,11 +493,18 @@ fn severity_from_name(s: &str) -> Option<Severity> {
 fn intern_code(code: &str) -> Option<&'static str> {
     const MAX_CODES: usize = 4096;
     static TABLE: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let shaped = !code.is_empty() && code.len() <= 64 && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    let shaped = !code.is_empty()
+        && code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     if !shaped {
         return None;
     }
-    let mut table = TABLE.get_or_init(|| Mutex::new(HashSet::new())).lock().unwrap_or_else(|e| e.into_inner());
+    let mut table = TABLE
+        .get_or_init(|| Mutex::new(HashSet::new()))
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     if let Some(s) = table.get(code) {
         return Some(s);
     }
@@ -524,7 +565,12 @@ fn write_doc(out: &mut Vec<u8>, doc: &Document, content_only: bool) {
     day(out, first, "documentDate", doc.document_date);
     day(out, first, "postingDate", doc.posting_date);
     day(out, first, "dueDate", doc.due_date);
-    text(out, first, "vendorDocumentNumber", &doc.vendor_document_number);
+    text(
+        out,
+        first,
+        "vendorDocumentNumber",
+        &doc.vendor_document_number,
+    );
     text(out, first, "vendorId", &doc.vendor_id);
     text(out, first, "vendorNumber", &doc.vendor_number);
     text(out, first, "vendorName", &doc.vendor_name);
@@ -576,12 +622,21 @@ fn write_doc(out: &mut Vec<u8>, doc: &Document, content_only: bool) {
         out.push(b']');
     }
     text(out, first, "appliesToInvoiceId", &doc.applies_to_invoice_id);
-    text(out, first, "appliesToInvoiceNumber", &doc.applies_to_invoice_number);
+    text(
+        out,
+        first,
+        "appliesToInvoiceNumber",
+        &doc.applies_to_invoice_number,
+    );
     out.push(b'}');
 }
 
 /// Appends a `documents` line: `{"documents":{"company":…,"items":[…]}}` and a newline.
-fn write_docs_line<'a>(out: &mut Vec<u8>, company: &str, docs: impl IntoIterator<Item = &'a Document>) {
+fn write_docs_line<'a>(
+    out: &mut Vec<u8>,
+    company: &str,
+    docs: impl IntoIterator<Item = &'a Document>,
+) {
     out.extend_from_slice(b"{\"documents\":{\"company\":");
     crate::jsonw::str(out, company);
     out.extend_from_slice(b",\"items\":[");
@@ -615,7 +670,11 @@ fn doc_s(doc: &Document, content_only: bool) -> DocS<'_> {
         total_tax: doc.total_tax.map(|a| a.0),
         total_including_tax: doc.total_including_tax.map(|a| a.0),
         status: (!content_only).then(|| cow(doc.status.as_str())),
-        last_modified: if content_only { None } else { doc.last_modified.map(|t| t.0) },
+        last_modified: if content_only {
+            None
+        } else {
+            doc.last_modified.map(|t| t.0)
+        },
         lines: doc.lines.as_ref().map(|ls| {
             ls.iter()
                 .map(|l| LineS {
@@ -638,7 +697,6 @@ fn doc_s(doc: &Document, content_only: bool) -> DocS<'_> {
 }
 
 type DocKey = (String, u8, String);
-
 
 /// Documents per `documents` line, and versions or users per line.
 const BATCH: usize = 500;
@@ -687,7 +745,10 @@ impl StateWriter {
             if e.docs.get(k).and_then(|d| d.last_modified) == Some(*t) {
                 continue;
             }
-            versions.entry(k.0.clone()).or_default().push((k.1, k.2.clone(), t.0));
+            versions
+                .entry(k.0.clone())
+                .or_default()
+                .push((k.1, k.2.clone(), t.0));
         }
         for v in versions.values_mut() {
             v.sort_unstable();
@@ -702,14 +763,24 @@ impl StateWriter {
         }
         ids.extend(versions.keys().map(String::as_str));
         let companies = ids.into_iter().map(str::to_owned).collect();
-        StateWriter { stage: Stage::Header, companies, versions, company: 0, after: None, version_at: 0, user_at: 0, end: EndS::default() }
+        StateWriter {
+            stage: Stage::Header,
+            companies,
+            versions,
+            company: 0,
+            after: None,
+            version_at: 0,
+            user_at: 0,
+            end: EndS::default(),
+        }
     }
 
     /// The next piece of the state text (whole lines, about `budget` bytes), or `None` when the
     /// state is complete.
     pub fn next_chunk(&mut self, e: &Engine, budget: usize) -> Option<String> {
         // Only valid UTF-8 is ever written (JSON of Rust strings and ASCII punctuation).
-        self.next_chunk_bytes(e, budget).map(|b| String::from_utf8(b).unwrap_or_default())
+        self.next_chunk_bytes(e, budget)
+            .map(|b| String::from_utf8(b).unwrap_or_default())
     }
 
     /// [`StateWriter::next_chunk`] as UTF-8 bytes, for hosts that write them to a file as they
@@ -720,8 +791,21 @@ impl StateWriter {
             match self.stage {
                 Stage::Header => {
                     let window = e.window_start.to_string();
-                    line(&mut out, &HeaderS { format: cow(STATE_FORMAT), version: STATE_VERSION, environment: cow(&e.environment), window_start: cow(&window), credit_memos: e.credit_memos });
-                    self.stage = if self.companies.is_empty() { Stage::Users } else { Stage::Company };
+                    line(
+                        &mut out,
+                        &HeaderS {
+                            format: cow(STATE_FORMAT),
+                            version: STATE_VERSION,
+                            environment: cow(&e.environment),
+                            window_start: cow(&window),
+                            credit_memos: e.credit_memos,
+                        },
+                    );
+                    self.stage = if self.companies.is_empty() {
+                        Stage::Users
+                    } else {
+                        Stage::Company
+                    };
                 }
                 Stage::Company => {
                     let id = self.companies[self.company].as_str();
@@ -736,13 +820,24 @@ impl StateWriter {
                             .into_iter()
                             .map(|vid| {
                                 let v = &c.vendors[vid];
-                                VendorS { id: cow(vid), number: ocow(&v.number), name: ocow(&v.name), email: ocow(&v.email), website: ocow(&v.website) }
+                                VendorS {
+                                    id: cow(vid),
+                                    number: ocow(&v.number),
+                                    name: ocow(&v.name),
+                                    email: ocow(&v.email),
+                                    website: ocow(&v.website),
+                                }
                             })
                             .collect();
                     }
                     let rec = RecordLine::Company(CompanyLineS {
                         id: cow(id),
-                        company: cs.and_then(|c| c.company.as_ref()).map(|co| CompanyRecordS { name: cow(&co.name), display_name: ocow(&co.display_name) }),
+                        company: cs
+                            .and_then(|c| c.company.as_ref())
+                            .map(|co| CompanyRecordS {
+                                name: cow(&co.name),
+                                display_name: ocow(&co.display_name),
+                            }),
                         local_currency: cs.and_then(|c| c.local_currency.as_deref()).map(cow),
                         vendors,
                     });
@@ -755,9 +850,16 @@ impl StateWriter {
                     let id = self.companies[self.company].as_str();
                     let range = match &self.after {
                         None => e.docs.range((id.to_owned(), 0u8, String::new())..),
-                        Some(k) => e.docs.range((std::ops::Bound::Excluded(k.clone()), std::ops::Bound::Unbounded)),
+                        Some(k) => e.docs.range((
+                            std::ops::Bound::Excluded(k.clone()),
+                            std::ops::Bound::Unbounded,
+                        )),
                     };
-                    let batch: Vec<(&DocKey, &Document)> = range.take_while(|(k, _)| k.0 == id).take(BATCH).map(|(k, d)| (k, &**d)).collect();
+                    let batch: Vec<(&DocKey, &Document)> = range
+                        .take_while(|(k, _)| k.0 == id)
+                        .take(BATCH)
+                        .map(|(k, d)| (k, &**d))
+                        .collect();
                     match batch.last() {
                         None => {
                             self.version_at = 0;
@@ -773,14 +875,28 @@ impl StateWriter {
                 Stage::Versions => {
                     let id = &self.companies[self.company];
                     let all = self.versions.get(id).map(Vec::as_slice).unwrap_or(&[]);
-                    let batch = &all[self.version_at.min(all.len())..(self.version_at + BATCH).min(all.len())];
+                    let batch = &all
+                        [self.version_at.min(all.len())..(self.version_at + BATCH).min(all.len())];
                     if batch.is_empty() {
                         self.company += 1;
-                        self.stage = if self.company < self.companies.len() { Stage::Company } else { Stage::Users };
+                        self.stage = if self.company < self.companies.len() {
+                            Stage::Company
+                        } else {
+                            Stage::Users
+                        };
                     } else {
                         self.version_at += batch.len();
                         self.end.versions += batch.len() as u64;
-                        line(&mut out, &RecordLine::Versions(VersionsLineS { company: cow(id), items: batch.iter().map(|(k, vid, ms)| (*k, cow(vid), *ms)).collect() }));
+                        line(
+                            &mut out,
+                            &RecordLine::Versions(VersionsLineS {
+                                company: cow(id),
+                                items: batch
+                                    .iter()
+                                    .map(|(k, vid, ms)| (*k, cow(vid), *ms))
+                                    .collect(),
+                            }),
+                        );
                     }
                 }
                 Stage::Users => {
@@ -809,10 +925,18 @@ impl StateWriter {
                     }
                 }
                 Stage::Tail => {
-                    let mut pages_seen: Vec<(Cow<str>, Cow<str>, u32)> = e.pages_seen.iter().map(|((ent, c), n)| (cow(ent.as_str()), cow(c), *n)).collect();
+                    let mut pages_seen: Vec<(Cow<str>, Cow<str>, u32)> = e
+                        .pages_seen
+                        .iter()
+                        .map(|((ent, c), n)| (cow(ent.as_str()), cow(c), *n))
+                        .collect();
                     pages_seen.sort_unstable();
                     let tail = TailS {
-                        counts: e.counts.iter().map(|(k, v)| (cow(k.as_str()), CountsS::from(*v))).collect(),
+                        counts: e
+                            .counts
+                            .iter()
+                            .map(|(k, v)| (cow(k.as_str()), CountsS::from(*v)))
+                            .collect(),
                         pages_seen,
                         diagnostics: Some(DiagnosticsS {
                             items: e
@@ -856,7 +980,13 @@ impl StateWriter {
 fn check_id(path: impl FnOnce() -> String, id: &str) -> Result<String, ConfigError> {
     let t = id.trim();
     if t.is_empty() || t.len() > MAX_ID {
-        return Err(invalid(path(), format!("an id must have 1 to {MAX_ID} characters, got {:?}", id.chars().take(80).collect::<String>())));
+        return Err(invalid(
+            path(),
+            format!(
+                "an id must have 1 to {MAX_ID} characters, got {:?}",
+                id.chars().take(80).collect::<String>()
+            ),
+        ));
     }
     Ok(t.to_ascii_lowercase())
 }
@@ -868,7 +998,10 @@ fn check_amount(path: impl FnOnce() -> String, v: i64) -> Result<Amount, ConfigE
     Ok(Amount(v))
 }
 
-fn check_opt_amount(path: impl FnOnce() -> String, v: Option<i64>) -> Result<Option<Amount>, ConfigError> {
+fn check_opt_amount(
+    path: impl FnOnce() -> String,
+    v: Option<i64>,
+) -> Result<Option<Amount>, ConfigError> {
     v.map(|x| check_amount(path, x)).transpose()
 }
 
@@ -884,20 +1017,36 @@ fn owned(c: Option<Cow<'_, str>>) -> Option<String> {
 }
 
 /// `path` names the document in errors; like the checks', it is formatted only for one.
-fn doc_from(company: &str, path: &dyn Fn() -> String, d: DocS<'_>) -> Result<(DocKey, Document), ConfigError> {
+fn doc_from(
+    company: &str,
+    path: &dyn Fn() -> String,
+    d: DocS<'_>,
+) -> Result<(DocKey, Document), ConfigError> {
     let p = |f: &str| format!("{}/{f}", path());
     let kind = match d.kind.as_deref() {
         None | Some("invoice") => DocKind::Invoice,
         Some("creditMemo") => DocKind::CreditMemo,
-        Some(other) => return Err(invalid(p("kind"), format!("kind must be \"invoice\" or \"creditMemo\", got {other:?}"))),
+        Some(other) => {
+            return Err(invalid(
+                p("kind"),
+                format!("kind must be \"invoice\" or \"creditMemo\", got {other:?}"),
+            ))
+        }
     };
     let id = check_id(|| p("id"), &d.id)?;
     let status = match d.status.as_deref() {
-        Some(s) => status_from_name(s).ok_or_else(|| invalid(p("status"), format!("unknown status {s:?}")))?,
+        Some(s) => status_from_name(s)
+            .ok_or_else(|| invalid(p("status"), format!("unknown status {s:?}")))?,
         None => return Err(invalid(p("status"), "status is missing")),
     };
     if status != DocStatus::Paid {
-        return Err(invalid(p("status"), format!("only paid documents are held, this one is {}", status.as_str())));
+        return Err(invalid(
+            p("status"),
+            format!(
+                "only paid documents are held, this one is {}",
+                status.as_str()
+            ),
+        ));
     }
     let lines = match d.lines {
         None => None,
@@ -905,7 +1054,12 @@ fn doc_from(company: &str, path: &dyn Fn() -> String, d: DocS<'_>) -> Result<(Do
             let mut out = Vec::with_capacity(ls.len());
             for (i, l) in ls.into_iter().enumerate() {
                 let lp = |f: &str| format!("{}/lines/{i}/{f}", path());
-                let line_type = line_type_from_name(&l.line_type).ok_or_else(|| invalid(lp("lineType"), format!("unknown line type {:?}", l.line_type)))?;
+                let line_type = line_type_from_name(&l.line_type).ok_or_else(|| {
+                    invalid(
+                        lp("lineType"),
+                        format!("unknown line type {:?}", l.line_type),
+                    )
+                })?;
                 out.push(Line {
                     id: l.id.map(|x| check_id(|| lp("id"), &x)).transpose()?,
                     sequence: l.sequence,
@@ -915,8 +1069,14 @@ fn doc_from(company: &str, path: &dyn Fn() -> String, d: DocS<'_>) -> Result<(Do
                     description2: owned(l.description2),
                     net_amount: check_amount(|| lp("netAmount"), l.net_amount)?,
                     net_tax_amount: check_amount(|| lp("netTaxAmount"), l.net_tax_amount)?,
-                    net_amount_including_tax: check_amount(|| lp("netAmountIncludingTax"), l.net_amount_including_tax)?,
-                    invoice_discount_allocation: check_amount(|| lp("invoiceDiscountAllocation"), l.invoice_discount_allocation)?,
+                    net_amount_including_tax: check_amount(
+                        || lp("netAmountIncludingTax"),
+                        l.net_amount_including_tax,
+                    )?,
+                    invoice_discount_allocation: check_amount(
+                        || lp("invoiceDiscountAllocation"),
+                        l.invoice_discount_allocation,
+                    )?,
                 });
             }
             Some(out)
@@ -930,7 +1090,10 @@ fn doc_from(company: &str, path: &dyn Fn() -> String, d: DocS<'_>) -> Result<(Do
         posting_date: d.posting_date.map(|x| x.0),
         due_date: d.due_date.map(|x| x.0),
         vendor_document_number: owned(d.vendor_document_number),
-        vendor_id: d.vendor_id.map(|x| check_id(|| p("vendorId"), &x)).transpose()?,
+        vendor_id: d
+            .vendor_id
+            .map(|x| check_id(|| p("vendorId"), &x))
+            .transpose()?,
         vendor_number: owned(d.vendor_number),
         vendor_name: owned(d.vendor_name),
         currency_code: owned(d.currency_code),
@@ -939,12 +1102,22 @@ fn doc_from(company: &str, path: &dyn Fn() -> String, d: DocS<'_>) -> Result<(Do
         total_tax: check_opt_amount(|| p("totalTax"), d.total_tax)?,
         total_including_tax: check_opt_amount(|| p("totalIncludingTax"), d.total_including_tax)?,
         status,
-        last_modified: d.last_modified.map(|t| check_timestamp(|| p("lastModified"), t)).transpose()?,
+        last_modified: d
+            .last_modified
+            .map(|t| check_timestamp(|| p("lastModified"), t))
+            .transpose()?,
         lines,
-        applies_to_invoice_id: d.applies_to_invoice_id.map(|x| check_id(|| p("appliesToInvoiceId"), &x)).transpose()?,
+        applies_to_invoice_id: d
+            .applies_to_invoice_id
+            .map(|x| check_id(|| p("appliesToInvoiceId"), &x))
+            .transpose()?,
         applies_to_invoice_number: owned(d.applies_to_invoice_number),
     };
-    let kind_code = if kind == DocKind::CreditMemo { KIND_CREDIT_MEMO } else { KIND_INVOICE };
+    let kind_code = if kind == DocKind::CreditMemo {
+        KIND_CREDIT_MEMO
+    } else {
+        KIND_INVOICE
+    };
     Ok(((company.to_owned(), kind_code, id), doc))
 }
 
@@ -975,7 +1148,16 @@ fn foreign(format: Option<&serde_json::Value>) -> ConfigError {
 impl StateReader {
     /// Options are checked first-hand (as `Engine::new`).
     pub fn new(options: EngineOptions) -> Result<StateReader, ConfigError> {
-        Ok(StateReader { engine: Engine::new(options)?, pending: Vec::new(), line: 0, header: false, end: None, seen: EndS::default(), companies: HashSet::new(), tail: false })
+        Ok(StateReader {
+            engine: Engine::new(options)?,
+            pending: Vec::new(),
+            line: 0,
+            header: false,
+            end: None,
+            seen: EndS::default(),
+            companies: HashSet::new(),
+            tail: false,
+        })
     }
 
     /// The next piece of state text.
@@ -1010,7 +1192,15 @@ impl StateReader {
     /// Reads the line gathered in `pending` and empties it.
     fn read_pending(&mut self) -> Result<(), ConfigError> {
         let line = std::mem::take(&mut self.pending);
-        let text = std::str::from_utf8(&line).map_err(|e| invalid(format!("line {}", self.line + 1), format!("the line is not UTF-8 text (invalid bytes at byte {} of the line)", e.valid_up_to())))?;
+        let text = std::str::from_utf8(&line).map_err(|e| {
+            invalid(
+                format!("line {}", self.line + 1),
+                format!(
+                    "the line is not UTF-8 text (invalid bytes at byte {} of the line)",
+                    e.valid_up_to()
+                ),
+            )
+        })?;
         let r = self.read_line(text);
         // The buffer's capacity is kept for the next cut line.
         self.pending = line;
@@ -1024,12 +1214,28 @@ impl StateReader {
             self.read_pending()?;
         }
         if !self.header {
-            return Err(ConfigError::new("STATE_INVALID", "the engine state is empty; pass the text of a state.json written by exportState()"));
+            return Err(ConfigError::new(
+                "STATE_INVALID",
+                "the engine state is empty; pass the text of a state.json written by exportState()",
+            ));
         }
         match self.end {
             Some(end) if end == self.seen => {}
-            Some(end) => return Err(invalid("end", format!("the state's trailer counts {end:?} but it holds {:?}", self.seen))),
-            None => return Err(invalid(format!("line {}", self.line + 1), "the state ends early (no trailer line): it was cut off; write it again")),
+            Some(end) => {
+                return Err(invalid(
+                    "end",
+                    format!(
+                        "the state's trailer counts {end:?} but it holds {:?}",
+                        self.seen
+                    ),
+                ))
+            }
+            None => {
+                return Err(invalid(
+                    format!("line {}", self.line + 1),
+                    "the state ends early (no trailer line): it was cut off; write it again",
+                ))
+            }
         }
         let mut engine = self.engine;
         let dropped = engine.drop_documents_outside_config();
@@ -1059,7 +1265,8 @@ impl StateReader {
                 }
                 _ => return Err(invalid("version", format!("\"version\" must be {STATE_VERSION}"))),
             }
-            let h: HeaderS = serde_json::from_str(text).map_err(|e| invalid("line 1", e.to_string()))?;
+            let h: HeaderS =
+                serde_json::from_str(text).map_err(|e| invalid("line 1", e.to_string()))?;
             if h.environment != self.engine.environment {
                 return Err(ConfigError::new(
                     "STATE_FOREIGN",
@@ -1072,28 +1279,48 @@ impl StateReader {
                 .at("environment"));
             }
             if !matches!(Date::parse_bc(&h.window_start), Ok(Some(_))) {
-                return Err(invalid("windowStart", "windowStart must be a date written YYYY-MM-DD"));
+                return Err(invalid(
+                    "windowStart",
+                    "windowStart must be a date written YYYY-MM-DD",
+                ));
             }
             self.header = true;
             return Ok(());
         }
-        let parsed: RecordLine = serde_json::from_str(text).map_err(|e| invalid(format!("line {n}"), e.to_string()))?;
+        let parsed: RecordLine =
+            serde_json::from_str(text).map_err(|e| invalid(format!("line {n}"), e.to_string()))?;
         let engine = &mut self.engine;
         match parsed {
             RecordLine::Company(c) => {
                 let cpath = format!("line {n}/company");
                 let cid = check_id(|| format!("{cpath}/id"), &c.id)?;
                 if !self.companies.insert(cid.clone()) {
-                    return Err(invalid(format!("{cpath}/id"), format!("company {cid} appears twice")));
+                    return Err(invalid(
+                        format!("{cpath}/id"),
+                        format!("company {cid} appears twice"),
+                    ));
                 }
                 let mut cs = CompanyState {
-                    company: c.company.map(|r| Company { id: cid.clone(), name: r.name.into_owned(), display_name: owned(r.display_name) }),
+                    company: c.company.map(|r| Company {
+                        id: cid.clone(),
+                        name: r.name.into_owned(),
+                        display_name: owned(r.display_name),
+                    }),
                     local_currency: owned(c.local_currency),
                     vendors: HashMap::with_capacity(c.vendors.len()),
                 };
                 for (vi, v) in c.vendors.into_iter().enumerate() {
                     let vid = check_id(|| format!("{cpath}/vendors/{vi}/id"), &v.id)?;
-                    cs.vendors.insert(vid.clone(), Vendor { id: vid, number: owned(v.number), name: owned(v.name), email: owned(v.email), website: owned(v.website) });
+                    cs.vendors.insert(
+                        vid.clone(),
+                        Vendor {
+                            id: vid,
+                            number: owned(v.number),
+                            name: owned(v.name),
+                            email: owned(v.email),
+                            website: owned(v.website),
+                        },
+                    );
                 }
                 if cs.company.is_some() || cs.local_currency.is_some() || !cs.vendors.is_empty() {
                     engine.companies.insert(cid, cs);
@@ -1103,7 +1330,10 @@ impl StateReader {
             RecordLine::Documents(d) => {
                 let cid = check_id(|| format!("line {n}/documents/company"), &d.company)?;
                 if !self.companies.contains(&cid) {
-                    return Err(invalid(format!("line {n}/documents/company"), "documents of a company not announced by a company line"));
+                    return Err(invalid(
+                        format!("line {n}/documents/company"),
+                        "documents of a company not announced by a company line",
+                    ));
                 }
                 for (di, doc) in d.items.into_iter().enumerate() {
                     let dpath = || format!("line {n}/documents/items/{di}");
@@ -1120,12 +1350,20 @@ impl StateReader {
             RecordLine::Versions(v) => {
                 let cid = check_id(|| format!("line {n}/versions/company"), &v.company)?;
                 if !self.companies.contains(&cid) {
-                    return Err(invalid(format!("line {n}/versions/company"), "versions of a company not announced by a company line"));
+                    return Err(invalid(
+                        format!("line {n}/versions/company"),
+                        "versions of a company not announced by a company line",
+                    ));
                 }
                 for (vi, (kind, id, ms)) in v.items.into_iter().enumerate() {
                     let vpath = || format!("line {n}/versions/items/{vi}");
                     if kind > KIND_CREDIT_MEMO {
-                        return Err(invalid(vpath(), format!("version kind must be 0 (invoice) or 1 (credit memo), got {kind}")));
+                        return Err(invalid(
+                            vpath(),
+                            format!(
+                                "version kind must be 0 (invoice) or 1 (credit memo), got {kind}"
+                            ),
+                        ));
                     }
                     let id = check_id(vpath, &id)?;
                     let t = check_timestamp(vpath, ms)?;
@@ -1161,11 +1399,21 @@ impl StateReader {
                     return Err(invalid(format!("line {n}/tail"), "a second tail line"));
                 }
                 for (name, c) in t.counts {
-                    let e = Entity::parse(&name).ok_or_else(|| invalid(format!("line {n}/tail/counts/{name}"), format!("unknown entity {name:?}")))?;
+                    let e = Entity::parse(&name).ok_or_else(|| {
+                        invalid(
+                            format!("line {n}/tail/counts/{name}"),
+                            format!("unknown entity {name:?}"),
+                        )
+                    })?;
                     engine.counts.insert(e, c.into());
                 }
                 for (i, (ent, company, pages)) in t.pages_seen.into_iter().enumerate() {
-                    let e = Entity::parse(&ent).ok_or_else(|| invalid(format!("line {n}/tail/pagesSeen/{i}"), format!("unknown entity {ent:?}")))?;
+                    let e = Entity::parse(&ent).ok_or_else(|| {
+                        invalid(
+                            format!("line {n}/tail/pagesSeen/{i}"),
+                            format!("unknown entity {ent:?}"),
+                        )
+                    })?;
                     engine.pages_seen.insert((e, company.into_owned()), pages);
                 }
                 if let Some(d) = t.diagnostics {
@@ -1207,14 +1455,21 @@ impl Engine {
         let credit_memos = self.credit_memos;
         let mut out = Vec::new();
         self.docs.retain(|(company, _, _), doc| {
-            let outside = doc.posting_date.or(doc.document_date).is_some_and(|d| d < window_start);
+            let outside = doc
+                .posting_date
+                .or(doc.document_date)
+                .is_some_and(|d| d < window_start);
             let disabled = doc.kind == DocKind::CreditMemo && !credit_memos;
             if outside {
                 out.push(Removal {
                     company_id: company.clone(),
                     invoice_id: doc.id.clone(),
                     invoice_number: doc.number.clone(),
-                    kind: if doc.kind == DocKind::CreditMemo { "creditMemo" } else { "invoice" },
+                    kind: if doc.kind == DocKind::CreditMemo {
+                        "creditMemo"
+                    } else {
+                        "invoice"
+                    },
                     reason: "outsideWindow",
                     status: None,
                 });
@@ -1234,8 +1489,14 @@ impl Engine {
         self.removals.clear();
         self.users.clear();
         self.diags.retain(|d| {
-            let document = matches!(d.entity, Some("purchaseInvoices") | Some("purchaseCreditMemos"));
-            document && d.company_id.as_ref().is_some_and(|c| incremental_companies.contains(c))
+            let document = matches!(
+                d.entity,
+                Some("purchaseInvoices") | Some("purchaseCreditMemos")
+            );
+            document
+                && d.company_id
+                    .as_ref()
+                    .is_some_and(|c| incremental_companies.contains(c))
         });
         self.invalidate();
     }
@@ -1260,8 +1521,16 @@ impl Engine {
     /// The newest `lastModifiedDateTime` seen of `company`'s invoices (`credit_memos` false) or
     /// credit memos, held or not: the base of the next incremental sync's watermark.
     pub fn newest_modification(&self, company: &str, credit_memos: bool) -> Option<Timestamp> {
-        let kind = if credit_memos { KIND_CREDIT_MEMO } else { KIND_INVOICE };
-        self.versions.iter().filter(|(k, _)| k.1 == kind && k.0 == company).map(|(_, t)| *t).max()
+        let kind = if credit_memos {
+            KIND_CREDIT_MEMO
+        } else {
+            KIND_INVOICE
+        };
+        self.versions
+            .iter()
+            .filter(|(k, _)| k.1 == kind && k.0 == company)
+            .map(|(_, t)| *t)
+            .max()
     }
 }
 
@@ -1270,16 +1539,36 @@ fn restore_diagnostics(d: DiagnosticsS<'_>) -> Result<DiagnosticLog, ConfigError
     let mut kept: BTreeMap<&'static str, u64> = BTreeMap::new();
     for (i, x) in d.items.into_iter().enumerate() {
         let p = format!("diagnostics/items/{i}");
-        let code = intern_code(&x.code).ok_or_else(|| invalid(format!("{p}/code"), format!("{:?} is not a diagnostic code", x.code.chars().take(70).collect::<String>())))?;
-        let severity = severity_from_name(&x.severity).ok_or_else(|| invalid(format!("{p}/severity"), format!("unknown severity {:?}", x.severity)))?;
+        let code = intern_code(&x.code).ok_or_else(|| {
+            invalid(
+                format!("{p}/code"),
+                format!(
+                    "{:?} is not a diagnostic code",
+                    x.code.chars().take(70).collect::<String>()
+                ),
+            )
+        })?;
+        let severity = severity_from_name(&x.severity).ok_or_else(|| {
+            invalid(
+                format!("{p}/severity"),
+                format!("unknown severity {:?}", x.severity),
+            )
+        })?;
         let entity = match x.entity {
             None => None,
-            Some(e) => Some(Entity::parse(&e).ok_or_else(|| invalid(format!("{p}/entity"), format!("unknown entity {e:?}")))?.as_str()),
+            Some(e) => Some(
+                Entity::parse(&e)
+                    .ok_or_else(|| invalid(format!("{p}/entity"), format!("unknown entity {e:?}")))?
+                    .as_str(),
+            ),
         };
         let n = kept.entry(code).or_default();
         *n += 1;
         if *n > KEEP_PER_CODE {
-            return Err(invalid(p, format!("more than {KEEP_PER_CODE} diagnostics of code {code} are kept")));
+            return Err(invalid(
+                p,
+                format!("more than {KEEP_PER_CODE} diagnostics of code {code} are kept"),
+            ));
         }
         log.push(Diagnostic {
             severity,
@@ -1288,17 +1577,30 @@ fn restore_diagnostics(d: DiagnosticsS<'_>) -> Result<DiagnosticLog, ConfigError
             entity,
             company_id: owned(x.company_id),
             page: x.page,
-            record_index: x.record_index.map(|i| usize::try_from(i).unwrap_or(usize::MAX)),
+            record_index: x
+                .record_index
+                .map(|i| usize::try_from(i).unwrap_or(usize::MAX)),
             record_id: owned(x.record_id),
             path: owned(x.path),
         });
     }
     for (code, total) in d.per_code {
         let p = format!("diagnostics/perCode/{code}");
-        let c = intern_code(&code).ok_or_else(|| invalid(p.clone(), format!("{:?} is not a diagnostic code", code.chars().take(70).collect::<String>())))?;
+        let c = intern_code(&code).ok_or_else(|| {
+            invalid(
+                p.clone(),
+                format!(
+                    "{:?} is not a diagnostic code",
+                    code.chars().take(70).collect::<String>()
+                ),
+            )
+        })?;
         let have = kept.get(c).copied().unwrap_or(0);
         if total < have || total > MAX_DIAGNOSTIC_COUNT {
-            return Err(invalid(p, format!("count {total} does not fit the {have} diagnostics kept")));
+            return Err(invalid(
+                p,
+                format!("count {total} does not fit the {have} diagnostics kept"),
+            ));
         }
         if total > have && have < KEEP_PER_CODE {
             return Err(invalid(p, format!("{total} diagnostics counted but only {have} kept, below the limit of {KEEP_PER_CODE}")));
@@ -1309,7 +1611,10 @@ fn restore_diagnostics(d: DiagnosticsS<'_>) -> Result<DiagnosticLog, ConfigError
         }
     }
     if kept.keys().any(|c| !log.counts().contains_key(c)) {
-        return Err(invalid("diagnostics/perCode", "a kept diagnostic's code has no count"));
+        return Err(invalid(
+            "diagnostics/perCode",
+            "a kept diagnostic's code has no count",
+        ));
     }
     Ok(log)
 }
@@ -1385,9 +1690,18 @@ impl ChangeBaseline {
             if companies.last() != Some(c) {
                 companies.push(c.clone());
             }
-            docs.push(((companies.len() - 1) as u32, *k, id.clone(), fingerprint(d, &mut scratch)));
+            docs.push((
+                (companies.len() - 1) as u32,
+                *k,
+                id.clone(),
+                fingerprint(d, &mut scratch),
+            ));
         }
-        ChangeBaseline { docs, companies, earlier_removals: engine.removals.clone() }
+        ChangeBaseline {
+            docs,
+            companies,
+            earlier_removals: engine.removals.clone(),
+        }
     }
 
     /// What changed from the baseline to `engine` now; `limit` caps the listed items.
@@ -1403,7 +1717,12 @@ impl ChangeBaseline {
             .earlier_removals
             .iter()
             .chain(engine.removals.iter())
-            .map(|r| ((r.company_id.as_str(), r.invoice_id.as_str()), r.invoice_number.as_deref()))
+            .map(|r| {
+                (
+                    (r.company_id.as_str(), r.invoice_id.as_str()),
+                    r.invoice_number.as_deref(),
+                )
+            })
             .collect();
         let push = |out: &mut Changes, c: Change| {
             if out.items.len() < limit {
@@ -1416,8 +1735,15 @@ impl ChangeBaseline {
         let mut new = engine.docs.iter().peekable();
         let mut scratch = Vec::new();
         loop {
-            let o = old.peek().map(|(ci, k, id, fp)| ((self.companies[*ci as usize].as_str(), *k, id.as_str()), *fp));
-            let n = new.peek().map(|((c, k, id), d)| ((c.as_str(), *k, id.as_str()), d));
+            let o = old.peek().map(|(ci, k, id, fp)| {
+                (
+                    (self.companies[*ci as usize].as_str(), *k, id.as_str()),
+                    *fp,
+                )
+            });
+            let n = new
+                .peek()
+                .map(|((c, k, id), d)| ((c.as_str(), *k, id.as_str()), d));
             let side = match (&o, &n) {
                 (None, None) => break,
                 (Some(_), None) => std::cmp::Ordering::Less,
@@ -1426,12 +1752,24 @@ impl ChangeBaseline {
             };
             match side {
                 std::cmp::Ordering::Equal => {
-                    let (Some((_, fp)), Some((nk, d))) = (o, n) else { break };
+                    let (Some((_, fp)), Some((nk, d))) = (o, n) else {
+                        break;
+                    };
                     if fingerprint(d, &mut scratch) == fp {
                         out.unchanged += 1;
                     } else {
                         out.changed += 1;
-                        push(&mut out, Change { change: "changed", company_id: nk.0.to_owned(), kind: kind_name(nk.1), id: nk.2.to_owned(), number: d.number.clone(), reason: None });
+                        push(
+                            &mut out,
+                            Change {
+                                change: "changed",
+                                company_id: nk.0.to_owned(),
+                                kind: kind_name(nk.1),
+                                id: nk.2.to_owned(),
+                                number: d.number.clone(),
+                                reason: None,
+                            },
+                        );
                     }
                     old.next();
                     new.next();
@@ -1440,14 +1778,38 @@ impl ChangeBaseline {
                     let Some((ok, _)) = o else { break };
                     out.removed += 1;
                     let reason = reasons.get(&(ok.0, ok.2)).copied().unwrap_or("notSynced");
-                    let number = numbers.get(&(ok.0, ok.2)).copied().flatten().map(str::to_owned);
-                    push(&mut out, Change { change: "removed", company_id: ok.0.to_owned(), kind: kind_name(ok.1), id: ok.2.to_owned(), number, reason: Some(reason) });
+                    let number = numbers
+                        .get(&(ok.0, ok.2))
+                        .copied()
+                        .flatten()
+                        .map(str::to_owned);
+                    push(
+                        &mut out,
+                        Change {
+                            change: "removed",
+                            company_id: ok.0.to_owned(),
+                            kind: kind_name(ok.1),
+                            id: ok.2.to_owned(),
+                            number,
+                            reason: Some(reason),
+                        },
+                    );
                     old.next();
                 }
                 std::cmp::Ordering::Greater => {
                     let Some((nk, d)) = n else { break };
                     out.added += 1;
-                    push(&mut out, Change { change: "added", company_id: nk.0.to_owned(), kind: kind_name(nk.1), id: nk.2.to_owned(), number: d.number.clone(), reason: None });
+                    push(
+                        &mut out,
+                        Change {
+                            change: "added",
+                            company_id: nk.0.to_owned(),
+                            kind: kind_name(nk.1),
+                            id: nk.2.to_owned(),
+                            number: d.number.clone(),
+                            reason: None,
+                        },
+                    );
                     new.next();
                 }
             }
@@ -1456,7 +1818,17 @@ impl ChangeBaseline {
         // taken; they changed all the same.
         for r in &self.earlier_removals {
             out.removed += 1;
-            push(&mut out, Change { change: "removed", company_id: r.company_id.clone(), kind: r.kind, id: r.invoice_id.clone(), number: r.invoice_number.clone(), reason: Some(r.reason) });
+            push(
+                &mut out,
+                Change {
+                    change: "removed",
+                    company_id: r.company_id.clone(),
+                    kind: r.kind,
+                    id: r.invoice_id.clone(),
+                    number: r.invoice_number.clone(),
+                    reason: Some(r.reason),
+                },
+            );
         }
         out
     }
@@ -1470,17 +1842,53 @@ mod tests {
 
     /// Documents with every member present and absent in turn, and texts that need escaping.
     fn varied_documents() -> Vec<Document> {
-        let texts = ["plain", "quote \" and back\\slash", "tab\tnew\nline\u{1}\u{1f}", "Café – 東京 \u{2028}", "", " spaced "];
-        let types = [LineType::Comment, LineType::Account, LineType::Item, LineType::Resource, LineType::FixedAsset, LineType::Charge, LineType::AllocationAccount, LineType::Other];
-        let statuses = [DocStatus::Paid, DocStatus::Open, DocStatus::Other, DocStatus::Blank];
+        let texts = [
+            "plain",
+            "quote \" and back\\slash",
+            "tab\tnew\nline\u{1}\u{1f}",
+            "Café – 東京 \u{2028}",
+            "",
+            " spaced ",
+        ];
+        let types = [
+            LineType::Comment,
+            LineType::Account,
+            LineType::Item,
+            LineType::Resource,
+            LineType::FixedAsset,
+            LineType::Charge,
+            LineType::AllocationAccount,
+            LineType::Other,
+        ];
+        let statuses = [
+            DocStatus::Paid,
+            DocStatus::Open,
+            DocStatus::Other,
+            DocStatus::Blank,
+        ];
         let text = |i: usize, on: bool| on.then(|| texts[i % texts.len()].to_owned());
-        let day = |i: usize, on: bool| on.then(|| Date::new(2020 + (i % 7) as i32, 1 + (i % 12) as u8, 1 + (i % 28) as u8).unwrap());
-        let amount = |i: usize, on: bool| on.then(|| Amount([0, -1, 123_456_789, i64::MAX, i64::MIN][i % 5]));
+        let day = |i: usize, on: bool| {
+            on.then(|| {
+                Date::new(
+                    2020 + (i % 7) as i32,
+                    1 + (i % 12) as u8,
+                    1 + (i % 28) as u8,
+                )
+                .unwrap()
+            })
+        };
+        let amount = |i: usize, on: bool| {
+            on.then(|| Amount([0, -1, 123_456_789, i64::MAX, i64::MIN][i % 5]))
+        };
         (0..64usize)
             .map(|i| {
                 let bit = |b: usize| (i >> b) & 1 == 1 || i % 11 == 0;
                 Document {
-                    kind: if bit(0) { DocKind::CreditMemo } else { DocKind::Invoice },
+                    kind: if bit(0) {
+                        DocKind::CreditMemo
+                    } else {
+                        DocKind::Invoice
+                    },
                     id: format!("{i:08x}-{}", texts[i % texts.len()]),
                     number: text(i, bit(1)),
                     document_date: day(i, bit(2)),
@@ -1509,7 +1917,11 @@ mod tests {
                                 net_amount: Amount(i as i64 * 17 - 5),
                                 net_tax_amount: Amount(-(n as i64)),
                                 net_amount_including_tax: Amount(i64::MAX - n as i64),
-                                invoice_discount_allocation: Amount(if bit(3) { n as i64 } else { 0 }),
+                                invoice_discount_allocation: Amount(if bit(3) {
+                                    n as i64
+                                } else {
+                                    0
+                                }),
                             })
                             .collect()
                     }),
@@ -1530,7 +1942,14 @@ mod tests {
         for company in [C1, "odd \"company\""] {
             let mut out = Vec::new();
             write_docs_line(&mut out, company, &docs);
-            let expected = serde_json::to_string(&Line { documents: DocsLineS { company: cow(company), items: docs.iter().map(|d| doc_s(d, false)).collect() } }).unwrap() + "\n";
+            let expected = serde_json::to_string(&Line {
+                documents: DocsLineS {
+                    company: cow(company),
+                    items: docs.iter().map(|d| doc_s(d, false)).collect(),
+                },
+            })
+            .unwrap()
+                + "\n";
             assert_eq!(String::from_utf8(out).unwrap(), expected);
         }
         let mut scratch = Vec::new();
@@ -1538,13 +1957,21 @@ mod tests {
             for content_only in [false, true] {
                 scratch.clear();
                 write_doc(&mut scratch, d, content_only);
-                assert_eq!(String::from_utf8(scratch.clone()).unwrap(), serde_json::to_string(&doc_s(d, content_only)).unwrap());
+                assert_eq!(
+                    String::from_utf8(scratch.clone()).unwrap(),
+                    serde_json::to_string(&doc_s(d, content_only)).unwrap()
+                );
             }
         }
     }
 
     fn options(window: &str) -> EngineOptions {
-        EngineOptions { window_start: Some(window.into()), environment: Some("t/prod".into()), credit_memos: Some(true), ..Default::default() }
+        EngineOptions {
+            window_start: Some(window.into()),
+            environment: Some("t/prod".into()),
+            credit_memos: Some(true),
+            ..Default::default()
+        }
     }
 
     fn invoice(id: &str, date: &str, status: &str, modified: &str, amount: &str) -> String {
@@ -1557,13 +1984,23 @@ mod tests {
     }
 
     fn page(entity: &str, records: &[String]) -> String {
-        format!(r#"{{"@odata.context":"https://x/api/v2.0/$metadata#companies({C1})/{entity}","value":[{}]}}"#, records.join(","))
+        format!(
+            r#"{{"@odata.context":"https://x/api/v2.0/$metadata#companies({C1})/{entity}","value":[{}]}}"#,
+            records.join(",")
+        )
     }
 
     fn loaded() -> Engine {
         let mut e = Engine::new(options("2025-11-01")).unwrap();
         e.add_page_text(None, None, r#"{"@odata.context":"https://x/api/v2.0/$metadata#companies","value":[{"id":"8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C","name":"CRONUS","displayName":"Cronus Ltd"}]}"#);
-        e.add_page_text(None, None, &page("generalLedgerSetup", &[r#"{"id":"g","localCurrencyCode":"gbp"}"#.into()]));
+        e.add_page_text(
+            None,
+            None,
+            &page(
+                "generalLedgerSetup",
+                &[r#"{"id":"g","localCurrencyCode":"gbp"}"#.into()],
+            ),
+        );
         e.add_page_text(None, None, &page("vendors", &[r#"{"id":"aaaaaaaa-0000-0000-0000-000000000001","number":"V1","displayName":"Slack","website":"slack.com","email":"billing@slack.com"}"#.into()]));
         e.add_page_text(
             None,
@@ -1571,10 +2008,34 @@ mod tests {
             &page(
                 "purchaseInvoices",
                 &[
-                    invoice("11111111-0000-0000-0000-000000000001", "2026-01-05", "Paid", "2026-02-01T10:00:00.123Z", "100.5"),
-                    invoice("11111111-0000-0000-0000-000000000002", "2026-02-05", "Paid", "2026-03-01T10:00:00Z", "250"),
-                    invoice("11111111-0000-0000-0000-000000000003", "2026-02-06", "Open", "2026-03-02T10:00:00Z", "7"),
-                    invoice("11111111-0000-0000-0000-000000000004", "2025-01-06", "Paid", "2025-03-02T10:00:00Z", "9"),
+                    invoice(
+                        "11111111-0000-0000-0000-000000000001",
+                        "2026-01-05",
+                        "Paid",
+                        "2026-02-01T10:00:00.123Z",
+                        "100.5",
+                    ),
+                    invoice(
+                        "11111111-0000-0000-0000-000000000002",
+                        "2026-02-05",
+                        "Paid",
+                        "2026-03-01T10:00:00Z",
+                        "250",
+                    ),
+                    invoice(
+                        "11111111-0000-0000-0000-000000000003",
+                        "2026-02-06",
+                        "Open",
+                        "2026-03-02T10:00:00Z",
+                        "7",
+                    ),
+                    invoice(
+                        "11111111-0000-0000-0000-000000000004",
+                        "2025-01-06",
+                        "Paid",
+                        "2025-03-02T10:00:00Z",
+                        "9",
+                    ),
                     r#"{"id":"","status":"Paid","totalAmountExcludingTax":"x"}"#.into(),
                 ],
             ),
@@ -1598,10 +2059,23 @@ mod tests {
         assert_eq!(e.transactions().len(), 3);
         let text = e.export_state();
         let mut back = Engine::from_state(options("2025-11-01"), &text).unwrap();
-        assert_eq!(back.export_state(), text, "export is deterministic and lossless");
+        assert_eq!(
+            back.export_state(),
+            text,
+            "export is deterministic and lossless"
+        );
         assert_eq!(observable(&mut back), observable(&mut e));
         // Versions of documents not held survive: an older Paid copy of the Open invoice stays out.
-        let stale = page("purchaseInvoices", &[invoice("11111111-0000-0000-0000-000000000003", "2026-02-06", "Paid", "2026-03-01T00:00:00Z", "7")]);
+        let stale = page(
+            "purchaseInvoices",
+            &[invoice(
+                "11111111-0000-0000-0000-000000000003",
+                "2026-02-06",
+                "Paid",
+                "2026-03-01T00:00:00Z",
+                "7",
+            )],
+        );
         back.add_page_text(None, None, &stale);
         e.add_page_text(None, None, &stale);
         assert_eq!(back.transactions().len(), 3);
@@ -1635,11 +2109,18 @@ mod tests {
                 r.push(&whole[at..end]).unwrap();
                 at = end;
             }
-            assert_eq!(r.finish().unwrap().export_state(), whole, "pieces of {step}");
+            assert_eq!(
+                r.finish().unwrap().export_state(),
+                whole,
+                "pieces of {step}"
+            );
         }
         let empty = Engine::new(options("2025-11-01")).unwrap();
         let text = empty.export_state();
-        assert!(Engine::from_state(options("2025-11-01"), &text).is_ok(), "{text}");
+        assert!(
+            Engine::from_state(options("2025-11-01"), &text).is_ok(),
+            "{text}"
+        );
     }
 
     #[test]
@@ -1650,7 +2131,10 @@ mod tests {
         let mut e = Engine::from_state(o, &text).unwrap();
         // Comment lines are not transactions in line mode: 2 invoices x 1 line + 1 credit memo.
         assert_eq!(e.transactions().len(), 3);
-        assert!(e.transactions().iter().all(|t| t.line_id.is_some() || t.kind == "creditMemo"));
+        assert!(e
+            .transactions()
+            .iter()
+            .all(|t| t.line_id.is_some() || t.kind == "creditMemo"));
     }
 
     #[test]
@@ -1669,8 +2153,18 @@ mod tests {
         let text = loaded().export_state();
         let err = |o: EngineOptions, t: &str| Engine::from_state(o, t).err().expect("must fail");
         assert_eq!(err(options("2025-11-01"), "not json").code, "STATE_INVALID");
-        assert_eq!(err(options("2025-11-01"), r#"{"format":"bc-spend-sync-checkpoint","version":1}"#).code, "STATE_FOREIGN");
-        assert_eq!(err(options("2025-11-01"), r#"{"value":[]}"#).code, "STATE_FOREIGN");
+        assert_eq!(
+            err(
+                options("2025-11-01"),
+                r#"{"format":"bc-spend-sync-checkpoint","version":1}"#
+            )
+            .code,
+            "STATE_FOREIGN"
+        );
+        assert_eq!(
+            err(options("2025-11-01"), r#"{"value":[]}"#).code,
+            "STATE_FOREIGN"
+        );
         let newer = text.replacen("\"version\":1", "\"version\":2", 1);
         let e = err(options("2025-11-01"), &newer);
         assert_eq!(e.code, "STATE_VERSION");
@@ -1679,7 +2173,11 @@ mod tests {
         other_env.environment = Some("t/sandbox".into());
         assert_eq!(err(other_env, &text).code, "STATE_FOREIGN");
         // Values out of range or of the wrong shape name their path.
-        let big = text.replacen("\"netAmount\":1005000", "\"netAmount\":-9223372036854775808", 1);
+        let big = text.replacen(
+            "\"netAmount\":1005000",
+            "\"netAmount\":-9223372036854775808",
+            1,
+        );
         assert_ne!(big, text);
         let e = err(options("2025-11-01"), &big);
         assert_eq!(e.code, "STATE_INVALID");
@@ -1688,7 +2186,11 @@ mod tests {
         assert_eq!(err(options("2025-11-01"), &open).code, "STATE_INVALID");
         let code = text.replacen("\"code\":\"", "\"code\":\"lower case ", 1);
         assert_eq!(err(options("2025-11-01"), &code).code, "STATE_INVALID");
-        let extra = text.replacen("\"creditMemos\":true", "\"creditMemos\":true,\"surprise\":1", 1);
+        let extra = text.replacen(
+            "\"creditMemos\":true",
+            "\"creditMemos\":true,\"surprise\":1",
+            1,
+        );
         assert_eq!(err(options("2025-11-01"), &extra).code, "STATE_INVALID");
         // Options are still checked first-hand.
         let mut bad = options("2025-11-01");
@@ -1700,52 +2202,135 @@ mod tests {
     fn bad_values_deep_in_a_state_name_their_exact_path() {
         let text = loaded().export_state();
         let lines: Vec<&str> = text.lines().collect();
-        let docs_at = lines.iter().position(|l| l.starts_with("{\"documents\":")).unwrap();
-        let versions_at = lines.iter().position(|l| l.starts_with("{\"versions\":")).unwrap();
+        let docs_at = lines
+            .iter()
+            .position(|l| l.starts_with("{\"documents\":"))
+            .unwrap();
+        let versions_at = lines
+            .iter()
+            .position(|l| l.starts_with("{\"versions\":"))
+            .unwrap();
         // The state with the value of the first `"key":` after `after` on line `at` replaced.
         let set = |at: usize, after: &str, key: &str, value: &str| {
             let l = lines[at];
             let from = l.find(after).unwrap() + after.len();
-            let k = from + l[from..].find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("no {key}")) + key.len() + 3;
-            let end = if l.as_bytes()[k] == b'"' { k + 2 + l[k + 1..].find('"').unwrap() } else { k + l[k..].find([',', '}', ']']).unwrap() };
+            let k = from
+                + l[from..]
+                    .find(&format!("\"{key}\":"))
+                    .unwrap_or_else(|| panic!("no {key}"))
+                + key.len()
+                + 3;
+            let end = if l.as_bytes()[k] == b'"' {
+                k + 2 + l[k + 1..].find('"').unwrap()
+            } else {
+                k + l[k..].find([',', '}', ']']).unwrap()
+            };
             let mut ls: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
             ls[at] = format!("{}{value}{}", &l[..k], &l[end..]);
             assert_ne!(ls[at], l);
             ls.join("\n") + "\n"
         };
         let path = |t: String| {
-            let e = Engine::from_state(options("2025-11-01"), &t).err().expect("must fail");
+            let e = Engine::from_state(options("2025-11-01"), &t)
+                .err()
+                .expect("must fail");
             assert_eq!(e.code, "STATE_INVALID");
             e.path.unwrap()
         };
         let (n, v) = (docs_at + 1, versions_at + 1);
         let doc = format!("line {n}/documents/items/0");
-        assert_eq!(path(set(docs_at, "", "company", "\" \"")), format!("line {n}/documents/company"));
-        assert_eq!(path(set(docs_at, "items", "id", "\"\"")), format!("{doc}/id"));
-        assert_eq!(path(set(docs_at, "items", "vendorId", &format!("\"{}\"", "a".repeat(65)))), format!("{doc}/vendorId"));
-        assert_eq!(path(set(docs_at, "items", "totalTax", "-9223372036854775808")), format!("{doc}/totalTax"));
-        assert_eq!(path(set(docs_at, "items", "status", "\"open\"")), format!("{doc}/status"));
-        assert_eq!(path(set(docs_at, "items", "lastModified", "-99999999999999999")), format!("{doc}/lastModified"));
-        assert_eq!(path(set(docs_at, "lines", "id", "\"  \"")), format!("{doc}/lines/0/id"));
-        assert_eq!(path(set(docs_at, "lines", "lineType", "\"nope\"")), format!("{doc}/lines/0/lineType"));
-        assert_eq!(path(set(docs_at, "lines", "netAmount", "-9223372036854775808")), format!("{doc}/lines/0/netAmount"));
-        assert_eq!(path(set(docs_at, "lines", "netTaxAmount", "-9223372036854775808")), format!("{doc}/lines/0/netTaxAmount"));
-        assert_eq!(path(set(docs_at, "lines\":[{", "description", "7")), format!("line {n}"), "a wrong type fails the line");
+        assert_eq!(
+            path(set(docs_at, "", "company", "\" \"")),
+            format!("line {n}/documents/company")
+        );
+        assert_eq!(
+            path(set(docs_at, "items", "id", "\"\"")),
+            format!("{doc}/id")
+        );
+        assert_eq!(
+            path(set(
+                docs_at,
+                "items",
+                "vendorId",
+                &format!("\"{}\"", "a".repeat(65))
+            )),
+            format!("{doc}/vendorId")
+        );
+        assert_eq!(
+            path(set(docs_at, "items", "totalTax", "-9223372036854775808")),
+            format!("{doc}/totalTax")
+        );
+        assert_eq!(
+            path(set(docs_at, "items", "status", "\"open\"")),
+            format!("{doc}/status")
+        );
+        assert_eq!(
+            path(set(docs_at, "items", "lastModified", "-99999999999999999")),
+            format!("{doc}/lastModified")
+        );
+        assert_eq!(
+            path(set(docs_at, "lines", "id", "\"  \"")),
+            format!("{doc}/lines/0/id")
+        );
+        assert_eq!(
+            path(set(docs_at, "lines", "lineType", "\"nope\"")),
+            format!("{doc}/lines/0/lineType")
+        );
+        assert_eq!(
+            path(set(docs_at, "lines", "netAmount", "-9223372036854775808")),
+            format!("{doc}/lines/0/netAmount")
+        );
+        assert_eq!(
+            path(set(
+                docs_at,
+                "lines",
+                "netTaxAmount",
+                "-9223372036854775808"
+            )),
+            format!("{doc}/lines/0/netTaxAmount")
+        );
+        assert_eq!(
+            path(set(docs_at, "lines\":[{", "description", "7")),
+            format!("line {n}"),
+            "a wrong type fails the line"
+        );
         let second_line = docs_at; // the first document's second line: a comment line
-        assert_eq!(path(set(second_line, "},{", "netAmountIncludingTax", "-9223372036854775808")), format!("{doc}/lines/1/netAmountIncludingTax"));
-        assert_eq!(path(set(versions_at, "", "company", "\"\"")), format!("line {v}/versions/company"));
+        assert_eq!(
+            path(set(
+                second_line,
+                "},{",
+                "netAmountIncludingTax",
+                "-9223372036854775808"
+            )),
+            format!("{doc}/lines/1/netAmountIncludingTax")
+        );
+        assert_eq!(
+            path(set(versions_at, "", "company", "\"\"")),
+            format!("line {v}/versions/company")
+        );
         let version = |from: &str, to: &str| {
             assert!(text.contains(from));
             path(text.replacen(from, to, 1))
         };
-        assert_eq!(version("\"items\":[[0,", "\"items\":[[7,"), format!("line {v}/versions/items/0"));
-        assert_eq!(version(",[0,\"11111111-0000-0000-0000-000000000004\"", ",[0,\" \""), format!("line {v}/versions/items/1"));
-        assert_eq!(version("1740909600000]", "-99999999999999999]"), format!("line {v}/versions/items/1"));
+        assert_eq!(
+            version("\"items\":[[0,", "\"items\":[[7,"),
+            format!("line {v}/versions/items/0")
+        );
+        assert_eq!(
+            version(",[0,\"11111111-0000-0000-0000-000000000004\"", ",[0,\" \""),
+            format!("line {v}/versions/items/1")
+        );
+        assert_eq!(
+            version("1740909600000]", "-99999999999999999]"),
+            format!("line {v}/versions/items/1")
+        );
     }
 
     #[test]
     fn states_read_as_bytes_in_any_pieces() {
-        let text = loaded().export_state().replace("Slack Pro", "Slack Pró – 東京 ✓");
+        let text = loaded()
+            .export_state()
+            .replace("Slack Pro", "Slack Pró – 東京 ✓");
         let engine = Engine::from_state(options("2025-11-01"), &text).unwrap();
         assert_eq!(engine.export_state(), text, "the non-ASCII text is kept");
         let bytes = text.as_bytes();
@@ -1754,14 +2339,19 @@ mod tests {
             for piece in bytes.chunks(size) {
                 r.push_bytes(piece).unwrap();
             }
-            assert_eq!(r.finish().unwrap().export_state(), text, "pieces of {size} bytes");
+            assert_eq!(
+                r.finish().unwrap().export_state(),
+                text,
+                "pieces of {size} bytes"
+            );
         }
         // Text and bytes pieces mixed.
         let mut r = StateReader::new(options("2025-11-01")).unwrap();
         let cut = text.find('\n').unwrap() + 10;
         r.push(&text[..cut]).unwrap();
         r.push_bytes(&bytes[cut..cut + 1000]).unwrap();
-        r.push(std::str::from_utf8(&bytes[cut + 1000..]).unwrap()).unwrap();
+        r.push(std::str::from_utf8(&bytes[cut + 1000..]).unwrap())
+            .unwrap();
         assert_eq!(r.finish().unwrap().export_state(), text);
         // Invalid UTF-8 names its line.
         let mut bad = bytes.to_vec();
@@ -1770,7 +2360,10 @@ mod tests {
         let line = text[..at].matches('\n').count() + 1;
         let mut r = StateReader::new(options("2025-11-01")).unwrap();
         let e = r.push_bytes(&bad).err().expect("must fail");
-        assert_eq!((e.code, e.path.as_deref()), ("STATE_INVALID", Some(format!("line {line}").as_str())));
+        assert_eq!(
+            (e.code, e.path.as_deref()),
+            ("STATE_INVALID", Some(format!("line {line}").as_str()))
+        );
         assert!(e.message.contains("not UTF-8"), "{}", e.message);
         // Only whitespace after the trailer is fine; a cut line is not.
         let mut r = StateReader::new(options("2025-11-01")).unwrap();
@@ -1796,22 +2389,43 @@ mod tests {
     #[test]
     fn diagnostics_beyond_the_kept_limit_keep_their_count() {
         let mut e = Engine::new(options("2025-11-01")).unwrap();
-        let recs: Vec<String> = (0..1500).map(|i| format!(r#"{{"id":"x{i}","status":"Paid","totalAmountExcludingTax":"bad"}}"#)).collect();
+        let recs: Vec<String> = (0..1500)
+            .map(|i| format!(r#"{{"id":"x{i}","status":"Paid","totalAmountExcludingTax":"bad"}}"#))
+            .collect();
         e.add_page_text(None, None, &page("purchaseInvoices", &recs));
         let text = e.export_state();
         let mut back = Engine::from_state(options("2025-11-01"), &text).unwrap();
         assert_eq!(back.export_state(), text);
-        assert_eq!(serde_json::to_string(&back.summary()).unwrap(), serde_json::to_string(&e.summary()).unwrap());
-        let forged = text.replacen("\"AMOUNT_INVALID\":1500", "\"AMOUNT_INVALID\":100000000000", 1);
+        assert_eq!(
+            serde_json::to_string(&back.summary()).unwrap(),
+            serde_json::to_string(&e.summary()).unwrap()
+        );
+        let forged = text.replacen(
+            "\"AMOUNT_INVALID\":1500",
+            "\"AMOUNT_INVALID\":100000000000",
+            1,
+        );
         assert_ne!(forged, text);
-        assert_eq!(Engine::from_state(options("2025-11-01"), &forged).err().unwrap().code, "STATE_INVALID");
+        assert_eq!(
+            Engine::from_state(options("2025-11-01"), &forged)
+                .err()
+                .unwrap()
+                .code,
+            "STATE_INVALID"
+        );
     }
 
     #[test]
     fn changes_between_runs() {
         let mut e = loaded();
         let base = ChangeBaseline::capture(&e);
-        assert_eq!(base.compare(&e, 10), Changes { unchanged: 3, ..Default::default() });
+        assert_eq!(
+            base.compare(&e, 10),
+            Changes {
+                unchanged: 3,
+                ..Default::default()
+            }
+        );
         // Touched but not changed; changed; no longer paid; new.
         e.add_page_text(
             None,
@@ -1819,9 +2433,27 @@ mod tests {
             &page(
                 "purchaseInvoices",
                 &[
-                    invoice("11111111-0000-0000-0000-000000000001", "2026-01-05", "Paid", "2026-04-01T00:00:00Z", "100.5"),
-                    invoice("11111111-0000-0000-0000-000000000002", "2026-02-05", "Paid", "2026-04-01T00:00:00Z", "260"),
-                    invoice("11111111-0000-0000-0000-000000000005", "2026-03-05", "Paid", "2026-04-01T00:00:00Z", "1"),
+                    invoice(
+                        "11111111-0000-0000-0000-000000000001",
+                        "2026-01-05",
+                        "Paid",
+                        "2026-04-01T00:00:00Z",
+                        "100.5",
+                    ),
+                    invoice(
+                        "11111111-0000-0000-0000-000000000002",
+                        "2026-02-05",
+                        "Paid",
+                        "2026-04-01T00:00:00Z",
+                        "260",
+                    ),
+                    invoice(
+                        "11111111-0000-0000-0000-000000000005",
+                        "2026-03-05",
+                        "Paid",
+                        "2026-04-01T00:00:00Z",
+                        "1",
+                    ),
                 ],
             ),
         );
@@ -1829,7 +2461,10 @@ mod tests {
         let c = base.compare(&e, 10);
         assert_eq!((c.added, c.changed, c.removed, c.unchanged), (1, 1, 1, 1));
         let removed = c.items.iter().find(|x| x.change == "removed").unwrap();
-        assert_eq!((removed.kind, removed.reason, removed.number.as_deref()), ("creditMemo", Some("notPaid"), Some("PCM1")));
+        assert_eq!(
+            (removed.kind, removed.reason, removed.number.as_deref()),
+            ("creditMemo", Some("notPaid"), Some("PCM1"))
+        );
         let capped = base.compare(&e, 1);
         assert_eq!(capped.items.len(), 1);
         assert!(capped.truncated);
@@ -1837,23 +2472,44 @@ mod tests {
         e.retain_companies(&BTreeSet::new());
         let c = base.compare(&e, 10);
         assert_eq!(c.removed, 3);
-        assert!(c.items.iter().filter(|x| x.change == "removed").any(|x| x.reason == Some("notSynced")));
+        assert!(c
+            .items
+            .iter()
+            .filter(|x| x.change == "removed")
+            .any(|x| x.reason == Some("notSynced")));
     }
 
     #[test]
     fn begin_sync_run_keeps_only_document_diagnostics_of_incremental_companies() {
         let mut e = loaded();
-        assert!(e.diagnostics().iter().any(|d| d.entity == Some("purchaseInvoices")));
+        assert!(e
+            .diagnostics()
+            .iter()
+            .any(|d| d.entity == Some("purchaseInvoices")));
         let keep: BTreeSet<String> = [C1.to_owned()].into();
         e.begin_sync_run(&keep);
         assert!(e.users().0.is_empty());
         assert_eq!(e.summary().counts.len(), 0);
-        assert!(e.diags.items().iter().all(|d| d.entity == Some("purchaseInvoices")));
+        assert!(e
+            .diags
+            .items()
+            .iter()
+            .all(|d| d.entity == Some("purchaseInvoices")));
         assert!(!e.diags.items().is_empty());
         e.begin_sync_run(&BTreeSet::new());
         assert!(e.diags.items().is_empty());
         assert_eq!(e.transactions().len(), 3, "documents stay");
-        assert_eq!(e.newest_modification(C1, false).map(|t| t.to_string()).as_deref(), Some("2026-03-02T10:00:00.000Z"));
-        assert_eq!(e.newest_modification(C1, true).map(|t| t.to_string()).as_deref(), Some("2026-02-11T00:00:00.000Z"));
+        assert_eq!(
+            e.newest_modification(C1, false)
+                .map(|t| t.to_string())
+                .as_deref(),
+            Some("2026-03-02T10:00:00.000Z")
+        );
+        assert_eq!(
+            e.newest_modification(C1, true)
+                .map(|t| t.to_string())
+                .as_deref(),
+            Some("2026-02-11T00:00:00.000Z")
+        );
     }
 }

@@ -56,7 +56,17 @@ fn environment_wide_diagnostic(d: &Diagnostic) -> bool {
 
 fn add_counts(a: &mut Counts, b: &Counts) {
     // Every field, by name: a new counter must be added here too (the compiler checks it).
-    let Counts { pages, pages_rejected, read, accepted, rejected, not_paid, outside_window, disabled, stale } = *b;
+    let Counts {
+        pages,
+        pages_rejected,
+        read,
+        accepted,
+        rejected,
+        not_paid,
+        outside_window,
+        disabled,
+        stale,
+    } = *b;
     a.pages += pages;
     a.pages_rejected += pages_rejected;
     a.read += read;
@@ -73,8 +83,18 @@ fn companies_held(e: &Engine) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = BTreeSet::new();
     out.extend(e.docs.keys().map(|(c, _, _)| c.clone()));
     out.extend(e.versions.keys().map(|(c, _, _)| c.clone()));
-    out.extend(e.companies.iter().filter(|(_, s)| s.local_currency.is_some() || !s.vendors.is_empty()).map(|(c, _)| c.clone()));
-    out.extend(e.pages_seen.keys().filter(|(entity, c)| !environment_wide(*entity) && !c.is_empty()).map(|(_, c)| c.clone()));
+    out.extend(
+        e.companies
+            .iter()
+            .filter(|(_, s)| s.local_currency.is_some() || !s.vendors.is_empty())
+            .map(|(c, _)| c.clone()),
+    );
+    out.extend(
+        e.pages_seen
+            .keys()
+            .filter(|(entity, c)| !environment_wide(*entity) && !c.is_empty())
+            .map(|(_, c)| c.clone()),
+    );
     out
 }
 
@@ -93,7 +113,10 @@ impl Engine {
                     Some(p) => format!("states/{i}/{p}"),
                     None => format!("states/{i}"),
                 };
-                ConfigError { path: Some(path), ..err }
+                ConfigError {
+                    path: Some(path),
+                    ..err
+                }
             })?;
             engines.push(e);
         }
@@ -111,7 +134,10 @@ impl Engine {
             }
         }
 
-        let source = engines.iter().position(|e| !e.users.is_empty()).unwrap_or(0);
+        let source = engines
+            .iter()
+            .position(|e| !e.users.is_empty())
+            .unwrap_or(0);
         let mut parts = engines.into_iter().enumerate();
         let (_, mut base) = parts.next().expect("at least one state");
         if source != 0 {
@@ -132,7 +158,17 @@ impl Engine {
     /// Moves `other`'s company-scoped data into `self`, and its environment-wide data too when
     /// it is the environment source.
     fn absorb(&mut self, other: Engine, is_source: bool) {
-        let Engine { companies, docs, versions, users, counts, pages_seen, diags, removals, .. } = other;
+        let Engine {
+            companies,
+            docs,
+            versions,
+            users,
+            counts,
+            pages_seen,
+            diags,
+            removals,
+            ..
+        } = other;
         for (id, s) in companies {
             let mine = self.companies.entry(id).or_default();
             if mine.company.is_none() {
@@ -182,10 +218,16 @@ impl Engine {
                 continue;
             }
             // Counted but not kept: of the same entity as the kept ones of its code.
-            let Some(example) = last_of_code.get(code) else { continue };
+            let Some(example) = last_of_code.get(code) else {
+                continue;
+            };
             for _ in have..*total {
                 let reached = self.diags.counts().get(code).copied().unwrap_or(0) >= KEEP_PER_CODE;
-                self.diags.push(if reached { Diagnostic::new(Severity::Info, code, String::new()) } else { example.clone() });
+                self.diags.push(if reached {
+                    Diagnostic::new(Severity::Info, code, String::new())
+                } else {
+                    example.clone()
+                });
             }
         }
         self.removals.extend(removals);
@@ -197,15 +239,33 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!("{}/tests/fixtures/sample/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/sample/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
     }
 
     fn options() -> EngineOptions {
-        EngineOptions { connected_at: Some("2026-11-26".into()), environment: Some("tenant/production".into()), ..Default::default() }
+        EngineOptions {
+            connected_at: Some("2026-11-26".into()),
+            environment: Some("tenant/production".into()),
+            ..Default::default()
+        }
     }
 
-    const US: [&str; 5] = ["us-generalLedgerSetup.json", "us-vendors.json", "us-purchaseInvoices-1.json", "us-purchaseInvoices-2.json", "us-purchaseCreditMemos.json"];
-    const UK: [&str; 3] = ["uk-generalLedgerSetup.json", "uk-vendors.json", "uk-purchaseInvoices.json"];
+    const US: [&str; 5] = [
+        "us-generalLedgerSetup.json",
+        "us-vendors.json",
+        "us-purchaseInvoices-1.json",
+        "us-purchaseInvoices-2.json",
+        "us-purchaseCreditMemos.json",
+    ];
+    const UK: [&str; 3] = [
+        "uk-generalLedgerSetup.json",
+        "uk-vendors.json",
+        "uk-purchaseInvoices.json",
+    ];
 
     fn load(e: &mut Engine, files: &[&str]) {
         for f in files {
@@ -257,14 +317,22 @@ mod tests {
 
         let (a, b) = (us_state.export_state(), uk.export_state());
         let mut merged = Engine::from_states(options(), &[&a, &b]).unwrap();
-        assert!(!single.diagnostics().is_empty(), "the case has diagnostics to merge");
+        assert!(
+            !single.diagnostics().is_empty(),
+            "the case has diagnostics to merge"
+        );
         assert_eq!(merged.export_state(), single.export_state());
         assert_eq!(merged.transactions().len(), single.transactions().len());
-        assert_eq!(serde_json::to_string(&merged.summary()).unwrap(), serde_json::to_string(&single.summary()).unwrap());
+        assert_eq!(
+            serde_json::to_string(&merged.summary()).unwrap(),
+            serde_json::to_string(&single.summary()).unwrap()
+        );
         // Users once, through the first company, as the single sync read them.
         let users = merged.users().0;
         assert_eq!(users.len(), single.users().0.len());
-        assert!(users.iter().all(|u| u.company_ids == vec![US_ID.to_string()]));
+        assert!(users
+            .iter()
+            .all(|u| u.company_ids == vec![US_ID.to_string()]));
     }
 
     #[test]
@@ -278,11 +346,26 @@ mod tests {
         let (a, b) = (us.export_state(), uk.export_state());
         let mut merged = Engine::from_states(options(), &[&a, &b]).unwrap();
         let counts = merged.counts.clone();
-        assert_eq!(counts[&Entity::Companies].read, uk.counts[&Entity::Companies].read, "the company list once");
+        assert_eq!(
+            counts[&Entity::Companies].read,
+            uk.counts[&Entity::Companies].read,
+            "the company list once"
+        );
         assert_eq!(counts[&Entity::Users].read, uk.counts[&Entity::Users].read);
-        assert_eq!(counts[&Entity::PurchaseInvoices].read, us.counts[&Entity::PurchaseInvoices].read + uk.counts[&Entity::PurchaseInvoices].read);
-        assert!(merged.users().0.iter().all(|u| u.company_ids == vec![UK_ID.to_string()]));
-        let companies: BTreeSet<&str> = merged.transactions().iter().map(|t| t.company_id.as_str()).collect();
+        assert_eq!(
+            counts[&Entity::PurchaseInvoices].read,
+            us.counts[&Entity::PurchaseInvoices].read + uk.counts[&Entity::PurchaseInvoices].read
+        );
+        assert!(merged
+            .users()
+            .0
+            .iter()
+            .all(|u| u.company_ids == vec![UK_ID.to_string()]));
+        let companies: BTreeSet<&str> = merged
+            .transactions()
+            .iter()
+            .map(|t| t.company_id.as_str())
+            .collect();
         assert_eq!(companies, BTreeSet::from([US_ID, UK_ID]));
     }
 
@@ -299,11 +382,18 @@ mod tests {
     #[test]
     fn a_bad_state_is_named_by_its_index() {
         let a = company_sync(&US, "us-users.json").export_state();
-        let other = Engine::new(EngineOptions { environment: Some("other/production".into()), ..options() }).unwrap().export_state();
+        let other = Engine::new(EngineOptions {
+            environment: Some("other/production".into()),
+            ..options()
+        })
+        .unwrap()
+        .export_state();
         let err = Engine::from_states(options(), &[&a, &other]).err().unwrap();
         assert_eq!(err.code, "STATE_FOREIGN");
         assert_eq!(err.path.as_deref(), Some("states/1/environment"));
-        let err = Engine::from_states(options(), &[&a, "{not json"]).err().unwrap();
+        let err = Engine::from_states(options(), &[&a, "{not json"])
+            .err()
+            .unwrap();
         assert_eq!(err.code, "STATE_INVALID");
         assert_eq!(err.path.as_deref(), Some("states/1"));
     }
@@ -313,15 +403,25 @@ mod tests {
         let mut empty = Engine::from_states(options(), &[]).unwrap();
         assert!(empty.transactions().is_empty());
         let a = company_sync(&US, "us-users.json").export_state();
-        assert_eq!(Engine::from_states(options(), &[&a]).unwrap().export_state(), a);
+        assert_eq!(
+            Engine::from_states(options(), &[&a])
+                .unwrap()
+                .export_state(),
+            a
+        );
     }
 
     #[test]
     fn counted_but_not_kept_diagnostics_keep_their_exact_count() {
         // 1,200 records without an id in each company: 1,000 kept per code, every one counted.
         let page = |company: &str| {
-            let items: Vec<String> = (0..1200).map(|i| format!(r#"{{"number":"N{i}","status":"Paid"}}"#)).collect();
-            format!(r#"{{"@odata.context":"x/$metadata#companies({company})/purchaseInvoices","value":[{}]}}"#, items.join(","))
+            let items: Vec<String> = (0..1200)
+                .map(|i| format!(r#"{{"number":"N{i}","status":"Paid"}}"#))
+                .collect();
+            format!(
+                r#"{{"@odata.context":"x/$metadata#companies({company})/purchaseInvoices","value":[{}]}}"#,
+                items.join(",")
+            )
         };
         let mut a = Engine::new(options()).unwrap();
         a.add_page_text(None, None, &page(US_ID));
@@ -333,7 +433,10 @@ mod tests {
         let (sa, sb) = (a.export_state(), b.export_state());
         let merged = Engine::from_states(options(), &[&sa, &sb]).unwrap();
         assert_eq!(merged.diags.counts(), single.diags.counts());
-        assert_eq!(merged.diags.items().len() as u64, KEEP_PER_CODE * merged.diags.counts().len() as u64);
+        assert_eq!(
+            merged.diags.items().len() as u64,
+            KEEP_PER_CODE * merged.diags.counts().len() as u64
+        );
         assert!(merged.diags.items().iter().all(|d| !d.message.is_empty()));
         assert_eq!(merged.export_state(), single.export_state());
     }

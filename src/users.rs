@@ -73,14 +73,30 @@ pub fn valid_email(s: &str) -> bool {
     if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }
-    let Some((local, domain)) = s.rsplit_once('@') else { return false };
-    if local.is_empty() || local.len() > 64 || local.contains('@') || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    if local.is_empty()
+        || local.len() > 64
+        || local.contains('@')
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+    {
         return false;
     }
     let labels: Vec<&str> = domain.split('.').collect();
     labels.len() >= 2
-        && labels.iter().all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
-        && labels.last().is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()))
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// What kind of principal a BC user entry is. BC's `licenseType` decides when the endpoint
@@ -113,8 +129,21 @@ pub fn classify(u: &RawUserFields) -> (UserKind, Option<&'static str>) {
     if has(" agent") {
         return (UserKind::Agent, Some("name marks an agent"));
     }
-    if has("aad app") || has("entra app") || has(" application") || has("service principal") || has("(app)") || has(" app ") || has(" api ") || has("integration") || has("connector") || has("automation") {
-        return (UserKind::Application, Some("name marks an application (service-to-service) user"));
+    if has("aad app")
+        || has("entra app")
+        || has(" application")
+        || has("service principal")
+        || has("(app)")
+        || has(" app ")
+        || has(" api ")
+        || has("integration")
+        || has("connector")
+        || has("automation")
+    {
+        return (
+            UserKind::Application,
+            Some("name marks an application (service-to-service) user"),
+        );
     }
     (UserKind::Person, None)
 }
@@ -141,27 +170,46 @@ pub fn contact_email_unavailable(persons: usize) -> Diagnostic {
 /// Turns one BC user record into a [`User`], with a diagnostic when a person has no usable
 /// contact e-mail. `contact_email_field` says whether the environment has the field at all; when
 /// it does not, the environment gets one [`contact_email_unavailable`] instead.
-pub fn build_user(u: &RawUserFields, company_id: &str, contact_email_field: bool, diags: &mut Vec<Diagnostic>) -> User {
+pub fn build_user(
+    u: &RawUserFields,
+    company_id: &str,
+    contact_email_field: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> User {
     let (kind, kind_reason) = classify(u);
     let status = match u.state.as_deref() {
         Some(s) if s.eq_ignore_ascii_case("enabled") => UserStatus::Active,
         _ => UserStatus::Inactive,
     };
-    let raw_email = u.contact_email.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let raw_email = u
+        .contact_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let (email, invalid_email) = match raw_email {
         Some(e) if valid_email(e) => (Some(e.to_lowercase()), None),
         Some(e) => (None, Some(e.to_owned())),
         None => (None, None),
     };
     if kind == UserKind::Person && contact_email_field {
-        let who = u.user_name.as_deref().or(u.display_name.as_deref()).unwrap_or(&u.security_id);
+        let who = u
+            .user_name
+            .as_deref()
+            .or(u.display_name.as_deref())
+            .unwrap_or(&u.security_id);
         if let Some(bad) = &invalid_email {
             diags.push(
                 Diagnostic::warning("USER_INVALID_CONTACT_EMAIL", format!("User {who} has a contact e-mail that is not a valid address ({bad:?}). {FIX_EMAIL_HINT}"))
                     .path("contactEmail"),
             );
         } else if email.is_none() {
-            diags.push(Diagnostic::warning("USER_NO_CONTACT_EMAIL", format!("User {who} has no contact e-mail. {FIX_EMAIL_HINT}")).path("contactEmail"));
+            diags.push(
+                Diagnostic::warning(
+                    "USER_NO_CONTACT_EMAIL",
+                    format!("User {who} has no contact e-mail. {FIX_EMAIL_HINT}"),
+                )
+                .path("contactEmail"),
+            );
         }
     }
     User {
@@ -212,7 +260,12 @@ mod tests {
         assert_eq!(u.status, UserStatus::Active);
         assert_eq!(d[0].code, "USER_NO_CONTACT_EMAIL");
         assert!(d[0].message.contains("Contact Email"));
-        let u = build_user(&raw("ANNA", Some(" Anna@Contoso.com "), "Disabled"), "c", true, &mut d);
+        let u = build_user(
+            &raw("ANNA", Some(" Anna@Contoso.com "), "Disabled"),
+            "c",
+            true,
+            &mut d,
+        );
         assert_eq!(u.email.as_deref(), Some("anna@contoso.com"));
         assert_eq!(u.status, UserStatus::Inactive);
         assert_eq!(d.len(), 1);
@@ -223,7 +276,12 @@ mod tests {
         let mut d = vec![];
         let u = build_user(&raw("AAD App - Torii", None, "Enabled"), "c", true, &mut d);
         assert_eq!(u.kind, UserKind::Application);
-        let u = build_user(&raw("AAD Group Finance", None, "Enabled"), "c", true, &mut d);
+        let u = build_user(
+            &raw("AAD Group Finance", None, "Enabled"),
+            "c",
+            true,
+            &mut d,
+        );
         assert_eq!(u.kind, UserKind::Group);
         assert!(d.is_empty());
     }

@@ -9,7 +9,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 fn fixture(p: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(p)).unwrap()
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(p),
+    )
+    .unwrap()
 }
 
 fn engine(line_mode: &str, credit_memos: bool) -> Engine {
@@ -53,7 +58,9 @@ fn totals(e: &mut Engine) -> BTreeMap<String, (String, String, usize)> {
         x.1 += t.amount_including_tax;
         x.2 += 1;
     }
-    m.into_iter().map(|(k, (a, b, n))| (k, (a.to_string(), b.to_string(), n))).collect()
+    m.into_iter()
+        .map(|(k, (a, b, n))| (k, (a.to_string(), b.to_string(), n)))
+        .collect()
 }
 
 #[test]
@@ -73,10 +80,19 @@ fn invoice_mode_totals_to_the_cent() {
     // Credit memos are off by default: read, accepted, not used.
     assert_eq!(s.counts["purchaseCreditMemos"].disabled, 1);
     // Every invoice-mode transaction carries its lines (comments included) and no line id.
-    let shi = e.transactions().iter().find(|t| t.invoice_number.as_deref() == Some("108003")).unwrap();
+    let shi = e
+        .transactions()
+        .iter()
+        .find(|t| t.invoice_number.as_deref() == Some("108003"))
+        .unwrap();
     assert_eq!(shi.line_id, None);
     assert_eq!(shi.lines.as_ref().unwrap().len(), 4);
-    assert_eq!(shi.lines.as_ref().unwrap()[0].amount_excluding_tax.to_string(), "4499.40");
+    assert_eq!(
+        shi.lines.as_ref().unwrap()[0]
+            .amount_excluding_tax
+            .to_string(),
+        "4499.40"
+    );
 }
 
 #[test]
@@ -101,7 +117,13 @@ fn ids_are_stable_across_rereads_and_never_duplicate() {
     let ids_a: Vec<String> = a.transactions().iter().map(|t| t.id.clone()).collect();
     let mut b = engine("line", false);
     load(&mut b, SAMPLE);
-    load(&mut b, &["sample/us-purchaseInvoices-1.json", "sample/us-purchaseInvoices-2.json"]);
+    load(
+        &mut b,
+        &[
+            "sample/us-purchaseInvoices-1.json",
+            "sample/us-purchaseInvoices-2.json",
+        ],
+    );
     let ids_b: Vec<String> = b.transactions().iter().map(|t| t.id.clone()).collect();
     assert_eq!(ids_a, ids_b);
     let mut sorted = ids_a.clone();
@@ -118,7 +140,12 @@ fn blank_currency_falls_back_to_local_currency_in_any_order() {
     assert!(e.transactions().iter().any(|t| t.currency.is_empty()));
     assert!(e.diagnostics().iter().any(|d| d.code == "CURRENCY_UNKNOWN"));
     load(&mut e, &["sample/uk-generalLedgerSetup.json"]);
-    let pi = e.transactions().iter().find(|t| t.invoice_number.as_deref() == Some("PI-2001")).unwrap().clone();
+    let pi = e
+        .transactions()
+        .iter()
+        .find(|t| t.invoice_number.as_deref() == Some("PI-2001"))
+        .unwrap()
+        .clone();
     assert_eq!(pi.currency, "GBP");
     assert!(!e.diagnostics().iter().any(|d| d.code == "CURRENCY_UNKNOWN"));
 }
@@ -127,7 +154,12 @@ fn blank_currency_falls_back_to_local_currency_in_any_order() {
 fn credit_memos_become_negative_and_linked() {
     let mut e = engine("invoice", true);
     load(&mut e, SAMPLE);
-    let cm = e.transactions().iter().find(|t| t.kind == "creditMemo").unwrap().clone();
+    let cm = e
+        .transactions()
+        .iter()
+        .find(|t| t.kind == "creditMemo")
+        .unwrap()
+        .clone();
     assert_eq!(cm.amount_excluding_tax.to_string(), "-750.00");
     assert_eq!(cm.applies_to_invoice_number.as_deref(), Some("108001"));
     assert_eq!(totals(&mut e)["USD"].0, "31292.40");
@@ -160,7 +192,12 @@ fn microsoft_documented_invoice_uses_net_amounts() {
     let mut e = engine("line", false);
     e.add_page_text(None, None, &fixture("ms-docs/purchaseInvoices.json"));
     // The line's amountExcludingTax is 0 in BC's response; netAmount is the real spend.
-    let mut e2 = Engine::new(EngineOptions { window_start: Some("2019-01-01".into()), line_mode: Some("line".into()), ..Default::default() }).unwrap();
+    let mut e2 = Engine::new(EngineOptions {
+        window_start: Some("2019-01-01".into()),
+        line_mode: Some("line".into()),
+        ..Default::default()
+    })
+    .unwrap();
     e2.add_page_text(None, None, &fixture("ms-docs/purchaseInvoices.json"));
     let t = &e2.transactions()[0];
     assert_eq!(t.amount_excluding_tax.to_string(), "3122.80");
@@ -178,13 +215,37 @@ fn users_are_deduplicated_and_flagged() {
     let (users, diags) = e.users();
     assert_eq!(users.len(), 8);
     let s = e.summary().users;
-    assert_eq!((s.persons, s.non_human, s.active, s.inactive, s.without_email), (6, 2, 5, 1, 3));
-    let ben = users.iter().find(|u| u.user_name.as_deref() == Some("BEN")).unwrap();
+    assert_eq!(
+        (
+            s.persons,
+            s.non_human,
+            s.active,
+            s.inactive,
+            s.without_email
+        ),
+        (6, 2, 5, 1, 3)
+    );
+    let ben = users
+        .iter()
+        .find(|u| u.user_name.as_deref() == Some("BEN"))
+        .unwrap();
     assert_eq!(ben.email.as_deref(), Some("ben.okafor@cronus.example"));
     assert_eq!(ben.company_ids.len(), 2);
     let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
-    assert_eq!(codes.iter().filter(|c| **c == "USER_NO_CONTACT_EMAIL").count(), 2);
-    assert_eq!(codes.iter().filter(|c| **c == "USER_INVALID_CONTACT_EMAIL").count(), 1);
+    assert_eq!(
+        codes
+            .iter()
+            .filter(|c| **c == "USER_NO_CONTACT_EMAIL")
+            .count(),
+        2
+    );
+    assert_eq!(
+        codes
+            .iter()
+            .filter(|c| **c == "USER_INVALID_CONTACT_EMAIL")
+            .count(),
+        1
+    );
     assert!(diags.iter().all(|d| d.message.contains("Contact Email")));
 }
 
@@ -209,12 +270,20 @@ fn check_reconciles(e: &mut Engine) {
 #[test]
 fn page_not_json() {
     let mut e = engine("invoice", false);
-    let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("c1"), "<html>502 Bad Gateway</html>");
+    let r = e.add_page_text(
+        Some(Entity::PurchaseInvoices),
+        Some("c1"),
+        "<html>502 Bad Gateway</html>",
+    );
     assert!(r.page_rejected);
     let d = e.diagnostics();
     assert_eq!(d[0].code, "PAGE_NOT_JSON");
     assert_eq!(d[0].entity, Some("purchaseInvoices"));
-    let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("c1"), r#"{"value":[{"id":"a","status":"Paid""#);
+    let r = e.add_page_text(
+        Some(Entity::PurchaseInvoices),
+        Some("c1"),
+        r#"{"value":[{"id":"a","status":"Paid""#,
+    );
     assert!(r.page_rejected);
     assert_eq!(e.summary().counts["purchaseInvoices"].pages_rejected, 2);
 }
@@ -233,14 +302,22 @@ fn bad_records_are_rejected_with_index_id_and_path() {
     let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("C1"), page);
     assert_eq!((r.records, r.accepted, r.rejected), (6, 1, 5));
     let d = e.diagnostics();
-    let find = |code: &str, idx: usize| d.iter().find(|x| x.code == code && x.record_index == Some(idx)).unwrap_or_else(|| panic!("{code} at {idx}: {d:#?}")).clone();
+    let find = |code: &str, idx: usize| {
+        d.iter()
+            .find(|x| x.code == code && x.record_index == Some(idx))
+            .unwrap_or_else(|| panic!("{code} at {idx}: {d:#?}"))
+            .clone()
+    };
     assert_eq!(find("FIELD_MISSING", 0).path.as_deref(), Some("id"));
     let s = find("AMOUNT_INVALID", 1);
     assert_eq!(s.record_id.as_deref(), Some("b2"));
     assert_eq!(s.path.as_deref(), Some("totalAmountExcludingTax"));
     assert!(s.message.contains("string"));
     assert!(find("AMOUNT_INVALID", 2).message.contains("4 decimal"));
-    assert_eq!(find("AMOUNT_INVALID", 3).path.as_deref(), Some("purchaseInvoiceLines/0/netAmount"));
+    assert_eq!(
+        find("AMOUNT_INVALID", 3).path.as_deref(),
+        Some("purchaseInvoiceLines/0/netAmount")
+    );
     find("RECORD_NOT_OBJECT", 4);
     assert_eq!(d[0].company_id.as_deref(), Some("c1"));
     check_reconciles(&mut e);
@@ -257,7 +334,8 @@ fn huge_description_is_cut_not_lost() {
     let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), &page);
     assert_eq!(r.accepted, 1);
     assert_eq!(e.transactions()[0].description.len(), 2048);
-    assert!(e.diagnostics().iter().any(|d| d.code == "TEXT_TRUNCATED" && d.path.as_deref() == Some("purchaseInvoiceLines/0/description")));
+    assert!(e.diagnostics().iter().any(|d| d.code == "TEXT_TRUNCATED"
+        && d.path.as_deref() == Some("purchaseInvoiceLines/0/description")));
 }
 
 #[test]
@@ -267,40 +345,71 @@ fn lone_surrogate_escape_is_repaired_with_a_diagnostic() {
     let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), page);
     assert_eq!(r.accepted, 1);
     assert_eq!(e.transactions()[0].vendor_name, "Caf\u{FFFD}");
-    assert!(e.diagnostics().iter().any(|d| d.code == "TEXT_LONE_SURROGATE"));
+    assert!(e
+        .diagnostics()
+        .iter()
+        .any(|d| d.code == "TEXT_LONE_SURROGATE"));
 }
 
 #[test]
 fn a_page_object_reads_as_its_text() {
     // The object way in (a host's `JSON.parse` output, through any serde deserializer) gives
     // what the text way gives, page by page, with the entity taken from `@odata.context`.
-    let mut files: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sample")).unwrap().map(|f| f.unwrap().path()).collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sample"))
+            .unwrap()
+            .map(|f| f.unwrap().path())
+            .collect();
     files.sort();
-    let pages: Vec<String> = files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
+    let pages: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
     let (mut by_text, mut by_object) = (engine("line", true), engine("line", true));
     for p in &pages {
         let object: serde_json::Value = serde_json::from_str(p).unwrap();
         let context = object["@odata.context"].as_str().map(str::to_owned);
         let a = by_text.add_page_text(None, None, p);
         let b = by_object.add_page_object(None, None, context.as_deref(), object);
-        assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
     }
     assert!(!by_text.transactions().is_empty());
-    assert_eq!(serde_json::to_string(&by_text.transactions()).unwrap(), serde_json::to_string(&by_object.transactions()).unwrap());
-    assert_eq!(serde_json::to_string(&by_text.summary()).unwrap(), serde_json::to_string(&by_object.summary()).unwrap());
+    assert_eq!(
+        serde_json::to_string(&by_text.transactions()).unwrap(),
+        serde_json::to_string(&by_object.transactions()).unwrap()
+    );
+    assert_eq!(
+        serde_json::to_string(&by_text.summary()).unwrap(),
+        serde_json::to_string(&by_object.summary()).unwrap()
+    );
 
     // A page whose entity cannot be told, or that is not a page at all, is a rejected page, as
     // its text would be.
     let (mut by_text, mut by_object) = (engine("invoice", false), engine("invoice", false));
-    for (entity, page) in [(None, serde_json::json!({ "value": [] })), (Some(Entity::PurchaseInvoices), serde_json::json!("not a page"))] {
+    for (entity, page) in [
+        (None, serde_json::json!({ "value": [] })),
+        (
+            Some(Entity::PurchaseInvoices),
+            serde_json::json!("not a page"),
+        ),
+    ] {
         let a = by_text.add_page_text(entity, Some("c"), &page.to_string());
         let b = by_object.add_page_object(entity, Some("c"), None, page);
         assert!(b.page_rejected);
-        assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
     }
     let codes: Vec<&str> = by_object.diagnostics().iter().map(|d| d.code).collect();
     assert_eq!(codes, vec!["PAGE_ENTITY_UNKNOWN", "PAGE_NOT_OBJECT"]);
-    assert_eq!(serde_json::to_string(&by_text.diagnostics()).unwrap(), serde_json::to_string(&by_object.diagnostics()).unwrap());
+    assert_eq!(
+        serde_json::to_string(&by_text.diagnostics()).unwrap(),
+        serde_json::to_string(&by_object.diagnostics()).unwrap()
+    );
 }
 
 #[test]
@@ -313,27 +422,58 @@ fn a_body_as_bytes_reads_as_its_text() {
     body.extend_from_slice(text.as_bytes());
     let r = b.add_page(None, None, PageText::from_bytes(body));
     assert_eq!((r.page_rejected, r.rejected), (false, 0));
-    assert_eq!(serde_json::to_string(&a.transactions()).unwrap(), serde_json::to_string(&b.transactions()).unwrap());
+    assert_eq!(
+        serde_json::to_string(&a.transactions()).unwrap(),
+        serde_json::to_string(&b.transactions()).unwrap()
+    );
     assert!(b.diagnostics().is_empty());
 
     // Invalid UTF-8 becomes U+FFFD, as Response.text() would make it, and says so.
     let mut e = engine("invoice", false);
     let page = b"{\"value\":[{\"id\":\"a\",\"status\":\"Paid\",\"postingDate\":\"2026-05-01\",\"vendorName\":\"Caf\xE9 \xF0\x9F\",\"totalAmountExcludingTax\":1,\"totalAmountIncludingTax\":1}]}";
-    let r = e.add_page(Some(Entity::PurchaseInvoices), Some("c"), PageText::from_bytes(page.to_vec()));
+    let r = e.add_page(
+        Some(Entity::PurchaseInvoices),
+        Some("c"),
+        PageText::from_bytes(page.to_vec()),
+    );
     assert_eq!(r.accepted, 1);
     assert_eq!(e.transactions()[0].vendor_name, "Caf\u{FFFD} \u{FFFD}");
-    assert!(e.diagnostics().iter().any(|d| d.code == "TEXT_INVALID_UTF8"));
+    assert!(e
+        .diagnostics()
+        .iter()
+        .any(|d| d.code == "TEXT_INVALID_UTF8"));
     // A truncated body is a rejected page, counted, as its text would be.
-    let r = e.add_page(Some(Entity::PurchaseInvoices), Some("c"), PageText::from_bytes(page[..40].to_vec()));
+    let r = e.add_page(
+        Some(Entity::PurchaseInvoices),
+        Some("c"),
+        PageText::from_bytes(page[..40].to_vec()),
+    );
     assert!(r.page_rejected);
-    assert!(e.stage_page(Entity::PurchaseInvoices, Some("c"), PageText::from_bytes(page[..40].to_vec())).is_none());
-    assert_eq!(e.stage_page(Entity::PurchaseInvoices, Some("c"), PageText::from_bytes(page.to_vec())).and_then(|(_, p)| p.records), Some(1));
+    assert!(e
+        .stage_page(
+            Entity::PurchaseInvoices,
+            Some("c"),
+            PageText::from_bytes(page[..40].to_vec())
+        )
+        .is_none());
+    assert_eq!(
+        e.stage_page(
+            Entity::PurchaseInvoices,
+            Some("c"),
+            PageText::from_bytes(page.to_vec())
+        )
+        .and_then(|(_, p)| p.records),
+        Some(1)
+    );
 }
 
 #[test]
 fn a_staged_page_is_parsed_once_and_tells_the_sync_its_envelope() {
     use bc_spend::bc::PageEnvelope;
-    let envelope = |next_link: Option<&str>, next_link_invalid: bool, count: Option<u64>, records: Option<u64>| PageEnvelope {
+    let envelope = |next_link: Option<&str>,
+                    next_link_invalid: bool,
+                    count: Option<u64>,
+                    records: Option<u64>| PageEnvelope {
         next_link: next_link.map(str::to_owned),
         next_link_invalid,
         count,
@@ -342,29 +482,74 @@ fn a_staged_page_is_parsed_once_and_tells_the_sync_its_envelope() {
     let next = "https://api.businesscentral.dynamics.com/v2.0/7d2c1c8e-3b7a-4bb0-9d0e-0a3f6c1e5b21/production/api/v2.0/companies(ea8329e5-afeb-5221-ad88-e9eaf3d825dd)/purchaseInvoices?$expand=purchaseInvoiceLines&$skiptoken=abc";
     // What the sync learns of each page (`SyncPlan.pageDone`), from the engine's own parse.
     let pages: [(String, PageEnvelope); 9] = [
-        (fixture("sample/us-purchaseInvoices-1.json"), envelope(Some(next), false, None, Some(4))),
-        (fixture("sample/us-purchaseInvoices-2.json"), envelope(None, false, None, Some(6))),
-        (r#"{"value":[{"id":"a"}],"@odata.count":1200,"@odata.nextLink":"https://x/next"}"#.into(), envelope(Some("https://x/next"), false, Some(1200), Some(1))),
-        (r#"{"value":[],"@odata.count":3.0,"@odata.nextLink":null}"#.into(), envelope(None, false, Some(3), Some(0))),
-        (r#"{"@odata.nextLink":5,"value":{"not":"an array"},"@odata.count":-1}"#.into(), envelope(None, true, None, None)),
-        (r#"{"@odata.nextLink":"a","@odata.nextLink":"b","@odata.count":"12"}"#.into(), envelope(Some("b"), false, None, None)),
+        (
+            fixture("sample/us-purchaseInvoices-1.json"),
+            envelope(Some(next), false, None, Some(4)),
+        ),
+        (
+            fixture("sample/us-purchaseInvoices-2.json"),
+            envelope(None, false, None, Some(6)),
+        ),
+        (
+            r#"{"value":[{"id":"a"}],"@odata.count":1200,"@odata.nextLink":"https://x/next"}"#
+                .into(),
+            envelope(Some("https://x/next"), false, Some(1200), Some(1)),
+        ),
+        (
+            r#"{"value":[],"@odata.count":3.0,"@odata.nextLink":null}"#.into(),
+            envelope(None, false, Some(3), Some(0)),
+        ),
+        (
+            r#"{"@odata.nextLink":5,"value":{"not":"an array"},"@odata.count":-1}"#.into(),
+            envelope(None, true, None, None),
+        ),
+        (
+            r#"{"@odata.nextLink":"a","@odata.nextLink":"b","@odata.count":"12"}"#.into(),
+            envelope(Some("b"), false, None, None),
+        ),
         // An array is accepted, as JSON.parse gives an object; deep nesting is skipped without
         // recursion, as JSON.parse accepts it.
         // JSON.parse reads 1e400 (as Infinity): the envelope of such a page is read too, and the
         // number rejects no more than its own field's record.
-        (r#"{"value":{"a":1e400},"@odata.nextLink":1e400,"@odata.count":1e400}"#.into(), envelope(None, true, None, None)),
+        (
+            r#"{"value":{"a":1e400},"@odata.nextLink":1e400,"@odata.count":1e400}"#.into(),
+            envelope(None, true, None, None),
+        ),
         ("[1, 2]".into(), PageEnvelope::default()),
-        (format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)), PageEnvelope::default()),
+        (
+            format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)),
+            PageEnvelope::default(),
+        ),
     ];
     for (p, expected) in &pages {
         let mut e = engine("line", false);
-        let (handle, envelope) = e.stage_page(Entity::PurchaseInvoices, Some("c1"), PageText::from_bytes(p.as_bytes().to_vec())).expect("a whole page");
+        let (handle, envelope) = e
+            .stage_page(
+                Entity::PurchaseInvoices,
+                Some("c1"),
+                PageText::from_bytes(p.as_bytes().to_vec()),
+            )
+            .expect("a whole page");
         assert_eq!(&envelope, expected, "{p:.80}");
-        assert!(e.transactions().is_empty() && e.diagnostics().is_empty(), "nothing added before the commit");
+        assert!(
+            e.transactions().is_empty() && e.diagnostics().is_empty(),
+            "nothing added before the commit"
+        );
         let staged = e.commit_staged(handle).expect("staged");
         let mut direct = engine("line", false);
-        assert_eq!(serde_json::to_string(&staged).unwrap(), serde_json::to_string(&direct.add_page_text(Some(Entity::PurchaseInvoices), Some("c1"), p)).unwrap());
-        assert_eq!(serde_json::to_string(&e.transactions()).unwrap(), serde_json::to_string(&direct.transactions()).unwrap());
+        assert_eq!(
+            serde_json::to_string(&staged).unwrap(),
+            serde_json::to_string(&direct.add_page_text(
+                Some(Entity::PurchaseInvoices),
+                Some("c1"),
+                p
+            ))
+            .unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string(&e.transactions()).unwrap(),
+            serde_json::to_string(&direct.transactions()).unwrap()
+        );
         assert_eq!(e.diagnostics().len(), direct.diagnostics().len());
         assert!(e.commit_staged(handle).is_none(), "committed once");
     }
@@ -372,15 +557,40 @@ fn a_staged_page_is_parsed_once_and_tells_the_sync_its_envelope() {
     // A body that is not one whole object or array stages nothing and records nothing: it is
     // fetched again.
     let mut e = engine("invoice", false);
-    let junk = [r#"{"value":[{"a":1}"#, r#"{"value":[]} x"#, r#"{"value":[],}"#, "{\"a\":\"\u{1}\"}", "null"];
-    for bad in [&pages[0][..pages[0].len() - 3], "\"a string\"", "42", ""].into_iter().chain(junk) {
-        assert!(e.stage_page(Entity::PurchaseInvoices, Some("c1"), PageText::from_bytes(bad.as_bytes().to_vec())).is_none(), "{bad:.40}");
+    let junk = [
+        r#"{"value":[{"a":1}"#,
+        r#"{"value":[]} x"#,
+        r#"{"value":[],}"#,
+        "{\"a\":\"\u{1}\"}",
+        "null",
+    ];
+    for bad in [&pages[0][..pages[0].len() - 3], "\"a string\"", "42", ""]
+        .into_iter()
+        .chain(junk)
+    {
+        assert!(
+            e.stage_page(
+                Entity::PurchaseInvoices,
+                Some("c1"),
+                PageText::from_bytes(bad.as_bytes().to_vec())
+            )
+            .is_none(),
+            "{bad:.40}"
+        );
     }
     // A discarded page is never added.
-    let (handle, _) = e.stage_page(Entity::PurchaseInvoices, Some("c1"), PageText::from_bytes(pages[0].as_bytes().to_vec())).unwrap();
+    let (handle, _) = e
+        .stage_page(
+            Entity::PurchaseInvoices,
+            Some("c1"),
+            PageText::from_bytes(pages[0].as_bytes().to_vec()),
+        )
+        .unwrap();
     e.discard_staged(handle);
     assert!(e.commit_staged(handle).is_none());
-    assert!(e.transactions().is_empty() && e.diagnostics().is_empty() && e.summary().counts.is_empty());
+    assert!(
+        e.transactions().is_empty() && e.diagnostics().is_empty() && e.summary().counts.is_empty()
+    );
 }
 
 #[test]
@@ -395,8 +605,12 @@ fn deeply_nested_junk_is_skipped_without_failing_the_page() {
     assert!(!r.page_rejected);
     assert_eq!((r.records, r.accepted, r.rejected), (3, 1, 2));
     let d = e.diagnostics();
-    assert!(d.iter().any(|x| x.code == "RECORD_NOT_OBJECT" && x.record_index == Some(1)));
-    assert!(d.iter().any(|x| x.code == "FIELD_MISSING" && x.record_id.as_deref() == Some("b") && x.path.as_deref() == Some("status")));
+    assert!(d
+        .iter()
+        .any(|x| x.code == "RECORD_NOT_OBJECT" && x.record_index == Some(1)));
+    assert!(d.iter().any(|x| x.code == "FIELD_MISSING"
+        && x.record_id.as_deref() == Some("b")
+        && x.path.as_deref() == Some("status")));
 }
 
 #[test]
@@ -412,7 +626,11 @@ fn page_without_company_or_entity() {
 
 #[test]
 fn window_is_calendar_correct() {
-    let mut e = Engine::new(EngineOptions { connected_at: Some("2028-02-29".into()), ..Default::default() }).unwrap();
+    let mut e = Engine::new(EngineOptions {
+        connected_at: Some("2028-02-29".into()),
+        ..Default::default()
+    })
+    .unwrap();
     assert_eq!(e.window_start().to_string(), "2027-02-28");
     let page = r#"{"value":[
         {"id":"a","status":"Paid","postingDate":"2027-02-27","totalAmountExcludingTax":1,"totalAmountIncludingTax":1},
@@ -426,12 +644,27 @@ fn window_is_calendar_correct() {
 fn configuration_errors_have_codes() {
     let err = |o: EngineOptions| Engine::new(o).err().unwrap();
     assert_eq!(err(EngineOptions::default()).code, "MISSING_OPTION");
-    let e = err(EngineOptions { connected_at: Some("26/11/2026".into()), ..Default::default() });
-    assert_eq!((e.code, e.path.as_deref()), ("INVALID_OPTION", Some("connectedAt")));
-    let e = err(EngineOptions { connected_at: Some("2026-11-26".into()), line_mode: Some("lines".into()), ..Default::default() });
+    let e = err(EngineOptions {
+        connected_at: Some("26/11/2026".into()),
+        ..Default::default()
+    });
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        ("INVALID_OPTION", Some("connectedAt"))
+    );
+    let e = err(EngineOptions {
+        connected_at: Some("2026-11-26".into()),
+        line_mode: Some("lines".into()),
+        ..Default::default()
+    });
     assert_eq!(e.path.as_deref(), Some("lineMode"));
-    let e = err(EngineOptions { connected_at: Some("2026-11-26".into()), default_currency: Some("euro".into()), ..Default::default() });
+    let e = err(EngineOptions {
+        connected_at: Some("2026-11-26".into()),
+        default_currency: Some("euro".into()),
+        ..Default::default()
+    });
     assert_eq!(e.code, "INVALID_OPTION");
-    let e: Result<EngineOptions, _> = serde_json::from_str(r#"{"connectedAt":"2026-11-26","lineMod":"line"}"#);
+    let e: Result<EngineOptions, _> =
+        serde_json::from_str(r#"{"connectedAt":"2026-11-26","lineMod":"line"}"#);
     assert!(e.unwrap_err().to_string().contains("lineMod"));
 }

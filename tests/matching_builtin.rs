@@ -14,13 +14,24 @@ fn matcher() -> &'static Matcher {
 }
 
 fn app(vendor: &str, description: &str) -> Option<String> {
-    let d = if description.is_empty() { None } else { Some(description) };
-    matcher().explain(&VendorInfo::named(vendor), d).matched.map(|m| m.app_id.clone())
+    let d = if description.is_empty() {
+        None
+    } else {
+        Some(description)
+    };
+    matcher()
+        .explain(&VendorInfo::named(vendor), d)
+        .matched
+        .map(|m| m.app_id.clone())
 }
 
 #[test]
 fn the_catalog_is_large_enough() {
-    assert!(Catalog::builtin().len() >= 400, "{} apps", Catalog::builtin().len());
+    assert!(
+        Catalog::builtin().len() >= 400,
+        "{} apps",
+        Catalog::builtin().len()
+    );
 }
 
 #[test]
@@ -73,31 +84,81 @@ fn non_saas_spend_stays_unmatched() {
 
 #[test]
 fn names_with_legal_forms_and_typos() {
-    assert_eq!(app("Slack Technologies Limited", "").as_deref(), Some("slack"));
-    assert_eq!(app("HubSpot Ireland Limited", "Marketing Hub Starter").as_deref(), Some("hubspot"));
-    assert_eq!(app("Hubspott Ireland Ltd", "Marketing Hub Starter").as_deref(), Some("hubspot"));
+    assert_eq!(
+        app("Slack Technologies Limited", "").as_deref(),
+        Some("slack")
+    );
+    assert_eq!(
+        app("HubSpot Ireland Limited", "Marketing Hub Starter").as_deref(),
+        Some("hubspot")
+    );
+    assert_eq!(
+        app("Hubspott Ireland Ltd", "Marketing Hub Starter").as_deref(),
+        Some("hubspot")
+    );
     assert_eq!(app("Atlasian", "Jira").as_deref(), Some("jira"));
     assert_eq!(app("Canva Pty Ltd", "Canva Pro").as_deref(), Some("canva"));
 }
 
 #[test]
 fn multi_app_vendors_are_decided_by_the_line() {
-    assert_eq!(app("Microsoft Ireland Operations Ltd", "Teams Premium add-on").as_deref(), Some("microsoft-teams"));
-    assert_eq!(app("Microsoft Ireland Operations Ltd", "Office 365 E3").as_deref(), Some("microsoft-365"));
-    assert_eq!(app("Google Cloud EMEA Ltd", "Cloud Storage, Compute Engine Oct 2026").as_deref(), Some("google-cloud"));
-    assert_eq!(app("Salesforce.com Inc", "Slack Enterprise Grid").as_deref(), Some("slack"));
-    assert_eq!(app("Twilio Ireland Ltd", "SendGrid Pro 100K").as_deref(), Some("sendgrid"));
-    let d = matcher().explain(&VendorInfo::named("Atlassian Pty Ltd"), Some("Invoice IN-004-552311"));
+    assert_eq!(
+        app("Microsoft Ireland Operations Ltd", "Teams Premium add-on").as_deref(),
+        Some("microsoft-teams")
+    );
+    assert_eq!(
+        app("Microsoft Ireland Operations Ltd", "Office 365 E3").as_deref(),
+        Some("microsoft-365")
+    );
+    assert_eq!(
+        app(
+            "Google Cloud EMEA Ltd",
+            "Cloud Storage, Compute Engine Oct 2026"
+        )
+        .as_deref(),
+        Some("google-cloud")
+    );
+    assert_eq!(
+        app("Salesforce.com Inc", "Slack Enterprise Grid").as_deref(),
+        Some("slack")
+    );
+    assert_eq!(
+        app("Twilio Ireland Ltd", "SendGrid Pro 100K").as_deref(),
+        Some("sendgrid")
+    );
+    let d = matcher().explain(
+        &VendorInfo::named("Atlassian Pty Ltd"),
+        Some("Invoice IN-004-552311"),
+    );
     assert!(d.matched.is_none());
     assert!(!d.rejected.unwrap().candidates.is_empty());
 }
 
 #[test]
 fn resellers_and_marketplaces_are_decided_by_the_line() {
-    assert_eq!(app("Pax8 Inc", "Microsoft 365 Business Premium - NCE").as_deref(), Some("microsoft-365"));
-    assert_eq!(app("Amazon Web Services", "AWS Marketplace: Atlassian Jira").as_deref(), Some("jira"));
-    assert_eq!(app("SHI International Corp.", "Druva inSync Salesforce Sandbox 100 users").as_deref(), Some("druva"));
-    let d = matcher().explain(&VendorInfo::named("SHI International Corp."), Some("Okta Workforce Identity SSO")).matched.unwrap();
+    assert_eq!(
+        app("Pax8 Inc", "Microsoft 365 Business Premium - NCE").as_deref(),
+        Some("microsoft-365")
+    );
+    assert_eq!(
+        app("Amazon Web Services", "AWS Marketplace: Atlassian Jira").as_deref(),
+        Some("jira")
+    );
+    assert_eq!(
+        app(
+            "SHI International Corp.",
+            "Druva inSync Salesforce Sandbox 100 users"
+        )
+        .as_deref(),
+        Some("druva")
+    );
+    let d = matcher()
+        .explain(
+            &VendorInfo::named("SHI International Corp."),
+            Some("Okta Workforce Identity SSO"),
+        )
+        .matched
+        .unwrap();
     assert_eq!(d.app_id, "okta");
     assert_eq!(d.decided_by, DecidedBy::Description);
     assert_eq!(d.via.as_ref().unwrap().kind, "reseller");
@@ -109,15 +170,57 @@ fn a_reseller_bundle_splits_by_line_and_freight_stays_with_the_main_app() {
         LineInfo::item("Microsoft 365 Business Premium x 40", 88_000_000),
         LineInfo::item("Adobe Acrobat Pro for teams x 10", 24_000_000),
         LineInfo::item("Zoom Workplace Business x 25", 37_500_000),
-        LineInfo { description: "Delivery charge", description2: None, line_type: LineType::Charge, account_number: None, amount: 250_000 },
-        LineInfo { description: "VAT", description2: None, line_type: LineType::Account, account_number: None, amount: 29_900_000 },
-        LineInfo { description: "Licences per order 4711", description2: None, line_type: LineType::Comment, account_number: None, amount: 0 },
+        LineInfo {
+            description: "Delivery charge",
+            description2: None,
+            line_type: LineType::Charge,
+            account_number: None,
+            amount: 250_000,
+        },
+        LineInfo {
+            description: "VAT",
+            description2: None,
+            line_type: LineType::Account,
+            account_number: None,
+            amount: 29_900_000,
+        },
+        LineInfo {
+            description: "Licences per order 4711",
+            description2: None,
+            line_type: LineType::Comment,
+            account_number: None,
+            amount: 0,
+        },
     ];
     let m = matcher().match_invoice(&VendorInfo::named("Softcat plc"), &lines);
-    let apps: Vec<Option<&str>> = m.lines.iter().map(|l| l.decision.matched.as_ref().map(|x| x.app_id.as_str())).collect();
-    assert_eq!(apps, [Some("microsoft-365"), Some("adobe-acrobat"), Some("zoom"), Some("microsoft-365"), Some("microsoft-365"), Some("microsoft-365")]);
+    let apps: Vec<Option<&str>> = m
+        .lines
+        .iter()
+        .map(|l| l.decision.matched.as_ref().map(|x| x.app_id.as_str()))
+        .collect();
+    assert_eq!(
+        apps,
+        [
+            Some("microsoft-365"),
+            Some("adobe-acrobat"),
+            Some("zoom"),
+            Some("microsoft-365"),
+            Some("microsoft-365"),
+            Some("microsoft-365")
+        ]
+    );
     let roles: Vec<LineRole> = m.lines.iter().map(|l| l.role).collect();
-    assert_eq!(roles, [LineRole::Product, LineRole::Product, LineRole::Product, LineRole::Freight, LineRole::Tax, LineRole::Comment]);
+    assert_eq!(
+        roles,
+        [
+            LineRole::Product,
+            LineRole::Product,
+            LineRole::Product,
+            LineRole::Freight,
+            LineRole::Tax,
+            LineRole::Comment
+        ]
+    );
     let inv = m.invoice.matched.unwrap();
     assert_eq!(inv.app_id, "microsoft-365");
     assert_eq!(inv.runner_up.as_ref().unwrap().app_id, "zoom");
@@ -125,16 +228,33 @@ fn a_reseller_bundle_splits_by_line_and_freight_stays_with_the_main_app() {
 
 #[test]
 fn explanations_carry_evidence_confidence_and_runner_up() {
-    let d = matcher().explain(&VendorInfo::named("SHI International Corp."), Some("Druva inSync Salesforce Sandbox")).matched.unwrap();
+    let d = matcher()
+        .explain(
+            &VendorInfo::named("SHI International Corp."),
+            Some("Druva inSync Salesforce Sandbox"),
+        )
+        .matched
+        .unwrap();
     assert_eq!(d.evidence[0].field, "description");
     assert_eq!(d.evidence[0].text, "Druva inSync");
     assert_eq!((d.evidence[0].start, d.evidence[0].end), (0, 12));
     assert!(d.confidence > 0.5 && d.confidence <= 1.0);
-    let d = matcher().explain(&VendorInfo::named("SHI International Corp."), Some("Slack Pro with Zoom Workplace Pro")).matched.unwrap();
+    let d = matcher()
+        .explain(
+            &VendorInfo::named("SHI International Corp."),
+            Some("Slack Pro with Zoom Workplace Pro"),
+        )
+        .matched
+        .unwrap();
     assert_eq!(d.app_id, "slack");
     assert_eq!(d.runner_up.as_ref().unwrap().app_id, "zoom");
-    let json = serde_json::to_value(matcher().explain(&VendorInfo::named("Zoom Dental Clinic"), None)).unwrap();
+    let json =
+        serde_json::to_value(matcher().explain(&VendorInfo::named("Zoom Dental Clinic"), None))
+            .unwrap();
     assert!(json["match"].is_null());
     assert_eq!(json["rejected"]["appId"], "zoom");
-    assert!(json["rejected"]["reason"].as_str().unwrap().contains("common word"));
+    assert!(json["rejected"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("common word"));
 }

@@ -15,21 +15,43 @@ fn every_label_names_a_catalog_app() {
     let cases = eval_support::load();
     let unknown: Vec<String> = cases
         .iter()
-        .filter_map(|c| c.expected.as_ref().filter(|id| catalog.app(id).is_none()).map(|id| format!("{} expects '{id}'", c.id)))
+        .filter_map(|c| {
+            c.expected
+                .as_ref()
+                .filter(|id| catalog.app(id).is_none())
+                .map(|id| format!("{} expects '{id}'", c.id))
+        })
         .collect();
-    assert!(unknown.is_empty(), "labels naming apps the catalog does not have: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "labels naming apps the catalog does not have: {unknown:?}"
+    );
 }
 
 #[test]
 fn precision_and_recall_meet_the_floor() {
     let matcher = Matcher::new(Catalog::builtin(), &[]).unwrap();
     let cases = eval_support::load();
-    assert!(cases.len() >= 300, "the evaluation set has {} cases", cases.len());
+    assert!(
+        cases.len() >= 300,
+        "the evaluation set has {} cases",
+        cases.len()
+    );
     let report = eval_support::evaluate(&matcher, &cases);
     println!("{}", report.table());
     let all = &report.overall;
-    assert!(all.precision() >= 0.97, "precision {:.3} < 0.97\n{}", all.precision(), report.mistakes());
-    assert!(all.recall() >= 0.93, "recall {:.3} < 0.93\n{}", all.recall(), report.mistakes());
+    assert!(
+        all.precision() >= 0.97,
+        "precision {:.3} < 0.97\n{}",
+        all.precision(),
+        report.mistakes()
+    );
+    assert!(
+        all.recall() >= 0.93,
+        "recall {:.3} < 0.93\n{}",
+        all.recall(),
+        report.mistakes()
+    );
 }
 
 /// A second, smaller set written after the matcher was tuned and never used to tune it
@@ -38,16 +60,33 @@ fn precision_and_recall_meet_the_floor() {
 #[test]
 fn held_out_set_meets_the_floor() {
     let catalog = Catalog::builtin();
-    let cases = eval_support::load_from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/matching/holdout.json"));
+    let cases = eval_support::load_from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/matching/holdout.json"
+    ));
     for c in &cases {
         if let Some(id) = &c.expected {
-            assert!(catalog.app(id).is_some(), "{} expects unknown app '{id}'", c.id);
+            assert!(
+                catalog.app(id).is_some(),
+                "{} expects unknown app '{id}'",
+                c.id
+            );
         }
     }
     let matcher = Matcher::new(catalog, &[]).unwrap();
     let report = eval_support::evaluate(&matcher, &cases);
     println!("{}", report.table());
     let all = &report.overall;
-    assert!(all.precision() >= 0.97, "precision {:.3} < 0.97\n{}", all.precision(), report.mistakes());
-    assert!(all.recall() >= 0.93, "recall {:.3} < 0.93\n{}", all.recall(), report.mistakes());
+    assert!(
+        all.precision() >= 0.97,
+        "precision {:.3} < 0.97\n{}",
+        all.precision(),
+        report.mistakes()
+    );
+    assert!(
+        all.recall() >= 0.93,
+        "recall {:.3} < 0.93\n{}",
+        all.recall(),
+        report.mistakes()
+    );
 }

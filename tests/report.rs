@@ -7,7 +7,9 @@ use bc_spend::engine::{Engine, EngineOptions};
 use bc_spend::matching::{DecidedBy, Match, Rejected, Via};
 use bc_spend::money::Amount;
 use bc_spend::report::cadence::CadenceKind;
-use bc_spend::report::{build_report, Insight, Report, ReportContext, ReportOptions, ReportSettings};
+use bc_spend::report::{
+    build_report, Insight, Report, ReportContext, ReportOptions, ReportSettings,
+};
 use bc_spend::transactions::Transaction;
 use bc_spend::users::{User, UserKind, UserStatus};
 use serde_json::json;
@@ -25,7 +27,14 @@ fn amt(s: &str) -> Amount {
 }
 
 /// A transaction; `app` is `(appId, category)`.
-fn tx(id: &str, date: &str, vendor: &str, currency: &str, excl: &str, app: Option<(&str, &str)>) -> Transaction {
+fn tx(
+    id: &str,
+    date: &str,
+    vendor: &str,
+    currency: &str,
+    excl: &str,
+    app: Option<(&str, &str)>,
+) -> Transaction {
     let a = amt(excl);
     Transaction {
         id: id.into(),
@@ -51,17 +60,19 @@ fn tx(id: &str, date: &str, vendor: &str, currency: &str, excl: &str, app: Optio
         applies_to_invoice_id: None,
         applies_to_invoice_number: None,
         lines: None,
-        match_: app.map(|(id, cat)| std::sync::Arc::new(Match {
-            app_id: id.into(),
-            app_name: format!("{}{}", id[..1].to_uppercase(), &id[1..]),
-            category: cat.into(),
-            decided_by: DecidedBy::VendorName,
-            rule_id: None,
-            evidence: vec![],
-            confidence: 0.9,
-            runner_up: None,
-            via: None,
-        })),
+        match_: app.map(|(id, cat)| {
+            std::sync::Arc::new(Match {
+                app_id: id.into(),
+                app_name: format!("{}{}", id[..1].to_uppercase(), &id[1..]),
+                category: cat.into(),
+                decided_by: DecidedBy::VendorName,
+                rule_id: None,
+                evidence: vec![],
+                confidence: 0.9,
+                runner_up: None,
+                via: None,
+            })
+        }),
         match_rejected: None,
         ignored_by_rule: None,
     }
@@ -69,7 +80,11 @@ fn tx(id: &str, date: &str, vendor: &str, currency: &str, excl: &str, app: Optio
 
 fn via(mut t: Transaction, id: &str, name: &str, kind: &str) -> Transaction {
     if let Some(m) = t.match_.as_mut().map(std::sync::Arc::make_mut) {
-        m.via = Some(Via { id: id.into(), name: name.into(), kind: kind.into() });
+        m.via = Some(Via {
+            id: id.into(),
+            name: name.into(),
+            kind: kind.into(),
+        });
     }
     t
 }
@@ -92,13 +107,31 @@ fn report_with(txs: &[Transaction], users: &[User], o: serde_json::Value) -> Rep
 }
 
 /// `n` charges on the `day` of consecutive months from `start` (`YYYY-MM`).
-fn monthly(prefix: &str, start: &str, n: u32, day: u8, vendor: &str, amount: &str, app: Option<(&str, &str)>) -> Vec<Transaction> {
-    let (y, m) = (start[..4].parse::<i32>().unwrap(), start[5..].parse::<i32>().unwrap());
+fn monthly(
+    prefix: &str,
+    start: &str,
+    n: u32,
+    day: u8,
+    vendor: &str,
+    amount: &str,
+    app: Option<(&str, &str)>,
+) -> Vec<Transaction> {
+    let (y, m) = (
+        start[..4].parse::<i32>().unwrap(),
+        start[5..].parse::<i32>().unwrap(),
+    );
     (0..n as i32)
         .map(|i| {
             let idx = y * 12 + m - 1 + i;
             let date = format!("{:04}-{:02}-{:02}", idx / 12, idx % 12 + 1, day);
-            tx(&format!("{prefix}{i:02}"), &date, vendor, "USD", amount, app)
+            tx(
+                &format!("{prefix}{i:02}"),
+                &date,
+                vendor,
+                "USD",
+                amount,
+                app,
+            )
         })
         .collect()
 }
@@ -108,14 +141,25 @@ fn insights_of<'a>(r: &'a Report, kind: &str) -> Vec<&'a Insight> {
 }
 
 fn app<'a>(r: &'a Report, id: &str) -> &'a bc_spend::report::AppReport {
-    r.apps.iter().find(|a| a.app_id == id).unwrap_or_else(|| panic!("no app {id}"))
+    r.apps
+        .iter()
+        .find(|a| a.app_id == id)
+        .unwrap_or_else(|| panic!("no app {id}"))
 }
 
 // ------------------------------------------------------------------ cadence
 
 #[test]
 fn monthly_history_is_monthly_with_next_charge_and_no_renewal_insight() {
-    let txs = monthly("s", "2025-12", 12, 3, "Slack Technologies", "100.00", Some(("slack", "communication")));
+    let txs = monthly(
+        "s",
+        "2025-12",
+        12,
+        3,
+        "Slack Technologies",
+        "100.00",
+        Some(("slack", "communication")),
+    );
     let r = report(&txs);
     let c = app(&r, "slack").cadence.as_ref().unwrap();
     assert_eq!(c.kind, CadenceKind::Monthly);
@@ -133,8 +177,22 @@ fn monthly_history_is_monthly_with_next_charge_and_no_renewal_insight() {
 #[test]
 fn annual_history_renews_within_90_days() {
     let txs = vec![
-        tx("f1", "2025-01-15", "Figma Inc", "USD", "5400", Some(("figma", "design"))),
-        tx("f2", "2026-01-15", "Figma Inc", "USD", "5400", Some(("figma", "design"))),
+        tx(
+            "f1",
+            "2025-01-15",
+            "Figma Inc",
+            "USD",
+            "5400",
+            Some(("figma", "design")),
+        ),
+        tx(
+            "f2",
+            "2026-01-15",
+            "Figma Inc",
+            "USD",
+            "5400",
+            Some(("figma", "design")),
+        ),
     ];
     let r = report(&txs);
     let c = app(&r, "figma").cadence.clone().unwrap();
@@ -157,9 +215,30 @@ fn annual_history_renews_within_90_days() {
 #[test]
 fn quarterly_history_is_quarterly() {
     let txs = vec![
-        tx("q1", "2026-03-10", "Atlassian", "USD", "900", Some(("jira", "project-management"))),
-        tx("q2", "2026-06-10", "Atlassian", "USD", "900", Some(("jira", "project-management"))),
-        tx("q3", "2026-09-10", "Atlassian", "USD", "900", Some(("jira", "project-management"))),
+        tx(
+            "q1",
+            "2026-03-10",
+            "Atlassian",
+            "USD",
+            "900",
+            Some(("jira", "project-management")),
+        ),
+        tx(
+            "q2",
+            "2026-06-10",
+            "Atlassian",
+            "USD",
+            "900",
+            Some(("jira", "project-management")),
+        ),
+        tx(
+            "q3",
+            "2026-09-10",
+            "Atlassian",
+            "USD",
+            "900",
+            Some(("jira", "project-management")),
+        ),
     ];
     let r = report(&txs);
     let c = app(&r, "jira").cadence.clone().unwrap();
@@ -174,17 +253,55 @@ fn quarterly_history_is_quarterly() {
 #[test]
 fn irregular_and_single_charge_histories() {
     let txs = vec![
-        tx("i1", "2026-01-05", "OpenAI", "USD", "40", Some(("openai", "ai-assistants"))),
-        tx("i2", "2026-02-20", "OpenAI", "USD", "75", Some(("openai", "ai-assistants"))),
-        tx("i3", "2026-03-02", "OpenAI", "USD", "12", Some(("openai", "ai-assistants"))),
-        tx("i4", "2026-07-30", "OpenAI", "USD", "300", Some(("openai", "ai-assistants"))),
-        tx("one", "2026-01-20", "Miro", "USD", "2000", Some(("miro", "collaboration"))),
+        tx(
+            "i1",
+            "2026-01-05",
+            "OpenAI",
+            "USD",
+            "40",
+            Some(("openai", "ai-assistants")),
+        ),
+        tx(
+            "i2",
+            "2026-02-20",
+            "OpenAI",
+            "USD",
+            "75",
+            Some(("openai", "ai-assistants")),
+        ),
+        tx(
+            "i3",
+            "2026-03-02",
+            "OpenAI",
+            "USD",
+            "12",
+            Some(("openai", "ai-assistants")),
+        ),
+        tx(
+            "i4",
+            "2026-07-30",
+            "OpenAI",
+            "USD",
+            "300",
+            Some(("openai", "ai-assistants")),
+        ),
+        tx(
+            "one",
+            "2026-01-20",
+            "Miro",
+            "USD",
+            "2000",
+            Some(("miro", "collaboration")),
+        ),
     ];
     let r = report(&txs);
     let c = app(&r, "openai").cadence.clone().unwrap();
     assert_eq!(c.kind, CadenceKind::Irregular);
     assert_eq!(c.next_expected, None);
-    assert!(insights_of(&r, "priceIncrease").is_empty(), "irregular charges are not comparable");
+    assert!(
+        insights_of(&r, "priceIncrease").is_empty(),
+        "irregular charges are not comparable"
+    );
     let m = app(&r, "miro").cadence.clone().unwrap();
     assert_eq!(m.kind, CadenceKind::InsufficientData);
     assert_eq!(m.next_expected, None);
@@ -196,7 +313,15 @@ fn irregular_and_single_charge_histories() {
 
 #[test]
 fn missing_monthly_charge_is_overdue_and_app_inactive() {
-    let txs = monthly("z", "2026-01", 5, 8, "Zoom Video", "150", Some(("zoom", "communication")));
+    let txs = monthly(
+        "z",
+        "2026-01",
+        5,
+        8,
+        "Zoom Video",
+        "150",
+        Some(("zoom", "communication")),
+    );
     let r = report(&txs);
     let a = app(&r, "zoom");
     assert!(a.cadence.as_ref().unwrap().overdue);
@@ -208,8 +333,23 @@ fn missing_monthly_charge_is_overdue_and_app_inactive() {
 
 #[test]
 fn price_increase_beyond_ten_percent() {
-    let mut txs = monthly("s", "2025-12", 11, 3, "Slack", "1000", Some(("slack", "communication")));
-    txs.push(tx("s-last", "2026-11-03", "Slack", "USD", "1200", Some(("slack", "communication"))));
+    let mut txs = monthly(
+        "s",
+        "2025-12",
+        11,
+        3,
+        "Slack",
+        "1000",
+        Some(("slack", "communication")),
+    );
+    txs.push(tx(
+        "s-last",
+        "2026-11-03",
+        "Slack",
+        "USD",
+        "1200",
+        Some(("slack", "communication")),
+    ));
     let r = report(&txs);
     let p = insights_of(&r, "priceIncrease");
     assert_eq!(p.len(), 1, "{:#?}", r.insights);
@@ -221,31 +361,93 @@ fn price_increase_beyond_ten_percent() {
     assert_eq!(p[0].app_id.as_deref(), Some("slack"));
 
     // 5% is not a price change; a 30% drop is a decrease.
-    let mut small = monthly("s", "2025-12", 11, 3, "Slack", "1000", Some(("slack", "communication")));
-    small.push(tx("s-last", "2026-11-03", "Slack", "USD", "1050", Some(("slack", "communication"))));
+    let mut small = monthly(
+        "s",
+        "2025-12",
+        11,
+        3,
+        "Slack",
+        "1000",
+        Some(("slack", "communication")),
+    );
+    small.push(tx(
+        "s-last",
+        "2026-11-03",
+        "Slack",
+        "USD",
+        "1050",
+        Some(("slack", "communication")),
+    ));
     let r = report(&small);
     assert!(insights_of(&r, "priceIncrease").is_empty());
-    let mut down = monthly("s", "2025-12", 11, 3, "Slack", "1000", Some(("slack", "communication")));
-    down.push(tx("s-last", "2026-11-03", "Slack", "USD", "700", Some(("slack", "communication"))));
+    let mut down = monthly(
+        "s",
+        "2025-12",
+        11,
+        3,
+        "Slack",
+        "1000",
+        Some(("slack", "communication")),
+    );
+    down.push(tx(
+        "s-last",
+        "2026-11-03",
+        "Slack",
+        "USD",
+        "700",
+        Some(("slack", "communication")),
+    ));
     let r = report(&down);
     let p = insights_of(&r, "priceDecrease");
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].change_percent.as_deref(), Some("-30.0"));
     // A threshold of 50% hides a 20% increase.
-    let r = report_with(&txs, &[], json!({ "asOf": AS_OF, "priceChangePercent": 50 }));
+    let r = report_with(
+        &txs,
+        &[],
+        json!({ "asOf": AS_OF, "priceChangePercent": 50 }),
+    );
     assert!(insights_of(&r, "priceIncrease").is_empty());
 }
 
 #[test]
 fn exactly_ten_percent_is_not_beyond() {
     let txs = vec![
-        tx("a", "2026-09-01", "Notion Labs", "USD", "100.00", Some(("notion", "productivity"))),
-        tx("b", "2026-10-01", "Notion Labs", "USD", "100.00", Some(("notion", "productivity"))),
-        tx("c", "2026-11-01", "Notion Labs", "USD", "110.00", Some(("notion", "productivity"))),
+        tx(
+            "a",
+            "2026-09-01",
+            "Notion Labs",
+            "USD",
+            "100.00",
+            Some(("notion", "productivity")),
+        ),
+        tx(
+            "b",
+            "2026-10-01",
+            "Notion Labs",
+            "USD",
+            "100.00",
+            Some(("notion", "productivity")),
+        ),
+        tx(
+            "c",
+            "2026-11-01",
+            "Notion Labs",
+            "USD",
+            "110.00",
+            Some(("notion", "productivity")),
+        ),
     ];
     assert!(insights_of(&report(&txs), "priceIncrease").is_empty());
     let mut txs = txs;
-    txs[2] = tx("c", "2026-11-01", "Notion Labs", "USD", "110.01", Some(("notion", "productivity")));
+    txs[2] = tx(
+        "c",
+        "2026-11-01",
+        "Notion Labs",
+        "USD",
+        "110.01",
+        Some(("notion", "productivity")),
+    );
     assert_eq!(insights_of(&report(&txs), "priceIncrease").len(), 1);
 }
 
@@ -253,46 +455,174 @@ fn exactly_ten_percent_is_not_beyond() {
 
 #[test]
 fn overlapping_apps_do_the_same_job() {
-    let mut txs = monthly("zm", "2026-06", 6, 2, "Zoom", "150", Some(("zoom", "communication")));
-    txs.extend(monthly("wx", "2026-06", 6, 4, "Cisco Webex", "90", Some(("webex", "communication"))));
+    let mut txs = monthly(
+        "zm",
+        "2026-06",
+        6,
+        2,
+        "Zoom",
+        "150",
+        Some(("zoom", "communication")),
+    );
+    txs.extend(monthly(
+        "wx",
+        "2026-06",
+        6,
+        4,
+        "Cisco Webex",
+        "90",
+        Some(("webex", "communication")),
+    ));
     // A third tool that stopped being paid in March is not an overlap.
-    txs.extend(monthly("gm", "2025-12", 4, 4, "GoTo", "50", Some(("goto-meeting", "communication"))));
+    txs.extend(monthly(
+        "gm",
+        "2025-12",
+        4,
+        4,
+        "GoTo",
+        "50",
+        Some(("goto-meeting", "communication")),
+    ));
     // Slack shares Zoom's category but not its job.
-    txs.extend(monthly("sl", "2026-06", 6, 4, "Slack", "200", Some(("slack", "communication"))));
-    txs.extend(monthly("1p", "2026-06", 6, 4, "1Password", "80", Some(("1password", "security-identity"))));
-    txs.extend(monthly("lp", "2026-06", 6, 5, "LastPass", "70", Some(("lastpass", "security-identity"))));
-    txs.extend(monthly("bw", "2026-06", 6, 6, "Bitwarden", "60", Some(("bitwarden", "security-identity"))));
+    txs.extend(monthly(
+        "sl",
+        "2026-06",
+        6,
+        4,
+        "Slack",
+        "200",
+        Some(("slack", "communication")),
+    ));
+    txs.extend(monthly(
+        "1p",
+        "2026-06",
+        6,
+        4,
+        "1Password",
+        "80",
+        Some(("1password", "security-identity")),
+    ));
+    txs.extend(monthly(
+        "lp",
+        "2026-06",
+        6,
+        5,
+        "LastPass",
+        "70",
+        Some(("lastpass", "security-identity")),
+    ));
+    txs.extend(monthly(
+        "bw",
+        "2026-06",
+        6,
+        6,
+        "Bitwarden",
+        "60",
+        Some(("bitwarden", "security-identity")),
+    ));
     // Okta is in the same category as the password managers, but does another job.
-    txs.extend(monthly("ok", "2026-06", 6, 6, "Okta", "60", Some(("okta", "security-identity"))));
+    txs.extend(monthly(
+        "ok",
+        "2026-06",
+        6,
+        6,
+        "Okta",
+        "60",
+        Some(("okta", "security-identity")),
+    ));
     let r = report(&txs);
     let o = insights_of(&r, "overlappingApps");
     assert_eq!(o.len(), 2, "{:#?}", o);
-    let video = o.iter().find(|i| i.function.as_deref() == Some("video-meetings")).unwrap();
+    let video = o
+        .iter()
+        .find(|i| i.function.as_deref() == Some("video-meetings"))
+        .unwrap();
     assert_eq!(video.app_ids, vec!["webex", "zoom"]);
     assert_eq!(video.category.as_deref(), Some("communication"));
     assert_eq!(format!("{:?}", video.severity), "Medium");
     assert_eq!(video.transaction_ids.len(), 12);
-    let pw = o.iter().find(|i| i.function.as_deref() == Some("password-managers")).unwrap();
+    let pw = o
+        .iter()
+        .find(|i| i.function.as_deref() == Some("password-managers"))
+        .unwrap();
     assert_eq!(pw.app_ids, vec!["1password", "bitwarden", "lastpass"]);
     assert_eq!(format!("{:?}", pw.severity), "High");
-    assert!(pw.amounts.iter().any(|a| a.subject.as_deref() == Some("lastpass") && a.amount == amt("420")));
+    assert!(pw
+        .amounts
+        .iter()
+        .any(|a| a.subject.as_deref() == Some("lastpass") && a.amount == amt("420")));
 
     // Microsoft Teams is both chat and video: with Slack and Zoom it makes two overlaps.
-    let mut txs = monthly("zm", "2026-06", 6, 2, "Zoom", "150", Some(("zoom", "communication")));
-    txs.extend(monthly("sl", "2026-06", 6, 4, "Slack", "200", Some(("slack", "communication"))));
-    txs.extend(monthly("mt", "2026-06", 6, 4, "Microsoft", "40", Some(("microsoft-teams", "communication"))));
+    let mut txs = monthly(
+        "zm",
+        "2026-06",
+        6,
+        2,
+        "Zoom",
+        "150",
+        Some(("zoom", "communication")),
+    );
+    txs.extend(monthly(
+        "sl",
+        "2026-06",
+        6,
+        4,
+        "Slack",
+        "200",
+        Some(("slack", "communication")),
+    ));
+    txs.extend(monthly(
+        "mt",
+        "2026-06",
+        6,
+        4,
+        "Microsoft",
+        "40",
+        Some(("microsoft-teams", "communication")),
+    ));
     let r = report(&txs);
-    let fns: Vec<Option<&str>> = insights_of(&r, "overlappingApps").iter().map(|i| i.function.as_deref()).collect();
+    let fns: Vec<Option<&str>> = insights_of(&r, "overlappingApps")
+        .iter()
+        .map(|i| i.function.as_deref())
+        .collect();
     assert_eq!(fns.len(), 2);
     assert!(fns.contains(&Some("team-chat")) && fns.contains(&Some("video-meetings")));
 }
 
 #[test]
 fn one_app_paid_directly_and_through_a_reseller() {
-    let mut txs = monthly("ad", "2026-05", 6, 10, "Adobe Systems Software Ireland", "500", Some(("adobe-creative-cloud", "design")));
-    txs.push(via(tx("shi1", "2026-08-20", "SHI International Corp.", "USD", "2400", Some(("adobe-creative-cloud", "design"))), "shi", "SHI", "reseller"));
+    let mut txs = monthly(
+        "ad",
+        "2026-05",
+        6,
+        10,
+        "Adobe Systems Software Ireland",
+        "500",
+        Some(("adobe-creative-cloud", "design")),
+    );
+    txs.push(via(
+        tx(
+            "shi1",
+            "2026-08-20",
+            "SHI International Corp.",
+            "USD",
+            "2400",
+            Some(("adobe-creative-cloud", "design")),
+        ),
+        "shi",
+        "SHI",
+        "reseller",
+    ));
     // Slack only direct: no insight.
-    txs.extend(monthly("sl", "2026-05", 6, 10, "Slack", "100", Some(("slack", "communication"))));
+    txs.extend(monthly(
+        "sl",
+        "2026-05",
+        6,
+        10,
+        "Slack",
+        "100",
+        Some(("slack", "communication")),
+    ));
     let r = report(&txs);
     let i = insights_of(&r, "paidThroughMultipleVendors");
     assert_eq!(i.len(), 1);
@@ -304,15 +634,40 @@ fn one_app_paid_directly_and_through_a_reseller() {
     assert_eq!(a.channels[1].channel, "reseller");
     assert_eq!(a.channels[1].via_name.as_deref(), Some("SHI"));
     assert_eq!(a.channels[1].spend[0].amount_excluding_tax, amt("2400"));
-    assert!(i[0].amounts.iter().any(|x| x.subject.as_deref() == Some("shi") && x.amount == amt("2400")));
-    assert!(i[0].amounts.iter().any(|x| x.subject.as_deref() == Some("direct") && x.amount == amt("3000")));
+    assert!(i[0]
+        .amounts
+        .iter()
+        .any(|x| x.subject.as_deref() == Some("shi") && x.amount == amt("2400")));
+    assert!(i[0]
+        .amounts
+        .iter()
+        .any(|x| x.subject.as_deref() == Some("direct") && x.amount == amt("3000")));
 }
 
 #[test]
 fn vendor_group_is_not_a_second_channel() {
     let txs = vec![
-        tx("m1", "2026-10-01", "Microsoft Ireland", "USD", "100", Some(("microsoft-365", "productivity"))),
-        via(tx("m2", "2026-11-01", "Microsoft Ireland", "USD", "100", Some(("microsoft-365", "productivity"))), "microsoft", "Microsoft", "vendorGroup"),
+        tx(
+            "m1",
+            "2026-10-01",
+            "Microsoft Ireland",
+            "USD",
+            "100",
+            Some(("microsoft-365", "productivity")),
+        ),
+        via(
+            tx(
+                "m2",
+                "2026-11-01",
+                "Microsoft Ireland",
+                "USD",
+                "100",
+                Some(("microsoft-365", "productivity")),
+            ),
+            "microsoft",
+            "Microsoft",
+            "vendorGroup",
+        ),
     ];
     assert!(insights_of(&report(&txs), "paidThroughMultipleVendors").is_empty());
 }
@@ -321,9 +676,16 @@ fn vendor_group_is_not_a_second_channel() {
 
 #[test]
 fn recurring_unrecognised_vendor_is_possible_shadow_saas() {
-    let mut txs: Vec<Transaction> = monthly("ac", "2026-05", 6, 3, "Acme Cloud Tools Ltd", "49", None).into_iter().map(|t| described(t, "Team plan subscription")).collect();
+    let mut txs: Vec<Transaction> =
+        monthly("ac", "2026-05", 6, 3, "Acme Cloud Tools Ltd", "49", None)
+            .into_iter()
+            .map(|t| described(t, "Team plan subscription"))
+            .collect();
     // Rent is recurring but not software.
-    for (i, t) in monthly("rent", "2026-05", 6, 1, "Harbour Properties", "4000", None).into_iter().enumerate() {
+    for (i, t) in monthly("rent", "2026-05", 6, 1, "Harbour Properties", "4000", None)
+        .into_iter()
+        .enumerate()
+    {
         let mut t = described(t, "Office rent");
         t.match_rejected = Some(Rejected {
             app_id: None,
@@ -337,31 +699,54 @@ fn recurring_unrecognised_vendor_is_possible_shadow_saas() {
         txs.push(t);
     }
     // A one-off purchase is not recurring.
-    txs.push(described(tx("once", "2026-07-07", "Widget Shop", "USD", "120", None), "Widgets"));
+    txs.push(described(
+        tx("once", "2026-07-07", "Widget Shop", "USD", "120", None),
+        "Widgets",
+    ));
     let r = report(&txs);
     let shadow = insights_of(&r, "possibleShadowSaas");
     assert_eq!(shadow.len(), 1, "{:#?}", shadow);
-    assert_eq!(shadow[0].vendor_name.as_deref(), Some("Acme Cloud Tools Ltd"));
+    assert_eq!(
+        shadow[0].vendor_name.as_deref(),
+        Some("Acme Cloud Tools Ltd")
+    );
     assert_eq!(shadow[0].transaction_ids.len(), 6);
     assert_eq!(format!("{:?}", shadow[0].severity), "Medium");
     assert_eq!(r.unmatched.len(), 3);
     // Ranked by spend: rent first.
     assert_eq!(r.unmatched[0].vendor_name, "Harbour Properties");
     assert!(!r.unmatched[0].possible_shadow_saas);
-    let acme = r.unmatched.iter().find(|u| u.vendor_name.starts_with("Acme")).unwrap();
+    let acme = r
+        .unmatched
+        .iter()
+        .find(|u| u.vendor_name.starts_with("Acme"))
+        .unwrap();
     assert!(acme.possible_shadow_saas);
     assert_eq!(acme.cadence, CadenceKind::Monthly);
     assert_eq!(acme.months, 6);
     assert_eq!(acme.spend[0].amount_excluding_tax, amt("294"));
     assert!(acme.signals.iter().any(|s| s.contains("subscription")));
-    assert!(!r.unmatched.iter().find(|u| u.vendor_name == "Widget Shop").unwrap().possible_shadow_saas);
+    assert!(
+        !r.unmatched
+            .iter()
+            .find(|u| u.vendor_name == "Widget Shop")
+            .unwrap()
+            .possible_shadow_saas
+    );
     assert_eq!(r.counts.unmatched_vendors, 3);
 }
 
 #[test]
 fn vendor_spellings_group_together() {
     let txs = vec![
-        tx("a", "2026-09-01", "ACME  Cloud Tools, Ltd.", "USD", "10", None),
+        tx(
+            "a",
+            "2026-09-01",
+            "ACME  Cloud Tools, Ltd.",
+            "USD",
+            "10",
+            None,
+        ),
         tx("b", "2026-10-01", "Acme Cloud Tools Ltd", "USD", "10", None),
         tx("c", "2026-11-01", "Acme Cloud Tools Ltd", "USD", "10", None),
     ];
@@ -376,9 +761,27 @@ fn vendor_spellings_group_together() {
 
 #[test]
 fn currencies_are_never_mixed() {
-    let mut txs = monthly("us", "2026-06", 3, 1, "Slack", "100.00", Some(("slack", "communication")));
-    for (i, date) in ["2026-06-02", "2026-07-02", "2026-08-02"].iter().enumerate() {
-        let mut t = tx(&format!("uk{i}"), date, "Slack UK", "GBP", "80.00", Some(("slack", "communication")));
+    let mut txs = monthly(
+        "us",
+        "2026-06",
+        3,
+        1,
+        "Slack",
+        "100.00",
+        Some(("slack", "communication")),
+    );
+    for (i, date) in ["2026-06-02", "2026-07-02", "2026-08-02"]
+        .iter()
+        .enumerate()
+    {
+        let mut t = tx(
+            &format!("uk{i}"),
+            date,
+            "Slack UK",
+            "GBP",
+            "80.00",
+            Some(("slack", "communication")),
+        );
         t.company_id = "c2".into();
         txs.push(t);
     }
@@ -398,7 +801,10 @@ fn currencies_are_never_mixed() {
     assert!(jun.iter().all(|m| !m.reporting));
     // Top apps: one ranking per currency.
     assert_eq!(r.top_apps.len(), 2);
-    assert!(r.top_apps.iter().all(|t| t.apps.len() == 1 && t.apps[0].share_percent.as_deref() == Some("100.0")));
+    assert!(r
+        .top_apps
+        .iter()
+        .all(|t| t.apps.len() == 1 && t.apps[0].share_percent.as_deref() == Some("100.0")));
     // The same category spend in two currencies stays two entries.
     assert_eq!(r.categories[0].spend.len(), 2);
     let json = serde_json::to_value(&r).unwrap();
@@ -409,12 +815,54 @@ fn currencies_are_never_mixed() {
 #[test]
 fn reporting_currency_conversion_is_exact_and_never_guessed() {
     let txs = vec![
-        tx("u1", "2026-03-01", "Slack", "USD", "100.00", Some(("slack", "communication"))),
-        tx("u2", "2026-02-28", "Slack", "USD", "1.0001", Some(("slack", "communication"))),
-        tx("u3", "2026-02-27", "Slack", "USD", "1.0003", Some(("slack", "communication"))),
-        tx("u0", "2025-12-01", "Slack", "USD", "50", Some(("slack", "communication"))), // before any rate
-        tx("e1", "2026-04-01", "Notion", "EUR", "10.00", Some(("notion", "productivity"))),
-        tx("g1", "2026-04-01", "Miro", "GBP", "20.00", Some(("miro", "collaboration"))), // no GBP rate at all
+        tx(
+            "u1",
+            "2026-03-01",
+            "Slack",
+            "USD",
+            "100.00",
+            Some(("slack", "communication")),
+        ),
+        tx(
+            "u2",
+            "2026-02-28",
+            "Slack",
+            "USD",
+            "1.0001",
+            Some(("slack", "communication")),
+        ),
+        tx(
+            "u3",
+            "2026-02-27",
+            "Slack",
+            "USD",
+            "1.0003",
+            Some(("slack", "communication")),
+        ),
+        tx(
+            "u0",
+            "2025-12-01",
+            "Slack",
+            "USD",
+            "50",
+            Some(("slack", "communication")),
+        ), // before any rate
+        tx(
+            "e1",
+            "2026-04-01",
+            "Notion",
+            "EUR",
+            "10.00",
+            Some(("notion", "productivity")),
+        ),
+        tx(
+            "g1",
+            "2026-04-01",
+            "Miro",
+            "GBP",
+            "20.00",
+            Some(("miro", "collaboration")),
+        ), // no GBP rate at all
     ];
     let o = json!({
         "asOf": AS_OF,
@@ -432,16 +880,35 @@ fn reporting_currency_conversion_is_exact_and_never_guessed() {
     assert_eq!(slack.missing_rate_transactions, 1);
     assert!(!slack.complete);
     // Originals kept.
-    assert_eq!(app(&r, "slack").spend[0].amount_excluding_tax, amt("152.0004"));
-    assert_eq!(app(&r, "notion").reporting.as_ref().unwrap().amount_excluding_tax, amt("10.00"));
+    assert_eq!(
+        app(&r, "slack").spend[0].amount_excluding_tax,
+        amt("152.0004")
+    );
+    assert_eq!(
+        app(&r, "notion")
+            .reporting
+            .as_ref()
+            .unwrap()
+            .amount_excluding_tax,
+        amt("10.00")
+    );
     let total = r.reporting_total.clone().unwrap();
     assert_eq!(total.amount_excluding_tax, amt("103.1602"));
     assert_eq!(total.missing_rate_transactions, 2);
     // Every reporting figure is the exact sum of per-transaction conversions.
-    let month_sum = r.months.iter().filter(|m| m.reporting).fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
+    let month_sum = r
+        .months
+        .iter()
+        .filter(|m| m.reporting)
+        .fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
     assert_eq!(month_sum, total.amount_excluding_tax);
     assert_eq!(r.data_quality.missing_rates.len(), 2);
-    let gbp = r.data_quality.missing_rates.iter().find(|m| m.from == "GBP").unwrap();
+    let gbp = r
+        .data_quality
+        .missing_rates
+        .iter()
+        .find(|m| m.from == "GBP")
+        .unwrap();
     assert_eq!(gbp.transactions, 1);
     let miss = insights_of(&r, "missingExchangeRates");
     assert_eq!(miss.len(), 2);
@@ -458,8 +925,22 @@ fn ignored_and_future_transactions_are_excluded_and_counted() {
     let mut ignored = tx("ig", "2026-05-01", "Landlord", "USD", "999", None);
     ignored.ignored_by_rule = Some("rent".into());
     let txs = vec![
-        tx("a", "2026-05-01", "Slack", "USD", "100", Some(("slack", "communication"))),
-        tx("future", "2026-12-01", "Slack", "USD", "100", Some(("slack", "communication"))),
+        tx(
+            "a",
+            "2026-05-01",
+            "Slack",
+            "USD",
+            "100",
+            Some(("slack", "communication")),
+        ),
+        tx(
+            "future",
+            "2026-12-01",
+            "Slack",
+            "USD",
+            "100",
+            Some(("slack", "communication")),
+        ),
         ignored,
     ];
     let r = report(&txs);
@@ -470,7 +951,11 @@ fn ignored_and_future_transactions_are_excluded_and_counted() {
     assert_eq!(r.totals[0].amount_excluding_tax, amt("100"));
     assert_eq!(r.totals[0].ignored_excluding_tax, amt("999"));
     assert!(r.unmatched.is_empty());
-    assert!(r.data_quality.issues.iter().any(|i| i.code == "TX_AFTER_AS_OF" && i.transaction_ids == vec!["future"]));
+    assert!(r
+        .data_quality
+        .issues
+        .iter()
+        .any(|i| i.code == "TX_AFTER_AS_OF" && i.transaction_ids == vec!["future"]));
     assert!(r.months.iter().all(|m| m.month.as_str() <= "2026-11"));
 }
 
@@ -478,7 +963,11 @@ fn user(id: &str, name: &str, email: Option<&str>, active: bool, kind: UserKind)
     User {
         id: id.into(),
         email: email.map(str::to_owned),
-        status: if active { UserStatus::Active } else { UserStatus::Inactive },
+        status: if active {
+            UserStatus::Active
+        } else {
+            UserStatus::Inactive
+        },
         display_name: Some(name.into()),
         user_name: Some(name.to_uppercase()),
         kind,
@@ -491,17 +980,42 @@ fn user(id: &str, name: &str, email: Option<&str>, active: bool, kind: UserKind)
 #[test]
 fn users_counts_missing_and_duplicated_emails() {
     let users = vec![
-        user("1", "Anna", Some("anna@contoso.com"), true, UserKind::Person),
+        user(
+            "1",
+            "Anna",
+            Some("anna@contoso.com"),
+            true,
+            UserKind::Person,
+        ),
         user("2", "Bob", None, true, UserKind::Person),
         user("3", "Carl", None, false, UserKind::Person),
-        user("4", "Ops One", Some("ops@contoso.com"), true, UserKind::Person),
-        user("5", "Ops Two", Some("ops@contoso.com"), false, UserKind::Person),
+        user(
+            "4",
+            "Ops One",
+            Some("ops@contoso.com"),
+            true,
+            UserKind::Person,
+        ),
+        user(
+            "5",
+            "Ops Two",
+            Some("ops@contoso.com"),
+            false,
+            UserKind::Person,
+        ),
         user("6", "AAD App", None, true, UserKind::Application),
     ];
     let r = report_with(&[], &users, json!({ "asOf": AS_OF }));
     let u = &r.users;
-    assert_eq!((u.total, u.persons, u.non_human, u.active, u.inactive), (6, 5, 1, 3, 2));
-    assert_eq!(u.without_email.len(), 2, "the application user is not flagged");
+    assert_eq!(
+        (u.total, u.persons, u.non_human, u.active, u.inactive),
+        (6, 5, 1, 3, 2)
+    );
+    assert_eq!(
+        u.without_email.len(),
+        2,
+        "the application user is not flagged"
+    );
     assert_eq!(u.active_without_email, 1);
     assert_eq!(u.without_email[0].id, "2", "active first");
     assert_eq!(u.duplicated_emails.len(), 1);
@@ -514,23 +1028,44 @@ fn users_counts_missing_and_duplicated_emails() {
 // ------------------------------------------------------------------ options
 
 fn config_error(v: serde_json::Value) -> (String, Option<String>) {
-    let e = ReportOptions::from_json(&v).and_then(|o| ReportSettings::new(&o)).unwrap_err();
+    let e = ReportOptions::from_json(&v)
+        .and_then(|o| ReportSettings::new(&o))
+        .unwrap_err();
     (e.code.to_owned(), e.path)
 }
 
 #[test]
 fn bad_options_are_config_errors_with_codes() {
-    assert_eq!(config_error(json!({})), ("MISSING_OPTION".into(), Some("asOf".into())));
-    assert_eq!(config_error(json!({ "asOf": "26/11/2026" })).0, "INVALID_OPTION");
-    assert_eq!(config_error(json!({ "asOf": "2026-02-30" })).0, "INVALID_OPTION");
-    assert_eq!(config_error(json!({ "asOf": AS_OF, "asof": AS_OF })).0, "INVALID_OPTION");
-    assert_eq!(config_error(json!({ "asOf": AS_OF, "reportingCurrency": "EURO" })), ("INVALID_OPTION".into(), Some("reportingCurrency".into())));
     assert_eq!(
-        config_error(json!({ "asOf": AS_OF, "rates": [{ "date": "2026-01-01", "from": "USD", "to": "EUR", "rate": "0.9" }] })),
+        config_error(json!({})),
+        ("MISSING_OPTION".into(), Some("asOf".into()))
+    );
+    assert_eq!(
+        config_error(json!({ "asOf": "26/11/2026" })).0,
+        "INVALID_OPTION"
+    );
+    assert_eq!(
+        config_error(json!({ "asOf": "2026-02-30" })).0,
+        "INVALID_OPTION"
+    );
+    assert_eq!(
+        config_error(json!({ "asOf": AS_OF, "asof": AS_OF })).0,
+        "INVALID_OPTION"
+    );
+    assert_eq!(
+        config_error(json!({ "asOf": AS_OF, "reportingCurrency": "EURO" })),
+        ("INVALID_OPTION".into(), Some("reportingCurrency".into()))
+    );
+    assert_eq!(
+        config_error(
+            json!({ "asOf": AS_OF, "rates": [{ "date": "2026-01-01", "from": "USD", "to": "EUR", "rate": "0.9" }] })
+        ),
         ("MISSING_OPTION".into(), Some("reportingCurrency".into()))
     );
     assert_eq!(
-        config_error(json!({ "asOf": AS_OF, "reportingCurrency": "EUR", "rates": [{ "date": "2026-01-01", "from": "USD", "to": "EUR", "rate": 0.9 }] })),
+        config_error(
+            json!({ "asOf": AS_OF, "reportingCurrency": "EUR", "rates": [{ "date": "2026-01-01", "from": "USD", "to": "EUR", "rate": 0.9 }] })
+        ),
         ("INVALID_OPTION".into(), Some("rates/0/rate".into()))
     );
     assert_eq!(
@@ -541,21 +1076,71 @@ fn bad_options_are_config_errors_with_codes() {
         config_error(json!({ "asOf": AS_OF, "reportingCurrency": "EUR", "rates": [{ "date": "2026-01-01", "from": "USD", "to": "EUR", "rate": "1", "extra": 1 }] })).0,
         "INVALID_OPTION"
     );
-    assert_eq!(config_error(json!({ "asOf": AS_OF, "topApps": 0 })), ("INVALID_OPTION".into(), Some("topApps".into())));
-    assert_eq!(config_error(json!({ "asOf": AS_OF, "renewalWindowDays": 400 })).1, Some("renewalWindowDays".into()));
-    assert_eq!(config_error(json!({ "asOf": AS_OF, "priceChangePercent": -5 })).0, "INVALID_OPTION");
+    assert_eq!(
+        config_error(json!({ "asOf": AS_OF, "topApps": 0 })),
+        ("INVALID_OPTION".into(), Some("topApps".into()))
+    );
+    assert_eq!(
+        config_error(json!({ "asOf": AS_OF, "renewalWindowDays": 400 })).1,
+        Some("renewalWindowDays".into())
+    );
+    assert_eq!(
+        config_error(json!({ "asOf": AS_OF, "priceChangePercent": -5 })).0,
+        "INVALID_OPTION"
+    );
     assert_eq!(config_error(json!("2026-11-26")).0, "INVALID_OPTION");
 }
 
 // ------------------------------------------------------------------ determinism, invariants
 
 fn mixed_history() -> Vec<Transaction> {
-    let mut txs = monthly("s", "2025-12", 11, 3, "Slack", "1000", Some(("slack", "communication")));
-    txs.push(tx("s-last", "2026-11-03", "Slack", "USD", "1300", Some(("slack", "communication"))));
-    txs.extend(monthly("z", "2026-03", 9, 8, "Zoom", "150", Some(("zoom", "communication"))));
-    txs.extend(monthly("ac", "2026-05", 6, 3, "Acme Cloud Tools Ltd", "49", None).into_iter().map(|t| described(t, "subscription")));
-    txs.push(tx("f1", "2025-12-15", "Figma", "EUR", "5400", Some(("figma", "design"))));
-    txs.push(tx("cm", "2026-04-15", "Slack", "USD", "-200", Some(("slack", "communication"))));
+    let mut txs = monthly(
+        "s",
+        "2025-12",
+        11,
+        3,
+        "Slack",
+        "1000",
+        Some(("slack", "communication")),
+    );
+    txs.push(tx(
+        "s-last",
+        "2026-11-03",
+        "Slack",
+        "USD",
+        "1300",
+        Some(("slack", "communication")),
+    ));
+    txs.extend(monthly(
+        "z",
+        "2026-03",
+        9,
+        8,
+        "Zoom",
+        "150",
+        Some(("zoom", "communication")),
+    ));
+    txs.extend(
+        monthly("ac", "2026-05", 6, 3, "Acme Cloud Tools Ltd", "49", None)
+            .into_iter()
+            .map(|t| described(t, "subscription")),
+    );
+    txs.push(tx(
+        "f1",
+        "2025-12-15",
+        "Figma",
+        "EUR",
+        "5400",
+        Some(("figma", "design")),
+    ));
+    txs.push(tx(
+        "cm",
+        "2026-04-15",
+        "Slack",
+        "USD",
+        "-200",
+        Some(("slack", "communication")),
+    ));
     txs
 }
 
@@ -574,10 +1159,25 @@ fn same_input_in_any_order_gives_the_same_report() {
     ids.dedup();
     assert_eq!(ids.len(), n, "insight ids are unique");
     // Severity order.
-    let sev: Vec<String> = r.insights.iter().map(|i| format!("{:?}", i.severity)).collect();
-    let rank = |s: &str| ["High", "Medium", "Low", "Info"].iter().position(|x| *x == s).unwrap();
-    assert!(sev.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])), "{sev:?}");
-    assert!(r.insights.iter().any(|i| i.kind == "priceIncrease" && format!("{:?}", i.severity) == "High"));
+    let sev: Vec<String> = r
+        .insights
+        .iter()
+        .map(|i| format!("{:?}", i.severity))
+        .collect();
+    let rank = |s: &str| {
+        ["High", "Medium", "Low", "Info"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    assert!(
+        sev.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
+        "{sev:?}"
+    );
+    assert!(r
+        .insights
+        .iter()
+        .any(|i| i.kind == "priceIncrease" && format!("{:?}", i.severity) == "High"));
 }
 
 #[test]
@@ -585,14 +1185,33 @@ fn parts_add_up_to_the_totals() {
     let r = report(&mixed_history());
     for t in &r.totals {
         let c = &t.currency;
-        let apps = r.apps.iter().flat_map(|a| a.spend.iter()).filter(|m| &m.currency == c).fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
-        let unmatched = r.unmatched.iter().flat_map(|u| u.spend.iter()).filter(|m| &m.currency == c).fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
+        let apps = r
+            .apps
+            .iter()
+            .flat_map(|a| a.spend.iter())
+            .filter(|m| &m.currency == c)
+            .fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
+        let unmatched = r
+            .unmatched
+            .iter()
+            .flat_map(|u| u.spend.iter())
+            .filter(|m| &m.currency == c)
+            .fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
         assert_eq!(apps, t.matched_excluding_tax, "{c}");
         assert_eq!(unmatched, t.unmatched_excluding_tax, "{c}");
         assert_eq!(apps + unmatched, t.amount_excluding_tax, "{c}");
-        let months = r.months.iter().filter(|m| &m.currency == c && !m.reporting).fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
+        let months = r
+            .months
+            .iter()
+            .filter(|m| &m.currency == c && !m.reporting)
+            .fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
         assert_eq!(months, t.amount_excluding_tax, "{c}");
-        let vendors = r.vendors.iter().flat_map(|v| v.spend.iter()).filter(|m| &m.currency == c).fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
+        let vendors = r
+            .vendors
+            .iter()
+            .flat_map(|v| v.spend.iter())
+            .filter(|m| &m.currency == c)
+            .fold(Amount::ZERO, |a, m| a + m.amount_excluding_tax);
         assert_eq!(vendors, t.amount_excluding_tax, "{c}");
     }
     // The credit memo counts in spend, not as a charge.
@@ -600,30 +1219,60 @@ fn parts_add_up_to_the_totals() {
     assert_eq!(slack.spend[0].amount_excluding_tax, amt("12100"));
     assert_eq!(slack.cadence.as_ref().unwrap().charges, 12);
     // Months are zero-filled to asOf's month.
-    assert!(r.months.iter().any(|m| m.month == "2026-11" && m.currency == "EUR" && m.amount_excluding_tax.is_zero()));
+    assert!(r
+        .months
+        .iter()
+        .any(|m| m.month == "2026-11" && m.currency == "EUR" && m.amount_excluding_tax.is_zero()));
 }
 
 // ------------------------------------------------------------------ through the engine
 
 fn fixture(p: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(p)).unwrap()
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(p),
+    )
+    .unwrap()
 }
 
 #[test]
 fn engine_report_over_the_sample_fixtures() {
-    let mut e = Engine::new(EngineOptions { connected_at: Some(AS_OF.into()), credit_memos: Some(true), ..Default::default() }).unwrap();
+    let mut e = Engine::new(EngineOptions {
+        connected_at: Some(AS_OF.into()),
+        credit_memos: Some(true),
+        ..Default::default()
+    })
+    .unwrap();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sample");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|f| f.unwrap().file_name().into_string().unwrap()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| f.unwrap().file_name().into_string().unwrap())
+        .collect();
     files.sort();
     for f in files {
         let r = e.add_page_text(None, None, &fixture(&format!("sample/{f}")));
         assert!(!r.page_rejected, "{f}");
     }
-    let bad = e.report(&ReportOptions { as_of: None, ..Default::default() }).unwrap_err();
+    let bad = e
+        .report(&ReportOptions {
+            as_of: None,
+            ..Default::default()
+        })
+        .unwrap_err();
     assert_eq!(bad.code, "MISSING_OPTION");
-    let r = e.report(&ReportOptions { as_of: Some(AS_OF.into()), ..Default::default() }).unwrap();
+    let r = e
+        .report(&ReportOptions {
+            as_of: Some(AS_OF.into()),
+            ..Default::default()
+        })
+        .unwrap();
     let summary = e.summary();
-    let by_cur: BTreeMap<&str, &bc_spend::engine::CurrencyTotal> = summary.totals.iter().map(|t| (t.currency.as_str(), t)).collect();
+    let by_cur: BTreeMap<&str, &bc_spend::engine::CurrencyTotal> = summary
+        .totals
+        .iter()
+        .map(|t| (t.currency.as_str(), t))
+        .collect();
     assert_eq!(r.counts.transactions, summary.transactions);
     for t in &r.totals {
         let s = by_cur[t.currency.as_str()];
@@ -635,9 +1284,27 @@ fn engine_report_over_the_sample_fixtures() {
     assert_eq!(r.window_start, Some(d("2025-11-26")));
     assert!(!r.apps.is_empty());
     assert_eq!(r.users.total, summary.users.total);
-    assert_eq!(r.users.without_email.len() as u64, summary.users.without_email);
+    assert_eq!(
+        r.users.without_email.len() as u64,
+        summary.users.without_email
+    );
     let v = serde_json::to_value(&r).unwrap();
-    for key in ["version", "asOf", "totals", "apps", "categories", "vendors", "companies", "months", "renewals", "unmatched", "insights", "users", "dataQuality", "topApps"] {
+    for key in [
+        "version",
+        "asOf",
+        "totals",
+        "apps",
+        "categories",
+        "vendors",
+        "companies",
+        "months",
+        "renewals",
+        "unmatched",
+        "insights",
+        "users",
+        "dataQuality",
+        "topApps",
+    ] {
         assert!(v.get(key).is_some(), "{key}");
     }
 }

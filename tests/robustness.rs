@@ -7,7 +7,13 @@ use bc_spend::engine::{Engine, EngineOptions};
 use proptest::prelude::*;
 
 fn engine() -> Engine {
-    Engine::new(EngineOptions { connected_at: Some("2026-11-26".into()), line_mode: Some("line".into()), credit_memos: Some(true), ..Default::default() }).unwrap()
+    Engine::new(EngineOptions {
+        connected_at: Some("2026-11-26".into()),
+        line_mode: Some("line".into()),
+        credit_memos: Some(true),
+        ..Default::default()
+    })
+    .unwrap()
 }
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -17,8 +23,17 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         any::<i64>().prop_map(|i| serde_json::json!(i)),
         (-1e12f64..1e12).prop_map(|f| serde_json::json!(f)),
         "[a-zA-Z0-9 _\\-\u{e9}\u{1F600}]{0,12}".prop_map(serde_json::Value::String),
-        prop_oneof![Just("Paid"), Just("Open"), Just("Draft"), Just("2026-05-01"), Just("0001-01-01"), Just("Fixed_x0020_Asset"), Just("Comment"), Just("00000000-0000-0000-0000-000000000000")]
-            .prop_map(|s| serde_json::Value::String(s.into())),
+        prop_oneof![
+            Just("Paid"),
+            Just("Open"),
+            Just("Draft"),
+            Just("2026-05-01"),
+            Just("0001-01-01"),
+            Just("Fixed_x0020_Asset"),
+            Just("Comment"),
+            Just("00000000-0000-0000-0000-000000000000")
+        ]
+        .prop_map(|s| serde_json::Value::String(s.into())),
     ];
     leaf.prop_recursive(4, 32, 6, |inner| {
         prop_oneof![
@@ -26,16 +41,35 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
             prop::collection::vec(
                 (
                     prop_oneof![
-                        Just("id"), Just("status"), Just("postingDate"), Just("invoiceDate"), Just("netAmount"), Just("netAmountIncludingTax"),
-                        Just("totalAmountExcludingTax"), Just("totalAmountIncludingTax"), Just("purchaseInvoiceLines"), Just("purchaseCreditMemoLines"),
-                        Just("lineType"), Just("description"), Just("currencyCode"), Just("vendorName"), Just("lastModifiedDateTime"),
-                        Just("userSecurityId"), Just("contactEmail"), Just("state"), Just("value"), Just("localCurrencyCode"), Just("other")
+                        Just("id"),
+                        Just("status"),
+                        Just("postingDate"),
+                        Just("invoiceDate"),
+                        Just("netAmount"),
+                        Just("netAmountIncludingTax"),
+                        Just("totalAmountExcludingTax"),
+                        Just("totalAmountIncludingTax"),
+                        Just("purchaseInvoiceLines"),
+                        Just("purchaseCreditMemoLines"),
+                        Just("lineType"),
+                        Just("description"),
+                        Just("currencyCode"),
+                        Just("vendorName"),
+                        Just("lastModifiedDateTime"),
+                        Just("userSecurityId"),
+                        Just("contactEmail"),
+                        Just("state"),
+                        Just("value"),
+                        Just("localCurrencyCode"),
+                        Just("other")
                     ],
                     inner
                 ),
                 0..8
             )
-            .prop_map(|kv| serde_json::Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            .prop_map(|kv| serde_json::Value::Object(
+                kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
         ]
     })
 }

@@ -18,30 +18,60 @@ fn invoice(n: u32, vendor_no: &str, vendor: &str, desc: &str) -> String {
 }
 
 fn page(records: &[String]) -> String {
-    format!(r#"{{"@odata.context":"https://x/api/v2.0/$metadata#companies({C})/purchaseInvoices","value":[{}]}}"#, records.join(","))
+    format!(
+        r#"{{"@odata.context":"https://x/api/v2.0/$metadata#companies({C})/purchaseInvoices","value":[{}]}}"#,
+        records.join(",")
+    )
 }
 
 /// Six unrelated vendors whose lines say "Monday" as a weekday, and the lines under test.
 fn business_that_says_monday(under_test: &[(&str, &str, &str)]) -> Vec<String> {
     let everyday = [
-        ("V100", "Sparkle Office Cleaning Ltd", "Office cleaning Monday and Thursday"),
+        (
+            "V100",
+            "Sparkle Office Cleaning Ltd",
+            "Office cleaning Monday and Thursday",
+        ),
         ("V101", "Rapid Couriers GmbH", "Monday delivery route 7"),
-        ("V102", "Green Plants Service", "Plant watering every Monday"),
+        (
+            "V102",
+            "Green Plants Service",
+            "Plant watering every Monday",
+        ),
         ("V103", "Fresh Fruit Co", "Fruit basket Monday drop"),
         ("V104", "City Parking AG", "Reserved bay Monday to Friday"),
         ("V105", "Print Hub Ltd", "Monday print run flyers"),
     ];
-    let mut out: Vec<String> = everyday.iter().enumerate().map(|(i, (no, v, d))| invoice(i as u32 + 1, no, v, d)).collect();
-    out.extend(under_test.iter().enumerate().map(|(i, (no, v, d))| invoice(i as u32 + 100, no, v, d)));
+    let mut out: Vec<String> = everyday
+        .iter()
+        .enumerate()
+        .map(|(i, (no, v, d))| invoice(i as u32 + 1, no, v, d))
+        .collect();
+    out.extend(
+        under_test
+            .iter()
+            .enumerate()
+            .map(|(i, (no, v, d))| invoice(i as u32 + 100, no, v, d)),
+    );
     out
 }
 
 fn engine(rules: Option<serde_json::Value>) -> Engine {
-    Engine::new(EngineOptions { connected_at: Some("2026-11-26".into()), line_mode: Some("line".into()), rules, ..Default::default() }).unwrap()
+    Engine::new(EngineOptions {
+        connected_at: Some("2026-11-26".into()),
+        line_mode: Some("line".into()),
+        rules,
+        ..Default::default()
+    })
+    .unwrap()
 }
 
 fn app_of(e: &mut Engine, invoice_number: &str) -> Option<String> {
-    let t = e.transactions().iter().find(|t| t.invoice_number.as_deref() == Some(invoice_number)).expect("the invoice's transaction");
+    let t = e
+        .transactions()
+        .iter()
+        .find(|t| t.invoice_number.as_deref() == Some(invoice_number))
+        .expect("the invoice's transaction");
     t.match_.as_ref().map(|m| m.app_id.clone())
 }
 
@@ -60,26 +90,69 @@ const UNDER_TEST: [(&str, &str, &str); 4] = [
 fn a_weak_brand_that_many_vendors_use_as_an_ordinary_word_no_longer_matches() {
     // Alone (no other vendor says "Monday"), the line matches monday.com: the control.
     let mut alone = engine(None);
-    alone.add_page_text(None, None, &page(&[invoice(100, "V200", "Acme Supplies Ltd", "Monday plan")]));
+    alone.add_page_text(
+        None,
+        None,
+        &page(&[invoice(100, "V200", "Acme Supplies Ltd", "Monday plan")]),
+    );
     assert_eq!(app_of(&mut alone, "PPI-100").as_deref(), Some("monday"));
-    assert_eq!(alone.matcher().vocabulary().vendors(), (1, VOCABULARY_MIN_VENDORS as u32));
-    assert!(alone.matcher().vocabulary().generic_words(alone.matcher()).is_empty());
+    assert_eq!(
+        alone.matcher().vocabulary().vendors(),
+        (1, VOCABULARY_MIN_VENDORS as u32)
+    );
+    assert!(alone
+        .matcher()
+        .vocabulary()
+        .generic_words(alone.matcher())
+        .is_empty());
 
     let mut e = engine(None);
     e.add_page_text(None, None, &page(&business_that_says_monday(&UNDER_TEST)));
     e.transactions(); // the vocabulary is worked out with the transactions
-    let generic = e.matcher().vocabulary().generic_words(e.matcher()).into_iter().map(|(w, n)| (w.to_string(), n)).collect::<Vec<_>>();
+    let generic = e
+        .matcher()
+        .vocabulary()
+        .generic_words(e.matcher())
+        .into_iter()
+        .map(|(w, n)| (w.to_string(), n))
+        .collect::<Vec<_>>();
     // "monday" is on the lines of the six everyday vendors and of Acme; monday.com's own lines
     // do not count (the catalog knows that vendor).
-    assert_eq!(generic, vec![("monday".to_string(), 7)], "only Monday is generic here");
-    assert_eq!(e.matcher().vocabulary().vendors(), (7, VOCABULARY_MIN_VENDORS as u32));
+    assert_eq!(
+        generic,
+        vec![("monday".to_string(), 7)],
+        "only Monday is generic here"
+    );
+    assert_eq!(
+        e.matcher().vocabulary().vendors(),
+        (7, VOCABULARY_MIN_VENDORS as u32)
+    );
 
-    assert_eq!(app_of(&mut e, "PPI-100"), None, "Monday is this business's word");
-    let t = e.transactions().iter().find(|t| t.invoice_number.as_deref() == Some("PPI-100")).unwrap();
-    let why = t.match_rejected.as_ref().expect("the rejection is explained");
-    assert_eq!(why.app_id.as_deref(), Some("monday"), "the closest app is still named");
+    assert_eq!(
+        app_of(&mut e, "PPI-100"),
+        None,
+        "Monday is this business's word"
+    );
+    let t = e
+        .transactions()
+        .iter()
+        .find(|t| t.invoice_number.as_deref() == Some("PPI-100"))
+        .unwrap();
+    let why = t
+        .match_rejected
+        .as_ref()
+        .expect("the rejection is explained");
+    assert_eq!(
+        why.app_id.as_deref(),
+        Some("monday"),
+        "the closest app is still named"
+    );
     assert!(why.reason.contains("7 different vendors"), "{}", why.reason);
-    assert_eq!(app_of(&mut e, "PPI-101").as_deref(), Some("monday"), "the vendor's identity still decides");
+    assert_eq!(
+        app_of(&mut e, "PPI-101").as_deref(),
+        Some("monday"),
+        "the vendor's identity still decides"
+    );
     assert_eq!(app_of(&mut e, "PPI-102").as_deref(), Some("jira"));
     assert_eq!(app_of(&mut e, "PPI-103").as_deref(), Some("box"));
     // The everyday lines stay unmatched, as before.
@@ -88,20 +161,34 @@ fn a_weak_brand_that_many_vendors_use_as_an_ordinary_word_no_longer_matches() {
     }
     // explain() sees the same vocabulary as the transactions.
     let d = e.explain("Acme Supplies Ltd", Some("Monday plan"));
-    assert!(d.matched.is_none() && d.rejected.as_ref().is_some_and(|r| r.reason.contains("different vendors")), "{d:?}");
+    assert!(
+        d.matched.is_none()
+            && d.rejected
+                .as_ref()
+                .is_some_and(|r| r.reason.contains("different vendors")),
+        "{d:?}"
+    );
 }
 
 #[test]
 fn below_the_threshold_nothing_changes() {
     // Four everyday vendors plus the line's own: 5 vendors would be needed.
-    let mut records: Vec<String> = business_that_says_monday(&[("V200", "Acme Supplies Ltd", "Monday plan")]);
+    let mut records: Vec<String> =
+        business_that_says_monday(&[("V200", "Acme Supplies Ltd", "Monday plan")]);
     records.drain(0..3);
     let mut e = engine(None);
     e.add_page_text(None, None, &page(&records));
     e.transactions();
-    assert!(e.matcher().vocabulary().generic_words(e.matcher()).is_empty());
+    assert!(e
+        .matcher()
+        .vocabulary()
+        .generic_words(e.matcher())
+        .is_empty());
     assert_eq!(app_of(&mut e, "PPI-100").as_deref(), Some("monday"));
-    assert_eq!(VOCABULARY_VENDOR_SHARE, 20, "with 100 vendors or fewer the threshold is the minimum");
+    assert_eq!(
+        VOCABULARY_VENDOR_SHARE, 20,
+        "with 100 vendors or fewer the threshold is the minimum"
+    );
 }
 
 #[test]
@@ -112,12 +199,29 @@ fn rules_still_decide_and_a_preview_uses_the_same_vocabulary_as_a_build() {
     let changes = e.preview_rules(&rule).unwrap();
     let mut applied = engine(Some(rule.clone()));
     applied.add_page_text(None, None, &page(&business_that_says_monday(&UNDER_TEST)));
-    assert_eq!(app_of(&mut applied, "PPI-100").as_deref(), Some("monday"), "a rule outranks the vocabulary");
+    assert_eq!(
+        app_of(&mut applied, "PPI-100").as_deref(),
+        Some("monday"),
+        "a rule outranks the vocabulary"
+    );
     // The preview lists exactly what applying the rule changes: the one Monday plan line of Acme.
     let moved: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
-    let before: Vec<(String, Option<String>)> = e.transactions().iter().map(|t| (t.id.clone(), t.match_.as_ref().map(|m| m.app_id.clone()))).collect();
-    let after: Vec<(String, Option<String>)> = applied.transactions().iter().map(|t| (t.id.clone(), t.match_.as_ref().map(|m| m.app_id.clone()))).collect();
-    let differ: Vec<&str> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(b, _)| b.0.as_str()).collect();
+    let before: Vec<(String, Option<String>)> = e
+        .transactions()
+        .iter()
+        .map(|t| (t.id.clone(), t.match_.as_ref().map(|m| m.app_id.clone())))
+        .collect();
+    let after: Vec<(String, Option<String>)> = applied
+        .transactions()
+        .iter()
+        .map(|t| (t.id.clone(), t.match_.as_ref().map(|m| m.app_id.clone())))
+        .collect();
+    let differ: Vec<&str> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| b != a)
+        .map(|(b, _)| b.0.as_str())
+        .collect();
     assert_eq!(moved, differ);
     assert_eq!(moved.len(), 1);
 }
@@ -127,9 +231,29 @@ fn explain_works_out_the_vocabulary_without_building_transactions_first() {
     let mut e = engine(None);
     e.add_page_text(None, None, &page(&business_that_says_monday(&UNDER_TEST)));
     let d = e.explain("Acme Supplies Ltd", Some("Monday plan"));
-    assert!(d.matched.is_none() && d.rejected.as_ref().is_some_and(|r| r.reason.contains("7 different vendors")), "{d:?}");
+    assert!(
+        d.matched.is_none()
+            && d.rejected
+                .as_ref()
+                .is_some_and(|r| r.reason.contains("7 different vendors")),
+        "{d:?}"
+    );
     // A page read after it makes the vocabulary stale again: more Monday vendors, a new count.
-    e.add_page_text(None, None, &page(&[invoice(900, "V900", "Monday Bakery Ltd", "Bread rolls Monday")]));
+    e.add_page_text(
+        None,
+        None,
+        &page(&[invoice(
+            900,
+            "V900",
+            "Monday Bakery Ltd",
+            "Bread rolls Monday",
+        )]),
+    );
     let d = e.explain("Acme Supplies Ltd", Some("Monday plan"));
-    assert!(d.rejected.as_ref().is_some_and(|r| r.reason.contains("8 different vendors")), "{d:?}");
+    assert!(
+        d.rejected
+            .as_ref()
+            .is_some_and(|r| r.reason.contains("8 different vendors")),
+        "{d:?}"
+    );
 }

@@ -23,7 +23,8 @@ pub fn decode_enum(raw: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(raw.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'_' && i + 7 <= bytes.len() && bytes[i + 1] == b'x' && bytes[i + 6] == b'_' {
+        if bytes[i] == b'_' && i + 7 <= bytes.len() && bytes[i + 1] == b'x' && bytes[i + 6] == b'_'
+        {
             let hex = &raw[i + 2..i + 6];
             if let Ok(code) = u32::from_str_radix(hex, 16) {
                 if hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -105,7 +106,10 @@ mod tests {
     #[test]
     fn line_types() {
         assert_eq!(LineType::parse("Fixed_x0020_Asset"), LineType::FixedAsset);
-        assert_eq!(LineType::parse("Allocation_x0020_Account"), LineType::AllocationAccount);
+        assert_eq!(
+            LineType::parse("Allocation_x0020_Account"),
+            LineType::AllocationAccount
+        );
         assert_eq!(LineType::parse("_x0020_"), LineType::Comment);
         assert_eq!(LineType::parse("Something"), LineType::Other);
     }

@@ -64,7 +64,10 @@ impl Scalar {
         match self {
             Scalar::Int(n) => u64::try_from(*n).ok(),
             Scalar::Float(x) if x.fract() == 0.0 && (0.0..=9.0e15).contains(x) => Some(*x as u64),
-            Scalar::Number(_) => self.whole_number().and_then(|n| u64::try_from(n).ok()).filter(|&n| n <= 9_000_000_000_000_000),
+            Scalar::Number(_) => self
+                .whole_number()
+                .and_then(|n| u64::try_from(n).ok())
+                .filter(|&n| n <= 9_000_000_000_000_000),
             _ => None,
         }
     }
@@ -73,7 +76,10 @@ impl Scalar {
     /// exactly, as amounts are (no float parser: the wasm module stays without one).
     pub fn whole_number(&self) -> Option<i64> {
         match self {
-            Scalar::Number(t) => crate::money::Amount::parse_json_number(t).ok().filter(|a| a.0 % crate::money::SCALE == 0).map(|a| a.0 / crate::money::SCALE),
+            Scalar::Number(t) => crate::money::Amount::parse_json_number(t)
+                .ok()
+                .filter(|a| a.0 % crate::money::SCALE == 0)
+                .map(|a| a.0 / crate::money::SCALE),
             _ => None,
         }
     }
@@ -99,7 +105,9 @@ impl<'de> Deserialize<'de> for Scalar {
                 Ok(Scalar::Int(v))
             }
             fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
-                Ok(i64::try_from(v).map(Scalar::Int).unwrap_or(Scalar::Float(v as f64)))
+                Ok(i64::try_from(v)
+                    .map(Scalar::Int)
+                    .unwrap_or(Scalar::Float(v as f64)))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
                 Ok(Scalar::Float(v))
@@ -139,7 +147,10 @@ impl<'de> Deserialize<'de> for Scalar {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_newtype_struct<D2: Deserializer<'de>>(self, d: D2) -> Result<Scalar, D2::Error> {
+            fn visit_newtype_struct<D2: Deserializer<'de>>(
+                self,
+                d: D2,
+            ) -> Result<Scalar, D2::Error> {
                 d.deserialize_any(V)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
@@ -390,7 +401,9 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
                 let mut single_fields = false;
                 while let Some(key) = map.next_key::<Key<'de>>()? {
                     match &*key.0 {
-                        "@odata.context" => page.context = map.next_value::<Scalar>()?.as_str().map(str::to_owned),
+                        "@odata.context" => {
+                            page.context = map.next_value::<Scalar>()?.as_str().map(str::to_owned)
+                        }
                         "@odata.nextLink" => {
                             let link = map.next_value::<Scalar>()?;
                             page.next_link_invalid = !matches!(link, Scalar::Str(_) | Scalar::Null);
@@ -442,11 +455,23 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
 
 impl<T> Page<T> {
     fn empty() -> Page<T> {
-        Page { context: None, next_link: None, next_link_invalid: false, count: None, value: Records::Missing, single: None, not_object: None, error: None }
+        Page {
+            context: None,
+            next_link: None,
+            next_link_invalid: false,
+            count: None,
+            value: Records::Missing,
+            single: None,
+            not_object: None,
+            error: None,
+        }
     }
 
     fn not_object(what: &'static str) -> Page<T> {
-        Page { not_object: Some(what), ..Page::empty() }
+        Page {
+            not_object: Some(what),
+            ..Page::empty()
+        }
     }
 }
 
@@ -512,16 +537,24 @@ mod tests {
             7, {"id":null,"amount":"12.3"}, {"amount":1,"amount":2}]}"#;
         let page: Page<Thing> = serde_json::from_str(text).unwrap();
         assert_eq!(page.context.as_deref(), Some("x#things"));
-        let Records::List(list) = page.value else { panic!() };
+        let Records::List(list) = page.value else {
+            panic!()
+        };
         assert_eq!(list.len(), 4);
-        let Record::Object(first) = &list[0] else { panic!() };
+        let Record::Object(first) = &list[0] else {
+            panic!()
+        };
         assert_eq!(first.id, Scalar::Str("a".into()));
         assert_eq!(first.amount, Scalar::Number("1.5".into()));
         assert!(matches!(list[1], Record::NotObject("a number")));
-        let Record::Object(third) = &list[2] else { panic!() };
+        let Record::Object(third) = &list[2] else {
+            panic!()
+        };
         assert_eq!(third.id, Scalar::Null);
         assert_eq!(third.amount, Scalar::Str("12.3".into()));
-        let Record::Object(fourth) = &list[3] else { panic!() };
+        let Record::Object(fourth) = &list[3] else {
+            panic!()
+        };
         assert_eq!(fourth.amount, Scalar::Int(2));
         assert_eq!(fourth.id, Scalar::Missing);
     }
@@ -531,7 +564,9 @@ mod tests {
         let text = r#"{"value":[{"id":"a\"b\u00e9","amount":6750.0000000000001},{"id":true,"amount":1e400},
             {"id":[1,{"x":"]"}],"amount":18446744073709551616},{"id":{},"amount":-7},{"amount":null}]}"#;
         let page: Page<Thing> = serde_json::from_str(text).unwrap();
-        let Records::List(list) = page.value else { panic!() };
+        let Records::List(list) = page.value else {
+            panic!()
+        };
         let got: Vec<(Scalar, Scalar)> = list
             .into_iter()
             .map(|r| match r {
@@ -542,7 +577,10 @@ mod tests {
         assert_eq!(
             got,
             [
-                (Scalar::Str("a\"b\u{e9}".into()), Scalar::Number("6750.0000000000001".into())),
+                (
+                    Scalar::Str("a\"b\u{e9}".into()),
+                    Scalar::Number("6750.0000000000001".into())
+                ),
                 (Scalar::Bool(true), Scalar::Number("1e400".into())),
                 (Scalar::Array, Scalar::Number("18446744073709551616".into())),
                 (Scalar::Object, Scalar::Int(-7)),
@@ -550,7 +588,13 @@ mod tests {
             ]
         );
         // Whole numbers in number text are read exactly, without a float parser.
-        for (text, whole) in [("1e3", Some(1000)), ("10000.0", Some(10_000)), ("-2.50e1", Some(-25)), ("2.5", None), ("1e400", None)] {
+        for (text, whole) in [
+            ("1e3", Some(1000)),
+            ("10000.0", Some(10_000)),
+            ("-2.50e1", Some(-25)),
+            ("2.5", None),
+            ("1e400", None),
+        ] {
             let n = Scalar::Number(NumberText::from(text));
             assert_eq!(n.whole_number(), whole, "{text}");
         }

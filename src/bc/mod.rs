@@ -9,10 +9,10 @@ pub mod enums;
 pub mod lenient;
 pub mod records;
 
+use crate::diagnostics::Diagnostic;
 pub use enums::LineType;
 use lenient::Page;
 use records::{RawCompany, RawDocument, RawGlSetup, RawUser, RawVendor};
-use crate::diagnostics::Diagnostic;
 use serde::Deserializer;
 
 /// The entity sets this product reads.
@@ -49,7 +49,10 @@ impl Entity {
     }
 
     pub fn parse(name: &str) -> Option<Entity> {
-        Entity::ALL.iter().copied().find(|e| e.as_str().eq_ignore_ascii_case(name))
+        Entity::ALL
+            .iter()
+            .copied()
+            .find(|e| e.as_str().eq_ignore_ascii_case(name))
     }
 
     /// Whether records of this entity belong to one company (all but `companies`).
@@ -74,7 +77,12 @@ pub struct ContextInfo {
 /// [`try_parse_context`], with an unreadable context read as naming no entity (so that a page
 /// is never read as an entity its context does not clearly name).
 pub fn parse_context(context: &str) -> ContextInfo {
-    try_parse_context(context).unwrap_or_else(|_| ContextInfo { entity: None, entity_name: String::new(), company_id: None, company_name: None })
+    try_parse_context(context).unwrap_or_else(|_| ContextInfo {
+        entity: None,
+        entity_name: String::new(),
+        company_id: None,
+        company_name: None,
+    })
 }
 
 /// Reads an `@odata.context` URL: `$metadata#` then `/`-separated segments, each a name with
@@ -103,7 +111,12 @@ pub fn try_parse_context(context: &str) -> Result<ContextInfo, &'static str> {
             last = name;
         }
     }
-    Ok(ContextInfo { entity: Entity::parse(last), entity_name: last.to_owned(), company_id, company_name })
+    Ok(ContextInfo {
+        entity: Entity::parse(last),
+        entity_name: last.to_owned(),
+        company_id,
+        company_name,
+    })
 }
 
 enum CompanyArgument {
@@ -116,7 +129,8 @@ enum CompanyArgument {
 fn company_of_argument(arg: &str) -> Option<CompanyArgument> {
     let decoded = percent_decode(arg);
     let Some(quoted) = decoded.strip_prefix('\'') else {
-        return (!arg.is_empty() && !arg.contains(',')).then(|| CompanyArgument::Id(arg.to_ascii_lowercase()));
+        return (!arg.is_empty() && !arg.contains(','))
+            .then(|| CompanyArgument::Id(arg.to_ascii_lowercase()));
     };
     let mut chars = quoted.chars().peekable();
     let mut value = String::new();
@@ -150,7 +164,11 @@ fn percent_decode(s: &str) -> std::borrow::Cow<'_, str> {
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
-        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;
@@ -167,12 +185,23 @@ fn percent_decode(s: &str) -> std::borrow::Cow<'_, str> {
 /// A BC id as it goes into a URL: a GUID, `8-4-4-4-12` hex digits, no braces.
 pub fn is_guid(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 36 && b.iter().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() })
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// [`is_guid`], braces allowed (`{8E1B…}`, as some tools print a GUID): an id, not a name.
 pub fn is_guid_shaped(s: &str) -> bool {
-    is_guid(s.strip_prefix('{').and_then(|x| x.strip_suffix('}')).unwrap_or(s))
+    is_guid(
+        s.strip_prefix('{')
+            .and_then(|x| x.strip_suffix('}'))
+            .unwrap_or(s),
+    )
 }
 
 /// Splits on `/` outside parentheses (a `$select` list in the context holds none, but an
@@ -237,7 +266,9 @@ pub fn sniff_context(text: &str) -> Option<String> {
         }
         i = ws(i + 1);
         let value_end = json_value_end(b, i)?;
-        let is_context = key == "\"@odata.context\"" || (key.contains('\\') && serde_json::from_str::<String>(key).is_ok_and(|k| k == "@odata.context"));
+        let is_context = key == "\"@odata.context\""
+            || (key.contains('\\')
+                && serde_json::from_str::<String>(key).is_ok_and(|k| k == "@odata.context"));
         if is_context {
             return serde_json::from_str::<String>(&text[i..value_end]).ok();
         }
@@ -289,7 +320,10 @@ fn json_value_end(b: &[u8], i: usize) -> Option<usize> {
         }
         _ => {
             let mut j = i;
-            while !matches!(b.get(j), None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')) {
+            while !matches!(
+                b.get(j),
+                None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+            ) {
                 j += 1;
             }
             (j > i).then_some(j)
@@ -306,7 +340,11 @@ pub fn utf16_encoding(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\xFF\xFE\0\0") {
         return Some("UTF-32LE");
     }
-    if bytes.starts_with(b"\0\0\xFE\xFF") || bytes.strip_prefix(b"\0\0").is_some_and(|b| b.starts_with(LOSSY_BOM)) {
+    if bytes.starts_with(b"\0\0\xFE\xFF")
+        || bytes
+            .strip_prefix(b"\0\0")
+            .is_some_and(|b| b.starts_with(LOSSY_BOM))
+    {
         return Some("UTF-32BE");
     }
     if bytes.starts_with(b"\xFF\xFE") {
@@ -315,7 +353,10 @@ pub fn utf16_encoding(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\xFE\xFF") {
         return Some("UTF-16BE");
     }
-    let rest = bytes.strip_prefix(LOSSY_BOM).or_else(|| bytes.strip_prefix(UTF8_BOM)).unwrap_or(bytes);
+    let rest = bytes
+        .strip_prefix(LOSSY_BOM)
+        .or_else(|| bytes.strip_prefix(UTF8_BOM))
+        .unwrap_or(bytes);
     match rest {
         [a, 0, 0, 0, ..] if *a != 0 => Some("UTF-32LE"),
         // A UTF-32LE mark decoded as UTF-8 leaves its two NULs behind the two U+FFFD.
@@ -355,10 +396,21 @@ pub fn entity_of_context(context: &str) -> Result<Entity, Diagnostic> {
 /// that cannot be read as records at all is refused with one page-level error diagnostic:
 /// `PAGE_ENCODING` (UTF-16 text), `PAGE_CONTEXT_INVALID` (an unreadable `@odata.context`),
 /// `PAGE_ENTITY_UNKNOWN`, `PAGE_NOT_JSON`, or `PAGE_BC_ERROR` (BC's OData error body).
-pub fn read_page(entity: Option<Entity>, text: &str) -> Result<(Entity, RawPage, usize), PageRefusal> {
+pub fn read_page(
+    entity: Option<Entity>,
+    text: &str,
+) -> Result<(Entity, RawPage, usize), PageRefusal> {
     let refuse = |entity, diagnostic| Err(PageRefusal { entity, diagnostic });
     if let Some(encoding) = utf16_encoding(text.as_bytes()) {
-        return refuse(entity, Diagnostic::error("PAGE_ENCODING", format!("the page is {encoding} text; save it as UTF-8 (as Business Central sends it)")));
+        return refuse(
+            entity,
+            Diagnostic::error(
+                "PAGE_ENCODING",
+                format!(
+                    "the page is {encoding} text; save it as UTF-8 (as Business Central sends it)"
+                ),
+            ),
+        );
     }
     let entity = match entity {
         Some(e) => e,
@@ -375,7 +427,16 @@ pub fn read_page(entity: Option<Entity>, text: &str) -> Result<(Entity, RawPage,
             Some(d) => refuse(Some(entity), d),
             None => Ok((entity, page, repaired)),
         },
-        Err(e) => refuse(Some(entity), Diagnostic::error("PAGE_NOT_JSON", format!("the page is not valid JSON: {} (line {}, column {})", e.message, e.line, e.column))),
+        Err(e) => refuse(
+            Some(entity),
+            Diagnostic::error(
+                "PAGE_NOT_JSON",
+                format!(
+                    "the page is not valid JSON: {} (line {}, column {})",
+                    e.message, e.line, e.column
+                ),
+            ),
+        ),
     }
 }
 
@@ -424,7 +485,9 @@ impl RawPage {
     /// instead of a collection: it holds no records, and reading it as one would invent some.
     pub fn bc_error(&self) -> Option<Diagnostic> {
         fn of<T>(p: &Page<T>) -> Option<&lenient::BcError> {
-            p.error.as_ref().filter(|_| matches!(p.value, lenient::Records::Missing))
+            p.error
+                .as_ref()
+                .filter(|_| matches!(p.value, lenient::Records::Missing))
         }
         let e = match self {
             RawPage::Companies(p) => of(p),
@@ -435,7 +498,10 @@ impl RawPage {
         }?;
         let code = e.code.as_str().map_or("(no code)", |c| cut(c, 100));
         let message = e.message.as_str().map_or("(no message)", |m| cut(m, 500));
-        Some(Diagnostic::error("PAGE_BC_ERROR", format!("the page is an error from Business Central, not records: {code}: {message}")))
+        Some(Diagnostic::error(
+            "PAGE_BC_ERROR",
+            format!("the page is an error from Business Central, not records: {code}: {message}"),
+        ))
     }
 
     /// The page's [`PageEnvelope`], from this one parse; `None` when the text was a JSON
@@ -473,7 +539,9 @@ pub fn read_raw_page<'de, D: Deserializer<'de>>(entity: Entity, d: D) -> Result<
         Entity::Companies => RawPage::Companies(Page::deserialize(d)?),
         Entity::Vendors => RawPage::Vendors(Page::deserialize(d)?),
         Entity::GeneralLedgerSetup => RawPage::GeneralLedgerSetup(Page::deserialize(d)?),
-        Entity::PurchaseInvoices | Entity::PurchaseCreditMemos => RawPage::Documents(Page::deserialize(d)?),
+        Entity::PurchaseInvoices | Entity::PurchaseCreditMemos => {
+            RawPage::Documents(Page::deserialize(d)?)
+        }
         Entity::Users => RawPage::Users(Page::deserialize(d)?),
     })
 }
@@ -514,8 +582,15 @@ pub fn read_page_text(entity: Entity, text: &str) -> Result<(RawPage, usize), Pa
 fn to_text_error(e: serde_json::Error) -> PageTextError {
     let msg = e.to_string();
     // serde_json appends " at line L column C"; keep the message without it.
-    let message = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m).to_owned();
-    PageTextError { message, line: e.line(), column: e.column() }
+    let message = msg
+        .rsplit_once(" at line ")
+        .map_or(msg.as_str(), |(m, _)| m)
+        .to_owned();
+    PageTextError {
+        message,
+        line: e.line(),
+        column: e.column(),
+    }
 }
 
 /// A response body as text, read as `TextDecoder` (and so `Response.text()`) reads it: UTF-8,
@@ -579,7 +654,9 @@ pub fn replace_lone_surrogate_escapes(text: &str) -> (String, usize) {
             if b[i + 1] == b'u' {
                 if let Some(u) = hex(i + 2) {
                     if (0xD800..0xDC00).contains(&u) {
-                        let pair = b.get(i + 6) == Some(&b'\\') && b.get(i + 7) == Some(&b'u') && hex(i + 8).is_some_and(|l| (0xDC00..0xE000).contains(&l));
+                        let pair = b.get(i + 6) == Some(&b'\\')
+                            && b.get(i + 7) == Some(&b'u')
+                            && hex(i + 8).is_some_and(|l| (0xDC00..0xE000).contains(&l));
                         if pair {
                             i += 12;
                             continue;
@@ -611,7 +688,9 @@ mod tests {
     #[test]
     fn replacement_char_is_found_at_every_offset_and_only_when_whole() {
         assert!(!has_replacement_char(b""));
-        assert!(!has_replacement_char("plain ASCII text of some length".as_bytes()));
+        assert!(!has_replacement_char(
+            "plain ASCII text of some length".as_bytes()
+        ));
         for pad in 0..20 {
             let s = format!("{}\u{FFFD}{}", "a".repeat(pad), "b".repeat(pad % 7));
             assert!(has_replacement_char(s.as_bytes()), "offset {pad}");
@@ -628,13 +707,39 @@ mod tests {
     fn context_parsing() {
         let c = parse_context("https://api.businesscentral.dynamics.com/v2.0/t/production/api/v2.0/$metadata#companies(8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c)/purchaseInvoices(purchaseInvoiceLines())");
         assert_eq!(c.entity, Some(Entity::PurchaseInvoices));
-        assert_eq!(c.company_id.as_deref(), Some("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c"));
-        assert_eq!(parse_context("https://x/api/v2.0/$metadata#companies").entity, Some(Entity::Companies));
-        assert_eq!(parse_context("x/$metadata#companies(ABC)/users").entity, Some(Entity::Users));
-        assert_eq!(parse_context("x/$metadata#companies(ABC)/purchaseInvoices/$entity").entity, Some(Entity::PurchaseInvoices));
-        assert_eq!(parse_context("x/$metadata#companies(ABC)/salesInvoices").entity, None);
-        assert_eq!(parse_context("x/$metadata#companies(ABC)/purchaseInvoices(purchaseInvoiceLines(id,description))").entity, Some(Entity::PurchaseInvoices));
-        for bad in ["x/$metadata#companies(((((/purchaseInvoices", "x/$metadata#companies(a))/users", "x/$metadata#companies(a)b/users", "x/$metadata#companies)/users"] {
+        assert_eq!(
+            c.company_id.as_deref(),
+            Some("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c")
+        );
+        assert_eq!(
+            parse_context("https://x/api/v2.0/$metadata#companies").entity,
+            Some(Entity::Companies)
+        );
+        assert_eq!(
+            parse_context("x/$metadata#companies(ABC)/users").entity,
+            Some(Entity::Users)
+        );
+        assert_eq!(
+            parse_context("x/$metadata#companies(ABC)/purchaseInvoices/$entity").entity,
+            Some(Entity::PurchaseInvoices)
+        );
+        assert_eq!(
+            parse_context("x/$metadata#companies(ABC)/salesInvoices").entity,
+            None
+        );
+        assert_eq!(
+            parse_context(
+                "x/$metadata#companies(ABC)/purchaseInvoices(purchaseInvoiceLines(id,description))"
+            )
+            .entity,
+            Some(Entity::PurchaseInvoices)
+        );
+        for bad in [
+            "x/$metadata#companies(((((/purchaseInvoices",
+            "x/$metadata#companies(a))/users",
+            "x/$metadata#companies(a)b/users",
+            "x/$metadata#companies)/users",
+        ] {
             assert!(try_parse_context(bad).is_err(), "{bad}");
             assert_eq!(parse_context(bad).entity, None, "{bad}");
         }
@@ -642,9 +747,23 @@ mod tests {
 
     #[test]
     fn only_the_top_level_context_is_sniffed() {
-        assert_eq!(sniff_context(r#"{"value":[{"@odata.context":"n#companies"}],"@odata.context":"t#users"}"#).as_deref(), Some("t#users"));
-        assert_eq!(sniff_context(r#"{"a":{"@odata.context":"n"},"b":"\"@odata.context\":\"s\"","c":[1,"]"],"d":-1.5e3,"e":true}"#), None);
-        assert_eq!(sniff_context(r#"{"@odata\u002econtext":"t#users"}"#).as_deref(), Some("t#users"));
+        assert_eq!(
+            sniff_context(
+                r#"{"value":[{"@odata.context":"n#companies"}],"@odata.context":"t#users"}"#
+            )
+            .as_deref(),
+            Some("t#users")
+        );
+        assert_eq!(
+            sniff_context(
+                r#"{"a":{"@odata.context":"n"},"b":"\"@odata.context\":\"s\"","c":[1,"]"],"d":-1.5e3,"e":true}"#
+            ),
+            None
+        );
+        assert_eq!(
+            sniff_context(r#"{"@odata\u002econtext":"t#users"}"#).as_deref(),
+            Some("t#users")
+        );
         assert_eq!(sniff_context(r#"["@odata.context","x"]"#), None);
         assert_eq!(sniff_context(r#"{"a":[1,2"#), None);
     }
@@ -655,26 +774,47 @@ mod tests {
         assert_eq!(utf16_encoding(b"\xFE\xFF\0{"), Some("UTF-16BE"));
         assert_eq!(utf16_encoding(b"{\0\"\0"), Some("UTF-16LE"));
         assert_eq!(utf16_encoding(b"\0{\0\""), Some("UTF-16BE"));
-        assert_eq!(utf16_encoding("\u{FFFD}\u{FFFD}\0{".as_bytes()), Some("UTF-16BE"));
+        assert_eq!(
+            utf16_encoding("\u{FFFD}\u{FFFD}\0{".as_bytes()),
+            Some("UTF-16BE")
+        );
         assert_eq!(utf16_encoding("\u{FEFF}{\0".as_bytes()), Some("UTF-16LE"));
-        for utf8 in [&b"{\"value\":[]}"[..], b"", b"{", b"\0\0", "\u{FFFD}{".as_bytes()] {
+        for utf8 in [
+            &b"{\"value\":[]}"[..],
+            b"",
+            b"{",
+            b"\0\0",
+            "\u{FFFD}{".as_bytes(),
+        ] {
             assert_eq!(utf16_encoding(utf8), None, "{utf8:?}");
         }
     }
 
     #[test]
     fn sniffing() {
-        assert_eq!(sniff_context(r#"{ "@odata.context" : "a\/b#companies", "value": []}"#).as_deref(), Some("a/b#companies"));
+        assert_eq!(
+            sniff_context(r#"{ "@odata.context" : "a\/b#companies", "value": []}"#).as_deref(),
+            Some("a/b#companies")
+        );
         assert_eq!(sniff_context(r#"{"value": []}"#), None);
         assert_eq!(sniff_context(r#"{"@odata.context": 5}"#), None);
     }
 
     #[test]
     fn lone_surrogates() {
-        let (s, n) = replace_lone_surrogate_escapes(r#"{"a":"x\ud800y","b":"\ud83d\ude00","c":"\\ud800","d":"\udc00"}"#);
+        let (s, n) = replace_lone_surrogate_escapes(
+            r#"{"a":"x\ud800y","b":"\ud83d\ude00","c":"\\ud800","d":"\udc00"}"#,
+        );
         assert_eq!(n, 2);
-        assert_eq!(s, r#"{"a":"x\uFFFDy","b":"\ud83d\ude00","c":"\\ud800","d":"\uFFFD"}"#);
-        let (page, repaired) = read_page_text(Entity::Companies, r#"{"value":[{"id":"a","name":"x\ud800"}]}"#).unwrap();
+        assert_eq!(
+            s,
+            r#"{"a":"x\uFFFDy","b":"\ud83d\ude00","c":"\\ud800","d":"\uFFFD"}"#
+        );
+        let (page, repaired) = read_page_text(
+            Entity::Companies,
+            r#"{"value":[{"id":"a","name":"x\ud800"}]}"#,
+        )
+        .unwrap();
         assert_eq!(repaired, 1);
         assert!(matches!(page, RawPage::Companies(_)));
     }
@@ -704,11 +844,27 @@ mod context_tests {
     #[test]
     fn company_names_in_contexts() {
         let name = |c: &str| parse_context(c).company_name;
-        assert_eq!(name("https://x/api/v2.0/$metadata#companies('CRONUS%20UK%20Ltd.')/purchaseInvoices").as_deref(), Some("CRONUS UK Ltd."));
-        assert_eq!(name("x/$metadata#companies(%27Bob%27%27s%20Caf%C3%A9%27)/users").as_deref(), Some("Bob's Café"));
-        assert_eq!(name("x/$metadata#companies('A'')B')/vendors").as_deref(), Some("A')B"));
-        assert_eq!(name("x/$metadata#companies(8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c)/vendors"), None);
-        assert_eq!(name("x/$metadata#companies('8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C')/vendors"), None);
+        assert_eq!(
+            name("https://x/api/v2.0/$metadata#companies('CRONUS%20UK%20Ltd.')/purchaseInvoices")
+                .as_deref(),
+            Some("CRONUS UK Ltd.")
+        );
+        assert_eq!(
+            name("x/$metadata#companies(%27Bob%27%27s%20Caf%C3%A9%27)/users").as_deref(),
+            Some("Bob's Café")
+        );
+        assert_eq!(
+            name("x/$metadata#companies('A'')B')/vendors").as_deref(),
+            Some("A')B")
+        );
+        assert_eq!(
+            name("x/$metadata#companies(8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c)/vendors"),
+            None
+        );
+        assert_eq!(
+            name("x/$metadata#companies('8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C')/vendors"),
+            None
+        );
         assert_eq!(name("x/$metadata#companies"), None);
         assert_eq!(name("x/$metadata#companies('')/vendors"), None);
         assert_eq!(name("x/$metadata#companies('unterminated"), None);
@@ -727,9 +883,22 @@ mod context_tests {
     #[test]
     fn company_ids_in_contexts() {
         let id = |c: &str| parse_context(c).company_id;
-        assert_eq!(id("x/$metadata#companies(8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C)/vendors").as_deref(), Some("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c"));
-        assert_eq!(id("x/$metadata#companies('8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c')/vendors").as_deref(), Some("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c"));
-        assert_eq!(id("x/$metadata#companies(c1)/vendors").as_deref(), Some("c1"));
-        assert_eq!(id("x/$metadata#companies('CRONUS%20UK%20Ltd.')/vendors"), None, "a name is not an id");
+        assert_eq!(
+            id("x/$metadata#companies(8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C)/vendors").as_deref(),
+            Some("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c")
+        );
+        assert_eq!(
+            id("x/$metadata#companies('8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c')/vendors").as_deref(),
+            Some("8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c")
+        );
+        assert_eq!(
+            id("x/$metadata#companies(c1)/vendors").as_deref(),
+            Some("c1")
+        );
+        assert_eq!(
+            id("x/$metadata#companies('CRONUS%20UK%20Ltd.')/vendors"),
+            None,
+            "a name is not an id"
+        );
     }
 }

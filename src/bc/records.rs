@@ -83,7 +83,11 @@ pub struct FieldReader<'a> {
 
 impl<'a> FieldReader<'a> {
     pub fn new(diags: &'a mut Vec<Diagnostic>, prefix: String) -> Self {
-        FieldReader { diags, prefix, rejected: false }
+        FieldReader {
+            diags,
+            prefix,
+            rejected: false,
+        }
     }
 
     fn path(&self, field: &str) -> String {
@@ -95,7 +99,11 @@ impl<'a> FieldReader<'a> {
     }
 
     fn problem(&mut self, reject: bool, code: &'static str, field: &str, msg: String) {
-        let d = if reject { Diagnostic::error(code, msg) } else { Diagnostic::warning(code, msg) };
+        let d = if reject {
+            Diagnostic::error(code, msg)
+        } else {
+            Diagnostic::warning(code, msg)
+        };
         self.diags.push(d.path(self.path(field)));
         self.rejected |= reject;
     }
@@ -111,7 +119,15 @@ impl<'a> FieldReader<'a> {
                     }
                     let chars = s.chars().count();
                     s.truncate(cut);
-                    self.problem(false, "TEXT_TRUNCATED", field, format!("`{field}` is {chars} characters long; kept the first {}", s.chars().count()));
+                    self.problem(
+                        false,
+                        "TEXT_TRUNCATED",
+                        field,
+                        format!(
+                            "`{field}` is {chars} characters long; kept the first {}",
+                            s.chars().count()
+                        ),
+                    );
                 }
                 if required && s.trim().is_empty() {
                     self.problem(true, "FIELD_EMPTY", field, format!("`{field}` is empty"));
@@ -121,12 +137,22 @@ impl<'a> FieldReader<'a> {
             }
             Scalar::Missing | Scalar::Null => {
                 if required {
-                    self.problem(true, "FIELD_MISSING", field, format!("`{field}` is missing"));
+                    self.problem(
+                        true,
+                        "FIELD_MISSING",
+                        field,
+                        format!("`{field}` is missing"),
+                    );
                 }
                 None
             }
             other => {
-                self.problem(required, "FIELD_WRONG_TYPE", field, format!("`{field}` should be a string but is {}", other.type_name()));
+                self.problem(
+                    required,
+                    "FIELD_WRONG_TYPE",
+                    field,
+                    format!("`{field}` should be a string but is {}", other.type_name()),
+                );
                 None
             }
         }
@@ -138,18 +164,35 @@ impl<'a> FieldReader<'a> {
         let t = s.trim();
         if t.eq_ignore_ascii_case(EMPTY_GUID) || t.is_empty() {
             if required {
-                self.problem(true, "FIELD_EMPTY", field, format!("`{field}` is the empty GUID"));
+                self.problem(
+                    true,
+                    "FIELD_EMPTY",
+                    field,
+                    format!("`{field}` is the empty GUID"),
+                );
             }
             return None;
         }
         if t.len() > 64 {
-            self.problem(required, "FIELD_INVALID", field, format!("`{field}` is not an identifier ({} characters)", t.len()));
+            self.problem(
+                required,
+                "FIELD_INVALID",
+                field,
+                format!("`{field}` is not an identifier ({} characters)", t.len()),
+            );
             return None;
         }
         if super::has_replacement_char(t.as_bytes()) {
             // U+FFFD stands for what could not be read (a lone surrogate, invalid UTF-8): ids
             // that differed there would become one and the same record.
-            self.problem(required, "FIELD_INVALID", field, format!("`{field}` is not an identifier: it holds text that could not be read (U+FFFD)"));
+            self.problem(
+                required,
+                "FIELD_INVALID",
+                field,
+                format!(
+                    "`{field}` is not an identifier: it holds text that could not be read (U+FFFD)"
+                ),
+            );
             return None;
         }
         if t.len() == s.len() {
@@ -168,7 +211,12 @@ impl<'a> FieldReader<'a> {
             Scalar::Number(t) => Amount::parse_json_number(&t),
             Scalar::Missing | Scalar::Null => {
                 if required {
-                    self.problem(true, "AMOUNT_MISSING", field, format!("`{field}` is missing"));
+                    self.problem(
+                        true,
+                        "AMOUNT_MISSING",
+                        field,
+                        format!("`{field}` is missing"),
+                    );
                 }
                 return None;
             }
@@ -177,14 +225,27 @@ impl<'a> FieldReader<'a> {
                     Scalar::Str(s) => format!(" ({:?})", s.chars().take(40).collect::<String>()),
                     _ => String::new(),
                 };
-                self.problem(true, "AMOUNT_INVALID", field, format!("`{field}` should be a number but is {}{shown}", other.type_name()));
+                self.problem(
+                    true,
+                    "AMOUNT_INVALID",
+                    field,
+                    format!(
+                        "`{field}` should be a number but is {}{shown}",
+                        other.type_name()
+                    ),
+                );
                 return None;
             }
         };
         match r {
             Ok(a) => Some(a),
             Err(e) => {
-                self.problem(true, "AMOUNT_INVALID", field, format!("`{field}`: {}", e.message()));
+                self.problem(
+                    true,
+                    "AMOUNT_INVALID",
+                    field,
+                    format!("`{field}`: {}", e.message()),
+                );
                 None
             }
         }
@@ -198,7 +259,15 @@ impl<'a> FieldReader<'a> {
                 Ok(c) => return Some(c).filter(|c| !c.is_empty()),
                 Err(why) => {
                     let shown: String = s.chars().take(20).collect();
-                    self.problem(true, "CURRENCY_INVALID", field, format!("`{field}` is not a currency code: it {why} ({shown:?}, {} characters)", s.chars().count()));
+                    self.problem(
+                        true,
+                        "CURRENCY_INVALID",
+                        field,
+                        format!(
+                            "`{field}` is not a currency code: it {why} ({shown:?}, {} characters)",
+                            s.chars().count()
+                        ),
+                    );
                     return None;
                 }
             }
@@ -210,12 +279,25 @@ impl<'a> FieldReader<'a> {
         let s = self.text(field, v, false)?;
         match Date::parse_bc(&s) {
             Ok(Some(d)) if d.is_far_future() => {
-                self.problem(false, "DATE_FAR_FUTURE", field, format!("`{field}` is {d}, far in the future; kept as is"));
+                self.problem(
+                    false,
+                    "DATE_FAR_FUTURE",
+                    field,
+                    format!("`{field}` is {d}, far in the future; kept as is"),
+                );
                 Some(d)
             }
             Ok(d) => d,
             Err(_) => {
-                self.problem(false, "DATE_INVALID", field, format!("`{field}` is not a date (YYYY-MM-DD): {:?}", s.chars().take(40).collect::<String>()));
+                self.problem(
+                    false,
+                    "DATE_INVALID",
+                    field,
+                    format!(
+                        "`{field}` is not a date (YYYY-MM-DD): {:?}",
+                        s.chars().take(40).collect::<String>()
+                    ),
+                );
                 None
             }
         }
@@ -226,7 +308,15 @@ impl<'a> FieldReader<'a> {
         match Timestamp::parse_bc(&s) {
             Ok(t) => t,
             Err(_) => {
-                self.problem(false, "DATE_INVALID", field, format!("`{field}` is not a UTC timestamp: {:?}", s.chars().take(40).collect::<String>()));
+                self.problem(
+                    false,
+                    "DATE_INVALID",
+                    field,
+                    format!(
+                        "`{field}` is not a UTC timestamp: {:?}",
+                        s.chars().take(40).collect::<String>()
+                    ),
+                );
                 None
             }
         }
@@ -255,7 +345,15 @@ impl<'a> FieldReader<'a> {
             Scalar::Number(_) if v.whole_number().is_some() => v.whole_number(),
             Scalar::Missing | Scalar::Null => None,
             other => {
-                self.problem(false, "FIELD_WRONG_TYPE", field, format!("`{field}` should be an integer but is {}", other.type_name()));
+                self.problem(
+                    false,
+                    "FIELD_WRONG_TYPE",
+                    field,
+                    format!(
+                        "`{field}` should be an integer but is {}",
+                        other.type_name()
+                    ),
+                );
                 None
             }
         }
@@ -386,8 +484,14 @@ pub fn read_company(r: RawCompany, fr: &mut FieldReader) -> Option<Company> {
     if fr.rejected {
         return None;
     }
-    let name = name.or_else(|| display_name.clone()).unwrap_or_else(|| id.clone());
-    Some(Company { id, name, display_name })
+    let name = name
+        .or_else(|| display_name.clone())
+        .unwrap_or_else(|| id.clone());
+    Some(Company {
+        id,
+        name,
+        display_name,
+    })
 }
 
 pub fn read_vendor(r: RawVendor, fr: &mut FieldReader) -> Option<Vendor> {
@@ -396,8 +500,12 @@ pub fn read_vendor(r: RawVendor, fr: &mut FieldReader) -> Option<Vendor> {
         id: id.unwrap_or_default(),
         number: fr.text("number", r.number, false),
         name: fr.text("displayName", r.display_name, false),
-        email: fr.text("email", r.email, false).filter(|s| !s.trim().is_empty()),
-        website: fr.text("website", r.website, false).filter(|s| !s.trim().is_empty()),
+        email: fr
+            .text("email", r.email, false)
+            .filter(|s| !s.trim().is_empty()),
+        website: fr
+            .text("website", r.website, false)
+            .filter(|s| !s.trim().is_empty()),
     };
     (!fr.rejected).then_some(v)
 }
@@ -408,20 +516,45 @@ pub fn read_gl_setup(r: RawGlSetup, fr: &mut FieldReader) -> Option<Option<Strin
 }
 
 pub fn read_line(r: RawLine, fr: &mut FieldReader) -> Option<Line> {
-    let line_type = fr.enumeration("lineType", r.line_type, false).map(|s| LineType::parse(&s)).unwrap_or(LineType::Other);
+    let line_type = fr
+        .enumeration("lineType", r.line_type, false)
+        .map(|s| LineType::parse(&s))
+        .unwrap_or(LineType::Other);
     let comment = line_type == LineType::Comment;
     let line = Line {
         id: fr.guid("id", r.id, false),
         sequence: fr.integer("sequence", r.sequence),
         line_type,
-        object_number: fr.text("lineObjectNumber", r.object_number, false).filter(|s| !s.trim().is_empty()),
-        description: fr.text("description", r.description, false).unwrap_or_default(),
-        description2: fr.text("description2", r.description2, false).filter(|s| !s.trim().is_empty()),
+        object_number: fr
+            .text("lineObjectNumber", r.object_number, false)
+            .filter(|s| !s.trim().is_empty()),
+        description: fr
+            .text("description", r.description, false)
+            .unwrap_or_default(),
+        description2: fr
+            .text("description2", r.description2, false)
+            .filter(|s| !s.trim().is_empty()),
         // Comment lines carry no amounts; BC sends zeros, a missing value is fine there.
-        net_amount: fr.amount("netAmount", r.net_amount, !comment).unwrap_or_default(),
-        net_tax_amount: fr.amount("netTaxAmount", r.net_tax_amount, false).unwrap_or_default(),
-        net_amount_including_tax: fr.amount("netAmountIncludingTax", r.net_amount_including_tax, !comment).unwrap_or_default(),
-        invoice_discount_allocation: fr.amount("invoiceDiscountAllocation", r.invoice_discount_allocation, false).unwrap_or_default(),
+        net_amount: fr
+            .amount("netAmount", r.net_amount, !comment)
+            .unwrap_or_default(),
+        net_tax_amount: fr
+            .amount("netTaxAmount", r.net_tax_amount, false)
+            .unwrap_or_default(),
+        net_amount_including_tax: fr
+            .amount(
+                "netAmountIncludingTax",
+                r.net_amount_including_tax,
+                !comment,
+            )
+            .unwrap_or_default(),
+        invoice_discount_allocation: fr
+            .amount(
+                "invoiceDiscountAllocation",
+                r.invoice_discount_allocation,
+                false,
+            )
+            .unwrap_or_default(),
     };
     (!fr.rejected).then_some(line)
 }
@@ -430,10 +563,26 @@ pub fn read_line(r: RawLine, fr: &mut FieldReader) -> Option<Line> {
 /// rejects the whole document: its totals could not be trusted without it.
 pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Option<Document> {
     let id = fr.guid("id", r.id, true);
-    let status = fr.enumeration("status", r.status, true).map(|s| DocStatus::parse(&s));
+    let status = fr
+        .enumeration("status", r.status, true)
+        .map(|s| DocStatus::parse(&s));
     let (date_field, date_raw, vno_field, vno_raw, lines_field, lines_raw) = match kind {
-        DocKind::Invoice => ("invoiceDate", r.invoice_date, "vendorInvoiceNumber", r.vendor_invoice_number, "purchaseInvoiceLines", r.invoice_lines),
-        DocKind::CreditMemo => ("creditMemoDate", r.credit_memo_date, "vendorCreditMemoNumber", r.vendor_credit_memo_number, "purchaseCreditMemoLines", r.credit_memo_lines),
+        DocKind::Invoice => (
+            "invoiceDate",
+            r.invoice_date,
+            "vendorInvoiceNumber",
+            r.vendor_invoice_number,
+            "purchaseInvoiceLines",
+            r.invoice_lines,
+        ),
+        DocKind::CreditMemo => (
+            "creditMemoDate",
+            r.credit_memo_date,
+            "vendorCreditMemoNumber",
+            r.vendor_credit_memo_number,
+            "purchaseCreditMemoLines",
+            r.credit_memo_lines,
+        ),
     };
     let mut doc = Document {
         kind,
@@ -442,26 +591,46 @@ pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Opt
         document_date: fr.date(date_field, date_raw),
         posting_date: fr.date("postingDate", r.posting_date),
         due_date: fr.date("dueDate", r.due_date),
-        vendor_document_number: fr.text(vno_field, vno_raw, false).filter(|s| !s.trim().is_empty()),
+        vendor_document_number: fr
+            .text(vno_field, vno_raw, false)
+            .filter(|s| !s.trim().is_empty()),
         vendor_id: fr.guid("vendorId", r.vendor_id, false),
-        vendor_number: fr.text("vendorNumber", r.vendor_number, false).filter(|s| !s.trim().is_empty()),
+        vendor_number: fr
+            .text("vendorNumber", r.vendor_number, false)
+            .filter(|s| !s.trim().is_empty()),
         vendor_name: fr.text("vendorName", r.vendor_name, false),
         currency_code: fr.currency("currencyCode", r.currency_code),
         discount_amount: fr.amount("discountAmount", r.discount_amount, false),
-        total_excluding_tax: fr.amount("totalAmountExcludingTax", r.total_amount_excluding_tax, false),
+        total_excluding_tax: fr.amount(
+            "totalAmountExcludingTax",
+            r.total_amount_excluding_tax,
+            false,
+        ),
         total_tax: fr.amount("totalTaxAmount", r.total_tax_amount, false),
-        total_including_tax: fr.amount("totalAmountIncludingTax", r.total_amount_including_tax, false),
+        total_including_tax: fr.amount(
+            "totalAmountIncludingTax",
+            r.total_amount_including_tax,
+            false,
+        ),
         status: status.unwrap_or(DocStatus::Other),
         last_modified: fr.timestamp("lastModifiedDateTime", r.last_modified),
         lines: None,
         applies_to_invoice_id: fr.guid("invoiceId", r.invoice_id, false),
-        applies_to_invoice_number: fr.text("invoiceNumber", r.invoice_number, false).filter(|s| !s.trim().is_empty()),
+        applies_to_invoice_number: fr
+            .text("invoiceNumber", r.invoice_number, false)
+            .filter(|s| !s.trim().is_empty()),
     };
     let _ = r.currency_id;
     match lines_raw {
         Records::Missing => {}
         Records::NotArray(what) => {
-            fr.diags.push(Diagnostic::error("FIELD_WRONG_TYPE", format!("`{lines_field}` should be an array but is {what}")).path(fr.path(lines_field)));
+            fr.diags.push(
+                Diagnostic::error(
+                    "FIELD_WRONG_TYPE",
+                    format!("`{lines_field}` should be an array but is {what}"),
+                )
+                .path(fr.path(lines_field)),
+            );
             fr.rejected = true;
         }
         Records::List(list) => {
@@ -473,7 +642,13 @@ pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Opt
                 match rec {
                     super::lenient::Record::NotObject(what) => {
                         let p = prefix(fr);
-                        fr.diags.push(Diagnostic::error("RECORD_NOT_OBJECT", format!("line {i} should be an object but is {what}")).path(p));
+                        fr.diags.push(
+                            Diagnostic::error(
+                                "RECORD_NOT_OBJECT",
+                                format!("line {i} should be an object but is {what}"),
+                            )
+                            .path(p),
+                        );
                         fr.rejected = true;
                     }
                     super::lenient::Record::Object(raw) => {
@@ -513,7 +688,8 @@ pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Opt
 /// or a value of the wrong type is a field that is there but holds no address.
 fn contact_email(v: Scalar, fr: &mut FieldReader) -> Option<String> {
     let present = !matches!(v, Scalar::Missing);
-    fr.text("contactEmail", v, false).or_else(|| present.then(String::new))
+    fr.text("contactEmail", v, false)
+        .or_else(|| present.then(String::new))
 }
 
 pub fn read_user(r: RawUser, fr: &mut FieldReader) -> Option<RawUserFields> {

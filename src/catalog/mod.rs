@@ -7,8 +7,8 @@
 
 mod schema;
 
-pub use schema::{AppSpec, CatalogData, ResellerSpec, VendorGroupSpec, CATEGORIES};
 pub(crate) use schema::validate;
+pub use schema::{AppSpec, CatalogData, ResellerSpec, VendorGroupSpec, CATEGORIES};
 
 use crate::error::ConfigError;
 use std::collections::HashMap;
@@ -43,7 +43,9 @@ struct Tables {
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Catalog").field("parsed", &self.data.get().is_some()).finish()
+        f.debug_struct("Catalog")
+            .field("parsed", &self.data.get().is_some())
+            .finish()
     }
 }
 
@@ -53,7 +55,14 @@ impl Catalog {
     /// The shipped default catalog, parsed once per process.
     pub fn builtin() -> Catalog {
         static BUILTIN: OnceLock<Catalog> = OnceLock::new();
-        BUILTIN.get_or_init(|| Catalog { inner: Arc::new(Inner { data: OnceLock::new(), tables: OnceLock::new() }) }).clone()
+        BUILTIN
+            .get_or_init(|| Catalog {
+                inner: Arc::new(Inner {
+                    data: OnceLock::new(),
+                    tables: OnceLock::new(),
+                }),
+            })
+            .clone()
     }
 
     /// Whether this is the shipped catalog, unchanged.
@@ -70,16 +79,36 @@ impl Catalog {
     /// A catalog of `data` as given: the validating constructors ([`Catalog::extend`],
     /// [`Catalog::from_data`]) are in `crate::matching`, whose normalization they check with.
     pub(crate) fn index(data: CatalogData) -> Catalog {
-        Catalog { inner: Arc::new(Inner { data: OnceLock::from(data), tables: OnceLock::new() }) }
+        Catalog {
+            inner: Arc::new(Inner {
+                data: OnceLock::from(data),
+                tables: OnceLock::new(),
+            }),
+        }
     }
 
     fn tables(&self) -> &Tables {
         self.inner.tables.get_or_init(|| {
             let data = self.data();
             Tables {
-                apps: data.apps.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect(),
-                groups: data.vendor_groups.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect(),
-                resellers: data.resellers.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect(),
+                apps: data
+                    .apps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| (a.id.clone(), i))
+                    .collect(),
+                groups: data
+                    .vendor_groups
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| (a.id.clone(), i))
+                    .collect(),
+                resellers: data
+                    .resellers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| (a.id.clone(), i))
+                    .collect(),
             }
         })
     }
@@ -88,10 +117,16 @@ impl Catalog {
         self.tables().apps.get(id).map(|&i| &self.data().apps[i])
     }
     pub fn vendor_group(&self, id: &str) -> Option<&VendorGroup> {
-        self.tables().groups.get(id).map(|&i| &self.data().vendor_groups[i])
+        self.tables()
+            .groups
+            .get(id)
+            .map(|&i| &self.data().vendor_groups[i])
     }
     pub fn reseller(&self, id: &str) -> Option<&Reseller> {
-        self.tables().resellers.get(id).map(|&i| &self.data().resellers[i])
+        self.tables()
+            .resellers
+            .get(id)
+            .map(|&i| &self.data().resellers[i])
     }
     /// Number of apps.
     pub fn len(&self) -> usize {
@@ -113,7 +148,9 @@ impl Catalog {
     pub fn data(&self) -> &CatalogData {
         // Only the shipped catalog starts unparsed; build.rs validated its document, so failing
         // here is a build bug, not input.
-        self.inner.data.get_or_init(|| serde_json::from_str(BUILTIN_JSON).expect("embedded catalog is valid JSON"))
+        self.inner.data.get_or_init(|| {
+            serde_json::from_str(BUILTIN_JSON).expect("embedded catalog is valid JSON")
+        })
     }
 }
 

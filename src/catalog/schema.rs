@@ -141,7 +141,11 @@ impl CatalogData {
 
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id.split('-').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && id.split('-').all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// The owner of an alias, for conflict messages.
@@ -168,7 +172,13 @@ pub fn validate(
     let mut ids: HashMap<&str, String> = HashMap::new();
     let mut group_ids: HashSet<&str> = HashSet::new();
     let mut app_ids: HashSet<&str> = HashSet::new();
-    let p = |label: &str, rest: String| if label.is_empty() { rest } else { format!("{label}: {rest}") };
+    let p = |label: &str, rest: String| {
+        if label.is_empty() {
+            rest
+        } else {
+            format!("{label}: {rest}")
+        }
+    };
 
     // Ids first, so references can be checked whatever the order of documents.
     for (label, doc) in docs {
@@ -177,8 +187,18 @@ pub fn validate(
             .iter()
             .enumerate()
             .map(|(i, a)| (format!("apps/{i}"), a.id.as_str()))
-            .chain(doc.vendor_groups.iter().enumerate().map(|(i, g)| (format!("vendorGroups/{i}"), g.id.as_str())))
-            .chain(doc.resellers.iter().enumerate().map(|(i, r)| (format!("resellers/{i}"), r.id.as_str())));
+            .chain(
+                doc.vendor_groups
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| (format!("vendorGroups/{i}"), g.id.as_str())),
+            )
+            .chain(
+                doc.resellers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (format!("resellers/{i}"), r.id.as_str())),
+            );
         for (path, id) in entries {
             let path = p(label, path);
             if !valid_id(id) {
@@ -206,9 +226,19 @@ pub fn validate(
     let mut vendor_claims: HashMap<String, Claim> = HashMap::new();
     let mut text_claims: HashMap<String, Claim> = HashMap::new();
     let mut domain_claims: HashMap<String, Claim> = HashMap::new();
-    let mut claim = |ns: &mut HashMap<String, Claim>, key: String, owner: &str, path: String, raw: &str, what: &str, problems: &mut Vec<Problem>| {
+    let mut claim = |ns: &mut HashMap<String, Claim>,
+                     key: String,
+                     owner: &str,
+                     path: String,
+                     raw: &str,
+                     what: &str,
+                     problems: &mut Vec<Problem>| {
         if key.is_empty() {
-            problems.push(Problem { path, message: format!("{what} '{raw}' is empty once normalized; remove it"), warning: false });
+            problems.push(Problem {
+                path,
+                message: format!("{what} '{raw}' is empty once normalized; remove it"),
+                warning: false,
+            });
             return;
         }
         match ns.get(&key) {
@@ -231,12 +261,21 @@ pub fn validate(
         for (i, app) in doc.apps.iter().enumerate() {
             let base = p(label, format!("apps/{i}"));
             if app.name.trim().is_empty() {
-                problems.push(Problem { path: format!("{base}/name"), message: format!("app '{}' has an empty name", app.id), warning: false });
+                problems.push(Problem {
+                    path: format!("{base}/name"),
+                    message: format!("app '{}' has an empty name", app.id),
+                    warning: false,
+                });
             }
             if !CATEGORIES.contains(&app.category.as_str()) {
                 problems.push(Problem {
                     path: format!("{base}/category"),
-                    message: format!("app '{}' has unknown category '{}'; use one of: {}", app.id, app.category, CATEGORIES.join(", ")),
+                    message: format!(
+                        "app '{}' has unknown category '{}'; use one of: {}",
+                        app.id,
+                        app.category,
+                        CATEGORIES.join(", ")
+                    ),
                     warning: false,
                 });
             }
@@ -244,17 +283,39 @@ pub fn validate(
                 if !group_ids.contains(parent.as_str()) {
                     problems.push(Problem {
                         path: format!("{base}/parent"),
-                        message: format!("app '{}' names parent '{parent}', which is not a vendorGroups id", app.id),
+                        message: format!(
+                            "app '{}' names parent '{parent}', which is not a vendorGroups id",
+                            app.id
+                        ),
                         warning: false,
                     });
                 }
             }
             for (j, v) in app.vendors.iter().enumerate() {
-                claim(&mut vendor_claims, vendor_key(v), &app.id, format!("{base}/vendors/{j}"), v, "vendor entity", &mut problems);
+                claim(
+                    &mut vendor_claims,
+                    vendor_key(v),
+                    &app.id,
+                    format!("{base}/vendors/{j}"),
+                    v,
+                    "vendor entity",
+                    &mut problems,
+                );
             }
-            let mut phrases: Vec<(String, &str, &str)> = vec![(format!("{base}/name"), app.name.as_str(), "app name")];
-            phrases.extend(app.keywords.iter().enumerate().map(|(j, k)| (format!("{base}/keywords/{j}"), k.as_str(), "keyword")));
-            phrases.extend(app.products.iter().enumerate().map(|(j, k)| (format!("{base}/products/{j}"), k.as_str(), "product")));
+            let mut phrases: Vec<(String, &str, &str)> =
+                vec![(format!("{base}/name"), app.name.as_str(), "app name")];
+            phrases.extend(
+                app.keywords
+                    .iter()
+                    .enumerate()
+                    .map(|(j, k)| (format!("{base}/keywords/{j}"), k.as_str(), "keyword")),
+            );
+            phrases.extend(
+                app.products
+                    .iter()
+                    .enumerate()
+                    .map(|(j, k)| (format!("{base}/products/{j}"), k.as_str(), "product")),
+            );
             for (path, raw, what) in phrases {
                 if what == "keyword" && generic(raw) {
                     problems.push(Problem {
@@ -263,10 +324,26 @@ pub fn validate(
                         warning: true,
                     });
                 }
-                claim(&mut text_claims, text_key(raw), &app.id, path, raw, what, &mut problems);
+                claim(
+                    &mut text_claims,
+                    text_key(raw),
+                    &app.id,
+                    path,
+                    raw,
+                    what,
+                    &mut problems,
+                );
             }
             for (j, d) in app.domains.iter().enumerate() {
-                check_domain(d, &app.id, format!("{base}/domains/{j}"), domain_key, &mut domain_claims, &mut problems, &mut claim);
+                check_domain(
+                    d,
+                    &app.id,
+                    format!("{base}/domains/{j}"),
+                    domain_key,
+                    &mut domain_claims,
+                    &mut problems,
+                    &mut claim,
+                );
             }
         }
         for (i, g) in doc.vendor_groups.iter().enumerate() {
@@ -275,7 +352,10 @@ pub fn validate(
                 if !app_ids.contains(a.as_str()) {
                     problems.push(Problem {
                         path: format!("{base}/apps/{j}"),
-                        message: format!("vendor group '{}' lists app '{a}', which is not an app id", g.id),
+                        message: format!(
+                            "vendor group '{}' lists app '{a}', which is not an app id",
+                            g.id
+                        ),
                         warning: false,
                     });
                 }
@@ -284,35 +364,102 @@ pub fn validate(
                 if !app_ids.contains(d.as_str()) {
                     problems.push(Problem {
                         path: format!("{base}/defaultApp"),
-                        message: format!("vendor group '{}' has defaultApp '{d}', which is not an app id", g.id),
+                        message: format!(
+                            "vendor group '{}' has defaultApp '{d}', which is not an app id",
+                            g.id
+                        ),
                         warning: false,
                     });
                 }
             }
             for (j, v) in g.vendors.iter().enumerate() {
-                claim(&mut vendor_claims, vendor_key(v), &g.id, format!("{base}/vendors/{j}"), v, "vendor entity", &mut problems);
+                claim(
+                    &mut vendor_claims,
+                    vendor_key(v),
+                    &g.id,
+                    format!("{base}/vendors/{j}"),
+                    v,
+                    "vendor entity",
+                    &mut problems,
+                );
             }
-            claim(&mut text_claims, text_key(&g.name), &g.id, format!("{base}/name"), &g.name, "vendor group name", &mut problems);
+            claim(
+                &mut text_claims,
+                text_key(&g.name),
+                &g.id,
+                format!("{base}/name"),
+                &g.name,
+                "vendor group name",
+                &mut problems,
+            );
             for (j, k) in g.keywords.iter().enumerate() {
-                claim(&mut text_claims, text_key(k), &g.id, format!("{base}/keywords/{j}"), k, "keyword", &mut problems);
+                claim(
+                    &mut text_claims,
+                    text_key(k),
+                    &g.id,
+                    format!("{base}/keywords/{j}"),
+                    k,
+                    "keyword",
+                    &mut problems,
+                );
             }
             for (j, d) in g.domains.iter().enumerate() {
-                check_domain(d, &g.id, format!("{base}/domains/{j}"), domain_key, &mut domain_claims, &mut problems, &mut claim);
+                check_domain(
+                    d,
+                    &g.id,
+                    format!("{base}/domains/{j}"),
+                    domain_key,
+                    &mut domain_claims,
+                    &mut problems,
+                    &mut claim,
+                );
             }
         }
         for (i, r) in doc.resellers.iter().enumerate() {
             let base = p(label, format!("resellers/{i}"));
             for (j, v) in r.vendors.iter().enumerate() {
-                claim(&mut vendor_claims, vendor_key(v), &r.id, format!("{base}/vendors/{j}"), v, "vendor entity", &mut problems);
+                claim(
+                    &mut vendor_claims,
+                    vendor_key(v),
+                    &r.id,
+                    format!("{base}/vendors/{j}"),
+                    v,
+                    "vendor entity",
+                    &mut problems,
+                );
             }
             if r.marketplace {
-                claim(&mut text_claims, text_key(&r.name), &r.id, format!("{base}/name"), &r.name, "marketplace name", &mut problems);
+                claim(
+                    &mut text_claims,
+                    text_key(&r.name),
+                    &r.id,
+                    format!("{base}/name"),
+                    &r.name,
+                    "marketplace name",
+                    &mut problems,
+                );
             }
             for (j, k) in r.keywords.iter().enumerate() {
-                claim(&mut text_claims, text_key(k), &r.id, format!("{base}/keywords/{j}"), k, "keyword", &mut problems);
+                claim(
+                    &mut text_claims,
+                    text_key(k),
+                    &r.id,
+                    format!("{base}/keywords/{j}"),
+                    k,
+                    "keyword",
+                    &mut problems,
+                );
             }
             for (j, d) in r.domains.iter().enumerate() {
-                check_domain(d, &r.id, format!("{base}/domains/{j}"), domain_key, &mut domain_claims, &mut problems, &mut claim);
+                check_domain(
+                    d,
+                    &r.id,
+                    format!("{base}/domains/{j}"),
+                    domain_key,
+                    &mut domain_claims,
+                    &mut problems,
+                    &mut claim,
+                );
             }
         }
     }
@@ -327,7 +474,15 @@ fn check_domain(
     domain_key: &dyn Fn(&str) -> Option<String>,
     claims: &mut HashMap<String, Claim>,
     problems: &mut Vec<Problem>,
-    claim: &mut dyn FnMut(&mut HashMap<String, Claim>, String, &str, String, &str, &str, &mut Vec<Problem>),
+    claim: &mut dyn FnMut(
+        &mut HashMap<String, Claim>,
+        String,
+        &str,
+        String,
+        &str,
+        &str,
+        &mut Vec<Problem>,
+    ),
 ) {
     match domain_key(d) {
         Some(k) if k == d.trim() => claim(claims, k, owner, path, d, "domain", problems),

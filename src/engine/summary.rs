@@ -15,17 +15,31 @@ impl Engine {
     /// entity's pages read, accepted and rejected, the users, and the diagnostics by code.
     pub fn summary(&mut self) -> Summary {
         let (users, _) = self.users();
-        let diag_counts: BTreeMap<String, u64> = self.diags.counts().iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let diag_counts: BTreeMap<String, u64> = self
+            .diags
+            .counts()
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
         let suppressed = self.diags.suppressed();
         let window_start = self.window_start;
         let line_mode = self.line_mode;
-        let counts: BTreeMap<String, Counts> = self.counts.iter().map(|(k, v)| (k.as_str().to_owned(), *v)).collect();
+        let counts: BTreeMap<String, Counts> = self
+            .counts
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), *v))
+            .collect();
         let removed = self.removals.len() as u64;
         let built = self.ensure_built();
         let mut by_currency: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
         let mut matched = 0u64;
         for t in &built.transactions {
-            let e = by_currency.entry(t.currency.clone()).or_insert_with(|| CurrencyTotal { currency: t.currency.clone(), ..Default::default() });
+            let e = by_currency
+                .entry(t.currency.clone())
+                .or_insert_with(|| CurrencyTotal {
+                    currency: t.currency.clone(),
+                    ..Default::default()
+                });
             e.transactions += 1;
             e.amount_excluding_tax += t.amount_excluding_tax;
             e.amount_including_tax += t.amount_including_tax;
@@ -38,7 +52,10 @@ impl Engine {
         for d in &built.diags {
             *diagnostics_by_code.entry(d.code.to_owned()).or_default() += 1;
         }
-        let persons: Vec<&User> = users.iter().filter(|u| u.kind == UserKind::Person).collect();
+        let persons: Vec<&User> = users
+            .iter()
+            .filter(|u| u.kind == UserKind::Person)
+            .collect();
         Summary {
             line_mode,
             window_start,
@@ -51,8 +68,14 @@ impl Engine {
                 total: users.len() as u64,
                 persons: persons.len() as u64,
                 non_human: (users.len() - persons.len()) as u64,
-                active: persons.iter().filter(|u| u.status == UserStatus::Active).count() as u64,
-                inactive: persons.iter().filter(|u| u.status == UserStatus::Inactive).count() as u64,
+                active: persons
+                    .iter()
+                    .filter(|u| u.status == UserStatus::Active)
+                    .count() as u64,
+                inactive: persons
+                    .iter()
+                    .filter(|u| u.status == UserStatus::Inactive)
+                    .count() as u64,
                 without_email: persons.iter().filter(|u| u.email.is_none()).count() as u64,
             },
             diagnostics_by_code,

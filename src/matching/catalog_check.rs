@@ -13,7 +13,10 @@ impl Catalog {
         let mut data = self.data().clone();
         check(&[("catalog", &extra)], "")?;
         data.merge(extra);
-        check(&[("", &data)], "the catalog extended with the given entries: ")?;
+        check(
+            &[("", &data)],
+            "the catalog extended with the given entries: ",
+        )?;
         Ok(Catalog::index(data))
     }
 
@@ -32,7 +35,10 @@ fn check(docs: &[(&str, &CatalogData)], prefix: &str) -> Result<(), ConfigError>
     let domain_key = |s: &str| normalize::field_domain(s);
     let generic = |s: &str| {
         let toks = normalize::tokenize(s);
-        !toks.is_empty() && toks.iter().all(|t| lx.stop.contains(&t.norm) || lx.context.contains(&t.norm))
+        !toks.is_empty()
+            && toks
+                .iter()
+                .all(|t| lx.stop.contains(&t.norm) || lx.context.contains(&t.norm))
     };
     let problems = validate(docs, &vendor_key, &text_key, &domain_key, &generic);
     match problems.into_iter().find(|p| !p.warning) {
@@ -68,7 +74,10 @@ mod tests {
 
     #[test]
     fn rejects_unknown_fields_and_categories() {
-        let e = Catalog::from_json_value(&json!({"apps": [{"id": "x", "name": "X", "category": "chat", "vendorz": []}]})).unwrap_err();
+        let e = Catalog::from_json_value(
+            &json!({"apps": [{"id": "x", "name": "X", "category": "chat", "vendorz": []}]}),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "CATALOG_INVALID");
         assert!(e.message.contains("vendorz"), "{}", e.message);
         let mut d = small();
@@ -84,20 +93,33 @@ mod tests {
         d.apps[1].vendors.push("Slack Technologies Limited".into());
         let e = Catalog::from_data(d).unwrap_err();
         assert_eq!(e.path.as_deref(), Some("catalog/apps/1/vendors/1"));
-        assert!(e.message.contains("claimed by 'zoom' and by 'slack'"), "{}", e.message);
+        assert!(
+            e.message.contains("claimed by 'zoom' and by 'slack'"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn rejects_duplicate_ids_and_dangling_references() {
         let mut d = small();
         d.apps[1].id = "slack".into();
-        assert!(Catalog::from_data(d).unwrap_err().message.contains("duplicate id 'slack'"));
+        assert!(Catalog::from_data(d)
+            .unwrap_err()
+            .message
+            .contains("duplicate id 'slack'"));
         let mut d = small();
         d.apps[0].parent = Some("salesforce".into());
-        assert!(Catalog::from_data(d).unwrap_err().message.contains("not a vendorGroups id"));
+        assert!(Catalog::from_data(d)
+            .unwrap_err()
+            .message
+            .contains("not a vendorGroups id"));
         let mut d = small();
         d.apps[0].domains[0] = "https://slack.com".into();
-        assert!(Catalog::from_data(d).unwrap_err().message.contains("must be written as 'slack.com'"));
+        assert!(Catalog::from_data(d)
+            .unwrap_err()
+            .message
+            .contains("must be written as 'slack.com'"));
     }
 
     #[test]

@@ -11,8 +11,8 @@
 //! `build.rs` includes it.
 
 use super::normalize::{normalize_host, tokenize, vendor_key, Lexicon};
-use crate::fastmap::{FastMap as HashMap, FastSet as HashSet};
 use super::schema::CatalogData;
+use crate::fastmap::{FastMap as HashMap, FastSet as HashSet};
 use std::collections::BTreeMap;
 
 // Owner kinds.
@@ -36,11 +36,53 @@ pub const NONE: u32 = u32::MAX;
 
 /// Words of company names that say nothing about which company ("Technologies", "Labs").
 pub const FILLER_WORDS: &[&str] = &[
-    "technologies", "technology", "tech", "software", "systems", "system", "labs", "lab", "solutions", "services",
-    "service", "group", "holdings", "holding", "networks", "network", "digital", "online", "cloud", "data", "io",
-    "app", "apps", "hq", "platforms", "platform", "computing", "internet", "interactive", "ventures", "enterprises",
-    "operations", "sales", "distribution", "management", "international", "global", "web", "ai", "dba", "ta",
-    "trading", "the", "communications", "media", "products", "hub",
+    "technologies",
+    "technology",
+    "tech",
+    "software",
+    "systems",
+    "system",
+    "labs",
+    "lab",
+    "solutions",
+    "services",
+    "service",
+    "group",
+    "holdings",
+    "holding",
+    "networks",
+    "network",
+    "digital",
+    "online",
+    "cloud",
+    "data",
+    "io",
+    "app",
+    "apps",
+    "hq",
+    "platforms",
+    "platform",
+    "computing",
+    "internet",
+    "interactive",
+    "ventures",
+    "enterprises",
+    "operations",
+    "sales",
+    "distribution",
+    "management",
+    "international",
+    "global",
+    "web",
+    "ai",
+    "dba",
+    "ta",
+    "trading",
+    "the",
+    "communications",
+    "media",
+    "products",
+    "hub",
 ];
 // Word flags.
 /// A token of some alias or catalog domain label.
@@ -161,7 +203,10 @@ fn is_stopish(lx: &Lexicon, t: &str) -> bool {
 }
 
 fn key_tokens(key: &str) -> Vec<String> {
-    key.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    key.split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn text_tokens(s: &str) -> Vec<String> {
@@ -176,7 +221,11 @@ struct TokStat {
 impl IndexData {
     /// Compiles `catalog`. `build.rs` calls this for the shipped catalog; `Matcher::new` for a
     /// caller's.
-    pub fn build(catalog: &CatalogData, lx: &Lexicon, is_common_word: &dyn Fn(&str) -> bool) -> IndexData {
+    pub fn build(
+        catalog: &CatalogData,
+        lx: &Lexicon,
+        is_common_word: &dyn Fn(&str) -> bool,
+    ) -> IndexData {
         let mut owners: Vec<OwnerData> = Vec::new();
         let mut raw_aliases: Vec<(u32, u8, Vec<String>)> = Vec::new();
         let mut domains: HashMap<String, u32> = HashMap::default();
@@ -188,7 +237,15 @@ impl IndexData {
             next_family += 1;
             family_of_group.insert(g.id.as_str(), fam);
             let o = owners.len() as u32;
-            owners.push(OwnerData { kind: OWNER_GROUP, idx: i as u32, family: fam, id: g.id.clone(), name: g.name.clone(), default_owner: NONE, ..Default::default() });
+            owners.push(OwnerData {
+                kind: OWNER_GROUP,
+                idx: i as u32,
+                family: fam,
+                id: g.id.clone(),
+                name: g.name.clone(),
+                default_owner: NONE,
+                ..Default::default()
+            });
             for v in &g.vendors {
                 raw_aliases.push((o, ALIAS_VENDOR_ENTITY, key_tokens(&vendor_key(lx, v))));
             }
@@ -211,7 +268,10 @@ impl IndexData {
         }
         let mut app_owner = Vec::new();
         for (i, a) in catalog.apps.iter().enumerate() {
-            let parent = a.parent.as_deref().or_else(|| listed_parent.get(a.id.as_str()).copied());
+            let parent = a
+                .parent
+                .as_deref()
+                .or_else(|| listed_parent.get(a.id.as_str()).copied());
             let fam = match parent.and_then(|p| family_of_group.get(p)) {
                 Some(&f) => f,
                 None => {
@@ -221,7 +281,16 @@ impl IndexData {
             };
             let o = owners.len() as u32;
             app_owner.push(o);
-            owners.push(OwnerData { kind: OWNER_APP, idx: i as u32, family: fam, id: a.id.clone(), name: a.name.clone(), category: a.category.clone(), default_owner: NONE, ..Default::default() });
+            owners.push(OwnerData {
+                kind: OWNER_APP,
+                idx: i as u32,
+                family: fam,
+                id: a.id.clone(),
+                name: a.name.clone(),
+                category: a.category.clone(),
+                default_owner: NONE,
+                ..Default::default()
+            });
             for v in &a.vendors {
                 raw_aliases.push((o, ALIAS_VENDOR_ENTITY, key_tokens(&vendor_key(lx, v))));
             }
@@ -242,7 +311,16 @@ impl IndexData {
             let fam = next_family;
             next_family += 1;
             let o = owners.len() as u32;
-            owners.push(OwnerData { kind: OWNER_RESELLER, idx: i as u32, family: fam, marketplace: r.marketplace, id: r.id.clone(), name: r.name.clone(), default_owner: NONE, ..Default::default() });
+            owners.push(OwnerData {
+                kind: OWNER_RESELLER,
+                idx: i as u32,
+                family: fam,
+                marketplace: r.marketplace,
+                id: r.id.clone(),
+                name: r.name.clone(),
+                default_owner: NONE,
+                ..Default::default()
+            });
             for v in &r.vendors {
                 raw_aliases.push((o, ALIAS_VENDOR_ENTITY, key_tokens(&vendor_key(lx, v))));
             }
@@ -263,7 +341,9 @@ impl IndexData {
         }
         // Aliases made of generic words only ("Ultimate Software") would match any subscription
         // line; the catalog build warns about them and the matcher leaves them out.
-        raw_aliases.retain(|(_, kind, t)| !t.is_empty() && (*kind == ALIAS_VENDOR_ENTITY || !t.iter().all(|w| is_stopish(lx, w))));
+        raw_aliases.retain(|(_, kind, t)| {
+            !t.is_empty() && (*kind == ALIAS_VENDOR_ENTITY || !t.iter().all(|w| is_stopish(lx, w)))
+        });
 
         // Short names of group apps: the app's names without the group's name in front.
         let mut short: Vec<(u32, u8, Vec<String>)> = Vec::new();
@@ -276,7 +356,10 @@ impl IndexData {
                 }
                 if let Some(prefixes) = group_names.get(&owner.family) {
                     for p in prefixes {
-                        if toks.len() > p.len() && toks[..p.len()] == p[..] && !lx.stop.contains(&toks[p.len()]) {
+                        if toks.len() > p.len()
+                            && toks[..p.len()] == p[..]
+                            && !lx.stop.contains(&toks[p.len()])
+                        {
                             short.push((*o, *kind, toks[p.len()..].to_vec()));
                         }
                     }
@@ -288,12 +371,18 @@ impl IndexData {
         let mut family_vocab: HashMap<u32, HashSet<String>> = HashMap::default();
         for (o, _, toks) in &raw_aliases {
             let fam = owners[*o as usize].family;
-            family_vocab.entry(fam).or_default().extend(toks.iter().cloned());
+            family_vocab
+                .entry(fam)
+                .or_default()
+                .extend(toks.iter().cloned());
         }
         for (d, o) in &domains {
             let fam = owners[*o as usize].family;
             if let Some(label) = d.split('.').next() {
-                family_vocab.entry(fam).or_default().insert(label.to_string());
+                family_vocab
+                    .entry(fam)
+                    .or_default()
+                    .insert(label.to_string());
             }
         }
         let mut tok_stats: HashMap<String, TokStat> = HashMap::default();
@@ -301,7 +390,10 @@ impl IndexData {
         fams.sort_by_key(|(f, _)| **f);
         for (fam, vocab) in fams {
             for t in vocab {
-                let s = tok_stats.entry(t.clone()).or_insert(TokStat { families: 0, last_family: u32::MAX });
+                let s = tok_stats.entry(t.clone()).or_insert(TokStat {
+                    families: 0,
+                    last_family: u32::MAX,
+                });
                 if s.last_family != *fam {
                     s.families += 1;
                     s.last_family = *fam;
@@ -312,9 +404,21 @@ impl IndexData {
         // Cue phrases of the lexicon.
         let mut cues: Vec<(u8, String, &Vec<String>)> = Vec::new();
         for (cat, toks) in &lx.nonsaas {
-            cues.push((if cat == "services" { CUE_NONSAAS_SOFT } else { CUE_NONSAAS_HARD }, cat.clone(), toks));
+            cues.push((
+                if cat == "services" {
+                    CUE_NONSAAS_SOFT
+                } else {
+                    CUE_NONSAAS_HARD
+                },
+                cat.clone(),
+                toks,
+            ));
         }
-        for (list, kind) in [(&lx.freight, CUE_FREIGHT), (&lx.tax, CUE_TAX), (&lx.adjustment, CUE_ADJUSTMENT)] {
+        for (list, kind) in [
+            (&lx.freight, CUE_FREIGHT),
+            (&lx.tax, CUE_TAX),
+            (&lx.adjustment, CUE_ADJUSTMENT),
+        ] {
             for toks in list {
                 cues.push((kind, String::new(), toks));
             }
@@ -331,7 +435,11 @@ impl IndexData {
         }
         let mut words: Vec<String> = all.into_iter().map(str::to_string).collect();
         words.sort();
-        let ids: HashMap<&str, u32> = words.iter().enumerate().map(|(i, w)| (w.as_str(), i as u32)).collect();
+        let ids: HashMap<&str, u32> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.as_str(), i as u32))
+            .collect();
         let distinctive = |t: &str| -> bool {
             let n = t.chars().count();
             if n < 3 || is_stopish(lx, t) || is_common_word(t) {
@@ -353,7 +461,11 @@ impl IndexData {
                     let n = t.chars().count();
                     // Typo targets: catalog tokens of at least 4 letters. A correction to a common
                     // word ("Zooom" to "zoom") is only as strong as the alias it completes.
-                    if n >= 4 && !is_stopish(lx, t) && t.chars().any(|c| c.is_alphabetic()) && !t.contains('.') {
+                    if n >= 4
+                        && !is_stopish(lx, t)
+                        && t.chars().any(|c| c.is_alphabetic())
+                        && !t.contains('.')
+                    {
                         f |= W_FUZZY;
                         if n >= 5 {
                             f |= W_JOINABLE;
@@ -381,12 +493,23 @@ impl IndexData {
 
         // Vendor groups' default apps.
         for (i, g) in catalog.vendor_groups.iter().enumerate() {
-            let default = g.default_app.as_deref().and_then(|d| catalog.apps.iter().position(|a| a.id == d)).map_or(NONE, |p| app_owner[p]);
-            if let Some(o) = owners.iter_mut().find(|o| o.kind == OWNER_GROUP && o.idx == i as u32) {
+            let default = g
+                .default_app
+                .as_deref()
+                .and_then(|d| catalog.apps.iter().position(|a| a.id == d))
+                .map_or(NONE, |p| app_owner[p]);
+            if let Some(o) = owners
+                .iter_mut()
+                .find(|o| o.kind == OWNER_GROUP && o.idx == i as u32)
+            {
                 o.default_owner = default;
             }
         }
-        let mut out = IndexData { word_flags, owners, ..Default::default() };
+        let mut out = IndexData {
+            word_flags,
+            owners,
+            ..Default::default()
+        };
         let wid = |t: &str| ids[t];
 
         // Aliases, with their strength.
@@ -403,7 +526,10 @@ impl IndexData {
             w.len() >= 2 && w.iter().any(|t| !is_stopish(lx, t))
         };
         let mut alias_words: Vec<Vec<u32>> = Vec::new();
-        let all_aliases = raw_aliases.into_iter().map(|a| (a, false)).chain(short.into_iter().map(|a| (a, true)));
+        let all_aliases = raw_aliases
+            .into_iter()
+            .map(|a| (a, false))
+            .chain(short.into_iter().map(|a| (a, true)));
         for ((o, kind, toks), group_only) in all_aliases {
             let strong = alias_is_strong(&toks);
             let mut meta = kind;
@@ -424,9 +550,20 @@ impl IndexData {
         // Number the aliases in the order the trie lists them, so that the trie's items need not
         // be stored (they are 0, 1, 2 ...); within a node the order they were listed in stays.
         let trie = TrieData::build(&alias_words);
-        out.alias_owner = trie.items.iter().map(|&a| out.alias_owner[a as usize]).collect();
-        out.alias_meta = trie.items.iter().map(|&a| out.alias_meta[a as usize]).collect();
-        out.aliases = TrieData { items: (0..trie.items.len() as u32).collect(), ..trie };
+        out.alias_owner = trie
+            .items
+            .iter()
+            .map(|&a| out.alias_owner[a as usize])
+            .collect();
+        out.alias_meta = trie
+            .items
+            .iter()
+            .map(|&a| out.alias_meta[a as usize])
+            .collect();
+        out.aliases = TrieData {
+            items: (0..trie.items.len() as u32).collect(),
+            ..trie
+        };
 
         let mut doms: Vec<(String, u32)> = domains.into_iter().collect();
         doms.sort();
@@ -470,9 +607,16 @@ impl IndexData {
         w.uint(n as u64);
         let mut prev: &str = "";
         for word in (0..n).map(|i| self.word(i)) {
-            let common = prev.bytes().zip(word.bytes()).take_while(|(a, b)| a == b).count();
+            let common = prev
+                .bytes()
+                .zip(word.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
             // Whole characters only, so that every suffix is UTF-8.
-            let common = (0..=common).rev().find(|&i| word.is_char_boundary(i)).unwrap_or(0);
+            let common = (0..=common)
+                .rev()
+                .find(|&i| word.is_char_boundary(i))
+                .unwrap_or(0);
             w.uint(common as u64);
             w.str(&word[common..]);
             prev = word;
@@ -528,7 +672,8 @@ impl IndexData {
             shared.push_str(d.word_text.get(prev..prev + common)?);
             d.word_text.push_str(&shared);
             let len = r.uint()? as usize;
-            d.word_text.push_str(std::str::from_utf8(r.take(len)?).ok()?);
+            d.word_text
+                .push_str(std::str::from_utf8(r.take(len)?).ok()?);
             d.word_start.push(d.word_text.len() as u32);
             prev = start;
         }
@@ -567,7 +712,11 @@ impl IndexData {
 const MAGIC: &[u8] = b"bcsi3";
 
 /// Family -> the normalized names of its vendor group ("google", "microsoft").
-fn group_names(owners: &[OwnerData], catalog: &CatalogData, lx: &Lexicon) -> HashMap<u32, Vec<Vec<String>>> {
+fn group_names(
+    owners: &[OwnerData],
+    catalog: &CatalogData,
+    lx: &Lexicon,
+) -> HashMap<u32, Vec<Vec<String>>> {
     let mut out: HashMap<u32, Vec<Vec<String>>> = HashMap::default();
     for o in owners.iter().filter(|o| o.kind == OWNER_GROUP) {
         let g = &catalog.vendor_groups[o.idx as usize];
@@ -708,8 +857,17 @@ impl Reader<'_> {
             return None;
         }
         let item_count = self.u32s(false)?;
-        let items = if with_items { self.u32s(false)? } else { (0..item_count.iter().map(|&c| c as usize).sum::<usize>() as u32).collect() };
-        Some(TrieData { child_count, edge_word, item_count, items })
+        let items = if with_items {
+            self.u32s(false)?
+        } else {
+            (0..item_count.iter().map(|&c| c as usize).sum::<usize>() as u32).collect()
+        };
+        Some(TrieData {
+            child_count,
+            edge_word,
+            item_count,
+            items,
+        })
     }
     fn u32s(&mut self, ascending: bool) -> Option<Vec<u32>> {
         let n = self.uint()? as usize;

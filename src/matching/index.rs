@@ -6,9 +6,9 @@
 
 use super::compiled::*;
 use super::lexicon::{is_common_word, lexicon};
-use std::cmp::Ordering;
 use super::normalize::{tokenize, Token, TokenKind};
 use crate::fastmap::FastMap as HashMap;
+use std::cmp::Ordering;
 use std::sync::{Mutex, OnceLock};
 
 /// "Not a word of the table".
@@ -152,24 +152,39 @@ impl Trie {
                 *slot = e as u32 + 1;
             }
         }
-        Trie { edge_start, edge_word: d.edge_word, root, item_start, items: d.items }
+        Trie {
+            edge_start,
+            edge_word: d.edge_word,
+            root,
+            item_start,
+            items: d.items,
+        }
     }
 
     fn child(&self, node: u32, w: u32) -> Option<u32> {
         if node == 0 {
             return self.root.get(w as usize).copied().filter(|&c| c != NO_WORD);
         }
-        let (a, b) = (self.edge_start[node as usize] as usize, self.edge_start[node as usize + 1] as usize);
-        self.edge_word[a..b].binary_search(&w).ok().map(|i| (a + i) as u32 + 1)
+        let (a, b) = (
+            self.edge_start[node as usize] as usize,
+            self.edge_start[node as usize + 1] as usize,
+        );
+        self.edge_word[a..b]
+            .binary_search(&w)
+            .ok()
+            .map(|i| (a + i) as u32 + 1)
     }
 
     fn items(&self, node: u32) -> &[u32] {
-        &self.items[self.item_start[node as usize] as usize..self.item_start[node as usize + 1] as usize]
+        &self.items
+            [self.item_start[node as usize] as usize..self.item_start[node as usize + 1] as usize]
     }
 
     /// The words leading to the node where `item` ends.
     fn path_of(&self, item: u32) -> Vec<u32> {
-        let Some(p) = self.items.iter().position(|&i| i == item) else { return Vec::new() };
+        let Some(p) = self.items.iter().position(|&i| i == item) else {
+            return Vec::new();
+        };
         let mut node = self.item_start.partition_point(|&s| s as usize <= p) as u32 - 1;
         let mut out = Vec::new();
         while node != 0 {
@@ -252,7 +267,21 @@ impl Index {
     /// The lookup tables for `d`: little more than copies, so that decoding the shipped catalog's
     /// compiled index is most of what constructing an `Engine` costs.
     pub fn from_data(d: IndexData) -> Index {
-        let IndexData { word_text, word_start, word_flags, owners, alias_owner, alias_meta, aliases: aliases_trie, domains, fam_vocab_end, fam_vocab, cue_kind, cue_cat, cues } = d;
+        let IndexData {
+            word_text,
+            word_start,
+            word_flags,
+            owners,
+            alias_owner,
+            alias_meta,
+            aliases: aliases_trie,
+            domains,
+            fam_vocab_end,
+            fam_vocab,
+            cue_kind,
+            cue_cat,
+            cues,
+        } = d;
         let n_words = word_start.len().saturating_sub(1);
         let cap = (n_words * 2).next_power_of_two().max(16);
         let mut word_slots = vec![0u32; cap];
@@ -280,7 +309,15 @@ impl Index {
                     }
                     app_owner[d.idx as usize] = o as u32;
                 }
-                Owner { kind, family: d.family, id: d.id, name: d.name, category: d.category, marketplace: d.marketplace, default_owner: (d.default_owner != NONE).then_some(d.default_owner) }
+                Owner {
+                    kind,
+                    family: d.family,
+                    id: d.id,
+                    name: d.name,
+                    category: d.category,
+                    marketplace: d.marketplace,
+                    default_owner: (d.default_owner != NONE).then_some(d.default_owner),
+                }
             })
             .collect();
         let aliases = alias_owner
@@ -321,17 +358,27 @@ impl Index {
     }
 
     pub(crate) fn word(&self, id: u32) -> &str {
-        &self.word_text[self.word_start[id as usize] as usize..self.word_start[id as usize + 1] as usize]
+        &self.word_text
+            [self.word_start[id as usize] as usize..self.word_start[id as usize + 1] as usize]
     }
 
     /// The owner of the app with catalog id `id`.
     pub fn app_by_id(&self, id: &str) -> Option<u32> {
         let apps = self.apps_by_id.get_or_init(|| {
-            let mut v: Vec<u32> = self.app_owner.iter().copied().filter(|&o| o != NONE).collect();
-            v.sort_unstable_by(|&a, &b| self.owners[a as usize].id.cmp(&self.owners[b as usize].id));
+            let mut v: Vec<u32> = self
+                .app_owner
+                .iter()
+                .copied()
+                .filter(|&o| o != NONE)
+                .collect();
+            v.sort_unstable_by(|&a, &b| {
+                self.owners[a as usize].id.cmp(&self.owners[b as usize].id)
+            });
             v
         });
-        apps.binary_search_by(|&o| self.owners[o as usize].id.as_str().cmp(id)).ok().map(|i| apps[i])
+        apps.binary_search_by(|&o| self.owners[o as usize].id.as_str().cmp(id))
+            .ok()
+            .map(|i| apps[i])
     }
 
     fn fuzzy(&self) -> &[u32] {
@@ -375,14 +422,23 @@ impl Index {
             return false;
         }
         let f = family as usize;
-        let from = if f == 0 { 0 } else { self.fam_vocab_end[f - 1] as usize };
+        let from = if f == 0 {
+            0
+        } else {
+            self.fam_vocab_end[f - 1] as usize
+        };
         let to = self.fam_vocab_end.get(f).map_or(from, |&e| e as usize);
         self.fam_vocab[from..to].binary_search(&wid).is_ok()
     }
 
     /// The alias's words joined by spaces (for debugging).
     pub fn alias_text(&self, aid: u32) -> String {
-        self.trie.path_of(aid).iter().map(|&w| self.word(w)).collect::<Vec<_>>().join(" ")
+        self.trie
+            .path_of(aid)
+            .iter()
+            .map(|&w| self.word(w))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Tokenizes and classifies `text`, repairs typos and split words, and finds every alias.
@@ -402,16 +458,33 @@ impl Index {
             .into_iter()
             .map(|t| {
                 let wid = self.word_id(&t.norm);
-                Tok { norm: t.norm, start: t.start, end: t.end, kind: t.kind, class: Class::Noise, corrected_from: None, merged: false, wid }
+                Tok {
+                    norm: t.norm,
+                    start: t.start,
+                    end: t.end,
+                    kind: t.kind,
+                    class: Class::Noise,
+                    corrected_from: None,
+                    merged: false,
+                    wid,
+                }
             })
             .collect();
         let classes = {
             let norms: Vec<&str> = toks.iter().map(|t| t.norm.as_str()).collect();
-            let legal_from = if vendor { norms.len() - lx.legal_suffix_len(&norms) } else { norms.len() };
+            let legal_from = if vendor {
+                norms.len() - lx.legal_suffix_len(&norms)
+            } else {
+                norms.len()
+            };
             let mut classes = vec![Class::Noise; toks.len()];
             let mut i = 0;
             while i < legal_from {
-                let geo = if vendor && i > 0 { lx.geo_len_at(&norms[..legal_from], i) } else { 0 };
+                let geo = if vendor && i > 0 {
+                    lx.geo_len_at(&norms[..legal_from], i)
+                } else {
+                    0
+                };
                 if geo > 0 {
                     i += geo;
                     continue;
@@ -436,7 +509,10 @@ impl Index {
                 let n = t.norm.as_str();
                 if f & W_DISTINCTIVE != 0 {
                     Class::Content
-                } else if f & W_STOP != 0 || n.chars().count() == 1 || (f & W_VOCAB == 0 && looks_like_reference(n)) {
+                } else if f & W_STOP != 0
+                    || n.chars().count() == 1
+                    || (f & W_VOCAB == 0 && looks_like_reference(n))
+                {
                     Class::Noise
                 } else if f & W_CONTEXT != 0 {
                     Class::Context
@@ -467,11 +543,27 @@ impl Index {
                 // Words that are catalog words on their own ("Sage Intacct", "Creative Cloud")
                 // are read as written.
                 let wid = self.word_id(&cat);
-                if self.flags(wid) & W_JOINABLE != 0 && !toks[i..i + n].iter().all(|t| self.flags(t.wid) & W_VOCAB != 0) {
+                if self.flags(wid) & W_JOINABLE != 0
+                    && !toks[i..i + n]
+                        .iter()
+                        .all(|t| self.flags(t.wid) & W_VOCAB != 0)
+                {
                     let start = toks[i].start;
                     let end = toks[i + n - 1].end;
                     let norm = std::mem::take(&mut cat);
-                    toks.splice(i..i + n, std::iter::once(Tok { norm, start, end, kind: TokenKind::Word, class: Class::Content, corrected_from: None, merged: true, wid }));
+                    toks.splice(
+                        i..i + n,
+                        std::iter::once(Tok {
+                            norm,
+                            start,
+                            end,
+                            kind: TokenKind::Word,
+                            class: Class::Content,
+                            corrected_from: None,
+                            merged: true,
+                            wid,
+                        }),
+                    );
                     break;
                 }
             }
@@ -484,17 +576,22 @@ impl Index {
             let (word, wid, is_domain): (&str, u32, bool) = match t.kind {
                 TokenKind::Word => (&t.norm, t.wid, false),
                 // An unknown domain may be a misspelt brand: "salesfroce.com".
-                TokenKind::Domain if self.domain_owner(&t.norm).is_none() => match t.norm.split('.').next() {
-                    Some(l) => (l, self.word_id(l), true),
-                    None => continue,
-                },
+                TokenKind::Domain if self.domain_owner(&t.norm).is_none() => {
+                    match t.norm.split('.').next() {
+                        Some(l) => (l, self.word_id(l), true),
+                        None => continue,
+                    }
+                }
                 _ => continue,
             };
             let f = self.flags(wid);
             if word.len() < 4 || f & (W_VOCAB | W_COMMON | W_STOP | W_CONTEXT) != 0 {
                 continue;
             }
-            if word.chars().count() < 4 || !word.chars().all(|c| c.is_alphanumeric()) || !word.chars().any(|c| c.is_alphabetic()) {
+            if word.chars().count() < 4
+                || !word.chars().all(|c| c.is_alphanumeric())
+                || !word.chars().any(|c| c.is_alphabetic())
+            {
                 continue;
             }
             // Not in the table: an ordinary word is still not a typo.
@@ -595,16 +692,34 @@ impl Index {
         for (i, t) in toks.iter().enumerate() {
             if t.kind == TokenKind::Domain {
                 if let Some(o) = self.domain_owner(&t.norm) {
-                    hits.push(Hit { alias: u32::MAX, owner: o, first: i, last: i, corrected: false, merged: false, suppressed: false });
+                    hits.push(Hit {
+                        alias: u32::MAX,
+                        owner: o,
+                        first: i,
+                        last: i,
+                        corrected: false,
+                        merged: false,
+                        suppressed: false,
+                    });
                 }
             }
         }
         let mut found = Vec::new();
         self.trie.find(toks, &mut found);
         for (first, last, aid) in found {
-            let corrected = toks[first..=last].iter().any(|t| t.corrected_from.is_some());
+            let corrected = toks[first..=last]
+                .iter()
+                .any(|t| t.corrected_from.is_some());
             let merged = toks[first..=last].iter().any(|t| t.merged);
-            hits.push(Hit { alias: aid, owner: self.aliases[aid as usize].owner, first, last, corrected, merged, suppressed: false });
+            hits.push(Hit {
+                alias: aid,
+                owner: self.aliases[aid as usize].owner,
+                first,
+                last,
+                corrected,
+                merged,
+                suppressed: false,
+            });
         }
         // A hit inside a longer hit of another owner is not what the text names ("github" in
         // "GitHub Copilot", "aws" in "AWS Marketplace").
@@ -616,7 +731,10 @@ impl Index {
                 }
                 let (a, b) = (&hits[i], &hits[j]);
                 let b_group_only = b.alias != u32::MAX && self.aliases[b.alias as usize].group_only;
-                let contains = !b_group_only && b.first <= a.first && a.last <= b.last && (b.last - b.first) > (a.last - a.first);
+                let contains = !b_group_only
+                    && b.first <= a.first
+                    && a.last <= b.last
+                    && (b.last - b.first) > (a.last - a.first);
                 if contains {
                     hits[i].suppressed = true;
                 }
@@ -661,8 +779,14 @@ fn one_edit(a: &[char], b: &[char]) -> bool {
     let (s, l) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     match l.len() - s.len() {
         0 => {
-            let Some(i) = (0..s.len()).find(|&i| s[i] != l[i]) else { return false };
-            s[i + 1..] == l[i + 1..] || (i + 1 < s.len() && s[i] == l[i + 1] && s[i + 1] == l[i] && s[i + 2..] == l[i + 2..])
+            let Some(i) = (0..s.len()).find(|&i| s[i] != l[i]) else {
+                return false;
+            };
+            s[i + 1..] == l[i + 1..]
+                || (i + 1 < s.len()
+                    && s[i] == l[i + 1]
+                    && s[i + 1] == l[i]
+                    && s[i + 2..] == l[i + 2..])
         }
         1 => {
             let i = (0..s.len()).find(|&i| s[i] != l[i]).unwrap_or(s.len());
@@ -674,7 +798,10 @@ fn one_edit(a: &[char], b: &[char]) -> bool {
 
 fn is_transposition(a: &[char], b: &[char]) -> bool {
     let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
-    diff.len() == 2 && diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]]
+    diff.len() == 2
+        && diff[1] == diff[0] + 1
+        && a[diff[0]] == b[diff[1]]
+        && a[diff[1]] == b[diff[0]]
 }
 
 /// Optimal string alignment distance (Damerau-Levenshtein with adjacent swaps).
@@ -692,7 +819,9 @@ pub(crate) fn damerau(a: &str, b: &str) -> usize {
     for i in 1..=n {
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }

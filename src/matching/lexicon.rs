@@ -32,7 +32,10 @@ pub(crate) fn is_common_word(w: &str) -> bool {
             prev_start = start;
         }
         starts.push(text.len() as u32);
-        (String::from_utf8(text).expect("build.rs wrote UTF-8 words"), starts)
+        (
+            String::from_utf8(text).expect("build.rs wrote UTF-8 words"),
+            starts,
+        )
     });
     let n = starts.len() - 1;
     let word = |k: usize| &text[starts[k] as usize..starts[k + 1] as usize];

@@ -44,9 +44,9 @@
 
 pub mod normalize;
 
+mod catalog_check;
 #[doc(hidden)]
 pub mod compiled;
-mod catalog_check;
 mod index;
 mod lexicon;
 mod rules;
@@ -59,7 +59,6 @@ pub use rules::{parse_rules, Condition, ConditionOp, RuleAction, RuleSpec, MAX_P
 pub(crate) use lexicon::lexicon;
 
 use crate::bc::LineType;
-use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::error::ConfigError;
 use crate::fastmap::{FastMap, FastSet};
@@ -67,6 +66,7 @@ use index::{Analysis, Class, Index, OwnerKind};
 use normalize::TokenKind;
 use rules::RuleSet;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The vendor of an invoice, as the vendor card and invoice give it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,7 +79,10 @@ pub struct VendorInfo<'a> {
 
 impl<'a> VendorInfo<'a> {
     pub fn named(name: &'a str) -> VendorInfo<'a> {
-        VendorInfo { name, ..Default::default() }
+        VendorInfo {
+            name,
+            ..Default::default()
+        }
     }
 }
 
@@ -97,7 +100,13 @@ pub struct LineInfo<'a> {
 
 impl<'a> LineInfo<'a> {
     pub fn item(description: &'a str, amount: i64) -> LineInfo<'a> {
-        LineInfo { description, description2: None, line_type: LineType::Item, account_number: None, amount }
+        LineInfo {
+            description,
+            description2: None,
+            line_type: LineType::Item,
+            account_number: None,
+            amount,
+        }
     }
 }
 
@@ -285,7 +294,11 @@ impl Vocabulary {
 
     /// The generic words with their vendor counts, most used first (for explanations and tests).
     pub fn generic_words<'a>(&'a self, m: &'a Matcher) -> Vec<(&'a str, u32)> {
-        let mut v: Vec<(&str, u32)> = self.common.iter().map(|(&w, &n)| (m.index.word(w), n)).collect();
+        let mut v: Vec<(&str, u32)> = self
+            .common
+            .iter()
+            .map(|(&w, &n)| (m.index.word(w), n))
+            .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         v
     }
@@ -331,7 +344,10 @@ impl AnalysisCache {
 
 impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Matcher").field("apps", &self.catalog.len()).field("rules", &self.rules.rules.len()).finish()
+        f.debug_struct("Matcher")
+            .field("apps", &self.catalog.len())
+            .field("rules", &self.rules.rules.len())
+            .finish()
     }
 }
 
@@ -348,23 +364,80 @@ struct LineCues {
 
 /// Words that mark a name as what the product works with, not as the product ("Backup for
 /// Microsoft 365", "billed via Azure").
-const OBJECT_MARKERS: &[&str] = &["for", "with", "to", "into", "via", "from", "integration", "connector", "plugin", "through", "fur", "pour", "para", "voor"];
+const OBJECT_MARKERS: &[&str] = &[
+    "for",
+    "with",
+    "to",
+    "into",
+    "via",
+    "from",
+    "integration",
+    "connector",
+    "plugin",
+    "through",
+    "fur",
+    "pour",
+    "para",
+    "voor",
+];
 /// Words after a name that make it a sales channel ("AWS Marketplace", "Google Cloud Marketplace").
 const CHANNEL_MARKERS: &[&str] = &["marketplace", "appsource", "store"];
 /// Words that say "this is a software subscription" strongly enough to let a multi-app vendor's
 /// default app stand, and to overrule soft non-SaaS cues.
 const SIGNAL_PREFIXES: &[&str] = &[
-    "subscri", "subscr", "licen", "lizenz", "abo", "seat", "user", "nutzer", "gebruiker", "usuario", "utilisateur", "bruker", "plan",
-    "renew", "saas", "software", "cloud", "api", "usage", "consumption", "verbrauch", "nutzung", "credits", "workspace", "tenant",
-    "member", "agent", "editor", "creator", "host", "edition", "tier", "csp", "nce", "payg", "overage", "suscrip", "mitarbeiter",
-    "employees", "devices", "endpoints", "contacts",
+    "subscri",
+    "subscr",
+    "licen",
+    "lizenz",
+    "abo",
+    "seat",
+    "user",
+    "nutzer",
+    "gebruiker",
+    "usuario",
+    "utilisateur",
+    "bruker",
+    "plan",
+    "renew",
+    "saas",
+    "software",
+    "cloud",
+    "api",
+    "usage",
+    "consumption",
+    "verbrauch",
+    "nutzung",
+    "credits",
+    "workspace",
+    "tenant",
+    "member",
+    "agent",
+    "editor",
+    "creator",
+    "host",
+    "edition",
+    "tier",
+    "csp",
+    "nce",
+    "payg",
+    "overage",
+    "suscrip",
+    "mitarbeiter",
+    "employees",
+    "devices",
+    "endpoints",
+    "contacts",
 ];
 
 fn is_signal(t: &str) -> bool {
     // The first byte filters most prefixes without a call to `memcmp` (this runs per token).
     let t = t.as_bytes();
-    let Some(&first) = t.first() else { return false };
-    SIGNAL_PREFIXES.iter().any(|p| p.as_bytes()[0] == first && t.starts_with(p.as_bytes()))
+    let Some(&first) = t.first() else {
+        return false;
+    };
+    SIGNAL_PREFIXES
+        .iter()
+        .any(|p| p.as_bytes()[0] == first && t.starts_with(p.as_bytes()))
 }
 
 /// A candidate owner within one analysed text.
@@ -419,18 +492,39 @@ impl Matcher {
         // The index depends on the catalog only. The shipped catalog's was compiled by build.rs
         // and is decoded once per process; a caller's catalog is compiled here.
         let index = if catalog.is_builtin() {
-            BUILTIN_INDEX.get_or_init(|| Arc::new(Index::from_data(compiled::IndexData::decode(BUILTIN_INDEX_BYTES).expect("build.rs wrote a valid index")))).clone()
+            BUILTIN_INDEX
+                .get_or_init(|| {
+                    Arc::new(Index::from_data(
+                        compiled::IndexData::decode(BUILTIN_INDEX_BYTES)
+                            .expect("build.rs wrote a valid index"),
+                    ))
+                })
+                .clone()
         } else {
-            Arc::new(Index::from_data(compiled::IndexData::build(catalog.data(), lexicon(), &lexicon::is_common_word)))
+            Arc::new(Index::from_data(compiled::IndexData::build(
+                catalog.data(),
+                lexicon(),
+                &lexicon::is_common_word,
+            )))
         };
-        Ok(Matcher { catalog, index, rules, vendor_cache: Default::default(), analysis_cache: Default::default(), vocabulary: Vocabulary::default() })
+        Ok(Matcher {
+            catalog,
+            index,
+            rules,
+            vendor_cache: Default::default(),
+            analysis_cache: Default::default(),
+            vocabulary: Vocabulary::default(),
+        })
     }
 
     /// The [`Vocabulary`] of a customer's data: `lines` yields (vendor key, vendor, description)
     /// for every line; the key tells vendors apart (the engine uses company and vendor). Only
     /// vendors the catalog does not recognise count: a reseller or the app's own vendor writing
     /// the app's name is the name used as a name.
-    pub fn vocabulary_of<'a, K: std::hash::Hash + Eq>(&self, lines: impl IntoIterator<Item = (K, VendorInfo<'a>, &'a str)>) -> Vocabulary {
+    pub fn vocabulary_of<'a, K: std::hash::Hash + Eq>(
+        &self,
+        lines: impl IntoIterator<Item = (K, VendorInfo<'a>, &'a str)>,
+    ) -> Vocabulary {
         use compiled::{W_CONTEXT, W_STOP, W_VOCAB};
         // Vendor key -> its number, or None when the catalog recognises the vendor.
         let mut vendors: FastMap<K, Option<u32>> = Default::default();
@@ -464,13 +558,18 @@ impl Matcher {
                 }
             });
         }
-        let threshold = VOCABULARY_MIN_VENDORS.max((unknown as usize).div_ceil(VOCABULARY_VENDOR_SHARE)) as u32;
+        let threshold =
+            VOCABULARY_MIN_VENDORS.max((unknown as usize).div_ceil(VOCABULARY_VENDOR_SHARE)) as u32;
         let mut counts: FastMap<u32, u32> = Default::default();
         for (w, _) in pairs {
             *counts.entry(w).or_default() += 1;
         }
         counts.retain(|_, c| *c >= threshold);
-        Vocabulary { common: counts, vendors: unknown, threshold }
+        Vocabulary {
+            common: counts,
+            vendors: unknown,
+            threshold,
+        }
     }
 
     /// Uses `v` from now on (decisions only change for lines; vendor identities do not use it).
@@ -498,7 +597,11 @@ impl Matcher {
                 }
             }
         }
-        if fewest == u32::MAX { 0 } else { fewest }
+        if fewest == u32::MAX {
+            0
+        } else {
+            fewest
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -514,9 +617,21 @@ impl Matcher {
             return false;
         }
         if lines.is_empty() {
-            return self.rules.first(vendor.name, Some(""), None, None).is_some();
+            return self
+                .rules
+                .first(vendor.name, Some(""), None, None)
+                .is_some();
         }
-        lines.iter().any(|l| self.rules.first(vendor.name, Some(l.description), l.description2, l.account_number).is_some())
+        lines.iter().any(|l| {
+            self.rules
+                .first(
+                    vendor.name,
+                    Some(l.description),
+                    l.description2,
+                    l.account_number,
+                )
+                .is_some()
+        })
     }
 
     /// Decides an invoice and each of its lines.
@@ -534,10 +649,23 @@ impl Matcher {
         let lines = evals
             .into_iter()
             .map(|e| {
-                let keep_own = e.role == LineRole::Product || e.decision.ignored_by_rule.is_some() || e.decision.matched.as_ref().map(|m| m.decided_by == DecidedBy::Rule).unwrap_or(false);
-                let mut decision = if keep_own { e.decision } else { inherit(&invoice, e.decision) };
+                let keep_own = e.role == LineRole::Product
+                    || e.decision.ignored_by_rule.is_some()
+                    || e.decision
+                        .matched
+                        .as_ref()
+                        .map(|m| m.decided_by == DecidedBy::Rule)
+                        .unwrap_or(false);
+                let mut decision = if keep_own {
+                    e.decision
+                } else {
+                    inherit(&invoice, e.decision)
+                };
                 tidy(&mut decision);
-                LineMatch { decision, role: e.role }
+                LineMatch {
+                    decision,
+                    role: e.role,
+                }
             })
             .collect();
         let mut invoice = invoice;
@@ -559,15 +687,39 @@ impl Matcher {
         let an = self.index.analyse(text, vendor);
         let mut s = String::new();
         for t in &an.toks {
-            s.push_str(&format!("tok {:?} {:?} {:?} corrected={:?} merged={}\n", t.norm, t.kind, t.class, t.corrected_from, t.merged));
+            s.push_str(&format!(
+                "tok {:?} {:?} {:?} corrected={:?} merged={}\n",
+                t.norm, t.kind, t.class, t.corrected_from, t.merged
+            ));
         }
         for h in &an.hits {
             let (kind, strong) = self.index.alias_info(h);
-            let alias = if h.alias == u32::MAX { "<domain>".to_string() } else { self.index.alias_text(h.alias) };
-            s.push_str(&format!("hit {} [{}..={}] {:?} strong={} alias={:?} suppressed={}\n", self.index.owners[h.owner as usize].name, h.first, h.last, kind, strong, alias, h.suppressed));
+            let alias = if h.alias == u32::MAX {
+                "<domain>".to_string()
+            } else {
+                self.index.alias_text(h.alias)
+            };
+            s.push_str(&format!(
+                "hit {} [{}..={}] {:?} strong={} alias={:?} suppressed={}\n",
+                self.index.owners[h.owner as usize].name,
+                h.first,
+                h.last,
+                kind,
+                strong,
+                alias,
+                h.suppressed
+            ));
         }
         for c in self.candidates(&an, vendor, None) {
-            s.push_str(&format!("cand {} strong={} unexplained={:?} object={} channel={} beside={}\n", self.index.owners[c.owner as usize].name, c.strong, c.unexplained, c.object, c.channel, c.beside_context));
+            s.push_str(&format!(
+                "cand {} strong={} unexplained={:?} object={} channel={} beside={}\n",
+                self.index.owners[c.owner as usize].name,
+                c.strong,
+                c.unexplained,
+                c.object,
+                c.channel,
+                c.beside_context
+            ));
         }
         s
     }
@@ -575,10 +727,18 @@ impl Matcher {
     // ----- vendor -----
 
     fn vendor_ctx<'a>(&self, vendor: &VendorInfo<'a>) -> VendorCtx<'a> {
-        let key: VendorKey = (vendor.name.to_string(), vendor.website.map(str::to_string), vendor.email.map(str::to_string));
+        let key: VendorKey = (
+            vendor.name.to_string(),
+            vendor.website.map(str::to_string),
+            vendor.email.map(str::to_string),
+        );
         if let Ok(cache) = self.vendor_cache.lock() {
             if let Some((ident, rejected)) = cache.get(&key) {
-                return VendorCtx { vendor: *vendor, ident: ident.clone(), rejected: rejected.clone() };
+                return VendorCtx {
+                    vendor: *vendor,
+                    ident: ident.clone(),
+                    rejected: rejected.clone(),
+                };
             }
         }
         let ctx = self.vendor_ctx_uncached(vendor);
@@ -624,45 +784,82 @@ impl Matcher {
         let mut rejected = None;
 
         // The name first: the best accepted candidate.
-        let accepted: Vec<&Cand> = cands.iter().filter(|c| c.unexplained.is_empty() && !c.object).collect();
+        let accepted: Vec<&Cand> = cands
+            .iter()
+            .filter(|c| c.unexplained.is_empty() && !c.object)
+            .collect();
         if let Some(best) = accepted.first() {
             let all_entity = best.hits.iter().any(|&h| {
                 let (kind, strong) = self.index.alias_info(&name.hits[h]);
                 kind == index::AliasKind::VendorEntity && strong && name.hits[h].first == 0
             });
-            let repaired = best.hits.iter().any(|&h| name.hits[h].corrected || name.hits[h].merged);
-            let mut conf = if all_entity { 0.97 } else if best.strong { 0.92 } else { 0.8 };
+            let repaired = best
+                .hits
+                .iter()
+                .any(|&h| name.hits[h].corrected || name.hits[h].merged);
+            let mut conf = if all_entity {
+                0.97
+            } else if best.strong {
+                0.92
+            } else {
+                0.8
+            };
             if repaired {
                 conf *= 0.9;
             }
-            ident = Some(Ident { owner: best.owner, decided_by: DecidedBy::VendorName, evidence: self.evidence(&name, best, "vendor", vendor.name), confidence: conf });
+            ident = Some(Ident {
+                owner: best.owner,
+                decided_by: DecidedBy::VendorName,
+                evidence: self.evidence(&name, best, "vendor", vendor.name),
+                confidence: conf,
+            });
         } else if let Some(best) = cands.first() {
             rejected = Some(self.reject_reason(&name, best, "vendor name", vendor.name));
         }
 
         // Then the vendor card's domains: they decide when the name does not, and corroborate a
         // rejected name.
-        for (field, value, conf) in [("website", vendor.website, 0.93), ("email", vendor.email, 0.88)] {
+        for (field, value, conf) in [
+            ("website", vendor.website, 0.93),
+            ("email", vendor.email, 0.88),
+        ] {
             let Some(value) = value else { continue };
-            let Some(domain) = normalize::field_domain(value) else { continue };
+            let Some(domain) = normalize::field_domain(value) else {
+                continue;
+            };
             if field == "email" && lexicon().freemail.contains(&domain) {
                 continue;
             }
-            let Some(owner) = self.index.domain_owner(&domain) else { continue };
+            let Some(owner) = self.index.domain_owner(&domain) else {
+                continue;
+            };
             let ev = domain_evidence(field, value, &domain);
             match &mut ident {
-                Some(id) if id.owner == owner || self.index.owners[id.owner as usize].family == self.index.owners[owner as usize].family => {
+                Some(id)
+                    if id.owner == owner
+                        || self.index.owners[id.owner as usize].family
+                            == self.index.owners[owner as usize].family =>
+                {
                     id.evidence.push(ev);
                     id.confidence = id.confidence.max(0.97);
                 }
                 Some(id) if id.decided_by == DecidedBy::VendorName && id.confidence >= 0.9 => {}
                 _ => {
-                    ident = Some(Ident { owner, decided_by: DecidedBy::VendorDomain, evidence: vec![ev], confidence: conf });
+                    ident = Some(Ident {
+                        owner,
+                        decided_by: DecidedBy::VendorDomain,
+                        evidence: vec![ev],
+                        confidence: conf,
+                    });
                     rejected = None;
                 }
             }
         }
-        VendorCtx { vendor: *vendor, ident, rejected }
+        VendorCtx {
+            vendor: *vendor,
+            ident,
+            rejected,
+        }
     }
 
     // ----- lines -----
@@ -670,9 +867,21 @@ impl Matcher {
     fn line(&self, ctx: &VendorCtx, line: &LineInfo) -> LineEval {
         let description = line.description;
         // Rules first.
-        if let Some(fire) = self.rules.first(ctx.vendor.name, Some(description), line.description2, line.account_number) {
-            let role = if line.line_type == LineType::Comment { LineRole::Comment } else { LineRole::Product };
-            return LineEval { decision: self.rule_decision(ctx, line, &fire), role };
+        if let Some(fire) = self.rules.first(
+            ctx.vendor.name,
+            Some(description),
+            line.description2,
+            line.account_number,
+        ) {
+            let role = if line.line_type == LineType::Comment {
+                LineRole::Comment
+            } else {
+                LineRole::Product
+            };
+            return LineEval {
+                decision: self.rule_decision(ctx, line, &fire),
+                role,
+            };
         }
 
         let d1 = self.line_analysis(description);
@@ -689,14 +898,38 @@ impl Matcher {
         }
 
         // Candidates of both description fields, in reading order.
-        let group_family = ctx.ident.as_ref().filter(|i| self.owner_kind(i.owner) != OwnerKind::Reseller).map(|i| self.index.owners[i.owner as usize].family);
-        let mut cands: Vec<(usize, Cand)> = self.candidates(&d1, false, group_family).into_iter().map(|c| (0, c)).collect();
+        let group_family = ctx
+            .ident
+            .as_ref()
+            .filter(|i| self.owner_kind(i.owner) != OwnerKind::Reseller)
+            .map(|i| self.index.owners[i.owner as usize].family);
+        let mut cands: Vec<(usize, Cand)> = self
+            .candidates(&d1, false, group_family)
+            .into_iter()
+            .map(|c| (0, c))
+            .collect();
         if let Some(d2) = &d2 {
-            cands.extend(self.candidates(d2, false, group_family).into_iter().map(|c| (1, c)));
+            cands.extend(
+                self.candidates(d2, false, group_family)
+                    .into_iter()
+                    .map(|c| (1, c)),
+            );
         }
         let analyses: [Option<&Analysis>; 2] = [Some(&*d1), d2.as_deref()];
-        let field_text = |f: usize| if f == 0 { description } else { line.description2.unwrap_or("") };
-        let field_name = |f: usize| if f == 0 { "description" } else { "description2" };
+        let field_text = |f: usize| {
+            if f == 0 {
+                description
+            } else {
+                line.description2.unwrap_or("")
+            }
+        };
+        let field_name = |f: usize| {
+            if f == 0 {
+                "description"
+            } else {
+                "description2"
+            }
+        };
 
         let has_app_hit = cands.iter().any(|(_, c)| self.is_app(c.owner) && c.strong);
         let role = if line.line_type == LineType::Comment {
@@ -712,7 +945,11 @@ impl Matcher {
         };
 
         // A marketplace on the line: the line, not the vendor, names the app.
-        let marketplace = cands.iter().any(|(_, c)| c.channel || (self.owner_kind(c.owner) == OwnerKind::Reseller && self.index.owners[c.owner as usize].marketplace));
+        let marketplace = cands.iter().any(|(_, c)| {
+            c.channel
+                || (self.owner_kind(c.owner) == OwnerKind::Reseller
+                    && self.index.owners[c.owner as usize].marketplace)
+        });
 
         let vendor_owner = ctx.ident.as_ref().map(|i| i.owner);
         let vendor_family = vendor_owner.map(|o| self.index.owners[o as usize].family);
@@ -725,10 +962,21 @@ impl Matcher {
                 continue;
             }
             let corroborated = vendor_family == Some(self.index.owners[c.owner as usize].family);
-            let generic = if corroborated { 0 } else { self.generic_in_data(analyses[f].expect("analysed field"), &c) };
-            let ok = generic == 0 && (c.strong || c.beside_context || c.unexplained.is_empty() || corroborated);
+            let generic = if corroborated {
+                0
+            } else {
+                self.generic_in_data(analyses[f].expect("analysed field"), &c)
+            };
+            let ok = generic == 0
+                && (c.strong || c.beside_context || c.unexplained.is_empty() || corroborated);
             if ok {
-                let mut conf = if c.strong { 0.9 } else if c.beside_context { 0.78 } else { 0.72 };
+                let mut conf = if c.strong {
+                    0.9
+                } else if c.beside_context {
+                    0.78
+                } else {
+                    0.72
+                };
                 if corroborated {
                     conf = (conf + 0.06f64).min(0.97);
                 }
@@ -737,67 +985,152 @@ impl Matcher {
                 }
                 accepted.push((f, c, conf));
             } else {
-                rejected_desc.push((f, Cand { generic_vendors: generic, ..c }));
+                rejected_desc.push((
+                    f,
+                    Cand {
+                        generic_vendors: generic,
+                        ..c
+                    },
+                ));
             }
         }
         // Reading order with preference: not an object, producer-marked, strong, first named,
         // longest.
         accepted.sort_by(|(fa, a, _), (fb, b, _)| {
-            (a.object, !a.by_marked, !a.strong, *fa, a.first, std::cmp::Reverse(a.span)).cmp(&(b.object, !b.by_marked, !b.strong, *fb, b.first, std::cmp::Reverse(b.span)))
+            (
+                a.object,
+                !a.by_marked,
+                !a.strong,
+                *fa,
+                a.first,
+                std::cmp::Reverse(a.span),
+            )
+                .cmp(&(
+                    b.object,
+                    !b.by_marked,
+                    !b.strong,
+                    *fb,
+                    b.first,
+                    std::cmp::Reverse(b.span),
+                ))
         });
 
         // Non-SaaS lines stay unmatched: hardware, travel, rent, advertising ... always; services
         // only when nothing on the line says subscription.
-        let vendor_is_app = ctx.ident.as_ref().map(|i| self.is_app(i.owner)).unwrap_or(false);
-        let cue = cues.hard.clone().or(if signal || vendor_is_app { None } else { cues.soft.clone() });
+        let vendor_is_app = ctx
+            .ident
+            .as_ref()
+            .map(|i| self.is_app(i.owner))
+            .unwrap_or(false);
+        let cue = cues.hard.clone().or(if signal || vendor_is_app {
+            None
+        } else {
+            cues.soft.clone()
+        });
         if let Some((cat, text)) = cue {
-            let closest = accepted.first().map(|(_, c, conf)| (c.owner, *conf)).or(vendor_owner.filter(|&o| self.is_app(o)).map(|o| (o, 0.5)));
-            let reason = format!("the line looks like {} ('{}'), not a software subscription", cue_label(&cat), text);
+            let closest = accepted
+                .first()
+                .map(|(_, c, conf)| (c.owner, *conf))
+                .or(vendor_owner.filter(|&o| self.is_app(o)).map(|o| (o, 0.5)));
+            let reason = format!(
+                "the line looks like {} ('{}'), not a software subscription",
+                cue_label(&cat),
+                text
+            );
             if closest.is_none() {
                 if let Some(r) = &ctx.rejected {
                     // The vendor's near miss says more than the line ("Zoom Dental Clinic").
                     let mut r = r.clone();
                     r.reason = format!("{}; {}", r.reason, reason);
                     r.not_software = Some(cat.to_string());
-                    return LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected: Some(r) }, role };
+                    return LineEval {
+                        decision: Decision {
+                            matched: None,
+                            ignored_by_rule: None,
+                            rejected: Some(r),
+                        },
+                        role,
+                    };
                 }
             }
             let mut r = self.rejected(closest, reason, vec![]);
             r.not_software = Some(cat.to_string());
-            return LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected: Some(r) }, role };
+            return LineEval {
+                decision: Decision {
+                    matched: None,
+                    ignored_by_rule: None,
+                    rejected: Some(r),
+                },
+                role,
+            };
         }
 
-        let make = |this: &Matcher, f: usize, c: &Cand, conf: f64, via: Option<Via>, runner: Option<Candidate>| -> Decision {
+        let make = |this: &Matcher,
+                    f: usize,
+                    c: &Cand,
+                    conf: f64,
+                    via: Option<Via>,
+                    runner: Option<Candidate>|
+         -> Decision {
             let an = analyses[f].expect("analysed field");
-            let mut m = this.app_match(c.owner, DecidedBy::Description, this.evidence(an, c, field_name(f), field_text(f)), conf, via);
+            let mut m = this.app_match(
+                c.owner,
+                DecidedBy::Description,
+                this.evidence(an, c, field_name(f), field_text(f)),
+                conf,
+                via,
+            );
             m.runner_up = runner;
-            Decision { matched: Some(Arc::new(m)), ignored_by_rule: None, rejected: None }
+            Decision {
+                matched: Some(Arc::new(m)),
+                ignored_by_rule: None,
+                rejected: None,
+            }
         };
-        let runner_for = |this: &Matcher, winner: u32, extra: Option<(u32, f64)>| -> Option<Candidate> {
-            accepted
-                .iter()
-                .map(|(_, c, conf)| (c.owner, *conf))
-                .chain(extra)
-                .find(|(o, _)| *o != winner && this.is_app(*o))
-                .map(|(o, conf)| this.candidate(o, conf * 0.8))
-        };
+        let runner_for =
+            |this: &Matcher, winner: u32, extra: Option<(u32, f64)>| -> Option<Candidate> {
+                accepted
+                    .iter()
+                    .map(|(_, c, conf)| (c.owner, *conf))
+                    .chain(extra)
+                    .find(|(o, _)| *o != winner && this.is_app(*o))
+                    .map(|(o, conf)| this.candidate(o, conf * 0.8))
+            };
 
         // Resellers and marketplaces: the description decides among all apps.
         let vendor_kind = vendor_owner.map(|o| self.owner_kind(o));
         if marketplace || vendor_kind == Some(OwnerKind::Reseller) {
             let via = if marketplace {
-                cands.iter().find(|(_, c)| c.channel || self.owner_kind(c.owner) == OwnerKind::Reseller).map(|(_, c)| self.via(c.owner, true))
+                cands
+                    .iter()
+                    .find(|(_, c)| c.channel || self.owner_kind(c.owner) == OwnerKind::Reseller)
+                    .map(|(_, c)| self.via(c.owner, true))
             } else {
                 vendor_owner.map(|o| self.via(o, false))
             };
             if let Some((f, c, conf)) = accepted.first() {
                 let runner = runner_for(self, c.owner, None);
-                return LineEval { decision: make(self, *f, c, *conf, via, runner), role };
+                return LineEval {
+                    decision: make(self, *f, c, *conf, via, runner),
+                    role,
+                };
             }
-            let name = via.as_ref().map(|v| v.name.clone()).unwrap_or_else(|| "The vendor".into());
-            let reason = format!("{name} is a reseller or marketplace, and the line names no app of the catalog");
+            let name = via
+                .as_ref()
+                .map(|v| v.name.clone())
+                .unwrap_or_else(|| "The vendor".into());
+            let reason = format!(
+                "{name} is a reseller or marketplace, and the line names no app of the catalog"
+            );
             let closest = rejected_desc.first().map(|(_, c)| (c.owner, 0.4));
-            return LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected: Some(self.rejected(closest, reason, vec![])) }, role };
+            return LineEval {
+                decision: Decision {
+                    matched: None,
+                    ignored_by_rule: None,
+                    rejected: Some(self.rejected(closest, reason, vec![])),
+                },
+                role,
+            };
         }
 
         match (vendor_owner, vendor_kind) {
@@ -807,32 +1140,56 @@ impl Matcher {
                 // The line may name a more specific app of the same vendor (GitHub Copilot from
                 // GitHub, Dropbox Sign from Dropbox), or, when it does not name the vendor's app
                 // at all, a distinctive other app (Auth0 on an Okta invoice).
-                if let Some((f, c, conf)) = accepted.iter().find(|(_, c, _)| c.owner != vo && !c.object) {
-                    let same_family = self.index.owners[c.owner as usize].family == self.index.owners[vo as usize].family;
-                    let specializes = self.contains_owner_alias(analyses[*f].expect("analysed"), c, vo);
+                if let Some((f, c, conf)) =
+                    accepted.iter().find(|(_, c, _)| c.owner != vo && !c.object)
+                {
+                    let same_family = self.index.owners[c.owner as usize].family
+                        == self.index.owners[vo as usize].family;
+                    let specializes =
+                        self.contains_owner_alias(analyses[*f].expect("analysed"), c, vo);
                     if specializes || (c.strong && (same_family || !vendor_named)) {
                         let runner = Some(self.candidate(vo, id.confidence * 0.8));
-                        return LineEval { decision: make(self, *f, c, conf.min(0.9), None, runner), role };
+                        return LineEval {
+                            decision: make(self, *f, c, conf.min(0.9), None, runner),
+                            role,
+                        };
                     }
                 }
-                let mut m = self.app_match(vo, id.decided_by, id.evidence.clone(), id.confidence, None);
+                let mut m =
+                    self.app_match(vo, id.decided_by, id.evidence.clone(), id.confidence, None);
                 if let Some((f, c, _)) = accepted.iter().find(|(_, c, _)| c.owner == vo) {
-                    m.evidence.extend(self.evidence(analyses[*f].expect("analysed"), c, field_name(*f), field_text(*f)));
+                    m.evidence.extend(self.evidence(
+                        analyses[*f].expect("analysed"),
+                        c,
+                        field_name(*f),
+                        field_text(*f),
+                    ));
                     m.confidence = (m.confidence + 0.02).min(0.99);
                 }
                 m.runner_up = runner_for(self, vo, None);
-                LineEval { decision: Decision { matched: Some(Arc::new(m)), ignored_by_rule: None, rejected: None }, role }
+                LineEval {
+                    decision: Decision {
+                        matched: Some(Arc::new(m)),
+                        ignored_by_rule: None,
+                        rejected: None,
+                    },
+                    role,
+                }
             }
             (Some(go), Some(OwnerKind::Group)) => {
                 let fam = self.index.owners[go as usize].family;
                 let group = &self.index.owners[go as usize];
-                let in_family = accepted.iter().find(|(_, c, _)| self.index.owners[c.owner as usize].family == fam && !c.object);
+                let in_family = accepted.iter().find(|(_, c, _)| {
+                    self.index.owners[c.owner as usize].family == fam && !c.object
+                });
                 let outside_strong = accepted.iter().find(|(_, c, _)| c.strong && !c.object);
                 let via = Some(self.via(go, false));
                 if let Some((f, c, conf)) = in_family.or(outside_strong) {
                     let runner = runner_for(self, c.owner, None);
                     let mut d = make(self, *f, c, *conf, via, runner);
-                    if let (Some(m), Some(id)) = (d.matched.as_mut().map(Arc::make_mut), ctx.ident.as_ref()) {
+                    if let (Some(m), Some(id)) =
+                        (d.matched.as_mut().map(Arc::make_mut), ctx.ident.as_ref())
+                    {
                         m.evidence.splice(0..0, id.evidence.iter().cloned());
                     }
                     return LineEval { decision: d, role };
@@ -842,30 +1199,76 @@ impl Matcher {
                     {
                         let id = ctx.ident.as_ref().expect("vendor identity");
                         let owner = def;
-                        let mut m = self.app_match(owner, DecidedBy::VendorDefault, id.evidence.clone(), 0.55, via);
+                        let mut m = self.app_match(
+                            owner,
+                            DecidedBy::VendorDefault,
+                            id.evidence.clone(),
+                            0.55,
+                            via,
+                        );
                         m.runner_up = None;
-                        return LineEval { decision: Decision { matched: Some(Arc::new(m)), ignored_by_rule: None, rejected: None }, role };
+                        return LineEval {
+                            decision: Decision {
+                                matched: Some(Arc::new(m)),
+                                ignored_by_rule: None,
+                                rejected: None,
+                            },
+                            role,
+                        };
                     }
                 }
-                let names: Vec<String> = family_apps.iter().take(6).map(|&o| self.index.owners[o as usize].name.clone()).collect();
+                let names: Vec<String> = family_apps
+                    .iter()
+                    .take(6)
+                    .map(|&o| self.index.owners[o as usize].name.clone())
+                    .collect();
                 let more = if family_apps.len() > 6 { ", ..." } else { "" };
-                let reason = format!("{} sells several apps ({}{more}) and the line names none of them", group.name, names.join(", "));
+                let reason = format!(
+                    "{} sells several apps ({}{more}) and the line names none of them",
+                    group.name,
+                    names.join(", ")
+                );
                 let closest = rejected_desc.first().map(|(_, c)| (c.owner, 0.4));
-                let candidates = family_apps.iter().map(|&o| self.candidate(o, 0.0)).collect();
-                LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected: Some(self.rejected(closest, reason, candidates)) }, role }
+                let candidates = family_apps
+                    .iter()
+                    .map(|&o| self.candidate(o, 0.0))
+                    .collect();
+                LineEval {
+                    decision: Decision {
+                        matched: None,
+                        ignored_by_rule: None,
+                        rejected: Some(self.rejected(closest, reason, candidates)),
+                    },
+                    role,
+                }
             }
             _ => {
                 if let Some((f, c, conf)) = accepted.first() {
                     let runner = runner_for(self, c.owner, None);
-                    return LineEval { decision: make(self, *f, c, *conf, None, runner), role };
+                    return LineEval {
+                        decision: make(self, *f, c, *conf, None, runner),
+                        role,
+                    };
                 }
                 // Nothing: explain the closest thing we saw.
                 let rejected = if let Some((f, c)) = rejected_desc.first() {
-                    Some(self.reject_reason(analyses[*f].expect("analysed"), c, "description", field_text(*f)))
+                    Some(self.reject_reason(
+                        analyses[*f].expect("analysed"),
+                        c,
+                        "description",
+                        field_text(*f),
+                    ))
                 } else {
                     ctx.rejected.clone()
                 };
-                LineEval { decision: Decision { matched: None, ignored_by_rule: None, rejected }, role }
+                LineEval {
+                    decision: Decision {
+                        matched: None,
+                        ignored_by_rule: None,
+                        rejected,
+                    },
+                    role,
+                }
             }
         }
     }
@@ -873,7 +1276,11 @@ impl Matcher {
     fn rule_decision(&self, ctx: &VendorCtx, line: &LineInfo, fire: &rules::RuleFire) -> Decision {
         let spec = &fire.rule.spec;
         match spec.action {
-            RuleAction::Ignore => Decision { matched: None, ignored_by_rule: Some(spec.id.clone()), rejected: None },
+            RuleAction::Ignore => Decision {
+                matched: None,
+                ignored_by_rule: Some(spec.id.clone()),
+                rejected: None,
+            },
             RuleAction::MatchTo => {
                 let app_id = spec.app_id.as_deref().unwrap_or("");
                 let evidence = fire
@@ -894,7 +1301,11 @@ impl Matcher {
                     Some(o) => {
                         let mut m = self.app_match(o, DecidedBy::Rule, evidence, 1.0, None);
                         m.rule_id = Some(spec.id.clone());
-                        Decision { matched: Some(Arc::new(m)), ignored_by_rule: None, rejected: None }
+                        Decision {
+                            matched: Some(Arc::new(m)),
+                            ignored_by_rule: None,
+                            rejected: None,
+                        }
                     }
                     None => Decision::default(),
                 }
@@ -904,9 +1315,22 @@ impl Matcher {
 
     // ----- invoice -----
 
-    fn invoice_decision(&self, ctx: &VendorCtx, lines: &[LineInfo], evals: &[LineEval]) -> Decision {
+    fn invoice_decision(
+        &self,
+        ctx: &VendorCtx,
+        lines: &[LineInfo],
+        evals: &[LineEval],
+    ) -> Decision {
         // Vote of the product lines (then of the others), weighted by amount.
-        for roles in [&[LineRole::Product][..], &[LineRole::Comment, LineRole::Other, LineRole::Freight, LineRole::Tax][..]] {
+        for roles in [
+            &[LineRole::Product][..],
+            &[
+                LineRole::Comment,
+                LineRole::Other,
+                LineRole::Freight,
+                LineRole::Tax,
+            ][..],
+        ] {
             let mut votes: Vec<(String, i128, usize)> = Vec::new(); // app id, weight, first line
             let mut ignored: Option<(String, i128)> = None;
             let mut total: i128 = 0;
@@ -929,7 +1353,11 @@ impl Matcher {
             if votes.is_empty() {
                 if let Some((rule, w)) = ignored {
                     if w * 2 >= total {
-                        return Decision { matched: None, ignored_by_rule: Some(rule), rejected: None };
+                        return Decision {
+                            matched: None,
+                            ignored_by_rule: Some(rule),
+                            rejected: None,
+                        };
                     }
                 }
                 continue;
@@ -937,10 +1365,23 @@ impl Matcher {
             votes.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
             let (app, w, first) = votes[0].clone();
             // Shared with the line's decision until changed here (a one-line invoice never is).
-            let mut m = evals[first].decision.matched.clone().expect("voted line is matched");
+            let mut m = evals[first]
+                .decision
+                .matched
+                .clone()
+                .expect("voted line is matched");
             if lines.len() > 1 {
                 let share = w as f64 / total.max(1) as f64;
-                let agree = evals.iter().filter(|e| e.decision.matched.as_ref().map(|x| x.app_id == app).unwrap_or(false)).count();
+                let agree = evals
+                    .iter()
+                    .filter(|e| {
+                        e.decision
+                            .matched
+                            .as_ref()
+                            .map(|x| x.app_id == app)
+                            .unwrap_or(false)
+                    })
+                    .count();
                 let m = Arc::make_mut(&mut m);
                 m.confidence = (m.confidence * (0.5 + 0.5 * share)).clamp(0.0, 1.0);
                 if agree > 1 && m.decided_by != DecidedBy::Rule {
@@ -949,18 +1390,34 @@ impl Matcher {
             }
             if let Some((other, ow, _)) = votes.get(1) {
                 let conf = (*ow as f64 / total.max(1) as f64).clamp(0.0, 1.0);
-                if let Some(a) = self.index.app_by_id(other).map(|o| &self.index.owners[o as usize]) {
-                    Arc::make_mut(&mut m).runner_up = Some(Candidate { app_id: a.id.clone(), app_name: a.name.clone(), confidence: round2(conf) });
+                if let Some(a) = self
+                    .index
+                    .app_by_id(other)
+                    .map(|o| &self.index.owners[o as usize])
+                {
+                    Arc::make_mut(&mut m).runner_up = Some(Candidate {
+                        app_id: a.id.clone(),
+                        app_name: a.name.clone(),
+                        confidence: round2(conf),
+                    });
                 }
             }
-            return Decision { matched: Some(m), ignored_by_rule: None, rejected: None };
+            return Decision {
+                matched: Some(m),
+                ignored_by_rule: None,
+                rejected: None,
+            };
         }
         // No line decided: the first line's explanation, else the vendor's.
         evals
             .iter()
             .find(|e| e.decision.rejected.is_some() || e.decision.ignored_by_rule.is_some())
             .map(|e| e.decision.clone())
-            .unwrap_or_else(|| Decision { matched: None, ignored_by_rule: None, rejected: ctx.rejected.clone() })
+            .unwrap_or_else(|| Decision {
+                matched: None,
+                ignored_by_rule: None,
+                rejected: ctx.rejected.clone(),
+            })
     }
 
     // ----- candidates -----
@@ -996,12 +1453,30 @@ impl Matcher {
                 }),
             }
         }
-        let covered_any: Vec<bool> = (0..an.toks.len()).map(|t| an.hits.iter().any(|h| !h.suppressed && self.hit_allowed(h, family) && h.first <= t && t <= h.last)).collect();
+        let covered_any: Vec<bool> = (0..an.toks.len())
+            .map(|t| {
+                an.hits.iter().any(|h| {
+                    !h.suppressed && self.hit_allowed(h, family) && h.first <= t && t <= h.last
+                })
+            })
+            .collect();
         // In a vendor name, what comes before "dba" / "t/a" is the legal name of the brand after it.
-        let dba_end = if vendor { an.toks.iter().rposition(|t| t.norm == "dba" || t.norm == "aka") } else { None };
+        let dba_end = if vendor {
+            an.toks
+                .iter()
+                .rposition(|t| t.norm == "dba" || t.norm == "aka")
+        } else {
+            None
+        };
         for c in by_owner.iter_mut() {
             let owner = &self.index.owners[c.owner as usize];
-            let mine: Vec<bool> = (0..an.toks.len()).map(|t| c.hits.iter().any(|&h| an.hits[h].first <= t && t <= an.hits[h].last)).collect();
+            let mine: Vec<bool> = (0..an.toks.len())
+                .map(|t| {
+                    c.hits
+                        .iter()
+                        .any(|&h| an.hits[h].first <= t && t <= an.hits[h].last)
+                })
+                .collect();
             for (t, tok) in an.toks.iter().enumerate() {
                 if mine[t] || matches!(tok.class, Class::Noise | Class::Context) {
                     continue;
@@ -1023,18 +1498,47 @@ impl Matcher {
                 c.unexplained.push(t);
             }
             // Markers around the earliest hit.
-            let last = c.hits.iter().map(|&h| an.hits[h].last).max().unwrap_or(c.first);
-            let prev = (0..c.first).rev().map(|i| &an.toks[i]).find(|t| t.kind != TokenKind::Number);
-            c.object = prev.map(|t| OBJECT_MARKERS.contains(&t.norm.as_str())).unwrap_or(false);
-            c.by_marked = prev.map(|t| t.norm == "by" || t.norm == "von" || t.norm == "par").unwrap_or(false);
+            let last = c
+                .hits
+                .iter()
+                .map(|&h| an.hits[h].last)
+                .max()
+                .unwrap_or(c.first);
+            let prev = (0..c.first)
+                .rev()
+                .map(|i| &an.toks[i])
+                .find(|t| t.kind != TokenKind::Number);
+            c.object = prev
+                .map(|t| OBJECT_MARKERS.contains(&t.norm.as_str()))
+                .unwrap_or(false);
+            c.by_marked = prev
+                .map(|t| t.norm == "by" || t.norm == "von" || t.norm == "par")
+                .unwrap_or(false);
             let next = an.toks.get(last + 1);
-            c.channel = next.map(|t| CHANNEL_MARKERS.contains(&t.norm.as_str())).unwrap_or(false);
-            c.beside_context = next.map(|t| t.class == Class::Context && t.norm.len() > 2).unwrap_or(false)
-                || prev.map(|t| t.class == Class::Context && is_signal(&t.norm)).unwrap_or(false);
+            c.channel = next
+                .map(|t| CHANNEL_MARKERS.contains(&t.norm.as_str()))
+                .unwrap_or(false);
+            c.beside_context = next
+                .map(|t| t.class == Class::Context && t.norm.len() > 2)
+                .unwrap_or(false)
+                || prev
+                    .map(|t| t.class == Class::Context && is_signal(&t.norm))
+                    .unwrap_or(false);
         }
         // Strongest first, then first named.
         by_owner.sort_by(|a, b| {
-            (a.unexplained.len(), !a.strong, a.first, std::cmp::Reverse(a.span)).cmp(&(b.unexplained.len(), !b.strong, b.first, std::cmp::Reverse(b.span)))
+            (
+                a.unexplained.len(),
+                !a.strong,
+                a.first,
+                std::cmp::Reverse(a.span),
+            )
+                .cmp(&(
+                    b.unexplained.len(),
+                    !b.strong,
+                    b.first,
+                    std::cmp::Reverse(b.span),
+                ))
         });
         by_owner
     }
@@ -1054,12 +1558,28 @@ impl Matcher {
         for (first, last, cue) in self.index.cue_hits(&an.toks) {
             let kind = self.index.cue_kind[cue as usize];
             // Tokens covered by an app's name are not cues ("Zoom Rooms", "Cloud Storage").
-            let inside_alias = an.hits.iter().any(|h| !h.suppressed && h.first <= first && first <= h.last && self.index.alias_info(h).1 && h.last > h.first);
-            let is_alias = signal && an.hits.iter().any(|h| !h.suppressed && h.first == first && self.is_app(h.owner));
+            let inside_alias = an.hits.iter().any(|h| {
+                !h.suppressed
+                    && h.first <= first
+                    && first <= h.last
+                    && self.index.alias_info(h).1
+                    && h.last > h.first
+            });
+            let is_alias = signal
+                && an
+                    .hits
+                    .iter()
+                    .any(|h| !h.suppressed && h.first == first && self.is_app(h.owner));
             if inside_alias || is_alias {
                 continue;
             }
-            let text = || an.toks[first..=last].iter().map(|t| t.norm.as_str()).collect::<Vec<_>>().join(" ");
+            let text = || {
+                an.toks[first..=last]
+                    .iter()
+                    .map(|t| t.norm.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
             let cat = || self.index.cue_cat[cue as usize].clone();
             match kind {
                 compiled::CUE_NONSAAS_HARD => {
@@ -1092,16 +1612,33 @@ impl Matcher {
 
     fn family_apps(&self, o: u32) -> Vec<u32> {
         let fam = self.index.owners[o as usize].family;
-        self.index.app_owner.iter().copied().filter(|&a| self.index.owners[a as usize].family == fam).collect()
+        self.index
+            .app_owner
+            .iter()
+            .copied()
+            .filter(|&a| self.index.owners[a as usize].family == fam)
+            .collect()
     }
 
     /// Whether candidate `c`'s hits contain a hit of `other` (the line names `other` inside `c`'s
     /// name, as "GitHub" inside "GitHub Copilot").
     fn contains_owner_alias(&self, an: &Analysis, c: &Cand, other: u32) -> bool {
-        an.hits.iter().any(|h| h.owner == other && c.hits.iter().any(|&ch| an.hits[ch].first <= h.first && h.last <= an.hits[ch].last))
+        an.hits.iter().any(|h| {
+            h.owner == other
+                && c.hits
+                    .iter()
+                    .any(|&ch| an.hits[ch].first <= h.first && h.last <= an.hits[ch].last)
+        })
     }
 
-    fn app_match(&self, owner: u32, decided_by: DecidedBy, evidence: Vec<Evidence>, confidence: f64, via: Option<Via>) -> Match {
+    fn app_match(
+        &self,
+        owner: u32,
+        decided_by: DecidedBy,
+        evidence: Vec<Evidence>,
+        confidence: f64,
+        via: Option<Via>,
+    ) -> Match {
         let app = &self.index.owners[owner as usize];
         Match {
             app_id: app.id.clone(),
@@ -1119,34 +1656,90 @@ impl Matcher {
     fn candidate(&self, owner: u32, confidence: f64) -> Candidate {
         let o = &self.index.owners[owner as usize];
         let id = o.id.clone();
-        Candidate { app_id: id, app_name: o.name.clone(), confidence: round2(confidence) }
+        Candidate {
+            app_id: id,
+            app_name: o.name.clone(),
+            confidence: round2(confidence),
+        }
     }
 
     fn via(&self, owner: u32, marketplace: bool) -> Via {
         let o = &self.index.owners[owner as usize];
         let (id, kind) = match o.kind {
             OwnerKind::App => (o.id.clone(), "marketplace"),
-            OwnerKind::Group => (o.id.clone(), if marketplace { "marketplace" } else { "vendorGroup" }),
-            OwnerKind::Reseller => (o.id.clone(), if o.marketplace || marketplace { "marketplace" } else { "reseller" }),
+            OwnerKind::Group => (
+                o.id.clone(),
+                if marketplace {
+                    "marketplace"
+                } else {
+                    "vendorGroup"
+                },
+            ),
+            OwnerKind::Reseller => (
+                o.id.clone(),
+                if o.marketplace || marketplace {
+                    "marketplace"
+                } else {
+                    "reseller"
+                },
+            ),
         };
-        Via { id, name: o.name.clone(), kind: kind.into() }
+        Via {
+            id,
+            name: o.name.clone(),
+            kind: kind.into(),
+        }
     }
 
-    fn rejected(&self, closest: Option<(u32, f64)>, reason: String, candidates: Vec<Candidate>) -> Rejected {
+    fn rejected(
+        &self,
+        closest: Option<(u32, f64)>,
+        reason: String,
+        candidates: Vec<Candidate>,
+    ) -> Rejected {
         match closest {
             Some((o, conf)) => {
                 let c = self.candidate(o, conf);
-                Rejected { app_id: Some(c.app_id), app_name: Some(c.app_name), confidence: c.confidence, reason, candidates, not_software: None }
+                Rejected {
+                    app_id: Some(c.app_id),
+                    app_name: Some(c.app_name),
+                    confidence: c.confidence,
+                    reason,
+                    candidates,
+                    not_software: None,
+                }
             }
-            None => Rejected { app_id: None, app_name: None, confidence: 0.0, reason, candidates, not_software: None },
+            None => Rejected {
+                app_id: None,
+                app_name: None,
+                confidence: 0.0,
+                reason,
+                candidates,
+                not_software: None,
+            },
         }
     }
 
     fn reject_reason(&self, an: &Analysis, c: &Cand, field: &str, text: &str) -> Rejected {
         let owner = &self.index.owners[c.owner as usize];
-        let named: Vec<String> = c.hits.iter().map(|&h| quote_span(text, an.toks[an.hits[h].first].start, an.toks[an.hits[h].last].end)).collect();
+        let named: Vec<String> = c
+            .hits
+            .iter()
+            .map(|&h| {
+                quote_span(
+                    text,
+                    an.toks[an.hits[h].first].start,
+                    an.toks[an.hits[h].last].end,
+                )
+            })
+            .collect();
         let named = named.first().cloned().unwrap_or_default();
-        let others: Vec<String> = c.unexplained.iter().take(4).map(|&t| format!("'{}'", &text[an.toks[t].start..an.toks[t].end])).collect();
+        let others: Vec<String> = c
+            .unexplained
+            .iter()
+            .take(4)
+            .map(|&t| format!("'{}'", &text[an.toks[t].start..an.toks[t].end]))
+            .collect();
         let reason = if c.generic_vendors > 0 {
             format!(
                 "{named} is a word that the lines of {} different vendors in this data use (vendors the catalog does not know), so on its own it does not identify {}",
@@ -1155,17 +1748,43 @@ impl Matcher {
         } else if c.object {
             format!("{named} is named as what the product works with, not as the product")
         } else if !c.strong {
-            let what = if c.hits.iter().any(|&h| an.hits[h].merged) { "joined from ordinary words" } else { "a common word" };
-            format!("{named} is {what} and the {field} has other words ({}) not in {}'s names", others.join(", "), owner.name)
+            let what = if c.hits.iter().any(|&h| an.hits[h].merged) {
+                "joined from ordinary words"
+            } else {
+                "a common word"
+            };
+            format!(
+                "{named} is {what} and the {field} has other words ({}) not in {}'s names",
+                others.join(", "),
+                owner.name
+            )
         } else {
-            format!("the {field} has other words ({}) that are not part of {}'s names", others.join(", "), owner.name)
+            format!(
+                "the {field} has other words ({}) that are not part of {}'s names",
+                others.join(", "),
+                owner.name
+            )
         };
         let conf = if c.strong { 0.5 } else { 0.3 };
         if owner.kind == OwnerKind::App {
             self.rejected(Some((c.owner, conf)), reason, vec![])
         } else {
-            let cands = if owner.kind == OwnerKind::Group { self.family_apps(c.owner).iter().map(|&o| self.candidate(o, 0.0)).collect() } else { vec![] };
-            Rejected { app_id: None, app_name: None, confidence: conf, reason, candidates: cands, not_software: None }
+            let cands = if owner.kind == OwnerKind::Group {
+                self.family_apps(c.owner)
+                    .iter()
+                    .map(|&o| self.candidate(o, 0.0))
+                    .collect()
+            } else {
+                vec![]
+            };
+            Rejected {
+                app_id: None,
+                app_name: None,
+                confidence: conf,
+                reason,
+                candidates: cands,
+                not_software: None,
+            }
         }
     }
 
@@ -1183,7 +1802,13 @@ impl Matcher {
             let (s, e) = (an.toks[hit.first].start, an.toks[hit.last].end);
             let (kind, _) = self.index.alias_info(hit);
             let alias = if hit.corrected || hit.merged {
-                Some(an.toks[hit.first..=hit.last].iter().map(|t| t.norm.as_str()).collect::<Vec<_>>().join(" "))
+                Some(
+                    an.toks[hit.first..=hit.last]
+                        .iter()
+                        .map(|t| t.norm.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
             } else {
                 None
             };
@@ -1192,7 +1817,6 @@ impl Matcher {
         out
     }
 }
-
 
 fn inherit(invoice: &Decision, own: Decision) -> Decision {
     if invoice.matched.is_some() || invoice.ignored_by_rule.is_some() {
@@ -1209,7 +1833,10 @@ fn inherit(invoice: &Decision, own: Decision) -> Decision {
 }
 
 fn content_count(an: &Analysis) -> usize {
-    an.toks.iter().filter(|t| matches!(t.class, Class::Content | Class::Filler)).count()
+    an.toks
+        .iter()
+        .filter(|t| matches!(t.class, Class::Content | Class::Filler))
+        .count()
 }
 
 fn cue_label(cat: &str) -> &str {
@@ -1232,8 +1859,18 @@ fn cue_label(cat: &str) -> &str {
 /// Confidences are for display: two decimals.
 fn tidy(d: &mut Decision) {
     // Copies a shared match only when it has something to round.
-    let rounded = |m: &Match| m.confidence == round2(m.confidence) && m.runner_up.as_ref().map_or(true, |r| r.confidence == round2(r.confidence));
-    if let Some(m) = d.matched.as_mut().filter(|m| !rounded(m)).map(Arc::make_mut) {
+    let rounded = |m: &Match| {
+        m.confidence == round2(m.confidence)
+            && m.runner_up
+                .as_ref()
+                .map_or(true, |r| r.confidence == round2(r.confidence))
+    };
+    if let Some(m) = d
+        .matched
+        .as_mut()
+        .filter(|m| !rounded(m))
+        .map(Arc::make_mut)
+    {
         m.confidence = round2(m.confidence);
         if let Some(r) = m.runner_up.as_mut() {
             r.confidence = round2(r.confidence);
@@ -1251,11 +1888,21 @@ fn round2(x: f64) -> f64 {
 /// UTF-16 code units before byte offset `b` of `text` (a JavaScript string index).
 pub fn utf16_offset(text: &str, b: usize) -> usize {
     let b = b.min(text.len());
-    let b = (0..=b).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    let b = (0..=b)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
     text[..b].encode_utf16().count()
 }
 
-fn span_evidence(field: &'static str, text: &str, s: usize, e: usize, kind: &'static str, alias: Option<String>) -> Evidence {
+fn span_evidence(
+    field: &'static str,
+    text: &str,
+    s: usize,
+    e: usize,
+    kind: &'static str,
+    alias: Option<String>,
+) -> Evidence {
     Evidence {
         field,
         text: text.get(s..e).unwrap_or("").to_string(),
@@ -1270,7 +1917,14 @@ fn domain_evidence(field: &'static str, value: &str, domain: &str) -> Evidence {
     let lower = value.to_ascii_lowercase();
     match lower.find(domain) {
         Some(p) => span_evidence(field, value, p, p + domain.len(), "domain", None),
-        None => span_evidence(field, value, 0, value.len(), "domain", Some(domain.to_string())),
+        None => span_evidence(
+            field,
+            value,
+            0,
+            value.len(),
+            "domain",
+            Some(domain.to_string()),
+        ),
     }
 }
 

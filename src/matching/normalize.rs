@@ -47,10 +47,14 @@ pub fn fold_char(c: char, out: &mut String) {
         'Æ' | 'æ' => "ae",
         'Ç' | 'ç' | 'Ć' | 'ć' | 'Ĉ' | 'ĉ' | 'Ċ' | 'ċ' | 'Č' | 'č' => "c",
         'Ð' | 'ð' | 'Ď' | 'ď' | 'Đ' | 'đ' => "d",
-        'È'..='Ë' | 'è'..='ë' | 'Ē' | 'ē' | 'Ĕ' | 'ĕ' | 'Ė' | 'ė' | 'Ę' | 'ę' | 'Ě' | 'ě' => "e",
+        'È'..='Ë' | 'è'..='ë' | 'Ē' | 'ē' | 'Ĕ' | 'ĕ' | 'Ė' | 'ė' | 'Ę' | 'ę' | 'Ě' | 'ě' => {
+            "e"
+        }
         'Ĝ' | 'ĝ' | 'Ğ' | 'ğ' | 'Ġ' | 'ġ' | 'Ģ' | 'ģ' => "g",
         'Ĥ' | 'ĥ' | 'Ħ' | 'ħ' => "h",
-        'Ì'..='Ï' | 'ì'..='ï' | 'Ĩ' | 'ĩ' | 'Ī' | 'ī' | 'Ĭ' | 'ĭ' | 'Į' | 'į' | 'İ' | 'ı' => "i",
+        'Ì'..='Ï' | 'ì'..='ï' | 'Ĩ' | 'ĩ' | 'Ī' | 'ī' | 'Ĭ' | 'ĭ' | 'Į' | 'į' | 'İ' | 'ı' => {
+            "i"
+        }
         'Ĵ' | 'ĵ' => "j",
         'Ķ' | 'ķ' => "k",
         'Ĺ' | 'ĺ' | 'Ļ' | 'ļ' | 'Ľ' | 'ľ' | 'Ŀ' | 'ŀ' | 'Ł' | 'ł' => "l",
@@ -62,7 +66,20 @@ pub fn fold_char(c: char, out: &mut String) {
         'ß' | 'ẞ' => "ss",
         'Ţ' | 'ţ' | 'Ť' | 'ť' | 'Ŧ' | 'ŧ' | 'Ț' | 'ț' => "t",
         'Þ' | 'þ' => "th",
-        'Ù'..='Ü' | 'ù'..='ü' | 'Ũ' | 'ũ' | 'Ū' | 'ū' | 'Ŭ' | 'ŭ' | 'Ů' | 'ů' | 'Ű' | 'ű' | 'Ų' | 'ų' => "u",
+        'Ù'..='Ü'
+        | 'ù'..='ü'
+        | 'Ũ'
+        | 'ũ'
+        | 'Ū'
+        | 'ū'
+        | 'Ŭ'
+        | 'ŭ'
+        | 'Ů'
+        | 'ů'
+        | 'Ű'
+        | 'ű'
+        | 'Ų'
+        | 'ų' => "u",
         'Ŵ' | 'ŵ' => "w",
         'Ý' | 'ý' | 'ÿ' | 'Ÿ' | 'Ŷ' | 'ŷ' => "y",
         'Ź' | 'ź' | 'Ż' | 'ż' | 'Ž' | 'ž' => "z",
@@ -111,7 +128,10 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
     // Work on whitespace-separated chunks first, so that a URL or e-mail is seen whole.
     let mut chunk_start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         if c.is_whitespace() || matches!(c, ';' | '(' | ')' | '[' | ']' | '<' | '>' | '"' | '|') {
             if let Some(s) = chunk_start.take() {
                 tokenize_chunk(text, s, i, &mut out);
@@ -126,17 +146,32 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 fn tokenize_chunk(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     let chunk = &text[start..end];
     if let Some((ds, de, domain)) = chunk_domain(chunk) {
-        out.push(Token { norm: domain, start: start + ds, end: start + de, kind: TokenKind::Domain });
+        out.push(Token {
+            norm: domain,
+            start: start + ds,
+            end: start + de,
+            kind: TokenKind::Domain,
+        });
         return;
     }
     let mut cur: Option<(usize, String, bool, bool)> = None; // start, norm, has_alpha, has_digit
     let mut last_end = start;
-    let flush = |cur: &mut Option<(usize, String, bool, bool)>, end: usize, out: &mut Vec<Token>| {
-        if let Some((s, norm, has_alpha, _has_digit)) = cur.take() {
-            let kind = if has_alpha { TokenKind::Word } else { TokenKind::Number };
-            out.push(Token { norm, start: s, end, kind });
-        }
-    };
+    let flush =
+        |cur: &mut Option<(usize, String, bool, bool)>, end: usize, out: &mut Vec<Token>| {
+            if let Some((s, norm, has_alpha, _has_digit)) = cur.take() {
+                let kind = if has_alpha {
+                    TokenKind::Word
+                } else {
+                    TokenKind::Number
+                };
+                out.push(Token {
+                    norm,
+                    start: s,
+                    end,
+                    kind,
+                });
+            }
+        };
     let mut iter = chunk.char_indices().peekable();
     while let Some((off, c)) = iter.next() {
         let i = start + off;
@@ -151,13 +186,19 @@ fn tokenize_chunk(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
             last_end = i + c.len_utf8();
         } else if is_joiner(c)
             && cur.is_some()
-            && iter.peek().map(|&(_, n)| n.is_alphabetic()).unwrap_or(false)
+            && iter
+                .peek()
+                .map(|&(_, n)| n.is_alphabetic())
+                .unwrap_or(false)
         {
             // "O'Reilly" stays one token.
             continue;
         } else if (c == '.' || c == ',' || c == '/' || c == '-' || c == ':')
             && cur.as_ref().map(|e| !e.2 && e.3).unwrap_or(false)
-            && iter.peek().map(|&(_, n)| n.is_ascii_digit()).unwrap_or(false)
+            && iter
+                .peek()
+                .map(|&(_, n)| n.is_ascii_digit())
+                .unwrap_or(false)
         {
             // Numbers, dates and amounts ("1,200.00", "2024-01-31", "01/2025") stay one token.
             if let Some(e) = cur.as_mut() {
@@ -174,7 +215,9 @@ fn tokenize_chunk(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
 /// up a two-way searcher per call, and this runs on every chunk of every description.
 fn find_scheme_end(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    b.iter().enumerate().find_map(|(i, &c)| (c == b':' && b[i + 1..].starts_with(b"//")).then_some(i))
+    b.iter()
+        .enumerate()
+        .find_map(|(i, &c)| (c == b':' && b[i + 1..].starts_with(b"//")).then_some(i))
 }
 
 /// Recognizes a chunk that is a URL, an e-mail address or a bare domain, and returns the span
@@ -184,7 +227,9 @@ fn chunk_domain(chunk: &str) -> Option<(usize, usize, String)> {
     if !chunk.as_bytes().contains(&b'.') {
         return None;
     }
-    let trimmed_end = chunk.trim_end_matches(['.', ',', ':', '!', '?', '\'', '’']).len();
+    let trimmed_end = chunk
+        .trim_end_matches(['.', ',', ':', '!', '?', '\'', '’'])
+        .len();
     let chunk = &chunk[..trimmed_end];
     let lower_start;
     let mut host_start = 0;
@@ -222,7 +267,10 @@ pub fn normalize_host(host: &str) -> Option<String> {
         return None;
     }
     let mut d = host.to_ascii_lowercase();
-    if !d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
+    if !d
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    {
         return None;
     }
     while let Some(rest) = d.strip_prefix("www.") {
@@ -254,13 +302,19 @@ pub fn field_domain(value: &str) -> Option<String> {
         Some(p) => &after_at[p + 3..],
         None => after_at,
     };
-    let host_len = after_scheme.find(['/', '?', '#', ':', ' ', '>']).unwrap_or(after_scheme.len());
+    let host_len = after_scheme
+        .find(['/', '?', '#', ':', ' ', '>'])
+        .unwrap_or(after_scheme.len());
     normalize_host(&after_scheme[..host_len])
 }
 
 /// The token sequence of a catalog alias or any text, joined by single spaces.
 pub fn normalize_text(text: &str) -> String {
-    tokenize(text).into_iter().map(|t| t.norm).collect::<Vec<_>>().join(" ")
+    tokenize(text)
+        .into_iter()
+        .map(|t| t.norm)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Word lists from `data/lexicon.txt`, normalized.
@@ -343,7 +397,12 @@ impl Lexicon {
         loop {
             let mut stripped = false;
             for form in &self.legal {
-                if form.len() < n && tokens[n - form.len()..n].iter().zip(form).all(|(a, b)| *a == b) {
+                if form.len() < n
+                    && tokens[n - form.len()..n]
+                        .iter()
+                        .zip(form)
+                        .all(|(a, b)| *a == b)
+                {
                     n -= form.len();
                     stripped = true;
                     break;
@@ -359,7 +418,12 @@ impl Lexicon {
     /// True when `tokens[i..]` starts with a geographic qualifier; returns its length.
     pub fn geo_len_at(&self, tokens: &[&str], i: usize) -> usize {
         for form in &self.geo {
-            if i + form.len() <= tokens.len() && tokens[i..i + form.len()].iter().zip(form).all(|(a, b)| *a == b) {
+            if i + form.len() <= tokens.len()
+                && tokens[i..i + form.len()]
+                    .iter()
+                    .zip(form)
+                    .all(|(a, b)| *a == b)
+            {
                 return form.len();
             }
         }
@@ -404,10 +468,19 @@ mod tests {
 
     #[test]
     fn folds_case_diacritics_punctuation() {
-        assert_eq!(norms("Müller & Söhne, Straße"), ["muller", "sohne", "strasse"]);
-        assert_eq!(norms("Société Générale S.A."), ["societe", "generale", "s", "a"]);
+        assert_eq!(
+            norms("Müller & Söhne, Straße"),
+            ["muller", "sohne", "strasse"]
+        );
+        assert_eq!(
+            norms("Société Générale S.A."),
+            ["societe", "generale", "s", "a"]
+        );
         assert_eq!(norms("O'Reilly Media"), ["oreilly", "media"]);
-        assert_eq!(norms("Slack Business+ (annual)"), ["slack", "business", "annual"]);
+        assert_eq!(
+            norms("Slack Business+ (annual)"),
+            ["slack", "business", "annual"]
+        );
     }
 
     #[test]
@@ -428,13 +501,25 @@ mod tests {
 
     #[test]
     fn urls_and_emails_become_domains() {
-        let t = tokenize("see https://www.Slack.com/billing?x=1 or billing@hubspot.com, Monday.com.");
-        let d: Vec<_> = t.iter().filter(|t| t.kind == TokenKind::Domain).map(|t| t.norm.as_str()).collect();
+        let t =
+            tokenize("see https://www.Slack.com/billing?x=1 or billing@hubspot.com, Monday.com.");
+        let d: Vec<_> = t
+            .iter()
+            .filter(|t| t.kind == TokenKind::Domain)
+            .map(|t| t.norm.as_str())
+            .collect();
         assert_eq!(d, ["slack.com", "hubspot.com", "monday.com"]);
         // Legal forms with dots are not domains.
-        assert!(tokenize("Acme B.V.").iter().all(|t| t.kind != TokenKind::Domain));
-        assert!(tokenize("Acme Sp. z o.o.").iter().all(|t| t.kind != TokenKind::Domain));
-        assert_eq!(field_domain("https://WWW.Atlassian.com/"), Some("atlassian.com".into()));
+        assert!(tokenize("Acme B.V.")
+            .iter()
+            .all(|t| t.kind != TokenKind::Domain));
+        assert!(tokenize("Acme Sp. z o.o.")
+            .iter()
+            .all(|t| t.kind != TokenKind::Domain));
+        assert_eq!(
+            field_domain("https://WWW.Atlassian.com/"),
+            Some("atlassian.com".into())
+        );
         assert_eq!(field_domain("ar@eu.zoom.us"), Some("eu.zoom.us".into()));
         assert_eq!(field_domain("not a domain"), None);
     }

@@ -105,7 +105,11 @@ pub fn parse_rules(v: &serde_json::Value) -> Result<Vec<RuleSpec>, ConfigError> 
 /// its regex, so Unicode case folding stays the regex crate's own.
 enum Test {
     /// `equals` (`whole`, the value trimmed) or `contains`; for `ci`, the value is in lower case.
-    Literal { needle: Box<str>, ci: bool, whole: bool },
+    Literal {
+        needle: Box<str>,
+        ci: bool,
+        whole: bool,
+    },
     Regex(Regex),
 }
 
@@ -120,12 +124,32 @@ impl CompiledCondition {
     pub fn find(&self, text: &str) -> Option<(usize, usize)> {
         match &self.test {
             Test::Regex(re) => re.find(text).map(|m| (m.start(), m.end())),
-            Test::Literal { needle, ci: false, whole: true } => (text.trim() == &**needle).then_some((0, text.len())),
-            Test::Literal { needle, ci: true, whole: true } => folded_prefix(text.trim(), needle).filter(|&end| end == text.trim().len()).map(|_| (0, text.len())),
-            Test::Literal { needle, ci: false, whole: false } => text.find(&**needle).map(|s| (s, s + needle.len())),
-            Test::Literal { needle, ci: true, whole: false } => {
+            Test::Literal {
+                needle,
+                ci: false,
+                whole: true,
+            } => (text.trim() == &**needle).then_some((0, text.len())),
+            Test::Literal {
+                needle,
+                ci: true,
+                whole: true,
+            } => folded_prefix(text.trim(), needle)
+                .filter(|&end| end == text.trim().len())
+                .map(|_| (0, text.len())),
+            Test::Literal {
+                needle,
+                ci: false,
+                whole: false,
+            } => text.find(&**needle).map(|s| (s, s + needle.len())),
+            Test::Literal {
+                needle,
+                ci: true,
+                whole: false,
+            } => {
                 let first = needle.as_bytes()[0];
-                text.char_indices().filter(|&(_, c)| fold_key(c) == first).find_map(|(s, _)| folded_prefix(&text[s..], needle).map(|e| (s, s + e)))
+                text.char_indices()
+                    .filter(|&(_, c)| fold_key(c) == first)
+                    .find_map(|(s, _)| folded_prefix(&text[s..], needle).map(|e| (s, s + e)))
             }
         }
     }
@@ -180,7 +204,11 @@ pub(crate) struct CompiledRule {
 
 impl CompiledRule {
     fn conditions(&self) -> [Option<&CompiledCondition>; 3] {
-        [self.vendor.as_ref(), self.description.as_ref(), self.account.as_ref()]
+        [
+            self.vendor.as_ref(),
+            self.description.as_ref(),
+            self.account.as_ref(),
+        ]
     }
 }
 
@@ -203,10 +231,21 @@ impl RuleSet {
             let at = |field: &str| format!("rules/{i}{field}");
             let who = || format!("rule {i} ('{}')", s.id);
             if s.id.trim().is_empty() {
-                return Err(ConfigError::new("RULE_INVALID", format!("rule {i} has an empty id; give every rule a unique id")).at(at("/id")));
+                return Err(ConfigError::new(
+                    "RULE_INVALID",
+                    format!("rule {i} has an empty id; give every rule a unique id"),
+                )
+                .at(at("/id")));
             }
             if let Some(prev) = seen.insert(&s.id, i as u32) {
-                return Err(ConfigError::new("RULE_INVALID", format!("{} has the same id as rule {prev}; rule ids must be unique", who())).at(at("/id")));
+                return Err(ConfigError::new(
+                    "RULE_INVALID",
+                    format!(
+                        "{} has the same id as rule {prev}; rule ids must be unique",
+                        who()
+                    ),
+                )
+                .at(at("/id")));
             }
             match (s.action, &s.app_id) {
                 (RuleAction::MatchTo, None) => {
@@ -221,18 +260,37 @@ impl RuleSet {
                 _ => {}
             }
             if s.vendor.is_none() && s.description.is_none() && s.account.is_none() {
-                return Err(ConfigError::new("RULE_INVALID", format!("{} has no condition; give it a vendor, description or account condition", who())).at(at("")));
+                return Err(ConfigError::new(
+                    "RULE_INVALID",
+                    format!(
+                        "{} has no condition; give it a vendor, description or account condition",
+                        who()
+                    ),
+                )
+                .at(at("")));
             }
             let vendor = compile_cond(&s.vendor, &who, &|| at("/vendor"))?;
             let description = compile_cond(&s.description, &who, &|| at("/description"))?;
             let account = compile_cond(&s.account, &who, &|| at("/account"))?;
-            rules.push(CompiledRule { spec: s.clone(), index: i, vendor, description, account });
+            rules.push(CompiledRule {
+                spec: s.clone(),
+                index: i,
+                vendor,
+                description,
+                account,
+            });
         }
         // Stable: rules of one priority stay in the caller's order, which the check relies on.
         rules.sort_by_key(|r| r.spec.priority);
         // Same priority and possibly the same line: the order between them would be arbitrary.
         if let Some((i, j)) = first_conflict(&rules) {
-            let spec = |k: usize| &rules.iter().find(|r| r.index == k).expect("a rule of the set").spec;
+            let spec = |k: usize| {
+                &rules
+                    .iter()
+                    .find(|r| r.index == k)
+                    .expect("a rule of the set")
+                    .spec
+            };
             let (a, b) = (spec(i), spec(j));
             return Err(ConfigError::new(
                 "RULE_CONFLICT",
@@ -248,7 +306,13 @@ impl RuleSet {
 
     /// The first rule (by priority) whose conditions all hold. A rule with a description or
     /// account condition never fires when that field is absent.
-    pub fn first<'r>(&'r self, vendor: &str, description: Option<&str>, description2: Option<&str>, account: Option<&str>) -> Option<RuleFire<'r>> {
+    pub fn first<'r>(
+        &'r self,
+        vendor: &str,
+        description: Option<&str>,
+        description2: Option<&str>,
+        account: Option<&str>,
+    ) -> Option<RuleFire<'r>> {
         'rules: for r in &self.rules {
             let mut spans = Vec::new();
             if let Some(c) = &r.vendor {
@@ -259,7 +323,8 @@ impl RuleSet {
             }
             if let Some(c) = &r.description {
                 let mut found = false;
-                for (field, text) in [("description", description), ("description2", description2)] {
+                for (field, text) in [("description", description), ("description2", description2)]
+                {
                     if let Some(t) = text {
                         if let Some((s, e)) = c.find(t) {
                             spans.push((field, s, e));
@@ -282,8 +347,6 @@ impl RuleSet {
         }
         None
     }
-
-
 }
 
 fn suggest(app: &str, catalog: &Catalog) -> String {
@@ -291,28 +354,63 @@ fn suggest(app: &str, catalog: &Catalog) -> String {
     let mut best: Vec<(usize, &str)> = catalog
         .apps()
         .iter()
-        .map(|a| (super::index::damerau(&lower, &a.id).min(if a.id.contains(&lower) || lower.contains(&a.id) { 1 } else { usize::MAX }), a.id.as_str()))
+        .map(|a| {
+            (
+                super::index::damerau(&lower, &a.id).min(
+                    if a.id.contains(&lower) || lower.contains(&a.id) {
+                        1
+                    } else {
+                        usize::MAX
+                    },
+                ),
+                a.id.as_str(),
+            )
+        })
         .filter(|(d, _)| *d <= 3)
         .collect();
     best.sort();
     if best.is_empty() {
         "; use the id of a catalog app (e.g. 'slack', 'microsoft-365') or add the app with the catalog option".into()
     } else {
-        format!("; did you mean {}?", best.iter().take(3).map(|(_, id)| format!("'{id}'")).collect::<Vec<_>>().join(" or "))
+        format!(
+            "; did you mean {}?",
+            best.iter()
+                .take(3)
+                .map(|(_, id)| format!("'{id}'"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )
     }
 }
 
-fn compile_cond(c: &Option<Condition>, who: &dyn Fn() -> String, path: &dyn Fn() -> String) -> Result<Option<CompiledCondition>, ConfigError> {
+fn compile_cond(
+    c: &Option<Condition>,
+    who: &dyn Fn() -> String,
+    path: &dyn Fn() -> String,
+) -> Result<Option<CompiledCondition>, ConfigError> {
     let Some(c) = c else { return Ok(None) };
     let field = || last(&path()).to_string();
     let value_path = || format!("{}/value", path());
     if c.value.trim().is_empty() {
-        return Err(ConfigError::new("RULE_INVALID", format!("{} has an empty {} value; give the text to look for", who(), field())).at(value_path()));
+        return Err(ConfigError::new(
+            "RULE_INVALID",
+            format!(
+                "{} has an empty {} value; give the text to look for",
+                who(),
+                field()
+            ),
+        )
+        .at(value_path()));
     }
     if c.value.len() > MAX_PATTERN_LEN {
         return Err(ConfigError::new(
             "RULE_REGEX_TOO_LARGE",
-            format!("{}: the {} value is {} bytes long; the limit is {MAX_PATTERN_LEN}", who(), field(), c.value.len()),
+            format!(
+                "{}: the {} value is {} bytes long; the limit is {MAX_PATTERN_LEN}",
+                who(),
+                field(),
+                c.value.len()
+            ),
         )
         .at(value_path()));
     }
@@ -321,11 +419,21 @@ fn compile_cond(c: &Option<Condition>, who: &dyn Fn() -> String, path: &dyn Fn()
     // its regex accepted.
     let literal = |needle: &str, whole: bool| {
         let ci = !c.case_sensitive;
-        let needle = if ci { needle.to_ascii_lowercase() } else { needle.to_string() };
-        Test::Literal { needle: needle.into_boxed_str(), ci, whole }
+        let needle = if ci {
+            needle.to_ascii_lowercase()
+        } else {
+            needle.to_string()
+        };
+        Test::Literal {
+            needle: needle.into_boxed_str(),
+            ci,
+            whole,
+        }
     };
     let test = match c.op {
-        ConditionOp::Equals if c.case_sensitive || c.value.is_ascii() => literal(c.value.trim(), true),
+        ConditionOp::Equals if c.case_sensitive || c.value.is_ascii() => {
+            literal(c.value.trim(), true)
+        }
         ConditionOp::Contains if c.case_sensitive || c.value.is_ascii() => literal(&c.value, false),
         op => {
             let pattern = match op {
@@ -347,7 +455,10 @@ fn compile_cond(c: &Option<Condition>, who: &dyn Fn() -> String, path: &dyn Fn()
             })?)
         }
     };
-    Ok(Some(CompiledCondition { spec: c.clone(), test }))
+    Ok(Some(CompiledCondition {
+        spec: c.clone(),
+        test,
+    }))
 }
 
 fn build_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, regex::Error> {
@@ -427,7 +538,11 @@ struct Shape {
 
 impl Shape {
     fn of(r: &CompiledRule) -> Shape {
-        let mut s = Shape { has: 0, equals: 0, regex: 0 };
+        let mut s = Shape {
+            has: 0,
+            equals: 0,
+            regex: 0,
+        };
         for (k, c) in r.conditions().into_iter().enumerate() {
             if let Some(c) = c {
                 s.has |= 1 << k;
@@ -487,7 +602,12 @@ fn equals_variants(c: &CompiledCondition) -> Vec<std::borrow::Cow<'_, str>> {
 /// The first conflict within one priority (`members`: positions, ascending), or `best` if none
 /// comes before it. Pairs of positions are ordered as their pairs of indices; `best` holds
 /// indices.
-fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], mut best: Option<(usize, usize)>) -> Option<(usize, usize)> {
+fn group_conflict(
+    rules: &[CompiledRule],
+    shapes: &[Shape],
+    members: &[usize],
+    mut best: Option<(usize, usize)>,
+) -> Option<(usize, usize)> {
     let index_pair = |p: (usize, usize)| (rules[p.0].index, rules[p.1].index);
     let better = |p: (usize, usize), best: &mut Option<(usize, usize)>| {
         let pair = index_pair(p);
@@ -509,7 +629,11 @@ fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], m
             if s1.exclusive_fields(s2) != 0 {
                 continue;
             }
-            let pair = if s1 == s2 { (a, a2) } else { (a.min(b), a.max(b)) };
+            let pair = if s1 == s2 {
+                (a, a2)
+            } else {
+                (a.min(b), a.max(b))
+            };
             if pair.1 != usize::MAX {
                 better(pair, &mut best);
             }
@@ -524,7 +648,10 @@ fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], m
             match c.spec.op {
                 ConditionOp::Equals => {
                     let next = ix.equals_rules.len() as u32;
-                    let k = *ix.equals_keys.entry(fold_keys(c.spec.value.trim())).or_insert(next);
+                    let k = *ix
+                        .equals_keys
+                        .entry(fold_keys(c.spec.value.trim()))
+                        .or_insert(next);
                     if k == next {
                         ix.equals_rules.push(Vec::new());
                     }
@@ -563,11 +690,17 @@ fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], m
         let sa = shapes[a];
         candidates.clear();
         for (f, c) in rules[a].conditions().into_iter().enumerate() {
-            let Some(c) = c.filter(|c| c.spec.op == ConditionOp::Equals) else { continue };
+            let Some(c) = c.filter(|c| c.spec.op == ConditionOp::Equals) else {
+                continue;
+            };
             let ix = &index[f];
             let mut take = |list: &[usize]| {
                 let list = &list[..list.partition_point(|&b| rules[b].index < limit)];
-                candidates.extend(list.iter().copied().filter(|&b| sa.designated_field(shapes[b]) == Some(f)));
+                candidates.extend(
+                    list.iter()
+                        .copied()
+                        .filter(|&b| sa.designated_field(shapes[b]) == Some(f)),
+                );
             };
             for (s, list) in &ix.regex {
                 if sa.designated_field(*s) == Some(f) {
@@ -578,7 +711,8 @@ fn group_conflict(rules: &[CompiledRule], shapes: &[Shape], members: &[usize], m
                 if let Some(&k) = ix.equals_keys.get(&fold_keys(t.trim())) {
                     take(&ix.equals_rules[k as usize]);
                 }
-                ix.contains.each_inside(&fold_keys(&t), |k| take(&ix.contains_rules[k as usize]));
+                ix.contains
+                    .each_inside(&fold_keys(&t), |k| take(&ix.contains_rules[k as usize]));
             }
         }
         candidates.sort_unstable();
@@ -614,7 +748,12 @@ impl Substrings {
     /// Key k is the k-th of `keys` (distinct).
     fn new<'k>(keys: impl Iterator<Item = &'k [u8]>) -> Substrings {
         const NONE: u32 = u32::MAX;
-        let mut s = Substrings { edges: vec![Vec::new()], fail: vec![0], key: vec![NONE], also: vec![NONE] };
+        let mut s = Substrings {
+            edges: vec![Vec::new()],
+            fail: vec![0],
+            key: vec![NONE],
+            also: vec![NONE],
+        };
         for (k, bytes) in keys.enumerate() {
             let mut n = 0u32;
             for &b in bytes {
@@ -642,7 +781,11 @@ impl Substrings {
                 let (b, v) = s.edges[u as usize][e];
                 let f = s.step(s.fail[u as usize], b);
                 s.fail[v as usize] = f;
-                s.also[v as usize] = if s.key[f as usize] != NONE { f } else { s.also[f as usize] };
+                s.also[v as usize] = if s.key[f as usize] != NONE {
+                    f
+                } else {
+                    s.also[f as usize]
+                };
                 queue.push(v);
             }
         }
@@ -670,7 +813,11 @@ impl Substrings {
         let mut n = 0;
         for &b in text {
             n = self.step(n, b);
-            let mut m = if self.key[n as usize] != u32::MAX { n } else { self.also[n as usize] };
+            let mut m = if self.key[n as usize] != u32::MAX {
+                n
+            } else {
+                self.also[n as usize]
+            };
             while m != u32::MAX {
                 hit(self.key[m as usize]);
                 m = self.also[m as usize];
@@ -684,7 +831,11 @@ impl Substrings {
 fn may_overlap(a: &CompiledRule, b: &CompiledRule) -> bool {
     #[cfg(test)]
     tests::PAIRS_CHECKED.with(|n| n.set(n.get() + 1));
-    for (x, y) in [(&a.vendor, &b.vendor), (&a.description, &b.description), (&a.account, &b.account)] {
+    for (x, y) in [
+        (&a.vendor, &b.vendor),
+        (&a.description, &b.description),
+        (&a.account, &b.account),
+    ] {
         if let (Some(x), Some(y)) = (x, y) {
             if exclusive(x, y) || exclusive(y, x) {
                 return false;
@@ -742,20 +893,41 @@ mod tests {
     #[test]
     fn same_priority_equals_rules_are_not_compared_pairwise() {
         let n = 400;
-        let mut specs: Vec<RuleSpec> = (0..n).map(|i| spec(i, 5, "vendor", "equals", &format!("Vendor {i}"))).collect();
+        let mut specs: Vec<RuleSpec> = (0..n)
+            .map(|i| spec(i, 5, "vendor", "equals", &format!("Vendor {i}")))
+            .collect();
         specs.push(spec(n, 5, "description", "regex", "^licen[cs]e"));
-        specs[n].vendor = Some(Condition { op: ConditionOp::Contains, value: "globex".into(), case_sensitive: false });
+        specs[n].vendor = Some(Condition {
+            op: ConditionOp::Contains,
+            value: "globex".into(),
+            case_sensitive: false,
+        });
         PAIRS_CHECKED.with(|c| c.set(0));
         assert!(RuleSet::compile(&specs, &Catalog::builtin()).is_ok());
         let checked = PAIRS_CHECKED.with(|c| c.get());
-        assert!(checked <= 2 * n, "{checked} pairs compared in full for {n} rules at one priority");
+        assert!(
+            checked <= 2 * n,
+            "{checked} pairs compared in full for {n} rules at one priority"
+        );
     }
 
     /// A regex per `equals` or `contains` condition made 100,000 rules hold ~500 MB.
     #[test]
     fn equals_and_contains_conditions_compile_no_regex() {
         let specs: Vec<RuleSpec> = (0..300)
-            .map(|i| if i % 2 == 0 { spec(i, 1, "vendor", "equals", &format!("Vendor {i}")) } else { spec(i, 10 + i as i64, "vendor", "contains", &format!("brand {i}")) })
+            .map(|i| {
+                if i % 2 == 0 {
+                    spec(i, 1, "vendor", "equals", &format!("Vendor {i}"))
+                } else {
+                    spec(
+                        i,
+                        10 + i as i64,
+                        "vendor",
+                        "contains",
+                        &format!("brand {i}"),
+                    )
+                }
+            })
             .collect();
         REGEXES_COMPILED.with(|c| c.set(0));
         assert!(RuleSet::compile(&specs, &Catalog::builtin()).is_ok());
@@ -790,37 +962,73 @@ mod tests {
         let all: String = (0..=0x10FFFF).filter_map(char::from_u32).collect();
         // The only non-ASCII characters that match an ASCII one case-insensitively.
         let ascii = build_regex(r"[\x00-\x7F]", false).unwrap();
-        let matched: Vec<char> = ascii.find_iter(&all).filter_map(|m| m.as_str().chars().next()).filter(|c| !c.is_ascii()).collect();
+        let matched: Vec<char> = ascii
+            .find_iter(&all)
+            .filter_map(|m| m.as_str().chars().next())
+            .filter(|c| !c.is_ascii())
+            .collect();
         assert_eq!(matched, ['\u{17F}', '\u{212A}']);
         // Among ASCII and those two, which matches which.
-        let probe: Vec<char> = (0..128u8).map(char::from).chain(['\u{17F}', '\u{212A}']).collect();
+        let probe: Vec<char> = (0..128u8)
+            .map(char::from)
+            .chain(['\u{17F}', '\u{212A}'])
+            .collect();
         for &c in &probe {
             let re = build_regex(&format!("^{}$", regex::escape(&c.to_string())), false).unwrap();
             for &d in &probe {
-                assert_eq!(re.is_match(&d.to_string()), fold_key(c) == fold_key(d), "{c:?} {d:?}");
+                assert_eq!(
+                    re.is_match(&d.to_string()),
+                    fold_key(c) == fold_key(d),
+                    "{c:?} {d:?}"
+                );
             }
         }
         // `str::trim` and the regex's `\s` agree on what is white space.
         let space = build_regex(r"\s", true).unwrap();
-        let spaces: Vec<char> = space.find_iter(&all).filter_map(|m| m.as_str().chars().next()).collect();
-        assert_eq!(spaces, all.chars().filter(|c| c.is_whitespace()).collect::<Vec<_>>());
+        let spaces: Vec<char> = space
+            .find_iter(&all)
+            .filter_map(|m| m.as_str().chars().next())
+            .collect();
+        assert_eq!(
+            spaces,
+            all.chars()
+                .filter(|c| c.is_whitespace())
+                .collect::<Vec<_>>()
+        );
     }
 
     /// A literal condition finds what its regex found, at the same span.
     #[test]
     fn literal_conditions_match_as_their_regex() {
-        let alphabet = ['a', 'A', 'b', 'k', 'K', 's', 'S', '\u{17F}', '\u{212A}', ' ', '\t', '\u{A0}', '-', '.', '*', 'é', 'É', 'ß'];
+        let alphabet = [
+            'a', 'A', 'b', 'k', 'K', 's', 'S', '\u{17F}', '\u{212A}', ' ', '\t', '\u{A0}', '-',
+            '.', '*', 'é', 'É', 'ß',
+        ];
         let mut g = Gen(0x9E37_79B9_7F4A_7C15);
-        let mut word = |g: &mut Gen, max: usize| -> String { (0..g.below(max + 1)).map(|_| alphabet[g.below(alphabet.len())]).collect() };
+        let mut word = |g: &mut Gen, max: usize| -> String {
+            (0..g.below(max + 1))
+                .map(|_| alphabet[g.below(alphabet.len())])
+                .collect()
+        };
         let (mut literals, mut found) = (0, 0);
         for _ in 0..6_000 {
             let value = word(&mut g, 4);
             if value.trim().is_empty() {
                 continue;
             }
-            let op = if g.below(2) == 0 { ConditionOp::Equals } else { ConditionOp::Contains };
-            let c = Condition { op, value, case_sensitive: g.below(3) == 0 };
-            let compiled = compile_cond(&Some(c.clone()), &String::new, &String::new).unwrap().unwrap();
+            let op = if g.below(2) == 0 {
+                ConditionOp::Equals
+            } else {
+                ConditionOp::Contains
+            };
+            let c = Condition {
+                op,
+                value,
+                case_sensitive: g.below(3) == 0,
+            };
+            let compiled = compile_cond(&Some(c.clone()), &String::new, &String::new)
+                .unwrap()
+                .unwrap();
             literals += matches!(compiled.test, Test::Literal { .. }) as usize;
             let re = old_regex(&c);
             for _ in 0..8 {
@@ -830,7 +1038,10 @@ mod tests {
                 found += want.is_some() as usize;
             }
         }
-        assert!(literals > 1_500 && found > 900, "{literals} literal conditions, {found} matches");
+        assert!(
+            literals > 1_500 && found > 900,
+            "{literals} literal conditions, {found} matches"
+        );
     }
 
     /// Literal conditions refuse nothing that compiled as a regex: the longest values did.
@@ -840,7 +1051,11 @@ mod tests {
             let value = unit.repeat(MAX_PATTERN_LEN / unit.len());
             for op in [ConditionOp::Equals, ConditionOp::Contains] {
                 for case_sensitive in [false, true] {
-                    old_regex(&Condition { op, value: value.clone(), case_sensitive });
+                    old_regex(&Condition {
+                        op,
+                        value: value.clone(),
+                        case_sensitive,
+                    });
                 }
             }
         }
@@ -851,19 +1066,33 @@ mod tests {
     #[test]
     fn substrings_finds_every_key_inside() {
         let mut g = Gen(0x5DEE_CE66_D1CE_4E5B);
-        let word = |g: &mut Gen, len: usize| -> Vec<u8> { (0..len).map(|_| b"ab\xFF"[g.below(3)]).collect() };
+        let word = |g: &mut Gen, len: usize| -> Vec<u8> {
+            (0..len).map(|_| b"ab\xFF"[g.below(3)]).collect()
+        };
         for _ in 0..300 {
-            let mut keys: Vec<Vec<u8>> = (0..1 + g.below(8)).map(|_| { let n = 1 + g.below(4); word(&mut g, n) }).collect();
+            let mut keys: Vec<Vec<u8>> = (0..1 + g.below(8))
+                .map(|_| {
+                    let n = 1 + g.below(4);
+                    word(&mut g, n)
+                })
+                .collect();
             keys.sort();
             keys.dedup();
             let automaton = Substrings::new(keys.iter().map(Vec::as_slice));
-            let text = { let n = g.below(12); word(&mut g, n) };
+            let text = {
+                let n = g.below(12);
+                word(&mut g, n)
+            };
             let mut got = Vec::new();
             automaton.each_inside(&text, |k| got.push(k));
             got.sort();
             let mut want = Vec::new();
             for (k, key) in keys.iter().enumerate() {
-                want.extend(text.windows(key.len()).filter(|w| w == key).map(|_| k as u32));
+                want.extend(
+                    text.windows(key.len())
+                        .filter(|w| w == key)
+                        .map(|_| k as u32),
+                );
             }
             want.sort();
             assert_eq!(got, want, "{keys:?} in {text:?}");
@@ -874,7 +1103,9 @@ mod tests {
     fn pairwise(rules: &[CompiledRule]) -> Option<(usize, usize)> {
         for i in 0..rules.len() {
             for j in i + 1..rules.len() {
-                if rules[i].spec.priority == rules[j].spec.priority && may_overlap(&rules[i], &rules[j]) {
+                if rules[i].spec.priority == rules[j].spec.priority
+                    && may_overlap(&rules[i], &rules[j])
+                {
                     return Some((i, j));
                 }
             }
@@ -889,10 +1120,35 @@ mod tests {
     #[test]
     fn conflict_check_agrees_with_pairwise() {
         let values = [
-            "Slack", "slack", " SLACK ", "Slack Technologies", "ack", "lack t", "Zoom", "zoom video", "\u{17F}lack", "\u{212A}elvin", "kelvin", "M\u{fc}ller",
-            "M\u{dc}LLER", "m\u{fc}ller gmbh", "6420", "64", "^sl", "(?-i)slack", "^zo", "o", "\u{130}stanbul", "istanbul",
+            "Slack",
+            "slack",
+            " SLACK ",
+            "Slack Technologies",
+            "ack",
+            "lack t",
+            "Zoom",
+            "zoom video",
+            "\u{17F}lack",
+            "\u{212A}elvin",
+            "kelvin",
+            "M\u{fc}ller",
+            "M\u{dc}LLER",
+            "m\u{fc}ller gmbh",
+            "6420",
+            "64",
+            "^sl",
+            "(?-i)slack",
+            "^zo",
+            "o",
+            "\u{130}stanbul",
+            "istanbul",
         ];
-        let ops = [ConditionOp::Equals, ConditionOp::Equals, ConditionOp::Contains, ConditionOp::Regex];
+        let ops = [
+            ConditionOp::Equals,
+            ConditionOp::Equals,
+            ConditionOp::Contains,
+            ConditionOp::Regex,
+        ];
         let mut g = Gen(0x2545_F491_4F6C_DD1D);
         let (mut conflicts, mut clean) = (0, 0);
         for round in 0..1_500 {
@@ -901,23 +1157,55 @@ mod tests {
             let rules: Vec<CompiledRule> = (0..n)
                 .map(|i| {
                     let mut cond = |g: &mut Gen, p: usize| -> Option<Condition> {
-                        (g.below(100) < p).then(|| Condition { op: ops[g.below(ops.len())], value: values[g.below(values.len())].to_string(), case_sensitive: g.below(4) == 0 })
+                        (g.below(100) < p).then(|| Condition {
+                            op: ops[g.below(ops.len())],
+                            value: values[g.below(values.len())].to_string(),
+                            case_sensitive: g.below(4) == 0,
+                        })
                     };
-                    let mut spec = RuleSpec { id: format!("r{i}"), priority: g.below(priorities) as i64, action: RuleAction::Ignore, app_id: None, vendor: cond(&mut g, 70), description: cond(&mut g, 40), account: cond(&mut g, 25) };
-                    if spec.vendor.is_none() && spec.description.is_none() && spec.account.is_none() {
+                    let mut spec = RuleSpec {
+                        id: format!("r{i}"),
+                        priority: g.below(priorities) as i64,
+                        action: RuleAction::Ignore,
+                        app_id: None,
+                        vendor: cond(&mut g, 70),
+                        description: cond(&mut g, 40),
+                        account: cond(&mut g, 25),
+                    };
+                    if spec.vendor.is_none() && spec.description.is_none() && spec.account.is_none()
+                    {
                         spec.vendor = cond(&mut g, 100);
                     }
-                    let c = |c: &Option<Condition>| compile_cond(c, &String::new, &String::new).unwrap();
-                    CompiledRule { index: i, vendor: c(&spec.vendor), description: c(&spec.description), account: c(&spec.account), spec }
+                    let c = |c: &Option<Condition>| {
+                        compile_cond(c, &String::new, &String::new).unwrap()
+                    };
+                    CompiledRule {
+                        index: i,
+                        vendor: c(&spec.vendor),
+                        description: c(&spec.description),
+                        account: c(&spec.account),
+                        spec,
+                    }
                 })
                 .collect();
             let want = pairwise(&rules);
             let mut rules = rules;
             rules.sort_by_key(|r| r.spec.priority);
-            assert_eq!(first_conflict(&rules), want, "round {round}: {:#?}", rules.iter().map(|r| &r.spec).collect::<Vec<_>>());
-            if want.is_some() { conflicts += 1 } else { clean += 1 }
+            assert_eq!(
+                first_conflict(&rules),
+                want,
+                "round {round}: {:#?}",
+                rules.iter().map(|r| &r.spec).collect::<Vec<_>>()
+            );
+            if want.is_some() {
+                conflicts += 1
+            } else {
+                clean += 1
+            }
         }
-        assert!(conflicts > 250 && clean > 100, "{conflicts} sets with a conflict, {clean} without");
+        assert!(
+            conflicts > 250 && clean > 100,
+            "{conflicts} sets with a conflict, {clean} without"
+        );
     }
-
 }

@@ -40,18 +40,43 @@ fn matcher() -> Matcher {
 }
 
 fn app(m: &Matcher, vendor: &str, desc: &str) -> Option<String> {
-    m.explain(&VendorInfo::named(vendor), Some(desc)).matched.map(|m| m.app_id.clone())
+    m.explain(&VendorInfo::named(vendor), Some(desc))
+        .matched
+        .map(|m| m.app_id.clone())
 }
 
 #[test]
 fn vendor_entities_match_after_normalization() {
     let m = matcher();
-    assert_eq!(app(&m, "SLACK TECHNOLOGIES, LTD.", "Pro plan 45 users").as_deref(), Some("slack"));
-    assert_eq!(app(&m, "Zoom Video Communications UK Ltd", "Invoice 12345 Jan 2025").as_deref(), Some("zoom"));
-    assert_eq!(app(&m, "Zoom Communications, Inc.", "Workplace Pro").as_deref(), Some("zoom"));
-    assert_eq!(app(&m, "ZoomInfo Technologies LLC", "SalesOS").as_deref(), Some("zoominfo"));
-    assert_eq!(app(&m, "Box, Inc.", "Enterprise renewal").as_deref(), Some("box"));
-    assert_eq!(app(&m, "monday.com Ltd.", "Pro 25 seats").as_deref(), Some("monday"));
+    assert_eq!(
+        app(&m, "SLACK TECHNOLOGIES, LTD.", "Pro plan 45 users").as_deref(),
+        Some("slack")
+    );
+    assert_eq!(
+        app(
+            &m,
+            "Zoom Video Communications UK Ltd",
+            "Invoice 12345 Jan 2025"
+        )
+        .as_deref(),
+        Some("zoom")
+    );
+    assert_eq!(
+        app(&m, "Zoom Communications, Inc.", "Workplace Pro").as_deref(),
+        Some("zoom")
+    );
+    assert_eq!(
+        app(&m, "ZoomInfo Technologies LLC", "SalesOS").as_deref(),
+        Some("zoominfo")
+    );
+    assert_eq!(
+        app(&m, "Box, Inc.", "Enterprise renewal").as_deref(),
+        Some("box")
+    );
+    assert_eq!(
+        app(&m, "monday.com Ltd.", "Pro 25 seats").as_deref(),
+        Some("monday")
+    );
 }
 
 #[test]
@@ -79,10 +104,22 @@ fn near_misses_stay_unmatched() {
 #[test]
 fn typos_of_distinctive_names_are_tolerated() {
     let m = matcher();
-    assert_eq!(app(&m, "Hubspt Inc", "Sales Hub Starter").as_deref(), Some("hubspot"));
-    assert_eq!(app(&m, "Datadgo Inc", "Infrastructure monitoring").as_deref(), Some("datadog"));
-    assert_eq!(app(&m, "Atlasian Pty Ltd", "Jira Cloud Standard").as_deref(), Some("atlassian-jira"));
-    assert_eq!(app(&m, "Pager Duty Inc.", "Business plan").as_deref(), Some("pagerduty"));
+    assert_eq!(
+        app(&m, "Hubspt Inc", "Sales Hub Starter").as_deref(),
+        Some("hubspot")
+    );
+    assert_eq!(
+        app(&m, "Datadgo Inc", "Infrastructure monitoring").as_deref(),
+        Some("datadog")
+    );
+    assert_eq!(
+        app(&m, "Atlasian Pty Ltd", "Jira Cloud Standard").as_deref(),
+        Some("atlassian-jira")
+    );
+    assert_eq!(
+        app(&m, "Pager Duty Inc.", "Business plan").as_deref(),
+        Some("pagerduty")
+    );
     let d = m.explain(&VendorInfo::named("Hubspt Inc"), None);
     let ev = &d.matched.unwrap().evidence[0];
     assert_eq!(ev.text, "Hubspt");
@@ -92,24 +129,85 @@ fn typos_of_distinctive_names_are_tolerated() {
 #[test]
 fn multi_product_vendors_are_decided_by_description() {
     let m = matcher();
-    assert_eq!(app(&m, "Atlassian Pty Ltd", "Confluence Cloud Premium 120 users").as_deref(), Some("confluence"));
+    assert_eq!(
+        app(
+            &m,
+            "Atlassian Pty Ltd",
+            "Confluence Cloud Premium 120 users"
+        )
+        .as_deref(),
+        Some("confluence")
+    );
     assert_eq!(app(&m, "Atlassian Pty Ltd", "Invoice IN-004-552311"), None);
-    assert_eq!(app(&m, "Salesforce UK Limited", "Slack Business+ - 140 users").as_deref(), Some("slack"));
-    assert_eq!(app(&m, "Salesforce, Inc.", "Service Cloud Professional 8 users").as_deref(), Some("salesforce"));
+    assert_eq!(
+        app(&m, "Salesforce UK Limited", "Slack Business+ - 140 users").as_deref(),
+        Some("slack")
+    );
+    assert_eq!(
+        app(&m, "Salesforce, Inc.", "Service Cloud Professional 8 users").as_deref(),
+        Some("salesforce")
+    );
     // The default app needs a subscription word on the line.
-    assert_eq!(app(&m, "Salesforce, Inc.", "Annual subscription").as_deref(), Some("salesforce"));
-    assert_eq!(app(&m, "Salesforce, Inc.", "Dreamforce 2026 full conference pass x 2"), None);
+    assert_eq!(
+        app(&m, "Salesforce, Inc.", "Annual subscription").as_deref(),
+        Some("salesforce")
+    );
+    assert_eq!(
+        app(
+            &m,
+            "Salesforce, Inc.",
+            "Dreamforce 2026 full conference pass x 2"
+        ),
+        None
+    );
 }
 
 #[test]
 fn resellers_and_marketplaces() {
     let m = matcher();
-    assert_eq!(app(&m, "SHI International Corp.", "Druva inSync Salesforce Sandbox 50 users").as_deref(), Some("druva"));
-    assert_eq!(app(&m, "SHI International Corp.", "Backup for Salesforce by Druva").as_deref(), Some("druva"));
-    assert_eq!(app(&m, "SHI International Corp.", "Professional services - migration"), None);
-    assert_eq!(app(&m, "Amazon Web Services, Inc.", "AWS Marketplace: Datadog Pro - Oct 2026").as_deref(), Some("datadog"));
-    assert_eq!(app(&m, "Amazon Web Services, Inc.", "Amazon EC2, S3 charges").as_deref(), Some("aws"));
-    let d = m.explain(&VendorInfo::named("SHI International Corp."), Some("Zoom Workplace Business - 50 licences"));
+    assert_eq!(
+        app(
+            &m,
+            "SHI International Corp.",
+            "Druva inSync Salesforce Sandbox 50 users"
+        )
+        .as_deref(),
+        Some("druva")
+    );
+    assert_eq!(
+        app(
+            &m,
+            "SHI International Corp.",
+            "Backup for Salesforce by Druva"
+        )
+        .as_deref(),
+        Some("druva")
+    );
+    assert_eq!(
+        app(
+            &m,
+            "SHI International Corp.",
+            "Professional services - migration"
+        ),
+        None
+    );
+    assert_eq!(
+        app(
+            &m,
+            "Amazon Web Services, Inc.",
+            "AWS Marketplace: Datadog Pro - Oct 2026"
+        )
+        .as_deref(),
+        Some("datadog")
+    );
+    assert_eq!(
+        app(&m, "Amazon Web Services, Inc.", "Amazon EC2, S3 charges").as_deref(),
+        Some("aws")
+    );
+    let d = m.explain(
+        &VendorInfo::named("SHI International Corp."),
+        Some("Zoom Workplace Business - 50 licences"),
+    );
     let mt = d.matched.unwrap();
     assert_eq!(mt.via.as_ref().unwrap().id, "shi");
     assert_eq!(mt.decided_by, DecidedBy::Description);
@@ -118,24 +216,58 @@ fn resellers_and_marketplaces() {
 #[test]
 fn non_saas_lines_stay_unmatched() {
     let m = matcher();
-    assert_eq!(app(&m, "SHI International Corp.", "Dell Latitude 7440 laptop"), None);
-    assert_eq!(app(&m, "Zoom Video Communications, Inc.", "Zoom Rooms - 4 rooms annual").as_deref(), Some("zoom"));
-    let d = m.explain(&VendorInfo::named("Box, Inc."), Some("Hotel - 3 nights Chicago"));
+    assert_eq!(
+        app(&m, "SHI International Corp.", "Dell Latitude 7440 laptop"),
+        None
+    );
+    assert_eq!(
+        app(
+            &m,
+            "Zoom Video Communications, Inc.",
+            "Zoom Rooms - 4 rooms annual"
+        )
+        .as_deref(),
+        Some("zoom")
+    );
+    let d = m.explain(
+        &VendorInfo::named("Box, Inc."),
+        Some("Hotel - 3 nights Chicago"),
+    );
     assert!(d.rejected.unwrap().reason.contains("travel"));
 }
 
 #[test]
 fn website_and_email_domains() {
     let m = matcher();
-    let v = VendorInfo { name: "V-10442", number: None, website: None, email: Some("ar@zendesk.com") };
-    assert!(m.explain(&v, Some("Invoice 2026-INV-77213")).matched.is_none(), "zendesk.com is not in this catalog");
-    let v = VendorInfo { name: "Online Services", number: None, website: Some("https://www.dropbox.com/"), email: None };
+    let v = VendorInfo {
+        name: "V-10442",
+        number: None,
+        website: None,
+        email: Some("ar@zendesk.com"),
+    };
+    assert!(
+        m.explain(&v, Some("Invoice 2026-INV-77213"))
+            .matched
+            .is_none(),
+        "zendesk.com is not in this catalog"
+    );
+    let v = VendorInfo {
+        name: "Online Services",
+        number: None,
+        website: Some("https://www.dropbox.com/"),
+        email: None,
+    };
     let d = m.explain(&v, Some("Annual plan renewal")).matched.unwrap();
     assert_eq!(d.app_id, "dropbox");
     assert_eq!(d.decided_by, DecidedBy::VendorDomain);
     assert_eq!(d.evidence[0].field, "website");
     assert_eq!(d.evidence[0].text, "dropbox.com");
-    let v = VendorInfo { name: "Acme", number: None, website: None, email: Some("someone@gmail.com") };
+    let v = VendorInfo {
+        name: "Acme",
+        number: None,
+        website: None,
+        email: Some("someone@gmail.com"),
+    };
     assert!(m.explain(&v, None).matched.is_none());
 }
 
@@ -143,10 +275,16 @@ fn website_and_email_domains() {
 fn evidence_offsets_are_utf16() {
     let m = matcher();
     let desc = "Ölförbrukning 😀 Dropbox Plus";
-    let d = m.explain(&VendorInfo::named("Kreditkarte"), Some(desc)).matched.unwrap();
+    let d = m
+        .explain(&VendorInfo::named("Kreditkarte"), Some(desc))
+        .matched
+        .unwrap();
     let ev = &d.evidence[0];
     let utf16: Vec<u16> = desc.encode_utf16().collect();
-    assert_eq!(String::from_utf16(&utf16[ev.start..ev.end]).unwrap(), "Dropbox");
+    assert_eq!(
+        String::from_utf16(&utf16[ev.start..ev.end]).unwrap(),
+        "Dropbox"
+    );
 }
 
 #[test]
@@ -155,14 +293,29 @@ fn invoices_vote_by_amount_and_keep_freight_with_the_main_app() {
     let lines = [
         LineInfo::item("Zoom Workplace Business 50 licences", 50_000_000),
         LineInfo::item("Slack Pro 10 users", 10_000_000),
-        LineInfo { description: "Shipping", description2: None, line_type: LineType::Charge, account_number: None, amount: 100_000 },
-        LineInfo { description: "Thank you for your order", description2: None, line_type: LineType::Comment, account_number: None, amount: 0 },
+        LineInfo {
+            description: "Shipping",
+            description2: None,
+            line_type: LineType::Charge,
+            account_number: None,
+            amount: 100_000,
+        },
+        LineInfo {
+            description: "Thank you for your order",
+            description2: None,
+            line_type: LineType::Comment,
+            account_number: None,
+            amount: 0,
+        },
     ];
     let r = m.match_invoice(&VendorInfo::named("SHI International Corp."), &lines);
     let inv = r.invoice.matched.unwrap();
     assert_eq!(inv.app_id, "zoom");
     assert_eq!(inv.runner_up.as_ref().unwrap().app_id, "slack");
-    assert_eq!(r.lines[1].decision.matched.as_ref().unwrap().app_id, "slack");
+    assert_eq!(
+        r.lines[1].decision.matched.as_ref().unwrap().app_id,
+        "slack"
+    );
     assert_eq!(r.lines[2].role, LineRole::Freight);
     assert_eq!(r.lines[2].decision.matched.as_ref().unwrap().app_id, "zoom");
     assert_eq!(r.lines[3].role, LineRole::Comment);
@@ -186,7 +339,10 @@ fn rules_come_first() {
     let m = Matcher::new(catalog(), &rules).unwrap();
     let d = m.explain(&VendorInfo::named("Zoom Dental"), Some("Zoom Pro"));
     assert_eq!(d.ignored_by_rule.as_deref(), Some("dental"));
-    let d = m.explain(&VendorInfo::named("ACME Corp"), Some("Team chat tool")).matched.unwrap();
+    let d = m
+        .explain(&VendorInfo::named("ACME Corp"), Some("Team chat tool"))
+        .matched
+        .unwrap();
     assert_eq!(d.app_id, "slack");
     assert_eq!(d.decided_by, DecidedBy::Rule);
     assert_eq!(d.rule_id.as_deref(), Some("acme-is-slack"));
@@ -203,25 +359,39 @@ fn rule_err(v: serde_json::Value) -> ConfigError {
 
 #[test]
 fn rule_errors_are_precise() {
-    let e = rule_err(json!([{"id": "a", "priority": 1, "action": "matchTo", "appId": "slak", "vendor": {"op": "equals", "value": "x"}}]));
+    let e = rule_err(
+        json!([{"id": "a", "priority": 1, "action": "matchTo", "appId": "slak", "vendor": {"op": "equals", "value": "x"}}]),
+    );
     assert_eq!(e.code, "RULE_UNKNOWN_APP");
-    assert!(e.message.contains("rule 0 ('a')") && e.message.contains("did you mean 'slack'"), "{}", e.message);
+    assert!(
+        e.message.contains("rule 0 ('a')") && e.message.contains("did you mean 'slack'"),
+        "{}",
+        e.message
+    );
     assert_eq!(e.path.as_deref(), Some("rules/0/appId"));
 
-    let e = rule_err(json!([{"id": "a", "priority": 1, "action": "ignore", "description": {"op": "regex", "value": "(unclosed"}}]));
+    let e = rule_err(
+        json!([{"id": "a", "priority": 1, "action": "ignore", "description": {"op": "regex", "value": "(unclosed"}}]),
+    );
     assert_eq!(e.code, "RULE_REGEX_INVALID");
     assert_eq!(e.path.as_deref(), Some("rules/0/description/value"));
 
-    let e = rule_err(json!([{"id": "big", "priority": 1, "action": "ignore", "description": {"op": "regex", "value": "(\\w{50}){50}"}}]));
+    let e = rule_err(
+        json!([{"id": "big", "priority": 1, "action": "ignore", "description": {"op": "regex", "value": "(\\w{50}){50}"}}]),
+    );
     assert_eq!(e.code, "RULE_REGEX_TOO_LARGE", "{}", e.message);
 
-    let e = rule_err(json!([{"id": "a", "priority": 1, "action": "ignore", "vendr": {"op": "equals", "value": "x"}}]));
+    let e = rule_err(
+        json!([{"id": "a", "priority": 1, "action": "ignore", "vendr": {"op": "equals", "value": "x"}}]),
+    );
     assert_eq!(e.code, "RULE_INVALID");
     assert!(e.message.contains("vendr"));
 
     let e = rule_err(json!([{"id": "a", "priority": 1, "action": "ignore"}]));
     assert!(e.message.contains("no condition"));
-    let e = rule_err(json!([{"id": "a", "priority": 1, "action": "matchTo", "vendor": {"op": "equals", "value": "x"}}]));
+    let e = rule_err(
+        json!([{"id": "a", "priority": 1, "action": "matchTo", "vendor": {"op": "equals", "value": "x"}}]),
+    );
     assert_eq!(e.path.as_deref(), Some("rules/0/appId"));
 }
 
@@ -252,24 +422,56 @@ fn rule_conflicts_are_rejected() {
 #[test]
 fn untrusted_text_never_panics() {
     let m = matcher();
-    for s in ["", " ", "\u{0}", "💥💥", "a@b", "http://", "...", "x.y.z.", "İstanbul ß ǅ", "@@@.com", "-", "1,2,3.4.5", "www.", "\u{200b}Slack"] {
-        let _ = m.explain(&VendorInfo { name: s, number: Some(s), website: Some(s), email: Some(s) }, Some(s));
+    for s in [
+        "",
+        " ",
+        "\u{0}",
+        "💥💥",
+        "a@b",
+        "http://",
+        "...",
+        "x.y.z.",
+        "İstanbul ß ǅ",
+        "@@@.com",
+        "-",
+        "1,2,3.4.5",
+        "www.",
+        "\u{200b}Slack",
+    ] {
+        let _ = m.explain(
+            &VendorInfo {
+                name: s,
+                number: Some(s),
+                website: Some(s),
+                email: Some(s),
+            },
+            Some(s),
+        );
     }
 }
 
 #[test]
 fn explain_output_serializes_for_a_reader() {
     let m = matcher();
-    let d = m.explain(&VendorInfo::named("Atlassian Pty Ltd"), Some("Jira Software Cloud Standard - 85 users"));
+    let d = m.explain(
+        &VendorInfo::named("Atlassian Pty Ltd"),
+        Some("Jira Software Cloud Standard - 85 users"),
+    );
     let v = serde_json::to_value(&d).unwrap();
     assert_eq!(v["match"]["appId"], "atlassian-jira");
     assert_eq!(v["match"]["decidedBy"], "description");
     assert_eq!(v["match"]["via"]["kind"], "vendorGroup");
     assert!(v["match"]["confidence"].as_f64().unwrap() > 0.5);
-    let d = m.explain(&VendorInfo::named("Atlassian Pty Ltd"), Some("Invoice IN-004"));
+    let d = m.explain(
+        &VendorInfo::named("Atlassian Pty Ltd"),
+        Some("Invoice IN-004"),
+    );
     let v = serde_json::to_value(&d).unwrap();
     assert!(v["match"].is_null());
-    assert!(v["rejected"]["reason"].as_str().unwrap().contains("sells several apps"));
+    assert!(v["rejected"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("sells several apps"));
     assert_eq!(v["rejected"]["candidates"].as_array().unwrap().len(), 2);
 }
 
@@ -325,7 +527,13 @@ mod properties {
 
 #[test]
 fn analysis_cache_keeps_recurring_texts_across_generations() {
-    let a = |n: usize| std::sync::Arc::new(Analysis { toks: Vec::new(), hits: Vec::with_capacity(n), signal: false });
+    let a = |n: usize| {
+        std::sync::Arc::new(Analysis {
+            toks: Vec::new(),
+            hits: Vec::with_capacity(n),
+            signal: false,
+        })
+    };
     let mut c = AnalysisCache::default();
     c.insert("monthly".into(), a(1));
     // Fill the newer generation; "monthly" is read again on the way, so it stays.
@@ -341,11 +549,17 @@ fn analysis_cache_keeps_recurring_texts_across_generations() {
             assert!(c.get("monthly").is_some());
         }
     }
-    assert!(c.get("monthly").is_some(), "a text read in each generation is kept");
+    assert!(
+        c.get("monthly").is_some(),
+        "a text read in each generation is kept"
+    );
     for i in 0..ANALYSIS_CACHE_GENERATION * 2 {
         c.insert(format!("last {i}"), a(0));
     }
-    assert!(c.get("monthly").is_none(), "a text not read for two generations is dropped");
+    assert!(
+        c.get("monthly").is_none(),
+        "a text not read for two generations is dropped"
+    );
     assert!(c.get("one-off 0").is_none());
     assert!(c.new.len() + c.old.len() <= 2 * ANALYSIS_CACHE_GENERATION);
     c.clear();

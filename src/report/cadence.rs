@@ -86,7 +86,12 @@ pub fn events<'a>(charges: &[(Date, Amount, &'a str)]) -> Vec<ChargeEvent<'a>> {
                 e.last_date = d;
                 e.ids.push(id);
             }
-            _ => out.push(ChargeEvent { date: d, last_date: d, amount: a, ids: vec![id] }),
+            _ => out.push(ChargeEvent {
+                date: d,
+                last_date: d,
+                amount: a,
+                ids: vec![id],
+            }),
         }
     }
     out
@@ -106,9 +111,16 @@ fn round2(x: f64) -> f64 {
 /// The cadence of a list of event dates (ascending).
 pub fn detect(dates: &[Date]) -> Cadence {
     if dates.len() < 2 {
-        return Cadence { kind: CadenceKind::InsufficientData, confidence: 0.0, median_interval_days: None };
+        return Cadence {
+            kind: CadenceKind::InsufficientData,
+            confidence: 0.0,
+            median_interval_days: None,
+        };
     }
-    let mut intervals: Vec<i64> = dates.windows(2).map(|w| w[1].to_days() - w[0].to_days()).collect();
+    let mut intervals: Vec<i64> = dates
+        .windows(2)
+        .map(|w| w[1].to_days() - w[0].to_days())
+        .collect();
     let n = intervals.len();
     let mut counts = [0usize; 3];
     for &i in &intervals {
@@ -121,15 +133,31 @@ pub fn detect(dates: &[Date]) -> Cadence {
     }
     intervals.sort_unstable();
     let median = intervals[n / 2];
-    let (best, &c) = counts.iter().enumerate().max_by_key(|(i, c)| (**c, std::cmp::Reverse(*i))).expect("three classes");
+    let (best, &c) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, c)| (**c, std::cmp::Reverse(*i)))
+        .expect("three classes");
     let share = c as f64 / n as f64;
     let weight = n as f64 / (n as f64 + 1.0);
     // Integer test of share >= 60%, so no float edge decides the kind.
     if c * 5 >= n * 3 {
-        let kind = [CadenceKind::Monthly, CadenceKind::Quarterly, CadenceKind::Annual][best];
-        Cadence { kind, confidence: round2(share * weight), median_interval_days: Some(median) }
+        let kind = [
+            CadenceKind::Monthly,
+            CadenceKind::Quarterly,
+            CadenceKind::Annual,
+        ][best];
+        Cadence {
+            kind,
+            confidence: round2(share * weight),
+            median_interval_days: Some(median),
+        }
     } else {
-        Cadence { kind: CadenceKind::Irregular, confidence: round2((1.0 - share) * weight), median_interval_days: Some(median) }
+        Cadence {
+            kind: CadenceKind::Irregular,
+            confidence: round2((1.0 - share) * weight),
+            median_interval_days: Some(median),
+        }
     }
 }
 
@@ -156,17 +184,39 @@ mod tests {
         let c = detect(&monthly);
         assert_eq!(c.kind, CadenceKind::Monthly);
         assert!(c.confidence > 0.9);
-        assert_eq!(detect(&[d("2025-01-10"), d("2026-01-10")]).kind, CadenceKind::Annual);
-        assert_eq!(detect(&[d("2025-01-10"), d("2025-04-10"), d("2025-07-12")]).kind, CadenceKind::Quarterly);
-        assert_eq!(detect(&[d("2025-01-10"), d("2025-03-01"), d("2025-03-20"), d("2025-09-01")]).kind, CadenceKind::Irregular);
-        assert_eq!(detect(&[d("2025-01-10")]).kind, CadenceKind::InsufficientData);
+        assert_eq!(
+            detect(&[d("2025-01-10"), d("2026-01-10")]).kind,
+            CadenceKind::Annual
+        );
+        assert_eq!(
+            detect(&[d("2025-01-10"), d("2025-04-10"), d("2025-07-12")]).kind,
+            CadenceKind::Quarterly
+        );
+        assert_eq!(
+            detect(&[
+                d("2025-01-10"),
+                d("2025-03-01"),
+                d("2025-03-20"),
+                d("2025-09-01")
+            ])
+            .kind,
+            CadenceKind::Irregular
+        );
+        assert_eq!(
+            detect(&[d("2025-01-10")]).kind,
+            CadenceKind::InsufficientData
+        );
         assert_eq!(add_months(d("2025-01-31"), 1), d("2025-02-28"));
         assert_eq!(add_months(d("2025-11-15"), 3), d("2026-02-15"));
     }
 
     #[test]
     fn same_week_charges_merge() {
-        let ch = [(d("2025-01-01"), Amount(10), "a"), (d("2025-01-04"), Amount(5), "b"), (d("2025-02-01"), Amount(10), "c")];
+        let ch = [
+            (d("2025-01-01"), Amount(10), "a"),
+            (d("2025-01-04"), Amount(5), "b"),
+            (d("2025-02-01"), Amount(10), "c"),
+        ];
         let ev = events(&ch);
         assert_eq!(ev.len(), 2);
         assert_eq!(ev[0].amount, Amount(15));

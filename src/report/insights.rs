@@ -45,10 +45,20 @@ fn money_text(a: Amount, c: &str) -> String {
 
 impl Builder {
     pub fn new() -> Self {
-        Builder { insights: Vec::new(), renewals: Vec::new() }
+        Builder {
+            insights: Vec::new(),
+            renewals: Vec::new(),
+        }
     }
 
-    fn push(&mut self, kind: &'static str, subject: &[&str], severity: InsightSeverity, title: String, message: String) -> &mut Insight {
+    fn push(
+        &mut self,
+        kind: &'static str,
+        subject: &[&str],
+        severity: InsightSeverity,
+        title: String,
+        message: String,
+    ) -> &mut Insight {
         let mut parts = vec![kind];
         parts.extend_from_slice(subject);
         self.insights.push(Insight {
@@ -74,13 +84,36 @@ impl Builder {
 
     pub fn finish(mut self) -> (Vec<Insight>, Vec<Renewal>) {
         let kind_idx = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
-        self.insights.sort_by(|a, b| (a.severity, kind_idx(a.kind), a.date, &a.id).cmp(&(b.severity, kind_idx(b.kind), b.date, &b.id)));
-        self.renewals.sort_by(|a, b| (a.due_date, &a.app_id, &a.company_id, &a.currency).cmp(&(b.due_date, &b.app_id, &b.company_id, &b.currency)));
+        self.insights.sort_by(|a, b| {
+            (a.severity, kind_idx(a.kind), a.date, &a.id).cmp(&(
+                b.severity,
+                kind_idx(b.kind),
+                b.date,
+                &b.id,
+            ))
+        });
+        self.renewals.sort_by(|a, b| {
+            (a.due_date, &a.app_id, &a.company_id, &a.currency).cmp(&(
+                b.due_date,
+                &b.app_id,
+                &b.company_id,
+                &b.currency,
+            ))
+        });
         (self.insights, self.renewals)
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn missing_rate(&mut self, from: &str, to: &str, first: Date, last: Date, n: u64, tx: &[&str], amounts: &BTreeMap<String, Amount>) {
+    pub fn missing_rate(
+        &mut self,
+        from: &str,
+        to: &str,
+        first: Date,
+        last: Date,
+        n: u64,
+        tx: &[&str],
+        amounts: &BTreeMap<String, Amount>,
+    ) {
         let (title, message) = if from.is_empty() {
             (
                 format!("{n} transaction(s) without a currency cannot be converted to {to}"),
@@ -92,9 +125,23 @@ impl Builder {
                 format!("{n} transaction(s) in {from} dated {first} to {last} have no {from}->{to} rate dated on or before them, so the {to} figures leave them out. Pass rates for these dates."),
             )
         };
-        let i = self.push("missingExchangeRates", &[from, to], InsightSeverity::Medium, title, message);
+        let i = self.push(
+            "missingExchangeRates",
+            &[from, to],
+            InsightSeverity::Medium,
+            title,
+            message,
+        );
         i.date = Some(first);
-        i.amounts = amounts.iter().map(|(c, a)| InsightAmount { label: "total", currency: c.clone(), amount: *a, subject: None }).collect();
+        i.amounts = amounts
+            .iter()
+            .map(|(c, a)| InsightAmount {
+                label: "total",
+                currency: c.clone(),
+                amount: *a,
+                subject: None,
+            })
+            .collect();
         i.transaction_ids = ids(tx);
     }
 }
@@ -145,7 +192,15 @@ fn channel_name(k: u8) -> &'static str {
 }
 
 /// Builds one subscription from its charges, with its insights.
-fn subscription(app_id: &str, app_name: &str, company: &str, currency: &str, sub: &SubAcc, s: &ReportSettings, b: &mut Builder) -> Option<Subscription> {
+fn subscription(
+    app_id: &str,
+    app_name: &str,
+    company: &str,
+    currency: &str,
+    sub: &SubAcc,
+    s: &ReportSettings,
+    b: &mut Builder,
+) -> Option<Subscription> {
     let ev: Vec<ChargeEvent> = cadence::events(&sub.charges);
     let last = ev.last()?;
     let dates: Vec<Date> = ev.iter().map(|e| e.date).collect();
@@ -154,8 +209,15 @@ fn subscription(app_id: &str, app_name: &str, company: &str, currency: &str, sub
     let next_expected = c.kind.months().map(|m| add_months(last.date, m));
     let as_of_days = s.as_of.to_days();
     let overdue = next_expected.is_some_and(|n| as_of_days > n.to_days() + c.kind.grace_days());
-    let annual_estimate = c.kind.months().and_then(|m| last.amount.0.checked_mul(12 / m as i64)).map(Amount);
-    let tx_ids: Vec<String> = ev.iter().flat_map(|e| e.ids.iter().map(|s| (*s).to_owned())).collect();
+    let annual_estimate = c
+        .kind
+        .months()
+        .and_then(|m| last.amount.0.checked_mul(12 / m as i64))
+        .map(Amount);
+    let tx_ids: Vec<String> = ev
+        .iter()
+        .flat_map(|e| e.ids.iter().map(|s| (*s).to_owned()))
+        .collect();
     let subject = [app_id, company, currency];
 
     // Price change: the latest charge against the previous one, when both are periodic charges of
@@ -200,8 +262,18 @@ fn subscription(app_id: &str, app_name: &str, company: &str, currency: &str, sub
                 i.date = Some(last.date);
                 i.change_percent = Some(pct);
                 i.amounts = vec![
-                    InsightAmount { label: "latest", currency: currency.to_owned(), amount: last.amount, subject: None },
-                    InsightAmount { label: "previous", currency: currency.to_owned(), amount: p.amount, subject: None },
+                    InsightAmount {
+                        label: "latest",
+                        currency: currency.to_owned(),
+                        amount: last.amount,
+                        subject: None,
+                    },
+                    InsightAmount {
+                        label: "previous",
+                        currency: currency.to_owned(),
+                        amount: p.amount,
+                        subject: None,
+                    },
                 ];
                 i.transaction_ids = ids(&p.ids).into_iter().chain(ids(&last.ids)).collect();
             }
@@ -210,7 +282,13 @@ fn subscription(app_id: &str, app_name: &str, company: &str, currency: &str, sub
 
     // Renewals: quarterly and annual charges due within the window (monthly ones are routine).
     let window_end = as_of_days + s.renewal_window_days;
-    let renewal = |b: &mut Builder, kind: &'static str, due: Date, confirmed: bool, severity: InsightSeverity, title: String, message: String| {
+    let renewal = |b: &mut Builder,
+                   kind: &'static str,
+                   due: Date,
+                   confirmed: bool,
+                   severity: InsightSeverity,
+                   title: String,
+                   message: String| {
         let due_s = due.to_string();
         let mut subj = subject.to_vec();
         subj.push(&due_s);
@@ -219,9 +297,19 @@ fn subscription(app_id: &str, app_name: &str, company: &str, currency: &str, sub
         i.app_ids = vec![app_id.to_owned()];
         i.company_id = Some(company.to_owned());
         i.date = Some(due);
-        i.amounts = vec![InsightAmount { label: "expected", currency: currency.to_owned(), amount: last.amount, subject: None }];
+        i.amounts = vec![InsightAmount {
+            label: "expected",
+            currency: currency.to_owned(),
+            amount: last.amount,
+            subject: None,
+        }];
         if let Some(a) = annual_estimate {
-            i.amounts.push(InsightAmount { label: "annualEstimate", currency: currency.to_owned(), amount: a, subject: None });
+            i.amounts.push(InsightAmount {
+                label: "annualEstimate",
+                currency: currency.to_owned(),
+                amount: a,
+                subject: None,
+            });
         }
         i.transaction_ids = ids(&last.ids);
         let insight_id = i.id.clone();
@@ -231,7 +319,11 @@ fn subscription(app_id: &str, app_name: &str, company: &str, currency: &str, sub
             company_id: company.to_owned(),
             company_name: sub.company_name.clone(),
             currency: currency.to_owned(),
-            cadence: if confirmed { c.kind } else { CadenceKind::Annual },
+            cadence: if confirmed {
+                c.kind
+            } else {
+                CadenceKind::Annual
+            },
             confirmed,
             due_date: due,
             days_until: due.to_days() - as_of_days,
@@ -241,9 +333,15 @@ fn subscription(app_id: &str, app_name: &str, company: &str, currency: &str, sub
         });
     };
     match (c.kind, next_expected) {
-        (CadenceKind::Quarterly | CadenceKind::Annual, Some(due)) if !overdue && due.to_days() <= window_end => {
+        (CadenceKind::Quarterly | CadenceKind::Annual, Some(due))
+            if !overdue && due.to_days() <= window_end =>
+        {
             let days = due.to_days() - as_of_days;
-            let when = if days >= 0 { format!("in {days} day(s)") } else { format!("{} day(s) ago and not charged yet", -days) };
+            let when = if days >= 0 {
+                format!("in {days} day(s)")
+            } else {
+                format!("{} day(s) ago and not charged yet", -days)
+            };
             renewal(
                 b,
                 "renewalDue",
@@ -301,7 +399,12 @@ fn subscription(app_id: &str, app_name: &str, company: &str, currency: &str, sub
         i.app_ids = vec![app_id.to_owned()];
         i.company_id = Some(company.to_owned());
         i.date = Some(due);
-        i.amounts = vec![InsightAmount { label: "latest", currency: currency.to_owned(), amount: last.amount, subject: None }];
+        i.amounts = vec![InsightAmount {
+            label: "latest",
+            currency: currency.to_owned(),
+            amount: last.amount,
+            subject: None,
+        }];
         i.transaction_ids = ids(&last.ids);
     }
 
@@ -331,7 +434,12 @@ fn is_active(sub: &Subscription, s: &ReportSettings) -> bool {
     }
 }
 
-pub(crate) fn apps(items: &[Item], s: &ReportSettings, rk: Option<&RankingCurrency>, b: &mut Builder) -> Vec<AppReport> {
+pub(crate) fn apps(
+    items: &[Item],
+    s: &ReportSettings,
+    rk: Option<&RankingCurrency>,
+    b: &mut Builder,
+) -> Vec<AppReport> {
     let mut map: BTreeMap<&str, AppAcc> = BTreeMap::new();
     for it in items {
         let t = it.t;
@@ -360,7 +468,13 @@ pub(crate) fn apps(items: &[Item], s: &ReportSettings, rk: Option<&RankingCurren
         add_name(&mut ch.vendor_names, t.vendor_name.trim());
         ch.acc.add(it);
         ch.last = Some(ch.last.map_or(t.date, |d| d.max(t.date)));
-        let sub = a.subs.entry((t.company_id.as_str(), t.currency.as_str())).or_insert_with(|| SubAcc { company_name: None, charges: Vec::new() });
+        let sub = a
+            .subs
+            .entry((t.company_id.as_str(), t.currency.as_str()))
+            .or_insert_with(|| SubAcc {
+                company_name: None,
+                charges: Vec::new(),
+            });
         if sub.company_name.is_none() {
             sub.company_name = t.company_name.clone();
         }
@@ -380,7 +494,11 @@ pub(crate) fn apps(items: &[Item], s: &ReportSettings, rk: Option<&RankingCurren
         }
         let main = subs
             .iter()
-            .max_by(|x, y| (x.charges, x.last_charge_date).cmp(&(y.charges, y.last_charge_date)).then((&y.company_id, &y.currency).cmp(&(&x.company_id, &x.currency))))
+            .max_by(|x, y| {
+                (x.charges, x.last_charge_date)
+                    .cmp(&(y.charges, y.last_charge_date))
+                    .then((&y.company_id, &y.currency).cmp(&(&x.company_id, &x.currency)))
+            })
             .cloned();
         let active = subs.iter().any(|x| is_active(x, s));
         let channels = a
@@ -424,9 +542,17 @@ pub(crate) fn apps(items: &[Item], s: &ReportSettings, rk: Option<&RankingCurren
     apps
 }
 
-fn spend_amounts<'a>(spend: &'a [Money], subject: &str) -> impl Iterator<Item = InsightAmount> + 'a {
+fn spend_amounts<'a>(
+    spend: &'a [Money],
+    subject: &str,
+) -> impl Iterator<Item = InsightAmount> + 'a {
     let subject = subject.to_owned();
-    spend.iter().map(move |m| InsightAmount { label: "total", currency: m.currency.clone(), amount: m.amount_excluding_tax, subject: Some(subject.clone()) })
+    spend.iter().map(move |m| InsightAmount {
+        label: "total",
+        currency: m.currency.clone(),
+        amount: m.amount_excluding_tax,
+        subject: Some(subject.clone()),
+    })
 }
 
 /// Active apps that do the same job (see [`super::overlap`]).
@@ -446,10 +572,24 @@ fn overlaps(apps: &[AppReport], b: &mut Builder) {
         let names: Vec<&str> = list.iter().map(|a| a.app_name.as_str()).collect();
         let mut subject = vec![function];
         subject.extend(app_ids.iter().map(String::as_str));
-        let severity = if list.len() >= 3 { InsightSeverity::High } else { InsightSeverity::Medium };
+        let severity = if list.len() >= 3 {
+            InsightSeverity::High
+        } else {
+            InsightSeverity::Medium
+        };
         let spend_text: Vec<String> = list
             .iter()
-            .map(|a| format!("{} ({})", a.app_name, a.spend.iter().map(|m| money_text(m.amount_excluding_tax, &m.currency)).collect::<Vec<_>>().join(" + ")))
+            .map(|a| {
+                format!(
+                    "{} ({})",
+                    a.app_name,
+                    a.spend
+                        .iter()
+                        .map(|m| money_text(m.amount_excluding_tax, &m.currency))
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                )
+            })
             .collect();
         let category = list[0].category.clone();
         let same_category = list.iter().all(|a| a.category == category);
@@ -463,9 +603,15 @@ fn overlaps(apps: &[AppReport], b: &mut Builder) {
         i.app_ids = app_ids;
         i.category = same_category.then_some(category);
         i.function = Some(function.to_owned());
-        i.amounts = list.iter().flat_map(|a| spend_amounts(&a.spend, &a.app_id)).collect();
+        i.amounts = list
+            .iter()
+            .flat_map(|a| spend_amounts(&a.spend, &a.app_id))
+            .collect();
         // App by app (each app's ids in date order).
-        i.transaction_ids = list.iter().flat_map(|a| a.transaction_ids.iter().cloned()).collect();
+        i.transaction_ids = list
+            .iter()
+            .flat_map(|a| a.transaction_ids.iter().cloned())
+            .collect();
     }
 }
 
@@ -493,7 +639,9 @@ fn multiple_channels(apps: &[AppReport], b: &mut Builder) {
         i.amounts = a
             .channels
             .iter()
-            .flat_map(|c| spend_amounts(&c.spend, c.via_id.as_deref().unwrap_or("direct")).collect::<Vec<_>>())
+            .flat_map(|c| {
+                spend_amounts(&c.spend, c.via_id.as_deref().unwrap_or("direct")).collect::<Vec<_>>()
+            })
             .collect();
         i.transaction_ids = a.transaction_ids.clone();
     }
@@ -503,13 +651,32 @@ fn multiple_channels(apps: &[AppReport], b: &mut Builder) {
 
 /// Words on a line that say "software subscription".
 const SAAS_PREFIXES: &[&str] = &["subscri", "licen", "saas", "software", "renewal"];
-const SAAS_WORDS: &[&str] = &["seat", "seats", "plan", "cloud", "user", "users", "workspace", "api", "app", "platform", "pro", "premium", "enterprise"];
+const SAAS_WORDS: &[&str] = &[
+    "seat",
+    "seats",
+    "plan",
+    "cloud",
+    "user",
+    "users",
+    "workspace",
+    "api",
+    "app",
+    "platform",
+    "pro",
+    "premium",
+    "enterprise",
+];
 
 fn saas_words(text: &str) -> Vec<String> {
     let lower = text.to_lowercase();
     let mut out = Vec::new();
-    for w in lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-        if (SAAS_PREFIXES.iter().any(|p| w.starts_with(p)) || SAAS_WORDS.contains(&w)) && !out.iter().any(|x: &String| x == w) {
+    for w in lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if (SAAS_PREFIXES.iter().any(|p| w.starts_with(p)) || SAAS_WORDS.contains(&w))
+            && !out.iter().any(|x: &String| x == w)
+        {
             out.push(w.to_owned());
         }
     }
@@ -518,10 +685,18 @@ fn saas_words(text: &str) -> Vec<String> {
 
 /// The matcher's verdict that a line is not software (rent, travel, hardware ...): its reason.
 fn non_saas_reason(t: &Transaction) -> Option<&str> {
-    t.match_rejected.as_ref().filter(|r| r.not_software.is_some()).map(|r| r.reason.as_str())
+    t.match_rejected
+        .as_ref()
+        .filter(|r| r.not_software.is_some())
+        .map(|r| r.reason.as_str())
 }
 
-pub(crate) fn unmatched(items: &[Item], s: &ReportSettings, rk: Option<&RankingCurrency>, b: &mut Builder) -> Vec<UnmatchedVendor> {
+pub(crate) fn unmatched(
+    items: &[Item],
+    s: &ReportSettings,
+    rk: Option<&RankingCurrency>,
+    b: &mut Builder,
+) -> Vec<UnmatchedVendor> {
     #[derive(Default)]
     struct U<'a> {
         acc: Acc,
@@ -548,12 +723,27 @@ pub(crate) fn unmatched(items: &[Item], s: &ReportSettings, rk: Option<&RankingC
     for (key, u) in list {
         let name = preferred_name(&u.names);
         // Cadence over the currency with the most transactions (never across currencies).
-        let main_currency = u.acc.cur.iter().max_by(|a, b| a.1 .2.cmp(&b.1 .2).then(b.0.cmp(a.0))).map(|(c, _)| c.clone()).unwrap_or_default();
-        let charges: Vec<(Date, Amount, &str)> =
-            u.txs.iter().filter(|t| t.currency == main_currency && t.amount_excluding_tax.0 > 0).map(|t| (t.date, t.amount_excluding_tax, t.id.as_str())).collect();
+        let main_currency = u
+            .acc
+            .cur
+            .iter()
+            .max_by(|a, b| a.1 .2.cmp(&b.1 .2).then(b.0.cmp(a.0)))
+            .map(|(c, _)| c.clone())
+            .unwrap_or_default();
+        let charges: Vec<(Date, Amount, &str)> = u
+            .txs
+            .iter()
+            .filter(|t| t.currency == main_currency && t.amount_excluding_tax.0 > 0)
+            .map(|t| (t.date, t.amount_excluding_tax, t.id.as_str()))
+            .collect();
         let ev = cadence::events(&charges);
         let c = cadence::detect(&ev.iter().map(|e| e.date).collect::<Vec<_>>());
-        let months: BTreeSet<(i32, u8)> = u.txs.iter().filter(|t| t.amount_excluding_tax.0 > 0).map(|t| (t.date.year, t.date.month)).collect();
+        let months: BTreeSet<(i32, u8)> = u
+            .txs
+            .iter()
+            .filter(|t| t.amount_excluding_tax.0 > 0)
+            .map(|t| (t.date.year, t.date.month))
+            .collect();
         let mut descriptions: Vec<String> = Vec::new();
         let mut words: Vec<String> = Vec::new();
         for t in &u.txs {
@@ -568,7 +758,11 @@ pub(crate) fn unmatched(items: &[Item], s: &ReportSettings, rk: Option<&RankingC
             }
         }
         let non_saas = u.txs.iter().find_map(|t| non_saas_reason(t));
-        let multi_app_vendor = u.txs.iter().any(|t| t.match_rejected.as_ref().is_some_and(|r| !r.candidates.is_empty()));
+        let multi_app_vendor = u.txs.iter().any(|t| {
+            t.match_rejected
+                .as_ref()
+                .is_some_and(|r| !r.candidates.is_empty())
+        });
         let recurring = c.kind.is_periodic() || months.len() >= 3;
         let mut signals = Vec::new();
         if c.kind.is_periodic() {
@@ -584,15 +778,24 @@ pub(crate) fn unmatched(items: &[Item], s: &ReportSettings, rk: Option<&RankingC
             signals.push(format!("matcher: {r}"));
         }
         if multi_app_vendor {
-            signals.push("the vendor sells several known apps: add a rule to attribute it".to_owned());
+            signals
+                .push("the vendor sells several known apps: add a rule to attribute it".to_owned());
         }
         let possible = recurring && non_saas.is_none() && !multi_app_vendor;
         let tx_ids: Vec<String> = u.txs.iter().map(|t| t.id.clone()).collect();
         let first = u.txs.first().map(|t| t.date).unwrap_or(s.as_of);
         let last = u.txs.last().map(|t| t.date).unwrap_or(s.as_of);
         if possible {
-            let severity = if words.is_empty() { InsightSeverity::Low } else { InsightSeverity::Medium };
-            let how = if c.kind.is_periodic() { format!("billed {}", c.kind.as_str()) } else { format!("charged in {} different months", months.len()) };
+            let severity = if words.is_empty() {
+                InsightSeverity::Low
+            } else {
+                InsightSeverity::Medium
+            };
+            let how = if c.kind.is_periodic() {
+                format!("billed {}", c.kind.as_str())
+            } else {
+                format!("charged in {} different months", months.len())
+            };
             let i = b.push(
                 "possibleShadowSaas",
                 &[&key],
@@ -605,7 +808,17 @@ pub(crate) fn unmatched(items: &[Item], s: &ReportSettings, rk: Option<&RankingC
             );
             i.vendor_name = Some(name.clone());
             i.date = Some(last);
-            i.amounts = u.acc.cur.iter().map(|(c, v)| InsightAmount { label: "total", currency: c.clone(), amount: v.0, subject: None }).collect();
+            i.amounts = u
+                .acc
+                .cur
+                .iter()
+                .map(|(c, v)| InsightAmount {
+                    label: "total",
+                    currency: c.clone(),
+                    amount: v.0,
+                    subject: None,
+                })
+                .collect();
             i.transaction_ids = tx_ids.clone();
         }
         out.push(UnmatchedVendor {
@@ -633,21 +846,50 @@ pub(crate) fn unmatched(items: &[Item], s: &ReportSettings, rk: Option<&RankingC
 /// `contact_email_field`: whether the environment's users API has `contactEmail` at all (see
 /// [`crate::users::email_hint`]), which decides the advice given for users without an e-mail.
 pub(crate) fn users(users: &[User], contact_email_field: bool, b: &mut Builder) -> UsersReport {
-    let persons: Vec<&User> = users.iter().filter(|u| u.kind == UserKind::Person).collect();
+    let persons: Vec<&User> = users
+        .iter()
+        .filter(|u| u.kind == UserKind::Person)
+        .collect();
     let mut r = UsersReport {
         total: users.len() as u64,
         persons: persons.len() as u64,
         non_human: (users.len() - persons.len()) as u64,
-        active: persons.iter().filter(|u| u.status == UserStatus::Active).count() as u64,
-        inactive: persons.iter().filter(|u| u.status == UserStatus::Inactive).count() as u64,
+        active: persons
+            .iter()
+            .filter(|u| u.status == UserStatus::Active)
+            .count() as u64,
+        inactive: persons
+            .iter()
+            .filter(|u| u.status == UserStatus::Inactive)
+            .count() as u64,
         ..Default::default()
     };
-    let mut without: Vec<&User> = persons.iter().copied().filter(|u| u.email.is_none()).collect();
-    without.sort_by(|a, b| (a.status as u8, &a.user_name, &a.display_name, &a.id).cmp(&(b.status as u8, &b.user_name, &b.display_name, &b.id)));
-    r.active_without_email = without.iter().filter(|u| u.status == UserStatus::Active).count() as u64;
+    let mut without: Vec<&User> = persons
+        .iter()
+        .copied()
+        .filter(|u| u.email.is_none())
+        .collect();
+    without.sort_by(|a, b| {
+        (a.status as u8, &a.user_name, &a.display_name, &a.id).cmp(&(
+            b.status as u8,
+            &b.user_name,
+            &b.display_name,
+            &b.id,
+        ))
+    });
+    r.active_without_email = without
+        .iter()
+        .filter(|u| u.status == UserStatus::Active)
+        .count() as u64;
     r.without_email = without
         .iter()
-        .map(|u| UserRef { id: u.id.clone(), user_name: u.user_name.clone(), display_name: u.display_name.clone(), status: u.status, invalid_email: u.invalid_email.clone() })
+        .map(|u| UserRef {
+            id: u.id.clone(),
+            user_name: u.user_name.clone(),
+            display_name: u.display_name.clone(),
+            status: u.status,
+            invalid_email: u.invalid_email.clone(),
+        })
         .collect();
     let mut by_email: BTreeMap<&str, Vec<&User>> = BTreeMap::new();
     for u in users {
@@ -663,15 +905,37 @@ pub(crate) fn users(users: &[User], contact_email_field: bool, b: &mut Builder) 
         r.duplicated_emails.push(DuplicatedEmail {
             email: email.to_owned(),
             user_ids: list.iter().map(|u| u.id.clone()).collect(),
-            user_names: list.iter().map(|u| u.user_name.clone().or_else(|| u.display_name.clone()).unwrap_or_else(|| u.id.clone())).collect(),
+            user_names: list
+                .iter()
+                .map(|u| {
+                    u.user_name
+                        .clone()
+                        .or_else(|| u.display_name.clone())
+                        .unwrap_or_else(|| u.id.clone())
+                })
+                .collect(),
         });
     }
 
     if !r.without_email.is_empty() {
         let n = r.without_email.len();
         let act = r.active_without_email;
-        let who: Vec<String> = r.without_email.iter().take(5).map(|u| u.user_name.clone().or_else(|| u.display_name.clone()).unwrap_or_else(|| u.id.clone())).collect();
-        let more = if n > 5 { format!(" and {} more", n - 5) } else { String::new() };
+        let who: Vec<String> = r
+            .without_email
+            .iter()
+            .take(5)
+            .map(|u| {
+                u.user_name
+                    .clone()
+                    .or_else(|| u.display_name.clone())
+                    .unwrap_or_else(|| u.id.clone())
+            })
+            .collect();
+        let more = if n > 5 {
+            format!(" and {} more", n - 5)
+        } else {
+            String::new()
+        };
         let i = b.push(
             "usersWithoutEmail",
             &[],
@@ -683,7 +947,12 @@ pub(crate) fn users(users: &[User], contact_email_field: bool, b: &mut Builder) 
     }
     if !r.duplicated_emails.is_empty() {
         let n = r.duplicated_emails.len();
-        let list: Vec<String> = r.duplicated_emails.iter().take(5).map(|d| format!("{} ({} users)", d.email, d.user_ids.len())).collect();
+        let list: Vec<String> = r
+            .duplicated_emails
+            .iter()
+            .take(5)
+            .map(|d| format!("{} ({} users)", d.email, d.user_ids.len()))
+            .collect();
         let i = b.push(
             "duplicatedUserEmails",
             &[],
@@ -691,7 +960,11 @@ pub(crate) fn users(users: &[User], contact_email_field: bool, b: &mut Builder) 
             format!("{n} contact e-mail(s) shared by several users"),
             format!("Several Business Central users share a contact e-mail: {}. Each person should have their own address.", list.join(", ")),
         );
-        i.user_ids = r.duplicated_emails.iter().flat_map(|d| d.user_ids.iter().cloned()).collect();
+        i.user_ids = r
+            .duplicated_emails
+            .iter()
+            .flat_map(|d| d.user_ids.iter().cloned())
+            .collect();
     }
     r
 }

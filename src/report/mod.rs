@@ -50,7 +50,13 @@ pub struct ReportContext {
 
 impl Default for ReportContext {
     fn default() -> Self {
-        ReportContext { line_mode: LineMode::Invoice, window_start: None, diagnostics_by_code: BTreeMap::new(), diagnostics_suppressed: 0, contact_email_field: true }
+        ReportContext {
+            line_mode: LineMode::Invoice,
+            window_start: None,
+            diagnostics_by_code: BTreeMap::new(),
+            diagnostics_suppressed: 0,
+            contact_email_field: true,
+        }
     }
 }
 
@@ -457,7 +463,12 @@ impl Acc {
     pub fn money(&self) -> Vec<Money> {
         self.cur
             .iter()
-            .map(|(c, (x, i, n))| Money { currency: c.clone(), amount_excluding_tax: *x, amount_including_tax: *i, transactions: *n })
+            .map(|(c, (x, i, n))| Money {
+                currency: c.clone(),
+                amount_excluding_tax: *x,
+                amount_including_tax: *i,
+                transactions: *n,
+            })
             .collect()
     }
 
@@ -539,7 +550,11 @@ pub(crate) fn vendor_key(name: &str) -> String {
 
 /// The most frequent spelling (ties: the smallest), for display.
 pub(crate) fn preferred_name(names: &BTreeMap<String, u64>) -> String {
-    names.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(n, _)| n.clone()).unwrap_or_default()
+    names
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(n, _)| n.clone())
+        .unwrap_or_default()
 }
 
 fn month_index(d: Date) -> i64 {
@@ -583,11 +598,19 @@ impl MonthAcc {
 // ---------------------------------------------------------------- building
 
 /// Builds the report. `txs` may be in any order; the output's order is fixed (see REPORT.md).
-pub fn build_report(txs: &[Transaction], users: &[User], ctx: &ReportContext, s: &ReportSettings) -> Report {
+pub fn build_report(
+    txs: &[Transaction],
+    users: &[User],
+    ctx: &ReportContext,
+    s: &ReportSettings,
+) -> Report {
     let mut sorted: Vec<&Transaction> = txs.iter().collect();
     sorted.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
 
-    let mut counts = ReportCounts { transactions: txs.len() as u64, ..Default::default() };
+    let mut counts = ReportCounts {
+        transactions: txs.len() as u64,
+        ..Default::default()
+    };
     let mut after_as_of: Vec<&str> = Vec::new();
     let mut ignored: BTreeMap<String, (u64, Amount)> = BTreeMap::new();
     let mut items: Vec<Item> = Vec::new();
@@ -606,7 +629,10 @@ pub fn build_report(txs: &[Transaction], users: &[User], ctx: &ReportContext, s:
             None => Conv::Off,
             Some(_) => match s.rate_for(&t.currency, t.date) {
                 None => Conv::Missing,
-                Some(r) => match (r.convert(t.amount_excluding_tax), r.convert(t.amount_including_tax)) {
+                Some(r) => match (
+                    r.convert(t.amount_excluding_tax),
+                    r.convert(t.amount_including_tax),
+                ) {
                     (Some(x), Some(i)) => Conv::Done(x, i),
                     _ => Conv::Missing,
                 },
@@ -677,12 +703,22 @@ pub fn build_report(txs: &[Transaction], users: &[User], ctx: &ReportContext, s:
     });
 
     let ranking = match &s.reporting_currency {
-        Some(c) => Some(RankingCurrency { currency: c.clone(), reporting: true }),
+        Some(c) => Some(RankingCurrency {
+            currency: c.clone(),
+            reporting: true,
+        }),
         None => all
             .cur
             .iter()
-            .max_by(|a, b| (a.1 .2, !a.0.is_empty()).cmp(&(b.1 .2, !b.0.is_empty())).then(b.0.cmp(a.0)))
-            .map(|(c, _)| RankingCurrency { currency: c.clone(), reporting: false }),
+            .max_by(|a, b| {
+                (a.1 .2, !a.0.is_empty())
+                    .cmp(&(b.1 .2, !b.0.is_empty()))
+                    .then(b.0.cmp(a.0))
+            })
+            .map(|(c, _)| RankingCurrency {
+                currency: c.clone(),
+                reporting: false,
+            }),
     };
     let rk = ranking.as_ref();
 
@@ -701,11 +737,18 @@ pub fn build_report(txs: &[Transaction], users: &[User], ctx: &ReportContext, s:
             add_name(&mut e.1, &m.app_id);
         }
     }
-    let mut cat_list: Vec<(String, Acc, BTreeSet<String>)> = cats.into_iter().map(|(k, (a, ids))| (k, a, ids)).collect();
+    let mut cat_list: Vec<(String, Acc, BTreeSet<String>)> =
+        cats.into_iter().map(|(k, (a, ids))| (k, a, ids)).collect();
     cat_list.sort_by(|x, y| cmp_rank(&x.1, &y.1, rk).then(x.0.cmp(&y.0)));
     let categories = cat_list
         .into_iter()
-        .map(|(category, acc, ids)| CategoryReport { category, app_ids: ids.into_iter().collect(), spend: acc.money(), reporting: acc.reporting(s), transactions: acc.n })
+        .map(|(category, acc, ids)| CategoryReport {
+            category,
+            app_ids: ids.into_iter().collect(),
+            spend: acc.money(),
+            reporting: acc.reporting(s),
+            transactions: acc.n,
+        })
         .collect();
 
     // Vendors (matched and unmatched).
@@ -806,7 +849,14 @@ pub fn build_report(txs: &[Transaction], users: &[User], ctx: &ReportContext, s:
     let mut missing: BTreeMap<String, Missing> = BTreeMap::new();
     for it in &items {
         if it.conv == Conv::Missing {
-            let e = missing.entry(it.t.currency.clone()).or_insert_with(|| Missing { first: it.t.date, last: it.t.date, ids: Vec::new(), amounts: BTreeMap::new() });
+            let e = missing
+                .entry(it.t.currency.clone())
+                .or_insert_with(|| Missing {
+                    first: it.t.date,
+                    last: it.t.date,
+                    ids: Vec::new(),
+                    amounts: BTreeMap::new(),
+                });
             e.last = it.t.date;
             e.ids.push(&it.t.id);
             *e.amounts.entry(it.t.currency.clone()).or_default() += it.t.amount_excluding_tax;
@@ -815,27 +865,76 @@ pub fn build_report(txs: &[Transaction], users: &[User], ctx: &ReportContext, s:
     let to = s.reporting_currency.clone().unwrap_or_default();
     let missing_rates: Vec<MissingRate> = missing
         .iter()
-        .map(|(from, m)| MissingRate { from: from.clone(), to: to.clone(), first_date: m.first, last_date: m.last, transactions: m.ids.len() as u64 })
+        .map(|(from, m)| MissingRate {
+            from: from.clone(),
+            to: to.clone(),
+            first_date: m.first,
+            last_date: m.last,
+            transactions: m.ids.len() as u64,
+        })
         .collect();
     for (from, m) in &missing {
-        b.missing_rate(from, &to, m.first, m.last, m.ids.len() as u64, &m.ids, &m.amounts);
+        b.missing_rate(
+            from,
+            &to,
+            m.first,
+            m.last,
+            m.ids.len() as u64,
+            &m.ids,
+            &m.amounts,
+        );
     }
 
     let mut issues = Vec::new();
     let mut issue = |code: &'static str, severity: Severity, ids: Vec<&str>, message: String| {
         if !ids.is_empty() {
-            issues.push(QualityIssue { code, severity, count: ids.len() as u64, message, transaction_ids: ids.into_iter().take(ISSUE_IDS_MAX).map(str::to_owned).collect() });
+            issues.push(QualityIssue {
+                code,
+                severity,
+                count: ids.len() as u64,
+                message,
+                transaction_ids: ids
+                    .into_iter()
+                    .take(ISSUE_IDS_MAX)
+                    .map(str::to_owned)
+                    .collect(),
+            });
         }
     };
     let n = after_as_of.len();
-    issue("TX_AFTER_AS_OF", Severity::Warning, after_as_of, format!("{n} transaction(s) are dated after asOf ({}) and were left out of the report", s.as_of));
-    let unknown: Vec<&str> = items.iter().filter(|i| i.t.currency.is_empty()).map(|i| i.t.id.as_str()).collect();
+    issue(
+        "TX_AFTER_AS_OF",
+        Severity::Warning,
+        after_as_of,
+        format!(
+            "{n} transaction(s) are dated after asOf ({}) and were left out of the report",
+            s.as_of
+        ),
+    );
+    let unknown: Vec<&str> = items
+        .iter()
+        .filter(|i| i.t.currency.is_empty())
+        .map(|i| i.t.id.as_str())
+        .collect();
     let n = unknown.len();
     issue("TX_CURRENCY_UNKNOWN", Severity::Warning, unknown, format!("{n} transaction(s) have no currency (the company's local currency is unknown: read generalLedgerSetup or set defaultCurrency); they are reported under currency \"\""));
-    let zero: Vec<&str> = items.iter().filter(|i| i.t.amount_excluding_tax.is_zero() && i.t.amount_including_tax.is_zero()).map(|i| i.t.id.as_str()).collect();
+    let zero: Vec<&str> = items
+        .iter()
+        .filter(|i| i.t.amount_excluding_tax.is_zero() && i.t.amount_including_tax.is_zero())
+        .map(|i| i.t.id.as_str())
+        .collect();
     let n = zero.len();
-    issue("TX_ZERO_AMOUNT", Severity::Info, zero, format!("{n} transaction(s) have a zero amount"));
-    let norate: Vec<&str> = items.iter().filter(|i| i.conv == Conv::Missing).map(|i| i.t.id.as_str()).collect();
+    issue(
+        "TX_ZERO_AMOUNT",
+        Severity::Info,
+        zero,
+        format!("{n} transaction(s) have a zero amount"),
+    );
+    let norate: Vec<&str> = items
+        .iter()
+        .filter(|i| i.conv == Conv::Missing)
+        .map(|i| i.t.id.as_str())
+        .collect();
     let n = norate.len();
     issue("RATE_MISSING", Severity::Warning, norate, format!("{n} transaction(s) could not be converted to {to}: no rate dated on or before their date (see missingRates); reporting figures leave them out"));
     let persons_without = users_report.without_email.len() as u64;
@@ -844,7 +943,10 @@ pub fn build_report(txs: &[Transaction], users: &[User], ctx: &ReportContext, s:
             code: "USER_NO_CONTACT_EMAIL",
             severity: Severity::Warning,
             count: persons_without,
-            message: format!("{persons_without} user(s) have no valid contact e-mail. {}", crate::users::email_hint(contact_email_field)),
+            message: format!(
+                "{persons_without} user(s) have no valid contact e-mail. {}",
+                crate::users::email_hint(contact_email_field)
+            ),
             transaction_ids: vec![],
         });
     }
@@ -894,9 +996,13 @@ fn build_months<'a>(items: &[Item<'a>], s: &'a ReportSettings) -> Vec<MonthRow> 
     let mut rows: BTreeMap<(i64, &'a str, bool), MonthAcc> = BTreeMap::new();
     for it in items {
         let m = month_index(it.t.date);
-        rows.entry((m, it.t.currency.as_str(), false)).or_default().add(it.t, it.t.amount_excluding_tax, it.t.amount_including_tax);
+        rows.entry((m, it.t.currency.as_str(), false))
+            .or_default()
+            .add(it.t, it.t.amount_excluding_tax, it.t.amount_including_tax);
         if let (Conv::Done(x, i), Some(rc)) = (it.conv, &s.reporting_currency) {
-            rows.entry((m, rc.as_str(), true)).or_default().add(it.t, x, i);
+            rows.entry((m, rc.as_str(), true))
+                .or_default()
+                .add(it.t, x, i);
         }
     }
     if let Some(first) = rows.keys().map(|k| k.0).min() {
@@ -925,7 +1031,13 @@ fn build_months<'a>(items: &[Item<'a>], s: &'a ReportSettings) -> Vec<MonthRow> 
         .collect()
 }
 
-fn top_apps(apps: &[AppReport], all: &Acc, totals: &BTreeMap<String, CurrencyTotal>, s: &ReportSettings, rk: Option<&RankingCurrency>) -> Vec<TopApps> {
+fn top_apps(
+    apps: &[AppReport],
+    all: &Acc,
+    totals: &BTreeMap<String, CurrencyTotal>,
+    s: &ReportSettings,
+    rk: Option<&RankingCurrency>,
+) -> Vec<TopApps> {
     let mut out = Vec::new();
     let rank = |mut list: Vec<(Amount, &AppReport)>, total: Amount| -> Vec<TopApp> {
         list.retain(|(a, _)| a.0 > 0);
@@ -942,15 +1054,39 @@ fn top_apps(apps: &[AppReport], all: &Acc, totals: &BTreeMap<String, CurrencyTot
             .collect()
     };
     if let Some(rc) = &s.reporting_currency {
-        let list = apps.iter().filter_map(|a| a.reporting.as_ref().map(|r| (r.amount_excluding_tax, a))).collect();
-        out.push(TopApps { currency: rc.clone(), reporting: true, apps: rank(list, all.rep_excl) });
+        let list = apps
+            .iter()
+            .filter_map(|a| a.reporting.as_ref().map(|r| (r.amount_excluding_tax, a)))
+            .collect();
+        out.push(TopApps {
+            currency: rc.clone(),
+            reporting: true,
+            apps: rank(list, all.rep_excl),
+        });
     }
     let mut currencies: Vec<&String> = totals.keys().collect();
-    currencies.sort_by_key(|c| (rk.map_or(true, |r| r.reporting || &r.currency != *c), c.as_str()));
+    currencies.sort_by_key(|c| {
+        (
+            rk.map_or(true, |r| r.reporting || &r.currency != *c),
+            c.as_str(),
+        )
+    });
     for c in currencies {
-        let list = apps.iter().filter_map(|a| a.spend.iter().find(|m| &m.currency == c).map(|m| (m.amount_excluding_tax, a))).collect();
+        let list = apps
+            .iter()
+            .filter_map(|a| {
+                a.spend
+                    .iter()
+                    .find(|m| &m.currency == c)
+                    .map(|m| (m.amount_excluding_tax, a))
+            })
+            .collect();
         let total = all.excl_in(c).unwrap_or_default();
-        out.push(TopApps { currency: c.clone(), reporting: false, apps: rank(list, total) });
+        out.push(TopApps {
+            currency: c.clone(),
+            reporting: false,
+            apps: rank(list, total),
+        });
     }
     out
 }

@@ -41,9 +41,13 @@ impl ReportOptions {
             return Ok(ReportOptions::default());
         }
         if !v.is_object() {
-            return Err(ConfigError::new("INVALID_OPTION", "report options must be an object such as { \"asOf\": \"2026-11-26\" }"));
+            return Err(ConfigError::new(
+                "INVALID_OPTION",
+                "report options must be an object such as { \"asOf\": \"2026-11-26\" }",
+            ));
         }
-        serde_json::from_value(v.clone()).map_err(|e| ConfigError::new("INVALID_OPTION", format!("invalid report options: {e}")))
+        serde_json::from_value(v.clone())
+            .map_err(|e| ConfigError::new("INVALID_OPTION", format!("invalid report options: {e}")))
     }
 }
 
@@ -55,7 +59,10 @@ pub struct Rate {
 }
 
 impl Rate {
-    pub const ONE: Rate = Rate { mantissa: 1, scale: 0 };
+    pub const ONE: Rate = Rate {
+        mantissa: 1,
+        scale: 0,
+    };
     pub const MAX_DECIMALS: u32 = 12;
 
     /// A positive decimal string with at most 12 decimals and 12 integer digits.
@@ -80,7 +87,10 @@ impl Rate {
         if m == 0 {
             return None;
         }
-        Some(Rate { mantissa: m, scale: frac.len() as u32 })
+        Some(Rate {
+            mantissa: m,
+            scale: frac.len() as u32,
+        })
     }
 
     /// `amount x rate`, rounded once, half to even, to the amount's unit (0.0001). `None` only
@@ -88,9 +98,11 @@ impl Rate {
     pub fn convert(self, a: Amount) -> Option<Amount> {
         let p = (a.0 as i128).checked_mul(self.mantissa)?;
         let d = 10i128.pow(self.scale);
-        Some(Amount(i64::try_from(div_half_even(p, d))
-            .ok()
-            .filter(|v| *v != i64::MIN)?))
+        Some(Amount(
+            i64::try_from(div_half_even(p, d))
+                .ok()
+                .filter(|v| *v != i64::MIN)?,
+        ))
     }
 }
 
@@ -137,7 +149,13 @@ pub struct ReportSettings {
 fn currency_code(v: &str, path: &str) -> Result<String, ConfigError> {
     let c = v.trim().to_ascii_uppercase();
     if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(ConfigError::new("INVALID_OPTION", format!("`{path}` must be a 3-letter ISO 4217 currency code such as \"EUR\", got {v:?}")).at(path));
+        return Err(ConfigError::new(
+            "INVALID_OPTION",
+            format!(
+                "`{path}` must be a 3-letter ISO 4217 currency code such as \"EUR\", got {v:?}"
+            ),
+        )
+        .at(path));
     }
     Ok(c)
 }
@@ -145,7 +163,11 @@ fn currency_code(v: &str, path: &str) -> Result<String, ConfigError> {
 fn date_option(v: &str, path: &str) -> Result<Date, ConfigError> {
     match Date::parse_bc(v.trim()) {
         Ok(Some(d)) if v.trim().len() == 10 => Ok(d),
-        _ => Err(ConfigError::new("INVALID_OPTION", format!("`{path}` must be a date written YYYY-MM-DD, got {v:?}")).at(path)),
+        _ => Err(ConfigError::new(
+            "INVALID_OPTION",
+            format!("`{path}` must be a date written YYYY-MM-DD, got {v:?}"),
+        )
+        .at(path)),
     }
 }
 
@@ -153,7 +175,11 @@ fn ranged(v: Option<u32>, default: u32, lo: u32, hi: u32, name: &str) -> Result<
     match v {
         None => Ok(default),
         Some(n) if (lo..=hi).contains(&n) => Ok(n),
-        Some(n) => Err(ConfigError::new("INVALID_OPTION", format!("`{name}` must be between {lo} and {hi}, got {n}")).at(name)),
+        Some(n) => Err(ConfigError::new(
+            "INVALID_OPTION",
+            format!("`{name}` must be between {lo} and {hi}, got {n}"),
+        )
+        .at(name)),
     }
 }
 
@@ -169,7 +195,11 @@ impl ReportSettings {
             }
             Some(s) => date_option(s, "asOf")?,
         };
-        let reporting_currency = o.reporting_currency.as_deref().map(|c| currency_code(c, "reportingCurrency")).transpose()?;
+        let reporting_currency = o
+            .reporting_currency
+            .as_deref()
+            .map(|c| currency_code(c, "reportingCurrency"))
+            .transpose()?;
         let mut rates: BTreeMap<String, BTreeMap<String, Vec<(Date, Rate)>>> = BTreeMap::new();
         if let Some(list) = &o.rates {
             if reporting_currency.is_none() && !list.is_empty() {
@@ -191,10 +221,18 @@ impl ReportSettings {
                         .at(format!("rates/{i}/rate")))
                     }
                 };
-                let list = rates.entry(from.clone()).or_default().entry(to.clone()).or_default();
+                let list = rates
+                    .entry(from.clone())
+                    .or_default()
+                    .entry(to.clone())
+                    .or_default();
                 if let Some((_, prev)) = list.iter().find(|(d, _)| *d == date) {
                     if *prev != rate {
-                        return Err(ConfigError::new("INVALID_OPTION", format!("two different {from}->{to} rates are dated {date}")).at(format!("rates/{i}")));
+                        return Err(ConfigError::new(
+                            "INVALID_OPTION",
+                            format!("two different {from}->{to} rates are dated {date}"),
+                        )
+                        .at(format!("rates/{i}")));
                     }
                     continue;
                 }
@@ -209,8 +247,10 @@ impl ReportSettings {
             reporting_currency,
             rates,
             top_apps: ranged(o.top_apps, 10, 1, 100, "topApps")? as usize,
-            renewal_window_days: ranged(o.renewal_window_days, 90, 1, 366, "renewalWindowDays")? as i64,
-            price_change_percent: ranged(o.price_change_percent, 10, 1, 1000, "priceChangePercent")? as i64,
+            renewal_window_days: ranged(o.renewal_window_days, 90, 1, 366, "renewalWindowDays")?
+                as i64,
+            price_change_percent: ranged(o.price_change_percent, 10, 1, 1000, "priceChangePercent")?
+                as i64,
         })
     }
 
@@ -236,9 +276,27 @@ mod tests {
 
     #[test]
     fn rates_parse_exactly() {
-        assert_eq!(Rate::parse("0.9216"), Some(Rate { mantissa: 9216, scale: 4 }));
-        assert_eq!(Rate::parse("1"), Some(Rate { mantissa: 1, scale: 0 }));
-        assert_eq!(Rate::parse("1.50"), Some(Rate { mantissa: 15, scale: 1 }));
+        assert_eq!(
+            Rate::parse("0.9216"),
+            Some(Rate {
+                mantissa: 9216,
+                scale: 4
+            })
+        );
+        assert_eq!(
+            Rate::parse("1"),
+            Some(Rate {
+                mantissa: 1,
+                scale: 0
+            })
+        );
+        assert_eq!(
+            Rate::parse("1.50"),
+            Some(Rate {
+                mantissa: 15,
+                scale: 1
+            })
+        );
         assert_eq!(Rate::parse("0"), None);
         assert_eq!(Rate::parse("-1"), None);
         assert_eq!(Rate::parse("1e3"), None);
@@ -255,10 +313,19 @@ mod tests {
         assert_eq!(div_half_even(-25, 10), -2);
         assert_eq!(div_half_even(-35, 10), -4);
         // 100.00 x 0.33335 = 33.335 -> 33.3350 exactly (no rounding needed at 4 decimals)
-        assert_eq!(Rate::parse("0.33335").unwrap().convert(Amount(1_000_000)), Some(Amount(333_350)));
+        assert_eq!(
+            Rate::parse("0.33335").unwrap().convert(Amount(1_000_000)),
+            Some(Amount(333_350))
+        );
         // 0.0001 x 0.5 = 0.00005 -> half to even -> 0.0000; 0.0003 x 0.5 -> 0.0002
-        assert_eq!(Rate::parse("0.5").unwrap().convert(Amount(1)), Some(Amount(0)));
-        assert_eq!(Rate::parse("0.5").unwrap().convert(Amount(3)), Some(Amount(2)));
+        assert_eq!(
+            Rate::parse("0.5").unwrap().convert(Amount(1)),
+            Some(Amount(0))
+        );
+        assert_eq!(
+            Rate::parse("0.5").unwrap().convert(Amount(3)),
+            Some(Amount(2))
+        );
         assert_eq!(percent_tenths(1, 8).as_deref(), Some("12.5"));
         assert_eq!(percent_tenths(-3, 100).as_deref(), Some("-3.0"));
     }

@@ -21,7 +21,10 @@
 //! A checkpoint is untrusted input: company ids (which go into URLs) must be GUIDs, sizes and
 //! dates are checked, and anything else is a `CHECKPOINT_INVALID` error naming the path.
 
-use super::{is_guid, CompanyMemory, CompanyRun, Failure, Last, Mark, Mode, Run, Status, Stream, StreamKind, StreamState, UsersStatus, Window, MAX_PAGE_SIZE};
+use super::{
+    is_guid, CompanyMemory, CompanyRun, Failure, Last, Mark, Mode, Run, Status, Stream, StreamKind,
+    StreamState, UsersStatus, Window, MAX_PAGE_SIZE,
+};
 use crate::date::{Date, Timestamp};
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
@@ -181,26 +184,48 @@ pub struct Checkpoint {
 }
 
 fn invalid(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError::new("CHECKPOINT_INVALID", format!("the sync checkpoint is not valid: {}", message.into())).at(path)
+    ConfigError::new(
+        "CHECKPOINT_INVALID",
+        format!("the sync checkpoint is not valid: {}", message.into()),
+    )
+    .at(path)
 }
 
 fn date(path: &str, s: &str) -> Result<Date, ConfigError> {
     match Date::parse_bc(s) {
         Ok(Some(d)) if s.len() == 10 => Ok(d),
-        _ => Err(invalid(path, format!("{:?} is not a date written YYYY-MM-DD", s.chars().take(40).collect::<String>()))),
+        _ => Err(invalid(
+            path,
+            format!(
+                "{:?} is not a date written YYYY-MM-DD",
+                s.chars().take(40).collect::<String>()
+            ),
+        )),
     }
 }
 
 fn timestamp(path: &str, s: &str) -> Result<Timestamp, ConfigError> {
     match Timestamp::parse_bc(s) {
         Ok(Some(t)) => Ok(t),
-        _ => Err(invalid(path, format!("{:?} is not a UTC timestamp", s.chars().take(40).collect::<String>()))),
+        _ => Err(invalid(
+            path,
+            format!(
+                "{:?} is not a UTC timestamp",
+                s.chars().take(40).collect::<String>()
+            ),
+        )),
     }
 }
 
 fn company_id(path: &str, s: &str) -> Result<String, ConfigError> {
     if !is_guid(s) {
-        return Err(invalid(path, format!("company id {:?} is not a GUID", s.chars().take(60).collect::<String>())));
+        return Err(invalid(
+            path,
+            format!(
+                "company id {:?} is not a GUID",
+                s.chars().take(60).collect::<String>()
+            ),
+        ));
     }
     Ok(s.to_ascii_lowercase())
 }
@@ -208,13 +233,23 @@ fn company_id(path: &str, s: &str) -> Result<String, ConfigError> {
 fn mark(path: &str, m: MarkS) -> Result<Mark, ConfigError> {
     Ok(Mark {
         complete: m.complete,
-        window_start: m.window_start.map(|w| date(&format!("{path}/windowStart"), &w)).transpose()?,
-        watermark: m.watermark.map(|w| timestamp(&format!("{path}/watermark"), &w)).transpose()?,
+        window_start: m
+            .window_start
+            .map(|w| date(&format!("{path}/windowStart"), &w))
+            .transpose()?,
+        watermark: m
+            .watermark
+            .map(|w| timestamp(&format!("{path}/watermark"), &w))
+            .transpose()?,
     })
 }
 
 fn mark_s(m: &Mark) -> MarkS {
-    MarkS { complete: m.complete, window_start: m.window_start.map(|d| d.to_string()), watermark: m.watermark.map(|t| t.to_string()) }
+    MarkS {
+        complete: m.complete,
+        window_start: m.window_start.map(|d| d.to_string()),
+        watermark: m.watermark.map(|t| t.to_string()),
+    }
 }
 
 fn text(path: &str, s: String, max: usize) -> Result<String, ConfigError> {
@@ -253,16 +288,28 @@ pub fn parse(text_in: &str) -> Result<Checkpoint, ConfigError> {
                 let p = format!("last/companies/{i}");
                 companies.push(CompanyMemory {
                     id: company_id(&format!("{p}/id"), &m.id)?,
-                    name: m.name.map(|n| text(&format!("{p}/name"), n, 1000)).transpose()?,
+                    name: m
+                        .name
+                        .map(|n| text(&format!("{p}/name"), n, 1000))
+                        .transpose()?,
                     invoices: mark(&format!("{p}/invoices"), m.invoices)?,
                     credit_memos: mark(&format!("{p}/creditMemos"), m.credit_memos)?,
                 });
             }
-            Some(Last { runs: l.runs, window_start: date("last/windowStart", &l.window_start)?, credit_memos: l.credit_memos, companies })
+            Some(Last {
+                runs: l.runs,
+                window_start: date("last/windowStart", &l.window_start)?,
+                credit_memos: l.credit_memos,
+                companies,
+            })
         }
     };
     let run = c.run.map(read_run).transpose()?;
-    Ok(Checkpoint { environment: text("environment", c.environment, 400)?, last, run })
+    Ok(Checkpoint {
+        environment: text("environment", c.environment, 400)?,
+        last,
+        run,
+    })
 }
 
 fn read_run(r: RunS) -> Result<Run, ConfigError> {
@@ -274,13 +321,24 @@ fn read_run(r: RunS) -> Result<Run, ConfigError> {
         "done" => UsersStatus::Done,
         "failed" => UsersStatus::Failed,
         "skipped" => UsersStatus::Skipped,
-        other => return Err(invalid("run/users", format!("unknown users status {other:?}"))),
+        other => {
+            return Err(invalid(
+                "run/users",
+                format!("unknown users status {other:?}"),
+            ))
+        }
     };
     let mut listed = Vec::with_capacity(r.listed.len());
     for (i, l) in r.listed.into_iter().enumerate() {
         let p = format!("run/listed/{i}");
         // Listed ids are kept as BC sent them; only GUIDs are ever read (see finalize_companies).
-        listed.push((text(&format!("{p}/id"), l.id.to_ascii_lowercase(), 250)?, text(&format!("{p}/name"), l.name, 1000)?, l.display_name.map(|d| text(&format!("{p}/displayName"), d, 1000)).transpose()?));
+        listed.push((
+            text(&format!("{p}/id"), l.id.to_ascii_lowercase(), 250)?,
+            text(&format!("{p}/name"), l.name, 1000)?,
+            l.display_name
+                .map(|d| text(&format!("{p}/displayName"), d, 1000))
+                .transpose()?,
+        ));
     }
     let mode = |path: &str, s: &str| match s {
         "full" => Ok(Mode::Full),
@@ -294,54 +352,111 @@ fn read_run(r: RunS) -> Result<Run, ConfigError> {
             "running" => Status::Running,
             "done" => Status::Done,
             "failed" => Status::Failed,
-            other => return Err(invalid(format!("{p}/status"), format!("unknown status {other:?}"))),
+            other => {
+                return Err(invalid(
+                    format!("{p}/status"),
+                    format!("unknown status {other:?}"),
+                ))
+            }
         };
         // A company that was never read may carry a non-GUID id (it failed for that reason).
-        let id = if status == Status::Failed { text(&format!("{p}/id"), c.id.to_ascii_lowercase(), 250)? } else { company_id(&format!("{p}/id"), &c.id)? };
+        let id = if status == Status::Failed {
+            text(&format!("{p}/id"), c.id.to_ascii_lowercase(), 250)?
+        } else {
+            company_id(&format!("{p}/id"), &c.id)?
+        };
         companies.push(CompanyRun {
             id,
             name: text(&format!("{p}/name"), c.name, 1000)?,
-            display_name: c.display_name.map(|d| text(&format!("{p}/displayName"), d, 1000)).transpose()?,
+            display_name: c
+                .display_name
+                .map(|d| text(&format!("{p}/displayName"), d, 1000))
+                .transpose()?,
             status,
             error: c.error,
             invoices: mode(&format!("{p}/invoices"), &c.invoices)?,
-            credit_memos: c.credit_memos.map(|m| mode(&format!("{p}/creditMemos"), &m)).transpose()?,
+            credit_memos: c
+                .credit_memos
+                .map(|m| mode(&format!("{p}/creditMemos"), &m))
+                .transpose()?,
         });
     }
     let mut streams = Vec::with_capacity(r.streams.len());
     for (i, s) in r.streams.into_iter().enumerate() {
         let p = format!("run/streams/{i}");
-        let kind = StreamKind::parse(&s.kind).ok_or_else(|| invalid(format!("{p}/kind"), format!("unknown kind {:?}", s.kind)))?;
+        let kind = StreamKind::parse(&s.kind)
+            .ok_or_else(|| invalid(format!("{p}/kind"), format!("unknown kind {:?}", s.kind)))?;
         let state = match s.state.as_str() {
             "pending" => StreamState::Pending,
             "done" => StreamState::Done,
             "failed" => StreamState::Failed,
             "cancelled" => StreamState::Cancelled,
-            other => return Err(invalid(format!("{p}/state"), format!("unknown state {other:?}"))),
+            other => {
+                return Err(invalid(
+                    format!("{p}/state"),
+                    format!("unknown state {other:?}"),
+                ))
+            }
         };
-        let company = s.company.map(|c| company_id(&format!("{p}/company"), &c)).transpose()?;
+        let company = s
+            .company
+            .map(|c| company_id(&format!("{p}/company"), &c))
+            .transpose()?;
         if (kind == StreamKind::Companies) != company.is_none() {
-            return Err(invalid(format!("{p}/company"), "only the company list is read without a company"));
+            return Err(invalid(
+                format!("{p}/company"),
+                "only the company list is read without a company",
+            ));
         }
-        let window = match s.window {
-            None => None,
-            Some(w) => Some(match (w.posting_from, w.posting_to, w.modified_after, w.modified_until) {
-                (Some(from), to, None, None) => Window::Posting { from: date(&format!("{p}/window/postingFrom"), &from)?, to: to.map(|t| date(&format!("{p}/window/postingTo"), &t)).transpose()? },
-                (None, None, Some(after), until) => Window::Modified {
-                    after: timestamp(&format!("{p}/window/modifiedAfter"), &after)?,
-                    until: until.map(|u| timestamp(&format!("{p}/window/modifiedUntil"), &u)).transpose()?,
-                },
-                _ => return Err(invalid(format!("{p}/window"), "a window is postingFrom[/postingTo] or modifiedAfter[/modifiedUntil]")),
-            }),
-        };
+        let window =
+            match s.window {
+                None => None,
+                Some(w) => Some(
+                    match (
+                        w.posting_from,
+                        w.posting_to,
+                        w.modified_after,
+                        w.modified_until,
+                    ) {
+                        (Some(from), to, None, None) => Window::Posting {
+                            from: date(&format!("{p}/window/postingFrom"), &from)?,
+                            to: to
+                                .map(|t| date(&format!("{p}/window/postingTo"), &t))
+                                .transpose()?,
+                        },
+                        (None, None, Some(after), until) => Window::Modified {
+                            after: timestamp(&format!("{p}/window/modifiedAfter"), &after)?,
+                            until: until
+                                .map(|u| timestamp(&format!("{p}/window/modifiedUntil"), &u))
+                                .transpose()?,
+                        },
+                        _ => return Err(invalid(
+                            format!("{p}/window"),
+                            "a window is postingFrom[/postingTo] or modifiedAfter[/modifiedUntil]",
+                        )),
+                    },
+                ),
+            };
         if kind.is_document() != window.is_some() {
-            return Err(invalid(format!("{p}/window"), "document reads, and only they, have a window"));
+            return Err(invalid(
+                format!("{p}/window"),
+                "document reads, and only they, have a window",
+            ));
         }
         if !(1..=MAX_PAGE_SIZE).contains(&s.page_size) {
-            return Err(invalid(format!("{p}/pageSize"), format!("page size must be from 1 to {MAX_PAGE_SIZE}")));
+            return Err(invalid(
+                format!("{p}/pageSize"),
+                format!("page size must be from 1 to {MAX_PAGE_SIZE}"),
+            ));
         }
-        if s.next.as_ref().is_some_and(|n| n.is_empty() || n.len() > MAX_LINK) {
-            return Err(invalid(format!("{p}/next"), "a next link must be a URL of at most 16 KB"));
+        if s.next
+            .as_ref()
+            .is_some_and(|n| n.is_empty() || n.len() > MAX_LINK)
+        {
+            return Err(invalid(
+                format!("{p}/next"),
+                "a next link must be a URL of at most 16 KB",
+            ));
         }
         streams.push(Stream {
             id: s.id,
@@ -360,7 +475,10 @@ fn read_run(r: RunS) -> Result<Run, ConfigError> {
         });
     }
     if streams.iter().any(|s| s.id >= r.next_stream_id) {
-        return Err(invalid("run/nextStreamId", "a stream id is not below nextStreamId"));
+        return Err(invalid(
+            "run/nextStreamId",
+            "a stream id is not below nextStreamId",
+        ));
     }
     Ok(Run {
         number: r.number,
@@ -384,8 +502,18 @@ fn read_run(r: RunS) -> Result<Run, ConfigError> {
 
 fn window_s(w: &Window) -> WindowS {
     match *w {
-        Window::Posting { from, to } => WindowS { posting_from: Some(from.to_string()), posting_to: to.map(|d| d.to_string()), modified_after: None, modified_until: None },
-        Window::Modified { after, until } => WindowS { posting_from: None, posting_to: None, modified_after: Some(after.to_string()), modified_until: until.map(|t| t.to_string()) },
+        Window::Posting { from, to } => WindowS {
+            posting_from: Some(from.to_string()),
+            posting_to: to.map(|d| d.to_string()),
+            modified_after: None,
+            modified_until: None,
+        },
+        Window::Modified { after, until } => WindowS {
+            posting_from: None,
+            posting_to: None,
+            modified_after: Some(after.to_string()),
+            modified_until: until.map(|t| t.to_string()),
+        },
     }
 }
 
@@ -400,7 +528,16 @@ pub fn write(environment: &str, last: Option<&Last>, run: Option<&Run>) -> Strin
             runs: l.runs,
             window_start: l.window_start.to_string(),
             credit_memos: l.credit_memos,
-            companies: l.companies.iter().map(|m| MemoryS { id: m.id.clone(), name: m.name.clone(), invoices: mark_s(&m.invoices), credit_memos: mark_s(&m.credit_memos) }).collect(),
+            companies: l
+                .companies
+                .iter()
+                .map(|m| MemoryS {
+                    id: m.id.clone(),
+                    name: m.name.clone(),
+                    invoices: mark_s(&m.invoices),
+                    credit_memos: mark_s(&m.credit_memos),
+                })
+                .collect(),
         }),
         run: run.map(|r| RunS {
             number: r.number,
@@ -412,7 +549,15 @@ pub fn write(environment: &str, last: Option<&Last>, run: Option<&Run>) -> Strin
             journal_length: r.journal_length,
             count_supported: r.count_supported,
             companies_listed: r.companies_listed,
-            listed: r.listed.iter().map(|(id, name, d)| ListedS { id: id.clone(), name: name.clone(), display_name: d.clone() }).collect(),
+            listed: r
+                .listed
+                .iter()
+                .map(|(id, name, d)| ListedS {
+                    id: id.clone(),
+                    name: name.clone(),
+                    display_name: d.clone(),
+                })
+                .collect(),
             companies: r
                 .companies
                 .iter()

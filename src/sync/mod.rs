@@ -67,9 +67,9 @@
 pub mod checkpoint;
 pub mod query;
 
+pub use crate::bc::is_guid;
 use crate::date::{Date, Timestamp};
 use crate::engine::{Engine, EngineOptions};
-pub use crate::bc::is_guid;
 use crate::error::ConfigError;
 use crate::state::{ChangeBaseline, Changes};
 use serde::{Deserialize, Serialize};
@@ -91,7 +91,12 @@ pub const DEFAULT_MAX_TASK_RETRIES: u32 = 3;
 pub const MAX_CONCURRENCY: u32 = 5;
 /// What Business Central allows one app identity (reference 6: five requests in flight, 6,000
 /// requests per 5-minute sliding window; `Prefer: odata.maxpagesize` up to 20,000).
-pub const BC_LIMITS: BcLimits = BcLimits { max_concurrency: MAX_CONCURRENCY, max_page_size: MAX_PAGE_SIZE, requests_per_window: 6_000, window_ms: 300_000 };
+pub const BC_LIMITS: BcLimits = BcLimits {
+    max_concurrency: MAX_CONCURRENCY,
+    max_page_size: MAX_PAGE_SIZE,
+    requests_per_window: 6_000,
+    window_ms: 300_000,
+};
 pub const MAX_SEGMENTS: u32 = 16;
 /// Changes listed item by item in the outcome (all are counted).
 pub const CHANGES_LISTED: usize = 1000;
@@ -168,7 +173,10 @@ impl SyncConfig {
 pub fn environment_key(tenant_id: Option<&str>, environment: &str) -> String {
     // As JavaScript's String.prototype.trim, which the host's names went through before: a
     // byte-order mark is blank too.
-    let clean = |s: &str| s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').to_lowercase();
+    let clean = |s: &str| {
+        s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+            .to_lowercase()
+    };
     let environment = clean(environment);
     match tenant_id.map(clean).filter(|t| !t.is_empty()) {
         Some(tenant) => format!("{tenant}/{environment}"),
@@ -182,7 +190,10 @@ pub enum Window {
     /// Paid documents with `from <= postingDate < to` (`to` open when `None`).
     Posting { from: Date, to: Option<Date> },
     /// Documents with `after < lastModifiedDateTime <= until`, any status.
-    Modified { after: Timestamp, until: Option<Timestamp> },
+    Modified {
+        after: Timestamp,
+        until: Option<Timestamp>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -219,7 +230,10 @@ impl StreamKind {
         StreamKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
     fn is_document(self) -> bool {
-        matches!(self, StreamKind::PurchaseInvoices | StreamKind::PurchaseCreditMemos)
+        matches!(
+            self,
+            StreamKind::PurchaseInvoices | StreamKind::PurchaseCreditMemos
+        )
     }
 }
 
@@ -315,7 +329,12 @@ pub struct Failure {
 
 impl Failure {
     fn capped(mut self) -> Failure {
-        self.code = self.code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect();
+        self.code = self
+            .code
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(64)
+            .collect();
         if self.code.is_empty() {
             self.code = "UNKNOWN".into();
         }
@@ -561,15 +580,20 @@ fn option_error(field: &str, message: impl Into<String>) -> ConfigError {
 fn parse_date(field: &str, v: &str) -> Result<Date, ConfigError> {
     match Date::parse_bc(v.trim()) {
         Ok(Some(d)) if v.trim().len() == 10 => Ok(d),
-        _ => Err(option_error(field, format!("`{field}` must be a date written YYYY-MM-DD, got {v:?}"))),
+        _ => Err(option_error(
+            field,
+            format!("`{field}` must be a date written YYYY-MM-DD, got {v:?}"),
+        )),
     }
 }
-
 
 fn ranged(field: &str, v: Option<u32>, default: u32, lo: u32, hi: u32) -> Result<u32, ConfigError> {
     let v = v.unwrap_or(default);
     if !(lo..=hi).contains(&v) {
-        return Err(option_error(field, format!("`{field}` must be from {lo} to {hi}, got {v}")));
+        return Err(option_error(
+            field,
+            format!("`{field}` must be from {lo} to {hi}, got {v}"),
+        ));
     }
     Ok(v)
 }
@@ -581,22 +605,77 @@ impl SyncPlan {
     pub fn new(config: SyncConfig, checkpoint: Option<&str>) -> Result<SyncPlan, ConfigError> {
         let environment = config.environment.trim().to_owned();
         if environment.is_empty() || environment.len() > 400 {
-            return Err(option_error("environment", "`environment` must name the BC environment (1 to 400 characters)"));
+            return Err(option_error(
+                "environment",
+                "`environment` must name the BC environment (1 to 400 characters)",
+            ));
         }
         let started_at = match Timestamp::parse_bc(config.started_at.trim()) {
             Ok(Some(t)) => t,
-            _ => return Err(option_error("startedAt", format!("`startedAt` must be an ISO 8601 UTC timestamp, got {:?}", config.started_at))),
+            _ => {
+                return Err(option_error(
+                    "startedAt",
+                    format!(
+                        "`startedAt` must be an ISO 8601 UTC timestamp, got {:?}",
+                        config.started_at
+                    ),
+                ))
+            }
         };
-        let concurrency = ranged("concurrency", config.concurrency, MAX_CONCURRENCY, 1, MAX_CONCURRENCY)?;
-        let page_size = ranged("pageSize", config.page_size, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)?;
-        let min_page_size = ranged("minPageSize", config.min_page_size, DEFAULT_MIN_PAGE_SIZE.min(page_size), 1, page_size)?;
-        let segments = config.segments_per_company.map(|s| ranged("segmentsPerCompany", Some(s), 1, 1, MAX_SEGMENTS)).transpose()?;
-        let overlap = ranged("overlapMinutes", config.overlap_minutes, DEFAULT_OVERLAP_MINUTES, 0, MAX_OVERLAP_MINUTES)?;
-        let max_retries = ranged("maxTaskRetries", config.max_task_retries, DEFAULT_MAX_TASK_RETRIES, 0, 20)?;
-        let settings = Settings { concurrency, page_size, min_page_size, segments, overlap_ms: overlap as i64 * 60_000, max_retries, count: config.count.unwrap_or(true) };
+        let concurrency = ranged(
+            "concurrency",
+            config.concurrency,
+            MAX_CONCURRENCY,
+            1,
+            MAX_CONCURRENCY,
+        )?;
+        let page_size = ranged(
+            "pageSize",
+            config.page_size,
+            DEFAULT_PAGE_SIZE,
+            1,
+            MAX_PAGE_SIZE,
+        )?;
+        let min_page_size = ranged(
+            "minPageSize",
+            config.min_page_size,
+            DEFAULT_MIN_PAGE_SIZE.min(page_size),
+            1,
+            page_size,
+        )?;
+        let segments = config
+            .segments_per_company
+            .map(|s| ranged("segmentsPerCompany", Some(s), 1, 1, MAX_SEGMENTS))
+            .transpose()?;
+        let overlap = ranged(
+            "overlapMinutes",
+            config.overlap_minutes,
+            DEFAULT_OVERLAP_MINUTES,
+            0,
+            MAX_OVERLAP_MINUTES,
+        )?;
+        let max_retries = ranged(
+            "maxTaskRetries",
+            config.max_task_retries,
+            DEFAULT_MAX_TASK_RETRIES,
+            0,
+            20,
+        )?;
+        let settings = Settings {
+            concurrency,
+            page_size,
+            min_page_size,
+            segments,
+            overlap_ms: overlap as i64 * 60_000,
+            max_retries,
+            count: config.count.unwrap_or(true),
+        };
         if let Some(m) = &config.line_mode {
             if crate::transactions::LineMode::parse(m).is_none() {
-                return Err(option_error("lineMode", format!("`lineMode` must be \"invoice\", \"line\" or \"auto\", got {m:?}")));
+                return Err(option_error(
+                    "lineMode",
+                    format!("`lineMode` must be \"invoice\", \"line\" or \"auto\", got {m:?}"),
+                ));
             }
         }
         let selection = match &config.companies {
@@ -613,7 +692,10 @@ impl SyncPlan {
                     }
                 }
                 if out.is_empty() {
-                    return Err(option_error("companies", "`companies` must name at least one company (or be left out for all)"));
+                    return Err(option_error(
+                        "companies",
+                        "`companies` must name at least one company (or be left out for all)",
+                    ));
                 }
                 Some(out)
             }
@@ -663,14 +745,21 @@ impl SyncPlan {
         let same_selection = |a: &Option<Vec<String>>| match (a, &selection) {
             (None, None) => true,
             (Some(x), Some(y)) => {
-                let norm = |v: &Vec<String>| v.iter().map(|s| s.to_lowercase()).collect::<BTreeSet<_>>();
+                let norm =
+                    |v: &Vec<String>| v.iter().map(|s| s.to_lowercase()).collect::<BTreeSet<_>>();
                 norm(x) == norm(y)
             }
             _ => false,
         };
         let mut stale_journal = 0;
         let (run, resumed) = match old_run {
-            Some(r) if r.window_start == window_start && r.credit_memos == credit_memos && same_selection(&r.selection) => (r, true),
+            Some(r)
+                if r.window_start == window_start
+                    && r.credit_memos == credit_memos
+                    && same_selection(&r.selection) =>
+            {
+                (r, true)
+            }
             other => {
                 stale_journal = other.map_or(0, |r| r.journal_length);
                 let number = last.as_ref().map_or(0, |l| l.runs) + 1;
@@ -696,7 +785,18 @@ impl SyncPlan {
                 (run, false)
             }
         };
-        Ok(SyncPlan { environment, settings, last, run, resumed, stale_journal, next_task_id: 1, baseline: None, fatal: None, finished: false })
+        Ok(SyncPlan {
+            environment,
+            settings,
+            last,
+            run,
+            resumed,
+            stale_journal,
+            next_task_id: 1,
+            baseline: None,
+            fatal: None,
+            finished: false,
+        })
     }
 
     pub fn window_start(&self) -> Date {
@@ -749,7 +849,13 @@ impl SyncPlan {
     /// previous run (see [`Engine::begin_sync_run`]). Call before replaying a journal.
     pub fn begin(&mut self, engine: &mut Engine) {
         self.baseline = Some(ChangeBaseline::capture(engine));
-        let incremental: BTreeSet<String> = self.last.iter().flat_map(|l| l.companies.iter()).filter(|m| m.invoices.complete).map(|m| m.id.clone()).collect();
+        let incremental: BTreeSet<String> = self
+            .last
+            .iter()
+            .flat_map(|l| l.companies.iter())
+            .filter(|m| m.invoices.complete)
+            .map(|m| m.id.clone())
+            .collect();
         engine.begin_sync_run(&incremental);
     }
 
@@ -759,19 +865,31 @@ impl SyncPlan {
         if self.fatal.is_some() || self.finished {
             return None;
         }
-        let failed: BTreeSet<&str> = self.run.companies.iter().filter(|c| c.status == Status::Failed).map(|c| c.id.as_str()).collect();
+        let failed: BTreeSet<&str> = self
+            .run
+            .companies
+            .iter()
+            .filter(|c| c.status == Status::Failed)
+            .map(|c| c.id.as_str())
+            .collect();
         type Key = (bool, std::cmp::Reverse<u64>, u32, u32);
         let mut best: Option<(Key, usize)> = None;
         for (i, s) in self.run.streams.iter().enumerate() {
             // A failed company's reads stop; the users are read through it all the same.
-            let dropped = s.kind != StreamKind::Users && s.company.as_deref().is_some_and(|c| failed.contains(c));
+            let dropped = s.kind != StreamKind::Users
+                && s.company.as_deref().is_some_and(|c| failed.contains(c));
             if s.state != StreamState::Pending || s.in_flight.is_some() || dropped {
                 continue;
             }
             // The company list first; then the streams with the most pages left (unknown
             // counts as most), so the short reads fill the last slots; ties go to the stream
             // with fewer pages read, which rotates equal segments fairly.
-            let key = (s.kind != StreamKind::Companies, std::cmp::Reverse(remaining_estimate(s, self.settings.page_size)), s.pages, s.id);
+            let key = (
+                s.kind != StreamKind::Companies,
+                std::cmp::Reverse(remaining_estimate(s, self.settings.page_size)),
+                s.pages,
+                s.id,
+            );
             if best.as_ref().map_or(true, |(k, _)| key < *k) {
                 best = Some((key, i));
             }
@@ -792,17 +910,32 @@ impl SyncPlan {
             Some(n) => n.clone(),
             None => first_url(s, window_start),
         };
-        Some(Task { id: task_id, stream: s.id, entity: s.kind.as_str(), company_id: s.company.clone(), url, page_size: request_size(s, configured), first_page, wants_text: s.kind == StreamKind::Companies, label: label(s) })
+        Some(Task {
+            id: task_id,
+            stream: s.id,
+            entity: s.kind.as_str(),
+            company_id: s.company.clone(),
+            url,
+            page_size: request_size(s, configured),
+            first_page,
+            wants_text: s.kind == StreamKind::Companies,
+            label: label(s),
+        })
     }
 
     fn stream_of_task(&self, task_id: u32) -> Option<usize> {
-        self.run.streams.iter().position(|s| s.in_flight == Some(task_id))
+        self.run
+            .streams
+            .iter()
+            .position(|s| s.in_flight == Some(task_id))
     }
 
     /// A page arrived for `task_id`. Says whether to ingest it (then the host adds it to the
     /// engine and the journal, in that order, before asking for the checkpoint).
     pub fn page_done(&mut self, task_id: u32, page: PageInfo) -> PageAck {
-        let Some(i) = self.stream_of_task(task_id) else { return PageAck::default() };
+        let Some(i) = self.stream_of_task(task_id) else {
+            return PageAck::default();
+        };
         let window_start = self.run.window_start;
         let s = &mut self.run.streams[i];
         s.in_flight = None;
@@ -822,13 +955,19 @@ impl SyncPlan {
         let kind = s.kind;
         let company = s.company.clone();
         self.run.journal_length += 1;
-        let mut ack = PageAck { ingest: true, ..Default::default() };
+        let mut ack = PageAck {
+            ingest: true,
+            ..Default::default()
+        };
         if kind == StreamKind::Companies {
             if let Some(text) = page.text {
                 self.read_company_list(text);
             }
         }
-        let bad_link = page.next_link_invalid || page.next_link.is_some_and(|l| l.is_empty() || l == current || l.len() > 16_384);
+        let bad_link = page.next_link_invalid
+            || page
+                .next_link
+                .is_some_and(|l| l.is_empty() || l == current || l.len() > 16_384);
         if bad_link {
             let f = Failure {
                 code: "BC_INVALID_RESPONSE".into(),
@@ -853,7 +992,8 @@ impl SyncPlan {
                     _ => {
                         if let Some(c) = company {
                             if self.company_complete(&c) {
-                                if let Some(cr) = self.run.companies.iter_mut().find(|x| x.id == c) {
+                                if let Some(cr) = self.run.companies.iter_mut().find(|x| x.id == c)
+                                {
                                     cr.status = Status::Done;
                                 }
                                 ack.company_done = Some(c);
@@ -867,55 +1007,113 @@ impl SyncPlan {
     }
 
     fn company_complete(&self, company: &str) -> bool {
-        self.run.streams.iter().filter(|s| s.company.as_deref() == Some(company) && s.kind != StreamKind::Users).all(|s| matches!(s.state, StreamState::Done | StreamState::Split))
+        self.run
+            .streams
+            .iter()
+            .filter(|s| s.company.as_deref() == Some(company) && s.kind != StreamKind::Users)
+            .all(|s| matches!(s.state, StreamState::Done | StreamState::Split))
     }
 
     /// A request of `task_id` failed after the host's own retries. Decides what the sync does.
     pub fn task_failed(&mut self, task_id: u32, failure: Failure) -> FailureDecision {
         let failure = failure.capped();
         let Some(i) = self.stream_of_task(task_id) else {
-            return FailureDecision { action: "ignored", company_id: None, message: "no such task in flight".into() };
+            return FailureDecision {
+                action: "ignored",
+                company_id: None,
+                message: "no such task in flight".into(),
+            };
         };
         let started_at = self.run.started_at;
         let s = &mut self.run.streams[i];
         s.in_flight = None;
         let company = s.company.clone();
         if s.state != StreamState::Pending {
-            return FailureDecision { action: "ignored", company_id: company, message: "the task's read was cancelled".into() };
+            return FailureDecision {
+                action: "ignored",
+                company_id: company,
+                message: "the task's read was cancelled".into(),
+            };
         }
         if failure.code == "ABORTED" || failure.code.starts_with("AUTH_") {
             let message = failure.message.clone();
             self.fatal = Some(failure);
-            return FailureDecision { action: "abort", company_id: None, message };
+            return FailureDecision {
+                action: "abort",
+                company_id: None,
+                message,
+            };
         }
         // BC may not take `$count` (reference 5: UNCONFIRMED): read on without it.
-        if s.counted && s.next.is_none() && failure.code == "BC_BAD_REQUEST" && self.run.count_supported != Some(true) {
+        if s.counted
+            && s.next.is_none()
+            && failure.code == "BC_BAD_REQUEST"
+            && self.run.count_supported != Some(true)
+        {
             self.run.count_supported = Some(false);
             s.counted = false;
-            return FailureDecision { action: "retry", company_id: company, message: "Business Central refused $count; reading without it".into() };
+            return FailureDecision {
+                action: "retry",
+                company_id: company,
+                message: "Business Central refused $count; reading without it".into(),
+            };
         }
         if failure.narrowable {
             if s.next.is_none() {
                 if let Some((a, b)) = s.window.and_then(|w| split(w, started_at)) {
                     let (kind, page_size) = (s.kind, s.page_size);
                     s.state = StreamState::Split;
-                    let left = self.run.add_stream(kind, company.clone(), Some(a), page_size);
-                    let right = self.run.add_stream(kind, company.clone(), Some(b), page_size);
-                    let message = format!("{} timed out; split into {} and {}", label(&self.run.streams[i]), label(&self.run.streams[left]), label(&self.run.streams[right]));
-                    return FailureDecision { action: "narrowed", company_id: company, message };
+                    let left = self
+                        .run
+                        .add_stream(kind, company.clone(), Some(a), page_size);
+                    let right = self
+                        .run
+                        .add_stream(kind, company.clone(), Some(b), page_size);
+                    let message = format!(
+                        "{} timed out; split into {} and {}",
+                        label(&self.run.streams[i]),
+                        label(&self.run.streams[left]),
+                        label(&self.run.streams[right])
+                    );
+                    return FailureDecision {
+                        action: "narrowed",
+                        company_id: company,
+                        message,
+                    };
                 }
             }
             if s.page_size > self.settings.min_page_size {
                 s.page_size = (s.page_size / 4).max(self.settings.min_page_size);
-                let message = format!("{} timed out; asking for pages of {} records", label(s), s.page_size);
-                return FailureDecision { action: "narrowed", company_id: company, message };
+                let message = format!(
+                    "{} timed out; asking for pages of {} records",
+                    label(s),
+                    s.page_size
+                );
+                return FailureDecision {
+                    action: "narrowed",
+                    company_id: company,
+                    message,
+                };
             }
         }
-        let transient = matches!(failure.code.as_str(), "BC_THROTTLED" | "BC_UNAVAILABLE" | "BC_NETWORK" | "BC_INVALID_RESPONSE" | "BC_TIMEOUT");
+        let transient = matches!(
+            failure.code.as_str(),
+            "BC_THROTTLED" | "BC_UNAVAILABLE" | "BC_NETWORK" | "BC_INVALID_RESPONSE" | "BC_TIMEOUT"
+        );
         if transient && s.retries < self.settings.max_retries {
             s.retries += 1;
-            let message = format!("{} failed ({}); trying again ({} of {})", label(s), failure.code, s.retries, self.settings.max_retries);
-            return FailureDecision { action: "retry", company_id: company, message };
+            let message = format!(
+                "{} failed ({}); trying again ({} of {})",
+                label(s),
+                failure.code,
+                s.retries,
+                self.settings.max_retries
+            );
+            return FailureDecision {
+                action: "retry",
+                company_id: company,
+                message,
+            };
         }
         self.give_up(i, failure)
     }
@@ -929,16 +1127,27 @@ impl SyncPlan {
         match (s.kind, s.company.clone()) {
             (StreamKind::Companies, _) | (_, None) => {
                 self.fatal = Some(failure);
-                FailureDecision { action: "abort", company_id: None, message }
+                FailureDecision {
+                    action: "abort",
+                    company_id: None,
+                    message,
+                }
             }
             (StreamKind::Users, _) => {
                 self.run.users = UsersStatus::Failed;
                 self.run.users_error = Some(failure);
-                FailureDecision { action: "usersFailed", company_id: None, message }
+                FailureDecision {
+                    action: "usersFailed",
+                    company_id: None,
+                    message,
+                }
             }
             (_, Some(c)) => {
                 for x in self.run.streams.iter_mut() {
-                    if x.company.as_deref() == Some(c.as_str()) && x.kind != StreamKind::Users && x.state == StreamState::Pending {
+                    if x.company.as_deref() == Some(c.as_str())
+                        && x.kind != StreamKind::Users
+                        && x.state == StreamState::Pending
+                    {
                         x.state = StreamState::Cancelled;
                     }
                 }
@@ -946,7 +1155,11 @@ impl SyncPlan {
                     cr.status = Status::Failed;
                     cr.error = Some(failure);
                 }
-                FailureDecision { action: "companyFailed", company_id: Some(c), message }
+                FailureDecision {
+                    action: "companyFailed",
+                    company_id: Some(c),
+                    message,
+                }
             }
         }
     }
@@ -958,15 +1171,30 @@ impl SyncPlan {
 
     /// Nothing is pending or in flight.
     pub fn is_finished(&self) -> bool {
-        self.fatal.is_some() && self.in_flight() == 0 || self.run.companies_listed && !self.run.streams.iter().any(|s| s.state == StreamState::Pending && !self.company_failed(s))
+        self.fatal.is_some() && self.in_flight() == 0
+            || self.run.companies_listed
+                && !self
+                    .run
+                    .streams
+                    .iter()
+                    .any(|s| s.state == StreamState::Pending && !self.company_failed(s))
     }
 
     fn company_failed(&self, s: &Stream) -> bool {
-        s.company.as_deref().is_some_and(|c| self.run.companies.iter().any(|x| x.id == c && x.status == Status::Failed)) && s.kind != StreamKind::Users
+        s.company.as_deref().is_some_and(|c| {
+            self.run
+                .companies
+                .iter()
+                .any(|x| x.id == c && x.status == Status::Failed)
+        }) && s.kind != StreamKind::Users
     }
 
     fn in_flight(&self) -> u32 {
-        self.run.streams.iter().filter(|s| s.in_flight.is_some()).count() as u32
+        self.run
+            .streams
+            .iter()
+            .filter(|s| s.in_flight.is_some())
+            .count() as u32
     }
 
     fn read_company_list(&mut self, text: &str) {
@@ -975,15 +1203,27 @@ impl SyncPlan {
             #[serde(default)]
             value: Vec<serde_json::Value>,
         }
-        let Ok(page) = serde_json::from_str::<ListPage>(text) else { return };
+        let Ok(page) = serde_json::from_str::<ListPage>(text) else {
+            return;
+        };
         for v in page.value {
-            let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::trim).filter(|x| !x.is_empty() && x.len() <= 250).map(str::to_owned);
-            let Some(id) = s("id").map(|x| x.to_ascii_lowercase()) else { continue };
+            let s = |k: &str| {
+                v.get(k)
+                    .and_then(|x| x.as_str())
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty() && x.len() <= 250)
+                    .map(str::to_owned)
+            };
+            let Some(id) = s("id").map(|x| x.to_ascii_lowercase()) else {
+                continue;
+            };
             if self.run.listed.iter().any(|(x, _, _)| *x == id) {
                 continue;
             }
             let display = s("displayName");
-            let name = s("name").or_else(|| display.clone()).unwrap_or_else(|| id.clone());
+            let name = s("name")
+                .or_else(|| display.clone())
+                .unwrap_or_else(|| id.clone());
             self.run.listed.push((id, name, display));
         }
     }
@@ -995,24 +1235,64 @@ impl SyncPlan {
         let chosen: Vec<&(String, String, Option<String>)> = match &self.run.selection {
             None => listed.iter().collect(),
             Some(sel) => {
-                let hit = |sel: &str, c: &(String, String, Option<String>)| sel.eq_ignore_ascii_case(&c.0) || sel.eq_ignore_ascii_case(&c.1) || c.2.as_deref().is_some_and(|d| sel.eq_ignore_ascii_case(d));
-                self.run.not_found = sel.iter().filter(|s| !listed.iter().any(|c| hit(s, c))).cloned().collect();
-                listed.iter().filter(|c| sel.iter().any(|s| hit(s, c))).collect()
+                let hit = |sel: &str, c: &(String, String, Option<String>)| {
+                    sel.eq_ignore_ascii_case(&c.0)
+                        || sel.eq_ignore_ascii_case(&c.1)
+                        || c.2.as_deref().is_some_and(|d| sel.eq_ignore_ascii_case(d))
+                };
+                self.run.not_found = sel
+                    .iter()
+                    .filter(|s| !listed.iter().any(|c| hit(s, c)))
+                    .cloned()
+                    .collect();
+                listed
+                    .iter()
+                    .filter(|c| sel.iter().any(|s| hit(s, c)))
+                    .collect()
             }
         };
         let window_start = self.run.window_start;
         let credit_memos = self.run.credit_memos;
-        let memory = |id: &str| self.last.as_ref().and_then(|l| l.companies.iter().find(|m| m.id == id)).cloned();
-        let incremental = |m: &Mark| m.complete && m.watermark.is_some() && m.window_start.is_some_and(|w| w <= window_start);
+        let memory = |id: &str| {
+            self.last
+                .as_ref()
+                .and_then(|l| l.companies.iter().find(|m| m.id == id))
+                .cloned()
+        };
+        let incremental = |m: &Mark| {
+            m.complete && m.watermark.is_some() && m.window_start.is_some_and(|w| w <= window_start)
+        };
         let mut runs = Vec::new();
         for (id, name, display) in chosen {
             let mem = memory(id);
-            let invoices = if mem.as_ref().is_some_and(|m| incremental(&m.invoices)) { Mode::Incremental } else { Mode::Full };
-            let memos = credit_memos.then(|| if mem.as_ref().is_some_and(|m| incremental(&m.credit_memos)) { Mode::Incremental } else { Mode::Full });
-            let mut cr = CompanyRun { id: id.clone(), name: name.clone(), display_name: display.clone(), status: Status::Running, error: None, invoices, credit_memos: memos };
+            let invoices = if mem.as_ref().is_some_and(|m| incremental(&m.invoices)) {
+                Mode::Incremental
+            } else {
+                Mode::Full
+            };
+            let memos = credit_memos.then(|| {
+                if mem.as_ref().is_some_and(|m| incremental(&m.credit_memos)) {
+                    Mode::Incremental
+                } else {
+                    Mode::Full
+                }
+            });
+            let mut cr = CompanyRun {
+                id: id.clone(),
+                name: name.clone(),
+                display_name: display.clone(),
+                status: Status::Running,
+                error: None,
+                invoices,
+                credit_memos: memos,
+            };
             if !is_guid(id) {
                 cr.status = Status::Failed;
-                cr.error = Some(Failure { code: "COMPANY_ID_INVALID".into(), message: format!("the company id {id:?} is not a GUID; it was not read"), ..Default::default() });
+                cr.error = Some(Failure {
+                    code: "COMPANY_ID_INVALID".into(),
+                    message: format!("the company id {id:?} is not a GUID; it was not read"),
+                    ..Default::default()
+                });
             }
             runs.push((cr, mem));
         }
@@ -1021,8 +1301,14 @@ impl SyncPlan {
         // flight and 3 companies, 2 each, not 2, 2 and 1 (the company read as one chain then
         // takes twice as long as the others and the sync waits for it alone; measured in
         // www/bench/sync.mjs --sweep). More would only add requests for reads shorter than a page.
-        let full = runs.iter().filter(|(c, _)| c.status == Status::Running && c.invoices == Mode::Full).count() as u32;
-        let total = self.settings.segments.map_or(self.settings.concurrency.div_ceil(full.max(1)) * full, |s| s * full);
+        let full = runs
+            .iter()
+            .filter(|(c, _)| c.status == Status::Running && c.invoices == Mode::Full)
+            .count() as u32;
+        let total = self.settings.segments.map_or(
+            self.settings.concurrency.div_ceil(full.max(1)) * full,
+            |s| s * full,
+        );
         let mut nth_full = 0u32;
         let today = self.run.started_at.date();
         let page_size = self.settings.page_size;
@@ -1031,30 +1317,62 @@ impl SyncPlan {
                 continue;
             }
             let c = Some(cr.id.clone());
-            self.run.add_stream(StreamKind::GeneralLedgerSetup, c.clone(), None, page_size);
-            self.run.add_stream(StreamKind::Vendors, c.clone(), None, page_size);
+            self.run
+                .add_stream(StreamKind::GeneralLedgerSetup, c.clone(), None, page_size);
+            self.run
+                .add_stream(StreamKind::Vendors, c.clone(), None, page_size);
             let watermark = |m: Option<&Mark>| m.and_then(|m| m.watermark).unwrap_or(Timestamp(0));
             match cr.invoices {
                 Mode::Full => {
-                    let segments = (total / full + u32::from(nth_full < total % full)).clamp(1, MAX_SEGMENTS);
+                    let segments =
+                        (total / full + u32::from(nth_full < total % full)).clamp(1, MAX_SEGMENTS);
                     nth_full += 1;
                     for w in segment(window_start, today, segments) {
-                        self.run.add_stream(StreamKind::PurchaseInvoices, c.clone(), Some(w), page_size);
+                        self.run.add_stream(
+                            StreamKind::PurchaseInvoices,
+                            c.clone(),
+                            Some(w),
+                            page_size,
+                        );
                     }
                 }
                 Mode::Incremental => {
-                    let w = Window::Modified { after: watermark(mem.as_ref().map(|m| &m.invoices)), until: None };
-                    self.run.add_stream(StreamKind::PurchaseInvoices, c.clone(), Some(w), page_size);
+                    let w = Window::Modified {
+                        after: watermark(mem.as_ref().map(|m| &m.invoices)),
+                        until: None,
+                    };
+                    self.run.add_stream(
+                        StreamKind::PurchaseInvoices,
+                        c.clone(),
+                        Some(w),
+                        page_size,
+                    );
                 }
             }
             match cr.credit_memos {
                 None => {}
                 Some(Mode::Full) => {
-                    self.run.add_stream(StreamKind::PurchaseCreditMemos, c.clone(), Some(Window::Posting { from: window_start, to: None }), page_size);
+                    self.run.add_stream(
+                        StreamKind::PurchaseCreditMemos,
+                        c.clone(),
+                        Some(Window::Posting {
+                            from: window_start,
+                            to: None,
+                        }),
+                        page_size,
+                    );
                 }
                 Some(Mode::Incremental) => {
-                    let w = Window::Modified { after: watermark(mem.as_ref().map(|m| &m.credit_memos)), until: None };
-                    self.run.add_stream(StreamKind::PurchaseCreditMemos, c.clone(), Some(w), page_size);
+                    let w = Window::Modified {
+                        after: watermark(mem.as_ref().map(|m| &m.credit_memos)),
+                        until: None,
+                    };
+                    self.run.add_stream(
+                        StreamKind::PurchaseCreditMemos,
+                        c.clone(),
+                        Some(w),
+                        page_size,
+                    );
                 }
             }
         }
@@ -1098,7 +1416,13 @@ impl SyncPlan {
             } else if s.count.is_some() {
                 Some(remaining_estimate(s, self.settings.page_size).max(1))
             } else {
-                s.window.and_then(|w| density(matches!(w, Window::Posting { .. })).map(|d| ((d * window_span(w, &self.run)).ceil() as u64).saturating_sub(s.pages as u64).max(1)))
+                s.window.and_then(|w| {
+                    density(matches!(w, Window::Posting { .. })).map(|d| {
+                        ((d * window_span(w, &self.run)).ceil() as u64)
+                            .saturating_sub(s.pages as u64)
+                            .max(1)
+                    })
+                })
             };
             remaining = match (remaining, left) {
                 (Some(r), Some(l)) => Some(r + l),
@@ -1107,14 +1431,33 @@ impl SyncPlan {
         }
         Progress {
             companies_total: listed.then_some(self.run.companies.len() as u32),
-            companies_done: self.run.companies.iter().filter(|c| c.status == Status::Done).count() as u32,
-            companies_failed: self.run.companies.iter().filter(|c| c.status == Status::Failed).count() as u32,
+            companies_done: self
+                .run
+                .companies
+                .iter()
+                .filter(|c| c.status == Status::Done)
+                .count() as u32,
+            companies_failed: self
+                .run
+                .companies
+                .iter()
+                .filter(|c| c.status == Status::Failed)
+                .count() as u32,
             streams_total: streams.len() as u32,
-            streams_done: streams.iter().filter(|s| s.state == StreamState::Done).count() as u32,
+            streams_done: streams
+                .iter()
+                .filter(|s| s.state == StreamState::Done)
+                .count() as u32,
             in_flight: self.in_flight(),
             pages: self.run.streams.iter().map(|s| s.pages as u64).sum(),
             records: self.run.streams.iter().map(|s| s.records).sum(),
-            documents: self.run.streams.iter().filter(|s| s.kind.is_document()).map(|s| s.records).sum(),
+            documents: self
+                .run
+                .streams
+                .iter()
+                .filter(|s| s.kind.is_document())
+                .map(|s| s.records)
+                .sum(),
             remaining_pages: remaining,
             users: self.run.users.as_str(),
         }
@@ -1122,7 +1465,11 @@ impl SyncPlan {
 
     /// The checkpoint to keep after the page just ingested (see [`checkpoint`]).
     pub fn checkpoint(&self) -> String {
-        checkpoint::write(&self.environment, self.last.as_ref(), (!self.finished).then_some(&self.run))
+        checkpoint::write(
+            &self.environment,
+            self.last.as_ref(),
+            (!self.finished).then_some(&self.run),
+        )
     }
 
     /// Ends the run: keeps only the selected companies in `engine`, records each company's
@@ -1130,13 +1477,19 @@ impl SyncPlan {
     /// [`SyncPlan::is_finished`] and no error stopped the sync.
     pub fn finish(&mut self, engine: &mut Engine) -> Result<Outcome, ConfigError> {
         if let Some(f) = &self.fatal {
-            return Err(ConfigError::new("SYNC_FAILED", format!("the sync stopped with {}: {}", f.code, f.message)));
+            return Err(ConfigError::new(
+                "SYNC_FAILED",
+                format!("the sync stopped with {}: {}", f.code, f.message),
+            ));
         }
         if !self.is_finished() || self.in_flight() > 0 {
             return Err(ConfigError::new("SYNC_NOT_FINISHED", "the sync still has requests to make; finish it only when nextTask() returns null and nothing is in flight"));
         }
         let Some(baseline) = self.baseline.take() else {
-            return Err(ConfigError::new("SYNC_NOT_BEGUN", "call begin(engine) with the engine before the first page"));
+            return Err(ConfigError::new(
+                "SYNC_NOT_BEGUN",
+                "call begin(engine) with the engine before the first page",
+            ));
         };
         let keep: BTreeSet<String> = self.run.companies.iter().map(|c| c.id.clone()).collect();
         engine.retain_companies(&keep);
@@ -1144,11 +1497,21 @@ impl SyncPlan {
         let overlap = self.settings.overlap_ms;
         // The next read starts before the newest modification seen, or before this run's start
         // if that is earlier: a record modified during the read may sit behind the cursor.
-        let watermark = |newest: Option<Timestamp>| Timestamp(newest.map_or(started.0, |t| t.0.min(started.0)).saturating_sub(overlap));
+        let watermark = |newest: Option<Timestamp>| {
+            Timestamp(
+                newest
+                    .map_or(started.0, |t| t.0.min(started.0))
+                    .saturating_sub(overlap),
+            )
+        };
         let window_start = self.run.window_start;
         let mut memory = Vec::new();
         for c in &self.run.companies {
-            let prev = self.last.as_ref().and_then(|l| l.companies.iter().find(|m| m.id == c.id)).cloned();
+            let prev = self
+                .last
+                .as_ref()
+                .and_then(|l| l.companies.iter().find(|m| m.id == c.id))
+                .cloned();
             let m = match c.status {
                 Status::Done => CompanyMemory {
                     id: c.id.clone(),
@@ -1161,19 +1524,33 @@ impl SyncPlan {
                         watermark: Some(watermark(engine.newest_modification(&c.id, false))),
                     },
                     credit_memos: if self.run.credit_memos {
-                        Mark { complete: true, window_start: Some(window_start), watermark: Some(watermark(engine.newest_modification(&c.id, true))) }
+                        Mark {
+                            complete: true,
+                            window_start: Some(window_start),
+                            watermark: Some(watermark(engine.newest_modification(&c.id, true))),
+                        }
                     } else {
                         Mark::default()
                     },
                 },
                 _ => match prev {
                     Some(p) => p,
-                    None => CompanyMemory { id: c.id.clone(), name: Some(c.name.clone()), invoices: Mark::default(), credit_memos: Mark::default() },
+                    None => CompanyMemory {
+                        id: c.id.clone(),
+                        name: Some(c.name.clone()),
+                        invoices: Mark::default(),
+                        credit_memos: Mark::default(),
+                    },
                 },
             };
             memory.push(m);
         }
-        self.last = Some(Last { runs: self.run.number, window_start, credit_memos: self.run.credit_memos, companies: memory });
+        self.last = Some(Last {
+            runs: self.run.number,
+            window_start,
+            credit_memos: self.run.credit_memos,
+            companies: memory,
+        });
         self.finished = true;
         let changes = baseline.compare(engine, CHANGES_LISTED);
         let companies: Vec<CompanyReport> = self
@@ -1181,20 +1558,37 @@ impl SyncPlan {
             .companies
             .iter()
             .map(|c| {
-                let of = |s: &&Stream| s.company.as_deref() == Some(c.id.as_str()) && s.kind != StreamKind::Users;
+                let of = |s: &&Stream| {
+                    s.company.as_deref() == Some(c.id.as_str()) && s.kind != StreamKind::Users
+                };
                 CompanyReport {
                     id: c.id.clone(),
                     name: c.display_name.clone().unwrap_or_else(|| c.name.clone()),
                     status: c.status.as_str(),
                     invoices: c.invoices.as_str(),
                     credit_memos: c.credit_memos.map(Mode::as_str),
-                    pages: self.run.streams.iter().filter(of).map(|s| s.pages as u64).sum(),
-                    documents: self.run.streams.iter().filter(of).filter(|s| s.kind.is_document()).map(|s| s.records).sum(),
+                    pages: self
+                        .run
+                        .streams
+                        .iter()
+                        .filter(of)
+                        .map(|s| s.pages as u64)
+                        .sum(),
+                    documents: self
+                        .run
+                        .streams
+                        .iter()
+                        .filter(of)
+                        .filter(|s| s.kind.is_document())
+                        .map(|s| s.records)
+                        .sum(),
                     error: c.error.clone(),
                 }
             })
             .collect();
-        let complete = self.run.companies.iter().all(|c| c.status == Status::Done) && self.run.not_found.is_empty() && self.run.users == UsersStatus::Done;
+        let complete = self.run.companies.iter().all(|c| c.status == Status::Done)
+            && self.run.not_found.is_empty()
+            && self.run.users == UsersStatus::Done;
         Ok(Outcome {
             checkpoint: self.checkpoint(),
             complete,
@@ -1213,17 +1607,40 @@ impl SyncPlan {
 }
 
 impl Run {
-    fn add_stream(&mut self, kind: StreamKind, company: Option<String>, window: Option<Window>, page_size: u32) -> usize {
+    fn add_stream(
+        &mut self,
+        kind: StreamKind,
+        company: Option<String>,
+        window: Option<Window>,
+        page_size: u32,
+    ) -> usize {
         let id = self.next_stream_id;
         self.next_stream_id += 1;
-        self.streams.push(Stream { id, kind, company, window, next: None, page_size, pages: 0, records: 0, retries: 0, count: None, counted: false, state: StreamState::Pending, in_flight: None });
+        self.streams.push(Stream {
+            id,
+            kind,
+            company,
+            window,
+            next: None,
+            page_size,
+            pages: 0,
+            records: 0,
+            retries: 0,
+            count: None,
+            counted: false,
+            state: StreamState::Pending,
+            in_flight: None,
+        });
         self.streams.len() - 1
     }
 }
 
 fn first_url(s: &Stream, window_start: Date) -> String {
     let c = s.company.as_deref().unwrap_or_default();
-    let w = s.window.unwrap_or(Window::Posting { from: window_start, to: None });
+    let w = s.window.unwrap_or(Window::Posting {
+        from: window_start,
+        to: None,
+    });
     match s.kind {
         StreamKind::Companies => query::companies(),
         StreamKind::Users => query::users(c),
@@ -1237,8 +1654,16 @@ fn first_url(s: &Stream, window_start: Date) -> String {
 fn label(s: &Stream) -> String {
     match s.window {
         None => s.kind.as_str().to_owned(),
-        Some(Window::Posting { from, to }) => format!("{} posted {from}..{}", s.kind.as_str(), to.map_or("".into(), |t| t.add_days(-1).to_string())),
-        Some(Window::Modified { after, until }) => format!("{} modified after {after}{}", s.kind.as_str(), until.map_or(String::new(), |u| format!(" until {u}"))),
+        Some(Window::Posting { from, to }) => format!(
+            "{} posted {from}..{}",
+            s.kind.as_str(),
+            to.map_or("".into(), |t| t.add_days(-1).to_string())
+        ),
+        Some(Window::Modified { after, until }) => format!(
+            "{} modified after {after}{}",
+            s.kind.as_str(),
+            until.map_or(String::new(), |u| format!(" until {u}"))
+        ),
     }
 }
 
@@ -1293,7 +1718,10 @@ fn request_size(s: &Stream, configured: u32) -> u32 {
 fn largest_request(s: &Stream, configured: u32) -> u64 {
     let size = s.page_size as u64;
     if s.page_size == configured {
-        (2 * size).saturating_sub(1).min(MAX_PAGE_SIZE as u64).max(size)
+        (2 * size)
+            .saturating_sub(1)
+            .min(MAX_PAGE_SIZE as u64)
+            .max(size)
     } else {
         size
     }
@@ -1309,11 +1737,17 @@ fn segment(from: Date, today: Date, n: u32) -> Vec<Window> {
     for i in 1..n {
         let b = from.add_days(span * i / n);
         if b > start {
-            out.push(Window::Posting { from: start, to: Some(b) });
+            out.push(Window::Posting {
+                from: start,
+                to: Some(b),
+            });
             start = b;
         }
     }
-    out.push(Window::Posting { from: start, to: None });
+    out.push(Window::Posting {
+        from: start,
+        to: None,
+    });
     out
 }
 
@@ -1328,7 +1762,13 @@ fn split(w: Window, started_at: Timestamp) -> Option<(Window, Window)> {
                 return None;
             }
             let mid = from.add_days(days / 2);
-            Some((Window::Posting { from, to: Some(mid) }, Window::Posting { from: mid, to }))
+            Some((
+                Window::Posting {
+                    from,
+                    to: Some(mid),
+                },
+                Window::Posting { from: mid, to },
+            ))
         }
         Window::Modified { after, until } => {
             let end = until.unwrap_or(started_at);
@@ -1336,7 +1776,13 @@ fn split(w: Window, started_at: Timestamp) -> Option<(Window, Window)> {
                 return None;
             }
             let mid = Timestamp(after.0 + (end.0 - after.0) / 2);
-            Some((Window::Modified { after, until: Some(mid) }, Window::Modified { after: mid, until }))
+            Some((
+                Window::Modified {
+                    after,
+                    until: Some(mid),
+                },
+                Window::Modified { after: mid, until },
+            ))
         }
     }
 }
@@ -1345,8 +1791,12 @@ fn split(w: Window, started_at: Timestamp) -> Option<(Window, Window)> {
 /// run's start.
 fn window_span(w: Window, run: &Run) -> f64 {
     match w {
-        Window::Posting { from, to } => (to.unwrap_or(run.started_at.date().add_days(1)).to_days() - from.to_days()).max(1) as f64,
-        Window::Modified { after, until } => ((until.unwrap_or(run.started_at).0 - after.0) as f64 / 60_000.0).max(1.0),
+        Window::Posting { from, to } => (to.unwrap_or(run.started_at.date().add_days(1)).to_days()
+            - from.to_days())
+        .max(1) as f64,
+        Window::Modified { after, until } => {
+            ((until.unwrap_or(run.started_at).0 - after.0) as f64 / 60_000.0).max(1.0)
+        }
     }
 }
 

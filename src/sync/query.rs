@@ -79,7 +79,21 @@ pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 16);
     for b in value.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'$' | b'\'' | b'(' | b')' | b',' | b';' | b'=' | b':' => out.push(b as char),
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'$'
+            | b'\''
+            | b'('
+            | b')'
+            | b','
+            | b';'
+            | b'='
+            | b':' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -87,19 +101,32 @@ pub fn encode(value: &str) -> String {
 }
 
 fn query(params: &[(&str, String)]) -> String {
-    params.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
+    params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 pub fn companies() -> String {
-    format!("api/v2.0/companies?{}", query(&[("$select", COMPANY_FIELDS.join(","))]))
+    format!(
+        "api/v2.0/companies?{}",
+        query(&[("$select", COMPANY_FIELDS.join(","))])
+    )
 }
 
 pub fn gl_setup(company: &str) -> String {
-    format!("api/v2.0/companies({company})/generalLedgerSetup?{}", query(&[("$select", GL_SETUP_FIELDS.join(","))]))
+    format!(
+        "api/v2.0/companies({company})/generalLedgerSetup?{}",
+        query(&[("$select", GL_SETUP_FIELDS.join(","))])
+    )
 }
 
 pub fn vendors(company: &str) -> String {
-    format!("api/v2.0/companies({company})/vendors?{}", query(&[("$select", VENDOR_FIELDS.join(","))]))
+    format!(
+        "api/v2.0/companies({company})/vendors?{}",
+        query(&[("$select", VENDOR_FIELDS.join(","))])
+    )
 }
 
 /// Users come from the automation API, once per environment through any company (reference
@@ -123,7 +150,8 @@ pub fn document_filter(window: &Window, window_start: Date) -> String {
             f
         }
         Window::Modified { after, until } => {
-            let mut f = format!("postingDate ge {window_start} and lastModifiedDateTime gt {after}");
+            let mut f =
+                format!("postingDate ge {window_start} and lastModifiedDateTime gt {after}");
             if let Some(until) = until {
                 f.push_str(&format!(" and lastModifiedDateTime le {until}"));
             }
@@ -136,20 +164,32 @@ pub fn invoices(company: &str, window: &Window, window_start: Date, count: bool)
     let mut params = vec![
         ("$filter", document_filter(window, window_start)),
         ("$select", INVOICE_FIELDS.join(",")),
-        ("$expand", format!("purchaseInvoiceLines($select={})", LINE_FIELDS.join(","))),
+        (
+            "$expand",
+            format!("purchaseInvoiceLines($select={})", LINE_FIELDS.join(",")),
+        ),
     ];
     if count {
         params.push(("$count", "true".into()));
     }
-    format!("api/v2.0/companies({company})/purchaseInvoices?{}", query(&params))
+    format!(
+        "api/v2.0/companies({company})/purchaseInvoices?{}",
+        query(&params)
+    )
 }
 
 pub fn credit_memos(company: &str, window: &Window, window_start: Date, count: bool) -> String {
-    let mut params = vec![("$filter", document_filter(window, window_start)), ("$select", CREDIT_MEMO_FIELDS.join(","))];
+    let mut params = vec![
+        ("$filter", document_filter(window, window_start)),
+        ("$select", CREDIT_MEMO_FIELDS.join(",")),
+    ];
     if count {
         params.push(("$count", "true".into()));
     }
-    format!("api/v2.0/companies({company})/purchaseCreditMemos?{}", query(&params))
+    format!(
+        "api/v2.0/companies({company})/purchaseCreditMemos?{}",
+        query(&params)
+    )
 }
 
 #[cfg(test)]
@@ -167,9 +207,18 @@ mod tests {
 
     #[test]
     fn urls_are_exact() {
-        assert_eq!(companies(), "api/v2.0/companies?$select=id,name,displayName");
-        assert_eq!(users(C), format!("api/microsoft/automation/v2.0/companies({C})/users"));
-        let w = Window::Posting { from: d("2025-11-27"), to: Some(d("2026-05-28")) };
+        assert_eq!(
+            companies(),
+            "api/v2.0/companies?$select=id,name,displayName"
+        );
+        assert_eq!(
+            users(C),
+            format!("api/microsoft/automation/v2.0/companies({C})/users")
+        );
+        let w = Window::Posting {
+            from: d("2025-11-27"),
+            to: Some(d("2026-05-28")),
+        };
         assert_eq!(
             invoices(C, &w, d("2025-11-27"), false),
             format!(
@@ -179,7 +228,10 @@ mod tests {
                 LINE_FIELDS.join(",")
             )
         );
-        let m = Window::Modified { after: Timestamp(1_790_000_000_000), until: None };
+        let m = Window::Modified {
+            after: Timestamp(1_790_000_000_000),
+            until: None,
+        };
         let url = credit_memos(C, &m, d("2025-11-27"), true);
         assert!(url.contains("$filter=postingDate%20ge%202025-11-27%20and%20lastModifiedDateTime%20gt%202026-09-21T14:13:20.000Z&"), "{url}");
         assert!(url.ends_with("&$count=true"));
@@ -221,18 +273,34 @@ mod tests {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|line| serde_json::Value::Object(lf.iter().map(|f| ((*f).to_string(), line[*f].clone())).collect()))
+                    .map(|line| {
+                        serde_json::Value::Object(
+                            lf.iter()
+                                .map(|f| ((*f).to_string(), line[*f].clone()))
+                                .collect(),
+                        )
+                    })
                     .collect();
                 o.insert("purchaseInvoiceLines".into(), serde_json::Value::Array(l));
             }
             serde_json::Value::Object(o).to_string()
         };
         let read = |kind: DocKind, rec: &str| {
-            let entity = if kind == DocKind::Invoice { Entity::PurchaseInvoices } else { Entity::PurchaseCreditMemos };
+            let entity = if kind == DocKind::Invoice {
+                Entity::PurchaseInvoices
+            } else {
+                Entity::PurchaseCreditMemos
+            };
             let (page, _) = read_page_text(entity, &format!(r#"{{"value":[{rec}]}}"#)).unwrap();
-            let RawPage::Documents(p) = page else { panic!("documents page") };
-            let crate::bc::lenient::Records::List(mut l) = p.value else { panic!("list") };
-            let crate::bc::lenient::Record::Object(raw) = l.remove(0) else { panic!("object") };
+            let RawPage::Documents(p) = page else {
+                panic!("documents page")
+            };
+            let crate::bc::lenient::Records::List(mut l) = p.value else {
+                panic!("list")
+            };
+            let crate::bc::lenient::Record::Object(raw) = l.remove(0) else {
+                panic!("object")
+            };
             let mut diags = Vec::new();
             let mut fr = FieldReader::new(&mut diags, String::new());
             read_document(kind, raw, &mut fr).unwrap()
@@ -245,14 +313,35 @@ mod tests {
             v.to_string()
         };
         // Each document type has the fields of its own API page only.
-        let full_doc = without(&full_doc, &["creditMemoDate", "vendorCreditMemoNumber", "invoiceId", "invoiceNumber", "vendorReturnReasonId"]);
+        let full_doc = without(
+            &full_doc,
+            &[
+                "creditMemoDate",
+                "vendorCreditMemoNumber",
+                "invoiceId",
+                "invoiceNumber",
+                "vendorReturnReasonId",
+            ],
+        );
         let invoice_full = read(DocKind::Invoice, &full_doc);
-        let invoice_sel = read(DocKind::Invoice, &restrict(&full_doc, INVOICE_FIELDS, Some(LINE_FIELDS)));
+        let invoice_sel = read(
+            DocKind::Invoice,
+            &restrict(&full_doc, INVOICE_FIELDS, Some(LINE_FIELDS)),
+        );
         assert_eq!(invoice_sel, invoice_full);
         // A credit memo carries no expanded lines; its header must be complete on its own.
         let memo_doc = without(
-            &full_doc.replace("\"invoiceDate\"", "\"creditMemoDate\"").replace("\"vendorInvoiceNumber\"", "\"vendorCreditMemoNumber\""),
-            &["purchaseInvoiceLines", "orderId", "orderNumber", "payToContact", "shipToName", "shipToContact"],
+            &full_doc
+                .replace("\"invoiceDate\"", "\"creditMemoDate\"")
+                .replace("\"vendorInvoiceNumber\"", "\"vendorCreditMemoNumber\""),
+            &[
+                "purchaseInvoiceLines",
+                "orderId",
+                "orderNumber",
+                "payToContact",
+                "shipToName",
+                "shipToContact",
+            ],
         );
         let memo_doc = {
             let mut v: serde_json::Value = serde_json::from_str(&memo_doc).unwrap();
@@ -260,10 +349,26 @@ mod tests {
             v["invoiceNumber"] = "PPI100000".into();
             v.to_string()
         };
-        assert_eq!(read(DocKind::CreditMemo, &restrict(&memo_doc, CREDIT_MEMO_FIELDS, None)), read(DocKind::CreditMemo, &memo_doc));
+        assert_eq!(
+            read(
+                DocKind::CreditMemo,
+                &restrict(&memo_doc, CREDIT_MEMO_FIELDS, None)
+            ),
+            read(DocKind::CreditMemo, &memo_doc)
+        );
         // And the guard can fail: dropping one line field changes the document read.
-        let short: Vec<&str> = LINE_FIELDS.iter().copied().filter(|f| *f != "description2").collect();
-        assert_ne!(read(DocKind::Invoice, &restrict(&full_doc, INVOICE_FIELDS, Some(&short))), invoice_full);
+        let short: Vec<&str> = LINE_FIELDS
+            .iter()
+            .copied()
+            .filter(|f| *f != "description2")
+            .collect();
+        assert_ne!(
+            read(
+                DocKind::Invoice,
+                &restrict(&full_doc, INVOICE_FIELDS, Some(&short))
+            ),
+            invoice_full
+        );
     }
 
     #[test]
@@ -274,19 +379,47 @@ mod tests {
             "currencyCode":"EUR","paymentTermsId":"ffffffff-0000-0000-0000-000000000002","blocked":"_x0020_","balance":0,"lastModifiedDateTime":"2026-01-01T00:00:00Z"}"#;
         let keep = |json: &str, fields: &[&str]| {
             let v: serde_json::Value = serde_json::from_str(json).unwrap();
-            serde_json::Value::Object(fields.iter().map(|f| ((*f).to_string(), v[*f].clone())).collect()).to_string()
+            serde_json::Value::Object(
+                fields
+                    .iter()
+                    .map(|f| ((*f).to_string(), v[*f].clone()))
+                    .collect(),
+            )
+            .to_string()
         };
         let state = |vendor: &str, company: &str, gl: &str| {
-            let mut e = Engine::new(EngineOptions { window_start: Some("2025-01-01".into()), ..Default::default() }).unwrap();
-            e.add_page_text(Some(Entity::Companies), None, &format!(r#"{{"value":[{company}]}}"#));
-            e.add_page_text(Some(Entity::Vendors), Some(C), &format!(r#"{{"value":[{vendor}]}}"#));
-            e.add_page_text(Some(Entity::GeneralLedgerSetup), Some(C), &format!(r#"{{"value":[{gl}]}}"#));
+            let mut e = Engine::new(EngineOptions {
+                window_start: Some("2025-01-01".into()),
+                ..Default::default()
+            })
+            .unwrap();
+            e.add_page_text(
+                Some(Entity::Companies),
+                None,
+                &format!(r#"{{"value":[{company}]}}"#),
+            );
+            e.add_page_text(
+                Some(Entity::Vendors),
+                Some(C),
+                &format!(r#"{{"value":[{vendor}]}}"#),
+            );
+            e.add_page_text(
+                Some(Entity::GeneralLedgerSetup),
+                Some(C),
+                &format!(r#"{{"value":[{gl}]}}"#),
+            );
             e.export_state()
         };
-        let company_full = format!(r#"{{"id":"{C}","systemVersion":"27.1","timestamp":1,"name":"CRONUS","displayName":"Cronus Ltd","businessProfileId":""}}"#);
+        let company_full = format!(
+            r#"{{"id":"{C}","systemVersion":"27.1","timestamp":1,"name":"CRONUS","displayName":"Cronus Ltd","businessProfileId":""}}"#
+        );
         let gl_full = r#"{"id":"abababab-0000-0000-0000-000000000001","allowPostingFrom":"0001-01-01","localCurrencyCode":"GBP","localCurrencySymbol":"£","lastModifiedDateTime":"2026-01-01T00:00:00Z"}"#;
         assert_eq!(
-            state(&keep(vendor_full, VENDOR_FIELDS), &keep(&company_full, COMPANY_FIELDS), &keep(gl_full, GL_SETUP_FIELDS)),
+            state(
+                &keep(vendor_full, VENDOR_FIELDS),
+                &keep(&company_full, COMPANY_FIELDS),
+                &keep(gl_full, GL_SETUP_FIELDS)
+            ),
             state(vendor_full, &company_full, gl_full)
         );
     }

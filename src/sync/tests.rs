@@ -6,11 +6,24 @@ const B: &str = "bbbbbbbb-0000-4000-8000-000000000002";
 const STARTED: &str = "2026-11-26T09:00:00Z";
 
 fn config() -> SyncConfig {
-    SyncConfig { environment: "t/prod".into(), started_at: STARTED.into(), connected_at: Some("2026-11-26".into()), ..Default::default() }
+    SyncConfig {
+        environment: "t/prod".into(),
+        started_at: STARTED.into(),
+        connected_at: Some("2026-11-26".into()),
+        ..Default::default()
+    }
 }
 
 fn companies_page(ids: &[(&str, &str)]) -> String {
-    let v: Vec<String> = ids.iter().map(|(id, name)| format!(r#"{{"id":"{}","name":"{name}","displayName":"{name} Inc."}}"#, id.to_uppercase())).collect();
+    let v: Vec<String> = ids
+        .iter()
+        .map(|(id, name)| {
+            format!(
+                r#"{{"id":"{}","name":"{name}","displayName":"{name} Inc."}}"#,
+                id.to_uppercase()
+            )
+        })
+        .collect();
     format!(r#"{{"value":[{}]}}"#, v.join(","))
 }
 
@@ -18,7 +31,13 @@ fn list(plan: &mut SyncPlan, ids: &[(&str, &str)]) {
     let t = plan.next_task().unwrap();
     assert_eq!(t.entity, "companies");
     let text = companies_page(ids);
-    let ack = plan.page_done(t.id, PageInfo { text: Some(&text), ..Default::default() });
+    let ack = plan.page_done(
+        t.id,
+        PageInfo {
+            text: Some(&text),
+            ..Default::default()
+        },
+    );
     assert!(ack.ingest && ack.companies_listed);
 }
 
@@ -35,28 +54,75 @@ fn first_run_reads_everything_in_segments() {
     let t = plan.next_task().unwrap();
     assert!(plan.next_task().is_none());
     let text = companies_page(&[(A, "Alpha"), (B, "Beta")]);
-    plan.page_done(t.id, PageInfo { text: Some(&text), ..Default::default() });
+    plan.page_done(
+        t.id,
+        PageInfo {
+            text: Some(&text),
+            ..Default::default()
+        },
+    );
     let tasks = drain(&mut plan);
     // At least as many long reads as requests in flight (5), the same number for each of the 2
     // companies: 3 date segments each, plus GL setup and vendors each, plus users.
     assert_eq!(tasks.len(), 11);
-    let inv: Vec<&Task> = tasks.iter().filter(|t| t.entity == "purchaseInvoices").collect();
+    let inv: Vec<&Task> = tasks
+        .iter()
+        .filter(|t| t.entity == "purchaseInvoices")
+        .collect();
     assert_eq!(inv.len(), 6);
-    assert_eq!(inv.iter().filter(|t| t.company_id.as_deref() == Some(A)).count(), 3);
-    assert_eq!(inv.iter().filter(|t| t.company_id.as_deref() == Some(B)).count(), 3);
+    assert_eq!(
+        inv.iter()
+            .filter(|t| t.company_id.as_deref() == Some(A))
+            .count(),
+        3
+    );
+    assert_eq!(
+        inv.iter()
+            .filter(|t| t.company_id.as_deref() == Some(B))
+            .count(),
+        3
+    );
     // 366 days to the end of the run's day in three segments of 122 days; the last is open.
-    let first = inv.iter().find(|t| t.company_id.as_deref() == Some(A)).unwrap();
-    assert!(first.url.contains("postingDate%20ge%202025-11-26%20and%20postingDate%20lt%202026-03-28&"), "{}", first.url);
-    assert!(inv.iter().filter(|t| t.company_id.as_deref() == Some(A)).any(|t| t.url.contains("postingDate%20ge%202026-07-28&")), "open last segment");
-    let b: Vec<&&Task> = inv.iter().filter(|t| t.company_id.as_deref() == Some(B)).collect();
-    assert!(b[0].url.contains("postingDate%20ge%202025-11-26%20and%20postingDate%20lt%202026-03-28&"), "{}", b[0].url);
-    assert!(inv.iter().all(|t| t.url.contains("$count=true") && t.first_page && t.page_size == DEFAULT_PAGE_SIZE));
+    let first = inv
+        .iter()
+        .find(|t| t.company_id.as_deref() == Some(A))
+        .unwrap();
+    assert!(
+        first
+            .url
+            .contains("postingDate%20ge%202025-11-26%20and%20postingDate%20lt%202026-03-28&"),
+        "{}",
+        first.url
+    );
+    assert!(
+        inv.iter()
+            .filter(|t| t.company_id.as_deref() == Some(A))
+            .any(|t| t.url.contains("postingDate%20ge%202026-07-28&")),
+        "open last segment"
+    );
+    let b: Vec<&&Task> = inv
+        .iter()
+        .filter(|t| t.company_id.as_deref() == Some(B))
+        .collect();
+    assert!(
+        b[0].url
+            .contains("postingDate%20ge%202025-11-26%20and%20postingDate%20lt%202026-03-28&"),
+        "{}",
+        b[0].url
+    );
+    assert!(inv.iter().all(|t| t.url.contains("$count=true")
+        && t.first_page
+        && t.page_size == DEFAULT_PAGE_SIZE));
     // Long reads go first, one-page reads last.
     assert!(tasks[..6].iter().all(|t| t.entity == "purchaseInvoices"));
     let users: Vec<&Task> = tasks.iter().filter(|t| t.entity == "users").collect();
     assert_eq!(users.len(), 1);
-    assert_eq!(users[0].url, format!("api/microsoft/automation/v2.0/companies({A})/users"));
-    assert!(tasks.iter().any(|t| t.url == format!("api/v2.0/companies({B})/vendors?$select=id,number,displayName,email,website")));
+    assert_eq!(
+        users[0].url,
+        format!("api/microsoft/automation/v2.0/companies({A})/users")
+    );
+    assert!(tasks.iter().any(|t| t.url
+        == format!("api/v2.0/companies({B})/vendors?$select=id,number,displayName,email,website")));
     assert_eq!(plan.progress().companies_total, Some(2));
     assert_eq!(plan.progress().in_flight, 11);
 }
@@ -68,12 +134,33 @@ fn selection_by_name_or_id_and_unknown_names() {
     c.concurrency = Some(2);
     c.credit_memos = Some(true);
     let mut plan = SyncPlan::new(c, None).unwrap();
-    list(&mut plan, &[(A, "Alpha"), (B, "Beta"), ("cccccccc-0000-4000-8000-000000000003", "Gamma")]);
+    list(
+        &mut plan,
+        &[
+            (A, "Alpha"),
+            (B, "Beta"),
+            ("cccccccc-0000-4000-8000-000000000003", "Gamma"),
+        ],
+    );
     let tasks = drain(&mut plan);
-    assert!(tasks.iter().all(|t| t.company_id.as_deref() != Some("cccccccc-0000-4000-8000-000000000003")));
-    assert_eq!(tasks.iter().filter(|t| t.entity == "purchaseCreditMemos").count(), 2);
+    assert!(tasks
+        .iter()
+        .all(|t| t.company_id.as_deref() != Some("cccccccc-0000-4000-8000-000000000003")));
+    assert_eq!(
+        tasks
+            .iter()
+            .filter(|t| t.entity == "purchaseCreditMemos")
+            .count(),
+        2
+    );
     // 2 requests in flight over 2 companies: one read each.
-    assert_eq!(tasks.iter().filter(|t| t.entity == "purchaseInvoices").count(), 2);
+    assert_eq!(
+        tasks
+            .iter()
+            .filter(|t| t.entity == "purchaseInvoices")
+            .count(),
+        2
+    );
     assert_eq!(plan.run.not_found, vec!["Nowhere".to_string()]);
 }
 
@@ -85,15 +172,38 @@ fn options_are_checked() {
         SyncPlan::new(c, None).err().expect("must fail")
     };
     assert_eq!(bad(|c| c.connected_at = None).code, "MISSING_OPTION");
-    assert_eq!(bad(|c| c.window_start = Some("26/11/2025".into())).code, "INVALID_OPTION");
-    assert_eq!(bad(|c| c.concurrency = Some(6)).path.as_deref(), Some("concurrency"));
-    assert_eq!(bad(|c| c.page_size = Some(0)).path.as_deref(), Some("pageSize"));
-    assert_eq!(bad(|c| c.companies = Some(vec![" ".into()])).path.as_deref(), Some("companies"));
-    assert_eq!(bad(|c| c.started_at = "yesterday".into()).path.as_deref(), Some("startedAt"));
-    assert_eq!(bad(|c| c.line_mode = Some("weekly".into())).path.as_deref(), Some("lineMode"));
+    assert_eq!(
+        bad(|c| c.window_start = Some("26/11/2025".into())).code,
+        "INVALID_OPTION"
+    );
+    assert_eq!(
+        bad(|c| c.concurrency = Some(6)).path.as_deref(),
+        Some("concurrency")
+    );
+    assert_eq!(
+        bad(|c| c.page_size = Some(0)).path.as_deref(),
+        Some("pageSize")
+    );
+    assert_eq!(
+        bad(|c| c.companies = Some(vec![" ".into()]))
+            .path
+            .as_deref(),
+        Some("companies")
+    );
+    assert_eq!(
+        bad(|c| c.started_at = "yesterday".into()).path.as_deref(),
+        Some("startedAt")
+    );
+    assert_eq!(
+        bad(|c| c.line_mode = Some("weekly".into())).path.as_deref(),
+        Some("lineMode")
+    );
     let mut c = config();
     c.window_start = Some("2026-01-01".into());
-    assert_eq!(SyncPlan::new(c, None).unwrap().window_start().to_string(), "2026-01-01");
+    assert_eq!(
+        SyncPlan::new(c, None).unwrap().window_start().to_string(),
+        "2026-01-01"
+    );
 }
 
 #[test]
@@ -104,24 +214,55 @@ fn pages_follow_next_links_until_the_company_is_done() {
     list(&mut plan, &[(A, "Alpha")]);
     let tasks = drain(&mut plan);
     assert_eq!(tasks.len(), 4);
-    let inv = tasks.iter().find(|t| t.entity == "purchaseInvoices").unwrap();
+    let inv = tasks
+        .iter()
+        .find(|t| t.entity == "purchaseInvoices")
+        .unwrap();
     // One page in flight per stream.
-    let ack = plan.page_done(inv.id, PageInfo { next_link: Some("https://api/next?$skiptoken=1"), count: Some(1700), records: Some(500), ..Default::default() });
+    let ack = plan.page_done(
+        inv.id,
+        PageInfo {
+            next_link: Some("https://api/next?$skiptoken=1"),
+            count: Some(1700),
+            records: Some(500),
+            ..Default::default()
+        },
+    );
     assert!(ack.ingest && !ack.stream_done);
     let next = plan.next_task().unwrap();
     assert_eq!(next.url, "https://api/next?$skiptoken=1");
     assert!(!next.first_page);
     assert_eq!(next.page_size, 500);
-    assert_eq!(plan.progress().remaining_pages, Some(2 + 3), "two invoice pages (500, then the last 700) and three one-page reads");
+    assert_eq!(
+        plan.progress().remaining_pages,
+        Some(2 + 3),
+        "two invoice pages (500, then the last 700) and three one-page reads"
+    );
     for t in tasks.iter().filter(|t| t.entity != "purchaseInvoices") {
         let ack = plan.page_done(t.id, PageInfo::default());
         assert!(ack.stream_done);
         assert_eq!(ack.company_done, None);
     }
-    plan.page_done(next.id, PageInfo { next_link: Some("https://api/next?$skiptoken=2"), records: Some(500), ..Default::default() });
+    plan.page_done(
+        next.id,
+        PageInfo {
+            next_link: Some("https://api/next?$skiptoken=2"),
+            records: Some(500),
+            ..Default::default()
+        },
+    );
     let last = plan.next_task().unwrap();
-    assert_eq!(last.page_size, 700, "the rest in one page, not 500 and then 200");
-    let ack = plan.page_done(last.id, PageInfo { records: Some(700), ..Default::default() });
+    assert_eq!(
+        last.page_size, 700,
+        "the rest in one page, not 500 and then 200"
+    );
+    let ack = plan.page_done(
+        last.id,
+        PageInfo {
+            records: Some(700),
+            ..Default::default()
+        },
+    );
     assert_eq!(ack.company_done.as_deref(), Some(A));
     assert!(plan.is_finished());
     assert_eq!(plan.journal_length(), 7);
@@ -131,7 +272,12 @@ fn pages_follow_next_links_until_the_company_is_done() {
 }
 
 fn timeout() -> Failure {
-    Failure { code: "BC_TIMEOUT".into(), message: "504".into(), narrowable: true, status: Some(504) }
+    Failure {
+        code: "BC_TIMEOUT".into(),
+        message: "504".into(),
+        narrowable: true,
+        status: Some(504),
+    }
 }
 
 #[test]
@@ -141,19 +287,41 @@ fn gateway_timeouts_narrow_the_query() {
     let mut plan = SyncPlan::new(c, None).unwrap();
     list(&mut plan, &[(A, "Alpha"), (B, "Beta")]);
     let tasks = drain(&mut plan);
-    let inv = tasks.iter().find(|t| t.entity == "purchaseInvoices" && t.company_id.as_deref() == Some(A)).unwrap();
+    let inv = tasks
+        .iter()
+        .find(|t| t.entity == "purchaseInvoices" && t.company_id.as_deref() == Some(A))
+        .unwrap();
     let d = plan.task_failed(inv.id, timeout());
     assert_eq!(d.action, "narrowed");
     let halves = drain(&mut plan);
     assert_eq!(halves.len(), 2);
-    assert!(halves[0].url.contains("postingDate%20ge%202025-11-26%20and%20postingDate%20lt%202026-05-28&"), "{}", halves[0].url);
-    assert!(halves[1].url.contains("postingDate%20ge%202026-05-28&"), "{}", halves[1].url);
+    assert!(
+        halves[0]
+            .url
+            .contains("postingDate%20ge%202025-11-26%20and%20postingDate%20lt%202026-05-28&"),
+        "{}",
+        halves[0].url
+    );
+    assert!(
+        halves[1].url.contains("postingDate%20ge%202026-05-28&"),
+        "{}",
+        halves[1].url
+    );
     // A later page times out: ask for smaller pages at the same cursor.
-    plan.page_done(halves[0].id, PageInfo { next_link: Some("https://api/n1"), ..Default::default() });
+    plan.page_done(
+        halves[0].id,
+        PageInfo {
+            next_link: Some("https://api/n1"),
+            ..Default::default()
+        },
+    );
     let n1 = plan.next_task().unwrap();
     assert_eq!(plan.task_failed(n1.id, timeout()).action, "narrowed");
     let again = plan.next_task().unwrap();
-    assert_eq!((again.url.as_str(), again.page_size), ("https://api/n1", DEFAULT_PAGE_SIZE / 4));
+    assert_eq!(
+        (again.url.as_str(), again.page_size),
+        ("https://api/n1", DEFAULT_PAGE_SIZE / 4)
+    );
     // Down to the minimum page size, then retries, then the company fails; the other goes on.
     let mut t = again;
     let mut actions = Vec::new();
@@ -167,26 +335,62 @@ fn gateway_timeouts_narrow_the_query() {
         t = plan.next_task().unwrap();
         assert_eq!(t.url, "https://api/n1");
     }
-    assert_eq!(actions, ["narrowed", "narrowed", "retry", "retry", "retry", "companyFailed"]);
+    assert_eq!(
+        actions,
+        [
+            "narrowed",
+            "narrowed",
+            "retry",
+            "retry",
+            "retry",
+            "companyFailed"
+        ]
+    );
     assert_eq!(plan.progress().companies_failed, 1);
     // A's other tasks are dropped (no page of A is ingested any more); B's are not.
     assert!(!plan.page_done(halves[1].id, PageInfo::default()).ingest);
-    let b_task = tasks.iter().find(|t| t.company_id.as_deref() == Some(B)).unwrap();
+    let b_task = tasks
+        .iter()
+        .find(|t| t.company_id.as_deref() == Some(B))
+        .unwrap();
     assert!(plan.page_done(b_task.id, PageInfo::default()).ingest);
-    assert!(drain(&mut plan).iter().all(|t| t.company_id.as_deref() != Some(A)));
+    assert!(drain(&mut plan)
+        .iter()
+        .all(|t| t.company_id.as_deref() != Some(A)));
 }
 
 #[test]
 fn one_day_windows_are_not_split() {
-    let w = Window::Posting { from: Date::parse_bc("2026-11-26").unwrap().unwrap(), to: None };
+    let w = Window::Posting {
+        from: Date::parse_bc("2026-11-26").unwrap().unwrap(),
+        to: None,
+    };
     let plan = SyncPlan::new(config(), None).unwrap();
     assert_eq!(split(w, plan.run.started_at), None);
-    let m = Window::Modified { after: Timestamp(plan.run.started_at.0 - 60_000), until: None };
+    let m = Window::Modified {
+        after: Timestamp(plan.run.started_at.0 - 60_000),
+        until: None,
+    };
     assert_eq!(split(m, plan.run.started_at), None);
-    let m = Window::Modified { after: Timestamp(plan.run.started_at.0 - 3_600_000), until: None };
+    let m = Window::Modified {
+        after: Timestamp(plan.run.started_at.0 - 3_600_000),
+        until: None,
+    };
     let (a, b) = split(m, plan.run.started_at).unwrap();
-    assert_eq!(a, Window::Modified { after: Timestamp(plan.run.started_at.0 - 3_600_000), until: Some(Timestamp(plan.run.started_at.0 - 1_800_000)) });
-    assert_eq!(b, Window::Modified { after: Timestamp(plan.run.started_at.0 - 1_800_000), until: None });
+    assert_eq!(
+        a,
+        Window::Modified {
+            after: Timestamp(plan.run.started_at.0 - 3_600_000),
+            until: Some(Timestamp(plan.run.started_at.0 - 1_800_000))
+        }
+    );
+    assert_eq!(
+        b,
+        Window::Modified {
+            after: Timestamp(plan.run.started_at.0 - 1_800_000),
+            until: None
+        }
+    );
 }
 
 #[test]
@@ -194,7 +398,15 @@ fn errors_that_stop_the_sync() {
     // The company list cannot be read: nothing else can be.
     let mut plan = SyncPlan::new(config(), None).unwrap();
     let t = plan.next_task().unwrap();
-    let d = plan.task_failed(t.id, Failure { code: "BC_APP_NOT_ENABLED".into(), message: "not enabled".into(), status: Some(401), ..Default::default() });
+    let d = plan.task_failed(
+        t.id,
+        Failure {
+            code: "BC_APP_NOT_ENABLED".into(),
+            message: "not enabled".into(),
+            status: Some(401),
+            ..Default::default()
+        },
+    );
     assert_eq!(d.action, "abort");
     assert!(plan.next_task().is_none());
     assert!(plan.is_finished());
@@ -203,8 +415,22 @@ fn errors_that_stop_the_sync() {
     let mut plan = SyncPlan::new(config(), None).unwrap();
     list(&mut plan, &[(A, "Alpha")]);
     let t = plan.next_task().unwrap();
-    assert_eq!(plan.task_failed(t.id, Failure { code: "AUTH_SECRET_EXPIRED".into(), ..Default::default() }).action, "abort");
-    let mut engine = Engine::new(EngineOptions { window_start: Some("2025-11-26".into()), ..Default::default() }).unwrap();
+    assert_eq!(
+        plan.task_failed(
+            t.id,
+            Failure {
+                code: "AUTH_SECRET_EXPIRED".into(),
+                ..Default::default()
+            }
+        )
+        .action,
+        "abort"
+    );
+    let mut engine = Engine::new(EngineOptions {
+        window_start: Some("2025-11-26".into()),
+        ..Default::default()
+    })
+    .unwrap();
     assert_eq!(plan.finish(&mut engine).err().unwrap().code, "SYNC_FAILED");
 }
 
@@ -214,13 +440,26 @@ fn users_failures_do_not_fail_companies() {
     list(&mut plan, &[(A, "Alpha")]);
     let tasks = drain(&mut plan);
     let users = tasks.iter().find(|t| t.entity == "users").unwrap();
-    let d = plan.task_failed(users.id, Failure { code: "BC_PERMISSION_MISSING".into(), message: "no automation".into(), status: Some(400), ..Default::default() });
+    let d = plan.task_failed(
+        users.id,
+        Failure {
+            code: "BC_PERMISSION_MISSING".into(),
+            message: "no automation".into(),
+            status: Some(400),
+            ..Default::default()
+        },
+    );
     assert_eq!(d.action, "usersFailed");
     for t in tasks.iter().filter(|t| t.entity != "users") {
         plan.page_done(t.id, PageInfo::default());
     }
     assert!(plan.is_finished());
-    let mut engine = Engine::new(EngineOptions { window_start: Some("2025-11-26".into()), environment: Some("t/prod".into()), ..Default::default() }).unwrap();
+    let mut engine = Engine::new(EngineOptions {
+        window_start: Some("2025-11-26".into()),
+        environment: Some("t/prod".into()),
+        ..Default::default()
+    })
+    .unwrap();
     plan.begin(&mut engine);
     let out = plan.finish(&mut engine).unwrap();
     assert!(!out.complete);
@@ -232,27 +471,72 @@ fn users_failures_do_not_fail_companies() {
 fn count_refused_reads_on_without_it() {
     let mut plan = SyncPlan::new(config(), None).unwrap();
     list(&mut plan, &[(A, "Alpha")]);
-    let inv = drain(&mut plan).into_iter().find(|t| t.entity == "purchaseInvoices").unwrap();
+    let inv = drain(&mut plan)
+        .into_iter()
+        .find(|t| t.entity == "purchaseInvoices")
+        .unwrap();
     assert!(inv.url.contains("$count=true"));
-    let d = plan.task_failed(inv.id, Failure { code: "BC_BAD_REQUEST".into(), status: Some(400), ..Default::default() });
+    let d = plan.task_failed(
+        inv.id,
+        Failure {
+            code: "BC_BAD_REQUEST".into(),
+            status: Some(400),
+            ..Default::default()
+        },
+    );
     assert_eq!(d.action, "retry");
     let again = plan.next_task().unwrap();
     assert!(!again.url.contains("$count"));
-    assert_eq!(plan.task_failed(again.id, Failure { code: "BC_BAD_REQUEST".into(), status: Some(400), ..Default::default() }).action, "companyFailed");
+    assert_eq!(
+        plan.task_failed(
+            again.id,
+            Failure {
+                code: "BC_BAD_REQUEST".into(),
+                status: Some(400),
+                ..Default::default()
+            }
+        )
+        .action,
+        "companyFailed"
+    );
 }
 
 #[test]
 fn a_bad_next_link_fails_its_company() {
     let mut plan = SyncPlan::new(config(), None).unwrap();
     list(&mut plan, &[(A, "Alpha")]);
-    let v = drain(&mut plan).into_iter().find(|t| t.entity == "vendors").unwrap();
-    let ack = plan.page_done(v.id, PageInfo { next_link: Some(&v.url.clone()), ..Default::default() });
+    let v = drain(&mut plan)
+        .into_iter()
+        .find(|t| t.entity == "vendors")
+        .unwrap();
+    let ack = plan.page_done(
+        v.id,
+        PageInfo {
+            next_link: Some(&v.url.clone()),
+            ..Default::default()
+        },
+    );
     assert!(ack.ingest, "the records of the page are good");
     assert_eq!(ack.failed.unwrap().action, "companyFailed");
     let mut plan = SyncPlan::new(config(), None).unwrap();
     list(&mut plan, &[(A, "Alpha")]);
-    let v = drain(&mut plan).into_iter().find(|t| t.entity == "vendors").unwrap();
-    assert_eq!(plan.page_done(v.id, PageInfo { next_link_invalid: true, ..Default::default() }).failed.unwrap().action, "companyFailed");
+    let v = drain(&mut plan)
+        .into_iter()
+        .find(|t| t.entity == "vendors")
+        .unwrap();
+    assert_eq!(
+        plan.page_done(
+            v.id,
+            PageInfo {
+                next_link_invalid: true,
+                ..Default::default()
+            }
+        )
+        .failed
+        .unwrap()
+        .action,
+        "companyFailed"
+    );
 }
 
 #[test]
@@ -260,7 +544,13 @@ fn company_ids_must_be_guids() {
     let mut plan = SyncPlan::new(config(), None).unwrap();
     let t = plan.next_task().unwrap();
     let text = r#"{"value":[{"id":"x)/vendors?$x=(","name":"Evil"},{"name":"no id"},{"id":"aaaaaaaa-0000-4000-8000-000000000001","name":"Alpha"}]}"#;
-    plan.page_done(t.id, PageInfo { text: Some(text), ..Default::default() });
+    plan.page_done(
+        t.id,
+        PageInfo {
+            text: Some(text),
+            ..Default::default()
+        },
+    );
     let tasks = drain(&mut plan);
     assert!(tasks.iter().all(|t| t.company_id.as_deref() == Some(A)));
     assert_eq!(plan.progress().companies_failed, 1);
@@ -271,14 +561,23 @@ fn checkpoints_are_checked() {
     let cfg = config;
     let err = |t: &str| SyncPlan::new(cfg(), Some(t)).err().expect("must fail");
     assert_eq!(err("{").code, "CHECKPOINT_INVALID");
-    assert_eq!(err(r#"{"format":"bc-spend-engine-state","version":1}"#).code, "CHECKPOINT_FOREIGN");
-    assert_eq!(err(r#"{"format":"bc-spend-sync-checkpoint","version":7,"environment":"t/prod"}"#).code, "CHECKPOINT_VERSION");
+    assert_eq!(
+        err(r#"{"format":"bc-spend-engine-state","version":1}"#).code,
+        "CHECKPOINT_FOREIGN"
+    );
+    assert_eq!(
+        err(r#"{"format":"bc-spend-sync-checkpoint","version":7,"environment":"t/prod"}"#).code,
+        "CHECKPOINT_VERSION"
+    );
     let mut plan = SyncPlan::new(config(), None).unwrap();
     list(&mut plan, &[(A, "Alpha")]);
     let text = plan.checkpoint();
     let mut other = config();
     other.environment = "t/sandbox".into();
-    assert_eq!(SyncPlan::new(other, Some(&text)).err().unwrap().code, "CHECKPOINT_FOREIGN");
+    assert_eq!(
+        SyncPlan::new(other, Some(&text)).err().unwrap().code,
+        "CHECKPOINT_FOREIGN"
+    );
     // Company ids go into URLs: a tampered one is refused.
     let evil = text.replace(A, "aaaaaaaa-0000-4000-8000-00000000000)");
     assert_eq!(err(&evil).code, "CHECKPOINT_INVALID");
@@ -294,9 +593,23 @@ fn a_checkpoint_resumes_at_the_cursors() {
     let mut plan = SyncPlan::new(c.clone(), None).unwrap();
     list(&mut plan, &[(A, "Alpha")]);
     let tasks = drain(&mut plan);
-    let inv = tasks.iter().filter(|t| t.entity == "purchaseInvoices").collect::<Vec<_>>();
-    plan.page_done(inv[0].id, PageInfo { next_link: Some("https://api/p2"), records: Some(500), count: Some(900), ..Default::default() });
-    let gl = tasks.iter().find(|t| t.entity == "generalLedgerSetup").unwrap();
+    let inv = tasks
+        .iter()
+        .filter(|t| t.entity == "purchaseInvoices")
+        .collect::<Vec<_>>();
+    plan.page_done(
+        inv[0].id,
+        PageInfo {
+            next_link: Some("https://api/p2"),
+            records: Some(500),
+            count: Some(900),
+            ..Default::default()
+        },
+    );
+    let gl = tasks
+        .iter()
+        .find(|t| t.entity == "generalLedgerSetup")
+        .unwrap();
     plan.page_done(gl.id, PageInfo::default());
     let _in_flight = plan.next_task().unwrap();
     let text = plan.checkpoint();
@@ -312,9 +625,18 @@ fn a_checkpoint_resumes_at_the_cursors() {
     assert_eq!(resumed.window_start().to_string(), "2025-11-26");
     let again = drain(&mut resumed);
     let urls: BTreeSet<&str> = again.iter().map(|t| t.url.as_str()).collect();
-    assert!(urls.contains("https://api/p2"), "the second page of the first segment");
-    assert!(urls.contains(inv[1].url.as_str()), "the second segment from its start");
-    assert!(!again.iter().any(|t| t.entity == "generalLedgerSetup"), "done before the kill");
+    assert!(
+        urls.contains("https://api/p2"),
+        "the second page of the first segment"
+    );
+    assert!(
+        urls.contains(inv[1].url.as_str()),
+        "the second segment from its start"
+    );
+    assert!(
+        !again.iter().any(|t| t.entity == "generalLedgerSetup"),
+        "done before the kill"
+    );
     assert!(!again.iter().any(|t| t.entity == "companies"));
 
     // Another selection starts a new run, and says the old journal must go.
@@ -352,13 +674,23 @@ impl Bc {
                 .map(|i| {
                     let x = (i * 7919 + ci * 104_729) as i64;
                     let posted = base.add_days(x % 450);
-                    Doc { id: format!("{:08x}-0000-4000-8000-{:012x}", ci + 1, i), posted, paid: x % 11 != 0, modified: (posted.to_days() + 3) * 86_400_000 + x % 1000, cents: 100 + x % 99_900 }
+                    Doc {
+                        id: format!("{:08x}-0000-4000-8000-{:012x}", ci + 1, i),
+                        posted,
+                        paid: x % 11 != 0,
+                        modified: (posted.to_days() + 3) * 86_400_000 + x % 1000,
+                        cents: 100 + x % 99_900,
+                    }
                 })
                 .collect();
             companies.push((id.to_string(), docs));
         }
         // Changes happen after the first run started (2026-11-26T09:00Z), by the server's clock.
-        Bc { companies, clock: Date::parse_bc("2026-11-26").unwrap().unwrap().to_days() * 86_400_000 + 10 * 3_600_000 }
+        Bc {
+            companies,
+            clock: Date::parse_bc("2026-11-26").unwrap().unwrap().to_days() * 86_400_000
+                + 10 * 3_600_000,
+        }
     }
 
     fn touch(&mut self, c: usize, i: usize, f: impl FnOnce(&mut Doc)) {
@@ -373,7 +705,12 @@ impl Bc {
     fn serve(&self, plan: &SyncPlan, t: &Task) -> (String, Option<String>, Option<u64>, u64) {
         let s = plan.run.streams.iter().find(|s| s.id == t.stream).unwrap();
         let company = s.company.as_deref();
-        let ctx = |e: &str| format!("https://bc/v2.0/t/prod/api/v2.0/$metadata#companies({})/{e}", company.unwrap_or(""));
+        let ctx = |e: &str| {
+            format!(
+                "https://bc/v2.0/t/prod/api/v2.0/$metadata#companies({})/{e}",
+                company.unwrap_or("")
+            )
+        };
         match s.kind {
             StreamKind::Companies => (companies_page(&self.companies.iter().map(|(id, _)| (id.as_str(), "Co")).collect::<Vec<_>>()), None, None, self.companies.len() as u64),
             StreamKind::Users => (r#"{"value":[{"userSecurityId":"dddddddd-0000-0000-0000-000000000001","userName":"EMMA","state":"Enabled","contactEmail":"emma@x.com"}]}"#.to_string(), None, None, 1),
@@ -415,16 +752,30 @@ impl Bc {
     }
 
     fn truth(&self, window_start: Date) -> BTreeSet<(String, i64)> {
-        self.companies.iter().flat_map(|(_, docs)| docs.iter().filter(|d| d.paid && d.posted >= window_start).map(|d| (d.id.clone(), d.cents * 100))).collect()
+        self.companies
+            .iter()
+            .flat_map(|(_, docs)| {
+                docs.iter()
+                    .filter(|d| d.paid && d.posted >= window_start)
+                    .map(|d| (d.id.clone(), d.cents * 100))
+            })
+            .collect()
     }
 }
 
 fn engine_options(window: Date) -> EngineOptions {
-    EngineOptions { window_start: Some(window.to_string()), environment: Some("t/prod".into()), ..Default::default() }
+    EngineOptions {
+        window_start: Some(window.to_string()),
+        environment: Some("t/prod".into()),
+        ..Default::default()
+    }
 }
 
 fn held(e: &mut Engine) -> BTreeSet<(String, i64)> {
-    e.transactions().iter().map(|t| (t.invoice_id.clone(), t.amount_excluding_tax.0)).collect()
+    e.transactions()
+        .iter()
+        .map(|t| (t.invoice_id.clone(), t.amount_excluding_tax.0))
+        .collect()
 }
 
 /// Where a run's storage stands: the state of the last complete run, the checkpoint and the
@@ -441,7 +792,13 @@ struct Store {
 
 /// Runs a sync against `bc`, stopping (a kill) after `kill_after` pages if given, with every
 /// `fail_every`th request failing with a timeout. Returns the engine when the run finished.
-fn run(bc: &Bc, cfg: SyncConfig, store: &mut Store, kill_after: Option<usize>, fail_every: Option<usize>) -> Option<(Engine, Outcome)> {
+fn run(
+    bc: &Bc,
+    cfg: SyncConfig,
+    store: &mut Store,
+    kill_after: Option<usize>,
+    fail_every: Option<usize>,
+) -> Option<(Engine, Outcome)> {
     let mut plan = SyncPlan::new(cfg, store.checkpoint.as_deref()).unwrap();
     let window = plan.window_start();
     let mut engine = match &store.state {
@@ -482,9 +839,22 @@ fn run(bc: &Bc, cfg: SyncConfig, store: &mut Store, kill_after: Option<usize>, f
             continue;
         }
         let (text, next, count, records) = bc.serve(&plan, &t);
-        let ack = plan.page_done(t.id, PageInfo { next_link: next.as_deref(), count, records: Some(records), text: Some(&text), ..Default::default() });
+        let ack = plan.page_done(
+            t.id,
+            PageInfo {
+                next_link: next.as_deref(),
+                count,
+                records: Some(records),
+                text: Some(&text),
+                ..Default::default()
+            },
+        );
         if ack.ingest {
-            engine.add_page_text(crate::bc::Entity::parse(t.entity), t.company_id.as_deref(), &text);
+            engine.add_page_text(
+                crate::bc::Entity::parse(t.entity),
+                t.company_id.as_deref(),
+                &text,
+            );
             store.journal.push((t.entity, t.company_id.clone(), text));
             store.checkpoint = Some(plan.checkpoint());
             pages += 1;
@@ -504,7 +874,12 @@ fn run(bc: &Bc, cfg: SyncConfig, store: &mut Store, kill_after: Option<usize>, f
 /// Equal states but for what describes how the pages were read (faults split reads into more
 /// pages in one run than in another).
 fn same_data(a: &str, b: &str) -> bool {
-    let strip = |t: &str| t.lines().filter(|l| !l.starts_with("{\"tail\":")).map(str::to_owned).collect::<Vec<_>>();
+    let strip = |t: &str| {
+        t.lines()
+            .filter(|l| !l.starts_with("{\"tail\":"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     strip(a) == strip(b)
 }
 
@@ -522,7 +897,10 @@ fn a_full_run_reads_exactly_the_truth() {
     assert_eq!(held(&mut e), bc.truth(window));
     assert!(out.complete);
     assert_eq!(out.changes.added as usize, bc.truth(window).len());
-    assert_eq!(out.companies.iter().map(|c| c.invoices).collect::<Vec<_>>(), ["full", "full"]);
+    assert_eq!(
+        out.companies.iter().map(|c| c.invoices).collect::<Vec<_>>(),
+        ["full", "full"]
+    );
 }
 
 #[test]
@@ -536,12 +914,26 @@ fn date_segments_cost_no_request_over_one_read() {
     let window = Date::parse_bc("2025-11-26").unwrap().unwrap();
     assert_eq!(held(&mut e), bc.truth(window));
     assert!(out.complete);
-    let paid = |c: usize| bc.companies[c].1.iter().filter(|d| d.paid && d.posted >= window).count();
+    let paid = |c: usize| {
+        bc.companies[c]
+            .1
+            .iter()
+            .filter(|d| d.paid && d.posted >= window)
+            .count()
+    };
     let minimum = 2 + (0..2).map(|c| 2 + paid(c).div_ceil(150)).sum::<usize>();
     assert!(paid(0) > 1000 && paid(1) > 1000);
     assert_eq!(minimum, 26);
-    assert!(store.requests <= minimum, "{} requests, minimum {minimum}", store.requests);
-    assert!(store.largest_request > 150 && store.largest_request < 300, "{}", store.largest_request);
+    assert!(
+        store.requests <= minimum,
+        "{} requests, minimum {minimum}",
+        store.requests
+    );
+    assert!(
+        store.largest_request > 150 && store.largest_request < 300,
+        "{}",
+        store.largest_request
+    );
     // Without counts, pages keep their size and each segment ends with its partial page.
     let mut c = sim_config(150);
     c.count = Some(false);
@@ -549,7 +941,11 @@ fn date_segments_cost_no_request_over_one_read() {
     let (mut e, _) = run(&bc, c, &mut store, None, None).unwrap();
     assert_eq!(held(&mut e), bc.truth(window));
     assert_eq!(store.largest_request, 150);
-    assert!(store.requests > minimum, "{} requests, minimum {minimum}", store.requests);
+    assert!(
+        store.requests > minimum,
+        "{} requests, minimum {minimum}",
+        store.requests
+    );
 }
 
 #[test]
@@ -570,7 +966,10 @@ fn kills_at_any_page_resume_to_the_same_result() {
         }
         let (mut e, out) = resumed.expect("finishes");
         assert_eq!(held(&mut e), held(&mut clean), "kill after {kill}");
-        assert!(same_data(&e.export_state(), &want), "kill after {kill}: same state as an uninterrupted run");
+        assert!(
+            same_data(&e.export_state(), &want),
+            "kill after {kill}: same state as an uninterrupted run"
+        );
         assert!(out.resumed);
     }
 }
@@ -583,28 +982,60 @@ fn incremental_runs_end_equal_to_a_clean_full_run() {
     let ck = checkpoint::parse(&first.checkpoint).unwrap();
     let wm = ck.last.unwrap().companies[0].invoices.watermark.unwrap();
     // The newest modification read, or the run's start if earlier, less an hour.
-    let newest = bc.companies[0].1.iter().filter(|d| d.paid && d.posted >= Date::parse_bc("2025-11-26").unwrap().unwrap()).map(|d| d.modified).max().unwrap();
+    let newest = bc.companies[0]
+        .1
+        .iter()
+        .filter(|d| d.paid && d.posted >= Date::parse_bc("2025-11-26").unwrap().unwrap())
+        .map(|d| d.modified)
+        .max()
+        .unwrap();
     let started = Timestamp::parse_bc(STARTED).unwrap().unwrap().0;
-    assert!(newest > started, "some test data is modified after the run's start");
+    assert!(
+        newest > started,
+        "some test data is modified after the run's start"
+    );
     assert_eq!(wm.0, started - 3_600_000);
 
     // Payments, reversals, edits and new invoices since.
-    let unpaid = (0..400).find(|&i| !bc.companies[0].1[i].paid && bc.companies[0].1[i].posted.to_string().as_str() > "2025-12-01").unwrap();
-    let paid = (0..400).find(|&i| bc.companies[1].1[i].paid && bc.companies[1].1[i].posted.to_string().as_str() > "2025-12-01").unwrap();
+    let unpaid = (0..400)
+        .find(|&i| {
+            !bc.companies[0].1[i].paid
+                && bc.companies[0].1[i].posted.to_string().as_str() > "2025-12-01"
+        })
+        .unwrap();
+    let paid = (0..400)
+        .find(|&i| {
+            bc.companies[1].1[i].paid
+                && bc.companies[1].1[i].posted.to_string().as_str() > "2025-12-01"
+        })
+        .unwrap();
     bc.touch(0, unpaid, |d| d.paid = true);
     bc.touch(1, paid, |d| d.paid = false);
     bc.touch(1, paid + 1, |d| d.cents += 1);
     let mut cfg = sim_config(50);
     cfg.started_at = "2026-11-27T09:00:00Z".into();
     let (mut e, out) = run(&bc, cfg.clone(), &mut store, None, None).unwrap();
-    assert_eq!(out.companies.iter().map(|c| c.invoices).collect::<Vec<_>>(), ["incremental", "incremental"]);
+    assert_eq!(
+        out.companies.iter().map(|c| c.invoices).collect::<Vec<_>>(),
+        ["incremental", "incremental"]
+    );
     let (mut clean, _) = run(&bc, cfg, &mut Store::default(), None, None).unwrap();
     assert_eq!(held(&mut e), held(&mut clean));
-    assert_eq!(held(&mut e), bc.truth(Date::parse_bc("2025-11-26").unwrap().unwrap()));
+    assert_eq!(
+        held(&mut e),
+        bc.truth(Date::parse_bc("2025-11-26").unwrap().unwrap())
+    );
     let c = &out.changes;
     assert_eq!((c.added, c.removed), (1, 1));
-    assert!(c.changed <= 1, "the edit changes the amount only if that invoice is paid");
-    assert!(out.pages < 10, "an incremental run reads little: {} pages", out.pages);
+    assert!(
+        c.changed <= 1,
+        "the edit changes the amount only if that invoice is paid"
+    );
+    assert!(
+        out.pages < 10,
+        "an incremental run reads little: {} pages",
+        out.pages
+    );
 }
 
 #[test]
@@ -615,21 +1046,30 @@ fn a_later_window_drops_and_an_earlier_one_reads_again() {
     let mut later = sim_config(50);
     later.window_start = Some("2026-03-01".into());
     let (mut e, out) = run(&bc, later, &mut store, None, None).unwrap();
-    assert_eq!(held(&mut e), bc.truth(Date::parse_bc("2026-03-01").unwrap().unwrap()));
+    assert_eq!(
+        held(&mut e),
+        bc.truth(Date::parse_bc("2026-03-01").unwrap().unwrap())
+    );
     assert!(out.changes.removed > 0);
     assert_eq!(out.companies[0].invoices, "incremental");
     let mut earlier = sim_config(50);
     earlier.window_start = Some("2025-10-01".into());
     let (mut e, out) = run(&bc, earlier, &mut store, None, None).unwrap();
     assert_eq!(out.companies[0].invoices, "full");
-    assert_eq!(held(&mut e), bc.truth(Date::parse_bc("2025-10-01").unwrap().unwrap()));
+    assert_eq!(
+        held(&mut e),
+        bc.truth(Date::parse_bc("2025-10-01").unwrap().unwrap())
+    );
 }
 
 #[test]
 fn timeouts_everywhere_lose_nothing() {
     let bc = Bc::new(500);
     let (mut e, out) = run(&bc, sim_config(40), &mut Store::default(), None, Some(3)).unwrap();
-    assert_eq!(held(&mut e), bc.truth(Date::parse_bc("2025-11-26").unwrap().unwrap()));
+    assert_eq!(
+        held(&mut e),
+        bc.truth(Date::parse_bc("2025-11-26").unwrap().unwrap())
+    );
     assert!(out.complete);
 }
 
@@ -641,10 +1081,32 @@ fn count_based_estimates_and_longest_first() {
     let mut plan = SyncPlan::new(c, None).unwrap();
     list(&mut plan, &[(A, "Alpha"), (B, "Beta")]);
     let tasks = drain(&mut plan);
-    let a = tasks.iter().find(|t| t.entity == "purchaseInvoices" && t.company_id.as_deref() == Some(A)).unwrap();
-    let b = tasks.iter().find(|t| t.entity == "purchaseInvoices" && t.company_id.as_deref() == Some(B)).unwrap();
-    plan.page_done(a.id, PageInfo { next_link: Some("https://api/a2"), count: Some(250), records: Some(100), ..Default::default() });
-    plan.page_done(b.id, PageInfo { next_link: Some("https://api/b2"), count: Some(1000), records: Some(100), ..Default::default() });
+    let a = tasks
+        .iter()
+        .find(|t| t.entity == "purchaseInvoices" && t.company_id.as_deref() == Some(A))
+        .unwrap();
+    let b = tasks
+        .iter()
+        .find(|t| t.entity == "purchaseInvoices" && t.company_id.as_deref() == Some(B))
+        .unwrap();
+    plan.page_done(
+        a.id,
+        PageInfo {
+            next_link: Some("https://api/a2"),
+            count: Some(250),
+            records: Some(100),
+            ..Default::default()
+        },
+    );
+    plan.page_done(
+        b.id,
+        PageInfo {
+            next_link: Some("https://api/b2"),
+            count: Some(1000),
+            records: Some(100),
+            ..Default::default()
+        },
+    );
     // B has 9 pages left, A 1 (its last 150 records in one page): B goes first.
     assert_eq!(plan.next_task().unwrap().url, "https://api/b2");
     // 9 + 1 (one in flight counts) + GL setup, vendors x2, users.
@@ -657,65 +1119,201 @@ fn count_based_estimates_and_longest_first() {
 
 #[test]
 fn bc_limits_are_the_ones_the_plan_enforces() {
-    assert_eq!(BC_LIMITS, BcLimits { max_concurrency: 5, max_page_size: 20_000, requests_per_window: 6_000, window_ms: 300_000 });
+    assert_eq!(
+        BC_LIMITS,
+        BcLimits {
+            max_concurrency: 5,
+            max_page_size: 20_000,
+            requests_per_window: 6_000,
+            window_ms: 300_000
+        }
+    );
     let json = serde_json::to_value(BC_LIMITS).unwrap();
-    assert_eq!(json, serde_json::json!({ "maxConcurrency": 5, "maxPageSize": 20000, "requestsPerWindow": 6000, "windowMs": 300000 }));
+    assert_eq!(
+        json,
+        serde_json::json!({ "maxConcurrency": 5, "maxPageSize": 20000, "requestsPerWindow": 6000, "windowMs": 300000 })
+    );
     // The plan accepts exactly what BC allows.
-    let with = |concurrency, page_size| SyncPlan::new(SyncConfig { concurrency: Some(concurrency), page_size: Some(page_size), ..config() }, None);
+    let with = |concurrency, page_size| {
+        SyncPlan::new(
+            SyncConfig {
+                concurrency: Some(concurrency),
+                page_size: Some(page_size),
+                ..config()
+            },
+            None,
+        )
+    };
     assert!(with(BC_LIMITS.max_concurrency, BC_LIMITS.max_page_size).is_ok());
-    assert_eq!(with(BC_LIMITS.max_concurrency + 1, 1).err().unwrap().path.as_deref(), Some("concurrency"));
-    assert_eq!(with(1, BC_LIMITS.max_page_size + 1).err().unwrap().path.as_deref(), Some("pageSize"));
+    assert_eq!(
+        with(BC_LIMITS.max_concurrency + 1, 1)
+            .err()
+            .unwrap()
+            .path
+            .as_deref(),
+        Some("concurrency")
+    );
+    assert_eq!(
+        with(1, BC_LIMITS.max_page_size + 1)
+            .err()
+            .unwrap()
+            .path
+            .as_deref(),
+        Some("pageSize")
+    );
 }
 
 #[test]
 fn the_plan_says_how_many_requests_to_keep_in_flight() {
-    assert_eq!(SyncPlan::new(config(), None).unwrap().concurrency(), BC_LIMITS.max_concurrency);
-    assert_eq!(SyncPlan::new(SyncConfig { concurrency: Some(2), ..config() }, None).unwrap().concurrency(), 2);
+    assert_eq!(
+        SyncPlan::new(config(), None).unwrap().concurrency(),
+        BC_LIMITS.max_concurrency
+    );
+    assert_eq!(
+        SyncPlan::new(
+            SyncConfig {
+                concurrency: Some(2),
+                ..config()
+            },
+            None
+        )
+        .unwrap()
+        .concurrency(),
+        2
+    );
 }
 
 #[test]
 fn company_ids_are_guids() {
     assert!(is_guid("aaaaaaaa-0000-4000-8000-000000000001"));
     assert!(is_guid("8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C"));
-    for bad in ["", "aaaaaaaa-0000-4000-8000-00000000000", "aaaaaaaa-0000-4000-8000-0000000000011", "{aaaaaaaa-0000-4000-8000-000000000001}", "aaaaaaaa_0000-4000-8000-000000000001", "gaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-00000000000\u{e9}", "x) or (1 eq 1"] {
+    for bad in [
+        "",
+        "aaaaaaaa-0000-4000-8000-00000000000",
+        "aaaaaaaa-0000-4000-8000-0000000000011",
+        "{aaaaaaaa-0000-4000-8000-000000000001}",
+        "aaaaaaaa_0000-4000-8000-000000000001",
+        "gaaaaaaa-0000-4000-8000-000000000001",
+        "aaaaaaaa-0000-4000-8000-00000000000\u{e9}",
+        "x) or (1 eq 1",
+    ] {
         assert!(!is_guid(bad), "{bad:?}");
     }
 }
 
 #[test]
 fn environment_keys_name_tenant_and_environment_in_lower_case() {
-    assert_eq!(environment_key(Some(" 72F988BF-86f1-41af-91ab-2d7cd011db47 "), " Production "), "72f988bf-86f1-41af-91ab-2d7cd011db47/production");
-    assert_eq!(environment_key(Some("Contoso.onmicrosoft.com"), "Sandbox"), "contoso.onmicrosoft.com/sandbox");
+    assert_eq!(
+        environment_key(
+            Some(" 72F988BF-86f1-41af-91ab-2d7cd011db47 "),
+            " Production "
+        ),
+        "72f988bf-86f1-41af-91ab-2d7cd011db47/production"
+    );
+    assert_eq!(
+        environment_key(Some("Contoso.onmicrosoft.com"), "Sandbox"),
+        "contoso.onmicrosoft.com/sandbox"
+    );
     // Without a tenant (the token decides it), the environment alone.
     assert_eq!(environment_key(None, "Production"), "production");
     assert_eq!(environment_key(Some("  "), "Production"), "production");
     // As JavaScript's trim(): a byte-order mark is blank too.
     assert_eq!(environment_key(Some("\u{feff}T"), "\u{feff}P\n"), "t/p");
     // Two spellings of one environment are one checkpoint.
-    let plan = SyncPlan::new(SyncConfig { environment: environment_key(Some("T"), "Prod"), ..config() }, None).unwrap();
+    let plan = SyncPlan::new(
+        SyncConfig {
+            environment: environment_key(Some("T"), "Prod"),
+            ..config()
+        },
+        None,
+    )
+    .unwrap();
     let ck = plan.checkpoint();
-    assert!(SyncPlan::new(SyncConfig { environment: environment_key(Some("t"), " PROD"), ..config() }, Some(&ck)).is_ok());
+    assert!(SyncPlan::new(
+        SyncConfig {
+            environment: environment_key(Some("t"), " PROD"),
+            ..config()
+        },
+        Some(&ck)
+    )
+    .is_ok());
 }
 
 #[test]
 fn window_settings_given_with_the_engine_options_reach_the_plan() {
-    let engine = EngineOptions { connected_at: Some("2026-06-30".into()), history_years: Some(2), credit_memos: Some(true), line_mode: Some("line".into()), ..Default::default() };
-    let c = SyncConfig { connected_at: None, ..config() }.with_engine_options(&engine);
-    assert_eq!((c.connected_at.as_deref(), c.history_years, c.credit_memos, c.line_mode.as_deref()), (Some("2026-06-30"), Some(2), Some(true), Some("line")));
+    let engine = EngineOptions {
+        connected_at: Some("2026-06-30".into()),
+        history_years: Some(2),
+        credit_memos: Some(true),
+        line_mode: Some("line".into()),
+        ..Default::default()
+    };
+    let c = SyncConfig {
+        connected_at: None,
+        ..config()
+    }
+    .with_engine_options(&engine);
+    assert_eq!(
+        (
+            c.connected_at.as_deref(),
+            c.history_years,
+            c.credit_memos,
+            c.line_mode.as_deref()
+        ),
+        (Some("2026-06-30"), Some(2), Some(true), Some("line"))
+    );
     let plan = SyncPlan::new(c, None).unwrap();
-    assert_eq!((plan.window_start().to_string(), plan.credit_memos()), ("2024-06-30".to_string(), true));
+    assert_eq!(
+        (plan.window_start().to_string(), plan.credit_memos()),
+        ("2024-06-30".to_string(), true)
+    );
     // The sync configuration's own settings win over the engine's, except the line mode, which
     // the engine decides.
-    let mine = SyncConfig { window_start: Some("2026-01-01".into()), credit_memos: Some(false), line_mode: Some("auto".into()), ..config() };
-    let c = mine.with_engine_options(&EngineOptions { window_start: Some("2020-01-01".into()), ..engine.clone() });
-    assert_eq!((c.connected_at.as_deref(), c.window_start.as_deref(), c.credit_memos, c.line_mode.as_deref()), (Some("2026-11-26"), Some("2026-01-01"), Some(false), Some("line")));
-    let c = SyncConfig { line_mode: Some("auto".into()), ..config() }.with_engine_options(&EngineOptions { line_mode: Some(String::new()), ..Default::default() });
+    let mine = SyncConfig {
+        window_start: Some("2026-01-01".into()),
+        credit_memos: Some(false),
+        line_mode: Some("auto".into()),
+        ..config()
+    };
+    let c = mine.with_engine_options(&EngineOptions {
+        window_start: Some("2020-01-01".into()),
+        ..engine.clone()
+    });
+    assert_eq!(
+        (
+            c.connected_at.as_deref(),
+            c.window_start.as_deref(),
+            c.credit_memos,
+            c.line_mode.as_deref()
+        ),
+        (
+            Some("2026-11-26"),
+            Some("2026-01-01"),
+            Some(false),
+            Some("line")
+        )
+    );
+    let c = SyncConfig {
+        line_mode: Some("auto".into()),
+        ..config()
+    }
+    .with_engine_options(&EngineOptions {
+        line_mode: Some(String::new()),
+        ..Default::default()
+    });
     assert_eq!(c.line_mode.as_deref(), Some("auto"));
 }
 
 #[test]
 fn the_plan_hands_the_engine_its_window() {
-    let plan = SyncPlan::new(SyncConfig { credit_memos: Some(true), ..config() }, None).unwrap();
+    let plan = SyncPlan::new(
+        SyncConfig {
+            credit_memos: Some(true),
+            ..config()
+        },
+        None,
+    )
+    .unwrap();
     let given = EngineOptions {
         connected_at: Some("2020-01-01".into()),
         history_years: Some(3),
@@ -729,15 +1327,42 @@ fn the_plan_hands_the_engine_its_window() {
     let o = plan.engine_options(given);
     // The window is the plan's, whatever the engine options said; connectedAt and historyYears
     // are the plan's inputs, not the engine's.
-    assert_eq!((o.window_start.as_deref(), o.credit_memos, o.connected_at.as_deref(), o.history_years), (Some("2025-11-26"), Some(true), None, None));
+    assert_eq!(
+        (
+            o.window_start.as_deref(),
+            o.credit_memos,
+            o.connected_at.as_deref(),
+            o.history_years
+        ),
+        (Some("2025-11-26"), Some(true), None, None)
+    );
     assert_eq!(o.environment.as_deref(), Some("t/prod"));
-    assert_eq!((o.line_mode.as_deref(), o.default_currency.as_deref(), o.rules.clone()), (Some("line"), Some("EUR"), Some(serde_json::json!([]))));
+    assert_eq!(
+        (
+            o.line_mode.as_deref(),
+            o.default_currency.as_deref(),
+            o.rules.clone()
+        ),
+        (Some("line"), Some("EUR"), Some(serde_json::json!([])))
+    );
     // An environment given with the engine options is kept as given (transaction ids depend on it).
-    let o = plan.engine_options(EngineOptions { environment: Some("Mine".into()), ..Default::default() });
+    let o = plan.engine_options(EngineOptions {
+        environment: Some("Mine".into()),
+        ..Default::default()
+    });
     assert_eq!(o.environment.as_deref(), Some("Mine"));
     // The options serialize to what `new Engine(options)` reads back: only the keys set.
     let text = serde_json::to_string(&o).unwrap();
-    assert_eq!(text, r#"{"windowStart":"2025-11-26","creditMemos":true,"environment":"Mine"}"#);
+    assert_eq!(
+        text,
+        r#"{"windowStart":"2025-11-26","creditMemos":true,"environment":"Mine"}"#
+    );
     let back: EngineOptions = serde_json::from_str(&text).unwrap();
-    assert_eq!(crate::engine::Engine::new(back).unwrap().window_start.to_string(), "2025-11-26");
+    assert_eq!(
+        crate::engine::Engine::new(back)
+            .unwrap()
+            .window_start
+            .to_string(),
+        "2025-11-26"
+    );
 }

@@ -134,7 +134,9 @@ fn tx_line(l: &Line, excl: Amount, incl: Amount, sign: i64) -> TxLine {
         description2: l.description2.clone(),
         line_type: l.line_type.as_str(),
         object_number: l.object_number.clone(),
-        gl_account_number: (l.line_type == LineType::Account).then(|| l.object_number.clone()).flatten(),
+        gl_account_number: (l.line_type == LineType::Account)
+            .then(|| l.object_number.clone())
+            .flatten(),
         amount_excluding_tax: Amount(excl.0 * sign),
         amount_including_tax: Amount(incl.0 * sign),
         match_: None,
@@ -145,8 +147,13 @@ fn tx_line(l: &Line, excl: Amount, incl: Amount, sign: i64) -> TxLine {
 pub fn document_totals(doc: &Document) -> (Amount, Amount) {
     let lines = doc.lines.as_deref().unwrap_or(&[]);
     let sum_excl = lines.iter().fold(Amount::ZERO, |a, l| a + l.net_amount);
-    let sum_incl = lines.iter().fold(Amount::ZERO, |a, l| a + l.net_amount_including_tax);
-    (doc.total_excluding_tax.unwrap_or(sum_excl), doc.total_including_tax.unwrap_or(sum_incl))
+    let sum_incl = lines
+        .iter()
+        .fold(Amount::ZERO, |a, l| a + l.net_amount_including_tax);
+    (
+        doc.total_excluding_tax.unwrap_or(sum_excl),
+        doc.total_including_tax.unwrap_or(sum_incl),
+    )
 }
 
 /// Line amounts adjusted so they add up to the document's totals exactly.
@@ -207,7 +214,10 @@ pub fn whole_part(doc: &Document) -> Part<'_> {
     let lines = doc.lines.as_deref().unwrap_or(&[]);
     Part {
         key: None,
-        lines: lines.iter().map(|l| (l, l.net_amount, l.net_amount_including_tax)).collect(),
+        lines: lines
+            .iter()
+            .map(|l| (l, l.net_amount, l.net_amount_including_tax))
+            .collect(),
         excl,
         incl,
         single_line: None,
@@ -217,7 +227,13 @@ pub fn whole_part(doc: &Document) -> Part<'_> {
 /// One part per non-comment line. A document without such lines stays whole, so its amount is
 /// never lost.
 pub fn line_parts(doc: &Document) -> Vec<Part<'_>> {
-    let lines: Vec<&Line> = doc.lines.as_deref().unwrap_or(&[]).iter().filter(|l| l.line_type != LineType::Comment).collect();
+    let lines: Vec<&Line> = doc
+        .lines
+        .as_deref()
+        .unwrap_or(&[])
+        .iter()
+        .filter(|l| l.line_type != LineType::Comment)
+        .collect();
     if lines.is_empty() {
         return vec![whole_part(doc)];
     }
@@ -227,7 +243,10 @@ pub fn line_parts(doc: &Document) -> Vec<Part<'_>> {
         .zip(amounts)
         .enumerate()
         .map(|(i, (l, (e, t)))| Part {
-            key: Some(l.id.clone().unwrap_or_else(|| format!("#{}", l.sequence.unwrap_or(i as i64)))),
+            key: Some(
+                l.id.clone()
+                    .unwrap_or_else(|| format!("#{}", l.sequence.unwrap_or(i as i64))),
+            ),
             lines: vec![(*l, e, t)],
             excl: e,
             incl: t,
@@ -238,29 +257,55 @@ pub fn line_parts(doc: &Document) -> Vec<Part<'_>> {
 
 /// Builds the transaction for one part (without its match; the engine adds it).
 pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
-    let sign = if doc.kind == DocKind::CreditMemo { -1 } else { 1 };
-    let kind = if doc.kind == DocKind::CreditMemo { "creditMemo" } else { "invoice" };
+    let sign = if doc.kind == DocKind::CreditMemo {
+        -1
+    } else {
+        1
+    };
+    let kind = if doc.kind == DocKind::CreditMemo {
+        "creditMemo"
+    } else {
+        "invoice"
+    };
     let mut id_parts = vec![ctx.environment, ctx.company_id, kind, doc.id.as_str()];
     if let Some(k) = &part.key {
         id_parts.push(k);
     }
-    let date = doc.posting_date.or(doc.document_date).unwrap_or(Date { year: 1, month: 1, day: 1 });
-    let line_refs: Vec<&Line> = part.lines.iter().map(|(l, _, _)| *l).filter(|l| l.line_type != LineType::Comment).collect();
+    let date = doc.posting_date.or(doc.document_date).unwrap_or(Date {
+        year: 1,
+        month: 1,
+        day: 1,
+    });
+    let line_refs: Vec<&Line> = part
+        .lines
+        .iter()
+        .map(|(l, _, _)| *l)
+        .filter(|l| l.line_type != LineType::Comment)
+        .collect();
     let (description, line_type, gl, line_id) = match part.single_line {
         Some(l) => (
             l.description.clone(),
             Some(l.line_type.as_str()),
-            (l.line_type == LineType::Account).then(|| l.object_number.clone()).flatten(),
+            (l.line_type == LineType::Account)
+                .then(|| l.object_number.clone())
+                .flatten(),
             l.id.clone(),
         ),
         None => {
             let gl = {
-                let mut accts = line_refs.iter().filter(|l| l.line_type == LineType::Account).filter_map(|l| l.object_number.as_deref());
+                let mut accts = line_refs
+                    .iter()
+                    .filter(|l| l.line_type == LineType::Account)
+                    .filter_map(|l| l.object_number.as_deref());
                 let first = accts.next();
                 // Only when every account line agrees is there one account to name.
                 first.filter(|f| accts.all(|a| a == *f)).map(str::to_owned)
             };
-            let line_id = if part.key.is_some() { line_refs.first().and_then(|l| l.id.clone()) } else { None };
+            let line_id = if part.key.is_some() {
+                line_refs.first().and_then(|l| l.id.clone())
+            } else {
+                None
+            };
             (joined_descriptions(&line_refs), None, gl, line_id)
         }
     };
@@ -290,7 +335,12 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
         lines: if part.single_line.is_some() {
             None
         } else {
-            Some(part.lines.iter().map(|(l, e, t)| tx_line(l, *e, *t, sign)).collect())
+            Some(
+                part.lines
+                    .iter()
+                    .map(|(l, e, t)| tx_line(l, *e, *t, sign))
+                    .collect(),
+            )
         },
         match_: None,
         match_rejected: None,
@@ -347,7 +397,11 @@ mod tests {
     fn line_parts_add_up_to_header_with_unallocated_discount() {
         // Header says 90.00 after a 10.00 invoice discount the lines do not show.
         let d = doc(
-            vec![line("a", LineType::Item, 333_333, 400_000), line("c", LineType::Comment, 0, 0), line("b", LineType::Account, 666_667, 800_000)],
+            vec![
+                line("a", LineType::Item, 333_333, 400_000),
+                line("c", LineType::Comment, 0, 0),
+                line("b", LineType::Account, 666_667, 800_000),
+            ],
             Some(900_000),
             Some(1_080_000),
         );
@@ -362,7 +416,10 @@ mod tests {
         let a = stable_id("tx_", &["env", "c1", "invoice", "i1"]);
         assert_eq!(a, stable_id("tx_", &["env", "c1", "invoice", "i1"]));
         assert_ne!(a, stable_id("tx_", &["env", "c1", "invoice", "i2"]));
-        assert_ne!(stable_id("tx_", &["ab", "c"]), stable_id("tx_", &["a", "bc"]));
+        assert_ne!(
+            stable_id("tx_", &["ab", "c"]),
+            stable_id("tx_", &["a", "bc"])
+        );
         assert_eq!(a.len(), 19);
     }
 

@@ -93,7 +93,9 @@ mod heap {
     }
 
     #[global_allocator]
-    static HEAP: Heap = Heap(UnsafeCell::new(dlmalloc::Dlmalloc::new_with_allocator(GrowInSteps)));
+    static HEAP: Heap = Heap(UnsafeCell::new(dlmalloc::Dlmalloc::new_with_allocator(
+        GrowInSteps,
+    )));
 }
 
 // ----- memcmp -----

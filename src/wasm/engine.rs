@@ -246,9 +246,13 @@ pub struct Engine {
 impl Engine {
     /// `new Engine({ connectedAt: "2026-11-26", lineMode: "invoice", creditMemos: false, rules, catalog })`
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue) -> Result<Engine, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue,
+    ) -> Result<Engine, JsValue> {
         let options = options_arg(options)?;
-        Core::new(options).map(|core| Engine { core }).map_err(config_error)
+        Core::new(options)
+            .map(|core| Engine { core })
+            .map_err(config_error)
     }
 
     /// Adds a page as the BC API returned it: its text, or its body as bytes (`Uint8Array`, e.g.
@@ -259,12 +263,17 @@ impl Engine {
     pub fn add_page(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "EntityName | null")] entity: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)]
+        company_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: JsValue,
     ) -> Result<JsValue, JsValue> {
         let entity = entity_arg(&entity)?;
         let company = opt_string(&company_id, "companyId")?;
-        to_js(&self.core.add_page(entity, company.as_deref(), page_text(&text)?))
+        to_js(
+            &self
+                .core
+                .add_page(entity, company.as_deref(), page_text(&text)?),
+        )
     }
 
     /// Reads a page without adding it yet (the sync's path: its BC client passes this as the
@@ -275,12 +284,22 @@ impl Engine {
     pub fn stage_page(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "EntityName")] entity: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)]
+        company_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let entity = entity_arg(&entity)?.ok_or_else(|| js_error("INVALID_ENTITY", "stagePage needs the entity (e.g. \"purchaseInvoices\")", None))?;
+        let entity = entity_arg(&entity)?.ok_or_else(|| {
+            js_error(
+                "INVALID_ENTITY",
+                "stagePage needs the entity (e.g. \"purchaseInvoices\")",
+                None,
+            )
+        })?;
         let company = opt_string(&company_id, "companyId")?;
-        match self.core.stage_page(entity, company.as_deref(), page_text(&body)?) {
+        match self
+            .core
+            .stage_page(entity, company.as_deref(), page_text(&body)?)
+        {
             Some((handle, envelope)) => to_js(&StagedPage { handle, envelope }),
             None => Ok(JsValue::NULL),
         }
@@ -291,7 +310,11 @@ impl Engine {
     pub fn commit_page(&mut self, handle: u32) -> Result<JsValue, JsValue> {
         match self.core.commit_staged(handle) {
             Some(r) => to_js(&r),
-            None => Err(js_error("INVALID_ARGUMENT", &format!("no staged page {handle}: it was committed or discarded already"), None)),
+            None => Err(js_error(
+                "INVALID_ARGUMENT",
+                &format!("no staged page {handle}: it was committed or discarded already"),
+                None,
+            )),
         }
     }
 
@@ -307,14 +330,29 @@ impl Engine {
     pub fn add_page_object(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "EntityName | null")] entity: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)] company_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ value: unknown[]; \"@odata.context\"?: string; \"@odata.nextLink\"?: string }")] page: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null", js_name = companyId)]
+        company_id: JsValue,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ value: unknown[]; \"@odata.context\"?: string; \"@odata.nextLink\"?: string }"
+        )]
+        page: JsValue,
     ) -> Result<JsValue, JsValue> {
         let company = opt_string(&company_id, "companyId")?;
         let entity = entity_arg(&entity)?;
         // The context is read across the boundary only when it has to name the entity.
-        let context = if entity.is_none() { Reflect::get(&page, &"@odata.context".into()).ok().and_then(|v| v.as_string()) } else { None };
-        to_js(&self.core.add_page_object(entity, company.as_deref(), context.as_deref(), serde_wasm_bindgen::Deserializer::from(page)))
+        let context = if entity.is_none() {
+            Reflect::get(&page, &"@odata.context".into())
+                .ok()
+                .and_then(|v| v.as_string())
+        } else {
+            None
+        };
+        to_js(&self.core.add_page_object(
+            entity,
+            company.as_deref(),
+            context.as_deref(),
+            serde_wasm_bindgen::Deserializer::from(page),
+        ))
     }
 
     /// The matched transactions (plain objects; see the README's output contract).
@@ -326,7 +364,8 @@ impl Engine {
     /// The transactions as JSON text: for writing `transactions.json` without building objects.
     #[wasm_bindgen(js_name = transactionsJson)]
     pub fn transactions_json(&mut self) -> Result<String, JsValue> {
-        serde_json::to_string(self.core.transactions()).map_err(|e| js_error("INTERNAL", &e.to_string(), None))
+        serde_json::to_string(self.core.transactions())
+            .map_err(|e| js_error("INTERNAL", &e.to_string(), None))
     }
 
     /// The transactions as CSV text (`transactions.csv`; columns in the README).
@@ -347,7 +386,8 @@ impl Engine {
     /// transaction concatenate to exactly `transactionsJson()`.
     #[wasm_bindgen(js_name = transactionsJsonPart)]
     pub fn transactions_json_part(&mut self, start: u32, end: u32) -> Result<String, JsValue> {
-        crate::export::json_array_part(self.core.transactions(), start as usize, end as usize).map_err(|e| js_error("INTERNAL", &e.to_string(), None))
+        crate::export::json_array_part(self.core.transactions(), start as usize, end as usize)
+            .map_err(|e| js_error("INTERNAL", &e.to_string(), None))
     }
 
     /// `transactionsCsv()` in pieces: the header when `start` is 0, then the rows `start..end`.
@@ -381,14 +421,21 @@ impl Engine {
 
     /// Why `vendor` (and `description`) match an app, or why not.
     #[wasm_bindgen(unchecked_return_type = "Decision")]
-    pub fn explain(&mut self, vendor: &str, #[wasm_bindgen(unchecked_param_type = "string | null")] description: JsValue) -> Result<JsValue, JsValue> {
+    pub fn explain(
+        &mut self,
+        vendor: &str,
+        #[wasm_bindgen(unchecked_param_type = "string | null")] description: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let d = opt_string(&description, "description")?;
         to_js(&self.core.explain(vendor, d.as_deref()))
     }
 
     /// Replaces the customer rules; throws like the constructor when a rule is invalid.
     #[wasm_bindgen(js_name = setRules)]
-    pub fn set_rules(&mut self, #[wasm_bindgen(unchecked_param_type = "Rule[] | { rules: Rule[] }")] rules: JsValue) -> Result<(), JsValue> {
+    pub fn set_rules(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Rule[] | { rules: Rule[] }")] rules: JsValue,
+    ) -> Result<(), JsValue> {
         let v: serde_json::Value = from_js(rules, "RULE_INVALID", "rules")?;
         self.core.set_rules(&v).map_err(config_error)
     }
@@ -396,7 +443,10 @@ impl Engine {
 
 /// Engine options from JS; `null` or `undefined` is the defaults (which need `connectedAt`).
 pub(crate) fn options_arg(options: JsValue) -> Result<EngineOptions, JsValue> {
-    Ok(from_js::<Option<EngineOptions>>(options, "INVALID_OPTIONS", "engine options")?.unwrap_or_default())
+    Ok(
+        from_js::<Option<EngineOptions>>(options, "INVALID_OPTIONS", "engine options")?
+            .unwrap_or_default(),
+    )
 }
 
 /// What a page's `@odata.context` says: `{ entity, entityName, companyId }` (entity null when
@@ -459,7 +509,10 @@ impl Engine {
     /// Which transactions `rules` would change, from what to what, without applying them or
     /// re-reading anything. Throws like `setRules` when a rule is invalid.
     #[wasm_bindgen(js_name = previewRules, unchecked_return_type = "RuleChange[]")]
-    pub fn preview_rules(&mut self, #[wasm_bindgen(unchecked_param_type = "Rule[] | { rules: Rule[] }")] rules: JsValue) -> Result<JsValue, JsValue> {
+    pub fn preview_rules(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Rule[] | { rules: Rule[] }")] rules: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let v: serde_json::Value = from_js(rules, "RULE_INVALID", "rules")?;
         let changes = self.core.preview_rules(&v).map_err(config_error)?;
         to_js(&changes)
@@ -485,8 +538,25 @@ impl Engine {
             category: &'a str,
             domains: &'a [String],
         }
-        let mut apps: Vec<Out> = self.core.matcher().catalog().apps().iter().map(|a| Out { id: &a.id, name: &a.name, category: &a.category, domains: &a.domains }).collect();
-        apps.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(b.id)));
+        let mut apps: Vec<Out> = self
+            .core
+            .matcher()
+            .catalog()
+            .apps()
+            .iter()
+            .map(|a| Out {
+                id: &a.id,
+                name: &a.name,
+                category: &a.category,
+                domains: &a.domains,
+            })
+            .collect();
+        apps.sort_by(|a, b| {
+            a.name
+                .to_lowercase()
+                .cmp(&b.name.to_lowercase())
+                .then(a.id.cmp(b.id))
+        });
         to_js(&apps)
     }
 }

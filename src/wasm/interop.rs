@@ -36,11 +36,16 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
 /// `serde_json::Value`, since serde-wasm-bindgen reads only a struct's known keys, so a misspelt
 /// option would be silently ignored instead of refused. `null` and `undefined` read as JSON
 /// `null` (take `Option<T>` where absent means the defaults). Both failures throw `code`.
-pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, code: &str, what: &str) -> Result<T, JsValue> {
+pub(crate) fn from_js<T: DeserializeOwned>(
+    value: JsValue,
+    code: &str,
+    what: &str,
+) -> Result<T, JsValue> {
     let v = if value.is_null() || value.is_undefined() {
         serde_json::Value::Null
     } else {
-        serde_wasm_bindgen::from_value(value).map_err(|e| js_error(code, &format!("{what} must be JSON data: {e}"), None))?
+        serde_wasm_bindgen::from_value(value)
+            .map_err(|e| js_error(code, &format!("{what} must be JSON data: {e}"), None))?
     };
     serde_json::from_value(v).map_err(|e| js_error(code, &format!("invalid {what}: {e}"), None))
 }
@@ -52,7 +57,11 @@ extern "C" {
     #[wasm_bindgen(constructor, js_class = "TextEncoder")]
     fn new() -> Utf8Encoder;
     #[wasm_bindgen(method, js_class = "TextEncoder", js_name = encodeInto)]
-    fn encode_into(this: &Utf8Encoder, text: &JsString, into: &js_sys::Uint8Array) -> EncodeIntoResult;
+    fn encode_into(
+        this: &Utf8Encoder,
+        text: &JsString,
+        into: &js_sys::Uint8Array,
+    ) -> EncodeIntoResult;
     type EncodeIntoResult;
     #[wasm_bindgen(method, getter)]
     fn read(this: &EncodeIntoResult) -> u32;
@@ -89,7 +98,11 @@ pub(crate) fn js_string_to_utf8(text: &JsString) -> String {
     let mut buf: Vec<u8> = Vec::with_capacity(units);
     let mut read = 0usize;
     while read < units {
-        let rest = if read == 0 { text.clone() } else { text.slice(read as u32, units as u32) };
+        let rest = if read == 0 {
+            text.clone()
+        } else {
+            text.slice(read as u32, units as u32)
+        };
         if buf.capacity() - buf.len() < 4 {
             buf.reserve((units - read) * 3);
         }
@@ -123,7 +136,11 @@ pub(crate) fn entity_arg(entity: &JsValue) -> Result<Option<Entity>, JsValue> {
     }
     Entity::parse(&s).map(Some).ok_or_else(|| {
         let known: Vec<&str> = Entity::ALL.iter().map(|e| e.as_str()).collect();
-        js_error("INVALID_ENTITY", &format!("unknown entity {s:?}; expected one of {}", known.join(", ")), None)
+        js_error(
+            "INVALID_ENTITY",
+            &format!("unknown entity {s:?}; expected one of {}", known.join(", ")),
+            None,
+        )
     })
 }
 
@@ -131,11 +148,20 @@ pub(crate) fn opt_string(v: &JsValue, what: &str) -> Result<Option<String>, JsVa
     if v.is_null() || v.is_undefined() {
         return Ok(None);
     }
-    v.as_string().map(Some).ok_or_else(|| js_error("INVALID_ARGUMENT", &format!("{what} must be a string or null"), None))
+    v.as_string().map(Some).ok_or_else(|| {
+        js_error(
+            "INVALID_ARGUMENT",
+            &format!("{what} must be a string or null"),
+            None,
+        )
+    })
 }
 
 fn lone_surrogate_text() -> Diagnostic {
-    Diagnostic::warning("TEXT_LONE_SURROGATE", "the page text holds lone UTF-16 surrogates; they were replaced by U+FFFD")
+    Diagnostic::warning(
+        "TEXT_LONE_SURROGATE",
+        "the page text holds lone UTF-16 surrogates; they were replaced by U+FFFD",
+    )
 }
 
 /// A page body from JS: a string, or the bytes of the HTTP response.
@@ -150,7 +176,11 @@ pub(crate) fn page_text(v: &JsValue) -> Result<PageText<'static>, JsValue> {
     Ok(match page_body(v)? {
         Body::Text(text) => {
             let utf8 = js_string_to_utf8(text);
-            let pre = if has_lone_surrogate(text, &utf8) { vec![lone_surrogate_text()] } else { Vec::new() };
+            let pre = if has_lone_surrogate(text, &utf8) {
+                vec![lone_surrogate_text()]
+            } else {
+                Vec::new()
+            };
             PageText::with_notes(utf8, pre)
         }
         Body::Bytes(bytes) => PageText::from_bytes(bytes.to_vec()),
@@ -163,7 +193,11 @@ fn page_body(v: &JsValue) -> Result<Body<'_>, JsValue> {
     } else if let Some(bytes) = v.dyn_ref::<js_sys::Uint8Array>() {
         Ok(Body::Bytes(bytes))
     } else {
-        Err(js_error("INVALID_ARGUMENT", "the page must be a string or a Uint8Array (the response body as BC sent it)", None))
+        Err(js_error(
+            "INVALID_ARGUMENT",
+            "the page must be a string or a Uint8Array (the response body as BC sent it)",
+            None,
+        ))
     }
 }
 

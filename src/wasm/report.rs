@@ -152,7 +152,10 @@ impl Engine {
     /// Spend per app, category, vendor, company and month, cadences, renewals and insights, as
     /// of `options.asOf`. Throws (with `code`) only for invalid options.
     #[wasm_bindgen(unchecked_return_type = "Report")]
-    pub fn report(&mut self, #[wasm_bindgen(unchecked_param_type = "ReportOptions")] options: JsValue) -> Result<JsValue, JsValue> {
+    pub fn report(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "ReportOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let o = report_options(options)?;
         let r = self.core.report(&o).map_err(config_error)?;
         to_js(&r)
@@ -160,10 +163,12 @@ impl Engine {
 
     /// The report as JSON text (for writing `report.json`).
     #[wasm_bindgen(js_name = reportJson)]
-    pub fn report_json(&mut self, #[wasm_bindgen(unchecked_param_type = "ReportOptions")] options: JsValue) -> Result<String, JsValue> {
+    pub fn report_json(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "ReportOptions")] options: JsValue,
+    ) -> Result<String, JsValue> {
         let o = report_options(options)?;
         let r = self.core.report(&o).map_err(config_error)?;
         serde_json::to_string(&r).map_err(|e| js_error("INTERNAL", &e.to_string(), None))
     }
 }
-

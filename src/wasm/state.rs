@@ -21,9 +21,14 @@ impl Engine {
     /// An engine configured by `options` holding what `stateText` (from `exportState()`) holds.
     /// Throws with `code` STATE_INVALID, STATE_VERSION or STATE_FOREIGN, or an options code.
     #[wasm_bindgen(js_name = fromState)]
-    pub fn from_state(#[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue, #[wasm_bindgen(js_name = stateText)] state_text: &str) -> Result<Engine, JsValue> {
+    pub fn from_state(
+        #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue,
+        #[wasm_bindgen(js_name = stateText)] state_text: &str,
+    ) -> Result<Engine, JsValue> {
         let o = options_arg(options)?;
-        Core::from_state(o, state_text).map(|core| Engine { core }).map_err(config_error)
+        Core::from_state(o, state_text)
+            .map(|core| Engine { core })
+            .map_err(config_error)
     }
 }
 
@@ -39,12 +44,15 @@ pub struct StateExport {
 impl StateExport {
     #[wasm_bindgen(constructor)]
     pub fn new(engine: &Engine) -> StateExport {
-        StateExport { core: crate::state::StateWriter::new(&engine.core) }
+        StateExport {
+            core: crate::state::StateWriter::new(&engine.core),
+        }
     }
 
     /// The next piece (default about 1 MB), or undefined when the state is complete.
     pub fn next(&mut self, engine: &Engine, budget: Option<u32>) -> Option<String> {
-        self.core.next_chunk(&engine.core, budget.unwrap_or(1 << 20).max(1) as usize)
+        self.core
+            .next_chunk(&engine.core, budget.unwrap_or(1 << 20).max(1) as usize)
     }
 
     /// `next()` as UTF-8 bytes (a `Uint8Array` of whole lines), for a host that writes them to a
@@ -52,7 +60,8 @@ impl StateExport {
     /// `nextBytes()` may be mixed; each continues where the last left off.
     #[wasm_bindgen(js_name = nextBytes)]
     pub fn next_bytes(&mut self, engine: &Engine, budget: Option<u32>) -> Option<Vec<u8>> {
-        self.core.next_chunk_bytes(&engine.core, budget.unwrap_or(1 << 20).max(1) as usize)
+        self.core
+            .next_chunk_bytes(&engine.core, budget.unwrap_or(1 << 20).max(1) as usize)
     }
 }
 
@@ -67,9 +76,13 @@ pub struct StateImport {
 #[wasm_bindgen(js_class = StateImport)]
 impl StateImport {
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue) -> Result<StateImport, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue,
+    ) -> Result<StateImport, JsValue> {
         let o = options_arg(options)?;
-        crate::state::StateReader::new(o).map(|core| StateImport { core }).map_err(config_error)
+        crate::state::StateReader::new(o)
+            .map(|core| StateImport { core })
+            .map_err(config_error)
     }
 
     /// The next piece of the state: text, or the file's bytes (`Uint8Array`, e.g. the chunks of
@@ -77,20 +90,30 @@ impl StateImport {
     /// and encoding them back. Pieces may cut lines anywhere; bytes may also cut characters (text
     /// cannot). A line that is not UTF-8 is a `STATE_INVALID` error; any other type of piece an
     /// `INVALID_ARGUMENT` one.
-    pub fn push(&mut self, #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] piece: JsValue) -> Result<(), JsValue> {
+    pub fn push(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] piece: JsValue,
+    ) -> Result<(), JsValue> {
         let r = if let Some(text) = piece.dyn_ref::<JsString>() {
             self.core.push(&js_string_to_utf8(text))
         } else if let Some(bytes) = piece.dyn_ref::<js_sys::Uint8Array>() {
             self.core.push_bytes(&bytes.to_vec())
         } else {
-            return Err(js_error("INVALID_ARGUMENT", "a state piece must be a string or a Uint8Array (the bytes of a state.json)", None));
+            return Err(js_error(
+                "INVALID_ARGUMENT",
+                "a state piece must be a string or a Uint8Array (the bytes of a state.json)",
+                None,
+            ));
         };
         r.map_err(config_error)
     }
 
     /// The engine; throws if the state was not whole.
     pub fn finish(self) -> Result<Engine, JsValue> {
-        self.core.finish().map(|core| Engine { core }).map_err(config_error)
+        self.core
+            .finish()
+            .map(|core| Engine { core })
+            .map_err(config_error)
     }
 }
 
@@ -102,9 +125,14 @@ impl Engine {
     /// STATE_INVALID, STATE_VERSION, STATE_FOREIGN (with `path` "states/{index}/...") or
     /// STATE_MERGE_OVERLAP (two states hold one company), or an options code.
     #[wasm_bindgen(js_name = fromStates)]
-    pub fn from_states(#[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue, states: Vec<String>) -> Result<Engine, JsValue> {
+    pub fn from_states(
+        #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue,
+        states: Vec<String>,
+    ) -> Result<Engine, JsValue> {
         let o = options_arg(options)?;
         let texts: Vec<&str> = states.iter().map(String::as_str).collect();
-        Core::from_states(o, &texts).map(|core| Engine { core }).map_err(config_error)
+        Core::from_states(o, &texts)
+            .map(|core| Engine { core })
+            .map_err(config_error)
     }
 }

@@ -134,9 +134,12 @@ impl SyncPlan {
         #[wasm_bindgen(unchecked_param_type = "SyncConfig")] config: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] checkpoint: JsValue,
     ) -> Result<SyncPlan, JsValue> {
-        let config: crate::sync::SyncConfig = from_js(config, "INVALID_OPTIONS", "sync configuration")?;
+        let config: crate::sync::SyncConfig =
+            from_js(config, "INVALID_OPTIONS", "sync configuration")?;
         let checkpoint = opt_string(&checkpoint, "checkpoint")?;
-        crate::sync::SyncPlan::new(config, checkpoint.as_deref()).map(|core| SyncPlan { core }).map_err(config_error)
+        crate::sync::SyncPlan::new(config, checkpoint.as_deref())
+            .map(|core| SyncPlan { core })
+            .map_err(config_error)
     }
 
     /// The run's window start (YYYY-MM-DD): give it to the engine as `windowStart`.
@@ -189,28 +192,61 @@ impl SyncPlan {
     /// A page of `taskId` arrived: `{ nextLink, count, records, text }` (`text` only for the
     /// company list). Ingest it if `ingest` says so.
     #[wasm_bindgen(js_name = pageDone, unchecked_return_type = "SyncPageAck")]
-    pub fn page_done(&mut self, #[wasm_bindgen(js_name = taskId)] task_id: u32, #[wasm_bindgen(unchecked_param_type = "SyncPage")] page: JsValue) -> Result<JsValue, JsValue> {
+    pub fn page_done(
+        &mut self,
+        #[wasm_bindgen(js_name = taskId)] task_id: u32,
+        #[wasm_bindgen(unchecked_param_type = "SyncPage")] page: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let link = Reflect::get(&page, &"nextLink".into()).unwrap_or(JsValue::UNDEFINED);
         let next_link = link.as_string();
-        let flagged = Reflect::get(&page, &"nextLinkInvalid".into()).map(|v| v.is_truthy()).unwrap_or(false);
-        let next_link_invalid = flagged || (next_link.is_none() && !(link.is_null() || link.is_undefined()));
-        let whole = |x: f64| (x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9.0e15).then_some(x as u64);
+        let flagged = Reflect::get(&page, &"nextLinkInvalid".into())
+            .map(|v| v.is_truthy())
+            .unwrap_or(false);
+        let next_link_invalid =
+            flagged || (next_link.is_none() && !(link.is_null() || link.is_undefined()));
+        let whole = |x: f64| {
+            (x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9.0e15).then_some(x as u64)
+        };
         let count = number_field(&page, "count").and_then(whole);
         let records = number_field(&page, "records").and_then(whole);
-        let text = Reflect::get(&page, &"text".into()).ok().and_then(|t| t.as_string());
-        let ack = self.core.page_done(task_id, crate::sync::PageInfo { next_link: next_link.as_deref(), next_link_invalid, count, records, text: text.as_deref() });
+        let text = Reflect::get(&page, &"text".into())
+            .ok()
+            .and_then(|t| t.as_string());
+        let ack = self.core.page_done(
+            task_id,
+            crate::sync::PageInfo {
+                next_link: next_link.as_deref(),
+                next_link_invalid,
+                count,
+                records,
+                text: text.as_deref(),
+            },
+        );
         to_js(&ack)
     }
 
     /// A request of `taskId` failed: `{ code, message, narrowable, status }` from the error.
     #[wasm_bindgen(js_name = taskFailed, unchecked_return_type = "SyncFailureDecision")]
-    pub fn task_failed(&mut self, #[wasm_bindgen(js_name = taskId)] task_id: u32, #[wasm_bindgen(unchecked_param_type = "SyncFailure")] failure: JsValue) -> Result<JsValue, JsValue> {
-        let text = |k: &str| Reflect::get(&failure, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    pub fn task_failed(
+        &mut self,
+        #[wasm_bindgen(js_name = taskId)] task_id: u32,
+        #[wasm_bindgen(unchecked_param_type = "SyncFailure")] failure: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let text = |k: &str| {
+            Reflect::get(&failure, &k.into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default()
+        };
         let f = crate::sync::Failure {
             code: text("code"),
             message: text("message"),
-            narrowable: Reflect::get(&failure, &"narrowable".into()).map(|v| v.is_truthy()).unwrap_or(false),
-            status: number_field(&failure, "status").filter(|s| (0.0..=999.0).contains(s)).map(|s| s as u16),
+            narrowable: Reflect::get(&failure, &"narrowable".into())
+                .map(|v| v.is_truthy())
+                .unwrap_or(false),
+            status: number_field(&failure, "status")
+                .filter(|s| (0.0..=999.0).contains(s))
+                .map(|s| s as u16),
         };
         to_js(&self.core.task_failed(task_id, f))
     }
@@ -262,7 +298,10 @@ pub fn is_guid(id: &str) -> bool {
 /// How an environment is named in checkpoints and transaction ids: "{tenant}/{environment}",
 /// trimmed and lower case (the environment alone without a tenant).
 #[wasm_bindgen(js_name = environmentKey)]
-pub fn environment_key(#[wasm_bindgen(js_name = tenantId)] tenant_id: Option<String>, environment: &str) -> String {
+pub fn environment_key(
+    #[wasm_bindgen(js_name = tenantId)] tenant_id: Option<String>,
+    environment: &str,
+) -> String {
     crate::sync::environment_key(tenant_id.as_deref(), environment)
 }
 
@@ -273,13 +312,17 @@ impl SyncPlan {
     #[wasm_bindgen(js_name = withEngineOptions)]
     pub fn with_engine_options(
         #[wasm_bindgen(unchecked_param_type = "SyncConfig")] config: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "EngineOptions", js_name = engineOptions)] engine_options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EngineOptions", js_name = engineOptions)]
+        engine_options: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] checkpoint: JsValue,
     ) -> Result<SyncPlan, JsValue> {
         let engine = options_arg(engine_options)?;
-        let config: crate::sync::SyncConfig = from_js(config, "INVALID_OPTIONS", "sync configuration")?;
+        let config: crate::sync::SyncConfig =
+            from_js(config, "INVALID_OPTIONS", "sync configuration")?;
         let checkpoint = opt_string(&checkpoint, "checkpoint")?;
-        crate::sync::SyncPlan::new(config.with_engine_options(&engine), checkpoint.as_deref()).map(|core| SyncPlan { core }).map_err(config_error)
+        crate::sync::SyncPlan::new(config.with_engine_options(&engine), checkpoint.as_deref())
+            .map(|core| SyncPlan { core })
+            .map_err(config_error)
     }
 
     /// Requests to keep in flight (the configured number, or BC's limit).
@@ -291,7 +334,10 @@ impl SyncPlan {
     /// The options to build this run's engine with: `options` with the plan's window, credit-memo
     /// setting and environment (see `SyncPlan::engine_options`).
     #[wasm_bindgen(js_name = engineOptions, unchecked_return_type = "EngineOptions")]
-    pub fn engine_options(&self, #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue) -> Result<JsValue, JsValue> {
+    pub fn engine_options(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
         to_js(&self.core.engine_options(options_arg(options)?))
     }
 }

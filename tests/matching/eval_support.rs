@@ -23,15 +23,25 @@ pub struct Case {
 }
 
 pub fn load() -> Vec<Case> {
-    load_from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/matching/eval.json"))
+    load_from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/matching/eval.json"
+    ))
 }
 
 /// Reads a labelled set in eval.json's format (e.g. tests/matching/holdout.json).
 pub fn load_from(path: &str) -> Vec<Case> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     let v: serde_json::Value = serde_json::from_str(&text).expect("eval.json is JSON");
-    let cases = if v.is_array() { v } else { v.get("cases").cloned().expect("eval.json: an array or {cases: [...]}") };
-    serde_json::from_value(cases).expect("eval.json cases have id, kind, vendor, description, expected")
+    let cases = if v.is_array() {
+        v
+    } else {
+        v.get("cases")
+            .cloned()
+            .expect("eval.json: an array or {cases: [...]}")
+    };
+    serde_json::from_value(cases)
+        .expect("eval.json cases have id, kind, vendor, description, expected")
 }
 
 #[derive(Default, Clone)]
@@ -51,13 +61,25 @@ pub struct Counts {
 
 impl Counts {
     pub fn precision(&self) -> f64 {
-        if self.matched == 0 { 1.0 } else { self.correct as f64 / self.matched as f64 }
+        if self.matched == 0 {
+            1.0
+        } else {
+            self.correct as f64 / self.matched as f64
+        }
     }
     pub fn recall(&self) -> f64 {
-        if self.positives == 0 { 1.0 } else { self.correct as f64 / self.positives as f64 }
+        if self.positives == 0 {
+            1.0
+        } else {
+            self.correct as f64 / self.positives as f64
+        }
     }
     pub fn fpr(&self) -> f64 {
-        if self.negatives == 0 { 0.0 } else { self.false_on_negative as f64 / self.negatives as f64 }
+        if self.negatives == 0 {
+            0.0
+        } else {
+            self.false_on_negative as f64 / self.negatives as f64
+        }
     }
     fn add(&mut self, expected: Option<&str>, got: Option<&str>) {
         self.cases += 1;
@@ -98,18 +120,34 @@ pub fn evaluate(matcher: &Matcher, cases: &[Case]) -> Report {
     let mut per_kind: BTreeMap<String, Counts> = BTreeMap::new();
     let mut mistakes = Vec::new();
     for c in cases {
-        let vendor = VendorInfo { name: &c.vendor, number: None, website: c.website.as_deref(), email: c.email.as_deref() };
+        let vendor = VendorInfo {
+            name: &c.vendor,
+            number: None,
+            website: c.website.as_deref(),
+            email: c.email.as_deref(),
+        };
         let d = matcher.explain(&vendor, Some(&c.description));
         let got = d.matched.as_ref().map(|m| m.app_id.clone());
         overall.add(c.expected.as_deref(), got.as_deref());
-        per_kind.entry(c.kind.clone()).or_default().add(c.expected.as_deref(), got.as_deref());
+        per_kind
+            .entry(c.kind.clone())
+            .or_default()
+            .add(c.expected.as_deref(), got.as_deref());
         if got != c.expected {
             let reason = match (&d.matched, &d.rejected) {
                 (Some(m), _) => format!(
                     "{:?} by {} ({}), confidence {}",
                     m.decided_by,
-                    m.evidence.iter().map(|e| format!("{} '{}'", e.field, e.text)).collect::<Vec<_>>().join(", "),
-                    m.evidence.iter().map(|e| e.kind).collect::<Vec<_>>().join(", "),
+                    m.evidence
+                        .iter()
+                        .map(|e| format!("{} '{}'", e.field, e.text))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    m.evidence
+                        .iter()
+                        .map(|e| e.kind)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     m.confidence
                 ),
                 (None, Some(r)) => r.reason.clone(),
@@ -126,14 +164,30 @@ pub fn evaluate(matcher: &Matcher, cases: &[Case]) -> Report {
             });
         }
     }
-    Report { overall, per_kind, mistakes }
+    Report {
+        overall,
+        per_kind,
+        mistakes,
+    }
 }
 
 impl Report {
     pub fn table(&self) -> String {
-        let mut s = format!("{:<18} {:>5} {:>5} {:>5} {:>9} {:>7} {:>6}\n", "kind", "cases", "pos", "neg", "precision", "recall", "FPR");
+        let mut s = format!(
+            "{:<18} {:>5} {:>5} {:>5} {:>9} {:>7} {:>6}\n",
+            "kind", "cases", "pos", "neg", "precision", "recall", "FPR"
+        );
         let row = |name: &str, c: &Counts| {
-            format!("{:<18} {:>5} {:>5} {:>5} {:>9.3} {:>7.3} {:>6.3}\n", name, c.cases, c.positives, c.negatives, c.precision(), c.recall(), c.fpr())
+            format!(
+                "{:<18} {:>5} {:>5} {:>5} {:>9.3} {:>7.3} {:>6.3}\n",
+                name,
+                c.cases,
+                c.positives,
+                c.negatives,
+                c.precision(),
+                c.recall(),
+                c.fpr()
+            )
         };
         for (k, c) in &self.per_kind {
             s.push_str(&row(k, c));
