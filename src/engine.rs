@@ -51,6 +51,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 mod summary;
 pub use summary::{CurrencyTotal, Summary, UserSummary};
 
+/// Which documents [`Engine::build_filtered`] keeps, by their vendor and lines.
+pub(crate) type DocumentFilter<'a> = &'a dyn Fn(&VendorInfo, &[LineInfo]) -> bool;
+
 /// Engine options, as passed to `new Engine(options)` (camelCase in JS). Serialized (the keys
 /// set only) when the sync plan hands the engine its options (`SyncPlan::engine_options`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -347,7 +350,7 @@ impl Engine {
                 for d in pre {
                     self.diags.push(d);
                 }
-                self.reject_page(refusal.entity, company_id, refusal.diagnostic)
+                self.reject_page(refusal.entity, company_id, *refusal.diagnostic)
             }
         }
     }
@@ -366,7 +369,7 @@ impl Engine {
             (Some(e), _) => e,
             (None, Some(c)) => match crate::bc::entity_of_context(c) {
                 Ok(e) => e,
-                Err(d) => return self.reject_page(None, company_id, d),
+                Err(d) => return self.reject_page(None, company_id, *d),
             },
             (None, None) => return self.reject_page(None, company_id, crate::bc::entity_unknown()),
         };
@@ -575,7 +578,7 @@ impl Engine {
                     entity,
                     &company_key,
                     seq,
-                    p,
+                    *p,
                     &mut page_diags,
                     &mut result,
                     |e, c, r, fr| {
@@ -1083,7 +1086,7 @@ impl Engine {
     pub(crate) fn build_filtered(
         &self,
         matcher: &Matcher,
-        keep: Option<&dyn Fn(&VendorInfo, &[LineInfo]) -> bool>,
+        keep: Option<DocumentFilter>,
     ) -> (Built, Vec<(String, String)>) {
         let mut kept = Vec::new();
         let mut out = Vec::with_capacity(self.docs.len());
@@ -1537,8 +1540,3 @@ peek!(records::RawVendor, id);
 peek!(records::RawGlSetup, id);
 peek!(records::RawDocument, id);
 peek!(records::RawUser, user_security_id);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-}

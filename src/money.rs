@@ -271,7 +271,7 @@ impl Amount {
         let q = p / d;
         let r = p % d;
         let adj = if (r.abs() * 2) >= d.abs() {
-            (p.signum() * d.signum()) as i128
+            p.signum() * d.signum()
         } else {
             0
         };
@@ -516,7 +516,7 @@ mod tests {
 
     #[test]
     fn budgets_and_balances() {
-        let big = Amount(900_000_000_000_000_0000);
+        let big = Amount(900_000_000_000_000 * SCALE); // 900,000,000,000,000.0000
         let mut b = MagnitudeBudget::default();
         assert!(b.take([(big, big)]));
         assert!(!b.take([(big, Amount(1))]), "a second one would overflow");

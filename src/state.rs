@@ -2359,7 +2359,7 @@ mod tests {
         bad[at] = 0xFF;
         let line = text[..at].matches('\n').count() + 1;
         let mut r = StateReader::new(options("2025-11-01")).unwrap();
-        let e = r.push_bytes(&bad).err().expect("must fail");
+        let e = r.push_bytes(&bad).expect_err("must fail");
         assert_eq!(
             (e.code, e.path.as_deref()),
             ("STATE_INVALID", Some(format!("line {line}").as_str()))

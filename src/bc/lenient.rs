@@ -312,17 +312,12 @@ impl<'de, T: RawRecord> Deserialize<'de> for Record<T> {
 }
 
 /// An array of records (`value`, or expanded lines), or what stood there instead.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub enum Records<T> {
+    #[default]
     Missing,
     List(Vec<Record<T>>),
     NotArray(&'static str),
-}
-
-impl<T> Default for Records<T> {
-    fn default() -> Self {
-        Records::Missing
-    }
 }
 
 impl<'de, T: RawRecord> Deserialize<'de> for Records<T> {

@@ -372,7 +372,8 @@ pub fn utf16_encoding(bytes: &[u8]) -> Option<&'static str> {
 #[derive(Debug, Clone)]
 pub struct PageRefusal {
     pub entity: Option<Entity>,
-    pub diagnostic: Diagnostic,
+    /// Boxed: a refusal is the cold path, and a `Diagnostic` is large for a `Result`'s error.
+    pub diagnostic: Box<Diagnostic>,
 }
 
 /// `PAGE_ENTITY_UNKNOWN` for a page with no `@odata.context` and no entity given.
@@ -383,11 +384,11 @@ pub fn entity_unknown() -> Diagnostic {
 /// The entity a page's own (top-level) `@odata.context` names, or the page-level diagnostic
 /// that says why it names none: `PAGE_ENTITY_UNKNOWN` for an entity bc-spend does not read,
 /// `PAGE_CONTEXT_INVALID` for a context that cannot be read (rather than a guess at it).
-pub fn entity_of_context(context: &str) -> Result<Entity, Diagnostic> {
+pub fn entity_of_context(context: &str) -> Result<Entity, Box<Diagnostic>> {
     match try_parse_context(context) {
         Ok(ContextInfo { entity: Some(e), .. }) => Ok(e),
-        Ok(info) => Err(Diagnostic::error("PAGE_ENTITY_UNKNOWN", format!("cannot tell which entity this page holds: its `@odata.context` names {:?}, which is not read; give the entity explicitly", cut(&info.entity_name, 100)))),
-        Err(why) => Err(Diagnostic::error("PAGE_CONTEXT_INVALID", format!("the page's `@odata.context` cannot be read ({why}): {:?}", cut(context, 300)))),
+        Ok(info) => Err(Box::new(Diagnostic::error("PAGE_ENTITY_UNKNOWN", format!("cannot tell which entity this page holds: its `@odata.context` names {:?}, which is not read; give the entity explicitly", cut(&info.entity_name, 100))))),
+        Err(why) => Err(Box::new(Diagnostic::error("PAGE_CONTEXT_INVALID", format!("the page's `@odata.context` cannot be read ({why}): {:?}", cut(context, 300))))),
     }
 }
 
@@ -400,7 +401,12 @@ pub fn read_page(
     entity: Option<Entity>,
     text: &str,
 ) -> Result<(Entity, RawPage, usize), PageRefusal> {
-    let refuse = |entity, diagnostic| Err(PageRefusal { entity, diagnostic });
+    let refuse = |entity, diagnostic| {
+        Err(PageRefusal {
+            entity,
+            diagnostic: Box::new(diagnostic),
+        })
+    };
     if let Some(encoding) = utf16_encoding(text.as_bytes()) {
         return refuse(
             entity,
@@ -417,7 +423,7 @@ pub fn read_page(
         None => match sniff_context(text) {
             Some(context) => match entity_of_context(&context) {
                 Ok(e) => e,
-                Err(d) => return refuse(None, d),
+                Err(d) => return refuse(None, *d),
             },
             None => return refuse(None, bc_error_body(text).unwrap_or_else(entity_unknown)),
         },
@@ -456,7 +462,8 @@ pub enum RawPage {
     Companies(Page<RawCompany>),
     Vendors(Page<RawVendor>),
     GeneralLedgerSetup(Page<RawGlSetup>),
-    Documents(Page<RawDocument>),
+    /// Boxed: a documents page's header holds more fields than the other entities'.
+    Documents(Box<Page<RawDocument>>),
     Users(Page<RawUser>),
 }
 
@@ -540,7 +547,7 @@ pub fn read_raw_page<'de, D: Deserializer<'de>>(entity: Entity, d: D) -> Result<
         Entity::Vendors => RawPage::Vendors(Page::deserialize(d)?),
         Entity::GeneralLedgerSetup => RawPage::GeneralLedgerSetup(Page::deserialize(d)?),
         Entity::PurchaseInvoices | Entity::PurchaseCreditMemos => {
-            RawPage::Documents(Page::deserialize(d)?)
+            RawPage::Documents(Box::new(Page::deserialize(d)?))
         }
         Entity::Users => RawPage::Users(Page::deserialize(d)?),
     })

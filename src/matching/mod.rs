@@ -252,7 +252,7 @@ pub struct Matcher {
     index: std::sync::Arc<Index>,
     rules: RuleSet,
     /// Vendor identities already worked out: a vendor's invoices recur every month.
-    vendor_cache: std::sync::Mutex<FastMap<VendorKey, (Option<Ident>, Option<Rejected>)>>,
+    vendor_cache: std::sync::Mutex<FastMap<VendorKey, VendorVerdict>>,
     /// Analyses of line texts already read: the same products are billed month after month, so
     /// descriptions repeat (46% of the lines of the benchmark's synthetic set). An analysis
     /// depends on the text and the index only.
@@ -304,6 +304,8 @@ impl Vocabulary {
     }
 }
 
+/// A vendor's identity as worked out, or why it has none.
+type VendorVerdict = (Option<Ident>, Option<Rejected>);
 type VendorKey = (String, Option<String>, Option<String>);
 /// Entries kept before the vendor cache starts over.
 const VENDOR_CACHE_MAX: usize = 20_000;

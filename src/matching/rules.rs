@@ -1005,7 +1005,7 @@ mod tests {
             '.', '*', 'é', 'É', 'ß',
         ];
         let mut g = Gen(0x9E37_79B9_7F4A_7C15);
-        let mut word = |g: &mut Gen, max: usize| -> String {
+        let word = |g: &mut Gen, max: usize| -> String {
             (0..g.below(max + 1))
                 .map(|_| alphabet[g.below(alphabet.len())])
                 .collect()
@@ -1156,7 +1156,7 @@ mod tests {
             let priorities = 1 + g.below(3);
             let rules: Vec<CompiledRule> = (0..n)
                 .map(|i| {
-                    let mut cond = |g: &mut Gen, p: usize| -> Option<Condition> {
+                    let cond = |g: &mut Gen, p: usize| -> Option<Condition> {
                         (g.below(100) < p).then(|| Condition {
                             op: ops[g.below(ops.len())],
                             value: values[g.below(values.len())].to_string(),
