@@ -110,7 +110,7 @@ const result = {
 };
 
 try {
-  const firstRender = []; const tableReady = []; const engineReady = [];
+  const firstRender = []; const tableReady = [];
   let page;
   for (let r = 0; r < RUNS; r++) {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });

@@ -163,7 +163,7 @@ export async function analyze(values, positionals, { stderr = process.stderr } =
       // The bytes as they are: the engine decodes UTF-8 itself and reports what is not.
       result = engine.addPage(entity, company, bytes);
     } catch (e) {
-      if (e && e.code) throw new CliError(`${e.message} (--entity ${entity})`, EXIT.USAGE);
+      if (e?.code) throw new CliError(`${e.message} (--entity ${entity})`, EXIT.USAGE);
       throw e;
     }
     pages += 1;

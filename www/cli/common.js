@@ -138,7 +138,7 @@ export function jsonSyntaxError(text) {
 // ESC sequences: CSI (ESC [ ... final), OSC / DCS / SOS / PM / APC strings (ended by BEL or
 // ESC \\, or unterminated), and two-character escapes; their 8-bit C1 forms; then any other C0
 // or C1 control, DEL, and the bidirectional overrides and isolates that reorder what is shown.
-const ESCAPE_SEQUENCE = /\x1b\[[0-?]*[ -\/]*[@-~]?|\x9b[0-?]*[ -\/]*[@-~]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[\s\S]?/g;
+const ESCAPE_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]?|\x9b[0-?]*[ -/]*[@-~]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[\s\S]?/g;
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const LINE_BREAKS = /[\t\n\r\v\f\u0085\u2028\u2029]+/g;
 
@@ -183,7 +183,7 @@ export function createEngine(core, options) {
   try {
     return new core.Engine(options);
   } catch (e) {
-    if (e && e.code) throw new CliError(`invalid configuration (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
+    if (e?.code) throw new CliError(`invalid configuration (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
     throw e;
   }
 }

@@ -57,7 +57,7 @@ export async function writeReport(engine, outDir, options) {
   try {
     text = engine.reportJson(options);
   } catch (e) {
-    if (e && e.code) throw new CliError(`invalid report options (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
+    if (e?.code) throw new CliError(`invalid report options (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
     throw e;
   }
   await writeAtomic(join(outDir, 'report.json'), text + '\n');
@@ -189,7 +189,7 @@ export function formatReport(r, { insights: maxInsights = Infinity, messages = f
     ));
     if (messages) {
       out.push('');
-      shown.forEach((x, i) => out.push(`  ${i + 1}. ${terminalText(x.message)}`));
+      for (const [i, x] of shown.entries()) out.push(`  ${i + 1}. ${terminalText(x.message)}`);
     }
   }
   const issues = r.dataQuality?.issues ?? [];

@@ -209,7 +209,7 @@ export class BcApi {
   invoiceIndex(company, key) {
     if (!GUID_RE.test(key)) throw new BcError(400, 'BadRequest_NotFound', 'Bad Request - Error in query syntax.');
     const d = this.ds.ids.decode('invoice', company.index, key);
-    if (!d || d.b !== 0 || d.a >= company.invoices.n) throw recordNotFound('Purch. Inv. Entity Aggregate', key);
+    if (d?.b !== 0 || d.a >= company.invoices.n) throw recordNotFound('Purch. Inv. Entity Aggregate', key);
     return d.a;
   }
 
@@ -284,7 +284,7 @@ export class BcApi {
   expandSpec(ctx, type, expandable, setName) {
     const spec = parseExpand(ctx.params.get('$expand'));
     return spec.map((e) => {
-      if (!expandable || !expandable[e.name]) {
+      if (!expandable?.[e.name]) {
         const known = KNOWN_NAVS[setName] ?? [];
         if (known.includes(e.name)) throw new BcError(501, 'BadRequest_MethodNotImplemented', `Expanding '${e.name}' is not served by this emulator.`);
         throw new BcError(400, 'BadRequest', `Could not find a property named '${e.name}' on type 'Microsoft.NAV.${type}'.`);

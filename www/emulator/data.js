@@ -301,7 +301,7 @@ function buildInvoices(ds, company, target, rng) {
   for (const o of company.others) {
     if (o.def.every === 'month') for (let m = 0; m < months; m++) push(addMonths(startDay, m) + (o.def.kind === 'rent' ? 0 : 9 + o.index), T_OTHER, o.index, m);
   }
-  let structured = ev.day.length;
+  const structured = ev.day.length;
   let keep = null;
   if (structured > target) {
     // Small data sets keep a random subset of the recurring invoices.
@@ -324,7 +324,7 @@ function buildInvoices(ds, company, target, rng) {
     else push(day, T_ADDON, Math.floor(rng() * company.subs.length), period);
   }
   const n = ev.day.length;
-  let order = [];
+  const order = [];
   for (let k = 0; k < n; k++) if (!keep || k >= structured || keep[k]) order.push(k);
   order.sort((x, y) => ev.day[x] - ev.day[y] || x - y);
 

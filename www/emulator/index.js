@@ -299,7 +299,7 @@ export async function startEmulator(options = {}) {
   function invoiceOf(companyId, id) {
     const company = companyOf(companyId);
     const d = ds.ids.decode('invoice', company.index, String(id));
-    if (!d || d.b !== 0 || d.a >= company.invoices.n) throw new Error(`no invoice '${id}' in company ${company.name}`);
+    if (d?.b !== 0 || d.a >= company.invoices.n) throw new Error(`no invoice '${id}' in company ${company.name}`);
     return { company, i: d.a };
   }
   // lastModifiedDateTime moves forward on every change, past anything already served.

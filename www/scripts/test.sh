@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: sets up what is missing (idempotently), builds the wasm package and runs
 # every layer of tests. Exits non-zero on the first failing layer.
-#   lint     cargo fmt --check; cargo clippy --all-targets -D warnings, natively and for wasm32
+#   lint     cargo fmt --check; cargo clippy --all-targets -D warnings, natively and for wasm32;
+#            biome lint on the host's JavaScript (www/biome.jsonc)
 #   native   cargo test (core rules, fixtures, property tests, matching evaluation)
 #   wasm     wasm-pack test --node and --headless --chrome (the JS boundary)
 #   types    tsc --noEmit on a usage file against pkg's .d.ts
@@ -16,10 +17,11 @@ step() { log "$1 ($((SECONDS - started))s)"; }
 step "setup"
 bash www/scripts/setup.sh --browser
 
-step "lint: cargo fmt --check, cargo clippy (native and wasm32)"
+step "lint: cargo fmt --check, cargo clippy (native and wasm32), biome lint"
 cargo fmt --check
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --all-targets --target wasm32-unknown-unknown -- -D warnings
+(cd www && biome lint .)
 
 step "native tests: cargo test"
 cargo test --quiet

@@ -68,7 +68,7 @@ function linkSignals(signals) {
     s.addEventListener('abort', on, { once: true });
     cleanups.push(() => s.removeEventListener('abort', on));
   }
-  return { signal: controller.signal, controller, dispose: () => cleanups.forEach((f) => f()) };
+  return { signal: controller.signal, controller, dispose: () => { for (const f of cleanups) f(); } };
 }
 
 /**
@@ -499,7 +499,7 @@ export function createRefreshTokenCredential({
  * their own (the BC client's retry after 401 then surfaces the mapped BC error).
  */
 export function fromTokenCredential(credential, { scope = BC_SCOPE, identityKey } = {}) {
-  if (credential && credential.__bcSpendCredential) return credential;
+  if (credential?.__bcSpendCredential) return credential;
   const getTokenFn = typeof credential === 'function'
     ? credential
     : credential && typeof credential.getToken === 'function'
@@ -552,5 +552,5 @@ function mapForeignAuthError(err, secrets) {
 
 /** Normalize whatever the caller passed as `credential` into our credential shape. */
 export function toCredential(credential) {
-  return credential && credential.__bcSpendCredential ? credential : fromTokenCredential(credential);
+  return credential?.__bcSpendCredential ? credential : fromTokenCredential(credential);
 }

@@ -218,7 +218,7 @@ test('files holding BC data are 0600 and a created output directory 0700, whatev
   const resumed = start(args, { umask: '000' });
   const journalFile = join(out, (await readdir(out)).find((n) => n.endsWith('.journal')));
   const before = (await readFile(ck, 'utf8'));
-  for (let i = 0; (await readFile(ck, 'utf8').catch(() => before)) === before && resumed.child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 5));
+  while ((await readFile(ck, 'utf8').catch(() => before)) === before && resumed.child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
   const journalMode = await mode(journalFile).catch(() => 0o600); // gone if the run already ended
   const r = await resumed.done;
   assert.equal(r.code, 0, r.stderr);

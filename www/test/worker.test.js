@@ -42,7 +42,6 @@ const TENANT_TOKENS = { 'tenant-01': 'tenant-01-report-token-0123456789abcdef', 
 const SHORT_TOKEN = 'short-tenant-token';
 const sha256Hex = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 const QUEUE = 'bc-spend-sync';
-const TICK_MS = 100; // /proc CPU times are in clock ticks of 10 ms
 
 // Workers limits compared with (developers.cloudflare.com/workers/platform/limits, /queues/platform/limits):
 const LIMITS = {

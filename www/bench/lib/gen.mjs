@@ -116,7 +116,7 @@ export function vendorPool(root, seed) {
   const all = [...shuffle(saas), ...shuffle(resell), ...shuffle(other)];
   all.forEach((v, i) => { v.index = i; v.id = guid(5, i); v.number = `V${10000 + i * 10}`; v.city = pick(rnd, CITIES); });
   // Cumulative Zipf weights per kind: a few vendors get most invoices, as in any AP ledger.
-  const cdf = (list) => { let acc = 0; return list.map((v, r) => (acc += 1 / Math.pow(r + 3, 0.9))).map((x, _, a) => x / a[a.length - 1]); };
+  const cdf = (list) => { let acc = 0; return list.map((v, r) => (acc += 1 / (r + 3) ** 0.9)).map((x, _, a) => x / a[a.length - 1]); };
   return { saas: all.filter((v) => v.products), resell: all.filter((v) => v.reseller), other: all.filter((v) => v.lines), productPool, cdfs: {}, cdf };
 }
 
@@ -294,7 +294,7 @@ export function ensureDataset({ root, dataRoot, seed = 20261126, pageSize = 1000
   const dir = join(dataRoot, `v${GENERATOR_VERSION}-seed${seed}-p${pageSize}-c${h.digest('hex').slice(0, 8)}`);
   mkdirSync(dir, { recursive: true });
   const mfile = join(dir, 'manifest.json');
-  let manifest = existsSync(mfile) ? JSON.parse(readFileSync(mfile, 'utf8')) : { version: GENERATOR_VERSION, seed, pageSize, pages: [] };
+  const manifest = existsSync(mfile) ? JSON.parse(readFileSync(mfile, 'utf8')) : { version: GENERATOR_VERSION, seed, pageSize, pages: [] };
   const need = Math.ceil(invoices / pageSize);
   if (manifest.pages.length < need) {
     const pool = vendorPool(root, seed);

@@ -20,7 +20,7 @@ export function openStore(db, meter) {
           `INSERT INTO connection_status (connection, status, run, updated_at) VALUES (?1, ?2, ?3, ?4)
            ON CONFLICT (connection) DO UPDATE SET status = excluded.status, run = excluded.run, updated_at = excluded.updated_at`,
         ).bind(c.id, c.companies ? 'scheduled' : 'discovering', run, at));
-        (c.companies ?? []).forEach((companyId, position) => stmts.push(upsertCompany(db, c.id, companyId, null, position, run, at)));
+        for (const [position, companyId] of (c.companies ?? []).entries()) stmts.push(upsertCompany(db, c.id, companyId, null, position, run, at));
       }
       if (stmts.length) await batch(stmts);
     },
