@@ -23,7 +23,7 @@
 //! removed invoice back), companies with their local currency and vendors, users, record counts
 //! and diagnostics. Not held: the options (rules, catalog, line mode come from the caller, so a
 //! state can be re-matched with new rules), transactions (rebuilt on demand), and the removals
-//! of the run that wrote it (they describe that run; see [`ChangeBaseline`] for what changed).
+//! of the run that wrote it (they describe that run; see [`crate::sync::changes::ChangeBaseline`] for what changed).
 //!
 //! ## Format
 //! JSON lines, so that a large state is written and read a piece at a time (wasm memory does
@@ -530,10 +530,8 @@ fn ocow(s: &Option<String>) -> Option<Cow<'_, str>> {
 /// Appends a document as JSON: the members of [`DocS`], in its order, as `serde_json` would
 /// write them (`tests::documents_are_written_as_serde_writes_them` holds the two equal). By hand
 /// because documents are nearly all of a state: serde's string escaping, a table lookup per byte
-/// and a write per fragment, was half of an export in wasm. `content_only` leaves out what does
-/// not change the spend (status, which is Paid for every held document, and
-/// `lastModifiedDateTime`), for fingerprints that tell a changed invoice from one only touched.
-fn write_doc(out: &mut Vec<u8>, doc: &Document, content_only: bool) {
+/// and a write per fragment, was half of an export in wasm.
+fn write_doc(out: &mut Vec<u8>, doc: &Document) {
     use crate::jsonw::{date, int, key, str};
     let first = &mut true;
     let text = |out: &mut Vec<u8>, first: &mut bool, name: &str, v: &Option<String>| {
@@ -579,13 +577,11 @@ fn write_doc(out: &mut Vec<u8>, doc: &Document, content_only: bool) {
     amount(out, first, "totalExcludingTax", doc.total_excluding_tax);
     amount(out, first, "totalTax", doc.total_tax);
     amount(out, first, "totalIncludingTax", doc.total_including_tax);
-    if !content_only {
-        key(out, first, "status");
-        str(out, doc.status.as_str());
-        if let Some(t) = doc.last_modified {
-            key(out, first, "lastModified");
-            int(out, t.0);
-        }
+    key(out, first, "status");
+    str(out, doc.status.as_str());
+    if let Some(t) = doc.last_modified {
+        key(out, first, "lastModified");
+        int(out, t.0);
     }
     if let Some(lines) = &doc.lines {
         key(out, first, "lines");
@@ -644,7 +640,7 @@ fn write_docs_line<'a>(
         if i > 0 {
             out.push(b',');
         }
-        write_doc(out, d, false);
+        write_doc(out, d);
     }
     out.extend_from_slice(b"]}}\n");
 }
@@ -652,7 +648,7 @@ fn write_docs_line<'a>(
 /// The serde form of a document, as [`write_doc`] writes it: the reference its test compares
 /// with.
 #[cfg(test)]
-fn doc_s(doc: &Document, content_only: bool) -> DocS<'_> {
+fn doc_s(doc: &Document) -> DocS<'_> {
     DocS {
         kind: (doc.kind == DocKind::CreditMemo).then(|| cow("creditMemo")),
         id: cow(&doc.id),
@@ -669,12 +665,8 @@ fn doc_s(doc: &Document, content_only: bool) -> DocS<'_> {
         total_excluding_tax: doc.total_excluding_tax.map(|a| a.0),
         total_tax: doc.total_tax.map(|a| a.0),
         total_including_tax: doc.total_including_tax.map(|a| a.0),
-        status: (!content_only).then(|| cow(doc.status.as_str())),
-        last_modified: if content_only {
-            None
-        } else {
-            doc.last_modified.map(|t| t.0)
-        },
+        status: Some(cow(doc.status.as_str())),
+        last_modified: doc.last_modified.map(|t| t.0),
         lines: doc.lines.as_ref().map(|ls| {
             ls.iter()
                 .map(|l| LineS {
@@ -1619,224 +1611,10 @@ fn restore_diagnostics(d: DiagnosticsS<'_>) -> Result<DiagnosticLog, ConfigError
     Ok(log)
 }
 
-// ------------------------------------------------------------------------------------------
-// What changed between two moments of one engine
-
-/// The documents an engine held at one moment, as content fingerprints, so a later moment can
-/// be compared with it: which invoices were added, changed (amounts, lines, vendor, dates) or
-/// removed. About 80 bytes per document.
-pub struct ChangeBaseline {
-    docs: Vec<(u32, u8, String, u64)>,
-    companies: Vec<String>,
-    /// Removals the engine had already recorded (documents dropped when it was restored).
-    earlier_removals: Vec<Removal>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Change {
-    /// `added`, `changed` or `removed`.
-    pub change: &'static str,
-    pub company_id: String,
-    pub kind: &'static str,
-    pub id: String,
-    pub number: Option<String>,
-    /// For removals: `notPaid`, `outsideWindow` or `notSynced` (the company is no longer
-    /// synced).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct Changes {
-    pub added: u64,
-    pub changed: u64,
-    pub removed: u64,
-    pub unchanged: u64,
-    /// The first `limit` changes, in company, kind and id order.
-    pub items: Vec<Change>,
-    pub truncated: bool,
-}
-
-/// A document's content fingerprint: its JSON without status and `lastModifiedDateTime`
-/// ([`write_doc`] with `content_only`), hashed eight bytes at a time (Fx, as the matcher's maps).
-/// A fingerprint, not a defence: a collision only hides a change from a report. Held in memory
-/// for one run's [`ChangeBaseline`], never stored, so the hash may change between versions.
-/// (FNV-1a a byte at a time was most of the two passes an incremental sync makes.)
-fn fingerprint(doc: &Document, scratch: &mut Vec<u8>) -> u64 {
-    use std::hash::Hasher;
-    scratch.clear();
-    write_doc(scratch, doc, true);
-    let mut h = crate::fastmap::FxHasher::default();
-    h.write(scratch);
-    h.finish()
-}
-
-fn kind_name(k: u8) -> &'static str {
-    if k == KIND_CREDIT_MEMO {
-        "creditMemo"
-    } else {
-        "invoice"
-    }
-}
-
-impl ChangeBaseline {
-    pub fn capture(engine: &Engine) -> ChangeBaseline {
-        let mut companies: Vec<String> = Vec::new();
-        let mut docs = Vec::with_capacity(engine.docs.len());
-        let mut scratch = Vec::new();
-        for ((c, k, id), d) in &engine.docs {
-            if companies.last() != Some(c) {
-                companies.push(c.clone());
-            }
-            docs.push((
-                (companies.len() - 1) as u32,
-                *k,
-                id.clone(),
-                fingerprint(d, &mut scratch),
-            ));
-        }
-        ChangeBaseline {
-            docs,
-            companies,
-            earlier_removals: engine.removals.clone(),
-        }
-    }
-
-    /// What changed from the baseline to `engine` now; `limit` caps the listed items.
-    pub fn compare(&self, engine: &Engine, limit: usize) -> Changes {
-        let mut out = Changes::default();
-        let reasons: HashMap<(&str, &str), &'static str> = self
-            .earlier_removals
-            .iter()
-            .chain(engine.removals.iter())
-            .map(|r| ((r.company_id.as_str(), r.invoice_id.as_str()), r.reason))
-            .collect();
-        let numbers: HashMap<(&str, &str), Option<&str>> = self
-            .earlier_removals
-            .iter()
-            .chain(engine.removals.iter())
-            .map(|r| {
-                (
-                    (r.company_id.as_str(), r.invoice_id.as_str()),
-                    r.invoice_number.as_deref(),
-                )
-            })
-            .collect();
-        let push = |out: &mut Changes, c: Change| {
-            if out.items.len() < limit {
-                out.items.push(c);
-            } else {
-                out.truncated = true;
-            }
-        };
-        let mut old = self.docs.iter().peekable();
-        let mut new = engine.docs.iter().peekable();
-        let mut scratch = Vec::new();
-        loop {
-            let o = old.peek().map(|(ci, k, id, fp)| {
-                (
-                    (self.companies[*ci as usize].as_str(), *k, id.as_str()),
-                    *fp,
-                )
-            });
-            let n = new
-                .peek()
-                .map(|((c, k, id), d)| ((c.as_str(), *k, id.as_str()), d));
-            let side = match (&o, &n) {
-                (None, None) => break,
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some((ok, _)), Some((nk, _))) => ok.cmp(nk),
-            };
-            match side {
-                std::cmp::Ordering::Equal => {
-                    let (Some((_, fp)), Some((nk, d))) = (o, n) else {
-                        break;
-                    };
-                    if fingerprint(d, &mut scratch) == fp {
-                        out.unchanged += 1;
-                    } else {
-                        out.changed += 1;
-                        push(
-                            &mut out,
-                            Change {
-                                change: "changed",
-                                company_id: nk.0.to_owned(),
-                                kind: kind_name(nk.1),
-                                id: nk.2.to_owned(),
-                                number: d.number.clone(),
-                                reason: None,
-                            },
-                        );
-                    }
-                    old.next();
-                    new.next();
-                }
-                std::cmp::Ordering::Less => {
-                    let Some((ok, _)) = o else { break };
-                    out.removed += 1;
-                    let reason = reasons.get(&(ok.0, ok.2)).copied().unwrap_or("notSynced");
-                    let number = numbers
-                        .get(&(ok.0, ok.2))
-                        .copied()
-                        .flatten()
-                        .map(str::to_owned);
-                    push(
-                        &mut out,
-                        Change {
-                            change: "removed",
-                            company_id: ok.0.to_owned(),
-                            kind: kind_name(ok.1),
-                            id: ok.2.to_owned(),
-                            number,
-                            reason: Some(reason),
-                        },
-                    );
-                    old.next();
-                }
-                std::cmp::Ordering::Greater => {
-                    let Some((nk, d)) = n else { break };
-                    out.added += 1;
-                    push(
-                        &mut out,
-                        Change {
-                            change: "added",
-                            company_id: nk.0.to_owned(),
-                            kind: kind_name(nk.1),
-                            id: nk.2.to_owned(),
-                            number: d.number.clone(),
-                            reason: None,
-                        },
-                    );
-                    new.next();
-                }
-            }
-        }
-        // Documents dropped when the engine was restored are gone before the baseline was
-        // taken; they changed all the same.
-        for r in &self.earlier_removals {
-            out.removed += 1;
-            push(
-                &mut out,
-                Change {
-                    change: "removed",
-                    company_id: r.company_id.clone(),
-                    kind: r.kind,
-                    id: r.invoice_id.clone(),
-                    number: r.invoice_number.clone(),
-                    reason: Some(r.reason),
-                },
-            );
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sync::changes::{ChangeBaseline, Changes};
 
     const C1: &str = "8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c";
 
@@ -1945,7 +1723,7 @@ mod tests {
             let expected = serde_json::to_string(&Line {
                 documents: DocsLineS {
                     company: cow(company),
-                    items: docs.iter().map(|d| doc_s(d, false)).collect(),
+                    items: docs.iter().map(doc_s).collect(),
                 },
             })
             .unwrap()
@@ -1954,14 +1732,12 @@ mod tests {
         }
         let mut scratch = Vec::new();
         for d in &docs {
-            for content_only in [false, true] {
-                scratch.clear();
-                write_doc(&mut scratch, d, content_only);
-                assert_eq!(
-                    String::from_utf8(scratch.clone()).unwrap(),
-                    serde_json::to_string(&doc_s(d, content_only)).unwrap()
-                );
-            }
+            scratch.clear();
+            write_doc(&mut scratch, d);
+            assert_eq!(
+                String::from_utf8(scratch.clone()).unwrap(),
+                serde_json::to_string(&doc_s(d)).unwrap()
+            );
         }
     }
 

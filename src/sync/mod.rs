@@ -64,6 +64,7 @@
 //! ids that go into URLs must be GUIDs. Pages are read by the engine, never here, except the
 //! company list, which is read leniently.
 
+pub mod changes;
 pub mod checkpoint;
 pub mod query;
 
@@ -71,7 +72,7 @@ pub use crate::bc::is_guid;
 use crate::date::{Date, Timestamp};
 use crate::engine::{Engine, EngineOptions};
 use crate::error::ConfigError;
-use crate::state::{ChangeBaseline, Changes};
+use changes::{ChangeBaseline, Changes};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
