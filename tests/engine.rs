@@ -231,7 +231,7 @@ fn users_are_deduplicated_and_flagged() {
         .unwrap();
     assert_eq!(ben.email.as_deref(), Some("ben.okafor@cronus.example"));
     assert_eq!(ben.company_ids.len(), 2);
-    let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(
         codes
             .iter()
@@ -404,7 +404,11 @@ fn a_page_object_reads_as_its_text() {
             serde_json::to_string(&b).unwrap()
         );
     }
-    let codes: Vec<&str> = by_object.diagnostics().iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = by_object
+        .diagnostics()
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
     assert_eq!(codes, vec!["PAGE_ENTITY_UNKNOWN", "PAGE_NOT_OBJECT"]);
     assert_eq!(
         serde_json::to_string(&by_text.diagnostics()).unwrap(),
@@ -620,7 +624,7 @@ fn page_without_company_or_entity() {
     assert!(r.page_rejected);
     let r = e.add_page_text(None, Some("c"), r#"{"value":[]}"#);
     assert!(r.page_rejected);
-    let codes: Vec<&str> = e.diagnostics().iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = e.diagnostics().iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, vec!["PAGE_NO_COMPANY", "PAGE_ENTITY_UNKNOWN"]);
 }
 
@@ -649,7 +653,7 @@ fn configuration_errors_have_codes() {
         ..Default::default()
     });
     assert_eq!(
-        (e.code, e.path.as_deref()),
+        (e.code.as_str(), e.path.as_deref()),
         ("INVALID_OPTION", Some("connectedAt"))
     );
     let e = err(EngineOptions {

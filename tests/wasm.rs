@@ -29,7 +29,7 @@ fn configuration_errors_are_errors_with_codes() {
         (r#"{}"#, "MISSING_OPTION"),
         (
             r#"{"connectedAt":"2026-11-26","bogus":1}"#,
-            "INVALID_OPTIONS",
+            "INVALID_OPTION",
         ),
         (
             r#"{"connectedAt":"2026-11-26","rules":[{"id":"r1","priority":1,"action":"explode"}]}"#,

@@ -71,6 +71,7 @@ pub use crate::bc::is_guid;
 use crate::date::{Date, Timestamp};
 use crate::engine::{Engine, EngineOptions};
 use crate::error::ConfigError;
+use crate::error::ErrorCode;
 use crate::state::{ChangeBaseline, Changes};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -574,7 +575,7 @@ pub struct SyncPlan {
 }
 
 fn option_error(field: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError::new("INVALID_OPTION", message).at(field)
+    ConfigError::new(ErrorCode::InvalidOption, message).at(field)
 }
 
 fn parse_date(field: &str, v: &str) -> Result<Date, ConfigError> {
@@ -705,7 +706,7 @@ impl SyncPlan {
         if let Some(ck) = &ck {
             if ck.environment != environment {
                 return Err(ConfigError::new(
-                    "CHECKPOINT_FOREIGN",
+                    ErrorCode::CheckpointForeign,
                     format!(
                         "the checkpoint belongs to environment {:?}, not {:?}; use that environment's checkpoint, or start without one",
                         ck.environment.chars().take(200).collect::<String>(),
@@ -733,7 +734,7 @@ impl SyncPlan {
                     }
                     None => {
                         return Err(ConfigError::new(
-                            "MISSING_OPTION",
+                            ErrorCode::MissingOption,
                             "`connectedAt` is required for a first sync: the date of the first connection (YYYY-MM-DD); the window starts one year before it. Or give `windowStart`.",
                         )
                         .at("connectedAt"))
@@ -1478,16 +1479,16 @@ impl SyncPlan {
     pub fn finish(&mut self, engine: &mut Engine) -> Result<Outcome, ConfigError> {
         if let Some(f) = &self.fatal {
             return Err(ConfigError::new(
-                "SYNC_FAILED",
+                ErrorCode::SyncFailed,
                 format!("the sync stopped with {}: {}", f.code, f.message),
             ));
         }
         if !self.is_finished() || self.in_flight() > 0 {
-            return Err(ConfigError::new("SYNC_NOT_FINISHED", "the sync still has requests to make; finish it only when nextTask() returns null and nothing is in flight"));
+            return Err(ConfigError::new(ErrorCode::SyncNotFinished, "the sync still has requests to make; finish it only when nextTask() returns null and nothing is in flight"));
         }
         let Some(baseline) = self.baseline.take() else {
             return Err(ConfigError::new(
-                "SYNC_NOT_BEGUN",
+                ErrorCode::SyncNotBegun,
                 "call begin(engine) with the engine before the first page",
             ));
         };

@@ -3,17 +3,17 @@
 //! classes share. Nothing here knows a business rule.
 
 use crate::bc::Entity;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, DiagnosticCode};
 use crate::engine::PageText;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ErrorCode};
 use js_sys::{JsString, Reflect, JSON};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-pub(crate) fn js_error(code: &str, message: &str, path: Option<&str>) -> JsValue {
+pub(crate) fn js_error(code: ErrorCode, message: &str, path: Option<&str>) -> JsValue {
     let err = js_sys::Error::new(message);
-    let _ = Reflect::set(&err, &"code".into(), &code.into());
+    let _ = Reflect::set(&err, &"code".into(), &code.as_str().into());
     if let Some(p) = path {
         let _ = Reflect::set(&err, &"path".into(), &p.into());
     }
@@ -28,7 +28,8 @@ pub(crate) fn config_error(e: ConfigError) -> JsValue {
 /// faster than building objects field by field across the boundary, and gives exactly the
 /// JSON data model (no `undefined`, no Map).
 pub(crate) fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(v).map_err(|e| js_error("INTERNAL", &e.to_string(), None))?;
+    let text = serde_json::to_string(v)
+        .map_err(|e| js_error(ErrorCode::Internal, &e.to_string(), None))?;
     JSON::parse(&text)
 }
 
@@ -38,7 +39,7 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
 /// `null` (take `Option<T>` where absent means the defaults). Both failures throw `code`.
 pub(crate) fn from_js<T: DeserializeOwned>(
     value: JsValue,
-    code: &str,
+    code: ErrorCode,
     what: &str,
 ) -> Result<T, JsValue> {
     let v = if value.is_null() || value.is_undefined() {
@@ -130,14 +131,14 @@ pub(crate) fn entity_arg(entity: &JsValue) -> Result<Option<Entity>, JsValue> {
     if entity.is_null() || entity.is_undefined() {
         return Ok(None);
     }
-    let s = entity.as_string().ok_or_else(|| js_error("INVALID_ENTITY", "entity must be a string such as \"purchaseInvoices\", or null to read it from @odata.context", None))?;
+    let s = entity.as_string().ok_or_else(|| js_error(ErrorCode::InvalidEntity, "entity must be a string such as \"purchaseInvoices\", or null to read it from @odata.context", None))?;
     if s == "auto" {
         return Ok(None);
     }
     Entity::parse(&s).map(Some).ok_or_else(|| {
         let known: Vec<&str> = Entity::ALL.iter().map(|e| e.as_str()).collect();
         js_error(
-            "INVALID_ENTITY",
+            ErrorCode::InvalidEntity,
             &format!("unknown entity {s:?}; expected one of {}", known.join(", ")),
             None,
         )
@@ -150,7 +151,7 @@ pub(crate) fn opt_string(v: &JsValue, what: &str) -> Result<Option<String>, JsVa
     }
     v.as_string().map(Some).ok_or_else(|| {
         js_error(
-            "INVALID_ARGUMENT",
+            ErrorCode::InvalidArgument,
             &format!("{what} must be a string or null"),
             None,
         )
@@ -159,7 +160,7 @@ pub(crate) fn opt_string(v: &JsValue, what: &str) -> Result<Option<String>, JsVa
 
 fn lone_surrogate_text() -> Diagnostic {
     Diagnostic::warning(
-        "TEXT_LONE_SURROGATE",
+        DiagnosticCode::TextLoneSurrogate,
         "the page text holds lone UTF-16 surrogates; they were replaced by U+FFFD",
     )
 }
@@ -194,7 +195,7 @@ fn page_body(v: &JsValue) -> Result<Body<'_>, JsValue> {
         Ok(Body::Bytes(bytes))
     } else {
         Err(js_error(
-            "INVALID_ARGUMENT",
+            ErrorCode::InvalidArgument,
             "the page must be a string or a Uint8Array (the response body as BC sent it)",
             None,
         ))

@@ -4,6 +4,7 @@
 use super::engine::options_arg;
 use super::interop::{config_error, from_js, number_field, opt_string, to_js};
 use super::Engine;
+use crate::error::ErrorCode;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
@@ -135,7 +136,7 @@ impl SyncPlan {
         #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] checkpoint: JsValue,
     ) -> Result<SyncPlan, JsValue> {
         let config: crate::sync::SyncConfig =
-            from_js(config, "INVALID_OPTIONS", "sync configuration")?;
+            from_js(config, ErrorCode::InvalidOption, "sync configuration")?;
         let checkpoint = opt_string(&checkpoint, "checkpoint")?;
         crate::sync::SyncPlan::new(config, checkpoint.as_deref())
             .map(|core| SyncPlan { core })
@@ -318,7 +319,7 @@ impl SyncPlan {
     ) -> Result<SyncPlan, JsValue> {
         let engine = options_arg(engine_options)?;
         let config: crate::sync::SyncConfig =
-            from_js(config, "INVALID_OPTIONS", "sync configuration")?;
+            from_js(config, ErrorCode::InvalidOption, "sync configuration")?;
         let checkpoint = opt_string(&checkpoint, "checkpoint")?;
         crate::sync::SyncPlan::new(config.with_engine_options(&engine), checkpoint.as_deref())
             .map(|core| SyncPlan { core })
