@@ -344,7 +344,7 @@ impl Engine {
         match crate::bc::read_page(entity, &text) {
             Ok((entity, page, repaired)) => {
                 if repaired > 0 {
-                    pre.push(lone_surrogates(repaired));
+                    pre.push(lone_surrogates());
                 }
                 self.add_raw_page(entity, company_id, page, pre)
             }
@@ -407,7 +407,7 @@ impl Engine {
         let (page, repaired) = read_page_text(entity, &text).ok()?;
         let envelope = page.envelope()?;
         if repaired > 0 {
-            pre.push(lone_surrogates(repaired));
+            pre.push(lone_surrogates());
         }
         let id = self.next_staged;
         self.next_staged = self.next_staged.wrapping_add(1);
@@ -1489,12 +1489,20 @@ impl<'a> PageText<'a> {
         }
     }
 
-    /// Text with warnings the caller already has about it (the wasm boundary reports lone
-    /// surrogates of a JS string this way).
-    pub fn with_notes(text: impl Into<Cow<'a, str>>, notes: Vec<Diagnostic>) -> PageText<'a> {
+    /// Text from a host string whose lone UTF-16 surrogates were replaced by U+FFFD on the way in
+    /// (the wasm boundary encodes a JS string this way): the page reports them as it reports the
+    /// surrogate escapes it repairs itself.
+    pub fn with_lone_surrogates_replaced(
+        text: impl Into<Cow<'a, str>>,
+        replaced: bool,
+    ) -> PageText<'a> {
         PageText {
             text: text.into(),
-            notes,
+            notes: if replaced {
+                vec![lone_surrogates()]
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -1517,10 +1525,12 @@ impl From<String> for PageText<'static> {
     }
 }
 
-fn lone_surrogates(n: usize) -> Diagnostic {
+/// The one diagnostic for lone UTF-16 surrogates, wherever they were found: escaped in the
+/// page's JSON (`"\ud800"`) or held raw in a host's string.
+fn lone_surrogates() -> Diagnostic {
     Diagnostic::warning(
         DiagnosticCode::TextLoneSurrogate,
-        format!("the page held {n} lone UTF-16 surrogate escape(s), replaced by U+FFFD"),
+        "the page text held lone UTF-16 surrogates (half of a character, not valid Unicode); they were replaced by U+FFFD",
     )
 }
 

@@ -3,7 +3,6 @@
 //! classes share. Nothing here knows a business rule.
 
 use crate::bc::Entity;
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
 use crate::engine::PageText;
 use crate::error::{ConfigError, ErrorCode};
 use js_sys::{JsString, Reflect, JSON};
@@ -158,13 +157,6 @@ pub(crate) fn opt_string(v: &JsValue, what: &str) -> Result<Option<String>, JsVa
     })
 }
 
-fn lone_surrogate_text() -> Diagnostic {
-    Diagnostic::warning(
-        DiagnosticCode::TextLoneSurrogate,
-        "the page text holds lone UTF-16 surrogates; they were replaced by U+FFFD",
-    )
-}
-
 /// A page body from JS: a string, or the bytes of the HTTP response.
 enum Body<'a> {
     Text(&'a JsString),
@@ -177,12 +169,8 @@ pub(crate) fn page_text(v: &JsValue) -> Result<PageText<'static>, JsValue> {
     Ok(match page_body(v)? {
         Body::Text(text) => {
             let utf8 = js_string_to_utf8(text);
-            let pre = if has_lone_surrogate(text, &utf8) {
-                vec![lone_surrogate_text()]
-            } else {
-                Vec::new()
-            };
-            PageText::with_notes(utf8, pre)
+            let replaced = has_lone_surrogate(text, &utf8);
+            PageText::with_lone_surrogates_replaced(utf8, replaced)
         }
         Body::Bytes(bytes) => PageText::from_bytes(bytes.to_vec()),
     })
