@@ -435,10 +435,14 @@ fn errors_that_stop_the_sync() {
         ..Default::default()
     })
     .unwrap();
-    assert_eq!(
-        plan.finish(&mut engine).err().unwrap().code,
-        ErrorCode::SyncFailed
-    );
+    // Not a configuration error: the failure that stopped it, as the host reported it.
+    let err = plan.finish(&mut engine).err().unwrap();
+    assert_eq!(err.code(), ErrorCode::SyncFailed);
+    match &err {
+        FinishError::Stopped(f) => assert_eq!(f.code, "AUTH_SECRET_EXPIRED"),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("AUTH_SECRET_EXPIRED"), "{err}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! in `src/sync/`; the host only fetches and reports back).
 
 use super::engine::options_arg;
-use super::interop::{config_error, from_js, number_field, opt_string, to_js};
+use super::interop::{config_error, from_js, js_error, number_field, opt_string, to_js};
 use super::Engine;
 use crate::error::ErrorCode;
 use js_sys::Reflect;
@@ -271,7 +271,10 @@ impl SyncPlan {
     /// Ends the run (keeps only the selected companies in `engine`, computes watermarks).
     #[wasm_bindgen(unchecked_return_type = "SyncOutcome")]
     pub fn finish(&mut self, engine: &mut Engine) -> Result<JsValue, JsValue> {
-        let out = self.core.finish(&mut engine.core).map_err(config_error)?;
+        let out = self
+            .core
+            .finish(&mut engine.core)
+            .map_err(|e| js_error(e.code(), &e.to_string(), None))?;
         to_js(&out)
     }
 }
