@@ -8,7 +8,8 @@
 //!
 //! # Page-level errors
 //! A page that cannot be read as records at all is refused with one error diagnostic that has
-//! no `recordIndex`, and its result says `pageRejected`. The codes, and what to do:
+//! no `recordIndex`, and its result says `pageRejected`. Every code, with what the user does
+//! about it, is in `CODES.md`; the page-level ones, and what to do:
 //! - `PAGE_NOT_JSON`: the text is not JSON (a truncated or garbled body); fetch or save it again.
 //! - `PAGE_ENCODING`: the text is UTF-16 (a file saved by a Windows editor or PowerShell);
 //!   save it as UTF-8, which BC sends.

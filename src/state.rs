@@ -49,7 +49,9 @@
 //! A state is read like any other input: text that is not a state, a state of a newer version,
 //! one written for another environment, or one whose values are out of range gives a
 //! [`ConfigError`] (`STATE_INVALID`, `STATE_VERSION`, `STATE_FOREIGN`) naming the offending
-//! path; nothing in a state can make the core panic.
+//! path; nothing in a state can make the core panic. A diagnostic code this version does not
+//! know (one a newer bc-spend added) is `STATE_INVALID` naming the code, not a stand-in code:
+//! adding a diagnostic code is a state format change.
 
 use crate::bc::records::{Company, DocKind, DocStatus, Document, Line, RawUserFields, Vendor};
 use crate::bc::{Entity, LineType};
