@@ -35,7 +35,8 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
 /// Reads options or rules given as JS data into `T`, refusing what `T` refuses: through
 /// `serde_json::Value`, since serde-wasm-bindgen reads only a struct's known keys, so a misspelt
 /// option would be silently ignored instead of refused. `null` and `undefined` read as JSON
-/// `null` (take `Option<T>` where absent means the defaults). Both failures throw `code`.
+/// `null` (take `Option<T>` where absent means the defaults). Both failures throw `code`, with
+/// the option as `path` when serde names it (a key that is not an option).
 pub(crate) fn from_js<T: DeserializeOwned>(
     value: JsValue,
     code: ErrorCode,
@@ -47,7 +48,22 @@ pub(crate) fn from_js<T: DeserializeOwned>(
         serde_wasm_bindgen::from_value(value)
             .map_err(|e| js_error(code, &format!("{what} must be JSON data: {e}"), None))?
     };
-    serde_json::from_value(v).map_err(|e| js_error(code, &format!("invalid {what}: {e}"), None))
+    serde_json::from_value(v).map_err(|e| {
+        let message = e.to_string();
+        js_error(
+            code,
+            &format!("invalid {what}: {message}"),
+            unknown_key(&message),
+        )
+    })
+}
+
+/// The key serde named in an "unknown field" error. The options structs are flat (rules and
+/// catalogs are read as JSON values and checked by the core, with their own paths), so the key
+/// is the option's path.
+fn unknown_key(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split_once('`').map(|(key, _)| key)
 }
 
 #[wasm_bindgen]
