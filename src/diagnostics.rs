@@ -8,7 +8,8 @@
 //!
 //! # Page-level errors
 //! A page that cannot be read as records at all is refused with one error diagnostic that has
-//! no `recordIndex`, and its result says `pageRejected`. The codes, and what to do:
+//! no `recordIndex`, and its result says `pageRejected`. Every code, with what the user does
+//! about it, is in `CODES.md`; the page-level ones, and what to do:
 //! - `PAGE_NOT_JSON`: the text is not JSON (a truncated or garbled body); fetch or save it again.
 //! - `PAGE_ENCODING`: the text is UTF-16 (a file saved by a Windows editor or PowerShell);
 //!   save it as UTF-8, which BC sends.
@@ -25,8 +26,55 @@
 //! `AMOUNT_SUM_OVERFLOW` (error) is not a page error: a document whose amounts would take its
 //! currency's totals beyond 922,337,203,685,477.5807 is left out of the transactions.
 
+use crate::error::code_enum;
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+code_enum! {
+    /// The `code` of a [`Diagnostic`] and of a report's quality issue.
+    pub enum DiagnosticCode {
+        AmountInvalid = "AMOUNT_INVALID",
+        AmountMissing = "AMOUNT_MISSING",
+        AmountSumOverflow = "AMOUNT_SUM_OVERFLOW",
+        CompanyNameJoined = "COMPANY_NAME_JOINED",
+        CompanyNameUnresolved = "COMPANY_NAME_UNRESOLVED",
+        CurrencyInvalid = "CURRENCY_INVALID",
+        CurrencyUnknown = "CURRENCY_UNKNOWN",
+        DateFarFuture = "DATE_FAR_FUTURE",
+        DateInvalid = "DATE_INVALID",
+        DocumentLinesMissing = "DOCUMENT_LINES_MISSING",
+        DocumentNoDate = "DOCUMENT_NO_DATE",
+        FieldEmpty = "FIELD_EMPTY",
+        FieldInvalid = "FIELD_INVALID",
+        FieldMissing = "FIELD_MISSING",
+        FieldWrongType = "FIELD_WRONG_TYPE",
+        InvoiceNoLongerPaid = "INVOICE_NO_LONGER_PAID",
+        LinesTotalMismatch = "LINES_TOTAL_MISMATCH",
+        PageBcError = "PAGE_BC_ERROR",
+        PageContextInvalid = "PAGE_CONTEXT_INVALID",
+        PageEncoding = "PAGE_ENCODING",
+        PageEntityUnknown = "PAGE_ENTITY_UNKNOWN",
+        PageNotJson = "PAGE_NOT_JSON",
+        PageNotObject = "PAGE_NOT_OBJECT",
+        PageNotReadable = "PAGE_NOT_READABLE",
+        PageNoCompany = "PAGE_NO_COMPANY",
+        PageNoValue = "PAGE_NO_VALUE",
+        PageValueNotArray = "PAGE_VALUE_NOT_ARRAY",
+        RateMissing = "RATE_MISSING",
+        RecordNotObject = "RECORD_NOT_OBJECT",
+        RecordRejected = "RECORD_REJECTED",
+        TextInvalidUtf8 = "TEXT_INVALID_UTF8",
+        TextLoneSurrogate = "TEXT_LONE_SURROGATE",
+        TextTruncated = "TEXT_TRUNCATED",
+        TxAfterAsOf = "TX_AFTER_AS_OF",
+        TxCurrencyUnknown = "TX_CURRENCY_UNKNOWN",
+        TxZeroAmount = "TX_ZERO_AMOUNT",
+        UserContactEmailUnavailable = "USER_CONTACT_EMAIL_UNAVAILABLE",
+        UserDuplicatedEmail = "USER_DUPLICATED_EMAIL",
+        UserInvalidContactEmail = "USER_INVALID_CONTACT_EMAIL",
+        UserNoContactEmail = "USER_NO_CONTACT_EMAIL",
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -43,8 +91,8 @@ pub enum Severity {
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable code, e.g. `RECORD_MISSING_ID`, `AMOUNT_INVALID`, `USER_NO_CONTACT_EMAIL`.
-    pub code: &'static str,
+    /// Stable code, e.g. `FIELD_MISSING`, `AMOUNT_INVALID`, `USER_NO_CONTACT_EMAIL`.
+    pub code: DiagnosticCode,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entity: Option<&'static str>,
@@ -64,7 +112,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn new(severity: Severity, code: DiagnosticCode, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity,
             code,
@@ -77,13 +125,13 @@ impl Diagnostic {
             path: None,
         }
     }
-    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: DiagnosticCode, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Error, code, message)
     }
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: DiagnosticCode, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Warning, code, message)
     }
-    pub fn info(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn info(code: DiagnosticCode, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Info, code, message)
     }
     pub fn path(mut self, p: impl Into<String>) -> Diagnostic {
@@ -102,7 +150,7 @@ impl Diagnostic {
 #[derive(Debug, Default, Clone)]
 pub struct DiagnosticLog {
     items: Vec<Diagnostic>,
-    per_code: BTreeMap<&'static str, u64>,
+    per_code: BTreeMap<DiagnosticCode, u64>,
 }
 
 pub const KEEP_PER_CODE: u64 = 1000;
@@ -118,7 +166,7 @@ impl DiagnosticLog {
     pub fn items(&self) -> &[Diagnostic] {
         &self.items
     }
-    pub fn counts(&self) -> &BTreeMap<&'static str, u64> {
+    pub fn counts(&self) -> &BTreeMap<DiagnosticCode, u64> {
         &self.per_code
     }
     pub fn total(&self) -> u64 {
@@ -129,7 +177,7 @@ impl DiagnosticLog {
         self.total() - self.items.len() as u64
     }
     pub fn retain(&mut self, mut f: impl FnMut(&Diagnostic) -> bool) {
-        let mut removed: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut removed: BTreeMap<DiagnosticCode, u64> = BTreeMap::new();
         self.items.retain(|d| {
             let keep = f(d);
             if !keep {
@@ -138,10 +186,10 @@ impl DiagnosticLog {
             keep
         });
         for (code, n) in removed {
-            if let Some(c) = self.per_code.get_mut(code) {
+            if let Some(c) = self.per_code.get_mut(&code) {
                 *c -= n.min(*c);
                 if *c == 0 {
-                    self.per_code.remove(code);
+                    self.per_code.remove(&code);
                 }
             }
         }
@@ -166,4 +214,23 @@ pub struct Counts {
     pub disabled: u64,
     /// Accepted, but an equal or newer version of the same record was already held.
     pub stale: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_listed_in_the_order_of_their_strings() {
+        // Maps keyed by code (counts per code, their JSON) sort by the derived `Ord`, which must
+        // give the order the strings gave when codes were strings.
+        let texts: Vec<&str> = DiagnosticCode::ALL.iter().map(|c| c.as_str()).collect();
+        let mut sorted = texts.clone();
+        sorted.sort_unstable();
+        assert_eq!(texts, sorted);
+        for c in DiagnosticCode::ALL {
+            assert_eq!(DiagnosticCode::parse(c.as_str()), Some(*c));
+            assert_eq!(serde_json::to_string(c).unwrap(), format!("\"{c}\""));
+        }
+    }
 }

@@ -49,19 +49,22 @@
 //! A state is read like any other input: text that is not a state, a state of a newer version,
 //! one written for another environment, or one whose values are out of range gives a
 //! [`ConfigError`] (`STATE_INVALID`, `STATE_VERSION`, `STATE_FOREIGN`) naming the offending
-//! path; nothing in a state can make the core panic.
+//! path; nothing in a state can make the core panic. A diagnostic code this version does not
+//! know (one a newer bc-spend added) is `STATE_INVALID` naming the code, not a stand-in code:
+//! adding a diagnostic code is a state format change.
 
 use crate::bc::records::{Company, DocKind, DocStatus, Document, Line, RawUserFields, Vendor};
 use crate::bc::{Entity, LineType};
 use crate::date::{Date, Timestamp};
+use crate::diagnostics::DiagnosticCode;
 use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog, Severity, KEEP_PER_CODE};
 use crate::engine::{CompanyState, Engine, EngineOptions, Removal};
 use crate::error::ConfigError;
+use crate::error::ErrorCode;
 use crate::money::Amount;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
 
 pub const STATE_FORMAT: &str = "bc-spend-engine-state";
 pub const STATE_VERSION: u32 = 1;
@@ -82,7 +85,7 @@ const KIND_CREDIT_MEMO: u8 = 1;
 
 fn invalid(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
     ConfigError::new(
-        "STATE_INVALID",
+        ErrorCode::StateInvalid,
         format!("the engine state is not valid: {}", message.into()),
     )
     .at(path)
@@ -487,33 +490,20 @@ fn severity_from_name(s: &str) -> Option<Severity> {
     }
 }
 
-/// Diagnostic codes are `&'static str` in the engine. Codes read back from a state are interned
-/// once each; only code-shaped text is accepted and the table is bounded, so a hostile state
-/// cannot grow memory through it.
-fn intern_code(code: &str) -> Option<&'static str> {
-    const MAX_CODES: usize = 4096;
-    static TABLE: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let shaped = !code.is_empty()
-        && code.len() <= 64
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-    if !shaped {
-        return None;
-    }
-    let mut table = TABLE
-        .get_or_init(|| Mutex::new(HashSet::new()))
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(s) = table.get(code) {
-        return Some(s);
-    }
-    if table.len() >= MAX_CODES {
-        return None;
-    }
-    let s: &'static str = Box::leak(code.to_owned().into_boxed_str());
-    table.insert(s);
-    Some(s)
+/// The code a state names. A code this version does not know (one a newer bc-spend added) is
+/// refused, naming it: mapping it to a stand-in would change the counts per code the user sees
+/// and lose what the diagnostic was about, and nothing here could explain it. So a new
+/// diagnostic code means a new state version.
+fn known_code(code: &str, path: String) -> Result<DiagnosticCode, ConfigError> {
+    DiagnosticCode::parse(code).ok_or_else(|| {
+        invalid(
+            path,
+            format!(
+                "{:?} is not a diagnostic code this bc-spend knows (see CODES.md); a state written by a newer bc-spend needs that version",
+                code.chars().take(70).collect::<String>()
+            ),
+        )
+    })
 }
 
 // ------------------------------------------------------------------------------------------
@@ -937,7 +927,7 @@ impl StateWriter {
                                 .iter()
                                 .map(|d| DiagS {
                                     severity: cow(severity_name(d.severity)),
-                                    code: cow(d.code),
+                                    code: cow(d.code.as_str()),
                                     message: cow(&d.message),
                                     entity: d.entity.map(cow),
                                     company_id: ocow(&d.company_id),
@@ -947,7 +937,12 @@ impl StateWriter {
                                     path: ocow(&d.path),
                                 })
                                 .collect(),
-                            per_code: e.diags.counts().iter().map(|(k, v)| (cow(k), *v)).collect(),
+                            per_code: e
+                                .diags
+                                .counts()
+                                .iter()
+                                .map(|(k, v)| (cow(k.as_str()), *v))
+                                .collect(),
                         }),
                     };
                     line(&mut out, &RecordLine::Tail(tail));
@@ -1134,7 +1129,7 @@ fn foreign(format: Option<&serde_json::Value>) -> ConfigError {
         Some(f) => format!("format {:?}", f.chars().take(60).collect::<String>()),
         None => "no \"format\"".to_owned(),
     };
-    ConfigError::new("STATE_FOREIGN", format!("this is not a bc-spend engine state ({what}); pass the text of a state.json written by exportState()")).at("format")
+    ConfigError::new(ErrorCode::StateForeign, format!("this is not a bc-spend engine state ({what}); pass the text of a state.json written by exportState()")).at("format")
 }
 
 impl StateReader {
@@ -1207,7 +1202,7 @@ impl StateReader {
         }
         if !self.header {
             return Err(ConfigError::new(
-                "STATE_INVALID",
+                ErrorCode::StateInvalid,
                 "the engine state is empty; pass the text of a state.json written by exportState()",
             ));
         }
@@ -1246,14 +1241,14 @@ impl StateReader {
             return Err(invalid(format!("line {n}"), "text after the trailer line"));
         }
         if !self.header {
-            let head: Head = serde_json::from_str(text).map_err(|e| ConfigError::new("STATE_INVALID", format!("the engine state is not JSON: {e}; pass the text of a state.json written by exportState()")))?;
+            let head: Head = serde_json::from_str(text).map_err(|e| ConfigError::new(ErrorCode::StateInvalid, format!("the engine state is not JSON: {e}; pass the text of a state.json written by exportState()")))?;
             if head.format.as_ref().and_then(|f| f.as_str()) != Some(STATE_FORMAT) {
                 return Err(foreign(head.format.as_ref()));
             }
             match head.version.as_ref().and_then(|v| v.as_u64()) {
                 Some(v) if v == STATE_VERSION as u64 => {}
                 Some(v) if v > STATE_VERSION as u64 => {
-                    return Err(ConfigError::new("STATE_VERSION", format!("the engine state has version {v}, written by a newer bc-spend; this one reads version {STATE_VERSION}. Upgrade bc-spend, or sync again without the state.")).at("version"))
+                    return Err(ConfigError::new(ErrorCode::StateVersion, format!("the engine state has version {v}, written by a newer bc-spend; this one reads version {STATE_VERSION}. Upgrade bc-spend, or sync again without the state.")).at("version"))
                 }
                 _ => return Err(invalid("version", format!("\"version\" must be {STATE_VERSION}"))),
             }
@@ -1261,7 +1256,7 @@ impl StateReader {
                 serde_json::from_str(text).map_err(|e| invalid("line 1", e.to_string()))?;
             if h.environment != self.engine.environment {
                 return Err(ConfigError::new(
-                    "STATE_FOREIGN",
+                    ErrorCode::StateForeign,
                     format!(
                         "the engine state belongs to environment {:?}, but the engine is configured for {:?}; use that environment's state, or sync without one",
                         h.environment.chars().take(200).collect::<String>(),
@@ -1528,18 +1523,10 @@ impl Engine {
 
 fn restore_diagnostics(d: DiagnosticsS<'_>) -> Result<DiagnosticLog, ConfigError> {
     let mut log = DiagnosticLog::default();
-    let mut kept: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut kept: BTreeMap<DiagnosticCode, u64> = BTreeMap::new();
     for (i, x) in d.items.into_iter().enumerate() {
         let p = format!("diagnostics/items/{i}");
-        let code = intern_code(&x.code).ok_or_else(|| {
-            invalid(
-                format!("{p}/code"),
-                format!(
-                    "{:?} is not a diagnostic code",
-                    x.code.chars().take(70).collect::<String>()
-                ),
-            )
-        })?;
+        let code = known_code(&x.code, format!("{p}/code"))?;
         let severity = severity_from_name(&x.severity).ok_or_else(|| {
             invalid(
                 format!("{p}/severity"),
@@ -1578,16 +1565,8 @@ fn restore_diagnostics(d: DiagnosticsS<'_>) -> Result<DiagnosticLog, ConfigError
     }
     for (code, total) in d.per_code {
         let p = format!("diagnostics/perCode/{code}");
-        let c = intern_code(&code).ok_or_else(|| {
-            invalid(
-                p.clone(),
-                format!(
-                    "{:?} is not a diagnostic code",
-                    code.chars().take(70).collect::<String>()
-                ),
-            )
-        })?;
-        let have = kept.get(c).copied().unwrap_or(0);
+        let c = known_code(&code, p.clone())?;
+        let have = kept.get(&c).copied().unwrap_or(0);
         if total < have || total > MAX_DIAGNOSTIC_COUNT {
             return Err(invalid(
                 p,
@@ -1925,29 +1904,63 @@ mod tests {
     }
 
     #[test]
+    fn a_diagnostic_code_this_version_does_not_know_is_refused_by_name() {
+        // A code a newer bc-spend added: refused, not interned nor renamed, so the counts per
+        // code the user sees are never silently changed.
+        let text = loaded().export_state();
+        let code = loaded()
+            .diags
+            .counts()
+            .keys()
+            .next()
+            .copied()
+            .expect("the fixture has diagnostics");
+        let item = text.replacen(
+            &format!("\"code\":\"{code}\""),
+            "\"code\":\"FROM_A_NEWER_VERSION\"",
+            1,
+        );
+        let counted = text.replacen(&format!("\"{code}\":"), "\"FROM_A_NEWER_VERSION\":", 1);
+        for (changed, at) in [
+            (item, "diagnostics/items/"),
+            (counted, "diagnostics/perCode/"),
+        ] {
+            let e = Engine::from_state(options("2025-11-01"), &changed)
+                .err()
+                .expect("must fail");
+            assert_eq!(e.code, ErrorCode::StateInvalid);
+            assert!(e.message.contains("FROM_A_NEWER_VERSION"), "{}", e.message);
+            assert!(e.path.as_deref().unwrap().starts_with(at), "{e:?}");
+        }
+    }
+
+    #[test]
     fn foreign_corrupt_and_newer_states_are_clear_errors() {
         let text = loaded().export_state();
         let err = |o: EngineOptions, t: &str| Engine::from_state(o, t).err().expect("must fail");
-        assert_eq!(err(options("2025-11-01"), "not json").code, "STATE_INVALID");
+        assert_eq!(
+            err(options("2025-11-01"), "not json").code,
+            ErrorCode::StateInvalid
+        );
         assert_eq!(
             err(
                 options("2025-11-01"),
                 r#"{"format":"bc-spend-sync-checkpoint","version":1}"#
             )
             .code,
-            "STATE_FOREIGN"
+            ErrorCode::StateForeign
         );
         assert_eq!(
             err(options("2025-11-01"), r#"{"value":[]}"#).code,
-            "STATE_FOREIGN"
+            ErrorCode::StateForeign
         );
         let newer = text.replacen("\"version\":1", "\"version\":2", 1);
         let e = err(options("2025-11-01"), &newer);
-        assert_eq!(e.code, "STATE_VERSION");
+        assert_eq!(e.code, ErrorCode::StateVersion);
         assert!(e.message.contains("newer"), "{}", e.message);
         let mut other_env = options("2025-11-01");
         other_env.environment = Some("t/sandbox".into());
-        assert_eq!(err(other_env, &text).code, "STATE_FOREIGN");
+        assert_eq!(err(other_env, &text).code, ErrorCode::StateForeign);
         // Values out of range or of the wrong shape name their path.
         let big = text.replacen(
             "\"netAmount\":1005000",
@@ -1956,22 +1969,31 @@ mod tests {
         );
         assert_ne!(big, text);
         let e = err(options("2025-11-01"), &big);
-        assert_eq!(e.code, "STATE_INVALID");
+        assert_eq!(e.code, ErrorCode::StateInvalid);
         assert!(e.path.as_deref().unwrap().ends_with("netAmount"), "{e:?}");
         let open = text.replacen("\"status\":\"paid\"", "\"status\":\"open\"", 1);
-        assert_eq!(err(options("2025-11-01"), &open).code, "STATE_INVALID");
+        assert_eq!(
+            err(options("2025-11-01"), &open).code,
+            ErrorCode::StateInvalid
+        );
         let code = text.replacen("\"code\":\"", "\"code\":\"lower case ", 1);
-        assert_eq!(err(options("2025-11-01"), &code).code, "STATE_INVALID");
+        assert_eq!(
+            err(options("2025-11-01"), &code).code,
+            ErrorCode::StateInvalid
+        );
         let extra = text.replacen(
             "\"creditMemos\":true",
             "\"creditMemos\":true,\"surprise\":1",
             1,
         );
-        assert_eq!(err(options("2025-11-01"), &extra).code, "STATE_INVALID");
+        assert_eq!(
+            err(options("2025-11-01"), &extra).code,
+            ErrorCode::StateInvalid
+        );
         // Options are still checked first-hand.
         let mut bad = options("2025-11-01");
         bad.line_mode = Some("weekly".into());
-        assert_eq!(err(bad, &text).code, "INVALID_OPTION");
+        assert_eq!(err(bad, &text).code, ErrorCode::InvalidOption);
     }
 
     #[test]
@@ -2010,7 +2032,7 @@ mod tests {
             let e = Engine::from_state(options("2025-11-01"), &t)
                 .err()
                 .expect("must fail");
-            assert_eq!(e.code, "STATE_INVALID");
+            assert_eq!(e.code, ErrorCode::StateInvalid);
             e.path.unwrap()
         };
         let (n, v) = (docs_at + 1, versions_at + 1);
@@ -2138,7 +2160,10 @@ mod tests {
         let e = r.push_bytes(&bad).expect_err("must fail");
         assert_eq!(
             (e.code, e.path.as_deref()),
-            ("STATE_INVALID", Some(format!("line {line}").as_str()))
+            (
+                ErrorCode::StateInvalid,
+                Some(format!("line {line}").as_str())
+            )
         );
         assert!(e.message.contains("not UTF-8"), "{}", e.message);
         // Only whitespace after the trailer is fine; a cut line is not.
@@ -2148,7 +2173,7 @@ mod tests {
         assert!(r.finish().is_ok());
         let mut r = StateReader::new(options("2025-11-01")).unwrap();
         r.push_bytes(&bytes[..bytes.len() - 5]).unwrap();
-        assert_eq!(r.finish().err().unwrap().code, "STATE_INVALID");
+        assert_eq!(r.finish().err().unwrap().code, ErrorCode::StateInvalid);
     }
 
     #[test]
@@ -2187,7 +2212,7 @@ mod tests {
                 .err()
                 .unwrap()
                 .code,
-            "STATE_INVALID"
+            ErrorCode::StateInvalid
         );
     }
 

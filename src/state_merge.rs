@@ -40,9 +40,10 @@
 //! a document could be counted twice.
 
 use crate::bc::Entity;
-use crate::diagnostics::{Counts, Diagnostic, Severity, KEEP_PER_CODE};
+use crate::diagnostics::{Counts, Diagnostic, DiagnosticCode, Severity, KEEP_PER_CODE};
 use crate::engine::{Engine, EngineOptions};
 use crate::error::ConfigError;
+use crate::error::ErrorCode;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Entities read once per environment, whichever company a sync reads them through.
@@ -126,7 +127,7 @@ impl Engine {
             for c in companies_held(e) {
                 if let Some(first) = owner.insert(c.clone(), i) {
                     return Err(ConfigError::new(
-                        "STATE_MERGE_OVERLAP",
+                        ErrorCode::StateMergeOverlap,
                         format!("company {c} has data in states {first} and {i}; merge the states of different companies (one state per company), or the same documents would be counted twice"),
                     )
                     .at(format!("states/{i}")));
@@ -203,8 +204,8 @@ impl Engine {
 
         // Kept diagnostics first, in their order; then the ones only counted (a code past the
         // per-code limit), which push() counts without keeping once the limit is reached.
-        let mut kept: BTreeMap<&'static str, u64> = BTreeMap::new();
-        let mut last_of_code: BTreeMap<&'static str, Diagnostic> = BTreeMap::new();
+        let mut kept: BTreeMap<DiagnosticCode, u64> = BTreeMap::new();
+        let mut last_of_code: BTreeMap<DiagnosticCode, Diagnostic> = BTreeMap::new();
         for d in diags.items() {
             *kept.entry(d.code).or_default() += 1;
             if is_source || !environment_wide_diagnostic(d) {
@@ -224,7 +225,7 @@ impl Engine {
             for _ in have..*total {
                 let reached = self.diags.counts().get(code).copied().unwrap_or(0) >= KEEP_PER_CODE;
                 self.diags.push(if reached {
-                    Diagnostic::new(Severity::Info, code, String::new())
+                    Diagnostic::new(Severity::Info, *code, String::new())
                 } else {
                     example.clone()
                 });
@@ -374,7 +375,7 @@ mod tests {
         let a = company_sync(&US, "us-users.json").export_state();
         let b = company_sync(&UK, "uk-users.json").export_state();
         let err = Engine::from_states(options(), &[&a, &b, &a]).err().unwrap();
-        assert_eq!(err.code, "STATE_MERGE_OVERLAP");
+        assert_eq!(err.code, ErrorCode::StateMergeOverlap);
         assert_eq!(err.path.as_deref(), Some("states/2"));
         assert!(err.message.contains(US_ID), "{}", err.message);
     }
@@ -389,12 +390,12 @@ mod tests {
         .unwrap()
         .export_state();
         let err = Engine::from_states(options(), &[&a, &other]).err().unwrap();
-        assert_eq!(err.code, "STATE_FOREIGN");
+        assert_eq!(err.code, ErrorCode::StateForeign);
         assert_eq!(err.path.as_deref(), Some("states/1/environment"));
         let err = Engine::from_states(options(), &[&a, "{not json"])
             .err()
             .unwrap();
-        assert_eq!(err.code, "STATE_INVALID");
+        assert_eq!(err.code, ErrorCode::StateInvalid);
         assert_eq!(err.path.as_deref(), Some("states/1"));
     }
 

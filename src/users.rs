@@ -13,6 +13,7 @@
 
 use crate::bc::records::RawUserFields;
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::DiagnosticCode;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -161,7 +162,7 @@ pub fn contact_email_field_exists<'a>(users: impl IntoIterator<Item = &'a RawUse
 /// warnings would bury the others. Each user is still counted without an e-mail.
 pub fn contact_email_unavailable(persons: usize) -> Diagnostic {
     Diagnostic::warning(
-        "USER_CONTACT_EMAIL_UNAVAILABLE",
+        DiagnosticCode::UserContactEmailUnavailable,
         format!("{persons} user(s) have no e-mail because this environment's users API has no `contactEmail` field. {UPGRADE_FOR_EMAIL_HINT}"),
     )
     .path("contactEmail")
@@ -199,13 +200,13 @@ pub fn build_user(
             .unwrap_or(&u.security_id);
         if let Some(bad) = &invalid_email {
             diags.push(
-                Diagnostic::warning("USER_INVALID_CONTACT_EMAIL", format!("User {who} has a contact e-mail that is not a valid address ({bad:?}). {FIX_EMAIL_HINT}"))
+                Diagnostic::warning(DiagnosticCode::UserInvalidContactEmail, format!("User {who} has a contact e-mail that is not a valid address ({bad:?}). {FIX_EMAIL_HINT}"))
                     .path("contactEmail"),
             );
         } else if email.is_none() {
             diags.push(
                 Diagnostic::warning(
-                    "USER_NO_CONTACT_EMAIL",
+                    DiagnosticCode::UserNoContactEmail,
                     format!("User {who} has no contact e-mail. {FIX_EMAIL_HINT}"),
                 )
                 .path("contactEmail"),
@@ -258,7 +259,7 @@ mod tests {
         let u = build_user(&raw("JSMITH", Some("  "), "Enabled"), "c", true, &mut d);
         assert_eq!(u.email, None);
         assert_eq!(u.status, UserStatus::Active);
-        assert_eq!(d[0].code, "USER_NO_CONTACT_EMAIL");
+        assert_eq!(d[0].code, DiagnosticCode::UserNoContactEmail);
         assert!(d[0].message.contains("Contact Email"));
         let u = build_user(
             &raw("ANNA", Some(" Anna@Contoso.com "), "Disabled"),

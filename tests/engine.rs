@@ -231,7 +231,7 @@ fn users_are_deduplicated_and_flagged() {
         .unwrap();
     assert_eq!(ben.email.as_deref(), Some("ben.okafor@cronus.example"));
     assert_eq!(ben.company_ids.len(), 2);
-    let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(
         codes
             .iter()
@@ -352,6 +352,39 @@ fn lone_surrogate_escape_is_repaired_with_a_diagnostic() {
 }
 
 #[test]
+fn lone_surrogates_read_the_same_whether_escaped_or_replaced_by_the_host() {
+    // One diagnostic, one message: a `\udce9` escape the reader repairs and a raw lone surrogate
+    // the boundary replaced while encoding a JS string say the same thing.
+    let escaped = r#"{"value":[{"id":"a","status":"Paid","postingDate":"2026-05-01","vendorName":"Caf\udce9","totalAmountExcludingTax":1,"totalAmountIncludingTax":1}]}"#;
+    let replaced = escaped.replace("\\udce9", "\u{FFFD}");
+    let mut by_escape = engine("invoice", false);
+    by_escape.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), escaped);
+    let mut by_host = engine("invoice", false);
+    by_host.add_page(
+        Some(Entity::PurchaseInvoices),
+        Some("c"),
+        PageText::with_lone_surrogates_replaced(replaced, true),
+    );
+    let said = |e: &mut Engine| -> Vec<(String, String)> {
+        e.diagnostics()
+            .iter()
+            .map(|d| (d.code.as_str().to_owned(), d.message.clone()))
+            .collect()
+    };
+    let escape_said = said(&mut by_escape);
+    let lone: Vec<_> = escape_said
+        .iter()
+        .filter(|(code, _)| code == "TEXT_LONE_SURROGATE")
+        .collect();
+    assert_eq!(lone.len(), 1, "{escape_said:?}");
+    assert_eq!(escape_said, said(&mut by_host));
+    assert_eq!(
+        by_escape.transactions()[0].vendor_name,
+        by_host.transactions()[0].vendor_name
+    );
+}
+
+#[test]
 fn a_page_object_reads_as_its_text() {
     // The object way in (a host's `JSON.parse` output, through any serde deserializer) gives
     // what the text way gives, page by page, with the entity taken from `@odata.context`.
@@ -404,7 +437,11 @@ fn a_page_object_reads_as_its_text() {
             serde_json::to_string(&b).unwrap()
         );
     }
-    let codes: Vec<&str> = by_object.diagnostics().iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = by_object
+        .diagnostics()
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
     assert_eq!(codes, vec!["PAGE_ENTITY_UNKNOWN", "PAGE_NOT_OBJECT"]);
     assert_eq!(
         serde_json::to_string(&by_text.diagnostics()).unwrap(),
@@ -620,7 +657,7 @@ fn page_without_company_or_entity() {
     assert!(r.page_rejected);
     let r = e.add_page_text(None, Some("c"), r#"{"value":[]}"#);
     assert!(r.page_rejected);
-    let codes: Vec<&str> = e.diagnostics().iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = e.diagnostics().iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, vec!["PAGE_NO_COMPANY", "PAGE_ENTITY_UNKNOWN"]);
 }
 
@@ -649,7 +686,7 @@ fn configuration_errors_have_codes() {
         ..Default::default()
     });
     assert_eq!(
-        (e.code, e.path.as_deref()),
+        (e.code.as_str(), e.path.as_deref()),
         ("INVALID_OPTION", Some("connectedAt"))
     );
     let e = err(EngineOptions {

@@ -36,7 +36,7 @@ fn page(records: &[String]) -> String {
 }
 
 fn codes(e: &mut Engine) -> Vec<&'static str> {
-    e.diagnostics().iter().map(|d| d.code).collect()
+    e.diagnostics().iter().map(|d| d.code.as_str()).collect()
 }
 
 fn find(e: &mut Engine, code: &str) -> Option<Diagnostic> {

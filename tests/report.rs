@@ -1031,7 +1031,7 @@ fn config_error(v: serde_json::Value) -> (String, Option<String>) {
     let e = ReportOptions::from_json(&v)
         .and_then(|o| ReportSettings::new(&o))
         .unwrap_err();
-    (e.code.to_owned(), e.path)
+    (e.code.as_str().to_owned(), e.path)
 }
 
 #[test]

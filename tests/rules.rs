@@ -331,7 +331,7 @@ fn a_conflict_among_thousands_of_same_priority_rules_is_found() {
     rules[9_999] = json!({ "id": "late", "priority": 7, "action": "ignore", "vendor": { "op": "equals", "value": "  VENDOR 3 inc " } });
     let err = rules_error(json!(rules.clone())).expect("the conflict is found");
     assert_eq!(
-        (err.code, err.path.as_deref()),
+        (err.code.as_str(), err.path.as_deref()),
         ("RULE_CONFLICT", Some("rules/9999/priority")),
         "{err:?}"
     );
@@ -486,7 +486,7 @@ fn conflicts_between_equals_contains_and_regex() {
     for (a, b, conflict) in cases {
         let err = rules_error(json!([a.clone(), b.clone()]));
         assert_eq!(
-            err.as_ref().map(|e| e.code),
+            err.as_ref().map(|e| e.code.as_str()),
             conflict.then_some("RULE_CONFLICT"),
             "{a} / {b}: {err:?}"
         );

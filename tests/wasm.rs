@@ -29,7 +29,7 @@ fn configuration_errors_are_errors_with_codes() {
         (r#"{}"#, "MISSING_OPTION"),
         (
             r#"{"connectedAt":"2026-11-26","bogus":1}"#,
-            "INVALID_OPTIONS",
+            "INVALID_OPTION",
         ),
         (
             r#"{"connectedAt":"2026-11-26","rules":[{"id":"r1","priority":1,"action":"explode"}]}"#,
@@ -45,6 +45,11 @@ fn configuration_errors_are_errors_with_codes() {
         );
         assert!(!get(&err, "message").as_string().unwrap().is_empty());
     }
+    // An option that does not exist is named in `path`, like every other INVALID_OPTION.
+    let err = Engine::new(JSON::parse(r#"{"connectedAt":"2026-11-26","bogus":1}"#).unwrap())
+        .err()
+        .unwrap();
+    assert_eq!(get(&err, "path").as_string().as_deref(), Some("bogus"));
     let mut e = Engine::new(options("")).unwrap();
     let err = e
         .add_page("salesInvoices".into(), JsValue::NULL, US_1.into())

@@ -10,6 +10,7 @@ pub mod lenient;
 pub mod records;
 
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::DiagnosticCode;
 pub use enums::LineType;
 use lenient::Page;
 use records::{RawCompany, RawDocument, RawGlSetup, RawUser, RawVendor};
@@ -378,7 +379,7 @@ pub struct PageRefusal {
 
 /// `PAGE_ENTITY_UNKNOWN` for a page with no `@odata.context` and no entity given.
 pub fn entity_unknown() -> Diagnostic {
-    Diagnostic::error("PAGE_ENTITY_UNKNOWN", "cannot tell which entity this page holds: no recognised `@odata.context`; give the entity explicitly")
+    Diagnostic::error(DiagnosticCode::PageEntityUnknown, "cannot tell which entity this page holds: no recognised `@odata.context`; give the entity explicitly")
 }
 
 /// The entity a page's own (top-level) `@odata.context` names, or the page-level diagnostic
@@ -387,8 +388,8 @@ pub fn entity_unknown() -> Diagnostic {
 pub fn entity_of_context(context: &str) -> Result<Entity, Box<Diagnostic>> {
     match try_parse_context(context) {
         Ok(ContextInfo { entity: Some(e), .. }) => Ok(e),
-        Ok(info) => Err(Box::new(Diagnostic::error("PAGE_ENTITY_UNKNOWN", format!("cannot tell which entity this page holds: its `@odata.context` names {:?}, which is not read; give the entity explicitly", cut(&info.entity_name, 100))))),
-        Err(why) => Err(Box::new(Diagnostic::error("PAGE_CONTEXT_INVALID", format!("the page's `@odata.context` cannot be read ({why}): {:?}", cut(context, 300))))),
+        Ok(info) => Err(Box::new(Diagnostic::error(DiagnosticCode::PageEntityUnknown, format!("cannot tell which entity this page holds: its `@odata.context` names {:?}, which is not read; give the entity explicitly", cut(&info.entity_name, 100))))),
+        Err(why) => Err(Box::new(Diagnostic::error(DiagnosticCode::PageContextInvalid, format!("the page's `@odata.context` cannot be read ({why}): {:?}", cut(context, 300))))),
     }
 }
 
@@ -411,7 +412,7 @@ pub fn read_page(
         return refuse(
             entity,
             Diagnostic::error(
-                "PAGE_ENCODING",
+                DiagnosticCode::PageEncoding,
                 format!(
                     "the page is {encoding} text; save it as UTF-8 (as Business Central sends it)"
                 ),
@@ -436,7 +437,7 @@ pub fn read_page(
         Err(e) => refuse(
             Some(entity),
             Diagnostic::error(
-                "PAGE_NOT_JSON",
+                DiagnosticCode::PageNotJson,
                 format!(
                     "the page is not valid JSON: {} (line {}, column {})",
                     e.message, e.line, e.column
@@ -506,7 +507,7 @@ impl RawPage {
         let code = e.code.as_str().map_or("(no code)", |c| cut(c, 100));
         let message = e.message.as_str().map_or("(no message)", |m| cut(m, 500));
         Some(Diagnostic::error(
-            "PAGE_BC_ERROR",
+            DiagnosticCode::PageBcError,
             format!("the page is an error from Business Central, not records: {code}: {message}"),
         ))
     }

@@ -8,6 +8,7 @@ use super::enums::{decode_enum, LineType};
 use super::lenient::{raw_record, Records, Scalar};
 use crate::date::{Date, Timestamp};
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::DiagnosticCode;
 use crate::money::Amount;
 
 raw_record!(
@@ -98,7 +99,7 @@ impl<'a> FieldReader<'a> {
         }
     }
 
-    fn problem(&mut self, reject: bool, code: &'static str, field: &str, msg: String) {
+    fn problem(&mut self, reject: bool, code: DiagnosticCode, field: &str, msg: String) {
         let d = if reject {
             Diagnostic::error(code, msg)
         } else {
@@ -121,7 +122,7 @@ impl<'a> FieldReader<'a> {
                     s.truncate(cut);
                     self.problem(
                         false,
-                        "TEXT_TRUNCATED",
+                        DiagnosticCode::TextTruncated,
                         field,
                         format!(
                             "`{field}` is {chars} characters long; kept the first {}",
@@ -130,7 +131,12 @@ impl<'a> FieldReader<'a> {
                     );
                 }
                 if required && s.trim().is_empty() {
-                    self.problem(true, "FIELD_EMPTY", field, format!("`{field}` is empty"));
+                    self.problem(
+                        true,
+                        DiagnosticCode::FieldEmpty,
+                        field,
+                        format!("`{field}` is empty"),
+                    );
                     return None;
                 }
                 Some(s)
@@ -139,7 +145,7 @@ impl<'a> FieldReader<'a> {
                 if required {
                     self.problem(
                         true,
-                        "FIELD_MISSING",
+                        DiagnosticCode::FieldMissing,
                         field,
                         format!("`{field}` is missing"),
                     );
@@ -149,7 +155,7 @@ impl<'a> FieldReader<'a> {
             other => {
                 self.problem(
                     required,
-                    "FIELD_WRONG_TYPE",
+                    DiagnosticCode::FieldWrongType,
                     field,
                     format!("`{field}` should be a string but is {}", other.type_name()),
                 );
@@ -166,7 +172,7 @@ impl<'a> FieldReader<'a> {
             if required {
                 self.problem(
                     true,
-                    "FIELD_EMPTY",
+                    DiagnosticCode::FieldEmpty,
                     field,
                     format!("`{field}` is the empty GUID"),
                 );
@@ -176,7 +182,7 @@ impl<'a> FieldReader<'a> {
         if t.len() > 64 {
             self.problem(
                 required,
-                "FIELD_INVALID",
+                DiagnosticCode::FieldInvalid,
                 field,
                 format!("`{field}` is not an identifier ({} characters)", t.len()),
             );
@@ -187,7 +193,7 @@ impl<'a> FieldReader<'a> {
             // that differed there would become one and the same record.
             self.problem(
                 required,
-                "FIELD_INVALID",
+                DiagnosticCode::FieldInvalid,
                 field,
                 format!(
                     "`{field}` is not an identifier: it holds text that could not be read (U+FFFD)"
@@ -213,7 +219,7 @@ impl<'a> FieldReader<'a> {
                 if required {
                     self.problem(
                         true,
-                        "AMOUNT_MISSING",
+                        DiagnosticCode::AmountMissing,
                         field,
                         format!("`{field}` is missing"),
                     );
@@ -227,7 +233,7 @@ impl<'a> FieldReader<'a> {
                 };
                 self.problem(
                     true,
-                    "AMOUNT_INVALID",
+                    DiagnosticCode::AmountInvalid,
                     field,
                     format!(
                         "`{field}` should be a number but is {}{shown}",
@@ -242,7 +248,7 @@ impl<'a> FieldReader<'a> {
             Err(e) => {
                 self.problem(
                     true,
-                    "AMOUNT_INVALID",
+                    DiagnosticCode::AmountInvalid,
                     field,
                     format!("`{field}`: {}", e.message()),
                 );
@@ -261,7 +267,7 @@ impl<'a> FieldReader<'a> {
                     let shown: String = s.chars().take(20).collect();
                     self.problem(
                         true,
-                        "CURRENCY_INVALID",
+                        DiagnosticCode::CurrencyInvalid,
                         field,
                         format!(
                             "`{field}` is not a currency code: it {why} ({shown:?}, {} characters)",
@@ -281,7 +287,7 @@ impl<'a> FieldReader<'a> {
             Ok(Some(d)) if d.is_far_future() => {
                 self.problem(
                     false,
-                    "DATE_FAR_FUTURE",
+                    DiagnosticCode::DateFarFuture,
                     field,
                     format!("`{field}` is {d}, far in the future; kept as is"),
                 );
@@ -291,7 +297,7 @@ impl<'a> FieldReader<'a> {
             Err(_) => {
                 self.problem(
                     false,
-                    "DATE_INVALID",
+                    DiagnosticCode::DateInvalid,
                     field,
                     format!(
                         "`{field}` is not a date (YYYY-MM-DD): {:?}",
@@ -310,7 +316,7 @@ impl<'a> FieldReader<'a> {
             Err(_) => {
                 self.problem(
                     false,
-                    "DATE_INVALID",
+                    DiagnosticCode::DateInvalid,
                     field,
                     format!(
                         "`{field}` is not a UTC timestamp: {:?}",
@@ -347,7 +353,7 @@ impl<'a> FieldReader<'a> {
             other => {
                 self.problem(
                     false,
-                    "FIELD_WRONG_TYPE",
+                    DiagnosticCode::FieldWrongType,
                     field,
                     format!(
                         "`{field}` should be an integer but is {}",
@@ -626,7 +632,7 @@ pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Opt
         Records::NotArray(what) => {
             fr.diags.push(
                 Diagnostic::error(
-                    "FIELD_WRONG_TYPE",
+                    DiagnosticCode::FieldWrongType,
                     format!("`{lines_field}` should be an array but is {what}"),
                 )
                 .path(fr.path(lines_field)),
@@ -644,7 +650,7 @@ pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Opt
                         let p = prefix(fr);
                         fr.diags.push(
                             Diagnostic::error(
-                                "RECORD_NOT_OBJECT",
+                                DiagnosticCode::RecordNotObject,
                                 format!("line {i} should be an object but is {what}"),
                             )
                             .path(p),

@@ -3,7 +3,7 @@
 //! The default catalog is data (`src/catalog/data/*.json`, format in `README.md`), validated by
 //! `build.rs` and embedded in the binary. A caller can extend it ([`Catalog::extend`]) or replace
 //! it ([`Catalog::from_data`]) with documents of the same format; those are validated at run time
-//! and rejected with a [`ConfigError`] whose code is `"CATALOG_INVALID"`.
+//! and rejected with a [`ConfigError`] whose code is `CATALOG_INVALID`.
 
 mod schema;
 
@@ -11,6 +11,7 @@ pub(crate) use schema::validate;
 pub use schema::{AppSpec, CatalogData, ResellerSpec, VendorGroupSpec, CATEGORIES};
 
 use crate::error::ConfigError;
+use crate::error::ErrorCode;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -159,7 +160,7 @@ impl CatalogData {
     pub fn deserialize_value(v: &serde_json::Value) -> Result<CatalogData, ConfigError> {
         serde::Deserialize::deserialize(v).map_err(|e: serde_json::Error| {
             ConfigError::new(
-                "CATALOG_INVALID",
+                ErrorCode::CatalogInvalid,
                 format!("the catalog is not in the catalog format ({e}); see the catalog README for the fields of apps, vendorGroups and resellers"),
             )
             .at("catalog")

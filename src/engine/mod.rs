@@ -36,8 +36,10 @@ use crate::bc::{
 };
 use crate::catalog::Catalog;
 use crate::date::Date;
+use crate::diagnostics::DiagnosticCode;
 use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog};
 use crate::error::ConfigError;
+use crate::error::ErrorCode;
 use crate::matching::{Decision, LineInfo, LineRole, Matcher, RuleSpec, VendorInfo};
 use crate::money::{balances_within_range, Amount, MagnitudeBudget};
 use crate::transactions::{self, LineMode, Part, Transaction};
@@ -110,7 +112,7 @@ pub struct PageResult {
 /// Why a whole page was refused: its diagnostic's code and message.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageRejection {
-    pub code: &'static str,
+    pub code: DiagnosticCode,
     pub message: String,
 }
 
@@ -177,7 +179,7 @@ fn parse_date_option(name: &str, v: &str) -> Result<Date, ConfigError> {
     match Date::parse_bc(v.trim()) {
         Ok(Some(d)) => Ok(d),
         _ => Err(ConfigError::new(
-            "INVALID_OPTION",
+            ErrorCode::InvalidOption,
             format!("`{name}` must be a date written YYYY-MM-DD, got {v:?}"),
         )
         .at(name)),
@@ -209,7 +211,7 @@ fn build_catalog(v: Option<&serde_json::Value>) -> Result<Catalog, ConfigError> 
         "extend" => Catalog::builtin().extend(data),
         "replace" => Catalog::from_data(data),
         other => Err(ConfigError::new(
-            "INVALID_OPTION",
+            ErrorCode::InvalidOption,
             format!("catalog.mode must be \"extend\" or \"replace\", got {other:?}"),
         )
         .at("catalog/mode")),
@@ -222,7 +224,7 @@ impl Engine {
             None => LineMode::Invoice,
             Some(s) => LineMode::parse(s).ok_or_else(|| {
                 ConfigError::new(
-                    "INVALID_OPTION",
+                    ErrorCode::InvalidOption,
                     format!("`lineMode` must be \"invoice\", \"line\" or \"auto\", got {s:?}"),
                 )
                 .at("lineMode")
@@ -233,13 +235,13 @@ impl Engine {
             (None, Some(c)) => {
                 let years = o.history_years.unwrap_or(1);
                 if years > 50 {
-                    return Err(ConfigError::new("INVALID_OPTION", "`historyYears` must be between 0 and 50").at("historyYears"));
+                    return Err(ConfigError::new(ErrorCode::InvalidOption, "`historyYears` must be between 0 and 50").at("historyYears"));
                 }
                 parse_date_option("connectedAt", c)?.minus_years(years as i32)
             }
             (None, None) => {
                 return Err(ConfigError::new(
-                    "MISSING_OPTION",
+                    ErrorCode::MissingOption,
                     "`connectedAt` is required: the date of the first connection (YYYY-MM-DD); the sync window starts one year before it. Or give `windowStart`.",
                 )
                 .at("connectedAt"))
@@ -251,7 +253,7 @@ impl Engine {
                 let c = c.trim().to_ascii_uppercase();
                 if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
                     return Err(ConfigError::new(
-                        "INVALID_OPTION",
+                        ErrorCode::InvalidOption,
                         format!("`defaultCurrency` must be a 3-letter ISO 4217 code, got {c:?}"),
                     )
                     .at("defaultCurrency"));
@@ -262,7 +264,7 @@ impl Engine {
         let environment = o.environment.clone().unwrap_or_else(|| "default".into());
         if environment.is_empty() || environment.len() > 200 {
             return Err(ConfigError::new(
-                "INVALID_OPTION",
+                ErrorCode::InvalidOption,
                 "`environment` must be a non-empty name of at most 200 characters",
             )
             .at("environment"));
@@ -342,7 +344,7 @@ impl Engine {
         match crate::bc::read_page(entity, &text) {
             Ok((entity, page, repaired)) => {
                 if repaired > 0 {
-                    pre.push(lone_surrogates(repaired));
+                    pre.push(lone_surrogates());
                 }
                 self.add_raw_page(entity, company_id, page, pre)
             }
@@ -379,7 +381,7 @@ impl Engine {
                 Some(entity),
                 company_id,
                 Diagnostic::error(
-                    "PAGE_NOT_READABLE",
+                    DiagnosticCode::PageNotReadable,
                     format!("the page object could not be read: {e}"),
                 ),
             ),
@@ -405,7 +407,7 @@ impl Engine {
         let (page, repaired) = read_page_text(entity, &text).ok()?;
         let envelope = page.envelope()?;
         if repaired > 0 {
-            pre.push(lone_surrogates(repaired));
+            pre.push(lone_surrogates());
         }
         let id = self.next_staged;
         self.next_staged = self.next_staged.wrapping_add(1);
@@ -494,7 +496,7 @@ impl Engine {
                 Some(entity),
                 None,
                 Diagnostic::error(
-                    "PAGE_NO_COMPANY",
+                    DiagnosticCode::PageNoCompany,
                     format!(
                         "a {} page must say which company it belongs to: pass the company id",
                         entity.as_str()
@@ -635,7 +637,7 @@ impl Engine {
     ) {
         if let Some(what) = page.not_object {
             out.push(Diagnostic::error(
-                "PAGE_NOT_OBJECT",
+                DiagnosticCode::PageNotObject,
                 format!("a BC response is a JSON object, but this page is {what}"),
             ));
             let c = self.counts.entry(entity).or_default();
@@ -648,7 +650,7 @@ impl Engine {
             (Records::NotArray(what), _) => {
                 out.push(
                     Diagnostic::error(
-                        "PAGE_VALUE_NOT_ARRAY",
+                        DiagnosticCode::PageValueNotArray,
                         format!("`value` should be an array of records but is {what}"),
                     )
                     .path("value"),
@@ -660,7 +662,7 @@ impl Engine {
             (Records::Missing, Some(single)) => vec![Record::Object(single)],
             (Records::Missing, None) => {
                 out.push(Diagnostic::error(
-                    "PAGE_NO_VALUE",
+                    DiagnosticCode::PageNoValue,
                     "the page has no `value` array; is it a BC collection response?",
                 ));
                 self.counts.entry(entity).or_default().pages_rejected += 1;
@@ -674,7 +676,7 @@ impl Engine {
             let ok = match rec {
                 Record::NotObject(what) => {
                     local.push(Diagnostic::error(
-                        "RECORD_NOT_OBJECT",
+                        DiagnosticCode::RecordNotObject,
                         format!("record {i} should be an object but is {what}"),
                     ));
                     false
@@ -692,7 +694,7 @@ impl Engine {
                             .any(|d| d.severity == crate::diagnostics::Severity::Error)
                     {
                         local.push(Diagnostic::error(
-                            "RECORD_REJECTED",
+                            DiagnosticCode::RecordRejected,
                             format!("record {i} could not be read"),
                         ));
                     }
@@ -826,7 +828,7 @@ impl Engine {
             out.push(Diagnostic {
                 company_id: Some(to.clone()),
                 ..Diagnostic::info(
-                    "COMPANY_NAME_JOINED",
+                    DiagnosticCode::CompanyNameJoined,
                     format!("pages that named this company by name ({from:?}) are now held under its id {to}; diagnostics about them read before name the company {from:?}"),
                 )
             });
@@ -950,7 +952,7 @@ impl Engine {
             counts.not_paid += 1;
             if let Some(old) = self.docs.remove(&key) {
                 diags.push(Diagnostic::info(
-                    "INVOICE_NO_LONGER_PAID",
+                    DiagnosticCode::InvoiceNoLongerPaid,
                     format!(
                         "{} {} is now {} and was removed from the transactions",
                         kind,
@@ -972,7 +974,7 @@ impl Engine {
         let date = match doc.posting_date.or(doc.document_date) {
             Some(d) => d,
             None => {
-                diags.push(Diagnostic::warning("DOCUMENT_NO_DATE", "a paid document has neither postingDate nor a document date; it is kept, dated 0001-01-01 only if inside the window").path("postingDate"));
+                diags.push(Diagnostic::warning(DiagnosticCode::DocumentNoDate, "a paid document has neither postingDate nor a document date; it is kept, dated 0001-01-01 only if inside the window").path("postingDate"));
                 counts.outside_window += 1;
                 return;
             }
@@ -1103,7 +1105,7 @@ impl Engine {
                     if warned_currency.insert(company) {
                         diags.push(Diagnostic {
                             company_id: Some(company.clone()),
-                            ..Diagnostic::warning("CURRENCY_UNKNOWN", "documents have no currencyCode and the company's local currency is unknown (read generalLedgerSetup, or set defaultCurrency); their currency is reported as \"\"")
+                            ..Diagnostic::warning(DiagnosticCode::CurrencyUnknown, "documents have no currencyCode and the company's local currency is unknown (read generalLedgerSetup, or set defaultCurrency); their currency is reported as \"\"")
                         });
                     }
                     String::new()
@@ -1121,7 +1123,7 @@ impl Engine {
                     "purchaseInvoices"
                 }),
                 ..Diagnostic::error(
-                    "AMOUNT_SUM_OVERFLOW",
+                    DiagnosticCode::AmountSumOverflow,
                     format!(
                         "document {} is left out of the transactions: {why}",
                         doc.number.as_deref().unwrap_or(&doc.id)
@@ -1145,7 +1147,7 @@ impl Engine {
                         company_id: Some(company.clone()),
                         record_id: Some(doc.id.clone()),
                         entity: Some(if doc.kind == DocKind::CreditMemo { "purchaseCreditMemos" } else { "purchaseInvoices" }),
-                        ..Diagnostic::info("LINES_TOTAL_MISMATCH", format!("the lines' netAmount add up to {sum} but the document total is {total}; split transactions allocate the difference over the lines"))
+                        ..Diagnostic::info(DiagnosticCode::LinesTotalMismatch, format!("the lines' netAmount add up to {sum} but the document total is {total}; split transactions allocate the difference over the lines"))
                     });
                 }
             }
@@ -1429,7 +1431,7 @@ impl Engine {
     }
 }
 
-const COMPANY_NAME_UNRESOLVED: &str = "COMPANY_NAME_UNRESOLVED";
+const COMPANY_NAME_UNRESOLVED: DiagnosticCode = DiagnosticCode::CompanyNameUnresolved;
 
 /// A document held without its lines (no `purchaseInvoiceLines` key: read without `$expand`, or
 /// the lines came under another key). It still becomes a transaction, from its header totals:
@@ -1451,7 +1453,7 @@ fn lines_missing(company: &str, doc: &Document) -> Diagnostic {
         record_id: Some(doc.id.clone()),
         entity: Some(entity),
         ..Diagnostic::warning(
-            "DOCUMENT_LINES_MISSING",
+            DiagnosticCode::DocumentLinesMissing,
             format!("{} came without `{lines_field}` (read without `$expand={lines_field}`, or its lines are under another key); {amounts}. Read it again with its lines.", doc.number.as_deref().unwrap_or(&doc.id)),
         )
         .path(lines_field)
@@ -1475,7 +1477,7 @@ impl<'a> PageText<'a> {
         let (text, replaced) = crate::bc::body_text(bytes);
         let notes = if replaced {
             vec![Diagnostic::warning(
-                "TEXT_INVALID_UTF8",
+                DiagnosticCode::TextInvalidUtf8,
                 "the page body is not valid UTF-8; the invalid bytes were replaced by U+FFFD",
             )]
         } else {
@@ -1487,12 +1489,20 @@ impl<'a> PageText<'a> {
         }
     }
 
-    /// Text with warnings the caller already has about it (the wasm boundary reports lone
-    /// surrogates of a JS string this way).
-    pub fn with_notes(text: impl Into<Cow<'a, str>>, notes: Vec<Diagnostic>) -> PageText<'a> {
+    /// Text from a host string whose lone UTF-16 surrogates were replaced by U+FFFD on the way in
+    /// (the wasm boundary encodes a JS string this way): the page reports them as it reports the
+    /// surrogate escapes it repairs itself.
+    pub fn with_lone_surrogates_replaced(
+        text: impl Into<Cow<'a, str>>,
+        replaced: bool,
+    ) -> PageText<'a> {
         PageText {
             text: text.into(),
-            notes,
+            notes: if replaced {
+                vec![lone_surrogates()]
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -1515,10 +1525,12 @@ impl From<String> for PageText<'static> {
     }
 }
 
-fn lone_surrogates(n: usize) -> Diagnostic {
+/// The one diagnostic for lone UTF-16 surrogates, wherever they were found: escaped in the
+/// page's JSON (`"\ud800"`) or held raw in a host's string.
+fn lone_surrogates() -> Diagnostic {
     Diagnostic::warning(
-        "TEXT_LONE_SURROGATE",
-        format!("the page held {n} lone UTF-16 surrogate escape(s), replaced by U+FFFD"),
+        DiagnosticCode::TextLoneSurrogate,
+        "the page text held lone UTF-16 surrogates (half of a character, not valid Unicode); they were replaced by U+FFFD",
     )
 }
 

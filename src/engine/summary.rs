@@ -50,7 +50,9 @@ impl Engine {
         }
         let mut diagnostics_by_code = diag_counts;
         for d in &built.diags {
-            *diagnostics_by_code.entry(d.code.to_owned()).or_default() += 1;
+            *diagnostics_by_code
+                .entry(d.code.as_str().to_owned())
+                .or_default() += 1;
         }
         let persons: Vec<&User> = users
             .iter()

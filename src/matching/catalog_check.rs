@@ -6,6 +6,7 @@
 use super::{lexicon, normalize};
 use crate::catalog::{validate, Catalog, CatalogData};
 use crate::error::ConfigError;
+use crate::error::ErrorCode;
 
 impl Catalog {
     /// The catalog plus `extra`; an entry of `extra` whose id exists replaces that entry.
@@ -45,7 +46,10 @@ fn check(docs: &[(&str, &CatalogData)], prefix: &str) -> Result<(), ConfigError>
         None => Ok(()),
         Some(p) => {
             let path = p.path.replace(": ", "/");
-            Err(ConfigError::new("CATALOG_INVALID", format!("{prefix}{}", p.message)).at(path))
+            Err(
+                ConfigError::new(ErrorCode::CatalogInvalid, format!("{prefix}{}", p.message))
+                    .at(path),
+            )
         }
     }
 }
@@ -78,7 +82,7 @@ mod tests {
             &json!({"apps": [{"id": "x", "name": "X", "category": "chat", "vendorz": []}]}),
         )
         .unwrap_err();
-        assert_eq!(e.code, "CATALOG_INVALID");
+        assert_eq!(e.code, ErrorCode::CatalogInvalid);
         assert!(e.message.contains("vendorz"), "{}", e.message);
         let mut d = small();
         d.apps[0].category = "chat".into();
@@ -136,7 +140,7 @@ mod tests {
         ]}))
         .unwrap();
         let e = base.extend(clash).unwrap_err();
-        assert_eq!(e.code, "CATALOG_INVALID");
+        assert_eq!(e.code, ErrorCode::CatalogInvalid);
         assert!(e.message.contains("slack.com"));
     }
 }

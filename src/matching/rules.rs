@@ -11,6 +11,7 @@
 
 use crate::catalog::Catalog;
 use crate::error::ConfigError;
+use crate::error::ErrorCode;
 use crate::fastmap::FastMap;
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
@@ -77,7 +78,7 @@ pub const REGEX_DFA_SIZE_LIMIT: usize = 1024 * 1024;
 /// Reads the rules array of a configuration, with errors that point at the rule.
 pub fn parse_rules(v: &serde_json::Value) -> Result<Vec<RuleSpec>, ConfigError> {
     let arr = v.as_array().ok_or_else(|| {
-        ConfigError::new("RULE_INVALID", "rules must be an array of rule objects ({id, priority, action, appId?, vendor?, description?, account?})").at("rules")
+        ConfigError::new(ErrorCode::RuleInvalid, "rules must be an array of rule objects ({id, priority, action, appId?, vendor?, description?, account?})").at("rules")
     })?;
     arr.iter()
         .enumerate()
@@ -85,7 +86,7 @@ pub fn parse_rules(v: &serde_json::Value) -> Result<Vec<RuleSpec>, ConfigError> 
             let id = r.get("id").and_then(|x| x.as_str()).unwrap_or("");
             RuleSpec::deserialize(r).map_err(|e| {
                 ConfigError::new(
-                    "RULE_INVALID",
+                    ErrorCode::RuleInvalid,
                     format!(
                         "rule {i}{}: {e}; a rule is {{id, priority, action: \"matchTo\"|\"ignore\", appId (for matchTo), vendor?, description?, account?}} and a condition is {{op: \"equals\"|\"contains\"|\"regex\", value, caseSensitive?}}",
                         if id.is_empty() { String::new() } else { format!(" ('{id}')") }
@@ -232,14 +233,14 @@ impl RuleSet {
             let who = || format!("rule {i} ('{}')", s.id);
             if s.id.trim().is_empty() {
                 return Err(ConfigError::new(
-                    "RULE_INVALID",
+                    ErrorCode::RuleInvalid,
                     format!("rule {i} has an empty id; give every rule a unique id"),
                 )
                 .at(at("/id")));
             }
             if let Some(prev) = seen.insert(&s.id, i as u32) {
                 return Err(ConfigError::new(
-                    "RULE_INVALID",
+                    ErrorCode::RuleInvalid,
                     format!(
                         "{} has the same id as rule {prev}; rule ids must be unique",
                         who()
@@ -249,19 +250,19 @@ impl RuleSet {
             }
             match (s.action, &s.app_id) {
                 (RuleAction::MatchTo, None) => {
-                    return Err(ConfigError::new("RULE_INVALID", format!("{} has action \"matchTo\" but no appId; name the app to match to", who())).at(at("/appId")))
+                    return Err(ConfigError::new(ErrorCode::RuleInvalid, format!("{} has action \"matchTo\" but no appId; name the app to match to", who())).at(at("/appId")))
                 }
                 (RuleAction::Ignore, Some(_)) => {
-                    return Err(ConfigError::new("RULE_INVALID", format!("{} has action \"ignore\" and an appId; remove appId, or use action \"matchTo\"", who())).at(at("/appId")))
+                    return Err(ConfigError::new(ErrorCode::RuleInvalid, format!("{} has action \"ignore\" and an appId; remove appId, or use action \"matchTo\"", who())).at(at("/appId")))
                 }
                 (RuleAction::MatchTo, Some(app)) if catalog.app(app).is_none() => {
-                    return Err(ConfigError::new("RULE_UNKNOWN_APP", format!("{} matches to app '{app}', which is not in the catalog{}", who(), suggest(app, catalog))).at(at("/appId")))
+                    return Err(ConfigError::new(ErrorCode::RuleUnknownApp, format!("{} matches to app '{app}', which is not in the catalog{}", who(), suggest(app, catalog))).at(at("/appId")))
                 }
                 _ => {}
             }
             if s.vendor.is_none() && s.description.is_none() && s.account.is_none() {
                 return Err(ConfigError::new(
-                    "RULE_INVALID",
+                    ErrorCode::RuleInvalid,
                     format!(
                         "{} has no condition; give it a vendor, description or account condition",
                         who()
@@ -293,7 +294,7 @@ impl RuleSet {
             };
             let (a, b) = (spec(i), spec(j));
             return Err(ConfigError::new(
-                "RULE_CONFLICT",
+                ErrorCode::RuleConflict,
                 format!(
                     "rule {j} ('{}') and rule {i} ('{}') have the same priority {} and can both fire on the same line; give one of them a different priority, or make their conditions exclusive (e.g. different \"equals\" values)",
                     b.id, a.id, a.priority
@@ -393,7 +394,7 @@ fn compile_cond(
     let value_path = || format!("{}/value", path());
     if c.value.trim().is_empty() {
         return Err(ConfigError::new(
-            "RULE_INVALID",
+            ErrorCode::RuleInvalid,
             format!(
                 "{} has an empty {} value; give the text to look for",
                 who(),
@@ -404,7 +405,7 @@ fn compile_cond(
     }
     if c.value.len() > MAX_PATTERN_LEN {
         return Err(ConfigError::new(
-            "RULE_REGEX_TOO_LARGE",
+            ErrorCode::RuleRegexTooLarge,
             format!(
                 "{}: the {} value is {} bytes long; the limit is {MAX_PATTERN_LEN}",
                 who(),
@@ -443,12 +444,12 @@ fn compile_cond(
             };
             Test::Regex(build_regex(&pattern, c.case_sensitive).map_err(|e| match e {
                 regex::Error::CompiledTooBig(limit) => ConfigError::new(
-                    "RULE_REGEX_TOO_LARGE",
+                    ErrorCode::RuleRegexTooLarge,
                     format!("{}: the {} regex compiles to more than {limit} bytes; simplify it (fewer repetitions like {{1000}}, smaller character classes)", who(), field()),
                 )
                 .at(value_path()),
                 other => ConfigError::new(
-                    "RULE_REGEX_INVALID",
+                    ErrorCode::RuleRegexInvalid,
                     format!("{}: the {} regex is invalid: {}", who(), field(), other.to_string().lines().last().unwrap_or("syntax error").trim()),
                 )
                 .at(value_path()),

@@ -1,6 +1,7 @@
 //! Unit tests on a small catalog of their own, so they do not move when the shipped data does.
 
 use super::*;
+use crate::error::ErrorCode;
 use serde_json::json;
 
 fn catalog() -> Catalog {
@@ -362,7 +363,7 @@ fn rule_errors_are_precise() {
     let e = rule_err(
         json!([{"id": "a", "priority": 1, "action": "matchTo", "appId": "slak", "vendor": {"op": "equals", "value": "x"}}]),
     );
-    assert_eq!(e.code, "RULE_UNKNOWN_APP");
+    assert_eq!(e.code, ErrorCode::RuleUnknownApp);
     assert!(
         e.message.contains("rule 0 ('a')") && e.message.contains("did you mean 'slack'"),
         "{}",
@@ -373,18 +374,18 @@ fn rule_errors_are_precise() {
     let e = rule_err(
         json!([{"id": "a", "priority": 1, "action": "ignore", "description": {"op": "regex", "value": "(unclosed"}}]),
     );
-    assert_eq!(e.code, "RULE_REGEX_INVALID");
+    assert_eq!(e.code, ErrorCode::RuleRegexInvalid);
     assert_eq!(e.path.as_deref(), Some("rules/0/description/value"));
 
     let e = rule_err(
         json!([{"id": "big", "priority": 1, "action": "ignore", "description": {"op": "regex", "value": "(\\w{50}){50}"}}]),
     );
-    assert_eq!(e.code, "RULE_REGEX_TOO_LARGE", "{}", e.message);
+    assert_eq!(e.code, ErrorCode::RuleRegexTooLarge, "{}", e.message);
 
     let e = rule_err(
         json!([{"id": "a", "priority": 1, "action": "ignore", "vendr": {"op": "equals", "value": "x"}}]),
     );
-    assert_eq!(e.code, "RULE_INVALID");
+    assert_eq!(e.code, ErrorCode::RuleInvalid);
     assert!(e.message.contains("vendr"));
 
     let e = rule_err(json!([{"id": "a", "priority": 1, "action": "ignore"}]));
@@ -402,7 +403,7 @@ fn rule_conflicts_are_rejected() {
         {"id": "a", "priority": 5, "action": "ignore", "vendor": {"op": "contains", "value": "acme"}},
         {"id": "b", "priority": 5, "action": "matchTo", "appId": "zoom", "vendor": {"op": "contains", "value": "zoom"}}
     ]));
-    assert_eq!(e.code, "RULE_CONFLICT");
+    assert_eq!(e.code, ErrorCode::RuleConflict);
     assert_eq!(e.path.as_deref(), Some("rules/1/priority"));
     // Same priority, but exclusive equals values: fine.
     let ok = parse_rules(&json!([
@@ -416,7 +417,7 @@ fn rule_conflicts_are_rejected() {
         {"id": "a", "priority": 5, "action": "ignore", "vendor": {"op": "equals", "value": "Acme Zoom"}},
         {"id": "b", "priority": 5, "action": "matchTo", "appId": "zoom", "vendor": {"op": "contains", "value": "zoom"}}
     ]));
-    assert_eq!(e.code, "RULE_CONFLICT");
+    assert_eq!(e.code, ErrorCode::RuleConflict);
 }
 
 #[test]

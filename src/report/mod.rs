@@ -23,6 +23,7 @@ pub mod overlap;
 pub use options::{RateOption, ReportOptions, ReportSettings};
 
 use crate::date::Date;
+use crate::diagnostics::DiagnosticCode;
 use crate::diagnostics::Severity;
 use crate::money::Amount;
 use crate::transactions::{LineMode, Transaction};
@@ -373,7 +374,7 @@ pub struct MissingRate {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct QualityIssue {
-    pub code: &'static str,
+    pub code: DiagnosticCode,
     pub severity: Severity,
     pub count: u64,
     pub message: String,
@@ -886,7 +887,7 @@ pub fn build_report(
     }
 
     let mut issues = Vec::new();
-    let mut issue = |code: &'static str, severity: Severity, ids: Vec<&str>, message: String| {
+    let mut issue = |code: DiagnosticCode, severity: Severity, ids: Vec<&str>, message: String| {
         if !ids.is_empty() {
             issues.push(QualityIssue {
                 code,
@@ -903,7 +904,7 @@ pub fn build_report(
     };
     let n = after_as_of.len();
     issue(
-        "TX_AFTER_AS_OF",
+        DiagnosticCode::TxAfterAsOf,
         Severity::Warning,
         after_as_of,
         format!(
@@ -917,7 +918,7 @@ pub fn build_report(
         .map(|i| i.t.id.as_str())
         .collect();
     let n = unknown.len();
-    issue("TX_CURRENCY_UNKNOWN", Severity::Warning, unknown, format!("{n} transaction(s) have no currency (the company's local currency is unknown: read generalLedgerSetup or set defaultCurrency); they are reported under currency \"\""));
+    issue(DiagnosticCode::TxCurrencyUnknown, Severity::Warning, unknown, format!("{n} transaction(s) have no currency (the company's local currency is unknown: read generalLedgerSetup or set defaultCurrency); they are reported under currency \"\""));
     let zero: Vec<&str> = items
         .iter()
         .filter(|i| i.t.amount_excluding_tax.is_zero() && i.t.amount_including_tax.is_zero())
@@ -925,7 +926,7 @@ pub fn build_report(
         .collect();
     let n = zero.len();
     issue(
-        "TX_ZERO_AMOUNT",
+        DiagnosticCode::TxZeroAmount,
         Severity::Info,
         zero,
         format!("{n} transaction(s) have a zero amount"),
@@ -936,11 +937,11 @@ pub fn build_report(
         .map(|i| i.t.id.as_str())
         .collect();
     let n = norate.len();
-    issue("RATE_MISSING", Severity::Warning, norate, format!("{n} transaction(s) could not be converted to {to}: no rate dated on or before their date (see missingRates); reporting figures leave them out"));
+    issue(DiagnosticCode::RateMissing, Severity::Warning, norate, format!("{n} transaction(s) could not be converted to {to}: no rate dated on or before their date (see missingRates); reporting figures leave them out"));
     let persons_without = users_report.without_email.len() as u64;
     if persons_without > 0 {
         issues.push(QualityIssue {
-            code: "USER_NO_CONTACT_EMAIL",
+            code: DiagnosticCode::UserNoContactEmail,
             severity: Severity::Warning,
             count: persons_without,
             message: format!(
@@ -953,7 +954,7 @@ pub fn build_report(
     let dups = users_report.duplicated_emails.len() as u64;
     if dups > 0 {
         issues.push(QualityIssue {
-            code: "USER_DUPLICATED_EMAIL",
+            code: DiagnosticCode::UserDuplicatedEmail,
             severity: Severity::Warning,
             count: dups,
             message: format!("{dups} contact e-mail address(es) are shared by more than one user"),

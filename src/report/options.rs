@@ -2,6 +2,7 @@
 
 use crate::date::Date;
 use crate::error::ConfigError;
+use crate::error::ErrorCode;
 use crate::money::Amount;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -42,12 +43,16 @@ impl ReportOptions {
         }
         if !v.is_object() {
             return Err(ConfigError::new(
-                "INVALID_OPTION",
+                ErrorCode::InvalidOption,
                 "report options must be an object such as { \"asOf\": \"2026-11-26\" }",
             ));
         }
-        serde_json::from_value(v.clone())
-            .map_err(|e| ConfigError::new("INVALID_OPTION", format!("invalid report options: {e}")))
+        serde_json::from_value(v.clone()).map_err(|e| {
+            ConfigError::new(
+                ErrorCode::InvalidOption,
+                format!("invalid report options: {e}"),
+            )
+        })
     }
 }
 
@@ -150,7 +155,7 @@ fn currency_code(v: &str, path: &str) -> Result<String, ConfigError> {
     let c = v.trim().to_ascii_uppercase();
     if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(ConfigError::new(
-            "INVALID_OPTION",
+            ErrorCode::InvalidOption,
             format!(
                 "`{path}` must be a 3-letter ISO 4217 currency code such as \"EUR\", got {v:?}"
             ),
@@ -164,7 +169,7 @@ fn date_option(v: &str, path: &str) -> Result<Date, ConfigError> {
     match Date::parse_bc(v.trim()) {
         Ok(Some(d)) if v.trim().len() == 10 => Ok(d),
         _ => Err(ConfigError::new(
-            "INVALID_OPTION",
+            ErrorCode::InvalidOption,
             format!("`{path}` must be a date written YYYY-MM-DD, got {v:?}"),
         )
         .at(path)),
@@ -176,7 +181,7 @@ fn ranged(v: Option<u32>, default: u32, lo: u32, hi: u32, name: &str) -> Result<
         None => Ok(default),
         Some(n) if (lo..=hi).contains(&n) => Ok(n),
         Some(n) => Err(ConfigError::new(
-            "INVALID_OPTION",
+            ErrorCode::InvalidOption,
             format!("`{name}` must be between {lo} and {hi}, got {n}"),
         )
         .at(name)),
@@ -188,7 +193,7 @@ impl ReportSettings {
         let as_of = match &o.as_of {
             None => {
                 return Err(ConfigError::new(
-                    "MISSING_OPTION",
+                    ErrorCode::MissingOption,
                     "`asOf` is required: the report's date (YYYY-MM-DD), against which renewals, overdue charges and the 90-day window are computed",
                 )
                 .at("asOf"))
@@ -203,7 +208,7 @@ impl ReportSettings {
         let mut rates: BTreeMap<String, BTreeMap<String, Vec<(Date, Rate)>>> = BTreeMap::new();
         if let Some(list) = &o.rates {
             if reporting_currency.is_none() && !list.is_empty() {
-                return Err(ConfigError::new("MISSING_OPTION", "`rates` were given without `reportingCurrency`: name the currency to convert to").at("reportingCurrency"));
+                return Err(ConfigError::new(ErrorCode::MissingOption, "`rates` were given without `reportingCurrency`: name the currency to convert to").at("reportingCurrency"));
             }
             for (i, r) in list.iter().enumerate() {
                 let date = date_option(&r.date, &format!("rates/{i}/date"))?;
@@ -211,11 +216,11 @@ impl ReportSettings {
                 let to = currency_code(&r.to, &format!("rates/{i}/to"))?;
                 let rate = match &r.rate {
                     serde_json::Value::String(s) => Rate::parse(s).ok_or_else(|| {
-                        ConfigError::new("INVALID_OPTION", format!("`rates/{i}/rate` must be a positive decimal with at most 12 decimals, such as \"0.9216\", got {s:?}")).at(format!("rates/{i}/rate"))
+                        ConfigError::new(ErrorCode::InvalidOption, format!("`rates/{i}/rate` must be a positive decimal with at most 12 decimals, such as \"0.9216\", got {s:?}")).at(format!("rates/{i}/rate"))
                     })?,
                     other => {
                         return Err(ConfigError::new(
-                            "INVALID_OPTION",
+                            ErrorCode::InvalidOption,
                             format!("`rates/{i}/rate` must be a decimal string such as \"0.9216\" (a JSON number would be a binary float), got {other}"),
                         )
                         .at(format!("rates/{i}/rate")))
@@ -229,7 +234,7 @@ impl ReportSettings {
                 if let Some((_, prev)) = list.iter().find(|(d, _)| *d == date) {
                     if *prev != rate {
                         return Err(ConfigError::new(
-                            "INVALID_OPTION",
+                            ErrorCode::InvalidOption,
                             format!("two different {from}->{to} rates are dated {date}"),
                         )
                         .at(format!("rates/{i}")));

@@ -27,6 +27,7 @@ use super::{
 };
 use crate::date::{Date, Timestamp};
 use crate::error::ConfigError;
+use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 pub const CHECKPOINT_FORMAT: &str = "bc-spend-sync-checkpoint";
@@ -185,7 +186,7 @@ pub struct Checkpoint {
 
 fn invalid(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
     ConfigError::new(
-        "CHECKPOINT_INVALID",
+        ErrorCode::CheckpointInvalid,
         format!("the sync checkpoint is not valid: {}", message.into()),
     )
     .at(path)
@@ -261,12 +262,12 @@ fn text(path: &str, s: String, max: usize) -> Result<String, ConfigError> {
 
 /// Reads a checkpoint written by [`write`].
 pub fn parse(text_in: &str) -> Result<Checkpoint, ConfigError> {
-    let head: Head = serde_json::from_str(text_in).map_err(|e| ConfigError::new("CHECKPOINT_INVALID", format!("the sync checkpoint is not JSON: {e}; pass the checkpoint a previous sync wrote, or none")))?;
+    let head: Head = serde_json::from_str(text_in).map_err(|e| ConfigError::new(ErrorCode::CheckpointInvalid, format!("the sync checkpoint is not JSON: {e}; pass the checkpoint a previous sync wrote, or none")))?;
     match head.format.as_ref().and_then(|f| f.as_str()) {
         Some(CHECKPOINT_FORMAT) => {}
         other => {
             return Err(ConfigError::new(
-                "CHECKPOINT_FOREIGN",
+                ErrorCode::CheckpointForeign,
                 format!("this is not a bc-spend sync checkpoint (format {:?}); pass the checkpoint a previous sync wrote, or none", other.unwrap_or("none").chars().take(60).collect::<String>()),
             )
             .at("format"))
@@ -275,7 +276,7 @@ pub fn parse(text_in: &str) -> Result<Checkpoint, ConfigError> {
     match head.version.as_ref().and_then(|v| v.as_u64()) {
         Some(v) if v == CHECKPOINT_VERSION as u64 => {}
         Some(v) if v > CHECKPOINT_VERSION as u64 => {
-            return Err(ConfigError::new("CHECKPOINT_VERSION", format!("the sync checkpoint has version {v}, written by a newer bc-spend; this one reads version {CHECKPOINT_VERSION}. Upgrade bc-spend, or sync without the checkpoint.")).at("version"))
+            return Err(ConfigError::new(ErrorCode::CheckpointVersion, format!("the sync checkpoint has version {v}, written by a newer bc-spend; this one reads version {CHECKPOINT_VERSION}. Upgrade bc-spend, or sync without the checkpoint.")).at("version"))
         }
         _ => return Err(invalid("version", format!("\"version\" must be {CHECKPOINT_VERSION}"))),
     }

@@ -60,7 +60,9 @@
 //!
 //! ## Errors and untrusted input
 //! Configuration and checkpoints are checked ([`ConfigError`] codes `INVALID_OPTION`,
-//! `MISSING_OPTION`, `CHECKPOINT_INVALID`, `CHECKPOINT_VERSION`, `CHECKPOINT_FOREIGN`). Company
+//! `MISSING_OPTION`, `CHECKPOINT_INVALID`, `CHECKPOINT_VERSION`, `CHECKPOINT_FOREIGN`). A run
+//! that cannot end is a [`FinishError`] instead (`SYNC_FAILED` with the failure that stopped it,
+//! `SYNC_NOT_FINISHED`, `SYNC_NOT_BEGUN`): not a configuration mistake. Company
 //! ids that go into URLs must be GUIDs. Pages are read by the engine, never here, except the
 //! company list, which is read leniently.
 
@@ -72,6 +74,7 @@ pub use crate::bc::is_guid;
 use crate::date::{Date, Timestamp};
 use crate::engine::{Engine, EngineOptions};
 use crate::error::ConfigError;
+use crate::error::ErrorCode;
 use changes::{ChangeBaseline, Changes};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -313,6 +316,43 @@ impl Status {
         }
     }
 }
+
+/// Why [`SyncPlan::finish`] refused to end the run. Not a [`ConfigError`]: a request that
+/// failed for good is not a configuration mistake, and the failure itself is kept so the caller
+/// can tell what stopped the sync.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FinishError {
+    /// A request failed in a way no retry or narrowing fixes; the failure as the host reported
+    /// it (its `code` is the host's, e.g. `AUTH_SECRET_EXPIRED`).
+    Stopped(Failure),
+    /// Requests are still pending or in flight.
+    NotFinished,
+    /// `begin(engine)` was never called, so there is no baseline to compare the run with.
+    NotBegun,
+}
+
+impl FinishError {
+    /// The code a host sees (the JS `Error`'s `code`).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            FinishError::Stopped(_) => ErrorCode::SyncFailed,
+            FinishError::NotFinished => ErrorCode::SyncNotFinished,
+            FinishError::NotBegun => ErrorCode::SyncNotBegun,
+        }
+    }
+}
+
+impl std::fmt::Display for FinishError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FinishError::Stopped(x) => write!(f, "the sync stopped with {}: {}", x.code, x.message),
+            FinishError::NotFinished => f.write_str("the sync still has requests to make; finish it only when nextTask() returns null and nothing is in flight"),
+            FinishError::NotBegun => f.write_str("call begin(engine) with the engine before the first page"),
+        }
+    }
+}
+
+impl std::error::Error for FinishError {}
 
 /// Why a request failed, as the host's error says it (`code` of its BcSpendError).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -575,7 +615,7 @@ pub struct SyncPlan {
 }
 
 fn option_error(field: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError::new("INVALID_OPTION", message).at(field)
+    ConfigError::new(ErrorCode::InvalidOption, message).at(field)
 }
 
 fn parse_date(field: &str, v: &str) -> Result<Date, ConfigError> {
@@ -706,7 +746,7 @@ impl SyncPlan {
         if let Some(ck) = &ck {
             if ck.environment != environment {
                 return Err(ConfigError::new(
-                    "CHECKPOINT_FOREIGN",
+                    ErrorCode::CheckpointForeign,
                     format!(
                         "the checkpoint belongs to environment {:?}, not {:?}; use that environment's checkpoint, or start without one",
                         ck.environment.chars().take(200).collect::<String>(),
@@ -734,7 +774,7 @@ impl SyncPlan {
                     }
                     None => {
                         return Err(ConfigError::new(
-                            "MISSING_OPTION",
+                            ErrorCode::MissingOption,
                             "`connectedAt` is required for a first sync: the date of the first connection (YYYY-MM-DD); the window starts one year before it. Or give `windowStart`.",
                         )
                         .at("connectedAt"))
@@ -1476,21 +1516,15 @@ impl SyncPlan {
     /// Ends the run: keeps only the selected companies in `engine`, records each company's
     /// watermark, and returns the outcome with the checkpoint for the next run. Call when
     /// [`SyncPlan::is_finished`] and no error stopped the sync.
-    pub fn finish(&mut self, engine: &mut Engine) -> Result<Outcome, ConfigError> {
+    pub fn finish(&mut self, engine: &mut Engine) -> Result<Outcome, FinishError> {
         if let Some(f) = &self.fatal {
-            return Err(ConfigError::new(
-                "SYNC_FAILED",
-                format!("the sync stopped with {}: {}", f.code, f.message),
-            ));
+            return Err(FinishError::Stopped(f.clone()));
         }
         if !self.is_finished() || self.in_flight() > 0 {
-            return Err(ConfigError::new("SYNC_NOT_FINISHED", "the sync still has requests to make; finish it only when nextTask() returns null and nothing is in flight"));
+            return Err(FinishError::NotFinished);
         }
         let Some(baseline) = self.baseline.take() else {
-            return Err(ConfigError::new(
-                "SYNC_NOT_BEGUN",
-                "call begin(engine) with the engine before the first page",
-            ));
+            return Err(FinishError::NotBegun);
         };
         let keep: BTreeSet<String> = self.run.companies.iter().map(|c| c.id.clone()).collect();
         engine.retain_companies(&keep);

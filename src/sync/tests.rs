@@ -1,5 +1,6 @@
 use super::*;
 use crate::engine::EngineOptions;
+use crate::error::ErrorCode;
 
 const A: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 const B: &str = "bbbbbbbb-0000-4000-8000-000000000002";
@@ -171,10 +172,13 @@ fn options_are_checked() {
         f(&mut c);
         SyncPlan::new(c, None).err().expect("must fail")
     };
-    assert_eq!(bad(|c| c.connected_at = None).code, "MISSING_OPTION");
+    assert_eq!(
+        bad(|c| c.connected_at = None).code,
+        ErrorCode::MissingOption
+    );
     assert_eq!(
         bad(|c| c.window_start = Some("26/11/2025".into())).code,
-        "INVALID_OPTION"
+        ErrorCode::InvalidOption
     );
     assert_eq!(
         bad(|c| c.concurrency = Some(6)).path.as_deref(),
@@ -431,7 +435,14 @@ fn errors_that_stop_the_sync() {
         ..Default::default()
     })
     .unwrap();
-    assert_eq!(plan.finish(&mut engine).err().unwrap().code, "SYNC_FAILED");
+    // Not a configuration error: the failure that stopped it, as the host reported it.
+    let err = plan.finish(&mut engine).err().unwrap();
+    assert_eq!(err.code(), ErrorCode::SyncFailed);
+    match &err {
+        FinishError::Stopped(f) => assert_eq!(f.code, "AUTH_SECRET_EXPIRED"),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("AUTH_SECRET_EXPIRED"), "{err}");
 }
 
 #[test]
@@ -560,14 +571,14 @@ fn company_ids_must_be_guids() {
 fn checkpoints_are_checked() {
     let cfg = config;
     let err = |t: &str| SyncPlan::new(cfg(), Some(t)).err().expect("must fail");
-    assert_eq!(err("{").code, "CHECKPOINT_INVALID");
+    assert_eq!(err("{").code, ErrorCode::CheckpointInvalid);
     assert_eq!(
         err(r#"{"format":"bc-spend-engine-state","version":1}"#).code,
-        "CHECKPOINT_FOREIGN"
+        ErrorCode::CheckpointForeign
     );
     assert_eq!(
         err(r#"{"format":"bc-spend-sync-checkpoint","version":7,"environment":"t/prod"}"#).code,
-        "CHECKPOINT_VERSION"
+        ErrorCode::CheckpointVersion
     );
     let mut plan = SyncPlan::new(config(), None).unwrap();
     list(&mut plan, &[(A, "Alpha")]);
@@ -576,11 +587,11 @@ fn checkpoints_are_checked() {
     other.environment = "t/sandbox".into();
     assert_eq!(
         SyncPlan::new(other, Some(&text)).err().unwrap().code,
-        "CHECKPOINT_FOREIGN"
+        ErrorCode::CheckpointForeign
     );
     // Company ids go into URLs: a tampered one is refused.
     let evil = text.replace(A, "aaaaaaaa-0000-4000-8000-00000000000)");
-    assert_eq!(err(&evil).code, "CHECKPOINT_INVALID");
+    assert_eq!(err(&evil).code, ErrorCode::CheckpointInvalid);
     for cut in (0..text.len()).step_by(5) {
         assert!(SyncPlan::new(config(), Some(&text[..cut])).is_err());
     }

@@ -32,6 +32,7 @@
 use super::interop::{config_error, entity_arg, from_js, js_error, opt_string, page_text, to_js};
 use crate::bc::{parse_context, sniff_context, Entity};
 use crate::engine::{Engine as Core, EngineOptions};
+use crate::error::ErrorCode;
 use js_sys::Reflect;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -290,7 +291,7 @@ impl Engine {
     ) -> Result<JsValue, JsValue> {
         let entity = entity_arg(&entity)?.ok_or_else(|| {
             js_error(
-                "INVALID_ENTITY",
+                ErrorCode::InvalidEntity,
                 "stagePage needs the entity (e.g. \"purchaseInvoices\")",
                 None,
             )
@@ -311,7 +312,7 @@ impl Engine {
         match self.core.commit_staged(handle) {
             Some(r) => to_js(&r),
             None => Err(js_error(
-                "INVALID_ARGUMENT",
+                ErrorCode::InvalidArgument,
                 &format!("no staged page {handle}: it was committed or discarded already"),
                 None,
             )),
@@ -365,7 +366,7 @@ impl Engine {
     #[wasm_bindgen(js_name = transactionsJson)]
     pub fn transactions_json(&mut self) -> Result<String, JsValue> {
         serde_json::to_string(self.core.transactions())
-            .map_err(|e| js_error("INTERNAL", &e.to_string(), None))
+            .map_err(|e| js_error(ErrorCode::Internal, &e.to_string(), None))
     }
 
     /// The transactions as CSV text (`transactions.csv`; columns in the README).
@@ -387,7 +388,7 @@ impl Engine {
     #[wasm_bindgen(js_name = transactionsJsonPart)]
     pub fn transactions_json_part(&mut self, start: u32, end: u32) -> Result<String, JsValue> {
         crate::export::json_array_part(self.core.transactions(), start as usize, end as usize)
-            .map_err(|e| js_error("INTERNAL", &e.to_string(), None))
+            .map_err(|e| js_error(ErrorCode::Internal, &e.to_string(), None))
     }
 
     /// `transactionsCsv()` in pieces: the header when `start` is 0, then the rows `start..end`.
@@ -436,7 +437,7 @@ impl Engine {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Rule[] | { rules: Rule[] }")] rules: JsValue,
     ) -> Result<(), JsValue> {
-        let v: serde_json::Value = from_js(rules, "RULE_INVALID", "rules")?;
+        let v: serde_json::Value = from_js(rules, ErrorCode::RuleInvalid, "rules")?;
         self.core.set_rules(&v).map_err(config_error)
     }
 }
@@ -444,7 +445,7 @@ impl Engine {
 /// Engine options from JS; `null` or `undefined` is the defaults (which need `connectedAt`).
 pub(crate) fn options_arg(options: JsValue) -> Result<EngineOptions, JsValue> {
     Ok(
-        from_js::<Option<EngineOptions>>(options, "INVALID_OPTIONS", "engine options")?
+        from_js::<Option<EngineOptions>>(options, ErrorCode::InvalidOption, "engine options")?
             .unwrap_or_default(),
     )
 }
@@ -513,7 +514,7 @@ impl Engine {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Rule[] | { rules: Rule[] }")] rules: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let v: serde_json::Value = from_js(rules, "RULE_INVALID", "rules")?;
+        let v: serde_json::Value = from_js(rules, ErrorCode::RuleInvalid, "rules")?;
         let changes = self.core.preview_rules(&v).map_err(config_error)?;
         to_js(&changes)
     }

@@ -3,17 +3,16 @@
 //! classes share. Nothing here knows a business rule.
 
 use crate::bc::Entity;
-use crate::diagnostics::Diagnostic;
 use crate::engine::PageText;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ErrorCode};
 use js_sys::{JsString, Reflect, JSON};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-pub(crate) fn js_error(code: &str, message: &str, path: Option<&str>) -> JsValue {
+pub(crate) fn js_error(code: ErrorCode, message: &str, path: Option<&str>) -> JsValue {
     let err = js_sys::Error::new(message);
-    let _ = Reflect::set(&err, &"code".into(), &code.into());
+    let _ = Reflect::set(&err, &"code".into(), &code.as_str().into());
     if let Some(p) = path {
         let _ = Reflect::set(&err, &"path".into(), &p.into());
     }
@@ -28,17 +27,19 @@ pub(crate) fn config_error(e: ConfigError) -> JsValue {
 /// faster than building objects field by field across the boundary, and gives exactly the
 /// JSON data model (no `undefined`, no Map).
 pub(crate) fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(v).map_err(|e| js_error("INTERNAL", &e.to_string(), None))?;
+    let text = serde_json::to_string(v)
+        .map_err(|e| js_error(ErrorCode::Internal, &e.to_string(), None))?;
     JSON::parse(&text)
 }
 
 /// Reads options or rules given as JS data into `T`, refusing what `T` refuses: through
 /// `serde_json::Value`, since serde-wasm-bindgen reads only a struct's known keys, so a misspelt
 /// option would be silently ignored instead of refused. `null` and `undefined` read as JSON
-/// `null` (take `Option<T>` where absent means the defaults). Both failures throw `code`.
+/// `null` (take `Option<T>` where absent means the defaults). Both failures throw `code`, with
+/// the option as `path` when serde names it (a key that is not an option).
 pub(crate) fn from_js<T: DeserializeOwned>(
     value: JsValue,
-    code: &str,
+    code: ErrorCode,
     what: &str,
 ) -> Result<T, JsValue> {
     let v = if value.is_null() || value.is_undefined() {
@@ -47,7 +48,22 @@ pub(crate) fn from_js<T: DeserializeOwned>(
         serde_wasm_bindgen::from_value(value)
             .map_err(|e| js_error(code, &format!("{what} must be JSON data: {e}"), None))?
     };
-    serde_json::from_value(v).map_err(|e| js_error(code, &format!("invalid {what}: {e}"), None))
+    serde_json::from_value(v).map_err(|e| {
+        let message = e.to_string();
+        js_error(
+            code,
+            &format!("invalid {what}: {message}"),
+            unknown_key(&message),
+        )
+    })
+}
+
+/// The key serde named in an "unknown field" error. The options structs are flat (rules and
+/// catalogs are read as JSON values and checked by the core, with their own paths), so the key
+/// is the option's path.
+fn unknown_key(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split_once('`').map(|(key, _)| key)
 }
 
 #[wasm_bindgen]
@@ -130,14 +146,14 @@ pub(crate) fn entity_arg(entity: &JsValue) -> Result<Option<Entity>, JsValue> {
     if entity.is_null() || entity.is_undefined() {
         return Ok(None);
     }
-    let s = entity.as_string().ok_or_else(|| js_error("INVALID_ENTITY", "entity must be a string such as \"purchaseInvoices\", or null to read it from @odata.context", None))?;
+    let s = entity.as_string().ok_or_else(|| js_error(ErrorCode::InvalidEntity, "entity must be a string such as \"purchaseInvoices\", or null to read it from @odata.context", None))?;
     if s == "auto" {
         return Ok(None);
     }
     Entity::parse(&s).map(Some).ok_or_else(|| {
         let known: Vec<&str> = Entity::ALL.iter().map(|e| e.as_str()).collect();
         js_error(
-            "INVALID_ENTITY",
+            ErrorCode::InvalidEntity,
             &format!("unknown entity {s:?}; expected one of {}", known.join(", ")),
             None,
         )
@@ -150,18 +166,11 @@ pub(crate) fn opt_string(v: &JsValue, what: &str) -> Result<Option<String>, JsVa
     }
     v.as_string().map(Some).ok_or_else(|| {
         js_error(
-            "INVALID_ARGUMENT",
+            ErrorCode::InvalidArgument,
             &format!("{what} must be a string or null"),
             None,
         )
     })
-}
-
-fn lone_surrogate_text() -> Diagnostic {
-    Diagnostic::warning(
-        "TEXT_LONE_SURROGATE",
-        "the page text holds lone UTF-16 surrogates; they were replaced by U+FFFD",
-    )
 }
 
 /// A page body from JS: a string, or the bytes of the HTTP response.
@@ -176,12 +185,8 @@ pub(crate) fn page_text(v: &JsValue) -> Result<PageText<'static>, JsValue> {
     Ok(match page_body(v)? {
         Body::Text(text) => {
             let utf8 = js_string_to_utf8(text);
-            let pre = if has_lone_surrogate(text, &utf8) {
-                vec![lone_surrogate_text()]
-            } else {
-                Vec::new()
-            };
-            PageText::with_notes(utf8, pre)
+            let replaced = has_lone_surrogate(text, &utf8);
+            PageText::with_lone_surrogates_replaced(utf8, replaced)
         }
         Body::Bytes(bytes) => PageText::from_bytes(bytes.to_vec()),
     })
@@ -194,7 +199,7 @@ fn page_body(v: &JsValue) -> Result<Body<'_>, JsValue> {
         Ok(Body::Bytes(bytes))
     } else {
         Err(js_error(
-            "INVALID_ARGUMENT",
+            ErrorCode::InvalidArgument,
             "the page must be a string or a Uint8Array (the response body as BC sent it)",
             None,
         ))

@@ -2,6 +2,7 @@
 
 use super::interop::{config_error, from_js, js_error, to_js};
 use super::Engine;
+use crate::error::ErrorCode;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -143,7 +144,7 @@ export interface Report {
 "#;
 
 fn report_options(options: JsValue) -> Result<crate::report::ReportOptions, JsValue> {
-    let v: serde_json::Value = from_js(options, "INVALID_OPTION", "report options")?;
+    let v: serde_json::Value = from_js(options, ErrorCode::InvalidOption, "report options")?;
     crate::report::ReportOptions::from_json(&v).map_err(config_error)
 }
 
@@ -169,6 +170,6 @@ impl Engine {
     ) -> Result<String, JsValue> {
         let o = report_options(options)?;
         let r = self.core.report(&o).map_err(config_error)?;
-        serde_json::to_string(&r).map_err(|e| js_error("INTERNAL", &e.to_string(), None))
+        serde_json::to_string(&r).map_err(|e| js_error(ErrorCode::Internal, &e.to_string(), None))
     }
 }

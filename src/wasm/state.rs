@@ -6,6 +6,7 @@ use super::engine::options_arg;
 use super::interop::{config_error, js_error, js_string_to_utf8};
 use super::Engine;
 use crate::engine::Engine as Core;
+use crate::error::ErrorCode;
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
@@ -100,7 +101,7 @@ impl StateImport {
             self.core.push_bytes(&bytes.to_vec())
         } else {
             return Err(js_error(
-                "INVALID_ARGUMENT",
+                ErrorCode::InvalidArgument,
                 "a state piece must be a string or a Uint8Array (the bytes of a state.json)",
                 None,
             ));

@@ -2,8 +2,9 @@
 //! in `src/sync/`; the host only fetches and reports back).
 
 use super::engine::options_arg;
-use super::interop::{config_error, from_js, number_field, opt_string, to_js};
+use super::interop::{config_error, from_js, js_error, number_field, opt_string, to_js};
 use super::Engine;
+use crate::error::ErrorCode;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
@@ -135,7 +136,7 @@ impl SyncPlan {
         #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] checkpoint: JsValue,
     ) -> Result<SyncPlan, JsValue> {
         let config: crate::sync::SyncConfig =
-            from_js(config, "INVALID_OPTIONS", "sync configuration")?;
+            from_js(config, ErrorCode::InvalidOption, "sync configuration")?;
         let checkpoint = opt_string(&checkpoint, "checkpoint")?;
         crate::sync::SyncPlan::new(config, checkpoint.as_deref())
             .map(|core| SyncPlan { core })
@@ -270,7 +271,10 @@ impl SyncPlan {
     /// Ends the run (keeps only the selected companies in `engine`, computes watermarks).
     #[wasm_bindgen(unchecked_return_type = "SyncOutcome")]
     pub fn finish(&mut self, engine: &mut Engine) -> Result<JsValue, JsValue> {
-        let out = self.core.finish(&mut engine.core).map_err(config_error)?;
+        let out = self
+            .core
+            .finish(&mut engine.core)
+            .map_err(|e| js_error(e.code(), &e.to_string(), None))?;
         to_js(&out)
     }
 }
@@ -318,7 +322,7 @@ impl SyncPlan {
     ) -> Result<SyncPlan, JsValue> {
         let engine = options_arg(engine_options)?;
         let config: crate::sync::SyncConfig =
-            from_js(config, "INVALID_OPTIONS", "sync configuration")?;
+            from_js(config, ErrorCode::InvalidOption, "sync configuration")?;
         let checkpoint = opt_string(&checkpoint, "checkpoint")?;
         crate::sync::SyncPlan::new(config.with_engine_options(&engine), checkpoint.as_deref())
             .map(|core| SyncPlan { core })

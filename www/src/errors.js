@@ -35,7 +35,7 @@ export class BcSpendError extends Error {
 const ENTRA_SECRET_PAGE = 'Microsoft Entra admin center > App registrations > (your app) > Certificates & secrets';
 const BC_APPS_PAGE = "Business Central's Microsoft Entra Applications page";
 
-/** Default message per code; mappers may prepend specifics. Exported so the CLI and docs can list them. */
+/** Default message per code; mappers may prepend specifics. Exported so the CLI and docs can list them (CODES.md has a row for each; test/codes.test.js checks it). */
 export const ERROR_MESSAGES = Object.freeze({
   // Sign-in (Microsoft Entra)
   AUTH_SECRET_EXPIRED:

@@ -331,6 +331,6 @@ test('bad configuration is refused before any request', async () => {
   await assert.rejects(syncEmulator(small, { sync: { pageSize: 0 } }), (e) => e.code === 'INVALID_OPTION' && e.path === 'pageSize');
   await assert.rejects(syncEmulator(small, { sync: { windowStart: '2025-13-01' } }), (e) => e.code === 'INVALID_OPTION');
   await assert.rejects(syncEmulator(small, { engineOptions: { lineMode: 'weekly' } }), (e) => e.code === 'INVALID_OPTION');
-  await assert.rejects(syncEmulator(small, { sync: { companyz: ['x'] } }), (e) => e.code === 'INVALID_OPTIONS' && /companyz/.test(e.message));
+  await assert.rejects(syncEmulator(small, { sync: { companyz: ['x'] } }), (e) => e.code === 'INVALID_OPTION' && e.path === 'companyz' && /companyz/.test(e.message));
   assert.equal(small.stats().countsByKind.bc ?? 0, 0);
 });
