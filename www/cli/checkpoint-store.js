@@ -16,12 +16,19 @@
 // are written in full before FILE points at them, then the old generation is removed. Safe
 // against a killed process; against power loss only as far as the file system orders writes.
 //
+// One copy of the state per run: when the caller has just written the same state elsewhere
+// (sync's `--out DIR/state.json`, written before the run's last checkpoint), `stateAt(path)`
+// tells the store, and the next base state is a hard link to that file instead of a second
+// export and a second copy on disk. Both names are only ever replaced by rename, never written
+// in place, so a later run that rewrites one leaves the other whole. Where a link cannot be
+// made (another file system), the state is written as before.
+//
 // All of these hold Business Central data (the journal holds raw pages): they are written 0600,
 // and a directory the store creates is 0700 (common.js, PRIVATE_FILE). The store does not lock:
 // its caller holds the checkpoint's lock (run-lock.js) for as long as the store is open.
 
 import { createReadStream } from 'node:fs';
-import { open, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { mkdirPrivate, openPrivate, writeAtomicParts } from './common.js';
 
@@ -52,6 +59,27 @@ export async function openCheckpointFile(path) {
 
   let header = null; // { generation, hasState, journal: { entries, bytes }, plan }
   let journalHandle = null;
+  let sameStateAt = null; // a file holding the bytes the next base state will have (stateAt)
+
+  /** The base state of generation `g`: a link to `sameStateAt` when it can be, else written. */
+  async function writeState(g, pieces) {
+    const from = sameStateAt;
+    sameStateAt = null;
+    if (from) {
+      const tmp = `${stateFile(g)}.tmp-${process.pid}`;
+      try {
+        await rm(tmp, { force: true });
+        await link(from, tmp);
+        await rename(tmp, stateFile(g));
+        return;
+      } catch (e) {
+        await rm(tmp, { force: true });
+        // Another file system, or one without hard links: a copy of its own, as before.
+        if (!['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOENT'].includes(e.code)) throw e;
+      }
+    }
+    await writeChunksAtomic(stateFile(g), pieces);
+  }
 
   async function readHeader() {
     let text;
@@ -143,6 +171,14 @@ export async function openCheckpointFile(path) {
       return { plan: header.plan, state, journal: () => readJournal(g, entries, bytes) };
     },
 
+    /**
+     * Says that `path` holds, byte for byte, the state the next `save` with a state will be
+     * given (the engine's export at the end of the run): that save links it instead.
+     */
+    stateAt(path) {
+      sameStateAt = path;
+    },
+
     /** runSync's `saveCheckpoint`. */
     async save(update) {
       if (!header) {
@@ -152,7 +188,7 @@ export async function openCheckpointFile(path) {
       if (update.state !== undefined) {
         const old = header.generation;
         const g = old + 1;
-        if (update.state !== null) await writeChunksAtomic(stateFile(g), update.state);
+        if (update.state !== null) await writeState(g, update.state);
         await (await openPrivate(journalFile(g), 'w')).close();
         await journalHandle?.close();
         journalHandle = null;

@@ -330,6 +330,9 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
       };
       await writeOutputs(engine, outDir, { 'summary.json': summary, 'run.json': run });
       await writeChunksAtomic(join(outDir, 'state.json'), stateChunks(core, engine, undefined, { bytes: true }));
+      // The run's last checkpoint saves this same state (nothing changes the engine between
+      // here and there): one export, and one copy on disk (checkpoint-store.js, stateAt).
+      store.stateAt(join(outDir, 'state.json'));
       // The spend report (report.json): its single call site in sync and demo.
       await writeReport(engine, outDir, reportOptions);
     };

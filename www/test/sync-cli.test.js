@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,7 +102,17 @@ test('bc-spend sync: credentials from the environment, then an incremental secon
   assert.match(second.stderr, /incremental read/);
   assert.match(second.stderr, /changes since the last run: 0 added, 0 changed, 0 removed/);
   assert.equal(await readFile(join(out, 'transactions.json'), 'utf8'), firstText);
+  await assertOneStateCopy(out);
 });
+
+/** The run's state is kept once on disk: DIR/state.json and the checkpoint's base are one file. */
+async function assertOneStateCopy(out) {
+  const bases = (await readdir(out)).filter((f) => /^checkpoint\.json\.g\d+\.state\.json$/.test(f));
+  assert.equal(bases.length, 1, `one base state: ${bases}`);
+  const [a, b] = [await stat(join(out, 'state.json')), await stat(join(out, bases[0]))];
+  assert.equal(a.ino, b.ino, 'state.json and the checkpoint state are one inode');
+  assert.equal(a.nlink, 2);
+}
 
 test("--concurrency and --page-size are bounded by BC's limits as the core gives them", async () => {
   const c = emu.scenarios.valid;
