@@ -40,9 +40,9 @@ use crate::diagnostics::DiagnosticCode;
 use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog};
 use crate::error::ConfigError;
 use crate::error::ErrorCode;
-use crate::matching::{Decision, LineInfo, LineRole, Matcher, RuleSpec, VendorInfo};
+use crate::matching::{Decision, LineInfo, Matcher, RuleSpec, VendorInfo};
 use crate::money::{balances_within_range, Amount, MagnitudeBudget};
-use crate::transactions::{self, LineMode, Part, Transaction};
+use crate::transactions::{self, LineMode, Transaction};
 use crate::users::{
     build_user, contact_email_field_exists, contact_email_unavailable, User, UserKind,
 };
@@ -1186,17 +1186,7 @@ impl Engine {
                 let idx = all_lines.iter().position(|x| std::ptr::eq(x, l))?;
                 m.lines.get(idx).map(|lm| &lm.decision)
             };
-            let parts: Vec<(Part, Option<&Decision>)> = match self.line_mode {
-                LineMode::Invoice => vec![(transactions::whole_part(doc), Some(&m.invoice))],
-                LineMode::Line => transactions::line_parts(doc)
-                    .into_iter()
-                    .map(|p| {
-                        let d = p.single_line.and_then(line_decision).or(Some(&m.invoice));
-                        (p, d)
-                    })
-                    .collect(),
-                LineMode::Auto => self.auto_parts(doc, &m),
-            };
+            let parts = transactions::parts(self.line_mode, doc, &m);
             let mut txs = Vec::with_capacity(parts.len());
             for (part, decision) in parts {
                 let mut tx = transactions::build(doc, &ctx, &part);
@@ -1249,85 +1239,6 @@ impl Engine {
             },
             kept,
         )
-    }
-
-    /// `auto` mode: one part per app the product lines pay for; freight, tax and comment lines
-    /// stay with the invoice's main app (the part with the largest amount). An invoice whose
-    /// lines agree on one app stays whole.
-    fn auto_parts<'a>(
-        &self,
-        doc: &'a Document,
-        m: &'a crate::matching::InvoiceMatch,
-    ) -> Vec<(Part<'a>, Option<&'a Decision>)> {
-        let lines: Vec<&records::Line> = doc.lines.as_deref().unwrap_or(&[]).iter().collect();
-        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        let mut ancillary = Vec::new();
-        for (i, l) in lines.iter().enumerate() {
-            let lm = m.lines.get(i);
-            let product = matches!(lm.map(|x| x.role), Some(LineRole::Product))
-                && l.line_type != LineType::Comment;
-            if !product {
-                ancillary.push(i);
-                continue;
-            }
-            let key = lm
-                .and_then(|x| x.decision.matched.as_ref())
-                .map(|mm| mm.app_id.clone())
-                .unwrap_or_else(|| "-".into());
-            groups.entry(key).or_default().push(i);
-        }
-        if groups.len() <= 1 {
-            return vec![(transactions::whole_part(doc), Some(&m.invoice))];
-        }
-        let non_comment: Vec<&records::Line> = lines
-            .iter()
-            .copied()
-            .filter(|l| l.line_type != LineType::Comment)
-            .collect();
-        let balanced = transactions::balanced_line_amounts(doc, &non_comment);
-        let amount_of = |i: usize| -> (Amount, Amount) {
-            let l = lines[i];
-            match non_comment.iter().position(|x| std::ptr::eq(*x, l)) {
-                Some(p) => balanced[p],
-                None => (Amount::ZERO, Amount::ZERO),
-            }
-        };
-        let main = groups
-            .iter()
-            .filter(|(k, _)| k.as_str() != "-")
-            .max_by_key(|(_, idx)| idx.iter().map(|&i| amount_of(i).0 .0.abs()).sum::<i64>())
-            .map(|(k, _)| k.clone())
-            .unwrap_or_else(|| "-".into());
-        if let Some(g) = groups.get_mut(&main) {
-            g.extend(ancillary.iter().copied());
-            g.sort_unstable();
-        }
-        groups
-            .into_iter()
-            .map(|(app, idx)| {
-                let part_lines: Vec<(&records::Line, Amount, Amount)> = idx
-                    .iter()
-                    .map(|&i| (lines[i], amount_of(i).0, amount_of(i).1))
-                    .collect();
-                let excl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.1);
-                let incl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.2);
-                let decision = idx
-                    .iter()
-                    .filter(|&&i| m.lines.get(i).is_some_and(|x| x.role == LineRole::Product))
-                    .max_by_key(|&&i| amount_of(i).0 .0.abs())
-                    .and_then(|&i| m.lines.get(i).map(|x| &x.decision));
-                (
-                    Part {
-                        key: Some(format!("app:{app}")),
-                        lines: part_lines,
-                        excl,
-                        incl,
-                        single_line: None,
-                    },
-                    decision,
-                )
-            })
-            .collect()
     }
 
     /// Forgets what was built from the documents and rules held: after either changes.

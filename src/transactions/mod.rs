@@ -14,8 +14,10 @@
 use crate::bc::records::{DocKind, Document, Line};
 use crate::bc::LineType;
 use crate::date::Date;
+use crate::matching::{Decision, InvoiceMatch, LineRole};
 use crate::money::{allocate, Amount};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -346,6 +348,110 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
         match_rejected: None,
         ignored_by_rule: None,
     }
+}
+
+/// The parts an invoice becomes in `mode`, each with the decision that matches it: the whole
+/// invoice (`invoice`), one part per non-comment line (`line`), or one per app (`auto`). The
+/// decisions come from the matcher ([`InvoiceMatch`]); this says only how they apply to parts.
+pub fn parts<'a>(
+    mode: LineMode,
+    doc: &'a Document,
+    m: &'a InvoiceMatch,
+) -> Vec<(Part<'a>, Option<&'a Decision>)> {
+    match mode {
+        LineMode::Invoice => vec![(whole_part(doc), Some(&m.invoice))],
+        LineMode::Line => {
+            let all = doc.lines.as_deref().unwrap_or(&[]);
+            line_parts(doc)
+                .into_iter()
+                .map(|p| {
+                    let d = p
+                        .single_line
+                        .and_then(|l| all.iter().position(|x| std::ptr::eq(x, l)))
+                        .and_then(|i| m.lines.get(i))
+                        .map(|lm| &lm.decision)
+                        .or(Some(&m.invoice));
+                    (p, d)
+                })
+                .collect()
+        }
+        LineMode::Auto => auto_parts(doc, m),
+    }
+}
+
+/// `auto` mode: one part per app the product lines pay for; freight, tax and comment lines
+/// stay with the invoice's main app (the part with the largest amount). An invoice whose
+/// lines agree on one app stays whole.
+fn auto_parts<'a>(doc: &'a Document, m: &'a InvoiceMatch) -> Vec<(Part<'a>, Option<&'a Decision>)> {
+    let lines: Vec<&Line> = doc.lines.as_deref().unwrap_or(&[]).iter().collect();
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut ancillary = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let lm = m.lines.get(i);
+        let product = matches!(lm.map(|x| x.role), Some(LineRole::Product))
+            && l.line_type != LineType::Comment;
+        if !product {
+            ancillary.push(i);
+            continue;
+        }
+        let key = lm
+            .and_then(|x| x.decision.matched.as_ref())
+            .map(|mm| mm.app_id.clone())
+            .unwrap_or_else(|| "-".into());
+        groups.entry(key).or_default().push(i);
+    }
+    if groups.len() <= 1 {
+        return vec![(whole_part(doc), Some(&m.invoice))];
+    }
+    let non_comment: Vec<&Line> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.line_type != LineType::Comment)
+        .collect();
+    let balanced = balanced_line_amounts(doc, &non_comment);
+    let amount_of = |i: usize| -> (Amount, Amount) {
+        let l = lines[i];
+        match non_comment.iter().position(|x| std::ptr::eq(*x, l)) {
+            Some(p) => balanced[p],
+            None => (Amount::ZERO, Amount::ZERO),
+        }
+    };
+    let main = groups
+        .iter()
+        .filter(|(k, _)| k.as_str() != "-")
+        .max_by_key(|(_, idx)| idx.iter().map(|&i| amount_of(i).0 .0.abs()).sum::<i64>())
+        .map(|(k, _)| k.clone())
+        .unwrap_or_else(|| "-".into());
+    if let Some(g) = groups.get_mut(&main) {
+        g.extend(ancillary.iter().copied());
+        g.sort_unstable();
+    }
+    groups
+        .into_iter()
+        .map(|(app, idx)| {
+            let part_lines: Vec<(&Line, Amount, Amount)> = idx
+                .iter()
+                .map(|&i| (lines[i], amount_of(i).0, amount_of(i).1))
+                .collect();
+            let excl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.1);
+            let incl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.2);
+            let decision = idx
+                .iter()
+                .filter(|&&i| m.lines.get(i).is_some_and(|x| x.role == LineRole::Product))
+                .max_by_key(|&&i| amount_of(i).0 .0.abs())
+                .and_then(|&i| m.lines.get(i).map(|x| &x.decision));
+            (
+                Part {
+                    key: Some(format!("app:{app}")),
+                    lines: part_lines,
+                    excl,
+                    incl,
+                    single_line: None,
+                },
+                decision,
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
