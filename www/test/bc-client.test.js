@@ -198,17 +198,19 @@ test('the pacer keeps starts within the sliding window budget (measured at the s
   const starts = [];
   const srv = await startServer((req, res) => { starts.push(Date.now()); sendJson(res, 200, PAGE); });
   try {
-    const c = client(srv, { rate: { requests: 4, windowMs: 300, headroom: 0 } });
+    const c = client(srv, { rate: { requests: 4, windowMs: 600, headroom: 0 } });
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 10 }, () => c.get('api/v2.0/companies')));
     assert.equal(starts.length, 10);
     for (const t of starts) {
-      // 20 ms of slack for the time between admission and arrival at the server
-      const inWindow = starts.filter((s) => s >= t && s < t + 280).length;
-      assert.ok(inWindow <= 4, `${inWindow} starts within 280 ms of ${t - t0}`);
+      // 150 ms of slack for the time between admission and arrival at the server: on a loaded
+      // machine (CI's two cores, several test files at once) 20 ms was not enough, and requests
+      // admitted in different windows arrived bunched, failing a pacer that was right.
+      const inWindow = starts.filter((s) => s >= t && s < t + 450).length;
+      assert.ok(inWindow <= 4, `${inWindow} starts within 450 ms of ${t - t0}`);
     }
     const elapsed = Date.now() - t0;
-    assert.ok(elapsed >= 590 && elapsed < 1500, `10 requests at 4 per 300 ms took ${elapsed} ms`);
+    assert.ok(elapsed >= 1190 && elapsed < 4000, `10 requests at 4 per 600 ms took ${elapsed} ms`);
     // The default budget leaves 5% headroom under 6,000 per 5 minutes.
     const { maxConcurrency, requestsPerWindow, windowMs } = core.bcLimits();
     assert.equal(createIdentityLimiter({ maxConcurrency, rate: { requests: requestsPerWindow, windowMs } }).pacer.budget, 5700);
