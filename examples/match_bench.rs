@@ -40,6 +40,7 @@ fn tenfold(base: &Catalog) -> Catalog {
                 vendors: a.vendors.iter().map(|v| vary(v)).collect(),
                 products: a.products.iter().map(|p| vary(p)).collect(),
                 keywords: a.keywords.iter().map(|p| vary(p)).collect(),
+                cues: vec![],
                 domains: a.domains.iter().map(|d| format!("{tag}{d}")).collect(),
                 parent: None,
                 notes: None,

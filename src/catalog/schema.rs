@@ -38,6 +38,10 @@ pub struct AppSpec {
     /// Words or phrases that identify the app on their own.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// Words that pick this app among its vendor group's apps on that group's invoices only,
+    /// when the line names no product ("usage" for an API, "seats" for a chat product).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cues: Vec<String>,
     #[serde(default)]
     pub domains: Vec<String>,
     /// The vendor group that sells this app.
@@ -226,6 +230,7 @@ pub fn validate(
     let mut vendor_claims: HashMap<String, Claim> = HashMap::new();
     let mut text_claims: HashMap<String, Claim> = HashMap::new();
     let mut domain_claims: HashMap<String, Claim> = HashMap::new();
+    let mut cue_claims: HashMap<String, Claim> = HashMap::new();
     let mut claim = |ns: &mut HashMap<String, Claim>,
                      key: String,
                      owner: &str,
@@ -333,6 +338,30 @@ pub fn validate(
                     what,
                     &mut problems,
                 );
+            }
+            // A cue is ordinary vocabulary, so it only means something next to the group's other
+            // apps: it needs a group, and two apps of one group cannot share it.
+            for (j, c) in app.cues.iter().enumerate() {
+                let path = format!("{base}/cues/{j}");
+                match &app.parent {
+                    Some(parent) => claim(
+                        &mut cue_claims,
+                        format!("{parent} {}", text_key(c)),
+                        &app.id,
+                        path,
+                        c,
+                        "cue",
+                        &mut problems,
+                    ),
+                    None => problems.push(Problem {
+                        path,
+                        message: format!(
+                            "app '{}' has cues but no parent; cues pick an app among its vendor group's apps, so set `parent`",
+                            app.id
+                        ),
+                        warning: false,
+                    }),
+                }
             }
             for (j, d) in app.domains.iter().enumerate() {
                 check_domain(

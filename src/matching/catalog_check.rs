@@ -127,6 +127,34 @@ mod tests {
     }
 
     #[test]
+    fn cues_need_a_vendor_group_and_one_app_per_cue_in_it() {
+        let group = |cues_a: serde_json::Value, cues_b: serde_json::Value, parent: bool| {
+            let parent = if parent { json!("acme") } else { json!(null) };
+            let mut v = json!({
+                "apps": [
+                    {"id": "acme-chat", "name": "Acme Chat", "category": "ai-assistants", "cues": cues_a, "parent": parent},
+                    {"id": "acme-api", "name": "Acme API", "category": "developer-tools", "cues": cues_b, "parent": parent}
+                ],
+                "vendorGroups": [{"id": "acme", "name": "Acme", "vendors": ["Acme AI, Inc."], "apps": ["acme-chat", "acme-api"]}]
+            });
+            if v["apps"][0]["parent"].is_null() {
+                for a in v["apps"].as_array_mut().unwrap() {
+                    a.as_object_mut().unwrap().remove("parent");
+                }
+                v["vendorGroups"][0]["apps"] = json!([]);
+            }
+            Catalog::from_json_value(&v).and_then(Catalog::from_data)
+        };
+        assert!(group(json!(["seats"]), json!(["usage", "tokens"]), true).is_ok());
+        let e = group(json!(["seats"]), json!(["Usage", "seats"]), true).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("catalog/apps/1/cues/1"));
+        assert!(e.message.contains("claimed by"), "{}", e.message);
+        let e = group(json!(["seats"]), json!([]), false).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("catalog/apps/0/cues/0"));
+        assert!(e.message.contains("no parent"), "{}", e.message);
+    }
+
+    #[test]
     fn extend_replaces_by_id_and_validates_the_result() {
         let base = Catalog::from_data(small()).unwrap();
         let extra = Catalog::from_json_value(&json!({"apps": [

@@ -349,6 +349,18 @@ impl IndexData {
         let mut short: Vec<(u32, u8, Vec<String>)> = Vec::new();
         {
             let group_names = group_names(&owners, catalog, lx);
+            // An app's cue words ("usage", "seats") are, like short names, evidence on its group's
+            // invoices only: they choose among the group's apps, never between vendors.
+            for (a, &o) in catalog.apps.iter().zip(&app_owner) {
+                if group_names.contains_key(&owners[o as usize].family) {
+                    for c in &a.cues {
+                        let toks = text_tokens(c);
+                        if !toks.is_empty() {
+                            short.push((o, ALIAS_KEYWORD, toks));
+                        }
+                    }
+                }
+            }
             for (o, kind, toks) in &raw_aliases {
                 let owner = &owners[*o as usize];
                 if owner.kind != OWNER_APP || *kind == ALIAS_VENDOR_ENTITY {
@@ -430,6 +442,9 @@ impl IndexData {
         all.extend(lx.stop.iter().map(String::as_str));
         all.extend(lx.context.iter().map(String::as_str));
         all.extend(FILLER_WORDS.iter().copied());
+        for (_, _, toks) in &short {
+            all.extend(toks.iter().map(String::as_str));
+        }
         for (_, _, toks) in &cues {
             all.extend(toks.iter().map(String::as_str));
         }
