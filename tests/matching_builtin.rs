@@ -258,3 +258,130 @@ fn explanations_carry_evidence_confidence_and_runner_up() {
         .unwrap()
         .contains("common word"));
 }
+
+/// Issue 18, part 1: a multi-product vendor's line is its product's app, and a line that names no
+/// product is the vendor group's default app, decided with a lower confidence that says so.
+#[test]
+fn products_of_multi_product_vendors_are_apps_of_their_own() {
+    for (vendor, desc, want) in [
+        (
+            "GitHub, Inc.",
+            "GitHub Copilot Business - 25 seats",
+            Some("github-copilot"),
+        ),
+        (
+            "GitHub, Inc.",
+            "Copilot Business - 25 seats - Nov 2026",
+            Some("github-copilot"),
+        ),
+        ("GitHub, Inc.", "GitHub Team - 18 users", Some("github")),
+        (
+            "Microsoft Corporation",
+            "GitHub Copilot Enterprise via Azure",
+            Some("github-copilot"),
+        ),
+        (
+            "OpenAI, LLC",
+            "ChatGPT Team - 12 seats - monthly",
+            Some("chatgpt"),
+        ),
+        (
+            "OpenAI Ireland Limited",
+            "API usage October 2026",
+            Some("openai-api"),
+        ),
+        ("OpenAI, LLC", "Prepaid credits top-up", Some("openai-api")),
+        (
+            "Anthropic, PBC",
+            "Claude Team plan - 15 seats",
+            Some("claude"),
+        ),
+        (
+            "Anthropic Ireland, Limited",
+            "Usage October 2026",
+            Some("anthropic-api"),
+        ),
+        (
+            "Microsoft Ireland Operations Ltd",
+            "Teams Phone Standard x 20",
+            Some("microsoft-teams-phone"),
+        ),
+        (
+            "Microsoft Ireland Operations Ltd",
+            "Microsoft Teams Domestic Calling Plan",
+            Some("microsoft-teams-phone"),
+        ),
+        (
+            "Microsoft Ireland Operations Ltd",
+            "Teams Rooms Pro - 4 rooms",
+            Some("microsoft-teams-rooms"),
+        ),
+        (
+            "Microsoft Ireland Operations Ltd",
+            "Teams Premium add-on",
+            Some("microsoft-teams"),
+        ),
+        (
+            "Google Cloud EMEA Limited",
+            "Looker Studio Pro - 10 users",
+            Some("looker"),
+        ),
+        (
+            "Adobe Systems Software Ireland Limited",
+            "Adobe Marketo Engage Prime annual",
+            Some("marketo-engage"),
+        ),
+        (
+            "Adobe Inc.",
+            "Workfront Prime - 30 licences",
+            Some("adobe-workfront"),
+        ),
+        (
+            "Adobe Inc.",
+            "Adobe Experience Manager Sites",
+            Some("adobe-experience-cloud"),
+        ),
+        (
+            "Apple Distribution International Ltd.",
+            "iCloud+ 2TB monthly",
+            Some("icloud-plus"),
+        ),
+        (
+            "Apple Inc.",
+            "Apple Business Essentials - 12 devices",
+            Some("apple-business-essentials"),
+        ),
+        ("Apple Inc.", "MacBook Pro 14 M4", None),
+        (
+            "Apple Distribution International Ltd.",
+            "App Store purchase",
+            None,
+        ),
+        ("Apple Inc.", "Monthly subscription", None),
+    ] {
+        assert_eq!(app(vendor, desc).as_deref(), want, "{vendor} / {desc}");
+    }
+}
+
+#[test]
+fn a_line_naming_no_product_is_the_vendor_default_with_a_lower_confidence() {
+    let named = matcher()
+        .explain(
+            &VendorInfo::named("OpenAI, LLC"),
+            Some("ChatGPT Business subscription"),
+        )
+        .matched
+        .unwrap();
+    let unnamed = matcher()
+        .explain(
+            &VendorInfo::named("OpenAI, LLC"),
+            Some("Monthly subscription Nov 2026"),
+        )
+        .matched
+        .unwrap();
+    assert_eq!(named.app_id, "chatgpt");
+    assert_eq!(unnamed.app_id, "openai");
+    assert_eq!(unnamed.decided_by, DecidedBy::VendorDefault);
+    assert_eq!(unnamed.via.as_ref().unwrap().id, "openai-group");
+    assert!(unnamed.confidence < named.confidence);
+}
