@@ -736,6 +736,137 @@ fn recurring_unrecognised_vendor_is_possible_shadow_saas() {
     assert_eq!(r.counts.unmatched_vendors, 3);
 }
 
+/// Monthly charges of one unknown vendor, every line described the same.
+fn recurring(prefix: &str, vendor: &str, desc: &str) -> Vec<Transaction> {
+    monthly(prefix, "2026-05", 6, 3, vendor, "49", None)
+        .into_iter()
+        .map(|t| described(t, desc))
+        .collect()
+}
+
+fn shadow_names(r: &Report) -> Vec<String> {
+    insights_of(r, "possibleShadowSaas")
+        .iter()
+        .map(|i| i.vendor_name.clone().unwrap())
+        .collect()
+}
+
+#[test]
+fn shadow_saas_needs_something_that_says_software() {
+    let mut txs = Vec::new();
+    // Couriers: recurring, unknown, and nothing says software.
+    txs.extend(recurring(
+        "fx",
+        "FedEx Corporation",
+        "Express shipment 1141817093 – 7.8 kg",
+    ));
+    txs.extend(recurring(
+        "dh",
+        "DHL Paket GmbH",
+        "International Priority 1131543874 – 5.3 kg",
+    ));
+    // The lexicon's logistics words in the vendor's name win over a "plan" on its lines.
+    txs.extend(recurring(
+        "up",
+        "United Parcel Service, Inc.",
+        "Monthly plan",
+    ));
+    // Catering, legal and staffing, as the lexicon knows them.
+    txs.extend(recurring(
+        "so",
+        "Sodexo Limited",
+        "Catering – team lunch – 20 persons",
+    ));
+    txs.extend(recurring(
+        "lw",
+        "Cooley LLP",
+        "Professional services rendered",
+    ));
+    txs.extend(recurring("st", "Hays plc", "Staffing – contractor hours"));
+    // Nothing either way: no evidence of software, so no flag.
+    txs.extend(recurring("bh", "Blue Harbour Ltd", "Invoice May"));
+    // Subscription words in several languages.
+    txs.extend(recurring(
+        "en",
+        "Acme Cloud Tools Ltd",
+        "Team plan subscription",
+    ));
+    txs.extend(recurring(
+        "fr",
+        "Logiciels Dupont SARL",
+        "Abonnement mensuel – 12 utilisateurs",
+    ));
+    txs.extend(recurring(
+        "de",
+        "Nordwind Werkzeuge GmbH",
+        "Jahreslizenz Team",
+    ));
+    txs.extend(recurring("es", "Herramientas Sol SL", "Suscripción anual"));
+    txs.extend(recurring("it", "Strumenti Roma Srl", "Abbonamento annuale"));
+    txs.extend(recurring(
+        "nl",
+        "Gereedschap Delft BV",
+        "Licentie 10 gebruikers",
+    ));
+    txs.extend(recurring("sv", "Verktyg Malmö AB", "Licens och abonnemang"));
+    let r = report(&txs);
+    let mut names = shadow_names(&r);
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "Acme Cloud Tools Ltd",
+            "Gereedschap Delft BV",
+            "Herramientas Sol SL",
+            "Logiciels Dupont SARL",
+            "Nordwind Werkzeuge GmbH",
+            "Strumenti Roma Srl",
+            "Verktyg Malmö AB",
+        ]
+    );
+    // The insight says why it fired.
+    let de = insights_of(&r, "possibleShadowSaas")
+        .into_iter()
+        .find(|i| i.vendor_name.as_deref() == Some("Nordwind Werkzeuge GmbH"))
+        .unwrap();
+    assert!(de.message.contains("\"jahreslizenz\""), "{}", de.message);
+    // And the unmatched row says why a courier was not flagged.
+    let ups = r
+        .unmatched
+        .iter()
+        .find(|u| u.vendor_name.starts_with("United Parcel"))
+        .unwrap();
+    assert!(!ups.possible_shadow_saas);
+    assert!(
+        ups.signals.iter().any(|s| s.contains("parcel")),
+        "{:?}",
+        ups.signals
+    );
+}
+
+#[test]
+fn shadow_saas_from_a_software_domain_on_the_vendor_card() {
+    let mut txs = Vec::new();
+    txs.extend(recurring("qk", "Quokka Labs Ltd", "May 2026"));
+    txs.extend(recurring(
+        "fx",
+        "FedEx Corporation",
+        "Ground shipment 1 – 2.0 kg",
+    ));
+    let mut ctx = ReportContext::default();
+    for (vendor, domain) in [
+        ("v-quokka-labs-ltd", "quokka.io"),
+        ("v-fedex-corporation", "fedex.com"),
+    ] {
+        ctx.vendor_domains
+            .insert(("c1".to_owned(), vendor.to_owned()), domain.to_owned());
+    }
+    let r = build_report(&txs, &[], &ctx, &opts(json!({ "asOf": AS_OF })));
+    assert_eq!(shadow_names(&r), ["Quokka Labs Ltd"]);
+    let i = insights_of(&r, "possibleShadowSaas")[0];
+    assert!(i.message.contains("quokka.io"), "{}", i.message);
+}
+
 #[test]
 fn vendor_spellings_group_together() {
     let txs = vec![

@@ -48,7 +48,7 @@ mod catalog_check;
 #[doc(hidden)]
 pub mod compiled;
 mod index;
-mod lexicon;
+pub(crate) mod lexicon;
 mod rules;
 
 // `compiled.rs` names the catalog format `super::schema`, as `build.rs` (which includes it) does.
@@ -1841,7 +1841,7 @@ fn content_count(an: &Analysis) -> usize {
         .count()
 }
 
-fn cue_label(cat: &str) -> &str {
+pub(crate) fn cue_label(cat: &str) -> &str {
     match cat {
         "hardware" => "hardware",
         "travel" => "travel",

@@ -4,6 +4,9 @@
 use super::cadence::{self, add_months, CadenceKind, ChargeEvent};
 use super::options::percent_tenths;
 use super::*;
+use crate::matching::cue_label;
+use crate::matching::lexicon::lexicon;
+use crate::matching::normalize::tokenize;
 use crate::transactions::stable_id;
 
 /// Insight kinds, in the order insights of equal severity are listed.
@@ -649,12 +652,37 @@ fn multiple_channels(apps: &[AppReport], b: &mut Builder) {
 
 // ---------------------------------------------------------------- unmatched vendors
 
-/// Words on a line that say "software subscription".
-const SAAS_PREFIXES: &[&str] = &["subscri", "licen", "saas", "software", "renewal"];
+/// Word starts on a line that say "software subscription", in English, French, German, Spanish,
+/// Italian, Dutch and the Nordic languages, matched on folded tokens ("Suscripción" is
+/// "suscripcion"): subscription, licence, SaaS, software, renewal.
+const SAAS_PREFIXES: &[&str] = &[
+    "subscri",
+    "suscri",
+    "sottoscri",
+    "licen",
+    "lizenz",
+    "lisen",
+    "licenz",
+    "saas",
+    "software",
+    "logiciel",
+    "abonn",
+    "abbonam",
+    "renewal",
+    "renouvel",
+    "verlanger",
+    "renovacion",
+    "rinnov",
+    "verlenging",
+    "fornyelse",
+    "jahreslizenz",
+];
+/// Whole words that say so: seats, plans, users, and the usual SaaS product words.
 const SAAS_WORDS: &[&str] = &[
     "seat",
     "seats",
     "plan",
+    "plans",
     "cloud",
     "user",
     "users",
@@ -665,19 +693,44 @@ const SAAS_WORDS: &[&str] = &[
     "pro",
     "premium",
     "enterprise",
+    "abo",
+    "jahresabo",
+    "monatsabo",
+    "sitze",
+    "platze",
+    "sieges",
+    "postes",
+    "forfait",
+    "puestos",
+    "asientos",
+    "postazioni",
+    "piano",
+    "utilisateurs",
+    "benutzer",
+    "usuarios",
+    "utenti",
+    "gebruikers",
+    "licentie",
+    "licenties",
+    "platser",
+    "pladser",
+    "plasser",
+    "brukere",
+    "anvandare",
+    "brugere",
+    "kayttajat",
+    "tilaus",
 ];
 
+/// The distinct software words of `text`, folded.
 fn saas_words(text: &str) -> Vec<String> {
-    let lower = text.to_lowercase();
-    let mut out = Vec::new();
-    for w in lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if (SAAS_PREFIXES.iter().any(|p| w.starts_with(p)) || SAAS_WORDS.contains(&w))
-            && !out.iter().any(|x: &String| x == w)
+    let mut out: Vec<String> = Vec::new();
+    for t in tokenize(text) {
+        let w = t.norm;
+        if (SAAS_PREFIXES.iter().any(|p| w.starts_with(p)) || SAAS_WORDS.contains(&w.as_str()))
+            && !out.contains(&w)
         {
-            out.push(w.to_owned());
+            out.push(w);
         }
     }
     out
@@ -691,8 +744,37 @@ fn non_saas_reason(t: &Transaction) -> Option<&str> {
         .map(|r| r.reason.as_str())
 }
 
+/// A non-software cue of the matcher's lexicon in `text` (a vendor's name or a line): its
+/// category and phrase. `services` counts only when `soft` is allowed, as in the matcher: SaaS
+/// vendors sell support and training too, so it yields to subscription words.
+fn lexicon_cue(text: &str, soft: bool) -> Option<(String, String)> {
+    let toks: Vec<String> = tokenize(text).into_iter().map(|t| t.norm).collect();
+    lexicon().nonsaas.iter().find_map(|(cat, phrase)| {
+        let hit = !phrase.is_empty()
+            && (soft || cat != "services")
+            && toks.windows(phrase.len()).any(|w| w == phrase.as_slice());
+        hit.then(|| (cat.clone(), phrase.join(" ")))
+    })
+}
+
+/// A vendor card domain that reads as software: a top-level domain software makers favour, or
+/// a name that says so ("acmesoftware.com").
+fn software_domain(domain: &str) -> bool {
+    const TLDS: &[&str] = &[
+        "io", "ai", "app", "dev", "cloud", "software", "so", "tech", "saas",
+    ];
+    let mut labels = domain.rsplit('.');
+    let tld = labels.next().unwrap_or("");
+    let name = labels.next().unwrap_or("");
+    TLDS.contains(&tld)
+        || ["software", "saas", "cloud"]
+            .iter()
+            .any(|w| name.contains(w))
+}
+
 pub(crate) fn unmatched(
     items: &[Item],
+    vendor_domains: &BTreeMap<(String, String), String>,
     s: &ReportSettings,
     rk: Option<&RankingCurrency>,
     b: &mut Builder,
@@ -757,7 +839,41 @@ pub(crate) fn unmatched(
                 }
             }
         }
-        let non_saas = u.txs.iter().find_map(|t| non_saas_reason(t));
+        // Evidence of software: the lines' words, or the vendor card's domain.
+        let domain = u.txs.iter().find_map(|t| {
+            let v = t.vendor_id.as_ref()?;
+            vendor_domains
+                .get(&(t.company_id.clone(), v.clone()))
+                .filter(|d| software_domain(d))
+        });
+        // A non-software verdict: the matcher's on a line, else the lexicon's cue in the
+        // vendor's name or its lines (a courier's "Express shipment" has no cue, but a name
+        // such as "United Parcel Service" does).
+        let non_saas: Option<String> = u
+            .txs
+            .iter()
+            .find_map(|t| non_saas_reason(t))
+            .map(str::to_owned)
+            .or_else(|| {
+                let soft = words.is_empty();
+                let cue = u
+                    .names
+                    .keys()
+                    .find_map(|n| lexicon_cue(n, soft))
+                    .map(|c| (c, "name"));
+                cue.or_else(|| {
+                    u.txs
+                        .iter()
+                        .find_map(|t| lexicon_cue(&t.description, soft))
+                        .map(|c| (c, "lines"))
+                })
+                .map(|((cat, phrase), place)| {
+                    format!(
+                        "its {place} read as {} ('{phrase}'), not software",
+                        cue_label(&cat)
+                    )
+                })
+            });
         let multi_app_vendor = u.txs.iter().any(|t| {
             t.match_rejected
                 .as_ref()
@@ -774,14 +890,25 @@ pub(crate) fn unmatched(
         for w in words.iter().take(3) {
             signals.push(format!("description says \"{w}\""));
         }
-        if let Some(r) = non_saas {
-            signals.push(format!("matcher: {r}"));
+        if let Some(d) = domain {
+            signals.push(format!("the vendor card's domain {d} looks like software"));
+        }
+        if let Some(r) = &non_saas {
+            signals.push(format!("not software: {r}"));
         }
         if multi_app_vendor {
             signals
                 .push("the vendor sells several known apps: add a rule to attribute it".to_owned());
         }
-        let possible = recurring && non_saas.is_none() && !multi_app_vendor;
+        let evidence: Vec<String> = words
+            .iter()
+            .take(3)
+            .map(|w| format!("its lines say \"{w}\""))
+            .chain(domain.map(|d| format!("the vendor card's domain is {d}")))
+            .collect();
+        // Recurring is not enough (couriers, rent and payroll recur too): something must say
+        // software, and nothing may say it is something else.
+        let possible = recurring && !evidence.is_empty() && non_saas.is_none() && !multi_app_vendor;
         let tx_ids: Vec<String> = u.txs.iter().map(|t| t.id.clone()).collect();
         let first = u.txs.first().map(|t| t.date).unwrap_or(s.as_of);
         let last = u.txs.last().map(|t| t.date).unwrap_or(s.as_of);
@@ -802,8 +929,9 @@ pub(crate) fn unmatched(
                 severity,
                 format!("Unrecognised recurring vendor: {name}"),
                 format!(
-                    "{name} is {how} ({}), but matches no app of the catalog: possibly SaaS bought outside IT. Map it to an app with a rule, or ignore it.",
-                    u.acc.cur.iter().map(|(c, v)| money_text(v.0, c)).collect::<Vec<_>>().join(" + ")
+                    "{name} is {how} ({}) and {}, but matches no app of the catalog: possibly SaaS bought outside IT. Map it to an app with a rule, or ignore it.",
+                    u.acc.cur.iter().map(|(c, v)| money_text(v.0, c)).collect::<Vec<_>>().join(" + "),
+                    evidence.join(", ")
                 ),
             );
             i.vendor_name = Some(name.clone());

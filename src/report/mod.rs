@@ -47,6 +47,9 @@ pub struct ReportContext {
     /// Whether the environment's users API has `contactEmail` at all (BC 25.0+): it decides the
     /// advice for users without an e-mail ([`crate::users::email_hint`]).
     pub contact_email_field: bool,
+    /// The domain of each vendor card's website (else its e-mail), by (company id, vendor id):
+    /// a software-like domain is evidence that an unknown recurring vendor sells software.
+    pub vendor_domains: BTreeMap<(String, String), String>,
 }
 
 impl Default for ReportContext {
@@ -57,6 +60,7 @@ impl Default for ReportContext {
             diagnostics_by_code: BTreeMap::new(),
             diagnostics_suppressed: 0,
             contact_email_field: true,
+            vendor_domains: BTreeMap::new(),
         }
     }
 }
@@ -830,7 +834,7 @@ pub fn build_report(
     let months = build_months(&items, s);
 
     // Unmatched vendors and shadow SaaS.
-    let unmatched = insights::unmatched(&items, s, rk, &mut b);
+    let unmatched = insights::unmatched(&items, &ctx.vendor_domains, s, rk, &mut b);
     counts.unmatched_vendors = unmatched.len() as u64;
 
     // Top apps per currency.
