@@ -1439,3 +1439,37 @@ fn engine_report_over_the_sample_fixtures() {
         assert!(v.get(key).is_some(), "{key}");
     }
 }
+
+#[test]
+fn blank_currency_has_a_label_and_a_remedy() {
+    let txs = vec![
+        tx(
+            "a",
+            "2026-05-03",
+            "Slack",
+            "",
+            "100",
+            Some(("slack", "chat")),
+        ),
+        tx(
+            "b",
+            "2026-05-04",
+            "Slack",
+            "USD",
+            "50",
+            Some(("slack", "chat")),
+        ),
+    ];
+    let r = report(&txs);
+    let m = r
+        .currency_missing
+        .as_ref()
+        .expect("a blank currency is explained");
+    assert_eq!(m.transactions, 1);
+    assert!(!m.label.is_empty());
+    assert!(m.remedy.contains("--default-currency"), "{}", m.remedy);
+    let v = serde_json::to_value(&r).unwrap();
+    assert!(v["currencyMissing"]["remedy"].is_string());
+    let usd_only = report(&txs[1..]);
+    assert!(usd_only.currency_missing.is_none());
+}

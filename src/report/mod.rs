@@ -417,6 +417,20 @@ pub struct Report {
     pub insights: Vec<Insight>,
     pub users: UsersReport,
     pub data_quality: DataQuality,
+    /// Set when some transactions have no currency (their company's local currency is blank):
+    /// what to print where a currency is expected, and the remedy, so every host says the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency_missing: Option<CurrencyMissing>,
+}
+
+/// Transactions without a currency, and how to give them one.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CurrencyMissing {
+    pub transactions: u64,
+    /// Printed in place of the empty currency code.
+    pub label: String,
+    pub remedy: String,
 }
 
 // ---------------------------------------------------------------- accumulation
@@ -988,6 +1002,7 @@ pub fn build_report(
         unmatched,
         insights,
         users: users_report,
+        currency_missing: currency_missing(&items),
         data_quality: DataQuality {
             diagnostics_by_code: ctx.diagnostics_by_code.clone(),
             diagnostics_suppressed: ctx.diagnostics_suppressed,
@@ -995,6 +1010,15 @@ pub fn build_report(
             issues,
         },
     }
+}
+
+fn currency_missing(items: &[Item]) -> Option<CurrencyMissing> {
+    let n = items.iter().filter(|i| i.t.currency.is_empty()).count() as u64;
+    (n > 0).then(|| CurrencyMissing {
+        transactions: n,
+        label: "no currency".to_owned(),
+        remedy: format!("{n} transaction(s) have no currency because their company's local currency is blank in Business Central. Set it in the company's General Ledger Setup, or run again with --default-currency CODE (engine option defaultCurrency)."),
+    })
 }
 
 fn build_months<'a>(items: &[Item<'a>], s: &'a ReportSettings) -> Vec<MonthRow> {
