@@ -140,6 +140,8 @@ export interface Report {
   insights: Insight[];
   users: ReportUsers;
   dataQuality: DataQuality;
+  /** Present when some transactions have no currency: print `label` where the currency goes. */
+  currencyMissing?: { transactions: number; label: string; remedy: string };
 }
 "#;
 

@@ -89,8 +89,14 @@ export function table(columns, rows, indent = '  ') {
   return [line(columns.map((c) => c.title)), line(width.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-function money(list) {
-  return (list ?? []).map((m) => `${m.amountExcludingTax} ${m.currency || '(no currency)'}`).join(' + ');
+// The label for a blank currency is the core's (report.json currencyMissing), so the report and
+// the dashboard print the same words.
+function currencyName(r, code) {
+  return code || r.currencyMissing?.label || 'no currency';
+}
+
+function money(r, list) {
+  return (list ?? []).map((m) => `${m.amountExcludingTax} ${currencyName(r, m.currency)}`).join(' + ');
 }
 
 const SEVERITY_LABEL = { high: 'HIGH', medium: 'medium', low: 'low', info: 'info' };
@@ -118,7 +124,7 @@ export function formatReport(r, { insights: maxInsights = Infinity, messages = f
   out.push('');
   out.push('Spend by currency');
   const totalRows = r.totals.map((t) => [
-    t.currency || '(none)',
+    currencyName(r, t.currency),
     String(t.transactions),
     t.amountExcludingTax,
     t.amountIncludingTax,
@@ -140,6 +146,7 @@ export function formatReport(r, { insights: maxInsights = Infinity, messages = f
     ],
     totalRows,
   ));
+  if (r.currencyMissing) out.push(`  ${currencyName(r, '')}: ${r.currencyMissing.remedy}`);
   if (r.reportingTotal && !r.reportingTotal.complete) {
     out.push(`  (${r.reportingTotal.missingRateTransactions} transactions have no exchange rate and are not in the ${r.reportingTotal.currency} figures)`);
   }
@@ -151,7 +158,7 @@ export function formatReport(r, { insights: maxInsights = Infinity, messages = f
   for (const ranking of r.topApps) {
     if (ranking.apps.length === 0) continue;
     out.push('');
-    out.push(`Top apps, ${ranking.currency}${ranking.reporting ? ' (converted)' : ''}`);
+    out.push(`Top apps, ${currencyName(r, ranking.currency)}${ranking.reporting ? ' (converted)' : ''}`);
     out.push(table(
       [{ title: '#', align: 'right' }, { title: 'App', max: 40 }, { title: 'Category' }, { title: `Excl. tax`, align: 'right' }, { title: 'Share', align: 'right' }],
       ranking.apps.map((a, i) => [String(i + 1), a.appName, a.category, a.amountExcludingTax, a.sharePercent == null ? '' : `${a.sharePercent}%`]),
@@ -163,7 +170,7 @@ export function formatReport(r, { insights: maxInsights = Infinity, messages = f
     out.push('Renewals due');
     out.push(table(
       [{ title: 'Due' }, { title: 'Days', align: 'right' }, { title: 'App', max: 40 }, { title: 'Billing' }, { title: 'Expected', align: 'right' }, { title: 'Cur' }, { title: 'Company', max: 30 }],
-      r.renewals.map((x) => [x.dueDate, String(x.daysUntil), x.appName, x.confirmed ? x.cadence : 'annual?', x.expectedAmount, x.currency, x.companyName ?? x.companyId]),
+      r.renewals.map((x) => [x.dueDate, String(x.daysUntil), x.appName, x.confirmed ? x.cadence : 'annual?', x.expectedAmount, currencyName(r, x.currency), x.companyName ?? x.companyId]),
     ));
   }
 
@@ -173,7 +180,7 @@ export function formatReport(r, { insights: maxInsights = Infinity, messages = f
     out.push(`Unmatched spend by vendor${r.unmatched.length > shown.length ? ` (top ${shown.length} of ${r.unmatched.length})` : ''}`);
     out.push(table(
       [{ title: 'Vendor', max: 40 }, { title: 'Spend', max: 40 }, { title: 'Transactions', align: 'right' }, { title: 'Billing' }, { title: 'Shadow SaaS?' }],
-      shown.map((v) => [v.vendorName || '(no name)', money(v.spend), String(v.transactions), v.cadence, v.possibleShadowSaas ? 'possible' : '']),
+      shown.map((v) => [v.vendorName || '(no name)', money(r, v.spend), String(v.transactions), v.cadence, v.possibleShadowSaas ? 'possible' : '']),
     ));
   }
 

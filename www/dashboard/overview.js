@@ -14,7 +14,7 @@ const STACK_SERIES = 8;
 export function currencyChoices(report) {
   const out = [];
   if (report?.reportingCurrency) out.push({ key: `reporting:${report.reportingCurrency}`, currency: report.reportingCurrency, reporting: true, label: `${report.reportingCurrency} (all converted)` });
-  for (const t of report?.totals ?? []) out.push({ key: t.currency, currency: t.currency, reporting: false, label: `${t.currency || '(none)'} only` });
+  for (const t of report?.totals ?? []) out.push({ key: t.currency, currency: t.currency, reporting: false, label: `${t.currency || report.currencyMissing?.label || 'no currency'} only` });
   return out;
 }
 
@@ -74,7 +74,11 @@ export function createOverview(app) {
     const incomplete = choice.reporting && tot && tot.complete === false;
     replace(figures,
       figure('Total spend (excl. tax)', money(tot?.amountExcludingTax, cur), 'totalExcludingTax', {
-        raw: tot?.amountExcludingTax, note: incomplete ? `${count(tot.missingRateTransactions)} transactions without an exchange rate are left out` : `${money(tot?.amountIncludingTax, cur)} incl. tax`,
+        raw: tot?.amountExcludingTax,
+        // A blank local currency: the core's remedy goes where the total is, as in `report`.
+        note: incomplete ? `${count(tot.missingRateTransactions)} transactions without an exchange rate are left out`
+          : !choice.reporting && !cur && report.currencyMissing ? report.currencyMissing.remedy
+            : `${money(tot?.amountIncludingTax, cur)} incl. tax`,
       }),
       figure('SaaS spend (matched)', money(tot?.matchedExcludingTax, cur), 'matchedExcludingTax', {
         raw: tot?.matchedExcludingTax, onclick: () => app.showTransactions({ status: 'matched', currency: choice.reporting ? '' : cur }),

@@ -441,3 +441,11 @@ describe('dashboard in Chromium', () => {
     if (supplemented.length) process.stderr.write(`# note: analyze did not write ${supplemented.join(', ')}; the test built them from pkg/node.js\n`);
   });
 });
+
+describe('a blank local currency', () => {
+  it('is named with the core\'s label, never "(none)" or an empty code', async () => {
+    const { currencyChoices } = await import('../dashboard/overview.js');
+    const report = { totals: [{ currency: '' }, { currency: 'USD' }], currencyMissing: { transactions: 1, label: 'no currency', remedy: 'run again with --default-currency CODE' } };
+    assert.deepEqual(currencyChoices(report).map((c) => c.label), ['no currency only', 'USD only']);
+  });
+});

@@ -218,3 +218,28 @@ test('engine.report() at the JS boundary: plain data, exact conversion, coded er
   assert.deepEqual(codeOf({ asOf: AS_OF, reportingCurrency: 'EUR', rates: [{ date: '2025-01-01', from: 'USD', to: 'EUR', rate: 0.9 }] }), ['INVALID_OPTION', 'rates/0/rate']);
   engine.free();
 });
+
+test('a blank currency prints the core\'s label and remedy, never an empty code', async () => {
+  const { formatReport } = await import('../cli/report.js');
+  const remedy = '1 transaction(s) have no currency ... or run again with --default-currency CODE';
+  const money = { amountExcludingTax: '10.00', amountIncludingTax: '12.00', matchedExcludingTax: '10.00', unmatchedExcludingTax: '0.00' };
+  const r = {
+    version: 1, asOf: '2026-11-26', windowStart: null, lineMode: 'invoice',
+    counts: { included: 2, matched: 2, apps: 1, unmatched: 0, unmatchedVendors: 0 },
+    totals: [{ currency: '', transactions: 1, ...money }, { currency: 'USD', transactions: 1, ...money }],
+    topApps: ['', 'USD'].map((currency) => ({ currency, reporting: false, apps: [{ appName: 'Slack', category: 'chat', amountExcludingTax: '10.00', sharePercent: '100.0' }] })),
+    apps: [], insights: [], unmatched: [],
+    renewals: [{ dueDate: '2026-12-01', daysUntil: 5, appName: 'Slack', confirmed: true, cadence: 'annual', expectedAmount: '10.00', currency: '', companyId: 'c1' }],
+    users: { persons: 0, active: 0, inactive: 0, nonHuman: 0, withoutEmail: [], duplicatedEmails: [] },
+    currencyMissing: { transactions: 1, label: 'no currency', remedy },
+  };
+  const out = formatReport(r);
+  assert.ok(!out.includes('(none)'), out);
+  assert.ok(!/Top apps, *\n/.test(out), out);
+  assert.ok(out.includes('Top apps, no currency'), out);
+  const totals = out.slice(out.indexOf('Spend by currency'), out.indexOf('Users:'));
+  assert.ok(totals.includes(remedy), totals);
+  assert.ok(totals.includes('  no currency '), totals);
+  const renewals = out.slice(out.indexOf('Renewals due'));
+  assert.ok(renewals.includes('no currency'), renewals);
+});
