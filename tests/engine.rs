@@ -705,3 +705,31 @@ fn configuration_errors_have_codes() {
         serde_json::from_str(r#"{"connectedAt":"2026-11-26","lineMod":"line"}"#);
     assert!(e.unwrap_err().to_string().contains("lineMod"));
 }
+
+#[test]
+fn summary_names_the_remedy_for_a_blank_currency_as_the_report_does() {
+    let mut e = engine("invoice", false);
+    load(&mut e, &["sample/uk-purchaseInvoices.json"]);
+    let blank = e
+        .transactions()
+        .iter()
+        .filter(|t| t.currency.is_empty())
+        .count() as u64;
+    assert!(blank > 0);
+    let s = e.summary();
+    let m = s
+        .currency_missing
+        .clone()
+        .expect("the blank currency is explained");
+    assert_eq!(m.transactions, blank);
+    assert!(m.remedy.contains("--default-currency"), "{}", m.remedy);
+    let r = e
+        .report(&bc_spend::report::ReportOptions {
+            as_of: Some("2030-01-01".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(r.currency_missing, Some(m));
+    load(&mut e, &["sample/uk-generalLedgerSetup.json"]);
+    assert!(e.summary().currency_missing.is_none());
+}

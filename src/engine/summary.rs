@@ -58,6 +58,8 @@ impl Engine {
             .iter()
             .filter(|u| u.kind == UserKind::Person)
             .collect();
+        let currency_missing =
+            crate::report::CurrencyMissing::of(by_currency.get("").map_or(0, |t| t.transactions));
         Summary {
             line_mode,
             window_start,
@@ -82,6 +84,7 @@ impl Engine {
             },
             diagnostics_by_code,
             diagnostics_suppressed: suppressed,
+            currency_missing,
         }
     }
 }
@@ -120,4 +123,7 @@ pub struct Summary {
     pub users: UserSummary,
     pub diagnostics_by_code: BTreeMap<String, u64>,
     pub diagnostics_suppressed: u64,
+    /// Set when some transactions have no currency: the label and remedy the report has too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency_missing: Option<crate::report::CurrencyMissing>,
 }

@@ -1013,12 +1013,20 @@ pub fn build_report(
 }
 
 fn currency_missing(items: &[Item]) -> Option<CurrencyMissing> {
-    let n = items.iter().filter(|i| i.t.currency.is_empty()).count() as u64;
-    (n > 0).then(|| CurrencyMissing {
-        transactions: n,
-        label: "no currency".to_owned(),
-        remedy: format!("{n} transaction(s) have no currency because their company's local currency is blank in Business Central. Set it in the company's General Ledger Setup, or run again with --default-currency CODE (engine option defaultCurrency)."),
-    })
+    CurrencyMissing::of(items.iter().filter(|i| i.t.currency.is_empty()).count() as u64)
+}
+
+impl CurrencyMissing {
+    /// The note for `transactions` without a currency; `None` when there are none. One text
+    /// for the engine's summary and the report, so every host prints the same remedy.
+    pub fn of(transactions: u64) -> Option<CurrencyMissing> {
+        let n = transactions;
+        (n > 0).then(|| CurrencyMissing {
+            transactions: n,
+            label: "no currency".to_owned(),
+            remedy: format!("{n} transaction(s) have no currency because their company's local currency is blank in Business Central. Set it in the company's General Ledger Setup, or run again with --default-currency CODE (engine option defaultCurrency)."),
+        })
+    }
 }
 
 fn build_months<'a>(items: &[Item<'a>], s: &'a ReportSettings) -> Vec<MonthRow> {

@@ -223,6 +223,8 @@ export interface Summary {
   users: { total: number; persons: number; nonHuman: number; active: number; inactive: number; withoutEmail: number };
   diagnosticsByCode: Record<string, number>;
   diagnosticsSuppressed: number;
+  /** Present when some transactions have no currency: print `label` where the currency goes. */
+  currencyMissing?: { transactions: number; label: string; remedy: string };
 }
 export interface Removal {
   companyId: string;

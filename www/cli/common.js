@@ -275,7 +275,10 @@ export function formatSummary(s) {
   const lines = [];
   lines.push(`transactions: ${s.transactions} (${s.matchedTransactions} matched to an app), line mode ${s.lineMode}, window from ${s.windowStart}`);
   for (const t of s.totals) {
-    lines.push(`  ${t.currency || '(unknown currency)'}: ${t.amountExcludingTax} excl. tax, ${t.amountIncludingTax} incl. tax in ${t.transactions} transactions`);
+    // A blank currency: the core's label, and its remedy right under the total (as `report` and
+    // the dashboard print it).
+    lines.push(`  ${t.currency || s.currencyMissing?.label || 'no currency'}: ${t.amountExcludingTax} excl. tax, ${t.amountIncludingTax} incl. tax in ${t.transactions} transactions`);
+    if (!t.currency && s.currencyMissing) lines.push(`    ${s.currencyMissing.remedy}`);
   }
   const inv = s.counts.purchaseInvoices;
   if (inv) {

@@ -243,3 +243,19 @@ test('a blank currency prints the core\'s label and remedy, never an empty code'
   const renewals = out.slice(out.indexOf('Renewals due'));
   assert.ok(renewals.includes('no currency'), renewals);
 });
+
+test('the main job\'s summary prints the core\'s label and remedy where the blank currency\'s total is', async () => {
+  const { formatSummary } = await import('../cli/common.js');
+  const remedy = '2303 transaction(s) have no currency ... or run again with --default-currency CODE';
+  const total = { amountExcludingTax: '1.00', amountIncludingTax: '1.20', transactions: 2303 };
+  const out = formatSummary({
+    transactions: 2303, matchedTransactions: 0, lineMode: 'invoice', windowStart: '2025-11-01',
+    totals: [{ currency: '', ...total }], counts: {}, users: { total: 0 }, diagnosticsByCode: {},
+    currencyMissing: { transactions: 2303, label: 'no currency', remedy },
+  });
+  const lines = out.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('  no currency: 1.00 excl. tax'));
+  assert.ok(at > 0, out);
+  assert.ok(lines[at + 1].includes(remedy), out);
+  assert.ok(!out.includes('(unknown currency)'), out);
+});
