@@ -1473,3 +1473,42 @@ fn blank_currency_has_a_label_and_a_remedy() {
     let usd_only = report(&txs[1..]);
     assert!(usd_only.currency_missing.is_none());
 }
+
+#[test]
+fn a_services_line_does_not_hide_a_vendor_whose_other_lines_say_subscription() {
+    let mut txs = recurring("ob", "Onboardly Ltd", "Pro plan subscription");
+    let mut t = described(
+        tx(
+            "ob-setup",
+            "2026-05-10",
+            "Onboardly Ltd",
+            "USD",
+            "900",
+            None,
+        ),
+        "Onboarding services",
+    );
+    t.match_rejected = Some(Rejected {
+        app_id: None,
+        app_name: None,
+        confidence: 0.0,
+        reason: "the line looks like professional services ('onboarding services')".into(),
+        candidates: vec![],
+        not_software: Some("services".into()),
+    });
+    txs.push(t);
+    // Rent stays out whatever its lines say: the verdict is not a soft one.
+    let mut rent = recurring("rt", "Harbour Properties", "Office rent – premium plan");
+    for t in &mut rent {
+        t.match_rejected = Some(Rejected {
+            app_id: None,
+            app_name: None,
+            confidence: 0.0,
+            reason: "the line looks like rent or facilities ('rent')".into(),
+            candidates: vec![],
+            not_software: Some("rent".into()),
+        });
+    }
+    txs.extend(rent);
+    assert_eq!(shadow_names(&report(&txs)), ["Onboardly Ltd"]);
+}

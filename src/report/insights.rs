@@ -737,10 +737,17 @@ fn saas_words(text: &str) -> Vec<String> {
 }
 
 /// The matcher's verdict that a line is not software (rent, travel, hardware ...): its reason.
-fn non_saas_reason(t: &Transaction) -> Option<&str> {
+/// A `services` verdict counts only when `soft` is allowed: the matcher gives it to a line that
+/// says nothing of a subscription, but the vendor's other lines may ("Onboarding services" from
+/// a vendor billing "Pro plan subscription" every month).
+fn non_saas_reason(t: &Transaction, soft: bool) -> Option<&str> {
     t.match_rejected
         .as_ref()
-        .filter(|r| r.not_software.is_some())
+        .filter(|r| {
+            r.not_software
+                .as_deref()
+                .is_some_and(|c| soft || c != "services")
+        })
         .map(|r| r.reason.as_str())
 }
 
@@ -852,7 +859,7 @@ pub(crate) fn unmatched(
         let non_saas: Option<String> = u
             .txs
             .iter()
-            .find_map(|t| non_saas_reason(t))
+            .find_map(|t| non_saas_reason(t, words.is_empty()))
             .map(str::to_owned)
             .or_else(|| {
                 let soft = words.is_empty();
