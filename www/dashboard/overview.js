@@ -10,11 +10,19 @@ import { OTHER_COLOR, UNMATCHED_COLOR, barChart, colorFor, dataTable } from './c
 const TOP_APPS_CHART = 15;
 const STACK_SERIES = 8;
 
-/** The currencies the report can be shown in: the reporting currency first, then the originals. */
+/** A currency as printed: a blank code (unknown local currency) gets the core's label. */
+export function currencyName(report, code) {
+  return code || report?.currencyMissing?.label || 'no currency';
+}
+
+/**
+ * The currencies the report can be shown in: the reporting currency first, then the originals.
+ * `name` is the currency as headers print it, never empty.
+ */
 export function currencyChoices(report) {
   const out = [];
-  if (report?.reportingCurrency) out.push({ key: `reporting:${report.reportingCurrency}`, currency: report.reportingCurrency, reporting: true, label: `${report.reportingCurrency} (all converted)` });
-  for (const t of report?.totals ?? []) out.push({ key: t.currency, currency: t.currency, reporting: false, label: `${t.currency || report.currencyMissing?.label || 'no currency'} only` });
+  if (report?.reportingCurrency) out.push({ key: `reporting:${report.reportingCurrency}`, currency: report.reportingCurrency, name: report.reportingCurrency, reporting: true, label: `${report.reportingCurrency} (all converted)` });
+  for (const t of report?.totals ?? []) out.push({ key: t.currency, currency: t.currency, name: currencyName(report, t.currency), reporting: false, label: `${currencyName(report, t.currency)} only` });
   return out;
 }
 
@@ -33,6 +41,17 @@ export function spendOf(entity, choice) {
 function totalsOf(report, choice) {
   if (choice.reporting) return report.reportingTotal ?? null;
   return report.totals?.find((t) => t.currency === choice.currency) ?? null;
+}
+
+/**
+ * The note under the total spend: what the total leaves out, the remedy for a blank local
+ * currency (the core's text, as `bc-spend report` prints it), else the total including tax.
+ */
+export function totalNote(report, choice) {
+  const tot = totalsOf(report, choice);
+  if (choice.reporting && tot && tot.complete === false) return `${count(tot.missingRateTransactions)} transactions without an exchange rate are left out`;
+  if (!choice.reporting && !choice.currency && report.currencyMissing) return report.currencyMissing.remedy;
+  return `${money(tot?.amountIncludingTax, choice.currency)} incl. tax`;
 }
 
 export function createOverview(app) {
@@ -71,14 +90,9 @@ export function createOverview(app) {
     const shadow = (report.unmatched ?? []).filter((u) => u.possibleShadowSaas).length;
     const renewals = report.renewals ?? [];
     const high = (report.insights ?? []).filter((i) => i.severity === 'high').length;
-    const incomplete = choice.reporting && tot && tot.complete === false;
     replace(figures,
       figure('Total spend (excl. tax)', money(tot?.amountExcludingTax, cur), 'totalExcludingTax', {
-        raw: tot?.amountExcludingTax,
-        // A blank local currency: the core's remedy goes where the total is, as in `report`.
-        note: incomplete ? `${count(tot.missingRateTransactions)} transactions without an exchange rate are left out`
-          : !choice.reporting && !cur && report.currencyMissing ? report.currencyMissing.remedy
-            : `${money(tot?.amountIncludingTax, cur)} incl. tax`,
+        raw: tot?.amountExcludingTax, note: totalNote(report, choice),
       }),
       figure('SaaS spend (matched)', money(tot?.matchedExcludingTax, cur), 'matchedExcludingTax', {
         raw: tot?.matchedExcludingTax, onclick: () => app.showTransactions({ status: 'matched', currency: choice.reporting ? '' : cur }),
@@ -104,12 +118,12 @@ export function createOverview(app) {
       datasets: [{ label: 'Spend', data: shown.map((x) => toNumber(x.v)), color: PALETTE_APP }],
       currency: choice.currency,
       horizontal: true,
-      description: `Spend by app in ${choice.currency}, top ${shown.length}: ${shown.slice(0, 5).map((x) => `${x.a.appName} ${money(x.v, choice.currency)}`).join(', ')}${shown.length > 5 ? ', …' : ''}`,
+      description: `Spend by app in ${choice.name}, top ${shown.length}: ${shown.slice(0, 5).map((x) => `${x.a.appName} ${money(x.v, choice.currency)}`).join(', ')}${shown.length > 5 ? ', …' : ''}`,
       onPick: (i) => app.showTransactions({ appId: shown[i].a.appId }),
     });
     fitHeight(canvases.apps, shown.length);
     dataTable(tables.apps, {
-      caption: 'Spend by app', currency: choice.currency, columns: ['App', `Spend (${choice.currency}, excl. tax)`],
+      caption: 'Spend by app', currency: choice.currency, columns: ['App', `Spend (${choice.name}, excl. tax)`],
       rows: apps.map((x) => [appLink(x.a), x.v]),
       after: rest > 0 ? h('p', { class: 'muted small' }, `The chart shows the top ${shown.length} of ${apps.length} apps; the table lists all.`) : null,
     });
@@ -140,7 +154,7 @@ export function createOverview(app) {
       currency: choice.currency,
       stacked: true,
       legend: true,
-      description: `Monthly spend in ${choice.currency}, stacked by ${stackBy}, ${rows.length} months${rows.length ? ` from ${month(rows[0].month)} to ${month(rows.at(-1).month)}` : ''}`,
+      description: `Monthly spend in ${choice.name}, stacked by ${stackBy}, ${rows.length} months${rows.length ? ` from ${month(rows[0].month)} to ${month(rows.at(-1).month)}` : ''}`,
       onPick: (i) => app.showTransactions({ month: rows[i].month, currency: choice.reporting ? '' : choice.currency }),
     });
     dataTable(tables.months, {
@@ -158,12 +172,12 @@ export function createOverview(app) {
       datasets: [{ label: 'Spend', data: cats.map((x) => toNumber(x.v)), color: cats.map((_, i) => colorFor(i)) }],
       currency: choice.currency,
       horizontal: true,
-      description: `Spend by category in ${choice.currency}: ${cats.slice(0, 5).map((x) => `${words(x.c.category)} ${money(x.v, choice.currency)}`).join(', ')}`,
+      description: `Spend by category in ${choice.name}: ${cats.slice(0, 5).map((x) => `${words(x.c.category)} ${money(x.v, choice.currency)}`).join(', ')}`,
       onPick: (i) => app.showTransactions({ category: cats[i].c.category }),
     });
     fitHeight(canvases.categories, cats.length);
     dataTable(tables.categories, {
-      caption: 'Spend by category', currency: choice.currency, columns: ['Category', `Spend (${choice.currency}, excl. tax)`, 'Apps'],
+      caption: 'Spend by category', currency: choice.currency, columns: ['Category', `Spend (${choice.name}, excl. tax)`, 'Apps'],
       rows: cats.map((x) => [words(x.c.category), x.v, document.createTextNode(count(x.c.appIds?.length ?? 0))]),
     });
   }

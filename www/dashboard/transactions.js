@@ -6,6 +6,7 @@
 import { $, announce, debounce, h, replace } from './dom.js';
 import { count, money, month, percent, words } from './format.js';
 import { renderExplanation } from './explain.js';
+import { currencyName } from './overview.js';
 
 const PAGE_SIZES = [50, 100, 250];
 
@@ -264,7 +265,7 @@ export function createTransactionsView(app) {
     fillSelect(controls.app, [...[...apps].sort(byLabel), ...(unmatched ? [['\u0000none', '(no app)']] : [])]);
     fillSelect(controls.category, [...[...cats].map((c) => [c, words(c)]).sort(byLabel), ...(unmatched ? [['\u0000none', '(no category)']] : [])]);
     fillSelect(controls.company, [...companies].sort(byLabel));
-    fillSelect(controls.currency, [...currencies].sort().map((c) => [c, c || '(none)']));
+    fillSelect(controls.currency, [...currencies].sort().map((c) => [c, currencyName(app.report, c)]));
     fillSelect(controls.month, [...months].sort().reverse().map((m) => [m, month(m)]));
   }
 

@@ -447,5 +447,15 @@ describe('a blank local currency', () => {
     const { currencyChoices } = await import('../dashboard/overview.js');
     const report = { totals: [{ currency: '' }, { currency: 'USD' }], currencyMissing: { transactions: 1, label: 'no currency', remedy: 'run again with --default-currency CODE' } };
     assert.deepEqual(currencyChoices(report).map((c) => c.label), ['no currency only', 'USD only']);
+    // Chart captions and column headers print `name`.
+    assert.deepEqual(currencyChoices(report).map((c) => c.name), ['no currency', 'USD']);
+  });
+  it('shows the core\'s remedy where the total is', async () => {
+    const { currencyChoices, totalNote } = await import('../dashboard/overview.js');
+    const totals = [{ currency: '', amountExcludingTax: '1.00', amountIncludingTax: '1.20' }, { currency: 'USD', amountExcludingTax: '1.00', amountIncludingTax: '1.20' }];
+    const report = { totals, currencyMissing: { transactions: 1, label: 'no currency', remedy: 'run again with --default-currency CODE' } };
+    const [blank, usd] = currencyChoices(report);
+    assert.equal(totalNote(report, blank), 'run again with --default-currency CODE');
+    assert.match(totalNote(report, usd), /incl\. tax$/);
   });
 });
