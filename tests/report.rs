@@ -838,9 +838,25 @@ fn shadow_saas_needs_something_that_says_software() {
         .unwrap();
     assert!(!ups.possible_shadow_saas);
     assert!(
-        ups.signals.iter().any(|s| s.contains("parcel")),
+        ups.signals
+            .iter()
+            .any(|s| s.contains("its name reads as shipping ('parcel')")),
         "{:?}",
         ups.signals
+    );
+    // And one with no evidence either way says so.
+    let fedex = r
+        .unmatched
+        .iter()
+        .find(|u| u.vendor_name == "FedEx Corporation")
+        .unwrap();
+    assert!(
+        fedex
+            .signals
+            .iter()
+            .any(|s| s.contains("nothing on its lines")),
+        "{:?}",
+        fedex.signals
     );
 }
 

@@ -867,16 +867,16 @@ pub(crate) fn unmatched(
                     .names
                     .keys()
                     .find_map(|n| lexicon_cue(n, soft))
-                    .map(|c| (c, "name"));
+                    .map(|c| (c, "name reads"));
                 cue.or_else(|| {
                     u.txs
                         .iter()
                         .find_map(|t| lexicon_cue(&t.description, soft))
-                        .map(|c| (c, "lines"))
+                        .map(|c| (c, "lines read"))
                 })
                 .map(|((cat, phrase), place)| {
                     format!(
-                        "its {place} read as {} ('{phrase}'), not software",
+                        "its {place} as {} ('{phrase}'), not software",
                         cue_label(&cat)
                     )
                 })
@@ -916,6 +916,9 @@ pub(crate) fn unmatched(
         // Recurring is not enough (couriers, rent and payroll recur too): something must say
         // software, and nothing may say it is something else.
         let possible = recurring && !evidence.is_empty() && non_saas.is_none() && !multi_app_vendor;
+        if recurring && evidence.is_empty() && non_saas.is_none() {
+            signals.push("nothing on its lines or vendor card says software".to_owned());
+        }
         let tx_ids: Vec<String> = u.txs.iter().map(|t| t.id.clone()).collect();
         let first = u.txs.first().map(|t| t.date).unwrap_or(s.as_of);
         let last = u.txs.last().map(|t| t.date).unwrap_or(s.as_of);
