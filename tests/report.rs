@@ -1528,3 +1528,22 @@ fn a_services_line_does_not_hide_a_vendor_whose_other_lines_say_subscription() {
     txs.extend(rent);
     assert_eq!(shadow_names(&report(&txs)), ["Onboardly Ltd"]);
 }
+
+#[test]
+fn insight_texts_name_a_blank_currency() {
+    let txs: Vec<Transaction> = recurring("bc", "Acme Cloud Tools Ltd", "Team plan subscription")
+        .into_iter()
+        .map(|mut t| {
+            t.currency = String::new();
+            t
+        })
+        .collect();
+    let r = report(&txs);
+    let label = &r.currency_missing.as_ref().unwrap().label;
+    let i = insights_of(&r, "possibleShadowSaas")[0];
+    assert!(
+        i.message.contains(&format!("294.00 {label}")),
+        "{}",
+        i.message
+    );
+}

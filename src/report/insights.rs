@@ -40,7 +40,8 @@ fn ids(v: &[&str]) -> Vec<String> {
 
 fn money_text(a: Amount, c: &str) -> String {
     if c.is_empty() {
-        a.to_string()
+        // The company's local currency is blank: the label `currencyMissing` gives hosts.
+        format!("{a} {NO_CURRENCY_LABEL}")
     } else {
         format!("{a} {c}")
     }

@@ -423,6 +423,9 @@ pub struct Report {
     pub currency_missing: Option<CurrencyMissing>,
 }
 
+/// What is printed in place of a blank currency code, in insight texts and by hosts.
+pub(crate) const NO_CURRENCY_LABEL: &str = "no currency";
+
 /// Transactions without a currency, and how to give them one.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -1023,7 +1026,7 @@ impl CurrencyMissing {
         let n = transactions;
         (n > 0).then(|| CurrencyMissing {
             transactions: n,
-            label: "no currency".to_owned(),
+            label: NO_CURRENCY_LABEL.to_owned(),
             remedy: format!("{n} transaction(s) have no currency because their company's local currency is blank in Business Central. Set it in the company's General Ledger Setup, or run again with --default-currency CODE (engine option defaultCurrency)."),
         })
     }
