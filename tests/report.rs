@@ -1547,3 +1547,90 @@ fn insight_texts_name_a_blank_currency() {
         i.message
     );
 }
+
+/// Monthly invoices of one new vendor, copied from the sample's first UK invoice, and the
+/// vendor's card with `website`: the engine's whole path from pages to the report.
+fn engine_with_vendor(website: &str) -> Engine {
+    let mut invoices: serde_json::Value =
+        serde_json::from_str(&fixture("sample/uk-purchaseInvoices.json")).unwrap();
+    let mut vendors: serde_json::Value =
+        serde_json::from_str(&fixture("sample/uk-vendors.json")).unwrap();
+    let vendor_id = "0badcafe-0000-4000-8000-000000000001";
+    let template = invoices["value"][0].clone();
+    let mut docs = Vec::new();
+    for m in 1..=6 {
+        let mut doc = template.clone();
+        let id = format!("0badcafe-0000-4000-8000-1000000000{m:02}");
+        let date = format!("2026-{m:02}-05");
+        for (k, v) in [
+            ("id", id.as_str()),
+            ("number", &format!("PI-Q{m}")),
+            ("postingDate", &date),
+            ("invoiceDate", &date),
+            ("dueDate", &date),
+            ("vendorId", vendor_id),
+            ("payToVendorId", vendor_id),
+            ("vendorName", "Quokka Labs Ltd"),
+            ("payToName", "Quokka Labs Ltd"),
+            ("vendorNumber", "VQ1"),
+            ("payToVendorNumber", "VQ1"),
+        ] {
+            doc[k] = json!(v);
+        }
+        for (n, line) in doc["purchaseInvoiceLines"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .enumerate()
+        {
+            line["id"] = json!(format!("0badcafe-0000-4000-8000-2000000{m:02}{n:03}"));
+            line["documentId"] = json!(id);
+            line["description"] = json!(format!("Quokka – {date}"));
+            line["description2"] = json!("");
+        }
+        docs.push(doc);
+    }
+    invoices["value"] = json!(docs);
+    let mut card = vendors["value"][0].clone();
+    card["id"] = json!(vendor_id);
+    card["number"] = json!("VQ1");
+    card["displayName"] = json!("Quokka Labs Ltd");
+    card["email"] = json!("");
+    card["website"] = json!(website);
+    vendors["value"] = json!([card]);
+    let mut e = Engine::new(EngineOptions {
+        connected_at: Some(AS_OF.into()),
+        ..Default::default()
+    })
+    .unwrap();
+    for page in [
+        fixture("sample/uk-generalLedgerSetup.json"),
+        vendors.to_string(),
+        invoices.to_string(),
+    ] {
+        assert!(!e.add_page_text(None, None, &page).page_rejected);
+    }
+    e
+}
+
+#[test]
+fn the_vendor_cards_domain_reaches_the_report() {
+    let as_of = ReportOptions {
+        as_of: Some(AS_OF.into()),
+        ..Default::default()
+    };
+    let mut io = engine_with_vendor("https://www.quokka.io/pricing");
+    let r = io.report(&as_of).unwrap();
+    let q = r
+        .unmatched
+        .iter()
+        .find(|u| u.vendor_name == "Quokka Labs Ltd")
+        .unwrap();
+    assert!(q.possible_shadow_saas, "{:?}", q.signals);
+    assert!(insights_of(&r, "possibleShadowSaas")[0]
+        .message
+        .contains("quokka.io"));
+    let mut com = engine_with_vendor("https://www.quokka-farms.com");
+    let r = com.report(&as_of).unwrap();
+    assert!(insights_of(&r, "possibleShadowSaas").is_empty());
+}
