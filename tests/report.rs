@@ -844,19 +844,34 @@ fn shadow_saas_needs_something_that_says_software() {
         "{:?}",
         ups.signals
     );
-    // And one with no evidence either way says so.
+    // A courier whose lines say shipment reads as shipping from the lexicon.
     let fedex = r
         .unmatched
         .iter()
         .find(|u| u.vendor_name == "FedEx Corporation")
         .unwrap();
+    assert!(!fedex.possible_shadow_saas);
     assert!(
         fedex
             .signals
             .iter()
-            .any(|s| s.contains("nothing on its lines")),
+            .any(|s| s.contains("shipping ('shipment')")),
         "{:?}",
         fedex.signals
+    );
+    // And one with no evidence either way says so.
+    let bland = r
+        .unmatched
+        .iter()
+        .find(|u| u.vendor_name == "Blue Harbour Ltd")
+        .unwrap();
+    assert!(
+        bland
+            .signals
+            .iter()
+            .any(|s| s.contains("nothing on its lines")),
+        "{:?}",
+        bland.signals
     );
 }
 

@@ -243,12 +243,15 @@ pub const FUNCTIONS: &[(&str, &str, &[&str])] = &[
     (
         "ai-coding",
         "AI coding assistants",
-        &["cursor", "tabnine", "windsurf"],
+        &["github-copilot", "cursor", "tabnine", "windsurf"],
     ),
     (
         "ai-assistants",
         "AI chat assistants",
         &[
+            "chatgpt",
+            "claude",
+            // The vendors' default apps: a line naming no product (the issue "Matching").
             "openai",
             "anthropic",
             "microsoft-copilot",
