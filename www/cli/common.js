@@ -1,6 +1,7 @@
 // Shared CLI plumbing: exit codes, argument errors, loading the engine, writing outputs.
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Documented exit codes (README, "Exit codes"). */
@@ -218,24 +219,51 @@ export async function mkdirPrivate(dir) {
 
 /** Writes a file atomically (temp file, then rename), so a killed run never leaves half a file. */
 export async function writeAtomic(path, data) {
-  await writeAtomicParts(path, [data]);
+  return writeAtomicParts(path, [data]);
+}
+
+/** SHA-256 of a file's bytes, read a piece at a time. */
+async function fileDigest(path) {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(piece);
+  return hash.digest('hex');
 }
 
 /**
  * Writes a file atomically from pieces: `parts` yields strings or bytes (or promises of them),
  * written as they come, so a file of hundreds of MB is never one string. The file is private
  * (0600) before it gets its name; a failed write (a full disk) removes its temp file.
+ *
+ * A file whose content would not change is not replaced: the new bytes go to the temp file as
+ * always (they are produced a piece at a time, so nothing knows they are the same until the
+ * end), and when they equal the file's, the temp file goes and the file keeps its inode and
+ * mtime, as a run that changed nothing should leave it (only made private, in case an older
+ * release wrote it 0644). Returns whether the file was replaced.
  */
 export async function writeAtomicParts(path, parts) {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     const fh = await openPrivate(tmp, 'w');
+    const hash = createHash('sha256');
+    let size = 0;
     try {
-      for await (const part of typeof parts === 'string' ? [parts] : parts) await fh.write(part);
+      for await (const part of typeof parts === 'string' ? [parts] : parts) {
+        const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+        hash.update(bytes);
+        size += bytes.length;
+        await fh.write(bytes);
+      }
     } finally {
       await fh.close();
     }
+    const old = await stat(path).catch(() => null);
+    if (old?.isFile() && old.size === size && (await fileDigest(path)) === hash.digest('hex')) {
+      await rm(tmp, { force: true });
+      await chmod(path, PRIVATE_FILE);
+      return false;
+    }
     await rename(tmp, path);
+    return true;
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => {});
     throw e;

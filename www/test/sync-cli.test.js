@@ -96,8 +96,19 @@ test('bc-spend sync: credentials from the environment, then an incremental secon
   }
   for (const f of await readdir(out)) assert.ok(!(await readFile(join(out, f), 'utf8')).includes(c.clientSecret), `no secret in ${f}`);
 
+  const before = new Map();
+  for (const f of await readdir(out)) before.set(f, await stat(join(out, f)));
   const second = await cli(['sync', '--out', out, '--since', '2025-11-01'], env);
   assert.equal(second.code, 0, second.stderr);
+  // A run that changed nothing rewrites no output whose content did not change: same inode,
+  // same mtime. (run.json says when the run was; summary.json and state.json count what this
+  // run read: their content did change.)
+  const rewritten = [];
+  for (const f of ['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'report.json']) {
+    const [a, b] = [before.get(f), await stat(join(out, f))];
+    if (a.ino !== b.ino || a.mtimeMs !== b.mtimeMs) rewritten.push(f);
+  }
+  assert.deepEqual(rewritten, [], 'outputs rewritten by a run that changed nothing');
   assert.match(second.stderr, /sync: run 2/);
   assert.match(second.stderr, /incremental read/);
   assert.match(second.stderr, /changes since the last run: 0 added, 0 changed, 0 removed/);
