@@ -379,6 +379,31 @@ struct TailS<'a> {
     pages_seen: Vec<(Cow<'a, str>, Cow<'a, str>, u32)>,
     #[serde(default)]
     diagnostics: Option<DiagnosticsS<'a>>,
+    /// The summary's figures of the last build and the transactions key they were built for
+    /// (`src/engine/derived.rs`). Optional: states written before it read as never built.
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    built: Option<BuiltS<'a>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BuiltS<'a> {
+    key: Cow<'a, str>,
+    transactions: u64,
+    matched_transactions: u64,
+    totals: Vec<BuiltTotalS<'a>>,
+    #[serde(default)]
+    diagnostics: BTreeMap<Cow<'a, str>, u64>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BuiltTotalS<'a> {
+    currency: Cow<'a, str>,
+    transactions: u64,
+    amount_excluding_tax: Cow<'a, str>,
+    amount_including_tax: Cow<'a, str>,
+    matched_excluding_tax: Cow<'a, str>,
 }
 
 #[derive(Serialize, Deserialize, Default, PartialEq, Eq, Debug, Clone, Copy)]
@@ -944,6 +969,33 @@ impl StateWriter {
                                 .map(|(k, v)| (cow(k.as_str()), *v))
                                 .collect(),
                         }),
+                        built: e.built_figures().map(|f| BuiltS {
+                            key: Cow::Owned(f.key.hex()),
+                            transactions: f.transactions,
+                            matched_transactions: f.matched_transactions,
+                            totals: f
+                                .totals
+                                .iter()
+                                .map(|t| BuiltTotalS {
+                                    currency: cow(&t.currency),
+                                    transactions: t.transactions,
+                                    amount_excluding_tax: Cow::Owned(
+                                        t.amount_excluding_tax.to_string(),
+                                    ),
+                                    amount_including_tax: Cow::Owned(
+                                        t.amount_including_tax.to_string(),
+                                    ),
+                                    matched_excluding_tax: Cow::Owned(
+                                        t.matched_excluding_tax.to_string(),
+                                    ),
+                                })
+                                .collect(),
+                            diagnostics: f
+                                .built_diagnostics
+                                .iter()
+                                .map(|(k, v)| (cow(k.as_str()), *v))
+                                .collect(),
+                        }),
                     };
                     line(&mut out, &RecordLine::Tail(tail));
                     self.stage = Stage::End;
@@ -1406,6 +1458,9 @@ impl StateReader {
                 if let Some(d) = t.diagnostics {
                     engine.diags = restore_diagnostics(d)?;
                 }
+                if let Some(b) = t.built {
+                    engine.set_built_figures(Some(restore_built(b, n)?));
+                }
             }
             RecordLine::End(e) => self.end = Some(e),
         }
@@ -1519,6 +1574,51 @@ impl Engine {
             .map(|(_, t)| *t)
             .max()
     }
+}
+
+/// The kept summary figures, checked like the rest of a state: a key, amounts and codes that do
+/// not read are `STATE_INVALID`, never trusted.
+fn restore_built(b: BuiltS<'_>, n: u64) -> Result<crate::engine::BuiltFigures, ConfigError> {
+    let at = |f: &str| format!("line {n}/tail/built/{f}");
+    let key = crate::engine::OutputKey::parse(&b.key)
+        .ok_or_else(|| invalid(at("key"), "must be 32 hex digits"))?;
+    let amount = |s: &str, path: String| {
+        crate::money::Amount::parse_decimal(s)
+            .map_err(|e| invalid(path, format!("{s:?}: {}", e.message())))
+    };
+    let mut totals = Vec::with_capacity(b.totals.len());
+    for (i, t) in b.totals.into_iter().enumerate() {
+        totals.push(crate::engine::CurrencyTotal {
+            currency: t.currency.into_owned(),
+            transactions: t.transactions,
+            amount_excluding_tax: amount(
+                &t.amount_excluding_tax,
+                at(&format!("totals/{i}/amountExcludingTax")),
+            )?,
+            amount_including_tax: amount(
+                &t.amount_including_tax,
+                at(&format!("totals/{i}/amountIncludingTax")),
+            )?,
+            matched_excluding_tax: amount(
+                &t.matched_excluding_tax,
+                at(&format!("totals/{i}/matchedExcludingTax")),
+            )?,
+        });
+    }
+    let mut built_diagnostics = BTreeMap::new();
+    for (code, count) in b.diagnostics {
+        built_diagnostics.insert(
+            known_code(&code, at(&format!("diagnostics/{code}")))?,
+            count,
+        );
+    }
+    Ok(crate::engine::BuiltFigures {
+        key,
+        transactions: b.transactions,
+        matched_transactions: b.matched_transactions,
+        totals,
+        built_diagnostics,
+    })
 }
 
 fn restore_diagnostics(d: DiagnosticsS<'_>) -> Result<DiagnosticLog, ConfigError> {

@@ -366,14 +366,14 @@ impl<'a> FieldReader<'a> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Company {
     pub id: String,
     pub name: String,
     pub display_name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Vendor {
     pub id: String,
     pub number: Option<String>,
@@ -383,7 +383,7 @@ pub struct Vendor {
 }
 
 /// Status of a purchase invoice (enum 5477) or credit memo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DocStatus {
     Blank,
     Draft,
@@ -428,7 +428,7 @@ pub enum DocKind {
     CreditMemo,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Line {
     pub id: Option<String>,
     pub sequence: Option<i64>,
@@ -443,7 +443,7 @@ pub struct Line {
 }
 
 /// A purchase invoice or credit memo, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Document {
     pub kind: DocKind,
     pub id: String,
@@ -470,7 +470,7 @@ pub struct Document {
     pub applies_to_invoice_number: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct RawUserFields {
     pub security_id: String,
     pub user_name: Option<String>,

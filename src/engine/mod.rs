@@ -50,7 +50,9 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod derived;
 mod summary;
+pub use derived::{BuiltFigures, OutputKey, OutputKeys, BUILD_ID};
 pub use summary::{CurrencyTotal, Summary, UserSummary};
 
 /// Which documents [`Engine::build_filtered`] keeps, by their vendor and lines.
@@ -157,6 +159,12 @@ pub struct Engine {
     /// The matcher's [`crate::matching::Vocabulary`] no longer reflects the documents held (or
     /// the matcher was replaced): worked out again before the next build or explanation.
     vocabulary_stale: bool,
+    /// Digests of the caller's catalog and rules options (`derived.rs`).
+    pub(crate) config_digest: (u64, u64),
+    /// The summary's figures of the last build, kept with the state (`derived.rs`).
+    pub(crate) figures: Option<BuiltFigures>,
+    /// `figures` were computed from `cache` (cleared with it).
+    figures_current: bool,
     /// Pages read but not yet added ([`Engine::stage_page`]), by handle.
     staged: BTreeMap<u32, StagedPage>,
     next_staged: u32,
@@ -184,6 +192,15 @@ fn parse_date_option(name: &str, v: &str) -> Result<Date, ConfigError> {
         )
         .at(name)),
     }
+}
+
+/// A digest of an option given as JSON (the caller's catalog, the rules): the same value, the
+/// same digest (serde_json's maps are ordered by key).
+fn json_digest(v: Option<&serde_json::Value>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    v.map(|v| v.to_string()).hash(&mut h);
+    h.finish()
 }
 
 /// Reads the customer rules: an array of rules, or an object holding one under `rules` (the
@@ -292,6 +309,12 @@ impl Engine {
             removals: Vec::new(),
             cache: None,
             vocabulary_stale: false,
+            config_digest: (
+                json_digest(o.catalog.as_ref()),
+                json_digest(o.rules.as_ref()),
+            ),
+            figures: None,
+            figures_current: false,
             staged: BTreeMap::new(),
             next_staged: 0,
         })
@@ -310,9 +333,11 @@ impl Engine {
     /// Replaces the customer rules (the catalog stays). Transactions are re-matched when next
     /// asked for; nothing is re-read.
     pub fn set_rules(&mut self, rules: &serde_json::Value) -> Result<(), ConfigError> {
+        let rules_value = rules;
         let rules = parse_rules(rules)?;
         let catalog = self.matcher.catalog().clone();
         self.matcher = Matcher::new(catalog, &rules)?;
+        self.config_digest.1 = json_digest(Some(rules_value));
         self.invalidate();
         Ok(())
     }
@@ -1244,6 +1269,7 @@ impl Engine {
     /// Forgets what was built from the documents and rules held: after either changes.
     pub(crate) fn invalidate(&mut self) {
         self.cache = None;
+        self.figures_current = false;
         self.vocabulary_stale = true;
     }
 

@@ -1,6 +1,7 @@
 //! [`Engine::summary`]: the run's counts and totals per currency, as the CLI prints them and
 //! `summary.json` holds them, with the types it builds.
 
+use super::derived::BuiltFigures;
 use super::Engine;
 use crate::date::Date;
 use crate::diagnostics::Counts;
@@ -11,6 +12,53 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 impl Engine {
+    /// The figures of the transactions held: kept from an earlier build when it was of exactly
+    /// what is held now (see `derived.rs`), else built (every transaction matched) and kept.
+    fn figures(&mut self) -> BuiltFigures {
+        if self.cache.is_none() {
+            if let Some(f) = self.kept_figures() {
+                return f.clone();
+            }
+        } else if self.figures_current {
+            if let Some(f) = &self.figures {
+                return f.clone();
+            }
+        }
+        let built = self.ensure_built();
+        let mut by_currency: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
+        let mut matched = 0u64;
+        for t in &built.transactions {
+            let e = by_currency
+                .entry(t.currency.clone())
+                .or_insert_with(|| CurrencyTotal {
+                    currency: t.currency.clone(),
+                    ..Default::default()
+                });
+            e.transactions += 1;
+            e.amount_excluding_tax += t.amount_excluding_tax;
+            e.amount_including_tax += t.amount_including_tax;
+            if t.match_.is_some() {
+                matched += 1;
+                e.matched_excluding_tax += t.amount_excluding_tax;
+            }
+        }
+        let mut built_diagnostics = BTreeMap::new();
+        for d in &built.diags {
+            *built_diagnostics.entry(d.code).or_default() += 1;
+        }
+        let transactions = built.transactions.len() as u64;
+        let f = BuiltFigures {
+            key: self.transactions_key(),
+            transactions,
+            matched_transactions: matched,
+            totals: by_currency.into_values().collect(),
+            built_diagnostics,
+        };
+        self.figures = Some(f.clone());
+        self.figures_current = true;
+        f
+    }
+
     /// What the engine holds, in figures: transactions and totals per currency, what each
     /// entity's pages read, accepted and rejected, the users, and the diagnostics by code.
     pub fn summary(&mut self) -> Summary {
@@ -30,42 +78,30 @@ impl Engine {
             .map(|(k, v)| (k.as_str().to_owned(), *v))
             .collect();
         let removed = self.removals.len() as u64;
-        let built = self.ensure_built();
-        let mut by_currency: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
-        let mut matched = 0u64;
-        for t in &built.transactions {
-            let e = by_currency
-                .entry(t.currency.clone())
-                .or_insert_with(|| CurrencyTotal {
-                    currency: t.currency.clone(),
-                    ..Default::default()
-                });
-            e.transactions += 1;
-            e.amount_excluding_tax += t.amount_excluding_tax;
-            e.amount_including_tax += t.amount_including_tax;
-            if t.match_.is_some() {
-                matched += 1;
-                e.matched_excluding_tax += t.amount_excluding_tax;
-            }
-        }
+        let figures = self.figures();
         let mut diagnostics_by_code = diag_counts;
-        for d in &built.diags {
+        for (code, n) in &figures.built_diagnostics {
             *diagnostics_by_code
-                .entry(d.code.as_str().to_owned())
-                .or_default() += 1;
+                .entry(code.as_str().to_owned())
+                .or_default() += n;
         }
         let persons: Vec<&User> = users
             .iter()
             .filter(|u| u.kind == UserKind::Person)
             .collect();
-        let currency_missing =
-            crate::report::CurrencyMissing::of(by_currency.get("").map_or(0, |t| t.transactions));
+        let currency_missing = crate::report::CurrencyMissing::of(
+            figures
+                .totals
+                .iter()
+                .find(|t| t.currency.is_empty())
+                .map_or(0, |t| t.transactions),
+        );
         Summary {
             line_mode,
             window_start,
-            transactions: built.transactions.len() as u64,
-            matched_transactions: matched,
-            totals: by_currency.into_values().collect(),
+            transactions: figures.transactions,
+            matched_transactions: figures.matched_transactions,
+            totals: figures.totals,
             counts,
             removed,
             users: UserSummary {
@@ -89,7 +125,7 @@ impl Engine {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CurrencyTotal {
     pub currency: String,

@@ -19,7 +19,7 @@ use crate::money::{allocate, Amount};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "camelCase")]
 pub enum LineMode {
     Invoice,

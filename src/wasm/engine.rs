@@ -226,6 +226,8 @@ export interface Summary {
   /** Present when some transactions have no currency: print `label` where the currency goes. */
   currencyMissing?: { transactions: number; label: string; remedy: string };
 }
+/** Digests of each output's inputs (32 hex digits); `report` only when report options were given. */
+export interface OutputKeys { transactions: string; users: string; diagnostics: string; report?: string }
 export interface Removal {
   companyId: string;
   invoiceId: string;
@@ -414,6 +416,26 @@ impl Engine {
     #[wasm_bindgen(unchecked_return_type = "Summary")]
     pub fn summary(&mut self) -> Result<JsValue, JsValue> {
         to_js(&self.core.summary())
+    }
+
+    /// The digest of each output's inputs (`src/engine/derived.rs`): an output written under a
+    /// key is the output of every engine with that key, so a host that kept the file and its
+    /// key need not build it again. Cheap: no transaction is built or matched. With report
+    /// options (checked as `report` checks them), the report's key too.
+    #[wasm_bindgen(js_name = outputKeys, unchecked_return_type = "OutputKeys")]
+    pub fn output_keys(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ReportOptions | undefined")] report_options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let options = if report_options.is_undefined() || report_options.is_null() {
+            None
+        } else {
+            let v: serde_json::Value =
+                from_js(report_options, ErrorCode::InvalidOption, "report options")?;
+            crate::report::ReportOptions::from_json(&v).map_err(config_error)?;
+            Some(v)
+        };
+        to_js(&self.core.output_keys(options.as_ref()))
     }
 
     /// Invoices removed because they stopped being Paid (or fell out of the window).

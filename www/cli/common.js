@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** Documented exit codes (README, "Exit codes"). */
 export const EXIT = {
@@ -283,19 +283,71 @@ function* transactionParts(engine, kind, chunk) {
 }
 
 /**
+ * Whether the file at `path` is the one an earlier run wrote for `key`: `previous` (the
+ * `outputs` record of that run's run.json) names this key for it, and the file on disk still
+ * has the size, mtime and inode recorded when it was written (so a file edited, replaced or
+ * removed since is written again).
+ */
+async function keptOutput(path, key, previous) {
+  const p = previous?.[basename(path)];
+  if (!key || !p || p.key !== key) return false;
+  const st = await stat(path).catch(() => null);
+  return !!st?.isFile() && st.size === p.size && st.mtimeMs === p.mtimeMs && st.ino === p.ino;
+}
+
+/**
+ * The `outputs` record of the run.json in `outDir` (what `writeOutputs` and `writeReport`
+ * returned for the run that wrote it), or null when there is none or it does not read: then
+ * every output is built.
+ */
+export async function previousOutputs(outDir) {
+  try {
+    const run = JSON.parse(await readFile(join(outDir, 'run.json'), 'utf8'));
+    const o = run?.format === 'bc-spend-run' ? run.outputs : null;
+    return o && typeof o === 'object' && !Array.isArray(o) ? o : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What run.json records of an output file written (or kept) for `key`. */
+async function outputRecord(path, key) {
+  const st = await stat(path);
+  return { key, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+}
+
+/**
+ * Writes (or keeps) one output: `produce()` is called only when the file is not the one an
+ * earlier run wrote for `key` (see `keptOutput`). Returns its record for run.json.
+ */
+export async function writeKeyedOutput(path, key, previous, produce) {
+  if (!(await keptOutput(path, key, previous))) await writeAtomicParts(path, await produce());
+  return outputRecord(path, key);
+}
+
+/**
  * Writes the analysis outputs shared by `analyze`, `sync` and `demo`. The transaction files are
  * written `chunk` transactions at a time (100,000 invoices make a transactions.json of ~200 MB;
  * whole, it and its copies took the process past 1.3 GB).
+ *
+ * `previous` is the `outputs` record of the run.json an earlier run wrote to `outDir`: a file
+ * whose inputs have the key recorded there (`engine.outputKeys()`, digests computed by the core
+ * without building anything) and that is unchanged on disk is not built again. Returns the
+ * record of these files for this run's run.json.
  */
-export async function writeOutputs(engine, outDir, extra = {}, { chunk = 2000 } = {}) {
+export async function writeOutputs(engine, outDir, extra = {}, { chunk = 2000, previous = null } = {}) {
   await mkdirPrivate(outDir);
-  await writeAtomicParts(join(outDir, 'transactions.json'), transactionParts(engine, 'json', chunk));
-  await writeAtomicParts(join(outDir, 'transactions.csv'), transactionParts(engine, 'csv', chunk));
-  await writeAtomic(join(outDir, 'users.json'), JSON.stringify(engine.users(), null, 2) + '\n');
-  await writeAtomic(join(outDir, 'diagnostics.json'), JSON.stringify(engine.diagnostics(), null, 2) + '\n');
+  const keys = engine.outputKeys();
+  const files = {};
+  const out = (name) => join(outDir, name);
+  files['transactions.json'] = await writeKeyedOutput(out('transactions.json'), keys.transactions, previous, () => transactionParts(engine, 'json', chunk));
+  files['transactions.csv'] = await writeKeyedOutput(out('transactions.csv'), keys.transactions, previous, () => transactionParts(engine, 'csv', chunk));
+  files['users.json'] = await writeKeyedOutput(out('users.json'), keys.users, previous, () => [JSON.stringify(engine.users(), null, 2) + '\n']);
+  files['diagnostics.json'] = await writeKeyedOutput(out('diagnostics.json'), keys.diagnostics, previous, () => [JSON.stringify(engine.diagnostics(), null, 2) + '\n']);
   for (const [name, value] of Object.entries(extra)) {
-    await writeAtomic(join(outDir, name), JSON.stringify(value, null, 2) + '\n');
+    await writeAtomic(out(name), JSON.stringify(value, null, 2) + '\n');
   }
+  return files;
 }
 
 /** A short human summary for stderr. */

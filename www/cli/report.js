@@ -3,7 +3,7 @@
 // formats: every figure is computed by the core and printed as report.json has it.
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CliError, EXIT, readJsonFile, terminalText, todayUtc, writeAtomic } from './common.js';
+import { CliError, EXIT, readJsonFile, terminalText, todayUtc, writeKeyedOutput } from './common.js';
 
 export const REPORT_HELP = `Usage: bc-spend report DIR [options]
 
@@ -51,17 +51,27 @@ export async function reportOptionsFrom(values, now = new Date()) {
   return options;
 }
 
-/** Writes DIR/report.json from the engine, turning an options error into a usage error. */
-export async function writeReport(engine, outDir, options) {
-  let text;
+/**
+ * Writes DIR/report.json from the engine, turning an options error into a usage error. With
+ * `previous` (an earlier run's `outputs` record, see `writeOutputs`), a report.json whose inputs
+ * and options have the key recorded there is kept as it is, not built again. Returns its record.
+ */
+export async function writeReport(engine, outDir, options, { previous = null } = {}) {
+  let key;
   try {
-    text = engine.reportJson(options);
+    key = engine.outputKeys(options).report;
   } catch (e) {
     if (e?.code) throw new CliError(`invalid report options (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
     throw e;
   }
-  await writeAtomic(join(outDir, 'report.json'), text + '\n');
-  return text;
+  return writeKeyedOutput(join(outDir, 'report.json'), key, previous, () => {
+    try {
+      return [engine.reportJson(options) + '\n'];
+    } catch (e) {
+      if (e?.code) throw new CliError(`invalid report options (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
+      throw e;
+    }
+  });
 }
 
 // ---------------------------------------------------------------- formatting

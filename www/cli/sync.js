@@ -9,7 +9,7 @@ import { DEFAULT_API_HOST } from '../src/bc-client.js';
 import { BcSpendError } from '../src/errors.js';
 import { runSync, stateChunks } from '../src/sync.js';
 import { openCheckpointFile, writeChunksAtomic } from './checkpoint-store.js';
-import { CliError, EXIT, formatSummary, loadCore, mkdirPrivate, readJsonFile, todayUtc, writeOutputs } from './common.js';
+import { CliError, EXIT, formatSummary, loadCore, mkdirPrivate, previousOutputs, readJsonFile, todayUtc, writeAtomic, writeOutputs } from './common.js';
 import { acquireLock, processAlive } from './run-lock.js';
 import { REPORT_FLAGS, REPORT_FLAGS_HELP, reportOptionsFrom, writeReport } from './report.js';
 
@@ -328,13 +328,20 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
         checkpoint: checkpointPath,
         ...runInfo,
       };
-      await writeOutputs(engine, outDir, { 'summary.json': summary, 'run.json': run });
+      // An output whose inputs did not change since the run that wrote it (the core's keys,
+      // recorded in run.json) is kept, not built again: a run that changed nothing matches
+      // nothing and writes no transaction.
+      const previous = await previousOutputs(outDir);
+      const files = await writeOutputs(engine, outDir, { 'summary.json': summary }, { previous });
+      // The spend report (report.json): its single call site in sync and demo.
+      files['report.json'] = await writeReport(engine, outDir, reportOptions, { previous });
       await writeChunksAtomic(join(outDir, 'state.json'), stateChunks(core, engine, undefined, { bytes: true }));
       // The run's last checkpoint saves this same state (nothing changes the engine between
       // here and there): one export, and one copy on disk (checkpoint-store.js, stateAt).
       store.stateAt(join(outDir, 'state.json'));
-      // The spend report (report.json): its single call site in sync and demo.
-      await writeReport(engine, outDir, reportOptions);
+      // Last, so that a run killed before it leaves the older record, which the files written
+      // since no longer match.
+      await writeAtomic(join(outDir, 'run.json'), `${JSON.stringify({ ...run, outputs: files }, null, 2)}\n`);
     };
     let result;
     try {

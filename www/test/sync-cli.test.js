@@ -116,6 +116,87 @@ test('bc-spend sync: credentials from the environment, then an incremental secon
   await assertOneStateCopy(out);
 });
 
+/**
+ * Counts calls of the engine methods that build an output (transactions, users, diagnostics,
+ * report), for the duration of one test: a run that builds nothing calls none of them.
+ */
+function countBuilds() {
+  const names = ['transactionsJsonPart', 'transactionsCsvPart', 'users', 'diagnostics', 'reportJson', 'transactions'];
+  const calls = {};
+  const saved = names.map((n) => [n, core.Engine.prototype[n]]);
+  for (const [n, f] of saved) {
+    core.Engine.prototype[n] = function (...args) {
+      calls[n] = (calls[n] ?? 0) + 1;
+      return f.apply(this, args);
+    };
+  }
+  return {
+    take() {
+      const c = { ...calls };
+      for (const k of Object.keys(calls)) delete calls[k];
+      return c;
+    },
+    restore() {
+      for (const [n, f] of saved) core.Engine.prototype[n] = f;
+    },
+  };
+}
+
+test('a run that changed nothing builds no output; after a change every output is what a full sync writes', async () => {
+  const local = await startEmulator({ seed: 12, dataset: { invoices: 600 } });
+  const builds = countBuilds();
+  try {
+    const c = local.scenarios.valid;
+    const file = join(dir, 'keys-credentials.json');
+    await writeFile(file, JSON.stringify({ tenantId: c.tenantId, environment: c.environment, clientId: c.clientId, clientSecret: c.clientSecret, authorityHost: local.authorityHost, apiHost: local.apiHost }), { mode: 0o600 });
+    const sync = (out) => cli(['sync', '--credentials', file, '--out', out, '--connected-at', CONNECTED_AT], NO_ENV);
+    const out = join(dir, 'keys');
+    const OUTPUTS = ['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'report.json'];
+    const read = async (d) => Object.fromEntries(await Promise.all(OUTPUTS.map(async (f) => [f, await readFile(join(d, f), 'utf8')])));
+    const outputsOf = async (d) => JSON.parse(await readFile(join(d, 'run.json'), 'utf8')).outputs;
+
+    assert.equal((await sync(out)).code, 0);
+    const first = builds.take();
+    assert.ok(first.transactionsJsonPart > 0 && first.reportJson === 1, JSON.stringify(first));
+    const firstOutputs = await outputsOf(out);
+    for (const f of OUTPUTS) assert.match(firstOutputs[f].key, /^[0-9a-f]{32}$/, f);
+
+    // Nothing changed in BC: nothing is built, every output keeps its key.
+    const second = await sync(out);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /0 added, 0 changed, 0 removed/);
+    assert.deepEqual(builds.take(), {}, 'outputs built by a run that changed nothing');
+    assert.deepEqual(await outputsOf(out), firstOutputs);
+
+    // One invoice paid in BC: the outputs are built again and equal a full sync's of the same data.
+    const [us] = local.data.companies;
+    const st = local.data.companies.find((x) => x.id === us.id).invoices;
+    let open = -1;
+    for (let i = 0; i < st.n && open < 0; i++) if (st.status[i] === 3 && st.postingDay[i] > 20400) open = i; // 3: Open (emulator/data.js)
+    assert.ok(open >= 0, 'an open invoice in the window');
+    local.mutate.payInvoice(us.id, local.data.ids.guid('invoice', us.index, open));
+    const third = await sync(out);
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stderr, /1 added/);
+    assert.ok(builds.take().transactionsJsonPart > 0, 'transactions built after a change');
+    assert.notEqual((await outputsOf(out))['transactions.json'].key, firstOutputs['transactions.json'].key);
+    const full = join(dir, 'keys-full');
+    assert.equal((await sync(full)).code, 0);
+    assert.deepEqual(await read(out), await read(full));
+
+    // An output edited on disk is written again, even though its inputs did not change.
+    const incremental = await read(out);
+    await writeFile(join(out, 'transactions.json'), '[]\n');
+    builds.take();
+    assert.equal((await sync(out)).code, 0);
+    assert.deepEqual(Object.keys(builds.take()).sort(), ['transactionsJsonPart'], 'only the edited file is built again');
+    assert.deepEqual(await read(out), incremental);
+  } finally {
+    builds.restore();
+    await local.close();
+  }
+});
+
 /** The run's state is kept once on disk: DIR/state.json and the checkpoint's base are one file. */
 async function assertOneStateCopy(out) {
   const bases = (await readdir(out)).filter((f) => /^checkpoint\.json\.g\d+\.state\.json$/.test(f));

@@ -1,0 +1,399 @@
+//! What a run may reuse from the run before it (Engine v2, step 5: "a run with nothing changed
+//! rebuilds nothing").
+//!
+//! Every output is a function of inputs the engine holds. [`Engine::output_keys`] digests, per
+//! output, exactly those inputs: the code that builds it ([`BUILD_ID`], a hash of the sources),
+//! the options, the catalog and rules, and the held content (documents, companies and their
+//! vendors, users, kept diagnostics). Counts of what a run read, the pages seen, versions of
+//! documents not held and removals are not inputs of these outputs (they feed `summary.json`,
+//! `run.json` and the state, which are written every run), so a run that only re-read what it
+//! had gets the keys of the run before it.
+//!
+//! Two uses:
+//! - the summary's figures that need every transaction built and matched (count, matched,
+//!   totals per currency, diagnostics found while building) are kept with the state as
+//!   [`BuiltFigures`], under the transactions key; a restored engine whose key is the same
+//!   answers [`Engine::summary`] from them instead of matching every line again;
+//! - the host records each output file's key when it writes it (`run.json`) and skips
+//!   producing a file whose key and bytes on disk are the ones it recorded.
+//!
+//! A key is 128 bits: SipHash-1-3 and Fx over the same bytes. It is a fingerprint, not a
+//! defence: two different inputs with one key would keep an old output. Keys are compared only
+//! within one build (the build id is hashed in), so the hashers need not be stable across
+//! Rust versions.
+
+use super::summary::CurrencyTotal;
+use super::Engine;
+use crate::diagnostics::DiagnosticCode;
+use crate::fastmap::FxHasher;
+use serde::Serialize;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+/// A hash of every source file the core was built from (`build.rs`).
+pub const BUILD_ID: &str = env!("BC_SPEND_BUILD_ID");
+
+/// The digest of one output's inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OutputKey(u64, u64);
+
+impl OutputKey {
+    /// 32 lower-case hex digits.
+    pub fn hex(self) -> String {
+        format!("{:016x}{:016x}", self.0, self.1)
+    }
+    pub fn parse(s: &str) -> Option<OutputKey> {
+        if s.len() != 32 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        Some(OutputKey(
+            u64::from_str_radix(&s[..16], 16).ok()?,
+            u64::from_str_radix(&s[16..], 16).ok()?,
+        ))
+    }
+}
+
+impl Serialize for OutputKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.hex())
+    }
+}
+
+/// Two hashers fed the same bytes.
+struct KeyHasher(DefaultHasher, FxHasher);
+
+impl KeyHasher {
+    fn new(domain: &str) -> KeyHasher {
+        let mut h = KeyHasher(DefaultHasher::new(), FxHasher::default());
+        BUILD_ID.hash(&mut h);
+        domain.hash(&mut h);
+        h
+    }
+    fn key(&self) -> OutputKey {
+        OutputKey(self.0.finish(), self.1.finish())
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write(bytes);
+        self.1.write(bytes);
+    }
+    fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+}
+
+/// The key of each output, as `engine.outputKeys(reportOptions)` returns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OutputKeys {
+    /// `transactions.json` and `transactions.csv`.
+    pub transactions: OutputKey,
+    /// `users.json`.
+    pub users: OutputKey,
+    /// `diagnostics.json`.
+    pub diagnostics: OutputKey,
+    /// `report.json` with the report options given (absent when none were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<OutputKey>,
+}
+
+/// The summary's figures that need the transactions built, kept with the state under the
+/// transactions key they were built for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltFigures {
+    pub key: OutputKey,
+    pub transactions: u64,
+    pub matched_transactions: u64,
+    pub totals: Vec<CurrencyTotal>,
+    /// Diagnostics found while building (an amount that would overflow a currency's totals).
+    pub built_diagnostics: BTreeMap<DiagnosticCode, u64>,
+}
+
+impl Engine {
+    /// What the transactions are built from: the code, the options that shape them, the
+    /// catalog and rules, and every company (local currency, vendor cards) and document held.
+    /// The customer vocabulary is worked out from the documents, so it is covered by them.
+    pub fn transactions_key(&self) -> OutputKey {
+        let mut h = KeyHasher::new("transactions");
+        self.hash_transaction_inputs(&mut h);
+        h.key()
+    }
+
+    fn hash_transaction_inputs(&self, h: &mut KeyHasher) {
+        self.line_mode.hash(h);
+        self.window_start.hash(h);
+        self.credit_memos.hash(h);
+        self.environment.hash(h);
+        self.default_currency.hash(h);
+        self.config_digest.hash(h);
+        self.companies.len().hash(h);
+        for (id, c) in &self.companies {
+            id.hash(h);
+            c.company.hash(h);
+            c.local_currency.hash(h);
+            // A HashMap's order is not its content: sorted by the vendor id.
+            let mut vendors: Vec<_> = c.vendors.iter().collect();
+            vendors.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            vendors.hash(h);
+        }
+        self.docs.len().hash(h);
+        for (k, d) in &self.docs {
+            k.hash(h);
+            d.hash(h);
+        }
+    }
+
+    fn hash_users(&self, h: &mut KeyHasher) {
+        self.users.len().hash(h);
+        for (id, (raw, companies)) in &self.users {
+            id.hash(h);
+            raw.hash(h);
+            companies.hash(h);
+        }
+    }
+
+    /// The key of every output; the report's when `report_options` (the canonical JSON of the
+    /// report options) is given. O(what is held), with no matching and no output built: a few
+    /// milliseconds where building the transactions takes a second.
+    pub fn output_keys(&self, report_options: Option<&serde_json::Value>) -> OutputKeys {
+        let mut t = KeyHasher::new("transactions");
+        self.hash_transaction_inputs(&mut t);
+        let transactions = t.key();
+
+        let mut u = KeyHasher::new("users");
+        self.hash_users(&mut u);
+        let users = u.key();
+
+        // diagnostics.json: the kept diagnostics, those found while building (transactions'
+        // inputs) and those about users.
+        let mut d = KeyHasher::new("diagnostics");
+        transactions.hash(&mut d);
+        users.hash(&mut d);
+        self.diags.items().hash(&mut d);
+        self.diags.counts().hash(&mut d);
+        let diagnostics = d.key();
+
+        let report = report_options.map(|o| {
+            let mut r = KeyHasher::new("report");
+            diagnostics.hash(&mut r);
+            // serde_json's maps are ordered by key: the same options give the same text.
+            o.to_string().hash(&mut r);
+            r.key()
+        });
+        OutputKeys {
+            transactions,
+            users,
+            diagnostics,
+            report,
+        }
+    }
+
+    /// The figures kept for the summary, when they were built for exactly what is held now.
+    pub(crate) fn kept_figures(&self) -> Option<&BuiltFigures> {
+        let f = self.figures.as_ref()?;
+        (f.key == self.transactions_key()).then_some(f)
+    }
+
+    pub fn built_figures(&self) -> Option<&BuiltFigures> {
+        self.figures.as_ref()
+    }
+
+    pub(crate) fn set_built_figures(&mut self, f: Option<BuiltFigures>) {
+        self.figures = f;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EngineOptions;
+    use serde_json::json;
+
+    fn fixture(name: &str) -> String {
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/sample/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    const PAGES: [&str; 7] = [
+        "companies.json",
+        "us-generalLedgerSetup.json",
+        "us-vendors.json",
+        "us-purchaseInvoices-1.json",
+        "us-purchaseInvoices-2.json",
+        "uk-purchaseInvoices.json",
+        "us-users.json",
+    ];
+
+    fn options(rules: Option<serde_json::Value>) -> EngineOptions {
+        EngineOptions {
+            connected_at: Some("2026-11-26".into()),
+            environment: Some("tenant/production".into()),
+            rules,
+            ..Default::default()
+        }
+    }
+
+    fn engine(rules: Option<serde_json::Value>) -> Engine {
+        let mut e = Engine::new(options(rules)).unwrap();
+        for p in PAGES {
+            e.add_page_text(None, None, &fixture(p));
+        }
+        e
+    }
+
+    fn restored(e: &Engine, rules: Option<serde_json::Value>) -> Engine {
+        Engine::from_state(options(rules), &e.export_state()).unwrap()
+    }
+
+    fn report_options() -> serde_json::Value {
+        json!({ "asOf": "2026-11-26" })
+    }
+
+    #[test]
+    fn a_restored_engine_has_the_keys_of_the_engine_that_wrote_the_state() {
+        let e = engine(None);
+        let r = restored(&e, None);
+        let o = Some(report_options());
+        assert_eq!(e.output_keys(o.as_ref()), r.output_keys(o.as_ref()));
+    }
+
+    #[test]
+    fn the_summary_of_a_restored_engine_comes_from_the_kept_figures_without_a_build() {
+        let mut e = engine(None);
+        let summary = serde_json::to_value(e.summary()).unwrap();
+        let mut r = restored(&e, None);
+        assert!(r.figures.is_some(), "the figures travel with the state");
+        assert_eq!(serde_json::to_value(r.summary()).unwrap(), summary);
+        assert!(r.cache.is_none(), "no transaction was built or matched");
+        // Once built (a report, an export), the summary is the built one and still equal.
+        r.transactions();
+        assert_eq!(serde_json::to_value(r.summary()).unwrap(), summary);
+    }
+
+    #[test]
+    fn kept_figures_are_not_used_for_other_rules_options_or_documents() {
+        let mut e = engine(None);
+        e.summary();
+        // Other rules: every line is Zoom's.
+        let zoom = json!([{ "id": "z", "priority": 1, "action": "matchTo", "appId": "zoom", "description": { "op": "regex", "value": "." } }]);
+        let mut fresh = engine(Some(zoom.clone()));
+        let mut r = restored(&e, Some(zoom.clone()));
+        assert_eq!(
+            serde_json::to_value(r.summary()).unwrap(),
+            serde_json::to_value(fresh.summary()).unwrap()
+        );
+        assert!(r.cache.is_some(), "built again for the other rules");
+        // A rule set on the engine after it was restored.
+        let mut r = restored(&e, None);
+        r.set_rules(&zoom).unwrap();
+        assert_eq!(
+            serde_json::to_value(r.summary()).unwrap(),
+            serde_json::to_value(fresh.summary()).unwrap()
+        );
+        // Another line mode from the same state.
+        let line = EngineOptions {
+            line_mode: Some("line".into()),
+            ..options(None)
+        };
+        let mut r = Engine::from_state(line.clone(), &e.export_state()).unwrap();
+        let mut full = Engine::new(line).unwrap();
+        for p in PAGES {
+            full.add_page_text(None, None, &fixture(p));
+        }
+        assert_eq!(
+            serde_json::to_value(r.summary()).unwrap(),
+            serde_json::to_value(full.summary()).unwrap()
+        );
+    }
+
+    #[test]
+    fn each_key_moves_with_its_own_inputs_only() {
+        let o = Some(report_options());
+        let base = engine(None).output_keys(o.as_ref());
+
+        // A line's description: transactions, diagnostics and the report move; users do not.
+        let page = fixture("us-purchaseInvoices-1.json");
+        let changed = page.replacen("45 users - Jan 2026", "45 users - January 2026", 1);
+        assert!(changed != page, "the fixture is edited");
+        let mut e = Engine::new(options(None)).unwrap();
+        for p in PAGES {
+            let text = if p == "us-purchaseInvoices-1.json" {
+                changed.clone()
+            } else {
+                fixture(p)
+            };
+            e.add_page_text(None, None, &text);
+        }
+        let k = e.output_keys(o.as_ref());
+        assert_ne!(k.transactions, base.transactions);
+        assert_ne!(k.diagnostics, base.diagnostics);
+        assert_ne!(k.report, base.report);
+        assert_eq!(k.users, base.users);
+
+        // Users only: users, diagnostics and the report move; transactions do not.
+        let mut e = Engine::new(options(None)).unwrap();
+        for p in PAGES.iter().filter(|p| !p.ends_with("users.json")) {
+            e.add_page_text(None, None, &fixture(p));
+        }
+        let k = e.output_keys(o.as_ref());
+        assert_eq!(k.transactions, base.transactions);
+        assert_ne!(k.users, base.users);
+        assert_ne!(k.report, base.report);
+
+        // Rules: transactions move.
+        let rules = json!([{ "id": "z", "priority": 1, "action": "matchTo", "appId": "zoom", "vendor": { "op": "contains", "value": "nobody" } }]);
+        assert_ne!(
+            engine(Some(rules)).output_keys(None).transactions,
+            base.transactions
+        );
+
+        // Report options: only the report moves.
+        let e = engine(None);
+        let k = e.output_keys(Some(&json!({ "asOf": "2026-11-27" })));
+        assert_eq!(k.transactions, base.transactions);
+        assert_eq!(k.diagnostics, base.diagnostics);
+        assert_ne!(k.report, base.report);
+    }
+
+    #[test]
+    fn kept_figures_that_do_not_read_are_refused() {
+        let mut e = engine(None);
+        e.summary();
+        let state = e.export_state();
+        assert!(state.contains("\"built\":{\"key\":\""));
+        for (from, to) in [
+            ("\"built\":{\"key\":\"", "\"built\":{\"key\":\"zz"),
+            ("\"amountExcludingTax\":\"", "\"amountExcludingTax\":\"x"),
+        ] {
+            let bad = state.replacen(from, to, 1);
+            let Err(err) = Engine::from_state(options(None), &bad) else {
+                panic!("{to}: read");
+            };
+            assert_eq!(err.code, crate::error::ErrorCode::StateInvalid, "{to}");
+            assert!(
+                err.path.as_deref().unwrap_or("").contains("tail/built"),
+                "{err:?}"
+            );
+        }
+        // A state written before the figures were kept reads as never built.
+        let mut old_lines: Vec<String> = state.lines().map(str::to_owned).collect();
+        for l in &mut old_lines {
+            if let Some(at) = l.find(",\"built\":{") {
+                *l = format!("{}}}}}", &l[..at]);
+            }
+        }
+        let old = old_lines.join("\n") + "\n";
+        assert!(!old.contains("\"built\""));
+        let mut r = Engine::from_state(options(None), &old).unwrap();
+        assert!(r.figures.is_none());
+        assert_eq!(
+            serde_json::to_value(r.summary()).unwrap(),
+            serde_json::to_value(e.summary()).unwrap()
+        );
+    }
+}
