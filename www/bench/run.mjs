@@ -64,6 +64,10 @@ export const BUDGETS = {
   syncRequestsVsMin: 1.05,
   syncWallVsFloor: 1.3,
   peakRssBytes: 300 * 1024 * 1024,
+  // Engine v2 (issue "Engine v2"): a run costs what changed.
+  nextSyncVsFirstCpu: 0.1,
+  afterPaidVsFirstCpu: 0.2,
+  stateBytesPerTransaction: 300,
 };
 
 const PKG = resolve(opt.pkg);
@@ -349,7 +353,18 @@ const bigCore = figures.core.find((c) => c.size === 100_000);
     const req = s.requests, min = s.minRequests ?? s.minimumRequests, wall = s.wallMs, floor = s.floorMs;
     if (req != null && min) row('sync requests', fmtN(req), `minimum ${fmtN(min)}`, fmtX(req / min), `<= ${BUDGETS.syncRequestsVsMin}x`, check('sync requests', req / min <= BUDGETS.syncRequestsVsMin, `${fmtN(req)} vs ${fmtN(min)}`));
     if (wall != null && floor) row('sync wall time', fmtMs(wall), `floor ${fmtMs(floor)}`, fmtX(wall / floor), `<= ${BUDGETS.syncWallVsFloor}x`, check('sync wall time', wall / floor <= BUDGETS.syncWallVsFloor, `${fmtX(wall / floor)}`));
-    if (s.incremental) row('  the next run, nothing changed (restore + check + save)', fmtMs(s.incremental.wallMs), `${fmtN(s.incremental.requests)} requests, CPU ${(s.incremental.cpuMs / 1000).toFixed(2)} s`);
+    if (s.incremental) {
+      const r = s.nextVsFirstCpu ?? s.incremental.cpuMs / s.firstCpuMs;
+      row('next sync, nothing changed: CPU / first sync', `${(s.incremental.cpuMs / 1000).toFixed(2)} s`, `first ${(s.firstCpuMs / 1000).toFixed(2)} s`, fmtX(r), `<= ${BUDGETS.nextSyncVsFirstCpu}x`, check('next sync, nothing changed', r <= BUDGETS.nextSyncVsFirstCpu, fmtX(r)));
+    }
+    if (s.afterPaid) {
+      const r = s.afterPaidVsFirstCpu;
+      row(`next sync after 1% paid (${fmtN(s.afterPaid.paid)}): CPU / first`, `${(s.afterPaid.cpuMs / 1000).toFixed(2)} s`, `first ${(s.firstCpuMs / 1000).toFixed(2)} s`, fmtX(r), `<= ${BUDGETS.afterPaidVsFirstCpu}x`, check('next sync after 1% paid', r <= BUDGETS.afterPaidVsFirstCpu, fmtX(r)));
+    }
+    if (s.stateBytesPerTransaction != null) {
+      const b = s.stateBytesPerTransaction;
+      row('state kept between runs, per transaction', `${b.toFixed(0)} B`, 'one copy (state.json = checkpoint base)', '', `<= ${BUDGETS.stateBytesPerTransaction} B`, check('state bytes per transaction', b <= BUDGETS.stateBytesPerTransaction, `${b.toFixed(0)} B`));
+    }
     const rss = s.peakRssBytes ?? (s.peakRssMb != null ? s.peakRssMb * 1048576 : null);
     if (rss != null) row(`sync peak RSS${s.invoices ? `, ${fmtN(s.invoices)} invoices` : ''}`, fmtMB(rss), '', '', `<= ${fmtMB(BUDGETS.peakRssBytes)}`, check('sync peak RSS', rss <= BUDGETS.peakRssBytes, fmtMB(rss)));
   }

@@ -1,6 +1,5 @@
 // Shared CLI plumbing: exit codes, argument errors, loading the engine, writing outputs.
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
@@ -222,11 +221,22 @@ export async function writeAtomic(path, data) {
   return writeAtomicParts(path, [data]);
 }
 
-/** SHA-256 of a file's bytes, read a piece at a time. */
-async function fileDigest(path) {
-  const hash = createHash('sha256');
-  for await (const piece of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(piece);
-  return hash.digest('hex');
+/** Whether two files of the same size hold the same bytes, read a piece at a time. */
+async function sameBytes(a, b, size) {
+  const [fa, fb] = [await open(a, 'r'), await open(b, 'r')];
+  try {
+    const [ba, bb] = [Buffer.allocUnsafe(1 << 20), Buffer.allocUnsafe(1 << 20)];
+    for (let at = 0; at < size; ) {
+      const n = Math.min(ba.length, size - at);
+      const [ra, rb] = await Promise.all([fa.read(ba, 0, n, at), fb.read(bb, 0, n, at)]);
+      if (ra.bytesRead !== n || rb.bytesRead !== n || ba.compare(bb, 0, n, 0, n) !== 0) return false;
+      at += n;
+    }
+    return true;
+  } finally {
+    await fa.close();
+    await fb.close();
+  }
 }
 
 /**
@@ -238,18 +248,17 @@ async function fileDigest(path) {
  * always (they are produced a piece at a time, so nothing knows they are the same until the
  * end), and when they equal the file's, the temp file goes and the file keeps its inode and
  * mtime, as a run that changed nothing should leave it (only made private, in case an older
- * release wrote it 0644). Returns whether the file was replaced.
+ * release wrote it 0644). The two are compared only when their sizes are equal, so a file that
+ * changed size costs no read. Returns whether the file was replaced.
  */
 export async function writeAtomicParts(path, parts) {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     const fh = await openPrivate(tmp, 'w');
-    const hash = createHash('sha256');
     let size = 0;
     try {
       for await (const part of typeof parts === 'string' ? [parts] : parts) {
         const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
-        hash.update(bytes);
         size += bytes.length;
         await fh.write(bytes);
       }
@@ -257,7 +266,7 @@ export async function writeAtomicParts(path, parts) {
       await fh.close();
     }
     const old = await stat(path).catch(() => null);
-    if (old?.isFile() && old.size === size && (await fileDigest(path)) === hash.digest('hex')) {
+    if (old?.isFile() && old.size === size && (await sameBytes(path, tmp, size))) {
       await rm(tmp, { force: true });
       await chmod(path, PRIVATE_FILE);
       return false;

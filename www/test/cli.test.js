@@ -212,6 +212,24 @@ test('transaction files are written in parts that add up to exactly the whole', 
   empty.free();
 });
 
+test('an output file is replaced only when its bytes change, compared only when its size did not', async () => {
+  const { writeAtomicParts } = await import(join(ROOT, 'www/cli/common.js'));
+  const { statSync } = await import('node:fs');
+  const dir = tmp();
+  const f = join(dir, 'out.json');
+  const big = 'x'.repeat(3 << 20); // more than one piece of the comparison
+  assert.equal(await writeAtomicParts(f, [big, 'a']), true);
+  const first = statSync(f);
+  assert.equal(await writeAtomicParts(f, [big.slice(0, 5), big.slice(5), 'a']), false, 'same bytes in other pieces');
+  assert.equal(statSync(f).ino, first.ino);
+  assert.equal(await writeAtomicParts(f, [big, 'b']), true, 'same size, last byte differs');
+  assert.equal(readFileSync(f, 'utf8').slice(-1), 'b');
+  assert.equal(await writeAtomicParts(f, [big]), true, 'shorter');
+  assert.equal(readFileSync(f, 'utf8').length, big.length);
+  assert.deepEqual(readdirSync(dir), ['out.json'], 'no temp file left');
+  rmSync(dir, { recursive: true, force: true });
+});
+
 // ------------------------------------------------------------------------------ input that is not a page
 
 /** Control characters a terminal acts on: C0 but \n and \t, DEL, C1, bidi overrides/isolates. */
