@@ -1,0 +1,43 @@
+//! Writes `tests/fixtures/state/v1-sample.jsonl`: the engine state (format version 1) of the
+//! sample pages, as the release that wrote it exported it, for the migration test
+//! (`tests/engine_v2.rs`). Run once per state format version, then commit the file; a later
+//! format must keep reading it.
+//!
+//! ```text
+//! cargo run --example write_state_fixture
+//! ```
+
+use bc_spend::engine::{Engine, EngineOptions};
+
+fn main() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut e = Engine::new(EngineOptions {
+        connected_at: Some("2026-11-26".into()),
+        line_mode: Some("line".into()),
+        credit_memos: Some(true),
+        environment: Some("tenant/production".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    for f in [
+        "companies.json",
+        "us-generalLedgerSetup.json",
+        "uk-generalLedgerSetup.json",
+        "us-vendors.json",
+        "uk-vendors.json",
+        "us-purchaseInvoices-1.json",
+        "us-purchaseInvoices-2.json",
+        "uk-purchaseInvoices.json",
+        "us-purchaseCreditMemos.json",
+        "us-users.json",
+        "uk-users.json",
+    ] {
+        let text = std::fs::read_to_string(format!("{root}/tests/fixtures/sample/{f}")).unwrap();
+        e.add_page_text(None, None, &text);
+    }
+    // Exported before anything is built: the state as a v1 release without kept figures wrote it.
+    let state = e.export_state();
+    let out = format!("{root}/tests/fixtures/state/v1-sample.jsonl");
+    std::fs::write(&out, state).unwrap();
+    println!("wrote {out}");
+}
