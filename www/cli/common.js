@@ -341,12 +341,12 @@ export async function writeKeyedOutput(path, key, previous, produce) {
  *
  * `previous` is the `outputs` record of the run.json an earlier run wrote to `outDir`: a file
  * whose inputs have the key recorded there (`engine.outputKeys()`, digests computed by the core
- * without building anything) and that is unchanged on disk is not built again. Returns the
- * record of these files for this run's run.json.
+ * without building anything) and that is unchanged on disk is not built again; `keys` saves
+ * computing them again when the caller has them. Returns the record of these files for this
+ * run's run.json.
  */
-export async function writeOutputs(engine, outDir, extra = {}, { chunk = 2000, previous = null } = {}) {
+export async function writeOutputs(engine, outDir, extra = {}, { chunk = 2000, previous = null, keys = engine.outputKeys() } = {}) {
   await mkdirPrivate(outDir);
-  const keys = engine.outputKeys();
   const files = {};
   const out = (name) => join(outDir, name);
   files['transactions.json'] = await writeKeyedOutput(out('transactions.json'), keys.transactions, previous, () => transactionParts(engine, 'json', chunk));

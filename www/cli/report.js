@@ -54,12 +54,13 @@ export async function reportOptionsFrom(values, now = new Date()) {
 /**
  * Writes DIR/report.json from the engine, turning an options error into a usage error. With
  * `previous` (an earlier run's `outputs` record, see `writeOutputs`), a report.json whose inputs
- * and options have the key recorded there is kept as it is, not built again. Returns its record.
+ * and options have the key recorded there is kept as it is, not built again (`keys`: the
+ * caller's `engine.outputKeys(options)`, to save computing them again). Returns its record.
  */
-export async function writeReport(engine, outDir, options, { previous = null } = {}) {
+export async function writeReport(engine, outDir, options, { previous = null, keys } = {}) {
   let key;
   try {
-    key = engine.outputKeys(options).report;
+    key = (keys ?? engine.outputKeys(options)).report;
   } catch (e) {
     if (e?.code) throw new CliError(`invalid report options (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
     throw e;

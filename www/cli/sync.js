@@ -332,9 +332,16 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
       // recorded in run.json) is kept, not built again: a run that changed nothing matches
       // nothing and writes no transaction.
       const previous = await previousOutputs(outDir);
-      const files = await writeOutputs(engine, outDir, { 'summary.json': summary }, { previous });
+      let keys;
+      try {
+        keys = engine.outputKeys(reportOptions);
+      } catch (e) {
+        if (e?.code) throw new CliError(`invalid report options (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
+        throw e;
+      }
+      const files = await writeOutputs(engine, outDir, { 'summary.json': summary }, { previous, keys });
       // The spend report (report.json): its single call site in sync and demo.
-      files['report.json'] = await writeReport(engine, outDir, reportOptions, { previous });
+      files['report.json'] = await writeReport(engine, outDir, reportOptions, { previous, keys });
       await writeChunksAtomic(join(outDir, 'state.json'), stateChunks(core, engine, undefined, { bytes: true }));
       // The run's last checkpoint saves this same state (nothing changes the engine between
       // here and there): one export, and one copy on disk (checkpoint-store.js, stateAt).
