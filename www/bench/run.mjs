@@ -18,7 +18,12 @@
 // native; gzipped .wasm <= 400 KB; cold start (load + first Engine) <= 30 ms in Node; 10x catalog
 // <= 1.3x matching cost per line; 10,000 customer rules compile (validation, regexes, conflict
 // check) <= 75x serde_json parsing their JSON (~1 s where that parse takes 13 ms); sync requests
-// <= minimum + 5%, wall <= 1.3x floor; peak RSS <= 300 MB at 100,000 invoices.
+// <= minimum + 5%, wall <= 1.15x the latency floor at 300 ms a request (at 50 ms printed only);
+// peak RSS <= 300 MB at 100,000 invoices, outputs written. Engine v2: the next sync with nothing
+// changed <= 0.10x the first sync's CPU, after 1% of the invoices were paid <= 0.20x; state kept
+// between runs <= 300 bytes per transaction. (The other Engine v2 rows, ingest / matching /
+// report / core against JSON.parse, state load, the 128 MB isolate and 600 KB, are not budgeted
+// here yet: see www/bench/NOTES.md.)
 //
 // Synthetic pages (www/bench/lib/gen.mjs, deterministic) are written once under
 // tests/artifacts/bench/data/ and read by both the wasm and the native measurements.
@@ -62,7 +67,7 @@ export const BUDGETS = {
   catalog10xPerLine: 1.3,
   rules10kVsParse: 75,
   syncRequestsVsMin: 1.05,
-  syncWallVsFloor: 1.3,
+  syncWallVsFloor: 1.15, // at 300 ms a request (Engine v2); at 50 ms printed only
   peakRssBytes: 300 * 1024 * 1024,
   // Engine v2 (issue "Engine v2"): a run costs what changed.
   nextSyncVsFirstCpu: 0.1,
@@ -352,7 +357,8 @@ const bigCore = figures.core.find((c) => c.size === 100_000);
   } else {
     const req = s.requests, min = s.minRequests ?? s.minimumRequests, wall = s.wallMs, floor = s.floorMs;
     if (req != null && min) row('sync requests', fmtN(req), `minimum ${fmtN(min)}`, fmtX(req / min), `<= ${BUDGETS.syncRequestsVsMin}x`, check('sync requests', req / min <= BUDGETS.syncRequestsVsMin, `${fmtN(req)} vs ${fmtN(min)}`));
-    if (wall != null && floor) row('sync wall time', fmtMs(wall), `floor ${fmtMs(floor)}`, fmtX(wall / floor), `<= ${BUDGETS.syncWallVsFloor}x`, check('sync wall time', wall / floor <= BUDGETS.syncWallVsFloor, `${fmtX(wall / floor)}`));
+    if (wall != null && floor) row(`sync wall time, ${s.latencyMs ?? 50} ms a request`, fmtMs(wall), `floor ${fmtMs(floor)}`, fmtX(wall / floor), 'printed only');
+    if (s.slow) row(`sync wall time, ${s.slow.latencyMs} ms a request`, fmtMs(s.slow.wallMs), `floor ${fmtMs(s.slow.floorMs)}`, fmtX(s.slow.wallVsFloor), `<= ${BUDGETS.syncWallVsFloor}x`, check(`sync wall time at ${s.slow.latencyMs} ms`, s.slow.wallVsFloor <= BUDGETS.syncWallVsFloor, fmtX(s.slow.wallVsFloor)));
     if (s.incremental) {
       const r = s.nextVsFirstCpu ?? s.incremental.cpuMs / s.firstCpuMs;
       row('next sync, nothing changed: CPU / first sync', `${(s.incremental.cpuMs / 1000).toFixed(2)} s`, `first ${(s.firstCpuMs / 1000).toFixed(2)} s`, fmtX(r), `<= ${BUDGETS.nextSyncVsFirstCpu}x`, check('next sync, nothing changed', r <= BUDGETS.nextSyncVsFirstCpu, fmtX(r)));
