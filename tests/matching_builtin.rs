@@ -385,3 +385,51 @@ fn a_line_naming_no_product_is_the_vendor_default_with_a_lower_confidence() {
     assert_eq!(unnamed.via.as_ref().unwrap().id, "openai-group");
     assert!(unnamed.confidence < named.confidence);
 }
+
+/// Issue 18, allocation rule 1: a vendor the catalog does not know, whose own name begins the
+/// line, names its own product after it ("Acme Hive subscription" from "Acme ApS"), not the
+/// catalog app that happens to share the word.
+#[test]
+fn an_unknown_vendor_naming_its_own_product_stays_unmatched() {
+    for (vendor, desc) in [
+        ("Acme ApS", "Acme Hive subscription"),
+        ("Brightwave GmbH", "Brightwave Monday Planner annual"),
+        ("Kestrel Systems Ltd", "Kestrel Notion sync licence 2026"),
+        (
+            "Blue Harbor Software Inc.",
+            "Blue Harbor Linear subscription",
+        ),
+        ("Quillfeather Oy", "QUILLFEATHER FLOAT - annual licence"),
+    ] {
+        let d = matcher().explain(&VendorInfo::named(vendor), Some(desc));
+        assert!(
+            d.matched.is_none(),
+            "{vendor} / {desc}: {:?}",
+            d.matched.map(|m| m.app_id.clone())
+        );
+        let reason = d.rejected.map(|r| r.reason).unwrap_or_default();
+        assert!(
+            reason.contains("own product"),
+            "{vendor} / {desc}: {reason}"
+        );
+    }
+    // Controls: the brand's own vendor, a brand the vendor's name begins with, a reseller whose
+    // line does not begin with its own name, and a line naming a product of several words.
+    for (vendor, desc, want) in [
+        ("Hive Technology Inc", "Hive Teams plan", "hive"),
+        ("monday.com Ltd.", "monday Work Management Pro", "monday"),
+        ("Acme ApS", "Hive subscription", "hive"),
+        ("Nordic IT Partner AB", "Slack Pro 20 users", "slack"),
+        (
+            "Acme ApS",
+            "Acme Microsoft 365 Business Premium licences",
+            "microsoft-365",
+        ),
+    ] {
+        assert_eq!(
+            app(vendor, desc).as_deref(),
+            Some(want),
+            "{vendor} / {desc}"
+        );
+    }
+}
