@@ -733,3 +733,42 @@ fn summary_names_the_remedy_for_a_blank_currency_as_the_report_does() {
     load(&mut e, &["sample/uk-generalLedgerSetup.json"]);
     assert!(e.summary().currency_missing.is_none());
 }
+
+/// Issue 18 allocation rule, through the engine: on an invoice that also carries hardware, the
+/// freight line is not software spend in line and auto modes; invoice mode keeps one transaction.
+#[test]
+fn freight_on_an_invoice_with_goods_is_not_software_in_split_modes() {
+    let page = r#"{"value":[{"id":"a","status":"Paid","postingDate":"2026-05-01","vendorName":"Insight Enterprises Netherlands B.V.",
+        "totalAmountExcludingTax":1195,"totalAmountIncludingTax":1195,"purchaseInvoiceLines":[
+        {"id":"l1","sequence":10,"lineType":"Item","description":"Microsoft 365 Business Premium x 10","netAmount":220,"netAmountIncludingTax":220},
+        {"id":"l2","sequence":20,"lineType":"Item","description":"Lenovo ThinkPad T14 laptop","netAmount":950,"netAmountIncludingTax":950},
+        {"id":"l3","sequence":30,"lineType":"Charge","description":"Frais de port","netAmount":25,"netAmountIncludingTax":25}]}]}"#;
+    let apps = |mode: &str| -> Vec<(Option<String>, String)> {
+        let mut e = engine(mode, false);
+        e.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), page);
+        e.transactions()
+            .iter()
+            .map(|t| {
+                (
+                    t.match_.as_ref().map(|m| m.app_id.clone()),
+                    t.amount_excluding_tax.to_string(),
+                )
+            })
+            .collect()
+    };
+    let m365 = || Some("microsoft-365".to_string());
+    let mut line = apps("line");
+    line.sort();
+    assert_eq!(
+        line,
+        [
+            (None, "25.00".into()),
+            (None, "950.00".into()),
+            (m365(), "220.00".into())
+        ]
+    );
+    let mut auto = apps("auto");
+    auto.sort();
+    assert_eq!(auto, [(None, "975.00".into()), (m365(), "220.00".into())]);
+    assert_eq!(apps("invoice"), [(m365(), "1195.00".into())]);
+}

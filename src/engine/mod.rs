@@ -1181,7 +1181,8 @@ impl Engine {
                 }
                 kept.push((company.clone(), doc.id.clone()));
             }
-            let m = matcher.match_invoice(&vinfo, &infos);
+            let mut m = matcher.match_invoice(&vinfo, &infos);
+            transactions::allocation::apply(self.line_mode, &mut m);
             let line_decision = |l: &records::Line| -> Option<&Decision> {
                 let idx = all_lines.iter().position(|x| std::ptr::eq(x, l))?;
                 m.lines.get(idx).map(|lm| &lm.decision)

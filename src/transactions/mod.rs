@@ -2,7 +2,8 @@
 //!
 //! A transaction is one unit of spend: in `invoice` mode (the default, as in the reference
 //! product) one per paid invoice, carrying all its lines; in `line` mode one per non-comment
-//! line; in `auto` mode one per app the invoice's lines pay for (see `src/matching/`).
+//! line; in `auto` mode one per app the invoice's lines pay for (see `src/matching/`). Which
+//! lines follow the invoice's main app when it is split is said in [`allocation`].
 //!
 //! Amounts are exact. In `invoice` mode a transaction's amounts are the invoice's totals; in the
 //! split modes the parts add up to the invoice's totals exactly: BC's `netAmount` is already
@@ -10,6 +11,8 @@
 //! (rounding, a discount not allocated to lines) is allocated over the lines by amount.
 //!
 //! Credit memos (when enabled) become negative transactions linked to the invoice they credit.
+
+pub mod allocation;
 
 use crate::bc::records::{DocKind, Document, Line};
 use crate::bc::LineType;
@@ -380,14 +383,21 @@ pub fn parts<'a>(
 }
 
 /// `auto` mode: one part per app the product lines pay for; freight, tax and comment lines
-/// stay with the invoice's main app (the part with the largest amount). An invoice whose
-/// lines agree on one app stays whole.
+/// stay with the invoice's main app (the part with the largest amount), except the freight of
+/// an invoice that carries goods, which goes with the unmatched lines ([`allocation`]). An
+/// invoice whose lines agree on one app stays whole.
 fn auto_parts<'a>(doc: &'a Document, m: &'a InvoiceMatch) -> Vec<(Part<'a>, Option<&'a Decision>)> {
     let lines: Vec<&Line> = doc.lines.as_deref().unwrap_or(&[]).iter().collect();
+    let goods_freight = allocation::freight_with_goods(m);
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut ancillary = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let lm = m.lines.get(i);
+        if goods_freight.get(i).copied().unwrap_or(false) {
+            // Allocation rule: it goes with the goods, which are unmatched.
+            groups.entry("-".into()).or_default().push(i);
+            continue;
+        }
         let product = matches!(lm.map(|x| x.role), Some(LineRole::Product))
             && l.line_type != LineType::Comment;
         if !product {

@@ -2,7 +2,9 @@
 //! scores the matcher on them.
 #![allow(dead_code)]
 
-use bc_spend::matching::{Matcher, VendorInfo};
+use bc_spend::bc::LineType;
+use bc_spend::matching::{Decision, LineInfo, Matcher, VendorInfo};
+use bc_spend::transactions::{allocation, LineMode};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -18,8 +20,92 @@ pub struct Case {
     #[serde(default)]
     pub description: String,
     pub expected: Option<String>,
+    /// Every outcome that counts as correct, `expected` included, where the issue allows either.
+    #[serde(default)]
+    pub accept: Option<Vec<Option<String>>>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Cases that share `invoice` are the lines of one invoice, in `sequence` order: they are
+    /// matched together in line mode, with the allocation rules applied.
+    #[serde(default)]
+    pub invoice: Option<String>,
+    #[serde(default)]
+    pub sequence: Option<i64>,
+    /// BC `lineType` (`Item`, `Account`, `Charge`, `Comment`); `Item` when absent.
+    #[serde(default, rename = "lineType")]
+    pub line_type: Option<String>,
+    /// BC `netAmount`, as a JSON number.
+    #[serde(default, rename = "netAmount")]
+    pub net_amount: Option<serde_json::Number>,
+}
+
+impl Case {
+    /// The outcome this case's scoring counts as right for `got`: `got` itself when `accept`
+    /// allows it, else `expected`.
+    fn wanted(&self, got: Option<&str>) -> Option<String> {
+        let allowed = self
+            .accept
+            .as_ref()
+            .is_some_and(|a| a.iter().any(|x| x.as_deref() == got));
+        if allowed {
+            got.map(str::to_owned)
+        } else {
+            self.expected.clone()
+        }
+    }
+
+    fn line_info(&self) -> LineInfo<'_> {
+        let amount = self
+            .net_amount
+            .as_ref()
+            .and_then(|n| bc_spend::money::Amount::parse_json_number(&n.to_string()).ok())
+            .map_or(0, |a| a.0);
+        LineInfo {
+            description: &self.description,
+            description2: None,
+            line_type: LineType::parse(self.line_type.as_deref().unwrap_or("Item")),
+            account_number: None,
+            amount,
+        }
+    }
+}
+
+/// The decision for each case: a lone case as `explain` gives it; the lines of one invoice
+/// matched together, as line mode gives them.
+pub fn decide(matcher: &Matcher, cases: &[Case]) -> Vec<Decision> {
+    let mut out: Vec<Option<Decision>> = vec![None; cases.len()];
+    let mut invoices: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in cases.iter().enumerate() {
+        match &c.invoice {
+            Some(inv) => invoices.entry(inv).or_default().push(i),
+            None => {
+                let vendor = vendor_of(c);
+                out[i] = Some(matcher.explain(&vendor, Some(&c.description)));
+            }
+        }
+    }
+    for idx in invoices.values_mut() {
+        idx.sort_by_key(|&i| cases[i].sequence);
+        let first = &cases[idx[0]];
+        let lines: Vec<LineInfo> = idx.iter().map(|&i| cases[i].line_info()).collect();
+        let mut m = matcher.match_invoice(&vendor_of(first), &lines);
+        allocation::apply(LineMode::Line, &mut m);
+        for (&i, lm) in idx.iter().zip(m.lines) {
+            out[i] = Some(lm.decision);
+        }
+    }
+    out.into_iter()
+        .map(|d| d.expect("every case decided"))
+        .collect()
+}
+
+fn vendor_of(c: &Case) -> VendorInfo<'_> {
+    VendorInfo {
+        name: &c.vendor,
+        number: None,
+        website: c.website.as_deref(),
+        email: c.email.as_deref(),
+    }
 }
 
 pub fn load() -> Vec<Case> {
@@ -119,21 +205,16 @@ pub fn evaluate(matcher: &Matcher, cases: &[Case]) -> Report {
     let mut overall = Counts::default();
     let mut per_kind: BTreeMap<String, Counts> = BTreeMap::new();
     let mut mistakes = Vec::new();
-    for c in cases {
-        let vendor = VendorInfo {
-            name: &c.vendor,
-            number: None,
-            website: c.website.as_deref(),
-            email: c.email.as_deref(),
-        };
-        let d = matcher.explain(&vendor, Some(&c.description));
+    let decisions = decide(matcher, cases);
+    for (c, d) in cases.iter().zip(&decisions) {
         let got = d.matched.as_ref().map(|m| m.app_id.clone());
-        overall.add(c.expected.as_deref(), got.as_deref());
+        let wanted = c.wanted(got.as_deref());
+        overall.add(wanted.as_deref(), got.as_deref());
         per_kind
             .entry(c.kind.clone())
             .or_default()
-            .add(c.expected.as_deref(), got.as_deref());
-        if got != c.expected {
+            .add(wanted.as_deref(), got.as_deref());
+        if got != wanted {
             let reason = match (&d.matched, &d.rejected) {
                 (Some(m), _) => format!(
                     "{:?} by {} ({}), confidence {}",
