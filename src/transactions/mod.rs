@@ -13,6 +13,7 @@
 //! Credit memos (when enabled) become negative transactions linked to the invoice they credit.
 
 pub mod allocation;
+pub mod seats;
 
 use crate::bc::records::{DocKind, Document, Line};
 use crate::bc::LineType;
