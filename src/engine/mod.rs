@@ -1200,6 +1200,9 @@ impl Engine {
                     };
                     tx.ignored_by_rule = d.ignored_by_rule.clone();
                 }
+                let terms = transactions::part_terms(doc, &part, &m, decision);
+                (tx.seats, tx.unit_price, tx.period) =
+                    (terms.seats, terms.unit_price, terms.period);
                 if let Some(lines) = tx.lines.as_mut() {
                     for (txl, (l, _, _)) in lines.iter_mut().zip(part.lines.iter()) {
                         txl.match_ = line_decision(l).and_then(|d| d.matched.clone());

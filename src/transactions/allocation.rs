@@ -100,6 +100,9 @@ mod tests {
             net_tax_amount: Amount(0),
             net_amount_including_tax: Amount(net),
             invoice_discount_allocation: Amount(0),
+            quantity: None,
+            unit_cost: None,
+            unit_of_measure: None,
         }
     }
 

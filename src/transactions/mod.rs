@@ -122,6 +122,15 @@ pub struct Transaction {
     /// Set when a customer rule said to ignore this spend: the rule's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignored_by_rule: Option<String>,
+    /// For a matched invoice part of one product line, when its line says them ([`seats`]):
+    /// the seat count, the price per seat for the period (an exact decimal, rounding in
+    /// [`seats`]) and the billing period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seats: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Amount>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<seats::Period>,
 }
 
 /// The context a document needs to become transactions.
@@ -351,6 +360,45 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
         match_: None,
         match_rejected: None,
         ignored_by_rule: None,
+        seats: None,
+        unit_price: None,
+        period: None,
+    }
+}
+
+/// The seats, price per seat and period of a part that `decision` matches: those of its one
+/// product line (a line of role `product`, not a comment), read from that line's own BC figures
+/// and text ([`seats::terms`]). A part with several product lines (an invoice of several
+/// products in `invoice` mode, or several lines of one app in `auto` mode) and a credit memo
+/// get none: a sum of seats or an average price would not be a price anyone was quoted.
+pub fn part_terms(
+    doc: &Document,
+    part: &Part,
+    m: &InvoiceMatch,
+    decision: Option<&Decision>,
+) -> seats::Terms {
+    if doc.kind == DocKind::CreditMemo || decision.and_then(|d| d.matched.as_ref()).is_none() {
+        return seats::Terms::default();
+    }
+    let all = doc.lines.as_deref().unwrap_or(&[]);
+    let mut products = part.lines.iter().map(|(l, _, _)| *l).filter(|l| {
+        l.line_type != LineType::Comment
+            && all
+                .iter()
+                .position(|x| std::ptr::eq(x, *l))
+                .and_then(|i| m.lines.get(i))
+                .is_some_and(|lm| lm.role == LineRole::Product)
+    });
+    match (products.next(), products.next()) {
+        (Some(l), None) => seats::terms(&seats::LineFigures {
+            description: &l.description,
+            description2: l.description2.as_deref(),
+            quantity: l.quantity,
+            unit_cost: l.unit_cost,
+            unit_of_measure: l.unit_of_measure.as_deref(),
+            net_amount: l.net_amount,
+        }),
+        _ => seats::Terms::default(),
     }
 }
 
@@ -482,6 +530,9 @@ mod tests {
             net_tax_amount: Amount(incl - net),
             net_amount_including_tax: Amount(incl),
             invoice_discount_allocation: Amount(0),
+            quantity: None,
+            unit_cost: None,
+            unit_of_measure: None,
         }
     }
 
