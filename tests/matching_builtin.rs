@@ -433,3 +433,92 @@ fn an_unknown_vendor_naming_its_own_product_stays_unmatched() {
         );
     }
 }
+
+/// Issue 18: the words for subscription, licence, user, seat, month and year, in the languages
+/// of the ledgers, are cues and quantities, never brands: alone, or with a count and a period,
+/// from a vendor the catalog does not know, they name no app.
+#[test]
+fn subscription_seat_and_period_words_are_never_brands() {
+    let words = [
+        "subscription",
+        "licence",
+        "license",
+        "users",
+        "seats",
+        "members",
+        "agents",
+        "monthly",
+        "annual",
+        "yearly",
+        "quarterly",
+        "Abonnement",
+        "Jahresabo",
+        "Lizenz",
+        "Lizenzen",
+        "Benutzer",
+        "Nutzer",
+        "Plätze",
+        "Mitarbeiter",
+        "monatlich",
+        "jährlich",
+        "Quartal",
+        "abonnement",
+        "licences",
+        "utilisateurs",
+        "postes",
+        "salariés",
+        "sièges",
+        "mensuel",
+        "annuel",
+        "trimestriel",
+        "suscripción",
+        "licencias",
+        "usuarios",
+        "puestos",
+        "empleados",
+        "mensual",
+        "anual",
+        "abbonamento",
+        "canone",
+        "licenza",
+        "utenti",
+        "postazioni",
+        "dipendenti",
+        "mensile",
+        "annuale",
+        "licentie",
+        "licenties",
+        "gebruikers",
+        "maandelijks",
+        "jaarlijks",
+        "jaarabonnement",
+        "kwartaal",
+        "licens",
+        "användare",
+        "månad",
+        "årlig",
+        "brugere",
+        "medarbejdere",
+        "månedlig",
+        "brukere",
+        "lisens",
+        "ansatte",
+        "käyttäjää",
+        "vuosilisenssi",
+    ];
+    for w in words {
+        for desc in [
+            w.to_string(),
+            format!("{w} 10"),
+            format!("12 {w} monthly 2026"),
+        ] {
+            assert_eq!(app("Abonnement Services SARL", &desc), None, "{desc}");
+            assert_eq!(app("Nordlicht Handel GmbH", &desc), None, "{desc}");
+        }
+        assert_eq!(
+            app(&format!("{w} GmbH"), "Dienstleistung November"),
+            None,
+            "{w}"
+        );
+    }
+}

@@ -19,8 +19,9 @@
 //!    or quantity word next to such a unit, or to a unit of time ("x12 months"), is not a seat
 //!    count, nor is a cap ("up to 50 users"), a band ("51-75 employees"), a price ("€8/user",
 //!    "12 per user") or a decimal ("12,50"). Thousands separators follow the language: "1,200",
-//!    "1.200", "1 200" (non-breaking space) and "1'200" are all 1200. The price per seat is then
-//!    the net amount divided by the seats.
+//!    "1.200", "1 200" (non-breaking space) and "1'200" are all 1200; a plain space is read as one
+//!    only between one or two digits and a group of three before a seat word ("1 200
+//!    utilisateurs"). The price per seat is then the net amount divided by the seats.
 //!
 //! **Rounding.** A price per seat that is a division is the exact quotient rounded half to even
 //! to four decimals (ten-thousandths, like every amount: [`crate::money`]); `unitCost` is taken
@@ -170,9 +171,24 @@ fn number_sep(c: char) -> bool {
     matches!(c, ',' | '.' | '\'' | '\u{a0}' | '\u{202f}' | '’')
 }
 
+/// The word that starts after `i` and any whitespace, folded.
+fn next_word(chars: &[char], mut i: usize) -> Option<String> {
+    while chars.get(i).is_some_and(|c| c.is_whitespace()) {
+        i += 1;
+    }
+    let mut w = String::new();
+    while let Some(&c) = chars.get(i).filter(|c| c.is_alphabetic()) {
+        crate::matching::normalize::fold_char(c, &mut w);
+        i += 1;
+    }
+    (!w.is_empty()).then_some(w)
+}
+
 fn tokens(text: &str) -> Vec<Tok> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
+    // Where the last number of one or two digits ended (for "1 200").
+    let mut last_short_number: Option<usize> = None;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -194,7 +210,22 @@ fn tokens(text: &str) -> Vec<Tok> {
                 }
             }
             if raw.chars().all(|r| r.is_ascii_digit() || number_sep(r)) {
-                out.push(Tok::Num(whole_number(&raw)));
+                // "1 200 utilisateurs": a plain space as thousands separator, read only between
+                // a number of one or two digits and a group of three before a seat word.
+                let spaced_thousands = raw.len() == 3
+                    && raw.bytes().all(|b| b.is_ascii_digit())
+                    && start >= 3
+                    && chars[start - 1] == ' '
+                    && last_short_number == Some(start - 1)
+                    && next_word(&chars, i).is_some_and(|w| is_seat_word(&w));
+                match (spaced_thousands, out.last_mut()) {
+                    (true, Some(Tok::Num(Some(k)))) => {
+                        *k = *k * 1000 + raw.parse::<u64>().unwrap_or(0);
+                    }
+                    _ => out.push(Tok::Num(whole_number(&raw))),
+                }
+                last_short_number =
+                    (raw.len() <= 2 && raw.bytes().all(|b| b.is_ascii_digit())).then_some(i);
             } else {
                 let mut w = String::new();
                 for c in raw.chars() {
@@ -363,10 +394,19 @@ const QUANTITY_WORDS: &[&str] = &[
     "aantal", "antal", "antall", "maara",
 ];
 
-/// Words that make the number after them a cap, not a count ("up to 50").
+/// Words that make the number after them a cap, not a count ("up to 50"): one word, or the
+/// last of two (`("to", "up")` is "up to").
 const CAP_WORDS: &[&str] = &[
-    "to", "max", "maximum", "zu", "jusqu", "jusqua", "hasta", "fino", "tot", "till", "til",
-    "inntil", "enintaan", "bis", "upto",
+    "max", "maximum", "maks", "hasta", "inntil", "enintaan", "bis", "upto", "tot",
+];
+const CAP_PAIRS: &[(&str, &str)] = &[
+    ("to", "up"),
+    ("zu", "bis"),
+    ("a", "jusqu"),
+    ("a", "fino"),
+    ("till", "upp"),
+    ("til", "op"),
+    ("til", "opp"),
 ];
 
 /// Words between a number and a seat word that make it a price ("12 per user").
@@ -519,7 +559,17 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
         if after.is_some_and(is_currency) {
             return None;
         }
-        if i > 0 && word(i - 1).is_some_and(|w| CAP_WORDS.contains(&w)) {
+        // The two words before the number, skipping marks ("jusqu'à").
+        let mut before_words = toks[..i].iter().rev().filter_map(|t| match t {
+            Tok::Word(w) => Some(w.as_str()),
+            _ => None,
+        });
+        let (w1, w2) = (before_words.next(), before_words.next());
+        let adjacent_word = i > 0 && matches!(toks[i - 1], Tok::Word(_) | Tok::Sym('\'' | '’'));
+        if adjacent_word
+            && (w1.is_some_and(|w| CAP_WORDS.contains(&w))
+                || w1.zip(w2).is_some_and(|p| CAP_PAIRS.contains(&p)))
+        {
             return None;
         }
         Some(*n)
@@ -991,6 +1041,13 @@ mod tests {
         assert_eq!(seats("Slack Pro 2026 renewal"), None);
         assert_eq!(seats("Licence fee 12,50 per user"), None);
         assert_eq!(seats("Microsoft 365 E3 - 01/12/2026 users"), None);
+        assert_eq!(seats("Canva Teams fino a 10 utenti"), None);
+        assert_eq!(seats("Personio bis zu 100 Mitarbeiter"), None);
+        assert_eq!(seats("Lucca jusqu'à 50 salariés"), None);
+        assert_eq!(seats("Moneybird tot 5 gebruikers"), None);
+        assert_eq!(seats("Fortnox upp till 10 användare"), None);
+        // "to" alone is not a cap.
+        assert_eq!(seats("Upgrade to 25 users"), Some(25));
     }
 
     #[test]
@@ -1033,6 +1090,10 @@ mod tests {
         assert_eq!(seats("Visma Lønn 35 medarbejdere"), Some(35));
         assert_eq!(seats("Netvisor 5 käyttäjää"), Some(5));
         assert_eq!(seats("Fortnox 1\u{a0}200 användare"), Some(1200));
+        // A plain space as thousands separator, before a seat word only.
+        assert_eq!(seats("Slack Pro - 1 200 utilisateurs"), Some(1200));
+        assert_eq!(seats("Microsoft 365 E3 1 200 användare"), Some(1200));
+        assert_eq!(seats("Sage 100 200 postes"), Some(200));
     }
 
     #[test]
