@@ -13,8 +13,9 @@
 //!    the Nordic languages: a whole number before a seat word ("45 users", "25 Benutzer",
 //!    "40 licences", "5 postes", "12 utenti", "10 gebruikers", "8 användare", "60 empleados"),
 //!    a seat word or quantity word before it ("Users: 45", "Qty 120", "Anzahl 5"), or a
-//!    multiplier ("x12", "40 x", "× 10"). Seats count licensed units: users, seats, licences,
-//!    members, agents, editors, creators, learners, hosts, devices, endpoints, rooms, mailboxes
+//!    multiplier ("x12", "40 x", "× 10"; "2 x 50 users" is 100). Seats count licensed units:
+//!    users, seats, licences, members, agents, editors, creators, learners, hosts (of meetings:
+//!    not on a line about infrastructure, APM or servers), devices, endpoints, rooms, mailboxes
 //!    and employees. They never count contacts, tokens, GB, calls or other usage: a multiplier
 //!    or quantity word next to such a unit, or to a unit of time ("x12 months"), is not a seat
 //!    count, nor is a cap ("up to 50 users"), a band ("51-75 employees"), a price ("€8/user",
@@ -528,7 +529,18 @@ fn multiplier_word(w: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
+/// Words that make "hosts" servers to monitor, not people hosting meetings.
+fn infrastructure_line(toks: &[Tok]) -> bool {
+    toks.iter().any(|t| {
+        matches!(t, Tok::Word(w) if matches!(w.as_str(),
+            "infrastructure" | "infra" | "apm" | "server" | "servers" | "container"
+                | "containers" | "monitoring" | "vm" | "vms" | "nodes"))
+    })
+}
+
 fn seats_of(toks: &[Tok]) -> Option<u32> {
+    let infrastructure = infrastructure_line(toks);
+    let is_seat_word = |w: &str| is_seat_word(w) && !(infrastructure && w.starts_with("host"));
     let word = |i: usize| match toks.get(i) {
         Some(Tok::Word(w)) => Some(w.as_str()),
         _ => None,
@@ -601,7 +613,18 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
                     });
                     let year_like = gap > 0 && (1990..=2100).contains(&n);
                     if between_ok && !year_like {
-                        return to_count(n);
+                        // "2 x 50 users": the product.
+                        let times = i
+                            .checked_sub(2)
+                            .filter(|_| {
+                                sym(i - 1, 'x') || sym(i - 1, '×') || word(i - 1) == Some("x")
+                            })
+                            .and_then(|k| match toks.get(k) {
+                                Some(Tok::Num(Some(k))) => Some(*k),
+                                _ => None,
+                            })
+                            .unwrap_or(1);
+                        return n.checked_mul(times).and_then(to_count);
                     }
                     break;
                 }
@@ -625,7 +648,9 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
                 }
             }
             // "x 10", "× 10".
-            if w == "x" {
+            // ("2 x 50 users" is read at the 50, as a product.)
+            let after_number = i > 0 && matches!(toks[i - 1], Tok::Num(_));
+            if w == "x" && !after_number {
                 if let Some(n) = plain_number(i + 1) {
                     if not_other_unit(i + 2) && i > 0 {
                         return to_count(n);
@@ -646,7 +671,7 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
                 }
             }
         }
-        if sym(i, '×') {
+        if sym(i, '×') && !(i > 0 && matches!(toks[i - 1], Tok::Num(_))) {
             if let Some(n) = plain_number(i + 1) {
                 if not_other_unit(i + 2) {
                     return to_count(n);
@@ -1026,6 +1051,8 @@ mod tests {
         assert_eq!(seats("Zendesk Suite Growth - 8 agents"), Some(8));
         assert_eq!(seats("Rippling HR - 32 employees"), Some(32));
         assert_eq!(seats("Teams Rooms Pro × 4 rooms"), Some(4));
+        assert_eq!(seats("GitHub Enterprise Cloud 2 x 50 users"), Some(100));
+        assert_eq!(seats("Zoom Workplace Business 20 hosts"), Some(20));
     }
 
     #[test]
@@ -1038,6 +1065,8 @@ mod tests {
         assert_eq!(seats("Notion 12 per user monthly"), None);
         assert_eq!(seats("Datadog Infrastructure x12 months"), None);
         assert_eq!(seats("Dropbox 2 TB storage"), None);
+        assert_eq!(seats("Datadog Infrastructure Pro 40 hosts"), None);
+        assert_eq!(seats("New Relic APM 12 hosts annual"), None);
         assert_eq!(seats("Slack Pro 2026 renewal"), None);
         assert_eq!(seats("Licence fee 12,50 per user"), None);
         assert_eq!(seats("Microsoft 365 E3 - 01/12/2026 users"), None);
