@@ -187,6 +187,12 @@ struct LineS<'a> {
     net_amount_including_tax: i64,
     #[serde(default, skip_serializing_if = "is_zero")]
     invoice_discount_allocation: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    quantity: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unit_cost: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unit_of_measure: Option<Cow<'a, str>>,
 }
 
 /// An optional text borrowed from the state's line when it holds no escape, for the fields
@@ -628,6 +634,15 @@ fn write_doc(out: &mut Vec<u8>, doc: &Document) {
                 key(out, first, "invoiceDiscountAllocation");
                 int(out, l.invoice_discount_allocation.0);
             }
+            if let Some(q) = l.quantity {
+                key(out, first, "quantity");
+                int(out, q.0);
+            }
+            if let Some(c) = l.unit_cost {
+                key(out, first, "unitCost");
+                int(out, c.0);
+            }
+            text(out, first, "unitOfMeasure", &l.unit_of_measure);
             out.push(b'}');
         }
         out.push(b']');
@@ -695,6 +710,9 @@ fn doc_s(doc: &Document) -> DocS<'_> {
                     net_tax_amount: l.net_tax_amount.0,
                     net_amount_including_tax: l.net_amount_including_tax.0,
                     invoice_discount_allocation: l.invoice_discount_allocation.0,
+                    quantity: l.quantity.map(|a| a.0),
+                    unit_cost: l.unit_cost.map(|a| a.0),
+                    unit_of_measure: ocow(&l.unit_of_measure),
                 })
                 .collect()
         }),
@@ -1116,6 +1134,15 @@ fn doc_from(
                         || lp("invoiceDiscountAllocation"),
                         l.invoice_discount_allocation,
                     )?,
+                    quantity: l
+                        .quantity
+                        .map(|q| check_amount(|| lp("quantity"), q))
+                        .transpose()?,
+                    unit_cost: l
+                        .unit_cost
+                        .map(|c| check_amount(|| lp("unitCost"), c))
+                        .transpose()?,
+                    unit_of_measure: owned(l.unit_of_measure),
                 });
             }
             Some(out)
@@ -1779,6 +1806,9 @@ mod tests {
                                 } else {
                                     0
                                 }),
+                                quantity: bit(1).then_some(Amount(n as i64 * 10_000)),
+                                unit_cost: bit(2).then_some(Amount(-(i as i64))),
+                                unit_of_measure: text(i + n + 4, bit(3)),
                             })
                             .collect()
                     }),

@@ -733,3 +733,104 @@ fn summary_names_the_remedy_for_a_blank_currency_as_the_report_does() {
     load(&mut e, &["sample/uk-generalLedgerSetup.json"]);
     assert!(e.summary().currency_missing.is_none());
 }
+
+/// Issue 18 allocation rule, through the engine: on an invoice that also carries hardware, the
+/// freight line is not software spend in line and auto modes; invoice mode keeps one transaction.
+#[test]
+fn freight_on_an_invoice_with_goods_is_not_software_in_split_modes() {
+    let page = r#"{"value":[{"id":"a","status":"Paid","postingDate":"2026-05-01","vendorName":"Insight Enterprises Netherlands B.V.",
+        "totalAmountExcludingTax":1195,"totalAmountIncludingTax":1195,"purchaseInvoiceLines":[
+        {"id":"l1","sequence":10,"lineType":"Item","description":"Microsoft 365 Business Premium x 10","netAmount":220,"netAmountIncludingTax":220},
+        {"id":"l2","sequence":20,"lineType":"Item","description":"Lenovo ThinkPad T14 laptop","netAmount":950,"netAmountIncludingTax":950},
+        {"id":"l3","sequence":30,"lineType":"Charge","description":"Frais de port","netAmount":25,"netAmountIncludingTax":25}]}]}"#;
+    let apps = |mode: &str| -> Vec<(Option<String>, String)> {
+        let mut e = engine(mode, false);
+        e.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), page);
+        e.transactions()
+            .iter()
+            .map(|t| {
+                (
+                    t.match_.as_ref().map(|m| m.app_id.clone()),
+                    t.amount_excluding_tax.to_string(),
+                )
+            })
+            .collect()
+    };
+    let m365 = || Some("microsoft-365".to_string());
+    let mut line = apps("line");
+    line.sort();
+    assert_eq!(
+        line,
+        [
+            (None, "25.00".into()),
+            (None, "950.00".into()),
+            (m365(), "220.00".into())
+        ]
+    );
+    let mut auto = apps("auto");
+    auto.sort();
+    assert_eq!(auto, [(None, "975.00".into()), (m365(), "220.00".into())]);
+    assert_eq!(apps("invoice"), [(m365(), "1195.00".into())]);
+}
+
+/// Issue 18 part 4: a matched part carries seats, price per seat and period, from BC's quantity
+/// and unit cost when the line is per seat, else from its text; only when known.
+#[test]
+fn matched_parts_carry_seats_price_per_seat_and_period() {
+    let page = r#"{"value":[{"id":"a","status":"Paid","postingDate":"2026-05-01","vendorName":"Insight Enterprises Netherlands B.V.",
+        "totalAmountExcludingTax":2290,"totalAmountIncludingTax":2290,"purchaseInvoiceLines":[
+        {"id":"l1","sequence":10,"lineType":"Item","description":"Microsoft 365 E3 NCE annual","unitOfMeasureCode":"PCS","quantity":25,"unitCost":72.4,"netAmount":1810,"netAmountIncludingTax":1810},
+        {"id":"l2","sequence":20,"lineType":"Item","description":"Slack Pro - 40 users - monthly","quantity":1,"unitCost":350,"netAmount":350,"netAmountIncludingTax":350},
+        {"id":"l3","sequence":30,"lineType":"Item","description":"Miro Business","quantity":3,"unitCost":43.33333,"netAmount":130,"netAmountIncludingTax":130}]}]}"#;
+    let mut e = engine("line", false);
+    let r = e.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), page);
+    assert_eq!((r.accepted, r.rejected), (1, 0));
+    let got: Vec<_> = e
+        .transactions()
+        .iter()
+        .map(|t| {
+            (
+                t.match_.as_ref().map(|m| m.app_id.clone()),
+                t.seats,
+                t.unit_price.map(|p| p.to_string()),
+                t.period.map(|p| p.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                Some("microsoft-365".into()),
+                Some(25),
+                Some("72.40".into()),
+                Some("annual")
+            ),
+            (
+                Some("slack".into()),
+                Some(40),
+                Some("8.75".into()),
+                Some("monthly")
+            ),
+            // A unit cost of five decimals is not read; quantity x unit cost cannot be checked.
+            (Some("miro".into()), None, None, None),
+        ]
+    );
+    let json = serde_json::to_value(e.transactions()).unwrap();
+    assert_eq!(json[0]["seats"], 25);
+    assert_eq!(json[0]["unitPrice"], "72.40");
+    assert_eq!(json[0]["period"], "annual");
+    assert!(json[2].get("seats").is_none() && json[2].get("unitPrice").is_none());
+    // The figures survive a state round trip.
+    let mut restored = Engine::from_state(
+        EngineOptions {
+            connected_at: Some("2026-11-26".into()),
+            line_mode: Some("line".into()),
+            environment: Some("tenant/production".into()),
+            ..Default::default()
+        },
+        &e.export_state(),
+    )
+    .unwrap();
+    assert_eq!(serde_json::to_value(restored.transactions()).unwrap(), json);
+}

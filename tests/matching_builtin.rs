@@ -385,3 +385,140 @@ fn a_line_naming_no_product_is_the_vendor_default_with_a_lower_confidence() {
     assert_eq!(unnamed.via.as_ref().unwrap().id, "openai-group");
     assert!(unnamed.confidence < named.confidence);
 }
+
+/// Issue 18, allocation rule 1: a vendor the catalog does not know, whose own name begins the
+/// line, names its own product after it ("Acme Hive subscription" from "Acme ApS"), not the
+/// catalog app that happens to share the word.
+#[test]
+fn an_unknown_vendor_naming_its_own_product_stays_unmatched() {
+    for (vendor, desc) in [
+        ("Acme ApS", "Acme Hive subscription"),
+        ("Brightwave GmbH", "Brightwave Monday Planner annual"),
+        ("Kestrel Systems Ltd", "Kestrel Notion sync licence 2026"),
+        (
+            "Blue Harbor Software Inc.",
+            "Blue Harbor Linear subscription",
+        ),
+        ("Quillfeather Oy", "QUILLFEATHER FLOAT - annual licence"),
+    ] {
+        let d = matcher().explain(&VendorInfo::named(vendor), Some(desc));
+        assert!(
+            d.matched.is_none(),
+            "{vendor} / {desc}: {:?}",
+            d.matched.map(|m| m.app_id.clone())
+        );
+        let reason = d.rejected.map(|r| r.reason).unwrap_or_default();
+        assert!(
+            reason.contains("own product"),
+            "{vendor} / {desc}: {reason}"
+        );
+    }
+    // Controls: the brand's own vendor, a brand the vendor's name begins with, a reseller whose
+    // line does not begin with its own name, and a line naming a product of several words.
+    for (vendor, desc, want) in [
+        ("Hive Technology Inc", "Hive Teams plan", "hive"),
+        ("monday.com Ltd.", "monday Work Management Pro", "monday"),
+        ("Acme ApS", "Hive subscription", "hive"),
+        ("Nordic IT Partner AB", "Slack Pro 20 users", "slack"),
+        (
+            "Acme ApS",
+            "Acme Microsoft 365 Business Premium licences",
+            "microsoft-365",
+        ),
+    ] {
+        assert_eq!(
+            app(vendor, desc).as_deref(),
+            Some(want),
+            "{vendor} / {desc}"
+        );
+    }
+}
+
+/// Issue 18: the words for subscription, licence, user, seat, month and year, in the languages
+/// of the ledgers, are cues and quantities, never brands: alone, or with a count and a period,
+/// from a vendor the catalog does not know, they name no app.
+#[test]
+fn subscription_seat_and_period_words_are_never_brands() {
+    let words = [
+        "subscription",
+        "licence",
+        "license",
+        "users",
+        "seats",
+        "members",
+        "agents",
+        "monthly",
+        "annual",
+        "yearly",
+        "quarterly",
+        "Abonnement",
+        "Jahresabo",
+        "Lizenz",
+        "Lizenzen",
+        "Benutzer",
+        "Nutzer",
+        "Plätze",
+        "Mitarbeiter",
+        "monatlich",
+        "jährlich",
+        "Quartal",
+        "abonnement",
+        "licences",
+        "utilisateurs",
+        "postes",
+        "salariés",
+        "sièges",
+        "mensuel",
+        "annuel",
+        "trimestriel",
+        "suscripción",
+        "licencias",
+        "usuarios",
+        "puestos",
+        "empleados",
+        "mensual",
+        "anual",
+        "abbonamento",
+        "canone",
+        "licenza",
+        "utenti",
+        "postazioni",
+        "dipendenti",
+        "mensile",
+        "annuale",
+        "licentie",
+        "licenties",
+        "gebruikers",
+        "maandelijks",
+        "jaarlijks",
+        "jaarabonnement",
+        "kwartaal",
+        "licens",
+        "användare",
+        "månad",
+        "årlig",
+        "brugere",
+        "medarbejdere",
+        "månedlig",
+        "brukere",
+        "lisens",
+        "ansatte",
+        "käyttäjää",
+        "vuosilisenssi",
+    ];
+    for w in words {
+        for desc in [
+            w.to_string(),
+            format!("{w} 10"),
+            format!("12 {w} monthly 2026"),
+        ] {
+            assert_eq!(app("Abonnement Services SARL", &desc), None, "{desc}");
+            assert_eq!(app("Nordlicht Handel GmbH", &desc), None, "{desc}");
+        }
+        assert_eq!(
+            app(&format!("{w} GmbH"), "Dienstleistung November"),
+            None,
+            "{w}"
+        );
+    }
+}

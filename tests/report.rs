@@ -75,6 +75,9 @@ fn tx(
         }),
         match_rejected: None,
         ignored_by_rule: None,
+        seats: None,
+        unit_price: None,
+        period: None,
     }
 }
 

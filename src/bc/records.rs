@@ -9,7 +9,7 @@ use super::lenient::{raw_record, Records, Scalar};
 use crate::date::{Date, Timestamp};
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::DiagnosticCode;
-use crate::money::Amount;
+use crate::money::{Amount, AmountError};
 
 raw_record!(
     /// `companies`
@@ -39,6 +39,7 @@ raw_record!(
         "netAmount" => net_amount, "netTaxAmount" => net_tax_amount,
         "netAmountIncludingTax" => net_amount_including_tax,
         "invoiceDiscountAllocation" => invoice_discount_allocation,
+        "quantity" => quantity, "unitCost" => unit_cost, "unitOfMeasureCode" => unit_of_measure,
     }
 );
 
@@ -257,6 +258,44 @@ impl<'a> FieldReader<'a> {
         }
     }
 
+    /// A decimal the product can do without (a line's quantity and unit cost): missing, null or
+    /// more precise than four decimals (BC unit costs may have five) reads as `None` silently,
+    /// since nothing is lost that an amount depends on; a value that is not a number at all is
+    /// a warning, and the record is kept.
+    pub fn optional_decimal(&mut self, field: &str, v: Scalar) -> Option<Amount> {
+        let r = match v {
+            Scalar::Int(i) => Amount::from_i64_units(i),
+            Scalar::Float(f) => Amount::from_f64(f),
+            Scalar::Number(t) => Amount::parse_json_number(&t),
+            Scalar::Missing | Scalar::Null => return None,
+            other => {
+                self.problem(
+                    false,
+                    DiagnosticCode::AmountInvalid,
+                    field,
+                    format!(
+                        "`{field}` should be a number but is {}; it is left out",
+                        other.type_name()
+                    ),
+                );
+                return None;
+            }
+        };
+        match r {
+            Ok(a) => Some(a),
+            Err(AmountError::TooPrecise) => None,
+            Err(e) => {
+                self.problem(
+                    false,
+                    DiagnosticCode::AmountInvalid,
+                    field,
+                    format!("`{field}`: {}; it is left out", e.message()),
+                );
+                None
+            }
+        }
+    }
+
     /// A currency code ([`crate::money::currency_code`]); blank reads as `None`. Not a code:
     /// the record is rejected, as its amounts would be totalled in a currency of their own.
     pub fn currency(&mut self, field: &str, v: Scalar) -> Option<String> {
@@ -440,6 +479,12 @@ pub struct Line {
     pub net_tax_amount: Amount,
     pub net_amount_including_tax: Amount,
     pub invoice_discount_allocation: Amount,
+    /// `quantity`, `unitCost` (BC's direct unit cost) and `unitOfMeasureCode`: for seats and
+    /// price per seat ([`crate::transactions::seats`]). Optional: a value that cannot be read
+    /// exactly is left out (see [`FieldReader::optional_decimal`]).
+    pub quantity: Option<Amount>,
+    pub unit_cost: Option<Amount>,
+    pub unit_of_measure: Option<String>,
 }
 
 /// A purchase invoice or credit memo, checked.
@@ -561,6 +606,11 @@ pub fn read_line(r: RawLine, fr: &mut FieldReader) -> Option<Line> {
                 false,
             )
             .unwrap_or_default(),
+        quantity: fr.optional_decimal("quantity", r.quantity),
+        unit_cost: fr.optional_decimal("unitCost", r.unit_cost),
+        unit_of_measure: fr
+            .text("unitOfMeasureCode", r.unit_of_measure, false)
+            .filter(|s| !s.trim().is_empty()),
     };
     (!fr.rejected).then_some(line)
 }

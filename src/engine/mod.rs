@@ -1206,7 +1206,8 @@ impl Engine {
                 }
                 kept.push((company.clone(), doc.id.clone()));
             }
-            let m = matcher.match_invoice(&vinfo, &infos);
+            let mut m = matcher.match_invoice(&vinfo, &infos);
+            transactions::allocation::apply(self.line_mode, &mut m);
             let line_decision = |l: &records::Line| -> Option<&Decision> {
                 let idx = all_lines.iter().position(|x| std::ptr::eq(x, l))?;
                 m.lines.get(idx).map(|lm| &lm.decision)
@@ -1224,6 +1225,9 @@ impl Engine {
                     };
                     tx.ignored_by_rule = d.ignored_by_rule.clone();
                 }
+                let terms = transactions::part_terms(doc, &part, &m, decision);
+                (tx.seats, tx.unit_price, tx.period) =
+                    (terms.seats, terms.unit_price, terms.period);
                 if let Some(lines) = tx.lines.as_mut() {
                     for (txl, (l, _, _)) in lines.iter_mut().zip(part.lines.iter()) {
                         txl.match_ = line_decision(l).and_then(|d| d.matched.clone());

@@ -305,7 +305,7 @@ impl Vocabulary {
 }
 
 /// A vendor's identity as worked out, or why it has none.
-type VendorVerdict = (Option<Ident>, Option<Rejected>);
+type VendorVerdict = (Option<Ident>, Option<Rejected>, Arc<[String]>);
 type VendorKey = (String, Option<String>, Option<String>);
 /// Entries kept before the vendor cache starts over.
 const VENDOR_CACHE_MAX: usize = 20_000;
@@ -469,6 +469,8 @@ struct VendorCtx<'a> {
     vendor: VendorInfo<'a>,
     ident: Option<Ident>,
     rejected: Option<Rejected>,
+    /// For a vendor the catalog does not know: the words of its name (legal form dropped).
+    own_name: Arc<[String]>,
 }
 
 #[derive(Clone)]
@@ -735,11 +737,12 @@ impl Matcher {
             vendor.email.map(str::to_string),
         );
         if let Ok(cache) = self.vendor_cache.lock() {
-            if let Some((ident, rejected)) = cache.get(&key) {
+            if let Some((ident, rejected, own_name)) = cache.get(&key) {
                 return VendorCtx {
                     vendor: *vendor,
                     ident: ident.clone(),
                     rejected: rejected.clone(),
+                    own_name: own_name.clone(),
                 };
             }
         }
@@ -748,7 +751,14 @@ impl Matcher {
             if cache.len() >= VENDOR_CACHE_MAX {
                 cache.clear();
             }
-            cache.insert(key, (ctx.ident.clone(), ctx.rejected.clone()));
+            cache.insert(
+                key,
+                (
+                    ctx.ident.clone(),
+                    ctx.rejected.clone(),
+                    ctx.own_name.clone(),
+                ),
+            );
         }
         ctx
     }
@@ -857,11 +867,59 @@ impl Matcher {
                 }
             }
         }
+        // The words of an unknown vendor's own name, for reading lines that begin with it.
+        let own_name: Arc<[String]> = if ident.is_none() {
+            name.toks
+                .iter()
+                .filter(|t| t.kind == TokenKind::Word && t.class != Class::Noise)
+                .map(|t| t.norm.clone())
+                .collect()
+        } else {
+            Arc::from(Vec::new())
+        };
         VendorCtx {
             vendor: *vendor,
             ident,
             rejected,
+            own_name,
         }
+    }
+
+    /// Allocation rule: when a vendor the catalog does not know begins the line with its own
+    /// name ("Acme Hive subscription" from "Acme ApS"), the word after that name is the vendor's
+    /// own product. Returns the token that follows the name and the name as written, when the
+    /// line begins with at least one distinctive word of the vendor's name (not an ordinary
+    /// word) or with two of its words.
+    fn own_product_start(
+        &self,
+        ctx: &VendorCtx,
+        an: &Analysis,
+        text: &str,
+    ) -> Option<(usize, String)> {
+        if ctx.ident.is_some() || ctx.own_name.is_empty() {
+            return None;
+        }
+        let start = an.toks.iter().position(|t| t.kind != TokenKind::Number)?;
+        let matched = an.toks[start..]
+            .iter()
+            .zip(ctx.own_name.iter())
+            .take_while(|(t, w)| t.norm == **w)
+            .count();
+        if matched == 0 {
+            return None;
+        }
+        let words = &ctx.own_name[..matched];
+        let distinctive = words
+            .iter()
+            .any(|w| w.chars().count() >= 3 && !lexicon::is_common_word(w));
+        if !distinctive && matched < 2 {
+            return None;
+        }
+        let (s, e) = (an.toks[start].start, an.toks[start + matched - 1].end);
+        Some((
+            start + matched,
+            text.get(s..e).unwrap_or_default().to_owned(),
+        ))
     }
 
     // ----- lines -----
@@ -916,6 +974,22 @@ impl Matcher {
                     .into_iter()
                     .map(|c| (1, c)),
             );
+        }
+        // An unknown vendor's own product: the catalog app named right after the vendor's name
+        // is set aside (a product name of several words, "Microsoft 365 Business Premium", is
+        // still read as that product: a local partner reselling it).
+        let mut own_product: Option<(String, Cand)> = None;
+        if let Some((after, name)) = self.own_product_start(ctx, &d1, description) {
+            cands.retain(|(f, c)| {
+                let own = *f == 0
+                    && c.first == after
+                    && self.is_app(c.owner)
+                    && !(c.strong && c.span > 1);
+                if own && own_product.is_none() {
+                    own_product = Some((name.clone(), c.clone()));
+                }
+                !own
+            });
         }
         let analyses: [Option<&Analysis>; 2] = [Some(&*d1), d2.as_deref()];
         let field_text = |f: usize| {
@@ -1253,7 +1327,22 @@ impl Matcher {
                     };
                 }
                 // Nothing: explain the closest thing we saw.
-                let rejected = if let Some((f, c)) = rejected_desc.first() {
+                let rejected = if let Some((name, c)) = &own_product {
+                    let app = &self.index.owners[c.owner as usize];
+                    let word = quote_span(
+                        description,
+                        d1.toks[c.first].start,
+                        d1.toks[(c.first + c.span).min(d1.toks.len()) - 1].end,
+                    );
+                    Some(self.rejected(
+                        Some((c.owner, 0.3)),
+                        format!(
+                            "the line begins with the vendor's own name ('{name}'), so {word} after it is read as the vendor's own product, not {}",
+                            app.name
+                        ),
+                        vec![],
+                    ))
+                } else if let Some((f, c)) = rejected_desc.first() {
                     Some(self.reject_reason(
                         analyses[*f].expect("analysed"),
                         c,

@@ -113,6 +113,9 @@ fn fingerprint(doc: &Document) -> u64 {
             net_tax_amount,
             net_amount_including_tax,
             invoice_discount_allocation,
+            quantity,
+            unit_cost,
+            unit_of_measure,
         } = line;
         (
             id,
@@ -130,6 +133,7 @@ fn fingerprint(doc: &Document) -> u64 {
             invoice_discount_allocation,
         )
             .hash(&mut h);
+        (quantity, unit_cost, unit_of_measure).hash(&mut h);
     }
     h.finish()
 }
@@ -325,6 +329,9 @@ mod tests {
                 net_tax_amount: Amount(0),
                 net_amount_including_tax: Amount(1_000_000),
                 invoice_discount_allocation: Amount(0),
+                quantity: None,
+                unit_cost: None,
+                unit_of_measure: None,
             }]),
             applies_to_invoice_id: None,
             applies_to_invoice_number: None,

@@ -36,7 +36,8 @@ pub const INVOICE_FIELDS: &[&str] = &[
     "lastModifiedDateTime",
 ];
 /// `purchaseInvoiceLines` fields the engine reads: the `net*` amounts (the `amount*` fields are
-/// always 0 on purchase invoice lines, reference 3.2) and what matching reads.
+/// always 0 on purchase invoice lines, reference 3.2), what matching reads, and the quantity,
+/// unit cost and unit of measure that seats and price per seat are read from.
 pub const LINE_FIELDS: &[&str] = &[
     "id",
     "sequence",
@@ -48,6 +49,9 @@ pub const LINE_FIELDS: &[&str] = &[
     "netTaxAmount",
     "netAmountIncludingTax",
     "invoiceDiscountAllocation",
+    "quantity",
+    "unitCost",
+    "unitOfMeasureCode",
 ];
 /// `purchaseCreditMemos` header fields the engine reads (reference 3.3). Lines are not
 /// expanded: a credit memo's totals are its spend, and the emulator (like older BC versions)

@@ -2,7 +2,8 @@
 //!
 //! A transaction is one unit of spend: in `invoice` mode (the default, as in the reference
 //! product) one per paid invoice, carrying all its lines; in `line` mode one per non-comment
-//! line; in `auto` mode one per app the invoice's lines pay for (see `src/matching/`).
+//! line; in `auto` mode one per app the invoice's lines pay for (see `src/matching/`). Which
+//! lines follow the invoice's main app when it is split is said in [`allocation`].
 //!
 //! Amounts are exact. In `invoice` mode a transaction's amounts are the invoice's totals; in the
 //! split modes the parts add up to the invoice's totals exactly: BC's `netAmount` is already
@@ -10,6 +11,9 @@
 //! (rounding, a discount not allocated to lines) is allocated over the lines by amount.
 //!
 //! Credit memos (when enabled) become negative transactions linked to the invoice they credit.
+
+pub mod allocation;
+pub mod seats;
 
 use crate::bc::records::{DocKind, Document, Line};
 use crate::bc::LineType;
@@ -118,6 +122,15 @@ pub struct Transaction {
     /// Set when a customer rule said to ignore this spend: the rule's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignored_by_rule: Option<String>,
+    /// For a matched invoice part of one product line, when its line says them ([`seats`]):
+    /// the seat count, the price per seat for the period (an exact decimal, rounding in
+    /// [`seats`]) and the billing period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seats: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Amount>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<seats::Period>,
 }
 
 /// The context a document needs to become transactions.
@@ -347,6 +360,45 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
         match_: None,
         match_rejected: None,
         ignored_by_rule: None,
+        seats: None,
+        unit_price: None,
+        period: None,
+    }
+}
+
+/// The seats, price per seat and period of a part that `decision` matches: those of its one
+/// product line (a line of role `product`, not a comment), read from that line's own BC figures
+/// and text ([`seats::terms`]). A part with several product lines (an invoice of several
+/// products in `invoice` mode, or several lines of one app in `auto` mode) and a credit memo
+/// get none: a sum of seats or an average price would not be a price anyone was quoted.
+pub fn part_terms(
+    doc: &Document,
+    part: &Part,
+    m: &InvoiceMatch,
+    decision: Option<&Decision>,
+) -> seats::Terms {
+    if doc.kind == DocKind::CreditMemo || decision.and_then(|d| d.matched.as_ref()).is_none() {
+        return seats::Terms::default();
+    }
+    let all = doc.lines.as_deref().unwrap_or(&[]);
+    let mut products = part.lines.iter().map(|(l, _, _)| *l).filter(|l| {
+        l.line_type != LineType::Comment
+            && all
+                .iter()
+                .position(|x| std::ptr::eq(x, *l))
+                .and_then(|i| m.lines.get(i))
+                .is_some_and(|lm| lm.role == LineRole::Product)
+    });
+    match (products.next(), products.next()) {
+        (Some(l), None) => seats::terms(&seats::LineFigures {
+            description: &l.description,
+            description2: l.description2.as_deref(),
+            quantity: l.quantity,
+            unit_cost: l.unit_cost,
+            unit_of_measure: l.unit_of_measure.as_deref(),
+            net_amount: l.net_amount,
+        }),
+        _ => seats::Terms::default(),
     }
 }
 
@@ -380,14 +432,21 @@ pub fn parts<'a>(
 }
 
 /// `auto` mode: one part per app the product lines pay for; freight, tax and comment lines
-/// stay with the invoice's main app (the part with the largest amount). An invoice whose
-/// lines agree on one app stays whole.
+/// stay with the invoice's main app (the part with the largest amount), except the freight of
+/// an invoice that carries goods, which goes with the unmatched lines ([`allocation`]). An
+/// invoice whose lines agree on one app stays whole.
 fn auto_parts<'a>(doc: &'a Document, m: &'a InvoiceMatch) -> Vec<(Part<'a>, Option<&'a Decision>)> {
     let lines: Vec<&Line> = doc.lines.as_deref().unwrap_or(&[]).iter().collect();
+    let goods_freight = allocation::freight_with_goods(m);
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut ancillary = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let lm = m.lines.get(i);
+        if goods_freight.get(i).copied().unwrap_or(false) {
+            // Allocation rule: it goes with the goods, which are unmatched.
+            groups.entry("-".into()).or_default().push(i);
+            continue;
+        }
         let product = matches!(lm.map(|x| x.role), Some(LineRole::Product))
             && l.line_type != LineType::Comment;
         if !product {
@@ -471,6 +530,9 @@ mod tests {
             net_tax_amount: Amount(incl - net),
             net_amount_including_tax: Amount(incl),
             invoice_discount_allocation: Amount(0),
+            quantity: None,
+            unit_cost: None,
+            unit_of_measure: None,
         }
     }
 

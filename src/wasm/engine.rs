@@ -173,6 +173,14 @@ export interface Transaction {
   match: Match | null;
   matchRejected?: Rejected;
   ignoredByRule?: string;
+  /** A matched invoice part of one product line, when the line says it: seats, from BC's
+   * quantity when the line is per seat, else from its description. */
+  seats?: number;
+  /** Price per seat for the period the line covers: unitCost, or net amount / seats rounded
+   * half to even to 4 decimals. */
+  unitPrice?: DecimalString;
+  /** The period the charged amount covers, when the line states it. */
+  period?: "monthly" | "quarterly" | "annual" | "multiYear";
 }
 
 export interface User {

@@ -2,7 +2,11 @@
 //! scores the matcher on them.
 #![allow(dead_code)]
 
-use bc_spend::matching::{Matcher, VendorInfo};
+use bc_spend::bc::LineType;
+use bc_spend::matching::{Decision, LineInfo, Matcher, VendorInfo};
+use bc_spend::money::Amount;
+use bc_spend::transactions::seats::{self, LineFigures, Terms};
+use bc_spend::transactions::{allocation, LineMode};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -18,8 +22,129 @@ pub struct Case {
     #[serde(default)]
     pub description: String,
     pub expected: Option<String>,
+    /// Every outcome that counts as correct, `expected` included, where the issue allows either.
+    #[serde(default)]
+    pub accept: Option<Vec<Option<String>>>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Cases that share `invoice` are the lines of one invoice, in `sequence` order: they are
+    /// matched together in line mode, with the allocation rules applied.
+    #[serde(default)]
+    pub invoice: Option<String>,
+    #[serde(default)]
+    pub sequence: Option<i64>,
+    /// BC `lineType` (`Item`, `Account`, `Charge`, `Comment`); `Item` when absent.
+    #[serde(default, rename = "lineType")]
+    pub line_type: Option<String>,
+    /// BC `netAmount`, as a JSON number.
+    #[serde(default, rename = "netAmount")]
+    pub net_amount: Option<serde_json::Number>,
+    /// BC `quantity`, `unitCost` (JSON numbers) and `unitOfMeasureCode`.
+    #[serde(default)]
+    pub quantity: Option<serde_json::Number>,
+    #[serde(default, rename = "unitCost")]
+    pub unit_cost: Option<serde_json::Number>,
+    #[serde(default, rename = "unitOfMeasureCode")]
+    pub unit_of_measure: Option<String>,
+    /// Expected seats, price per seat (a decimal string) and period; a key that is absent is not
+    /// scored, `null` means "none".
+    #[serde(default, deserialize_with = "present")]
+    pub seats: Option<Option<u32>>,
+    #[serde(default, rename = "unitPrice", deserialize_with = "present")]
+    pub unit_price: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub period: Option<Option<String>>,
+}
+
+/// A key that is present, possibly `null`: `Some(None)`; absent: `None` (by `default`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn decimal(n: &Option<serde_json::Number>) -> Option<Amount> {
+    n.as_ref()
+        .and_then(|n| Amount::parse_json_number(&n.to_string()).ok())
+}
+
+impl Case {
+    /// The outcome this case's scoring counts as right for `got`: `got` itself when `accept`
+    /// allows it, else `expected`.
+    fn wanted(&self, got: Option<&str>) -> Option<String> {
+        let allowed = self
+            .accept
+            .as_ref()
+            .is_some_and(|a| a.iter().any(|x| x.as_deref() == got));
+        if allowed {
+            got.map(str::to_owned)
+        } else {
+            self.expected.clone()
+        }
+    }
+
+    /// What the extraction reads from this line.
+    pub fn terms(&self) -> Terms {
+        seats::terms(&LineFigures {
+            description: &self.description,
+            description2: None,
+            quantity: decimal(&self.quantity),
+            unit_cost: decimal(&self.unit_cost),
+            unit_of_measure: self.unit_of_measure.as_deref(),
+            net_amount: decimal(&self.net_amount).unwrap_or_default(),
+        })
+    }
+
+    fn line_info(&self) -> LineInfo<'_> {
+        let amount = decimal(&self.net_amount).map_or(0, |a| a.0);
+        LineInfo {
+            description: &self.description,
+            description2: None,
+            line_type: LineType::parse(self.line_type.as_deref().unwrap_or("Item")),
+            account_number: None,
+            amount,
+        }
+    }
+}
+
+/// The decision for each case: a lone case as `explain` gives it; the lines of one invoice
+/// matched together, as line mode gives them.
+pub fn decide(matcher: &Matcher, cases: &[Case]) -> Vec<Decision> {
+    let mut out: Vec<Option<Decision>> = vec![None; cases.len()];
+    let mut invoices: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in cases.iter().enumerate() {
+        match &c.invoice {
+            Some(inv) => invoices.entry(inv).or_default().push(i),
+            None => {
+                let vendor = vendor_of(c);
+                out[i] = Some(matcher.explain(&vendor, Some(&c.description)));
+            }
+        }
+    }
+    for idx in invoices.values_mut() {
+        idx.sort_by_key(|&i| cases[i].sequence);
+        let first = &cases[idx[0]];
+        let lines: Vec<LineInfo> = idx.iter().map(|&i| cases[i].line_info()).collect();
+        let mut m = matcher.match_invoice(&vendor_of(first), &lines);
+        allocation::apply(LineMode::Line, &mut m);
+        for (&i, lm) in idx.iter().zip(m.lines) {
+            out[i] = Some(lm.decision);
+        }
+    }
+    out.into_iter()
+        .map(|d| d.expect("every case decided"))
+        .collect()
+}
+
+fn vendor_of(c: &Case) -> VendorInfo<'_> {
+    VendorInfo {
+        name: &c.vendor,
+        number: None,
+        website: c.website.as_deref(),
+        email: c.email.as_deref(),
+    }
 }
 
 pub fn load() -> Vec<Case> {
@@ -113,27 +238,58 @@ pub struct Report {
     pub overall: Counts,
     pub per_kind: BTreeMap<String, Counts>,
     pub mistakes: Vec<Mistake>,
+    /// Seats, price per seat and period, scored where labelled and the app is right.
+    pub seats: FieldScore,
+    pub unit_price: FieldScore,
+    pub period: FieldScore,
+    pub term_mistakes: Vec<String>,
+}
+
+#[derive(Default, Clone, Copy)]
+pub struct FieldScore {
+    pub scored: usize,
+    pub correct: usize,
+}
+
+impl FieldScore {
+    pub fn accuracy(&self) -> f64 {
+        if self.scored == 0 {
+            1.0
+        } else {
+            self.correct as f64 / self.scored as f64
+        }
+    }
+    fn add(&mut self, ok: bool) {
+        self.scored += 1;
+        self.correct += usize::from(ok);
+    }
 }
 
 pub fn evaluate(matcher: &Matcher, cases: &[Case]) -> Report {
     let mut overall = Counts::default();
     let mut per_kind: BTreeMap<String, Counts> = BTreeMap::new();
     let mut mistakes = Vec::new();
-    for c in cases {
-        let vendor = VendorInfo {
-            name: &c.vendor,
-            number: None,
-            website: c.website.as_deref(),
-            email: c.email.as_deref(),
-        };
-        let d = matcher.explain(&vendor, Some(&c.description));
+    let (mut seat_score, mut price_score, mut period_score) = Default::default();
+    let mut term_mistakes = Vec::new();
+    let decisions = decide(matcher, cases);
+    for (c, d) in cases.iter().zip(&decisions) {
         let got = d.matched.as_ref().map(|m| m.app_id.clone());
-        overall.add(c.expected.as_deref(), got.as_deref());
+        let wanted = c.wanted(got.as_deref());
+        if got.is_some() && got == wanted {
+            score_terms(
+                c,
+                &mut seat_score,
+                &mut price_score,
+                &mut period_score,
+                &mut term_mistakes,
+            );
+        }
+        overall.add(wanted.as_deref(), got.as_deref());
         per_kind
             .entry(c.kind.clone())
             .or_default()
-            .add(c.expected.as_deref(), got.as_deref());
-        if got != c.expected {
+            .add(wanted.as_deref(), got.as_deref());
+        if got != wanted {
             let reason = match (&d.matched, &d.rejected) {
                 (Some(m), _) => format!(
                     "{:?} by {} ({}), confidence {}",
@@ -168,6 +324,56 @@ pub fn evaluate(matcher: &Matcher, cases: &[Case]) -> Report {
         overall,
         per_kind,
         mistakes,
+        seats: seat_score,
+        unit_price: price_score,
+        period: period_score,
+        term_mistakes,
+    }
+}
+
+fn score_terms(
+    c: &Case,
+    seats: &mut FieldScore,
+    price: &mut FieldScore,
+    period: &mut FieldScore,
+    mistakes: &mut Vec<String>,
+) {
+    let t = c.terms();
+    let mut wrong = Vec::new();
+    if let Some(want) = c.seats {
+        seats.add(t.seats == want);
+        if t.seats != want {
+            wrong.push(format!("seats {:?} want {want:?}", t.seats));
+        }
+    }
+    if let Some(want) = &c.unit_price {
+        // Compared as decimals: "19.00" equals "19".
+        let want = want
+            .as_deref()
+            .map(|w| Amount::parse_json_number(w).expect("unitPrice labels are decimals"));
+        price.add(t.unit_price == want);
+        if t.unit_price != want {
+            wrong.push(format!(
+                "unitPrice {:?} want {:?}",
+                t.unit_price.map(|a| a.to_string()),
+                want.map(|a| a.to_string())
+            ));
+        }
+    }
+    if let Some(want) = &c.period {
+        let got = t.period.map(|p| p.as_str());
+        period.add(got == want.as_deref());
+        if got != want.as_deref() {
+            wrong.push(format!("period {got:?} want {want:?}"));
+        }
+    }
+    if !wrong.is_empty() {
+        mistakes.push(format!(
+            "  {} {:?}: {}",
+            c.id,
+            c.description,
+            wrong.join(", ")
+        ));
     }
 }
 
@@ -193,6 +399,19 @@ impl Report {
             s.push_str(&row(k, c));
         }
         s.push_str(&row("overall", &self.overall));
+        for (name, f) in [
+            ("seats", self.seats),
+            ("unitPrice", self.unit_price),
+            ("period", self.period),
+        ] {
+            if f.scored > 0 {
+                s.push_str(&format!(
+                    "{name:<18} {:>5} scored, accuracy {:.3}\n",
+                    f.scored,
+                    f.accuracy()
+                ));
+            }
+        }
         s
     }
 
@@ -208,6 +427,13 @@ impl Report {
                 m.expected.as_deref().unwrap_or("(none)"),
                 m.got.as_deref().unwrap_or("(none)"),
                 m.reason
+            ));
+        }
+        if !self.term_mistakes.is_empty() {
+            s.push_str(&format!(
+                "{} seat/price/period mistake(s):\n{}\n",
+                self.term_mistakes.len(),
+                self.term_mistakes.join("\n")
             ));
         }
         s
