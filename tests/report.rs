@@ -451,6 +451,155 @@ fn exactly_ten_percent_is_not_beyond() {
     assert_eq!(insights_of(&report(&txs), "priceIncrease").len(), 1);
 }
 
+// ------------------------------------------------------------------ pricing models
+
+/// Monthly charges on the 3rd, one per amount, the last in 2026-11.
+fn bills(prefix: &str, vendor: &str, app: (&str, &str), amounts: &[&str]) -> Vec<Transaction> {
+    let first = 2026 * 12 + 10 - amounts.len() as i32 + 1;
+    amounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let idx = first + i as i32;
+            let date = format!("{:04}-{:02}-03", idx / 12, idx % 12 + 1);
+            tx(
+                &format!("{prefix}{i:02}"),
+                &date,
+                vendor,
+                "USD",
+                a,
+                Some(app),
+            )
+        })
+        .collect()
+}
+
+fn price_insights<'a>(r: &'a Report, app: &str) -> Vec<&'a Insight> {
+    r.insights
+        .iter()
+        .filter(|i| {
+            i.app_id.as_deref() == Some(app)
+                && matches!(i.kind, "priceIncrease" | "priceDecrease" | "usageTrend")
+        })
+        .collect()
+}
+
+#[test]
+fn usage_apps_get_a_spend_trend_never_a_price_change() {
+    // A metered bill that swings: a price-change reading would say "up 170%" and "down 80%".
+    let aws = bills(
+        "a",
+        "Amazon Web Services",
+        ("aws", "cloud-infrastructure"),
+        &[
+            "1000", "1100", "950", "1050", "1000", "2700", "530", "1000", "980", "1020", "990",
+            "2600",
+        ],
+    );
+    let r = report(&aws);
+    assert_eq!(app(&r, "aws").pricing, "usage");
+    assert!(
+        insights_of(&r, "priceIncrease").is_empty(),
+        "{:#?}",
+        r.insights
+    );
+    assert!(
+        insights_of(&r, "priceDecrease").is_empty(),
+        "{:#?}",
+        r.insights
+    );
+    let t = insights_of(&r, "usageTrend");
+    assert_eq!(t.len(), 1, "{:#?}", r.insights);
+    // 2600 against the mean of 1020, 990 and 980 (996.6667): +160.9%.
+    assert_eq!(t[0].change_percent.as_deref(), Some("160.9"));
+    assert_eq!(t[0].date, Some(d("2026-11-03")));
+    assert!(
+        t[0].title.contains("usage spend up 160.9%"),
+        "{}",
+        t[0].title
+    );
+    assert!(
+        t[0].message.contains("three months before"),
+        "{}",
+        t[0].message
+    );
+    assert!(
+        t[0].message.contains("30%"),
+        "the threshold is stated: {}",
+        t[0].message
+    );
+    assert_eq!(t[0].amounts[0].label, "latest");
+    assert_eq!(t[0].amounts[1].label, "baseline");
+
+    // Usage within the threshold says nothing.
+    let calm = bills(
+        "a",
+        "Amazon Web Services",
+        ("aws", "cloud-infrastructure"),
+        &["1000", "1100", "950", "1050", "1000", "1200"],
+    );
+    assert!(price_insights(&report(&calm), "aws").is_empty());
+
+    // The catalog's pricing model decides, not the category: Twilio is `communication` but
+    // metered.
+    let twilio = bills(
+        "t",
+        "Twilio Inc",
+        ("twilio-communications", "communication"),
+        &["100", "100", "100", "100", "100", "180"],
+    );
+    let r = report(&twilio);
+    assert_eq!(app(&r, "twilio-communications").pricing, "usage");
+    assert!(
+        insights_of(&r, "priceIncrease").is_empty(),
+        "{:#?}",
+        r.insights
+    );
+    assert_eq!(insights_of(&r, "usageTrend").len(), 1);
+    // A seat app is `seat` and keeps its price change.
+    let slack = bills(
+        "s",
+        "Slack",
+        ("slack", "communication"),
+        &["100", "100", "100", "100", "100", "180"],
+    );
+    let r = report(&slack);
+    assert_eq!(app(&r, "slack").pricing, "seat");
+    assert_eq!(insights_of(&r, "priceIncrease").len(), 1);
+    assert!(insights_of(&r, "usageTrend").is_empty());
+}
+
+#[test]
+fn one_subscription_never_gets_contradictory_price_insights() {
+    let histories: [(&str, (&str, &str), &[&str]); 4] = [
+        (
+            "slack",
+            ("slack", "communication"),
+            &["100", "100", "100", "130", "130", "130", "90"],
+        ),
+        (
+            "aws",
+            ("aws", "cloud-infrastructure"),
+            &["1000", "1000", "1000", "2700", "530", "2600"],
+        ),
+        (
+            "jira",
+            ("jira", "project-management"),
+            &["100", "150", "150", "100", "100", "150"],
+        ),
+        (
+            "datadog",
+            ("datadog", "observability"),
+            &["100", "300", "100", "300", "100", "300"],
+        ),
+    ];
+    for (id, app_ref, amounts) in histories {
+        let r = report(&bills("x", "Vendor", app_ref, amounts));
+        let p = price_insights(&r, id);
+        assert!(p.len() <= 1, "{id}: {:#?}", p);
+    }
+}
+
 // ------------------------------------------------------------------ overlaps, channels
 
 #[test]

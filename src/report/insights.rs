@@ -2,8 +2,9 @@
 //! possible shadow SaaS; users.
 
 use super::cadence::{self, add_months, CadenceKind, ChargeEvent};
-use super::options::percent_tenths;
+use super::options::{div_half_even, percent_tenths};
 use super::*;
+use crate::catalog::{Catalog, PricingModel};
 use crate::matching::cue_label;
 use crate::matching::lexicon::lexicon;
 use crate::matching::normalize::tokenize;
@@ -15,6 +16,7 @@ pub const KINDS: &[&str] = &[
     "renewalPossible",
     "priceIncrease",
     "priceDecrease",
+    "usageTrend",
     "expectedChargeMissing",
     "overlappingApps",
     "paidThroughMultipleVendors",
@@ -168,6 +170,7 @@ struct SubAcc<'a> {
 struct AppAcc<'a> {
     name: String,
     category: String,
+    pricing: PricingModel,
     acc: Acc,
     vendors: BTreeSet<String>,
     channels: BTreeMap<(u8, Option<String>), ChanAcc>,
@@ -196,9 +199,11 @@ fn channel_name(k: u8) -> &'static str {
 }
 
 /// Builds one subscription from its charges, with its insights.
+#[allow(clippy::too_many_arguments)]
 fn subscription(
     app_id: &str,
     app_name: &str,
+    pricing: PricingModel,
     company: &str,
     currency: &str,
     sub: &SubAcc,
@@ -224,9 +229,15 @@ fn subscription(
         .collect();
     let subject = [app_id, company, currency];
 
+    // A metered bill moves with use: its change is a spend trend, never a price change.
+    if !pricing.has_price() {
+        if !overdue {
+            usage_trend(app_id, app_name, company, currency, &ev, s, b);
+        }
+    }
     // Price change: the latest charge against the previous one, when both are periodic charges of
     // the same cadence (a prorated or one-off charge is not comparable).
-    if let (Some(p), true) = (prev, c.kind.is_periodic()) {
+    else if let (Some(p), true) = (prev, c.kind.is_periodic()) {
         let interval = last.date.to_days() - p.date.to_days();
         if cadence::classify_interval(interval) == Some(c.kind) && p.amount.0 > 0 {
             let diff = last.amount.0 as i128 - p.amount.0 as i128;
@@ -430,6 +441,96 @@ fn subscription(
     })
 }
 
+/// A usage subscription's latest month against the mean of the three calendar months before it,
+/// when each of those had a charge (a metered bill that skips months has no baseline). One
+/// insight per subscription, about its latest month only.
+fn usage_trend(
+    app_id: &str,
+    app_name: &str,
+    company: &str,
+    currency: &str,
+    ev: &[ChargeEvent],
+    s: &ReportSettings,
+    b: &mut Builder,
+) {
+    let month_index = |d: Date| d.year as i64 * 12 + d.month as i64 - 1;
+    let Some(last) = ev.last() else { return };
+    let latest_month = month_index(last.date);
+    let mut by_month: BTreeMap<i64, (i128, Vec<&str>)> = BTreeMap::new();
+    for e in ev {
+        let m = by_month.entry(month_index(e.date)).or_default();
+        m.0 += e.amount.0 as i128;
+        m.1.extend(e.ids.iter().copied());
+    }
+    let baseline: Vec<i128> = (1..=3)
+        .filter_map(|k| by_month.get(&(latest_month - k)).map(|m| m.0))
+        .collect();
+    if baseline.len() < 3 {
+        return;
+    }
+    let sum: i128 = baseline.iter().sum();
+    let latest = by_month[&latest_month].0;
+    let diff = latest * 3 - sum;
+    if sum <= 0 || diff.abs() * 100 <= s.usage_trend_percent as i128 * sum {
+        return;
+    }
+    let pct = percent_tenths(diff, sum).unwrap_or_default();
+    let up = diff > 0;
+    let severity = if !up {
+        InsightSeverity::Info
+    } else if diff * 100 > 2 * s.usage_trend_percent as i128 * sum {
+        InsightSeverity::Medium
+    } else {
+        InsightSeverity::Low
+    };
+    let mean = Amount(i64::try_from(div_half_even(sum, 3)).unwrap_or(i64::MAX));
+    let latest_amount = Amount(i64::try_from(latest).unwrap_or(i64::MAX));
+    let ym = |i: i64| format!("{:04}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1);
+    let month = ym(latest_month);
+    let abs = pct.trim_start_matches('-');
+    let i = b.push(
+        "usageTrend",
+        &[app_id, company, currency, &month],
+        severity,
+        format!(
+            "{app_name}: usage spend {} {abs}% in {month}",
+            if up { "up" } else { "down" }
+        ),
+        format!(
+            "{app_name} is billed on usage: {month} came to {}, {abs}% {} the mean of the three months before ({}, {} to {}). Usage spend is told when a month is more than {}% off that mean; a metered bill that moves is not a price change.",
+            money_text(latest_amount, currency),
+            if up { "above" } else { "below" },
+            money_text(mean, currency),
+            ym(latest_month - 3),
+            ym(latest_month - 1),
+            s.usage_trend_percent
+        ),
+    );
+    i.app_id = Some(app_id.to_owned());
+    i.app_ids = vec![app_id.to_owned()];
+    i.company_id = Some(company.to_owned());
+    i.date = Some(last.date);
+    i.change_percent = Some(pct);
+    i.amounts = vec![
+        InsightAmount {
+            label: "latest",
+            currency: currency.to_owned(),
+            amount: latest_amount,
+            subject: None,
+        },
+        InsightAmount {
+            label: "baseline",
+            currency: currency.to_owned(),
+            amount: mean,
+            subject: None,
+        },
+    ];
+    i.transaction_ids = (latest_month - 3..=latest_month)
+        .filter_map(|m| by_month.get(&m))
+        .flat_map(|m| ids(&m.1))
+        .collect();
+}
+
 fn is_active(sub: &Subscription, s: &ReportSettings) -> bool {
     if sub.kind.is_periodic() {
         !sub.overdue
@@ -442,6 +543,7 @@ pub(crate) fn apps(
     items: &[Item],
     s: &ReportSettings,
     rk: Option<&RankingCurrency>,
+    catalog: &Catalog,
     b: &mut Builder,
 ) -> Vec<AppReport> {
     let mut map: BTreeMap<&str, AppAcc> = BTreeMap::new();
@@ -451,6 +553,11 @@ pub(crate) fn apps(
         let a = map.entry(m.app_id.as_str()).or_insert_with(|| AppAcc {
             name: m.app_name.clone(),
             category: m.category.clone(),
+            // An app the catalog does not know (a customer's rule may name one): its category's.
+            pricing: catalog
+                .app(&m.app_id)
+                .map(|a| a.pricing_model())
+                .unwrap_or_else(|| PricingModel::of_category(&m.category)),
             acc: Acc::default(),
             vendors: BTreeSet::new(),
             channels: BTreeMap::new(),
@@ -492,7 +599,8 @@ pub(crate) fn apps(
     for (app_id, a) in map {
         let mut subs = Vec::new();
         for ((company, currency), sub) in &a.subs {
-            if let Some(x) = subscription(app_id, &a.name, company, currency, sub, s, b) {
+            if let Some(x) = subscription(app_id, &a.name, a.pricing, company, currency, sub, s, b)
+            {
                 subs.push(x);
             }
         }
@@ -523,6 +631,7 @@ pub(crate) fn apps(
                 app_id: app_id.to_owned(),
                 app_name: a.name,
                 category: a.category,
+                pricing: a.pricing.as_str(),
                 spend: a.acc.money(),
                 reporting: a.acc.reporting(s),
                 transactions: a.acc.n,

@@ -50,6 +50,9 @@ pub struct ReportContext {
     /// The domain of each vendor card's website (else its e-mail), by (company id, vendor id):
     /// a software-like domain is evidence that an unknown recurring vendor sells software.
     pub vendor_domains: BTreeMap<(String, String), String>,
+    /// The catalog the transactions were matched with: it gives each app's pricing model
+    /// (seat, flat, usage, mixed). `None`: the shipped catalog.
+    pub catalog: Option<crate::catalog::Catalog>,
 }
 
 impl Default for ReportContext {
@@ -61,6 +64,7 @@ impl Default for ReportContext {
             diagnostics_suppressed: 0,
             contact_email_field: true,
             vendor_domains: BTreeMap::new(),
+            catalog: None,
         }
     }
 }
@@ -190,6 +194,8 @@ pub struct AppReport {
     pub app_id: String,
     pub app_name: String,
     pub category: String,
+    /// `seat`, `flat`, `usage` or `mixed`: the catalog's pricing model (see the catalog README).
+    pub pricing: &'static str,
     pub spend: Vec<Money>,
     pub reporting: Option<Reporting>,
     pub transactions: u64,
@@ -303,7 +309,7 @@ pub enum InsightSeverity {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct InsightAmount {
-    /// `latest`, `previous`, `expected`, `total` or `annualEstimate`.
+    /// `latest`, `previous`, `baseline`, `expected`, `total` or `annualEstimate`.
     pub label: &'static str,
     pub currency: String,
     pub amount: Amount,
@@ -747,7 +753,11 @@ pub fn build_report(
     let mut b = insights::Builder::new();
 
     // Apps.
-    let apps = insights::apps(&items, s, rk, &mut b);
+    let catalog = ctx
+        .catalog
+        .clone()
+        .unwrap_or_else(crate::catalog::Catalog::builtin);
+    let apps = insights::apps(&items, s, rk, &catalog, &mut b);
     counts.apps = apps.len() as u64;
 
     // Categories.

@@ -22,11 +22,13 @@ export interface ReportOptions {
   renewalWindowDays?: number;
   /** A charge change beyond this many percent is a price change, 1..1000 (default 10). */
   priceChangePercent?: number;
+  /** A usage app's latest month beyond this many percent off its trailing three-month mean is a `usageTrend` insight (1..1000, default 30). */
+  usageTrendPercent?: number;
 }
 export type CadenceKind = "monthly" | "quarterly" | "annual" | "irregular" | "insufficientData";
 export type InsightSeverity = "high" | "medium" | "low" | "info";
 export type InsightKind =
-  | "renewalDue" | "renewalPossible" | "priceIncrease" | "priceDecrease" | "expectedChargeMissing"
+  | "renewalDue" | "renewalPossible" | "priceIncrease" | "priceDecrease" | "usageTrend" | "expectedChargeMissing"
   | "overlappingApps" | "paidThroughMultipleVendors" | "possibleShadowSaas"
   | "usersWithoutEmail" | "duplicatedUserEmails" | "missingExchangeRates";
 /** Spend in one original currency. */
@@ -63,6 +65,8 @@ export interface Subscription {
 }
 export interface AppSpend {
   appId: string; appName: string; category: string;
+  /** The catalog's pricing model: price changes are told for seat and flat apps, spend trends for usage and mixed ones. */
+  pricing: "seat" | "flat" | "usage" | "mixed";
   spend: SpendByCurrency[]; reporting: ReportingAmounts | null; transactions: number;
   vendors: string[]; channels: AppChannel[]; companyIds: string[];
   firstDate: DateString; lastDate: DateString; active: boolean;
@@ -99,7 +103,7 @@ export interface UnmatchedVendor {
   possibleShadowSaas: boolean; signals: string[]; descriptions: string[]; transactionIds: string[];
 }
 export interface InsightAmount {
-  label: "latest" | "previous" | "expected" | "total" | "annualEstimate";
+  label: "latest" | "previous" | "baseline" | "expected" | "total" | "annualEstimate";
   currency: string; amount: DecimalString; subject?: string;
 }
 export interface Insight {
