@@ -600,6 +600,104 @@ fn one_subscription_never_gets_contradictory_price_insights() {
     }
 }
 
+// ------------------------------------------------------------------ step changes
+
+#[test]
+fn a_lasting_step_anywhere_in_the_window_is_a_price_change_with_its_date() {
+    let slack = bills(
+        "s",
+        "Slack",
+        ("slack", "communication"),
+        &[
+            "1250", "1250", "1250", "1250", "1250", "1250", "1500", "1500", "1500", "1500", "1500",
+            "1500",
+        ],
+    );
+    let r = report(&slack);
+    let p = insights_of(&r, "priceIncrease");
+    assert_eq!(p.len(), 1, "{:#?}", r.insights);
+    assert_eq!(
+        p[0].title,
+        "Slack: from 1250.00 to 1500.00 USD since 2026-06-03 (+20.0%)"
+    );
+    assert_eq!(p[0].date, Some(d("2026-06-03")));
+    assert_eq!(p[0].change_percent.as_deref(), Some("20.0"));
+    assert_eq!(p[0].amounts[0].amount, amt("1500"));
+    assert_eq!(p[0].amounts[1].amount, amt("1250"));
+    assert_eq!(
+        p[0].transaction_ids.first().map(String::as_str),
+        Some("s05")
+    );
+    assert_eq!(
+        p[0].transaction_ids.len(),
+        7,
+        "the charge before and every charge since"
+    );
+    assert!(p[0].message.contains("6 charges since"), "{}", p[0].message);
+
+    // A decrease in the middle of the window, too.
+    let down = bills(
+        "s",
+        "Slack",
+        ("slack", "communication"),
+        &[
+            "1500", "1500", "1500", "1500", "1200", "1200", "1200", "1200",
+        ],
+    );
+    let p = insights_of(&report(&down), "priceDecrease").len();
+    assert_eq!(p, 1);
+
+    // An annual subscription: two charges are enough.
+    let figma = vec![
+        tx(
+            "f1",
+            "2025-01-15",
+            "Figma Inc",
+            "USD",
+            "5400",
+            Some(("figma", "design")),
+        ),
+        tx(
+            "f2",
+            "2026-01-15",
+            "Figma Inc",
+            "USD",
+            "6480",
+            Some(("figma", "design")),
+        ),
+    ];
+    let r = report(&figma);
+    let p = insights_of(&r, "priceIncrease");
+    assert_eq!(p.len(), 1);
+    assert_eq!(
+        p[0].title,
+        "Figma: from 5400.00 to 6480.00 USD since 2026-01-15 (+20.0%)"
+    );
+}
+
+#[test]
+fn a_one_off_spike_that_reverts_is_not_a_price_change() {
+    for amounts in [
+        // In the middle of the window.
+        &[
+            "100", "100", "100", "100", "180", "100", "100", "100", "100",
+        ][..],
+        // Just before the latest charge: the latest is the usual price again.
+        &["100", "100", "100", "100", "100", "100", "180", "100"][..],
+        // A dip.
+        &["100", "100", "100", "40", "100", "100", "100"][..],
+        // A prorated first month.
+        &["45", "100", "100", "100", "100", "100"][..],
+    ] {
+        let r = report(&bills("s", "Slack", ("slack", "communication"), amounts));
+        assert!(
+            price_insights(&r, "slack").is_empty(),
+            "{amounts:?}: {:#?}",
+            r.insights
+        );
+    }
+}
+
 // ------------------------------------------------------------------ overlaps, channels
 
 #[test]

@@ -235,64 +235,9 @@ fn subscription(
             usage_trend(app_id, app_name, company, currency, &ev, s, b);
         }
     }
-    // Price change: the latest charge against the previous one, when both are periodic charges of
-    // the same cadence (a prorated or one-off charge is not comparable).
-    else if let (Some(p), true) = (prev, c.kind.is_periodic()) {
-        let interval = last.date.to_days() - p.date.to_days();
-        if cadence::classify_interval(interval) == Some(c.kind) && p.amount.0 > 0 {
-            let diff = last.amount.0 as i128 - p.amount.0 as i128;
-            let base = p.amount.0 as i128;
-            if diff.abs() * 100 > s.price_change_percent as i128 * base {
-                let pct = percent_tenths(diff, base).unwrap_or_default();
-                let up = diff > 0;
-                let (kind, severity) = if !up {
-                    ("priceDecrease", InsightSeverity::Info)
-                } else if diff * 100 > 25 * base {
-                    ("priceIncrease", InsightSeverity::High)
-                } else {
-                    ("priceIncrease", InsightSeverity::Medium)
-                };
-                let last_date = last.date.to_string();
-                let mut subj = subject.to_vec();
-                subj.push(&last_date);
-                let i = b.push(
-                    kind,
-                    &subj,
-                    severity,
-                    format!("{app_name}: price {} {}%", if up { "up" } else { "down" }, pct.trim_start_matches('-')),
-                    format!(
-                        "The latest {} {app_name} charge ({}, {}) is {}% {} the previous one ({}, {}).",
-                        c.kind.as_str(),
-                        last.date,
-                        money_text(last.amount, currency),
-                        pct.trim_start_matches('-'),
-                        if up { "above" } else { "below" },
-                        p.date,
-                        money_text(p.amount, currency)
-                    ),
-                );
-                i.app_id = Some(app_id.to_owned());
-                i.app_ids = vec![app_id.to_owned()];
-                i.company_id = Some(company.to_owned());
-                i.date = Some(last.date);
-                i.change_percent = Some(pct);
-                i.amounts = vec![
-                    InsightAmount {
-                        label: "latest",
-                        currency: currency.to_owned(),
-                        amount: last.amount,
-                        subject: None,
-                    },
-                    InsightAmount {
-                        label: "previous",
-                        currency: currency.to_owned(),
-                        amount: p.amount,
-                        subject: None,
-                    },
-                ];
-                i.transaction_ids = ids(&p.ids).into_iter().chain(ids(&last.ids)).collect();
-            }
-        }
+    // Price change: the latest lasting step in the charges of a periodic subscription.
+    else if c.kind.is_periodic() {
+        price_step(app_id, app_name, company, currency, c.kind, &ev, s, b);
     }
 
     // Renewals: quarterly and annual charges due within the window (monthly ones are routine).
@@ -439,6 +384,99 @@ fn subscription(
         annual_estimate,
         transaction_ids: tx_ids,
     })
+}
+
+/// The latest lasting change in a seat or flat subscription's charges (see
+/// [`cadence::latest_step`]): monthly charges need two steady charges on each side (or the
+/// latest charge alone after the step), quarterly and annual ones one.
+#[allow(clippy::too_many_arguments)]
+fn price_step(
+    app_id: &str,
+    app_name: &str,
+    company: &str,
+    currency: &str,
+    kind: CadenceKind,
+    ev: &[ChargeEvent],
+    s: &ReportSettings,
+    b: &mut Builder,
+) {
+    // The seam for prices per seat: once lines carry seats and a unit price, the same search
+    // runs over the unit prices of the charges that have them.
+    let values: Vec<i128> = ev.iter().map(|e| e.amount.0 as i128).collect();
+    let min_run = if kind == CadenceKind::Monthly { 2 } else { 1 };
+    let Some(step) = cadence::latest_step(&values, min_run, s.price_change_percent as i128) else {
+        return;
+    };
+    let (before, at, last) = (&ev[step.at - 1], &ev[step.at], &ev[ev.len() - 1]);
+    let diff = step.after - step.before;
+    let pct = percent_tenths(diff, step.before).unwrap_or_default();
+    let up = diff > 0;
+    let (insight_kind, severity) = if !up {
+        ("priceDecrease", InsightSeverity::Info)
+    } else if diff * 100 > 25 * step.before {
+        ("priceIncrease", InsightSeverity::High)
+    } else {
+        ("priceIncrease", InsightSeverity::Medium)
+    };
+    let abs = pct.trim_start_matches('-');
+    let since = ev.len() - step.at;
+    let message = if since == 1 {
+        format!(
+            "The latest {} {app_name} charge ({}, {}) is {abs}% {} the previous one ({}, {}).",
+            kind.as_str(),
+            last.date,
+            money_text(last.amount, currency),
+            if up { "above" } else { "below" },
+            before.date,
+            money_text(before.amount, currency)
+        )
+    } else {
+        format!(
+            "The {} {app_name} charge went from {} ({}) to {} on {} ({}{abs}%) and has stayed there: {since} charges since, the latest {} on {}.",
+            kind.as_str(),
+            money_text(before.amount, currency),
+            before.date,
+            money_text(at.amount, currency),
+            at.date,
+            if up { "+" } else { "-" },
+            money_text(last.amount, currency),
+            last.date
+        )
+    };
+    let at_date = at.date.to_string();
+    let i = b.push(
+        insight_kind,
+        &[app_id, company, currency, &at_date],
+        severity,
+        format!(
+            "{app_name}: from {} to {} since {} ({}{abs}%)",
+            before.amount,
+            money_text(last.amount, currency),
+            at.date,
+            if up { "+" } else { "-" }
+        ),
+        message,
+    );
+    i.app_id = Some(app_id.to_owned());
+    i.app_ids = vec![app_id.to_owned()];
+    i.company_id = Some(company.to_owned());
+    i.date = Some(at.date);
+    i.change_percent = Some(pct);
+    i.amounts = vec![
+        InsightAmount {
+            label: "latest",
+            currency: currency.to_owned(),
+            amount: last.amount,
+            subject: None,
+        },
+        InsightAmount {
+            label: "previous",
+            currency: currency.to_owned(),
+            amount: before.amount,
+            subject: None,
+        },
+    ];
+    i.transaction_ids = ev[step.at - 1..].iter().flat_map(|e| ids(&e.ids)).collect();
 }
 
 /// A usage subscription's latest month against the mean of the three calendar months before it,
