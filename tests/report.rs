@@ -206,7 +206,10 @@ fn annual_history_renews_within_90_days() {
     assert_eq!(r.renewals.len(), 1);
     assert_eq!(r.renewals[0].days_until, 50);
     assert!(r.renewals[0].confirmed);
-    assert_eq!(r.renewals[0].insight_id, ren[0].id);
+    assert_eq!(
+        r.renewals[0].insight_id.as_deref(),
+        Some(ren[0].id.as_str())
+    );
     // Outside a 30-day window there is no renewal.
     let r = report_with(&txs, &[], json!({ "asOf": AS_OF, "renewalWindowDays": 30 }));
     assert!(insights_of(&r, "renewalDue").is_empty());
@@ -696,6 +699,121 @@ fn a_one_off_spike_that_reverts_is_not_a_price_change() {
             r.insights
         );
     }
+}
+
+// ------------------------------------------------------------------ renewals
+
+#[test]
+fn one_charge_whose_line_says_annual_is_a_confirmed_renewal() {
+    for desc in [
+        "Annual subscription - Enterprise plan",
+        "Jahresabo Enterprise",
+        "Abonnement annuel",
+    ] {
+        let txs = vec![described(
+            tx(
+                "a1",
+                "2025-12-15",
+                "Miro",
+                "USD",
+                "12000",
+                Some(("miro", "collaboration")),
+            ),
+            desc,
+        )];
+        let r = report(&txs);
+        assert!(insights_of(&r, "renewalPossible").is_empty(), "{desc}");
+        let due = insights_of(&r, "renewalDue");
+        assert_eq!(due.len(), 1, "{desc}: {:#?}", r.insights);
+        assert_eq!(due[0].date, Some(d("2026-12-15")));
+        assert_ne!(format!("{:?}", due[0].severity), "Low", "due in 19 days");
+        assert_ne!(format!("{:?}", due[0].severity), "Info");
+        let c = app(&r, "miro").cadence.clone().unwrap();
+        assert_eq!(c.kind, CadenceKind::Annual, "{desc}");
+        assert_eq!(c.term_months, Some(12));
+        assert_eq!(r.renewals.len(), 1);
+        let ren = &r.renewals[0];
+        assert!(ren.confirmed);
+        assert!(ren.in_window);
+        assert!(ren.confidence >= 0.9, "{}", ren.confidence);
+        assert!(
+            ren.evidence.iter().any(|e| e.contains("the line says")),
+            "{:?}",
+            ren.evidence
+        );
+        assert_eq!(ren.insight_id.as_deref(), Some(due[0].id.as_str()));
+    }
+    // A three-year term renews three years on.
+    let txs = vec![described(
+        tx(
+            "m1",
+            "2024-01-10",
+            "Datadog",
+            "USD",
+            "90000",
+            Some(("datadog", "observability")),
+        ),
+        "Datadog Enterprise - 3 years commit",
+    )];
+    let r = report(&txs);
+    assert_eq!(r.renewals.len(), 1);
+    assert_eq!(r.renewals[0].due_date, d("2027-01-10"));
+    assert_eq!(r.renewals[0].term_months, 36);
+}
+
+#[test]
+fn every_annual_subscription_is_in_renewals_and_big_ones_are_at_least_medium() {
+    let mut txs = vec![
+        // Confirmed by the dates, due in 200 days: listed, no insight.
+        tx(
+            "f1",
+            "2025-06-14",
+            "Figma Inc",
+            "USD",
+            "5400",
+            Some(("figma", "design")),
+        ),
+        tx(
+            "f2",
+            "2026-06-14",
+            "Figma Inc",
+            "USD",
+            "5400",
+            Some(("figma", "design")),
+        ),
+    ];
+    // Due in 60 days, the largest renewal in the window: at least medium.
+    txs.push(described(
+        tx(
+            "s1",
+            "2026-01-25",
+            "Salesforce",
+            "USD",
+            "48000",
+            Some(("salesforce", "crm-sales")),
+        ),
+        "Sales Cloud Enterprise annual",
+    ));
+    let r = report(&txs);
+    let figma = r.renewals.iter().find(|x| x.app_id == "figma").unwrap();
+    assert!(!figma.in_window);
+    assert!(figma.insight_id.is_none());
+    assert!(
+        figma.evidence.iter().any(|e| e.contains("charged")),
+        "{:?}",
+        figma.evidence
+    );
+    let sf = r
+        .renewals
+        .iter()
+        .find(|x| x.app_id == "salesforce")
+        .unwrap();
+    assert!(sf.in_window);
+    assert_eq!(sf.days_until, 60);
+    let due = insights_of(&r, "renewalDue");
+    assert_eq!(due.len(), 1);
+    assert_eq!(format!("{:?}", due[0].severity), "Medium");
+    assert!(due[0].message.contains("largest"), "{}", due[0].message);
 }
 
 // ------------------------------------------------------------------ overlaps, channels

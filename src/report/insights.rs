@@ -3,6 +3,7 @@
 
 use super::cadence::{self, add_months, CadenceKind, ChargeEvent};
 use super::options::{div_half_even, percent_tenths};
+use super::term::{stated_term, Term};
 use super::*;
 use crate::catalog::{Catalog, PricingModel};
 use crate::matching::cue_label;
@@ -25,6 +26,24 @@ pub const KINDS: &[&str] = &[
     "duplicatedUserEmails",
     "missingExchangeRates",
 ];
+
+/// A renewal due within this many days is at least `medium`.
+const RENEWAL_SOON_DAYS: i64 = 30;
+/// The renewals of a currency this many largest by amount are at least `medium`.
+const TOP_RENEWALS: usize = 3;
+/// A single charge assumed annual: display only.
+const UNCONFIRMED_RENEWAL_CONFIDENCE: f64 = 0.3;
+
+/// The term a transaction's text states: its description, else one of its lines'.
+fn line_term(t: &Transaction) -> Option<Term> {
+    stated_term(&t.description).or_else(|| {
+        t.lines
+            .iter()
+            .flatten()
+            .filter(|l| l.amount_excluding_tax.0 > 0)
+            .find_map(|l| stated_term(&l.description))
+    })
+}
 
 /// A subscription is still paid if its last charge is at most this old (non-periodic ones).
 const ACTIVE_DAYS: i64 = 366;
@@ -88,7 +107,45 @@ impl Builder {
         self.insights.last_mut().expect("pushed")
     }
 
+    /// The largest renewals of each currency (annual ones and quarterly ones in the window) get
+    /// at least `medium`, whatever their due date: a manager prepares those early.
+    fn rank_renewals(&mut self) {
+        let mut by_currency: BTreeMap<&str, Vec<&Renewal>> = BTreeMap::new();
+        for r in self.renewals.iter().filter(|r| r.confirmed) {
+            by_currency.entry(&r.currency).or_default().push(r);
+        }
+        let mut top: Vec<(String, String, usize)> = Vec::new();
+        for (currency, mut list) in by_currency {
+            list.sort_by(|a, b| {
+                b.expected_amount
+                    .cmp(&a.expected_amount)
+                    .then(a.due_date.cmp(&b.due_date))
+            });
+            let n = list.len().min(TOP_RENEWALS);
+            for r in list.into_iter().take(n) {
+                if let Some(id) = &r.insight_id {
+                    top.push((id.clone(), currency.to_owned(), n));
+                }
+            }
+        }
+        for (id, currency, n) in top {
+            if let Some(i) = self.insights.iter_mut().find(|i| i.id == id) {
+                if i.severity > InsightSeverity::Medium {
+                    i.severity = InsightSeverity::Medium;
+                }
+                let what = if currency.is_empty() {
+                    NO_CURRENCY_LABEL.to_owned()
+                } else {
+                    currency
+                };
+                i.message
+                    .push_str(&format!(" It is among the {n} largest renewals in {what}."));
+            }
+        }
+    }
+
     pub fn finish(mut self) -> (Vec<Insight>, Vec<Renewal>) {
+        self.rank_renewals();
         let kind_idx = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
         self.insights.sort_by(|a, b| {
             (a.severity, kind_idx(a.kind), a.date, &a.id).cmp(&(
@@ -165,6 +222,8 @@ struct ChanAcc {
 struct SubAcc<'a> {
     company_name: Option<String>,
     charges: Vec<(Date, Amount, &'a str)>,
+    /// The term each charge's line states, by date.
+    terms: Vec<(Date, Term)>,
 }
 
 struct AppAcc<'a> {
@@ -215,14 +274,70 @@ fn subscription(
     let dates: Vec<Date> = ev.iter().map(|e| e.date).collect();
     let c = cadence::detect(&dates);
     let prev = ev.len().checked_sub(2).map(|i| &ev[i]);
-    let next_expected = c.kind.months().map(|m| add_months(last.date, m));
+    // The term the latest charge's line states ("annual subscription", "3 years") decides when
+    // the dates cannot: one charge, or charges at no regular interval. When the dates show a
+    // monthly or quarterly rhythm they win: an annual term may be billed monthly.
+    let stated: Option<&Term> = sub
+        .terms
+        .iter()
+        .filter(|(d, _)| *d >= last.date && *d <= last.last_date)
+        .map(|(_, t)| t)
+        .max_by_key(|t| t.months);
+    let dated_evidence = || {
+        let list: Vec<String> = dates
+            .iter()
+            .rev()
+            .take(3)
+            .rev()
+            .map(Date::to_string)
+            .collect();
+        format!(
+            "charged {} ({} charge(s){}: {})",
+            match c.kind {
+                CadenceKind::Monthly => "monthly",
+                CadenceKind::Quarterly => "quarterly",
+                _ => "annually",
+            },
+            dates.len(),
+            if dates.len() > 3 { ", the latest" } else { "" },
+            list.join(", ")
+        )
+    };
+    let line_evidence = |t: &Term| format!("the line says \"{}\"", t.phrase);
+    let (kind, term_months, confidence, evidence) = match (c.kind, stated) {
+        (CadenceKind::Annual, Some(t)) if t.months >= 12 => (
+            CadenceKind::Annual,
+            Some(t.months),
+            c.confidence.max(0.95),
+            vec![dated_evidence(), line_evidence(t)],
+        ),
+        (CadenceKind::InsufficientData | CadenceKind::Irregular, Some(t)) if t.months >= 3 => (
+            if t.months >= 12 {
+                CadenceKind::Annual
+            } else {
+                CadenceKind::Quarterly
+            },
+            Some(t.months),
+            0.9,
+            vec![line_evidence(t)],
+        ),
+        (k, _) => (
+            k,
+            k.months(),
+            c.confidence,
+            if k.is_periodic() {
+                vec![dated_evidence()]
+            } else {
+                vec![]
+            },
+        ),
+    };
+    let next_expected = term_months.map(|m| add_months(last.date, m));
     let as_of_days = s.as_of.to_days();
-    let overdue = next_expected.is_some_and(|n| as_of_days > n.to_days() + c.kind.grace_days());
-    let annual_estimate = c
-        .kind
-        .months()
-        .and_then(|m| last.amount.0.checked_mul(12 / m as i64))
-        .map(Amount);
+    let overdue = next_expected.is_some_and(|n| as_of_days > n.to_days() + kind.grace_days());
+    let annual_estimate = term_months
+        .zip(last.amount.0.checked_mul(12))
+        .map(|(m, x)| Amount(div_half_even(x as i128, m as i128) as i64));
     let tx_ids: Vec<String> = ev
         .iter()
         .flat_map(|e| e.ids.iter().map(|s| (*s).to_owned()))
@@ -240,61 +355,69 @@ fn subscription(
         price_step(app_id, app_name, company, currency, c.kind, &ev, s, b);
     }
 
-    // Renewals: quarterly and annual charges due within the window (monthly ones are routine).
+    // Renewals: every annual (or longer) subscription, with an insight when it is due within the
+    // window; quarterly ones only within the window (monthly charges are routine).
     let window_end = as_of_days + s.renewal_window_days;
     let renewal = |b: &mut Builder,
-                   kind: &'static str,
+                   insight: Option<(&'static str, InsightSeverity, String, String)>,
                    due: Date,
                    confirmed: bool,
-                   severity: InsightSeverity,
-                   title: String,
-                   message: String| {
-        let due_s = due.to_string();
-        let mut subj = subject.to_vec();
-        subj.push(&due_s);
-        let i = b.push(kind, &subj, severity, title, message);
-        i.app_id = Some(app_id.to_owned());
-        i.app_ids = vec![app_id.to_owned()];
-        i.company_id = Some(company.to_owned());
-        i.date = Some(due);
-        i.amounts = vec![InsightAmount {
-            label: "expected",
-            currency: currency.to_owned(),
-            amount: last.amount,
-            subject: None,
-        }];
-        if let Some(a) = annual_estimate {
-            i.amounts.push(InsightAmount {
-                label: "annualEstimate",
+                   confidence: f64,
+                   evidence: Vec<String>| {
+        let insight_id = insight.map(|(kind, severity, title, message)| {
+            let due_s = due.to_string();
+            let mut subj = subject.to_vec();
+            subj.push(&due_s);
+            let i = b.push(kind, &subj, severity, title, message);
+            i.app_id = Some(app_id.to_owned());
+            i.app_ids = vec![app_id.to_owned()];
+            i.company_id = Some(company.to_owned());
+            i.date = Some(due);
+            i.amounts = vec![InsightAmount {
+                label: "expected",
                 currency: currency.to_owned(),
-                amount: a,
+                amount: last.amount,
                 subject: None,
-            });
-        }
-        i.transaction_ids = ids(&last.ids);
-        let insight_id = i.id.clone();
+            }];
+            if let Some(a) = annual_estimate {
+                i.amounts.push(InsightAmount {
+                    label: "annualEstimate",
+                    currency: currency.to_owned(),
+                    amount: a,
+                    subject: None,
+                });
+            }
+            i.transaction_ids = ids(&last.ids);
+            i.id.clone()
+        });
         b.renewals.push(Renewal {
             app_id: app_id.to_owned(),
             app_name: app_name.to_owned(),
             company_id: company.to_owned(),
             company_name: sub.company_name.clone(),
             currency: currency.to_owned(),
-            cadence: if confirmed {
-                c.kind
-            } else {
-                CadenceKind::Annual
-            },
+            cadence: if confirmed { kind } else { CadenceKind::Annual },
+            term_months: term_months.unwrap_or(12),
             confirmed,
+            confidence,
+            evidence,
             due_date: due,
             days_until: due.to_days() - as_of_days,
+            in_window: due.to_days() <= window_end,
             expected_amount: last.amount,
             insight_id,
             transaction_ids: ids(&last.ids),
         });
     };
-    match (c.kind, next_expected) {
+    let term_text = |m: u32| match m {
+        3 => "quarterly".to_owned(),
+        12 => "annual".to_owned(),
+        m if m % 12 == 0 => format!("{}-year", m / 12),
+        m => format!("{m}-month"),
+    };
+    match (kind, next_expected) {
         (CadenceKind::Quarterly | CadenceKind::Annual, Some(due))
-            if !overdue && due.to_days() <= window_end =>
+            if !overdue && (kind == CadenceKind::Annual || due.to_days() <= window_end) =>
         {
             let days = due.to_days() - as_of_days;
             let when = if days >= 0 {
@@ -302,30 +425,32 @@ fn subscription(
             } else {
                 format!("{} day(s) ago and not charged yet", -days)
             };
-            renewal(
-                b,
-                "renewalDue",
-                due,
-                true,
-                if days <= 30 { InsightSeverity::Medium } else { InsightSeverity::Low },
-                format!("{app_name}: {} renewal due {due}", c.kind.as_str()),
-                format!(
-                    "{app_name} is billed {} (last charge {} on {}); the next charge is expected on {due}, {when}.",
-                    c.kind.as_str(),
-                    money_text(last.amount, currency),
-                    last.date
-                ),
-            );
+            let term = term_text(term_months.unwrap_or(12));
+            let insight = (due.to_days() <= window_end).then(|| {
+                (
+                    "renewalDue",
+                    if days <= RENEWAL_SOON_DAYS {
+                        InsightSeverity::Medium
+                    } else {
+                        InsightSeverity::Low
+                    },
+                    format!("{app_name}: {term} renewal due {due}"),
+                    format!(
+                        "{app_name} is a {term} subscription ({}; last charge {} on {}); the next charge is expected on {due}, {when}.",
+                        evidence.join(", "),
+                        money_text(last.amount, currency),
+                        last.date
+                    ),
+                )
+            });
+            renewal(b, insight, due, true, confidence, evidence.clone());
         }
         (CadenceKind::InsufficientData, _) if last.amount.0 > 0 => {
             let due = add_months(last.date, 12);
             let days = due.to_days() - as_of_days;
             if days >= -ANNIVERSARY_GRACE_DAYS && due.to_days() <= window_end {
-                renewal(
-                    b,
+                let insight = (
                     "renewalPossible",
-                    due,
-                    false,
                     InsightSeverity::Info,
                     format!("{app_name}: possible annual renewal {due}"),
                     format!(
@@ -333,6 +458,17 @@ fn subscription(
                         money_text(last.amount, currency),
                         last.date
                     ),
+                );
+                renewal(
+                    b,
+                    Some(insight),
+                    due,
+                    false,
+                    UNCONFIRMED_RENEWAL_CONFIDENCE,
+                    vec![format!(
+                        "one charge, on {}; nothing on its line states a term",
+                        last.date
+                    )],
                 );
             }
         }
@@ -348,10 +484,10 @@ fn subscription(
             "expectedChargeMissing",
             &subj,
             InsightSeverity::Low,
-            format!("{app_name}: no {} charge since {}", c.kind.as_str(), last.date),
+            format!("{app_name}: no {} charge since {}", kind.as_str(), last.date),
             format!(
                 "{app_name} was billed {} until {}, but the charge expected on {due} has not arrived: cancelled, or billed another way?",
-                c.kind.as_str(),
+                kind.as_str(),
                 last.date
             ),
         );
@@ -372,8 +508,9 @@ fn subscription(
         company_id: company.to_owned(),
         company_name: sub.company_name.clone(),
         currency: currency.to_owned(),
-        kind: c.kind,
-        confidence: c.confidence,
+        kind,
+        confidence,
+        term_months,
         charges: ev.len() as u64,
         median_interval_days: c.median_interval_days,
         last_charge_date: last.date,
@@ -623,6 +760,7 @@ pub(crate) fn apps(
             .or_insert_with(|| SubAcc {
                 company_name: None,
                 charges: Vec::new(),
+                terms: Vec::new(),
             });
         if sub.company_name.is_none() {
             sub.company_name = t.company_name.clone();
@@ -630,6 +768,9 @@ pub(crate) fn apps(
         // Credit memos and zero lines are not charges.
         if t.amount_excluding_tax.0 > 0 {
             sub.charges.push((t.date, t.amount_excluding_tax, &t.id));
+            if let Some(term) = line_term(t) {
+                sub.terms.push((t.date, term));
+            }
         }
     }
 

@@ -19,6 +19,7 @@ pub mod engine_ext;
 mod insights;
 pub mod options;
 pub mod overlap;
+pub mod term;
 
 pub use options::{RateOption, ReportOptions, ReportSettings};
 
@@ -177,6 +178,9 @@ pub struct Subscription {
     pub currency: String,
     pub kind: CadenceKind,
     pub confidence: f64,
+    /// Months between renewals: 1, 3, 12, or the term a line states (24, 36); `None` when
+    /// irregular or a single charge with no stated term.
+    pub term_months: Option<u32>,
     pub charges: u64,
     pub median_interval_days: Option<i64>,
     pub last_charge_date: Date,
@@ -269,12 +273,20 @@ pub struct Renewal {
     pub company_name: Option<String>,
     pub currency: String,
     pub cadence: CadenceKind,
+    /// Months the term runs: 3, 12, or what the line states (24, 36).
+    pub term_months: u32,
     /// False when the subscription had a single charge and the renewal assumes it is annual.
     pub confirmed: bool,
+    /// How sure the cadence is, 0..1 (display only).
+    pub confidence: f64,
+    /// What says so: the charge dates, the words of the line.
+    pub evidence: Vec<String>,
     pub due_date: Date,
     pub days_until: i64,
+    /// Due within `renewalWindowDays`: only those have an insight.
+    pub in_window: bool,
     pub expected_amount: Amount,
-    pub insight_id: String,
+    pub insight_id: Option<String>,
     pub transaction_ids: Vec<String>,
 }
 

@@ -58,7 +58,10 @@ export interface AppChannel {
 /** Billing of one app in one company and currency. */
 export interface Subscription {
   companyId: string; companyName: string | null; currency: string;
-  kind: CadenceKind; confidence: number; charges: number; medianIntervalDays: number | null;
+  kind: CadenceKind; confidence: number;
+  /** Months between renewals: 1, 3, 12, or the term a line states (24, 36); null when irregular or one charge with no stated term. */
+  termMonths: number | null;
+  charges: number; medianIntervalDays: number | null;
   lastChargeDate: DateString; lastChargeAmount: DecimalString; previousChargeAmount: DecimalString | null;
   nextExpected: DateString | null; overdue: boolean; annualEstimate: DecimalString | null;
   transactionIds: string[];
@@ -93,8 +96,19 @@ export interface MonthSpend {
 }
 export interface Renewal {
   appId: string; appName: string; companyId: string; companyName: string | null; currency: string;
-  cadence: CadenceKind; confirmed: boolean; dueDate: DateString; daysUntil: number;
-  expectedAmount: DecimalString; insightId: string; transactionIds: string[];
+  cadence: CadenceKind;
+  /** Months the term runs: 3, 12, or what the line states (24, 36). */
+  termMonths: number;
+  /** False: a single charge assumed annual. */
+  confirmed: boolean;
+  /** 0..1, display only. */
+  confidence: number;
+  /** What says so: the charge dates ("charged annually (2 charge(s): ...)"), the line's words ("the line says \"annual\""). */
+  evidence: string[];
+  dueDate: DateString; daysUntil: number;
+  /** Due within renewalWindowDays; every annual subscription is listed, only these have an insight. */
+  inWindow: boolean;
+  expectedAmount: DecimalString; insightId: string | null; transactionIds: string[];
 }
 export interface UnmatchedVendor {
   vendorName: string; vendorIds: string[]; companyIds: string[];
