@@ -816,6 +816,97 @@ fn every_annual_subscription_is_in_renewals_and_big_ones_are_at_least_medium() {
     assert!(due[0].message.contains("largest"), "{}", due[0].message);
 }
 
+// ------------------------------------------------------------------ telling insights apart
+
+fn in_company(mut t: Transaction, id: &str, name: &str) -> Transaction {
+    t.company_id = id.into();
+    t.company_name = Some(name.into());
+    t
+}
+
+#[test]
+fn insights_about_one_app_in_two_companies_name_the_company() {
+    let jira = ("jira", "project-management");
+    let mut txs: Vec<Transaction> = bills(
+        "u",
+        "Atlassian",
+        jira,
+        &["100", "100", "100", "118", "118", "118"],
+    )
+    .into_iter()
+    .map(|t| in_company(t, "c-us", "CRONUS USA, Inc."))
+    .collect();
+    txs.extend(
+        bills(
+            "k",
+            "Atlassian",
+            jira,
+            &["60", "60", "60", "60", "70", "70"],
+        )
+        .into_iter()
+        .map(|t| in_company(t, "c-uk", "CRONUS UK Ltd.")),
+    );
+    let r = report(&txs);
+    let p = insights_of(&r, "priceIncrease");
+    assert_eq!(p.len(), 2, "{:#?}", r.insights);
+    let titles: Vec<&str> = p.iter().map(|i| i.title.as_str()).collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("Jira (CRONUS USA, Inc.): ")),
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("Jira (CRONUS UK Ltd.): ")),
+        "{titles:?}"
+    );
+    // One company, two currencies: the currency tells them apart.
+    let mut txs = bills(
+        "u",
+        "Atlassian",
+        jira,
+        &["100", "100", "100", "118", "118", "118"],
+    );
+    txs.extend(
+        bills(
+            "e",
+            "Atlassian",
+            jira,
+            &["90", "90", "90", "90", "110", "110"],
+        )
+        .into_iter()
+        .map(|mut t| {
+            t.currency = "EUR".into();
+            t
+        }),
+    );
+    let r = report(&txs);
+    let titles: Vec<String> = insights_of(&r, "priceIncrease")
+        .iter()
+        .map(|i| i.title.clone())
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.starts_with("Jira (EUR): ")),
+        "{titles:?}"
+    );
+    assert!(
+        titles.iter().any(|t| t.starts_with("Jira (USD): ")),
+        "{titles:?}"
+    );
+    // One subscription alone keeps the plain title.
+    let r = report(&bills(
+        "u",
+        "Atlassian",
+        jira,
+        &["100", "100", "100", "118", "118", "118"],
+    ));
+    assert!(insights_of(&r, "priceIncrease")[0]
+        .title
+        .starts_with("Jira: "));
+}
+
 // ------------------------------------------------------------------ overlaps, channels
 
 #[test]

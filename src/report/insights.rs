@@ -53,6 +53,9 @@ const ANNIVERSARY_GRACE_DAYS: i64 = 0;
 pub(crate) struct Builder {
     insights: Vec<Insight>,
     renewals: Vec<Renewal>,
+    /// Company names by id, to name the company in a title when one app has subscriptions in
+    /// several.
+    company_names: BTreeMap<String, String>,
 }
 
 fn ids(v: &[&str]) -> Vec<String> {
@@ -73,6 +76,7 @@ impl Builder {
         Builder {
             insights: Vec::new(),
             renewals: Vec::new(),
+            company_names: BTreeMap::new(),
         }
     }
 
@@ -144,8 +148,76 @@ impl Builder {
         }
     }
 
+    /// Insights about one app's subscriptions in several companies (or currencies) name theirs in
+    /// the title ("Jira (CRONUS UK Ltd.): ..."), so two of them side by side can be told apart;
+    /// insights with the same subject (the same id) are one, with the transactions of both.
+    fn tell_apart(&mut self) {
+        let mut merged: Vec<Insight> = Vec::with_capacity(self.insights.len());
+        let mut at: BTreeMap<String, usize> = BTreeMap::new();
+        for i in std::mem::take(&mut self.insights) {
+            match at.get(&i.id) {
+                Some(&k) => {
+                    let m = &mut merged[k];
+                    for t in i.transaction_ids {
+                        if !m.transaction_ids.contains(&t) {
+                            m.transaction_ids.push(t);
+                        }
+                    }
+                }
+                None => {
+                    at.insert(i.id.clone(), merged.len());
+                    merged.push(i);
+                }
+            }
+        }
+        self.insights = merged;
+        let currency_of = |i: &Insight| i.amounts.first().map(|a| a.currency.clone());
+        let mut subs: BTreeMap<String, BTreeSet<(String, Option<String>)>> = BTreeMap::new();
+        for i in &self.insights {
+            if let (Some(app), Some(company)) = (&i.app_id, &i.company_id) {
+                subs.entry(app.clone())
+                    .or_default()
+                    .insert((company.clone(), currency_of(i)));
+            }
+        }
+        for i in &mut self.insights {
+            let (Some(app), Some(company)) = (&i.app_id, &i.company_id) else {
+                continue;
+            };
+            let set = &subs[app];
+            if set.len() < 2 {
+                continue;
+            }
+            let companies: BTreeSet<&String> = set.iter().map(|(c, _)| c).collect();
+            let currency = currency_of(i);
+            let mut label = Vec::new();
+            if companies.len() > 1 {
+                label.push(
+                    self.company_names
+                        .get(company)
+                        .cloned()
+                        .unwrap_or_else(|| company.clone()),
+                );
+            }
+            let currencies_here = set.iter().filter(|(c, _)| c == company).count();
+            if currencies_here > 1 {
+                let c = currency.unwrap_or_default();
+                label.push(if c.is_empty() {
+                    NO_CURRENCY_LABEL.to_owned()
+                } else {
+                    c
+                });
+            }
+            if let Some(colon) = i.title.find(": ") {
+                i.title
+                    .insert_str(colon, &format!(" ({})", label.join(", ")));
+            }
+        }
+    }
+
     pub fn finish(mut self) -> (Vec<Insight>, Vec<Renewal>) {
         self.rank_renewals();
+        self.tell_apart();
         let kind_idx = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
         self.insights.sort_by(|a, b| {
             (a.severity, kind_idx(a.kind), a.date, &a.id).cmp(&(
@@ -271,6 +343,11 @@ fn subscription(
 ) -> Option<Subscription> {
     let ev: Vec<ChargeEvent> = cadence::events(&sub.charges);
     let last = ev.last()?;
+    if let Some(n) = &sub.company_name {
+        b.company_names
+            .entry(company.to_owned())
+            .or_insert_with(|| n.clone());
+    }
     let dates: Vec<Date> = ev.iter().map(|e| e.date).collect();
     let c = cadence::detect(&dates);
     let prev = ev.len().checked_sub(2).map(|i| &ev[i]);
@@ -1394,4 +1471,30 @@ pub(crate) fn users(users: &[User], contact_email_field: bool, b: &mut Builder) 
             .collect();
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insights_with_one_subject_merge() {
+        let mut b = Builder::new();
+        for tx in ["t1", "t2"] {
+            let i = b.push(
+                "priceIncrease",
+                &["jira", "c1", "USD", "2026-06-03"],
+                InsightSeverity::Medium,
+                "Jira: from 100.00 to 120.00 USD since 2026-06-03 (+20.0%)".into(),
+                String::new(),
+            );
+            i.app_id = Some("jira".into());
+            i.company_id = Some("c1".into());
+            i.transaction_ids = vec![tx.to_owned()];
+        }
+        let (insights, _) = b.finish();
+        assert_eq!(insights.len(), 1);
+        assert_eq!(insights[0].transaction_ids, vec!["t1", "t2"]);
+        assert!(insights[0].title.starts_with("Jira: "));
+    }
 }
