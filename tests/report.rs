@@ -332,6 +332,30 @@ fn missing_monthly_charge_is_overdue_and_app_inactive() {
     assert_eq!(insights_of(&r, "expectedChargeMissing").len(), 1);
 }
 
+#[test]
+fn a_monthly_charge_a_few_weeks_late_is_not_missing_yet() {
+    // The report reads paid invoices only: November's invoice, due 2026-11-08, may be posted and
+    // waiting for payment on its terms. 18 days is not a cancellation yet; 21 is.
+    let txs = monthly(
+        "z",
+        "2025-12",
+        11,
+        8,
+        "Zoom Video",
+        "150",
+        Some(("zoom", "communication")),
+    );
+    let r = report(&txs);
+    assert!(
+        insights_of(&r, "expectedChargeMissing").is_empty(),
+        "{:#?}",
+        r.insights
+    );
+    assert!(app(&r, "zoom").active);
+    let r = report_with(&txs, &[], json!({ "asOf": "2026-11-29" }));
+    assert_eq!(insights_of(&r, "expectedChargeMissing").len(), 1);
+}
+
 // ------------------------------------------------------------------ price changes
 
 #[test]
@@ -679,6 +703,24 @@ fn a_lasting_step_anywhere_in_the_window_is_a_price_change_with_its_date() {
 }
 
 #[test]
+fn a_cancelled_subscription_tells_its_cancellation_not_its_old_price() {
+    let jira = ("jira", "project-management");
+    let txs: Vec<Transaction> = monthly("j", "2026-01", 8, 21, "Atlassian", "100", Some(jira))
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut t)| {
+            if i >= 5 {
+                t.amount_excluding_tax = amt("120");
+            }
+            t
+        })
+        .collect();
+    let r = report(&txs);
+    assert_eq!(insights_of(&r, "expectedChargeMissing").len(), 1);
+    assert!(price_insights(&r, "jira").is_empty(), "{:#?}", r.insights);
+}
+
+#[test]
 fn a_one_off_spike_that_reverts_is_not_a_price_change() {
     for amounts in [
         // In the middle of the window.
@@ -698,6 +740,56 @@ fn a_one_off_spike_that_reverts_is_not_a_price_change() {
             "{amounts:?}: {:#?}",
             r.insights
         );
+    }
+}
+
+#[test]
+fn add_on_charges_are_not_price_changes_and_do_not_break_the_cadence() {
+    let slack = ("slack", "communication");
+    let mut txs = bills("s", "Slack", slack, &["1000"; 12]);
+    // Extra seats mid-cycle, onboarding days before the latest charge, an overage: none is the
+    // subscription's price.
+    txs.push(described(
+        tx("x1", "2026-06-16", "Slack", "USD", "200", Some(slack)),
+        "Slack Business+ - 5 additional seats (prorated)",
+    ));
+    txs.push(described(
+        tx("x2", "2026-10-30", "Slack", "USD", "774", Some(slack)),
+        "Slack - professional services / onboarding",
+    ));
+    txs.push(described(
+        tx("x3", "2026-08-20", "Slack", "USD", "150", Some(slack)),
+        "Slack - overage charges August 2026",
+    ));
+    let r = report(&txs);
+    assert!(price_insights(&r, "slack").is_empty(), "{:#?}", r.insights);
+    let c = app(&r, "slack").cadence.clone().unwrap();
+    assert_eq!(c.kind, CadenceKind::Monthly);
+    assert_eq!(c.last_charge_amount, amt("1000"));
+    // An invoice whose lines hold the plan and extra seats counts the plan only.
+    let mut txs = bills("s", "Slack", slack, &["1000"; 12]);
+    let last = txs.last_mut().unwrap();
+    last.amount_excluding_tax = amt("1300");
+    last.lines = Some(vec![
+        line("Slack Business+ (monthly) - 40 users", "1000"),
+        line("Slack Business+ - 12 additional seats (prorated)", "300"),
+    ]);
+    let r = report(&txs);
+    assert!(price_insights(&r, "slack").is_empty(), "{:#?}", r.insights);
+}
+
+fn line(desc: &str, amount: &str) -> bc_spend::transactions::TxLine {
+    bc_spend::transactions::TxLine {
+        line_id: None,
+        sequence: None,
+        description: desc.into(),
+        description2: None,
+        line_type: "Account",
+        object_number: None,
+        gl_account_number: None,
+        amount_excluding_tax: amt(amount),
+        amount_including_tax: amt(amount),
+        match_: None,
     }
 }
 

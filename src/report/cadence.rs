@@ -43,12 +43,14 @@ impl CadenceKind {
         }
     }
 
-    /// Days an expected charge may be late before it counts as missing.
+    /// Days an expected charge may be late before it counts as missing. The report sees paid
+    /// invoices only, so the latest one may be posted and waiting on its payment terms (14 to 30
+    /// days is usual for SaaS vendors).
     pub fn grace_days(self) -> i64 {
         match self {
-            CadenceKind::Monthly => 10,
-            CadenceKind::Quarterly => 20,
-            _ => 30,
+            CadenceKind::Monthly => 20,
+            CadenceKind::Quarterly => 30,
+            _ => 45,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::cadence::{self, add_months, CadenceKind, ChargeEvent};
 use super::options::{div_half_even, percent_tenths};
-use super::term::{stated_term, Term};
+use super::term::{is_add_on, stated_term, Term};
 use super::*;
 use crate::catalog::{Catalog, PricingModel};
 use crate::matching::cue_label;
@@ -33,6 +33,23 @@ const RENEWAL_SOON_DAYS: i64 = 30;
 const TOP_RENEWALS: usize = 3;
 /// A single charge assumed annual: display only.
 const UNCONFIRMED_RENEWAL_CONFIDENCE: f64 = 0.3;
+
+/// The periodic part of a charge: its amount less its add-on lines (extra seats, proration,
+/// overage, services; see [`is_add_on`]). A transaction without lines is all add-on or none.
+fn base_amount(t: &Transaction) -> Amount {
+    match t.lines.as_deref() {
+        Some(lines) if !lines.is_empty() => {
+            let add_ons: i64 = lines
+                .iter()
+                .filter(|l| is_add_on(&l.description))
+                .map(|l| l.amount_excluding_tax.0)
+                .sum();
+            Amount(t.amount_excluding_tax.0.saturating_sub(add_ons))
+        }
+        _ if is_add_on(&t.description) => Amount::ZERO,
+        _ => t.amount_excluding_tax,
+    }
+}
 
 /// The term a transaction's text states: its description, else one of its lines'.
 fn line_term(t: &Transaction) -> Option<Term> {
@@ -293,7 +310,11 @@ struct ChanAcc {
 
 struct SubAcc<'a> {
     company_name: Option<String>,
+    /// Every positive charge: the spend, and the usage trend.
     charges: Vec<(Date, Amount, &'a str)>,
+    /// The periodic part of each charge (without extra seats, proration, overage, services):
+    /// cadence, price changes and renewals.
+    base: Vec<(Date, Amount, &'a str)>,
     /// The term each charge's line states, by date.
     terms: Vec<(Date, Term)>,
 }
@@ -341,7 +362,14 @@ fn subscription(
     s: &ReportSettings,
     b: &mut Builder,
 ) -> Option<Subscription> {
-    let ev: Vec<ChargeEvent> = cadence::events(&sub.charges);
+    let all_events: Vec<ChargeEvent> = cadence::events(&sub.charges);
+    // Cadence, price and renewals follow the periodic charges; a subscription made only of
+    // add-ons (overage billed apart) keeps them all.
+    let ev: Vec<ChargeEvent> = if sub.base.is_empty() {
+        all_events.clone()
+    } else {
+        cadence::events(&sub.base)
+    };
     let last = ev.last()?;
     if let Some(n) = &sub.company_name {
         b.company_names
@@ -415,7 +443,7 @@ fn subscription(
     let annual_estimate = term_months
         .zip(last.amount.0.checked_mul(12))
         .map(|(m, x)| Amount(div_half_even(x as i128, m as i128) as i64));
-    let tx_ids: Vec<String> = ev
+    let tx_ids: Vec<String> = all_events
         .iter()
         .flat_map(|e| e.ids.iter().map(|s| (*s).to_owned()))
         .collect();
@@ -424,11 +452,12 @@ fn subscription(
     // A metered bill moves with use: its change is a spend trend, never a price change.
     if !pricing.has_price() {
         if !overdue {
-            usage_trend(app_id, app_name, company, currency, &ev, s, b);
+            usage_trend(app_id, app_name, company, currency, &all_events, s, b);
         }
     }
     // Price change: the latest lasting step in the charges of a periodic subscription.
-    else if c.kind.is_periodic() {
+    // (A subscription whose charges stopped tells that, not a price it no longer pays.)
+    else if c.kind.is_periodic() && !overdue {
         price_step(app_id, app_name, company, currency, c.kind, &ev, s, b);
     }
 
@@ -837,6 +866,7 @@ pub(crate) fn apps(
             .or_insert_with(|| SubAcc {
                 company_name: None,
                 charges: Vec::new(),
+                base: Vec::new(),
                 terms: Vec::new(),
             });
         if sub.company_name.is_none() {
@@ -845,6 +875,10 @@ pub(crate) fn apps(
         // Credit memos and zero lines are not charges.
         if t.amount_excluding_tax.0 > 0 {
             sub.charges.push((t.date, t.amount_excluding_tax, &t.id));
+            let base = base_amount(t);
+            if base.0 > 0 {
+                sub.base.push((t.date, base, &t.id));
+            }
             if let Some(term) = line_term(t) {
                 sub.terms.push((t.date, term));
             }

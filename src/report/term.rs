@@ -197,6 +197,61 @@ pub fn stated_term(text: &str) -> Option<Term> {
     })
 }
 
+/// Words of a charge that is not the subscription's periodic price: extra seats bought mid-cycle,
+/// prorations, overage, true-ups, one-off services. In the languages ledgers are kept in.
+const ADD_ON_WORDS: &[&str] = &[
+    "additional",
+    "prorated",
+    "proration",
+    "prorata",
+    "overage",
+    "overages",
+    "trueup",
+    "onboarding",
+    "implementation",
+    "setup",
+    "consulting",
+    "zusatzliche",
+    "zusatzlich",
+    "anteilig",
+    "nachberechnung",
+    "einrichtung",
+    "supplementaire",
+    "supplementaires",
+    "adicional",
+    "adicionales",
+    "prorrateo",
+    "prorrata",
+    "aggiuntivo",
+    "aggiuntivi",
+    "aggiuntive",
+    "aanvullende",
+    "ytterligare",
+    "yderligere",
+    "ytterligere",
+];
+/// Word pairs that say the same: "pro rata", "true up", "one time", "one off", "set up",
+/// "professional services".
+const ADD_ON_PAIRS: &[(&str, &str)] = &[
+    ("pro", "rata"),
+    ("true", "up"),
+    ("one", "time"),
+    ("one", "off"),
+    ("set", "up"),
+    ("professional", "services"),
+    ("au", "prorata"),
+];
+
+/// Whether a line describes a charge beside the subscription's periodic price (extra seats,
+/// proration, overage, services): such a charge is neither a price nor a billing date.
+pub fn is_add_on(text: &str) -> bool {
+    let toks: Vec<String> = tokenize(text).into_iter().map(|t| t.norm).collect();
+    toks.iter().any(|w| ADD_ON_WORDS.contains(&w.as_str()))
+        || toks
+            .windows(2)
+            .any(|w| ADD_ON_PAIRS.contains(&(w[0].as_str(), w[1].as_str())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +289,30 @@ mod tests {
         let t = stated_term("NCE Annual - Microsoft 365 E3").unwrap();
         assert_eq!(t.phrase, "Annual");
         assert_eq!(stated_term("Lizenz 12 Monate").unwrap().phrase, "12 Monate");
+    }
+
+    #[test]
+    fn add_on_charges() {
+        for s in [
+            "Slack Business+ - 5 additional seats (prorated)",
+            "Proration credit for unused time",
+            "Freshdesk - overage charges October 2026",
+            "Slack - professional services / onboarding",
+            "Microsoft 365 E3 true-up",
+            "Einrichtung Workspace",
+            "3 zusätzliche Benutzer anteilig",
+            "Licences supplémentaires au prorata",
+            "Usuarios adicionales",
+        ] {
+            assert!(is_add_on(s), "{s}");
+        }
+        for s in [
+            "Slack Business+ (monthly) - 115 users",
+            "Jira Software Cloud Standard",
+            "Annual subscription",
+        ] {
+            assert!(!is_add_on(s), "{s}");
+        }
     }
 
     #[test]
