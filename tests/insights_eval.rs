@@ -85,18 +85,16 @@ struct Label {
 impl Label {
     fn matches(&self, i: &Insight, companies: &BTreeMap<String, String>) -> bool {
         (self.kind == "*" || self.kind == i.kind)
-            && self
-                .app
-                .as_ref()
-                .is_none_or(|a| i.app_id.as_deref() == Some(a.as_str()) || i.app_ids.contains(a))
+            && self.app.as_ref().map_or(true, |a| {
+                i.app_id.as_deref() == Some(a.as_str()) || i.app_ids.contains(a)
+            })
             && self
                 .vendor
                 .as_ref()
-                .is_none_or(|v| i.vendor_name.as_deref() == Some(v.as_str()))
-            && self
-                .company
-                .as_ref()
-                .is_none_or(|c| i.company_id.as_deref() == companies.get(c).map(String::as_str))
+                .map_or(true, |v| i.vendor_name.as_deref() == Some(v.as_str()))
+            && self.company.as_ref().map_or(true, |c| {
+                i.company_id.as_deref() == companies.get(c).map(String::as_str)
+            })
     }
 }
 
