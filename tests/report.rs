@@ -384,7 +384,8 @@ fn price_increase_beyond_ten_percent() {
     assert_eq!(p[0].transaction_ids, vec!["s10", "s-last"]);
     assert_eq!(p[0].amounts[0].amount, amt("1200"));
     assert_eq!(p[0].amounts[1].amount, amt("1000"));
-    assert_eq!(format!("{:?}", p[0].severity), "Medium");
+    // Slack is sold per seat: seats may explain the step.
+    assert_eq!(format!("{:?}", p[0].severity), "Low");
     assert_eq!(p[0].app_id.as_deref(), Some("slack"));
 
     // 5% is not a price change; a 30% drop is a decrease.
@@ -594,6 +595,52 @@ fn usage_apps_get_a_spend_trend_never_a_price_change() {
     assert_eq!(app(&r, "slack").pricing, "seat");
     assert_eq!(insights_of(&r, "priceIncrease").len(), 1);
     assert!(insights_of(&r, "usageTrend").is_empty());
+}
+
+#[test]
+fn a_lower_usage_bill_is_not_an_insight_and_the_baseline_is_in_cents() {
+    // The latest month of a metered bill is often incomplete (the report reads paid invoices
+    // only), and a lower bill asks for nothing.
+    let down = bills(
+        "a",
+        "Amazon Web Services",
+        ("aws", "cloud-infrastructure"),
+        &["1000", "1000", "1000", "1000", "1000", "300"],
+    );
+    assert!(price_insights(&report(&down), "aws").is_empty());
+    let up = bills(
+        "a",
+        "Amazon Web Services",
+        ("aws", "cloud-infrastructure"),
+        &["1000", "1000", "1000", "1000", "1001", "2000"],
+    );
+    let r = report(&up);
+    let t = insights_of(&r, "usageTrend");
+    assert_eq!(t[0].amounts[1].amount, amt("1000.33"));
+    assert!(t[0].message.contains("(1000.33 USD,"), "{}", t[0].message);
+}
+
+#[test]
+fn a_seat_apps_charge_step_says_seats_may_explain_it() {
+    // Without the seat count, a lasting charge step of a seat app may be more seats: it is told,
+    // one severity lower than a flat fee's, and says so.
+    let steps = |app: (&str, &str), vendor: &str| {
+        report(&bills(
+            "s",
+            vendor,
+            app,
+            &["1000", "1000", "1000", "1150", "1150", "1150"],
+        ))
+    };
+    let seat = steps(("slack", "communication"), "Slack");
+    let i = insights_of(&seat, "priceIncrease")[0];
+    assert_eq!(format!("{:?}", i.severity), "Low");
+    assert!(i.message.contains("seats"), "{}", i.message);
+    let flat = steps(("statuspage", "observability"), "Atlassian");
+    assert_eq!(
+        format!("{:?}", insights_of(&flat, "priceIncrease")[0].severity),
+        "Medium"
+    );
 }
 
 #[test]
@@ -1884,10 +1931,12 @@ fn same_input_in_any_order_gives_the_same_report() {
         sev.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
         "{sev:?}"
     );
-    assert!(r
-        .insights
-        .iter()
-        .any(|i| i.kind == "priceIncrease" && format!("{:?}", i.severity) == "High"));
+    assert!(
+        r.insights
+            .iter()
+            .any(|i| i.kind == "priceIncrease" && format!("{:?}", i.severity) == "Medium"),
+        "a seat app's large step: one below high, since seats may explain it"
+    );
 }
 
 #[test]

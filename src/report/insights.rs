@@ -458,7 +458,9 @@ fn subscription(
     // Price change: the latest lasting step in the charges of a periodic subscription.
     // (A subscription whose charges stopped tells that, not a price it no longer pays.)
     else if c.kind.is_periodic() && !overdue {
-        price_step(app_id, app_name, company, currency, c.kind, &ev, s, b);
+        price_step(
+            app_id, app_name, pricing, company, currency, c.kind, &ev, s, b,
+        );
     }
 
     // Renewals: every annual (or longer) subscription, with an insight when it is due within the
@@ -636,6 +638,7 @@ fn subscription(
 fn price_step(
     app_id: &str,
     app_name: &str,
+    pricing: PricingModel,
     company: &str,
     currency: &str,
     kind: CadenceKind,
@@ -654,13 +657,23 @@ fn price_step(
     let diff = step.after - step.before;
     let pct = percent_tenths(diff, step.before).unwrap_or_default();
     let up = diff > 0;
-    let (insight_kind, severity) = if !up {
+    let (insight_kind, mut severity) = if !up {
         ("priceDecrease", InsightSeverity::Info)
     } else if diff * 100 > 25 * step.before {
         ("priceIncrease", InsightSeverity::High)
     } else {
         ("priceIncrease", InsightSeverity::Medium)
     };
+    // A seat app's charge also moves with its seat count, which the charges alone do not tell:
+    // one severity lower, and the message says so.
+    let seats_may_explain = pricing == PricingModel::Seat;
+    if seats_may_explain && up {
+        severity = if severity == InsightSeverity::High {
+            InsightSeverity::Medium
+        } else {
+            InsightSeverity::Low
+        };
+    }
     let abs = pct.trim_start_matches('-');
     let since = ev.len() - step.at;
     let message = if since == 1 {
@@ -685,6 +698,13 @@ fn price_step(
             money_text(last.amount, currency),
             last.date
         )
+    };
+    let message = if seats_may_explain {
+        format!(
+            "{message} More seats or a new price per seat: the charges alone do not tell which."
+        )
+    } else {
+        message
     };
     let at_date = at.date.to_string();
     let i = b.push(
@@ -755,16 +775,20 @@ fn usage_trend(
     if sum <= 0 || diff.abs() * 100 <= s.usage_trend_percent as i128 * sum {
         return;
     }
+    // Only a rise: a lower metered bill asks for nothing, and the latest month is often not
+    // complete yet (the report reads paid invoices only).
+    if diff <= 0 {
+        return;
+    }
     let pct = percent_tenths(diff, sum).unwrap_or_default();
-    let up = diff > 0;
-    let severity = if !up {
-        InsightSeverity::Info
-    } else if diff * 100 > 2 * s.usage_trend_percent as i128 * sum {
+    let up = true;
+    let severity = if diff * 100 > 2 * s.usage_trend_percent as i128 * sum {
         InsightSeverity::Medium
     } else {
         InsightSeverity::Low
     };
-    let mean = Amount(i64::try_from(div_half_even(sum, 3)).unwrap_or(i64::MAX));
+    // The mean in cents (half to even): a figure to read, not a sum.
+    let mean = Amount(i64::try_from(div_half_even(sum, 300) * 100).unwrap_or(i64::MAX));
     let latest_amount = Amount(i64::try_from(latest).unwrap_or(i64::MAX));
     let ym = |i: i64| format!("{:04}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1);
     let month = ym(latest_month);
