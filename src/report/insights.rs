@@ -3,7 +3,7 @@
 
 use super::cadence::{self, add_months, CadenceKind, ChargeEvent};
 use super::options::{div_half_even, percent_tenths};
-use super::term::{is_add_on, stated_term, Term};
+use super::term::{LineReader, Term};
 use super::*;
 use crate::catalog::{Catalog, PricingModel};
 use crate::matching::cue_label;
@@ -36,30 +36,31 @@ const UNCONFIRMED_RENEWAL_CONFIDENCE: f64 = 0.3;
 
 /// The periodic part of a charge: its amount less its add-on lines (extra seats, proration,
 /// overage, services; see [`is_add_on`]). A transaction without lines is all add-on or none.
-fn base_amount(t: &Transaction) -> Amount {
+fn base_amount<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Amount {
     match t.lines.as_deref() {
-        Some(lines) if !lines.is_empty() => {
-            let add_ons: i64 = lines
+        Some(ls) if !ls.is_empty() => {
+            let add_ons: i64 = ls
                 .iter()
-                .filter(|l| is_add_on(&l.description))
+                .filter(|l| lines.read(&l.description).add_on)
                 .map(|l| l.amount_excluding_tax.0)
                 .sum();
             Amount(t.amount_excluding_tax.0.saturating_sub(add_ons))
         }
-        _ if is_add_on(&t.description) => Amount::ZERO,
+        _ if lines.read(&t.description).add_on => Amount::ZERO,
         _ => t.amount_excluding_tax,
     }
 }
 
 /// The term a transaction's text states: its description, else one of its lines'.
-fn line_term(t: &Transaction) -> Option<Term> {
-    stated_term(&t.description).or_else(|| {
-        t.lines
-            .iter()
-            .flatten()
-            .filter(|l| l.amount_excluding_tax.0 > 0)
-            .find_map(|l| stated_term(&l.description))
-    })
+fn line_term<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Option<Term> {
+    if let Some(term) = &lines.read(&t.description).term {
+        return Some(term.clone());
+    }
+    t.lines
+        .iter()
+        .flatten()
+        .filter(|l| l.amount_excluding_tax.0 > 0)
+        .find_map(|l| lines.read(&l.description).term.clone())
 }
 
 /// A subscription is still paid if its last charge is at most this old (non-periodic ones).
@@ -852,6 +853,7 @@ pub(crate) fn apps(
     b: &mut Builder,
 ) -> Vec<AppReport> {
     let mut map: BTreeMap<&str, AppAcc> = BTreeMap::new();
+    let mut lines = LineReader::default();
     for it in items {
         let t = it.t;
         let Some(m) = &t.match_ else { continue };
@@ -899,11 +901,11 @@ pub(crate) fn apps(
         // Credit memos and zero lines are not charges.
         if t.amount_excluding_tax.0 > 0 {
             sub.charges.push((t.date, t.amount_excluding_tax, &t.id));
-            let base = base_amount(t);
+            let base = base_amount(t, &mut lines);
             if base.0 > 0 {
                 sub.base.push((t.date, base, &t.id));
             }
-            if let Some(term) = line_term(t) {
+            if let Some(term) = line_term(t, &mut lines) {
                 sub.terms.push((t.date, term));
             }
         }

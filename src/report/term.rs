@@ -3,7 +3,7 @@
 //! "3 years". One charge whose line says so is enough to know an annual or multi-year
 //! subscription; the dates alone would need a second charge a year later.
 
-use crate::matching::normalize::tokenize;
+use crate::matching::normalize::{tokenize, Token};
 
 /// A term found on a line: its length in months and the words that said so, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +164,10 @@ fn months_of(n: u32, unit: &str) -> Option<u32> {
 /// billed monthly", "NCE annual commitment, monthly billing") bills more often than its term:
 /// the dates decide, so `None`.
 pub fn stated_term(text: &str) -> Option<Term> {
-    let toks = tokenize(text);
+    term_of(text, &tokenize(text))
+}
+
+fn term_of(text: &str, toks: &[Token]) -> Option<Term> {
     let mut found: Vec<(u32, String)> = Vec::new();
     let mut i = 0;
     while i < toks.len() {
@@ -245,11 +248,40 @@ const ADD_ON_PAIRS: &[(&str, &str)] = &[
 /// Whether a line describes a charge beside the subscription's periodic price (extra seats,
 /// proration, overage, services): such a charge is neither a price nor a billing date.
 pub fn is_add_on(text: &str) -> bool {
-    let toks: Vec<String> = tokenize(text).into_iter().map(|t| t.norm).collect();
-    toks.iter().any(|w| ADD_ON_WORDS.contains(&w.as_str()))
+    add_on_of(&tokenize(text))
+}
+
+fn add_on_of(toks: &[Token]) -> bool {
+    toks.iter().any(|w| ADD_ON_WORDS.contains(&w.norm.as_str()))
         || toks
             .windows(2)
-            .any(|w| ADD_ON_PAIRS.contains(&(w[0].as_str(), w[1].as_str())))
+            .any(|w| ADD_ON_PAIRS.contains(&(w[0].norm.as_str(), w[1].norm.as_str())))
+}
+
+/// What the report reads on one line: whether it is an add-on, and the term it states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineFacts {
+    pub add_on: bool,
+    pub term: Option<Term>,
+}
+
+/// Both readings of a line with one tokenization, once per distinct text: ledgers repeat the
+/// same line month after month.
+#[derive(Default)]
+pub struct LineReader<'a> {
+    seen: std::collections::HashMap<&'a str, LineFacts>,
+}
+
+impl<'a> LineReader<'a> {
+    pub fn read(&mut self, text: &'a str) -> &LineFacts {
+        self.seen.entry(text).or_insert_with(|| {
+            let toks = tokenize(text);
+            LineFacts {
+                add_on: add_on_of(&toks),
+                term: term_of(text, &toks),
+            }
+        })
+    }
 }
 
 #[cfg(test)]
