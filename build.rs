@@ -71,6 +71,63 @@ fn build_id() {
     );
 }
 
+/// Sets the pricing corrections of `src/catalog/data/pricing.txt` on the merged catalog. Only
+/// models that differ from the category's default are listed (and embedded): the rest is derived,
+/// which keeps the wasm small.
+fn apply_pricing(merged: &mut schema::CatalogData) {
+    let path = "src/catalog/data/pricing.txt";
+    println!("cargo:rerun-if-changed={path}");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut failures = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((model, ids)) = line.split_once(':') else {
+            failures.push(format!("line {}: write `model: app-id app-id ...`", n + 1));
+            continue;
+        };
+        let Some(model) = schema::PricingModel::parse(model.trim()) else {
+            failures.push(format!(
+                "line {}: unknown pricing model '{}'; use seat, flat, usage or mixed",
+                n + 1,
+                model.trim()
+            ));
+            continue;
+        };
+        for id in ids.split_whitespace() {
+            if !seen.insert(id.to_owned()) {
+                failures.push(format!("line {}: '{id}' is listed twice", n + 1));
+                continue;
+            }
+            match merged.apps.iter_mut().find(|a| a.id == id) {
+                None => failures.push(format!("line {}: '{id}' is not an app id", n + 1)),
+                Some(a) if a.pricing.is_some() => failures.push(format!(
+                    "line {}: '{id}' already sets `pricing` in its catalog entry",
+                    n + 1
+                )),
+                Some(a) if schema::PricingModel::of_category(&a.category) == model => failures
+                    .push(format!(
+                        "line {}: '{id}' is {} by its category ({}) already; drop it",
+                        n + 1,
+                        model.as_str(),
+                        a.category
+                    )),
+                Some(a) => a.pricing = Some(model),
+            }
+        }
+    }
+    if !failures.is_empty() {
+        eprintln!("\n{path} is invalid:");
+        for f in &failures {
+            eprintln!("  - {f}");
+        }
+        std::process::exit(1);
+    }
+}
+
 fn main() {
     build_id();
     let dir = Path::new("src/catalog/data");
@@ -146,6 +203,7 @@ fn main() {
     for (_, d) in docs {
         merged.merge(d);
     }
+    apply_pricing(&mut merged);
     // Notes are for catalog authors; the embedded copy does not need them.
     merged.comment = None;
     for a in &mut merged.apps {

@@ -43,6 +43,7 @@ fn tenfold(base: &Catalog) -> Catalog {
                 cues: vec![],
                 domains: a.domains.iter().map(|d| format!("{tag}{d}")).collect(),
                 parent: None,
+                pricing: None,
                 notes: None,
             });
         }

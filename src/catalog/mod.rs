@@ -8,7 +8,7 @@
 mod schema;
 
 pub(crate) use schema::validate;
-pub use schema::{AppSpec, CatalogData, ResellerSpec, VendorGroupSpec, CATEGORIES};
+pub use schema::{AppSpec, CatalogData, PricingModel, ResellerSpec, VendorGroupSpec, CATEGORIES};
 
 use crate::error::ConfigError;
 use crate::error::ErrorCode;
@@ -171,6 +171,43 @@ impl CatalogData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The category gives the default; the list in `data/pricing.txt` corrects it where the
+    /// category is wrong for one app (a communications API in `communication`, a warehouse in
+    /// `data-analytics`, an on-call tool in `observability`).
+    #[test]
+    fn every_app_has_a_pricing_model() {
+        let c = Catalog::builtin();
+        let model = |id: &str| c.app(id).unwrap().pricing_model();
+        assert_eq!(model("aws"), PricingModel::Usage);
+        assert_eq!(model("datadog"), PricingModel::Usage);
+        assert_eq!(model("snowflake"), PricingModel::Usage);
+        assert_eq!(model("twilio-communications"), PricingModel::Usage);
+        assert_eq!(model("openai-api"), PricingModel::Usage);
+        assert_eq!(model("slack"), PricingModel::Seat);
+        assert_eq!(model("tableau"), PricingModel::Seat);
+        assert_eq!(model("pagerduty"), PricingModel::Seat);
+        assert_eq!(model("github"), PricingModel::Seat);
+        assert_eq!(model("sentry"), PricingModel::Mixed);
+        assert_eq!(model("statuspage"), PricingModel::Flat);
+        // Only corrections are embedded: the category default costs no bytes.
+        assert!(c.app("slack").unwrap().pricing.is_none());
+        assert_eq!(
+            PricingModel::of_category("cloud-infrastructure"),
+            PricingModel::Usage
+        );
+        assert_eq!(PricingModel::of_category("crm-sales"), PricingModel::Seat);
+    }
+
+    #[test]
+    fn a_caller_catalog_may_set_pricing_and_a_bad_value_is_refused() {
+        let ok = serde_json::json!({"apps": [{"id": "acme", "name": "Acme", "category": "crm-sales", "pricing": "usage"}]});
+        let data = Catalog::from_json_value(&ok).unwrap();
+        assert_eq!(data.apps[0].pricing_model(), PricingModel::Usage);
+        let bad = serde_json::json!({"apps": [{"id": "acme", "name": "Acme", "category": "crm-sales", "pricing": "metered"}]});
+        let e = Catalog::from_json_value(&bad).unwrap_err();
+        assert_eq!(e.code, ErrorCode::CatalogInvalid);
+    }
 
     #[test]
     fn builtin_parses() {

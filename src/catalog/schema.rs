@@ -47,8 +47,70 @@ pub struct AppSpec {
     /// The vendor group that sells this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// How the app is priced, when its category's default ([`PricingModel::of_category`]) is
+    /// wrong for it. Read it through [`AppSpec::pricing_model`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<PricingModel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+}
+
+/// How an app's bill is made, which decides what a change in it means: a seat or flat
+/// subscription's charge changes when its price (or seat count) does, a usage bill every month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PricingModel {
+    /// Per user or seat (Slack, Salesforce).
+    Seat,
+    /// A fixed fee per period, whatever the use (a status page, a hosting plan).
+    Flat,
+    /// Metered: compute, API calls, messages, data ingested (AWS, Twilio, Snowflake).
+    Usage,
+    /// A seat or platform fee plus metered use (GitHub with Actions minutes).
+    Mixed,
+}
+
+impl PricingModel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PricingModel::Seat => "seat",
+            PricingModel::Flat => "flat",
+            PricingModel::Usage => "usage",
+            PricingModel::Mixed => "mixed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PricingModel> {
+        match s {
+            "seat" => Some(PricingModel::Seat),
+            "flat" => Some(PricingModel::Flat),
+            "usage" => Some(PricingModel::Usage),
+            "mixed" => Some(PricingModel::Mixed),
+            _ => None,
+        }
+    }
+
+    /// The usual model of a category: cloud infrastructure and observability are metered,
+    /// everything else is sold per seat. Apps that differ say so (`pricing`).
+    pub fn of_category(category: &str) -> PricingModel {
+        match category {
+            "cloud-infrastructure" | "observability" => PricingModel::Usage,
+            _ => PricingModel::Seat,
+        }
+    }
+
+    /// Whether a change in the charge says the price changed: metered bills move with use.
+    pub fn has_price(self) -> bool {
+        matches!(self, PricingModel::Seat | PricingModel::Flat)
+    }
+}
+
+impl AppSpec {
+    /// The app's pricing model: its own `pricing`, else its category's default.
+    pub fn pricing_model(&self) -> PricingModel {
+        self.pricing
+            .unwrap_or_else(|| PricingModel::of_category(&self.category))
+    }
 }
 
 /// A vendor that sells several apps; line descriptions decide which one.

@@ -43,12 +43,14 @@ impl CadenceKind {
         }
     }
 
-    /// Days an expected charge may be late before it counts as missing.
+    /// Days an expected charge may be late before it counts as missing. The report sees paid
+    /// invoices only, so the latest one may be posted and waiting on its payment terms (14 to 30
+    /// days is usual for SaaS vendors).
     pub fn grace_days(self) -> i64 {
         match self {
-            CadenceKind::Monthly => 10,
-            CadenceKind::Quarterly => 20,
-            _ => 30,
+            CadenceKind::Monthly => 20,
+            CadenceKind::Quarterly => 30,
+            _ => 45,
         }
     }
 
@@ -161,6 +163,54 @@ pub fn detect(dates: &[Date]) -> Cadence {
     }
 }
 
+/// A lasting change in a series of charges (or, once seats are known, of prices per seat).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Index of the first value at the new level.
+    pub at: usize,
+    /// The value just before the step.
+    pub before: i128,
+    /// The latest value: the level the series is at now.
+    pub after: i128,
+}
+
+/// Whether every value is within `tol_percent` of the run's median.
+fn steady(run: &[i128], tol_percent: i128) -> bool {
+    let mut sorted = run.to_vec();
+    sorted.sort_unstable();
+    let m = sorted[sorted.len() / 2];
+    m > 0 && run.iter().all(|v| (v - m).abs() * 100 <= tol_percent * m)
+}
+
+/// The latest lasting change of more than `percent` in `values` (the charges of one subscription,
+/// in date order), or `None`.
+///
+/// A change at index `k` counts when the values before it are steady (the `min_run` values just
+/// before, or all of them when fewer) and so are all the values from `k` on, and there are at
+/// least `min_run` of those, or `k` is the latest value (a new price shows first on the latest
+/// charge). Steady is within half of `percent` of the run's median, so seat counts that drift a
+/// little do not break a run. So a one-off spike or dip that reverts is never a step (the run
+/// that contains it is not steady), nor is a prorated first charge when `min_run` is 2. Only the
+/// latest step is returned: one subscription never gets two contradictory changes.
+pub fn latest_step(values: &[i128], min_run: usize, percent: i128) -> Option<Step> {
+    let n = values.len();
+    let tol = (percent / 2).max(1);
+    (1..n).rev().find_map(|k| {
+        let after = &values[k..];
+        let before = &values[k.saturating_sub(min_run)..k];
+        let lasting = after.len() >= min_run || k == n - 1;
+        if !lasting || before.len() < min_run || !steady(after, tol) || !steady(before, tol) {
+            return None;
+        }
+        let (b, a) = (values[k - 1], values[n - 1]);
+        ((a - b).abs() * 100 > percent * b).then_some(Step {
+            at: k,
+            before: b,
+            after: a,
+        })
+    })
+}
+
 /// `d` plus `months` calendar months, the day clamped to the month's length.
 pub fn add_months(d: Date, months: u32) -> Date {
     let total = d.year as i64 * 12 + (d.month as i64 - 1) + months as i64;
@@ -208,6 +258,31 @@ mod tests {
         );
         assert_eq!(add_months(d("2025-01-31"), 1), d("2025-02-28"));
         assert_eq!(add_months(d("2025-11-15"), 3), d("2026-02-15"));
+    }
+
+    #[test]
+    fn steps_and_spikes() {
+        let v = |xs: &[i128]| xs.to_vec();
+        let step = latest_step(&v(&[100, 100, 100, 120, 120, 120]), 2, 10).unwrap();
+        assert_eq!((step.at, step.before, step.after), (3, 100, 120));
+        // The latest charge alone may show a new price.
+        assert_eq!(latest_step(&v(&[100, 100, 120]), 2, 10).unwrap().at, 2);
+        // A spike, a dip, a prorated first charge: no step.
+        assert_eq!(latest_step(&v(&[100, 100, 180, 100, 100]), 2, 10), None);
+        assert_eq!(latest_step(&v(&[100, 100, 100, 180, 100]), 2, 10), None);
+        assert_eq!(latest_step(&v(&[45, 100, 100, 100]), 2, 10), None);
+        // Exactly the threshold is not beyond it.
+        assert_eq!(latest_step(&v(&[100, 100, 110, 110]), 2, 10), None);
+        // Seats drifting within the tolerance keep a run steady.
+        assert_eq!(
+            latest_step(&v(&[100, 102, 101, 130, 128, 131]), 2, 10).map(|s| s.at),
+            Some(3)
+        );
+        // Two steps: only the latest.
+        let s = latest_step(&v(&[100, 100, 130, 130, 130, 90]), 2, 10).unwrap();
+        assert_eq!((s.before, s.after), (130, 90));
+        // Annual: one charge on each side is enough.
+        assert_eq!(latest_step(&v(&[5400, 6480]), 1, 10).unwrap().at, 1);
     }
 
     #[test]

@@ -20,6 +20,7 @@ impl Engine {
             diagnostics_suppressed: summary.diagnostics_suppressed,
             contact_email_field: self.contact_email_field(),
             vendor_domains: self.vendor_domains(),
+            catalog: Some(self.matcher().catalog().clone()),
         };
         Ok(build_report(self.transactions(), &users, &ctx, &settings))
     }

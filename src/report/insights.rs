@@ -2,8 +2,10 @@
 //! possible shadow SaaS; users.
 
 use super::cadence::{self, add_months, CadenceKind, ChargeEvent};
-use super::options::percent_tenths;
+use super::options::{div_half_even, percent_tenths};
+use super::term::{LineReader, Term};
 use super::*;
+use crate::catalog::{Catalog, PricingModel};
 use crate::matching::cue_label;
 use crate::matching::lexicon::lexicon;
 use crate::matching::normalize::tokenize;
@@ -15,6 +17,7 @@ pub const KINDS: &[&str] = &[
     "renewalPossible",
     "priceIncrease",
     "priceDecrease",
+    "usageTrend",
     "expectedChargeMissing",
     "overlappingApps",
     "paidThroughMultipleVendors",
@@ -24,6 +27,42 @@ pub const KINDS: &[&str] = &[
     "missingExchangeRates",
 ];
 
+/// A renewal due within this many days is at least `medium`.
+const RENEWAL_SOON_DAYS: i64 = 30;
+/// The renewals of a currency this many largest by amount are at least `medium`.
+const TOP_RENEWALS: usize = 3;
+/// A single charge assumed annual: display only.
+const UNCONFIRMED_RENEWAL_CONFIDENCE: f64 = 0.3;
+
+/// The periodic part of a charge: its amount less its add-on lines (extra seats, proration,
+/// overage, services; see [`is_add_on`]). A transaction without lines is all add-on or none.
+fn base_amount<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Amount {
+    match t.lines.as_deref() {
+        Some(ls) if !ls.is_empty() => {
+            let add_ons: i64 = ls
+                .iter()
+                .filter(|l| lines.read(&l.description).add_on)
+                .map(|l| l.amount_excluding_tax.0)
+                .sum();
+            Amount(t.amount_excluding_tax.0.saturating_sub(add_ons))
+        }
+        _ if lines.read(&t.description).add_on => Amount::ZERO,
+        _ => t.amount_excluding_tax,
+    }
+}
+
+/// The term a transaction's text states: its description, else one of its lines'.
+fn line_term<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Option<Term> {
+    if let Some(term) = &lines.read(&t.description).term {
+        return Some(term.clone());
+    }
+    t.lines
+        .iter()
+        .flatten()
+        .filter(|l| l.amount_excluding_tax.0 > 0)
+        .find_map(|l| lines.read(&l.description).term.clone())
+}
+
 /// A subscription is still paid if its last charge is at most this old (non-periodic ones).
 const ACTIVE_DAYS: i64 = 366;
 /// A single charge's anniversary this many days past still counts as a possible renewal.
@@ -32,6 +71,9 @@ const ANNIVERSARY_GRACE_DAYS: i64 = 0;
 pub(crate) struct Builder {
     insights: Vec<Insight>,
     renewals: Vec<Renewal>,
+    /// Company names by id, to name the company in a title when one app has subscriptions in
+    /// several.
+    company_names: BTreeMap<String, String>,
 }
 
 fn ids(v: &[&str]) -> Vec<String> {
@@ -52,6 +94,7 @@ impl Builder {
         Builder {
             insights: Vec::new(),
             renewals: Vec::new(),
+            company_names: BTreeMap::new(),
         }
     }
 
@@ -86,7 +129,113 @@ impl Builder {
         self.insights.last_mut().expect("pushed")
     }
 
+    /// The largest renewals of each currency (annual ones and quarterly ones in the window) get
+    /// at least `medium`, whatever their due date: a manager prepares those early.
+    fn rank_renewals(&mut self) {
+        let mut by_currency: BTreeMap<&str, Vec<&Renewal>> = BTreeMap::new();
+        for r in self.renewals.iter().filter(|r| r.confirmed) {
+            by_currency.entry(&r.currency).or_default().push(r);
+        }
+        let mut top: Vec<(String, String, usize)> = Vec::new();
+        for (currency, mut list) in by_currency {
+            list.sort_by(|a, b| {
+                b.expected_amount
+                    .cmp(&a.expected_amount)
+                    .then(a.due_date.cmp(&b.due_date))
+            });
+            let n = list.len().min(TOP_RENEWALS);
+            for r in list.into_iter().take(n) {
+                if let Some(id) = &r.insight_id {
+                    top.push((id.clone(), currency.to_owned(), n));
+                }
+            }
+        }
+        for (id, currency, n) in top {
+            if let Some(i) = self.insights.iter_mut().find(|i| i.id == id) {
+                if i.severity > InsightSeverity::Medium {
+                    i.severity = InsightSeverity::Medium;
+                }
+                let what = if currency.is_empty() {
+                    NO_CURRENCY_LABEL.to_owned()
+                } else {
+                    currency
+                };
+                i.message
+                    .push_str(&format!(" It is among the {n} largest renewals in {what}."));
+            }
+        }
+    }
+
+    /// Insights about one app's subscriptions in several companies (or currencies) name theirs in
+    /// the title ("Jira (CRONUS UK Ltd.): ..."), so two of them side by side can be told apart;
+    /// insights with the same subject (the same id) are one, with the transactions of both.
+    fn tell_apart(&mut self) {
+        let mut merged: Vec<Insight> = Vec::with_capacity(self.insights.len());
+        let mut at: BTreeMap<String, usize> = BTreeMap::new();
+        for i in std::mem::take(&mut self.insights) {
+            match at.get(&i.id) {
+                Some(&k) => {
+                    let m = &mut merged[k];
+                    for t in i.transaction_ids {
+                        if !m.transaction_ids.contains(&t) {
+                            m.transaction_ids.push(t);
+                        }
+                    }
+                }
+                None => {
+                    at.insert(i.id.clone(), merged.len());
+                    merged.push(i);
+                }
+            }
+        }
+        self.insights = merged;
+        let currency_of = |i: &Insight| i.amounts.first().map(|a| a.currency.clone());
+        let mut subs: BTreeMap<String, BTreeSet<(String, Option<String>)>> = BTreeMap::new();
+        for i in &self.insights {
+            if let (Some(app), Some(company)) = (&i.app_id, &i.company_id) {
+                subs.entry(app.clone())
+                    .or_default()
+                    .insert((company.clone(), currency_of(i)));
+            }
+        }
+        for i in &mut self.insights {
+            let (Some(app), Some(company)) = (&i.app_id, &i.company_id) else {
+                continue;
+            };
+            let set = &subs[app];
+            if set.len() < 2 {
+                continue;
+            }
+            let companies: BTreeSet<&String> = set.iter().map(|(c, _)| c).collect();
+            let currency = currency_of(i);
+            let mut label = Vec::new();
+            if companies.len() > 1 {
+                label.push(
+                    self.company_names
+                        .get(company)
+                        .cloned()
+                        .unwrap_or_else(|| company.clone()),
+                );
+            }
+            let currencies_here = set.iter().filter(|(c, _)| c == company).count();
+            if currencies_here > 1 {
+                let c = currency.unwrap_or_default();
+                label.push(if c.is_empty() {
+                    NO_CURRENCY_LABEL.to_owned()
+                } else {
+                    c
+                });
+            }
+            if let Some(colon) = i.title.find(": ") {
+                i.title
+                    .insert_str(colon, &format!(" ({})", label.join(", ")));
+            }
+        }
+    }
+
     pub fn finish(mut self) -> (Vec<Insight>, Vec<Renewal>) {
+        self.rank_renewals();
+        self.tell_apart();
         let kind_idx = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
         self.insights.sort_by(|a, b| {
             (a.severity, kind_idx(a.kind), a.date, &a.id).cmp(&(
@@ -162,12 +311,19 @@ struct ChanAcc {
 
 struct SubAcc<'a> {
     company_name: Option<String>,
+    /// Every positive charge: the spend, and the usage trend.
     charges: Vec<(Date, Amount, &'a str)>,
+    /// The periodic part of each charge (without extra seats, proration, overage, services):
+    /// cadence, price changes and renewals.
+    base: Vec<(Date, Amount, &'a str)>,
+    /// The term each charge's line states, by date.
+    terms: Vec<(Date, Term)>,
 }
 
 struct AppAcc<'a> {
     name: String,
     category: String,
+    pricing: PricingModel,
     acc: Acc,
     vendors: BTreeSet<String>,
     channels: BTreeMap<(u8, Option<String>), ChanAcc>,
@@ -196,149 +352,181 @@ fn channel_name(k: u8) -> &'static str {
 }
 
 /// Builds one subscription from its charges, with its insights.
+#[allow(clippy::too_many_arguments)]
 fn subscription(
     app_id: &str,
     app_name: &str,
+    pricing: PricingModel,
     company: &str,
     currency: &str,
     sub: &SubAcc,
     s: &ReportSettings,
     b: &mut Builder,
 ) -> Option<Subscription> {
-    let ev: Vec<ChargeEvent> = cadence::events(&sub.charges);
+    let all_events: Vec<ChargeEvent> = cadence::events(&sub.charges);
+    // Cadence, price and renewals follow the periodic charges; a subscription made only of
+    // add-ons (overage billed apart) keeps them all.
+    let ev: Vec<ChargeEvent> = if sub.base.is_empty() {
+        all_events.clone()
+    } else {
+        cadence::events(&sub.base)
+    };
     let last = ev.last()?;
+    if let Some(n) = &sub.company_name {
+        b.company_names
+            .entry(company.to_owned())
+            .or_insert_with(|| n.clone());
+    }
     let dates: Vec<Date> = ev.iter().map(|e| e.date).collect();
     let c = cadence::detect(&dates);
     let prev = ev.len().checked_sub(2).map(|i| &ev[i]);
-    let next_expected = c.kind.months().map(|m| add_months(last.date, m));
+    // The term the latest charge's line states ("annual subscription", "3 years") decides when
+    // the dates cannot: one charge, or charges at no regular interval. When the dates show a
+    // monthly or quarterly rhythm they win: an annual term may be billed monthly.
+    let stated: Option<&Term> = sub
+        .terms
+        .iter()
+        .filter(|(d, _)| *d >= last.date && *d <= last.last_date)
+        .map(|(_, t)| t)
+        .max_by_key(|t| t.months);
+    let dated_evidence = || {
+        let list: Vec<String> = dates
+            .iter()
+            .rev()
+            .take(3)
+            .rev()
+            .map(Date::to_string)
+            .collect();
+        format!(
+            "charged {} ({} charge(s){}: {})",
+            match c.kind {
+                CadenceKind::Monthly => "monthly",
+                CadenceKind::Quarterly => "quarterly",
+                _ => "annually",
+            },
+            dates.len(),
+            if dates.len() > 3 { ", the latest" } else { "" },
+            list.join(", ")
+        )
+    };
+    let line_evidence = |t: &Term| format!("the line says \"{}\"", t.phrase);
+    let (kind, term_months, confidence, evidence) = match (c.kind, stated) {
+        (CadenceKind::Annual, Some(t)) if t.months >= 12 => (
+            CadenceKind::Annual,
+            Some(t.months),
+            c.confidence.max(0.95),
+            vec![dated_evidence(), line_evidence(t)],
+        ),
+        (CadenceKind::InsufficientData | CadenceKind::Irregular, Some(t)) if t.months >= 3 => (
+            if t.months >= 12 {
+                CadenceKind::Annual
+            } else {
+                CadenceKind::Quarterly
+            },
+            Some(t.months),
+            0.9,
+            vec![line_evidence(t)],
+        ),
+        (k, _) => (
+            k,
+            k.months(),
+            c.confidence,
+            if k.is_periodic() {
+                vec![dated_evidence()]
+            } else {
+                vec![]
+            },
+        ),
+    };
+    let next_expected = term_months.map(|m| add_months(last.date, m));
     let as_of_days = s.as_of.to_days();
-    let overdue = next_expected.is_some_and(|n| as_of_days > n.to_days() + c.kind.grace_days());
-    let annual_estimate = c
-        .kind
-        .months()
-        .and_then(|m| last.amount.0.checked_mul(12 / m as i64))
-        .map(Amount);
-    let tx_ids: Vec<String> = ev
+    let overdue = next_expected.is_some_and(|n| as_of_days > n.to_days() + kind.grace_days());
+    let annual_estimate = term_months
+        .zip(last.amount.0.checked_mul(12))
+        .map(|(m, x)| Amount(div_half_even(x as i128, m as i128) as i64));
+    let tx_ids: Vec<String> = all_events
         .iter()
         .flat_map(|e| e.ids.iter().map(|s| (*s).to_owned()))
         .collect();
     let subject = [app_id, company, currency];
 
-    // Price change: the latest charge against the previous one, when both are periodic charges of
-    // the same cadence (a prorated or one-off charge is not comparable).
-    if let (Some(p), true) = (prev, c.kind.is_periodic()) {
-        let interval = last.date.to_days() - p.date.to_days();
-        if cadence::classify_interval(interval) == Some(c.kind) && p.amount.0 > 0 {
-            let diff = last.amount.0 as i128 - p.amount.0 as i128;
-            let base = p.amount.0 as i128;
-            if diff.abs() * 100 > s.price_change_percent as i128 * base {
-                let pct = percent_tenths(diff, base).unwrap_or_default();
-                let up = diff > 0;
-                let (kind, severity) = if !up {
-                    ("priceDecrease", InsightSeverity::Info)
-                } else if diff * 100 > 25 * base {
-                    ("priceIncrease", InsightSeverity::High)
-                } else {
-                    ("priceIncrease", InsightSeverity::Medium)
-                };
-                let last_date = last.date.to_string();
-                let mut subj = subject.to_vec();
-                subj.push(&last_date);
-                let i = b.push(
-                    kind,
-                    &subj,
-                    severity,
-                    format!("{app_name}: price {} {}%", if up { "up" } else { "down" }, pct.trim_start_matches('-')),
-                    format!(
-                        "The latest {} {app_name} charge ({}, {}) is {}% {} the previous one ({}, {}).",
-                        c.kind.as_str(),
-                        last.date,
-                        money_text(last.amount, currency),
-                        pct.trim_start_matches('-'),
-                        if up { "above" } else { "below" },
-                        p.date,
-                        money_text(p.amount, currency)
-                    ),
-                );
-                i.app_id = Some(app_id.to_owned());
-                i.app_ids = vec![app_id.to_owned()];
-                i.company_id = Some(company.to_owned());
-                i.date = Some(last.date);
-                i.change_percent = Some(pct);
-                i.amounts = vec![
-                    InsightAmount {
-                        label: "latest",
-                        currency: currency.to_owned(),
-                        amount: last.amount,
-                        subject: None,
-                    },
-                    InsightAmount {
-                        label: "previous",
-                        currency: currency.to_owned(),
-                        amount: p.amount,
-                        subject: None,
-                    },
-                ];
-                i.transaction_ids = ids(&p.ids).into_iter().chain(ids(&last.ids)).collect();
-            }
+    // A metered bill moves with use: its change is a spend trend, never a price change.
+    if !pricing.has_price() {
+        if !overdue {
+            usage_trend(app_id, app_name, company, currency, &all_events, s, b);
         }
     }
+    // Price change: the latest lasting step in the charges of a periodic subscription.
+    // (A subscription whose charges stopped tells that, not a price it no longer pays.)
+    else if c.kind.is_periodic() && !overdue {
+        price_step(
+            app_id, app_name, pricing, company, currency, c.kind, &ev, s, b,
+        );
+    }
 
-    // Renewals: quarterly and annual charges due within the window (monthly ones are routine).
+    // Renewals: every annual (or longer) subscription, with an insight when it is due within the
+    // window; quarterly ones only within the window (monthly charges are routine).
     let window_end = as_of_days + s.renewal_window_days;
     let renewal = |b: &mut Builder,
-                   kind: &'static str,
+                   insight: Option<(&'static str, InsightSeverity, String, String)>,
                    due: Date,
                    confirmed: bool,
-                   severity: InsightSeverity,
-                   title: String,
-                   message: String| {
-        let due_s = due.to_string();
-        let mut subj = subject.to_vec();
-        subj.push(&due_s);
-        let i = b.push(kind, &subj, severity, title, message);
-        i.app_id = Some(app_id.to_owned());
-        i.app_ids = vec![app_id.to_owned()];
-        i.company_id = Some(company.to_owned());
-        i.date = Some(due);
-        i.amounts = vec![InsightAmount {
-            label: "expected",
-            currency: currency.to_owned(),
-            amount: last.amount,
-            subject: None,
-        }];
-        if let Some(a) = annual_estimate {
-            i.amounts.push(InsightAmount {
-                label: "annualEstimate",
+                   confidence: f64,
+                   evidence: Vec<String>| {
+        let insight_id = insight.map(|(kind, severity, title, message)| {
+            let due_s = due.to_string();
+            let mut subj = subject.to_vec();
+            subj.push(&due_s);
+            let i = b.push(kind, &subj, severity, title, message);
+            i.app_id = Some(app_id.to_owned());
+            i.app_ids = vec![app_id.to_owned()];
+            i.company_id = Some(company.to_owned());
+            i.date = Some(due);
+            i.amounts = vec![InsightAmount {
+                label: "expected",
                 currency: currency.to_owned(),
-                amount: a,
+                amount: last.amount,
                 subject: None,
-            });
-        }
-        i.transaction_ids = ids(&last.ids);
-        let insight_id = i.id.clone();
+            }];
+            if let Some(a) = annual_estimate {
+                i.amounts.push(InsightAmount {
+                    label: "annualEstimate",
+                    currency: currency.to_owned(),
+                    amount: a,
+                    subject: None,
+                });
+            }
+            i.transaction_ids = ids(&last.ids);
+            i.id.clone()
+        });
         b.renewals.push(Renewal {
             app_id: app_id.to_owned(),
             app_name: app_name.to_owned(),
             company_id: company.to_owned(),
             company_name: sub.company_name.clone(),
             currency: currency.to_owned(),
-            cadence: if confirmed {
-                c.kind
-            } else {
-                CadenceKind::Annual
-            },
+            cadence: if confirmed { kind } else { CadenceKind::Annual },
+            term_months: term_months.unwrap_or(12),
             confirmed,
+            confidence,
+            evidence,
             due_date: due,
             days_until: due.to_days() - as_of_days,
+            in_window: due.to_days() <= window_end,
             expected_amount: last.amount,
             insight_id,
             transaction_ids: ids(&last.ids),
         });
     };
-    match (c.kind, next_expected) {
+    let term_text = |m: u32| match m {
+        3 => "quarterly".to_owned(),
+        12 => "annual".to_owned(),
+        m if m % 12 == 0 => format!("{}-year", m / 12),
+        m => format!("{m}-month"),
+    };
+    match (kind, next_expected) {
         (CadenceKind::Quarterly | CadenceKind::Annual, Some(due))
-            if !overdue && due.to_days() <= window_end =>
+            if !overdue && (kind == CadenceKind::Annual || due.to_days() <= window_end) =>
         {
             let days = due.to_days() - as_of_days;
             let when = if days >= 0 {
@@ -346,30 +534,32 @@ fn subscription(
             } else {
                 format!("{} day(s) ago and not charged yet", -days)
             };
-            renewal(
-                b,
-                "renewalDue",
-                due,
-                true,
-                if days <= 30 { InsightSeverity::Medium } else { InsightSeverity::Low },
-                format!("{app_name}: {} renewal due {due}", c.kind.as_str()),
-                format!(
-                    "{app_name} is billed {} (last charge {} on {}); the next charge is expected on {due}, {when}.",
-                    c.kind.as_str(),
-                    money_text(last.amount, currency),
-                    last.date
-                ),
-            );
+            let term = term_text(term_months.unwrap_or(12));
+            let insight = (due.to_days() <= window_end).then(|| {
+                (
+                    "renewalDue",
+                    if days <= RENEWAL_SOON_DAYS {
+                        InsightSeverity::Medium
+                    } else {
+                        InsightSeverity::Low
+                    },
+                    format!("{app_name}: {term} renewal due {due}"),
+                    format!(
+                        "{app_name} is a {term} subscription ({}; last charge {} on {}); the next charge is expected on {due}, {when}.",
+                        evidence.join(", "),
+                        money_text(last.amount, currency),
+                        last.date
+                    ),
+                )
+            });
+            renewal(b, insight, due, true, confidence, evidence.clone());
         }
         (CadenceKind::InsufficientData, _) if last.amount.0 > 0 => {
             let due = add_months(last.date, 12);
             let days = due.to_days() - as_of_days;
             if days >= -ANNIVERSARY_GRACE_DAYS && due.to_days() <= window_end {
-                renewal(
-                    b,
+                let insight = (
                     "renewalPossible",
-                    due,
-                    false,
                     InsightSeverity::Info,
                     format!("{app_name}: possible annual renewal {due}"),
                     format!(
@@ -377,6 +567,17 @@ fn subscription(
                         money_text(last.amount, currency),
                         last.date
                     ),
+                );
+                renewal(
+                    b,
+                    Some(insight),
+                    due,
+                    false,
+                    UNCONFIRMED_RENEWAL_CONFIDENCE,
+                    vec![format!(
+                        "one charge, on {}; nothing on its line states a term",
+                        last.date
+                    )],
                 );
             }
         }
@@ -392,10 +593,10 @@ fn subscription(
             "expectedChargeMissing",
             &subj,
             InsightSeverity::Low,
-            format!("{app_name}: no {} charge since {}", c.kind.as_str(), last.date),
+            format!("{app_name}: no {} charge since {}", kind.as_str(), last.date),
             format!(
                 "{app_name} was billed {} until {}, but the charge expected on {due} has not arrived: cancelled, or billed another way?",
-                c.kind.as_str(),
+                kind.as_str(),
                 last.date
             ),
         );
@@ -416,8 +617,9 @@ fn subscription(
         company_id: company.to_owned(),
         company_name: sub.company_name.clone(),
         currency: currency.to_owned(),
-        kind: c.kind,
-        confidence: c.confidence,
+        kind,
+        confidence,
+        term_months,
         charges: ev.len() as u64,
         median_interval_days: c.median_interval_days,
         last_charge_date: last.date,
@@ -428,6 +630,211 @@ fn subscription(
         annual_estimate,
         transaction_ids: tx_ids,
     })
+}
+
+/// The latest lasting change in a seat or flat subscription's charges (see
+/// [`cadence::latest_step`]): monthly charges need two steady charges on each side (or the
+/// latest charge alone after the step), quarterly and annual ones one.
+#[allow(clippy::too_many_arguments)]
+fn price_step(
+    app_id: &str,
+    app_name: &str,
+    pricing: PricingModel,
+    company: &str,
+    currency: &str,
+    kind: CadenceKind,
+    ev: &[ChargeEvent],
+    s: &ReportSettings,
+    b: &mut Builder,
+) {
+    // The seam for prices per seat: once lines carry seats and a unit price, the same search
+    // runs over the unit prices of the charges that have them.
+    let values: Vec<i128> = ev.iter().map(|e| e.amount.0 as i128).collect();
+    let min_run = if kind == CadenceKind::Monthly { 2 } else { 1 };
+    let Some(step) = cadence::latest_step(&values, min_run, s.price_change_percent as i128) else {
+        return;
+    };
+    let (before, at, last) = (&ev[step.at - 1], &ev[step.at], &ev[ev.len() - 1]);
+    let diff = step.after - step.before;
+    let pct = percent_tenths(diff, step.before).unwrap_or_default();
+    let up = diff > 0;
+    let (insight_kind, mut severity) = if !up {
+        ("priceDecrease", InsightSeverity::Info)
+    } else if diff * 100 > 25 * step.before {
+        ("priceIncrease", InsightSeverity::High)
+    } else {
+        ("priceIncrease", InsightSeverity::Medium)
+    };
+    // A seat app's charge also moves with its seat count, which the charges alone do not tell:
+    // one severity lower, and the message says so.
+    let seats_may_explain = pricing == PricingModel::Seat;
+    if seats_may_explain && up {
+        severity = if severity == InsightSeverity::High {
+            InsightSeverity::Medium
+        } else {
+            InsightSeverity::Low
+        };
+    }
+    let abs = pct.trim_start_matches('-');
+    let since = ev.len() - step.at;
+    let message = if since == 1 {
+        format!(
+            "The latest {} {app_name} charge ({}, {}) is {abs}% {} the previous one ({}, {}).",
+            kind.as_str(),
+            last.date,
+            money_text(last.amount, currency),
+            if up { "above" } else { "below" },
+            before.date,
+            money_text(before.amount, currency)
+        )
+    } else {
+        format!(
+            "The {} {app_name} charge went from {} ({}) to {} on {} ({}{abs}%) and has stayed there: {since} charges since, the latest {} on {}.",
+            kind.as_str(),
+            money_text(before.amount, currency),
+            before.date,
+            money_text(at.amount, currency),
+            at.date,
+            if up { "+" } else { "-" },
+            money_text(last.amount, currency),
+            last.date
+        )
+    };
+    let message = if seats_may_explain {
+        format!(
+            "{message} More seats or a new price per seat: the charges alone do not tell which."
+        )
+    } else {
+        message
+    };
+    let at_date = at.date.to_string();
+    let i = b.push(
+        insight_kind,
+        &[app_id, company, currency, &at_date],
+        severity,
+        format!(
+            "{app_name}: from {} to {} since {} ({}{abs}%)",
+            before.amount,
+            money_text(last.amount, currency),
+            at.date,
+            if up { "+" } else { "-" }
+        ),
+        message,
+    );
+    i.app_id = Some(app_id.to_owned());
+    i.app_ids = vec![app_id.to_owned()];
+    i.company_id = Some(company.to_owned());
+    i.date = Some(at.date);
+    i.change_percent = Some(pct);
+    i.amounts = vec![
+        InsightAmount {
+            label: "latest",
+            currency: currency.to_owned(),
+            amount: last.amount,
+            subject: None,
+        },
+        InsightAmount {
+            label: "previous",
+            currency: currency.to_owned(),
+            amount: before.amount,
+            subject: None,
+        },
+    ];
+    i.transaction_ids = ev[step.at - 1..].iter().flat_map(|e| ids(&e.ids)).collect();
+}
+
+/// A usage subscription's latest month against the mean of the three calendar months before it,
+/// when each of those had a charge (a metered bill that skips months has no baseline). One
+/// insight per subscription, about its latest month only.
+fn usage_trend(
+    app_id: &str,
+    app_name: &str,
+    company: &str,
+    currency: &str,
+    ev: &[ChargeEvent],
+    s: &ReportSettings,
+    b: &mut Builder,
+) {
+    let month_index = |d: Date| d.year as i64 * 12 + d.month as i64 - 1;
+    let Some(last) = ev.last() else { return };
+    let latest_month = month_index(last.date);
+    let mut by_month: BTreeMap<i64, (i128, Vec<&str>)> = BTreeMap::new();
+    for e in ev {
+        let m = by_month.entry(month_index(e.date)).or_default();
+        m.0 += e.amount.0 as i128;
+        m.1.extend(e.ids.iter().copied());
+    }
+    let baseline: Vec<i128> = (1..=3)
+        .filter_map(|k| by_month.get(&(latest_month - k)).map(|m| m.0))
+        .collect();
+    if baseline.len() < 3 {
+        return;
+    }
+    let sum: i128 = baseline.iter().sum();
+    let latest = by_month[&latest_month].0;
+    let diff = latest * 3 - sum;
+    if sum <= 0 || diff.abs() * 100 <= s.usage_trend_percent as i128 * sum {
+        return;
+    }
+    // Only a rise: a lower metered bill asks for nothing, and the latest month is often not
+    // complete yet (the report reads paid invoices only).
+    if diff <= 0 {
+        return;
+    }
+    let pct = percent_tenths(diff, sum).unwrap_or_default();
+    let up = true;
+    let severity = if diff * 100 > 2 * s.usage_trend_percent as i128 * sum {
+        InsightSeverity::Medium
+    } else {
+        InsightSeverity::Low
+    };
+    // The mean in cents (half to even): a figure to read, not a sum.
+    let mean = Amount(i64::try_from(div_half_even(sum, 300) * 100).unwrap_or(i64::MAX));
+    let latest_amount = Amount(i64::try_from(latest).unwrap_or(i64::MAX));
+    let ym = |i: i64| format!("{:04}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1);
+    let month = ym(latest_month);
+    let abs = pct.trim_start_matches('-');
+    let i = b.push(
+        "usageTrend",
+        &[app_id, company, currency, &month],
+        severity,
+        format!(
+            "{app_name}: usage spend {} {abs}% in {month}",
+            if up { "up" } else { "down" }
+        ),
+        format!(
+            "{app_name} is billed on usage: {month} came to {}, {abs}% {} the mean of the three months before ({}, {} to {}). Usage spend is told when a month is more than {}% off that mean; a metered bill that moves is not a price change.",
+            money_text(latest_amount, currency),
+            if up { "above" } else { "below" },
+            money_text(mean, currency),
+            ym(latest_month - 3),
+            ym(latest_month - 1),
+            s.usage_trend_percent
+        ),
+    );
+    i.app_id = Some(app_id.to_owned());
+    i.app_ids = vec![app_id.to_owned()];
+    i.company_id = Some(company.to_owned());
+    i.date = Some(last.date);
+    i.change_percent = Some(pct);
+    i.amounts = vec![
+        InsightAmount {
+            label: "latest",
+            currency: currency.to_owned(),
+            amount: latest_amount,
+            subject: None,
+        },
+        InsightAmount {
+            label: "baseline",
+            currency: currency.to_owned(),
+            amount: mean,
+            subject: None,
+        },
+    ];
+    i.transaction_ids = (latest_month - 3..=latest_month)
+        .filter_map(|m| by_month.get(&m))
+        .flat_map(|m| ids(&m.1))
+        .collect();
 }
 
 fn is_active(sub: &Subscription, s: &ReportSettings) -> bool {
@@ -442,15 +849,22 @@ pub(crate) fn apps(
     items: &[Item],
     s: &ReportSettings,
     rk: Option<&RankingCurrency>,
+    catalog: &Catalog,
     b: &mut Builder,
 ) -> Vec<AppReport> {
     let mut map: BTreeMap<&str, AppAcc> = BTreeMap::new();
+    let mut lines = LineReader::default();
     for it in items {
         let t = it.t;
         let Some(m) = &t.match_ else { continue };
         let a = map.entry(m.app_id.as_str()).or_insert_with(|| AppAcc {
             name: m.app_name.clone(),
             category: m.category.clone(),
+            // An app the catalog does not know (a customer's rule may name one): its category's.
+            pricing: catalog
+                .app(&m.app_id)
+                .map(|a| a.pricing_model())
+                .unwrap_or_else(|| PricingModel::of_category(&m.category)),
             acc: Acc::default(),
             vendors: BTreeSet::new(),
             channels: BTreeMap::new(),
@@ -478,6 +892,8 @@ pub(crate) fn apps(
             .or_insert_with(|| SubAcc {
                 company_name: None,
                 charges: Vec::new(),
+                base: Vec::new(),
+                terms: Vec::new(),
             });
         if sub.company_name.is_none() {
             sub.company_name = t.company_name.clone();
@@ -485,6 +901,13 @@ pub(crate) fn apps(
         // Credit memos and zero lines are not charges.
         if t.amount_excluding_tax.0 > 0 {
             sub.charges.push((t.date, t.amount_excluding_tax, &t.id));
+            let base = base_amount(t, &mut lines);
+            if base.0 > 0 {
+                sub.base.push((t.date, base, &t.id));
+            }
+            if let Some(term) = line_term(t, &mut lines) {
+                sub.terms.push((t.date, term));
+            }
         }
     }
 
@@ -492,7 +915,8 @@ pub(crate) fn apps(
     for (app_id, a) in map {
         let mut subs = Vec::new();
         for ((company, currency), sub) in &a.subs {
-            if let Some(x) = subscription(app_id, &a.name, company, currency, sub, s, b) {
+            if let Some(x) = subscription(app_id, &a.name, a.pricing, company, currency, sub, s, b)
+            {
                 subs.push(x);
             }
         }
@@ -523,6 +947,7 @@ pub(crate) fn apps(
                 app_id: app_id.to_owned(),
                 app_name: a.name,
                 category: a.category,
+                pricing: a.pricing.as_str(),
                 spend: a.acc.money(),
                 reporting: a.acc.reporting(s),
                 transactions: a.acc.n,
@@ -1106,4 +1531,30 @@ pub(crate) fn users(users: &[User], contact_email_field: bool, b: &mut Builder) 
             .collect();
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insights_with_one_subject_merge() {
+        let mut b = Builder::new();
+        for tx in ["t1", "t2"] {
+            let i = b.push(
+                "priceIncrease",
+                &["jira", "c1", "USD", "2026-06-03"],
+                InsightSeverity::Medium,
+                "Jira: from 100.00 to 120.00 USD since 2026-06-03 (+20.0%)".into(),
+                String::new(),
+            );
+            i.app_id = Some("jira".into());
+            i.company_id = Some("c1".into());
+            i.transaction_ids = vec![tx.to_owned()];
+        }
+        let (insights, _) = b.finish();
+        assert_eq!(insights.len(), 1);
+        assert_eq!(insights[0].transaction_ids, vec!["t1", "t2"]);
+        assert!(insights[0].title.starts_with("Jira: "));
+    }
 }

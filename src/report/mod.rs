@@ -19,6 +19,7 @@ pub mod engine_ext;
 mod insights;
 pub mod options;
 pub mod overlap;
+pub mod term;
 
 pub use options::{RateOption, ReportOptions, ReportSettings};
 
@@ -50,6 +51,9 @@ pub struct ReportContext {
     /// The domain of each vendor card's website (else its e-mail), by (company id, vendor id):
     /// a software-like domain is evidence that an unknown recurring vendor sells software.
     pub vendor_domains: BTreeMap<(String, String), String>,
+    /// The catalog the transactions were matched with: it gives each app's pricing model
+    /// (seat, flat, usage, mixed). `None`: the shipped catalog.
+    pub catalog: Option<crate::catalog::Catalog>,
 }
 
 impl Default for ReportContext {
@@ -61,6 +65,7 @@ impl Default for ReportContext {
             diagnostics_suppressed: 0,
             contact_email_field: true,
             vendor_domains: BTreeMap::new(),
+            catalog: None,
         }
     }
 }
@@ -173,6 +178,9 @@ pub struct Subscription {
     pub currency: String,
     pub kind: CadenceKind,
     pub confidence: f64,
+    /// Months between renewals: 1, 3, 12, or the term a line states (24, 36); `None` when
+    /// irregular or a single charge with no stated term.
+    pub term_months: Option<u32>,
     pub charges: u64,
     pub median_interval_days: Option<i64>,
     pub last_charge_date: Date,
@@ -190,6 +198,8 @@ pub struct AppReport {
     pub app_id: String,
     pub app_name: String,
     pub category: String,
+    /// `seat`, `flat`, `usage` or `mixed`: the catalog's pricing model (see the catalog README).
+    pub pricing: &'static str,
     pub spend: Vec<Money>,
     pub reporting: Option<Reporting>,
     pub transactions: u64,
@@ -263,12 +273,20 @@ pub struct Renewal {
     pub company_name: Option<String>,
     pub currency: String,
     pub cadence: CadenceKind,
+    /// Months the term runs: 3, 12, or what the line states (24, 36).
+    pub term_months: u32,
     /// False when the subscription had a single charge and the renewal assumes it is annual.
     pub confirmed: bool,
+    /// How sure the cadence is, 0..1 (display only).
+    pub confidence: f64,
+    /// What says so: the charge dates, the words of the line.
+    pub evidence: Vec<String>,
     pub due_date: Date,
     pub days_until: i64,
+    /// Due within `renewalWindowDays`: only those have an insight.
+    pub in_window: bool,
     pub expected_amount: Amount,
-    pub insight_id: String,
+    pub insight_id: Option<String>,
     pub transaction_ids: Vec<String>,
 }
 
@@ -303,7 +321,7 @@ pub enum InsightSeverity {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct InsightAmount {
-    /// `latest`, `previous`, `expected`, `total` or `annualEstimate`.
+    /// `latest`, `previous`, `baseline`, `expected`, `total` or `annualEstimate`.
     pub label: &'static str,
     pub currency: String,
     pub amount: Amount,
@@ -747,7 +765,11 @@ pub fn build_report(
     let mut b = insights::Builder::new();
 
     // Apps.
-    let apps = insights::apps(&items, s, rk, &mut b);
+    let catalog = ctx
+        .catalog
+        .clone()
+        .unwrap_or_else(crate::catalog::Catalog::builtin);
+    let apps = insights::apps(&items, s, rk, &catalog, &mut b);
     counts.apps = apps.len() as u64;
 
     // Categories.

@@ -23,6 +23,9 @@ pub struct ReportOptions {
     pub renewal_window_days: Option<u32>,
     /// A charge change beyond this many percent is a price change (1..=1000, default 10).
     pub price_change_percent: Option<u32>,
+    /// A usage app's latest month beyond this many percent off its trailing three-month mean is
+    /// a spend trend (1..=1000, default 30).
+    pub usage_trend_percent: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -149,6 +152,7 @@ pub struct ReportSettings {
     pub top_apps: usize,
     pub renewal_window_days: i64,
     pub price_change_percent: i64,
+    pub usage_trend_percent: i64,
 }
 
 fn currency_code(v: &str, path: &str) -> Result<String, ConfigError> {
@@ -255,6 +259,8 @@ impl ReportSettings {
             renewal_window_days: ranged(o.renewal_window_days, 90, 1, 366, "renewalWindowDays")?
                 as i64,
             price_change_percent: ranged(o.price_change_percent, 10, 1, 1000, "priceChangePercent")?
+                as i64,
+            usage_trend_percent: ranged(o.usage_trend_percent, 30, 1, 1000, "usageTrendPercent")?
                 as i64,
         })
     }

@@ -22,11 +22,13 @@ export interface ReportOptions {
   renewalWindowDays?: number;
   /** A charge change beyond this many percent is a price change, 1..1000 (default 10). */
   priceChangePercent?: number;
+  /** A usage app's latest month beyond this many percent off its trailing three-month mean is a `usageTrend` insight (1..1000, default 30). */
+  usageTrendPercent?: number;
 }
 export type CadenceKind = "monthly" | "quarterly" | "annual" | "irregular" | "insufficientData";
 export type InsightSeverity = "high" | "medium" | "low" | "info";
 export type InsightKind =
-  | "renewalDue" | "renewalPossible" | "priceIncrease" | "priceDecrease" | "expectedChargeMissing"
+  | "renewalDue" | "renewalPossible" | "priceIncrease" | "priceDecrease" | "usageTrend" | "expectedChargeMissing"
   | "overlappingApps" | "paidThroughMultipleVendors" | "possibleShadowSaas"
   | "usersWithoutEmail" | "duplicatedUserEmails" | "missingExchangeRates";
 /** Spend in one original currency. */
@@ -56,13 +58,18 @@ export interface AppChannel {
 /** Billing of one app in one company and currency. */
 export interface Subscription {
   companyId: string; companyName: string | null; currency: string;
-  kind: CadenceKind; confidence: number; charges: number; medianIntervalDays: number | null;
+  kind: CadenceKind; confidence: number;
+  /** Months between renewals: 1, 3, 12, or the term a line states (24, 36); null when irregular or one charge with no stated term. */
+  termMonths: number | null;
+  charges: number; medianIntervalDays: number | null;
   lastChargeDate: DateString; lastChargeAmount: DecimalString; previousChargeAmount: DecimalString | null;
   nextExpected: DateString | null; overdue: boolean; annualEstimate: DecimalString | null;
   transactionIds: string[];
 }
 export interface AppSpend {
   appId: string; appName: string; category: string;
+  /** The catalog's pricing model: price changes are told for seat and flat apps, spend trends for usage and mixed ones. */
+  pricing: "seat" | "flat" | "usage" | "mixed";
   spend: SpendByCurrency[]; reporting: ReportingAmounts | null; transactions: number;
   vendors: string[]; channels: AppChannel[]; companyIds: string[];
   firstDate: DateString; lastDate: DateString; active: boolean;
@@ -89,8 +96,19 @@ export interface MonthSpend {
 }
 export interface Renewal {
   appId: string; appName: string; companyId: string; companyName: string | null; currency: string;
-  cadence: CadenceKind; confirmed: boolean; dueDate: DateString; daysUntil: number;
-  expectedAmount: DecimalString; insightId: string; transactionIds: string[];
+  cadence: CadenceKind;
+  /** Months the term runs: 3, 12, or what the line states (24, 36). */
+  termMonths: number;
+  /** False: a single charge assumed annual. */
+  confirmed: boolean;
+  /** 0..1, display only. */
+  confidence: number;
+  /** What says so: the charge dates ("charged annually (2 charge(s): ...)"), the line's words ("the line says \"annual\""). */
+  evidence: string[];
+  dueDate: DateString; daysUntil: number;
+  /** Due within renewalWindowDays; every annual subscription is listed, only these have an insight. */
+  inWindow: boolean;
+  expectedAmount: DecimalString; insightId: string | null; transactionIds: string[];
 }
 export interface UnmatchedVendor {
   vendorName: string; vendorIds: string[]; companyIds: string[];
@@ -99,7 +117,7 @@ export interface UnmatchedVendor {
   possibleShadowSaas: boolean; signals: string[]; descriptions: string[]; transactionIds: string[];
 }
 export interface InsightAmount {
-  label: "latest" | "previous" | "expected" | "total" | "annualEstimate";
+  label: "latest" | "previous" | "baseline" | "expected" | "total" | "annualEstimate";
   currency: string; amount: DecimalString; subject?: string;
 }
 export interface Insight {

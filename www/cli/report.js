@@ -176,12 +176,14 @@ export function formatReport(r, { insights: maxInsights = Infinity, messages = f
     ));
   }
 
-  if (r.renewals.length) {
+  // Every annual subscription is in renewals; the table shows those due in the window.
+  const due = r.renewals.filter((x) => x.inWindow !== false);
+  if (due.length) {
     out.push('');
     out.push('Renewals due');
     out.push(table(
       [{ title: 'Due' }, { title: 'Days', align: 'right' }, { title: 'App', max: 40 }, { title: 'Billing' }, { title: 'Expected', align: 'right' }, { title: 'Cur' }, { title: 'Company', max: 30 }],
-      r.renewals.map((x) => [x.dueDate, String(x.daysUntil), x.appName, x.confirmed ? x.cadence : 'annual?', x.expectedAmount, currencyName(r, x.currency), x.companyName ?? x.companyId]),
+      due.map((x) => [x.dueDate, String(x.daysUntil), x.appName, x.confirmed ? x.cadence : 'annual?', x.expectedAmount, currencyName(r, x.currency), x.companyName ?? x.companyId]),
     ));
   }
 

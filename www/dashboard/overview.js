@@ -88,7 +88,8 @@ export function createOverview(app) {
     const c = report.counts ?? {};
     const cur = choice.currency;
     const shadow = (report.unmatched ?? []).filter((u) => u.possibleShadowSaas).length;
-    const renewals = report.renewals ?? [];
+    // Every annual subscription is listed; the figure counts those due in the window.
+    const renewals = (report.renewals ?? []).filter((r) => r.inWindow !== false);
     const high = (report.insights ?? []).filter((i) => i.severity === 'high').length;
     replace(figures,
       figure('Total spend (excl. tax)', money(tot?.amountExcludingTax, cur), 'totalExcludingTax', {
@@ -203,7 +204,7 @@ export function createOverview(app) {
   }
 
   function renderRenewals(report) {
-    const list = report.renewals ?? [];
+    const list = (report.renewals ?? []).filter((r) => r.inWindow !== false);
     if (!list.length) {
       replace(renewalsBox, h('p', { class: 'muted' }, `No quarterly or annual renewal is expected in the window after ${report.asOf}.`));
       return;

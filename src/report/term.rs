@@ -1,0 +1,364 @@
+//! The billing term a line states: "Annual subscription", "12 months", "NCE annual",
+//! "Jahresabo", "abonnement annuel", "suscripción anual", "jaarlijks", "årlig", "annuale",
+//! "3 years". One charge whose line says so is enough to know an annual or multi-year
+//! subscription; the dates alone would need a second charge a year later.
+
+use crate::matching::normalize::{tokenize, Token};
+
+/// A term found on a line: its length in months and the words that said so, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub months: u32,
+    pub phrase: String,
+}
+
+/// Words that mean "every year" (folded: no case, no diacritics).
+const ANNUAL: &[&str] = &[
+    "annual",
+    "annually",
+    "yearly",
+    "annum",
+    "p1y",
+    "annuel",
+    "annuelle",
+    "annuels",
+    "annuelles",
+    "anual",
+    "anuales",
+    "annuale",
+    "annuali",
+    "jahrlich",
+    "jahrliche",
+    "jahrlicher",
+    "jahrliches",
+    "jaarlijks",
+    "jaarlijkse",
+    "arlig",
+    "arligt",
+    "arlige",
+    "arliga",
+    "vuosittain",
+    "vuosittainen",
+];
+/// Word starts that mean a yearly contract: "Jahresabo", "Jahreslizenz", "jaarabonnement",
+/// "årsabonnemang", "vuositilaus".
+const ANNUAL_PREFIXES: &[&str] = &[
+    "jahres",
+    "jaarabonnement",
+    "jaarlicentie",
+    "jaarlicenties",
+    "arsabonnemang",
+    "arsabonnement",
+    "arslicens",
+    "arsavgift",
+    "vuositilaus",
+    "vuosilisenssi",
+];
+const QUARTERLY: &[&str] = &[
+    "quarterly",
+    "p3m",
+    "quartalsweise",
+    "vierteljahrlich",
+    "trimestriel",
+    "trimestrielle",
+    "trimestral",
+    "trimestrale",
+    "kwartaal",
+    "driemaandelijks",
+    "kvartalsvis",
+    "neljannesvuosittain",
+];
+const MONTHLY: &[&str] = &[
+    "monthly",
+    "p1m",
+    "monatlich",
+    "monatliche",
+    "mensuel",
+    "mensuelle",
+    "mensual",
+    "mensile",
+    "maandelijks",
+    "maandelijkse",
+    "manadlig",
+    "manadsvis",
+    "manedlig",
+    "manedlige",
+    "kuukausittain",
+];
+/// Units after a number: "1 year", "3 Jahre", "2 ans", "1 año", "1 anno", "1 jaar", "1 år".
+const YEAR_UNITS: &[&str] = &[
+    "year", "years", "yr", "yrs", "y", "jahr", "jahre", "an", "ans", "ano", "anos", "anno", "anni",
+    "jaar", "ar", "aar", "vuosi", "vuotta",
+];
+/// "12 months", "12 Monate", "12 mois", "12 meses", "12 mesi", "12 maanden", "12 månader".
+const MONTH_UNITS: &[&str] = &[
+    "month",
+    "months",
+    "mo",
+    "mos",
+    "mth",
+    "mths",
+    "monat",
+    "monate",
+    "monaten",
+    "mois",
+    "mes",
+    "meses",
+    "mese",
+    "mesi",
+    "maand",
+    "maanden",
+    "manad",
+    "manader",
+    "maned",
+    "maneder",
+    "kuukausi",
+    "kuukautta",
+];
+/// Number words for "one year", "two years", "three years".
+const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("ein", 1),
+    ("einen", 1),
+    ("un", 1),
+    ("une", 1),
+    ("uno", 1),
+    ("een", 1),
+    ("ett", 1),
+];
+
+/// A number followed by a unit, as one token ("12mo", "1yr", "36m") or two ("12 months"); the
+/// flag says whether the unit was the next token.
+fn number_and_unit(tok: &str, next: Option<&str>) -> Option<(u32, String, bool)> {
+    let digits: String = tok.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let n: u32 = match digits.parse() {
+        Ok(n) => n,
+        Err(_) => NUMBER_WORDS
+            .iter()
+            .find(|(w, _)| *w == tok)
+            .map(|(_, n)| *n)?,
+    };
+    let rest = &tok[digits.len()..];
+    if !rest.is_empty() && !digits.is_empty() {
+        // "12m", "36m"; a bare "1m" is as likely a million.
+        let unit = if rest == "m" && n >= 12 { "mo" } else { rest };
+        return Some((n, unit.to_owned(), false));
+    }
+    next.map(|u| (n, u.to_owned(), true))
+}
+
+/// Months of one unit phrase, when it names a billing term.
+fn months_of(n: u32, unit: &str) -> Option<u32> {
+    if YEAR_UNITS.contains(&unit) && (1..=5).contains(&n) {
+        Some(n * 12)
+    } else if MONTH_UNITS.contains(&unit) && matches!(n, 1 | 3 | 12 | 24 | 36 | 48 | 60) {
+        Some(n)
+    } else {
+        None
+    }
+}
+
+/// The term `text` states, if any. A line that states two different terms ("annual plan,
+/// billed monthly", "NCE annual commitment, monthly billing") bills more often than its term:
+/// the dates decide, so `None`.
+pub fn stated_term(text: &str) -> Option<Term> {
+    term_of(text, &tokenize(text))
+}
+
+fn term_of(text: &str, toks: &[Token]) -> Option<Term> {
+    let mut found: Vec<(u32, String)> = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let w = toks[i].norm.as_str();
+        let phrase = |from: usize, to: usize| text[toks[from].start..toks[to].end].to_owned();
+        if ANNUAL.contains(&w) || ANNUAL_PREFIXES.iter().any(|p| w.starts_with(p)) {
+            found.push((12, phrase(i, i)));
+        } else if QUARTERLY.contains(&w) {
+            found.push((3, phrase(i, i)));
+        } else if MONTHLY.contains(&w) {
+            found.push((1, phrase(i, i)));
+        } else if let Some((n, unit, two)) =
+            number_and_unit(w, toks.get(i + 1).map(|t| t.norm.as_str()))
+        {
+            if let Some(m) = months_of(n, &unit) {
+                let end = if two { i + 1 } else { i };
+                found.push((m, phrase(i, end)));
+                i = end;
+            }
+        }
+        i += 1;
+    }
+    let first = found.first()?.clone();
+    if found.iter().any(|(m, _)| *m != first.0) {
+        return None;
+    }
+    Some(Term {
+        months: first.0,
+        phrase: first.1,
+    })
+}
+
+/// Words of a charge that is not the subscription's periodic price: extra seats bought mid-cycle,
+/// prorations, overage, true-ups, one-off services. In the languages ledgers are kept in.
+const ADD_ON_WORDS: &[&str] = &[
+    "additional",
+    "prorated",
+    "proration",
+    "prorata",
+    "overage",
+    "overages",
+    "trueup",
+    "onboarding",
+    "implementation",
+    "setup",
+    "consulting",
+    "zusatzliche",
+    "zusatzlich",
+    "anteilig",
+    "nachberechnung",
+    "einrichtung",
+    "supplementaire",
+    "supplementaires",
+    "adicional",
+    "adicionales",
+    "prorrateo",
+    "prorrata",
+    "aggiuntivo",
+    "aggiuntivi",
+    "aggiuntive",
+    "aanvullende",
+    "ytterligare",
+    "yderligere",
+    "ytterligere",
+];
+/// Word pairs that say the same: "pro rata", "true up", "one time", "one off", "set up",
+/// "professional services".
+const ADD_ON_PAIRS: &[(&str, &str)] = &[
+    ("pro", "rata"),
+    ("true", "up"),
+    ("one", "time"),
+    ("one", "off"),
+    ("set", "up"),
+    ("professional", "services"),
+    ("au", "prorata"),
+];
+
+/// Whether a line describes a charge beside the subscription's periodic price (extra seats,
+/// proration, overage, services): such a charge is neither a price nor a billing date.
+pub fn is_add_on(text: &str) -> bool {
+    add_on_of(&tokenize(text))
+}
+
+fn add_on_of(toks: &[Token]) -> bool {
+    toks.iter().any(|w| ADD_ON_WORDS.contains(&w.norm.as_str()))
+        || toks
+            .windows(2)
+            .any(|w| ADD_ON_PAIRS.contains(&(w[0].norm.as_str(), w[1].norm.as_str())))
+}
+
+/// What the report reads on one line: whether it is an add-on, and the term it states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineFacts {
+    pub add_on: bool,
+    pub term: Option<Term>,
+}
+
+/// Both readings of a line with one tokenization, once per distinct text: ledgers repeat the
+/// same line month after month.
+#[derive(Default)]
+pub struct LineReader<'a> {
+    seen: std::collections::HashMap<&'a str, LineFacts>,
+}
+
+impl<'a> LineReader<'a> {
+    pub fn read(&mut self, text: &'a str) -> &LineFacts {
+        self.seen.entry(text).or_insert_with(|| {
+            let toks = tokenize(text);
+            LineFacts {
+                add_on: add_on_of(&toks),
+                term: term_of(text, &toks),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn months(s: &str) -> Option<u32> {
+        stated_term(s).map(|t| t.months)
+    }
+
+    #[test]
+    fn terms_in_the_languages_ledgers_are_kept_in() {
+        for s in [
+            "Annual subscription",
+            "Slack Business+ 12 months",
+            "Atlassian Cloud 1 year",
+            "M365 E3 NCE annual",
+            "Figma Organization - 12mo",
+            "Notion Plus 12M",
+            "Adobe CC 1-year term",
+            "Jahresabo Miro",
+            "Jahreslizenz Personio",
+            "Abonnement annuel Pennylane",
+            "Suscripción anual Holded",
+            "Abbonamento annuale Fatture in Cloud",
+            "Jaarlijks abonnement Exact",
+            "Årlig licens Fortnox",
+            "Lizenz 12 Monate",
+            "Licence 12 mois",
+        ] {
+            assert_eq!(months(s), Some(12), "{s}");
+        }
+        assert_eq!(months("Datadog 3 years commit"), Some(36));
+        assert_eq!(months("Salesforce 36 months agreement"), Some(36));
+        assert_eq!(months("Jira quarterly"), Some(3));
+        assert_eq!(months("Slack Pro monthly"), Some(1));
+        let t = stated_term("NCE Annual - Microsoft 365 E3").unwrap();
+        assert_eq!(t.phrase, "Annual");
+        assert_eq!(stated_term("Lizenz 12 Monate").unwrap().phrase, "12 Monate");
+    }
+
+    #[test]
+    fn add_on_charges() {
+        for s in [
+            "Slack Business+ - 5 additional seats (prorated)",
+            "Proration credit for unused time",
+            "Freshdesk - overage charges October 2026",
+            "Slack - professional services / onboarding",
+            "Microsoft 365 E3 true-up",
+            "Einrichtung Workspace",
+            "3 zusätzliche Benutzer anteilig",
+            "Licences supplémentaires au prorata",
+            "Usuarios adicionales",
+        ] {
+            assert!(is_add_on(s), "{s}");
+        }
+        for s in [
+            "Slack Business+ (monthly) - 115 users",
+            "Jira Software Cloud Standard",
+            "Annual subscription",
+        ] {
+            assert!(!is_add_on(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn no_term_or_two_terms_say_nothing() {
+        for s in [
+            "Slack Pro",
+            "Invoice 2026-01",
+            "25 users",
+            "Annual plan, billed monthly",
+            "NCE annual commitment monthly billing",
+            "Order 12 345",
+            "Zoom Pro x12",
+        ] {
+            assert_eq!(months(s), None, "{s}");
+        }
+    }
+}
