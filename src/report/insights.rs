@@ -669,7 +669,8 @@ fn price_step(
     // one severity lower, and the message says so.
     let seats_may_explain = pricing == PricingModel::Seat;
     if seats_may_explain && up {
-        severity = if severity == InsightSeverity::High {
+        // At least twice the threshold is more than ordinary seat growth.
+        severity = if diff * 100 >= 2 * s.price_change_percent as i128 * step.before {
             InsightSeverity::Medium
         } else {
             InsightSeverity::Low
