@@ -862,10 +862,7 @@ pub(crate) fn apps(
             name: m.app_name.clone(),
             category: m.category.clone(),
             // An app the catalog does not know (a customer's rule may name one): its category's.
-            pricing: catalog
-                .app(&m.app_id)
-                .map(|a| a.pricing_model())
-                .unwrap_or_else(|| PricingModel::of_category(&m.category)),
+            pricing: catalog.pricing_of(&m.app_id, &m.category),
             acc: Acc::default(),
             vendors: BTreeSet::new(),
             channels: BTreeMap::new(),
