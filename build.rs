@@ -257,6 +257,15 @@ fn main() {
         index.encode(),
     )
     .unwrap();
+    // The pricing corrections alone, so the report can read an app's model without parsing the
+    // whole catalog (src/catalog/mod.rs, `Catalog::pricing_of`).
+    let mut pricing: Vec<String> = merged
+        .apps
+        .iter()
+        .filter_map(|a| a.pricing.map(|p| format!("{} {}", a.id, p.as_str())))
+        .collect();
+    pricing.sort();
+    std::fs::write(Path::new(&out_dir).join("pricing.txt"), pricing.join("\n")).unwrap();
     std::fs::write(
         Path::new(&out_dir).join("catalog.json"),
         serde_json::to_string(&merged).unwrap(),

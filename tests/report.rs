@@ -387,8 +387,8 @@ fn price_increase_beyond_ten_percent() {
     assert_eq!(p[0].transaction_ids, vec!["s10", "s-last"]);
     assert_eq!(p[0].amounts[0].amount, amt("1200"));
     assert_eq!(p[0].amounts[1].amount, amt("1000"));
-    // Slack is sold per seat: seats may explain the step.
-    assert_eq!(format!("{:?}", p[0].severity), "Low");
+    // Slack is sold per seat: seats may explain the step, but 20% is more than seat growth.
+    assert_eq!(format!("{:?}", p[0].severity), "Medium");
     assert_eq!(p[0].app_id.as_deref(), Some("slack"));
 
     // 5% is not a price change; a 30% drop is a decrease.
@@ -639,6 +639,17 @@ fn a_seat_apps_charge_step_says_seats_may_explain_it() {
     let i = insights_of(&seat, "priceIncrease")[0];
     assert_eq!(format!("{:?}", i.severity), "Low");
     assert!(i.message.contains("seats"), "{}", i.message);
+    // A step of at least twice the threshold (20%) is more than ordinary seat growth: medium.
+    let big = report(&bills(
+        "s",
+        "Slack",
+        ("slack", "communication"),
+        &["1000", "1000", "1000", "1200", "1200", "1200"],
+    ));
+    assert_eq!(
+        format!("{:?}", insights_of(&big, "priceIncrease")[0].severity),
+        "Medium"
+    );
     let flat = steps(("statuspage", "observability"), "Atlassian");
     assert_eq!(
         format!("{:?}", insights_of(&flat, "priceIncrease")[0].severity),

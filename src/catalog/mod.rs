@@ -51,6 +51,8 @@ impl std::fmt::Debug for Inner {
 }
 
 const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.json"));
+/// The shipped catalog's pricing corrections, `id model` per line (see `data/pricing.txt`).
+const BUILTIN_PRICING: &str = include_str!(concat!(env!("OUT_DIR"), "/pricing.txt"));
 
 impl Catalog {
     /// The shipped default catalog, parsed once per process.
@@ -112,6 +114,31 @@ impl Catalog {
                     .collect(),
             }
         })
+    }
+
+    /// The pricing model of app `app_id`, whose category is `category` (as a match carries it):
+    /// the app's own, else its category's. For the shipped catalog this reads the corrections
+    /// table only, without parsing the catalog.
+    pub fn pricing_of(&self, app_id: &str, category: &str) -> PricingModel {
+        if self.is_builtin() {
+            static TABLE: OnceLock<HashMap<&'static str, PricingModel>> = OnceLock::new();
+            let table = TABLE.get_or_init(|| {
+                BUILTIN_PRICING
+                    .lines()
+                    .filter_map(|l| {
+                        let (id, model) = l.split_once(' ')?;
+                        Some((id, PricingModel::parse(model)?))
+                    })
+                    .collect()
+            });
+            return table
+                .get(app_id)
+                .copied()
+                .unwrap_or_else(|| PricingModel::of_category(category));
+        }
+        self.app(app_id)
+            .map(|a| a.pricing_model())
+            .unwrap_or_else(|| PricingModel::of_category(category))
     }
 
     pub fn app(&self, id: &str) -> Option<&App> {
@@ -197,6 +224,32 @@ mod tests {
             PricingModel::Usage
         );
         assert_eq!(PricingModel::of_category("crm-sales"), PricingModel::Seat);
+    }
+
+    #[test]
+    fn the_pricing_table_agrees_with_the_catalog() {
+        let c = Catalog::builtin();
+        let fresh = Catalog::index(c.data().clone());
+        assert!(!fresh.is_builtin());
+        for a in c.apps() {
+            assert_eq!(
+                c.pricing_of(&a.id, &a.category),
+                a.pricing_model(),
+                "{}",
+                a.id
+            );
+            assert_eq!(
+                fresh.pricing_of(&a.id, &a.category),
+                a.pricing_model(),
+                "{}",
+                a.id
+            );
+        }
+        // An app the catalog does not know: its category's default.
+        assert_eq!(
+            c.pricing_of("acme-metrics", "observability"),
+            PricingModel::Usage
+        );
     }
 
     #[test]

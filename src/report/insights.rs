@@ -669,7 +669,8 @@ fn price_step(
     // one severity lower, and the message says so.
     let seats_may_explain = pricing == PricingModel::Seat;
     if seats_may_explain && up {
-        severity = if severity == InsightSeverity::High {
+        // At least twice the threshold is more than ordinary seat growth.
+        severity = if diff * 100 >= 2 * s.price_change_percent as i128 * step.before {
             InsightSeverity::Medium
         } else {
             InsightSeverity::Low
@@ -861,10 +862,7 @@ pub(crate) fn apps(
             name: m.app_name.clone(),
             category: m.category.clone(),
             // An app the catalog does not know (a customer's rule may name one): its category's.
-            pricing: catalog
-                .app(&m.app_id)
-                .map(|a| a.pricing_model())
-                .unwrap_or_else(|| PricingModel::of_category(&m.category)),
+            pricing: catalog.pricing_of(&m.app_id, &m.category),
             acc: Acc::default(),
             vendors: BTreeSet::new(),
             channels: BTreeMap::new(),

@@ -39,6 +39,7 @@ const ANNUAL: &[&str] = &[
     "arliga",
     "vuosittain",
     "vuosittainen",
+    "allanno",
 ];
 /// Word starts that mean a yearly contract: "Jahresabo", "Jahreslizenz", "jaarabonnement",
 /// "årsabonnemang", "vuositilaus".
@@ -127,7 +128,11 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("uno", 1),
     ("een", 1),
     ("ett", 1),
+    ("twelve", 12),
 ];
+/// "per year", "pro Jahr", "par an", "por año", "per jaar", "per år".
+const PER: &[&str] = &["per", "pro", "par", "por"];
+const PER_YEAR_UNITS: &[&str] = &["year", "yr", "jahr", "an", "ano", "anno", "jaar", "ar"];
 
 /// A number followed by a unit, as one token ("12mo", "1yr", "36m") or two ("12 months"); the
 /// flag says whether the unit was the next token.
@@ -179,6 +184,13 @@ fn term_of(text: &str, toks: &[Token]) -> Option<Term> {
             found.push((3, phrase(i, i)));
         } else if MONTHLY.contains(&w) {
             found.push((1, phrase(i, i)));
+        } else if PER.contains(&w)
+            && toks
+                .get(i + 1)
+                .is_some_and(|t| PER_YEAR_UNITS.contains(&t.norm.as_str()))
+        {
+            found.push((12, phrase(i, i + 1)));
+            i += 1;
         } else if let Some((n, unit, two)) =
             number_and_unit(w, toks.get(i + 1).map(|t| t.norm.as_str()))
         {
@@ -311,6 +323,18 @@ mod tests {
             "Årlig licens Fortnox",
             "Lizenz 12 Monate",
             "Licence 12 mois",
+        ] {
+            assert_eq!(months(s), Some(12), "{s}");
+        }
+        for s in [
+            "Pro plan, per year",
+            "Lizenz pro Jahr",
+            "Licence par an",
+            "Licencia por año",
+            "Licenza all'anno",
+            "Licentie per jaar",
+            "Licens per år",
+            "Support twelve months",
         ] {
             assert_eq!(months(s), Some(12), "{s}");
         }
