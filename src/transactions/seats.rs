@@ -40,8 +40,10 @@
 //! "jährlich", "annuel", "anual", "annuale", "jaarlijks", "årlig", "12 mnd", "p.a.", a date
 //! range of a year written with numbers or month names: "01/12/2026-30/11/2027",
 //! "1 Dec 2026 - 30 Nov 2027", "Nov 2026 - Oct 2027", "1. Dezember 2026 bis 30. November 2027") or `multiYear` ("3YR", "36 months", "P3Y", "mehrjährig"). A period next to a
-//! billing word wins over another one ("annual plan billed monthly" is `monthly`); otherwise
-//! the longer one stated wins. A unit of measure that is a unit of time (`MONTH` × 12) says it
+//! billing word wins over another one ("annual plan billed monthly" is `monthly`); one next to
+//! a commitment word ("annual commitment", "Laufzeit 12 Monate", "engagement annuel") is the
+//! length of the contract and counts only when no other is stated; otherwise the longer one
+//! stated wins. A unit of measure that is a unit of time (`MONTH` × 12) says it
 //! when the text does not.
 
 use crate::money::Amount;
@@ -892,8 +894,34 @@ fn period_at(toks: &[Tok], i: usize) -> Option<(Period, usize)> {
     }
 }
 
+/// Words that make a period the length of a commitment, not what one charge covers ("annual
+/// commitment", "Laufzeit 12 Monate").
+fn is_term_word(w: &str) -> bool {
+    const STEMS: &[&str] = &[
+        "commit",
+        "term",
+        "contract",
+        "laufzeit",
+        "vertrag",
+        "mindestlaufzeit",
+        "engagement",
+        "duree",
+        "compromiso",
+        "permanencia",
+        "impegno",
+        "durata",
+        "looptijd",
+        "contractduur",
+        "bindingstid",
+        "avtalstid",
+        "sitoumus",
+    ];
+    STEMS.iter().any(|s| w.starts_with(s))
+}
+
 fn period_of(toks: &[Tok], text: &str) -> Option<Period> {
     let mut found: Vec<(Period, bool)> = Vec::new();
+    let mut terms: Vec<Period> = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         if let Some((p, len)) = period_at(toks, i) {
@@ -902,7 +930,15 @@ fn period_of(toks: &[Tok], text: &str) -> Option<Period> {
                     .is_some_and(|t| matches!(t, Tok::Word(w) if is_billing_word(w)))
             };
             let billed = near(i.checked_sub(1)) || near(Some(i + len));
-            found.push((p, billed));
+            let term_near = |k: Option<usize>| {
+                k.and_then(|k| toks.get(k))
+                    .is_some_and(|t| matches!(t, Tok::Word(w) if is_term_word(w)))
+            };
+            if !billed && (term_near(i.checked_sub(1)) || term_near(Some(i + len))) {
+                terms.push(p);
+            } else {
+                found.push((p, billed));
+            }
             i += len;
         } else {
             i += 1;
@@ -911,10 +947,12 @@ fn period_of(toks: &[Tok], text: &str) -> Option<Period> {
     if let Some((p, _)) = found.iter().find(|(_, billed)| *billed) {
         return Some(*p);
     }
+    // A commitment's length says the period only when nothing else does.
     found
         .iter()
         .map(|(p, _)| *p)
         .max()
+        .or_else(|| terms.iter().copied().max())
         .or_else(|| date_range_period(text))
         .or_else(|| named_date_range_period(toks))
 }
@@ -1451,6 +1489,10 @@ mod tests {
             ("Veeam 3YR subscription", MultiYear),
             ("36 months term", MultiYear),
             ("Slack per user per month", Monthly),
+            ("Zoom Pro monthly subscription, annual commitment", Monthly),
+            ("Teams Premium monatlich, Laufzeit 12 Monate", Monthly),
+            ("Microsoft 365 E3 NCE 1 year term", Annual),
+            ("Dynamics 365 mensuel - engagement annuel", Monthly),
             ("Zoom Pro 1 Dec 2026 - 30 Nov 2027", Annual),
             ("Atlassian renewal Dec 1, 2026 – Nov 30, 2027", Annual),
             ("Miro Business Nov 2026 - Oct 2027", Annual),
