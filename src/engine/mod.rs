@@ -1207,7 +1207,8 @@ impl Engine {
                 kept.push((company.clone(), doc.id.clone()));
             }
             let mut m = matcher.match_invoice(&vinfo, &infos);
-            transactions::allocation::apply(self.line_mode, &mut m);
+            let line_types: Vec<LineType> = all_lines.iter().map(|l| l.line_type).collect();
+            transactions::allocation::apply(self.line_mode, &mut m, &line_types);
             let line_decision = |l: &records::Line| -> Option<&Decision> {
                 let idx = all_lines.iter().position(|x| std::ptr::eq(x, l))?;
                 m.lines.get(idx).map(|lm| &lm.decision)

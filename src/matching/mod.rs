@@ -36,6 +36,14 @@
 //! Clinic" is not. Typos of distinctive brand tokens are repaired when exactly one brand is one
 //! edit away ("Atlasian", "Hubspt"); words written apart are joined ("Pager Duty").
 //!
+//! A vendor the catalog does not know that begins a line with its own name names its own product
+//! after it: in "Acme Hive subscription" from "Acme ApS", "Hive" is Acme's product, not the
+//! catalog's Hive. The line begins with the vendor's name when it begins with at least one
+//! distinctive word of it (not an ordinary word) or with two of its words; the app named right
+//! after the name is set aside, unless it is a product name of several words ("Acme Microsoft
+//! 365 Business Premium": a local partner reselling it). A brand inside the vendor's own name is
+//! not affected ("Hive Technology Inc" billing "Hive Teams plan").
+//!
 //! The customer's own data weighs in too ([`Vocabulary`]): a catalog word that the lines of many
 //! vendors unknown to the catalog use ("Monday delivery") no longer identifies an app on its own.
 //!

@@ -8,33 +8,61 @@
 //! shipping line pays for getting those goods delivered: it is not software spend. In `line`
 //! and `auto` modes it stays unmatched (in `auto` mode it goes with the invoice's unmatched
 //! lines), and its explanation says why. An invoice *carries goods* when one of its product
-//! lines stays unmatched because the lexicon reads it as hardware or as office supplies
-//! (`notSoftware` `hardware` or `office`: "laptop", "docking station", "toner", "chairs" ...).
+//! lines stays unmatched and either the lexicon reads it as hardware or as office supplies
+//! (`notSoftware` `hardware` or `office`: "laptop", "Bildschirm", "portátil", "toner",
+//! "chairs" ..., in English, French, German, Spanish, Italian, Dutch and the Nordic languages)
+//! or BC posts it as a fixed asset (`lineType` `Fixed Asset`: a model number the lexicon cannot
+//! read, "Dell P2723DE", is still a thing delivered). An `Item` line is not goods by its type
+//! alone: software is sold as items too.
 //! A line is *freight* when the matcher gives it the freight role: a BC `Charge` line, or a
 //! line whose words are the lexicon's freight words ("shipping", "delivery", "Versandkosten",
 //! "frais de port" ...) and that names no app. `invoice` mode is not changed: the invoice is
 //! one transaction with the app its product lines agree on.
 
 use super::LineMode;
+use crate::bc::LineType;
 use crate::matching::{Decision, InvoiceMatch, LineRole, Rejected};
 
 /// The lexicon's categories of spend that are physical goods.
 const GOODS: &[&str] = &["hardware", "office"];
 
 /// Whether a line stays unmatched as physical goods.
-fn is_goods(d: &Decision, role: LineRole) -> bool {
+fn is_goods(d: &Decision, role: LineRole, line_type: Option<LineType>) -> bool {
     role == LineRole::Product
         && d.matched.is_none()
         && d.ignored_by_rule.is_none()
-        && d.rejected
-            .as_ref()
-            .and_then(|r| r.not_software.as_deref())
-            .is_some_and(|c| GOODS.contains(&c))
+        && (line_type == Some(LineType::FixedAsset)
+            || d.rejected
+                .as_ref()
+                .and_then(|r| r.not_software.as_deref())
+                .is_some_and(|c| GOODS.contains(&c)))
 }
 
-/// For each line of `m`: whether it is freight on an invoice that carries goods.
-pub fn freight_with_goods(m: &InvoiceMatch) -> Vec<bool> {
-    let goods = m.lines.iter().any(|l| is_goods(&l.decision, l.role));
+/// What the goods of an invoice are called in an explanation.
+fn goods_label(m: &InvoiceMatch, line_types: &[LineType]) -> &'static str {
+    let category = m
+        .lines
+        .iter()
+        .zip(line_types.iter().map(Some).chain(std::iter::repeat(None)))
+        .find(|(l, t)| is_goods(&l.decision, l.role, t.copied()))
+        .and_then(|(l, _)| l.decision.rejected.as_ref())
+        .and_then(|r| r.not_software.as_deref());
+    match category {
+        Some("office") => "office supplies or furniture",
+        Some("hardware") => "hardware",
+        _ => "a fixed asset",
+    }
+}
+
+/// For each line of `m`: whether it is freight on an invoice that carries goods. `line_types`
+/// are the BC line types of the same lines, in the same order.
+pub fn freight_with_goods(m: &InvoiceMatch, line_types: &[LineType]) -> Vec<bool> {
+    let types = line_types.iter().map(Some).chain(std::iter::repeat(None));
+    let goods = m
+        .lines
+        .iter()
+        .zip(types)
+        .any(|(l, t)| is_goods(&l.decision, l.role, t.copied()));
     m.lines
         .iter()
         .map(|l| goods && l.role == LineRole::Freight && l.decision.ignored_by_rule.is_none())
@@ -43,18 +71,12 @@ pub fn freight_with_goods(m: &InvoiceMatch) -> Vec<bool> {
 
 /// Applies the allocation rules to the line decisions of `m` for `mode` (see the module docs).
 /// An invoice a customer rule ignores keeps its freight ignored too.
-pub fn apply(mode: LineMode, m: &mut InvoiceMatch) {
+pub fn apply(mode: LineMode, m: &mut InvoiceMatch, line_types: &[LineType]) {
     if mode == LineMode::Invoice {
         return;
     }
-    let flags = freight_with_goods(m);
-    let goods = m
-        .lines
-        .iter()
-        .find(|l| is_goods(&l.decision, l.role))
-        .and_then(|l| l.decision.rejected.as_ref())
-        .and_then(|r| r.not_software.clone())
-        .unwrap_or_default();
+    let flags = freight_with_goods(m, line_types);
+    let goods = goods_label(m, line_types);
     for (l, freight) in m.lines.iter_mut().zip(flags) {
         if !freight {
             continue;
@@ -67,8 +89,7 @@ pub fn apply(mode: LineMode, m: &mut InvoiceMatch) {
                 app_name: None,
                 confidence: 0.0,
                 reason: format!(
-                    "freight on an invoice that also carries goods ({}) pays for their delivery, not for software",
-                    crate::matching::cue_label(&goods)
+                    "freight on an invoice that also carries goods ({goods}) pays for their delivery, not for software"
                 ),
                 candidates: Vec::new(),
                 not_software: Some("shipping".into()),
@@ -148,7 +169,8 @@ mod tests {
             .collect();
         let vendor = VendorInfo::named(d.vendor_name.as_deref().unwrap());
         let mut m = matcher.match_invoice(&vendor, &infos);
-        apply(mode, &mut m);
+        let types: Vec<LineType> = infos.iter().map(|l| l.line_type).collect();
+        apply(mode, &mut m, &types);
         m
     }
 
@@ -198,7 +220,14 @@ mod tests {
             ]
         );
         let m = matched(&d, LineMode::Line);
-        assert_eq!(freight_with_goods(&m), [false, false, true, true]);
+        let types: Vec<LineType> = d
+            .lines
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|l| l.line_type)
+            .collect();
+        assert_eq!(freight_with_goods(&m, &types), [false, false, true, true]);
         let r = m.lines[2].decision.rejected.as_ref().unwrap();
         assert_eq!(r.not_software.as_deref(), Some("shipping"));
         assert!(r.reason.contains("goods"), "{}", r.reason);
@@ -233,7 +262,14 @@ mod tests {
             ],
         );
         let m = matched(&d, LineMode::Line);
-        assert_eq!(freight_with_goods(&m), [false; 4]);
+        let types: Vec<LineType> = d
+            .lines
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|l| l.line_type)
+            .collect();
+        assert_eq!(freight_with_goods(&m, &types), [false; 4]);
         let apps: Vec<_> = split(&d, LineMode::Line)
             .into_iter()
             .map(|(a, _)| a)
@@ -246,6 +282,33 @@ mod tests {
                 Some("adobe-acrobat".into()),
                 m365.clone(),
                 m365
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unmatched_fixed_asset_line_is_goods() {
+        // A model number the lexicon cannot read, bought as a fixed asset.
+        let d = doc(
+            "Insight Enterprises Netherlands B.V.",
+            vec![
+                line(
+                    10,
+                    LineType::Item,
+                    "Microsoft 365 Business Premium x 10",
+                    2_200_000,
+                ),
+                line(20, LineType::FixedAsset, "Dell P2723DE", 3_890_000),
+                line(30, LineType::Charge, "Shipping", 150_000),
+            ],
+        );
+        let got = split(&d, LineMode::Line);
+        assert_eq!(
+            got,
+            [
+                (Some("microsoft-365".into()), vec![10]),
+                (None, vec![20]),
+                (None, vec![30]),
             ]
         );
     }

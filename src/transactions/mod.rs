@@ -437,7 +437,8 @@ pub fn parts<'a>(
 /// invoice whose lines agree on one app stays whole.
 fn auto_parts<'a>(doc: &'a Document, m: &'a InvoiceMatch) -> Vec<(Part<'a>, Option<&'a Decision>)> {
     let lines: Vec<&Line> = doc.lines.as_deref().unwrap_or(&[]).iter().collect();
-    let goods_freight = allocation::freight_with_goods(m);
+    let types: Vec<LineType> = lines.iter().map(|l| l.line_type).collect();
+    let goods_freight = allocation::freight_with_goods(m, &types);
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut ancillary = Vec::new();
     for (i, l) in lines.iter().enumerate() {

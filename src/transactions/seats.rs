@@ -29,15 +29,21 @@
 //! as BC gives it. It is the price for the period the line covers, not normalized per month.
 //! No price is given for a negative amount.
 //!
+//! A quantity that the text says is a number of months or years ("12 months" with quantity 12)
+//! counts time, not seats.
+//!
 //! # Period
 //! The period the charged amount covers, when the line states it: `monthly` ("monthly",
 //! "monatlich", "mensuel", "mensual", "mensile", "maandelijks", "månad", "1 month", "/mo"),
 //! `quarterly` ("quarterly", "Q3", "Quartal", "trimestriel", "kwartaal", "kvartal", "3 months"),
 //! `annual` ("annual", "yearly", "12 mo", "1 yr", "P1Y", "NCE annual", "Jahresabo",
-//! "jährlich", "annuel", "anual", "annuale", "jaarlijks", "årlig", "12 mnd", a date range of
-//! a year) or `multiYear` ("3YR", "36 months", "P3Y", "mehrjährig"). A period next to a
-//! billing word wins over another one ("annual plan billed monthly" is `monthly`); otherwise
-//! the longer one stated wins. A unit of measure that is a unit of time (`MONTH` × 12) says it
+//! "jährlich", "annuel", "anual", "annuale", "jaarlijks", "årlig", "12 mnd", "p.a.", a date
+//! range of a year written with numbers or month names: "01/12/2026-30/11/2027",
+//! "1 Dec 2026 - 30 Nov 2027", "Nov 2026 - Oct 2027", "1. Dezember 2026 bis 30. November 2027") or `multiYear` ("3YR", "36 months", "P3Y", "mehrjährig"). A period next to a
+//! billing word wins over another one ("annual plan billed monthly" is `monthly`); one next to
+//! a commitment word ("annual commitment", "Laufzeit 12 Monate", "engagement annuel") is the
+//! length of the contract and counts only when no other is stated; otherwise the longer one
+//! stated wins. A unit of measure that is a unit of time (`MONTH` × 12) says it
 //! when the text does not.
 
 use crate::money::Amount;
@@ -116,7 +122,10 @@ pub fn terms(line: &LineFigures) -> Terms {
         }),
         ..Terms::default()
     };
-    let bc_seats = whole_quantity.filter(|&q| q >= 2 && time_unit.is_none());
+    // A quantity the text says is a number of months or years ("12 months") is not seats.
+    let counted_time = time_counts(&toks);
+    let bc_seats = whole_quantity
+        .filter(|&q| q >= 2 && time_unit.is_none() && !counted_time.contains(&u64::from(q)));
     if let Some(q) = bc_seats {
         let per_seat = line.unit_cost.filter(|uc| {
             let total = i128::from(uc.0) * i128::from(q);
@@ -682,6 +691,34 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
     None
 }
 
+/// Numbers the text attaches to a unit of time ("12 months", "12-month", "12mo", "1 yr").
+fn time_counts(toks: &[Tok]) -> Vec<u64> {
+    let mut out = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        match t {
+            Tok::Num(Some(n)) => {
+                let j = if toks.get(i + 1) == Some(&Tok::Sym('-')) {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                if matches!(toks.get(j), Some(Tok::Word(w)) if month_unit(w) || year_unit(w)) {
+                    out.push(*n);
+                }
+            }
+            Tok::Word(w) => {
+                let digits: String = w.chars().take_while(|c| c.is_ascii_digit()).collect();
+                let rest = &w[digits.len()..];
+                if !digits.is_empty() && (month_unit(rest) || year_unit(rest)) {
+                    out.extend(digits.parse::<u64>().ok());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Months a unit of measure counts, when it is a unit of time.
 fn time_unit_months(uom: &str) -> Option<u32> {
     let mut w = String::new();
@@ -817,6 +854,13 @@ fn period_at(toks: &[Tok], i: usize) -> Option<(Period, usize)> {
                 // "T4 2026" style quarters need the year after them; q1-q4 do not.
                 return Some((p, 1));
             }
+            // "p.a.": per annum.
+            if w == "p"
+                && toks.get(i + 1) == Some(&Tok::Sym('.'))
+                && matches!(toks.get(i + 2), Some(Tok::Word(a)) if a == "a")
+            {
+                return Some((Annual, 3));
+            }
             if matches!(w, "t1" | "t2" | "t3" | "t4")
                 && matches!(toks.get(i + 1), Some(Tok::Num(Some(1990..=2100))))
             {
@@ -836,7 +880,8 @@ fn period_at(toks: &[Tok], i: usize) -> Option<(Period, usize)> {
             None
         }
         Tok::Sym('/') => {
-            let unit = word(i + 1)?;
+            // ("t/m" is Dutch for "up to and including", not "per month".)
+            let unit = word(i + 1).filter(|u| *u != "m")?;
             if month_unit(unit) {
                 Some((Monthly, 2))
             } else if year_unit(unit) {
@@ -849,8 +894,34 @@ fn period_at(toks: &[Tok], i: usize) -> Option<(Period, usize)> {
     }
 }
 
+/// Words that make a period the length of a commitment, not what one charge covers ("annual
+/// commitment", "Laufzeit 12 Monate").
+fn is_term_word(w: &str) -> bool {
+    const STEMS: &[&str] = &[
+        "commit",
+        "term",
+        "contract",
+        "laufzeit",
+        "vertrag",
+        "mindestlaufzeit",
+        "engagement",
+        "duree",
+        "compromiso",
+        "permanencia",
+        "impegno",
+        "durata",
+        "looptijd",
+        "contractduur",
+        "bindingstid",
+        "avtalstid",
+        "sitoumus",
+    ];
+    STEMS.iter().any(|s| w.starts_with(s))
+}
+
 fn period_of(toks: &[Tok], text: &str) -> Option<Period> {
     let mut found: Vec<(Period, bool)> = Vec::new();
+    let mut terms: Vec<Period> = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         if let Some((p, len)) = period_at(toks, i) {
@@ -859,7 +930,15 @@ fn period_of(toks: &[Tok], text: &str) -> Option<Period> {
                     .is_some_and(|t| matches!(t, Tok::Word(w) if is_billing_word(w)))
             };
             let billed = near(i.checked_sub(1)) || near(Some(i + len));
-            found.push((p, billed));
+            let term_near = |k: Option<usize>| {
+                k.and_then(|k| toks.get(k))
+                    .is_some_and(|t| matches!(t, Tok::Word(w) if is_term_word(w)))
+            };
+            if !billed && (term_near(i.checked_sub(1)) || term_near(Some(i + len))) {
+                terms.push(p);
+            } else {
+                found.push((p, billed));
+            }
             i += len;
         } else {
             i += 1;
@@ -868,11 +947,238 @@ fn period_of(toks: &[Tok], text: &str) -> Option<Period> {
     if let Some((p, _)) = found.iter().find(|(_, billed)| *billed) {
         return Some(*p);
     }
+    // A commitment's length says the period only when nothing else does.
     found
         .iter()
         .map(|(p, _)| *p)
         .max()
+        .or_else(|| terms.iter().copied().max())
         .or_else(|| date_range_period(text))
+        .or_else(|| named_date_range_period(toks))
+}
+
+/// The month a word names, in the languages of the module docs (full names and the usual
+/// abbreviations).
+fn month_of(w: &str) -> Option<u8> {
+    const MONTHS: [&[&str]; 12] = [
+        &[
+            "january",
+            "jan",
+            "januar",
+            "janner",
+            "janvier",
+            "janv",
+            "enero",
+            "ene",
+            "gennaio",
+            "gen",
+            "januari",
+            "tammikuu",
+            "tammikuuta",
+        ],
+        &[
+            "february",
+            "feb",
+            "februar",
+            "fevrier",
+            "fevr",
+            "febrero",
+            "febbraio",
+            "februari",
+            "helmikuu",
+            "helmikuuta",
+        ],
+        &[
+            "march",
+            "mar",
+            "marz",
+            "mars",
+            "marzo",
+            "maart",
+            "mrt",
+            "marts",
+            "maaliskuu",
+            "maaliskuuta",
+        ],
+        &[
+            "april",
+            "apr",
+            "avril",
+            "avr",
+            "abril",
+            "abr",
+            "aprile",
+            "huhtikuu",
+            "huhtikuuta",
+        ],
+        &[
+            "may",
+            "mai",
+            "mayo",
+            "maggio",
+            "mag",
+            "mei",
+            "maj",
+            "toukokuu",
+            "toukokuuta",
+        ],
+        &[
+            "june",
+            "jun",
+            "juni",
+            "juin",
+            "junio",
+            "giugno",
+            "giu",
+            "kesakuu",
+            "kesakuuta",
+        ],
+        &[
+            "july",
+            "jul",
+            "juli",
+            "juillet",
+            "juil",
+            "julio",
+            "luglio",
+            "lug",
+            "heinakuu",
+            "heinakuuta",
+        ],
+        &[
+            "august", "aug", "aout", "agosto", "ago", "augustus", "augusti", "elokuu", "elokuuta",
+        ],
+        &[
+            "september",
+            "sep",
+            "sept",
+            "septembre",
+            "septiembre",
+            "setiembre",
+            "settembre",
+            "set",
+            "syyskuu",
+            "syyskuuta",
+        ],
+        &[
+            "october",
+            "oct",
+            "oktober",
+            "okt",
+            "octobre",
+            "octubre",
+            "ottobre",
+            "ott",
+            "lokakuu",
+            "lokakuuta",
+        ],
+        &[
+            "november",
+            "nov",
+            "novembre",
+            "noviembre",
+            "marraskuu",
+            "marraskuuta",
+        ],
+        &[
+            "december",
+            "dec",
+            "dezember",
+            "dez",
+            "decembre",
+            "diciembre",
+            "dic",
+            "dicembre",
+            "joulukuu",
+            "joulukuuta",
+        ],
+    ];
+    MONTHS
+        .iter()
+        .position(|names| names.contains(&w))
+        .map(|m| m as u8 + 1)
+}
+
+/// Dates with a month name and a year ("1 Dec 2026", "Dec 1, 2026", "1. Dezember 2026",
+/// "Nov 2026"), in order; the day is `None` when not written.
+fn named_dates(toks: &[Tok]) -> Vec<(i32, u8, Option<u8>)> {
+    let num = |i: usize| match toks.get(i) {
+        Some(Tok::Num(Some(n))) => Some(*n),
+        _ => None,
+    };
+    let skip_mark = |i: usize| {
+        if matches!(toks.get(i), Some(Tok::Sym('.' | ','))) {
+            i + 1
+        } else {
+            i
+        }
+    };
+    let year_at = |i: usize| {
+        num(i)
+            .filter(|y| (1990..=2100).contains(y))
+            .map(|y| y as i32)
+    };
+    let day = |n: u64| u8::try_from(n).ok().filter(|d| (1..=31).contains(d));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let Some(Tok::Word(w)) = toks.get(i) else {
+            i += 1;
+            continue;
+        };
+        let Some(month) = month_of(w) else {
+            i += 1;
+            continue;
+        };
+        // The day before the month ("1 Dec", "1. Dezember").
+        let day_before = i
+            .checked_sub(1)
+            .and_then(|b| {
+                if toks[b] == Tok::Sym('.') {
+                    b.checked_sub(1)
+                } else {
+                    Some(b)
+                }
+            })
+            .and_then(num)
+            .and_then(day);
+        let after = skip_mark(i + 1);
+        if let Some(y) = year_at(after) {
+            out.push((y, month, day_before));
+            i = after + 1;
+            continue;
+        }
+        // "Dec 1, 2026".
+        if let (Some(d), Some(y)) = (num(after).and_then(day), year_at(skip_mark(after + 1))) {
+            out.push((y, month, Some(d)));
+            i = skip_mark(after + 1) + 1;
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+fn named_date_range_period(toks: &[Tok]) -> Option<Period> {
+    let dates = named_dates(toks);
+    let [(y1, m1, d1), (y2, m2, d2)] = dates.as_slice() else {
+        return None;
+    };
+    let start = crate::date::Date::new(*y1, *m1, d1.unwrap_or(1))?;
+    let end_day = d2.unwrap_or_else(|| crate::date::days_in_month(*y2, *m2));
+    let end = crate::date::Date::new(*y2, *m2, end_day)?;
+    span_period(start, end)
+}
+
+/// The period from `start` to `end`, both included.
+fn span_period(start: crate::date::Date, end: crate::date::Date) -> Option<Period> {
+    match end.to_days() - start.to_days() + 1 {
+        28..=31 => Some(Period::Monthly),
+        89..=92 => Some(Period::Quarterly),
+        365..=366 => Some(Period::Annual),
+        d if d >= 730 => Some(Period::MultiYear),
+        _ => None,
+    }
 }
 
 /// The period of a date range in the text ("01/12/2026-30/11/2027", "2026-12-01 – 2027-11-30").
@@ -881,14 +1187,7 @@ fn date_range_period(text: &str) -> Option<Period> {
     let [a, b] = dates.as_slice() else {
         return None;
     };
-    let days = b.to_days() - a.to_days() + 1;
-    match days {
-        28..=31 => Some(Period::Monthly),
-        89..=92 => Some(Period::Quarterly),
-        365..=366 => Some(Period::Annual),
-        d if d >= 730 => Some(Period::MultiYear),
-        _ => None,
-    }
+    span_period(*a, *b)
 }
 
 /// Dates written d/m/y, d.m.y, d-m-y or y-m-d.
@@ -1038,6 +1337,31 @@ mod tests {
     }
 
     #[test]
+    fn a_quantity_that_the_text_says_is_months_is_not_seats() {
+        let t = terms(&LineFigures {
+            description: "Zoom Workplace Pro 12 months",
+            quantity: Some(amt("12")),
+            unit_cost: Some(amt("14.99")),
+            unit_of_measure: Some("PCS"),
+            net_amount: amt("179.88"),
+            ..Default::default()
+        });
+        assert_eq!(
+            (t.seats, t.unit_price, t.period),
+            (None, None, Some(Period::Annual))
+        );
+        // The same quantity as seats, with the months stated apart.
+        let t = terms(&LineFigures {
+            description: "Zoom Workplace Pro 12 months",
+            quantity: Some(amt("5")),
+            unit_cost: Some(amt("149.9")),
+            net_amount: amt("749.5"),
+            ..Default::default()
+        });
+        assert_eq!((t.seats, t.period), (Some(5), Some(Period::Annual)));
+    }
+
+    #[test]
     fn english_seat_counts() {
         assert_eq!(seats("Slack Pro - 45 users - Nov 2026"), Some(45));
         assert_eq!(seats("Adobe Acrobat Pro for teams x 10"), Some(10));
@@ -1165,6 +1489,24 @@ mod tests {
             ("Veeam 3YR subscription", MultiYear),
             ("36 months term", MultiYear),
             ("Slack per user per month", Monthly),
+            ("Zoom Pro monthly subscription, annual commitment", Monthly),
+            ("Teams Premium monatlich, Laufzeit 12 Monate", Monthly),
+            ("Microsoft 365 E3 NCE 1 year term", Annual),
+            ("Dynamics 365 mensuel - engagement annuel", Monthly),
+            ("Zoom Pro 1 Dec 2026 - 30 Nov 2027", Annual),
+            ("Atlassian renewal Dec 1, 2026 – Nov 30, 2027", Annual),
+            ("Miro Business Nov 2026 - Oct 2027", Annual),
+            (
+                "Jira Zeitraum 1. Dezember 2026 bis 30. November 2027",
+                Annual,
+            ),
+            ("Slack période du 1 janvier 2027 au 31 mars 2027", Quarterly),
+            ("Notion periodo 1 febbraio 2027 - 28 febbraio 2027", Monthly),
+            ("Asana 1 januari 2027 t/m 31 december 2027", Annual),
+            ("Fortnox period 1 jan 2027 - 31 dec 2027", Annual),
+            ("Figma 12-month term", Annual),
+            ("Licence 1-yr", Annual),
+            ("Adobe licence 50 EUR p.a.", Annual),
         ] {
             assert_eq!(period(d), Some(want), "{d}");
         }

@@ -128,7 +128,8 @@ pub fn decide(matcher: &Matcher, cases: &[Case]) -> Vec<Decision> {
         let first = &cases[idx[0]];
         let lines: Vec<LineInfo> = idx.iter().map(|&i| cases[i].line_info()).collect();
         let mut m = matcher.match_invoice(&vendor_of(first), &lines);
-        allocation::apply(LineMode::Line, &mut m);
+        let types: Vec<LineType> = lines.iter().map(|l| l.line_type).collect();
+        allocation::apply(LineMode::Line, &mut m, &types);
         for (&i, lm) in idx.iter().zip(m.lines) {
             out[i] = Some(lm.decision);
         }
