@@ -49,6 +49,10 @@ fn regional_apps_are_found_from_their_invoices() {
         ("Aruba S.p.A.", "Aruba Cloud VPS - 12 mesi", "aruba-cloud"),
         ("Zucchetti S.p.A.", "Zucchetti HR Infinity - 30 utenti", "zucchetti"),
         ("Wolters Kluwer Tax & Accounting Nederland B.V.", "Twinfield Boekhouden", "twinfield"),
+        ("StataCorp LLC", "Stata/MP 4-core annual license", "stata"),
+        ("Egress Software Technologies Ltd", "Egress Protect - 50 users", "egress"),
+        ("Red Hat Limited", "Red Hat Enterprise Linux Server, Standard - 1 year", "red-hat"),
+        ("Check Point Software Technologies Ltd.", "Harmony Endpoint Complete - 250 users", "check-point"),
     ] {
         assert_eq!(app(vendor, line).as_deref(), Some(want), "{vendor} / {line}");
     }
@@ -74,6 +78,19 @@ fn ordinary_words_places_and_hardware_sharing_a_brand_stay_unmatched() {
         // Written apart, "life size" and "time log" are not Lifesize and TimeLog.
         ("Print Express Ltd", "Life size cut-out subscription display"),
         ("Consulting Partners Ltd", "Time log subscription hours March"),
+        // Addison Lee is a taxi firm, not the ADDISON tax software; "stata" is Italian for
+        // "been", "unito" for "joined", "quaderno" for "notebook".
+        ("Addison Lee Limited", "Taxi journey 12/03"),
+        ("Acme Ltd", "Addison Lee taxi to airport"),
+        ("Rossi S.r.l.", "La fattura è stata emessa per la consulenza"),
+        ("Rossi S.r.l.", "Progetto unito al contratto"),
+        ("Cartoleria Bianchi S.n.c.", "Quaderno A4 a righe"),
+        // A pub, a welcome pack and a freight consignor are not Black Duck, Welcome to the
+        // Jungle or nShift.
+        ("The Black Duck Inn", "Dinner for 6"),
+        ("Acme Ltd", "Welcome kit for new hires"),
+        ("Acme Freight Ltd", "Consignor: Acme Ltd - freight"),
+        ("Acme Ltd", "Maxon DC motor EC45"),
     ] {
         assert_eq!(app(vendor, line), None, "{vendor} / {line}");
     }
