@@ -95,3 +95,25 @@ fn ordinary_words_places_and_hardware_sharing_a_brand_stay_unmatched() {
         assert_eq!(app(vendor, line), None, "{vendor} / {line}");
     }
 }
+
+#[test]
+fn ordinary_words_one_letter_from_a_brand_are_not_read_as_its_typo() {
+    for (vendor, line, brand) in [
+        ("SNCF Voyageurs SA", "Billet de train Paris - Lyon", "billit"),
+        ("Librería Central S.L.", "Libro de contabilidad", "libeo"),
+        ("Architekturbüro Weber GmbH", "Planen und Entwerfen", "planon"),
+        ("Mario Rossi", "Consulenza fiscale", "maxio"),
+        ("Hotel Grandi Viaggi S.p.A.", "Soggiorno 2 notti", "gandi"),
+        ("Acme Ltd", "Danza aziendale team building", "danea-easyfatt"),
+        ("Uitzendbureau De Vries B.V.", "Uren in de tijden van maart", "tide"),
+    ] {
+        let got = app(vendor, line);
+        assert_ne!(got.as_deref(), Some(brand), "{vendor} / {line}");
+        assert_eq!(got, None, "{vendor} / {line}");
+    }
+    // A swap of neighbours is still a typo of the brand.
+    assert_eq!(
+        app("Okat Inc", "Workforce Identity SSO 120 users").as_deref(),
+        Some("okta")
+    );
+}
