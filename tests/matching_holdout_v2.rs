@@ -6,8 +6,8 @@
 //! language), and `seats`, `unitPrice` and `period` where labelled, on cases whose app is right.
 //!
 //! Nobody tunes against this set: a failure here is read to learn that something is wrong, and
-//! fixed and checked on `eval.json`. The floors below are regression floors set at the figures
-//! measured when the scorer landed (printed with `cargo test --test matching_holdout_v2 --
+//! fixed and checked on `eval.json`. The floors below are regression floors a little under the
+//! figures measured after the issue-18 work landed elsewhere (printed with `cargo test --test matching_holdout_v2 --
 //! --nocapture` and written to `tests/artifacts/matching/holdout-v2.txt`), never targets.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -19,9 +19,9 @@ const COMPANY: &str = "8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c";
 
 /// Regression floors (see the module docs): app precision and recall over the whole set, and
 /// the share of must-stay-unmatched lines that got an app.
-const FLOOR_PRECISION: f64 = 0.85;
-const FLOOR_RECALL: f64 = 0.70;
-const CEILING_FALSE_POSITIVE_RATE: f64 = 0.15;
+const FLOOR_PRECISION: f64 = 0.88;
+const FLOOR_RECALL: f64 = 0.87;
+const CEILING_FALSE_POSITIVE_RATE: f64 = 0.06;
 
 fn cases() -> Vec<Value> {
     let text = std::fs::read_to_string(concat!(
