@@ -2415,8 +2415,21 @@ fn one_subscription_never_gets_contradictory_seat_or_price_insights() {
 #[test]
 fn one_app_through_two_channels_at_different_prices_per_seat() {
     let m365 = ("microsoft-365", "productivity");
-    let mut txs = seat_bills("d", m365, &[20; 6], &["12.50"; 6]);
-    for t in seat_bills("r", m365, &[10; 6], &["11.00"; 6]) {
+    let plan = |mut t: Transaction| {
+        t.description = format!(
+            "Microsoft 365 Business Standard - {} licences",
+            t.seats.unwrap()
+        );
+        t
+    };
+    let mut txs: Vec<Transaction> = seat_bills("d", m365, &[20; 6], &["12.50"; 6])
+        .into_iter()
+        .map(plan)
+        .collect();
+    for t in seat_bills("r", m365, &[10; 6], &["11.00"; 6])
+        .into_iter()
+        .map(plan)
+    {
         let mut t = via(t, "softcat", "Softcat plc", "reseller");
         t.id = format!("r-{}", t.id);
         t.date = d(&format!("{}-20", &t.date.to_string()[..7]));
@@ -2440,4 +2453,71 @@ fn one_app_through_two_channels_at_different_prices_per_seat() {
         txs.push(t);
     }
     assert!(insights_of(&report(&txs), "channelPriceGap").is_empty());
+}
+
+#[test]
+fn a_charge_of_one_periodic_line_and_add_ons_takes_the_periodic_lines_seats() {
+    // The matched part of "9 users" and "5 additional seats (prorated)" has no seats of its own
+    // (two product lines); the periodic line says them, so 8 to 9 users at 15.00 is not a price
+    // change.
+    let loom = ("loom", "communication");
+    let mut txs = seat_bills("l", loom, &[8, 8, 8, 8, 9, 9], &["15.00"; 6]);
+    for t in txs.iter_mut().skip(4) {
+        t.seats = None;
+        t.unit_price = None;
+        t.amount_excluding_tax = amt("172.50");
+        t.lines = Some(vec![
+            line("Loom Business (monthly) – 9 users", "135.00"),
+            line("Loom Business – 5 additional seats (prorated)", "37.50"),
+        ]);
+    }
+    let r = report(&txs);
+    assert!(price_insights(&r, "loom").is_empty(), "{:#?}", r.insights);
+    let a = app(&r, "loom");
+    assert_eq!(a.seats, Some(9));
+    assert_eq!(
+        a.price_per_seat_monthly.as_ref().map(|p| p.amount),
+        Some(amt("15.00"))
+    );
+}
+
+#[test]
+fn two_channels_at_different_prices_for_different_plans_are_no_gap() {
+    // Business Premium directly and E3 through CDW: two plans, not one price.
+    let m365 = ("microsoft-365", "productivity");
+    let mut txs = seat_bills("d", m365, &[199; 6], &["22.00"; 6]);
+    for t in &mut txs {
+        t.description = "Microsoft 365 Business Premium (monthly) – 199 users".into();
+    }
+    for t in seat_bills("r", m365, &[23; 6], &["36.00"; 6]) {
+        let mut t = via(t, "cdw", "CDW", "reseller");
+        t.id = format!("r-{}", t.id);
+        t.date = d(&format!("{}-20", &t.date.to_string()[..7]));
+        t.description = "Microsoft 365 E3 (NCE, annual commitment, monthly billing)".into();
+        txs.push(t);
+    }
+    assert!(insights_of(&report(&txs), "channelPriceGap").is_empty());
+    // The same plan, worded by the reseller with its own words: a gap.
+    for t in txs.iter_mut().filter(|t| t.id.starts_with("r-")) {
+        t.description =
+            "Microsoft 365 Business Premium NCE monthly – 23 users - CDW ref 4471".into();
+        t.unit_price = Some(amt("20.00"));
+        t.amount_excluding_tax = amt("460.00");
+    }
+    let r = report(&txs);
+    let gap = insights_of(&r, "channelPriceGap");
+    assert_eq!(gap.len(), 1, "{:#?}", r.insights);
+    assert_eq!(gap[0].change_percent.as_deref(), Some("10.0"));
+}
+
+#[test]
+fn one_seat_more_on_five_is_not_told() {
+    let r = report(&seat_bills(
+        "c",
+        ("claude", "ai"),
+        &[5, 5, 5, 6, 6, 6],
+        &["25.00"; 6],
+    ));
+    assert!(seat_insights(&r, "claude").is_empty(), "{:#?}", r.insights);
+    assert!(price_insights(&r, "claude").is_empty());
 }

@@ -54,6 +54,35 @@ fn base_amount<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Amount {
     }
 }
 
+/// The seats a charge of one periodic line and its add-ons ("Loom Business - 9 users" and "5
+/// additional seats (prorated)") states on its periodic line, read from that line's text. The
+/// matched part has none (several product lines), but only one of them is the subscription's.
+fn periodic_line_seats<'a>(
+    t: &'a Transaction,
+    lines: &mut LineReader<'a>,
+) -> Option<(
+    u32,
+    Option<Amount>,
+    Option<crate::transactions::seats::Period>,
+    &'a str,
+)> {
+    let mut periodic = t
+        .lines
+        .iter()
+        .flatten()
+        .filter(|l| l.amount_excluding_tax.0 > 0 && !lines.read(&l.description).add_on);
+    let (Some(l), None) = (periodic.next(), periodic.next()) else {
+        return None;
+    };
+    let terms = crate::transactions::seats::terms(&crate::transactions::seats::LineFigures {
+        description: &l.description,
+        description2: l.description2.as_deref(),
+        net_amount: l.amount_excluding_tax,
+        ..Default::default()
+    });
+    Some((terms.seats?, terms.unit_price, terms.period, &l.description))
+}
+
 /// The term a transaction's text states: its description, else one of its lines'.
 fn line_term<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Option<Term> {
     if let Some(term) = &lines.read(&t.description).term {
@@ -995,13 +1024,18 @@ pub(crate) fn apps(
             let base = base_amount(t, &mut lines);
             if base.0 > 0 {
                 sub.base.push((t.date, base, &t.id));
-                if let Some(n) = t.seats {
+                let terms = match t.seats {
+                    Some(n) => Some((n, t.unit_price, t.period, t.description.as_str())),
+                    None => periodic_line_seats(t, &mut lines),
+                };
+                if let Some((n, unit_price, period, text)) = terms {
                     sub.seats.push(super::seats::SeatLine {
+                        text,
                         date: t.date,
                         seats: n,
-                        unit_price: t.unit_price,
-                        period: t.period,
-                        amount: t.amount_excluding_tax,
+                        unit_price,
+                        period,
+                        amount: base,
                         channel: channel_name(k),
                         via_id: m.via.as_ref().filter(|_| k != 0).map(|v| v.id.clone()),
                         id: &t.id,

@@ -219,6 +219,9 @@ pub struct SeatPoint {
     pub channel: &'static str,
     pub via_id: Option<String>,
     pub transaction_id: String,
+    /// The words of its line that name the plan: two channels' prices are compared for one plan.
+    #[serde(skip)]
+    pub plan: BTreeSet<String>,
 }
 
 /// A price per seat per month in one currency.

@@ -11,15 +11,15 @@
 //! Insights (each over the subscription's main channel: the channel of its latest seat charge, so
 //! a direct and a reseller invoice in one company never read as seats jumping back and forth):
 //! - `seatsIncrease` / `seatsDecrease`: the latest seat count is [`SEAT_CHANGE_PERCENT`] or more
-//!   off the first one in the window. One per subscription, dated by the first charge at the
+//!   (and [`SEAT_CHANGE_MIN`] seats or more) off the first one in the window. One per subscription, dated by the first charge at the
 //!   latest count. A spike that reverts ends where it began, so it is not told.
 //! - A seat or flat app whose latest charge says its seats gets its `priceIncrease` /
 //!   `priceDecrease` from the price per seat per month, at [`SEAT_PRICE_CHANGE_PERCENT`] or more
 //!   ([`super::insights::price_step`]): more seats at one price is a seats insight, never a price
 //!   change.
 //! - `channelPriceGap`: one app bought through two channels (direct, a reseller, a marketplace)
-//!   in one currency whose latest prices per seat per month differ by [`CHANNEL_GAP_PERCENT`] or
-//!   more of the lower.
+//!   in one currency whose latest prices per seat per month for one plan ([`plan_words`]) differ
+//!   by [`CHANNEL_GAP_PERCENT`] or more of the lower.
 
 use super::cadence::{CadenceKind, MERGE_DAYS};
 use super::insights::{ids, money_text, Builder, PricePoint};
@@ -28,8 +28,8 @@ use super::{AppReport, InsightAmount, InsightSeverity, SeatPoint};
 use crate::catalog::PricingModel;
 use crate::date::Date;
 use crate::money::Amount;
-use crate::transactions::seats::Period;
-use std::collections::BTreeMap;
+use crate::transactions::seats::{is_seat_word, Period};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A price per seat that moves by this many percent or more is a price change.
 pub const SEAT_PRICE_CHANGE_PERCENT: i128 = 5;
@@ -39,9 +39,93 @@ pub const SEAT_CHANGE_PERCENT: i128 = 20;
 pub const CHANNEL_GAP_PERCENT: i128 = 5;
 /// Seat growth of this many percent or more is `medium`.
 const SEAT_GROWTH_MEDIUM_PERCENT: i128 = 50;
+/// Fewer seats than this moving is not told, whatever the percent (5 to 6 seats is 20%).
+pub const SEAT_CHANGE_MIN: i128 = 2;
+
+/// Words of a line that do not name the plan: billing terms and months (in English, the
+/// languages' own are rare on reseller lines).
+const NOT_PLAN_WORDS: &[&str] = &[
+    "monthly",
+    "month",
+    "months",
+    "mo",
+    "annual",
+    "annually",
+    "yearly",
+    "year",
+    "years",
+    "yr",
+    "quarterly",
+    "quarter",
+    "billing",
+    "billed",
+    "commitment",
+    "nce",
+    "subscription",
+    "renewal",
+    "plan",
+    "per",
+    "x",
+    "for",
+    "of",
+    "the",
+    "and",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// The words of a line that name its plan: folded, less numbers, seat words and
+/// [`NOT_PLAN_WORDS`]. "Microsoft 365 Business Standard - 20 licences - Jun 2026" is
+/// {microsoft, 365, business, standard}.
+pub(crate) fn plan_words(text: &str) -> BTreeSet<String> {
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars() {
+        crate::matching::normalize::fold_char(c, &mut folded);
+    }
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| {
+            !w.is_empty()
+                && !w.bytes().all(|b| b.is_ascii_digit())
+                && !is_seat_word(w)
+                && !NOT_PLAN_WORDS.contains(w)
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Two lines name the same plan when one's plan words hold the other's (a reseller may add its
+/// own words): "Business Premium" and "E3" are not one plan, so not one price.
+fn same_plan(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
+    !a.is_empty() && !b.is_empty() && (a.is_subset(b) || b.is_subset(a))
+}
 
 /// A charge whose line says its seats, as the report reads it.
 pub(crate) struct SeatLine<'a> {
+    /// The line's text: which plan it is ([`plan_words`]).
+    pub text: &'a str,
     pub date: Date,
     pub seats: u32,
     pub unit_price: Option<Amount>,
@@ -132,6 +216,7 @@ pub(crate) fn points(
                 channel: l.channel,
                 via_id: l.via_id.clone(),
                 transaction_id: l.id.to_owned(),
+                plan: plan_words(l.text),
             }
         })
         .collect()
@@ -190,7 +275,7 @@ pub(crate) fn seats_change(
     let (first, last) = (main[0], main[main.len() - 1]);
     let (f, l) = (first.seats as i128, last.seats as i128);
     let diff = l - f;
-    if f == 0 || diff.abs() * 100 < SEAT_CHANGE_PERCENT * f {
+    if f == 0 || diff.abs() * 100 < SEAT_CHANGE_PERCENT * f || diff.abs() < SEAT_CHANGE_MIN {
         return;
     }
     let since = main
@@ -286,15 +371,32 @@ pub(crate) fn channel_gaps(apps: &[AppReport], b: &mut Builder) {
             }
         }
         for (currency, by_channel) in latest {
-            if by_channel.len() < 2 {
-                continue;
-            }
             let price = |p: &SeatPoint| p.price_per_seat_monthly.map_or(0, |x| x.0 as i128);
+            // The widest gap between two channels' prices for one plan.
+            let list: Vec<(&(&str, Option<&str>), &&SeatPoint)> = by_channel.iter().collect();
+            let mut best: Option<(i128, usize, usize)> = None;
+            for x in 0..list.len() {
+                for y in x + 1..list.len() {
+                    let (px, py) = (price(list[x].1), price(list[y].1));
+                    let (lo, hi) = (px.min(py), px.max(py));
+                    if lo > 0
+                        && (hi - lo) * 100 >= CHANNEL_GAP_PERCENT * lo
+                        && same_plan(&list[x].1.plan, &list[y].1.plan)
+                        && best.map_or(true, |(gap, _, _)| (hi - lo) * 1_000_000 / lo > gap)
+                    {
+                        best = Some(((hi - lo) * 1_000_000 / lo, x, y));
+                    }
+                }
+            }
+            let Some((_, x, y)) = best else {
+                continue;
+            };
+            let by_channel: BTreeMap<(&str, Option<&str>), &SeatPoint> = [list[x], list[y]]
+                .into_iter()
+                .map(|(k, p)| (*k, *p))
+                .collect();
             let low = by_channel.values().map(|p| price(p)).min().unwrap_or(0);
             let high = by_channel.values().map(|p| price(p)).max().unwrap_or(0);
-            if low <= 0 || (high - low) * 100 < CHANNEL_GAP_PERCENT * low {
-                continue;
-            }
             let name_of = |via: Option<&str>| -> String {
                 match via {
                     None => "directly".to_owned(),
