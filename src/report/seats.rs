@@ -469,6 +469,7 @@ mod tests {
 
     fn line(date: &str, unit: i64, period: Option<Period>) -> SeatLine<'static> {
         SeatLine {
+            text: "Slack Pro - 10 seats",
             date: d(date),
             seats: 10,
             unit_price: Some(Amount(unit)),
@@ -523,5 +524,26 @@ mod tests {
         let p = points(&[b, a], CadenceKind::Monthly, Some(1));
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].seats, 40);
+    }
+
+    #[test]
+    fn plan_words_leave_out_numbers_seats_months_and_billing() {
+        let w = |t| plan_words(t).into_iter().collect::<Vec<_>>().join(" ");
+        assert_eq!(
+            w("Microsoft 365 Business Standard - 20 licences - Jun 2026"),
+            "business microsoft standard"
+        );
+        assert_eq!(
+            w("Microsoft 365 E3 (NCE, annual commitment, monthly billing)"),
+            "e3 microsoft"
+        );
+        assert!(!same_plan(
+            &plan_words("Microsoft 365 Business Premium (monthly) – 199 users"),
+            &plan_words("Microsoft 365 E3 (NCE, annual commitment, monthly billing)")
+        ));
+        assert!(same_plan(
+            &plan_words("Microsoft 365 Business Standard - 20 licences"),
+            &plan_words("MICROSOFT 365 BUSINESS STANDARD NCE - 10 licences - via Softcat")
+        ));
     }
 }
