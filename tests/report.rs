@@ -2521,3 +2521,19 @@ fn one_seat_more_on_five_is_not_told() {
     assert!(seat_insights(&r, "claude").is_empty(), "{:#?}", r.insights);
     assert!(price_insights(&r, "claude").is_empty());
 }
+
+#[test]
+fn a_flat_fee_with_seats_on_its_lines_compares_its_charges() {
+    // A status page plan of 100.00 a month for 10, then 15 users: the fee did not move.
+    let r = report(&seat_bills(
+        "f",
+        ("statuspage", "observability"),
+        &[10, 10, 10, 15, 15, 15],
+        &["10.00", "10.00", "10.00", "6.6667", "6.6667", "6.6667"],
+    ));
+    assert!(
+        price_insights(&r, "statuspage").is_empty(),
+        "{:#?}",
+        r.insights
+    );
+}

@@ -499,7 +499,11 @@ fn subscription(
     // its price per seat when its latest charge says its seats.
     // (A subscription whose charges stopped tells that, not a price it no longer pays.)
     else if c.kind.is_periodic() && !overdue {
-        let (series, basis) = match super::seats::per_seat_series(&main_seats, last.date) {
+        // A flat fee does not follow its seats: its price is the charge.
+        let per_seat = (pricing == PricingModel::Seat)
+            .then(|| super::seats::per_seat_series(&main_seats, last.date))
+            .flatten();
+        let (series, basis) = match per_seat {
             Some(per_seat) => (per_seat, PriceBasis::PerSeat),
             None => (
                 ev.iter()

@@ -13,7 +13,7 @@
 //! - `seatsIncrease` / `seatsDecrease`: the latest seat count is [`SEAT_CHANGE_PERCENT`] or more
 //!   (and [`SEAT_CHANGE_MIN`] seats or more) off the first one in the window. One per subscription, dated by the first charge at the
 //!   latest count. A spike that reverts ends where it began, so it is not told.
-//! - A seat or flat app whose latest charge says its seats gets its `priceIncrease` /
+//! - A seat app whose latest charge says its seats gets its `priceIncrease` /
 //!   `priceDecrease` from the price per seat per month, at [`SEAT_PRICE_CHANGE_PERCENT`] or more
 //!   ([`super::insights::price_step`]): more seats at one price is a seats insight, never a price
 //!   change.
