@@ -59,8 +59,12 @@ struct Series {
     amount: Option<String>,
     #[serde(default)]
     count: Option<u32>,
-    /// The line's description; `{month}` becomes the charge's month ("Mar 2026").
+    /// The line's description; `{month}` becomes the charge's month ("Mar 2026"), `{seats}`
+    /// the charge's seat count.
     description: String,
+    /// One seat count per charge, for `{seats}`.
+    #[serde(default)]
+    seats: Vec<u32>,
     #[serde(default)]
     website: Option<String>,
 }
@@ -212,7 +216,11 @@ fn engine_of(s: &Scenario) -> (Engine, BTreeMap<String, String>) {
                 let mut line = line_template.clone();
                 line["id"] = json!(guid(0xf0, n));
                 line["documentId"] = json!(doc_id);
-                line["description"] = json!(sr.description.replace("{month}", &month));
+                let seats = sr.seats.get(k).map(u32::to_string).unwrap_or_default();
+                line["description"] = json!(sr
+                    .description
+                    .replace("{month}", &month)
+                    .replace("{seats}", &seats));
                 line["description2"] = json!("");
                 line["unitCost"] = json!(amount);
                 line["quantity"] = json!(1);

@@ -2260,3 +2260,280 @@ fn the_vendor_cards_domain_reaches_the_report() {
     let r = com.report(&as_of).unwrap();
     assert!(insights_of(&r, "possibleShadowSaas").is_empty());
 }
+
+// ------------------------------------------------------------------ seats
+
+/// Monthly bills whose lines say their seats: `seats[i]` at `prices[i]` a seat.
+fn seat_bills(prefix: &str, app: (&str, &str), seats: &[u32], prices: &[&str]) -> Vec<Transaction> {
+    let amounts: Vec<String> = seats
+        .iter()
+        .zip(prices)
+        .map(|(n, p)| Amount(amt(p).0 * *n as i64).to_string())
+        .collect();
+    let refs: Vec<&str> = amounts.iter().map(String::as_str).collect();
+    let mut out = bills(prefix, "Vendor", app, &refs);
+    for ((t, n), p) in out.iter_mut().zip(seats).zip(prices) {
+        t.seats = Some(*n);
+        t.unit_price = Some(amt(p));
+    }
+    out
+}
+
+fn seat_insights<'a>(r: &'a Report, app: &str) -> Vec<&'a Insight> {
+    r.insights
+        .iter()
+        .filter(|i| {
+            i.app_id.as_deref() == Some(app) && matches!(i.kind, "seatsIncrease" | "seatsDecrease")
+        })
+        .collect()
+}
+
+#[test]
+fn seats_and_price_per_seat_per_month_are_in_the_app_and_its_subscription() {
+    let slack = ("slack", "communication");
+    let r = report(&seat_bills(
+        "s",
+        slack,
+        &[20, 20, 22, 22],
+        &["7.25", "7.25", "7.25", "7.25"],
+    ));
+    let a = app(&r, "slack");
+    assert_eq!(a.seats, Some(22));
+    let p = a.price_per_seat_monthly.as_ref().unwrap();
+    assert_eq!((p.currency.as_str(), p.amount), ("USD", amt("7.25")));
+    let sub = a.cadence.as_ref().unwrap();
+    assert_eq!(sub.seat_history.len(), 4);
+    assert_eq!(sub.seat_history[0].seats, 20);
+    assert_eq!(
+        sub.seat_history[0].period.map(|p| p.as_str()),
+        Some("monthly")
+    );
+    // An annual line's price per seat is a twelfth a month, rounded half to even to 0.0001.
+    let mut annual = tx("a1", "2026-03-10", "Vendor", "USD", "1000.00", Some(slack));
+    annual.seats = Some(10);
+    annual.unit_price = Some(amt("100.00"));
+    annual.period = Some(bc_spend::transactions::seats::Period::Annual);
+    let r = report(&[annual]);
+    let a = app(&r, "slack");
+    assert_eq!(
+        a.price_per_seat_monthly.as_ref().map(|p| p.amount),
+        Some(amt("8.3333"))
+    );
+    let json = serde_json::to_value(&r).unwrap();
+    let entry = json["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["appId"] == "slack")
+        .unwrap();
+    assert_eq!(entry["seats"], 10);
+    assert_eq!(entry["pricePerSeatMonthly"]["amount"], "8.3333");
+    assert_eq!(
+        entry["cadence"]["seatHistory"][0]["pricePerSeatMonthly"],
+        "8.3333"
+    );
+}
+
+#[test]
+fn more_seats_at_one_price_is_a_seats_insight_not_a_price_change() {
+    let slack = ("slack", "communication");
+    let r = report(&seat_bills(
+        "s",
+        slack,
+        &[20, 20, 20, 26, 26, 26],
+        &["7.25"; 6],
+    ));
+    assert!(price_insights(&r, "slack").is_empty(), "{:#?}", r.insights);
+    let s = seat_insights(&r, "slack");
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].kind, "seatsIncrease");
+    assert_eq!((s[0].previous_seats, s[0].seats), (Some(20), Some(26)));
+    assert_eq!(s[0].change_percent.as_deref(), Some("30.0"));
+    // Fewer seats, same price: a seats decrease, not a price decrease.
+    let r = report(&seat_bills("s", slack, &[50, 50, 40, 40, 40], &["7.25"; 5]));
+    assert!(price_insights(&r, "slack").is_empty());
+    assert_eq!(seat_insights(&r, "slack")[0].kind, "seatsDecrease");
+    // Seats that drift by less than 20%: nothing.
+    let r = report(&seat_bills("s", slack, &[30, 31, 32, 33, 35], &["7.25"; 5]));
+    assert!(seat_insights(&r, "slack").is_empty());
+    assert!(price_insights(&r, "slack").is_empty());
+}
+
+#[test]
+fn a_price_per_seat_change_of_five_percent_with_the_same_seats_is_a_price_change() {
+    let r = report(&seat_bills(
+        "s",
+        ("slack", "communication"),
+        &[30; 6],
+        &["10.00", "10.00", "10.00", "10.50", "10.50", "10.50"],
+    ));
+    let p = price_insights(&r, "slack");
+    assert_eq!(p.len(), 1, "{:#?}", r.insights);
+    assert_eq!(p[0].kind, "priceIncrease");
+    assert!(
+        p[0].title.contains("10.50 USD a seat a month"),
+        "{}",
+        p[0].title
+    );
+    assert_eq!(p[0].amounts[0].label, "latestPerSeat");
+    assert!(seat_insights(&r, "slack").is_empty());
+    // 4.9% is not.
+    let r = report(&seat_bills(
+        "s",
+        ("slack", "communication"),
+        &[30; 6],
+        &["10.00", "10.00", "10.00", "10.49", "10.49", "10.49"],
+    ));
+    assert!(price_insights(&r, "slack").is_empty());
+}
+
+#[test]
+fn one_subscription_never_gets_contradictory_seat_or_price_insights() {
+    let histories: [(&[u32], &[&str]); 4] = [
+        // Seats up then back down; price per seat up then down.
+        (
+            &[20, 20, 30, 30, 30, 20, 20],
+            &["10", "10", "10", "12", "12", "12", "9"],
+        ),
+        // A one-month spike in seats.
+        (&[40, 40, 40, 60, 40, 40], &["10"; 6]),
+        // Both seats and price per seat step up.
+        (
+            &[40, 40, 50, 50, 50, 50, 50],
+            &["10", "10", "10", "10", "11", "11", "11"],
+        ),
+        // Alternating seats.
+        (&[10, 30, 10, 30, 10, 30], &["10"; 6]),
+    ];
+    for (seats, prices) in histories {
+        let r = report(&seat_bills("x", ("slack", "communication"), seats, prices));
+        assert!(price_insights(&r, "slack").len() <= 1, "{:#?}", r.insights);
+        assert!(seat_insights(&r, "slack").len() <= 1, "{:#?}", r.insights);
+    }
+}
+
+#[test]
+fn one_app_through_two_channels_at_different_prices_per_seat() {
+    let m365 = ("microsoft-365", "productivity");
+    let plan = |mut t: Transaction| {
+        t.description = format!(
+            "Microsoft 365 Business Standard - {} licences",
+            t.seats.unwrap()
+        );
+        t
+    };
+    let mut txs: Vec<Transaction> = seat_bills("d", m365, &[20; 6], &["12.50"; 6])
+        .into_iter()
+        .map(plan)
+        .collect();
+    for t in seat_bills("r", m365, &[10; 6], &["11.00"; 6])
+        .into_iter()
+        .map(plan)
+    {
+        let mut t = via(t, "softcat", "Softcat plc", "reseller");
+        t.id = format!("r-{}", t.id);
+        t.date = d(&format!("{}-20", &t.date.to_string()[..7]));
+        txs.push(t);
+    }
+    let r = report(&txs);
+    let gap = insights_of(&r, "channelPriceGap");
+    assert_eq!(gap.len(), 1, "{:#?}", r.insights);
+    assert_eq!(gap[0].change_percent.as_deref(), Some("13.6"));
+    assert!(
+        gap[0].message.contains("through Softcat plc"),
+        "{}",
+        gap[0].message
+    );
+    // The same price through both: no gap.
+    let mut txs = seat_bills("d", m365, &[20; 6], &["12.50"; 6]);
+    for t in seat_bills("r", m365, &[10; 6], &["12.50"; 6]) {
+        let mut t = via(t, "softcat", "Softcat plc", "reseller");
+        t.id = format!("r-{}", t.id);
+        t.date = d(&format!("{}-20", &t.date.to_string()[..7]));
+        txs.push(t);
+    }
+    assert!(insights_of(&report(&txs), "channelPriceGap").is_empty());
+}
+
+#[test]
+fn a_charge_of_one_periodic_line_and_add_ons_takes_the_periodic_lines_seats() {
+    // The matched part of "9 users" and "5 additional seats (prorated)" has no seats of its own
+    // (two product lines); the periodic line says them, so 8 to 9 users at 15.00 is not a price
+    // change.
+    let loom = ("loom", "communication");
+    let mut txs = seat_bills("l", loom, &[8, 8, 8, 8, 9, 9], &["15.00"; 6]);
+    for t in txs.iter_mut().skip(4) {
+        t.seats = None;
+        t.unit_price = None;
+        t.amount_excluding_tax = amt("172.50");
+        t.lines = Some(vec![
+            line("Loom Business (monthly) – 9 users", "135.00"),
+            line("Loom Business – 5 additional seats (prorated)", "37.50"),
+        ]);
+    }
+    let r = report(&txs);
+    assert!(price_insights(&r, "loom").is_empty(), "{:#?}", r.insights);
+    let a = app(&r, "loom");
+    assert_eq!(a.seats, Some(9));
+    assert_eq!(
+        a.price_per_seat_monthly.as_ref().map(|p| p.amount),
+        Some(amt("15.00"))
+    );
+}
+
+#[test]
+fn two_channels_at_different_prices_for_different_plans_are_no_gap() {
+    // Business Premium directly and E3 through CDW: two plans, not one price.
+    let m365 = ("microsoft-365", "productivity");
+    let mut txs = seat_bills("d", m365, &[199; 6], &["22.00"; 6]);
+    for t in &mut txs {
+        t.description = "Microsoft 365 Business Premium (monthly) – 199 users".into();
+    }
+    for t in seat_bills("r", m365, &[23; 6], &["36.00"; 6]) {
+        let mut t = via(t, "cdw", "CDW", "reseller");
+        t.id = format!("r-{}", t.id);
+        t.date = d(&format!("{}-20", &t.date.to_string()[..7]));
+        t.description = "Microsoft 365 E3 (NCE, annual commitment, monthly billing)".into();
+        txs.push(t);
+    }
+    assert!(insights_of(&report(&txs), "channelPriceGap").is_empty());
+    // The same plan, worded by the reseller with its own words: a gap.
+    for t in txs.iter_mut().filter(|t| t.id.starts_with("r-")) {
+        t.description =
+            "Microsoft 365 Business Premium NCE monthly – 23 users - CDW ref 4471".into();
+        t.unit_price = Some(amt("20.00"));
+        t.amount_excluding_tax = amt("460.00");
+    }
+    let r = report(&txs);
+    let gap = insights_of(&r, "channelPriceGap");
+    assert_eq!(gap.len(), 1, "{:#?}", r.insights);
+    assert_eq!(gap[0].change_percent.as_deref(), Some("10.0"));
+}
+
+#[test]
+fn one_seat_more_on_five_is_not_told() {
+    let r = report(&seat_bills(
+        "c",
+        ("claude", "ai"),
+        &[5, 5, 5, 6, 6, 6],
+        &["25.00"; 6],
+    ));
+    assert!(seat_insights(&r, "claude").is_empty(), "{:#?}", r.insights);
+    assert!(price_insights(&r, "claude").is_empty());
+}
+
+#[test]
+fn a_flat_fee_with_seats_on_its_lines_compares_its_charges() {
+    // A status page plan of 100.00 a month for 10, then 15 users: the fee did not move.
+    let r = report(&seat_bills(
+        "f",
+        ("statuspage", "observability"),
+        &[10, 10, 10, 15, 15, 15],
+        &["10.00", "10.00", "10.00", "6.6667", "6.6667", "6.6667"],
+    ));
+    assert!(
+        price_insights(&r, "statuspage").is_empty(),
+        "{:#?}",
+        r.insights
+    );
+}

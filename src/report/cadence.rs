@@ -193,6 +193,22 @@ fn steady(run: &[i128], tol_percent: i128) -> bool {
 /// that contains it is not steady), nor is a prorated first charge when `min_run` is 2. Only the
 /// latest step is returned: one subscription never gets two contradictory changes.
 pub fn latest_step(values: &[i128], min_run: usize, percent: i128) -> Option<Step> {
+    step_search(values, min_run, percent, |change, base| change > base)
+}
+
+/// [`latest_step`] with a change of `percent` or more, not only beyond it: a price per seat is
+/// exact, so "changed by 5% or more" is told as written.
+pub fn latest_step_at_least(values: &[i128], min_run: usize, percent: i128) -> Option<Step> {
+    step_search(values, min_run, percent, |change, base| change >= base)
+}
+
+/// `big(|after - before| x 100, percent x before)` says whether a change counts.
+fn step_search(
+    values: &[i128],
+    min_run: usize,
+    percent: i128,
+    big: impl Fn(i128, i128) -> bool,
+) -> Option<Step> {
     let n = values.len();
     let tol = (percent / 2).max(1);
     (1..n).rev().find_map(|k| {
@@ -203,7 +219,7 @@ pub fn latest_step(values: &[i128], min_run: usize, percent: i128) -> Option<Ste
             return None;
         }
         let (b, a) = (values[k - 1], values[n - 1]);
-        ((a - b).abs() * 100 > percent * b).then_some(Step {
+        big((a - b).abs() * 100, percent * b).then_some(Step {
             at: k,
             before: b,
             after: a,
@@ -281,6 +297,15 @@ mod tests {
         // Two steps: only the latest.
         let s = latest_step(&v(&[100, 100, 130, 130, 130, 90]), 2, 10).unwrap();
         assert_eq!((s.before, s.after), (130, 90));
+        // At least: exactly the threshold counts.
+        assert_eq!(
+            latest_step_at_least(&v(&[1000, 1000, 1050, 1050]), 2, 5).map(|s| s.at),
+            Some(2)
+        );
+        assert_eq!(
+            latest_step_at_least(&v(&[1000, 1000, 1049, 1049]), 2, 5),
+            None
+        );
         // Annual: one charge on each side is enough.
         assert_eq!(latest_step(&v(&[5400, 6480]), 1, 10).unwrap().at, 1);
     }

@@ -17,10 +17,13 @@ pub const KINDS: &[&str] = &[
     "renewalPossible",
     "priceIncrease",
     "priceDecrease",
+    "seatsIncrease",
+    "seatsDecrease",
     "usageTrend",
     "expectedChargeMissing",
     "overlappingApps",
     "paidThroughMultipleVendors",
+    "channelPriceGap",
     "possibleShadowSaas",
     "usersWithoutEmail",
     "duplicatedUserEmails",
@@ -51,6 +54,35 @@ fn base_amount<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Amount {
     }
 }
 
+/// The seats a charge of one periodic line and its add-ons ("Loom Business - 9 users" and "5
+/// additional seats (prorated)") states on its periodic line, read from that line's text. The
+/// matched part has none (several product lines), but only one of them is the subscription's.
+fn periodic_line_seats<'a>(
+    t: &'a Transaction,
+    lines: &mut LineReader<'a>,
+) -> Option<(
+    u32,
+    Option<Amount>,
+    Option<crate::transactions::seats::Period>,
+    &'a str,
+)> {
+    let mut periodic = t
+        .lines
+        .iter()
+        .flatten()
+        .filter(|l| l.amount_excluding_tax.0 > 0 && !lines.read(&l.description).add_on);
+    let (Some(l), None) = (periodic.next(), periodic.next()) else {
+        return None;
+    };
+    let terms = crate::transactions::seats::terms(&crate::transactions::seats::LineFigures {
+        description: &l.description,
+        description2: l.description2.as_deref(),
+        net_amount: l.amount_excluding_tax,
+        ..Default::default()
+    });
+    Some((terms.seats?, terms.unit_price, terms.period, &l.description))
+}
+
 /// The term a transaction's text states: its description, else one of its lines'.
 fn line_term<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Option<Term> {
     if let Some(term) = &lines.read(&t.description).term {
@@ -76,11 +108,11 @@ pub(crate) struct Builder {
     company_names: BTreeMap<String, String>,
 }
 
-fn ids(v: &[&str]) -> Vec<String> {
+pub(crate) fn ids(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
 }
 
-fn money_text(a: Amount, c: &str) -> String {
+pub(crate) fn money_text(a: Amount, c: &str) -> String {
     if c.is_empty() {
         // The company's local currency is blank: the label `currencyMissing` gives hosts.
         format!("{a} {NO_CURRENCY_LABEL}")
@@ -98,7 +130,7 @@ impl Builder {
         }
     }
 
-    fn push(
+    pub(crate) fn push(
         &mut self,
         kind: &'static str,
         subject: &[&str],
@@ -123,6 +155,8 @@ impl Builder {
             date: None,
             amounts: vec![],
             change_percent: None,
+            seats: None,
+            previous_seats: None,
             transaction_ids: vec![],
             user_ids: vec![],
         });
@@ -318,6 +352,8 @@ struct SubAcc<'a> {
     base: Vec<(Date, Amount, &'a str)>,
     /// The term each charge's line states, by date.
     terms: Vec<(Date, Term)>,
+    /// The periodic charges whose line says their seats.
+    seats: Vec<super::seats::SeatLine<'a>>,
 }
 
 struct AppAcc<'a> {
@@ -450,19 +486,47 @@ fn subscription(
         .collect();
     let subject = [app_id, company, currency];
 
+    let seat_history = super::seats::points(&sub.seats, kind, term_months);
+    let main_seats = super::seats::main_series(&seat_history);
+
     // A metered bill moves with use: its change is a spend trend, never a price change.
     if !pricing.has_price() {
         if !overdue {
             usage_trend(app_id, app_name, company, currency, &all_events, s, b);
         }
     }
-    // Price change: the latest lasting step in the charges of a periodic subscription.
+    // Price change: the latest lasting step in the charges of a periodic subscription, or in
+    // its price per seat when its latest charge says its seats.
     // (A subscription whose charges stopped tells that, not a price it no longer pays.)
     else if c.kind.is_periodic() && !overdue {
+        // A flat fee does not follow its seats: its price is the charge.
+        let per_seat = (pricing == PricingModel::Seat)
+            .then(|| super::seats::per_seat_series(&main_seats, last.date))
+            .flatten();
+        let (series, basis) = match per_seat {
+            Some(per_seat) => (per_seat, PriceBasis::PerSeat),
+            None => (
+                ev.iter()
+                    .map(|e| PricePoint {
+                        date: e.date,
+                        amount: e.amount,
+                        ids: e.ids.clone(),
+                        seats: None,
+                    })
+                    .collect(),
+                PriceBasis::Charge,
+            ),
+        };
         price_step(
-            app_id, app_name, pricing, company, currency, c.kind, &ev, s, b,
+            app_id, app_name, pricing, company, currency, c.kind, &series, basis, s, b,
         );
     }
+    if c.kind.is_periodic() && !overdue {
+        super::seats::seats_change(app_id, app_name, pricing, company, currency, &main_seats, b);
+    }
+    let latest_seats = main_seats
+        .last()
+        .map(|p| (p.seats, p.price_per_seat_monthly));
 
     // Renewals: every annual (or longer) subscription, with an insight when it is due within the
     // window; quarterly ones only within the window (monthly charges are routine).
@@ -628,30 +692,61 @@ fn subscription(
         next_expected,
         overdue,
         annual_estimate,
+        seats: latest_seats.map(|x| x.0),
+        price_per_seat_monthly: latest_seats.and_then(|x| x.1),
+        seat_history,
         transaction_ids: tx_ids,
     })
 }
 
-/// The latest lasting change in a seat or flat subscription's charges (see
-/// [`cadence::latest_step`]): monthly charges need two steady charges on each side (or the
-/// latest charge alone after the step), quarterly and annual ones one.
+/// One value of a series a price change is looked for in: a charge, or a charge's price per seat
+/// per month.
+pub(crate) struct PricePoint<'x> {
+    pub date: Date,
+    pub amount: Amount,
+    pub ids: Vec<&'x str>,
+    /// The seats of a price per seat.
+    pub seats: Option<u32>,
+}
+
+/// What a price change compares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PriceBasis {
+    /// The periodic charges: a seat app's also move with its seats, which they do not tell.
+    Charge,
+    /// The price per seat per month, when the lines say seats: more seats is not a new price.
+    PerSeat,
+}
+
+/// The latest lasting change in a seat or flat subscription's charges, or in its price per seat
+/// (see [`cadence::latest_step`]): monthly charges need two steady charges on each side (or the
+/// latest charge alone after the step), quarterly and annual ones one. A charge changes beyond
+/// `priceChangePercent`; a price per seat by [`super::seats::SEAT_PRICE_CHANGE_PERCENT`] or
+/// more, since no seat count blurs it.
 #[allow(clippy::too_many_arguments)]
-fn price_step(
+pub(crate) fn price_step(
     app_id: &str,
     app_name: &str,
     pricing: PricingModel,
     company: &str,
     currency: &str,
     kind: CadenceKind,
-    ev: &[ChargeEvent],
+    ev: &[PricePoint],
+    basis: PriceBasis,
     s: &ReportSettings,
     b: &mut Builder,
 ) {
-    // The seam for prices per seat: once lines carry seats and a unit price, the same search
-    // runs over the unit prices of the charges that have them.
     let values: Vec<i128> = ev.iter().map(|e| e.amount.0 as i128).collect();
     let min_run = if kind == CadenceKind::Monthly { 2 } else { 1 };
-    let Some(step) = cadence::latest_step(&values, min_run, s.price_change_percent as i128) else {
+    let step = match basis {
+        PriceBasis::Charge => {
+            cadence::latest_step(&values, min_run, s.price_change_percent as i128)
+        }
+        PriceBasis::PerSeat => {
+            cadence::latest_step_at_least(&values, min_run, super::seats::SEAT_PRICE_CHANGE_PERCENT)
+        }
+    };
+    let Some(step) = step else {
         return;
     };
     let (before, at, last) = (&ev[step.at - 1], &ev[step.at], &ev[ev.len() - 1]);
@@ -667,7 +762,7 @@ fn price_step(
     };
     // A seat app's charge also moves with its seat count, which the charges alone do not tell:
     // one severity lower, and the message says so.
-    let seats_may_explain = pricing == PricingModel::Seat;
+    let seats_may_explain = pricing == PricingModel::Seat && basis == PriceBasis::Charge;
     if seats_may_explain && up {
         // At least twice the threshold is more than ordinary seat growth.
         severity = if diff * 100 >= 2 * s.price_change_percent as i128 * step.before {
@@ -678,8 +773,28 @@ fn price_step(
     }
     let abs = pct.trim_start_matches('-');
     let since = ev.len() - step.at;
-    let message = if since == 1 {
-        format!(
+    let sign = if up { "+" } else { "-" };
+    let seats_text = |p: &PricePoint| p.seats.map_or(String::new(), |n| format!(", {n} seats"));
+    let message = match (basis, since) {
+        (PriceBasis::PerSeat, _) => format!(
+            "The {app_name} price per seat per month went from {} ({}{}) to {} on {} ({sign}{abs}%){}. Prices per seat are compared, so a change in seats is not a price change.",
+            money_text(before.amount, currency),
+            before.date,
+            seats_text(before),
+            money_text(at.amount, currency),
+            at.date,
+            if since == 1 {
+                String::new()
+            } else {
+                format!(
+                    " and has stayed there: {since} charges since, the latest {} on {}{}",
+                    money_text(last.amount, currency),
+                    last.date,
+                    seats_text(last)
+                )
+            }
+        ),
+        (PriceBasis::Charge, 1) => format!(
             "The latest {} {app_name} charge ({}, {}) is {abs}% {} the previous one ({}, {}).",
             kind.as_str(),
             last.date,
@@ -687,19 +802,17 @@ fn price_step(
             if up { "above" } else { "below" },
             before.date,
             money_text(before.amount, currency)
-        )
-    } else {
-        format!(
-            "The {} {app_name} charge went from {} ({}) to {} on {} ({}{abs}%) and has stayed there: {since} charges since, the latest {} on {}.",
+        ),
+        (PriceBasis::Charge, _) => format!(
+            "The {} {app_name} charge went from {} ({}) to {} on {} ({sign}{abs}%) and has stayed there: {since} charges since, the latest {} on {}.",
             kind.as_str(),
             money_text(before.amount, currency),
             before.date,
             money_text(at.amount, currency),
             at.date,
-            if up { "+" } else { "-" },
             money_text(last.amount, currency),
             last.date
-        )
+        ),
     };
     let message = if seats_may_explain {
         format!(
@@ -709,16 +822,20 @@ fn price_step(
         message
     };
     let at_date = at.date.to_string();
+    let per = if basis == PriceBasis::PerSeat {
+        " a seat a month"
+    } else {
+        ""
+    };
     let i = b.push(
         insight_kind,
         &[app_id, company, currency, &at_date],
         severity,
         format!(
-            "{app_name}: from {} to {} since {} ({}{abs}%)",
+            "{app_name}: from {} to {}{per} since {} ({sign}{abs}%)",
             before.amount,
             money_text(last.amount, currency),
             at.date,
-            if up { "+" } else { "-" }
         ),
         message,
     );
@@ -727,20 +844,28 @@ fn price_step(
     i.company_id = Some(company.to_owned());
     i.date = Some(at.date);
     i.change_percent = Some(pct);
+    let (latest, previous) = match basis {
+        PriceBasis::Charge => ("latest", "previous"),
+        PriceBasis::PerSeat => ("latestPerSeat", "previousPerSeat"),
+    };
     i.amounts = vec![
         InsightAmount {
-            label: "latest",
+            label: latest,
             currency: currency.to_owned(),
             amount: last.amount,
             subject: None,
         },
         InsightAmount {
-            label: "previous",
+            label: previous,
             currency: currency.to_owned(),
             amount: before.amount,
             subject: None,
         },
     ];
+    if basis == PriceBasis::PerSeat {
+        i.seats = last.seats;
+        i.previous_seats = before.seats;
+    }
     i.transaction_ids = ev[step.at - 1..].iter().flat_map(|e| ids(&e.ids)).collect();
 }
 
@@ -892,6 +1017,7 @@ pub(crate) fn apps(
                 charges: Vec::new(),
                 base: Vec::new(),
                 terms: Vec::new(),
+                seats: Vec::new(),
             });
         if sub.company_name.is_none() {
             sub.company_name = t.company_name.clone();
@@ -902,6 +1028,23 @@ pub(crate) fn apps(
             let base = base_amount(t, &mut lines);
             if base.0 > 0 {
                 sub.base.push((t.date, base, &t.id));
+                let terms = match t.seats {
+                    Some(n) => Some((n, t.unit_price, t.period, t.description.as_str())),
+                    None => periodic_line_seats(t, &mut lines),
+                };
+                if let Some((n, unit_price, period, text)) = terms {
+                    sub.seats.push(super::seats::SeatLine {
+                        text,
+                        date: t.date,
+                        seats: n,
+                        unit_price,
+                        period,
+                        amount: base,
+                        channel: channel_name(k),
+                        via_id: m.via.as_ref().filter(|_| k != 0).map(|v| v.id.clone()),
+                        id: &t.id,
+                    });
+                }
             }
             if let Some(term) = line_term(t, &mut lines) {
                 sub.terms.push((t.date, term));
@@ -955,6 +1098,13 @@ pub(crate) fn apps(
                 first_date: a.first,
                 last_date: a.last,
                 active,
+                seats: main.as_ref().and_then(|m| m.seats),
+                price_per_seat_monthly: main.as_ref().and_then(|m| {
+                    Some(SeatPrice {
+                        currency: m.currency.clone(),
+                        amount: m.price_per_seat_monthly?,
+                    })
+                }),
                 cadence: main,
                 subscriptions: subs,
                 transaction_ids: ids(&a.ids),
@@ -966,6 +1116,7 @@ pub(crate) fn apps(
     let apps: Vec<AppReport> = out.into_iter().map(|(a, _)| a).collect();
     overlaps(&apps, b);
     multiple_channels(&apps, b);
+    super::seats::channel_gaps(&apps, b);
     apps
 }
 

@@ -19,6 +19,7 @@ pub mod engine_ext;
 mod insights;
 pub mod options;
 pub mod overlap;
+pub mod seats;
 pub mod term;
 
 pub use options::{RateOption, ReportOptions, ReportSettings};
@@ -27,6 +28,7 @@ use crate::date::Date;
 use crate::diagnostics::DiagnosticCode;
 use crate::diagnostics::Severity;
 use crate::money::Amount;
+use crate::transactions::seats::Period;
 use crate::transactions::{LineMode, Transaction};
 use crate::users::{User, UserKind, UserStatus};
 use cadence::CadenceKind;
@@ -189,7 +191,45 @@ pub struct Subscription {
     pub next_expected: Option<Date>,
     pub overdue: bool,
     pub annual_estimate: Option<Amount>,
+    /// Seats on the latest charge whose line says them (see [`SeatPoint`]), and its price per
+    /// seat per month; `None` when no charge's line says seats.
+    pub seats: Option<u32>,
+    pub price_per_seat_monthly: Option<Amount>,
+    /// One entry per charge whose line says seats, in date order (one per charge event and
+    /// channel).
+    pub seat_history: Vec<SeatPoint>,
     pub transaction_ids: Vec<String>,
+}
+
+/// The seats and price per seat of one charge.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatPoint {
+    pub date: Date,
+    pub seats: u32,
+    /// Per seat for the period the line covers, as the line gives it.
+    pub unit_price: Option<Amount>,
+    /// The period the charge covers: the line's, else the subscription's cadence (`monthly`,
+    /// `quarterly`, `annual`, or `multiYear` with `termMonths`); `None` when neither says it.
+    pub period: Option<Period>,
+    pub term_months: Option<u32>,
+    /// `unitPrice` divided by the months of the period, rounded half to even to 0.0001.
+    pub price_per_seat_monthly: Option<Amount>,
+    /// `direct`, `reseller` or `marketplace`, and the reseller's or marketplace's id.
+    pub channel: &'static str,
+    pub via_id: Option<String>,
+    pub transaction_id: String,
+    /// The words of its line that name the plan: two channels' prices are compared for one plan.
+    #[serde(skip)]
+    pub plan: BTreeSet<String>,
+}
+
+/// A price per seat per month in one currency.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatPrice {
+    pub currency: String,
+    pub amount: Amount,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -211,6 +251,10 @@ pub struct AppReport {
     pub active: bool,
     pub cadence: Option<Subscription>,
     pub subscriptions: Vec<Subscription>,
+    /// The seats and price per seat per month of the main subscription (`cadence`), when its
+    /// lines say seats.
+    pub seats: Option<u32>,
+    pub price_per_seat_monthly: Option<SeatPrice>,
     pub transaction_ids: Vec<String>,
 }
 
@@ -348,6 +392,10 @@ pub struct Insight {
     pub date: Option<Date>,
     pub amounts: Vec<InsightAmount>,
     pub change_percent: Option<String>,
+    /// Seat insights and a change in price per seat: the seats on the latest charge and on the
+    /// one compared with.
+    pub seats: Option<u32>,
+    pub previous_seats: Option<u32>,
     pub transaction_ids: Vec<String>,
     pub user_ids: Vec<String>,
 }

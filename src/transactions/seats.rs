@@ -277,7 +277,7 @@ fn whole_number(raw: &str) -> Option<u64> {
     groups.concat().parse().ok()
 }
 
-/// Words that name a licensed unit, in the languages of the module docs.
+/// Words that name a licensed unit, in the languages of the module docs (folded, lower case).
 const SEAT_WORDS: &[&str] = &[
     // English
     "user",
@@ -422,7 +422,7 @@ const CAP_PAIRS: &[(&str, &str)] = &[
 /// Words between a number and a seat word that make it a price ("12 per user").
 const RATE_WORDS: &[&str] = &["per", "pro", "par", "por", "je", "a", "each", "pr"];
 
-fn is_seat_word(w: &str) -> bool {
+pub fn is_seat_word(w: &str) -> bool {
     SEAT_WORDS.contains(&w)
 }
 

@@ -28,8 +28,9 @@ export interface ReportOptions {
 export type CadenceKind = "monthly" | "quarterly" | "annual" | "irregular" | "insufficientData";
 export type InsightSeverity = "high" | "medium" | "low" | "info";
 export type InsightKind =
-  | "renewalDue" | "renewalPossible" | "priceIncrease" | "priceDecrease" | "usageTrend" | "expectedChargeMissing"
-  | "overlappingApps" | "paidThroughMultipleVendors" | "possibleShadowSaas"
+  | "renewalDue" | "renewalPossible" | "priceIncrease" | "priceDecrease" | "seatsIncrease" | "seatsDecrease"
+  | "usageTrend" | "expectedChargeMissing"
+  | "overlappingApps" | "paidThroughMultipleVendors" | "channelPriceGap" | "possibleShadowSaas"
   | "usersWithoutEmail" | "duplicatedUserEmails" | "missingExchangeRates";
 /** Spend in one original currency. */
 export interface SpendByCurrency { currency: string; amountExcludingTax: DecimalString; amountIncludingTax: DecimalString; transactions: number }
@@ -64,7 +65,22 @@ export interface Subscription {
   charges: number; medianIntervalDays: number | null;
   lastChargeDate: DateString; lastChargeAmount: DecimalString; previousChargeAmount: DecimalString | null;
   nextExpected: DateString | null; overdue: boolean; annualEstimate: DecimalString | null;
+  /** Seats on the latest charge whose line says them, and its price per seat per month; null when no line says seats. */
+  seats: number | null; pricePerSeatMonthly: DecimalString | null;
+  /** One point per charge (and channel) whose line says its seats, in date order. */
+  seatHistory: SeatPoint[];
   transactionIds: string[];
+}
+/** The seats and price per seat of one charge. */
+export interface SeatPoint {
+  date: DateString; seats: number;
+  /** Per seat for the period the line covers, as the line gives it. */
+  unitPrice: DecimalString | null;
+  /** The line's period, else the cadence's; termMonths its length (null: unknown, then no monthly price). */
+  period: "monthly" | "quarterly" | "annual" | "multiYear" | null; termMonths: number | null;
+  /** unitPrice / months of the period, rounded half to even to 0.0001. */
+  pricePerSeatMonthly: DecimalString | null;
+  channel: "direct" | "reseller" | "marketplace"; viaId: string | null; transactionId: string;
 }
 export interface AppSpend {
   appId: string; appName: string; category: string;
@@ -76,6 +92,9 @@ export interface AppSpend {
   /** The main subscription (most charges); null when the app has no positive charge. */
   cadence: Subscription | null;
   subscriptions: Subscription[];
+  /** Seats and price per seat per month of the main subscription (`cadence`), when its lines say seats. */
+  seats: number | null;
+  pricePerSeatMonthly: { currency: string; amount: DecimalString } | null;
   transactionIds: string[];
 }
 export interface CategorySpend { category: string; appIds: string[]; spend: SpendByCurrency[]; reporting: ReportingAmounts | null; transactions: number }
@@ -117,7 +136,7 @@ export interface UnmatchedVendor {
   possibleShadowSaas: boolean; signals: string[]; descriptions: string[]; transactionIds: string[];
 }
 export interface InsightAmount {
-  label: "latest" | "previous" | "baseline" | "expected" | "total" | "annualEstimate";
+  label: "latest" | "previous" | "baseline" | "expected" | "total" | "annualEstimate" | "latestPerSeat" | "previousPerSeat";
   currency: string; amount: DecimalString; subject?: string;
 }
 export interface Insight {
@@ -125,7 +144,10 @@ export interface Insight {
   id: string; kind: InsightKind; severity: InsightSeverity; title: string; message: string;
   appId: string | null; appIds: string[]; vendorName: string | null; category: string | null;
   function: string | null; companyId: string | null; date: DateString | null;
-  amounts: InsightAmount[]; changePercent: string | null; transactionIds: string[]; userIds: string[];
+  amounts: InsightAmount[]; changePercent: string | null;
+  /** Seat insights and a price-per-seat change: seats on the latest charge and on the one compared with. */
+  seats: number | null; previousSeats: number | null;
+  transactionIds: string[]; userIds: string[];
 }
 export interface ReportUserRef { id: string; userName: string | null; displayName: string | null; status: "active" | "inactive"; invalidEmail: string | null }
 export interface ReportUsers {

@@ -8,8 +8,9 @@ import { CliError, EXIT, readJsonFile, terminalText, todayUtc, writeKeyedOutput 
 export const REPORT_HELP = `Usage: bc-spend report DIR [options]
 
 Prints the report in DIR/report.json (the --out directory of analyze, sync or demo): spend per
-currency, top apps, renewals due, unmatched vendors and the insights, as tables. Amounts are the
-exact figures of report.json (excluding tax unless a column says otherwise).
+currency, top apps (with seats and price per seat a month when their lines say them), renewals
+due, unmatched vendors and the insights, as tables. Amounts are the exact figures of
+report.json (excluding tax unless a column says otherwise).
 
 Options:
   --insights N   insights to list (default: all)
@@ -166,13 +167,21 @@ export function formatReport(r, { insights: maxInsights = Infinity, messages = f
   out.push(`Users: ${u.persons} people (${u.active} active, ${u.inactive} inactive), ${u.nonHuman} non-human; ` +
     `${u.withoutEmail.length} without a contact e-mail, ${u.duplicatedEmails.length} shared e-mail address(es)`);
 
+  // Seats and price per seat a month are the core's (its main subscription's), in their currency.
+  const appsById = new Map(r.apps.map((a) => [a.appId, a]));
+  const seatCells = (id) => {
+    const a = appsById.get(id);
+    const p = a?.pricePerSeatMonthly;
+    return [a?.seats == null ? '' : String(a.seats), p ? `${p.amount} ${currencyName(r, p.currency)}` : ''];
+  };
   for (const ranking of r.topApps) {
     if (ranking.apps.length === 0) continue;
     out.push('');
     out.push(`Top apps, ${currencyName(r, ranking.currency)}${ranking.reporting ? ' (converted)' : ''}`);
     out.push(table(
-      [{ title: '#', align: 'right' }, { title: 'App', max: 40 }, { title: 'Category' }, { title: `Excl. tax`, align: 'right' }, { title: 'Share', align: 'right' }],
-      ranking.apps.map((a, i) => [String(i + 1), a.appName, a.category, a.amountExcludingTax, a.sharePercent == null ? '' : `${a.sharePercent}%`]),
+      [{ title: '#', align: 'right' }, { title: 'App', max: 40 }, { title: 'Category' }, { title: `Excl. tax`, align: 'right' }, { title: 'Share', align: 'right' },
+        { title: 'Seats', align: 'right' }, { title: 'Per seat/month', align: 'right' }],
+      ranking.apps.map((a, i) => [String(i + 1), a.appName, a.category, a.amountExcludingTax, a.sharePercent == null ? '' : `${a.sharePercent}%`, ...seatCells(a.appId)]),
     ));
   }
 

@@ -48,6 +48,10 @@ const app = {
     views.transactions.show(filter);
     $('#tx-search').focus();
   },
+  showInsight(id) {
+    selectTab('insights');
+    views.insights.show(id);
+  },
   showUsers(filter) {
     selectTab('users');
     views.users.show(filter);

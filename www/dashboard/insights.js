@@ -51,6 +51,21 @@ export function createInsights(app) {
   kind.addEventListener('change', () => { limit = PAGE; render(); });
 
   return {
+    /** Shows one insight (linked from elsewhere): every filter off, the insight in view and focused. */
+    show(id) {
+      severity.value = '';
+      kind.value = '';
+      const at = insights.findIndex((i) => i.id === id);
+      limit = Math.max(PAGE, at + 1);
+      render();
+      const li = list.querySelector(`li[data-id="${CSS.escape(id)}"]`);
+      if (!li) return;
+      for (const x of list.querySelectorAll('li.target')) x.classList.remove('target');
+      li.classList.add('target');
+      li.tabIndex = -1;
+      li.scrollIntoView({ block: 'center' });
+      li.focus();
+    },
     render(report) {
       insights = report?.insights ?? [];
       limit = PAGE;

@@ -54,6 +54,16 @@ export function totalNote(report, choice) {
   return `${money(tot?.amountIncludingTax, choice.currency)} incl. tax`;
 }
 
+/** Insights about an app's seats or price per seat, the most severe first (the core's order). */
+const SEAT_KINDS = new Set(['seatsIncrease', 'seatsDecrease', 'priceIncrease', 'priceDecrease', 'channelPriceGap']);
+function seatInsightsByApp(report) {
+  const out = new Map();
+  for (const i of report.insights ?? []) {
+    if (SEAT_KINDS.has(i.kind) && i.appId && !out.has(i.appId)) out.set(i.appId, i);
+  }
+  return out;
+}
+
 export function createOverview(app) {
   const figures = $('#figures');
   const canvases = { apps: $('#chart-apps'), months: $('#chart-months'), categories: $('#chart-categories') };
@@ -123,11 +133,27 @@ export function createOverview(app) {
       onPick: (i) => app.showTransactions({ appId: shown[i].a.appId }),
     });
     fitHeight(canvases.apps, shown.length);
+    const seatInsights = seatInsightsByApp(report);
     dataTable(tables.apps, {
-      caption: 'Spend by app', currency: choice.currency, columns: ['App', `Spend (${choice.name}, excl. tax)`],
-      rows: apps.map((x) => [appLink(x.a), x.v]),
+      caption: 'Spend by app', currency: choice.currency, columns: ['App', `Spend (${choice.name}, excl. tax)`, 'Seats', 'Per seat / month'],
+      rows: apps.map((x) => [appLink(x.a), x.v, ...seatCells(report, x.a, seatInsights.get(x.a.appId))]),
       after: rest > 0 ? h('p', { class: 'muted small' }, `The chart shows the top ${shown.length} of ${apps.length} apps; the table lists all.`) : null,
     });
+  }
+
+  /**
+   * The seats and price per seat per month of an app's main subscription, as the core gives them
+   * (the price in its own currency), each linked to the app's seat or price insight when it has one.
+   */
+  function seatCells(report, a, insight) {
+    const link = (text) => (insight
+      ? h('button', { type: 'button', class: 'link', title: insight.title, dataset: { insight: insight.id }, onclick: () => app.showInsight(insight.id) }, text)
+      : h('span', {}, text));
+    const p = a.pricePerSeatMonthly;
+    return [
+      a.seats == null ? h('span', { class: 'muted' }, '–') : link(count(a.seats)),
+      p ? link(money(p.amount, currencyName(report, p.currency))) : h('span', { class: 'muted' }, '–'),
+    ];
   }
 
   function appLink(a) {

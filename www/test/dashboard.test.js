@@ -189,18 +189,40 @@ describe('dashboard in Chromium', () => {
     // the per-app data table under the chart (built when opened) lists every app with its spend
     await page.click('#data-apps >> xpath=.. >> summary');
     await page.waitForSelector('#data-apps tbody tr');
-    const appRows = await page.$$eval('#data-apps tbody tr', (rows) => rows.map((r) => [r.cells[0].textContent, r.cells[1].textContent]));
+    const appRows = await page.$$eval('#data-apps tbody tr', (rows) => rows.map((r) => [r.cells[0].textContent, r.cells[1].textContent, r.cells[2].textContent, r.cells[3].textContent]));
     const expectedApps = report.apps.filter((a) => (choice.reporting ? a.reporting : a.spend.some((m) => m.currency === choice.currency)));
     assert.equal(appRows.length, expectedApps.length);
     const moneyTexts = await page.evaluate(async ([list, cur]) => {
       const { money } = await import('/dashboard/format.js');
       return list.map((a) => money(a, cur));
     }, [expectedApps.map((a) => (choice.reporting ? a.reporting.amountExcludingTax : a.spend.find((m) => m.currency === choice.currency).amountExcludingTax)), choice.currency]);
+    const seatPrices = await page.evaluate(async (list) => {
+      const { money } = await import('/dashboard/format.js');
+      return list.map((p) => (p ? money(p.amount, p.currency) : '–'));
+    }, expectedApps.map((a) => a.pricePerSeatMonthly));
     for (const [i, a] of expectedApps.entries()) {
       const row = appRows.find((r) => r[0] === a.appName);
       assert.ok(row, `${a.appName} in the apps table`);
       assert.equal(row[1], moneyTexts[i], a.appName);
+      // seats and price per seat a month: the core's figures for the app's main subscription
+      assert.equal(row[2], a.seats == null ? '–' : String(a.seats), `${a.appName} seats`);
+      assert.equal(row[3], seatPrices[i], `${a.appName} price per seat`);
     }
+    assert.ok(expectedApps.some((a) => a.seats != null), 'the sample has an app whose lines say seats');
+    // an app's seat or price insight is linked from its seats; the link shows that insight
+    const linked = await page.$$eval('#data-apps button[data-insight]', (b) => b.map((x) => x.dataset.insight));
+    const seatKinds = ['seatsIncrease', 'seatsDecrease', 'priceIncrease', 'priceDecrease', 'channelPriceGap'];
+    const expectLinked = expectedApps.flatMap((a) => {
+      const i = report.insights.find((x) => x.appId === a.appId && seatKinds.includes(x.kind));
+      return i && (a.seats != null || a.pricePerSeatMonthly) ? [i.id] : [];
+    });
+    assert.deepEqual([...new Set(linked)].sort(), [...new Set(expectLinked)].sort());
+    const target = report.insights.at(-1);
+    await page.evaluate((id) => globalThis.bcSpendDashboard.showInsight(id), target.id);
+    assert.equal(await page.getAttribute('#tab-insights', 'aria-selected'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.id), target.id);
+    assert.equal(await page.$eval('#insights li.target', (li) => li.dataset.id), target.id);
+    await page.click('#tab-overview');
 
     // users figures
     await page.click('#tab-users');

@@ -72,9 +72,16 @@ test('analyze writes report.json as of --as-of; report prints its figures exactl
     const rows = section(r.stdout, `Top apps, ${ranking.currency}`);
     assert.deepEqual(
       rows,
-      ranking.apps.map((a, i) => [String(i + 1), a.appName, a.category, a.amountExcludingTax, `${a.sharePercent}%`]),
+      ranking.apps.map((a, i) => {
+        // the seats and price per seat a month of the app's main subscription, when known
+        const app = report.apps.find((x) => x.appId === a.appId);
+        const seats = app.seats == null ? [] : [String(app.seats)];
+        const price = app.pricePerSeatMonthly ? [`${app.pricePerSeatMonthly.amount} ${app.pricePerSeatMonthly.currency}`] : [];
+        return [String(i + 1), a.appName, a.category, a.amountExcludingTax, `${a.sharePercent}%`, ...seats, ...price];
+      }),
     );
   }
+  assert.ok(report.apps.some((a) => a.seats != null), 'the sample has an app whose lines say seats');
   assert.equal(section(r.stdout, 'Top apps, USD')[0][1], 'Microsoft 365');
 
   const insights = section(r.stdout, 'Insights');

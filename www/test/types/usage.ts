@@ -71,6 +71,15 @@ async function hostUsage(): Promise<void> {
   if ('code' in redirect) void redirect.code.length;
   try { await client.get('x'); } catch (e) { if (e instanceof BcSpendError) void (e.code + (e.status ?? 0) + ERROR_MESSAGES[e.code]); }
   void pageText; void report.topApps;
+  // seats and price per seat a month: per app, per subscription and per charge
+  const app0 = report.apps[0];
+  const seats: number | null = app0?.seats ?? null;
+  const perSeat: string | undefined = app0?.pricePerSeatMonthly?.amount;
+  for (const p of app0?.cadence?.seatHistory ?? []) void (p.seats + (p.pricePerSeatMonthly ?? '') + (p.period ?? ''));
+  void seats; void perSeat;
+  // @ts-expect-error a price per seat is a decimal string
+  const perSeatNumber: number | undefined = app0?.pricePerSeatMonthly?.amount;
+  void perSeatNumber;
 
   // @ts-expect-error the client secret is required
   createClientCredentials({ tenantId: 't', clientId: 'c' });
