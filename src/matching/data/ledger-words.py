@@ -6,7 +6,9 @@ The matcher reads a line word that is not an English word as a typo of the one c
 4 letters or more that is one edit away with the same first letter. With a catalog of European
 brands, ordinary French, German, Spanish ... words fall one letter from a brand ("Libro" of
 Libeo, "Planen" of Planon, "billet" of Billit); listed here, they are ordinary words, not typos.
-A swap of neighbours ("Okat" for Okta) is left out: that one is a real typo.
+A swap of neighbours ("Okat" for Okta) is left out: that one is a real typo, unless the word is
+a frequent one (Zipf frequency above 4 in one of the languages: Spanish "este" is not ESET, "pelo"
+is not Pleo, Finnish "Posti" is not Posit).
 
     pip install wordfreq==3.1.1
     python3 src/matching/data/ledger-words.py     # from the repository root; then cargo build
@@ -16,10 +18,12 @@ import json
 import re
 import unicodedata
 
-from wordfreq import top_n_list
+from wordfreq import top_n_list, zipf_frequency
 
 LANGUAGES = ["en", "fr", "de", "es", "it", "nl", "sv", "da", "nb", "fi", "pt"]
 TOP = 30000
+# A swap of neighbours that is a word this frequent (Zipf scale) is that word, not a typo.
+SWAP_FREQUENT = 4.0
 PATH = "src/matching/data/common-words.txt"
 MARK = "# Ordinary words of the ledger languages"
 HEADER = """# Ordinary words of the ledger languages (English names, French, German, Spanish, Italian, Dutch,
@@ -27,7 +31,8 @@ HEADER = """# Ordinary words of the ledger languages (English names, French, Ger
 # that are one letter from a word of a catalog name, keyword or billing entity: not typos of it
 # ("billet" is a French ticket, not Billit; "planen" German for planning, not Planon; "mario" a
 # name, not Maxio). Made by src/matching/data/ledger-words.py; run it again when many brands are
-# added. A swap of neighbours stays a typo ("okat" is read as Okta).
+# added. A swap of neighbours stays a typo ("okat" is read as Okta) unless the word is a frequent
+# one (Spanish "este" is not ESET, "pelo" is not Pleo, Finnish "Posti" is not Posit).
 """
 # The letters the matcher's normalizer folds without a combining mark (src/matching/normalize.rs).
 SPECIAL = {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
@@ -82,8 +87,10 @@ def main():
             if len(w) < 4 or not re.fullmatch(r"[a-z]+", w) or w in known or w in catalog:
                 continue
             near = [t for n in (len(w) - 1, len(w), len(w) + 1) for t in targets.get((w[0], n), [])]
-            swap = any(is_swap(w, t) for t in near)
-            if not swap and any(one_edit_not_swap(w, t) for t in near):
+            if any(is_swap(w, t) for t in near):
+                if max(zipf_frequency(w, lang) for lang in LANGUAGES) > SWAP_FREQUENT:
+                    words.add(w)
+            elif any(one_edit_not_swap(w, t) for t in near):
                 words.add(w)
     open(PATH, "w", encoding="utf-8").write(head + HEADER + "\n".join(sorted(words)) + "\n")
     print(f"{len(words)} words")
