@@ -196,6 +196,12 @@ fn ordinary_words_one_letter_from_a_brand_are_not_read_as_its_typo() {
             "Uren in de tijden van maart",
             "tide",
         ),
+        // A swap of neighbours that is a frequent word is that word: Spanish "este" (this) is
+        // not ESET, "pelo" (hair) not Pleo, Italian "parola" not Parloa, Finland's Posti not Posit.
+        ("Acme S.L.", "Cuota de este mes", "eset"),
+        ("Peluquería Ana S.L.", "Corte de pelo", "pleo"),
+        ("Rossi S.r.l.", "Una parola sul progetto", "parloa"),
+        ("Posti Oy", "Paketti 2 kg", "posit"),
     ] {
         let got = app(vendor, line);
         assert_ne!(got.as_deref(), Some(brand), "{vendor} / {line}");
