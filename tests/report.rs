@@ -2168,7 +2168,7 @@ fn insight_texts_name_a_blank_currency() {
     let label = &r.currency_missing.as_ref().unwrap().label;
     let i = insights_of(&r, "possibleShadowSaas")[0];
     assert!(
-        i.message.contains(&format!("294.00 {label}")),
+        i.message.contains(&format!("294.00 ({label})")),
         "{}",
         i.message
     );
@@ -2535,5 +2535,42 @@ fn a_flat_fee_with_seats_on_its_lines_compares_its_charges() {
         price_insights(&r, "statuspage").is_empty(),
         "{:#?}",
         r.insights
+    );
+}
+
+#[test]
+fn a_renewal_past_its_date_says_it_was_due_and_a_blank_currency_reads_in_a_sentence() {
+    // Annual, charged 2025-11-10: due 2026-11-10, 16 days before the report's date, within the
+    // grace a late invoice gets. A manager reading "renewal due 2026-11-10" on 2026-11-26 would
+    // take it for a mistake.
+    let txs = vec![described(
+        tx(
+            "late1",
+            "2025-11-10",
+            "Miro",
+            "",
+            "12000",
+            Some(("miro", "collaboration")),
+        ),
+        "Annual subscription - Enterprise plan",
+    )];
+    let r = report(&txs);
+    let due = insights_of(&r, "renewalDue");
+    assert_eq!(due.len(), 1, "{:#?}", r.insights);
+    assert_eq!(
+        due[0].title,
+        "Miro: annual renewal was due 2026-11-10, not charged yet"
+    );
+    assert!(
+        due[0]
+            .message
+            .contains("12000.00 (no currency) on 2025-11-10"),
+        "{}",
+        due[0].message
+    );
+    assert!(
+        due[0].message.contains("16 day(s) ago"),
+        "{}",
+        due[0].message
     );
 }

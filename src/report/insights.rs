@@ -114,8 +114,9 @@ pub(crate) fn ids(v: &[&str]) -> Vec<String> {
 
 pub(crate) fn money_text(a: Amount, c: &str) -> String {
     if c.is_empty() {
-        // The company's local currency is blank: the label `currencyMissing` gives hosts.
-        format!("{a} {NO_CURRENCY_LABEL}")
+        // The company's local currency is blank: the label `currencyMissing` gives hosts, set
+        // apart so that a sentence around it still reads ("13.80 (no currency) a seat a month").
+        format!("{a} ({NO_CURRENCY_LABEL})")
     } else {
         format!("{a} {c}")
     }
@@ -607,7 +608,12 @@ fn subscription(
                     } else {
                         InsightSeverity::Low
                     },
-                    format!("{app_name}: {term} renewal due {due}"),
+                    if days >= 0 {
+                        format!("{app_name}: {term} renewal due {due}")
+                    } else {
+                        // Past its date but within the grace of a late invoice: not "due".
+                        format!("{app_name}: {term} renewal was due {due}, not charged yet")
+                    },
                     format!(
                         "{app_name} is a {term} subscription ({}; last charge {} on {}); the next charge is expected on {due}, {when}.",
                         evidence.join(", "),
