@@ -217,6 +217,13 @@ mod tests {
         assert_eq!(model("github"), PricingModel::Seat);
         assert_eq!(model("sentry"), PricingModel::Mixed);
         assert_eq!(model("statuspage"), PricingModel::Flat);
+        // Products split from a multi-product vendor keep their own model: Autodesk Flex is
+        // prepaid tokens, Commerce Cloud a share of sales, Flex seats or active hours plus the
+        // calls it carries; Zoom Phone is per user like Zoom.
+        assert_eq!(model("autodesk-flex"), PricingModel::Usage);
+        assert_eq!(model("salesforce-commerce-cloud"), PricingModel::Usage);
+        assert_eq!(model("twilio-flex"), PricingModel::Mixed);
+        assert_eq!(model("zoom-phone"), PricingModel::Seat);
         // Only corrections are embedded: the category default costs no bytes.
         assert!(c.app("slack").unwrap().pricing.is_none());
         assert_eq!(
