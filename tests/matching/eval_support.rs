@@ -27,6 +27,12 @@ pub struct Case {
     pub accept: Option<Vec<Option<String>>>,
     #[serde(default)]
     pub note: Option<String>,
+    /// The description's language (`en`, `de` ...), where the set labels it (holdout v2).
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// The allocation rule a case tests, where the set labels it (holdout v2).
+    #[serde(default)]
+    pub rule: Option<String>,
     /// Cases that share `invoice` are the lines of one invoice, in `sequence` order: they are
     /// matched together in line mode, with the allocation rules applied.
     #[serde(default)]
@@ -238,6 +244,8 @@ pub struct Mistake {
 pub struct Report {
     pub overall: Counts,
     pub per_kind: BTreeMap<String, Counts>,
+    /// By `lang` and by `rule`, for the sets that label them (keys `lang de`, `rule ...`).
+    pub per_label: BTreeMap<String, Counts>,
     pub mistakes: Vec<Mistake>,
     /// Seats, price per seat and period, scored where labelled and the app is right.
     pub seats: FieldScore,
@@ -269,6 +277,7 @@ impl FieldScore {
 pub fn evaluate(matcher: &Matcher, cases: &[Case]) -> Report {
     let mut overall = Counts::default();
     let mut per_kind: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut per_label: BTreeMap<String, Counts> = BTreeMap::new();
     let mut mistakes = Vec::new();
     let (mut seat_score, mut price_score, mut period_score) = Default::default();
     let mut term_mistakes = Vec::new();
@@ -290,6 +299,18 @@ pub fn evaluate(matcher: &Matcher, cases: &[Case]) -> Report {
             .entry(c.kind.clone())
             .or_default()
             .add(wanted.as_deref(), got.as_deref());
+        for label in [
+            c.lang.as_ref().map(|l| format!("lang {l}")),
+            c.rule.as_ref().map(|r| format!("rule {r}")),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            per_label
+                .entry(label)
+                .or_default()
+                .add(wanted.as_deref(), got.as_deref());
+        }
         if got != wanted {
             let reason = match (&d.matched, &d.rejected) {
                 (Some(m), _) => format!(
@@ -324,6 +345,7 @@ pub fn evaluate(matcher: &Matcher, cases: &[Case]) -> Report {
     Report {
         overall,
         per_kind,
+        per_label,
         mistakes,
         seats: seat_score,
         unit_price: price_score,
@@ -396,7 +418,7 @@ impl Report {
                 c.fpr()
             )
         };
-        for (k, c) in &self.per_kind {
+        for (k, c) in self.per_kind.iter().chain(&self.per_label) {
             s.push_str(&row(k, c));
         }
         s.push_str(&row("overall", &self.overall));

@@ -53,27 +53,27 @@ export async function reportOptionsFrom(values, now = new Date()) {
 }
 
 /**
+ * Calls `f` (an engine call that takes report options), turning an options error (one with a
+ * `code`) into a usage error.
+ */
+export function withReportOptions(f) {
+  try {
+    return f();
+  } catch (e) {
+    if (e?.code) throw new CliError(`invalid report options (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
+    throw e;
+  }
+}
+
+/**
  * Writes DIR/report.json from the engine, turning an options error into a usage error. With
  * `previous` (an earlier run's `outputs` record, see `writeOutputs`), a report.json whose inputs
  * and options have the key recorded there is kept as it is, not built again (`keys`: the
  * caller's `engine.outputKeys(options)`, to save computing them again). Returns its record.
  */
 export async function writeReport(engine, outDir, options, { previous = null, keys } = {}) {
-  let key;
-  try {
-    key = (keys ?? engine.outputKeys(options)).report;
-  } catch (e) {
-    if (e?.code) throw new CliError(`invalid report options (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
-    throw e;
-  }
-  return writeKeyedOutput(join(outDir, 'report.json'), key, previous, () => {
-    try {
-      return [engine.reportJson(options) + '\n'];
-    } catch (e) {
-      if (e?.code) throw new CliError(`invalid report options (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
-      throw e;
-    }
-  });
+  const key = (keys ?? withReportOptions(() => engine.outputKeys(options))).report;
+  return writeKeyedOutput(join(outDir, 'report.json'), key, previous, () => [withReportOptions(() => engine.reportJson(options)) + '\n']);
 }
 
 // ---------------------------------------------------------------- formatting

@@ -11,7 +11,7 @@ import { runSync, stateChunks } from '../src/sync.js';
 import { openCheckpointFile, writeChunksAtomic } from './checkpoint-store.js';
 import { CliError, EXIT, formatSummary, loadCore, mkdirPrivate, previousOutputs, readJsonFile, todayUtc, writeAtomic, writeOutputs } from './common.js';
 import { acquireLock, processAlive } from './run-lock.js';
-import { REPORT_FLAGS, REPORT_FLAGS_HELP, reportOptionsFrom, writeReport } from './report.js';
+import { REPORT_FLAGS, REPORT_FLAGS_HELP, reportOptionsFrom, withReportOptions, writeReport } from './report.js';
 
 export const SYNC_HELP = `Usage: bc-spend sync [options]
 
@@ -332,13 +332,7 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
       // recorded in run.json) is kept, not built again: a run that changed nothing matches
       // nothing and writes no transaction.
       const previous = await previousOutputs(outDir);
-      let keys;
-      try {
-        keys = engine.outputKeys(reportOptions);
-      } catch (e) {
-        if (e?.code) throw new CliError(`invalid report options (${e.code}${e.path ? ` at ${e.path}` : ''}): ${e.message}`, EXIT.USAGE);
-        throw e;
-      }
+      const keys = withReportOptions(() => engine.outputKeys(reportOptions));
       const files = await writeOutputs(engine, outDir, { 'summary.json': summary }, { previous, keys });
       // The spend report (report.json): its single call site in sync and demo.
       files['report.json'] = await writeReport(engine, outDir, reportOptions, { previous, keys });
