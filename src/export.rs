@@ -32,6 +32,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "category",
     "matchConfidence",
     "decidedBy",
+    "seats",
+    "unitPrice",
+    "period",
 ];
 
 fn push_cell(out: &mut String, s: &str, text: bool) {
@@ -84,7 +87,7 @@ pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> S
         let m = t.match_.as_deref();
         let of_match =
             |f: fn(&crate::matching::Match) -> Cow<'_, str>| m.map(f).unwrap_or_default();
-        let cells: [(Cow<str>, bool); 24] = [
+        let cells: [(Cow<str>, bool); 27] = [
             (Cow::Borrowed(t.id.as_str()), false),
             (Cow::Borrowed(t.kind), false),
             (Cow::Borrowed(t.company_id.as_str()), true),
@@ -128,6 +131,19 @@ pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> S
                 }),
                 false,
             ),
+            (
+                t.seats
+                    .map(|n| Cow::Owned(n.to_string()))
+                    .unwrap_or_default(),
+                false,
+            ),
+            (
+                t.unit_price
+                    .map(|p| Cow::Owned(p.to_string()))
+                    .unwrap_or_default(),
+                false,
+            ),
+            (Cow::Borrowed(t.period.map_or("", |p| p.as_str())), false),
         ];
         for (i, (c, text)) in cells.iter().enumerate() {
             if i > 0 {
