@@ -1,7 +1,6 @@
 use super::*;
 use crate::state::v1::tests::{invoice, loaded, observable, options, page, V1};
 use crate::state::{StateReader, StateWriter};
-use proptest::prelude::*;
 
 fn opts() -> crate::engine::EngineOptions {
     options("2025-11-01")
@@ -367,46 +366,53 @@ fn a_foreign_environment_is_checked_before_the_contents() {
     assert_eq!(e.code, ErrorCode::StateForeign);
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+// proptest is a native dev-dependency (the wasm tests run under wasm-pack).
+#[cfg(not(target_arch = "wasm32"))]
+mod damaged {
+    use super::*;
+    use proptest::prelude::*;
 
-    /// Damaged bytes never panic the reader: a state cut anywhere, or with bytes changed, is
-    /// `STATE_INVALID`, or (a changed amount, a changed letter) a valid state.
-    #[test]
-    fn damaged_states_never_panic(cut in 0usize..4096, flips in proptest::collection::vec((0usize..4096, 1u8..=255), 0..6)) {
-        let mut e = loaded();
-        e.summary();
-        let whole = e.export_state();
-        let mut bytes = whole.clone();
-        for (at, x) in &flips {
-            let i = at % bytes.len();
-            bytes[i] ^= x;
-        }
-        if flips.is_empty() || cut % 2 == 0 {
-            bytes.truncate(cut % whole.len());
-        }
-        match Engine::from_state(opts(), &bytes) {
-            Ok(mut back) => {
-                // Whatever was read is a state of its own: it exports and reads back.
-                let again = back.export_state();
-                prop_assert_eq!(Engine::from_state(opts(), &again).unwrap().export_state(), again);
-                let _ = back.transactions();
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Damaged bytes never panic the reader: a state cut anywhere, or with bytes changed, is
+        /// `STATE_INVALID`, or (a changed amount, a changed letter) a valid state.
+        #[test]
+        fn damaged_states_never_panic(cut in 0usize..4096, flips in proptest::collection::vec((0usize..4096, 1u8..=255), 0..6)) {
+            let mut e = loaded();
+            e.summary();
+            let whole = e.export_state();
+            let mut bytes = whole.clone();
+            for (at, x) in &flips {
+                let i = at % bytes.len();
+                bytes[i] ^= x;
             }
-            Err(e) => prop_assert!(
-                matches!(e.code, ErrorCode::StateInvalid | ErrorCode::StateVersion | ErrorCode::StateForeign),
-                "{:?}", e
-            ),
-        }
-        // The same bytes in pieces give the same answer.
-        let mut r = StateReader::new(opts()).unwrap();
-        let mut pushed = Ok(());
-        for piece in bytes.chunks(97) {
-            pushed = r.push(piece);
-            if pushed.is_err() {
-                break;
+            if flips.is_empty() || cut % 2 == 0 {
+                bytes.truncate(cut % whole.len());
             }
+            match Engine::from_state(opts(), &bytes) {
+                Ok(mut back) => {
+                    // Whatever was read is a state of its own: it exports and reads back.
+                    let again = back.export_state();
+                    prop_assert_eq!(Engine::from_state(opts(), &again).unwrap().export_state(), again);
+                    let _ = back.transactions();
+                }
+                Err(e) => prop_assert!(
+                    matches!(e.code, ErrorCode::StateInvalid | ErrorCode::StateVersion | ErrorCode::StateForeign),
+                    "{:?}", e
+                ),
+            }
+            // The same bytes in pieces give the same answer.
+            let mut r = StateReader::new(opts()).unwrap();
+            let mut pushed = Ok(());
+            for piece in bytes.chunks(97) {
+                pushed = r.push(piece);
+                if pushed.is_err() {
+                    break;
+                }
+            }
+            let whole_ok = Engine::from_state(opts(), &bytes).is_ok();
+            prop_assert_eq!(pushed.and_then(|_| r.finish()).is_ok(), whole_ok);
         }
-        let whole_ok = Engine::from_state(opts(), &bytes).is_ok();
-        prop_assert_eq!(pushed.and_then(|_| r.finish()).is_ok(), whole_ok);
     }
 }
