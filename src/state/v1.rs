@@ -1520,7 +1520,7 @@ pub(crate) mod tests {
     pub(crate) const C1: &str = "8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c";
 
     /// Documents with every member present and absent in turn, and texts that need escaping.
-    fn varied_documents() -> Vec<Document> {
+    pub(crate) fn varied_documents() -> Vec<Document> {
         let texts = [
             "plain",
             "quote \" and back\\slash",

@@ -10,12 +10,16 @@
 //!   numbers, currency codes, user fields, diagnostic messages, entity and code names, ...) is
 //!   stored once in `strings`; rows hold its `u32` index. Monthly invoices repeat the same vendor
 //!   and descriptions, so the table grows with the distinct texts, not with the invoices.
-//! - **Ids are interned too**, in `ids`: an id in BC's canonical form (lower-case hyphenated
-//!   GUID) is 16 bytes, any other id its text (an index into `strings`), so nothing held is
-//!   refused or altered for its id's shape and the round trip is exact. A vendor's id, repeated
-//!   on each of its invoices, costs its index.
+//! - **Ids**: an id in BC's canonical form (lower-case hyphenated GUID) is 16 bytes, any other
+//!   id its text (an index into `strings`), so nothing held is refused or altered for its id's
+//!   shape and the round trip is exact. Ids used more than once (companies, vendors, the invoice
+//!   a credit memo applies to, users) are interned in `ids`, so a vendor's id, repeated on each
+//!   of its invoices, costs its index; a document's and a line's own id is stored in its row.
 //! - **Numbers are postcard varints**: dates `i32` days since 1970-01-01, timestamps `i64`
 //!   milliseconds since the Unix epoch, amounts `i64` ten-thousandths (exact), counts `u64`.
+//!   Values that follow from others are stored as the difference (wrapping, so exact for any
+//!   value): a document's and due date after its posting date, an amount including tax after
+//!   excluding + tax; usually 0 or a few days, one byte.
 //! - **Lines are nested in their document** (`Option<Vec<LineV2>>`, `None` when BC did not
 //!   expand them): there is no line range to trust. Only paid documents are held, so no status
 //!   is stored; a version of a document not held is `(kind, id, timestamp)`, one implied by a
@@ -93,7 +97,7 @@ struct CompanyV2 {
     vendors: Vec<VendorV2>,
     documents: Vec<DocV2>,
     /// Documents seen but not held: kind (0 invoice, 1 credit memo), id, `lastModified`.
-    versions: Vec<(u8, IdIx, i64)>,
+    versions: Vec<(u8, Id, i64)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -108,10 +112,13 @@ struct VendorV2 {
 #[derive(Serialize, Deserialize)]
 struct DocV2 {
     credit_memo: bool,
-    id: IdIx,
+    /// Inline: a document's id is its own (an index would only add bytes).
+    id: Id,
     number: Option<Sym>,
+    /// Days after the posting date (see [`date_delta`]): the three dates are usually close.
     document_date: Option<i32>,
     posting_date: Option<i32>,
+    /// Days after the posting date.
     due_date: Option<i32>,
     vendor_document_number: Option<Sym>,
     vendor_id: Option<IdIx>,
@@ -121,6 +128,8 @@ struct DocV2 {
     discount_amount: Option<i64>,
     total_excluding_tax: Option<i64>,
     total_tax: Option<i64>,
+    /// What the total including tax differs from excluding + tax by ([`amount_delta`]): 0 nearly
+    /// always, one byte.
     total_including_tax: Option<i64>,
     last_modified: Option<i64>,
     lines: Option<Vec<LineV2>>,
@@ -130,7 +139,8 @@ struct DocV2 {
 
 #[derive(Serialize, Deserialize)]
 struct LineV2 {
-    id: Option<IdIx>,
+    /// Inline, as the document's.
+    id: Option<Id>,
     sequence: Option<i64>,
     /// Index in [`LINE_TYPES`].
     line_type: u8,
@@ -139,6 +149,7 @@ struct LineV2 {
     description2: Option<Sym>,
     net_amount: i64,
     net_tax_amount: i64,
+    /// As the document's total including tax: the difference from net + tax.
     net_amount_including_tax: i64,
     invoice_discount_allocation: i64,
     quantity: Option<i64>,
@@ -295,6 +306,14 @@ impl<'e> Tables<'e> {
     fn oid(&mut self, s: &'e Option<String>) -> Option<IdIx> {
         s.as_deref().map(|s| self.id(s))
     }
+
+    /// An id used once (a document's, a line's): stored in its row, not in the table.
+    fn own_id(&mut self, s: &'e str) -> Id {
+        match canonical_guid(s) {
+            Some(g) => Id::Guid(g),
+            None => Id::Text(self.sym(s)),
+        }
+    }
 }
 
 fn days(d: Date) -> i32 {
@@ -302,14 +321,39 @@ fn days(d: Date) -> i32 {
     d.to_days() as i32
 }
 
+/// The deltas below are wrapping: a bijection of `i32` / `i64` for any base, so the value read
+/// back is exactly the value written whatever it is (out-of-range values are refused by the
+/// same checks as any other after decoding).
+fn date_delta(d: i32, base: Option<i32>) -> i32 {
+    d.wrapping_sub(base.unwrap_or(0))
+}
+
+fn date_from_delta(delta: i32, base: Option<i32>) -> i32 {
+    delta.wrapping_add(base.unwrap_or(0))
+}
+
+/// `incl` as its difference from `excl + tax`.
+fn amount_delta(incl: i64, excl: i64, tax: i64) -> i64 {
+    incl.wrapping_sub(excl.wrapping_add(tax))
+}
+
+fn amount_from_delta(delta: i64, excl: i64, tax: i64) -> i64 {
+    delta.wrapping_add(excl.wrapping_add(tax))
+}
+
 fn doc_row<'e>(t: &mut Tables<'e>, d: &'e Document) -> DocV2 {
+    let posting = d.posting_date.map(days);
+    let (excl, tax) = (
+        d.total_excluding_tax.map_or(0, |a| a.0),
+        d.total_tax.map_or(0, |a| a.0),
+    );
     DocV2 {
         credit_memo: d.kind == DocKind::CreditMemo,
-        id: t.id(&d.id),
+        id: t.own_id(&d.id),
         number: t.osym(&d.number),
-        document_date: d.document_date.map(days),
-        posting_date: d.posting_date.map(days),
-        due_date: d.due_date.map(days),
+        document_date: d.document_date.map(|x| date_delta(days(x), posting)),
+        posting_date: posting,
+        due_date: d.due_date.map(|x| date_delta(days(x), posting)),
         vendor_document_number: t.osym(&d.vendor_document_number),
         vendor_id: t.oid(&d.vendor_id),
         vendor_number: t.osym(&d.vendor_number),
@@ -318,12 +362,12 @@ fn doc_row<'e>(t: &mut Tables<'e>, d: &'e Document) -> DocV2 {
         discount_amount: d.discount_amount.map(|a| a.0),
         total_excluding_tax: d.total_excluding_tax.map(|a| a.0),
         total_tax: d.total_tax.map(|a| a.0),
-        total_including_tax: d.total_including_tax.map(|a| a.0),
+        total_including_tax: d.total_including_tax.map(|a| amount_delta(a.0, excl, tax)),
         last_modified: d.last_modified.map(|t| t.0),
         lines: d.lines.as_ref().map(|ls| {
             ls.iter()
                 .map(|l| LineV2 {
-                    id: t.oid(&l.id),
+                    id: l.id.as_deref().map(|x| t.own_id(x)),
                     sequence: l.sequence,
                     line_type: LINE_TYPES
                         .iter()
@@ -334,7 +378,11 @@ fn doc_row<'e>(t: &mut Tables<'e>, d: &'e Document) -> DocV2 {
                     description2: t.osym(&l.description2),
                     net_amount: l.net_amount.0,
                     net_tax_amount: l.net_tax_amount.0,
-                    net_amount_including_tax: l.net_amount_including_tax.0,
+                    net_amount_including_tax: amount_delta(
+                        l.net_amount_including_tax.0,
+                        l.net_amount.0,
+                        l.net_tax_amount.0,
+                    ),
                     invoice_discount_allocation: l.invoice_discount_allocation.0,
                     quantity: l.quantity.map(|a| a.0),
                     unit_cost: l.unit_cost.map(|a| a.0),
@@ -402,7 +450,7 @@ pub(super) fn encode(e: &Engine) -> Vec<u8> {
         vs.sort_unstable();
         let versions = vs
             .into_iter()
-            .map(|(kind, vid, ms)| (kind, t.id(vid), ms))
+            .map(|(kind, vid, ms)| (kind, t.own_id(vid), ms))
             .collect();
         companies.push(CompanyV2 {
             id,
@@ -588,6 +636,27 @@ impl<'a> Reader<'a> {
     ) -> Result<Option<String>, ConfigError> {
         ix.map(|i| self.id(i, path)).transpose()
     }
+
+    /// The text of an id, in the table or in a row: a GUID's canonical form, or a text kept as
+    /// written (export -> import -> export is exact) but never blank or longer than any BC id.
+    fn id_text(&self, id: &Id, path: impl Fn() -> String) -> Result<String, ConfigError> {
+        match id {
+            Id::Guid(g) => Ok(guid_text(g)),
+            Id::Text(ix) => {
+                let t = self.str(*ix, &path)?;
+                if t.trim().is_empty() || t.trim() != t || t.len() > MAX_ID {
+                    return Err(invalid(
+                        path(),
+                        format!(
+                            "an id must have 1 to {MAX_ID} characters and no surrounding space, got {:?}",
+                            t.chars().take(80).collect::<String>()
+                        ),
+                    ));
+                }
+                Ok(t.to_owned())
+            }
+        }
+    }
 }
 
 fn date(d: i32, path: impl FnOnce() -> String) -> Result<Date, ConfigError> {
@@ -644,24 +713,7 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
         ids: Vec::with_capacity(s.ids.len()),
     };
     for (i, id) in s.ids.iter().enumerate() {
-        let text = match id {
-            Id::Guid(g) => guid_text(g),
-            Id::Text(ix) => {
-                let t = r.str(*ix, || format!("ids/{i}"))?;
-                // Kept as written (export -> import -> export is exact), but never blank or
-                // longer than any BC id.
-                if t.trim().is_empty() || t.trim() != t || t.len() > MAX_ID {
-                    return Err(invalid(
-                        format!("ids/{i}"),
-                        format!(
-                            "an id must have 1 to {MAX_ID} characters and no surrounding space, got {:?}",
-                            t.chars().take(80).collect::<String>()
-                        ),
-                    ));
-                }
-                t.to_owned()
-            }
-        };
+        let text = r.id_text(id, || format!("ids/{i}"))?;
         r.ids.push(text);
     }
     let env = r.str(s.environment, || "environment".into())?;
@@ -678,9 +730,14 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
     }
     date(s.window_start, || "windowStart".into())?;
     let mut seen = BTreeSet::new();
+    let n_docs: usize = s.companies.iter().map(|c| c.documents.len()).sum();
+    let n_versions: usize = s.companies.iter().map(|c| c.versions.len()).sum();
+    engine.versions.reserve(n_docs + n_versions);
+    let mut docs = Vec::with_capacity(n_docs);
     for (ci, c) in s.companies.into_iter().enumerate() {
-        read_company(&r, &mut engine, &mut seen, ci, c)?;
+        read_company(&r, &mut engine, &mut seen, &mut docs, ci, c)?;
     }
+    engine.docs = held_documents(docs)?;
     for (ui, u) in s.users.into_iter().enumerate() {
         let p = |f: &str| format!("users/{ui}/{f}");
         let sid = r.id(u.security_id, || p("securityId"))?;
@@ -772,10 +829,33 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
     Ok(finish_engine(engine))
 }
 
+/// A held document's key in the engine: company, kind, id.
+type DocKey = (String, u8, String);
+/// A document read, with its key in the engine and where it was in the state.
+type HeldDoc = (DocKey, Box<Document>, (usize, usize));
+
+/// The engine's documents. A state written by [`encode`] lists them in key order, so the tree
+/// is built in one pass (inserting one at a time was a fifth of a load); a state in another
+/// order is sorted first. A document twice is refused, naming its second place.
+fn held_documents(mut docs: Vec<HeldDoc>) -> Result<BTreeMap<DocKey, Box<Document>>, ConfigError> {
+    if !docs.windows(2).all(|w| w[0].0 < w[1].0) {
+        docs.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
+        if let Some(w) = docs.windows(2).find(|w| w[0].0 == w[1].0) {
+            let (ci, di) = w[0].2.max(w[1].2);
+            return Err(invalid(
+                format!("companies/{ci}/documents/{di}"),
+                "the same document appears twice",
+            ));
+        }
+    }
+    Ok(docs.into_iter().map(|(k, d, _)| (k, d)).collect())
+}
+
 fn read_company(
     r: &Reader<'_>,
     engine: &mut Engine,
     seen: &mut BTreeSet<String>,
+    docs: &mut Vec<HeldDoc>,
     ci: usize,
     c: CompanyV2,
 ) -> Result<(), ConfigError> {
@@ -821,12 +901,7 @@ fn read_company(
         if let Some(t) = doc.last_modified {
             engine.versions.insert(key.clone(), t);
         }
-        if engine.docs.insert(key, Box::new(doc)).is_some() {
-            return Err(invalid(
-                format!("companies/{ci}/documents/{di}"),
-                "the same document appears twice",
-            ));
-        }
+        docs.push((key, Box::new(doc), (ci, di)));
     }
     for (vi, (kind, id, ms)) in c.versions.into_iter().enumerate() {
         let vp = || format!("companies/{ci}/versions/{vi}");
@@ -836,7 +911,7 @@ fn read_company(
                 format!("version kind must be 0 (invoice) or 1 (credit memo), got {kind}"),
             ));
         }
-        let id = r.id(id, vp)?;
+        let id = r.id_text(&id, vp)?;
         let t = check_timestamp(vp, ms)?;
         engine.versions.insert((cid.clone(), kind, id), t);
     }
@@ -858,7 +933,7 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
                     invalid(lp("lineType"), format!("unknown line type {}", l.line_type))
                 })?;
                 out.push(Line {
-                    id: r.oid(l.id, || lp("id"))?,
+                    id: l.id.map(|x| r.id_text(&x, || lp("id"))).transpose()?,
                     sequence: l.sequence,
                     line_type,
                     object_number: r.ostring(l.object_number, || lp("objectNumber"))?,
@@ -868,7 +943,11 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
                     net_tax_amount: check_amount(|| lp("netTaxAmount"), l.net_tax_amount)?,
                     net_amount_including_tax: check_amount(
                         || lp("netAmountIncludingTax"),
-                        l.net_amount_including_tax,
+                        amount_from_delta(
+                            l.net_amount_including_tax,
+                            l.net_amount,
+                            l.net_tax_amount,
+                        ),
                     )?,
                     invoice_discount_allocation: check_amount(
                         || lp("invoiceDiscountAllocation"),
@@ -882,17 +961,25 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
             Some(out)
         }
     };
+    // The posting date first: the other two are read from it.
+    let posting_date = odate(d.posting_date, || p("postingDate"))?;
     Ok(Document {
         kind: if d.credit_memo {
             DocKind::CreditMemo
         } else {
             DocKind::Invoice
         },
-        id: r.id(d.id, || p("id"))?,
+        id: r.id_text(&d.id, || p("id"))?,
         number: r.ostring(d.number, || p("number"))?,
-        document_date: odate(d.document_date, || p("documentDate"))?,
-        posting_date: odate(d.posting_date, || p("postingDate"))?,
-        due_date: odate(d.due_date, || p("dueDate"))?,
+        document_date: odate(
+            d.document_date.map(|x| date_from_delta(x, d.posting_date)),
+            || p("documentDate"),
+        )?,
+        posting_date,
+        due_date: odate(
+            d.due_date.map(|x| date_from_delta(x, d.posting_date)),
+            || p("dueDate"),
+        )?,
         vendor_document_number: r
             .ostring(d.vendor_document_number, || p("vendorDocumentNumber"))?,
         vendor_id: r.oid(d.vendor_id, || p("vendorId"))?,
@@ -902,7 +989,16 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
         discount_amount: check_opt_amount(|| p("discountAmount"), d.discount_amount)?,
         total_excluding_tax: check_opt_amount(|| p("totalExcludingTax"), d.total_excluding_tax)?,
         total_tax: check_opt_amount(|| p("totalTax"), d.total_tax)?,
-        total_including_tax: check_opt_amount(|| p("totalIncludingTax"), d.total_including_tax)?,
+        total_including_tax: check_opt_amount(
+            || p("totalIncludingTax"),
+            d.total_including_tax.map(|x| {
+                amount_from_delta(
+                    x,
+                    d.total_excluding_tax.unwrap_or(0),
+                    d.total_tax.unwrap_or(0),
+                )
+            }),
+        )?,
         status: DocStatus::Paid,
         last_modified: d
             .last_modified
