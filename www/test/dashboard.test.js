@@ -350,6 +350,12 @@ describe('dashboard in Chromium', () => {
     assert.deepEqual(unlabelled, []);
   });
 
+  it('rebuilds the live engine from the state.bcs of the data directory (its bytes, read by Engine.fromState)', async () => {
+    await page.waitForFunction(() => document.body.dataset.engine === 'live', null, { timeout: 15_000 });
+    const stateUrl = await page.evaluate(() => globalThis.bcSpendDashboard.data.stateUrl);
+    assert.match(stateUrl ?? '', /\/data\/state\.bcs$/);
+  });
+
   it('previews a new rule that moves a transaction to another app, applies it and downloads the rules', async () => {
     // The live engine comes from state.bcs (demo/sync) or, without Engine.fromState, from the
     // raw Business Central pages dropped on the page with a run.json naming the options.
