@@ -424,6 +424,23 @@ fn indexes_and_values_out_of_range_name_their_path() {
 }
 
 #[test]
+fn a_forged_length_allocates_nothing_it_has_no_bytes_for() {
+    // A string table claiming 2^60 texts (then 2^40 bytes for the first text), in a state of
+    // a few bytes: refused as cut off, at once, without reserving memory for the claim.
+    let mut forged = MAGIC.to_vec();
+    forged.extend_from_slice(&VERSION.to_le_bytes());
+    forged.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]);
+    forged.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x20, b'x']);
+    let t = std::time::Instant::now();
+    let e = err(&forged);
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (ErrorCode::StateInvalid, Some("state"))
+    );
+    assert!(t.elapsed() < std::time::Duration::from_secs(1));
+}
+
+#[test]
 fn a_foreign_environment_is_checked_before_the_contents() {
     // A state of another environment is STATE_FOREIGN even when it also has bad rows: the
     // caller is told the cheaper fix first.
