@@ -1,7 +1,7 @@
-//! Writes `tests/fixtures/state/v1-sample.jsonl`: the engine state (format version 1) of the
-//! sample pages, as the release that wrote it exported it, for the migration test
-//! (`tests/engine_v2.rs`). Run once per state format version, then commit the file; a later
-//! format must keep reading it.
+//! Writes `tests/fixtures/state/v2-sample.bcs`: the engine state (format version 2) of the
+//! sample pages, for the migration tests (`tests/engine_v2.rs`). Run once per state format
+//! version, then commit the file; a later format must keep reading it.
+//! (`v1-sample.jsonl`, format version 1, was written by this example on the last v1 release.)
 //!
 //! ```text
 //! cargo run --example write_state_fixture
@@ -35,9 +35,9 @@ fn main() {
         let text = std::fs::read_to_string(format!("{root}/tests/fixtures/sample/{f}")).unwrap();
         e.add_page_text(None, None, &text);
     }
-    // Exported before anything is built: the state as a v1 release without kept figures wrote it.
+    // Exported before anything is built, as the v1 fixture was.
     let state = e.export_state();
-    let out = format!("{root}/tests/fixtures/state/v1-sample.jsonl");
+    let out = format!("{root}/tests/fixtures/state/v2-sample.bcs");
     std::fs::write(&out, state).unwrap();
     println!("wrote {out}");
 }

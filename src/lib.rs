@@ -28,6 +28,8 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod fastmap;
+// Only the v1 state writer, which the tests keep to check the v1 reader, writes this JSON.
+#[cfg(test)]
 mod jsonw;
 pub mod matching;
 #[doc(hidden)]

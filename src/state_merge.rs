@@ -17,7 +17,7 @@
 //! };
 //! let a = state_of("c1", "11111111-1111-1111-1111-111111111111");
 //! let b = state_of("c2", "22222222-2222-2222-2222-222222222222");
-//! let mut all = Engine::from_states(options(), &[a.as_str(), b.as_str()]).unwrap();
+//! let mut all = Engine::from_states(options(), &[&a[..], &b[..]]).unwrap();
 //! assert_eq!(all.transactions().len(), 2);
 //! ```
 //!
@@ -30,7 +30,7 @@
 //!   for every company) and the company list, with their counts, pages and diagnostics. It is
 //!   the first state that holds users, or the first state when none does. A single sync of all
 //!   companies reads users through its first company; giving the states in the company list's
-//!   order therefore rebuilds exactly the engine (and `exportState()` text) that single sync
+//!   order therefore rebuilds exactly the engine (and `exportState()` bytes) that single sync
 //!   would have.
 //!
 //! ## Errors
@@ -100,16 +100,16 @@ fn companies_held(e: &Engine) -> BTreeSet<String> {
 }
 
 impl Engine {
-    /// Rebuilds one engine, configured by `options`, from the [`Engine::export_state`] texts of
+    /// Rebuilds one engine, configured by `options`, from the [`Engine::export_state`] bytes of
     /// syncs of different companies of one environment (see the module docs for what comes
     /// from which state). No states gives an empty engine.
-    pub fn from_states(options: EngineOptions, texts: &[&str]) -> Result<Engine, ConfigError> {
-        if texts.is_empty() {
+    pub fn from_states(options: EngineOptions, states: &[&[u8]]) -> Result<Engine, ConfigError> {
+        if states.is_empty() {
             return Engine::new(options);
         }
-        let mut engines = Vec::with_capacity(texts.len());
-        for (i, text) in texts.iter().enumerate() {
-            let e = Engine::from_state(options.clone(), text).map_err(|err| {
+        let mut engines = Vec::with_capacity(states.len());
+        for (i, state) in states.iter().enumerate() {
+            let e = Engine::from_state(options.clone(), state).map_err(|err| {
                 let path = match &err.path {
                     Some(p) => format!("states/{i}/{p}"),
                     None => format!("states/{i}"),
@@ -317,7 +317,7 @@ mod tests {
         uk.add_page_text(None, None, &broken_page(UK_ID));
 
         let (a, b) = (us_state.export_state(), uk.export_state());
-        let mut merged = Engine::from_states(options(), &[&a, &b]).unwrap();
+        let mut merged = Engine::from_states(options(), &[&a[..], &b[..]]).unwrap();
         assert!(
             !single.diagnostics().is_empty(),
             "the case has diagnostics to merge"
@@ -345,7 +345,7 @@ mod tests {
         load(&mut us, &US);
         let uk = company_sync(&UK, "uk-users.json");
         let (a, b) = (us.export_state(), uk.export_state());
-        let mut merged = Engine::from_states(options(), &[&a, &b]).unwrap();
+        let mut merged = Engine::from_states(options(), &[&a[..], &b[..]]).unwrap();
         let counts = merged.counts.clone();
         assert_eq!(
             counts[&Entity::Companies].read,
@@ -374,7 +374,9 @@ mod tests {
     fn the_same_company_in_two_states_is_refused() {
         let a = company_sync(&US, "us-users.json").export_state();
         let b = company_sync(&UK, "uk-users.json").export_state();
-        let err = Engine::from_states(options(), &[&a, &b, &a]).err().unwrap();
+        let err = Engine::from_states(options(), &[&a[..], &b[..], &a[..]])
+            .err()
+            .unwrap();
         assert_eq!(err.code, ErrorCode::StateMergeOverlap);
         assert_eq!(err.path.as_deref(), Some("states/2"));
         assert!(err.message.contains(US_ID), "{}", err.message);
@@ -389,10 +391,12 @@ mod tests {
         })
         .unwrap()
         .export_state();
-        let err = Engine::from_states(options(), &[&a, &other]).err().unwrap();
+        let err = Engine::from_states(options(), &[&a[..], &other[..]])
+            .err()
+            .unwrap();
         assert_eq!(err.code, ErrorCode::StateForeign);
         assert_eq!(err.path.as_deref(), Some("states/1/environment"));
-        let err = Engine::from_states(options(), &[&a, "{not json"])
+        let err = Engine::from_states(options(), &[&a[..], b"{not json"])
             .err()
             .unwrap();
         assert_eq!(err.code, ErrorCode::StateInvalid);
@@ -405,7 +409,7 @@ mod tests {
         assert!(empty.transactions().is_empty());
         let a = company_sync(&US, "us-users.json").export_state();
         assert_eq!(
-            Engine::from_states(options(), &[&a])
+            Engine::from_states(options(), &[&a[..]])
                 .unwrap()
                 .export_state(),
             a
@@ -432,7 +436,7 @@ mod tests {
         single.add_page_text(None, None, &page(US_ID));
         single.add_page_text(None, None, &page(UK_ID));
         let (sa, sb) = (a.export_state(), b.export_state());
-        let merged = Engine::from_states(options(), &[&sa, &sb]).unwrap();
+        let merged = Engine::from_states(options(), &[&sa[..], &sb[..]]).unwrap();
         assert_eq!(merged.diags.counts(), single.diags.counts());
         assert_eq!(
             merged.diags.items().len() as u64,

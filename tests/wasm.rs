@@ -352,3 +352,60 @@ fn catalog_apps_lists_the_engines_catalog() {
     let apps: Array = custom.catalog_apps().unwrap().into();
     assert_eq!(apps.length(), 1);
 }
+
+#[wasm_bindgen_test]
+fn states_are_bytes_and_a_v1_text_still_reads() {
+    use bc_spend::wasm::{StateExport, StateImport};
+    let mut e = Engine::new(options("")).unwrap();
+    e.add_page(JsValue::NULL, JsValue::NULL, US_1.into())
+        .unwrap();
+    let state = e.export_state();
+    assert!(state.starts_with(b"BCSPEND\0\x02\x00"));
+    // As a Uint8Array, whole and in pieces of both kinds of calls.
+    let bytes: JsValue = js_sys::Uint8Array::from(state.as_slice()).into();
+    let back = Engine::from_state(options(""), bytes).unwrap();
+    assert_eq!(back.export_state(), state);
+    let mut x = StateExport::new(&e);
+    let mut pieces = Vec::new();
+    while let Some(p) = x.next(&e, Some(100)) {
+        assert!(p.len() <= 100);
+        pieces.extend(p);
+        if let Some(p) = x.next_bytes(&e, Some(7)) {
+            pieces.extend(p);
+        }
+    }
+    assert_eq!(pieces, state);
+    let mut im = StateImport::new(options("")).unwrap();
+    for piece in state.chunks(13) {
+        im.push(js_sys::Uint8Array::from(piece).into()).unwrap();
+    }
+    assert_eq!(im.finish().unwrap().export_state(), state);
+    // Another type is INVALID_ARGUMENT; bytes that are no state STATE_INVALID.
+    let err = Engine::from_state(options(""), JsValue::from(42))
+        .err()
+        .unwrap();
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("INVALID_ARGUMENT")
+    );
+    let junk: JsValue = js_sys::Uint8Array::from(&b"BCSPEND\0\x02\x00\xff"[..]).into();
+    let err = Engine::from_state(options(""), junk).err().unwrap();
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("STATE_INVALID")
+    );
+    // A version 1 state's text (what 0.1 exported), as a string: read, and exported as v2.
+    let v1 = include_str!("fixtures/state/v1-sample.jsonl");
+    let o = || {
+        JSON::parse(r#"{"connectedAt":"2026-11-26","lineMode":"line","creditMemos":true,"environment":"tenant/production"}"#).unwrap()
+    };
+    let from_text = Engine::from_state(o(), v1.into()).unwrap();
+    let migrated = from_text.export_state();
+    assert!(migrated.starts_with(b"BCSPEND\0"));
+    let merged = Engine::from_states(
+        o(),
+        vec![js_sys::Uint8Array::from(migrated.as_slice()).into()],
+    )
+    .unwrap();
+    assert_eq!(merged.export_state(), migrated);
+}

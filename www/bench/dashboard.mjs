@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Dashboard benchmark: 50,000 transactions (synthetic Business Central pages from bench/lib/gen.mjs
-// run through the wasm engine, so transactions.json, report.json and state.json are the real
+// run through the wasm engine, so transactions.json, report.json and state.bcs are the real
 // outputs), served by serveDashboard and loaded in headless Chromium. Measures:
 //   - first render: navigation start -> headline figures and charts drawn (target < 1 s)
 //   - table ready: navigation start -> transactions.json parsed, indexed and the first page shown
@@ -89,7 +89,7 @@ function prepare() {
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(engine.summary()));
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ engineOptions, reportOptions }));
   if (has.report) writeFileSync(join(dir, 'report.json'), JSON.stringify(engine.report(reportOptions)));
-  if (has.state) writeFileSync(join(dir, 'state.json'), engine.exportState());
+  if (has.state) writeFileSync(join(dir, 'state.bcs'), engine.exportState());
   engine.free();
   writeFileSync(join(dir, 'done'), '');
   log(`built ${N} transactions in ${Math.round(performance.now() - t0)} ms into ${dir}`);
@@ -98,7 +98,7 @@ function prepare() {
 
 log(`preparing ${N} transactions…`);
 const data = prepare();
-const sizes = Object.fromEntries(['transactions.json', 'report.json', 'state.json'].filter((f) => existsSync(join(data.dir, f))).map((f) => [f, statSync(join(data.dir, f)).size]));
+const sizes = Object.fromEntries(['transactions.json', 'report.json', 'state.bcs'].filter((f) => existsSync(join(data.dir, f))).map((f) => [f, statSync(join(data.dir, f)).size]));
 
 // ------------------------------------------------------------------ browser
 const server = await serveDashboard({ dataDir: data.dir });
@@ -170,18 +170,18 @@ try {
   log(`filter (worst op, to next frame): ${result.filterMs} ms`);
   for (const [k, v] of Object.entries(result.filter)) log(`  ${k.padEnd(15)} ${String(v.ms).padStart(7)} ms  (${v.toNextFrameMs} ms to next frame)  ${v.status}`);
 
-  // rule preview: needs a live engine; from state.json, or else from the raw pages dropped on the page
+  // rule preview: needs a live engine; from state.bcs, or else from the raw pages dropped on the page
   if (!has.previewRules) {
     result.preview = { skipped: 'engine.previewRules is not in pkg' };
   } else {
     const t0 = Date.now();
     await page.waitForFunction(() => document.body.dataset.engine, null, { timeout: 180_000 });
     let engine = await page.getAttribute('body', 'data-engine');
-    result.engineFrom = engine === 'live' ? 'state.json' : null;
+    result.engineFrom = engine === 'live' ? 'state.bcs' : null;
     if (engine === 'live') {
       result.engineReadyMs = round(await page.evaluate(() => globalThis.bcSpendDashboard.timings.engineAt));
     } else {
-      log(`no state.json restore (${await page.evaluate(() => globalThis.bcSpendDashboard.liveError)}); dropping the ${data.pages.length} BC pages instead…`);
+      log(`no state.bcs restore (${await page.evaluate(() => globalThis.bcSpendDashboard.liveError)}); dropping the ${data.pages.length} BC pages instead…`);
       const runFile = join(data.dir, 'run.json');
       const dropStart = Date.now();
       await page.setInputFiles('#file-input', [...data.pages, runFile]);
@@ -262,7 +262,7 @@ if (opts.json) {
   console.log(`  filter (worst) ${String(result.filterMs).padStart(8)} ms   target < ${TARGETS.filterMs} ms  ${mark(result.pass.filter)}`);
   if (result.previewMs !== undefined) {
     console.log(`  rule preview   ${String(result.previewMs).padStart(8)} ms   target < ${TARGETS.previewMs} ms  ${mark(result.pass.preview)}  (engine.previewRules ${result.preview.engineMs} ms; first preview ${result.preview.firstMs} ms; live engine from ${result.engineFrom})`);
-    if (result.engineReadyMs) console.log(`  engine ready   ${String(result.engineReadyMs).padStart(8)} ms   (state.json restored in the worker)`);
+    if (result.engineReadyMs) console.log(`  engine ready   ${String(result.engineReadyMs).padStart(8)} ms   (state.bcs restored in the worker)`);
     console.log(`  apply rules    ${String(result.applyMs).padStart(8)} ms`);
   } else {
     console.log(`  rule preview        n/a   (${result.preview.skipped})`);

@@ -9,7 +9,7 @@
 //    company's paid invoices in the window, plus the company list, users, and each company's GL
 //    setup and vendor pages), and wall time against its floor (requests x latency / concurrency).
 // 2. 3 companies, 100,000 invoices: the sync's peak RSS, and the peak including writing the
-//    output files (transactions.json, .csv, state.json, ...).
+//    output files (transactions.json, .csv, state.bcs, ...).
 // Both check the result against the emulator's ground truth (count and totals per currency).
 // --sweep measures case 1 at several page sizes (how the default was chosen). --json prints the
 // figures as one JSON object (www/bench/run.mjs reads it).
@@ -87,7 +87,7 @@ async function worker(cfg) {
     peakInFlight: run.stats.peakInFlight,
     // The CLI writes its outputs before the run's last checkpoint: one peak, outputs included.
     endPeakRssBytes: process.resourceUsage().maxRSS * 1024,
-    stateBytes: (await stat(join(out, 'state.json'))).size,
+    stateBytes: (await stat(join(out, 'state.bcs'))).size,
     transactions: summary.transactions,
     complete: run.run.complete,
     documents: run.companies.reduce((a, x) => a + x.documents, 0),

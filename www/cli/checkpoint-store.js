@@ -4,8 +4,11 @@
 //   FILE                      {"format":"bc-spend-checkpoint-file","version":1,"generation":g,
 //                              "hasState":bool,"journal":{"entries":n,"bytes":b},"plan":"<plan JSON>"}
 //                             rewritten atomically (temp file + rename) after every page
-//   FILE.g<g>.state.json      the engine state of the last complete run (generation g), read
-//                             and written a piece at a time
+//   FILE.g<g>.state.bcs       the engine state of the last complete run (generation g), read
+//                             and written a piece at a time (bytes, exportState()); a
+//                             checkpoint written by bc-spend 0.1 has FILE.g<g>.state.json (a
+//                             version 1 state's text) instead, read as such, and removed with
+//                             its generation when the next run ends
 //   FILE.g<g>.journal         the pages ingested since, appended: a JSON header line
 //                             {"entity","companyId","bytes"} then the page body as BC sent it
 //                             (`bytes` bytes of UTF-8), "\n"
@@ -17,7 +20,7 @@
 // against a killed process; against power loss only as far as the file system orders writes.
 //
 // One copy of the state per run: when the caller has just written the same state elsewhere
-// (sync's `--out DIR/state.json`, written before the run's last checkpoint), `stateAt(path)`
+// (sync's `--out DIR/state.bcs`, written before the run's last checkpoint), `stateAt(path)`
 // tells the store, and the next base state is a hard link to that file instead of a second
 // export and a second copy on disk. Both names are only ever replaced by rename, never written
 // in place, so a later run that rewrites one leaves the other whole. Where a link cannot be
@@ -54,7 +57,8 @@ async function exists(path) {
 export async function openCheckpointFile(path) {
   const dir = dirname(path);
   const base = basename(path);
-  const stateFile = (g) => join(dir, `${base}.g${g}.state.json`);
+  const stateFile = (g) => join(dir, `${base}.g${g}.state.bcs`);
+  const legacyStateFile = (g) => join(dir, `${base}.g${g}.state.json`);
   const journalFile = (g) => join(dir, `${base}.g${g}.journal`);
 
   let header = null; // { generation, hasState, journal: { entries, bytes }, plan }
@@ -90,7 +94,7 @@ export async function openCheckpointFile(path) {
     if (h.version !== VERSION) throw new CheckpointFileError(`the checkpoint ${path} has version ${h.version}; this bc-spend reads version ${VERSION}`);
     if (!Number.isSafeInteger(h.generation) || h.generation < 0 || typeof h.plan !== 'string'
       || !Number.isSafeInteger(h.journal?.entries) || !Number.isSafeInteger(h.journal?.bytes)) {
-      throw new CheckpointFileError(`the checkpoint ${path} is damaged; remove it (and its .g*.state.json and .g*.journal files) to start a full sync`);
+      throw new CheckpointFileError(`the checkpoint ${path} is damaged; remove it (and its .g*.state.bcs and .g*.journal files) to start a full sync`);
     }
     return h;
   }
@@ -154,10 +158,11 @@ export async function openCheckpointFile(path) {
       const g = header.generation;
       let state = null;
       if (header.hasState) {
-        if (!(await exists(stateFile(g)))) throw new CheckpointFileError(`the engine state of ${path} (${stateFile(g)}) is missing; remove the checkpoint to start a full sync`);
-        // Read a piece at a time: a large state is never held whole. The pieces are the file's
-        // bytes (StateImport takes them as they are: no decoding into JS strings).
-        state = () => createReadStream(stateFile(g), { highWaterMark: READ_CHUNK });
+        // A checkpoint of bc-spend 0.1 holds a version 1 state, which the core reads as such.
+        const file = (await exists(stateFile(g))) ? stateFile(g) : legacyStateFile(g);
+        if (!(await exists(file))) throw new CheckpointFileError(`the engine state of ${path} (${stateFile(g)}) is missing; remove the checkpoint to start a full sync`);
+        // Read a piece at a time: the pieces are the file's bytes, as StateImport takes them.
+        state = () => createReadStream(file, { highWaterMark: READ_CHUNK });
       }
       // Cut off a page appended after the last acknowledged one (a kill between the two writes).
       if (await exists(journalFile(g))) {
@@ -195,6 +200,7 @@ export async function openCheckpointFile(path) {
         header = { ...header, generation: g, hasState: update.state !== null, journal: { entries: 0, bytes: 0 }, plan: update.plan };
         await writeHeader();
         await rm(stateFile(old), { force: true });
+        await rm(legacyStateFile(old), { force: true });
         await rm(journalFile(old), { force: true });
       }
       if (update.append) {

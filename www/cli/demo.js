@@ -13,7 +13,7 @@ Starts a local Business Central emulator (loopback only, seeded demo data: three
 USD, GBP and EUR, SaaS and non-SaaS vendors, resellers, users), signs in to it and syncs it
 exactly as "bc-spend sync" would a real environment, then writes transactions.json,
 transactions.csv, users.json, diagnostics.json, summary.json, report.json, run.json and
-state.json to --out, then prints the dashboard's address and serves it until Ctrl+C (when
+state.bcs to --out, then prints the dashboard's address and serves it until Ctrl+C (when
 stdout is a terminal; --no-serve writes the files and exits, --serve serves in any case).
 Print the report in the terminal with "bc-spend report DIR".
 

@@ -24,7 +24,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** The data files the dashboard knows how to read, in the order it reads them. */
 export const DATA_FILES = [
-  'report.json', 'transactions.json', 'users.json', 'diagnostics.json', 'summary.json', 'state.json', 'run.json', 'rules.json',
+  'report.json', 'transactions.json', 'users.json', 'diagnostics.json', 'summary.json', 'state.bcs', 'state.json', 'run.json', 'rules.json',
 ];
 
 const TYPES = {

@@ -2,6 +2,7 @@
 // users, and write the analysis files. Node-only parts of the sync live here: credentials from
 // the environment or a file, the checkpoint files, the terminal, the output directory. The sync
 // itself is www/src/sync.js (platform-neutral) driving the core's plan.
+import { createHash } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createClientCredentials, DEFAULT_AUTHORITY_HOST } from '../src/auth.js';
@@ -18,8 +19,9 @@ export const SYNC_HELP = `Usage: bc-spend sync [options]
 Signs in to Business Central with an app registration (client credentials), reads every
 company's paid purchase invoices (with lines), vendors, local currency and the users, and
 writes transactions.json, transactions.csv, users.json, diagnostics.json, summary.json,
-report.json, run.json (the options and outcome) and state.json (the engine's state, which the
-dashboard and the next run rebuild from) to --out. The first run reads one year of history;
+report.json, run.json (the options and outcome) and state.bcs (the engine's state, which the
+dashboard and the next run rebuild from) to --out. (A state.json left there by bc-spend 0.1 is
+read through the checkpoint, and replaced by state.bcs on the next run.) The first run reads one year of history;
 later runs read only what changed since (the checkpoint), and a run that was interrupted
 resumes where it stopped.
 
@@ -315,7 +317,7 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
         format: 'bc-spend-run',
         version: 1,
         command,
-        // What Engine.fromState(run.engineOptions, state.json) needs to rebuild this engine.
+        // What Engine.fromState(run.engineOptions, state.bcs) needs to rebuild this engine.
         engineOptions: runEngineOptions,
         reportOptions,
         connection: { tenantId: credentials.tenantId, environment: credentials.environment, apiHost: credentials.apiHost },
@@ -336,10 +338,22 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
       const files = await writeOutputs(engine, outDir, { 'summary.json': summary }, { previous, keys });
       // The spend report (report.json): its single call site in sync and demo.
       files['report.json'] = await writeReport(engine, outDir, reportOptions, { previous, keys });
-      await writeChunksAtomic(join(outDir, 'state.json'), stateChunks(core, engine, undefined, { bytes: true }));
+      const hash = createHash('sha256');
+      let stateBytes = 0;
+      await writeChunksAtomic(join(outDir, STATE_FILE), (function* () {
+        for (const piece of stateChunks(core, engine)) {
+          hash.update(piece);
+          stateBytes += piece.length;
+          yield piece;
+        }
+      })());
       // The run's last checkpoint saves this same state (nothing changes the engine between
       // here and there): one export, and one copy on disk (checkpoint-store.js, stateAt).
-      store.stateAt(join(outDir, 'state.json'));
+      store.stateAt(join(outDir, STATE_FILE));
+      // 0.1 wrote the state as state.json (version 1 text): read through the checkpoint, which
+      // links the same file, it is replaced by state.bcs, so the dashboard never finds two.
+      await rm(join(outDir, LEGACY_STATE_FILE), { force: true });
+      run.state = { file: STATE_FILE, version: 2, bytes: stateBytes, sha256: hash.digest('hex') };
       // Last, so that a run killed before it leaves the older record, which the files written
       // since no longer match.
       await writeAtomic(join(outDir, 'run.json'), `${JSON.stringify({ ...run, outputs: files }, null, 2)}\n`);
@@ -359,8 +373,6 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
         checkpoint,
         saveCheckpoint: (u) => store.save(u),
         beforeCommit: writeRunOutputs,
-        // The file store writes the state's UTF-8 as it comes: no round trip through JS strings.
-        stateBytes: true,
         onProgress: progress.onEvent,
         signal,
         now,
@@ -396,15 +408,19 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
   }
 }
 
+/** The engine's state in --out, and the name bc-spend 0.1 gave it (version 1 JSON text). */
+export const STATE_FILE = 'state.bcs';
+const LEGACY_STATE_FILE = 'state.json';
+
 /** The lock of an output directory (the checkpoint's is CHECKPOINT.lock). */
 const OUT_LOCK = '.bc-spend.lock';
 
 /** The files sync writes to --out (their temp files are `NAME.tmp-PID`). */
-const OUTPUT_FILES = new Set(['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'summary.json', 'run.json', 'state.json', 'report.json']);
+const OUTPUT_FILES = new Set(['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'summary.json', 'run.json', STATE_FILE, LEGACY_STATE_FILE, 'report.json']);
 
 /** Whether `name` is one of the checkpoint `base`'s files: the header, a state or a journal. */
 function isCheckpointFile(base, name) {
-  return name === base || (name.startsWith(`${base}.g`) && (name.endsWith('.state.json') || name.endsWith('.journal')));
+  return name === base || (name.startsWith(`${base}.g`) && (name.endsWith('.state.bcs') || name.endsWith('.state.json') || name.endsWith('.journal')));
 }
 
 /**
@@ -440,7 +456,7 @@ async function removeCheckpoint(path) {
   const base = path.slice(dir.length + 1);
   const names = await readdir(dir).catch(() => []);
   for (const n of names) {
-    if (n === base || (n.startsWith(`${base}.g`) && (n.endsWith('.state.json') || n.endsWith('.journal')))) await rm(join(dir, n), { force: true });
+    if (isCheckpointFile(base, n)) await rm(join(dir, n), { force: true });
   }
 }
 

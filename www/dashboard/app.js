@@ -148,7 +148,7 @@ function renderProblems() {
   const box = $('#problems');
   const d = app.data;
   const problems = [...d.problems];
-  if (d.origin !== 'none' && !app.report) problems.push('No report.json: figures, charts and insights need it (or state.json and run.json, which rebuild the engine that computes it).');
+  if (d.origin !== 'none' && !app.report) problems.push('No report.json: figures, charts and insights need it (or state.bcs and run.json, which rebuild the engine that computes it).');
   if (d.origin !== 'none' && !app.rows.length && !app.loadingTransactions && !app.live) problems.push('No transactions.json: the transactions table is empty.');
   box.hidden = problems.length === 0;
   replace(box, problems.length ? h('ul', {}, problems.map((p) => h('li', {}, p))) : []);

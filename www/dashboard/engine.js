@@ -1,5 +1,5 @@
 // The live engine, run inside the store worker (store-worker.js): the same wasm core as the CLI,
-// rebuilt from the last run's state (state.json + run.json's engineOptions, through
+// rebuilt from the last run's state (state.bcs + run.json's engineOptions, through
 // `Engine.fromState`) or from dropped Business Central pages. pkg/ is built with the dashboard,
 // so the engine has every method this file calls.
 
@@ -29,7 +29,7 @@ export class LiveEngine {
    * A live engine for `data`, or `{ error }` saying why there is none (no state, no run.json, ...).
    * Never throws: the dashboard stays usable read-only.
    */
-  static async create(data, { stateText = data.stateText } = {}) {
+  static async create(data, { state = data.state } = {}) {
     const options = { ...(engineOptionsOf(data.run) ?? {}) };
     const rules = rulesOf(data);
     const reportOptions = reportOptionsOf(data.run, data.report);
@@ -41,11 +41,12 @@ export class LiveEngine {
     }
     const { Engine } = core;
     try {
-      if (stateText) {
+      // The state's bytes (or a 0.1 state's text): Engine.fromState reads either.
+      if (state?.length) {
         if (!options.connectedAt && !options.windowStart) {
           return { error: 'run.json (the engine options of the run) is missing, so the saved state cannot be restored' };
         }
-        const engine = Engine.fromState(options, stateText);
+        const engine = Engine.fromState(options, state);
         return new LiveEngine(core, engine, { options, reportOptions, rules, origin: 'state' });
       }
       if (data.pages.length) {
@@ -65,7 +66,7 @@ export class LiveEngine {
     } catch (e) {
       return { error: `the engine could not be rebuilt: ${e.message}${e.code ? ` (${e.code})` : ''}` };
     }
-    return { error: 'no state.json (written by demo or sync) and no Business Central pages were loaded, so there is no engine to re-match with' };
+    return { error: 'no state.bcs (written by demo or sync) and no Business Central pages were loaded, so there is no engine to re-match with' };
   }
 
   transactions() {

@@ -1,7 +1,7 @@
 // Where the dashboard's data comes from: the output directory the server exposes under /data/
 // (listed by /data/index.json), or files the user drops on the page or picks with the file input.
 // Both end in the same `DataSet`. The small files (report, users, summary, run, rules) are read
-// here; the large ones (transactions.json, state.json, Business Central pages) are handed to the
+// here; the large ones (transactions.json, state.bcs, Business Central pages) are handed to the
 // store worker as a URL or a File, so the page never parses them itself.
 
 const SMALL_FILES = ['report', 'users', 'diagnostics', 'summary', 'run', 'rules'];
@@ -44,13 +44,17 @@ export async function loadFromServer() {
     }
   }));
   if (present.has('transactions.json')) data.transactionsUrl = new URL('data/transactions.json', document.baseURI).href;
-  if (present.has('state.json')) data.stateUrl = new URL('data/state.json', document.baseURI).href;
+  // state.bcs; an output directory last written by bc-spend 0.1 has state.json instead.
+  const state = ['state.bcs', 'state.json'].find((n) => present.has(n));
+  if (state) data.stateUrl = new URL(`data/${state}`, document.baseURI).href;
   return data;
 }
 
 /** What a JSON document is, from its file name. */
 export function kindFromName(name) {
   const base = name.toLowerCase().replace(/^.*[\\/]/, '');
+  // The engine's state is bytes (`.bcs`), whatever the file was renamed to before it.
+  if (base.endsWith('.bcs')) return 'state';
   return base.match(/^(report|transactions|users|diagnostics|summary|state|run|rules)(?:[-_.][^/]*)?\.json$/)?.[1] ?? null;
 }
 

@@ -302,7 +302,7 @@ export function createRulesEditor(app) {
       els.mode.className = 'notice ok';
     }
     els.apply.disabled = !canApply() || JSON.stringify(draft) === JSON.stringify(applied);
-    els.apply.title = canApply() ? '' : 'Needs the live engine (state.json and run.json from a demo or sync)';
+    els.apply.title = canApply() ? '' : 'Needs the live engine (state.bcs and run.json from a demo or sync)';
   }
 
   function fillApps() {

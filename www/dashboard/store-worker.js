@@ -43,22 +43,23 @@ const ops = {
   },
 
   /**
-   * Brings up the live engine from state.json (a URL or a dropped file) or from dropped BC pages.
+   * Brings up the live engine from the saved state (state.bcs, or 0.1's state.json: a URL or a
+   * dropped file; its bytes go to the core as they are) or from dropped BC pages.
    * With `needTransactions` (no transactions.json) or from pages, also returns rows, users and
    * the report the engine computes.
    */
   async engine({ run, report, rules, stateUrl, stateFile, pageFiles = [], needTransactions = false }) {
     live?.engine?.free?.();
     live = null;
-    let stateText = null;
+    let state = null;
     if (stateUrl) {
       const res = await fetch(stateUrl, { cache: 'no-store' });
-      stateText = res.ok ? await res.text() : null;
+      state = res.ok ? new Uint8Array(await res.arrayBuffer()) : null;
     } else if (stateFile) {
-      stateText = await stateFile.text();
+      state = new Uint8Array(await stateFile.arrayBuffer());
     }
     const pages = await Promise.all(pageFiles.map(async (f) => ({ name: f.name, text: await f.text() })));
-    const made = await LiveEngine.create({ run, report, rules, pages }, { stateText });
+    const made = await LiveEngine.create({ run, report, rules, pages }, { state });
     if (made.error) return { error: made.error };
     live = made;
     if (!live.reportOptions.asOf) live.reportOptions.asOf = report?.asOf ?? new Date().toISOString().slice(0, 10);

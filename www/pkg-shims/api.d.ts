@@ -270,16 +270,17 @@ export interface CheckpointUpdate {
   plan: string;
   /** Append this page to the journal. */
   append?: JournalEntry;
-  /** Make this the base state (pieces of text; joined, `engine.exportState()`) and empty the
-   *  journal. With `stateBytes`, pieces may also be the text's UTF-8 (`Uint8Array`). */
-  state?: Iterable<string | Uint8Array> | null;
+  /** Make this the base state (pieces of bytes; joined, `engine.exportState()`) and empty the
+   *  journal. Pieces may be strings only when an abandoned checkpoint's base was a version 1
+   *  state's text, passed on as read: keep them as their UTF-8. */
+  state?: Iterable<Uint8Array | string> | null;
 }
 /** What a sync resumes or continues from: the last plan kept, the base state and the journal. */
 export interface Checkpoint {
   plan: string | null;
-  /** The base state: its text, or a function giving its pieces (read one at a time): strings,
-   *  or its UTF-8 as `Uint8Array`s (a file's chunks; they may cut a character). */
-  state: string | null | (() => Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>);
+  /** The base state: its bytes, or a function giving its pieces (read one at a time, cut
+   *  anywhere). A version 1 state (0.1's JSON) may be given as text or its UTF-8. */
+  state: Uint8Array | string | null | (() => Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>);
   journal?: Iterable<JournalEntry> | AsyncIterable<JournalEntry> | (() => Iterable<JournalEntry> | AsyncIterable<JournalEntry>);
 }
 export interface SyncEvent {
@@ -318,10 +319,6 @@ export interface RunSyncOptions {
   checkpoint?: Checkpoint | null;
   /** Called in order, each awaited: see CheckpointUpdate. */
   saveCheckpoint?: (update: CheckpointUpdate) => Promise<void> | void;
-  /** The end-of-run state as UTF-8 pieces (`Uint8Array`) where possible, for a store that
-   *  writes bytes (the CLI's file store does); such a store must also take string pieces.
-   *  Default false: string pieces only. */
-  stateBytes?: boolean;
   onProgress?: (event: SyncEvent) => void;
   signal?: AbortSignal;
   now?: () => number;
@@ -337,16 +334,14 @@ export interface SyncResult {
 }
 /** Runs one sync of a BC environment (or of selected companies) into an engine. */
 export declare function runSync(options: RunSyncOptions): Promise<SyncResult>;
-/** The engine's state text in pieces of about `budget` characters (joined: `engine.exportState()`);
- *  with `{ bytes: true }`, the same text's UTF-8 in pieces, for a file or a stream. */
-export declare function stateChunks(engine: Engine, budget?: number, options?: { bytes?: false }): Generator<string, void, unknown>;
-export declare function stateChunks(engine: Engine, budget: number | undefined, options: { bytes: true }): Generator<Uint8Array, void, unknown>;
+/** The engine's state in pieces of at most `budget` bytes (joined: `engine.exportState()`). */
+export declare function stateChunks(engine: Engine, budget?: number): Generator<Uint8Array, void, unknown>;
 export interface MemoryCheckpointStore {
   save(update: CheckpointUpdate): Promise<void>;
   load(): Checkpoint | null;
   readonly journalLength: number;
   readonly plan: string | null;
-  readonly state: string | null;
+  readonly state: Uint8Array | null;
 }
 /** The reference checkpoint store, in memory. */
 export declare function createMemoryCheckpointStore(): MemoryCheckpointStore;

@@ -43,7 +43,7 @@ export function createBcClient(options = {}) {
   return createBcClientWithCore({ ...options, core: options.core ?? core });
 }
 
-/** The engine's state text in pieces of about `budget` characters (joined: `exportState()`). */
-export function stateChunks(engine, budget, options) {
-  return stateChunksOf(core, engine, budget, options);
+/** The engine's state in pieces of at most `budget` bytes (joined: `exportState()`). */
+export function stateChunks(engine, budget) {
+  return stateChunksOf(core, engine, budget);
 }

@@ -27,18 +27,18 @@
 //       the journal, then keep `plan` (small JSON) as the checkpoint. `bytes` is the body as BC
 //       sent it (a Uint8Array); `text`, the same decoded, is computed when read.
 //   { plan, state }  when a run ends (and before a new run abandons an interrupted one): make
-//       `state` the base (null, or an iterable of text pieces: joined, the engine's state
-//       text), empty the journal, keep `plan`. Pieces keep a large state out of memory whole.
-//       With `stateBytes: true` (for a store that writes bytes, as the file store does) the
-//       pieces may also be Uint8Arrays, the text's UTF-8, and the state is never decoded into
-//       JS strings; such a store must take both kinds.
+//       `state` the base (null, or an iterable of pieces: Uint8Arrays that joined are the
+//       engine's state bytes, `exportState()`), empty the journal, keep `plan`. When a run
+//       abandons a checkpoint whose base is a version 1 state (0.1's JSON text), its pieces are
+//       passed on as they were read (strings or bytes): a store keeps them as bytes, and the
+//       next run's end writes version 2.
 // `beforeCommit({ engine, outcome, stats, engineOptions })`, when given, runs after the last
 // page and before the checkpoint that ends the run is saved: a host writes its outputs there.
 // Once that checkpoint is saved, the next run is a new incremental one and this run's change report (outcome.changes)
 // cannot be computed again; a kill before it resumes this run, which reports the same changes.
 // `checkpoint` (input) is `{ plan, state, journal }`: the last plan kept, the base state (null,
-// its text, or a function returning an (async) iterable of its pieces, read a piece at a time:
-// strings, or Uint8Arrays of its UTF-8 as a file holds them, which may cut a character),
+// its bytes (a Uint8Array), or a function returning an (async) iterable of its pieces, read a
+// piece at a time: Uint8Arrays cut anywhere; a version 1 state may also be given as its text),
 // and the journal entries (array, (async) iterable, or a function returning one, each
 // `{ entity, companyId, bytes }` or `{ entity, companyId, text }`) in the order they were
 // appended. A run killed at any
@@ -71,7 +71,6 @@ export async function runSync({
   checkpoint = null,
   saveCheckpoint = async () => {},
   beforeCommit,
-  stateBytes = false,
   onProgress,
   signal,
   now = () => Date.now(),
@@ -274,7 +273,7 @@ export async function runSync({
     const outcome = plan.finish(engine);
     stats.elapsedMs = now() - startedMs;
     await beforeCommit?.({ engine, outcome, stats, engineOptions: runEngineOptions });
-    await saveCheckpoint({ plan: outcome.checkpoint, state: stateChunks(core, engine, undefined, { bytes: stateBytes }) });
+    await saveCheckpoint({ plan: outcome.checkpoint, state: stateChunks(core, engine) });
     emit({ type: 'done', outcome, progress: plan.progress(), stats });
     const out = { engine, outcome, stats, engineOptions: runEngineOptions };
     engine = null;
@@ -286,25 +285,23 @@ export async function runSync({
 }
 
 /**
- * The engine's state text in pieces (about `budget` characters each), for writing it without
- * holding it whole; joined, they are `engine.exportState()`. With `{ bytes: true }` the pieces
- * are its UTF-8 (Uint8Array), for writing to a file or stream without a round trip through JS
- * strings. Do not change the engine while iterating.
+ * The engine's state in pieces (Uint8Arrays of at most `budget` bytes), for hosts that store it
+ * in pieces (a file written as it comes, D1 rows); joined, they are `engine.exportState()`. Do
+ * not change the engine while iterating.
  */
-export function* stateChunks(core, engine, budget = 1 << 20, { bytes = false } = {}) {
+export function* stateChunks(core, engine, budget = 1 << 20) {
   const exporter = new core.StateExport(engine);
-  const next = bytes && typeof exporter.nextBytes === 'function' ? () => exporter.nextBytes(engine, budget) : () => exporter.next(engine, budget);
   try {
-    for (let chunk = next(); chunk !== undefined; chunk = next()) yield chunk;
+    for (let chunk = exporter.next(engine, budget); chunk !== undefined; chunk = exporter.next(engine, budget)) yield chunk;
   } finally {
     exporter.free();
   }
 }
 
-/** An engine from a checkpoint's state: none, its text, or its pieces (streamed). */
+/** An engine from a checkpoint's state: none, its bytes (or a v1 state's text), or its pieces (streamed). */
 async function restoreEngine(core, options, state) {
   if (state == null) return new core.Engine(options);
-  if (typeof state === 'string') return core.Engine.fromState(options, state);
+  if (typeof state === 'string' || state instanceof Uint8Array) return core.Engine.fromState(options, state);
   const importer = new core.StateImport(options);
   try {
     for await (const piece of typeof state === 'function' ? state() : state) importer.push(piece);
@@ -318,7 +315,7 @@ async function restoreEngine(core, options, state) {
 /** A checkpoint's state as runSync passes it on: null, or an iterable of pieces. */
 function piecesOf(state) {
   if (state == null) return null;
-  if (typeof state === 'string') return [state];
+  if (typeof state === 'string' || state instanceof Uint8Array) return [state];
   return typeof state === 'function' ? state() : state;
 }
 
@@ -351,8 +348,20 @@ async function* journalOf(checkpoint) {
 /**
  * A checkpoint store in memory (tests, or a worker that persists `snapshot()` itself):
  * `save(update)` follows the contract of runSync's `saveCheckpoint`, `load()` gives runSync's
- * `checkpoint` input (null before the first save).
+ * `checkpoint` input (null before the first save); `state` is the base state's bytes.
  */
+const encoder = new TextEncoder();
+
+function concatBytes(pieces) {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 export function createMemoryCheckpointStore() {
   let plan = null;
   let state = null;
@@ -360,16 +369,15 @@ export function createMemoryCheckpointStore() {
   return {
     async save(update) {
       if (update.state !== undefined) {
-        let text = null;
+        let bytes = null;
         if (update.state !== null) {
-          // Pieces may be strings or UTF-8 bytes (runSync's `stateBytes`); a byte piece may end
-          // inside a character, which the streaming decoder carries over.
-          const decoder = new TextDecoder();
-          text = '';
-          for await (const piece of update.state) text += typeof piece === 'string' ? decoder.decode() + piece : decoder.decode(piece, { stream: true });
-          text += decoder.decode();
+          // Pieces are bytes; the text pieces of a version 1 state passed on are kept as their
+          // UTF-8, which Engine.fromState reads as that version.
+          const pieces = [];
+          for await (const piece of update.state) pieces.push(typeof piece === 'string' ? encoder.encode(piece) : piece);
+          bytes = concatBytes(pieces);
         }
-        state = text;
+        state = bytes;
         journal = [];
       }
       if (update.append) {

@@ -225,7 +225,7 @@ test('files holding BC data are 0600 and a created output directory 0700, whatev
   assert.equal(journalMode, 0o600, 'a journal appended to is made private');
 
   const files = await readdir(out);
-  for (const name of ['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'summary.json', 'report.json', 'run.json', 'state.json', 'checkpoint.json']) {
+  for (const name of ['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'summary.json', 'report.json', 'run.json', 'state.bcs', 'checkpoint.json']) {
     assert.ok(files.includes(name), name);
   }
   for (const name of files) assert.equal(await mode(join(out, name)), 0o600, `${name} is private`);
@@ -267,7 +267,7 @@ test('temp files of dead runs are removed at start; a live process\'s are left a
   const out = join(dir, 'leftovers');
   await mkdir(out, { recursive: true });
   const dead = await deadPid();
-  const stale = [`transactions.json.tmp-${dead}`, `checkpoint.json.tmp-${dead}`, `checkpoint.json.g1.state.json.tmp-${dead}`, `state.json.tmp-${dead}`];
+  const stale = [`transactions.json.tmp-${dead}`, `checkpoint.json.tmp-${dead}`, `checkpoint.json.g1.state.bcs.tmp-${dead}`, `checkpoint.json.g1.state.json.tmp-${dead}`, `state.bcs.tmp-${dead}`, `state.json.tmp-${dead}`];
   for (const n of stale) await writeFile(join(out, n), 'half a file');
   await writeFile(join(out, 'users.json.tmp-1'), 'pid 1 is alive'); // not ours to remove
   await writeFile(join(out, `notes.txt.tmp-${dead}`), 'not a bc-spend file');

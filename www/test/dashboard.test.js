@@ -41,7 +41,7 @@ function supplement() {
     supplemented.push('run.json');
   }
   const needReport = !existsSync(join(out, 'report.json'));
-  const needState = !existsSync(join(out, 'state.json'));
+  const needState = !existsSync(join(out, 'state.bcs'));
   if (!needReport && !needState) return;
   const engine = new core.Engine(options);
   const order = ['companies', 'generalLedgerSetup', 'vendors', 'purchaseInvoices', 'purchaseCreditMemos', 'users'];
@@ -53,8 +53,8 @@ function supplement() {
     supplemented.push('report.json');
   }
   if (needState) {
-    writeFileSync(join(out, 'state.json'), engine.exportState());
-    supplemented.push('state.json');
+    writeFileSync(join(out, 'state.bcs'), engine.exportState());
+    supplemented.push('state.bcs');
   }
   engine.free();
 }
@@ -350,8 +350,14 @@ describe('dashboard in Chromium', () => {
     assert.deepEqual(unlabelled, []);
   });
 
+  it('rebuilds the live engine from the state.bcs of the data directory (its bytes, read by Engine.fromState)', async () => {
+    await page.waitForFunction(() => document.body.dataset.engine === 'live', null, { timeout: 15_000 });
+    const stateUrl = await page.evaluate(() => globalThis.bcSpendDashboard.data.stateUrl);
+    assert.match(stateUrl ?? '', /\/data\/state\.bcs$/);
+  });
+
   it('previews a new rule that moves a transaction to another app, applies it and downloads the rules', async () => {
-    // The live engine comes from state.json (demo/sync) or, without Engine.fromState, from the
+    // The live engine comes from state.bcs (demo/sync) or, without Engine.fromState, from the
     // raw Business Central pages dropped on the page with a run.json naming the options.
     let engine = await page.getAttribute('body', 'data-engine');
     if (engine !== 'live') {

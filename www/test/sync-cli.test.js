@@ -1,8 +1,9 @@
 // The sync commands of the CLI: `demo`, `sync` and `emulator`, their files and exit codes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,13 +60,16 @@ test('bc-spend demo: syncs the emulator over HTTP and writes a directory the das
   assert.match(r.stderr, /companies 3\/3/);
   assert.match(r.stderr, /transactions: \d+ .*line mode line/);
   const files = await readdir(out);
-  for (const f of ['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'summary.json', 'report.json', 'run.json', 'state.json', 'checkpoint.json']) assert.ok(files.includes(f), f);
+  for (const f of ['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'summary.json', 'report.json', 'run.json', 'state.bcs', 'checkpoint.json']) assert.ok(files.includes(f), f);
+  assert.ok(!files.includes('state.json'));
   const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
   assert.equal(run.command, 'demo');
   assert.equal(run.run.complete, true);
   assert.equal(run.engineOptions.lineMode, 'line');
   assert.equal(run.engineOptions.windowStart, '2025-11-01');
-  const engine = core.Engine.fromState(run.engineOptions, await readFile(join(out, 'state.json'), 'utf8'));
+  const state = await readFile(join(out, 'state.bcs'));
+  assert.deepEqual(run.state, { file: 'state.bcs', version: 2, bytes: state.length, sha256: createHash('sha256').update(state).digest('hex') });
+  const engine = core.Engine.fromState(run.engineOptions, state);
   try {
     assert.equal(`${engine.transactionsJson()}\n`, await readFile(join(out, 'transactions.json'), 'utf8'));
     assert.ok(engine.transactions().every((t) => t.lineId !== null || t.kind === 'creditMemo'));
@@ -87,7 +91,7 @@ test('bc-spend sync: credentials from the environment, then an incremental secon
   assert.ok(!first.stderr.includes(c.clientSecret));
   const firstText = await readFile(join(out, 'transactions.json'), 'utf8');
   const txs = JSON.parse(firstText);
-  const engine = core.Engine.fromState(JSON.parse(await readFile(join(out, 'run.json'), 'utf8')).engineOptions, await readFile(join(out, 'state.json'), 'utf8'));
+  const engine = core.Engine.fromState(JSON.parse(await readFile(join(out, 'run.json'), 'utf8')).engineOptions, await readFile(join(out, 'state.bcs')));
   try {
     assertMatchesTruth(assert, engine, emu);
     assert.equal(engine.transactions().length, txs.length);
@@ -101,7 +105,7 @@ test('bc-spend sync: credentials from the environment, then an incremental secon
   const second = await cli(['sync', '--out', out, '--since', '2025-11-01'], env);
   assert.equal(second.code, 0, second.stderr);
   // A run that changed nothing rewrites no output whose content did not change: same inode,
-  // same mtime. (run.json says when the run was; summary.json and state.json count what this
+  // same mtime. (run.json says when the run was; summary.json and state.bcs count what this
   // run read: their content did change.)
   const rewritten = [];
   for (const f of ['transactions.json', 'transactions.csv', 'users.json', 'diagnostics.json', 'report.json']) {
@@ -114,6 +118,29 @@ test('bc-spend sync: credentials from the environment, then an incremental secon
   assert.match(second.stderr, /changes since the last run: 0 added, 0 changed, 0 removed/);
   assert.equal(await readFile(join(out, 'transactions.json'), 'utf8'), firstText);
   await assertOneStateCopy(out);
+});
+
+test('bc-spend sync: the state.json an output directory of bc-spend 0.1 holds is read, then replaced by state.bcs', async () => {
+  const c = emu.scenarios.valid;
+  const env = { ...NO_ENV, BC_TENANT_ID: c.tenantId, BC_ENVIRONMENT: c.environment, BC_CLIENT_ID: c.clientId, BC_CLIENT_SECRET: c.clientSecret, BC_AUTHORITY_HOST: emu.authorityHost, BC_API_HOST: emu.apiHost };
+  const out = join(dir, 'upgrade');
+  const first = await cli(['sync', '--out', out, '--connected-at', CONNECTED_AT], env);
+  assert.equal(first.code, 0, first.stderr);
+  const firstText = await readFile(join(out, 'transactions.json'), 'utf8');
+  // The directory as 0.1 left it: DIR/state.json, the checkpoint's base FILE.g<g>.state.json
+  // (one file, hard-linked), no state.bcs. (What a v1 state holds is read by the core: its
+  // tests read the committed v1 state; here it is the files' names and their replacement.)
+  const base = (await readdir(out)).find((f) => /^checkpoint\.json\.g\d+\.state\.bcs$/.test(f));
+  await rename(join(out, 'state.bcs'), join(out, 'state.json'));
+  await rename(join(out, base), join(out, base.replace(/\.bcs$/, '.json')));
+  const second = await cli(['sync', '--out', out, '--since', '2025-11-01'], env);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /sync: run 2/);
+  assert.match(second.stderr, /incremental read/, 'the state of the last run was read');
+  assert.match(second.stderr, /changes since the last run: 0 added, 0 changed, 0 removed/);
+  assert.equal(await readFile(join(out, 'transactions.json'), 'utf8'), firstText);
+  await assertOneStateCopy(out);
+  assert.ok(!(await readdir(out)).some((f) => f.endsWith('.state.json')), 'no state of 0.1 is left');
 });
 
 /**
@@ -197,12 +224,15 @@ test('a run that changed nothing builds no output; after a change every output i
   }
 });
 
-/** The run's state is kept once on disk: DIR/state.json and the checkpoint's base are one file. */
+/** The run's state is kept once on disk: DIR/state.bcs and the checkpoint's base are one file. */
 async function assertOneStateCopy(out) {
-  const bases = (await readdir(out)).filter((f) => /^checkpoint\.json\.g\d+\.state\.json$/.test(f));
+  const names = await readdir(out);
+  const bases = names.filter((f) => /^checkpoint\.json\.g\d+\.state\.(bcs|json)$/.test(f));
+  assert.deepEqual(bases.filter((f) => f.endsWith('.bcs')), bases, `one base state, state.bcs: ${bases}`);
   assert.equal(bases.length, 1, `one base state: ${bases}`);
-  const [a, b] = [await stat(join(out, 'state.json')), await stat(join(out, bases[0]))];
-  assert.equal(a.ino, b.ino, 'state.json and the checkpoint state are one inode');
+  assert.ok(!names.includes('state.json'), 'no state.json of 0.1 beside state.bcs');
+  const [a, b] = [await stat(join(out, 'state.bcs')), await stat(join(out, bases[0]))];
+  assert.equal(a.ino, b.ino, 'state.bcs and the checkpoint state are one inode');
   assert.equal(a.nlink, 2);
 }
 

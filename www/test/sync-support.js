@@ -60,7 +60,6 @@ export async function syncEmulator(emu, {
   signal,
   fetch,
   environment,
-  stateBytes,
 } = {}) {
   const events = [];
   const c = emu.scenarios[scenario];
@@ -76,7 +75,6 @@ export async function syncEmulator(emu, {
     sync: { connectedAt: CONNECTED_AT, ...sync },
     checkpoint: store.load(),
     saveCheckpoint: (u) => store.save(u),
-    ...(stateBytes !== undefined ? { stateBytes } : {}),
     onProgress: (e) => { events.push(e); onProgress?.(e); },
     signal,
   });

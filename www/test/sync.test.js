@@ -1,6 +1,7 @@
 // The sync against the emulator over loopback: the result equals the emulator's ground truth
 // exactly, the service's limits hold, every query is the one the plan chose, progress is
 // reported, and an off-origin nextLink is refused without failing the other companies.
+import { readFileSync } from 'node:fs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from '../emulator/index.js';
@@ -70,7 +71,7 @@ test('a full sync equals the ground truth: count and totals per currency, to the
 
     // The checkpoint after the run: the state and a plan for an incremental next run.
     assert.equal(store.journalLength, 0);
-    assert.ok(store.state.startsWith('{"format":"bc-spend-engine-state"'));
+    assert.equal(new TextDecoder().decode(store.state.subarray(0, 8)), 'BCSPEND\0');
     const plan = JSON.parse(store.plan);
     assert.equal(plan.format, 'bc-spend-sync-checkpoint');
     assert.equal(plan.run, undefined);
@@ -81,87 +82,119 @@ test('a full sync equals the ground truth: count and totals per currency, to the
 });
 
 test('the state rebuilds the same engine (the dashboard path)', async () => {
-  const { engine, store } = await syncEmulator(small, { sync: { companies: ['Northwind Traders Ltd'] } });
+  const { engine, store, engineOptions } = await syncEmulator(small, { sync: { companies: ['Northwind Traders Ltd'] } });
   try {
     const state = engine.exportState();
-    assert.equal(store.state, state, 'the checkpoint keeps the state, written in pieces');
-    const env = JSON.parse(state.slice(0, state.indexOf('\n'))).environment;
+    assert.ok(state instanceof Uint8Array);
+    assert.equal(new TextDecoder().decode(state.subarray(0, 8)), 'BCSPEND\0');
+    assert.deepEqual(store.state, state, 'the checkpoint keeps the state, written in pieces');
+    const env = engineOptions.environment;
     const rebuilt = core.Engine.fromState({ environment: env, windowStart: WINDOW_START, lineMode: 'invoice' }, state);
     try {
       assert.deepEqual(observable(rebuilt), observable(engine));
-      assert.equal(rebuilt.exportState(), state);
+      assert.deepEqual(rebuilt.exportState(), state);
     } finally {
       rebuilt.free();
     }
     assert.throws(() => core.Engine.fromState({ environment: 'other/env', windowStart: WINDOW_START }, state), (e) => e.code === 'STATE_FOREIGN');
-    assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.slice(0, 1000)), (e) => e.code === 'STATE_INVALID' && /not valid/.test(e.message));
-    assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.slice(0, state.lastIndexOf('\n', state.length - 2) + 1)), (e) => e.code === 'STATE_INVALID' && /ends early/.test(e.message), 'a state cut at a line end is still incomplete');
-    // In pieces, as the sync reads a large state: the engine they rebuild writes the same state.
+    assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.subarray(0, 1000)), (e) => e.code === 'STATE_INVALID' && /not valid/.test(e.message));
+    assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.subarray(0, state.length - 1)), (e) => e.code === 'STATE_INVALID', 'a state cut by one byte is incomplete');
+    const newer = state.slice();
+    newer[8] = 9;
+    assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, newer), (e) => e.code === 'STATE_VERSION');
+    assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, 42), (e) => e.code === 'INVALID_ARGUMENT');
+    // In pieces, as the sync and the file store read a large state: the engine they rebuild
+    // writes the same state.
     const readsBack = (all, size) => {
       const importer = new core.StateImport({ environment: env, windowStart: WINDOW_START });
       for (let i = 0; i < all.length; i += size) importer.push(all.slice(i, i + size));
       const streamed = importer.finish();
       try {
-        assert.equal(streamed.exportState(), state);
+        assert.deepEqual(streamed.exportState(), state);
       } finally {
         streamed.free();
       }
     };
     readsBack(state, 4099);
-    assert.throws(() => core.Engine.fromState({ environment: env, windowStart: WINDOW_START }, state.replace('"version":1', '"version":9')), (e) => e.code === 'STATE_VERSION');
-    // As UTF-8 pieces (what the file store writes), in small pieces and mixed with text ones.
-    const utf8 = new TextEncoder().encode(state);
-    const pieces = [...stateChunks(core, engine, 5000, { bytes: true })];
-    assert.ok(pieces.length > 3 && pieces.every((p) => p instanceof Uint8Array && p.at(-1) === 0x0a), 'whole lines in each piece');
-    assert.deepEqual(Buffer.concat(pieces), Buffer.from(utf8));
+    readsBack(state, 7);
+    const pieces = [...stateChunks(core, engine, 5000)];
+    assert.ok(pieces.length > 3 && pieces.every((p) => p instanceof Uint8Array && p.length <= 5000), 'pieces of at most the budget');
+    assert.deepEqual(new Uint8Array(Buffer.concat(pieces)), state);
+    // nextBytes() is next() (kept from 0.1); pieces of both may be mixed.
     const x = new core.StateExport(engine);
     const mixed = [];
     try {
-      for (let i = 0, c; (c = i % 2 ? x.nextBytes(engine, 3000) : x.next(engine, 3000)) !== undefined; i++) mixed.push(typeof c === 'string' ? c : new TextDecoder().decode(c));
+      for (let i = 0, c; (c = i % 2 ? x.nextBytes(engine, 3000) : x.next(engine, 3000)) !== undefined; i++) mixed.push(c);
     } finally {
       x.free();
     }
-    assert.ok(mixed.length > 3);
-    assert.equal(mixed.join(''), state);
-    // Read back from bytes in pieces that cut characters, as the file store reads its file.
-    readsBack(utf8, 4097);
+    assert.ok(mixed.length > 3 && mixed.every((p) => p instanceof Uint8Array));
+    assert.deepEqual(new Uint8Array(Buffer.concat(mixed)), state);
     const wrongType = new core.StateImport({ environment: env, windowStart: WINDOW_START });
     assert.throws(() => wrongType.push(42), (e) => e.code === 'INVALID_ARGUMENT');
-    const notUtf8 = new core.StateImport({ environment: env, windowStart: WINDOW_START });
-    assert.throws(() => notUtf8.push(Uint8Array.of(0x7b, 0xff, 0x7d, 0x0a)), (e) => e.code === 'STATE_INVALID' && e.path === 'line 1');
+    const notAState = new core.StateImport({ environment: env, windowStart: WINDOW_START });
+    assert.throws(() => notAState.push(Uint8Array.of(0x7f, 0xff, 0x7d, 0x0a, 0, 0, 0, 0, 0)), (e) => e.code === 'STATE_INVALID');
     wrongType.free();
-    notUtf8.free();
+    notAState.free();
   } finally {
     engine.free();
   }
 });
 
-test('stateBytes: the end-of-run state reaches the store as UTF-8 pieces, the same state', async () => {
+test('a version 1 state (0.1) is read as text or UTF-8, whole or in pieces, and migrates to version 2', async () => {
+  // The state the last v1 release wrote (tests/fixtures/state/v1-sample.jsonl), for its options.
+  const v1 = readFileSync(new URL('../../tests/fixtures/state/v1-sample.jsonl', import.meta.url), 'utf8');
+  const options = { connectedAt: '2026-11-26', lineMode: 'line', creditMemos: true, environment: 'tenant/production' };
+  const fromText = core.Engine.fromState(options, v1);
+  const fromBytes = core.Engine.fromState(options, new TextEncoder().encode(v1));
+  const importer = new core.StateImport(options);
+  for (let i = 0; i < v1.length; i += 999) importer.push(v1.slice(i, i + 999));
+  const fromPieces = importer.finish();
+  try {
+    const v2 = fromText.exportState();
+    assert.equal(new TextDecoder().decode(v2.subarray(0, 8)), 'BCSPEND\0');
+    assert.ok(v2.length * 3 < v1.length, `${v2.length} bytes of v2 for ${v1.length} of v1`);
+    assert.deepEqual(fromBytes.exportState(), v2);
+    assert.deepEqual(fromPieces.exportState(), v2);
+    const again = core.Engine.fromState(options, v2);
+    try {
+      assert.deepEqual(observable(again), observable(fromText));
+      assert.ok(again.transactions().length > 0);
+    } finally {
+      again.free();
+    }
+    // The memory store keeps a v1 text passed on (an abandoned run's base) as its UTF-8.
+    const store = createMemoryCheckpointStore();
+    await store.save({ plan: '{}', state: [v1.slice(0, 100), v1.slice(100)] });
+    assert.deepEqual(store.state, new TextEncoder().encode(v1));
+    // Merged with a v2 state of itself is an overlap, not a format error: both are read.
+    assert.throws(() => core.Engine.fromStates(options, [v1, v2]), (e) => e.code === 'STATE_MERGE_OVERLAP');
+  } finally {
+    fromText.free();
+    fromBytes.free();
+    fromPieces.free();
+  }
+});
+
+test('the end-of-run state reaches the store as byte pieces, and an incremental run restores from it', async () => {
   // A store that notes the kinds of state pieces it is given.
   const spying = (store, kinds) => ({
     load: () => store.load(),
     save: (u) => store.save(!u.state ? u : { ...u, state: (function* () { for (const p of u.state) { kinds.add(typeof p === 'string' ? 'string' : p.constructor.name); yield p; } })() }),
   });
-  const textKinds = new Set();
-  const bytesKinds = new Set();
-  const textStore = createMemoryCheckpointStore();
-  const bytesStore = createMemoryCheckpointStore();
-  const a = await syncEmulator(small, { store: spying(textStore, textKinds), sync: { companies: ['Northwind Traders Ltd'] } });
-  const b = await syncEmulator(small, { store: spying(bytesStore, bytesKinds), stateBytes: true, sync: { companies: ['Northwind Traders Ltd'] } });
+  const kinds = new Set();
+  const store = createMemoryCheckpointStore();
+  const b = await syncEmulator(small, { store: spying(store, kinds), sync: { companies: ['Northwind Traders Ltd'] } });
   try {
-    assert.deepEqual([...textKinds], ['string']);
-    assert.deepEqual([...bytesKinds], ['Uint8Array']);
-    assert.equal(bytesStore.state, textStore.state);
-    assert.equal(bytesStore.state, b.engine.exportState());
-    // An incremental run restores from it.
-    const again = await syncEmulator(small, { store: bytesStore, stateBytes: true, sync: { companies: ['Northwind Traders Ltd'] } });
+    assert.deepEqual([...kinds], ['Uint8Array']);
+    assert.deepEqual(store.state, b.engine.exportState());
+    const again = await syncEmulator(small, { store, sync: { companies: ['Northwind Traders Ltd'] } });
     try {
       assert.deepEqual(observable(again.engine), observable(b.engine));
     } finally {
       again.engine.free();
     }
   } finally {
-    a.engine.free();
     b.engine.free();
   }
 });

@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline';
 import { Miniflare } from 'miniflare';
 import { startEmulator } from '../emulator/index.js';
 import {
-  identifyCaller, readAccess, readConnections, readMessage, retryDelaySeconds, scheduledMessages, secretFor, splitText,
+  identifyCaller, readAccess, readConnections, readMessage, retryDelaySeconds, scheduledMessages, secretFor, splitBytes, joinPieces, blobBytes,
 } from '../worker/src/config.js';
 import { openStore } from '../worker/src/store.js';
 
@@ -184,8 +184,12 @@ before(async () => {
   pid = workerdPids()[0];
   assert.ok(pid, 'found the workerd process');
   const db = await mf.getD1Database(toml.d1_databases[0].binding);
-  const sql = readFileSync(join(WORKER, toml.d1_databases[0].migrations_dir, '0001_init.sql'), 'utf8').replace(/--.*$/gm, '');
-  await db.batch(sql.split(';').map((s) => s.trim()).filter(Boolean).map((s) => db.prepare(s)));
+  // Every migration, in order, as wrangler applies them.
+  const migrations = join(WORKER, toml.d1_databases[0].migrations_dir);
+  for (const file of readdirSync(migrations).filter((f) => f.endsWith('.sql')).sort()) {
+    const sql = readFileSync(join(migrations, file), 'utf8').replace(/--.*$/gm, '');
+    await db.batch(sql.split(';').map((s) => s.trim()).filter(Boolean).map((s) => db.prepare(s)));
+  }
   worker = await mf.getWorker();
 });
 
@@ -229,9 +233,15 @@ describe('the Worker configuration (no I/O)', () => {
     assert.equal(retryDelaySeconds({ attempts: 1, retryAfterMs: 120_000, random: () => 0 }), 120);
     assert.deepEqual([1, 2, 3, 4].map((attempts) => retryDelaySeconds({ attempts, baseSeconds: 30, random: () => 1 })), [30, 60, 120, 240]);
     assert.equal(retryDelaySeconds({ attempts: 30, baseSeconds: 30, maxSeconds: 10 ** 9, random: () => 1 }), 86_400);
-    const pieces = splitText('a'.repeat(9) + '\u{1F600}' + 'b', 10);
-    assert.deepEqual(pieces.map((p) => p.length), [9, 3]);
-    assert.equal(pieces.join(''), 'a'.repeat(9) + '\u{1F600}' + 'b');
+    const bytes = Uint8Array.from({ length: 25 }, (_, i) => i);
+    const pieces = splitBytes(bytes, 10);
+    assert.deepEqual(pieces.map((p) => p.length), [10, 10, 5]);
+    assert.deepEqual(joinPieces(pieces), bytes);
+    // A v1 state's text passed on is kept as its UTF-8; v1 text pieces read back join as text.
+    assert.deepEqual(joinPieces(splitBytes('{"é"}', 3)), new TextEncoder().encode('{"é"}'));
+    assert.equal(joinPieces(['{"a":', '1}']), '{"a":1}');
+    assert.deepEqual(blobBytes([1, 2, 3]), Uint8Array.of(1, 2, 3));
+    assert.deepEqual(blobBytes(Uint8Array.of(4).buffer), Uint8Array.of(4));
   });
 
   it('a caller is the admin or one tenant, by the whole bearer token', async () => {
@@ -455,7 +465,7 @@ describe('20 tenants x 3 companies fanned out over the queue in workerd', () => 
     const before = await get(`/tenants/${c.id}/transactions`); // equal to a single runSync (tested above)
     // The company forgotten: each delivery that got through would sync it from scratch.
     await db.batch([
-      db.prepare('DELETE FROM state_chunks WHERE connection = ?1 AND company_id = ?2').bind(c.id, companyId),
+      db.prepare('DELETE FROM state_pieces WHERE connection = ?1 AND company_id = ?2').bind(c.id, companyId),
       db.prepare('DELETE FROM company_sync WHERE connection = ?1 AND company_id = ?2').bind(c.id, companyId),
     ]);
     // Slow pages keep the first delivery inside its sync while the second one arrives.
@@ -490,7 +500,7 @@ describe('20 tenants x 3 companies fanned out over the queue in workerd', () => 
     assert.equal(emu.stats().total, 0);
 
     assert.deepEqual({ ...(await row()) }, { lease_id: null, status: 'done', last_run: run });
-    const gens = await db.prepare('SELECT DISTINCT gen FROM state_chunks WHERE connection = ?1 AND company_id = ?2').bind(c.id, companyId).all();
+    const gens = await db.prepare('SELECT DISTINCT gen FROM state_pieces WHERE connection = ?1 AND company_id = ?2').bind(c.id, companyId).all();
     assert.equal(gens.results.length, 1, 'one state generation, nothing interleaved');
     const after = await get(`/tenants/${c.id}/transactions`);
     assert.equal(after.text, before.text, 'the same transactions as one single run');
@@ -504,23 +514,52 @@ describe('20 tenants x 3 companies fanned out over the queue in workerd', () => 
     const run = '2026-12-01T03:00:00.000Z';
     const t0 = Date.parse(run);
     const rowOf = () => db.prepare('SELECT lease_id, status, state_gen, plan FROM company_sync WHERE connection = ?1 AND company_id = ?2').bind(conn, company).first();
-    const chunks = async () => (await db.prepare('SELECT gen, seq, text FROM state_chunks WHERE connection = ?1 AND company_id = ?2 ORDER BY gen, seq').bind(conn, company).all()).results.map((r) => ({ ...r }));
+    const chunks = async () => (await db.prepare('SELECT gen, seq, data FROM state_pieces WHERE connection = ?1 AND company_id = ?2 ORDER BY gen, seq').bind(conn, company).all()).results.map((r) => ({ ...r, data: new TextDecoder().decode(blobBytes(r.data)) }));
+    const bytes = (text) => new TextEncoder().encode(text);
     try {
       assert.equal((await store.claim(conn, company, run, 'A', t0, 1000)).outcome, 'claimed');
       assert.equal((await store.claim(conn, company, run, 'B', t0 + 999, 1000)).outcome, 'leased', 'A holds it');
       assert.equal((await store.claim(conn, company, run, 'B', t0 + 1001, 1000)).outcome, 'claimed', "A's lease expired: B takes over");
       // A was only slow: its commit and its release change nothing.
       const resultOf = (who, pieces) => ({ gen: `gen-${who}`, pieces, plan: `plan-${who}`, run, transactions: pieces.length, requests: 1, usersError: null });
-      assert.equal(await store.commit(conn, company, 'A', resultOf('A', ['{"a":', '1}'])), false);
+      assert.equal(await store.commit(conn, company, 'A', resultOf('A', [bytes('{"a":'), bytes('1}')])), false);
       await store.release(conn, company, 'A', { status: 'failed', code: 'X', message: 'x', attempts: 1 });
       assert.deepEqual({ ...(await rowOf()) }, { lease_id: 'B', status: 'running', state_gen: null, plan: null });
       assert.deepEqual(await chunks(), [], "none of A's pieces stay");
-      assert.equal(await store.commit(conn, company, 'B', resultOf('B', ['{"b":2}'])), true);
+      assert.equal(await store.commit(conn, company, 'B', resultOf('B', [bytes('{"b":2}')])), true);
       assert.deepEqual({ ...(await rowOf()) }, { lease_id: null, status: 'done', state_gen: 'gen-B', plan: 'plan-B' });
-      assert.deepEqual(await chunks(), [{ gen: 'gen-B', seq: 0, text: '{"b":2}' }]);
+      assert.deepEqual(await chunks(), [{ gen: 'gen-B', seq: 0, data: '{"b":2}' }]);
       assert.equal((await store.claim(conn, company, run, 'C', t0 + 2000, 1000)).outcome, 'done');
     } finally {
-      await db.batch([db.prepare('DELETE FROM state_chunks WHERE connection = ?1').bind(conn), db.prepare('DELETE FROM company_sync WHERE connection = ?1').bind(conn)]);
+      await db.batch([db.prepare('DELETE FROM state_pieces WHERE connection = ?1').bind(conn), db.prepare('DELETE FROM company_sync WHERE connection = ?1').bind(conn)]);
+    }
+  });
+
+  it('a state stored as text by 0.1 is read as a v1 state, and the next commit replaces it by BLOB pieces', async () => {
+    const db = await mf.getD1Database('DB');
+    const store = openStore(db, { d1: 0 });
+    const conn = 'v1-upgrade';
+    const company = '00000000-0000-0000-0000-0000000000bb';
+    const run = '2026-12-02T03:00:00.000Z';
+    const t0 = Date.parse(run);
+    // As 0.1 committed it: text pieces in state_chunks, the company pointing at their generation.
+    const v1 = ['{"format":"bc-spend-engine-state",', '"version":1}\n'];
+    await db.batch([
+      ...v1.map((text, seq) => db.prepare('INSERT INTO state_chunks (connection, company_id, gen, seq, text) VALUES (?1, ?2, ?3, ?4, ?5)').bind(conn, company, 'gen-v1', seq, text)),
+      db.prepare(`INSERT INTO company_sync (connection, company_id, status, last_run, plan, state_gen, updated_at) VALUES (?1, ?2, 'done', '2026-11-01T00:00:00.000Z', 'plan-v1', 'gen-v1', ?3)`).bind(conn, company, run),
+    ]);
+    const count = async (table) => (await db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE connection = ?1`).bind(conn).first()).n;
+    try {
+      assert.deepEqual(await store.statePieces(conn, company, 'gen-v1'), v1, 'the v1 text, for Engine.fromState to migrate');
+      assert.equal(joinPieces((await store.tenant(conn)).pieces.get(company)), v1.join(''));
+      assert.equal((await store.claim(conn, company, run, 'A', t0, 1000)).outcome, 'claimed');
+      const state = Uint8Array.of(66, 67, 83, 0, 1, 2);
+      assert.equal(await store.commit(conn, company, 'A', { gen: 'gen-v2', pieces: splitBytes(state, 4), plan: 'plan-v2', run, transactions: 0, requests: 1, usersError: null }), true);
+      assert.equal(await count('state_chunks'), 0, 'the v1 text is gone');
+      assert.deepEqual(joinPieces(await store.statePieces(conn, company, 'gen-v2')), state);
+      assert.deepEqual(joinPieces((await store.tenant(conn)).pieces.get(company)), state);
+    } finally {
+      await db.batch(['state_pieces', 'state_chunks', 'company_sync'].map((t) => db.prepare(`DELETE FROM ${t} WHERE connection = ?1`).bind(conn)));
     }
   });
 
@@ -530,7 +569,7 @@ describe('20 tenants x 3 companies fanned out over the queue in workerd', () => 
     // bound of the Worker's own CPU time).
     const c = connections[TENANTS - 1];
     const db = await mf.getD1Database('DB');
-    await db.batch([db.prepare('DELETE FROM state_chunks WHERE connection = ?1').bind(c.id), db.prepare('DELETE FROM company_sync WHERE connection = ?1').bind(c.id)]);
+    await db.batch([db.prepare('DELETE FROM state_pieces WHERE connection = ?1').bind(c.id), db.prepare('DELETE FROM company_sync WHERE connection = ?1').bind(c.id)]);
     const run = new Date(RUN_TIME + 2 * 86_400_000).toISOString();
     const measure = async (what, fn) => {
       const t0 = cpuMs(pid);
@@ -546,7 +585,7 @@ describe('20 tenants x 3 companies fanned out over the queue in workerd', () => 
       }));
       await sleep(50);
       assert.equal(invocations.at(-1).outcome, 'committed');
-      rows.at(-1).stateChars = invocations.at(-1).stateChars;
+      rows.at(-1).stateBytes = invocations.at(-1).stateBytes;
       rows.at(-1).transactions = invocations.at(-1).transactions;
     }
     const next = new Date(RUN_TIME + 3 * 86_400_000).toISOString();
@@ -563,8 +602,8 @@ describe('20 tenants x 3 companies fanned out over the queue in workerd', () => 
     }
     const full = rows.slice(0, COMPANIES);
     const perThousand = Math.max(...full.map((r) => r.cpuMs)) / (BIG_INVOICES / COMPANIES / 1000);
-    const stateBytesPerTx = Math.round(Math.max(...full.map((r) => r.stateChars / r.transactions)));
-    note(`state: about ${stateBytesPerTx} bytes per transaction (${full.map((r) => `${r.transactions} transactions, ${Math.round(r.stateChars / 1024)} KiB`).join('; ')})`);
+    const stateBytesPerTx = Math.round(Math.max(...full.map((r) => r.stateBytes / r.transactions)));
+    note(`state: about ${stateBytesPerTx} bytes per transaction (${full.map((r) => `${r.transactions} transactions, ${Math.round(r.stateBytes / 1024)} KiB`).join('; ')})`);
     note(`about ${Math.round(perThousand)} ms CPU per 1,000 invoices of a full company sync: by CPU alone (linear) ~${Math.floor(LIMITS.cpuMsQueueDefault / perThousand)}k invoices would fit the 30 s default; memory (128 MB per isolate) binds long before; Workers Free's ${LIMITS.cpuMsFree} ms fits no sync`);
   });
 

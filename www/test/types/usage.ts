@@ -59,11 +59,12 @@ async function hostUsage(): Promise<void> {
   const outcome: SyncOutcome = result.outcome;
   const merged = Engine.fromStates({ environment: environmentKey('t', 'production'), windowStart: outcome.windowStart }, [result.engine.exportState()]);
   const report: Report = merged.report({ asOf: '2026-11-26' });
-  for (const piece of stateChunks(result.engine)) void piece.length;
-  for (const piece of stateChunks(result.engine, undefined, { bytes: true })) void piece.byteLength;
+  for (const piece of stateChunks(result.engine)) void piece.byteLength;
+  const state: Uint8Array = result.engine.exportState();
+  void Engine.fromState({}, state);
   result.engine.free();
   void runSync({ client, core, environment: 'production' });
-  void runSync({ client, core, environment: 'production', stateBytes: true, saveCheckpoint: async (u) => { for await (const p of u.state ?? []) void (typeof p === 'string' ? p.length : p.byteLength); } });
+  void runSync({ client, core, environment: 'production', saveCheckpoint: async (u) => { for await (const p of u.state ?? []) void (typeof p === 'string' ? p.length : p.byteLength); } });
   void fromTokenCredential(async () => 'token');
   const { codeChallenge } = await createPkcePair();
   const url: string = buildAuthorizeUrl({ clientId: 'c', redirectUri: 'http://localhost/cb', state: 'x', codeChallenge });
@@ -87,7 +88,7 @@ async function hostUsage(): Promise<void> {
   createBcClient({ credential });
   // @ts-expect-error sync options are checked: concurrency is a number
   void runSync({ credential, sync: { concurrency: 'five' } });
-  // @ts-expect-error merged states are texts
+  // @ts-expect-error merged states are bytes (or v1 texts), not engines
   Engine.fromStates({}, [merged]);
 }
 void hostUsage;

@@ -187,16 +187,39 @@ export function retryDelaySeconds({ attempts, retryAfterMs, baseSeconds = 30, ma
   return Math.max(1, Math.min(Math.ceil(Math.max(jittered, after)), maxSeconds, MAX_QUEUE_DELAY_SECONDS));
 }
 
-/** Splits `text` into pieces of at most `max` UTF-16 units (D1 holds at most 2 MB per value). */
-export function splitText(text, max = 500_000) {
+/** The largest state piece stored in one D1 row (D1 holds at most 2 MB per value). */
+export const MAX_STATE_PIECE = 1_000_000;
+
+const utf8Encoder = new TextEncoder();
+
+/**
+ * A state piece as bytes in pieces of at most `max` bytes: the engine's pieces are bytes; a
+ * string is the text of a version 1 state passed on from an abandoned checkpoint, kept as its
+ * UTF-8, which the engine reads as that version.
+ */
+export function splitBytes(piece, max = MAX_STATE_PIECE) {
+  const bytes = typeof piece === 'string' ? utf8Encoder.encode(piece) : piece;
   const out = [];
-  let i = 0;
-  while (i < text.length) {
-    let end = Math.min(i + max, text.length);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1; // never split a surrogate pair
-    out.push(text.slice(i, end));
-    i = end;
+  for (let i = 0; i < bytes.length; i += max) out.push(bytes.subarray(i, Math.min(i + max, bytes.length)));
+  return out;
+}
+
+/** A BLOB as D1 returns it (an array of numbers, or an ArrayBuffer) as a Uint8Array. */
+export function blobBytes(value) {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return Uint8Array.from(value ?? []);
+}
+
+/** The pieces of one stored state as one value for Engine.fromState(s): bytes, or a v1 text. */
+export function joinPieces(pieces) {
+  if (pieces.every((p) => typeof p === 'string')) return pieces.join('');
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }

@@ -26,7 +26,7 @@
 import { runSync, createClientCredentials, createBcClient, Engine, SyncPlan, redactText } from '../../../pkg/workerd.js';
 import {
   engineOptionsOf, environmentName, identifyCaller, isTransient, readAccess, readConnections, readMessage, retryDelaySeconds,
-  scheduledMessages, secretFor, splitText, syncMessage, syncOptionsOf,
+  joinPieces, scheduledMessages, secretFor, splitBytes, syncMessage, syncOptionsOf,
 } from './config.js';
 import { openStore } from './store.js';
 
@@ -273,7 +273,7 @@ async function syncCompany(message, body, connection, env, meter) {
       saveCheckpoint: async (update) => {
         if (update.state === undefined) return;
         const pieces = [];
-        if (update.state !== null) for await (const piece of update.state) pieces.push(...splitText(piece));
+        if (update.state !== null) for await (const piece of update.state) pieces.push(...splitBytes(piece));
         final = { plan: update.plan, pieces };
       },
     });
@@ -313,7 +313,7 @@ async function syncCompany(message, body, connection, env, meter) {
     await settleFailure(message, env, meter, release, describe(e, secret));
     return;
   }
-  report(meter, committed ? 'committed' : 'superseded', { transactions, pages: stats.pages, statePieces: final.pieces.length, stateChars: final.pieces.reduce((n, p) => n + p.length, 0), changes: { added: outcome.changes.added, changed: outcome.changes.changed, removed: outcome.changes.removed } });
+  report(meter, committed ? 'committed' : 'superseded', { transactions, pages: stats.pages, statePieces: final.pieces.length, stateBytes: final.pieces.reduce((n, p) => n + p.length, 0), changes: { added: outcome.changes.added, changed: outcome.changes.changed, removed: outcome.changes.removed } });
   message.ack();
 }
 
@@ -394,7 +394,7 @@ async function handleFetch(request, env) {
   const options = { ...engineOptionsOf(connection), windowStart: windowStartOf(connection, synced[0].plan) };
   let engine;
   try {
-    engine = Engine.fromStates(options, synced.map((c) => t.pieces.get(c.company_id).join('')));
+    engine = Engine.fromStates(options, synced.map((c) => joinPieces(t.pieces.get(c.company_id))));
   } catch (e) {
     return problem(500, e.code ?? 'INTERNAL', `The stored states could not be merged: ${e.message}`);
   }

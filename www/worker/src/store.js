@@ -1,7 +1,11 @@
-// The Worker's storage in D1 (schema: migrations/0001_init.sql): per connection its last
-// scheduling or discovery, per company its sync checkpoint, a lease against two deliveries
-// syncing it at once, and its engine state in pieces. Every method is one D1 call (a batch is
+// The Worker's storage in D1 (schema: migrations/): per connection its last scheduling or
+// discovery, per company its sync checkpoint, a lease against two deliveries syncing it at
+// once, and its engine state in pieces: BLOBs in state_pieces (0002), or, for a company whose
+// last commit was made by 0.1, the text pieces of a version 1 state in state_chunks (read as
+// such; the next commit replaces them). Every method is one D1 call (a batch is
 // one), counted in `meter.d1`: D1 calls are subrequests of the invocation.
+
+import { blobBytes } from './config.js';
 
 const now = () => new Date().toISOString();
 
@@ -72,32 +76,34 @@ export function openStore(db, meter) {
       return { outcome: 'leased', leaseUntil: row.lease_until };
     },
 
-    /** The committed state of a company, in its stored pieces. */
+    /** The committed state of a company, in its stored pieces: Uint8Arrays, or a v1 state's text pieces. */
     async statePieces(connection, companyId, gen) {
-      count();
-      const r = await db.prepare('SELECT text FROM state_chunks WHERE connection = ?1 AND company_id = ?2 AND gen = ?3 ORDER BY seq').bind(connection, companyId, gen).all();
-      return r.results.map((x) => x.text);
+      const [bytes, text] = await batch([
+        db.prepare('SELECT data FROM state_pieces WHERE connection = ?1 AND company_id = ?2 AND gen = ?3 ORDER BY seq').bind(connection, companyId, gen),
+        db.prepare('SELECT text FROM state_chunks WHERE connection = ?1 AND company_id = ?2 AND gen = ?3 ORDER BY seq').bind(connection, companyId, gen),
+      ]);
+      return bytes.results.length ? bytes.results.map((x) => blobBytes(x.data)) : text.results.map((x) => x.text);
     },
 
     /**
      * Commits a run: the new state's pieces, the checkpoint, and the pointer to the new
      * generation, in one transaction, only while this delivery holds the lease; then every
-     * other generation of the company is deleted. Returns whether this delivery's result is
-     * the committed one.
+     * other generation of the company is deleted (v1 text pieces included). `pieces` are
+     * Uint8Arrays of at most 1 MB. Returns whether this delivery's result is the committed one.
      */
     async commit(connection, companyId, leaseId, { gen, pieces, plan, run, transactions, requests, usersError }) {
       const at = now();
       const results = await batch([
-        ...pieces.map((text, seq) => db.prepare('INSERT INTO state_chunks (connection, company_id, gen, seq, text) VALUES (?1, ?2, ?3, ?4, ?5)').bind(connection, companyId, gen, seq, text)),
+        ...pieces.map((data, seq) => db.prepare('INSERT INTO state_pieces (connection, company_id, gen, seq, data) VALUES (?1, ?2, ?3, ?4, ?5)').bind(connection, companyId, gen, seq, data)),
         db.prepare(
           `UPDATE company_sync SET state_gen = ?1, plan = ?2, last_run = ?3, status = 'done', attempts = 0, error_code = NULL, error_message = NULL,
              users_error = ?4, transactions = ?5, requests = ?6, lease_id = NULL, lease_until = NULL, updated_at = ?7
            WHERE connection = ?8 AND company_id = ?9 AND lease_id = ?10`,
         ).bind(gen, plan, run, usersError, transactions, requests, at, connection, companyId, leaseId),
-        db.prepare(
-          `DELETE FROM state_chunks WHERE connection = ?1 AND company_id = ?2
+        ...['state_pieces', 'state_chunks'].map((table) => db.prepare(
+          `DELETE FROM ${table} WHERE connection = ?1 AND company_id = ?2
            AND gen IS NOT (SELECT state_gen FROM company_sync WHERE connection = ?1 AND company_id = ?2)`,
-        ).bind(connection, companyId),
+        ).bind(connection, companyId)),
       ]);
       return results[pieces.length].meta.changes === 1;
     },
@@ -122,19 +128,25 @@ export function openStore(db, meter) {
 
     /** A tenant's companies (in list order) with their committed states, in one snapshot. */
     async tenant(connection) {
-      const [status, companies, chunks] = await batch([
+      const [status, companies, blobs, chunks] = await batch([
         db.prepare('SELECT status, run, attempts, error_code, error_message FROM connection_status WHERE connection = ?1').bind(connection),
         db.prepare(`SELECT company_id, company_name, position, status, run, last_run, attempts, error_code, error_message, users_error, transactions, plan, state_gen
                     FROM company_sync WHERE connection = ?1 ORDER BY position, company_id`).bind(connection),
+        db.prepare(`SELECT c.company_id, c.data FROM state_pieces c JOIN company_sync s
+                      ON s.connection = c.connection AND s.company_id = c.company_id AND s.state_gen = c.gen
+                    WHERE c.connection = ?1 ORDER BY s.position, s.company_id, c.seq`).bind(connection),
         db.prepare(`SELECT c.company_id, c.text FROM state_chunks c JOIN company_sync s
                       ON s.connection = c.connection AND s.company_id = c.company_id AND s.state_gen = c.gen
                     WHERE c.connection = ?1 ORDER BY s.position, s.company_id, c.seq`).bind(connection),
       ]);
+      // A company's committed generation is in one table: state_pieces, or (0.1) state_chunks.
       const pieces = new Map();
-      for (const r of chunks.results) {
-        if (!pieces.has(r.company_id)) pieces.set(r.company_id, []);
-        pieces.get(r.company_id).push(r.text);
-      }
+      const add = (company, piece) => {
+        if (!pieces.has(company)) pieces.set(company, []);
+        pieces.get(company).push(piece);
+      };
+      for (const r of blobs.results) add(r.company_id, blobBytes(r.data));
+      for (const r of chunks.results) add(r.company_id, r.text);
       return { connection: status.results[0] ?? null, companies: companies.results, pieces };
     },
   };

@@ -1,35 +1,8 @@
-//! Engine state snapshots: what an engine has ingested, as versioned JSON lines.
+//! The version 1 state, JSON lines: read only, to migrate the states written by releases up to
+//! 0.1 (the next export of an engine read from one is version 2, [`super::v2`]).
 //!
-//! A sync checkpoints what it has read so that the next run can be incremental, an interrupted
-//! run can resume, and the dashboard can rebuild the engine from an output directory without
-//! re-reading Business Central:
-//!
-//! ```
-//! use bc_spend::engine::{Engine, EngineOptions};
-//! let options = || EngineOptions { window_start: Some("2025-11-26".into()), ..Default::default() };
-//! let mut engine = Engine::new(options()).unwrap();
-//! engine.add_page_text(None, Some("c1"), r#"{"@odata.context":"x/$metadata#companies(c1)/purchaseInvoices",
-//!   "value":[{"id":"11111111-1111-1111-1111-111111111111","number":"PPI1","postingDate":"2026-01-05",
-//!   "status":"Paid","currencyCode":"EUR","totalAmountExcludingTax":10,"totalAmountIncludingTax":12}]}"#);
-//! let text = engine.export_state();
-//! let mut again = Engine::from_state(options(), &text).unwrap();
-//! assert_eq!(again.transactions().len(), 1);
-//! assert_eq!(again.export_state(), text);
-//! ```
-//!
-//! ## What a state holds
-//! The documents held (paid invoices and credit memos with their lines), the newest
-//! `lastModifiedDateTime` seen of every document (held or not, so a stale page cannot bring a
-//! removed invoice back), companies with their local currency and vendors, users, record counts
-//! and diagnostics. Not held: the options (rules, catalog, line mode come from the caller, so a
-//! state can be re-matched with new rules), transactions (rebuilt on demand), and the removals
-//! of the run that wrote it (they describe that run; see [`crate::sync::changes::ChangeBaseline`] for what changed).
-//!
-//! ## Format
-//! JSON lines, so that a large state is written and read a piece at a time (wasm memory does
-//! not shrink: a whole 100 MB state held once would stay reserved). Every line is one JSON
-//! object; the first is the versioned header, the last a trailer whose counts show the state
-//! is whole:
+//! Every line is one JSON object; the first is the versioned header, the last a trailer whose
+//! counts show the state is whole:
 //! ```text
 //! {"format":"bc-spend-engine-state","version":1,"environment":"…","windowStart":"2025-11-26","creditMemos":false}
 //! {"company":{"id":"…","company":{"name":"CRONUS"},"localCurrency":"USD","vendors":[…]}}
@@ -41,26 +14,28 @@
 //! ```
 //! Amounts are integers in ten-thousandths (exact), dates `YYYY-MM-DD`, timestamps
 //! milliseconds since the Unix epoch; `versions` lists documents seen but not held (kind 0 =
-//! invoice, 1 = credit memo). Export is deterministic: the same engine always gives the same
-//! text. [`StateWriter`] and [`StateReader`] stream it; [`Engine::export_state`] and
-//! [`Engine::from_state`] do it whole.
+//! invoice, 1 = credit memo).
 //!
-//! ## Errors and untrusted input
-//! A state is read like any other input: text that is not a state, a state of a newer version,
-//! one written for another environment, or one whose values are out of range gives a
-//! [`ConfigError`] (`STATE_INVALID`, `STATE_VERSION`, `STATE_FOREIGN`) naming the offending
-//! path; nothing in a state can make the core panic. A diagnostic code this version does not
-//! know (one a newer bc-spend added) is `STATE_INVALID` naming the code, not a stand-in code:
-//! adding a diagnostic code is a state format change.
+//! The writer is kept for the tests only (`writer`): they build v1 states of engines to check
+//! that the reader keeps reading what v1 releases wrote, value by value and path by path. The
+//! committed `tests/fixtures/state/v1-sample.jsonl` is the state the last v1 release wrote.
 
+use super::{
+    check_amount, check_id, check_opt_amount, check_timestamp, diagnostic_log, finish_engine,
+    invalid, known_code, KIND_CREDIT_MEMO, KIND_INVOICE,
+};
 use crate::bc::records::{Company, DocKind, DocStatus, Document, Line, RawUserFields, Vendor};
 use crate::bc::{Entity, LineType};
-use crate::date::{Date, Timestamp};
-use crate::diagnostics::DiagnosticCode;
-use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog, Severity, KEEP_PER_CODE};
-use crate::engine::{CompanyState, Engine, EngineOptions, Removal};
+use crate::date::Date;
+#[cfg(test)]
+use crate::date::Timestamp;
+use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog, Severity};
+#[cfg(test)]
+use crate::engine::EngineOptions;
+use crate::engine::{CompanyState, Engine};
 use crate::error::ConfigError;
 use crate::error::ErrorCode;
+#[cfg(test)]
 use crate::money::Amount;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -69,27 +44,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 pub const STATE_FORMAT: &str = "bc-spend-engine-state";
 pub const STATE_VERSION: u32 = 1;
 
-/// Amounts read from BC are within ±`i64::MAX` ten-thousandths, never `i64::MIN` (see
-/// [`crate::money`]); a state claiming `i64::MIN` was not written by this engine, and negating
-/// it would overflow. (Sums are kept in range when transactions are built.)
-const MIN_AMOUNT: i64 = -i64::MAX;
-/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in epoch milliseconds.
-const MIN_TIMESTAMP: i64 = -62_135_596_800_000;
-const MAX_TIMESTAMP: i64 = 253_402_300_799_999;
-/// More diagnostics of one code than records any engine could have read.
-const MAX_DIAGNOSTIC_COUNT: u64 = 100_000_000;
-const MAX_ID: usize = 64;
-
-const KIND_INVOICE: u8 = 0;
-const KIND_CREDIT_MEMO: u8 = 1;
-
-fn invalid(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError::new(
-        ErrorCode::StateInvalid,
-        format!("the engine state is not valid: {}", message.into()),
-    )
-    .at(path)
-}
+/// A held document's key in the engine: company, kind, id.
+type DocKey = (String, u8, String);
 
 // ------------------------------------------------------------------------------------------
 // Serialized shapes (shared by export and import; export borrows, import owns)
@@ -504,6 +460,7 @@ fn line_type_from_name(s: &str) -> Option<LineType> {
     .find(|x| x.as_str() == s)
 }
 
+#[cfg(test)]
 fn severity_name(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
@@ -521,511 +478,508 @@ fn severity_from_name(s: &str) -> Option<Severity> {
     }
 }
 
-/// The code a state names. A code this version does not know (one a newer bc-spend added) is
-/// refused, naming it: mapping it to a stand-in would change the counts per code the user sees
-/// and lose what the diagnostic was about, and nothing here could explain it. So a new
-/// diagnostic code means a new state version.
-fn known_code(code: &str, path: String) -> Result<DiagnosticCode, ConfigError> {
-    DiagnosticCode::parse(code).ok_or_else(|| {
-        invalid(
-            path,
-            format!(
-                "{:?} is not a diagnostic code this bc-spend knows (see CODES.md); a state written by a newer bc-spend needs that version",
-                code.chars().take(70).collect::<String>()
-            ),
-        )
-    })
-}
-
 // ------------------------------------------------------------------------------------------
-// Export
+// Export (tests only: see the module docs)
 
-fn cow(s: &str) -> Cow<'_, str> {
-    Cow::Borrowed(s)
-}
+#[cfg(test)]
+pub(crate) mod writer {
+    use super::*;
 
-fn ocow(s: &Option<String>) -> Option<Cow<'_, str>> {
-    s.as_deref().map(Cow::Borrowed)
-}
-
-/// Appends a document as JSON: the members of [`DocS`], in its order, as `serde_json` would
-/// write them (`tests::documents_are_written_as_serde_writes_them` holds the two equal). By hand
-/// because documents are nearly all of a state: serde's string escaping, a table lookup per byte
-/// and a write per fragment, was half of an export in wasm.
-fn write_doc(out: &mut Vec<u8>, doc: &Document) {
-    use crate::jsonw::{date, int, key, str};
-    let first = &mut true;
-    let text = |out: &mut Vec<u8>, first: &mut bool, name: &str, v: &Option<String>| {
-        if let Some(v) = v {
-            key(out, first, name);
-            str(out, v);
-        }
-    };
-    let day = |out: &mut Vec<u8>, first: &mut bool, name: &str, v: Option<Date>| {
-        if let Some(v) = v {
-            key(out, first, name);
-            date(out, v);
-        }
-    };
-    let amount = |out: &mut Vec<u8>, first: &mut bool, name: &str, v: Option<Amount>| {
-        if let Some(v) = v {
-            key(out, first, name);
-            int(out, v.0);
-        }
-    };
-    out.push(b'{');
-    if doc.kind == DocKind::CreditMemo {
-        key(out, first, "kind");
-        str(out, "creditMemo");
+    pub(super) fn cow(s: &str) -> Cow<'_, str> {
+        Cow::Borrowed(s)
     }
-    key(out, first, "id");
-    str(out, &doc.id);
-    text(out, first, "number", &doc.number);
-    day(out, first, "documentDate", doc.document_date);
-    day(out, first, "postingDate", doc.posting_date);
-    day(out, first, "dueDate", doc.due_date);
-    text(
-        out,
-        first,
-        "vendorDocumentNumber",
-        &doc.vendor_document_number,
-    );
-    text(out, first, "vendorId", &doc.vendor_id);
-    text(out, first, "vendorNumber", &doc.vendor_number);
-    text(out, first, "vendorName", &doc.vendor_name);
-    text(out, first, "currencyCode", &doc.currency_code);
-    amount(out, first, "discountAmount", doc.discount_amount);
-    amount(out, first, "totalExcludingTax", doc.total_excluding_tax);
-    amount(out, first, "totalTax", doc.total_tax);
-    amount(out, first, "totalIncludingTax", doc.total_including_tax);
-    key(out, first, "status");
-    str(out, doc.status.as_str());
-    if let Some(t) = doc.last_modified {
-        key(out, first, "lastModified");
-        int(out, t.0);
+
+    fn ocow(s: &Option<String>) -> Option<Cow<'_, str>> {
+        s.as_deref().map(Cow::Borrowed)
     }
-    if let Some(lines) = &doc.lines {
-        key(out, first, "lines");
-        out.push(b'[');
-        for (i, l) in lines.iter().enumerate() {
+
+    /// Appends a document as JSON: the members of [`DocS`], in its order, as `serde_json` would
+    /// write them (`tests::documents_are_written_as_serde_writes_them` holds the two equal). By hand
+    /// because documents are nearly all of a state: serde's string escaping, a table lookup per byte
+    /// and a write per fragment, was half of an export in wasm.
+    pub(super) fn write_doc(out: &mut Vec<u8>, doc: &Document) {
+        use crate::jsonw::{date, int, key, str};
+        let first = &mut true;
+        let text = |out: &mut Vec<u8>, first: &mut bool, name: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                key(out, first, name);
+                str(out, v);
+            }
+        };
+        let day = |out: &mut Vec<u8>, first: &mut bool, name: &str, v: Option<Date>| {
+            if let Some(v) = v {
+                key(out, first, name);
+                date(out, v);
+            }
+        };
+        let amount = |out: &mut Vec<u8>, first: &mut bool, name: &str, v: Option<Amount>| {
+            if let Some(v) = v {
+                key(out, first, name);
+                int(out, v.0);
+            }
+        };
+        out.push(b'{');
+        if doc.kind == DocKind::CreditMemo {
+            key(out, first, "kind");
+            str(out, "creditMemo");
+        }
+        key(out, first, "id");
+        str(out, &doc.id);
+        text(out, first, "number", &doc.number);
+        day(out, first, "documentDate", doc.document_date);
+        day(out, first, "postingDate", doc.posting_date);
+        day(out, first, "dueDate", doc.due_date);
+        text(
+            out,
+            first,
+            "vendorDocumentNumber",
+            &doc.vendor_document_number,
+        );
+        text(out, first, "vendorId", &doc.vendor_id);
+        text(out, first, "vendorNumber", &doc.vendor_number);
+        text(out, first, "vendorName", &doc.vendor_name);
+        text(out, first, "currencyCode", &doc.currency_code);
+        amount(out, first, "discountAmount", doc.discount_amount);
+        amount(out, first, "totalExcludingTax", doc.total_excluding_tax);
+        amount(out, first, "totalTax", doc.total_tax);
+        amount(out, first, "totalIncludingTax", doc.total_including_tax);
+        key(out, first, "status");
+        str(out, doc.status.as_str());
+        if let Some(t) = doc.last_modified {
+            key(out, first, "lastModified");
+            int(out, t.0);
+        }
+        if let Some(lines) = &doc.lines {
+            key(out, first, "lines");
+            out.push(b'[');
+            for (i, l) in lines.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let first = &mut true;
+                out.push(b'{');
+                text(out, first, "id", &l.id);
+                if let Some(n) = l.sequence {
+                    key(out, first, "sequence");
+                    int(out, n);
+                }
+                key(out, first, "lineType");
+                str(out, l.line_type.as_str());
+                text(out, first, "objectNumber", &l.object_number);
+                key(out, first, "description");
+                str(out, &l.description);
+                text(out, first, "description2", &l.description2);
+                key(out, first, "netAmount");
+                int(out, l.net_amount.0);
+                key(out, first, "netTaxAmount");
+                int(out, l.net_tax_amount.0);
+                key(out, first, "netAmountIncludingTax");
+                int(out, l.net_amount_including_tax.0);
+                if l.invoice_discount_allocation.0 != 0 {
+                    key(out, first, "invoiceDiscountAllocation");
+                    int(out, l.invoice_discount_allocation.0);
+                }
+                if let Some(q) = l.quantity {
+                    key(out, first, "quantity");
+                    int(out, q.0);
+                }
+                if let Some(c) = l.unit_cost {
+                    key(out, first, "unitCost");
+                    int(out, c.0);
+                }
+                text(out, first, "unitOfMeasure", &l.unit_of_measure);
+                out.push(b'}');
+            }
+            out.push(b']');
+        }
+        text(out, first, "appliesToInvoiceId", &doc.applies_to_invoice_id);
+        text(
+            out,
+            first,
+            "appliesToInvoiceNumber",
+            &doc.applies_to_invoice_number,
+        );
+        out.push(b'}');
+    }
+
+    /// Appends a `documents` line: `{"documents":{"company":…,"items":[…]}}` and a newline.
+    pub(super) fn write_docs_line<'a>(
+        out: &mut Vec<u8>,
+        company: &str,
+        docs: impl IntoIterator<Item = &'a Document>,
+    ) {
+        out.extend_from_slice(b"{\"documents\":{\"company\":");
+        crate::jsonw::str(out, company);
+        out.extend_from_slice(b",\"items\":[");
+        for (i, d) in docs.into_iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            let first = &mut true;
-            out.push(b'{');
-            text(out, first, "id", &l.id);
-            if let Some(n) = l.sequence {
-                key(out, first, "sequence");
-                int(out, n);
-            }
-            key(out, first, "lineType");
-            str(out, l.line_type.as_str());
-            text(out, first, "objectNumber", &l.object_number);
-            key(out, first, "description");
-            str(out, &l.description);
-            text(out, first, "description2", &l.description2);
-            key(out, first, "netAmount");
-            int(out, l.net_amount.0);
-            key(out, first, "netTaxAmount");
-            int(out, l.net_tax_amount.0);
-            key(out, first, "netAmountIncludingTax");
-            int(out, l.net_amount_including_tax.0);
-            if l.invoice_discount_allocation.0 != 0 {
-                key(out, first, "invoiceDiscountAllocation");
-                int(out, l.invoice_discount_allocation.0);
-            }
-            if let Some(q) = l.quantity {
-                key(out, first, "quantity");
-                int(out, q.0);
-            }
-            if let Some(c) = l.unit_cost {
-                key(out, first, "unitCost");
-                int(out, c.0);
-            }
-            text(out, first, "unitOfMeasure", &l.unit_of_measure);
-            out.push(b'}');
+            write_doc(out, d);
         }
-        out.push(b']');
+        out.extend_from_slice(b"]}}\n");
     }
-    text(out, first, "appliesToInvoiceId", &doc.applies_to_invoice_id);
-    text(
-        out,
-        first,
-        "appliesToInvoiceNumber",
-        &doc.applies_to_invoice_number,
-    );
-    out.push(b'}');
-}
 
-/// Appends a `documents` line: `{"documents":{"company":…,"items":[…]}}` and a newline.
-fn write_docs_line<'a>(
-    out: &mut Vec<u8>,
-    company: &str,
-    docs: impl IntoIterator<Item = &'a Document>,
-) {
-    out.extend_from_slice(b"{\"documents\":{\"company\":");
-    crate::jsonw::str(out, company);
-    out.extend_from_slice(b",\"items\":[");
-    for (i, d) in docs.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_doc(out, d);
-    }
-    out.extend_from_slice(b"]}}\n");
-}
-
-/// The serde form of a document, as [`write_doc`] writes it: the reference its test compares
-/// with.
-#[cfg(test)]
-fn doc_s(doc: &Document) -> DocS<'_> {
-    DocS {
-        kind: (doc.kind == DocKind::CreditMemo).then(|| cow("creditMemo")),
-        id: cow(&doc.id),
-        number: ocow(&doc.number),
-        document_date: doc.document_date.map(DateS),
-        posting_date: doc.posting_date.map(DateS),
-        due_date: doc.due_date.map(DateS),
-        vendor_document_number: ocow(&doc.vendor_document_number),
-        vendor_id: ocow(&doc.vendor_id),
-        vendor_number: ocow(&doc.vendor_number),
-        vendor_name: ocow(&doc.vendor_name),
-        currency_code: ocow(&doc.currency_code),
-        discount_amount: doc.discount_amount.map(|a| a.0),
-        total_excluding_tax: doc.total_excluding_tax.map(|a| a.0),
-        total_tax: doc.total_tax.map(|a| a.0),
-        total_including_tax: doc.total_including_tax.map(|a| a.0),
-        status: Some(cow(doc.status.as_str())),
-        last_modified: doc.last_modified.map(|t| t.0),
-        lines: doc.lines.as_ref().map(|ls| {
-            ls.iter()
-                .map(|l| LineS {
-                    id: ocow(&l.id),
-                    sequence: l.sequence,
-                    line_type: cow(l.line_type.as_str()),
-                    object_number: ocow(&l.object_number),
-                    description: cow(&l.description),
-                    description2: ocow(&l.description2),
-                    net_amount: l.net_amount.0,
-                    net_tax_amount: l.net_tax_amount.0,
-                    net_amount_including_tax: l.net_amount_including_tax.0,
-                    invoice_discount_allocation: l.invoice_discount_allocation.0,
-                    quantity: l.quantity.map(|a| a.0),
-                    unit_cost: l.unit_cost.map(|a| a.0),
-                    unit_of_measure: ocow(&l.unit_of_measure),
-                })
-                .collect()
-        }),
-        applies_to_invoice_id: ocow(&doc.applies_to_invoice_id),
-        applies_to_invoice_number: ocow(&doc.applies_to_invoice_number),
-    }
-}
-
-type DocKey = (String, u8, String);
-
-/// Documents per `documents` line, and versions or users per line.
-const BATCH: usize = 500;
-
-/// Writes a state in pieces of whole lines, so that a large engine's state never sits in
-/// memory whole. Holds no borrow of the engine, only a cursor: the engine must not change
-/// between calls. [`Engine::export_state`] is the concatenation of the pieces.
-pub struct StateWriter {
-    stage: Stage,
-    companies: Vec<String>,
-    versions: BTreeMap<String, Vec<(u8, String, i64)>>,
-    company: usize,
-    after: Option<DocKey>,
-    version_at: usize,
-    user_at: usize,
-    end: EndS,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    Header,
-    Company,
-    Documents,
-    Versions,
-    Users,
-    Tail,
-    End,
-    Done,
-}
-
-fn json<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
-    // Plain data into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, v);
-}
-
-fn line<T: Serialize>(out: &mut Vec<u8>, v: &T) {
-    json(out, v);
-    out.push(b'\n');
-}
-
-impl StateWriter {
-    pub fn new(e: &Engine) -> StateWriter {
-        // Versions implied by a held document (same timestamp) are not written.
-        let mut versions: BTreeMap<String, Vec<(u8, String, i64)>> = BTreeMap::new();
-        for (k, t) in &e.versions {
-            if e.docs.get(k).and_then(|d| d.last_modified) == Some(*t) {
-                continue;
-            }
-            versions
-                .entry(k.0.clone())
-                .or_default()
-                .push((k.1, k.2.clone(), t.0));
-        }
-        for v in versions.values_mut() {
-            v.sort_unstable();
-        }
-        let mut ids: BTreeSet<&str> = e.companies.keys().map(String::as_str).collect();
-        let mut last: Option<&str> = None;
-        for k in e.docs.keys() {
-            if last != Some(k.0.as_str()) {
-                ids.insert(k.0.as_str());
-                last = Some(k.0.as_str());
-            }
-        }
-        ids.extend(versions.keys().map(String::as_str));
-        let companies = ids.into_iter().map(str::to_owned).collect();
-        StateWriter {
-            stage: Stage::Header,
-            companies,
-            versions,
-            company: 0,
-            after: None,
-            version_at: 0,
-            user_at: 0,
-            end: EndS::default(),
+    /// The serde form of a document, as [`write_doc`] writes it: the reference its test compares
+    /// with.
+    #[cfg(test)]
+    pub(super) fn doc_s(doc: &Document) -> DocS<'_> {
+        DocS {
+            kind: (doc.kind == DocKind::CreditMemo).then(|| cow("creditMemo")),
+            id: cow(&doc.id),
+            number: ocow(&doc.number),
+            document_date: doc.document_date.map(DateS),
+            posting_date: doc.posting_date.map(DateS),
+            due_date: doc.due_date.map(DateS),
+            vendor_document_number: ocow(&doc.vendor_document_number),
+            vendor_id: ocow(&doc.vendor_id),
+            vendor_number: ocow(&doc.vendor_number),
+            vendor_name: ocow(&doc.vendor_name),
+            currency_code: ocow(&doc.currency_code),
+            discount_amount: doc.discount_amount.map(|a| a.0),
+            total_excluding_tax: doc.total_excluding_tax.map(|a| a.0),
+            total_tax: doc.total_tax.map(|a| a.0),
+            total_including_tax: doc.total_including_tax.map(|a| a.0),
+            status: Some(cow(doc.status.as_str())),
+            last_modified: doc.last_modified.map(|t| t.0),
+            lines: doc.lines.as_ref().map(|ls| {
+                ls.iter()
+                    .map(|l| LineS {
+                        id: ocow(&l.id),
+                        sequence: l.sequence,
+                        line_type: cow(l.line_type.as_str()),
+                        object_number: ocow(&l.object_number),
+                        description: cow(&l.description),
+                        description2: ocow(&l.description2),
+                        net_amount: l.net_amount.0,
+                        net_tax_amount: l.net_tax_amount.0,
+                        net_amount_including_tax: l.net_amount_including_tax.0,
+                        invoice_discount_allocation: l.invoice_discount_allocation.0,
+                        quantity: l.quantity.map(|a| a.0),
+                        unit_cost: l.unit_cost.map(|a| a.0),
+                        unit_of_measure: ocow(&l.unit_of_measure),
+                    })
+                    .collect()
+            }),
+            applies_to_invoice_id: ocow(&doc.applies_to_invoice_id),
+            applies_to_invoice_number: ocow(&doc.applies_to_invoice_number),
         }
     }
 
-    /// The next piece of the state text (whole lines, about `budget` bytes), or `None` when the
-    /// state is complete.
-    pub fn next_chunk(&mut self, e: &Engine, budget: usize) -> Option<String> {
-        // Only valid UTF-8 is ever written (JSON of Rust strings and ASCII punctuation).
-        self.next_chunk_bytes(e, budget)
-            .map(|b| String::from_utf8(b).unwrap_or_default())
+    /// Documents per `documents` line, and versions or users per line.
+    const BATCH: usize = 500;
+
+    /// Writes a state in pieces of whole lines, so that a large engine's state never sits in
+    /// memory whole. Holds no borrow of the engine, only a cursor: the engine must not change
+    /// between calls. [`Engine::export_state`] is the concatenation of the pieces.
+    pub struct StateWriter {
+        stage: Stage,
+        companies: Vec<String>,
+        versions: BTreeMap<String, Vec<(u8, String, i64)>>,
+        company: usize,
+        after: Option<DocKey>,
+        version_at: usize,
+        user_at: usize,
+        end: EndS,
     }
 
-    /// [`StateWriter::next_chunk`] as UTF-8 bytes, for hosts that write them to a file as they
-    /// are (no decoding into a JS string and encoding back).
-    pub fn next_chunk_bytes(&mut self, e: &Engine, budget: usize) -> Option<Vec<u8>> {
-        let mut out: Vec<u8> = Vec::with_capacity(budget.min(1 << 22) + 1024);
-        while out.len() < budget && self.stage != Stage::Done {
-            match self.stage {
-                Stage::Header => {
-                    let window = e.window_start.to_string();
-                    line(
-                        &mut out,
-                        &HeaderS {
-                            format: cow(STATE_FORMAT),
-                            version: STATE_VERSION,
-                            environment: cow(&e.environment),
-                            window_start: cow(&window),
-                            credit_memos: e.credit_memos,
-                        },
-                    );
-                    self.stage = if self.companies.is_empty() {
-                        Stage::Users
-                    } else {
-                        Stage::Company
-                    };
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Stage {
+        Header,
+        Company,
+        Documents,
+        Versions,
+        Users,
+        Tail,
+        End,
+        Done,
+    }
+
+    fn json<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+        // Plain data into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, v);
+    }
+
+    fn line<T: Serialize>(out: &mut Vec<u8>, v: &T) {
+        json(out, v);
+        out.push(b'\n');
+    }
+
+    impl StateWriter {
+        pub fn new(e: &Engine) -> StateWriter {
+            // Versions implied by a held document (same timestamp) are not written.
+            let mut versions: BTreeMap<String, Vec<(u8, String, i64)>> = BTreeMap::new();
+            for (k, t) in &e.versions {
+                if e.docs.get(k).and_then(|d| d.last_modified) == Some(*t) {
+                    continue;
                 }
-                Stage::Company => {
-                    let id = self.companies[self.company].as_str();
-                    let cs = e.companies.get(id);
-                    let mut vendors: Vec<VendorS> = Vec::new();
-                    if let Some(c) = cs {
-                        // Sorted: the engine keeps vendors in a HashMap; the state must not
-                        // depend on its order.
-                        let mut vids: Vec<&String> = c.vendors.keys().collect();
-                        vids.sort();
-                        vendors = vids
-                            .into_iter()
-                            .map(|vid| {
-                                let v = &c.vendors[vid];
-                                VendorS {
-                                    id: cow(vid),
-                                    number: ocow(&v.number),
-                                    name: ocow(&v.name),
-                                    email: ocow(&v.email),
-                                    website: ocow(&v.website),
-                                }
-                            })
-                            .collect();
-                    }
-                    let rec = RecordLine::Company(CompanyLineS {
-                        id: cow(id),
-                        company: cs
-                            .and_then(|c| c.company.as_ref())
-                            .map(|co| CompanyRecordS {
-                                name: cow(&co.name),
-                                display_name: ocow(&co.display_name),
-                            }),
-                        local_currency: cs.and_then(|c| c.local_currency.as_deref()).map(cow),
-                        vendors,
-                    });
-                    line(&mut out, &rec);
-                    self.end.companies += 1;
-                    self.after = None;
-                    self.stage = Stage::Documents;
+                versions
+                    .entry(k.0.clone())
+                    .or_default()
+                    .push((k.1, k.2.clone(), t.0));
+            }
+            for v in versions.values_mut() {
+                v.sort_unstable();
+            }
+            let mut ids: BTreeSet<&str> = e.companies.keys().map(String::as_str).collect();
+            let mut last: Option<&str> = None;
+            for k in e.docs.keys() {
+                if last != Some(k.0.as_str()) {
+                    ids.insert(k.0.as_str());
+                    last = Some(k.0.as_str());
                 }
-                Stage::Documents => {
-                    let id = self.companies[self.company].as_str();
-                    let range = match &self.after {
-                        None => e.docs.range((id.to_owned(), 0u8, String::new())..),
-                        Some(k) => e.docs.range((
-                            std::ops::Bound::Excluded(k.clone()),
-                            std::ops::Bound::Unbounded,
-                        )),
-                    };
-                    let batch: Vec<(&DocKey, &Document)> = range
-                        .take_while(|(k, _)| k.0 == id)
-                        .take(BATCH)
-                        .map(|(k, d)| (k, &**d))
-                        .collect();
-                    match batch.last() {
-                        None => {
-                            self.version_at = 0;
-                            self.stage = Stage::Versions;
-                        }
-                        Some((k, _)) => {
-                            self.after = Some((*k).clone());
-                            self.end.documents += batch.len() as u64;
-                            write_docs_line(&mut out, id, batch.iter().map(|(_, d)| *d));
-                        }
-                    }
-                }
-                Stage::Versions => {
-                    let id = &self.companies[self.company];
-                    let all = self.versions.get(id).map(Vec::as_slice).unwrap_or(&[]);
-                    let batch = &all
-                        [self.version_at.min(all.len())..(self.version_at + BATCH).min(all.len())];
-                    if batch.is_empty() {
-                        self.company += 1;
-                        self.stage = if self.company < self.companies.len() {
-                            Stage::Company
-                        } else {
-                            Stage::Users
-                        };
-                    } else {
-                        self.version_at += batch.len();
-                        self.end.versions += batch.len() as u64;
+            }
+            ids.extend(versions.keys().map(String::as_str));
+            let companies = ids.into_iter().map(str::to_owned).collect();
+            StateWriter {
+                stage: Stage::Header,
+                companies,
+                versions,
+                company: 0,
+                after: None,
+                version_at: 0,
+                user_at: 0,
+                end: EndS::default(),
+            }
+        }
+
+        /// The next piece of the state text (whole lines, about `budget` bytes), or `None` when the
+        /// state is complete.
+        pub fn next_chunk(&mut self, e: &Engine, budget: usize) -> Option<String> {
+            // Only valid UTF-8 is ever written (JSON of Rust strings and ASCII punctuation).
+            self.next_chunk_bytes(e, budget)
+                .map(|b| String::from_utf8(b).unwrap_or_default())
+        }
+
+        /// [`StateWriter::next_chunk`] as UTF-8 bytes, for hosts that write them to a file as they
+        /// are (no decoding into a JS string and encoding back).
+        pub fn next_chunk_bytes(&mut self, e: &Engine, budget: usize) -> Option<Vec<u8>> {
+            let mut out: Vec<u8> = Vec::with_capacity(budget.min(1 << 22) + 1024);
+            while out.len() < budget && self.stage != Stage::Done {
+                match self.stage {
+                    Stage::Header => {
+                        let window = e.window_start.to_string();
                         line(
                             &mut out,
-                            &RecordLine::Versions(VersionsLineS {
-                                company: cow(id),
-                                items: batch
+                            &HeaderS {
+                                format: cow(STATE_FORMAT),
+                                version: STATE_VERSION,
+                                environment: cow(&e.environment),
+                                window_start: cow(&window),
+                                credit_memos: e.credit_memos,
+                            },
+                        );
+                        self.stage = if self.companies.is_empty() {
+                            Stage::Users
+                        } else {
+                            Stage::Company
+                        };
+                    }
+                    Stage::Company => {
+                        let id = self.companies[self.company].as_str();
+                        let cs = e.companies.get(id);
+                        let mut vendors: Vec<VendorS> = Vec::new();
+                        if let Some(c) = cs {
+                            // Sorted: the engine keeps vendors in a HashMap; the state must not
+                            // depend on its order.
+                            let mut vids: Vec<&String> = c.vendors.keys().collect();
+                            vids.sort();
+                            vendors = vids
+                                .into_iter()
+                                .map(|vid| {
+                                    let v = &c.vendors[vid];
+                                    VendorS {
+                                        id: cow(vid),
+                                        number: ocow(&v.number),
+                                        name: ocow(&v.name),
+                                        email: ocow(&v.email),
+                                        website: ocow(&v.website),
+                                    }
+                                })
+                                .collect();
+                        }
+                        let rec = RecordLine::Company(CompanyLineS {
+                            id: cow(id),
+                            company: cs
+                                .and_then(|c| c.company.as_ref())
+                                .map(|co| CompanyRecordS {
+                                    name: cow(&co.name),
+                                    display_name: ocow(&co.display_name),
+                                }),
+                            local_currency: cs.and_then(|c| c.local_currency.as_deref()).map(cow),
+                            vendors,
+                        });
+                        line(&mut out, &rec);
+                        self.end.companies += 1;
+                        self.after = None;
+                        self.stage = Stage::Documents;
+                    }
+                    Stage::Documents => {
+                        let id = self.companies[self.company].as_str();
+                        let range = match &self.after {
+                            None => e.docs.range((id.to_owned(), 0u8, String::new())..),
+                            Some(k) => e.docs.range((
+                                std::ops::Bound::Excluded(k.clone()),
+                                std::ops::Bound::Unbounded,
+                            )),
+                        };
+                        let batch: Vec<(&DocKey, &Document)> = range
+                            .take_while(|(k, _)| k.0 == id)
+                            .take(BATCH)
+                            .map(|(k, d)| (k, &**d))
+                            .collect();
+                        match batch.last() {
+                            None => {
+                                self.version_at = 0;
+                                self.stage = Stage::Versions;
+                            }
+                            Some((k, _)) => {
+                                self.after = Some((*k).clone());
+                                self.end.documents += batch.len() as u64;
+                                write_docs_line(&mut out, id, batch.iter().map(|(_, d)| *d));
+                            }
+                        }
+                    }
+                    Stage::Versions => {
+                        let id = &self.companies[self.company];
+                        let all = self.versions.get(id).map(Vec::as_slice).unwrap_or(&[]);
+                        let batch = &all[self.version_at.min(all.len())
+                            ..(self.version_at + BATCH).min(all.len())];
+                        if batch.is_empty() {
+                            self.company += 1;
+                            self.stage = if self.company < self.companies.len() {
+                                Stage::Company
+                            } else {
+                                Stage::Users
+                            };
+                        } else {
+                            self.version_at += batch.len();
+                            self.end.versions += batch.len() as u64;
+                            line(
+                                &mut out,
+                                &RecordLine::Versions(VersionsLineS {
+                                    company: cow(id),
+                                    items: batch
+                                        .iter()
+                                        .map(|(k, vid, ms)| (*k, cow(vid), *ms))
+                                        .collect(),
+                                }),
+                            );
+                        }
+                    }
+                    Stage::Users => {
+                        let batch: Vec<UserS> = e
+                            .users
+                            .values()
+                            .skip(self.user_at)
+                            .take(BATCH)
+                            .map(|(u, cs)| UserS {
+                                security_id: cow(&u.security_id),
+                                user_name: ocow(&u.user_name),
+                                display_name: ocow(&u.display_name),
+                                state: ocow(&u.state),
+                                contact_email: ocow(&u.contact_email),
+                                license_type: ocow(&u.license_type),
+                                authentication_email: ocow(&u.authentication_email),
+                                companies: cs.iter().map(|c| cow(c)).collect(),
+                            })
+                            .collect();
+                        if batch.is_empty() {
+                            self.stage = Stage::Tail;
+                        } else {
+                            self.user_at += batch.len();
+                            self.end.users += batch.len() as u64;
+                            line(&mut out, &RecordLine::Users(batch));
+                        }
+                    }
+                    Stage::Tail => {
+                        let mut pages_seen: Vec<(Cow<str>, Cow<str>, u32)> = e
+                            .pages_seen
+                            .iter()
+                            .map(|((ent, c), n)| (cow(ent.as_str()), cow(c), *n))
+                            .collect();
+                        pages_seen.sort_unstable();
+                        let tail = TailS {
+                            counts: e
+                                .counts
+                                .iter()
+                                .map(|(k, v)| (cow(k.as_str()), CountsS::from(*v)))
+                                .collect(),
+                            pages_seen,
+                            diagnostics: Some(DiagnosticsS {
+                                items: e
+                                    .diags
+                                    .items()
                                     .iter()
-                                    .map(|(k, vid, ms)| (*k, cow(vid), *ms))
+                                    .map(|d| DiagS {
+                                        severity: cow(severity_name(d.severity)),
+                                        code: cow(d.code.as_str()),
+                                        message: cow(&d.message),
+                                        entity: d.entity.map(cow),
+                                        company_id: ocow(&d.company_id),
+                                        page: d.page,
+                                        record_index: d.record_index.map(|i| i as u64),
+                                        record_id: ocow(&d.record_id),
+                                        path: ocow(&d.path),
+                                    })
+                                    .collect(),
+                                per_code: e
+                                    .diags
+                                    .counts()
+                                    .iter()
+                                    .map(|(k, v)| (cow(k.as_str()), *v))
                                     .collect(),
                             }),
-                        );
+                            built: e.built_figures().map(|f| BuiltS {
+                                key: Cow::Owned(f.key.hex()),
+                                transactions: f.transactions,
+                                matched_transactions: f.matched_transactions,
+                                totals: f
+                                    .totals
+                                    .iter()
+                                    .map(|t| BuiltTotalS {
+                                        currency: cow(&t.currency),
+                                        transactions: t.transactions,
+                                        amount_excluding_tax: Cow::Owned(
+                                            t.amount_excluding_tax.to_string(),
+                                        ),
+                                        amount_including_tax: Cow::Owned(
+                                            t.amount_including_tax.to_string(),
+                                        ),
+                                        matched_excluding_tax: Cow::Owned(
+                                            t.matched_excluding_tax.to_string(),
+                                        ),
+                                    })
+                                    .collect(),
+                                diagnostics: f
+                                    .built_diagnostics
+                                    .iter()
+                                    .map(|(k, v)| (cow(k.as_str()), *v))
+                                    .collect(),
+                            }),
+                        };
+                        line(&mut out, &RecordLine::Tail(tail));
+                        self.stage = Stage::End;
                     }
-                }
-                Stage::Users => {
-                    let batch: Vec<UserS> = e
-                        .users
-                        .values()
-                        .skip(self.user_at)
-                        .take(BATCH)
-                        .map(|(u, cs)| UserS {
-                            security_id: cow(&u.security_id),
-                            user_name: ocow(&u.user_name),
-                            display_name: ocow(&u.display_name),
-                            state: ocow(&u.state),
-                            contact_email: ocow(&u.contact_email),
-                            license_type: ocow(&u.license_type),
-                            authentication_email: ocow(&u.authentication_email),
-                            companies: cs.iter().map(|c| cow(c)).collect(),
-                        })
-                        .collect();
-                    if batch.is_empty() {
-                        self.stage = Stage::Tail;
-                    } else {
-                        self.user_at += batch.len();
-                        self.end.users += batch.len() as u64;
-                        line(&mut out, &RecordLine::Users(batch));
+                    Stage::End => {
+                        line(&mut out, &RecordLine::End(self.end));
+                        self.stage = Stage::Done;
                     }
+                    Stage::Done => {}
                 }
-                Stage::Tail => {
-                    let mut pages_seen: Vec<(Cow<str>, Cow<str>, u32)> = e
-                        .pages_seen
-                        .iter()
-                        .map(|((ent, c), n)| (cow(ent.as_str()), cow(c), *n))
-                        .collect();
-                    pages_seen.sort_unstable();
-                    let tail = TailS {
-                        counts: e
-                            .counts
-                            .iter()
-                            .map(|(k, v)| (cow(k.as_str()), CountsS::from(*v)))
-                            .collect(),
-                        pages_seen,
-                        diagnostics: Some(DiagnosticsS {
-                            items: e
-                                .diags
-                                .items()
-                                .iter()
-                                .map(|d| DiagS {
-                                    severity: cow(severity_name(d.severity)),
-                                    code: cow(d.code.as_str()),
-                                    message: cow(&d.message),
-                                    entity: d.entity.map(cow),
-                                    company_id: ocow(&d.company_id),
-                                    page: d.page,
-                                    record_index: d.record_index.map(|i| i as u64),
-                                    record_id: ocow(&d.record_id),
-                                    path: ocow(&d.path),
-                                })
-                                .collect(),
-                            per_code: e
-                                .diags
-                                .counts()
-                                .iter()
-                                .map(|(k, v)| (cow(k.as_str()), *v))
-                                .collect(),
-                        }),
-                        built: e.built_figures().map(|f| BuiltS {
-                            key: Cow::Owned(f.key.hex()),
-                            transactions: f.transactions,
-                            matched_transactions: f.matched_transactions,
-                            totals: f
-                                .totals
-                                .iter()
-                                .map(|t| BuiltTotalS {
-                                    currency: cow(&t.currency),
-                                    transactions: t.transactions,
-                                    amount_excluding_tax: Cow::Owned(
-                                        t.amount_excluding_tax.to_string(),
-                                    ),
-                                    amount_including_tax: Cow::Owned(
-                                        t.amount_including_tax.to_string(),
-                                    ),
-                                    matched_excluding_tax: Cow::Owned(
-                                        t.matched_excluding_tax.to_string(),
-                                    ),
-                                })
-                                .collect(),
-                            diagnostics: f
-                                .built_diagnostics
-                                .iter()
-                                .map(|(k, v)| (cow(k.as_str()), *v))
-                                .collect(),
-                        }),
-                    };
-                    line(&mut out, &RecordLine::Tail(tail));
-                    self.stage = Stage::End;
-                }
-                Stage::End => {
-                    line(&mut out, &RecordLine::End(self.end));
-                    self.stage = Stage::Done;
-                }
-                Stage::Done => {}
             }
+            (!out.is_empty()).then_some(out)
         }
-        (!out.is_empty()).then_some(out)
+    }
+
+    /// The whole v1 state of `e`, as the last v1 release exported it.
+    pub(crate) fn export(e: &Engine) -> String {
+        let mut w = StateWriter::new(e);
+        let mut out = String::new();
+        while let Some(c) = w.next_chunk(e, 1 << 20) {
+            out.push_str(&c);
+        }
+        out
     }
 }
 
@@ -1033,42 +987,6 @@ impl StateWriter {
 // Import
 
 /// The paths of the checks are closures: formatted only for an error (formatting one per
-/// field and line was a fifth of reading a state).
-fn check_id(path: impl FnOnce() -> String, id: &str) -> Result<String, ConfigError> {
-    let t = id.trim();
-    if t.is_empty() || t.len() > MAX_ID {
-        return Err(invalid(
-            path(),
-            format!(
-                "an id must have 1 to {MAX_ID} characters, got {:?}",
-                id.chars().take(80).collect::<String>()
-            ),
-        ));
-    }
-    Ok(t.to_ascii_lowercase())
-}
-
-fn check_amount(path: impl FnOnce() -> String, v: i64) -> Result<Amount, ConfigError> {
-    if v < MIN_AMOUNT {
-        return Err(invalid(path(), format!("amount {v} is out of range")));
-    }
-    Ok(Amount(v))
-}
-
-fn check_opt_amount(
-    path: impl FnOnce() -> String,
-    v: Option<i64>,
-) -> Result<Option<Amount>, ConfigError> {
-    v.map(|x| check_amount(path, x)).transpose()
-}
-
-fn check_timestamp(path: impl FnOnce() -> String, ms: i64) -> Result<Timestamp, ConfigError> {
-    if !(MIN_TIMESTAMP..=MAX_TIMESTAMP).contains(&ms) {
-        return Err(invalid(path(), format!("timestamp {ms} is out of range")));
-    }
-    Ok(Timestamp(ms))
-}
-
 fn owned(c: Option<Cow<'_, str>>) -> Option<String> {
     c.map(Cow::into_owned)
 }
@@ -1212,10 +1130,10 @@ fn foreign(format: Option<&serde_json::Value>) -> ConfigError {
 }
 
 impl StateReader {
-    /// Options are checked first-hand (as `Engine::new`).
-    pub fn new(options: EngineOptions) -> Result<StateReader, ConfigError> {
-        Ok(StateReader {
-            engine: Engine::new(options)?,
+    /// Reads into `engine`, new and configured by the caller's options.
+    pub(super) fn new(engine: Engine) -> StateReader {
+        StateReader {
+            engine,
             pending: Vec::new(),
             line: 0,
             header: false,
@@ -1223,7 +1141,7 @@ impl StateReader {
             seen: EndS::default(),
             companies: HashSet::new(),
             tail: false,
-        })
+        }
     }
 
     /// The next piece of state text.
@@ -1303,11 +1221,7 @@ impl StateReader {
                 ))
             }
         }
-        let mut engine = self.engine;
-        let dropped = engine.drop_documents_outside_config();
-        engine.removals.extend(dropped);
-        engine.invalidate();
-        Ok(engine)
+        Ok(finish_engine(self.engine))
     }
 
     fn read_line(&mut self, text: &str) -> Result<(), ConfigError> {
@@ -1495,114 +1409,6 @@ impl StateReader {
     }
 }
 
-impl Engine {
-    /// The engine's state as versioned JSON (see the module docs). Deterministic.
-    pub fn export_state(&self) -> String {
-        let mut w = StateWriter::new(self);
-        let mut out = String::new();
-        while let Some(c) = w.next_chunk(self, 1 << 20) {
-            out.push_str(&c);
-        }
-        out
-    }
-
-    /// Rebuilds an engine from [`Engine::export_state`] text, configured by `options` (rules,
-    /// catalog, line mode and window may differ from the engine that wrote it). Documents
-    /// before the window start, and credit memos when they are off, are dropped and reported
-    /// by [`Engine::removals`] (`outsideWindow`). [`StateReader`] does the same a piece at a
-    /// time.
-    pub fn from_state(options: EngineOptions, text: &str) -> Result<Engine, ConfigError> {
-        let mut r = StateReader::new(options)?;
-        r.push(text)?;
-        r.finish()
-    }
-
-    /// Drops documents the configuration excludes (before the window start; credit memos when
-    /// they are off), as removals with reason `outsideWindow`.
-    fn drop_documents_outside_config(&mut self) -> Vec<Removal> {
-        let window_start = self.window_start;
-        let credit_memos = self.credit_memos;
-        let mut out = Vec::new();
-        self.docs.retain(|(company, _, _), doc| {
-            let outside = doc
-                .posting_date
-                .or(doc.document_date)
-                .is_some_and(|d| d < window_start);
-            let disabled = doc.kind == DocKind::CreditMemo && !credit_memos;
-            if outside {
-                out.push(Removal {
-                    company_id: company.clone(),
-                    invoice_id: doc.id.clone(),
-                    invoice_number: doc.number.clone(),
-                    kind: if doc.kind == DocKind::CreditMemo {
-                        "creditMemo"
-                    } else {
-                        "invoice"
-                    },
-                    reason: "outsideWindow",
-                    status: None,
-                });
-            }
-            !(outside || disabled)
-        });
-        out
-    }
-
-    /// Starts a sync run over this engine: forgets what described the previous run (record
-    /// counts, page numbers, removals), the users (a sync re-reads them in full), and the
-    /// diagnostics about records this run reads again: every entity but the documents of
-    /// `incremental_companies`, whose unchanged records are not re-read.
-    pub fn begin_sync_run(&mut self, incremental_companies: &BTreeSet<String>) {
-        self.counts.clear();
-        self.pages_seen.clear();
-        self.removals.clear();
-        self.users.clear();
-        self.diags.retain(|d| {
-            let document = matches!(
-                d.entity,
-                Some("purchaseInvoices") | Some("purchaseCreditMemos")
-            );
-            document
-                && d.company_id
-                    .as_ref()
-                    .is_some_and(|c| incremental_companies.contains(c))
-        });
-        self.invalidate();
-    }
-
-    /// Keeps only the documents, vendors and local currency of `companies` (ids, lower case):
-    /// a sync of selected companies does not report the others.
-    pub fn retain_companies(&mut self, companies: &BTreeSet<String>) {
-        self.docs.retain(|(c, _, _), _| companies.contains(c));
-        self.versions.retain(|(c, _, _), _| companies.contains(c));
-        self.companies.retain(|c, s| {
-            if companies.contains(c) {
-                return true;
-            }
-            // The company list itself is kept (it names every company); its data is not.
-            s.vendors.clear();
-            s.local_currency = None;
-            s.company.is_some()
-        });
-        self.invalidate();
-    }
-
-    /// The newest `lastModifiedDateTime` seen of `company`'s invoices (`credit_memos` false) or
-    /// credit memos, held or not: the base of the next incremental sync's watermark.
-    pub fn newest_modification(&self, company: &str, credit_memos: bool) -> Option<Timestamp> {
-        let kind = if credit_memos {
-            KIND_CREDIT_MEMO
-        } else {
-            KIND_INVOICE
-        };
-        self.versions
-            .iter()
-            .filter(|(k, _)| k.1 == kind && k.0 == company)
-            .map(|(_, t)| *t)
-            .max()
-    }
-}
-
 /// The kept summary figures, checked like the rest of a state: a key, amounts and codes that do
 /// not read are `STATE_INVALID`, never trusted.
 fn restore_built(b: BuiltS<'_>, n: u64) -> Result<crate::engine::BuiltFigures, ConfigError> {
@@ -1649,8 +1455,7 @@ fn restore_built(b: BuiltS<'_>, n: u64) -> Result<crate::engine::BuiltFigures, C
 }
 
 fn restore_diagnostics(d: DiagnosticsS<'_>) -> Result<DiagnosticLog, ConfigError> {
-    let mut log = DiagnosticLog::default();
-    let mut kept: BTreeMap<DiagnosticCode, u64> = BTreeMap::new();
+    let mut items = Vec::with_capacity(d.items.len());
     for (i, x) in d.items.into_iter().enumerate() {
         let p = format!("diagnostics/items/{i}");
         let code = known_code(&x.code, format!("{p}/code"))?;
@@ -1668,15 +1473,7 @@ fn restore_diagnostics(d: DiagnosticsS<'_>) -> Result<DiagnosticLog, ConfigError
                     .as_str(),
             ),
         };
-        let n = kept.entry(code).or_default();
-        *n += 1;
-        if *n > KEEP_PER_CODE {
-            return Err(invalid(
-                p,
-                format!("more than {KEEP_PER_CODE} diagnostics of code {code} are kept"),
-            ));
-        }
-        log.push(Diagnostic {
+        items.push(Diagnostic {
             severity,
             code,
             message: x.message.into_owned(),
@@ -1690,42 +1487,40 @@ fn restore_diagnostics(d: DiagnosticsS<'_>) -> Result<DiagnosticLog, ConfigError
             path: owned(x.path),
         });
     }
+    let mut per_code = Vec::with_capacity(d.per_code.len());
     for (code, total) in d.per_code {
-        let p = format!("diagnostics/perCode/{code}");
-        let c = known_code(&code, p.clone())?;
-        let have = kept.get(&c).copied().unwrap_or(0);
-        if total < have || total > MAX_DIAGNOSTIC_COUNT {
-            return Err(invalid(
-                p,
-                format!("count {total} does not fit the {have} diagnostics kept"),
-            ));
-        }
-        if total > have && have < KEEP_PER_CODE {
-            return Err(invalid(p, format!("{total} diagnostics counted but only {have} kept, below the limit of {KEEP_PER_CODE}")));
-        }
-        // Past the limit a diagnostic is only counted, so pushing restores the exact count.
-        for _ in have..total {
-            log.push(Diagnostic::new(Severity::Info, c, String::new()));
-        }
-    }
-    if kept.keys().any(|c| !log.counts().contains_key(c)) {
-        return Err(invalid(
-            "diagnostics/perCode",
-            "a kept diagnostic's code has no count",
+        per_code.push((
+            known_code(&code, format!("diagnostics/perCode/{code}"))?,
+            total,
         ));
     }
-    Ok(log)
+    diagnostic_log(items, per_code)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use super::writer::{cow, doc_s, write_doc, write_docs_line};
     use super::*;
     use crate::sync::changes::{ChangeBaseline, Changes};
+    use std::collections::BTreeSet;
 
-    const C1: &str = "8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c";
+    pub(crate) trait V1 {
+        fn export_v1(&self) -> String;
+    }
+    impl V1 for Engine {
+        fn export_v1(&self) -> String {
+            writer::export(self)
+        }
+    }
+
+    fn from_state(o: EngineOptions, text: &str) -> Result<Engine, ConfigError> {
+        Engine::from_state(o, text.as_bytes())
+    }
+
+    pub(crate) const C1: &str = "8e1b3ef6-9c3e-ef11-8409-000d3a7e3f1c";
 
     /// Documents with every member present and absent in turn, and texts that need escaping.
-    fn varied_documents() -> Vec<Document> {
+    pub(crate) fn varied_documents() -> Vec<Document> {
         let texts = [
             "plain",
             "quote \" and back\\slash",
@@ -1850,7 +1645,7 @@ mod tests {
         }
     }
 
-    fn options(window: &str) -> EngineOptions {
+    pub(crate) fn options(window: &str) -> EngineOptions {
         EngineOptions {
             window_start: Some(window.into()),
             environment: Some("t/prod".into()),
@@ -1859,7 +1654,13 @@ mod tests {
         }
     }
 
-    fn invoice(id: &str, date: &str, status: &str, modified: &str, amount: &str) -> String {
+    pub(crate) fn invoice(
+        id: &str,
+        date: &str,
+        status: &str,
+        modified: &str,
+        amount: &str,
+    ) -> String {
         format!(
             r#"{{"id":"{id}","number":"PPI-{id}","postingDate":"{date}","invoiceDate":"{date}","vendorId":"aaaaaaaa-0000-0000-0000-000000000001","vendorName":"Slack Technologies Limited","currencyCode":"EUR","status":"{status}","lastModifiedDateTime":"{modified}","totalAmountExcludingTax":{amount},"totalAmountIncludingTax":{amount},"totalTaxAmount":0,
             "purchaseInvoiceLines":[{{"id":"bbbbbbbb-0000-0000-0000-0000000000{}","sequence":10000,"lineType":"Account","lineObjectNumber":"6100","description":"Slack Pro","netAmount":{amount},"netAmountIncludingTax":{amount},"netTaxAmount":0}},
@@ -1868,14 +1669,14 @@ mod tests {
         )
     }
 
-    fn page(entity: &str, records: &[String]) -> String {
+    pub(crate) fn page(entity: &str, records: &[String]) -> String {
         format!(
             r#"{{"@odata.context":"https://x/api/v2.0/$metadata#companies({C1})/{entity}","value":[{}]}}"#,
             records.join(",")
         )
     }
 
-    fn loaded() -> Engine {
+    pub(crate) fn loaded() -> Engine {
         let mut e = Engine::new(options("2025-11-01")).unwrap();
         e.add_page_text(None, None, r#"{"@odata.context":"https://x/api/v2.0/$metadata#companies","value":[{"id":"8E1B3EF6-9C3E-EF11-8409-000D3A7E3F1C","name":"CRONUS","displayName":"Cronus Ltd"}]}"#);
         e.add_page_text(
@@ -1930,7 +1731,7 @@ mod tests {
         e
     }
 
-    fn observable(e: &mut Engine) -> String {
+    pub(crate) fn observable(e: &mut Engine) -> String {
         let txs = serde_json::to_string(e.transactions()).unwrap();
         let users = serde_json::to_string(&e.users().0).unwrap();
         let diags = serde_json::to_string(&e.diagnostics()).unwrap();
@@ -1942,10 +1743,10 @@ mod tests {
     fn round_trip_is_exact() {
         let mut e = loaded();
         assert_eq!(e.transactions().len(), 3);
-        let text = e.export_state();
-        let mut back = Engine::from_state(options("2025-11-01"), &text).unwrap();
+        let text = e.export_v1();
+        let mut back = from_state(options("2025-11-01"), &text).unwrap();
         assert_eq!(
-            back.export_state(),
+            back.export_v1(),
             text,
             "export is deterministic and lossless"
         );
@@ -1970,9 +1771,9 @@ mod tests {
     #[test]
     fn chunks_of_any_size_make_the_same_state() {
         let e = loaded();
-        let whole = e.export_state();
+        let whole = e.export_v1();
         for budget in [1, 50, 700, 1 << 20] {
-            let mut w = StateWriter::new(&e);
+            let mut w = writer::StateWriter::new(&e);
             let mut parts = Vec::new();
             while let Some(c) = w.next_chunk(&e, budget) {
                 parts.push(c);
@@ -1984,7 +1785,7 @@ mod tests {
         }
         // Read back in pieces cut anywhere, even inside a line or a character.
         for step in [1, 3, 64, 1000] {
-            let mut r = StateReader::new(options("2025-11-01")).unwrap();
+            let mut r = StateReader::new(Engine::new(options("2025-11-01")).unwrap());
             let mut at = 0;
             while at < whole.len() {
                 let mut end = (at + step).min(whole.len());
@@ -1994,26 +1795,19 @@ mod tests {
                 r.push(&whole[at..end]).unwrap();
                 at = end;
             }
-            assert_eq!(
-                r.finish().unwrap().export_state(),
-                whole,
-                "pieces of {step}"
-            );
+            assert_eq!(r.finish().unwrap().export_v1(), whole, "pieces of {step}");
         }
         let empty = Engine::new(options("2025-11-01")).unwrap();
-        let text = empty.export_state();
-        assert!(
-            Engine::from_state(options("2025-11-01"), &text).is_ok(),
-            "{text}"
-        );
+        let text = empty.export_v1();
+        assert!(from_state(options("2025-11-01"), &text).is_ok(), "{text}");
     }
 
     #[test]
     fn new_rules_and_line_mode_apply_to_a_restored_state() {
-        let text = loaded().export_state();
+        let text = loaded().export_v1();
         let mut o = options("2025-11-01");
         o.line_mode = Some("line".into());
-        let mut e = Engine::from_state(o, &text).unwrap();
+        let mut e = from_state(o, &text).unwrap();
         // Comment lines are not transactions in line mode: 2 invoices x 1 line + 1 credit memo.
         assert_eq!(e.transactions().len(), 3);
         assert!(e
@@ -2024,10 +1818,10 @@ mod tests {
 
     #[test]
     fn a_later_window_or_credit_memos_off_drop_documents() {
-        let text = loaded().export_state();
+        let text = loaded().export_v1();
         let mut o = options("2026-02-01");
         o.credit_memos = Some(false);
-        let mut e = Engine::from_state(o, &text).unwrap();
+        let mut e = from_state(o, &text).unwrap();
         assert_eq!(e.transactions().len(), 1);
         assert_eq!(e.removals().len(), 1);
         assert_eq!(e.removals()[0].reason, "outsideWindow");
@@ -2037,7 +1831,7 @@ mod tests {
     fn a_diagnostic_code_this_version_does_not_know_is_refused_by_name() {
         // A code a newer bc-spend added: refused, not interned nor renamed, so the counts per
         // code the user sees are never silently changed.
-        let text = loaded().export_state();
+        let text = loaded().export_v1();
         let code = loaded()
             .diags
             .counts()
@@ -2055,7 +1849,7 @@ mod tests {
             (item, "diagnostics/items/"),
             (counted, "diagnostics/perCode/"),
         ] {
-            let e = Engine::from_state(options("2025-11-01"), &changed)
+            let e = from_state(options("2025-11-01"), &changed)
                 .err()
                 .expect("must fail");
             assert_eq!(e.code, ErrorCode::StateInvalid);
@@ -2066,8 +1860,8 @@ mod tests {
 
     #[test]
     fn foreign_corrupt_and_newer_states_are_clear_errors() {
-        let text = loaded().export_state();
-        let err = |o: EngineOptions, t: &str| Engine::from_state(o, t).err().expect("must fail");
+        let text = loaded().export_v1();
+        let err = |o: EngineOptions, t: &str| from_state(o, t).err().expect("must fail");
         assert_eq!(
             err(options("2025-11-01"), "not json").code,
             ErrorCode::StateInvalid
@@ -2128,7 +1922,7 @@ mod tests {
 
     #[test]
     fn bad_values_deep_in_a_state_name_their_exact_path() {
-        let text = loaded().export_state();
+        let text = loaded().export_v1();
         let lines: Vec<&str> = text.lines().collect();
         let docs_at = lines
             .iter()
@@ -2159,7 +1953,7 @@ mod tests {
             ls.join("\n") + "\n"
         };
         let path = |t: String| {
-            let e = Engine::from_state(options("2025-11-01"), &t)
+            let e = from_state(options("2025-11-01"), &t)
                 .err()
                 .expect("must fail");
             assert_eq!(e.code, ErrorCode::StateInvalid);
@@ -2257,36 +2051,36 @@ mod tests {
     #[test]
     fn states_read_as_bytes_in_any_pieces() {
         let text = loaded()
-            .export_state()
+            .export_v1()
             .replace("Slack Pro", "Slack Pró – 東京 ✓");
-        let engine = Engine::from_state(options("2025-11-01"), &text).unwrap();
-        assert_eq!(engine.export_state(), text, "the non-ASCII text is kept");
+        let engine = from_state(options("2025-11-01"), &text).unwrap();
+        assert_eq!(engine.export_v1(), text, "the non-ASCII text is kept");
         let bytes = text.as_bytes();
         for size in [1usize, 2, 3, 5, 64, 4099, bytes.len()] {
-            let mut r = StateReader::new(options("2025-11-01")).unwrap();
+            let mut r = StateReader::new(Engine::new(options("2025-11-01")).unwrap());
             for piece in bytes.chunks(size) {
                 r.push_bytes(piece).unwrap();
             }
             assert_eq!(
-                r.finish().unwrap().export_state(),
+                r.finish().unwrap().export_v1(),
                 text,
                 "pieces of {size} bytes"
             );
         }
         // Text and bytes pieces mixed.
-        let mut r = StateReader::new(options("2025-11-01")).unwrap();
+        let mut r = StateReader::new(Engine::new(options("2025-11-01")).unwrap());
         let cut = text.find('\n').unwrap() + 10;
         r.push(&text[..cut]).unwrap();
         r.push_bytes(&bytes[cut..cut + 1000]).unwrap();
         r.push(std::str::from_utf8(&bytes[cut + 1000..]).unwrap())
             .unwrap();
-        assert_eq!(r.finish().unwrap().export_state(), text);
+        assert_eq!(r.finish().unwrap().export_v1(), text);
         // Invalid UTF-8 names its line.
         let mut bad = bytes.to_vec();
         let at = text.find("Pró").unwrap() + 2; // the first byte of "ó"
         bad[at] = 0xFF;
         let line = text[..at].matches('\n').count() + 1;
-        let mut r = StateReader::new(options("2025-11-01")).unwrap();
+        let mut r = StateReader::new(Engine::new(options("2025-11-01")).unwrap());
         let e = r.push_bytes(&bad).expect_err("must fail");
         assert_eq!(
             (e.code, e.path.as_deref()),
@@ -2297,22 +2091,22 @@ mod tests {
         );
         assert!(e.message.contains("not UTF-8"), "{}", e.message);
         // Only whitespace after the trailer is fine; a cut line is not.
-        let mut r = StateReader::new(options("2025-11-01")).unwrap();
+        let mut r = StateReader::new(Engine::new(options("2025-11-01")).unwrap());
         r.push_bytes(bytes).unwrap();
         r.push_bytes(b"  \n\n ").unwrap();
         assert!(r.finish().is_ok());
-        let mut r = StateReader::new(options("2025-11-01")).unwrap();
+        let mut r = StateReader::new(Engine::new(options("2025-11-01")).unwrap());
         r.push_bytes(&bytes[..bytes.len() - 5]).unwrap();
         assert_eq!(r.finish().err().unwrap().code, ErrorCode::StateInvalid);
     }
 
     #[test]
     fn truncated_states_never_panic() {
-        let text = loaded().export_state();
+        let text = loaded().export_v1();
         // Only the final newline may go: the trailer line shows whether the state is whole.
         for cut in (0..text.len() - 1).step_by(7) {
             if text.is_char_boundary(cut) {
-                assert!(Engine::from_state(options("2025-11-01"), &text[..cut]).is_err());
+                assert!(from_state(options("2025-11-01"), &text[..cut]).is_err());
             }
         }
     }
@@ -2324,9 +2118,9 @@ mod tests {
             .map(|i| format!(r#"{{"id":"x{i}","status":"Paid","totalAmountExcludingTax":"bad"}}"#))
             .collect();
         e.add_page_text(None, None, &page("purchaseInvoices", &recs));
-        let text = e.export_state();
-        let mut back = Engine::from_state(options("2025-11-01"), &text).unwrap();
-        assert_eq!(back.export_state(), text);
+        let text = e.export_v1();
+        let mut back = from_state(options("2025-11-01"), &text).unwrap();
+        assert_eq!(back.export_v1(), text);
         assert_eq!(
             serde_json::to_string(&back.summary()).unwrap(),
             serde_json::to_string(&e.summary()).unwrap()
@@ -2338,7 +2132,7 @@ mod tests {
         );
         assert_ne!(forged, text);
         assert_eq!(
-            Engine::from_state(options("2025-11-01"), &forged)
+            from_state(options("2025-11-01"), &forged)
                 .err()
                 .unwrap()
                 .code,

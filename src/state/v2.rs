@@ -1,0 +1,1055 @@
+//! The version 2 state: a fixed header, then one `postcard`-encoded [`StateV2`].
+//!
+//! ```text
+//! b"BCSPEND\0"   magic, 8 bytes
+//! 02 00          format version, u16 little-endian
+//! <postcard>     StateV2, to the last byte (trailing bytes are refused)
+//! ```
+//!
+//! - **Texts are interned**: every text (vendor names and numbers, descriptions, document
+//!   numbers, currency codes, user fields, diagnostic messages, entity and code names, ...) is
+//!   stored once in `strings`; rows hold its `u32` index. Monthly invoices repeat the same vendor
+//!   and descriptions, so the table grows with the distinct texts, not with the invoices.
+//! - **Ids**: an id in BC's canonical form (lower-case hyphenated GUID) is 16 bytes, any other
+//!   id its text (an index into `strings`), so nothing held is refused or altered for its id's
+//!   shape and the round trip is exact. Ids used more than once (companies, vendors, the invoice
+//!   a credit memo applies to, users) are interned in `ids`, so a vendor's id, repeated on each
+//!   of its invoices, costs its index; a document's and a line's own id is stored in its row.
+//! - **Numbers are postcard varints**: dates `i32` days since 1970-01-01, timestamps `i64`
+//!   milliseconds since the Unix epoch, amounts `i64` ten-thousandths (exact), counts `u64`.
+//!   Values that follow from others are stored as the difference (wrapping, so exact for any
+//!   value): a document's and due date after its posting date, an amount including tax after
+//!   excluding + tax; usually 0 or a few days, one byte.
+//! - **Lines are nested in their document** (`Option<Vec<LineV2>>`, `None` when BC did not
+//!   expand them): there is no line range to trust. Only paid documents are held, so no status
+//!   is stored; a version of a document not held is `(kind, id, timestamp)`, one implied by a
+//!   held document's `lastModified` is not written.
+//! - **Deterministic**: the same engine always gives the same bytes. Tables are in the order of
+//!   first use in one fixed traversal: the environment, then companies by id (each with its
+//!   record, currency, vendors by id, documents by (kind, id), versions by (kind, id)), users by
+//!   id, record counts by entity, pages seen, diagnostics as logged, counts per code, the kept
+//!   figures. So export -> import -> export is byte-identical.
+//!
+//! Untrusted bytes: postcard checks every length against the bytes left before taking them and
+//! serde pre-allocates at most 1 MiB per sequence, so a forged length cannot make the decoder
+//! allocate more than the input justifies; every index is bounds-checked when the rows are
+//! turned into the engine's records, with a path (`companies/0/documents/3/number`); every id,
+//! amount, date and timestamp is range-checked as in v1. Any failure is `STATE_INVALID`, a newer
+//! format version `STATE_VERSION`, another environment's state `STATE_FOREIGN`.
+//!
+//! Changing a type below changes the format: bump [`VERSION`], keep a reader for the old one.
+
+use super::{
+    check_amount, check_opt_amount, check_timestamp, diagnostic_log, finish_engine, invalid,
+    known_code, KIND_CREDIT_MEMO, KIND_INVOICE, LINE_TYPES, MAX_ID, SEVERITIES,
+};
+use crate::bc::records::{Company, DocKind, DocStatus, Document, Line, RawUserFields, Vendor};
+use crate::bc::Entity;
+use crate::date::Date;
+use crate::diagnostics::{Counts, Diagnostic};
+use crate::engine::{BuiltFigures, CompanyState, CurrencyTotal, Engine, OutputKey};
+use crate::error::{ConfigError, ErrorCode};
+use crate::fastmap::FastMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+pub const MAGIC: &[u8; 8] = b"BCSPEND\0";
+pub const VERSION: u16 = 2;
+const HEADER_LEN: usize = MAGIC.len() + 2;
+
+/// An index into [`StateV2::strings`].
+type Sym = u32;
+/// An index into [`StateV2::ids`].
+type IdIx = u32;
+
+#[derive(Serialize, Deserialize, Clone, Copy)]
+enum Id {
+    Guid([u8; 16]),
+    Text(Sym),
+}
+
+#[derive(Serialize, Deserialize)]
+struct StateV2<'a> {
+    #[serde(borrow)]
+    strings: Vec<&'a str>,
+    ids: Vec<Id>,
+    environment: Sym,
+    window_start: i32,
+    credit_memos: bool,
+    companies: Vec<CompanyV2>,
+    users: Vec<UserV2>,
+    /// Entity name, counts.
+    counts: Vec<(Sym, CountsV2)>,
+    /// Entity name, company, pages.
+    pages_seen: Vec<(Sym, Sym, u32)>,
+    diagnostics: Vec<DiagV2>,
+    /// Code name, exact count (including those counted but not kept).
+    per_code: Vec<(Sym, u64)>,
+    built: Option<BuiltV2>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CompanyV2 {
+    id: IdIx,
+    /// The company record: name, display name.
+    record: Option<(Sym, Option<Sym>)>,
+    local_currency: Option<Sym>,
+    vendors: Vec<VendorV2>,
+    documents: Vec<DocV2>,
+    /// Documents seen but not held: kind (0 invoice, 1 credit memo), id, `lastModified`.
+    versions: Vec<(u8, Id, i64)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct VendorV2 {
+    id: IdIx,
+    number: Option<Sym>,
+    name: Option<Sym>,
+    email: Option<Sym>,
+    website: Option<Sym>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DocV2 {
+    credit_memo: bool,
+    /// Inline: a document's id is its own (an index would only add bytes).
+    id: Id,
+    number: Option<Sym>,
+    /// Days after the posting date (see [`date_delta`]): the three dates are usually close.
+    document_date: Option<i32>,
+    posting_date: Option<i32>,
+    /// Days after the posting date.
+    due_date: Option<i32>,
+    vendor_document_number: Option<Sym>,
+    vendor_id: Option<IdIx>,
+    vendor_number: Option<Sym>,
+    vendor_name: Option<Sym>,
+    currency_code: Option<Sym>,
+    discount_amount: Option<i64>,
+    total_excluding_tax: Option<i64>,
+    total_tax: Option<i64>,
+    /// What the total including tax differs from excluding + tax by ([`amount_delta`]): 0 nearly
+    /// always, one byte.
+    total_including_tax: Option<i64>,
+    last_modified: Option<i64>,
+    lines: Option<Vec<LineV2>>,
+    applies_to_invoice_id: Option<IdIx>,
+    applies_to_invoice_number: Option<Sym>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LineV2 {
+    /// Inline, as the document's.
+    id: Option<Id>,
+    sequence: Option<i64>,
+    /// Index in [`LINE_TYPES`].
+    line_type: u8,
+    object_number: Option<Sym>,
+    description: Sym,
+    description2: Option<Sym>,
+    net_amount: i64,
+    net_tax_amount: i64,
+    /// As the document's total including tax: the difference from net + tax.
+    net_amount_including_tax: i64,
+    invoice_discount_allocation: i64,
+    quantity: Option<i64>,
+    unit_cost: Option<i64>,
+    unit_of_measure: Option<Sym>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UserV2 {
+    security_id: IdIx,
+    user_name: Option<Sym>,
+    display_name: Option<Sym>,
+    state: Option<Sym>,
+    contact_email: Option<Sym>,
+    license_type: Option<Sym>,
+    authentication_email: Option<Sym>,
+    companies: Vec<IdIx>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CountsV2 {
+    pages: u64,
+    pages_rejected: u64,
+    read: u64,
+    accepted: u64,
+    rejected: u64,
+    not_paid: u64,
+    outside_window: u64,
+    disabled: u64,
+    stale: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DiagV2 {
+    /// Index in [`SEVERITIES`].
+    severity: u8,
+    code: Sym,
+    message: Sym,
+    entity: Option<Sym>,
+    company_id: Option<Sym>,
+    page: Option<u32>,
+    record_index: Option<u64>,
+    record_id: Option<Sym>,
+    path: Option<Sym>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BuiltV2 {
+    /// [`OutputKey::hex`].
+    key: Sym,
+    transactions: u64,
+    matched_transactions: u64,
+    totals: Vec<TotalV2>,
+    /// Code name, count.
+    diagnostics: Vec<(Sym, u64)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TotalV2 {
+    currency: Sym,
+    transactions: u64,
+    amount_excluding_tax: i64,
+    amount_including_tax: i64,
+    matched_excluding_tax: i64,
+}
+
+// ------------------------------------------------------------------------------------------
+// GUIDs
+
+/// The 16 bytes of `s` when it is a GUID in BC's canonical form (lower-case hex, hyphenated
+/// 8-4-4-4-12), whose text [`guid_text`] gives back exactly.
+fn canonical_guid(s: &str) -> Option<[u8; 16]> {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    let mut n = 0;
+    let mut i = 0;
+    while i < 36 {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if b[i] != b'-' {
+                return None;
+            }
+            i += 1;
+            continue;
+        }
+        let hex = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        out[n] = (hex(b[i])? << 4) | hex(b[i + 1])?;
+        n += 1;
+        i += 2;
+    }
+    Some(out)
+}
+
+fn guid_text(g: &[u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(36);
+    for (i, b) in g.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    s
+}
+
+// ------------------------------------------------------------------------------------------
+// Export
+
+/// The string and id tables as they fill, in order of first use.
+#[derive(Default)]
+struct Tables<'e> {
+    strings: Vec<&'e str>,
+    string_ix: FastMap<&'e str, Sym>,
+    ids: Vec<Id>,
+    id_ix: FastMap<&'e str, IdIx>,
+}
+
+impl<'e> Tables<'e> {
+    fn sym(&mut self, s: &'e str) -> Sym {
+        if let Some(&i) = self.string_ix.get(s) {
+            return i;
+        }
+        let i = self.strings.len() as Sym;
+        self.strings.push(s);
+        self.string_ix.insert(s, i);
+        i
+    }
+
+    fn osym(&mut self, s: &'e Option<String>) -> Option<Sym> {
+        s.as_deref().map(|s| self.sym(s))
+    }
+
+    fn id(&mut self, s: &'e str) -> IdIx {
+        if let Some(&i) = self.id_ix.get(s) {
+            return i;
+        }
+        let id = match canonical_guid(s) {
+            Some(g) => Id::Guid(g),
+            None => Id::Text(self.sym(s)),
+        };
+        let i = self.ids.len() as IdIx;
+        self.ids.push(id);
+        self.id_ix.insert(s, i);
+        i
+    }
+
+    fn oid(&mut self, s: &'e Option<String>) -> Option<IdIx> {
+        s.as_deref().map(|s| self.id(s))
+    }
+
+    /// An id used once (a document's, a line's): stored in its row, not in the table.
+    fn own_id(&mut self, s: &'e str) -> Id {
+        match canonical_guid(s) {
+            Some(g) => Id::Guid(g),
+            None => Id::Text(self.sym(s)),
+        }
+    }
+}
+
+fn days(d: Date) -> i32 {
+    // Dates are years 1 to 9999: a few million days.
+    d.to_days() as i32
+}
+
+/// The deltas below are wrapping: a bijection of `i32` / `i64` for any base, so the value read
+/// back is exactly the value written whatever it is (out-of-range values are refused by the
+/// same checks as any other after decoding).
+fn date_delta(d: i32, base: Option<i32>) -> i32 {
+    d.wrapping_sub(base.unwrap_or(0))
+}
+
+fn date_from_delta(delta: i32, base: Option<i32>) -> i32 {
+    delta.wrapping_add(base.unwrap_or(0))
+}
+
+/// `incl` as its difference from `excl + tax`.
+fn amount_delta(incl: i64, excl: i64, tax: i64) -> i64 {
+    incl.wrapping_sub(excl.wrapping_add(tax))
+}
+
+fn amount_from_delta(delta: i64, excl: i64, tax: i64) -> i64 {
+    delta.wrapping_add(excl.wrapping_add(tax))
+}
+
+fn doc_row<'e>(t: &mut Tables<'e>, d: &'e Document) -> DocV2 {
+    let posting = d.posting_date.map(days);
+    let (excl, tax) = (
+        d.total_excluding_tax.map_or(0, |a| a.0),
+        d.total_tax.map_or(0, |a| a.0),
+    );
+    DocV2 {
+        credit_memo: d.kind == DocKind::CreditMemo,
+        id: t.own_id(&d.id),
+        number: t.osym(&d.number),
+        document_date: d.document_date.map(|x| date_delta(days(x), posting)),
+        posting_date: posting,
+        due_date: d.due_date.map(|x| date_delta(days(x), posting)),
+        vendor_document_number: t.osym(&d.vendor_document_number),
+        vendor_id: t.oid(&d.vendor_id),
+        vendor_number: t.osym(&d.vendor_number),
+        vendor_name: t.osym(&d.vendor_name),
+        currency_code: t.osym(&d.currency_code),
+        discount_amount: d.discount_amount.map(|a| a.0),
+        total_excluding_tax: d.total_excluding_tax.map(|a| a.0),
+        total_tax: d.total_tax.map(|a| a.0),
+        total_including_tax: d.total_including_tax.map(|a| amount_delta(a.0, excl, tax)),
+        last_modified: d.last_modified.map(|t| t.0),
+        lines: d.lines.as_ref().map(|ls| {
+            ls.iter()
+                .map(|l| LineV2 {
+                    id: l.id.as_deref().map(|x| t.own_id(x)),
+                    sequence: l.sequence,
+                    line_type: LINE_TYPES
+                        .iter()
+                        .position(|x| *x == l.line_type)
+                        .unwrap_or(LINE_TYPES.len() - 1) as u8,
+                    object_number: t.osym(&l.object_number),
+                    description: t.sym(&l.description),
+                    description2: t.osym(&l.description2),
+                    net_amount: l.net_amount.0,
+                    net_tax_amount: l.net_tax_amount.0,
+                    net_amount_including_tax: amount_delta(
+                        l.net_amount_including_tax.0,
+                        l.net_amount.0,
+                        l.net_tax_amount.0,
+                    ),
+                    invoice_discount_allocation: l.invoice_discount_allocation.0,
+                    quantity: l.quantity.map(|a| a.0),
+                    unit_cost: l.unit_cost.map(|a| a.0),
+                    unit_of_measure: t.osym(&l.unit_of_measure),
+                })
+                .collect()
+        }),
+        applies_to_invoice_id: t.oid(&d.applies_to_invoice_id),
+        applies_to_invoice_number: t.osym(&d.applies_to_invoice_number),
+    }
+}
+
+/// The engine's state as v2 bytes.
+pub(super) fn encode(e: &Engine) -> Vec<u8> {
+    let mut t = Tables::default();
+    let environment = t.sym(&e.environment);
+    // Versions implied by a held document (same timestamp) are not written.
+    let mut versions: BTreeMap<&str, Vec<(u8, &str, i64)>> = BTreeMap::new();
+    for (k, v) in &e.versions {
+        if e.docs.get(k).and_then(|d| d.last_modified) == Some(*v) {
+            continue;
+        }
+        versions
+            .entry(k.0.as_str())
+            .or_default()
+            .push((k.1, k.2.as_str(), v.0));
+    }
+    let mut company_ids: BTreeSet<&str> = e.companies.keys().map(String::as_str).collect();
+    company_ids.extend(e.docs.keys().map(|k| k.0.as_str()));
+    company_ids.extend(versions.keys().copied());
+    let mut docs = e.docs.iter().peekable();
+    let mut companies = Vec::with_capacity(company_ids.len());
+    for cid in company_ids {
+        let cs = e.companies.get(cid);
+        let id = t.id(cid);
+        let record = cs
+            .and_then(|c| c.company.as_ref())
+            .map(|co| (t.sym(&co.name), t.osym(&co.display_name)));
+        let local_currency = cs
+            .and_then(|c| c.local_currency.as_deref())
+            .map(|s| t.sym(s));
+        let mut vendors = Vec::new();
+        if let Some(c) = cs {
+            // Sorted: the engine keeps vendors in a HashMap; the state must not depend on its
+            // order.
+            let mut vs: Vec<(&String, &Vendor)> = c.vendors.iter().collect();
+            vs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for (vid, v) in vs {
+                vendors.push(VendorV2 {
+                    id: t.id(vid),
+                    number: t.osym(&v.number),
+                    name: t.osym(&v.name),
+                    email: t.osym(&v.email),
+                    website: t.osym(&v.website),
+                });
+            }
+        }
+        // `docs` is ordered by company first, and companies are visited in the same order.
+        let mut documents = Vec::new();
+        while let Some((k, d)) = docs.next_if(|(k, _)| k.0 == cid) {
+            debug_assert_eq!(k.2, d.id);
+            documents.push(doc_row(&mut t, d));
+        }
+        let mut vs = versions.remove(cid).unwrap_or_default();
+        vs.sort_unstable();
+        let versions = vs
+            .into_iter()
+            .map(|(kind, vid, ms)| (kind, t.own_id(vid), ms))
+            .collect();
+        companies.push(CompanyV2 {
+            id,
+            record,
+            local_currency,
+            vendors,
+            documents,
+            versions,
+        });
+    }
+    let users = e
+        .users
+        .values()
+        .map(|(u, cs)| UserV2 {
+            security_id: t.id(&u.security_id),
+            user_name: t.osym(&u.user_name),
+            display_name: t.osym(&u.display_name),
+            state: t.osym(&u.state),
+            contact_email: t.osym(&u.contact_email),
+            license_type: t.osym(&u.license_type),
+            authentication_email: t.osym(&u.authentication_email),
+            companies: cs.iter().map(|c| t.id(c)).collect(),
+        })
+        .collect();
+    let counts = e
+        .counts
+        .iter()
+        .map(|(ent, c)| {
+            (
+                t.sym(ent.as_str()),
+                CountsV2 {
+                    pages: c.pages,
+                    pages_rejected: c.pages_rejected,
+                    read: c.read,
+                    accepted: c.accepted,
+                    rejected: c.rejected,
+                    not_paid: c.not_paid,
+                    outside_window: c.outside_window,
+                    disabled: c.disabled,
+                    stale: c.stale,
+                },
+            )
+        })
+        .collect();
+    let mut seen: Vec<(&str, &str, u32)> = e
+        .pages_seen
+        .iter()
+        .map(|((ent, c), n)| (ent.as_str(), c.as_str(), *n))
+        .collect();
+    seen.sort_unstable();
+    let pages_seen = seen
+        .into_iter()
+        .map(|(ent, c, n)| (t.sym(ent), t.sym(c), n))
+        .collect();
+    let diagnostics = e
+        .diags
+        .items()
+        .iter()
+        .map(|d| DiagV2 {
+            severity: SEVERITIES
+                .iter()
+                .position(|s| *s == d.severity)
+                .unwrap_or(0) as u8,
+            code: t.sym(d.code.as_str()),
+            message: t.sym(&d.message),
+            entity: d.entity.map(|x| t.sym(x)),
+            company_id: t.osym(&d.company_id),
+            page: d.page,
+            record_index: d.record_index.map(|i| i as u64),
+            record_id: t.osym(&d.record_id),
+            path: t.osym(&d.path),
+        })
+        .collect();
+    let per_code = e
+        .diags
+        .counts()
+        .iter()
+        .map(|(c, n)| (t.sym(c.as_str()), *n))
+        .collect();
+    // The key's text lives here until the state is serialized.
+    let key_hex = e.built_figures().map(|f| f.key.hex());
+    let built = match (e.built_figures(), key_hex.as_deref()) {
+        (Some(f), Some(hex)) => Some(BuiltV2 {
+            key: t.sym(hex),
+            transactions: f.transactions,
+            matched_transactions: f.matched_transactions,
+            totals: f
+                .totals
+                .iter()
+                .map(|x| TotalV2 {
+                    currency: t.sym(&x.currency),
+                    transactions: x.transactions,
+                    amount_excluding_tax: x.amount_excluding_tax.0,
+                    amount_including_tax: x.amount_including_tax.0,
+                    matched_excluding_tax: x.matched_excluding_tax.0,
+                })
+                .collect(),
+            diagnostics: f
+                .built_diagnostics
+                .iter()
+                .map(|(c, n)| (t.sym(c.as_str()), *n))
+                .collect(),
+        }),
+        _ => None,
+    };
+    let state = StateV2 {
+        strings: t.strings,
+        ids: t.ids,
+        environment,
+        window_start: days(e.window_start),
+        credit_memos: e.credit_memos,
+        companies,
+        users,
+        counts,
+        pages_seen,
+        diagnostics,
+        per_code,
+        built,
+    };
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    // Serializing plain data into a Vec cannot fail (postcard errs only on unsized sequences
+    // and a full fixed buffer).
+    if let Ok(body) = postcard::to_allocvec(&state) {
+        out.extend_from_slice(&body);
+    }
+    out
+}
+
+// ------------------------------------------------------------------------------------------
+// Import
+
+/// The tables of a state being read, every index checked against them.
+struct Reader<'a> {
+    strings: Vec<&'a str>,
+    /// Each id's text, worked out once.
+    ids: Vec<String>,
+}
+
+/// 0001-01-01 and 9999-12-31 in days since 1970-01-01.
+const MIN_DAY: i32 = -719_162;
+const MAX_DAY: i32 = 2_932_896;
+
+impl<'a> Reader<'a> {
+    fn str(&self, ix: Sym, path: impl FnOnce() -> String) -> Result<&'a str, ConfigError> {
+        self.strings.get(ix as usize).copied().ok_or_else(|| {
+            invalid(
+                path(),
+                format!(
+                    "text {ix} is outside the string table ({} texts)",
+                    self.strings.len()
+                ),
+            )
+        })
+    }
+
+    fn string(&self, ix: Sym, path: impl FnOnce() -> String) -> Result<String, ConfigError> {
+        self.str(ix, path).map(str::to_owned)
+    }
+
+    fn ostring(
+        &self,
+        ix: Option<Sym>,
+        path: impl FnOnce() -> String,
+    ) -> Result<Option<String>, ConfigError> {
+        ix.map(|i| self.string(i, path)).transpose()
+    }
+
+    fn id(&self, ix: IdIx, path: impl FnOnce() -> String) -> Result<String, ConfigError> {
+        self.ids.get(ix as usize).cloned().ok_or_else(|| {
+            invalid(
+                path(),
+                format!("id {ix} is outside the id table ({} ids)", self.ids.len()),
+            )
+        })
+    }
+
+    fn oid(
+        &self,
+        ix: Option<IdIx>,
+        path: impl FnOnce() -> String,
+    ) -> Result<Option<String>, ConfigError> {
+        ix.map(|i| self.id(i, path)).transpose()
+    }
+
+    /// The text of an id, in the table or in a row: a GUID's canonical form, or a text kept as
+    /// written (export -> import -> export is exact) but never blank or longer than any BC id.
+    fn id_text(&self, id: &Id, path: impl Fn() -> String) -> Result<String, ConfigError> {
+        match id {
+            Id::Guid(g) => Ok(guid_text(g)),
+            Id::Text(ix) => {
+                let t = self.str(*ix, &path)?;
+                if t.trim().is_empty() || t.trim() != t || t.len() > MAX_ID {
+                    return Err(invalid(
+                        path(),
+                        format!(
+                            "an id must have 1 to {MAX_ID} characters and no surrounding space, got {:?}",
+                            t.chars().take(80).collect::<String>()
+                        ),
+                    ));
+                }
+                Ok(t.to_owned())
+            }
+        }
+    }
+}
+
+fn date(d: i32, path: impl FnOnce() -> String) -> Result<Date, ConfigError> {
+    if !(MIN_DAY..=MAX_DAY).contains(&d) {
+        return Err(invalid(
+            path(),
+            format!("day {d} is not a date of years 1 to 9999"),
+        ));
+    }
+    Ok(Date::from_days(d as i64))
+}
+
+fn odate(d: Option<i32>, path: impl FnOnce() -> String) -> Result<Option<Date>, ConfigError> {
+    d.map(|d| date(d, path)).transpose()
+}
+
+/// Reads v2 `bytes` (header included) into `engine`, new and configured by the caller.
+pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigError> {
+    if bytes.len() < HEADER_LEN || !bytes.starts_with(MAGIC) {
+        return Err(invalid(
+            "header",
+            "the state is cut off inside its header; write it again",
+        ));
+    }
+    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+    if version > VERSION {
+        return Err(ConfigError::new(ErrorCode::StateVersion, format!("the engine state has version {version}, written by a newer bc-spend; this one reads versions 1 and {VERSION}. Upgrade bc-spend, or sync again without the state.")).at("version"));
+    }
+    if version != VERSION {
+        return Err(invalid(
+            "version",
+            format!(
+                "version {version} is not a binary state version (1 is JSON, {VERSION} binary)"
+            ),
+        ));
+    }
+    let (s, rest): (StateV2, &[u8]) =
+        postcard::take_from_bytes(&bytes[HEADER_LEN..]).map_err(|e| {
+            invalid(
+                "state",
+                format!(
+                    "the state does not decode ({e}): it is cut off or damaged; write it again"
+                ),
+            )
+        })?;
+    if !rest.is_empty() {
+        return Err(invalid(
+            "state",
+            format!("{} bytes after the end of the state", rest.len()),
+        ));
+    }
+    let mut r = Reader {
+        strings: s.strings,
+        ids: Vec::with_capacity(s.ids.len()),
+    };
+    for (i, id) in s.ids.iter().enumerate() {
+        let text = r.id_text(id, || format!("ids/{i}"))?;
+        r.ids.push(text);
+    }
+    let env = r.str(s.environment, || "environment".into())?;
+    if env != engine.environment {
+        return Err(ConfigError::new(
+            ErrorCode::StateForeign,
+            format!(
+                "the engine state belongs to environment {:?}, but the engine is configured for {:?}; use that environment's state, or sync without one",
+                env.chars().take(200).collect::<String>(),
+                engine.environment
+            ),
+        )
+        .at("environment"));
+    }
+    date(s.window_start, || "windowStart".into())?;
+    let mut seen = BTreeSet::new();
+    let n_docs: usize = s.companies.iter().map(|c| c.documents.len()).sum();
+    let n_versions: usize = s.companies.iter().map(|c| c.versions.len()).sum();
+    engine.versions.reserve(n_docs + n_versions);
+    let mut docs = Vec::with_capacity(n_docs);
+    for (ci, c) in s.companies.into_iter().enumerate() {
+        read_company(&r, &mut engine, &mut seen, &mut docs, ci, c)?;
+    }
+    engine.docs = held_documents(docs)?;
+    for (ui, u) in s.users.into_iter().enumerate() {
+        let p = |f: &str| format!("users/{ui}/{f}");
+        let sid = r.id(u.security_id, || p("securityId"))?;
+        let mut companies = BTreeSet::new();
+        for (k, c) in u.companies.into_iter().enumerate() {
+            companies.insert(r.id(c, || format!("users/{ui}/companies/{k}"))?);
+        }
+        let raw = RawUserFields {
+            security_id: sid.clone(),
+            user_name: r.ostring(u.user_name, || p("userName"))?,
+            display_name: r.ostring(u.display_name, || p("displayName"))?,
+            state: r.ostring(u.state, || p("state"))?,
+            contact_email: r.ostring(u.contact_email, || p("contactEmail"))?,
+            license_type: r.ostring(u.license_type, || p("licenseType"))?,
+            authentication_email: r.ostring(u.authentication_email, || p("authenticationEmail"))?,
+        };
+        if engine.users.insert(sid, (raw, companies)).is_some() {
+            return Err(invalid(
+                format!("users/{ui}"),
+                "the same user appears twice",
+            ));
+        }
+    }
+    let entity = |ix: Sym, path: String| -> Result<Entity, ConfigError> {
+        let name = r.str(ix, || path.clone())?;
+        Entity::parse(name).ok_or_else(|| invalid(path, format!("unknown entity {name:?}")))
+    };
+    for (i, (ent, c)) in s.counts.into_iter().enumerate() {
+        let e = entity(ent, format!("counts/{i}"))?;
+        let counts = Counts {
+            pages: c.pages,
+            pages_rejected: c.pages_rejected,
+            read: c.read,
+            accepted: c.accepted,
+            rejected: c.rejected,
+            not_paid: c.not_paid,
+            outside_window: c.outside_window,
+            disabled: c.disabled,
+            stale: c.stale,
+        };
+        if engine.counts.insert(e, counts).is_some() {
+            return Err(invalid(
+                format!("counts/{i}"),
+                "the entity is counted twice",
+            ));
+        }
+    }
+    let mut pages_seen = HashMap::with_capacity(s.pages_seen.len());
+    for (i, (ent, company, n)) in s.pages_seen.into_iter().enumerate() {
+        let e = entity(ent, format!("pagesSeen/{i}"))?;
+        let c = r.string(company, || format!("pagesSeen/{i}"))?;
+        pages_seen.insert((e, c), n);
+    }
+    engine.pages_seen = pages_seen;
+    let mut items = Vec::with_capacity(s.diagnostics.len());
+    for (i, d) in s.diagnostics.into_iter().enumerate() {
+        let p = |f: &str| format!("diagnostics/items/{i}/{f}");
+        let code = known_code(r.str(d.code, || p("code"))?, p("code"))?;
+        let severity = *SEVERITIES
+            .get(d.severity as usize)
+            .ok_or_else(|| invalid(p("severity"), format!("unknown severity {}", d.severity)))?;
+        let entity = d
+            .entity
+            .map(|x| entity(x, p("entity")).map(Entity::as_str))
+            .transpose()?;
+        items.push(Diagnostic {
+            severity,
+            code,
+            message: r.string(d.message, || p("message"))?,
+            entity,
+            company_id: r.ostring(d.company_id, || p("companyId"))?,
+            page: d.page,
+            record_index: d
+                .record_index
+                .map(|i| usize::try_from(i).unwrap_or(usize::MAX)),
+            record_id: r.ostring(d.record_id, || p("recordId"))?,
+            path: r.ostring(d.path, || p("path"))?,
+        });
+    }
+    let mut per_code = Vec::with_capacity(s.per_code.len());
+    for (i, (code, n)) in s.per_code.into_iter().enumerate() {
+        let p = format!("diagnostics/perCode/{i}");
+        per_code.push((known_code(r.str(code, || p.clone())?, p)?, n));
+    }
+    engine.diags = diagnostic_log(items, per_code)?;
+    if let Some(b) = s.built {
+        engine.set_built_figures(Some(read_built(&r, b)?));
+    }
+    Ok(finish_engine(engine))
+}
+
+/// A held document's key in the engine: company, kind, id.
+type DocKey = (String, u8, String);
+/// A document read, with its key in the engine and where it was in the state.
+type HeldDoc = (DocKey, Box<Document>, (usize, usize));
+
+/// The engine's documents. A state written by [`encode`] lists them in key order, so the tree
+/// is built in one pass (inserting one at a time was a fifth of a load); a state in another
+/// order is sorted first. A document twice is refused, naming its second place.
+fn held_documents(mut docs: Vec<HeldDoc>) -> Result<BTreeMap<DocKey, Box<Document>>, ConfigError> {
+    if !docs.windows(2).all(|w| w[0].0 < w[1].0) {
+        docs.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
+        if let Some(w) = docs.windows(2).find(|w| w[0].0 == w[1].0) {
+            let (ci, di) = w[0].2.max(w[1].2);
+            return Err(invalid(
+                format!("companies/{ci}/documents/{di}"),
+                "the same document appears twice",
+            ));
+        }
+    }
+    Ok(docs.into_iter().map(|(k, d, _)| (k, d)).collect())
+}
+
+fn read_company(
+    r: &Reader<'_>,
+    engine: &mut Engine,
+    seen: &mut BTreeSet<String>,
+    docs: &mut Vec<HeldDoc>,
+    ci: usize,
+    c: CompanyV2,
+) -> Result<(), ConfigError> {
+    let cp = |f: &str| format!("companies/{ci}/{f}");
+    let cid = r.id(c.id, || cp("id"))?;
+    if !seen.insert(cid.clone()) {
+        return Err(invalid(cp("id"), format!("company {cid} appears twice")));
+    }
+    let mut cs = CompanyState {
+        company: match c.record {
+            None => None,
+            Some((name, display)) => Some(Company {
+                id: cid.clone(),
+                name: r.string(name, || cp("name"))?,
+                display_name: r.ostring(display, || cp("displayName"))?,
+            }),
+        },
+        local_currency: r.ostring(c.local_currency, || cp("localCurrency"))?,
+        vendors: HashMap::with_capacity(c.vendors.len()),
+    };
+    for (vi, v) in c.vendors.into_iter().enumerate() {
+        let vp = |f: &str| format!("companies/{ci}/vendors/{vi}/{f}");
+        let vid = r.id(v.id, || vp("id"))?;
+        let vendor = Vendor {
+            id: vid.clone(),
+            number: r.ostring(v.number, || vp("number"))?,
+            name: r.ostring(v.name, || vp("name"))?,
+            email: r.ostring(v.email, || vp("email"))?,
+            website: r.ostring(v.website, || vp("website"))?,
+        };
+        if cs.vendors.insert(vid, vendor).is_some() {
+            return Err(invalid(vp("id"), "the same vendor appears twice"));
+        }
+    }
+    for (di, d) in c.documents.into_iter().enumerate() {
+        let doc = read_doc(r, ci, di, d)?;
+        let kind = if doc.kind == DocKind::CreditMemo {
+            KIND_CREDIT_MEMO
+        } else {
+            KIND_INVOICE
+        };
+        let key = (cid.clone(), kind, doc.id.clone());
+        if let Some(t) = doc.last_modified {
+            engine.versions.insert(key.clone(), t);
+        }
+        docs.push((key, Box::new(doc), (ci, di)));
+    }
+    for (vi, (kind, id, ms)) in c.versions.into_iter().enumerate() {
+        let vp = || format!("companies/{ci}/versions/{vi}");
+        if kind > KIND_CREDIT_MEMO {
+            return Err(invalid(
+                vp(),
+                format!("version kind must be 0 (invoice) or 1 (credit memo), got {kind}"),
+            ));
+        }
+        let id = r.id_text(&id, vp)?;
+        let t = check_timestamp(vp, ms)?;
+        engine.versions.insert((cid.clone(), kind, id), t);
+    }
+    if cs.company.is_some() || cs.local_currency.is_some() || !cs.vendors.is_empty() {
+        engine.companies.insert(cid, cs);
+    }
+    Ok(())
+}
+
+fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, ConfigError> {
+    let p = |f: &str| format!("companies/{ci}/documents/{di}/{f}");
+    let lines = match d.lines {
+        None => None,
+        Some(ls) => {
+            let mut out = Vec::with_capacity(ls.len());
+            for (li, l) in ls.into_iter().enumerate() {
+                let lp = |f: &str| format!("companies/{ci}/documents/{di}/lines/{li}/{f}");
+                let line_type = *LINE_TYPES.get(l.line_type as usize).ok_or_else(|| {
+                    invalid(lp("lineType"), format!("unknown line type {}", l.line_type))
+                })?;
+                out.push(Line {
+                    id: l.id.map(|x| r.id_text(&x, || lp("id"))).transpose()?,
+                    sequence: l.sequence,
+                    line_type,
+                    object_number: r.ostring(l.object_number, || lp("objectNumber"))?,
+                    description: r.string(l.description, || lp("description"))?,
+                    description2: r.ostring(l.description2, || lp("description2"))?,
+                    net_amount: check_amount(|| lp("netAmount"), l.net_amount)?,
+                    net_tax_amount: check_amount(|| lp("netTaxAmount"), l.net_tax_amount)?,
+                    net_amount_including_tax: check_amount(
+                        || lp("netAmountIncludingTax"),
+                        amount_from_delta(
+                            l.net_amount_including_tax,
+                            l.net_amount,
+                            l.net_tax_amount,
+                        ),
+                    )?,
+                    invoice_discount_allocation: check_amount(
+                        || lp("invoiceDiscountAllocation"),
+                        l.invoice_discount_allocation,
+                    )?,
+                    quantity: check_opt_amount(|| lp("quantity"), l.quantity)?,
+                    unit_cost: check_opt_amount(|| lp("unitCost"), l.unit_cost)?,
+                    unit_of_measure: r.ostring(l.unit_of_measure, || lp("unitOfMeasure"))?,
+                });
+            }
+            Some(out)
+        }
+    };
+    // The posting date first: the other two are read from it.
+    let posting_date = odate(d.posting_date, || p("postingDate"))?;
+    Ok(Document {
+        kind: if d.credit_memo {
+            DocKind::CreditMemo
+        } else {
+            DocKind::Invoice
+        },
+        id: r.id_text(&d.id, || p("id"))?,
+        number: r.ostring(d.number, || p("number"))?,
+        document_date: odate(
+            d.document_date.map(|x| date_from_delta(x, d.posting_date)),
+            || p("documentDate"),
+        )?,
+        posting_date,
+        due_date: odate(
+            d.due_date.map(|x| date_from_delta(x, d.posting_date)),
+            || p("dueDate"),
+        )?,
+        vendor_document_number: r
+            .ostring(d.vendor_document_number, || p("vendorDocumentNumber"))?,
+        vendor_id: r.oid(d.vendor_id, || p("vendorId"))?,
+        vendor_number: r.ostring(d.vendor_number, || p("vendorNumber"))?,
+        vendor_name: r.ostring(d.vendor_name, || p("vendorName"))?,
+        currency_code: r.ostring(d.currency_code, || p("currencyCode"))?,
+        discount_amount: check_opt_amount(|| p("discountAmount"), d.discount_amount)?,
+        total_excluding_tax: check_opt_amount(|| p("totalExcludingTax"), d.total_excluding_tax)?,
+        total_tax: check_opt_amount(|| p("totalTax"), d.total_tax)?,
+        total_including_tax: check_opt_amount(
+            || p("totalIncludingTax"),
+            d.total_including_tax.map(|x| {
+                amount_from_delta(
+                    x,
+                    d.total_excluding_tax.unwrap_or(0),
+                    d.total_tax.unwrap_or(0),
+                )
+            }),
+        )?,
+        status: DocStatus::Paid,
+        last_modified: d
+            .last_modified
+            .map(|t| check_timestamp(|| p("lastModified"), t))
+            .transpose()?,
+        lines,
+        applies_to_invoice_id: r.oid(d.applies_to_invoice_id, || p("appliesToInvoiceId"))?,
+        applies_to_invoice_number: r
+            .ostring(d.applies_to_invoice_number, || p("appliesToInvoiceNumber"))?,
+    })
+}
+
+/// The kept summary figures, checked like the rest of a state: a key, amounts and codes that do
+/// not read are `STATE_INVALID`, never trusted.
+fn read_built(r: &Reader<'_>, b: BuiltV2) -> Result<BuiltFigures, ConfigError> {
+    let at = |f: &str| format!("built/{f}");
+    let key = OutputKey::parse(r.str(b.key, || at("key"))?)
+        .ok_or_else(|| invalid(at("key"), "must be 32 hex digits"))?;
+    let mut totals = Vec::with_capacity(b.totals.len());
+    for (i, t) in b.totals.into_iter().enumerate() {
+        let tp = |f: &str| format!("built/totals/{i}/{f}");
+        totals.push(CurrencyTotal {
+            currency: r.string(t.currency, || tp("currency"))?,
+            transactions: t.transactions,
+            amount_excluding_tax: check_amount(
+                || tp("amountExcludingTax"),
+                t.amount_excluding_tax,
+            )?,
+            amount_including_tax: check_amount(
+                || tp("amountIncludingTax"),
+                t.amount_including_tax,
+            )?,
+            matched_excluding_tax: check_amount(
+                || tp("matchedExcludingTax"),
+                t.matched_excluding_tax,
+            )?,
+        });
+    }
+    let mut built_diagnostics = BTreeMap::new();
+    for (i, (code, n)) in b.diagnostics.into_iter().enumerate() {
+        let p = format!("built/diagnostics/{i}");
+        built_diagnostics.insert(known_code(r.str(code, || p.clone())?, p)?, n);
+    }
+    Ok(BuiltFigures {
+        key,
+        transactions: b.transactions,
+        matched_transactions: b.matched_transactions,
+        totals,
+        built_diagnostics,
+    })
+}
+
+#[cfg(test)]
+mod tests;
