@@ -87,6 +87,11 @@ struct LineKey {
     class: u8,
 }
 
+/// Whether the rule at a place of the rule set fires on (vendor name, description,
+/// description2, account).
+pub(crate) type RuleFires<'a> =
+    &'a dyn Fn(usize, &str, Option<&str>, Option<&str>, Option<&str>) -> bool;
+
 /// What analysing a line consulted, beyond its key.
 #[derive(Debug, Default)]
 pub(crate) struct Deps {
@@ -292,12 +297,7 @@ impl Table {
     /// line, so the order of the kept rules between them cannot change a verdict). A verdict
     /// decided by a rule that is gone goes; a verdict whose key an added rule fires on goes
     /// (`fires(rule, vendor name, description, description2, account)`).
-    pub fn reconcile_rules(
-        &mut self,
-        old: &[u64],
-        new: &[u64],
-        fires: &dyn Fn(usize, &str, Option<&str>, Option<&str>, Option<&str>) -> bool,
-    ) {
+    pub fn reconcile_rules(&mut self, old: &[u64], new: &[u64], fires: RuleFires) {
         if old == new {
             return;
         }
