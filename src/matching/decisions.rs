@@ -113,8 +113,9 @@ struct Entry {
 /// The decisions of one matcher (see the module docs).
 #[derive(Default)]
 pub(crate) struct Table {
-    texts: Vec<Box<str>>,
-    text_ix: FastMap<Box<str>, u32>,
+    /// Shared between the list and the index: one allocation per distinct text.
+    texts: Vec<Arc<str>>,
+    text_ix: FastMap<Arc<str>, u32>,
     vendors: Vec<VendorRow>,
     vendor_ix: FastMap<[u32; 3], u32>,
     lines: FastMap<LineKey, Entry>,
@@ -144,8 +145,9 @@ impl Table {
             return i;
         }
         let i = self.texts.len() as u32;
-        self.texts.push(s.into());
-        self.text_ix.insert(s.into(), i);
+        let text: Arc<str> = s.into();
+        self.texts.push(text.clone());
+        self.text_ix.insert(text, i);
         i
     }
 
@@ -439,10 +441,11 @@ impl Table {
         let mut t = Table::default();
         // Texts are interned as given; a repeated text would make two handles of one key.
         for (i, s) in snap.texts.iter().enumerate() {
-            if t.text_ix.insert(s.as_str().into(), i as u32).is_some() {
+            let text: Arc<str> = s.as_str().into();
+            if t.text_ix.insert(text.clone(), i as u32).is_some() {
                 return Err(invalid(format!("texts/{i}"), "the text is listed twice"));
             }
-            t.texts.push(s.as_str().into());
+            t.texts.push(text);
         }
         let mut vocab = FastMap::default();
         for (i, &(w, n)) in snap.vocabulary.iter().enumerate() {
