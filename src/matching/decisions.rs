@@ -36,6 +36,10 @@ use std::sync::Arc;
 
 const NONE: u32 = u32::MAX;
 
+/// Verdicts kept before those unused since the last prune are dropped on the way: an engine
+/// prunes after every build, but one only asked to explain (a dashboard) never builds.
+const PRUNE_OVER: usize = 1 << 20;
+
 /// FNV-1a, 64 bits, then a final mix: stable across processes and Rust versions, which a
 /// fingerprint kept with a state must be (the standard library's hashers promise neither).
 pub(crate) fn stable_hash(parts: &[&[u8]]) -> u64 {
@@ -257,6 +261,9 @@ impl Table {
         role: LineRole,
         deps: Deps,
     ) {
+        if self.lines.len() >= PRUNE_OVER {
+            self.prune();
+        }
         let key = LineKey {
             vendor,
             description: self.intern(l.description),
