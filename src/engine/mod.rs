@@ -1103,6 +1103,12 @@ impl Engine {
     }
 
     fn build(&self) -> Built {
+        let lines = self
+            .docs
+            .values()
+            .map(|d| d.lines.as_ref().map_or(1, Vec::len))
+            .sum();
+        self.matcher.reserve_decisions(lines);
         self.build_with(&self.matcher)
     }
 

@@ -283,6 +283,15 @@ impl Table {
         );
     }
 
+    /// Room for `lines` verdicts in all (growing the maps key by key rehashes them ~20 times
+    /// on a first build).
+    pub fn reserve(&mut self, lines: usize) {
+        let more = lines.saturating_sub(self.lines.len());
+        self.lines.reserve(more);
+        self.text_ix.reserve(more);
+        self.texts.reserve(more);
+    }
+
     /// Forgets every verdict (the count of those analysed, and the vocabulary the next ones
     /// are decided with, stay).
     pub fn clear(&mut self) {

@@ -651,6 +651,13 @@ impl Matcher {
         self.decisions.lock().map_or(0, |t| t.len())
     }
 
+    /// Makes room for the verdicts of `lines` lines (a build about to match them).
+    pub fn reserve_decisions(&self, lines: usize) {
+        if let Ok(mut t) = self.decisions.lock() {
+            t.reserve(lines);
+        }
+    }
+
     /// Forgets the verdicts not used since the last call (the engine calls it after building
     /// every transaction: what no document uses is of no further use).
     pub fn prune_decisions(&self) {
