@@ -47,8 +47,18 @@
 //! The customer's own data weighs in too ([`Vocabulary`]): a catalog word that the lines of many
 //! vendors unknown to the catalog use ("Monday delivery") no longer identifies an app on its own.
 //!
+//! # Decisions kept
+//! A line's verdict depends on its key (vendor name, website and e-mail; description texts;
+//! account; comment or charge) and on the catalog, the rules and the vocabulary only, so each
+//! distinct key is analysed once per matcher and its verdict kept with the rule that decided it
+//! and the words whose genericness it looked up; [`Matcher::match_invoice`] combines the kept
+//! verdicts per invoice. A rule change ([`Matcher::adopt_decisions`]) or a vocabulary change
+//! ([`Matcher::set_vocabulary`]) redoes exactly the verdicts it can affect, and the table goes
+//! to and from the state as a [`DecisionsSnapshot`] (`decisions.rs`).
+//!
 //! # Untrusted input
-//! Nothing here panics on any text. Rule regexes are compiled once, with size limits.
+//! Nothing here panics on any text, and a [`DecisionsSnapshot`] read back is checked index by
+//! index. Rule regexes are compiled once, with size limits.
 
 pub mod normalize;
 
