@@ -336,7 +336,10 @@ impl Engine {
         let rules_value = rules;
         let rules = parse_rules(rules)?;
         let catalog = self.matcher.catalog().clone();
-        self.matcher = Matcher::new(catalog, &rules)?;
+        let mut matcher = Matcher::new(catalog, &rules)?;
+        // The verdicts no rule change can affect are kept (`matching/decisions.rs`).
+        matcher.adopt_decisions(&self.matcher);
+        self.matcher = matcher;
         self.config_digest.1 = json_digest(Some(rules_value));
         self.invalidate();
         Ok(())
@@ -1100,6 +1103,12 @@ impl Engine {
     }
 
     fn build(&self) -> Built {
+        let lines = self
+            .docs
+            .values()
+            .map(|d| d.lines.as_ref().map_or(1, Vec::len))
+            .sum();
+        self.matcher.reserve_decisions(lines);
         self.build_with(&self.matcher)
     }
 
@@ -1289,6 +1298,8 @@ impl Engine {
         if self.cache.is_none() {
             self.ensure_vocabulary();
             self.cache = Some(self.build());
+            // Every document was just matched: a verdict no document used is of no more use.
+            self.matcher.prune_decisions();
         }
         self.cache.as_ref().expect("built above")
     }
@@ -1355,6 +1366,31 @@ impl Engine {
 
     pub fn removals(&self) -> &[Removal] {
         &self.removals
+    }
+
+    /// The match decisions kept (every distinct line's verdict, with what it depends on), to
+    /// store with the state; [`Engine::restore_decisions`] takes them back. See
+    /// `src/matching/decisions.rs`.
+    pub fn export_decisions(&self) -> crate::matching::DecisionsSnapshot {
+        self.matcher.export_decisions()
+    }
+
+    /// Takes back decisions exported by [`Engine::export_decisions`], so that the lines they
+    /// decided are not analysed again. What the snapshot was decided with is checked: the
+    /// decisions of another build or catalog are dropped, those a rule or vocabulary change
+    /// affects are redone; outputs are the same as without the snapshot. A malformed snapshot
+    /// is `STATE_INVALID` and changes nothing. Returns how many decisions were kept.
+    pub fn restore_decisions(
+        &mut self,
+        snapshot: &crate::matching::DecisionsSnapshot,
+    ) -> Result<usize, ConfigError> {
+        self.matcher.restore_decisions(snapshot)
+    }
+
+    /// Line verdicts analysed so far (not read from the decisions kept): for tests and the
+    /// benchmark.
+    pub fn decisions_computed(&self) -> u64 {
+        self.matcher.decisions_computed()
     }
 
     /// Why `vendor` (and `description`) match an app, or why not, with the vocabulary of the

@@ -47,14 +47,25 @@
 //! The customer's own data weighs in too ([`Vocabulary`]): a catalog word that the lines of many
 //! vendors unknown to the catalog use ("Monday delivery") no longer identifies an app on its own.
 //!
+//! # Decisions kept
+//! A line's verdict depends on its key (vendor name, website and e-mail; description texts;
+//! account; comment or charge) and on the catalog, the rules and the vocabulary only, so each
+//! distinct key is analysed once per matcher and its verdict kept with the rule that decided it
+//! and the words whose genericness it looked up; [`Matcher::match_invoice`] combines the kept
+//! verdicts per invoice. A rule change ([`Matcher::adopt_decisions`]) or a vocabulary change
+//! ([`Matcher::set_vocabulary`]) redoes exactly the verdicts it can affect, and the table goes
+//! to and from the state as a [`DecisionsSnapshot`] (`decisions.rs`).
+//!
 //! # Untrusted input
-//! Nothing here panics on any text. Rule regexes are compiled once, with size limits.
+//! Nothing here panics on any text, and a [`DecisionsSnapshot`] read back is checked index by
+//! index. Rule regexes are compiled once, with size limits.
 
 pub mod normalize;
 
 mod catalog_check;
 #[doc(hidden)]
 pub mod compiled;
+mod decisions;
 mod index;
 pub(crate) mod lexicon;
 mod rules;
@@ -62,6 +73,9 @@ mod rules;
 // `compiled.rs` names the catalog format `super::schema`, as `build.rs` (which includes it) does.
 use crate::catalog as schema;
 
+pub use decisions::{
+    DecisionsSnapshot, SnapCandidate, SnapEvidence, SnapLine, SnapMatch, SnapRejected, SnapVendor,
+};
 pub use rules::{parse_rules, Condition, ConditionOp, RuleAction, RuleSpec, MAX_PATTERN_LEN};
 
 pub(crate) use lexicon::lexicon;
@@ -267,6 +281,12 @@ pub struct Matcher {
     analysis_cache: std::sync::Mutex<AnalysisCache>,
     /// What the customer's own data says about the catalog's ordinary words (see [`Vocabulary`]).
     vocabulary: Vocabulary,
+    /// Every line verdict decided so far, with what it depends on (`decisions.rs`).
+    decisions: std::sync::Mutex<decisions::Table>,
+    /// A hash of the compiled catalog: the shipped index's bytes, else the caller's catalog data.
+    catalog_version: u64,
+    /// Each rule's canonical hash, in rule-set order.
+    rule_hashes: Vec<u64>,
 }
 
 /// The fewest vendors whose lines must use an ordinary word before it counts as generic in a
@@ -519,6 +539,17 @@ impl Matcher {
                 &lexicon::is_common_word,
             )))
         };
+        // Hashed once per process: the bytes are 145 KB, and every engine and rule change
+        // builds a matcher.
+        static BUILTIN_VERSION: OnceLock<u64> = OnceLock::new();
+        let catalog_version = if catalog.is_builtin() {
+            *BUILTIN_VERSION
+                .get_or_init(|| decisions::stable_hash(&[b"builtin", BUILTIN_INDEX_BYTES]))
+        } else {
+            let data = serde_json::to_vec(catalog.data()).unwrap_or_default();
+            decisions::stable_hash(&[b"caller", &data])
+        };
+        let rule_hashes = rules.hashes();
         Ok(Matcher {
             catalog,
             index,
@@ -526,6 +557,9 @@ impl Matcher {
             vendor_cache: Default::default(),
             analysis_cache: Default::default(),
             vocabulary: Vocabulary::default(),
+            decisions: Default::default(),
+            catalog_version,
+            rule_hashes,
         })
     }
 
@@ -548,7 +582,7 @@ impl Matcher {
             let v = match vendors.get(&key) {
                 Some(v) => *v,
                 None => {
-                    let v = if self.vendor_ctx(&vendor).ident.is_some() {
+                    let v = if self.vendor_facts(&vendor).known {
                         None
                     } else {
                         unknown += 1;
@@ -585,7 +619,11 @@ impl Matcher {
     }
 
     /// Uses `v` from now on (decisions only change for lines; vendor identities do not use it).
+    /// The kept verdicts that consulted a word whose genericness changed are redone.
     pub fn set_vocabulary(&mut self, v: Vocabulary) {
+        if let Ok(t) = self.decisions.get_mut() {
+            t.reconcile_vocabulary(&v.common);
+        }
         self.vocabulary = v;
     }
 
@@ -593,16 +631,97 @@ impl Matcher {
         &self.vocabulary
     }
 
+    /// Takes over `old`'s decisions and vocabulary (a matcher replaced by one with other rules):
+    /// all of them when the catalog is the same, less those the rule change can affect (see
+    /// `decisions.rs`); none when the catalog differs.
+    pub fn adopt_decisions(&mut self, old: &Matcher) {
+        if old.catalog_version != self.catalog_version {
+            return;
+        }
+        let Ok(mut table) = old.decisions.lock().map(|mut t| std::mem::take(&mut *t)) else {
+            return;
+        };
+        table.reconcile_rules(&old.rule_hashes, &self.rule_hashes, &|at, v, d, d2, a| {
+            self.rules.fires(at, v, d, d2, a)
+        });
+        self.vocabulary = old.vocabulary.clone();
+        if let Ok(t) = self.decisions.get_mut() {
+            *t = table;
+        }
+    }
+
+    /// Line verdicts analysed (not read from the decisions kept) over this matcher's life and
+    /// the matchers it adopted decisions from.
+    pub fn decisions_computed(&self) -> u64 {
+        self.decisions.lock().map_or(0, |t| t.computed)
+    }
+
+    /// Line verdicts kept.
+    pub fn decisions_kept(&self) -> usize {
+        self.decisions.lock().map_or(0, |t| t.len())
+    }
+
+    /// Makes room for the verdicts of `lines` lines (a build about to match them).
+    pub fn reserve_decisions(&self, lines: usize) {
+        if let Ok(mut t) = self.decisions.lock() {
+            t.reserve(lines);
+        }
+    }
+
+    /// Forgets the verdicts not used since the last call (the engine calls it after building
+    /// every transaction: what no document uses is of no further use).
+    pub fn prune_decisions(&self) {
+        if let Ok(mut t) = self.decisions.lock() {
+            t.prune();
+        }
+    }
+
+    /// The decisions kept, as data to store with the state.
+    pub fn export_decisions(&self) -> DecisionsSnapshot {
+        match self.decisions.lock() {
+            Ok(t) => t.export(self.catalog_version, &self.rule_hashes, &|w| {
+                self.index.word(w).to_owned()
+            }),
+            Err(_) => DecisionsSnapshot::default(),
+        }
+    }
+
+    /// Replaces the decisions kept with a snapshot's, as far as its fingerprints allow: none of
+    /// them for another build or catalog, and less those a rule change affects; the vocabulary
+    /// is reconciled at the next match. A snapshot with a handle out of range, or otherwise
+    /// malformed, is `STATE_INVALID` and changes nothing. Returns how many verdicts are kept.
+    pub fn restore_decisions(&self, snap: &DecisionsSnapshot) -> Result<usize, ConfigError> {
+        let Some((mut table, rules)) =
+            decisions::Table::import(snap, self.catalog_version, &|w| {
+                let id = self.index.word_id(w);
+                (id != index::NO_WORD).then_some(id)
+            })?
+        else {
+            return Ok(0);
+        };
+        table.reconcile_rules(&rules, &self.rule_hashes, &|at, v, d, d2, a| {
+            self.rules.fires(at, v, d, d2, a)
+        });
+        let kept = table.len();
+        if let Ok(mut t) = self.decisions.lock() {
+            table.computed = t.computed;
+            *t = table;
+        }
+        Ok(kept)
+    }
+
     /// When every word of every hit of `c` is generic in the customer's data: the fewest
     /// vendors among those words (else 0).
-    fn generic_in_data(&self, an: &Analysis, c: &Cand) -> u32 {
-        if self.vocabulary.common.is_empty() {
-            return 0;
-        }
+    /// Every word looked up is recorded in `deps`: were it generic (or not), the answer would
+    /// differ.
+    fn generic_in_data(&self, an: &Analysis, c: &Cand, deps: &mut decisions::Deps) -> u32 {
         let mut fewest = u32::MAX;
         for &h in &c.hits {
             let h = &an.hits[h];
             for t in &an.toks[h.first..=h.last] {
+                if t.wid != index::NO_WORD && !deps.words.contains(&t.wid) {
+                    deps.words.push(t.wid);
+                }
                 match self.vocabulary.common.get(&t.wid) {
                     Some(&n) => fewest = fewest.min(n),
                     None => return 0,
@@ -647,17 +766,17 @@ impl Matcher {
     }
 
     /// Decides an invoice and each of its lines.
+    /// Each line's verdict is read from the decisions kept (`decisions.rs`) when its key was
+    /// decided before; only the combination into the invoice's decision runs per invoice.
     pub fn match_invoice(&self, vendor: &VendorInfo, lines: &[LineInfo]) -> InvoiceMatch {
-        let ctx = self.vendor_ctx(vendor);
-        let evals: Vec<LineEval> = lines.iter().map(|l| self.line(&ctx, l)).collect();
-        let invoice = if lines.is_empty() {
-            // An invoice without lines is decided by its vendor alone.
-            let empty = [LineInfo::item("", 0)];
-            let evals = [self.line(&ctx, &empty[0])];
-            self.invoice_decision(&ctx, &empty, &evals)
-        } else {
-            self.invoice_decision(&ctx, lines, &evals)
-        };
+        // An invoice without lines is decided by its vendor alone: as one empty line.
+        let empty = [LineInfo::item("", 0)];
+        let decided = if lines.is_empty() { &empty[..] } else { lines };
+        let (mut evals, facts) = self.line_verdicts(vendor, decided);
+        let invoice = self.invoice_decision(&facts.rejected, decided, &evals);
+        if lines.is_empty() {
+            evals.clear();
+        }
         let lines = evals
             .into_iter()
             .map(|e| {
@@ -738,6 +857,94 @@ impl Matcher {
 
     // ----- vendor -----
 
+    /// The verdicts of `lines` from `vendor`, from the table when decided before, with the
+    /// vendor's facts; what is analysed here is added to the table.
+    fn line_verdicts(
+        &self,
+        vendor: &VendorInfo,
+        lines: &[LineInfo],
+    ) -> (Vec<LineEval>, decisions::VendorFacts) {
+        let mut out: Vec<Option<LineEval>> = Vec::with_capacity(lines.len());
+        let mut facts = None;
+        if let Ok(mut t) = self.decisions.lock() {
+            if t.vocab_pending {
+                t.reconcile_vocabulary(&self.vocabulary.common);
+            }
+            let v = t.vendor(vendor);
+            facts = v.and_then(|v| t.vendor_facts(v).cloned());
+            for l in lines {
+                out.push(v.and_then(|v| t.get(v, l)).map(|x| LineEval {
+                    decision: x.decision,
+                    role: x.role,
+                }));
+            }
+        } else {
+            out.resize_with(lines.len(), || None);
+        }
+        if let (Some(facts), true) = (&facts, out.iter().all(Option::is_some)) {
+            return (out.into_iter().flatten().collect(), facts.clone());
+        }
+        let ctx = self.vendor_ctx(vendor);
+        let facts = decisions::VendorFacts {
+            known: ctx.ident.is_some(),
+            rejected: ctx.rejected.clone(),
+        };
+        let mut analysed: Vec<(usize, decisions::Deps)> = Vec::new();
+        for i in 0..lines.len() {
+            if out[i].is_some() {
+                continue;
+            }
+            let l = &lines[i];
+            // The same line twice in one invoice is decided once.
+            let twin = analysed.iter().map(|(j, _)| *j).find(|&j| {
+                let o = &lines[j];
+                o.description == l.description
+                    && o.description2 == l.description2
+                    && o.account_number == l.account_number
+                    && decisions::line_class(o.line_type) == decisions::line_class(l.line_type)
+            });
+            out[i] = Some(match twin.and_then(|j| out[j].as_ref()) {
+                Some(e) => LineEval {
+                    decision: e.decision.clone(),
+                    role: e.role,
+                },
+                None => {
+                    let mut deps = decisions::Deps::default();
+                    let e = self.line(&ctx, l, &mut deps);
+                    analysed.push((i, deps));
+                    e
+                }
+            });
+        }
+        let out: Vec<LineEval> = out.into_iter().flatten().collect();
+        if let Ok(mut t) = self.decisions.lock() {
+            let v = t.intern_vendor(vendor, &facts);
+            t.computed += analysed.len() as u64;
+            for (i, deps) in analysed {
+                t.insert(v, &lines[i], out[i].decision.clone(), out[i].role, deps);
+            }
+        }
+        (out, facts)
+    }
+
+    /// The vendor's row in the table and its facts, worked out when not kept.
+    fn vendor_facts(&self, vendor: &VendorInfo) -> decisions::VendorFacts {
+        if let Ok(t) = self.decisions.lock() {
+            if let Some(f) = t.vendor(vendor).and_then(|v| t.vendor_facts(v)) {
+                return f.clone();
+            }
+        }
+        let ctx = self.vendor_ctx(vendor);
+        let facts = decisions::VendorFacts {
+            known: ctx.ident.is_some(),
+            rejected: ctx.rejected.clone(),
+        };
+        if let Ok(mut t) = self.decisions.lock() {
+            t.intern_vendor(vendor, &facts);
+        }
+        facts
+    }
+
     fn vendor_ctx<'a>(&self, vendor: &VendorInfo<'a>) -> VendorCtx<'a> {
         let key: VendorKey = (
             vendor.name.to_string(),
@@ -780,6 +987,9 @@ impl Matcher {
         }
         if let Ok(mut cache) = self.analysis_cache.lock() {
             cache.clear();
+        }
+        if let Ok(mut t) = self.decisions.lock() {
+            t.clear();
         }
     }
 
@@ -932,7 +1142,9 @@ impl Matcher {
 
     // ----- lines -----
 
-    fn line(&self, ctx: &VendorCtx, line: &LineInfo) -> LineEval {
+    /// What decided is recorded in `deps` (the rule, the words whose genericness was looked
+    /// up): the verdict is kept and redone only when one of them changes.
+    fn line(&self, ctx: &VendorCtx, line: &LineInfo, deps: &mut decisions::Deps) -> LineEval {
         let description = line.description;
         // Rules first.
         if let Some(fire) = self.rules.first(
@@ -946,6 +1158,7 @@ impl Matcher {
             } else {
                 LineRole::Product
             };
+            deps.rule = Some(fire.at);
             return LineEval {
                 decision: self.rule_decision(ctx, line, &fire),
                 role,
@@ -1049,7 +1262,7 @@ impl Matcher {
             let generic = if corroborated {
                 0
             } else {
-                self.generic_in_data(analyses[f].expect("analysed field"), &c)
+                self.generic_in_data(analyses[f].expect("analysed field"), &c, deps)
             };
             let ok = generic == 0
                 && (c.strong || c.beside_context || c.unexplained.is_empty() || corroborated);
@@ -1416,7 +1629,7 @@ impl Matcher {
 
     fn invoice_decision(
         &self,
-        ctx: &VendorCtx,
+        vendor_rejected: &Option<Rejected>,
         lines: &[LineInfo],
         evals: &[LineEval],
     ) -> Decision {
@@ -1515,7 +1728,7 @@ impl Matcher {
             .unwrap_or_else(|| Decision {
                 matched: None,
                 ignored_by_rule: None,
-                rejected: ctx.rejected.clone(),
+                rejected: vendor_rejected.clone(),
             })
     }
 

@@ -216,6 +216,8 @@ impl CompiledRule {
 /// Where a rule fired, for evidence: (field, byte span).
 pub(crate) struct RuleFire<'r> {
     pub rule: &'r CompiledRule,
+    /// The rule's place in the set (priority order).
+    pub at: u32,
     pub spans: Vec<(&'static str, usize, usize)>,
 }
 
@@ -314,39 +316,69 @@ impl RuleSet {
         description2: Option<&str>,
         account: Option<&str>,
     ) -> Option<RuleFire<'r>> {
-        'rules: for r in &self.rules {
-            let mut spans = Vec::new();
-            if let Some(c) = &r.vendor {
-                match c.find(vendor) {
-                    Some((s, e)) => spans.push(("vendor", s, e)),
-                    None => continue,
-                }
-            }
-            if let Some(c) = &r.description {
-                let mut found = false;
-                for (field, text) in [("description", description), ("description2", description2)]
-                {
-                    if let Some(t) = text {
-                        if let Some((s, e)) = c.find(t) {
-                            spans.push((field, s, e));
-                            found = true;
-                            break;
-                        }
-                    }
-                }
-                if !found {
-                    continue 'rules;
-                }
-            }
-            if let Some(c) = &r.account {
-                match account.and_then(|a| c.find(a)) {
-                    Some((s, e)) => spans.push(("account", s, e)),
-                    None => continue,
-                }
-            }
-            return Some(RuleFire { rule: r, spans });
+        self.rules.iter().enumerate().find_map(|(at, r)| {
+            r.fire(vendor, description, description2, account)
+                .map(|spans| RuleFire {
+                    rule: r,
+                    at: at as u32,
+                    spans,
+                })
+        })
+    }
+
+    /// Whether the rule at `at` (in priority order) fires on these fields, whatever the other
+    /// rules do: which kept decisions a new rule can change.
+    pub fn fires(
+        &self,
+        at: usize,
+        vendor: &str,
+        description: Option<&str>,
+        description2: Option<&str>,
+        account: Option<&str>,
+    ) -> bool {
+        self.rules
+            .get(at)
+            .is_some_and(|r| r.fire(vendor, description, description2, account).is_some())
+    }
+
+    /// Each rule's fingerprint, in priority order: a hash of its canonical JSON (the fields in
+    /// declaration order), stable across processes.
+    pub fn hashes(&self) -> Vec<u64> {
+        self.rules
+            .iter()
+            .map(|r| {
+                let json = serde_json::to_vec(&r.spec).unwrap_or_default();
+                super::decisions::stable_hash(&[&json])
+            })
+            .collect()
+    }
+}
+
+impl CompiledRule {
+    /// The spans where each condition holds, when all hold.
+    fn fire(
+        &self,
+        vendor: &str,
+        description: Option<&str>,
+        description2: Option<&str>,
+        account: Option<&str>,
+    ) -> Option<Vec<(&'static str, usize, usize)>> {
+        let mut spans = Vec::new();
+        if let Some(c) = &self.vendor {
+            let (s, e) = c.find(vendor)?;
+            spans.push(("vendor", s, e));
         }
-        None
+        if let Some(c) = &self.description {
+            let (field, (s, e)) = [("description", description), ("description2", description2)]
+                .into_iter()
+                .find_map(|(field, text)| Some((field, c.find(text?)?)))?;
+            spans.push((field, s, e));
+        }
+        if let Some(c) = &self.account {
+            let (s, e) = account.and_then(|a| c.find(a))?;
+            spans.push(("account", s, e));
+        }
+        Some(spans)
     }
 }
 

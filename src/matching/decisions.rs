@@ -1,0 +1,971 @@
+//! Match decisions as data (Engine v2, step 3).
+//!
+//! A line's verdict (its [`Decision`] and [`LineRole`]) is a function of its key alone: the
+//! vendor as the matcher reads it (name, website, e-mail), the line's description texts, its
+//! account number and whether it is a comment or a charge; and of the catalog, the rules and
+//! the customer vocabulary. The amounts only weigh the invoice's vote, which is recomputed per
+//! invoice from the verdicts ([`super::Matcher::match_invoice`]). So each distinct key is
+//! analysed once and its verdict kept in a [`Table`]; monthly invoices repeat their vendor and
+//! descriptions, so the table grows with the distinct texts, not with the invoices.
+//!
+//! What a verdict depends on is recorded with it, and checked, never assumed:
+//! - the catalog: the table is for one `catalog_version` (a hash of the compiled index, or of
+//!   the caller's catalog data); a matcher of another catalog starts empty;
+//! - the rules: the rule that decided the line (by its place in the rule set, kept in step
+//!   with each rule's canonical hash). A removed or changed rule redoes the verdicts it decided;
+//!   an added or changed rule redoes the verdicts of the keys it fires on;
+//! - the vocabulary: the words whose genericness the analysis consulted (see
+//!   [`super::Vocabulary`]); a word that becomes or stops being generic, or whose vendor count
+//!   (quoted in the reason) changes, redoes exactly the verdicts that consulted it;
+//! - the matcher's code: a [`DecisionsSnapshot`] carries the build id (a hash of every source
+//!   file, `build.rs`); a snapshot of another build is not reused.
+//!
+//! The table is kept between runs as a [`DecisionsSnapshot`]: texts interned once, integer
+//! handles everywhere else, matches and rejections de-duplicated. A snapshot is untrusted:
+//! every handle is bounds-checked (`STATE_INVALID` with the path), and its fingerprints decide
+//! what of it is reused.
+
+use super::{
+    Candidate, DecidedBy, Decision, Evidence, LineInfo, LineRole, Match, Rejected, VendorInfo, Via,
+};
+use crate::bc::LineType;
+use crate::error::{ConfigError, ErrorCode};
+use crate::fastmap::{FastMap, FastSet};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+const NONE: u32 = u32::MAX;
+
+/// Verdicts kept before those unused since the last prune are dropped on the way: an engine
+/// prunes after every build, but one only asked to explain (a dashboard) never builds.
+const PRUNE_OVER: usize = 1 << 20;
+
+/// FNV-1a, 64 bits, then a final mix: stable across processes and Rust versions, which a
+/// fingerprint kept with a state must be (the standard library's hashers promise neither).
+pub(crate) fn stable_hash(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for &b in p.iter() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        // Parts are delimited: ("ab", "c") and ("a", "bc") differ.
+        h ^= p.len() as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h
+}
+
+/// How the verdict reads a line's type: only comments and charges are told apart.
+pub(crate) fn line_class(t: LineType) -> u8 {
+    match t {
+        LineType::Comment => 1,
+        LineType::Charge => 2,
+        _ => 0,
+    }
+}
+
+/// The vendor's identity as the invoice combination needs it when no line decides.
+#[derive(Debug, Clone)]
+pub(crate) struct VendorFacts {
+    /// The catalog recognises the vendor (its name or a domain of its card).
+    pub known: bool,
+    pub rejected: Option<Rejected>,
+}
+
+struct VendorRow {
+    /// name, website, e-mail (text handles, `NONE` when absent).
+    key: [u32; 3],
+    facts: Option<VendorFacts>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct LineKey {
+    vendor: u32,
+    description: u32,
+    description2: u32,
+    account: u32,
+    class: u8,
+}
+
+/// Whether the rule at a place of the rule set fires on (vendor name, description,
+/// description2, account).
+pub(crate) type RuleFires<'a> =
+    &'a dyn Fn(usize, &str, Option<&str>, Option<&str>, Option<&str>) -> bool;
+
+/// What analysing a line consulted, beyond its key.
+#[derive(Debug, Default)]
+pub(crate) struct Deps {
+    /// The rule that decided it (its place in the matcher's rule set).
+    pub rule: Option<u32>,
+    /// Words whose genericness in the customer's data was looked up.
+    pub words: Vec<u32>,
+}
+
+struct Entry {
+    decision: Kept,
+    role: LineRole,
+    rule: Option<u32>,
+    words: Box<[u32]>,
+    /// Read or written since the last [`Table::prune`].
+    used: bool,
+}
+
+/// A [`Decision`] as kept: a quarter of its size inline (a large table is most of a verdict's
+/// memory; one is kept per distinct key, and a tenant with 100,000 invoices has ~250,000).
+struct Kept {
+    matched: Option<Arc<Match>>,
+    ignored_by_rule: Option<Box<str>>,
+    rejected: Option<Box<Rejected>>,
+}
+
+impl Kept {
+    fn of(d: Decision) -> Kept {
+        Kept {
+            matched: d.matched,
+            ignored_by_rule: d.ignored_by_rule.map(String::into_boxed_str),
+            rejected: d.rejected.map(Box::new),
+        }
+    }
+
+    fn decision(&self) -> Decision {
+        Decision {
+            matched: self.matched.clone(),
+            ignored_by_rule: self.ignored_by_rule.as_deref().map(str::to_owned),
+            rejected: self.rejected.as_deref().cloned(),
+        }
+    }
+}
+
+/// The decisions of one matcher (see the module docs).
+#[derive(Default)]
+pub(crate) struct Table {
+    /// Shared between the list and the index: one allocation per distinct text.
+    texts: Vec<Arc<str>>,
+    text_ix: FastMap<Arc<str>, u32>,
+    vendors: Vec<VendorRow>,
+    vendor_ix: FastMap<[u32; 3], u32>,
+    lines: FastMap<LineKey, Entry>,
+    /// The generic words (word id -> vendor count) the verdicts were decided with.
+    vocab: FastMap<u32, u32>,
+    /// `vocab` came from a snapshot and is not yet reconciled with the matcher's vocabulary
+    /// (an engine restores its decisions before it holds the documents the vocabulary is
+    /// worked out from: reconciling at once would redo every verdict that consulted a word).
+    pub vocab_pending: bool,
+    /// Verdicts analysed (not read from the table) over the table's life: what the tests count.
+    pub computed: u64,
+}
+
+/// A verdict read from the table.
+pub(crate) struct Verdict {
+    pub decision: Decision,
+    pub role: LineRole,
+}
+
+impl Table {
+    fn text(&self, s: &str) -> Option<u32> {
+        self.text_ix.get(s).copied()
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.text_ix.get(s) {
+            return i;
+        }
+        let i = self.texts.len() as u32;
+        let text: Arc<str> = s.into();
+        self.texts.push(text.clone());
+        self.text_ix.insert(text, i);
+        i
+    }
+
+    fn opt_text(&self, s: Option<&str>) -> Option<u32> {
+        match s {
+            None => Some(NONE),
+            Some(s) => self.text(s),
+        }
+    }
+
+    fn opt_intern(&mut self, s: Option<&str>) -> u32 {
+        s.map_or(NONE, |s| self.intern(s))
+    }
+
+    fn text_of(&self, i: u32) -> Option<&str> {
+        self.texts.get(i as usize).map(|s| &**s)
+    }
+
+    /// The vendor's row, when the table has one.
+    pub fn vendor(&self, v: &VendorInfo) -> Option<u32> {
+        let key = [
+            self.text(v.name)?,
+            self.opt_text(v.website)?,
+            self.opt_text(v.email)?,
+        ];
+        self.vendor_ix.get(&key).copied()
+    }
+
+    pub fn vendor_facts(&self, vendor: u32) -> Option<&VendorFacts> {
+        self.vendors.get(vendor as usize)?.facts.as_ref()
+    }
+
+    pub fn intern_vendor(&mut self, v: &VendorInfo, facts: &VendorFacts) -> u32 {
+        let key = [
+            self.intern(v.name),
+            self.opt_intern(v.website),
+            self.opt_intern(v.email),
+        ];
+        let ix = match self.vendor_ix.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = self.vendors.len() as u32;
+                self.vendors.push(VendorRow { key, facts: None });
+                self.vendor_ix.insert(key, i);
+                i
+            }
+        };
+        let row = &mut self.vendors[ix as usize];
+        if row.facts.is_none() {
+            row.facts = Some(facts.clone());
+        }
+        ix
+    }
+
+    fn key(&self, vendor: u32, l: &LineInfo) -> Option<LineKey> {
+        Some(LineKey {
+            vendor,
+            description: self.text(l.description)?,
+            description2: self.opt_text(l.description2)?,
+            account: self.opt_text(l.account_number)?,
+            class: line_class(l.line_type),
+        })
+    }
+
+    /// The verdict of `l` from `vendor`, when it was decided before.
+    pub fn get(&mut self, vendor: u32, l: &LineInfo) -> Option<Verdict> {
+        let key = self.key(vendor, l)?;
+        let e = self.lines.get_mut(&key)?;
+        e.used = true;
+        Some(Verdict {
+            decision: e.decision.decision(),
+            role: e.role,
+        })
+    }
+
+    pub fn insert(
+        &mut self,
+        vendor: u32,
+        l: &LineInfo,
+        decision: Decision,
+        role: LineRole,
+        deps: Deps,
+    ) {
+        if self.lines.len() >= PRUNE_OVER {
+            self.prune();
+        }
+        let key = LineKey {
+            vendor,
+            description: self.intern(l.description),
+            description2: self.opt_intern(l.description2),
+            account: self.opt_intern(l.account_number),
+            class: line_class(l.line_type),
+        };
+        self.lines.insert(
+            key,
+            Entry {
+                decision: Kept::of(decision),
+                role,
+                rule: deps.rule,
+                words: deps.words.into(),
+                used: true,
+            },
+        );
+    }
+
+    /// Room for `lines` verdicts in all (growing the maps key by key rehashes them ~20 times
+    /// on a first build).
+    pub fn reserve(&mut self, lines: usize) {
+        let more = lines.saturating_sub(self.lines.len());
+        self.lines.reserve(more);
+        self.text_ix.reserve(more);
+        self.texts.reserve(more);
+    }
+
+    /// Forgets every verdict (the count of those analysed, and the vocabulary the next ones
+    /// are decided with, stay).
+    pub fn clear(&mut self) {
+        *self = Table {
+            computed: self.computed,
+            vocab: std::mem::take(&mut self.vocab),
+            vocab_pending: self.vocab_pending,
+            ..Default::default()
+        };
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Forgets the verdicts not read or written since the last prune (documents no longer
+    /// held, lines only ever explained); the vendor rows and texts are compacted on export.
+    pub fn prune(&mut self) {
+        self.lines.retain(|_, e| std::mem::take(&mut e.used));
+    }
+
+    /// Makes the verdicts agree with `generic` (word id -> vendor count): the verdicts that
+    /// consulted a word whose count changed, or that became or stopped being generic, go.
+    pub fn reconcile_vocabulary(&mut self, generic: &FastMap<u32, u32>) {
+        self.vocab_pending = false;
+        if self.vocab == *generic {
+            return;
+        }
+        let mut changed: FastSet<u32> = FastSet::default();
+        for (w, n) in &self.vocab {
+            if generic.get(w) != Some(n) {
+                changed.insert(*w);
+            }
+        }
+        for w in generic.keys() {
+            if !self.vocab.contains_key(w) {
+                changed.insert(*w);
+            }
+        }
+        self.lines
+            .retain(|_, e| !e.words.iter().any(|w| changed.contains(w)));
+        self.vocab = generic.clone();
+    }
+
+    /// Makes the verdicts agree with new rules. `old` and `new` are the rules' canonical
+    /// hashes in rule-set order (by priority; rules of one priority never fire on the same
+    /// line, so the order of the kept rules between them cannot change a verdict). A verdict
+    /// decided by a rule that is gone goes; a verdict whose key an added rule fires on goes
+    /// (`fires(rule, vendor name, description, description2, account)`).
+    pub fn reconcile_rules(&mut self, old: &[u64], new: &[u64], fires: RuleFires) {
+        if old == new {
+            return;
+        }
+        let new_at: FastMap<u64, u32> = new
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (*h, i as u32))
+            .collect();
+        let old_set: FastSet<u64> = old.iter().copied().collect();
+        let added: Vec<usize> = (0..new.len())
+            .filter(|&i| !old_set.contains(&new[i]))
+            .collect();
+        let texts = &self.texts;
+        let vendors = &self.vendors;
+        let text = |i: u32| -> Option<&str> {
+            if i == NONE {
+                None
+            } else {
+                texts.get(i as usize).map(|s| &**s)
+            }
+        };
+        self.lines.retain(|k, e| {
+            if let Some(r) = e.rule {
+                match old.get(r as usize).and_then(|h| new_at.get(h)) {
+                    Some(&n) => e.rule = Some(n),
+                    None => return false,
+                }
+            }
+            if added.is_empty() {
+                return true;
+            }
+            let vendor = vendors
+                .get(k.vendor as usize)
+                .and_then(|v| text(v.key[0]))
+                .unwrap_or("");
+            let d = text(k.description);
+            let d2 = text(k.description2);
+            let acct = text(k.account);
+            !added
+                .iter()
+                .any(|&r| fires(r, vendor, Some(d.unwrap_or("")), d2, acct))
+        });
+    }
+
+    // ----- snapshots -----
+
+    /// The table as data, with the fingerprints it was decided with.
+    pub fn export(
+        &self,
+        catalog_version: u64,
+        rules: &[u64],
+        word: &dyn Fn(u32) -> String,
+    ) -> DecisionsSnapshot {
+        let mut out = SnapshotWriter::default();
+        let mut vendor_map: FastMap<u32, u32> = FastMap::default();
+        // In key order, so the same table always exports the same bytes.
+        let mut keys: Vec<(&LineKey, &Entry)> = self.lines.iter().collect();
+        keys.sort_unstable_by_key(|(k, _)| {
+            let vendor = self.vendors.get(k.vendor as usize).map(|v| v.key);
+            (
+                vendor.map(|v| v.map(|t| self.text_of(t))),
+                self.text_of(k.description),
+                self.text_of(k.description2),
+                self.text_of(k.account),
+                k.class,
+            )
+        });
+        let mut snap_vendors = Vec::new();
+        let mut lines = Vec::with_capacity(keys.len());
+        for (k, e) in keys {
+            let Some(row) = self.vendors.get(k.vendor as usize) else {
+                continue;
+            };
+            let vendor = match vendor_map.get(&k.vendor) {
+                Some(&v) => v,
+                None => {
+                    let facts = row.facts.clone().unwrap_or(VendorFacts {
+                        known: false,
+                        rejected: None,
+                    });
+                    let v = SnapVendor {
+                        name: out.opt_text(self.text_of(row.key[0])).unwrap_or(0),
+                        website: out.opt_text(self.text_of(row.key[1])),
+                        email: out.opt_text(self.text_of(row.key[2])),
+                        known: facts.known,
+                        rejected: facts.rejected.as_ref().map(|r| out.rejected(r)),
+                    };
+                    let ix = snap_vendors.len() as u32;
+                    snap_vendors.push(v);
+                    vendor_map.insert(k.vendor, ix);
+                    ix
+                }
+            };
+            lines.push(SnapLine {
+                vendor,
+                description: out.opt_text(self.text_of(k.description)).unwrap_or(0),
+                description2: out.opt_text(self.text_of(k.description2)),
+                account: out.opt_text(self.text_of(k.account)),
+                class: k.class,
+                role: role_code(e.role),
+                matched: e.decision.matched.as_ref().map(|m| out.matched(m)),
+                ignored_by_rule: e.decision.ignored_by_rule.as_deref().map(|r| out.text(r)),
+                rejected: e.decision.rejected.as_deref().map(|r| out.rejected(r)),
+                rule: e.rule,
+                words: e.words.iter().map(|&w| out.text(&word(w))).collect(),
+            });
+        }
+        let mut vocabulary: Vec<(u32, u32)> = self
+            .vocab
+            .iter()
+            .map(|(&w, &n)| (out.text(&word(w)), n))
+            .collect();
+        vocabulary.sort_unstable();
+        DecisionsSnapshot {
+            build_id: crate::engine::BUILD_ID.to_owned(),
+            catalog_version,
+            rules: rules.to_vec(),
+            vocabulary,
+            texts: out.texts,
+            vendors: snap_vendors,
+            matches: out.matches,
+            rejections: out.rejections,
+            lines,
+        }
+    }
+
+    /// The table a snapshot holds, checked: `None` when it is of another build or catalog
+    /// (nothing of it can be trusted then), else the table with the verdicts its rules still
+    /// allow (see [`Table::reconcile_rules`]; the vocabulary is reconciled at first use).
+    pub fn import(
+        snap: &DecisionsSnapshot,
+        catalog_version: u64,
+        word_id: &dyn Fn(&str) -> Option<u32>,
+    ) -> Result<Option<(Table, Vec<u64>)>, ConfigError> {
+        if snap.build_id != crate::engine::BUILD_ID || snap.catalog_version != catalog_version {
+            return Ok(None);
+        }
+        let r = Reader { snap };
+        let mut t = Table::default();
+        // Texts are interned as given; a repeated text would make two handles of one key.
+        for (i, s) in snap.texts.iter().enumerate() {
+            let text: Arc<str> = s.as_str().into();
+            if t.text_ix.insert(text.clone(), i as u32).is_some() {
+                return Err(invalid(format!("texts/{i}"), "the text is listed twice"));
+            }
+            t.texts.push(text);
+        }
+        let mut vocab = FastMap::default();
+        for (i, &(w, n)) in snap.vocabulary.iter().enumerate() {
+            let at = || format!("vocabulary/{i}");
+            let wid =
+                word_id(r.text(w, &at)?).ok_or_else(|| invalid(at(), "not a catalog word"))?;
+            vocab.insert(wid, n);
+        }
+        t.vocab = vocab;
+        t.vocab_pending = true;
+        let rejections: Vec<Rejected> = snap
+            .rejections
+            .iter()
+            .enumerate()
+            .map(|(i, x)| r.rejected(x, &|| format!("rejections/{i}")))
+            .collect::<Result<_, _>>()?;
+        let matches: Vec<Arc<Match>> = snap
+            .matches
+            .iter()
+            .enumerate()
+            .map(|(i, x)| r.matched(x, &|| format!("matches/{i}")).map(Arc::new))
+            .collect::<Result<_, _>>()?;
+        for (i, v) in snap.vendors.iter().enumerate() {
+            let at = || format!("vendors/{i}");
+            let key = [
+                r.handle(v.name, &at)?,
+                r.opt_handle(v.website, &at)?,
+                r.opt_handle(v.email, &at)?,
+            ];
+            let rejected = match v.rejected {
+                Some(x) => Some(
+                    rejections
+                        .get(x as usize)
+                        .cloned()
+                        .ok_or_else(|| invalid(at(), "rejection out of range"))?,
+                ),
+                None => None,
+            };
+            if t.vendor_ix.insert(key, i as u32).is_some() {
+                return Err(invalid(at(), "the vendor is listed twice"));
+            }
+            t.vendors.push(VendorRow {
+                key,
+                facts: Some(VendorFacts {
+                    known: v.known,
+                    rejected,
+                }),
+            });
+        }
+        for (i, l) in snap.lines.iter().enumerate() {
+            let at = || format!("lines/{i}");
+            if l.vendor as usize >= t.vendors.len() {
+                return Err(invalid(at(), "vendor out of range"));
+            }
+            if l.class > 2 {
+                return Err(invalid(at(), "unknown line class"));
+            }
+            if let Some(rule) = l.rule {
+                if rule as usize >= snap.rules.len() {
+                    return Err(invalid(at(), "rule out of range"));
+                }
+            }
+            let key = LineKey {
+                vendor: l.vendor,
+                description: r.handle(l.description, &at)?,
+                description2: r.opt_handle(l.description2, &at)?,
+                account: r.opt_handle(l.account, &at)?,
+                class: l.class,
+            };
+            let decision = Decision {
+                matched: match l.matched {
+                    Some(m) => Some(
+                        matches
+                            .get(m as usize)
+                            .cloned()
+                            .ok_or_else(|| invalid(at(), "match out of range"))?,
+                    ),
+                    None => None,
+                },
+                ignored_by_rule: match l.ignored_by_rule {
+                    Some(x) => Some(r.text(x, &at)?.to_owned()),
+                    None => None,
+                },
+                rejected: match l.rejected {
+                    Some(x) => Some(
+                        rejections
+                            .get(x as usize)
+                            .cloned()
+                            .ok_or_else(|| invalid(at(), "rejection out of range"))?,
+                    ),
+                    None => None,
+                },
+            };
+            let words = l
+                .words
+                .iter()
+                .map(|&w| {
+                    word_id(r.text(w, &at)?).ok_or_else(|| invalid(at(), "not a catalog word"))
+                })
+                .collect::<Result<Vec<u32>, _>>()?;
+            let entry = Entry {
+                decision: Kept::of(decision),
+                role: role_of(l.role).ok_or_else(|| invalid(at(), "unknown line role"))?,
+                rule: l.rule,
+                words: words.into(),
+                used: false,
+            };
+            if t.lines.insert(key, entry).is_some() {
+                return Err(invalid(at(), "the line key is listed twice"));
+            }
+        }
+        Ok(Some((t, snap.rules.clone())))
+    }
+}
+
+fn invalid(path: String, what: &str) -> ConfigError {
+    ConfigError::new(
+        ErrorCode::StateInvalid,
+        format!("the kept match decisions are not valid: {what}"),
+    )
+    .at(format!("decisions/{path}"))
+}
+
+/// The decisions of a matcher as data, kept with the state between runs
+/// ([`crate::engine::Engine::export_decisions`], [`crate::engine::Engine::restore_decisions`]).
+/// Every text is in `texts` once; everything else refers to it by index.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionsSnapshot {
+    /// The build of the core that decided (`BUILD_ID`): another build's decisions are not reused.
+    pub build_id: String,
+    /// The catalog decided with: another catalog's decisions are not reused.
+    pub catalog_version: u64,
+    /// The rules decided with: each rule's canonical hash, in rule-set order.
+    pub rules: Vec<u64>,
+    /// The generic words decided with: (word text, vendor count).
+    pub vocabulary: Vec<(u32, u32)>,
+    pub texts: Vec<String>,
+    pub vendors: Vec<SnapVendor>,
+    pub matches: Vec<SnapMatch>,
+    pub rejections: Vec<SnapRejected>,
+    pub lines: Vec<SnapLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapVendor {
+    pub name: u32,
+    pub website: Option<u32>,
+    pub email: Option<u32>,
+    pub known: bool,
+    pub rejected: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapLine {
+    pub vendor: u32,
+    pub description: u32,
+    pub description2: Option<u32>,
+    pub account: Option<u32>,
+    /// 0 any line, 1 a comment, 2 a charge.
+    pub class: u8,
+    pub role: u8,
+    pub matched: Option<u32>,
+    pub ignored_by_rule: Option<u32>,
+    pub rejected: Option<u32>,
+    /// The rule that decided (index into `rules`).
+    pub rule: Option<u32>,
+    /// The words whose genericness was consulted (texts).
+    pub words: Vec<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapMatch {
+    pub app_id: u32,
+    pub app_name: u32,
+    pub category: u32,
+    pub decided_by: u8,
+    pub rule_id: Option<u32>,
+    pub evidence: Vec<SnapEvidence>,
+    /// Hundredths when exact, else the float's bits.
+    pub confidence: u64,
+    pub runner_up: Option<SnapCandidate>,
+    /// id, name, kind.
+    pub via: Option<[u32; 3]>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapEvidence {
+    pub field: u8,
+    pub text: u32,
+    pub start: u32,
+    pub end: u32,
+    pub kind: u8,
+    pub alias: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapCandidate {
+    pub app_id: u32,
+    pub app_name: u32,
+    /// Hundredths when exact, else the float's bits.
+    pub confidence: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapRejected {
+    pub app_id: Option<u32>,
+    pub app_name: Option<u32>,
+    /// Hundredths when exact, else the float's bits.
+    pub confidence: u64,
+    pub reason: u32,
+    pub candidates: Vec<SnapCandidate>,
+    pub not_software: Option<u32>,
+}
+
+const FIELDS: [&str; 6] = [
+    "vendor",
+    "website",
+    "email",
+    "description",
+    "description2",
+    "account",
+];
+const KINDS: [&str; 6] = [
+    "vendorEntity",
+    "name",
+    "keyword",
+    "product",
+    "domain",
+    "rule",
+];
+const DECIDED_BY: [DecidedBy; 6] = [
+    DecidedBy::Rule,
+    DecidedBy::VendorName,
+    DecidedBy::VendorDomain,
+    DecidedBy::Description,
+    DecidedBy::VendorDefault,
+    DecidedBy::Lines,
+];
+const ROLES: [LineRole; 5] = [
+    LineRole::Product,
+    LineRole::Freight,
+    LineRole::Tax,
+    LineRole::Comment,
+    LineRole::Other,
+];
+
+fn role_code(r: LineRole) -> u8 {
+    ROLES.iter().position(|&x| x == r).unwrap_or(0) as u8
+}
+
+fn role_of(c: u8) -> Option<LineRole> {
+    ROLES.get(c as usize).copied()
+}
+
+/// Interns texts and de-duplicates matches and rejections while exporting.
+#[derive(Default)]
+struct SnapshotWriter {
+    texts: Vec<String>,
+    text_ix: FastMap<String, u32>,
+    matches: Vec<SnapMatch>,
+    match_ix: FastMap<Keyed, u32>,
+    rejections: Vec<SnapRejected>,
+    rejection_ix: FastMap<Keyed, u32>,
+}
+
+/// A record's identity for de-duplication: its debug text (confidences are finite, so equal
+/// texts are equal records).
+#[derive(PartialEq, Eq, Hash)]
+struct Keyed(String);
+
+impl SnapshotWriter {
+    fn text(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.text_ix.get(s) {
+            return i;
+        }
+        let i = self.texts.len() as u32;
+        self.texts.push(s.to_owned());
+        self.text_ix.insert(s.to_owned(), i);
+        i
+    }
+
+    fn opt_text(&mut self, s: Option<&str>) -> Option<u32> {
+        s.map(|s| self.text(s))
+    }
+
+    fn candidate(&mut self, c: &Candidate) -> SnapCandidate {
+        SnapCandidate {
+            app_id: self.text(&c.app_id),
+            app_name: self.text(&c.app_name),
+            confidence: confidence_code(c.confidence),
+        }
+    }
+
+    fn matched(&mut self, m: &Match) -> u32 {
+        let evidence = m
+            .evidence
+            .iter()
+            .map(|e| SnapEvidence {
+                field: FIELDS.iter().position(|f| *f == e.field).unwrap_or(0) as u8,
+                text: self.text(&e.text),
+                start: e.start as u32,
+                end: e.end as u32,
+                kind: KINDS.iter().position(|k| *k == e.kind).unwrap_or(0) as u8,
+                alias: self.opt_text(e.alias.as_deref()),
+            })
+            .collect();
+        let s = SnapMatch {
+            app_id: self.text(&m.app_id),
+            app_name: self.text(&m.app_name),
+            category: self.text(&m.category),
+            decided_by: DECIDED_BY
+                .iter()
+                .position(|d| *d == m.decided_by)
+                .unwrap_or(0) as u8,
+            rule_id: self.opt_text(m.rule_id.as_deref()),
+            evidence,
+            confidence: confidence_code(m.confidence),
+            runner_up: m.runner_up.as_ref().map(|c| self.candidate(c)),
+            via: m
+                .via
+                .as_ref()
+                .map(|v| [self.text(&v.id), self.text(&v.name), self.text(&v.kind)]),
+        };
+        let key = Keyed(format!("{s:?}"));
+        if let Some(&i) = self.match_ix.get(&key) {
+            return i;
+        }
+        let i = self.matches.len() as u32;
+        self.matches.push(s);
+        self.match_ix.insert(key, i);
+        i
+    }
+
+    fn rejected(&mut self, r: &Rejected) -> u32 {
+        let s = SnapRejected {
+            app_id: self.opt_text(r.app_id.as_deref()),
+            app_name: self.opt_text(r.app_name.as_deref()),
+            confidence: confidence_code(r.confidence),
+            reason: self.text(&r.reason),
+            candidates: r.candidates.iter().map(|c| self.candidate(c)).collect(),
+            not_software: self.opt_text(r.not_software.as_deref()),
+        };
+        let key = Keyed(format!("{s:?}"));
+        if let Some(&i) = self.rejection_ix.get(&key) {
+            return i;
+        }
+        let i = self.rejections.len() as u32;
+        self.rejections.push(s);
+        self.rejection_ix.insert(key, i);
+        i
+    }
+}
+
+/// Reads a snapshot's records back, checking every handle.
+struct Reader<'a> {
+    snap: &'a DecisionsSnapshot,
+}
+
+type At<'x> = &'x dyn Fn() -> String;
+
+impl Reader<'_> {
+    fn text(&self, i: u32, at: At) -> Result<&str, ConfigError> {
+        self.snap
+            .texts
+            .get(i as usize)
+            .map(String::as_str)
+            .ok_or_else(|| invalid(at(), "text out of range"))
+    }
+
+    fn handle(&self, i: u32, at: At) -> Result<u32, ConfigError> {
+        self.text(i, at).map(|_| i)
+    }
+
+    fn opt_handle(&self, i: Option<u32>, at: At) -> Result<u32, ConfigError> {
+        match i {
+            None => Ok(NONE),
+            Some(i) => self.handle(i, at),
+        }
+    }
+
+    fn opt_text(&self, i: Option<u32>, at: At) -> Result<Option<String>, ConfigError> {
+        i.map(|i| self.text(i, at).map(str::to_owned)).transpose()
+    }
+
+    fn confidence(&self, c: u64, at: At) -> Result<f64, ConfigError> {
+        confidence_of(c).ok_or_else(|| invalid(at(), "confidence is not a number"))
+    }
+
+    fn candidate(&self, c: &SnapCandidate, at: At) -> Result<Candidate, ConfigError> {
+        Ok(Candidate {
+            app_id: self.text(c.app_id, at)?.to_owned(),
+            app_name: self.text(c.app_name, at)?.to_owned(),
+            confidence: self.confidence(c.confidence, at)?,
+        })
+    }
+
+    fn rejected(&self, r: &SnapRejected, at: At) -> Result<Rejected, ConfigError> {
+        Ok(Rejected {
+            app_id: self.opt_text(r.app_id, at)?,
+            app_name: self.opt_text(r.app_name, at)?,
+            confidence: self.confidence(r.confidence, at)?,
+            reason: self.text(r.reason, at)?.to_owned(),
+            candidates: r
+                .candidates
+                .iter()
+                .map(|c| self.candidate(c, at))
+                .collect::<Result<_, _>>()?,
+            not_software: self.opt_text(r.not_software, at)?,
+        })
+    }
+
+    fn matched(&self, m: &SnapMatch, at: At) -> Result<Match, ConfigError> {
+        let evidence = m
+            .evidence
+            .iter()
+            .map(|e| {
+                Ok(Evidence {
+                    field: FIELDS
+                        .get(e.field as usize)
+                        .copied()
+                        .ok_or_else(|| invalid(at(), "unknown evidence field"))?,
+                    text: self.text(e.text, at)?.to_owned(),
+                    start: e.start as usize,
+                    end: e.end as usize,
+                    kind: KINDS
+                        .get(e.kind as usize)
+                        .copied()
+                        .ok_or_else(|| invalid(at(), "unknown evidence kind"))?,
+                    alias: self.opt_text(e.alias, at)?,
+                })
+            })
+            .collect::<Result<_, ConfigError>>()?;
+        Ok(Match {
+            app_id: self.text(m.app_id, at)?.to_owned(),
+            app_name: self.text(m.app_name, at)?.to_owned(),
+            category: self.text(m.category, at)?.to_owned(),
+            decided_by: DECIDED_BY
+                .get(m.decided_by as usize)
+                .copied()
+                .ok_or_else(|| invalid(at(), "unknown decidedBy"))?,
+            rule_id: self.opt_text(m.rule_id, at)?,
+            evidence,
+            confidence: self.confidence(m.confidence, at)?,
+            runner_up: m
+                .runner_up
+                .as_ref()
+                .map(|c| self.candidate(c, at))
+                .transpose()?,
+            via: match m.via {
+                Some([id, name, kind]) => Some(Via {
+                    id: self.text(id, at)?.to_owned(),
+                    name: self.text(name, at)?.to_owned(),
+                    kind: self.text(kind, at)?.to_owned(),
+                }),
+                None => None,
+            },
+        })
+    }
+}
+
+/// A confidence as kept: hundredths when it is exactly that many (most are), else the
+/// float's bits (a positive float's bits are far above 100), so every encoding of the snapshot,
+/// text or binary, gives back the same float.
+fn confidence_code(x: f64) -> u64 {
+    let k = (x * 100.0).round();
+    if (0.0..=100.0).contains(&k) && k / 100.0 == x {
+        k as u64
+    } else {
+        x.to_bits()
+    }
+}
+
+fn confidence_of(c: u64) -> Option<f64> {
+    let x = if c <= 100 {
+        c as f64 / 100.0
+    } else {
+        f64::from_bits(c)
+    };
+    x.is_finite().then_some(x)
+}
