@@ -111,7 +111,7 @@ impl Engine {
         for a in after_by_id.into_values() {
             changes.push(change(a, None, Some(Outcome::of(a))));
         }
-        changes.sort_by(|x, y| {
+        crate::sort::sort_by(&mut changes, |x, y| {
             x.id.cmp(&y.id)
                 .then_with(|| x.before.is_none().cmp(&y.before.is_none()))
         });

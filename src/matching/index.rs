@@ -215,7 +215,7 @@ impl Trie {
                 }
             }
         }
-        out[start..].sort_by_key(|&(_, last, _)| last);
+        crate::sort::sort_by_key(&mut out[start..], |&(_, last, _)| last);
     }
 }
 

@@ -165,7 +165,7 @@ pub(crate) fn points(
     term_months: Option<u32>,
 ) -> Vec<SeatPoint> {
     let mut sorted: Vec<&SeatLine> = lines.iter().collect();
-    sorted.sort_by(|a, b| (a.date, a.id).cmp(&(b.date, b.id)));
+    crate::sort::sort_by(&mut sorted, |a, b| (a.date, a.id).cmp(&(b.date, b.id)));
     // Per channel: the index of its latest event in `kept`, and that event's first date.
     let mut open: BTreeMap<(&str, Option<&str>), (usize, Date)> = BTreeMap::new();
     let mut kept: Vec<&SeatLine> = Vec::new();
