@@ -24,6 +24,9 @@ mod normalize;
 #[allow(dead_code)]
 #[path = "src/catalog/schema.rs"]
 mod schema;
+#[allow(dead_code)]
+#[path = "src/sort.rs"]
+mod sort;
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -143,6 +146,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/matching/data/common-words.txt");
     println!("cargo:rerun-if-changed=src/matching/compiled.rs");
     println!("cargo:rerun-if-changed=src/catalog/compact.rs");
+    println!("cargo:rerun-if-changed=src/sort.rs");
 
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| {

@@ -400,7 +400,7 @@ impl IndexData {
         }
         let mut tok_stats: HashMap<String, TokStat> = HashMap::default();
         let mut fams: Vec<(&u32, &HashSet<String>)> = family_vocab.iter().collect();
-        fams.sort_by_key(|(f, _)| **f);
+        crate::sort::sort_by_key(&mut fams, |(f, _)| **f);
         for (fam, vocab) in fams {
             for t in vocab {
                 let s = tok_stats.entry(t.clone()).or_insert(TokStat {
@@ -450,7 +450,7 @@ impl IndexData {
             all.extend(toks.iter().map(String::as_str));
         }
         let mut words: Vec<String> = all.into_iter().map(str::to_string).collect();
-        words.sort();
+        crate::sort::sort(&mut words);
         let ids: HashMap<&str, u32> = words
             .iter()
             .enumerate()
@@ -582,13 +582,13 @@ impl IndexData {
         };
 
         let mut doms: Vec<(String, u32)> = domains.into_iter().collect();
-        doms.sort();
+        crate::sort::sort(&mut doms);
         out.domains = doms;
 
         for fam in 0..next_family {
             if let Some(v) = family_vocab.get(&fam) {
                 let mut ws: Vec<u32> = v.iter().map(|t| wid(t)).collect();
-                ws.sort_unstable();
+                crate::sort::sort(&mut ws);
                 out.fam_vocab.extend(ws);
             }
             out.fam_vocab_end.push(out.fam_vocab.len() as u32);
@@ -756,7 +756,7 @@ impl IndexData {
         }
         // Sorted by domain, the last of equal domains kept (as a map's insert would).
         let mut order: Vec<u32> = (0..table.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| {
+        crate::sort::sort_by(&mut order, |&a, &b| {
             table[a as usize]
                 .0
                 .cmp(&table[b as usize].0)
@@ -820,7 +820,7 @@ impl IndexData {
         }
         for f in 0..families {
             let v = &mut words[end[f] as usize..end[f + 1] as usize];
-            v.sort_unstable();
+            crate::sort::sort(v);
             let mut last = None;
             for &w in v.iter() {
                 if last != Some(w) {
