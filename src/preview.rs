@@ -85,10 +85,8 @@ impl Engine {
             let (built, touched) = self.build_filtered(&candidate, Some(&fires));
             (built.transactions, touched)
         };
-        let touched: std::collections::BTreeSet<(&str, &str)> = touched
-            .iter()
-            .map(|(c, d)| (c.as_str(), d.as_str()))
-            .collect();
+        let touched: std::collections::BTreeSet<(&str, &str)> =
+            crate::sort::btree(touched.iter().map(|(c, d)| (c.as_str(), d.as_str())));
         let before = self.transactions();
         let mut changes = Vec::new();
         let mut after_by_id: BTreeMap<&str, &Transaction> =

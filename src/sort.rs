@@ -54,6 +54,15 @@ pub fn sort<T: Ord>(v: &mut [T]) {
 
 const RUN: usize = 16;
 
+/// A B-tree set or map of `items`, inserted one by one. `collect()` into a B-tree sorts the
+/// items first, which instantiates the standard sort for the item type once more; a map keeps
+/// the last value of equal keys either way, and a set's equal items are the same value.
+pub fn btree<C: Default + Extend<T>, T>(items: impl IntoIterator<Item = T>) -> C {
+    let mut c = C::default();
+    c.extend(items);
+    c
+}
+
 /// A stable merge sort of positions: runs of 16 by insertion, then merged pairwise. `greater`
 /// says whether the element at the first position goes after the one at the second.
 #[inline(never)]
@@ -144,6 +153,15 @@ mod tests {
             std_order.sort_by_key(|x| std::cmp::Reverse(x.1));
             prop_assert_eq!(ours, std_order);
         }
+    }
+
+    #[test]
+    fn a_btree_built_by_inserting_equals_the_collected_one() {
+        let pairs = [("b", 1), ("a", 2), ("b", 3), ("c", 4), ("a", 5)];
+        let inserted: std::collections::BTreeMap<&str, i32> = btree(pairs);
+        let collected: std::collections::BTreeMap<&str, i32> = pairs.into_iter().collect();
+        assert_eq!(inserted, collected);
+        assert_eq!(inserted["b"], 3);
     }
 
     #[test]

@@ -809,12 +809,8 @@ impl Engine {
         let unresolved = |k: &String| {
             !is_guid_shaped(k) && !self.companies.get(k).is_some_and(|c| c.company.is_some())
         };
-        let mut keys: BTreeSet<String> = self
-            .companies
-            .keys()
-            .filter(|k| unresolved(k))
-            .cloned()
-            .collect();
+        let mut keys: BTreeSet<String> =
+            crate::sort::btree(self.companies.keys().filter(|k| unresolved(k)).cloned());
         keys.extend(
             self.docs
                 .keys()

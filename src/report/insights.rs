@@ -241,7 +241,7 @@ impl Builder {
             if set.len() < 2 {
                 continue;
             }
-            let companies: BTreeSet<&String> = set.iter().map(|(c, _)| c).collect();
+            let companies: BTreeSet<&String> = crate::sort::btree(set.iter().map(|(c, _)| c));
             let currency = currency_of(i);
             let mut label = Vec::new();
             if companies.len() > 1 {
@@ -1412,12 +1412,12 @@ pub(crate) fn unmatched(
             .collect();
         let ev = cadence::events(&charges);
         let c = cadence::detect(&ev.iter().map(|e| e.date).collect::<Vec<_>>());
-        let months: BTreeSet<(i32, u8)> = u
-            .txs
-            .iter()
-            .filter(|t| t.amount_excluding_tax.0 > 0)
-            .map(|t| (t.date.year, t.date.month))
-            .collect();
+        let months: BTreeSet<(i32, u8)> = crate::sort::btree(
+            u.txs
+                .iter()
+                .filter(|t| t.amount_excluding_tax.0 > 0)
+                .map(|t| (t.date.year, t.date.month)),
+        );
         let mut descriptions: Vec<String> = Vec::new();
         let mut words: Vec<String> = Vec::new();
         for t in &u.txs {

@@ -1125,7 +1125,7 @@ fn build_months<'a>(items: &[Item<'a>], s: &'a ReportSettings) -> Vec<MonthRow> 
     if let Some(first) = rows.keys().map(|k| k.0).min() {
         let last = month_index(s.as_of);
         let start = first.max(last - MONTHS_ZERO_FILL_MAX);
-        let series: BTreeSet<(&str, bool)> = rows.keys().map(|k| (k.1, k.2)).collect();
+        let series: BTreeSet<(&str, bool)> = crate::sort::btree(rows.keys().map(|k| (k.1, k.2)));
         for (c, r) in series {
             for m in start..=last {
                 rows.entry((m, c, r)).or_default();

@@ -192,13 +192,11 @@ pub(crate) fn points(
             .or_default()
             .push(l.date);
     }
-    let rhythm: BTreeMap<(&str, Option<&str>), CadenceKind> = dates
-        .into_iter()
-        .map(|(k, d)| {
+    let rhythm: BTreeMap<(&str, Option<&str>), CadenceKind> =
+        crate::sort::btree(dates.into_iter().map(|(k, d)| {
             let own = super::cadence::detect(&d).kind;
             (k, if own.is_periodic() { own } else { kind })
-        })
-        .collect();
+        }));
     kept.into_iter()
         .map(|l| {
             let kind = rhythm[&(l.channel, l.via_id.as_deref())];
@@ -391,10 +389,8 @@ pub(crate) fn channel_gaps(apps: &[AppReport], b: &mut Builder) {
             let Some((_, x, y)) = best else {
                 continue;
             };
-            let by_channel: BTreeMap<(&str, Option<&str>), &SeatPoint> = [list[x], list[y]]
-                .into_iter()
-                .map(|(k, p)| (*k, *p))
-                .collect();
+            let by_channel: BTreeMap<(&str, Option<&str>), &SeatPoint> =
+                crate::sort::btree([list[x], list[y]].into_iter().map(|(k, p)| (*k, *p)));
             let low = by_channel.values().map(|p| price(p)).min().unwrap_or(0);
             let high = by_channel.values().map(|p| price(p)).max().unwrap_or(0);
             let name_of = |via: Option<&str>| -> String {
