@@ -104,16 +104,17 @@ pub(crate) fn plan_words(text: &str) -> BTreeSet<String> {
     for c in text.chars() {
         crate::matching::normalize::fold_char(c, &mut folded);
     }
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| {
-            !w.is_empty()
-                && !w.bytes().all(|b| b.is_ascii_digit())
-                && !is_seat_word(w)
-                && !NOT_PLAN_WORDS.contains(w)
-        })
-        .map(str::to_owned)
-        .collect()
+    crate::sort::btree(
+        folded
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| {
+                !w.is_empty()
+                    && !w.bytes().all(|b| b.is_ascii_digit())
+                    && !is_seat_word(w)
+                    && !NOT_PLAN_WORDS.contains(w)
+            })
+            .map(str::to_owned),
+    )
 }
 
 /// Two lines name the same plan when one's plan words hold the other's (a reseller may add its

@@ -786,8 +786,9 @@ impl SyncPlan {
         let same_selection = |a: &Option<Vec<String>>| match (a, &selection) {
             (None, None) => true,
             (Some(x), Some(y)) => {
-                let norm =
-                    |v: &Vec<String>| v.iter().map(|s| s.to_lowercase()).collect::<BTreeSet<_>>();
+                let norm = |v: &Vec<String>| -> BTreeSet<String> {
+                    crate::sort::btree(v.iter().map(|s| s.to_lowercase()))
+                };
                 norm(x) == norm(y)
             }
             _ => false,
