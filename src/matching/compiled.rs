@@ -641,12 +641,12 @@ impl IndexData {
             prev = word;
         }
         w.u8s(&self.word_flags);
+        // Owners are the groups, the apps and the resellers in catalog order (`build`), each
+        // group's default the owner of its `defaultApp`: only the families are not the
+        // catalog's.
         w.uint(self.owners.len() as u64);
         for o in &self.owners {
-            w.uint(o.kind as u64);
-            w.uint(o.idx as u64);
             w.uint(o.family as u64);
-            w.uint(o.default_owner.wrapping_add(1) as u64);
         }
         write_u32s(&mut w, &self.alias_owner, false);
         w.u8s(&self.alias_meta);
@@ -699,31 +699,46 @@ impl IndexData {
             }
         };
         let n = r.uint()? as usize;
-        d.owners.reserve(n.min(blob.len()));
+        let (groups, apps) = (counts[1], counts[0]);
+        if n != groups + apps + counts[2] {
+            return None;
+        }
+        d.owners.reserve(n);
         // Owner number of (kind, index), to key the domain table.
-        let mut owner_of: [Vec<u32>; 3] = counts.map(|c| vec![NONE; c]);
+        let mut owner_of: [Vec<u32>; 3] = [Vec::new(), Vec::new(), Vec::new()];
         for o in 0..n {
-            let kind = r.uint()? as u8;
-            let idx = r.uint()? as u32;
-            let k = kinds.iter().position(|&x| x == kind)?;
-            let i = idx as usize;
-            *owner_of[k].get_mut(i)? = o as u32;
+            let (k, i) = if o < groups {
+                (1, o)
+            } else if o < groups + apps {
+                (0, o - groups)
+            } else {
+                (2, o - groups - apps)
+            };
+            owner_of[k].push(o as u32);
             let (id, name) = text(k, i)?;
             d.owners.push(OwnerData {
-                kind,
-                idx,
+                kind: kinds[k],
+                idx: i as u32,
                 family: r.uint()? as u32,
-                marketplace: kind == OWNER_RESELLER && rows.resellers[i].marketplace,
+                marketplace: k == 2 && rows.resellers[i].marketplace,
                 id: id.to_owned(),
                 name: name.to_owned(),
-                category: if kind == OWNER_APP {
+                category: if k == 0 {
                     CATEGORIES
                         .get(usize::from(rows.apps[i].category))?
                         .to_string()
                 } else {
                     String::new()
                 },
-                default_owner: (r.uint()? as u32).wrapping_sub(1),
+                default_owner: match rows.groups.get(i) {
+                    Some(g) if k == 1 && g.default_app > 0 => {
+                        if g.default_app > apps as u64 {
+                            return None;
+                        }
+                        u32::try_from(groups as u64 + g.default_app - 1).ok()?
+                    }
+                    _ => NONE,
+                },
             });
         }
         d.alias_owner = read_u32s(&mut r, false)?;
@@ -849,7 +864,7 @@ impl IndexData {
     }
 }
 
-const MAGIC: &[u8] = b"bcsi4";
+const MAGIC: &[u8] = b"bcsi5";
 
 /// Family -> the normalized names of its vendor group ("google", "microsoft").
 fn group_names(
