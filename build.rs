@@ -3,11 +3,15 @@
 //! A broken catalog fails the build with the file, the JSON path and what to fix: duplicate ids,
 //! an alias (normalized vendor entity, keyword, product, domain) claimed by two entries, an
 //! unknown category, a dangling parent/app reference. The documents are merged in file-name order
-//! into one minified JSON document in `OUT_DIR`, which `Catalog::builtin` parses on first use of
-//! its data. The matcher's index of that catalog is compiled here too (`matcher-index.bin`, see
-//! `src/matching/compiled.rs`), so that constructing an `Engine` only decodes it, and the common
-//! English words are front-coded (`common-words.fc`, read by `src/matching/lexicon.rs`).
+//! into one catalog, written to `OUT_DIR/catalog.bin` in one compact encoding: the catalog by
+//! column (`src/catalog/compact.rs`, which `Catalog::builtin` decodes on first use of its data),
+//! then the matcher's index of it (`src/matching/compiled.rs`), so that constructing an `Engine`
+//! only decodes it. The common English words are front-coded (`common-words.fc`, read by
+//! `src/matching/lexicon.rs`).
 
+#[allow(dead_code)]
+#[path = "src/catalog/compact.rs"]
+mod compact;
 #[allow(dead_code)]
 #[path = "src/matching/compiled.rs"]
 mod compiled;
@@ -20,6 +24,9 @@ mod normalize;
 #[allow(dead_code)]
 #[path = "src/catalog/schema.rs"]
 mod schema;
+#[allow(dead_code)]
+#[path = "src/sort.rs"]
+mod sort;
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -138,6 +145,8 @@ fn main() {
     println!("cargo:rerun-if-changed=src/matching/data/lexicon.txt");
     println!("cargo:rerun-if-changed=src/matching/data/common-words.txt");
     println!("cargo:rerun-if-changed=src/matching/compiled.rs");
+    println!("cargo:rerun-if-changed=src/catalog/compact.rs");
+    println!("cargo:rerun-if-changed=src/sort.rs");
 
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| {
@@ -252,23 +261,18 @@ fn main() {
     );
     std::fs::write(Path::new(&out_dir).join("common-words.fc"), fc).unwrap();
     let index = compiled::IndexData::build(&merged, &lx, &|w: &str| common.contains(w));
-    std::fs::write(
-        Path::new(&out_dir).join("matcher-index.bin"),
-        index.encode(),
-    )
-    .unwrap();
-    // The pricing corrections alone, so the report can read an app's model without parsing the
-    // whole catalog (src/catalog/mod.rs, `Catalog::pricing_of`).
-    let mut pricing: Vec<String> = merged
-        .apps
-        .iter()
-        .filter_map(|a| a.pricing.map(|p| format!("{} {}", a.id, p.as_str())))
-        .collect();
-    pricing.sort();
-    std::fs::write(Path::new(&out_dir).join("pricing.txt"), pricing.join("\n")).unwrap();
-    std::fs::write(
-        Path::new(&out_dir).join("catalog.json"),
-        serde_json::to_string(&merged).unwrap(),
-    )
-    .unwrap();
+    // One blob: the catalog, then the index without what the catalog holds.
+    let mut blob = compact::encode(&merged);
+    blob.extend(index.encode());
+    // What the crate will decode must be what was validated and compiled here.
+    let (rows, _) = compact::Rows::read(&blob).expect("the catalog's bytes read back");
+    assert!(
+        rows.decode().as_ref() == Some(&merged),
+        "the catalog's bytes decode to another catalog"
+    );
+    assert!(
+        compiled::IndexData::decode(&blob).as_ref() == Some(&index),
+        "the index's bytes decode to another index"
+    );
+    std::fs::write(Path::new(&out_dir).join("catalog.bin"), blob).unwrap();
 }

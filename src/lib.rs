@@ -37,6 +37,7 @@ pub mod memcmp;
 pub mod money;
 pub mod preview;
 pub mod report;
+pub(crate) mod sort;
 pub mod state;
 pub mod state_merge;
 pub mod sync;

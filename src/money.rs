@@ -437,7 +437,7 @@ pub fn allocate(total: Amount, weights: &[Amount]) -> Vec<Amount> {
     }
     // Each floor loses less than one unit, so 0 <= left < n.
     let left = t - parts.iter().sum::<i128>();
-    rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    crate::sort::sort_by(&mut rems, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     for &(_, idx) in rems.iter().take(left as usize) {
         parts[idx] += 1;
     }

@@ -85,10 +85,8 @@ impl Engine {
             let (built, touched) = self.build_filtered(&candidate, Some(&fires));
             (built.transactions, touched)
         };
-        let touched: std::collections::BTreeSet<(&str, &str)> = touched
-            .iter()
-            .map(|(c, d)| (c.as_str(), d.as_str()))
-            .collect();
+        let touched: std::collections::BTreeSet<(&str, &str)> =
+            crate::sort::btree(touched.iter().map(|(c, d)| (c.as_str(), d.as_str())));
         let before = self.transactions();
         let mut changes = Vec::new();
         let mut after_by_id: BTreeMap<&str, &Transaction> =
@@ -111,7 +109,7 @@ impl Engine {
         for a in after_by_id.into_values() {
             changes.push(change(a, None, Some(Outcome::of(a))));
         }
-        changes.sort_by(|x, y| {
+        crate::sort::sort_by(&mut changes, |x, y| {
             x.id.cmp(&y.id)
                 .then_with(|| x.before.is_none().cmp(&y.before.is_none()))
         });

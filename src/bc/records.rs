@@ -729,7 +729,7 @@ pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Opt
                 }
             }
             // BC returns lines in sequence order; keep that order even if a page did not.
-            lines.sort_by_key(|l| l.sequence.unwrap_or(i64::MAX));
+            crate::sort::sort_by_key(&mut lines, |l| l.sequence.unwrap_or(i64::MAX));
             doc.lines = Some(lines);
         }
     }

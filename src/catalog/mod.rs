@@ -5,6 +5,7 @@
 //! it ([`Catalog::from_data`]) with documents of the same format; those are validated at run time
 //! and rejected with a [`ConfigError`] whose code is `CATALOG_INVALID`.
 
+pub(crate) mod compact;
 mod schema;
 
 pub(crate) use schema::validate;
@@ -50,9 +51,18 @@ impl std::fmt::Debug for Inner {
     }
 }
 
-const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.json"));
-/// The shipped catalog's pricing corrections, `id model` per line (see `data/pricing.txt`).
-const BUILTIN_PRICING: &str = include_str!(concat!(env!("OUT_DIR"), "/pricing.txt"));
+/// The shipped catalog, compiled by `build.rs`: the catalog's columns ([`compact`]) followed by
+/// the matcher's index of it (`crate::matching::compiled`), one encoding read by both.
+#[doc(hidden)]
+pub const BUILTIN_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/catalog.bin"));
+
+/// The entries of the shipped catalog, their texts borrowed; build.rs checked that they decode,
+/// so failing here is a build bug, not input.
+fn builtin_rows() -> compact::Rows<'static> {
+    compact::Rows::read(BUILTIN_BYTES)
+        .expect("build.rs wrote a valid catalog")
+        .0
+}
 
 impl Catalog {
     /// The shipped default catalog, parsed once per process.
@@ -118,17 +128,15 @@ impl Catalog {
 
     /// The pricing model of app `app_id`, whose category is `category` (as a match carries it):
     /// the app's own, else its category's. For the shipped catalog this reads the corrections
-    /// table only, without parsing the catalog.
+    /// ids and pricing bytes only, without decoding the catalog.
     pub fn pricing_of(&self, app_id: &str, category: &str) -> PricingModel {
         if self.is_builtin() {
             static TABLE: OnceLock<HashMap<&'static str, PricingModel>> = OnceLock::new();
             let table = TABLE.get_or_init(|| {
-                BUILTIN_PRICING
-                    .lines()
-                    .filter_map(|l| {
-                        let (id, model) = l.split_once(' ')?;
-                        Some((id, PricingModel::parse(model)?))
-                    })
+                builtin_rows()
+                    .apps
+                    .iter()
+                    .filter_map(|a| Some((a.id, compact::pricing_model(a.pricing)?)))
                     .collect()
             });
             return table
@@ -174,10 +182,12 @@ impl Catalog {
     }
     /// The whole catalog as data (e.g. to serialize it for a caller).
     pub fn data(&self) -> &CatalogData {
-        // Only the shipped catalog starts unparsed; build.rs validated its document, so failing
-        // here is a build bug, not input.
+        // Only the shipped catalog starts undecoded; build.rs checked that its bytes decode to
+        // the catalog it validated, so failing here is a build bug, not input.
         self.inner.data.get_or_init(|| {
-            serde_json::from_str(BUILTIN_JSON).expect("embedded catalog is valid JSON")
+            builtin_rows()
+                .decode()
+                .expect("build.rs wrote a valid catalog")
         })
     }
 }

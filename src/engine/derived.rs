@@ -135,7 +135,7 @@ impl Engine {
             c.local_currency.hash(h);
             // A HashMap's order is not its content: sorted by the vendor id.
             let mut vendors: Vec<_> = c.vendors.iter().collect();
-            vendors.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            crate::sort::sort_by(&mut vendors, |a, b| a.0.cmp(b.0));
             vendors.hash(h);
         }
         self.docs.len().hash(h);

@@ -812,12 +812,8 @@ impl Engine {
         let unresolved = |k: &String| {
             !is_guid_shaped(k) && !self.companies.get(k).is_some_and(|c| c.company.is_some())
         };
-        let mut keys: BTreeSet<String> = self
-            .companies
-            .keys()
-            .filter(|k| unresolved(k))
-            .cloned()
-            .collect();
+        let mut keys: BTreeSet<String> =
+            crate::sort::btree(self.companies.keys().filter(|k| unresolved(k)).cloned());
         keys.extend(
             self.docs
                 .keys()
@@ -1255,6 +1251,7 @@ impl Engine {
             }
             out.extend(txs);
         }
+        // Every transaction: the standard sort, ~2x faster than `crate::sort` on 30,000 rows.
         out.sort_by(|a, b| {
             (
                 a.date,
@@ -1333,7 +1330,7 @@ impl Engine {
                 u
             })
             .collect();
-        out.sort_by(|a, b| {
+        crate::sort::sort_by(&mut out, |a, b| {
             (a.kind as u8, &a.email, &a.display_name, &a.id).cmp(&(
                 b.kind as u8,
                 &b.email,

@@ -63,20 +63,13 @@ impl Engine {
     /// entity's pages read, accepted and rejected, the users, and the diagnostics by code.
     pub fn summary(&mut self) -> Summary {
         let (users, _) = self.users();
-        let diag_counts: BTreeMap<String, u64> = self
-            .diags
-            .counts()
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect();
+        let diag_counts: BTreeMap<String, u64> =
+            crate::sort::btree(self.diags.counts().iter().map(|(k, v)| (k.to_string(), *v)));
         let suppressed = self.diags.suppressed();
         let window_start = self.window_start;
         let line_mode = self.line_mode;
-        let counts: BTreeMap<String, Counts> = self
-            .counts
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), *v))
-            .collect();
+        let counts: BTreeMap<String, Counts> =
+            crate::sort::btree(self.counts.iter().map(|(k, v)| (k.as_str().to_owned(), *v)));
         let removed = self.removals.len() as u64;
         let figures = self.figures();
         let mut diagnostics_by_code = diag_counts;

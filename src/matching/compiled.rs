@@ -10,8 +10,9 @@
 //! Like `normalize.rs`, this file depends on `std` and its sibling modules only, because
 //! `build.rs` includes it.
 
+use super::compact::{Reader, Rows, Writer};
 use super::normalize::{normalize_host, tokenize, vendor_key, Lexicon};
-use super::schema::CatalogData;
+use super::schema::{CatalogData, CATEGORIES};
 use crate::fastmap::{FastMap as HashMap, FastSet as HashSet};
 use std::collections::BTreeMap;
 
@@ -399,7 +400,7 @@ impl IndexData {
         }
         let mut tok_stats: HashMap<String, TokStat> = HashMap::default();
         let mut fams: Vec<(&u32, &HashSet<String>)> = family_vocab.iter().collect();
-        fams.sort_by_key(|(f, _)| **f);
+        crate::sort::sort_by_key(&mut fams, |(f, _)| **f);
         for (fam, vocab) in fams {
             for t in vocab {
                 let s = tok_stats.entry(t.clone()).or_insert(TokStat {
@@ -449,7 +450,7 @@ impl IndexData {
             all.extend(toks.iter().map(String::as_str));
         }
         let mut words: Vec<String> = all.into_iter().map(str::to_string).collect();
-        words.sort();
+        crate::sort::sort(&mut words);
         let ids: HashMap<&str, u32> = words
             .iter()
             .enumerate()
@@ -581,13 +582,13 @@ impl IndexData {
         };
 
         let mut doms: Vec<(String, u32)> = domains.into_iter().collect();
-        doms.sort();
+        crate::sort::sort(&mut doms);
         out.domains = doms;
 
         for fam in 0..next_family {
             if let Some(v) = family_vocab.get(&fam) {
                 let mut ws: Vec<u32> = v.iter().map(|t| wid(t)).collect();
-                ws.sort_unstable();
+                crate::sort::sort(&mut ws);
                 out.fam_vocab.extend(ws);
             }
             out.fam_vocab_end.push(out.fam_vocab.len() as u32);
@@ -613,8 +614,11 @@ impl IndexData {
         &self.word_text[self.word_start[i] as usize..self.word_start[i + 1] as usize]
     }
 
-    /// The bytes `build.rs` embeds: counts and numbers as LEB128 varints (ascending lists as
-    /// deltas), strings as length and UTF-8, the sorted word list front-coded.
+    /// The bytes `build.rs` embeds after the catalog's own (`crate::catalog::compact`): counts
+    /// and numbers as LEB128 varints (ascending lists as deltas), the sorted word list
+    /// front-coded. What the catalog's bytes hold already is left out and made again by
+    /// [`IndexData::decode`]: the owners' ids, names and categories, the domain table and the
+    /// families' vocabularies (the words of their aliases and domain labels).
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer(Vec::new());
         w.bytes(MAGIC);
@@ -637,42 +641,34 @@ impl IndexData {
             prev = word;
         }
         w.u8s(&self.word_flags);
+        // Owners are the groups, the apps and the resellers in catalog order (`build`), each
+        // group's default the owner of its `defaultApp`: only the families are not the
+        // catalog's.
         w.uint(self.owners.len() as u64);
         for o in &self.owners {
-            w.uint(o.kind as u64);
-            w.uint(o.idx as u64);
             w.uint(o.family as u64);
-            w.uint(o.marketplace as u64);
-            w.str(&o.id);
-            w.str(&o.name);
-            w.str(&o.category);
-            w.uint(o.default_owner.wrapping_add(1) as u64);
         }
-        w.u32s(&self.alias_owner, false);
+        write_u32s(&mut w, &self.alias_owner, false);
         w.u8s(&self.alias_meta);
-        w.trie(&self.aliases, false);
-        w.uint(self.domains.len() as u64);
-        for (d, o) in &self.domains {
-            w.str(d);
-            w.uint(*o as u64);
-        }
-        w.u32s(&self.fam_vocab_end, true);
-        w.u32s(&self.fam_vocab, false);
+        write_trie(&mut w, &self.aliases, false);
+        w.uint(self.fam_vocab_end.len() as u64);
         w.u8s(&self.cue_kind);
         w.strs(&self.cue_cat);
-        w.trie(&self.cues, true);
+        write_trie(&mut w, &self.cues, true);
         w.0
     }
 
-    /// Reads [`IndexData::encode`]'s bytes; `None` when they are not such bytes.
-    pub fn decode(b: &[u8]) -> Option<IndexData> {
-        let mut r = Reader { b, at: 0 };
+    /// Reads the catalog's bytes followed by [`IndexData::encode`]'s (the blob `build.rs`
+    /// embeds); `None` when they are not such bytes.
+    pub fn decode(blob: &[u8]) -> Option<IndexData> {
+        let (rows, at) = Rows::read(blob)?;
+        let mut r = Reader::new(&blob[at..]);
         if r.take(MAGIC.len())? != MAGIC {
             return None;
         }
         let mut d = IndexData::default();
         let n = r.uint()? as usize;
-        d.word_start.reserve(n.min(b.len()) + 1);
+        d.word_start.reserve(n.min(blob.len()) + 1);
         d.word_start.push(0);
         let mut prev = 0usize;
         let mut shared = String::new();
@@ -686,45 +682,189 @@ impl IndexData {
             shared.clear();
             shared.push_str(d.word_text.get(prev..prev + common)?);
             d.word_text.push_str(&shared);
-            let len = r.uint()? as usize;
-            d.word_text
-                .push_str(std::str::from_utf8(r.take(len)?).ok()?);
+            d.word_text.push_str(r.str_ref()?);
             d.word_start.push(d.word_text.len() as u32);
             prev = start;
         }
         d.word_flags = r.u8s()?;
+
+        // The owners' texts and domains, from the catalog's entries.
+        let kinds = [OWNER_APP, OWNER_GROUP, OWNER_RESELLER];
+        let counts = [rows.apps.len(), rows.groups.len(), rows.resellers.len()];
+        let text = |k: usize, i: usize| -> Option<(&str, &str)> {
+            match k {
+                0 => rows.apps.get(i).map(|a| (a.id, a.name)),
+                1 => rows.groups.get(i).map(|g| (g.id, g.name)),
+                _ => rows.resellers.get(i).map(|r| (r.id, r.name)),
+            }
+        };
         let n = r.uint()? as usize;
-        d.owners.reserve(n.min(b.len()));
-        for _ in 0..n {
+        let (groups, apps) = (counts[1], counts[0]);
+        if n != groups + apps + counts[2] {
+            return None;
+        }
+        d.owners.reserve(n);
+        // Owner number of (kind, index), to key the domain table.
+        let mut owner_of: [Vec<u32>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        for o in 0..n {
+            let (k, i) = if o < groups {
+                (1, o)
+            } else if o < groups + apps {
+                (0, o - groups)
+            } else {
+                (2, o - groups - apps)
+            };
+            owner_of[k].push(o as u32);
+            let (id, name) = text(k, i)?;
             d.owners.push(OwnerData {
-                kind: r.uint()? as u8,
-                idx: r.uint()? as u32,
+                kind: kinds[k],
+                idx: i as u32,
                 family: r.uint()? as u32,
-                marketplace: r.uint()? != 0,
-                id: r.str()?,
-                name: r.str()?,
-                category: r.str()?,
-                default_owner: (r.uint()? as u32).wrapping_sub(1),
+                marketplace: k == 2 && rows.resellers[i].marketplace,
+                id: id.to_owned(),
+                name: name.to_owned(),
+                category: if k == 0 {
+                    CATEGORIES
+                        .get(usize::from(rows.apps[i].category))?
+                        .to_string()
+                } else {
+                    String::new()
+                },
+                default_owner: match rows.groups.get(i) {
+                    Some(g) if k == 1 && g.default_app > 0 => {
+                        if g.default_app > apps as u64 {
+                            return None;
+                        }
+                        u32::try_from(groups as u64 + g.default_app - 1).ok()?
+                    }
+                    _ => NONE,
+                },
             });
         }
-        d.alias_owner = r.u32s(false)?;
+        d.alias_owner = read_u32s(&mut r, false)?;
         d.alias_meta = r.u8s()?;
-        d.aliases = r.trie(false)?;
-        let n = r.uint()? as usize;
-        d.domains.reserve(n.min(b.len()));
-        for _ in 0..n {
-            d.domains.push((r.str()?, r.uint()? as u32));
-        }
-        d.fam_vocab_end = r.u32s(true)?;
-        d.fam_vocab = r.u32s(false)?;
+        d.aliases = read_trie(&mut r, false)?;
+        let families = r.uint()? as usize;
         d.cue_kind = r.u8s()?;
         d.cue_cat = r.strs()?;
-        d.cues = r.trie(true)?;
-        (r.at == b.len()).then_some(d)
+        d.cues = read_trie(&mut r, true)?;
+        if !r.done() || d.alias_owner.len() != d.aliases.items.len() {
+            return None;
+        }
+
+        // The domain table, as `build` makes it: groups, then apps, then resellers, a later
+        // entry taking a domain an earlier one had.
+        let domains = |k: usize, i: usize| match k {
+            0 => rows.apps[i].domains,
+            1 => rows.groups[i].domains,
+            _ => rows.resellers[i].domains,
+        };
+        let mut table: Vec<(String, u32)> = Vec::new();
+        for k in [1, 0, 2] {
+            for i in 0..counts[k] {
+                for d in domains(k, i).iter() {
+                    if let Some(d) = normalize_host(d) {
+                        table.push((d, *owner_of[k].get(i).filter(|&&o| o != NONE)?));
+                    }
+                }
+            }
+        }
+        // Sorted by domain, the last of equal domains kept (as a map's insert would).
+        let mut order: Vec<u32> = (0..table.len() as u32).collect();
+        crate::sort::sort_by(&mut order, |&a, &b| {
+            table[a as usize]
+                .0
+                .cmp(&table[b as usize].0)
+                .then(b.cmp(&a))
+        });
+        order.dedup_by(|a, b| table[*a as usize].0 == table[*b as usize].0);
+        let mut table: Vec<Option<(String, u32)>> = table.into_iter().map(Some).collect();
+        d.domains = order
+            .iter()
+            .filter_map(|&i| table[i as usize].take())
+            .collect();
+
+        // The families' vocabularies: the words of every alias listed in the catalog (the
+        // group-only short names and cues are not) and the first label of every domain.
+        // (family, word) pairs, then grouped by family with a counting sort: one allocation
+        // instead of one per family.
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(d.alias_owner.len() * 2);
+        let t = &d.aliases;
+        // Node k > 0 is reached by edge k - 1: its parent.
+        let mut parent = vec![0u32; t.child_count.len()];
+        let mut e = 0usize;
+        for (p, &c) in t.child_count.iter().enumerate() {
+            for _ in 0..c {
+                e += 1;
+                *parent.get_mut(e)? = p as u32;
+            }
+        }
+        let mut item = 0usize;
+        for (node, &c) in t.item_count.iter().enumerate() {
+            for _ in 0..c {
+                let (owner, meta) = (*d.alias_owner.get(item)?, *d.alias_meta.get(item)?);
+                item += 1;
+                if meta & ALIAS_GROUP_ONLY != 0 {
+                    continue;
+                }
+                let fam = d.owners.get(owner as usize)?.family;
+                let mut k = node;
+                while k > 0 {
+                    pairs.push((fam, *t.edge_word.get(k - 1)?));
+                    k = parent[k] as usize;
+                }
+            }
+        }
+        for (dom, o) in &d.domains {
+            let label = dom.split('.').next().unwrap_or_default();
+            pairs.push((d.owners.get(*o as usize)?.family, d.word_id(label)?));
+        }
+        let mut end = vec![0u32; families + 1];
+        for &(f, _) in &pairs {
+            *end.get_mut(f as usize + 1)? += 1;
+        }
+        for i in 1..end.len() {
+            end[i] += end[i - 1];
+        }
+        let mut next = end.clone();
+        let mut words = vec![0u32; pairs.len()];
+        for &(f, w) in &pairs {
+            let at = &mut next[f as usize];
+            words[*at as usize] = w;
+            *at += 1;
+        }
+        for f in 0..families {
+            let v = &mut words[end[f] as usize..end[f + 1] as usize];
+            crate::sort::sort(v);
+            let mut last = None;
+            for &w in v.iter() {
+                if last != Some(w) {
+                    d.fam_vocab.push(w);
+                    last = Some(w);
+                }
+            }
+            d.fam_vocab_end.push(d.fam_vocab.len() as u32);
+        }
+        Some(d)
+    }
+
+    /// The id of `word`: words are sorted, so it is found by bisection.
+    fn word_id(&self, word: &str) -> Option<u32> {
+        let n = self.word_start.len().saturating_sub(1);
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.word(mid).cmp(word) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid as u32),
+            }
+        }
+        None
     }
 }
 
-const MAGIC: &[u8] = b"bcsi3";
+const MAGIC: &[u8] = b"bcsi5";
 
 /// Family -> the normalized names of its vendor group ("google", "microsoft").
 fn group_names(
@@ -749,154 +889,83 @@ fn group_names(
     out
 }
 
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn uint(&mut self, mut v: u64) {
-        loop {
-            let b = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                self.0.push(b);
-                return;
-            }
-            self.0.push(b | 0x80);
-        }
-    }
-    fn bytes(&mut self, b: &[u8]) {
-        self.0.extend_from_slice(b);
-    }
-    fn str(&mut self, s: &str) {
-        self.uint(s.len() as u64);
-        self.bytes(s.as_bytes());
-    }
-    fn strs(&mut self, v: &[String]) {
-        self.uint(v.len() as u64);
-        for s in v {
-            self.str(s);
-        }
-    }
-    fn u8s(&mut self, v: &[u8]) {
-        self.uint(v.len() as u64);
-        self.bytes(v);
-    }
-    /// `with_items`: false when the items are 0, 1, 2 ... in node order.
-    fn trie(&mut self, t: &TrieData, with_items: bool) {
-        self.u32s(&t.child_count, false);
-        // Edge words ascend within a node: deltas from the node's previous edge.
-        self.uint(t.edge_word.len() as u64);
-        let mut e = 0usize;
-        for &c in &t.child_count {
-            let mut prev = 0u32;
-            for &x in &t.edge_word[e..e + c as usize] {
-                self.uint((x - prev) as u64);
-                prev = x;
-            }
-            e += c as usize;
-        }
-        self.u32s(&t.item_count, false);
-        if with_items {
-            self.u32s(&t.items, false);
-        }
-    }
-    /// `ascending`: written as deltas (end offsets, sorted id lists).
-    fn u32s(&mut self, v: &[u32], ascending: bool) {
-        self.uint(v.len() as u64);
+/// `with_items`: false when the items are 0, 1, 2 ... in node order.
+fn write_trie(w: &mut Writer, t: &TrieData, with_items: bool) {
+    write_u32s(w, &t.child_count, false);
+    // Edge words ascend within a node: deltas from the node's previous edge.
+    w.uint(t.edge_word.len() as u64);
+    let mut e = 0usize;
+    for &c in &t.child_count {
         let mut prev = 0u32;
-        for &x in v {
-            if ascending {
-                self.uint(x.wrapping_sub(prev) as u64);
-                prev = x;
-            } else {
-                self.uint(x as u64);
-            }
+        for &x in &t.edge_word[e..e + c as usize] {
+            w.uint((x - prev) as u64);
+            prev = x;
         }
+        e += c as usize;
+    }
+    write_u32s(w, &t.item_count, false);
+    if with_items {
+        write_u32s(w, &t.items, false);
     }
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn uint(&mut self) -> Option<u64> {
-        let mut v = 0u64;
-        let mut shift = 0;
-        loop {
-            let b = *self.b.get(self.at)?;
-            self.at += 1;
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some(v);
-            }
-            shift += 7;
-            if shift > 63 {
-                return None;
-            }
-        }
-    }
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let s = self.b.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(s)
-    }
-    fn str(&mut self) -> Option<String> {
-        let n = self.uint()? as usize;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
-    }
-    fn strs(&mut self) -> Option<Vec<String>> {
-        let n = self.uint()? as usize;
-        let mut v = Vec::with_capacity(n.min(self.b.len()));
-        for _ in 0..n {
-            v.push(self.str()?);
-        }
-        Some(v)
-    }
-    fn u8s(&mut self) -> Option<Vec<u8>> {
-        let n = self.uint()? as usize;
-        Some(self.take(n)?.to_vec())
-    }
-    fn trie(&mut self, with_items: bool) -> Option<TrieData> {
-        let child_count = self.u32s(false)?;
-        let n = self.uint()? as usize;
-        let mut edge_word = Vec::with_capacity(n.min(self.b.len()));
-        for &c in &child_count {
-            let mut prev = 0u32;
-            for _ in 0..c {
-                prev = prev.checked_add(self.uint()? as u32)?;
-                edge_word.push(prev);
-            }
-        }
-        if edge_word.len() != n {
-            return None;
-        }
-        let item_count = self.u32s(false)?;
-        let items = if with_items {
-            self.u32s(false)?
+/// `ascending`: written as deltas (end offsets, sorted id lists).
+fn write_u32s(w: &mut Writer, v: &[u32], ascending: bool) {
+    w.uint(v.len() as u64);
+    let mut prev = 0u32;
+    for &x in v {
+        if ascending {
+            w.uint(x.wrapping_sub(prev) as u64);
+            prev = x;
         } else {
-            (0..item_count.iter().map(|&c| c as usize).sum::<usize>() as u32).collect()
-        };
-        Some(TrieData {
-            child_count,
-            edge_word,
-            item_count,
-            items,
-        })
-    }
-    fn u32s(&mut self, ascending: bool) -> Option<Vec<u32>> {
-        let n = self.uint()? as usize;
-        let mut v = Vec::with_capacity(n.min(self.b.len()));
-        let mut prev = 0u32;
-        for _ in 0..n {
-            let x = self.uint()? as u32;
-            if ascending {
-                prev = prev.wrapping_add(x);
-                v.push(prev);
-            } else {
-                v.push(x);
-            }
+            w.uint(x as u64);
         }
-        Some(v)
     }
+}
+
+fn read_trie(r: &mut Reader, with_items: bool) -> Option<TrieData> {
+    let child_count = read_u32s(r, false)?;
+    let n = r.uint()? as usize;
+    let mut edge_word = Vec::with_capacity(n.min(r.b.len()));
+    for &c in &child_count {
+        let mut prev = 0u32;
+        for _ in 0..c {
+            prev = prev.checked_add(r.uint()? as u32)?;
+            edge_word.push(prev);
+        }
+    }
+    if edge_word.len() != n || child_count.len() != n + 1 {
+        return None;
+    }
+    let item_count = read_u32s(r, false)?;
+    if item_count.len() != child_count.len() {
+        return None;
+    }
+    let items = if with_items {
+        read_u32s(r, false)?
+    } else {
+        (0..item_count.iter().map(|&c| c as usize).sum::<usize>() as u32).collect()
+    };
+    Some(TrieData {
+        child_count,
+        edge_word,
+        item_count,
+        items,
+    })
+}
+
+fn read_u32s(r: &mut Reader, ascending: bool) -> Option<Vec<u32>> {
+    let n = r.uint()? as usize;
+    let mut v = Vec::with_capacity(n.min(r.b.len()));
+    let mut prev = 0u32;
+    for _ in 0..n {
+        let x = r.uint()? as u32;
+        if ascending {
+            prev = prev.wrapping_add(x);
+            v.push(prev);
+        } else {
+            v.push(x);
+        }
+    }
+    Some(v)
 }

@@ -215,7 +215,7 @@ impl Trie {
                 }
             }
         }
-        out[start..].sort_by_key(|&(_, last, _)| last);
+        crate::sort::sort_by_key(&mut out[start..], |&(_, last, _)| last);
     }
 }
 
@@ -371,7 +371,7 @@ impl Index {
                 .copied()
                 .filter(|&o| o != NONE)
                 .collect();
-            v.sort_unstable_by(|&a, &b| {
+            crate::sort::sort_by(&mut v, |&a, &b| {
                 self.owners[a as usize].id.cmp(&self.owners[b as usize].id)
             });
             v
@@ -390,7 +390,7 @@ impl Index {
                     (w.chars().next().unwrap_or(' '), w.chars().count(), i as u32)
                 })
                 .collect();
-            v.sort_unstable();
+            crate::sort::sort(&mut v);
             v.into_iter().map(|(_, _, i)| i).collect()
         })
     }

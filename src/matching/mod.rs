@@ -72,6 +72,8 @@ mod rules;
 
 // `compiled.rs` names the catalog format `super::schema`, as `build.rs` (which includes it) does.
 use crate::catalog as schema;
+// And the shipped catalog's encoding `crate::catalog::compact`, which its index follows.
+use crate::catalog::compact;
 
 pub use decisions::{
     DecisionsSnapshot, SnapCandidate, SnapEvidence, SnapLine, SnapMatch, SnapRejected, SnapVendor,
@@ -263,9 +265,6 @@ pub struct Rejected {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_software: Option<String>,
 }
-
-/// The shipped catalog compiled by `build.rs` (see [`compiled`]).
-const BUILTIN_INDEX_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/matcher-index.bin"));
 
 /// Everything compiled once: the catalog index, the rules.
 pub struct Matcher {
@@ -527,7 +526,7 @@ impl Matcher {
             BUILTIN_INDEX
                 .get_or_init(|| {
                     Arc::new(Index::from_data(
-                        compiled::IndexData::decode(BUILTIN_INDEX_BYTES)
+                        compiled::IndexData::decode(crate::catalog::BUILTIN_BYTES)
                             .expect("build.rs wrote a valid index"),
                     ))
                 })

@@ -385,7 +385,7 @@ impl Lexicon {
         for list in [&mut lx.legal, &mut lx.geo] {
             list.retain(|p| !p.is_empty());
             // Longest first, so "pty ltd" is stripped as one form.
-            list.sort_by_key(|p| std::cmp::Reverse(p.len()));
+            crate::sort::sort_by_key(list, |p| std::cmp::Reverse(p.len()));
         }
         lx
     }

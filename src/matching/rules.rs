@@ -284,7 +284,7 @@ impl RuleSet {
             });
         }
         // Stable: rules of one priority stay in the caller's order, which the check relies on.
-        rules.sort_by_key(|r| r.spec.priority);
+        crate::sort::sort_by_key(&mut rules, |r| r.spec.priority);
         // Same priority and possibly the same line: the order between them would be arbitrary.
         if let Some((i, j)) = first_conflict(&rules) {
             let spec = |k: usize| {
@@ -401,7 +401,7 @@ fn suggest(app: &str, catalog: &Catalog) -> String {
         })
         .filter(|(d, _)| *d <= 3)
         .collect();
-    best.sort();
+    crate::sort::sort(&mut best);
     if best.is_empty() {
         "; use the id of a catalog app (e.g. 'slack', 'microsoft-365') or add the app with the catalog option".into()
     } else {

@@ -566,3 +566,25 @@ fn analysis_cache_keeps_recurring_texts_across_generations() {
     c.clear();
     assert!(c.get("monthly").is_none());
 }
+
+/// The shipped catalog's blob (`build.rs`) holds the catalog once: the matcher's index decoded from
+/// it, with the owners, domains and family vocabularies made again from the catalog's entries, is
+/// the index compiled from the decoded catalog.
+#[test]
+fn the_embedded_index_is_the_decoded_catalog_compiled() {
+    let decoded = compiled::IndexData::decode(crate::catalog::BUILTIN_BYTES).unwrap();
+    let built = compiled::IndexData::build(
+        Catalog::builtin().data(),
+        lexicon(),
+        &lexicon::is_common_word,
+    );
+    assert!(
+        decoded == built,
+        "the decoded index differs from a fresh build"
+    );
+    // Bytes that end early are refused, not a panic.
+    let b = crate::catalog::BUILTIN_BYTES;
+    for n in [0, 5, b.len() / 3, b.len() / 2, b.len() - 1] {
+        assert!(compiled::IndexData::decode(&b[..n]).is_none());
+    }
+}

@@ -133,7 +133,7 @@ pub fn detect(dates: &[Date]) -> Cadence {
             _ => {}
         }
     }
-    intervals.sort_unstable();
+    crate::sort::sort(&mut intervals);
     let median = intervals[n / 2];
     let (best, &c) = counts
         .iter()
@@ -177,7 +177,7 @@ pub struct Step {
 /// Whether every value is within `tol_percent` of the run's median.
 fn steady(run: &[i128], tol_percent: i128) -> bool {
     let mut sorted = run.to_vec();
-    sorted.sort_unstable();
+    crate::sort::sort(&mut sorted);
     let m = sorted[sorted.len() / 2];
     m > 0 && run.iter().all(|v| (v - m).abs() * 100 <= tol_percent * m)
 }

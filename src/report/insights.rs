@@ -173,7 +173,7 @@ impl Builder {
         }
         let mut top: Vec<(String, String, usize)> = Vec::new();
         for (currency, mut list) in by_currency {
-            list.sort_by(|a, b| {
+            crate::sort::sort_by(&mut list, |a, b| {
                 b.expected_amount
                     .cmp(&a.expected_amount)
                     .then(a.due_date.cmp(&b.due_date))
@@ -241,7 +241,7 @@ impl Builder {
             if set.len() < 2 {
                 continue;
             }
-            let companies: BTreeSet<&String> = set.iter().map(|(c, _)| c).collect();
+            let companies: BTreeSet<&String> = crate::sort::btree(set.iter().map(|(c, _)| c));
             let currency = currency_of(i);
             let mut label = Vec::new();
             if companies.len() > 1 {
@@ -272,7 +272,7 @@ impl Builder {
         self.rank_renewals();
         self.tell_apart();
         let kind_idx = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
-        self.insights.sort_by(|a, b| {
+        crate::sort::sort_by(&mut self.insights, |a, b| {
             (a.severity, kind_idx(a.kind), a.date, &a.id).cmp(&(
                 b.severity,
                 kind_idx(b.kind),
@@ -280,7 +280,7 @@ impl Builder {
                 &b.id,
             ))
         });
-        self.renewals.sort_by(|a, b| {
+        crate::sort::sort_by(&mut self.renewals, |a, b| {
             (a.due_date, &a.app_id, &a.company_id, &a.currency).cmp(&(
                 b.due_date,
                 &b.app_id,
@@ -1118,7 +1118,9 @@ pub(crate) fn apps(
             a.acc,
         ));
     }
-    out.sort_by(|x, y| cmp_rank(&x.1, &y.1, rk).then(x.0.app_id.cmp(&y.0.app_id)));
+    crate::sort::sort_by(&mut out, |x, y| {
+        cmp_rank(&x.1, &y.1, rk).then(x.0.app_id.cmp(&y.0.app_id))
+    });
     let apps: Vec<AppReport> = out.into_iter().map(|(a, _)| a).collect();
     overlaps(&apps, b);
     multiple_channels(&apps, b);
@@ -1151,7 +1153,7 @@ fn overlaps(apps: &[AppReport], b: &mut Builder) {
         if list.len() < 2 {
             continue;
         }
-        list.sort_by(|x, y| x.app_id.cmp(&y.app_id));
+        crate::sort::sort_by(&mut list, |x, y| x.app_id.cmp(&y.app_id));
         let app_ids: Vec<String> = list.iter().map(|a| a.app_id.clone()).collect();
         let names: Vec<&str> = list.iter().map(|a| a.app_name.as_str()).collect();
         let mut subject = vec![function];
@@ -1388,7 +1390,9 @@ pub(crate) fn unmatched(
         u.txs.push(t);
     }
     let mut list: Vec<(String, U)> = map.into_iter().collect();
-    list.sort_by(|x, y| cmp_rank(&x.1.acc, &y.1.acc, rk).then(x.0.cmp(&y.0)));
+    crate::sort::sort_by(&mut list, |x, y| {
+        cmp_rank(&x.1.acc, &y.1.acc, rk).then(x.0.cmp(&y.0))
+    });
     let mut out = Vec::new();
     for (key, u) in list {
         let name = preferred_name(&u.names);
@@ -1408,12 +1412,12 @@ pub(crate) fn unmatched(
             .collect();
         let ev = cadence::events(&charges);
         let c = cadence::detect(&ev.iter().map(|e| e.date).collect::<Vec<_>>());
-        let months: BTreeSet<(i32, u8)> = u
-            .txs
-            .iter()
-            .filter(|t| t.amount_excluding_tax.0 > 0)
-            .map(|t| (t.date.year, t.date.month))
-            .collect();
+        let months: BTreeSet<(i32, u8)> = crate::sort::btree(
+            u.txs
+                .iter()
+                .filter(|t| t.amount_excluding_tax.0 > 0)
+                .map(|t| (t.date.year, t.date.month)),
+        );
         let mut descriptions: Vec<String> = Vec::new();
         let mut words: Vec<String> = Vec::new();
         for t in &u.txs {
@@ -1588,7 +1592,7 @@ pub(crate) fn users(users: &[User], contact_email_field: bool, b: &mut Builder) 
         .copied()
         .filter(|u| u.email.is_none())
         .collect();
-    without.sort_by(|a, b| {
+    crate::sort::sort_by(&mut without, |a, b| {
         (a.status as u8, &a.user_name, &a.display_name, &a.id).cmp(&(
             b.status as u8,
             &b.user_name,
@@ -1620,7 +1624,7 @@ pub(crate) fn users(users: &[User], contact_email_field: bool, b: &mut Builder) 
         if list.len() < 2 {
             continue;
         }
-        list.sort_by(|a, b| a.id.cmp(&b.id));
+        crate::sort::sort_by(&mut list, |a, b| a.id.cmp(&b.id));
         r.duplicated_emails.push(DuplicatedEmail {
             email: email.to_owned(),
             user_ids: list.iter().map(|u| u.id.clone()).collect(),

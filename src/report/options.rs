@@ -248,7 +248,7 @@ impl ReportSettings {
                 list.push((date, rate));
             }
             for l in rates.values_mut().flat_map(|m| m.values_mut()) {
-                l.sort_by_key(|(d, _)| *d);
+                crate::sort::sort_by_key(l, |(d, _)| *d);
             }
         }
         Ok(ReportSettings {

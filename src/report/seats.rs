@@ -104,16 +104,17 @@ pub(crate) fn plan_words(text: &str) -> BTreeSet<String> {
     for c in text.chars() {
         crate::matching::normalize::fold_char(c, &mut folded);
     }
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| {
-            !w.is_empty()
-                && !w.bytes().all(|b| b.is_ascii_digit())
-                && !is_seat_word(w)
-                && !NOT_PLAN_WORDS.contains(w)
-        })
-        .map(str::to_owned)
-        .collect()
+    crate::sort::btree(
+        folded
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| {
+                !w.is_empty()
+                    && !w.bytes().all(|b| b.is_ascii_digit())
+                    && !is_seat_word(w)
+                    && !NOT_PLAN_WORDS.contains(w)
+            })
+            .map(str::to_owned),
+    )
 }
 
 /// Two lines name the same plan when one's plan words hold the other's (a reseller may add its
@@ -165,7 +166,7 @@ pub(crate) fn points(
     term_months: Option<u32>,
 ) -> Vec<SeatPoint> {
     let mut sorted: Vec<&SeatLine> = lines.iter().collect();
-    sorted.sort_by(|a, b| (a.date, a.id).cmp(&(b.date, b.id)));
+    crate::sort::sort_by(&mut sorted, |a, b| (a.date, a.id).cmp(&(b.date, b.id)));
     // Per channel: the index of its latest event in `kept`, and that event's first date.
     let mut open: BTreeMap<(&str, Option<&str>), (usize, Date)> = BTreeMap::new();
     let mut kept: Vec<&SeatLine> = Vec::new();
@@ -192,13 +193,11 @@ pub(crate) fn points(
             .or_default()
             .push(l.date);
     }
-    let rhythm: BTreeMap<(&str, Option<&str>), CadenceKind> = dates
-        .into_iter()
-        .map(|(k, d)| {
+    let rhythm: BTreeMap<(&str, Option<&str>), CadenceKind> =
+        crate::sort::btree(dates.into_iter().map(|(k, d)| {
             let own = super::cadence::detect(&d).kind;
             (k, if own.is_periodic() { own } else { kind })
-        })
-        .collect();
+        }));
     kept.into_iter()
         .map(|l| {
             let kind = rhythm[&(l.channel, l.via_id.as_deref())];
@@ -391,10 +390,8 @@ pub(crate) fn channel_gaps(apps: &[AppReport], b: &mut Builder) {
             let Some((_, x, y)) = best else {
                 continue;
             };
-            let by_channel: BTreeMap<(&str, Option<&str>), &SeatPoint> = [list[x], list[y]]
-                .into_iter()
-                .map(|(k, p)| (*k, *p))
-                .collect();
+            let by_channel: BTreeMap<(&str, Option<&str>), &SeatPoint> =
+                crate::sort::btree([list[x], list[y]].into_iter().map(|(k, p)| (*k, *p)));
             let low = by_channel.values().map(|p| price(p)).min().unwrap_or(0);
             let high = by_channel.values().map(|p| price(p)).max().unwrap_or(0);
             let name_of = |via: Option<&str>| -> String {

@@ -786,8 +786,9 @@ impl SyncPlan {
         let same_selection = |a: &Option<Vec<String>>| match (a, &selection) {
             (None, None) => true,
             (Some(x), Some(y)) => {
-                let norm =
-                    |v: &Vec<String>| v.iter().map(|s| s.to_lowercase()).collect::<BTreeSet<_>>();
+                let norm = |v: &Vec<String>| -> BTreeSet<String> {
+                    crate::sort::btree(v.iter().map(|s| s.to_lowercase()))
+                };
                 norm(x) == norm(y)
             }
             _ => false,
@@ -890,13 +891,13 @@ impl SyncPlan {
     /// previous run (see [`Engine::begin_sync_run`]). Call before replaying a journal.
     pub fn begin(&mut self, engine: &mut Engine) {
         self.baseline = Some(ChangeBaseline::capture(engine));
-        let incremental: BTreeSet<String> = self
-            .last
-            .iter()
-            .flat_map(|l| l.companies.iter())
-            .filter(|m| m.invoices.complete)
-            .map(|m| m.id.clone())
-            .collect();
+        let incremental: BTreeSet<String> = crate::sort::btree(
+            self.last
+                .iter()
+                .flat_map(|l| l.companies.iter())
+                .filter(|m| m.invoices.complete)
+                .map(|m| m.id.clone()),
+        );
         engine.begin_sync_run(&incremental);
     }
 
@@ -906,13 +907,13 @@ impl SyncPlan {
         if self.fatal.is_some() || self.finished {
             return None;
         }
-        let failed: BTreeSet<&str> = self
-            .run
-            .companies
-            .iter()
-            .filter(|c| c.status == Status::Failed)
-            .map(|c| c.id.as_str())
-            .collect();
+        let failed: BTreeSet<&str> = crate::sort::btree(
+            self.run
+                .companies
+                .iter()
+                .filter(|c| c.status == Status::Failed)
+                .map(|c| c.id.as_str()),
+        );
         type Key = (bool, std::cmp::Reverse<u64>, u32, u32);
         let mut best: Option<(Key, usize)> = None;
         for (i, s) in self.run.streams.iter().enumerate() {
@@ -1526,7 +1527,8 @@ impl SyncPlan {
         let Some(baseline) = self.baseline.take() else {
             return Err(FinishError::NotBegun);
         };
-        let keep: BTreeSet<String> = self.run.companies.iter().map(|c| c.id.clone()).collect();
+        let keep: BTreeSet<String> =
+            crate::sort::btree(self.run.companies.iter().map(|c| c.id.clone()));
         engine.retain_companies(&keep);
         let started = self.run.started_at;
         let overlap = self.settings.overlap_ms;

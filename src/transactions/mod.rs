@@ -484,7 +484,7 @@ fn auto_parts<'a>(doc: &'a Document, m: &'a InvoiceMatch) -> Vec<(Part<'a>, Opti
         .unwrap_or_else(|| "-".into());
     if let Some(g) = groups.get_mut(&main) {
         g.extend(ancillary.iter().copied());
-        g.sort_unstable();
+        crate::sort::sort(g);
     }
     groups
         .into_iter()

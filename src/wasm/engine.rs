@@ -584,7 +584,7 @@ impl Engine {
                 domains: &a.domains,
             })
             .collect();
-        apps.sort_by(|a, b| {
+        crate::sort::sort_by(&mut apps, |a, b| {
             a.name
                 .to_lowercase()
                 .cmp(&b.name.to_lowercase())
