@@ -538,12 +538,13 @@ impl Matcher {
                 &lexicon::is_common_word,
             )))
         };
-        // Hashed once per process: the bytes are 145 KB, and every engine and rule change
-        // builds a matcher.
+        // Hashed once per process: the blob is ~400 KB, and every engine and rule change builds
+        // a matcher. It holds the catalog and its index, so it moves with either.
         static BUILTIN_VERSION: OnceLock<u64> = OnceLock::new();
         let catalog_version = if catalog.is_builtin() {
-            *BUILTIN_VERSION
-                .get_or_init(|| decisions::stable_hash(&[b"builtin", BUILTIN_INDEX_BYTES]))
+            *BUILTIN_VERSION.get_or_init(|| {
+                decisions::stable_hash(&[b"builtin", crate::catalog::BUILTIN_BYTES])
+            })
         } else {
             let data = serde_json::to_vec(catalog.data()).unwrap_or_default();
             decisions::stable_hash(&[b"caller", &data])
