@@ -76,6 +76,16 @@ pub const EMPTY_GUID: &str = "00000000-0000-0000-0000-000000000000";
 /// 250 for e-mails; anything much longer is not from BC and is cut, with a warning.
 pub const MAX_TEXT: usize = 2048;
 
+/// `8-4-4-4-12` lower-case hex digits.
+fn is_lower_case_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+        })
+}
+
 /// Reads fields of one record, collecting diagnostics. `rejected` turns true when a field the
 /// record cannot do without is missing or wrong.
 pub struct FieldReader<'a> {
@@ -183,6 +193,10 @@ impl<'a> FieldReader<'a> {
     /// A GUID field; BC's empty GUID reads as `None`.
     pub fn guid(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
         let s = self.text_ref(field, v, required)?;
+        if is_lower_case_guid(&s) && s != EMPTY_GUID {
+            // As BC writes every id: each check below would keep it as it is.
+            return Some(s.into_owned());
+        }
         let t = s.trim();
         if t.eq_ignore_ascii_case(EMPTY_GUID) || t.is_empty() {
             if required {
@@ -818,7 +832,11 @@ impl<T> Read<T> {
             value,
             diags,
             rejected,
-            raw_id: raw_id.as_str().map(|s| s.chars().take(64).collect()),
+            // Its first 64 characters; no more bytes than that means no more characters.
+            raw_id: raw_id.as_str().map(|s| match s.len() {
+                0..=64 => s.to_owned(),
+                _ => s.chars().take(64).collect(),
+            }),
         }
     }
 
@@ -882,5 +900,36 @@ impl ReadRecord for Read<RawUserFields> {
     fn read(r: RawUser<'_>, _: ()) -> Self {
         let id = r.user_security_id.clone();
         Read::with(&id, |fr| read_user(r, fr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lower-case GUID BC writes takes a shorter way than other ids; both ways agree.
+    #[test]
+    fn ids_read_the_same_whichever_way_they_take() {
+        let g = "53f1e9dd-a77e-529c-a495-b4ed6002c87f";
+        let upper = g.to_ascii_uppercase();
+        let padded = format!(" {g} ");
+        for (given, want) in [
+            (g, Some(g)),
+            (upper.as_str(), Some(g)),
+            (padded.as_str(), Some(g)),
+            (EMPTY_GUID, None),
+            (
+                "00000000-0000-0000-0000-00000000000g",
+                Some("00000000-0000-0000-0000-00000000000g"),
+            ),
+            ("c1", Some("c1")),
+        ] {
+            let mut diags = Vec::new();
+            let mut fr = FieldReader::new(&mut diags, String::new());
+            let got = fr.guid("id", Scalar::Str(Cow::Borrowed(given)), true);
+            assert_eq!(got.as_deref(), want, "{given:?}");
+            assert_eq!(fr.rejected, want.is_none(), "{given:?}");
+            assert_eq!(diags.len(), usize::from(want.is_none()), "{given:?}");
+        }
     }
 }
