@@ -3,9 +3,13 @@
 //! A page's records are read in one pass by visitors that never fail on a wrong *type*: every
 //! field value is captured as a [`Scalar`] (whatever JSON type it has), unknown fields are
 //! skipped, and a record that is not an object is kept as [`Record::NotObject`]. Checking types
-//! and turning scalars into domain values happens afterwards, per record, so one bad record
-//! becomes one diagnostic instead of a failed page. Only input that is not JSON at all (or
-//! nested beyond the parser's limit) fails the whole page.
+//! and turning scalars into domain values happens per record, as soon as its object ends
+//! ([`ReadRecord`]), so one bad record becomes one diagnostic instead of a failed page. Only
+//! input that is not JSON at all (or nested beyond the parser's limit) fails the whole page.
+//!
+//! A captured string borrows from the page's text unless it holds an escape (then it is
+//! unescaped into its own `String`): a field that is only checked or parsed (a date, a status,
+//! a line type) is never copied, and the page keeps only what was read, not the raw records.
 //!
 //! The same visitors serve `serde_json` (text in) and `serde-wasm-bindgen` (JS objects in).
 //!
@@ -31,8 +35,8 @@ pub enum Scalar<'de> {
     /// A number from a JS object (already a float).
     Float(f64),
     /// A number from text that is not an `i64`, exactly as written (`6750.0000000000001`,
-    /// `1e400`): read by whoever needs it, in the precision it needs.
-    Number(NumberText),
+    /// `1e400`), borrowed from the page: read by whoever needs it, in the precision it needs.
+    Number(Cow<'de, str>),
     /// Borrowed from the page's text when it holds no escape (every BC string but a few).
     Str(Cow<'de, str>),
     Array,
@@ -96,7 +100,7 @@ impl<'de> Scalar<'de> {
             Scalar::Bool(b) => Scalar::Bool(b),
             Scalar::Int(i) => Scalar::Int(i),
             Scalar::Float(f) => Scalar::Float(f),
-            Scalar::Number(t) => Scalar::Number(t),
+            Scalar::Number(t) => Scalar::Number(Cow::Owned(t.into_owned())),
             Scalar::Str(s) => Scalar::Str(Cow::Owned(s.into_owned())),
             Scalar::Array => Scalar::Array,
             Scalar::Object => Scalar::Object,
@@ -209,47 +213,9 @@ fn from_raw(raw: Cow<'_, str>) -> Result<Scalar<'_>, serde_json::Error> {
         Some(b'n') => Scalar::Null,
         _ => match raw.parse::<i64>() {
             Ok(i) => Scalar::Int(i),
-            Err(_) => Scalar::Number(NumberText::from(&*raw)),
+            Err(_) => Scalar::Number(raw),
         },
     })
-}
-
-/// A number's JSON text, held inline when short (every amount BC writes), so that reading one
-/// allocates nothing; `Deref`s to the text.
-#[derive(Clone, PartialEq)]
-pub enum NumberText {
-    Short([u8; 22], u8),
-    Long(Box<str>),
-}
-
-impl From<&str> for NumberText {
-    fn from(t: &str) -> NumberText {
-        let mut b = [0u8; 22];
-        match b.get_mut(..t.len()) {
-            Some(head) => {
-                head.copy_from_slice(t.as_bytes());
-                NumberText::Short(b, t.len() as u8)
-            }
-            None => NumberText::Long(t.into()),
-        }
-    }
-}
-
-impl std::ops::Deref for NumberText {
-    type Target = str;
-    fn deref(&self) -> &str {
-        match self {
-            // Copied whole from a `&str`, so valid UTF-8.
-            NumberText::Short(b, n) => std::str::from_utf8(&b[..*n as usize]).unwrap_or_default(),
-            NumberText::Long(t) => t,
-        }
-    }
-}
-
-impl fmt::Debug for NumberText {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
 }
 
 /// A map key, borrowed from the input when the format allows.
@@ -723,11 +689,11 @@ mod tests {
             ("2.5", None),
             ("1e400", None),
         ] {
-            let n = Scalar::Number(NumberText::from(text));
+            let n = Scalar::Number(Cow::Borrowed(text));
             assert_eq!(n.whole_number(), whole, "{text}");
         }
-        assert_eq!(Scalar::Number(NumberText::from("7.0")).count(), Some(7));
-        assert_eq!(Scalar::Number(NumberText::from("-7.0")).count(), None);
+        assert_eq!(Scalar::Number(Cow::Borrowed("7.0")).count(), Some(7));
+        assert_eq!(Scalar::Number(Cow::Borrowed("-7.0")).count(), None);
         // A lone surrogate still fails the parse, so that the page reader can repair it.
         assert!(serde_json::from_str::<Page<Thing>>(r#"{"value":[{"id":"\ud800"}]}"#).is_err());
     }

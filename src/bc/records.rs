@@ -76,16 +76,6 @@ pub const EMPTY_GUID: &str = "00000000-0000-0000-0000-000000000000";
 /// 250 for e-mails; anything much longer is not from BC and is cut, with a warning.
 pub const MAX_TEXT: usize = 2048;
 
-/// `8-4-4-4-12` lower-case hex digits.
-fn is_lower_case_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, &c)| match i {
-            8 | 13 | 18 | 23 => c == b'-',
-            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
-        })
-}
-
 /// Reads fields of one record, collecting diagnostics. `rejected` turns true when a field the
 /// record cannot do without is missing or wrong.
 pub struct FieldReader<'a> {
@@ -193,10 +183,6 @@ impl<'a> FieldReader<'a> {
     /// A GUID field; BC's empty GUID reads as `None`.
     pub fn guid(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
         let s = self.text_ref(field, v, required)?;
-        if is_lower_case_guid(&s) && s != EMPTY_GUID {
-            // As BC writes every id: each check below would keep it as it is.
-            return Some(s.into_owned());
-        }
         let t = s.trim();
         if t.eq_ignore_ascii_case(EMPTY_GUID) || t.is_empty() {
             if required {
@@ -907,7 +893,7 @@ impl ReadRecord for Read<RawUserFields> {
 mod tests {
     use super::*;
 
-    /// The lower-case GUID BC writes takes a shorter way than other ids; both ways agree.
+    /// An id is kept lower-cased and trimmed, borrowed or not; the empty GUID is no id.
     #[test]
     fn ids_read_the_same_whichever_way_they_take() {
         let g = "53f1e9dd-a77e-529c-a495-b4ed6002c87f";
