@@ -3,9 +3,13 @@
 //! A page's records are read in one pass by visitors that never fail on a wrong *type*: every
 //! field value is captured as a [`Scalar`] (whatever JSON type it has), unknown fields are
 //! skipped, and a record that is not an object is kept as [`Record::NotObject`]. Checking types
-//! and turning scalars into domain values happens afterwards, per record, so one bad record
-//! becomes one diagnostic instead of a failed page. Only input that is not JSON at all (or
-//! nested beyond the parser's limit) fails the whole page.
+//! and turning scalars into domain values happens per record, as soon as its object ends
+//! ([`ReadRecord`]), so one bad record becomes one diagnostic instead of a failed page. Only
+//! input that is not JSON at all (or nested beyond the parser's limit) fails the whole page.
+//!
+//! A captured string borrows from the page's text unless it holds an escape (then it is
+//! unescaped into its own `String`): a field that is only checked or parsed (a date, a status,
+//! a line type) is never copied, and the page keeps only what was read, not the raw records.
 //!
 //! The same visitors serve `serde_json` (text in) and `serde-wasm-bindgen` (JS objects in).
 //!
@@ -15,15 +19,14 @@
 //! bad field, not a page that fails to parse. JS objects arrive with numbers already `f64`
 //! (`JSON.parse` made them so), read as [`Scalar::Float`].
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 
 /// One field's value, whatever its JSON type.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub enum Scalar {
+pub enum Scalar<'de> {
     #[default]
     Missing,
     Null,
@@ -32,14 +35,15 @@ pub enum Scalar {
     /// A number from a JS object (already a float).
     Float(f64),
     /// A number from text that is not an `i64`, exactly as written (`6750.0000000000001`,
-    /// `1e400`): read by whoever needs it, in the precision it needs.
-    Number(NumberText),
-    Str(String),
+    /// `1e400`), borrowed from the page: read by whoever needs it, in the precision it needs.
+    Number(Cow<'de, str>),
+    /// Borrowed from the page's text when it holds no escape (every BC string but a few).
+    Str(Cow<'de, str>),
     Array,
     Object,
 }
 
-impl Scalar {
+impl<'de> Scalar<'de> {
     pub fn type_name(&self) -> &'static str {
         match self {
             Scalar::Missing => "missing",
@@ -87,51 +91,69 @@ impl Scalar {
     pub fn is_absent(&self) -> bool {
         matches!(self, Scalar::Missing | Scalar::Null)
     }
+
+    /// The same value, holding its own text.
+    pub fn into_owned(self) -> Scalar<'static> {
+        match self {
+            Scalar::Missing => Scalar::Missing,
+            Scalar::Null => Scalar::Null,
+            Scalar::Bool(b) => Scalar::Bool(b),
+            Scalar::Int(i) => Scalar::Int(i),
+            Scalar::Float(f) => Scalar::Float(f),
+            Scalar::Number(t) => Scalar::Number(Cow::Owned(t.into_owned())),
+            Scalar::Str(s) => Scalar::Str(Cow::Owned(s.into_owned())),
+            Scalar::Array => Scalar::Array,
+            Scalar::Object => Scalar::Object,
+        }
+    }
 }
 
-impl<'de> Deserialize<'de> for Scalar {
+impl<'de> Deserialize<'de> for Scalar<'de> {
     #[inline(never)]
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Scalar;
+            type Value = Scalar<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar<'de>, E> {
                 Ok(Scalar::Bool(v))
             }
-            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar<'de>, E> {
                 Ok(Scalar::Int(v))
             }
-            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar<'de>, E> {
                 Ok(i64::try_from(v)
                     .map(Scalar::Int)
                     .unwrap_or(Scalar::Float(v as f64)))
             }
-            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar<'de>, E> {
                 Ok(Scalar::Float(v))
             }
-            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar::Str(v.to_owned()))
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(Cow::Borrowed(v)))
             }
-            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
-                Ok(Scalar::Str(v))
+            fn visit_str<E>(self, v: &str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
             }
-            fn visit_unit<E>(self) -> Result<Scalar, E> {
+            fn visit_string<E>(self, v: String) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(Cow::Owned(v)))
+            }
+            fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
                 Ok(Scalar::Null)
             }
-            fn visit_none<E>(self) -> Result<Scalar, E> {
+            fn visit_none<E>(self) -> Result<Scalar<'de>, E> {
                 Ok(Scalar::Null)
             }
-            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Scalar, D2::Error> {
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Scalar<'de>, D2::Error> {
                 Scalar::deserialize(d)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Scalar, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Scalar<'de>, A::Error> {
                 while a.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(Scalar::Array)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Scalar, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Scalar<'de>, A::Error> {
                 while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(Scalar::Object)
             }
@@ -143,23 +165,23 @@ impl<'de> Deserialize<'de> for Scalar {
         const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
         struct Raw;
         impl<'de> Visitor<'de> for Raw {
-            type Value = Scalar;
+            type Value = Scalar<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any JSON value")
             }
             fn visit_newtype_struct<D2: Deserializer<'de>>(
                 self,
                 d: D2,
-            ) -> Result<Scalar, D2::Error> {
+            ) -> Result<Scalar<'de>, D2::Error> {
                 d.deserialize_any(V)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
                 // Only serde_json's raw value arrives here: one entry, its value the JSON text.
                 if map.next_key::<IgnoredAny>()?.is_none() {
                     return Ok(Scalar::Object);
                 }
                 let raw = map.next_value::<Key<'de>>()?.0;
-                let v = from_raw(&raw).map_err(serde::de::Error::custom)?;
+                let v = from_raw(raw).map_err(serde::de::Error::custom)?;
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(v)
             }
@@ -168,14 +190,21 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
-/// A [`Scalar`] from a value's JSON text, which the parser has already validated.
-fn from_raw(raw: &str) -> Result<Scalar, serde_json::Error> {
-    Ok(match raw.as_bytes().first() {
+/// A [`Scalar`] from a value's JSON text, which the parser has already validated. A string
+/// without escapes is the text between its quotes, borrowed (the raw text is borrowed from a
+/// page read from text).
+fn from_raw(raw: Cow<'_, str>) -> Result<Scalar<'_>, serde_json::Error> {
+    let text = text_of(&raw);
+    Ok(match text.as_bytes().first() {
         Some(b'"') => {
-            if raw.contains('\\') {
-                Scalar::Str(serde_json::from_str(raw)?)
+            if text.as_bytes().contains(&b'\\') {
+                Scalar::Str(Cow::Owned(serde_json::from_str(text)?))
             } else {
-                Scalar::Str(raw[1..raw.len() - 1].to_owned())
+                let inner = 1..text.len() - 1;
+                Scalar::Str(match raw {
+                    Cow::Borrowed(r) => Cow::Borrowed(&r[inner]),
+                    Cow::Owned(r) => Cow::Owned(r[inner].to_owned()),
+                })
             }
         }
         Some(b'{') => Scalar::Object,
@@ -183,53 +212,36 @@ fn from_raw(raw: &str) -> Result<Scalar, serde_json::Error> {
         Some(b't') => Scalar::Bool(true),
         Some(b'f') => Scalar::Bool(false),
         Some(b'n') => Scalar::Null,
-        _ => match raw.parse::<i64>() {
+        _ => match text.parse::<i64>() {
             Ok(i) => Scalar::Int(i),
-            Err(_) => Scalar::Number(NumberText::from(raw)),
+            Err(_) => Scalar::Number(raw),
         },
     })
 }
 
-/// A number's JSON text, held inline when short (every amount BC writes), so that reading one
-/// allocates nothing; `Deref`s to the text.
-#[derive(Clone, PartialEq)]
-pub enum NumberText {
-    Short([u8; 22], u8),
-    Long(Box<str>),
-}
-
-impl From<&str> for NumberText {
-    fn from(t: &str) -> NumberText {
-        let mut b = [0u8; 22];
-        match b.get_mut(..t.len()) {
-            Some(head) => {
-                head.copy_from_slice(t.as_bytes());
-                NumberText::Short(b, t.len() as u8)
-            }
-            None => NumberText::Long(t.into()),
-        }
-    }
-}
-
-impl std::ops::Deref for NumberText {
-    type Target = str;
-    fn deref(&self) -> &str {
-        match self {
-            // Copied whole from a `&str`, so valid UTF-8.
-            NumberText::Short(b, n) => std::str::from_utf8(&b[..*n as usize]).unwrap_or_default(),
-            NumberText::Long(t) => t,
-        }
-    }
-}
-
-impl fmt::Debug for NumberText {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
 /// A map key, borrowed from the input when the format allows.
 pub struct Key<'de>(pub Cow<'de, str>);
+
+impl Key<'_> {
+    /// The key's text. Inlined by hand: at the release profile's `opt-level = "s"` the wasm
+    /// build calls `Cow::deref` out of line, once per key of every record (8% of a wasm
+    /// ingest profile with the numbers' and strings' derefs).
+    #[inline(always)]
+    pub fn as_str(&self) -> &str {
+        text_of(&self.0)
+    }
+}
+
+/// `&*cow`, always inlined (see [`Key::as_str`]); taking `&str` instead, as clippy suggests,
+/// is the out-of-line deref this avoids.
+#[inline(always)]
+#[allow(clippy::ptr_arg)]
+fn text_of<'a>(cow: &'a Cow<'_, str>) -> &'a str {
+    match cow {
+        Cow::Borrowed(b) => b,
+        Cow::Owned(o) => o.as_str(),
+    }
+}
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -260,26 +272,41 @@ pub enum Record<T> {
     NotObject(&'static str),
 }
 
-/// Implemented by the raw record types: called once per field, in input order; the last value
-/// of a repeated field wins. Unknown fields must be skipped by the implementation.
-pub trait RawRecord: Default {
-    fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+/// Implemented by the raw record types, whose fields borrow from the page: called once per
+/// field, in input order; the last value of a repeated field wins. Unknown fields must be
+/// skipped by the implementation.
+pub trait RawRecord<'de>: Default {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
 }
 
-impl<'de, T: RawRecord> Deserialize<'de> for Record<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: RawRecord> Visitor<'de> for V<T> {
+/// What a page keeps of one record: read from its raw fields as soon as the record's object
+/// ends, while they still borrow from the page, so that a field that is only checked (a date,
+/// a status) is never copied and the page holds no raw record. `Ctx` is what reading needs
+/// besides the fields (a document's kind).
+pub trait ReadRecord: Sized {
+    type Raw<'de>: RawRecord<'de>;
+    type Ctx: Copy;
+    fn read(raw: Self::Raw<'_>, ctx: Self::Ctx) -> Self;
+}
+
+/// Reads one record (or what stands in its place) of type `T`.
+pub struct RecordSeed<T: ReadRecord>(pub T::Ctx);
+
+impl<'de, T: ReadRecord> DeserializeSeed<'de> for RecordSeed<T> {
+    type Value = Record<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Record<T>, D::Error> {
+        struct V<T: ReadRecord>(T::Ctx);
+        impl<'de, T: ReadRecord> Visitor<'de> for V<T> {
             type Value = Record<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a record")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record<T>, A::Error> {
-                let mut rec = T::default();
+                let mut rec = T::Raw::<'de>::default();
                 while let Some(key) = map.next_key::<Key<'de>>()? {
-                    rec.field(&key.0, &mut map)?;
+                    rec.field(key.as_str(), &mut map)?;
                 }
-                Ok(Record::Object(rec))
+                Ok(Record::Object(T::read(rec, self.0)))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Record<T>, A::Error> {
                 while a.next_element::<IgnoredAny>()?.is_some() {}
@@ -307,7 +334,13 @@ impl<'de, T: RawRecord> Deserialize<'de> for Record<T> {
                 Ok(Record::NotObject("null"))
             }
         }
-        d.deserialize_any(V(PhantomData))
+        d.deserialize_any(V::<T>(self.0))
+    }
+}
+
+impl<'de, T: ReadRecord<Ctx = ()>> Deserialize<'de> for Record<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RecordSeed::<T>(()).deserialize(d)
     }
 }
 
@@ -320,17 +353,21 @@ pub enum Records<T> {
     NotArray(&'static str),
 }
 
-impl<'de, T: RawRecord> Deserialize<'de> for Records<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: RawRecord> Visitor<'de> for V<T> {
+/// Reads an array of records of type `T`.
+pub struct RecordsSeed<T: ReadRecord>(pub T::Ctx);
+
+impl<'de, T: ReadRecord> DeserializeSeed<'de> for RecordsSeed<T> {
+    type Value = Records<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Records<T>, D::Error> {
+        struct V<T: ReadRecord>(T::Ctx);
+        impl<'de, T: ReadRecord> Visitor<'de> for V<T> {
             type Value = Records<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an array of records")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Records<T>, A::Error> {
                 let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0).min(4096));
-                while let Some(r) = a.next_element::<Record<T>>()? {
+                while let Some(r) = a.next_element_seed(RecordSeed::<T>(self.0))? {
                     out.push(r);
                 }
                 Ok(Records::List(out))
@@ -361,7 +398,13 @@ impl<'de, T: RawRecord> Deserialize<'de> for Records<T> {
                 Ok(Records::Missing)
             }
         }
-        d.deserialize_any(V(PhantomData))
+        d.deserialize_any(V::<T>(self.0))
+    }
+}
+
+impl<'de, T: ReadRecord<Ctx = ()>> Deserialize<'de> for Records<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RecordsSeed::<T>(()).deserialize(d)
     }
 }
 
@@ -382,17 +425,21 @@ pub struct Page<T> {
     pub error: Option<BcError>,
 }
 
-impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: RawRecord> Visitor<'de> for V<T> {
+/// Reads a page of records of type `T`.
+pub struct PageSeed<T: ReadRecord>(pub T::Ctx);
+
+impl<'de, T: ReadRecord> DeserializeSeed<'de> for PageSeed<T> {
+    type Value = Page<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Page<T>, D::Error> {
+        struct V<T: ReadRecord>(T::Ctx);
+        impl<'de, T: ReadRecord> Visitor<'de> for V<T> {
             type Value = Page<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a Business Central response object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page<T>, A::Error> {
                 let mut page = Page::empty();
-                let mut single = T::default();
+                let mut single = T::Raw::<'de>::default();
                 let mut single_fields = false;
                 while let Some(key) = map.next_key::<Key<'de>>()? {
                     match &*key.0 {
@@ -405,7 +452,7 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
                             page.next_link = link.as_str().map(str::to_owned);
                         }
                         "@odata.count" => page.count = map.next_value::<Scalar>()?.count(),
-                        "value" => page.value = map.next_value()?,
+                        "value" => page.value = map.next_value_seed(RecordsSeed::<T>(self.0))?,
                         "error" => match map.next_value::<Record<BcError>>()? {
                             Record::Object(e) => page.error = Some(e),
                             Record::NotObject(_) => single_fields = true,
@@ -417,7 +464,7 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
                     }
                 }
                 if matches!(page.value, Records::Missing) && single_fields && page.error.is_none() {
-                    page.single = Some(single);
+                    page.single = Some(T::read(single, self.0));
                 }
                 Ok(page)
             }
@@ -444,7 +491,13 @@ impl<'de, T: RawRecord> Deserialize<'de> for Page<T> {
                 Ok(Page::not_object("null"))
             }
         }
-        d.deserialize_any(V(PhantomData))
+        d.deserialize_any(V::<T>(self.0))
+    }
+}
+
+impl<'de, T: ReadRecord<Ctx = ()>> Deserialize<'de> for Page<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        PageSeed::<T>(()).deserialize(d)
     }
 }
 
@@ -474,14 +527,17 @@ impl<T> Page<T> {
 /// every captured field of every record type calls it, and one copy per input format keeps the
 /// wasm module small.
 #[inline(never)]
-pub fn scalar<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Scalar, A::Error> {
+pub fn scalar<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Scalar<'de>, A::Error> {
     map.next_value::<Scalar>()
 }
 
 /// Reads one field's value into its slot, dropping what was there (a repeated field). Not
 /// inlined for the same reason as [`scalar`]: the drop of the old value is code too.
 #[inline(never)]
-pub fn scalar_into<'de, A: MapAccess<'de>>(slot: &mut Scalar, map: &mut A) -> Result<(), A::Error> {
+pub fn scalar_into<'de, A: MapAccess<'de>>(
+    slot: &mut Scalar<'de>,
+    map: &mut A,
+) -> Result<(), A::Error> {
     *slot = map.next_value::<Scalar>()?;
     Ok(())
 }
@@ -491,18 +547,19 @@ pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<IgnoredAny>().map(|_| ())
 }
 
-/// Declares a raw record type: each listed JSON field is captured as a [`Scalar`], `records`
-/// fields as nested [`Records`], everything else skipped.
+/// Declares a raw record type, borrowing from the page: each listed JSON field is captured as a
+/// [`Scalar`], `records` fields as nested [`Records`] (of a [`ReadRecord`] type read without
+/// context), everything else skipped.
 macro_rules! raw_record {
     ($(#[$m:meta])* $name:ident { $($json:literal => $field:ident),* $(,)? } $(records { $($rjson:literal => $rfield:ident : $rty:ty),* $(,)? })?) => {
         $(#[$m])*
         #[derive(Debug, Default)]
-        pub struct $name {
-            $(pub $field: $crate::bc::lenient::Scalar,)*
+        pub struct $name<'de> {
+            $(pub $field: $crate::bc::lenient::Scalar<'de>,)*
             $($(pub $rfield: $crate::bc::lenient::Records<$rty>,)*)?
         }
-        impl $crate::bc::lenient::RawRecord for $name {
-            fn field<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        impl<'de> $crate::bc::lenient::RawRecord<'de> for $name<'de> {
+            fn field<A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
                 match key {
                     $($json => $crate::bc::lenient::scalar_into(&mut self.$field, map)?,)*
                     $($($rjson => self.$rfield = map.next_value()?,)*)?
@@ -516,15 +573,51 @@ macro_rules! raw_record {
 pub(crate) use raw_record;
 
 raw_record!(
-    /// The `error` object of BC's OData error body.
-    BcError { "code" => code, "message" => message }
+    /// The `error` object of BC's OData error body, as read.
+    RawBcError { "code" => code, "message" => message }
 );
+
+/// The `error` object of BC's OData error body.
+#[derive(Debug)]
+pub struct BcError {
+    pub code: Scalar<'static>,
+    pub message: Scalar<'static>,
+}
+
+impl ReadRecord for BcError {
+    type Raw<'de> = RawBcError<'de>;
+    type Ctx = ();
+    fn read(raw: RawBcError<'_>, _: ()) -> BcError {
+        BcError {
+            code: raw.code.into_owned(),
+            message: raw.message.into_owned(),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    raw_record!(Thing { "id" => id, "amount" => amount });
+    raw_record!(RawThing { "id" => id, "amount" => amount });
+
+    /// The raw fields, kept as read.
+    #[derive(Debug)]
+    struct Thing {
+        id: Scalar<'static>,
+        amount: Scalar<'static>,
+    }
+
+    impl ReadRecord for Thing {
+        type Raw<'de> = RawThing<'de>;
+        type Ctx = ();
+        fn read(raw: RawThing<'_>, _: ()) -> Thing {
+            Thing {
+                id: raw.id.into_owned(),
+                amount: raw.amount.into_owned(),
+            }
+        }
+    }
 
     #[test]
     fn tolerant_of_types_and_unknown_fields() {
@@ -552,6 +645,34 @@ mod tests {
         };
         assert_eq!(fourth.amount, Scalar::Int(2));
         assert_eq!(fourth.id, Scalar::Missing);
+    }
+
+    /// A captured string is the page's own text unless it holds an escape, so that reading a
+    /// field that is only checked (a date, a status) copies nothing.
+    #[test]
+    fn strings_are_borrowed_from_the_page_unless_escaped() {
+        let text = r#"{"id":"plain","amount":"a\u00e9\"b"}"#;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let mut raw = RawThing::default();
+        struct V<'a, 'de>(&'a mut RawThing<'de>);
+        impl<'de> Visitor<'de> for V<'_, 'de> {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    self.0.field(&key.0, &mut map)?;
+                }
+                Ok(())
+            }
+        }
+        de.deserialize_map(V(&mut raw)).unwrap();
+        let Scalar::Str(Cow::Borrowed(id)) = raw.id else {
+            panic!("not borrowed: {:?}", raw.id)
+        };
+        assert!(std::ptr::eq(id.as_ptr(), text[7..].as_ptr()), "{id}");
+        assert_eq!(raw.amount, Scalar::Str(Cow::Owned("a\u{e9}\"b".into())));
     }
 
     #[test]
@@ -590,11 +711,11 @@ mod tests {
             ("2.5", None),
             ("1e400", None),
         ] {
-            let n = Scalar::Number(NumberText::from(text));
+            let n = Scalar::Number(Cow::Borrowed(text));
             assert_eq!(n.whole_number(), whole, "{text}");
         }
-        assert_eq!(Scalar::Number(NumberText::from("7.0")).count(), Some(7));
-        assert_eq!(Scalar::Number(NumberText::from("-7.0")).count(), None);
+        assert_eq!(Scalar::Number(Cow::Borrowed("7.0")).count(), Some(7));
+        assert_eq!(Scalar::Number(Cow::Borrowed("-7.0")).count(), None);
         // A lone surrogate still fails the parse, so that the page reader can repair it.
         assert!(serde_json::from_str::<Page<Thing>>(r#"{"value":[{"id":"\ud800"}]}"#).is_err());
     }

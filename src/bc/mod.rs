@@ -13,7 +13,8 @@ use crate::diagnostics::Diagnostic;
 use crate::diagnostics::DiagnosticCode;
 pub use enums::LineType;
 use lenient::Page;
-use records::{RawCompany, RawDocument, RawGlSetup, RawUser, RawVendor};
+use records::{Company, DocKind, Document, RawUserFields, Read, Vendor};
+use serde::de::DeserializeSeed;
 use serde::Deserializer;
 
 /// The entity sets this product reads.
@@ -457,15 +458,17 @@ fn cut(s: &str, max: usize) -> &str {
     s.char_indices().nth(max).map_or(s, |(i, _)| &s[..i])
 }
 
-/// A page read into raw records of its entity.
+/// A page read into records of its entity, each read as soon as its object ended
+/// ([`lenient::ReadRecord`]): nothing in it borrows from the page's text.
 #[derive(Debug)]
 pub enum RawPage {
-    Companies(Page<RawCompany>),
-    Vendors(Page<RawVendor>),
-    GeneralLedgerSetup(Page<RawGlSetup>),
+    Companies(Page<Read<Company>>),
+    Vendors(Page<Read<Vendor>>),
+    /// Each record's local currency code.
+    GeneralLedgerSetup(Page<Read<Option<String>>>),
     /// Boxed: a documents page's header holds more fields than the other entities'.
-    Documents(Box<Page<RawDocument>>),
-    Users(Page<RawUser>),
+    Documents(Box<Page<Read<Document>>>),
+    Users(Page<Read<RawUserFields>>),
 }
 
 impl RawPage {
@@ -542,13 +545,17 @@ impl RawPage {
 
 /// Reads a page of `entity` from any serde deserializer (`serde_json` or `serde-wasm-bindgen`).
 pub fn read_raw_page<'de, D: Deserializer<'de>>(entity: Entity, d: D) -> Result<RawPage, D::Error> {
+    use lenient::PageSeed;
     use serde::Deserialize;
     Ok(match entity {
         Entity::Companies => RawPage::Companies(Page::deserialize(d)?),
         Entity::Vendors => RawPage::Vendors(Page::deserialize(d)?),
         Entity::GeneralLedgerSetup => RawPage::GeneralLedgerSetup(Page::deserialize(d)?),
-        Entity::PurchaseInvoices | Entity::PurchaseCreditMemos => {
-            RawPage::Documents(Box::new(Page::deserialize(d)?))
+        Entity::PurchaseInvoices => {
+            RawPage::Documents(Box::new(PageSeed(DocKind::Invoice).deserialize(d)?))
+        }
+        Entity::PurchaseCreditMemos => {
+            RawPage::Documents(Box::new(PageSeed(DocKind::CreditMemo).deserialize(d)?))
         }
         Entity::Users => RawPage::Users(Page::deserialize(d)?),
     })

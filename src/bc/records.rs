@@ -5,11 +5,12 @@
 //! field that is wrong; a record missing something essential is rejected as a whole.
 
 use super::enums::{decode_enum, LineType};
-use super::lenient::{raw_record, Records, Scalar};
+use super::lenient::{raw_record, ReadRecord, Records, Scalar};
 use crate::date::{Date, Timestamp};
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::DiagnosticCode;
 use crate::money::{Amount, AmountError};
+use std::borrow::Cow;
 
 raw_record!(
     /// `companies`
@@ -58,7 +59,7 @@ raw_record!(
         "status" => status, "lastModifiedDateTime" => last_modified,
         "invoiceId" => invoice_id, "invoiceNumber" => invoice_number,
     }
-    records { "purchaseInvoiceLines" => invoice_lines: RawLine, "purchaseCreditMemoLines" => credit_memo_lines: RawLine }
+    records { "purchaseInvoiceLines" => invoice_lines: Read<Line>, "purchaseCreditMemoLines" => credit_memo_lines: Read<Line> }
 );
 
 raw_record!(
@@ -112,6 +113,17 @@ impl<'a> FieldReader<'a> {
 
     /// Text, trimmed of nothing (BC's own text is returned as is), cut at [`MAX_TEXT`].
     pub fn text(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
+        self.text_ref(field, v, required).map(Cow::into_owned)
+    }
+
+    /// [`FieldReader::text`], still borrowed from the page when it was: for a field that is
+    /// only checked or parsed, never kept as text.
+    pub fn text_ref<'s>(
+        &mut self,
+        field: &str,
+        v: Scalar<'s>,
+        required: bool,
+    ) -> Option<Cow<'s, str>> {
         match v {
             Scalar::Str(mut s) => {
                 if s.len() > MAX_TEXT {
@@ -120,7 +132,10 @@ impl<'a> FieldReader<'a> {
                         cut -= 1;
                     }
                     let chars = s.chars().count();
-                    s.truncate(cut);
+                    match &mut s {
+                        Cow::Borrowed(b) => *b = &b[..cut],
+                        Cow::Owned(o) => o.truncate(cut),
+                    }
                     self.problem(
                         false,
                         DiagnosticCode::TextTruncated,
@@ -167,7 +182,7 @@ impl<'a> FieldReader<'a> {
 
     /// A GUID field; BC's empty GUID reads as `None`.
     pub fn guid(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
-        let s = self.text(field, v, required)?;
+        let s = self.text_ref(field, v, required)?;
         let t = s.trim();
         if t.eq_ignore_ascii_case(EMPTY_GUID) || t.is_empty() {
             if required {
@@ -203,8 +218,8 @@ impl<'a> FieldReader<'a> {
             return None;
         }
         if t.len() == s.len() {
-            // Lower-cased in place: no copy for the usual, untrimmed GUID.
-            let mut s = s;
+            // Lower-cased in place: no second copy for the usual, untrimmed GUID.
+            let mut s = s.into_owned();
             s.make_ascii_lowercase();
             return Some(s);
         }
@@ -321,7 +336,7 @@ impl<'a> FieldReader<'a> {
     }
 
     pub fn date(&mut self, field: &str, v: Scalar) -> Option<Date> {
-        let s = self.text(field, v, false)?;
+        let s = self.text_ref(field, v, false)?;
         match Date::parse_bc(&s) {
             Ok(Some(d)) if d.is_far_future() => {
                 self.problem(
@@ -349,7 +364,7 @@ impl<'a> FieldReader<'a> {
     }
 
     pub fn timestamp(&mut self, field: &str, v: Scalar) -> Option<Timestamp> {
-        let s = self.text(field, v, false)?;
+        let s = self.text_ref(field, v, false)?;
         match Timestamp::parse_bc(&s) {
             Ok(t) => t,
             Err(_) => {
@@ -374,13 +389,25 @@ impl<'a> FieldReader<'a> {
     /// are that one documented value, so a value of spaces is not an empty required field; only
     /// `""`, which is no member, is.
     pub fn enumeration(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
+        self.enumeration_ref(field, v, required)
+            .map(Cow::into_owned)
+    }
+
+    /// [`FieldReader::enumeration`], still borrowed from the page when there was nothing to
+    /// decode: for a value that is only parsed (a status, a line type).
+    pub fn enumeration_ref<'s>(
+        &mut self,
+        field: &str,
+        v: Scalar<'s>,
+        required: bool,
+    ) -> Option<Cow<'s, str>> {
         let blank_member = matches!(&v, Scalar::Str(s) if !s.is_empty() && s.trim().is_empty());
-        let s = self.text(field, v, required && !blank_member)?;
+        let s = self.text_ref(field, v, required && !blank_member)?;
         if !super::enums::has_escape(&s) && s.trim().len() == s.len() {
             // Nothing to decode or trim: the value as read.
             return Some(s);
         }
-        Some(decode_enum(&s).trim().to_owned())
+        Some(Cow::Owned(decode_enum(&s).trim().to_owned()))
     }
 
     pub fn integer(&mut self, field: &str, v: Scalar) -> Option<i64> {
@@ -527,7 +554,7 @@ pub struct RawUserFields {
     pub authentication_email: Option<String>,
 }
 
-pub fn read_company(r: RawCompany, fr: &mut FieldReader) -> Option<Company> {
+pub fn read_company(r: RawCompany<'_>, fr: &mut FieldReader) -> Option<Company> {
     let id = fr.guid("id", r.id, true);
     let name = fr.text("name", r.name, false);
     let display_name = fr.text("displayName", r.display_name, false);
@@ -545,7 +572,7 @@ pub fn read_company(r: RawCompany, fr: &mut FieldReader) -> Option<Company> {
     })
 }
 
-pub fn read_vendor(r: RawVendor, fr: &mut FieldReader) -> Option<Vendor> {
+pub fn read_vendor(r: RawVendor<'_>, fr: &mut FieldReader) -> Option<Vendor> {
     let id = fr.guid("id", r.id, true);
     let v = Vendor {
         id: id.unwrap_or_default(),
@@ -561,14 +588,14 @@ pub fn read_vendor(r: RawVendor, fr: &mut FieldReader) -> Option<Vendor> {
     (!fr.rejected).then_some(v)
 }
 
-pub fn read_gl_setup(r: RawGlSetup, fr: &mut FieldReader) -> Option<Option<String>> {
+pub fn read_gl_setup(r: RawGlSetup<'_>, fr: &mut FieldReader) -> Option<Option<String>> {
     let code = fr.currency("localCurrencyCode", r.local_currency_code);
     (!fr.rejected).then_some(code)
 }
 
-pub fn read_line(r: RawLine, fr: &mut FieldReader) -> Option<Line> {
+pub fn read_line(r: RawLine<'_>, fr: &mut FieldReader) -> Option<Line> {
     let line_type = fr
-        .enumeration("lineType", r.line_type, false)
+        .enumeration_ref("lineType", r.line_type, false)
         .map(|s| LineType::parse(&s))
         .unwrap_or(LineType::Other);
     let comment = line_type == LineType::Comment;
@@ -617,10 +644,10 @@ pub fn read_line(r: RawLine, fr: &mut FieldReader) -> Option<Line> {
 
 /// Reads a purchase invoice or credit memo with its expanded lines. A line that cannot be read
 /// rejects the whole document: its totals could not be trusted without it.
-pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Option<Document> {
+pub fn read_document(kind: DocKind, r: RawDocument<'_>, fr: &mut FieldReader) -> Option<Document> {
     let id = fr.guid("id", r.id, true);
     let status = fr
-        .enumeration("status", r.status, true)
+        .enumeration_ref("status", r.status, true)
         .map(|s| DocStatus::parse(&s));
     let (date_field, date_raw, vno_field, vno_raw, lines_field, lines_raw) = match kind {
         DocKind::Invoice => (
@@ -707,11 +734,17 @@ pub fn read_document(kind: DocKind, r: RawDocument, fr: &mut FieldReader) -> Opt
                         );
                         fr.rejected = true;
                     }
-                    super::lenient::Record::Object(raw) => {
+                    super::lenient::Record::Object(read) => {
+                        // Read when its object ended ([`Read`]); its diagnostics follow the
+                        // document's own, as if read here.
                         let before = fr.diags.len();
-                        let mut lr = FieldReader::new(fr.diags, String::new());
-                        let line = read_line(raw, &mut lr);
-                        let bad = lr.rejected;
+                        let Read {
+                            value: line,
+                            mut diags,
+                            rejected: bad,
+                            ..
+                        } = read;
+                        fr.diags.append(&mut diags);
                         if fr.diags.len() > before {
                             let p = prefix(fr);
                             for d in &mut fr.diags[before..] {
@@ -748,7 +781,7 @@ fn contact_email(v: Scalar, fr: &mut FieldReader) -> Option<String> {
         .or_else(|| present.then(String::new))
 }
 
-pub fn read_user(r: RawUser, fr: &mut FieldReader) -> Option<RawUserFields> {
+pub fn read_user(r: RawUser<'_>, fr: &mut FieldReader) -> Option<RawUserFields> {
     let id = fr.guid("userSecurityId", r.user_security_id, true);
     let u = RawUserFields {
         security_id: id.unwrap_or_default(),
@@ -761,4 +794,128 @@ pub fn read_user(r: RawUser, fr: &mut FieldReader) -> Option<RawUserFields> {
     };
     let _ = r.expiry_date;
     (!fr.rejected).then_some(u)
+}
+
+/// A record read as soon as its object ended ([`ReadRecord`]): what the `read_*` function of
+/// its entity returned, the diagnostics it wrote and whether it rejected the record, as it
+/// would have been read later from a raw record; and the record's id as it was written, which
+/// names the record in its diagnostics (including those the engine adds when it takes it).
+#[derive(Debug)]
+pub struct Read<T> {
+    pub value: Option<T>,
+    pub diags: Vec<Diagnostic>,
+    pub rejected: bool,
+    pub raw_id: Option<String>,
+}
+
+impl<T> Read<T> {
+    fn with(raw_id: &Scalar, f: impl FnOnce(&mut FieldReader) -> Option<T>) -> Read<T> {
+        let mut diags = Vec::new();
+        let mut fr = FieldReader::new(&mut diags, String::new());
+        let value = f(&mut fr);
+        let rejected = fr.rejected;
+        Read {
+            value,
+            diags,
+            rejected,
+            // Its first 64 characters; no more bytes than that means no more characters.
+            raw_id: raw_id.as_str().map(|s| match s.len() {
+                0..=64 => s.to_owned(),
+                _ => s.chars().take(64).collect(),
+            }),
+        }
+    }
+
+    /// Hands what was read to `fr`, as the `read_*` function would have written it there.
+    pub fn into_reader(mut self, fr: &mut FieldReader) -> Option<T> {
+        fr.diags.append(&mut self.diags);
+        fr.rejected |= self.rejected;
+        self.value
+    }
+}
+
+impl ReadRecord for Read<Company> {
+    type Raw<'de> = RawCompany<'de>;
+    type Ctx = ();
+    fn read(r: RawCompany<'_>, _: ()) -> Self {
+        let id = r.id.clone();
+        Read::with(&id, |fr| read_company(r, fr))
+    }
+}
+
+impl ReadRecord for Read<Vendor> {
+    type Raw<'de> = RawVendor<'de>;
+    type Ctx = ();
+    fn read(r: RawVendor<'_>, _: ()) -> Self {
+        let id = r.id.clone();
+        Read::with(&id, |fr| read_vendor(r, fr))
+    }
+}
+
+/// The local currency code of a `generalLedgerSetup` record (blank: `None`).
+impl ReadRecord for Read<Option<String>> {
+    type Raw<'de> = RawGlSetup<'de>;
+    type Ctx = ();
+    fn read(r: RawGlSetup<'_>, _: ()) -> Self {
+        let id = r.id.clone();
+        Read::with(&id, |fr| read_gl_setup(r, fr))
+    }
+}
+
+impl ReadRecord for Read<Line> {
+    type Raw<'de> = RawLine<'de>;
+    type Ctx = ();
+    fn read(r: RawLine<'_>, _: ()) -> Self {
+        // A line's diagnostics are named by their path under the document, not by an id.
+        Read::with(&Scalar::Missing, |fr| read_line(r, fr))
+    }
+}
+
+impl ReadRecord for Read<Document> {
+    type Raw<'de> = RawDocument<'de>;
+    type Ctx = DocKind;
+    fn read(r: RawDocument<'_>, kind: DocKind) -> Self {
+        let id = r.id.clone();
+        Read::with(&id, |fr| read_document(kind, r, fr))
+    }
+}
+
+impl ReadRecord for Read<RawUserFields> {
+    type Raw<'de> = RawUser<'de>;
+    type Ctx = ();
+    fn read(r: RawUser<'_>, _: ()) -> Self {
+        let id = r.user_security_id.clone();
+        Read::with(&id, |fr| read_user(r, fr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An id is kept lower-cased and trimmed, borrowed or not; the empty GUID is no id.
+    #[test]
+    fn ids_read_the_same_whichever_way_they_take() {
+        let g = "53f1e9dd-a77e-529c-a495-b4ed6002c87f";
+        let upper = g.to_ascii_uppercase();
+        let padded = format!(" {g} ");
+        for (given, want) in [
+            (g, Some(g)),
+            (upper.as_str(), Some(g)),
+            (padded.as_str(), Some(g)),
+            (EMPTY_GUID, None),
+            (
+                "00000000-0000-0000-0000-00000000000g",
+                Some("00000000-0000-0000-0000-00000000000g"),
+            ),
+            ("c1", Some("c1")),
+        ] {
+            let mut diags = Vec::new();
+            let mut fr = FieldReader::new(&mut diags, String::new());
+            let got = fr.guid("id", Scalar::Str(Cow::Borrowed(given)), true);
+            assert_eq!(got.as_deref(), want, "{given:?}");
+            assert_eq!(fr.rejected, want.is_none(), "{given:?}");
+            assert_eq!(diags.len(), usize::from(want.is_none()), "{given:?}");
+        }
+    }
 }

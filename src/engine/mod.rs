@@ -562,7 +562,7 @@ impl Engine {
                 &mut page_diags,
                 &mut result,
                 |e, _c, r, fr| {
-                    let co = records::read_company(r, fr)?;
+                    let co = r.into_reader(fr)?;
                     let id = co.id.clone();
                     e.companies.entry(id).or_default().company = Some(co);
                     Some(())
@@ -576,7 +576,7 @@ impl Engine {
                 &mut page_diags,
                 &mut result,
                 |e, c, r, fr| {
-                    let v = records::read_vendor(r, fr)?;
+                    let v = r.into_reader(fr)?;
                     e.companies
                         .entry(c.to_owned())
                         .or_default()
@@ -593,17 +593,13 @@ impl Engine {
                 &mut page_diags,
                 &mut result,
                 |e, c, r, fr| {
-                    let lcy = records::read_gl_setup(r, fr)?;
+                    let lcy = r.into_reader(fr)?;
                     e.companies.entry(c.to_owned()).or_default().local_currency = lcy;
                     Some(())
                 },
             ),
             RawPage::Documents(p) => {
-                let kind = if entity == Entity::PurchaseCreditMemos {
-                    DocKind::CreditMemo
-                } else {
-                    DocKind::Invoice
-                };
+                // Read with its kind, invoice or credit memo, by `read_raw_page`.
                 self.each_record(
                     entity,
                     &company_key,
@@ -612,7 +608,7 @@ impl Engine {
                     &mut page_diags,
                     &mut result,
                     |e, c, r, fr| {
-                        let doc = records::read_document(kind, r, fr)?;
+                        let doc = r.into_reader(fr)?;
                         e.accept_document(entity, c, doc, fr.diags);
                         Some(())
                     },
@@ -626,7 +622,7 @@ impl Engine {
                 &mut page_diags,
                 &mut result,
                 |e, c, r, fr| {
-                    let u = records::read_user(r, fr)?;
+                    let u = r.into_reader(fr)?;
                     let slot = e
                         .users
                         .entry(u.security_id.clone())
@@ -653,7 +649,7 @@ impl Engine {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn each_record<T: crate::bc::lenient::RawRecord + IdPeek>(
+    fn each_record<T: IdPeek>(
         &mut self,
         entity: Entity,
         company: &str,
@@ -709,7 +705,7 @@ impl Engine {
                     ));
                     false
                 }
-                Record::Object(raw) => {
+                Record::Object(mut raw) => {
                     let id = raw.peek_id();
                     let mut fr = FieldReader::new(&mut local, String::new());
                     let ok = f(self, company, raw, &mut fr).is_some() && !fr.rejected;
@@ -1509,21 +1505,12 @@ fn lone_surrogates() -> Diagnostic {
     )
 }
 
-/// Peeks at a raw record's id before it is consumed, for diagnostics.
+/// Takes a record's id as it was written, before the record is consumed, for diagnostics.
 pub trait IdPeek {
-    fn peek_id(&self) -> Option<String>;
+    fn peek_id(&mut self) -> Option<String>;
 }
-macro_rules! peek {
-    ($t:ty, $f:ident) => {
-        impl IdPeek for $t {
-            fn peek_id(&self) -> Option<String> {
-                self.$f.as_str().map(|s| s.chars().take(64).collect())
-            }
-        }
-    };
+impl<T> IdPeek for records::Read<T> {
+    fn peek_id(&mut self) -> Option<String> {
+        self.raw_id.take()
+    }
 }
-peek!(records::RawCompany, id);
-peek!(records::RawVendor, id);
-peek!(records::RawGlSetup, id);
-peek!(records::RawDocument, id);
-peek!(records::RawUser, user_security_id);
