@@ -437,6 +437,8 @@ const SIGNAL_PREFIXES: &[&str] = &[
     "verbrauch",
     "nutzung",
     "credits",
+    // Metered software is sold in tokens (AI models, Autodesk Flex).
+    "token",
     "workspace",
     "tenant",
     "member",
@@ -1168,9 +1170,9 @@ impl Matcher {
         let d1 = self.line_analysis(description);
         let d2 = line.description2.map(|t| self.line_analysis(t));
         let signal = d1.signal || d2.as_ref().is_some_and(|a| a.signal);
-        let mut cues = self.cues(&d1, signal);
-        if let Some(d2) = &d2 {
-            let c2 = self.cues(d2, signal);
+        let mut cues = self.cues(&d1, description, signal);
+        if let (Some(d2), Some(text2)) = (&d2, line.description2) {
+            let c2 = self.cues(d2, text2, signal);
             cues.hard = cues.hard.or(c2.hard);
             cues.soft = cues.soft.or(c2.soft);
             cues.freight |= c2.freight;
@@ -1865,7 +1867,7 @@ impl Matcher {
 
     /// Cue phrases of `an`. A cue that is also a name in the catalog ("Railway" the hosting
     /// platform) is not a cue on a line that reads like a subscription.
-    fn cues(&self, an: &Analysis, signal: bool) -> LineCues {
+    fn cues(&self, an: &Analysis, line_text: &str, signal: bool) -> LineCues {
         let mut out = LineCues::default();
         for (first, last, cue) in self.index.cue_hits(&an.toks) {
             let kind = self.index.cue_kind[cue as usize];
@@ -1895,7 +1897,15 @@ impl Matcher {
             let cat = || self.index.cue_cat[cue as usize].clone();
             match kind {
                 compiled::CUE_NONSAAS_HARD => {
-                    if out.hard.is_none() {
+                    // A compound joined by a hyphen whose head is subscription vocabulary is a
+                    // bundle of it ("Token-Paket", "Lizenz-Paket"), as the compound written as
+                    // one word is ("Lizenzpaket", which holds no cue): not a parcel.
+                    let bundle = first > 0 && {
+                        let head = &an.toks[first - 1];
+                        line_text.get(head.end..an.toks[first].start) == Some("-")
+                            && is_signal(&head.norm)
+                    };
+                    if out.hard.is_none() && !bundle {
                         out.hard = Some((cat(), text()));
                     }
                 }

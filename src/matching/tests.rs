@@ -237,6 +237,30 @@ fn non_saas_lines_stay_unmatched() {
     assert!(d.rejected.unwrap().reason.contains("travel"));
 }
 
+/// "Paket" is a parcel on its own, but a hyphen-joined compound whose head is subscription
+/// vocabulary is a bundle of it, as "Lizenzpaket" written as one word is (issue 18).
+#[test]
+fn a_licence_or_token_bundle_is_not_a_parcel() {
+    let m = matcher();
+    let shi = "SHI International Corp.";
+    assert_eq!(
+        app(&m, shi, "Token-Paket Datadog 500").as_deref(),
+        Some("datadog")
+    );
+    assert_eq!(
+        app(&m, shi, "Slack Pro Lizenz-Paket 25 Benutzer").as_deref(),
+        Some("slack")
+    );
+    for parcel in ["Paket Slack Pro", "DHL-Paket Slack Pro"] {
+        let d = m.explain(&VendorInfo::named(shi), Some(parcel));
+        assert_eq!(
+            d.rejected.and_then(|r| r.not_software).as_deref(),
+            Some("shipping"),
+            "{parcel}"
+        );
+    }
+}
+
 #[test]
 fn website_and_email_domains() {
     let m = matcher();
