@@ -2,7 +2,7 @@
 // Sync benchmark: bc-spend's sync against the emulator over loopback HTTP, each in its own
 // process (so the sync's peak RSS is its own, and the emulator's CPU does not slow it).
 //
-//   node www/bench/sync.mjs [--json] [--quick] [--page-size N] [--sweep]
+//   node www/bench/sync.mjs [--json] [--quick] [--page-size N] [--sweep] [--incremental-only] [--cpu-prof DIR]
 //
 // 1. 3 companies, 30,000 invoices, 50 ms latency per request, 5 requests in flight: requests
 //    made against the minimum possible at that page size (one request per page of each
@@ -36,6 +36,10 @@ const { values: opt } = parseArgs({
     sweep: { type: 'boolean', default: false },
     'page-size': { type: 'string' },
     worker: { type: 'string' },
+    // Only case 1 with its two next runs (the incremental budgets), and its repeat count.
+    'incremental-only': { type: 'boolean', default: false },
+    // A node --cpu-prof profile of each sync process, into this directory.
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -62,7 +66,8 @@ async function worker(cfg) {
   const out = join(cfg.dir, 'out');
   const values = { out, checkpoint: join(cfg.dir, 'checkpoint.json'), 'connected-at': CONNECTED_AT, 'as-of': AS_OF, concurrency: String(cfg.concurrency), quiet: true, ...(cfg.pageSize ? { 'page-size': String(cfg.pageSize) } : {}) };
   const t0 = performance.now();
-  const code = await runSyncCommand(values, { credentials: cfg.credentials, core, stderr: process.stderr });
+  // `exiting`, as bin/bc-spend runs it: this process ends with the sync.
+  const code = await runSyncCommand(values, { credentials: cfg.credentials, core, stderr: process.stderr, exiting: true });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   if (code !== 0) throw new Error(`sync exited ${code}`);
@@ -128,7 +133,8 @@ function startEmulatorProcess({ invoices, latency, credentialsOut }) {
 
 function runWorker(cfg) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--worker', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const prof = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', opt['cpu-prof']] : [];
+    const child = spawn(process.execPath, [...prof, fileURLToPath(import.meta.url), '--worker', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`the sync process exited ${code}`))));
@@ -219,6 +225,7 @@ async function benchmark() {
     log(`  requests ${r.requests} vs minimum ${ref.minRequests} (${r.requests >= ref.minRequests ? `${((r.requests / ref.minRequests - 1) * 100).toFixed(1)}% over` : `${((1 - r.requests / ref.minRequests) * 100).toFixed(1)}% under`}); wall ${r.wallMs.toFixed(0)} ms vs floor ${floorMs.toFixed(0)} ms (${(r.wallMs / floorMs).toFixed(2)}x); peak RSS ${mb(r.endPeakRssBytes)} (outputs written); CPU: sync ${(r.cpuMs / 1000).toFixed(1)} s, emulator ${r.emulatorCpuMs == null ? '?' : (r.emulatorCpuMs / 1000).toFixed(1)} s; ${ref.count.toLocaleString('en-US')} paid invoices in the window, exact`);
   }
   const main = speedRuns.find((r) => r.pageSize === pageSize) ?? speedRuns[0];
+  if (opt['incremental-only']) return;
 
   // At 300 ms a request, closer to what BC takes for a page of 500 expanded invoices: the
   // budgeted wall time (at 50 ms the two processes' CPU on this 2-core machine, not latency,
