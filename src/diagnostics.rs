@@ -198,7 +198,7 @@ impl DiagnosticLog {
 
 /// Record counts per entity. Invariant: `read == accepted + rejected`, and every accepted record
 /// is either kept or accounted for by one of the other counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
     pub pages: u64,

@@ -85,6 +85,20 @@ impl Hasher for KeyHasher {
     }
 }
 
+/// Digests the entries of a map whose order is not its content: each entry on its own, the
+/// digests summed (wrapping), so no sort is needed.
+fn unordered<T: Hash>(h: &mut KeyHasher, entries: impl Iterator<Item = T>) {
+    let (mut a, mut b) = (0u64, 0u64);
+    for e in entries {
+        let mut one = KeyHasher(DefaultHasher::new(), FxHasher::default());
+        e.hash(&mut one);
+        a = a.wrapping_add(one.0.finish());
+        b = b.wrapping_add(one.1.finish());
+    }
+    a.hash(h);
+    b.hash(h);
+}
+
 /// The key of each output, as `engine.outputKeys(reportOptions)` returns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct OutputKeys {
@@ -101,7 +115,7 @@ pub struct OutputKeys {
 
 /// The summary's figures that need the transactions built, kept with the state under the
 /// transactions key they were built for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct BuiltFigures {
     pub key: OutputKey,
     pub transactions: u64,
@@ -190,6 +204,66 @@ impl Engine {
         }
     }
 
+    /// The key of the engine's state (`export_state`): a digest of everything the export writes,
+    /// so that a host may keep the state file an earlier run wrote for the same key instead of
+    /// exporting and writing the same bytes again (a run that changed nothing). The export
+    /// sorts what it writes, so hash maps are digested without their order (a sum of per-entry
+    /// digests). Every field of the engine is named below: a field added later does not compile
+    /// until it is either digested or said to be outside the state.
+    pub fn state_key(&self) -> OutputKey {
+        let Engine {
+            line_mode,
+            window_start,
+            credit_memos,
+            environment,
+            default_currency,
+            // Rebuilt from the options and the documents; its kept decisions are a function of
+            // the documents' texts, the rules and catalog (`config_digest`) and the build.
+            matcher: _,
+            // Companies, vendors and documents: in `hash_transaction_inputs`.
+            companies: _,
+            docs,
+            versions,
+            // In `hash_users`.
+            users: _,
+            counts,
+            pages_seen,
+            diags,
+            // Of this run only, reported by `removals()`, never in the state.
+            removals: _,
+            // Built from what is held, not kept (the figures that travel are `figures`).
+            cache: _,
+            vocabulary_stale: _,
+            config_digest,
+            figures,
+            figures_current: _,
+            // Pages of this run not yet added: not in the state.
+            staged: _,
+            next_staged: _,
+        } = self;
+        let mut h = KeyHasher::new("state");
+        // What the transactions and users are built from: companies, vendors, documents,
+        // options, users.
+        self.hash_transaction_inputs(&mut h);
+        self.hash_users(&mut h);
+        line_mode.hash(&mut h);
+        window_start.hash(&mut h);
+        credit_memos.hash(&mut h);
+        environment.hash(&mut h);
+        default_currency.hash(&mut h);
+        config_digest.hash(&mut h);
+        docs.len().hash(&mut h);
+        versions.len().hash(&mut h);
+        unordered(&mut h, versions.iter());
+        counts.hash(&mut h);
+        pages_seen.len().hash(&mut h);
+        unordered(&mut h, pages_seen.iter());
+        diags.items().hash(&mut h);
+        diags.counts().hash(&mut h);
+        figures.hash(&mut h);
+        h.key()
+    }
+
     /// The figures kept for the summary, when they were built for exactly what is held now.
     pub(crate) fn kept_figures(&self) -> Option<&BuiltFigures> {
         let f = self.figures.as_ref()?;
@@ -252,6 +326,47 @@ mod tests {
 
     fn report_options() -> serde_json::Value {
         json!({ "asOf": "2026-11-26" })
+    }
+
+    #[test]
+    fn the_state_key_is_equal_exactly_when_the_exported_state_is() {
+        let page = fixture("us-purchaseInvoices-1.json");
+        let edited = page.replacen("45 users - Jan 2026", "45 users - January 2026", 1);
+        assert!(edited != page, "the fixture is edited");
+        let base = engine(None);
+        let mut built = engine(None);
+        built.summary();
+        let mut one_document = engine(None);
+        one_document.add_page_text(None, None, &edited);
+        let mut read_twice = engine(None);
+        read_twice.add_page_text(None, None, &page);
+        let mut other_window = Engine::new(EngineOptions {
+            window_start: Some("2025-06-01".into()),
+            ..options(None)
+        })
+        .unwrap();
+        for p in PAGES {
+            other_window.add_page_text(None, None, &fixture(p));
+        }
+        let restored_base = restored(&base, None);
+        let restored_built = restored(&restored(&built, None), None);
+        let engines = [
+            ("base", &base),
+            ("built", &built),
+            ("one document edited", &one_document),
+            ("a page read twice", &read_twice),
+            ("another window", &other_window),
+            ("base restored", &restored_base),
+            ("built restored twice", &restored_built),
+        ];
+        for (a, ea) in &engines {
+            for (b, eb) in &engines {
+                let same_bytes = ea.export_state() == eb.export_state();
+                let same_key = ea.state_key() == eb.state_key();
+                assert_eq!(same_key, same_bytes, "{a} / {b}: same key {same_key}");
+            }
+        }
+        assert!(base.state_key() != one_document.state_key());
     }
 
     #[test]

@@ -118,7 +118,7 @@ impl Engine {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+#[derive(Debug, Clone, Serialize, Default, PartialEq, Hash)]
 #[serde(rename_all = "camelCase")]
 pub struct CurrencyTotal {
     pub currency: String,

@@ -446,6 +446,14 @@ impl Engine {
         to_js(&self.core.output_keys(options.as_ref()))
     }
 
+    /// The digest of everything `exportState()` writes (`src/engine/derived.rs`): a state file
+    /// written under a key holds the export of every engine with that key, so a host that kept
+    /// the file and its key need not export and write it again. Cheap next to the export.
+    #[wasm_bindgen(js_name = stateKey)]
+    pub fn state_key(&self) -> String {
+        self.core.state_key().hex()
+    }
+
     /// Invoices removed because they stopped being Paid (or fell out of the window).
     #[wasm_bindgen(unchecked_return_type = "Removal[]")]
     pub fn removals(&self) -> Result<JsValue, JsValue> {

@@ -2,7 +2,7 @@
 // Sync benchmark: bc-spend's sync against the emulator over loopback HTTP, each in its own
 // process (so the sync's peak RSS is its own, and the emulator's CPU does not slow it).
 //
-//   node www/bench/sync.mjs [--json] [--quick] [--page-size N] [--sweep]
+//   node www/bench/sync.mjs [--json] [--quick] [--page-size N] [--sweep] [--incremental-only] [--cpu-prof DIR]
 //
 // 1. 3 companies, 30,000 invoices, 50 ms latency per request, 5 requests in flight: requests
 //    made against the minimum possible at that page size (one request per page of each
@@ -36,6 +36,10 @@ const { values: opt } = parseArgs({
     sweep: { type: 'boolean', default: false },
     'page-size': { type: 'string' },
     worker: { type: 'string' },
+    // Only case 1 with its two next runs (the incremental budgets), and its repeat count.
+    'incremental-only': { type: 'boolean', default: false },
+    // A node --cpu-prof profile of each sync process, into this directory.
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -62,7 +66,8 @@ async function worker(cfg) {
   const out = join(cfg.dir, 'out');
   const values = { out, checkpoint: join(cfg.dir, 'checkpoint.json'), 'connected-at': CONNECTED_AT, 'as-of': AS_OF, concurrency: String(cfg.concurrency), quiet: true, ...(cfg.pageSize ? { 'page-size': String(cfg.pageSize) } : {}) };
   const t0 = performance.now();
-  const code = await runSyncCommand(values, { credentials: cfg.credentials, core, stderr: process.stderr });
+  // `exiting`, as bin/bc-spend runs it: this process ends with the sync.
+  const code = await runSyncCommand(values, { credentials: cfg.credentials, core, stderr: process.stderr, exiting: true });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   if (code !== 0) throw new Error(`sync exited ${code}`);
@@ -128,7 +133,8 @@ function startEmulatorProcess({ invoices, latency, credentialsOut }) {
 
 function runWorker(cfg) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--worker', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const prof = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', opt['cpu-prof']] : [];
+    const child = spawn(process.execPath, [...prof, fileURLToPath(import.meta.url), '--worker', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`the sync process exited ${code}`))));
@@ -176,12 +182,16 @@ async function measure({ invoices, latency, pageSize, concurrency = 5, increment
     // Then the next run, with nothing changed in BC: what a platform pays per tenant and day;
     // then one after 1% of the invoices were paid.
     const next = incremental ? await runWorker({ credentials, dir, concurrency, pageSize }) : null;
+    // And the one after it, nothing changed again: the daily steady state (the state keeps the
+    // counts of its run's reads, so the first run after a full one writes it again; this one
+    // keeps it).
+    const again = incremental ? await runWorker({ credentials, dir, concurrency, pageSize }) : null;
     let afterPaid = null;
     if (incremental) {
       const paid = Number((await emulator.pay(1)).split(' ')[1]);
       afterPaid = { ...(await runWorker({ credentials, dir, concurrency, pageSize })), paid };
     }
-    return { ...r, invoices, latencyMs: latency, concurrency, pageSize, emulatorCpuMs, incremental: next, afterPaid };
+    return { ...r, invoices, latencyMs: latency, concurrency, pageSize, emulatorCpuMs, incremental: next, again, afterPaid };
   } finally {
     emulator.kill('SIGKILL');
     children.delete(emulator);
@@ -213,12 +223,14 @@ async function benchmark() {
     if (r.afterPaid && r.afterPaid.changes.added !== r.afterPaid.paid) throw new Error(`the run after ${r.afterPaid.paid} invoices were paid reported ${JSON.stringify(r.afterPaid.changes)}`);
     const floorMs = (r.requests * speed.latency) / r.concurrency;
     speedRuns.push({ ...r, minRequests: ref.minRequests, floorMs, paidInWindow: ref.count });
+    if (r.again) log(`  the run after that, nothing changed again: CPU ${(r.again.cpuMs / 1000).toFixed(2)} s = ${(r.again.cpuMs / r.cpuMs).toFixed(2)}x the first sync's`);
     if (r.afterPaid) log(`  after 1% was paid (${r.afterPaid.paid} invoices): CPU ${(r.afterPaid.cpuMs / 1000).toFixed(2)} s = ${(r.afterPaid.cpuMs / r.cpuMs).toFixed(2)}x the first sync's`);
     if (r.incremental) log(`  state kept: ${r.stateBytes.toLocaleString('en-US')} bytes, ${(r.stateBytes / r.transactions).toFixed(0)} per transaction`);
     if (r.incremental) log(`  the next run, nothing changed: ${r.incremental.requests} requests, wall ${r.incremental.wallMs.toFixed(0)} ms, CPU ${(r.incremental.cpuMs / 1000).toFixed(2)} s = ${(r.incremental.cpuMs / r.cpuMs).toFixed(2)}x the first sync's (restoring the engine from the state file and writing it again included)`);
     log(`  requests ${r.requests} vs minimum ${ref.minRequests} (${r.requests >= ref.minRequests ? `${((r.requests / ref.minRequests - 1) * 100).toFixed(1)}% over` : `${((1 - r.requests / ref.minRequests) * 100).toFixed(1)}% under`}); wall ${r.wallMs.toFixed(0)} ms vs floor ${floorMs.toFixed(0)} ms (${(r.wallMs / floorMs).toFixed(2)}x); peak RSS ${mb(r.endPeakRssBytes)} (outputs written); CPU: sync ${(r.cpuMs / 1000).toFixed(1)} s, emulator ${r.emulatorCpuMs == null ? '?' : (r.emulatorCpuMs / 1000).toFixed(1)} s; ${ref.count.toLocaleString('en-US')} paid invoices in the window, exact`);
   }
   const main = speedRuns.find((r) => r.pageSize === pageSize) ?? speedRuns[0];
+  if (opt['incremental-only']) return;
 
   // At 300 ms a request, closer to what BC takes for a page of 500 expanded invoices: the
   // budgeted wall time (at 50 ms the two processes' CPU on this 2-core machine, not latency,
@@ -255,6 +267,7 @@ async function benchmark() {
     // CPU of the runs after the first, against the first's (one process each, same machine).
     firstCpuMs: Math.round(main.cpuMs),
     nextVsFirstCpu: main.incremental ? main.incremental.cpuMs / main.cpuMs : null,
+    againVsFirstCpu: main.again ? main.again.cpuMs / main.cpuMs : null,
     afterPaidVsFirstCpu: main.afterPaid ? main.afterPaid.cpuMs / main.cpuMs : null,
     afterPaid: main.afterPaid && { paid: main.afterPaid.paid, cpuMs: Math.round(main.afterPaid.cpuMs), wallMs: Math.round(main.afterPaid.wallMs) },
     stateBytesPerTransaction: main.stateBytes / main.transactions,

@@ -297,7 +297,7 @@ function* transactionParts(engine, kind, chunk) {
  * has the size, mtime and inode recorded when it was written (so a file edited, replaced or
  * removed since is written again).
  */
-async function keptOutput(path, key, previous) {
+export async function keptOutput(path, key, previous) {
   const p = previous?.[basename(path)];
   if (!key || !p || p.key !== key) return false;
   const st = await stat(path).catch(() => null);
@@ -320,7 +320,7 @@ export async function previousOutputs(outDir) {
 }
 
 /** What run.json records of an output file written (or kept) for `key`. */
-async function outputRecord(path, key) {
+export async function outputRecord(path, key) {
   const st = await stat(path);
   return { key, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
 }

@@ -74,7 +74,7 @@ export async function main(argv, io = {}) {
   }
   try {
     const { values, positionals } = parse(rest, cmd.options);
-    return await cmd.run(values, positionals, { stdout, stderr });
+    return await cmd.run(values, positionals, { stdout, stderr, exiting: Boolean(io.exiting) });
   } catch (e) {
     if (e instanceof CliError) {
       stderr.write(`bc-spend ${name}: ${e.message}\n`);

@@ -150,10 +150,11 @@ test('bc-spend sync: the state.json an output directory of bc-spend 0.1 holds is
 function countBuilds() {
   const names = ['transactionsJsonPart', 'transactionsCsvPart', 'users', 'diagnostics', 'reportJson', 'transactions'];
   const calls = {};
-  const saved = names.map((n) => [n, core.Engine.prototype[n]]);
-  for (const [n, f] of saved) {
-    core.Engine.prototype[n] = function (...args) {
-      calls[n] = (calls[n] ?? 0) + 1;
+  // The state's export too (`stateExport`: each piece of it).
+  const saved = [...names.map((n) => [core.Engine.prototype, n, n]), [core.StateExport.prototype, 'next', 'stateExport']].map(([o, n, as]) => [o, n, as, o[n]]);
+  for (const [o, n, as, f] of saved) {
+    o[n] = function (...args) {
+      calls[as] = (calls[as] ?? 0) + 1;
       return f.apply(this, args);
     };
   }
@@ -164,7 +165,7 @@ function countBuilds() {
       return c;
     },
     restore() {
-      for (const [n, f] of saved) core.Engine.prototype[n] = f;
+      for (const [o, n, , f] of saved) o[n] = f;
     },
   };
 }
@@ -184,16 +185,36 @@ test('a run that changed nothing builds no output; after a change every output i
 
     assert.equal((await sync(out)).code, 0);
     const first = builds.take();
-    assert.ok(first.transactionsJsonPart > 0 && first.reportJson === 1, JSON.stringify(first));
+    assert.ok(first.transactionsJsonPart > 0 && first.reportJson === 1 && first.stateExport > 0, JSON.stringify(first));
     const firstOutputs = await outputsOf(out);
+    const stateFile = async () => (({ ino, mtimeMs, size }) => ({ ino, mtimeMs, size }))(await stat(join(out, 'state.bcs')));
+    const firstState = await stateFile();
+    const runState = async () => JSON.parse(await readFile(join(out, 'run.json'), 'utf8')).state;
     for (const f of OUTPUTS) assert.match(firstOutputs[f].key, /^[0-9a-f]{32}$/, f);
 
-    // Nothing changed in BC: nothing is built, every output keeps its key.
+    // Nothing changed in BC: nothing is built, every output keeps its key. The state is
+    // written again: it keeps the counts of what its run read (all of it, then a few pages).
     const second = await sync(out);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stderr, /0 added, 0 changed, 0 removed/);
-    assert.deepEqual(builds.take(), {}, 'outputs built by a run that changed nothing');
-    assert.deepEqual(await outputsOf(out), firstOutputs);
+    const secondBuilds = builds.take();
+    assert.deepEqual(Object.keys(secondBuilds), ['stateExport'], 'outputs built by a run that changed nothing');
+    const withoutState = ({ 'state.bcs': _state, ...o }) => o;
+    assert.deepEqual(withoutState(await outputsOf(out)), withoutState(firstOutputs));
+    assert.notDeepEqual(await stateFile(), firstState);
+
+    // Nothing changed again: the state is neither exported nor written (the same file, the
+    // same record in run.json, the bytes it records).
+    const secondState = await stateFile();
+    const secondRunState = await runState();
+    const secondAll = await outputsOf(out);
+    const third = await sync(out);
+    assert.equal(third.code, 0, third.stderr);
+    assert.deepEqual(builds.take(), {}, 'built by a second run that changed nothing');
+    assert.deepEqual(await outputsOf(out), secondAll);
+    assert.deepEqual(await stateFile(), secondState);
+    assert.deepEqual(await runState(), secondRunState);
+    assert.equal(createHash('sha256').update(await readFile(join(out, 'state.bcs'))).digest('hex'), secondRunState.sha256);
 
     // One invoice paid in BC: the outputs are built again and equal a full sync's of the same data.
     const [us] = local.data.companies;
@@ -202,10 +223,12 @@ test('a run that changed nothing builds no output; after a change every output i
     for (let i = 0; i < st.n && open < 0; i++) if (st.status[i] === 3 && st.postingDay[i] > 20400) open = i; // 3: Open (emulator/data.js)
     assert.ok(open >= 0, 'an open invoice in the window');
     local.mutate.payInvoice(us.id, local.data.ids.guid('invoice', us.index, open));
-    const third = await sync(out);
-    assert.equal(third.code, 0, third.stderr);
-    assert.match(third.stderr, /1 added/);
-    assert.ok(builds.take().transactionsJsonPart > 0, 'transactions built after a change');
+    const paid = await sync(out);
+    assert.equal(paid.code, 0, paid.stderr);
+    assert.match(paid.stderr, /1 added/);
+    const afterChange = builds.take();
+    assert.ok(afterChange.transactionsJsonPart > 0 && afterChange.stateExport > 0, 'transactions and state built after a change');
+    assert.notDeepEqual(await runState(), secondRunState);
     assert.notEqual((await outputsOf(out))['transactions.json'].key, firstOutputs['transactions.json'].key);
     const full = join(dir, 'keys-full');
     assert.equal((await sync(full)).code, 0);
@@ -216,7 +239,8 @@ test('a run that changed nothing builds no output; after a change every output i
     await writeFile(join(out, 'transactions.json'), '[]\n');
     builds.take();
     assert.equal((await sync(out)).code, 0);
-    assert.deepEqual(Object.keys(builds.take()).sort(), ['transactionsJsonPart'], 'only the edited file is built again');
+    // (The state is written again too: its counts are of this run's reads, and the run before read more.)
+    assert.deepEqual(Object.keys(builds.take()).filter((k) => k !== 'stateExport').sort(), ['transactionsJsonPart'], 'only the edited file is built again');
     assert.deepEqual(await read(out), incremental);
   } finally {
     builds.restore();
@@ -261,6 +285,23 @@ test("run.json keeps the engine's options as the sync plan handed them to the en
   assert.equal(code, 0);
   const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
   assert.deepEqual(run.engineOptions, { lineMode: 'invoice', windowStart: '2025-11-01', creditMemos: false, environment: core.environmentKey(c.tenantId, c.environment), defaultCurrency: 'CHF' });
+});
+
+test('a sync whose process ends with it (bin/bc-spend) leaves its engine to the exit; one in a longer process frees it', async () => {
+  const c = emu.scenarios.valid;
+  const credentials = { tenantId: c.tenantId, environment: c.environment, clientId: c.clientId, clientSecret: c.clientSecret, authorityHost: emu.authorityHost, apiHost: emu.apiHost };
+  const free = core.Engine.prototype.free;
+  let freed = 0;
+  core.Engine.prototype.free = function () { freed += 1; return free.call(this); };
+  try {
+    const values = { out: join(dir, 'exiting'), 'connected-at': CONNECTED_AT, companies: [emu.data.companies[0].id], quiet: true };
+    assert.equal(await runSyncCommand(values, { stderr: sink(), credentials, core, exiting: true }), 0);
+    assert.equal(freed, 0, 'the engine was freed by a command the process ends with');
+    assert.equal(await runSyncCommand(values, { stderr: sink(), credentials, core }), 0);
+    assert.equal(freed, 1);
+  } finally {
+    core.Engine.prototype.free = free;
+  }
 });
 
 test('exit codes: 2 for configuration, 4 for sign-in and access, 5 for partial', async () => {
