@@ -28,7 +28,13 @@
 //!   first use in one fixed traversal: the environment, then companies by id (each with its
 //!   record, currency, vendors by id, documents by (kind, id), versions by (kind, id)), users by
 //!   id, record counts by entity, pages seen, diagnostics as logged, counts per code, the kept
-//!   figures. So export -> import -> export is byte-identical.
+//!   figures, the match decisions. So export -> import -> export is byte-identical.
+//! - **Match decisions** (`decisions`, `None` when the engine holds none): the engine's
+//!   [`DecisionsSnapshot`] (already integer handles, in key order) with its texts moved into
+//!   `strings`, interned last, so the descriptions and vendor names its keys are made of cost an
+//!   index, not a second copy. Read back through [`Engine::restore_decisions`]: a text index out
+//!   of range is `STATE_INVALID` at `decisions/texts/N`, the snapshot's own handles are checked
+//!   there (`decisions/lines/N`), and a snapshot of another build or catalog is dropped.
 //!
 //! Untrusted bytes: postcard checks every length against the bytes left before taking them and
 //! serde pre-allocates at most 1 MiB per sequence, so a forged length cannot make the decoder
