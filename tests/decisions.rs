@@ -580,7 +580,7 @@ fn a_tampered_snapshot_never_panics_and_never_yields_stale_decisions() {
     if let Some(m) = s.matches.first_mut() {
         m.evidence.push(bc_spend::matching::SnapEvidence {
             field: 99,
-            text: 0,
+            text: Some(0),
             start: 0,
             end: 0,
             kind: 0,
@@ -643,4 +643,68 @@ fn a_tampered_snapshot_never_panics_and_never_yields_stale_decisions() {
         let _ = fresh.restore_decisions(&s);
         fresh.transactions();
     }
+}
+
+/// An evidence span of the line's own text is not stored (so the matches of lines that differ
+/// only in their texts are stored once): it is read back from the key's text by its UTF-16
+/// offsets, exactly, whatever the characters before it; a span outside the text is refused.
+#[test]
+fn evidence_spans_are_read_back_from_the_line_texts() {
+    let rules = json!([]);
+    let pages = [page(&[
+        invoice(
+            1,
+            1,
+            "V1",
+            "Zoom Vidéo 🎥 Communications Inc",
+            "🎥 naïve Zoom Business annual",
+        ),
+        invoice(
+            2,
+            1,
+            "V1",
+            "Zoom Vidéo 🎥 Communications Inc",
+            "🎥 Zoom Business – 12 mois",
+        ),
+        invoice(3, 1, "V2", "Slack Technologies Limited", "Slack Pro"),
+    ])];
+    let mut first = fed(rules.clone(), None, &pages);
+    let want = outputs(&mut first);
+    let explain = |e: &mut Engine| {
+        serde_json::to_string(&e.explain(
+            "Zoom Vidéo 🎥 Communications Inc",
+            Some("🎥 naïve Zoom Business annual"),
+        ))
+        .unwrap()
+    };
+    let want_explain = explain(&mut first);
+    let snapshot = first.export_decisions();
+    assert!(
+        snapshot
+            .matches
+            .iter()
+            .flat_map(|m| &m.evidence)
+            .all(|e| e.text.is_none()),
+        "every span is of the line's texts: {snapshot:?}"
+    );
+    let mut back = engine(rules.clone(), None);
+    back.restore_decisions(&snapshot).unwrap();
+    for p in &pages {
+        back.add_page_text(None, None, p);
+    }
+    assert_same(&outputs(&mut back), &want, "restored");
+    assert_eq!(explain(&mut back), want_explain);
+    // Only `outputs`' explained Acme line, which no document bills (the build forgets it).
+    assert_eq!(back.decisions_computed(), 1);
+
+    let mut bad = snapshot.clone();
+    let m = bad.lines.iter().position(|l| l.matched.is_some()).unwrap();
+    let ix = bad.lines[m].matched.unwrap() as usize;
+    bad.matches[ix].evidence[0].end = 10_000;
+    let err = engine(rules, None).restore_decisions(&bad).unwrap_err();
+    assert_eq!(err.code.as_str(), "STATE_INVALID");
+    assert_eq!(
+        err.path.as_deref(),
+        Some(format!("decisions/lines/{m}").as_str())
+    );
 }
