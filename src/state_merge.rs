@@ -322,6 +322,9 @@ mod tests {
             !single.diagnostics().is_empty(),
             "the case has diagnostics to merge"
         );
+        // Built as `single` was by `diagnostics()`, so both hold the match decisions of the same
+        // documents (the states merged were exported unbuilt: they hold none).
+        merged.diagnostics();
         assert_eq!(merged.export_state(), single.export_state());
         assert_eq!(merged.transactions().len(), single.transactions().len());
         assert_eq!(

@@ -85,15 +85,18 @@ fn monday_vendors(n: u32) -> String {
     page(&out)
 }
 
-fn engine(rules: serde_json::Value, catalog: Option<serde_json::Value>) -> Engine {
-    Engine::new(EngineOptions {
+fn options(rules: serde_json::Value, catalog: Option<serde_json::Value>) -> EngineOptions {
+    EngineOptions {
         connected_at: Some("2026-11-26".into()),
         line_mode: Some("line".into()),
         rules: Some(rules),
         catalog,
         ..Default::default()
-    })
-    .unwrap()
+    }
+}
+
+fn engine(rules: serde_json::Value, catalog: Option<serde_json::Value>) -> Engine {
+    Engine::new(options(rules, catalog)).unwrap()
 }
 
 fn fed(rules: serde_json::Value, catalog: Option<serde_json::Value>, pages: &[String]) -> Engine {
@@ -432,6 +435,76 @@ fn restored_decisions_give_the_outputs_of_a_full_build_and_analyse_no_key_seen_b
     assert_eq!(after_pages.decisions_computed(), 1);
 }
 
+/// Issue 17: the decisions are kept with the state, so a run that starts from the state of a
+/// built engine analyses only the keys it has not seen.
+#[test]
+fn a_state_kept_after_a_build_carries_its_decisions_so_the_next_run_analyses_only_new_keys() {
+    let rules = json!([ignore("couriers", 20, "courier")]);
+    let pages = vec![recurring(12), monday_vendors(8)];
+    let mut first = fed(rules.clone(), None, &pages);
+    let want = outputs(&mut first);
+    let state = first.export_state();
+
+    // Nothing changed: no key is analysed, and every output is the full build's.
+    let mut next = Engine::from_state(options(rules.clone(), None), &state).unwrap();
+    assert_same(&outputs(&mut next), &want, "restored from the state");
+    assert_eq!(next.decisions_computed(), 0);
+    // The restored engine's state is the state it was read from.
+    assert_eq!(next.export_state(), state);
+
+    // About 1% new invoices (2 of 200): one bills a key seen before, two bill new keys.
+    let new = page(&[
+        invoice(9001, 12, "V001", "Slack Technologies Limited", "Slack Pro"),
+        invoice(9002, 12, "V013", "Figma Inc", "Figma Professional"),
+        invoice(
+            9003,
+            12,
+            "V001",
+            "Slack Technologies Limited",
+            "Slack Enterprise Grid",
+        ),
+    ]);
+    let mut next = Engine::from_state(options(rules.clone(), None), &state).unwrap();
+    next.add_page_text(None, None, &new);
+    let mut all = pages.clone();
+    all.push(new);
+    assert_same(
+        &outputs(&mut next),
+        &outputs(&mut fed(rules.clone(), None, &all)),
+        "restored, then 1% new invoices",
+    );
+    assert_eq!(next.decisions_computed(), 2);
+
+    // Other rules: the kept verdicts the change affects are redone, no others.
+    let other = json!([
+        ignore("couriers", 20, "courier"),
+        ignore("fruit", 30, "fruit")
+    ]);
+    let mut next = Engine::from_state(options(other.clone(), None), &state).unwrap();
+    assert_same(
+        &outputs(&mut next),
+        &outputs(&mut fed(other, None, &pages)),
+        "restored with a rule added",
+    );
+    assert_eq!(next.decisions_computed(), keys_saying("fruit"));
+}
+
+#[test]
+fn a_state_of_an_engine_never_built_holds_no_decisions() {
+    let rules = json!([]);
+    let e = fed(rules.clone(), None, &[recurring(2)]);
+    let unbuilt = e.export_state();
+    let mut next = Engine::from_state(options(rules.clone(), None), &unbuilt).unwrap();
+    assert!(next.export_decisions().lines.is_empty());
+    next.transactions();
+    assert_eq!(next.decisions_computed(), distinct_keys());
+    // Built, its state is larger by the decisions, and they come back.
+    let built = next.export_state();
+    assert!(built.len() > unbuilt.len());
+    let back = Engine::from_state(options(rules, None), &built).unwrap();
+    assert_eq!(back.export_decisions(), next.export_decisions());
+}
+
 #[test]
 fn a_snapshot_of_other_rules_or_vocabulary_is_reused_only_where_they_agree() {
     let pages = [recurring(2), monday_vendors(8)];
@@ -507,7 +580,7 @@ fn a_tampered_snapshot_never_panics_and_never_yields_stale_decisions() {
     if let Some(m) = s.matches.first_mut() {
         m.evidence.push(bc_spend::matching::SnapEvidence {
             field: 99,
-            text: 0,
+            text: Some(0),
             start: 0,
             end: 0,
             kind: 0,
@@ -570,4 +643,68 @@ fn a_tampered_snapshot_never_panics_and_never_yields_stale_decisions() {
         let _ = fresh.restore_decisions(&s);
         fresh.transactions();
     }
+}
+
+/// An evidence span of the line's own text is not stored (so the matches of lines that differ
+/// only in their texts are stored once): it is read back from the key's text by its UTF-16
+/// offsets, exactly, whatever the characters before it; a span outside the text is refused.
+#[test]
+fn evidence_spans_are_read_back_from_the_line_texts() {
+    let rules = json!([]);
+    let pages = [page(&[
+        invoice(
+            1,
+            1,
+            "V1",
+            "Zoom Vidéo 🎥 Communications Inc",
+            "🎥 naïve Zoom Business annual",
+        ),
+        invoice(
+            2,
+            1,
+            "V1",
+            "Zoom Vidéo 🎥 Communications Inc",
+            "🎥 Zoom Business – 12 mois",
+        ),
+        invoice(3, 1, "V2", "Slack Technologies Limited", "Slack Pro"),
+    ])];
+    let mut first = fed(rules.clone(), None, &pages);
+    let want = outputs(&mut first);
+    let explain = |e: &mut Engine| {
+        serde_json::to_string(&e.explain(
+            "Zoom Vidéo 🎥 Communications Inc",
+            Some("🎥 naïve Zoom Business annual"),
+        ))
+        .unwrap()
+    };
+    let want_explain = explain(&mut first);
+    let snapshot = first.export_decisions();
+    assert!(
+        snapshot
+            .matches
+            .iter()
+            .flat_map(|m| &m.evidence)
+            .all(|e| e.text.is_none()),
+        "every span is of the line's texts: {snapshot:?}"
+    );
+    let mut back = engine(rules.clone(), None);
+    back.restore_decisions(&snapshot).unwrap();
+    for p in &pages {
+        back.add_page_text(None, None, p);
+    }
+    assert_same(&outputs(&mut back), &want, "restored");
+    assert_eq!(explain(&mut back), want_explain);
+    // Only `outputs`' explained Acme line, which no document bills (the build forgets it).
+    assert_eq!(back.decisions_computed(), 1);
+
+    let mut bad = snapshot.clone();
+    let m = bad.lines.iter().position(|l| l.matched.is_some()).unwrap();
+    let ix = bad.lines[m].matched.unwrap() as usize;
+    bad.matches[ix].evidence[0].end = 10_000;
+    let err = engine(rules, None).restore_decisions(&bad).unwrap_err();
+    assert_eq!(err.code.as_str(), "STATE_INVALID");
+    assert_eq!(
+        err.path.as_deref(),
+        Some(format!("decisions/lines/{m}").as_str())
+    );
 }

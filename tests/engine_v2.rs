@@ -35,6 +35,23 @@ fn options(line_mode: &str) -> EngineOptions {
     }
 }
 
+/// The rule sets a customer moves between from one run to the next: none, then one that ignores
+/// lines the catalog matches (so a kept verdict it fires on is stale unless redone).
+fn rule_sets() -> [serde_json::Value; 2] {
+    [
+        serde_json::json!([]),
+        serde_json::json!([{ "id": "no-zoom", "priority": 10, "action": "ignore",
+            "description": { "op": "contains", "value": "zoom" } }]),
+    ]
+}
+
+fn options_with_rules(line_mode: &str, rules: &serde_json::Value) -> EngineOptions {
+    EngineOptions {
+        rules: Some(rules.clone()),
+        ..options(line_mode)
+    }
+}
+
 /// Every output a run writes, as text: transactions, users, diagnostics, the summary and the
 /// report.
 fn outputs(e: &mut Engine) -> Vec<(&'static str, String)> {
@@ -186,11 +203,18 @@ fn incremental_equals_full_over_page_orders_and_splits() {
     assert!(newer != original);
     pages.push(("a newer version of us-purchaseInvoices-1", newer));
     for mode in ["invoice", "line", "auto"] {
-        let mut full = Engine::new(options(mode)).unwrap();
-        for (_, t) in &pages {
-            full.add_page_text(None, None, t);
-        }
-        let want = outputs(&mut full);
+        let want: Vec<_> = rule_sets()
+            .iter()
+            .map(|rules| {
+                let mut full = Engine::new(options_with_rules(mode, rules)).unwrap();
+                for (_, t) in &pages {
+                    full.add_page_text(None, None, t);
+                }
+                outputs(&mut full)
+            })
+            .collect();
+        // Verdicts the runs restored from a state: the kept decisions are exercised.
+        let mut restored = 0;
         for seed in 1..=24u64 {
             let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
             let mut order: Vec<usize> = (0..pages.len()).collect();
@@ -202,23 +226,36 @@ fn incremental_equals_full_over_page_orders_and_splits() {
                 let again = order[rng.below(order.len())];
                 order.push(again);
             }
-            let mut e = Engine::new(options(mode)).unwrap();
+            // Each run may have other rules than the one before it (the state keeps the
+            // decisions of the rules it was built with).
+            let mut rules = rng.below(2);
+            let mut e = Engine::new(options_with_rules(mode, &rule_sets()[rules])).unwrap();
             let mut runs = 1;
             for (k, &i) in order.iter().enumerate() {
                 e.add_page_text(None, None, &pages[i].1);
                 if k + 1 < order.len() && rng.below(3) == 0 {
                     // A run ends: its state is kept, and the next run starts from it (built or
-                    // not, so kept figures are both present and absent across seeds).
+                    // not, so kept figures and decisions are both present and absent across
+                    // seeds).
                     if rng.below(2) == 0 {
                         e.summary();
                     }
-                    e = Engine::from_state(options(mode), &e.export_state()).unwrap();
+                    rules = rng.below(2);
+                    e = Engine::from_state(
+                        options_with_rules(mode, &rule_sets()[rules]),
+                        &e.export_state(),
+                    )
+                    .unwrap();
+                    restored += e.export_decisions().lines.len();
                     runs += 1;
                 }
             }
+            let want = &want[rules];
             let got = outputs(&mut e);
-            let what = format!("{mode} mode, seed {seed}, {runs} runs, order {order:?}");
-            for ((name, x), (_, y)) in got.iter().zip(&want) {
+            let what = format!(
+                "{mode} mode, seed {seed}, {runs} runs, order {order:?}, last rules {rules}"
+            );
+            for ((name, x), (_, y)) in got.iter().zip(want) {
                 if *name == "summary" || *name == "report" {
                     // Counts of what was read differ with the order (an older version read
                     // after the newer one counts as stale) or a page read twice; the rest not.
@@ -236,5 +273,6 @@ fn incremental_equals_full_over_page_orders_and_splits() {
                 }
             }
         }
+        assert!(restored > 0, "{mode}: no run restored a verdict");
     }
 }

@@ -435,6 +435,15 @@ impl Table {
                     ix
                 }
             };
+            // The texts an evidence span can point into, in `FIELDS` order.
+            let fields = [
+                self.text_of(row.key[0]),
+                self.text_of(row.key[1]),
+                self.text_of(row.key[2]),
+                self.text_of(k.description),
+                self.text_of(k.description2),
+                self.text_of(k.account),
+            ];
             lines.push(SnapLine {
                 vendor,
                 description: out.opt_text(self.text_of(k.description)).unwrap_or(0),
@@ -442,7 +451,7 @@ impl Table {
                 account: out.opt_text(self.text_of(k.account)),
                 class: k.class,
                 role: role_code(e.role),
-                matched: e.decision.matched.as_ref().map(|m| out.matched(m)),
+                matched: e.decision.matched.as_ref().map(|m| out.matched(m, &fields)),
                 ignored_by_rule: e.decision.ignored_by_rule.as_deref().map(|r| out.text(r)),
                 rejected: e.decision.rejected.as_deref().map(|r| out.rejected(r)),
                 rule: e.rule,
@@ -510,6 +519,11 @@ impl Table {
             .enumerate()
             .map(|(i, x)| r.matched(x, &|| format!("matches/{i}")).map(Arc::new))
             .collect::<Result<_, _>>()?;
+        let elided: Vec<bool> = snap
+            .matches
+            .iter()
+            .map(|m| m.evidence.iter().any(|e| e.text.is_none()))
+            .collect();
         for (i, v) in snap.vendors.iter().enumerate() {
             let at = || format!("vendors/{i}");
             let key = [
@@ -559,12 +573,31 @@ impl Table {
             };
             let decision = Decision {
                 matched: match l.matched {
-                    Some(m) => Some(
-                        matches
+                    Some(m) => {
+                        let shared = matches
                             .get(m as usize)
-                            .cloned()
-                            .ok_or_else(|| invalid(at(), "match out of range"))?,
-                    ),
+                            .ok_or_else(|| invalid(at(), "match out of range"))?;
+                        if elided[m as usize] {
+                            let v = &t.vendors[l.vendor as usize].key;
+                            let text = |h: u32| t.text_of(h);
+                            let fields = [
+                                text(v[0]),
+                                text(v[1]),
+                                text(v[2]),
+                                text(key.description),
+                                text(key.description2),
+                                text(key.account),
+                            ];
+                            Some(Arc::new(with_key_texts(
+                                shared,
+                                &snap.matches[m as usize],
+                                &fields,
+                                &at,
+                            )?))
+                        } else {
+                            Some(shared.clone())
+                        }
+                    }
                     None => None,
                 },
                 ignored_by_rule: match l.ignored_by_rule {
@@ -677,7 +710,8 @@ pub struct SnapMatch {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnapEvidence {
     pub field: u8,
-    pub text: u32,
+    /// `None`: the span `start..end` of the line key's text of `field` (what the matcher read).
+    pub text: Option<u32>,
     pub start: u32,
     pub end: u32,
     pub kind: u8,
@@ -782,17 +816,25 @@ impl SnapshotWriter {
         }
     }
 
-    fn matched(&mut self, m: &Match) -> u32 {
+    fn matched(&mut self, m: &Match, fields: &[Option<&str>; 6]) -> u32 {
         let evidence = m
             .evidence
             .iter()
-            .map(|e| SnapEvidence {
-                field: FIELDS.iter().position(|f| *f == e.field).unwrap_or(0) as u8,
-                text: self.text(&e.text),
-                start: e.start as u32,
-                end: e.end as u32,
-                kind: KINDS.iter().position(|k| *k == e.kind).unwrap_or(0) as u8,
-                alias: self.opt_text(e.alias.as_deref()),
+            .map(|e| {
+                let field = FIELDS.iter().position(|f| *f == e.field).unwrap_or(0);
+                SnapEvidence {
+                    field: field as u8,
+                    // The span of the key's own text (nearly always): not stored, so the matches of
+                    // lines that differ only in their texts are stored once.
+                    text: match fields[field].and_then(|t| utf16_span(t, e.start, e.end)) {
+                        Some(span) if span == e.text => None,
+                        _ => Some(self.text(&e.text)),
+                    },
+                    start: e.start as u32,
+                    end: e.end as u32,
+                    kind: KINDS.iter().position(|k| *k == e.kind).unwrap_or(0) as u8,
+                    alias: self.opt_text(e.alias.as_deref()),
+                }
             })
             .collect();
         let s = SnapMatch {
@@ -910,7 +952,11 @@ impl Reader<'_> {
                         .get(e.field as usize)
                         .copied()
                         .ok_or_else(|| invalid(at(), "unknown evidence field"))?,
-                    text: self.text(e.text, at)?.to_owned(),
+                    // An elided text is the line's: filled in per line ([`with_key_texts`]).
+                    text: match e.text {
+                        Some(t) => self.text(t, at)?.to_owned(),
+                        None => String::new(),
+                    },
                     start: e.start as usize,
                     end: e.end as usize,
                     kind: KINDS
@@ -947,6 +993,46 @@ impl Reader<'_> {
             },
         })
     }
+}
+
+/// `m` with the evidence texts its snapshot elides read from the line key's texts (`fields`, in
+/// `FIELDS` order): a span that is not one of the text is `STATE_INVALID`.
+fn with_key_texts(
+    m: &Match,
+    snap: &SnapMatch,
+    fields: &[Option<&str>; 6],
+    at: At,
+) -> Result<Match, ConfigError> {
+    let mut m = m.clone();
+    for (e, s) in m.evidence.iter_mut().zip(&snap.evidence) {
+        if s.text.is_none() {
+            let field = fields.get(s.field as usize).copied().flatten();
+            e.text = field
+                .and_then(|t| utf16_span(t, e.start, e.end))
+                .ok_or_else(|| invalid(at(), "evidence span outside the line's text"))?
+                .to_owned();
+        }
+    }
+    Ok(m)
+}
+
+/// The text between two UTF-16 offsets (how evidence spans count, for JavaScript), when both
+/// fall on character boundaries of `s` in order.
+fn utf16_span(s: &str, start: usize, end: usize) -> Option<&str> {
+    let (mut from, mut to) = (None, None);
+    let mut units = 0;
+    for (i, c) in s.char_indices().chain(std::iter::once((s.len(), '\0'))) {
+        if units == start {
+            from = Some(i);
+        }
+        if units == end {
+            to = Some(i);
+            break;
+        }
+        units += c.len_utf16();
+    }
+    let (a, b) = (from?, to?);
+    (a <= b).then(|| &s[a..b])
 }
 
 /// A confidence as kept: hundredths when it is exactly that many (most are), else the

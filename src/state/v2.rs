@@ -28,7 +28,13 @@
 //!   first use in one fixed traversal: the environment, then companies by id (each with its
 //!   record, currency, vendors by id, documents by (kind, id), versions by (kind, id)), users by
 //!   id, record counts by entity, pages seen, diagnostics as logged, counts per code, the kept
-//!   figures. So export -> import -> export is byte-identical.
+//!   figures, the match decisions. So export -> import -> export is byte-identical.
+//! - **Match decisions** (`decisions`, `None` when the engine holds none): the engine's
+//!   [`DecisionsSnapshot`] (already integer handles, in key order) with its texts moved into
+//!   `strings`, interned last, so the descriptions and vendor names its keys are made of cost an
+//!   index, not a second copy. Read back through [`Engine::restore_decisions`]: a text index out
+//!   of range is `STATE_INVALID` at `decisions/texts/N`, the snapshot's own handles are checked
+//!   there (`decisions/lines/N`), and a snapshot of another build or catalog is dropped.
 //!
 //! Untrusted bytes: postcard checks every length against the bytes left before taking them and
 //! serde pre-allocates at most 1 MiB per sequence, so a forged length cannot make the decoder
@@ -50,6 +56,7 @@ use crate::diagnostics::{Counts, Diagnostic};
 use crate::engine::{BuiltFigures, CompanyState, CurrencyTotal, Engine, OutputKey};
 use crate::error::{ConfigError, ErrorCode};
 use crate::fastmap::FastMap;
+use crate::matching::DecisionsSnapshot;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -86,6 +93,18 @@ struct StateV2<'a> {
     /// Code name, exact count (including those counted but not kept).
     per_code: Vec<(Sym, u64)>,
     built: Option<BuiltV2>,
+    /// The match decisions kept (`src/matching/decisions.rs`), `None` when the engine has none
+    /// (never built, or read from a state without them).
+    decisions: Option<DecisionsV2>,
+}
+
+/// The engine's [`DecisionsSnapshot`] with its texts in the state's string table: the
+/// descriptions and vendor names it is keyed by are the ones the documents hold, so they are
+/// stored once. `snapshot.texts` is empty; `texts[i]` is the text the snapshot calls `i`.
+#[derive(Serialize, Deserialize)]
+struct DecisionsV2 {
+    texts: Vec<Sym>,
+    snapshot: DecisionsSnapshot,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -397,6 +416,9 @@ fn doc_row<'e>(t: &mut Tables<'e>, d: &'e Document) -> DocV2 {
 
 /// The engine's state as v2 bytes.
 pub(super) fn encode(e: &Engine) -> Vec<u8> {
+    // Exported first: the tables borrow its texts until the state is serialized.
+    let mut decisions = e.export_decisions();
+    let decision_texts = std::mem::take(&mut decisions.texts);
     let mut t = Tables::default();
     let environment = t.sym(&e.environment);
     // Versions implied by a held document (same timestamp) are not written.
@@ -556,6 +578,12 @@ pub(super) fn encode(e: &Engine) -> Vec<u8> {
         }),
         _ => None,
     };
+    // Last, so the texts the documents hold are already in the table and cost their index.
+    // An engine never built has no verdicts: nothing to keep.
+    let decisions = (!decisions.lines.is_empty()).then(|| DecisionsV2 {
+        texts: decision_texts.iter().map(|x| t.sym(x)).collect(),
+        snapshot: decisions,
+    });
     let state = StateV2 {
         strings: t.strings,
         ids: t.ids,
@@ -569,6 +597,7 @@ pub(super) fn encode(e: &Engine) -> Vec<u8> {
         diagnostics,
         per_code,
         built,
+        decisions,
     };
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
@@ -826,6 +855,10 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
     if let Some(b) = s.built {
         engine.set_built_figures(Some(read_built(&r, b)?));
     }
+    if let Some(d) = s.decisions {
+        // Those of another build or catalog are dropped there, never trusted.
+        engine.restore_decisions(&read_decisions(&r, d)?)?;
+    }
     Ok(finish_engine(engine))
 }
 
@@ -1009,6 +1042,25 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
         applies_to_invoice_number: r
             .ostring(d.applies_to_invoice_number, || p("appliesToInvoiceNumber"))?,
     })
+}
+
+/// The kept decisions with their texts, each index checked against the string table (the
+/// snapshot's own handles are checked by [`Engine::restore_decisions`]).
+fn read_decisions(r: &Reader<'_>, d: DecisionsV2) -> Result<DecisionsSnapshot, ConfigError> {
+    let mut snapshot = d.snapshot;
+    if !snapshot.texts.is_empty() {
+        return Err(invalid(
+            "decisions/snapshot/texts",
+            "the decisions' texts must be in the state's string table",
+        ));
+    }
+    snapshot.texts = d
+        .texts
+        .into_iter()
+        .enumerate()
+        .map(|(i, ix)| r.string(ix, || format!("decisions/texts/{i}")))
+        .collect::<Result<_, _>>()?;
+    Ok(snapshot)
 }
 
 /// The kept summary figures, checked like the rest of a state: a key, amounts and codes that do
