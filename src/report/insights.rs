@@ -3,7 +3,7 @@
 
 use super::cadence::{self, add_months, CadenceKind, ChargeEvent};
 use super::options::{div_half_even, percent_tenths};
-use super::term::{LineReader, Term};
+use super::term::{LineFacts, LineReader, Term};
 use super::*;
 use crate::catalog::{Catalog, PricingModel};
 use crate::matching::cue_label;
@@ -37,19 +37,34 @@ const TOP_RENEWALS: usize = 3;
 /// A single charge assumed annual: display only.
 const UNCONFIRMED_RENEWAL_CONFIDENCE: f64 = 0.3;
 
+/// What a report read on a transaction's texts: the readings (indexes into a [`LineReader`])
+/// of its description and of each of its lines, in order, each text read once.
+struct TxTexts<'r, 'a> {
+    reader: &'r LineReader<'a>,
+    description: u32,
+    lines: &'r [u32],
+}
+
+impl TxTexts<'_, '_> {
+    fn line(&self, i: usize) -> &LineFacts {
+        self.reader.facts(self.lines[i])
+    }
+}
+
 /// The periodic part of a charge: its amount less its add-on lines (extra seats, proration,
 /// overage, services; see [`is_add_on`]). A transaction without lines is all add-on or none.
-fn base_amount<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Amount {
+fn base_amount(t: &Transaction, texts: &TxTexts) -> Amount {
     match t.lines.as_deref() {
         Some(ls) if !ls.is_empty() => {
             let add_ons: i64 = ls
                 .iter()
-                .filter(|l| lines.read(&l.description).add_on)
-                .map(|l| l.amount_excluding_tax.0)
+                .enumerate()
+                .filter(|(i, _)| texts.line(*i).add_on)
+                .map(|(_, l)| l.amount_excluding_tax.0)
                 .sum();
             Amount(t.amount_excluding_tax.0.saturating_sub(add_ons))
         }
-        _ if lines.read(&t.description).add_on => Amount::ZERO,
+        _ if texts.reader.facts(texts.description).add_on => Amount::ZERO,
         _ => t.amount_excluding_tax,
     }
 }
@@ -59,7 +74,7 @@ fn base_amount<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Amount {
 /// matched part has none (several product lines), but only one of them is the subscription's.
 fn periodic_line_seats<'a>(
     t: &'a Transaction,
-    lines: &mut LineReader<'a>,
+    texts: &TxTexts,
 ) -> Option<(
     u32,
     Option<Amount>,
@@ -70,7 +85,9 @@ fn periodic_line_seats<'a>(
         .lines
         .iter()
         .flatten()
-        .filter(|l| l.amount_excluding_tax.0 > 0 && !lines.read(&l.description).add_on);
+        .enumerate()
+        .filter(|(i, l)| l.amount_excluding_tax.0 > 0 && !texts.line(*i).add_on)
+        .map(|(_, l)| l);
     let (Some(l), None) = (periodic.next(), periodic.next()) else {
         return None;
     };
@@ -84,15 +101,16 @@ fn periodic_line_seats<'a>(
 }
 
 /// The term a transaction's text states: its description, else one of its lines'.
-fn line_term<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Option<Term> {
-    if let Some(term) = &lines.read(&t.description).term {
+fn line_term(t: &Transaction, texts: &TxTexts) -> Option<Term> {
+    if let Some(term) = &texts.reader.facts(texts.description).term {
         return Some(term.clone());
     }
     t.lines
         .iter()
         .flatten()
-        .filter(|l| l.amount_excluding_tax.0 > 0)
-        .find_map(|l| lines.read(&l.description).term.clone())
+        .enumerate()
+        .filter(|(_, l)| l.amount_excluding_tax.0 > 0)
+        .find_map(|(i, _)| texts.line(i).term.clone())
 }
 
 /// A subscription is still paid if its last charge is at most this old (non-periodic ones).
@@ -986,6 +1004,7 @@ pub(crate) fn apps(
 ) -> Vec<AppReport> {
     let mut map: BTreeMap<&str, AppAcc> = BTreeMap::new();
     let mut lines = LineReader::default();
+    let mut line_texts: Vec<u32> = Vec::new();
     for it in items {
         let t = it.t;
         let Some(m) = &t.match_ else { continue };
@@ -1031,12 +1050,19 @@ pub(crate) fn apps(
         // Credit memos and zero lines are not charges.
         if t.amount_excluding_tax.0 > 0 {
             sub.charges.push((t.date, t.amount_excluding_tax, &t.id));
-            let base = base_amount(t, &mut lines);
+            line_texts.clear();
+            line_texts.extend(t.lines.iter().flatten().map(|l| lines.read(&l.description)));
+            let texts = TxTexts {
+                description: lines.read(&t.description),
+                reader: &lines,
+                lines: &line_texts,
+            };
+            let base = base_amount(t, &texts);
             if base.0 > 0 {
                 sub.base.push((t.date, base, &t.id));
                 let terms = match t.seats {
                     Some(n) => Some((n, t.unit_price, t.period, t.description.as_str())),
-                    None => periodic_line_seats(t, &mut lines),
+                    None => periodic_line_seats(t, &texts),
                 };
                 if let Some((n, unit_price, period, text)) = terms {
                     sub.seats.push(super::seats::SeatLine {
@@ -1052,7 +1078,7 @@ pub(crate) fn apps(
                     });
                 }
             }
-            if let Some(term) = line_term(t, &mut lines) {
+            if let Some(term) = line_term(t, &texts) {
                 sub.terms.push((t.date, term));
             }
         }

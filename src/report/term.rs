@@ -136,8 +136,9 @@ const PER_YEAR_UNITS: &[&str] = &["year", "yr", "jahr", "an", "ano", "anno", "ja
 
 /// A number followed by a unit, as one token ("12mo", "1yr", "36m") or two ("12 months"); the
 /// flag says whether the unit was the next token.
-fn number_and_unit(tok: &str, next: Option<&str>) -> Option<(u32, String, bool)> {
-    let digits: String = tok.chars().take_while(|c| c.is_ascii_digit()).collect();
+fn number_and_unit<'t>(tok: &'t str, next: Option<&'t str>) -> Option<(u32, &'t str, bool)> {
+    // ASCII digits are one byte each: the digits are a prefix of the token, borrowed.
+    let digits = &tok[..tok.bytes().take_while(u8::is_ascii_digit).count()];
     let n: u32 = match digits.parse() {
         Ok(n) => n,
         Err(_) => NUMBER_WORDS
@@ -149,9 +150,9 @@ fn number_and_unit(tok: &str, next: Option<&str>) -> Option<(u32, String, bool)>
     if !rest.is_empty() && !digits.is_empty() {
         // "12m", "36m"; a bare "1m" is as likely a million.
         let unit = if rest == "m" && n >= 12 { "mo" } else { rest };
-        return Some((n, unit.to_owned(), false));
+        return Some((n, unit, false));
     }
-    next.map(|u| (n, u.to_owned(), true))
+    next.map(|u| (n, u, true))
 }
 
 /// Months of one unit phrase, when it names a billing term.
@@ -194,7 +195,7 @@ fn term_of(text: &str, toks: &[Token]) -> Option<Term> {
         } else if let Some((n, unit, two)) =
             number_and_unit(w, toks.get(i + 1).map(|t| t.norm.as_str()))
         {
-            if let Some(m) = months_of(n, &unit) {
+            if let Some(m) = months_of(n, unit) {
                 let end = if two { i + 1 } else { i };
                 found.push((m, phrase(i, end)));
                 i = end;
@@ -278,21 +279,34 @@ pub struct LineFacts {
 }
 
 /// Both readings of a line with one tokenization, once per distinct text: ledgers repeat the
-/// same line month after month.
+/// same line month after month. The readings are kept in order of first reading and named by
+/// their index, so a transaction reads each of its texts once and then holds plain indexes.
 #[derive(Default)]
 pub struct LineReader<'a> {
-    seen: std::collections::HashMap<&'a str, LineFacts>,
+    // Fx: the texts are the report's own transactions', and SipHash of each was 5% of a report.
+    seen: crate::fastmap::FastMap<&'a str, u32>,
+    facts: Vec<LineFacts>,
 }
 
 impl<'a> LineReader<'a> {
-    pub fn read(&mut self, text: &'a str) -> &LineFacts {
-        self.seen.entry(text).or_insert_with(|| {
-            let toks = tokenize(text);
-            LineFacts {
-                add_on: add_on_of(&toks),
-                term: term_of(text, &toks),
-            }
-        })
+    /// The index of `text`'s readings (see [`LineReader::facts`]).
+    pub fn read(&mut self, text: &'a str) -> u32 {
+        if let Some(&i) = self.seen.get(text) {
+            return i;
+        }
+        let toks = tokenize(text);
+        let i = self.facts.len() as u32;
+        self.facts.push(LineFacts {
+            add_on: add_on_of(&toks),
+            term: term_of(text, &toks),
+        });
+        self.seen.insert(text, i);
+        i
+    }
+
+    /// The readings of index `i`, as [`LineReader::read`] gave it.
+    pub fn facts(&self, i: u32) -> &LineFacts {
+        &self.facts[i as usize]
     }
 }
 
