@@ -355,8 +355,8 @@ impl Builder {
 // ---------------------------------------------------------------- apps
 
 #[derive(Default)]
-struct ChanAcc {
-    via_name: Option<String>,
+struct ChanAcc<'a> {
+    via_name: Option<&'a str>,
     vendor_names: BTreeSet<String>,
     acc: Acc,
     last: Option<Date>,
@@ -381,7 +381,7 @@ struct AppAcc<'a> {
     pricing: PricingModel,
     acc: Acc,
     vendors: BTreeSet<String>,
-    channels: BTreeMap<(u8, Option<String>), ChanAcc>,
+    channels: BTreeMap<(u8, Option<&'a str>), ChanAcc<'a>>,
     companies: BTreeSet<String>,
     first: Date,
     last: Date,
@@ -389,10 +389,10 @@ struct AppAcc<'a> {
     subs: BTreeMap<(&'a str, &'a str), SubAcc<'a>>,
 }
 
-fn channel_of(m: &crate::matching::Match) -> (u8, Option<String>, Option<String>) {
+fn channel_of(m: &crate::matching::Match) -> (u8, Option<&str>, Option<&str>) {
     match &m.via {
-        Some(v) if v.kind == "reseller" => (1, Some(v.id.clone()), Some(v.name.clone())),
-        Some(v) if v.kind == "marketplace" => (2, Some(v.id.clone()), Some(v.name.clone())),
+        Some(v) if v.kind == "reseller" => (1, Some(v.id.as_str()), Some(v.name.as_str())),
+        Some(v) if v.kind == "marketplace" => (2, Some(v.id.as_str()), Some(v.name.as_str())),
         // A vendor group (Microsoft selling several apps) still bills directly.
         _ => (0, None, None),
     }
@@ -1107,8 +1107,8 @@ pub(crate) fn apps(
             .into_iter()
             .map(|((k, via_id), ch)| Channel {
                 channel: channel_name(k),
-                via_id,
-                via_name: ch.via_name,
+                via_id: via_id.map(str::to_owned),
+                via_name: ch.via_name.map(str::to_owned),
                 vendor_names: ch.vendor_names.into_iter().collect(),
                 transactions: ch.acc.n,
                 spend: ch.acc.money(),
@@ -1388,8 +1388,9 @@ fn software_domain(domain: &str) -> bool {
             .any(|w| name.contains(w))
 }
 
-pub(crate) fn unmatched(
-    items: &[Item],
+pub(crate) fn unmatched<'a>(
+    items: &[Item<'a>],
+    vendor_keys: &mut VendorKeys<'a>,
     vendor_domains: &BTreeMap<(String, String), String>,
     s: &ReportSettings,
     rk: Option<&RankingCurrency>,
@@ -1406,7 +1407,7 @@ pub(crate) fn unmatched(
     let mut map: BTreeMap<String, U> = BTreeMap::new();
     for it in items.iter().filter(|i| i.t.match_.is_none()) {
         let t = it.t;
-        let u = map.entry(vendor_key(&t.vendor_name)).or_default();
+        let u = slot(&mut map, vendor_keys.key(&t.vendor_name));
         u.acc.add(it);
         *slot(&mut u.names, t.vendor_name.trim()) += 1;
         if let Some(v) = &t.vendor_id {
@@ -1419,6 +1420,9 @@ pub(crate) fn unmatched(
     crate::sort::sort_by(&mut list, |x, y| {
         cmp_rank(&x.1.acc, &y.1.acc, rk).then(x.0.cmp(&y.0))
     });
+    // Ledgers repeat a vendor's lines month after month: each text is read once per report.
+    let mut words_of: crate::fastmap::FastMap<&str, Vec<String>> = Default::default();
+    let mut no_cue: crate::fastmap::FastSet<(&str, bool)> = Default::default();
     let mut out = Vec::new();
     for (key, u) in list {
         let name = preferred_name(&u.names);
@@ -1451,9 +1455,14 @@ pub(crate) fn unmatched(
             if !d.is_empty() && descriptions.len() < 5 && !descriptions.iter().any(|x| x == d) {
                 descriptions.push(d.to_owned());
             }
-            for w in saas_words(&t.description) {
-                if !words.contains(&w) {
-                    words.push(w);
+            let text = t.description.as_str();
+            for w in words_of
+                .entry(text)
+                .or_insert_with(|| saas_words(text))
+                .iter()
+            {
+                if !words.contains(w) {
+                    words.push(w.clone());
                 }
             }
         }
@@ -1482,7 +1491,17 @@ pub(crate) fn unmatched(
                 cue.or_else(|| {
                     u.txs
                         .iter()
-                        .find_map(|t| lexicon_cue(&t.description, soft))
+                        .find_map(|t| {
+                            let key = (t.description.as_str(), soft);
+                            if no_cue.contains(&key) {
+                                return None;
+                            }
+                            let cue = lexicon_cue(key.0, soft);
+                            if cue.is_none() {
+                                no_cue.insert(key);
+                            }
+                            cue
+                        })
                         .map(|c| (c, "lines read"))
                 })
                 .map(|((cat, phrase), place)| {

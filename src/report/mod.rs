@@ -614,6 +614,16 @@ pub(crate) fn cmp_rank(a: &Acc, b: &Acc, r: Option<&RankingCurrency>) -> Orderin
     }
 }
 
+/// [`vendor_key`] of each distinct vendor name, worked out once per report.
+#[derive(Default)]
+pub(crate) struct VendorKeys<'a>(crate::fastmap::FastMap<&'a str, String>);
+
+impl<'a> VendorKeys<'a> {
+    pub fn key(&mut self, name: &'a str) -> &str {
+        self.0.entry(name).or_insert_with(|| vendor_key(name))
+    }
+}
+
 /// Vendor names grouped across spellings: case, spacing and punctuation folded.
 pub(crate) fn vendor_key(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -857,9 +867,10 @@ pub fn build_report(
         matched: u64,
     }
     let mut vmap: BTreeMap<String, VAcc> = BTreeMap::new();
+    let mut vendor_keys = VendorKeys::default();
     for it in &items {
         let t = it.t;
-        let e = vmap.entry(vendor_key(&t.vendor_name)).or_default();
+        let e = slot(&mut vmap, vendor_keys.key(&t.vendor_name));
         e.acc.add(it);
         *slot(&mut e.names, t.vendor_name.trim()) += 1;
         if let Some(v) = &t.vendor_id {
@@ -928,7 +939,8 @@ pub fn build_report(
     let months = build_months(&items, s);
 
     // Unmatched vendors and shadow SaaS.
-    let unmatched = insights::unmatched(&items, &ctx.vendor_domains, s, rk, &mut b);
+    let unmatched =
+        insights::unmatched(&items, &mut vendor_keys, &ctx.vendor_domains, s, rk, &mut b);
     counts.unmatched_vendors = unmatched.len() as u64;
 
     // Top apps per currency.
