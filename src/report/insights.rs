@@ -1404,10 +1404,10 @@ pub(crate) fn unmatched<'a>(
         companies: BTreeSet<String>,
         txs: Vec<&'a Transaction>,
     }
-    let mut map: BTreeMap<String, U> = BTreeMap::new();
+    let mut by_id: Vec<U> = Vec::new();
     for it in items.iter().filter(|i| i.t.match_.is_none()) {
         let t = it.t;
-        let u = slot(&mut map, vendor_keys.key(&t.vendor_name));
+        let u = at(&mut by_id, vendor_keys.id(&t.vendor_name));
         u.acc.add(it);
         *slot(&mut u.names, t.vendor_name.trim()) += 1;
         if let Some(v) = &t.vendor_id {
@@ -1416,7 +1416,14 @@ pub(crate) fn unmatched<'a>(
         add_name(&mut u.companies, &t.company_id);
         u.txs.push(t);
     }
-    let mut list: Vec<(String, U)> = map.into_iter().collect();
+    // Keys are distinct, so the order below is total whatever the order they were seen in;
+    // a vendor with no unmatched transaction has no entry.
+    let mut list: Vec<(String, U)> = by_id
+        .into_iter()
+        .enumerate()
+        .filter(|(_, u)| u.acc.n > 0)
+        .map(|(id, u)| (vendor_keys.key(id).to_owned(), u))
+        .collect();
     crate::sort::sort_by(&mut list, |x, y| {
         cmp_rank(&x.1.acc, &y.1.acc, rk).then(x.0.cmp(&y.0))
     });

@@ -645,14 +645,47 @@ pub(crate) fn cmp_rank(a: &Acc, b: &Acc, r: Option<&RankingCurrency>) -> Orderin
     }
 }
 
-/// [`vendor_key`] of each distinct vendor name, worked out once per report.
+/// The vendors of a report by [`vendor_key`], worked out once per distinct name: each key gets
+/// a small id, so a vendor's figures are kept in a vector by id instead of a B-tree searched
+/// with the key's text for every transaction.
 #[derive(Default)]
-pub(crate) struct VendorKeys<'a>(crate::fastmap::FastMap<&'a str, String>);
+pub(crate) struct VendorKeys<'a> {
+    by_name: crate::fastmap::FastMap<&'a str, u32>,
+    by_key: crate::fastmap::FastMap<String, u32>,
+    keys: Vec<String>,
+}
 
 impl<'a> VendorKeys<'a> {
-    pub fn key(&mut self, name: &'a str) -> &str {
-        self.0.entry(name).or_insert_with(|| vendor_key(name))
+    /// The id of `name`'s key, from 0 up in order of first sight.
+    pub fn id(&mut self, name: &'a str) -> usize {
+        if let Some(&id) = self.by_name.get(name) {
+            return id as usize;
+        }
+        let key = vendor_key(name);
+        let id = match self.by_key.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = self.keys.len() as u32;
+                self.keys.push(key.clone());
+                self.by_key.insert(key, id);
+                id
+            }
+        };
+        self.by_name.insert(name, id);
+        id as usize
     }
+
+    pub fn key(&self, id: usize) -> &str {
+        &self.keys[id]
+    }
+}
+
+/// `v[i]`, the vector grown with defaults up to it.
+pub(crate) fn at<V: Default>(v: &mut Vec<V>, i: usize) -> &mut V {
+    if v.len() <= i {
+        v.resize_with(i + 1, V::default);
+    }
+    &mut v[i]
 }
 
 /// Vendor names grouped across spellings: case, spacing and punctuation folded.
@@ -897,11 +930,11 @@ pub fn build_report(
         apps: BTreeSet<String>,
         matched: u64,
     }
-    let mut vmap: BTreeMap<String, VAcc> = BTreeMap::new();
     let mut vendor_keys = VendorKeys::default();
+    let mut vaccs: Vec<VAcc> = Vec::new();
     for it in &items {
         let t = it.t;
-        let e = slot(&mut vmap, vendor_keys.key(&t.vendor_name));
+        let e = at(&mut vaccs, vendor_keys.id(&t.vendor_name));
         e.acc.add(it);
         *slot(&mut e.names, t.vendor_name.trim()) += 1;
         if let Some(v) = &t.vendor_id {
@@ -913,7 +946,12 @@ pub fn build_report(
             e.matched += 1;
         }
     }
-    let mut vlist: Vec<(String, VAcc)> = vmap.into_iter().collect();
+    // Keys are distinct, so the order below is total whatever the order they were seen in.
+    let mut vlist: Vec<(String, VAcc)> = vaccs
+        .into_iter()
+        .enumerate()
+        .map(|(id, v)| (vendor_keys.key(id).to_owned(), v))
+        .collect();
     crate::sort::sort_by(&mut vlist, |x, y| {
         cmp_rank(&x.1.acc, &y.1.acc, rk).then(x.0.cmp(&y.0))
     });
