@@ -1,6 +1,7 @@
 //! The core benchmark, natively: the same BC page files the wasm benchmark reads
 //! (`www/bench/run.mjs` writes them), the same engine calls, timings printed as JSON for the
-//! wasm-against-native comparison.
+//! wasm-against-native comparison: ingest (`addPage`), matching (`summary()`) and one report
+//! as of the connection date, as `www/bench/lib/core-worker.mjs` times them.
 //!
 //! ```text
 //! cargo run --release --example bench_core -- --data DIR --pages 1,10,100 --reps 5,3,1
@@ -10,11 +11,13 @@
 
 use bc_spend::bc::Entity;
 use bc_spend::engine::{Engine, EngineOptions};
+use bc_spend::report::ReportOptions;
 use std::time::Instant;
 
 struct Timing {
     ingest: f64,
     matching: f64,
+    report: f64,
     parse_ignored: f64,
     accepted: u64,
     transactions: u64,
@@ -59,9 +62,20 @@ fn run(pages: &[String], connected_at: &str) -> Timing {
     let t = Instant::now();
     let s = e.summary();
     let matching = ms(t);
+    // As the suite's core worker: one report after the summary, as of the connection date.
+    let t = Instant::now();
+    let r = e
+        .report(&ReportOptions {
+            as_of: Some(connected_at.into()),
+            ..Default::default()
+        })
+        .expect("report options");
+    std::hint::black_box(r);
+    let report = ms(t);
     Timing {
         ingest,
         matching,
+        report,
         parse_ignored,
         accepted,
         transactions: s.transactions,
@@ -134,6 +148,7 @@ fn main() {
             "ms": {
                 "ingest": median(runs.iter().map(|t| t.ingest).collect()),
                 "match": median(runs.iter().map(|t| t.matching).collect()),
+                "report": median(runs.iter().map(|t| t.report).collect()),
                 "parseIgnored": median(runs.iter().map(|t| t.parse_ignored).collect()),
             },
         }));

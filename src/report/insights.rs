@@ -3,7 +3,7 @@
 
 use super::cadence::{self, add_months, CadenceKind, ChargeEvent};
 use super::options::{div_half_even, percent_tenths};
-use super::term::{LineReader, Term};
+use super::term::{LineFacts, LineReader, Term};
 use super::*;
 use crate::catalog::{Catalog, PricingModel};
 use crate::matching::cue_label;
@@ -37,19 +37,34 @@ const TOP_RENEWALS: usize = 3;
 /// A single charge assumed annual: display only.
 const UNCONFIRMED_RENEWAL_CONFIDENCE: f64 = 0.3;
 
+/// What a report read on a transaction's texts: the readings (indexes into a [`LineReader`])
+/// of its description and of each of its lines, in order, each text read once.
+struct TxTexts<'r, 'a> {
+    reader: &'r LineReader<'a>,
+    description: u32,
+    lines: &'r [u32],
+}
+
+impl TxTexts<'_, '_> {
+    fn line(&self, i: usize) -> &LineFacts {
+        self.reader.facts(self.lines[i])
+    }
+}
+
 /// The periodic part of a charge: its amount less its add-on lines (extra seats, proration,
 /// overage, services; see [`is_add_on`]). A transaction without lines is all add-on or none.
-fn base_amount<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Amount {
+fn base_amount(t: &Transaction, texts: &TxTexts) -> Amount {
     match t.lines.as_deref() {
         Some(ls) if !ls.is_empty() => {
             let add_ons: i64 = ls
                 .iter()
-                .filter(|l| lines.read(&l.description).add_on)
-                .map(|l| l.amount_excluding_tax.0)
+                .enumerate()
+                .filter(|(i, _)| texts.line(*i).add_on)
+                .map(|(_, l)| l.amount_excluding_tax.0)
                 .sum();
             Amount(t.amount_excluding_tax.0.saturating_sub(add_ons))
         }
-        _ if lines.read(&t.description).add_on => Amount::ZERO,
+        _ if texts.reader.facts(texts.description).add_on => Amount::ZERO,
         _ => t.amount_excluding_tax,
     }
 }
@@ -59,7 +74,7 @@ fn base_amount<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Amount {
 /// matched part has none (several product lines), but only one of them is the subscription's.
 fn periodic_line_seats<'a>(
     t: &'a Transaction,
-    lines: &mut LineReader<'a>,
+    texts: &TxTexts,
 ) -> Option<(
     u32,
     Option<Amount>,
@@ -70,7 +85,9 @@ fn periodic_line_seats<'a>(
         .lines
         .iter()
         .flatten()
-        .filter(|l| l.amount_excluding_tax.0 > 0 && !lines.read(&l.description).add_on);
+        .enumerate()
+        .filter(|(i, l)| l.amount_excluding_tax.0 > 0 && !texts.line(*i).add_on)
+        .map(|(_, l)| l);
     let (Some(l), None) = (periodic.next(), periodic.next()) else {
         return None;
     };
@@ -84,15 +101,16 @@ fn periodic_line_seats<'a>(
 }
 
 /// The term a transaction's text states: its description, else one of its lines'.
-fn line_term<'a>(t: &'a Transaction, lines: &mut LineReader<'a>) -> Option<Term> {
-    if let Some(term) = &lines.read(&t.description).term {
+fn line_term(t: &Transaction, texts: &TxTexts) -> Option<Term> {
+    if let Some(term) = &texts.reader.facts(texts.description).term {
         return Some(term.clone());
     }
     t.lines
         .iter()
         .flatten()
-        .filter(|l| l.amount_excluding_tax.0 > 0)
-        .find_map(|l| lines.read(&l.description).term.clone())
+        .enumerate()
+        .filter(|(_, l)| l.amount_excluding_tax.0 > 0)
+        .find_map(|(i, _)| texts.line(i).term.clone())
 }
 
 /// A subscription is still paid if its last charge is at most this old (non-periodic ones).
@@ -337,8 +355,8 @@ impl Builder {
 // ---------------------------------------------------------------- apps
 
 #[derive(Default)]
-struct ChanAcc {
-    via_name: Option<String>,
+struct ChanAcc<'a> {
+    via_name: Option<&'a str>,
     vendor_names: BTreeSet<String>,
     acc: Acc,
     last: Option<Date>,
@@ -363,7 +381,7 @@ struct AppAcc<'a> {
     pricing: PricingModel,
     acc: Acc,
     vendors: BTreeSet<String>,
-    channels: BTreeMap<(u8, Option<String>), ChanAcc>,
+    channels: BTreeMap<(u8, Option<&'a str>), ChanAcc<'a>>,
     companies: BTreeSet<String>,
     first: Date,
     last: Date,
@@ -371,10 +389,10 @@ struct AppAcc<'a> {
     subs: BTreeMap<(&'a str, &'a str), SubAcc<'a>>,
 }
 
-fn channel_of(m: &crate::matching::Match) -> (u8, Option<String>, Option<String>) {
+fn channel_of(m: &crate::matching::Match) -> (u8, Option<&str>, Option<&str>) {
     match &m.via {
-        Some(v) if v.kind == "reseller" => (1, Some(v.id.clone()), Some(v.name.clone())),
-        Some(v) if v.kind == "marketplace" => (2, Some(v.id.clone()), Some(v.name.clone())),
+        Some(v) if v.kind == "reseller" => (1, Some(v.id.as_str()), Some(v.name.as_str())),
+        Some(v) if v.kind == "marketplace" => (2, Some(v.id.as_str()), Some(v.name.as_str())),
         // A vendor group (Microsoft selling several apps) still bills directly.
         _ => (0, None, None),
     }
@@ -986,6 +1004,7 @@ pub(crate) fn apps(
 ) -> Vec<AppReport> {
     let mut map: BTreeMap<&str, AppAcc> = BTreeMap::new();
     let mut lines = LineReader::default();
+    let mut line_texts: Vec<u32> = Vec::new();
     for it in items {
         let t = it.t;
         let Some(m) = &t.match_ else { continue };
@@ -1031,12 +1050,19 @@ pub(crate) fn apps(
         // Credit memos and zero lines are not charges.
         if t.amount_excluding_tax.0 > 0 {
             sub.charges.push((t.date, t.amount_excluding_tax, &t.id));
-            let base = base_amount(t, &mut lines);
+            line_texts.clear();
+            line_texts.extend(t.lines.iter().flatten().map(|l| lines.read(&l.description)));
+            let texts = TxTexts {
+                description: lines.read(&t.description),
+                reader: &lines,
+                lines: &line_texts,
+            };
+            let base = base_amount(t, &texts);
             if base.0 > 0 {
                 sub.base.push((t.date, base, &t.id));
                 let terms = match t.seats {
                     Some(n) => Some((n, t.unit_price, t.period, t.description.as_str())),
-                    None => periodic_line_seats(t, &mut lines),
+                    None => periodic_line_seats(t, &texts),
                 };
                 if let Some((n, unit_price, period, text)) = terms {
                     sub.seats.push(super::seats::SeatLine {
@@ -1052,7 +1078,7 @@ pub(crate) fn apps(
                     });
                 }
             }
-            if let Some(term) = line_term(t, &mut lines) {
+            if let Some(term) = line_term(t, &texts) {
                 sub.terms.push((t.date, term));
             }
         }
@@ -1081,8 +1107,8 @@ pub(crate) fn apps(
             .into_iter()
             .map(|((k, via_id), ch)| Channel {
                 channel: channel_name(k),
-                via_id,
-                via_name: ch.via_name,
+                via_id: via_id.map(str::to_owned),
+                via_name: ch.via_name.map(str::to_owned),
                 vendor_names: ch.vendor_names.into_iter().collect(),
                 transactions: ch.acc.n,
                 spend: ch.acc.money(),
@@ -1362,8 +1388,9 @@ fn software_domain(domain: &str) -> bool {
             .any(|w| name.contains(w))
 }
 
-pub(crate) fn unmatched(
-    items: &[Item],
+pub(crate) fn unmatched<'a>(
+    items: &[Item<'a>],
+    vendor_keys: &mut VendorKeys<'a>,
     vendor_domains: &BTreeMap<(String, String), String>,
     s: &ReportSettings,
     rk: Option<&RankingCurrency>,
@@ -1377,10 +1404,10 @@ pub(crate) fn unmatched(
         companies: BTreeSet<String>,
         txs: Vec<&'a Transaction>,
     }
-    let mut map: BTreeMap<String, U> = BTreeMap::new();
+    let mut by_id: Vec<U> = Vec::new();
     for it in items.iter().filter(|i| i.t.match_.is_none()) {
         let t = it.t;
-        let u = map.entry(vendor_key(&t.vendor_name)).or_default();
+        let u = at(&mut by_id, vendor_keys.id(&t.vendor_name));
         u.acc.add(it);
         *slot(&mut u.names, t.vendor_name.trim()) += 1;
         if let Some(v) = &t.vendor_id {
@@ -1389,10 +1416,20 @@ pub(crate) fn unmatched(
         add_name(&mut u.companies, &t.company_id);
         u.txs.push(t);
     }
-    let mut list: Vec<(String, U)> = map.into_iter().collect();
+    // Keys are distinct, so the order below is total whatever the order they were seen in;
+    // a vendor with no unmatched transaction has no entry.
+    let mut list: Vec<(String, U)> = by_id
+        .into_iter()
+        .enumerate()
+        .filter(|(_, u)| u.acc.n > 0)
+        .map(|(id, u)| (vendor_keys.key(id).to_owned(), u))
+        .collect();
     crate::sort::sort_by(&mut list, |x, y| {
         cmp_rank(&x.1.acc, &y.1.acc, rk).then(x.0.cmp(&y.0))
     });
+    // Ledgers repeat a vendor's lines month after month: each text is read once per report.
+    let mut words_of: crate::fastmap::FastMap<&str, Vec<String>> = Default::default();
+    let mut no_cue: crate::fastmap::FastSet<(&str, bool)> = Default::default();
     let mut out = Vec::new();
     for (key, u) in list {
         let name = preferred_name(&u.names);
@@ -1425,9 +1462,14 @@ pub(crate) fn unmatched(
             if !d.is_empty() && descriptions.len() < 5 && !descriptions.iter().any(|x| x == d) {
                 descriptions.push(d.to_owned());
             }
-            for w in saas_words(&t.description) {
-                if !words.contains(&w) {
-                    words.push(w);
+            let text = t.description.as_str();
+            for w in words_of
+                .entry(text)
+                .or_insert_with(|| saas_words(text))
+                .iter()
+            {
+                if !words.contains(w) {
+                    words.push(w.clone());
                 }
             }
         }
@@ -1456,7 +1498,17 @@ pub(crate) fn unmatched(
                 cue.or_else(|| {
                     u.txs
                         .iter()
-                        .find_map(|t| lexicon_cue(&t.description, soft))
+                        .find_map(|t| {
+                            let key = (t.description.as_str(), soft);
+                            if no_cue.contains(&key) {
+                                return None;
+                            }
+                            let cue = lexicon_cue(key.0, soft);
+                            if cue.is_none() {
+                                no_cue.insert(key);
+                            }
+                            cue
+                        })
                         .map(|c| (c, "lines read"))
                 })
                 .map(|((cat, phrase), place)| {

@@ -519,10 +519,41 @@ pub(crate) struct Item<'a> {
     pub conv: Conv,
 }
 
+/// Amounts excluding and including tax and transactions per currency, in currency order. A
+/// report has a handful of currencies and adds every transaction to several of these, so a
+/// sorted vector searched in order replaces a B-tree of `String`s (two searches per add).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PerCurrency(Vec<(String, (Amount, Amount, u64))>);
+
+impl PerCurrency {
+    fn slot(&mut self, currency: &str) -> &mut (Amount, Amount, u64) {
+        let at = match self.0.iter().position(|(c, _)| c.as_str() >= currency) {
+            Some(i) if self.0[i].0 == currency => i,
+            Some(i) => {
+                self.0.insert(i, (currency.to_owned(), Default::default()));
+                i
+            }
+            None => {
+                self.0.push((currency.to_owned(), Default::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[at].1
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &(Amount, Amount, u64))> {
+        self.0.iter().map(|(c, v)| (c, v))
+    }
+
+    pub fn get(&self, currency: &str) -> Option<&(Amount, Amount, u64)> {
+        self.0.iter().find(|(c, _)| c == currency).map(|(_, v)| v)
+    }
+}
+
 /// Spend per currency, plus its reporting-currency figure.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Acc {
-    pub cur: BTreeMap<String, (Amount, Amount, u64)>,
+    pub cur: PerCurrency,
     pub rep_excl: Amount,
     pub rep_incl: Amount,
     pub converted: u64,
@@ -532,7 +563,7 @@ pub(crate) struct Acc {
 
 impl Acc {
     pub fn add(&mut self, it: &Item) {
-        let e = slot(&mut self.cur, &it.t.currency);
+        let e = self.cur.slot(&it.t.currency);
         e.0 += it.t.amount_excluding_tax;
         e.1 += it.t.amount_including_tax;
         e.2 += 1;
@@ -612,6 +643,49 @@ pub(crate) fn cmp_rank(a: &Acc, b: &Acc, r: Option<&RankingCurrency>) -> Orderin
             }
         }
     }
+}
+
+/// The vendors of a report by [`vendor_key`], worked out once per distinct name: each key gets
+/// a small id, so a vendor's figures are kept in a vector by id instead of a B-tree searched
+/// with the key's text for every transaction.
+#[derive(Default)]
+pub(crate) struct VendorKeys<'a> {
+    by_name: crate::fastmap::FastMap<&'a str, u32>,
+    by_key: crate::fastmap::FastMap<String, u32>,
+    keys: Vec<String>,
+}
+
+impl<'a> VendorKeys<'a> {
+    /// The id of `name`'s key, from 0 up in order of first sight.
+    pub fn id(&mut self, name: &'a str) -> usize {
+        if let Some(&id) = self.by_name.get(name) {
+            return id as usize;
+        }
+        let key = vendor_key(name);
+        let id = match self.by_key.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = self.keys.len() as u32;
+                self.keys.push(key.clone());
+                self.by_key.insert(key, id);
+                id
+            }
+        };
+        self.by_name.insert(name, id);
+        id as usize
+    }
+
+    pub fn key(&self, id: usize) -> &str {
+        &self.keys[id]
+    }
+}
+
+/// `v[i]`, the vector grown with defaults up to it.
+pub(crate) fn at<V: Default>(v: &mut Vec<V>, i: usize) -> &mut V {
+    if v.len() <= i {
+        v.resize_with(i + 1, V::default);
+    }
+    &mut v[i]
 }
 
 /// Vendor names grouped across spellings: case, spacing and punctuation folded.
@@ -856,10 +930,11 @@ pub fn build_report(
         apps: BTreeSet<String>,
         matched: u64,
     }
-    let mut vmap: BTreeMap<String, VAcc> = BTreeMap::new();
+    let mut vendor_keys = VendorKeys::default();
+    let mut vaccs: Vec<VAcc> = Vec::new();
     for it in &items {
         let t = it.t;
-        let e = vmap.entry(vendor_key(&t.vendor_name)).or_default();
+        let e = at(&mut vaccs, vendor_keys.id(&t.vendor_name));
         e.acc.add(it);
         *slot(&mut e.names, t.vendor_name.trim()) += 1;
         if let Some(v) = &t.vendor_id {
@@ -871,7 +946,12 @@ pub fn build_report(
             e.matched += 1;
         }
     }
-    let mut vlist: Vec<(String, VAcc)> = vmap.into_iter().collect();
+    // Keys are distinct, so the order below is total whatever the order they were seen in.
+    let mut vlist: Vec<(String, VAcc)> = vaccs
+        .into_iter()
+        .enumerate()
+        .map(|(id, v)| (vendor_keys.key(id).to_owned(), v))
+        .collect();
     crate::sort::sort_by(&mut vlist, |x, y| {
         cmp_rank(&x.1.acc, &y.1.acc, rk).then(x.0.cmp(&y.0))
     });
@@ -928,7 +1008,8 @@ pub fn build_report(
     let months = build_months(&items, s);
 
     // Unmatched vendors and shadow SaaS.
-    let unmatched = insights::unmatched(&items, &ctx.vendor_domains, s, rk, &mut b);
+    let unmatched =
+        insights::unmatched(&items, &mut vendor_keys, &ctx.vendor_domains, s, rk, &mut b);
     counts.unmatched_vendors = unmatched.len() as u64;
 
     // Top apps per currency.
