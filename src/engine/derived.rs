@@ -217,9 +217,10 @@ impl Engine {
             credit_memos,
             environment,
             default_currency,
-            // Rebuilt from the options and the documents; its kept decisions are a function of
-            // the documents' texts, the rules and catalog (`config_digest`) and the build.
-            matcher: _,
+            // Rebuilt from the options; its kept decisions are in the state. They are a cache
+            // of what was matched (a build, an `explain`), not a function of the documents, so
+            // they are digested as the state writes them.
+            matcher,
             // Companies, vendors and documents: in `hash_transaction_inputs`.
             companies: _,
             docs,
@@ -261,6 +262,7 @@ impl Engine {
         diags.items().hash(&mut h);
         diags.counts().hash(&mut h);
         figures.hash(&mut h);
+        matcher.export_decisions().hash(&mut h);
         h.key()
     }
 
@@ -350,6 +352,10 @@ mod tests {
         }
         let restored_base = restored(&base, None);
         let restored_built = restored(&restored(&built, None), None);
+        // The same data and figures, but one more kept decision: the state holds the decisions.
+        let mut explained = engine(None);
+        explained.summary();
+        explained.explain("Unheard Of Vendor GmbH", Some("Quarzlampe 40 Watt"));
         let engines = [
             ("base", &base),
             ("built", &built),
@@ -358,6 +364,7 @@ mod tests {
             ("another window", &other_window),
             ("base restored", &restored_base),
             ("built restored twice", &restored_built),
+            ("built, then a new line explained", &explained),
         ];
         for (a, ea) in &engines {
             for (b, eb) in &engines {

@@ -647,7 +647,7 @@ fn invalid(path: String, what: &str) -> ConfigError {
 /// The decisions of a matcher as data, kept with the state between runs
 /// ([`crate::engine::Engine::export_decisions`], [`crate::engine::Engine::restore_decisions`]).
 /// Every text is in `texts` once; everything else refers to it by index.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DecisionsSnapshot {
     /// The build of the core that decided (`BUILD_ID`): another build's decisions are not reused.
@@ -665,7 +665,7 @@ pub struct DecisionsSnapshot {
     pub lines: Vec<SnapLine>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 pub struct SnapVendor {
     pub name: u32,
     pub website: Option<u32>,
@@ -674,7 +674,7 @@ pub struct SnapVendor {
     pub rejected: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 pub struct SnapLine {
     pub vendor: u32,
     pub description: u32,
@@ -692,7 +692,7 @@ pub struct SnapLine {
     pub words: Vec<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 pub struct SnapMatch {
     pub app_id: u32,
     pub app_name: u32,
@@ -707,7 +707,7 @@ pub struct SnapMatch {
     pub via: Option<[u32; 3]>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 pub struct SnapEvidence {
     pub field: u8,
     /// `None`: the span `start..end` of the line key's text of `field` (what the matcher read).
@@ -718,7 +718,7 @@ pub struct SnapEvidence {
     pub alias: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 pub struct SnapCandidate {
     pub app_id: u32,
     pub app_name: u32,
@@ -726,7 +726,7 @@ pub struct SnapCandidate {
     pub confidence: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 pub struct SnapRejected {
     pub app_id: Option<u32>,
     pub app_name: Option<u32>,

@@ -11,6 +11,7 @@
 //! engine.add_page_text(None, Some("c1"), r#"{"@odata.context":"x/$metadata#companies(c1)/purchaseInvoices",
 //!   "value":[{"id":"11111111-1111-1111-1111-111111111111","number":"PPI1","postingDate":"2026-01-05",
 //!   "status":"Paid","currencyCode":"EUR","totalAmountExcludingTax":10,"totalAmountIncludingTax":12}]}"#);
+//! assert_eq!(engine.transactions().len(), 1); // built: the state keeps its match decisions
 //! let bytes = engine.export_state();
 //! assert!(bytes.starts_with(b"BCSPEND\0"));
 //! let mut again = Engine::from_state(options(), &bytes).unwrap();
