@@ -132,7 +132,8 @@ fn permute<T>(v: &mut [T], order: &mut [usize]) {
     }
 }
 
-#[cfg(test)]
+// proptest is a native dev-dependency only (see Cargo.toml).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;
