@@ -446,18 +446,7 @@ fn status_from_name(s: &str) -> Option<DocStatus> {
 }
 
 fn line_type_from_name(s: &str) -> Option<LineType> {
-    [
-        LineType::Comment,
-        LineType::Account,
-        LineType::Item,
-        LineType::Resource,
-        LineType::FixedAsset,
-        LineType::Charge,
-        LineType::AllocationAccount,
-        LineType::Other,
-    ]
-    .into_iter()
-    .find(|x| x.as_str() == s)
+    super::LINE_TYPES.into_iter().find(|x| x.as_str() == s)
 }
 
 #[cfg(test)]
