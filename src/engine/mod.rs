@@ -1210,10 +1210,6 @@ impl Engine {
             let mut m = matcher.match_invoice(&vinfo, &infos);
             let line_types: Vec<LineType> = all_lines.iter().map(|l| l.line_type).collect();
             transactions::allocation::apply(self.line_mode, &mut m, &line_types);
-            let line_decision = |l: &records::Line| -> Option<&Decision> {
-                let idx = all_lines.iter().position(|x| std::ptr::eq(x, l))?;
-                m.lines.get(idx).map(|lm| &lm.decision)
-            };
             let parts = transactions::parts(self.line_mode, doc, &m);
             let mut txs = Vec::with_capacity(parts.len());
             for (part, decision) in parts {
@@ -1231,8 +1227,11 @@ impl Engine {
                 (tx.seats, tx.unit_price, tx.period) =
                     (terms.seats, terms.unit_price, terms.period);
                 if let Some(lines) = tx.lines.as_mut() {
-                    for (txl, (l, _, _)) in lines.iter_mut().zip(part.lines.iter()) {
-                        txl.match_ = line_decision(l).and_then(|d| d.matched.clone());
+                    for (txl, pl) in lines.iter_mut().zip(part.lines.iter()) {
+                        txl.match_ = m
+                            .lines
+                            .get(pl.index)
+                            .and_then(|lm| lm.decision.matched.clone());
                     }
                 }
                 txs.push(tx);

@@ -183,7 +183,7 @@ mod tests {
                 (
                     dec.and_then(|x| x.matched.as_ref())
                         .map(|x| x.app_id.clone()),
-                    p.lines.iter().filter_map(|(l, _, _)| l.sequence).collect(),
+                    p.lines.iter().filter_map(|pl| pl.line.sequence).collect(),
                 )
             })
             .collect()

@@ -216,11 +216,21 @@ fn joined_descriptions(lines: &[&Line]) -> String {
 pub struct Part<'a> {
     /// Distinguishes the part's id; `None` for the whole document.
     pub key: Option<String>,
-    pub lines: Vec<(&'a Line, Amount, Amount)>,
+    pub lines: Vec<PartLine<'a>>,
     pub excl: Amount,
     pub incl: Amount,
     /// Line mode: the single line this part is.
     pub single_line: Option<&'a Line>,
+}
+
+/// One line of a part: the line, its index in the document's lines (its match is
+/// `InvoiceMatch::lines[index]`), and its share of the part's amounts excluding and including tax.
+#[derive(Debug, Clone, Copy)]
+pub struct PartLine<'a> {
+    pub index: usize,
+    pub line: &'a Line,
+    pub excl: Amount,
+    pub incl: Amount,
 }
 
 /// The whole document as one part.
@@ -231,7 +241,13 @@ pub fn whole_part(doc: &Document) -> Part<'_> {
         key: None,
         lines: lines
             .iter()
-            .map(|l| (l, l.net_amount, l.net_amount_including_tax))
+            .enumerate()
+            .map(|(index, line)| PartLine {
+                index,
+                line,
+                excl: line.net_amount,
+                incl: line.net_amount_including_tax,
+            })
             .collect(),
         excl,
         incl,
@@ -242,27 +258,34 @@ pub fn whole_part(doc: &Document) -> Part<'_> {
 /// One part per non-comment line. A document without such lines stays whole, so its amount is
 /// never lost.
 pub fn line_parts(doc: &Document) -> Vec<Part<'_>> {
-    let lines: Vec<&Line> = doc
+    let (index, lines): (Vec<usize>, Vec<&Line>) = doc
         .lines
         .as_deref()
         .unwrap_or(&[])
         .iter()
-        .filter(|l| l.line_type != LineType::Comment)
-        .collect();
+        .enumerate()
+        .filter(|(_, l)| l.line_type != LineType::Comment)
+        .unzip();
     if lines.is_empty() {
         return vec![whole_part(doc)];
     }
     let amounts = balanced_line_amounts(doc, &lines);
     lines
         .iter()
+        .zip(index)
         .zip(amounts)
         .enumerate()
-        .map(|(i, (l, (e, t)))| Part {
+        .map(|(i, ((l, index), (e, t)))| Part {
             key: Some(
                 l.id.clone()
                     .unwrap_or_else(|| format!("#{}", l.sequence.unwrap_or(i as i64))),
             ),
-            lines: vec![(*l, e, t)],
+            lines: vec![PartLine {
+                index,
+                line: l,
+                excl: e,
+                incl: t,
+            }],
             excl: e,
             incl: t,
             single_line: Some(*l),
@@ -294,7 +317,7 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
     let line_refs: Vec<&Line> = part
         .lines
         .iter()
-        .map(|(l, _, _)| *l)
+        .map(|pl| pl.line)
         .filter(|l| l.line_type != LineType::Comment)
         .collect();
     let (description, line_type, gl, line_id) = match part.single_line {
@@ -353,7 +376,7 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
             Some(
                 part.lines
                     .iter()
-                    .map(|(l, e, t)| tx_line(l, *e, *t, sign))
+                    .map(|pl| tx_line(pl.line, pl.excl, pl.incl, sign))
                     .collect(),
             )
         },
@@ -380,15 +403,16 @@ pub fn part_terms(
     if doc.kind == DocKind::CreditMemo || decision.and_then(|d| d.matched.as_ref()).is_none() {
         return seats::Terms::default();
     }
-    let all = doc.lines.as_deref().unwrap_or(&[]);
-    let mut products = part.lines.iter().map(|(l, _, _)| *l).filter(|l| {
-        l.line_type != LineType::Comment
-            && all
-                .iter()
-                .position(|x| std::ptr::eq(x, *l))
-                .and_then(|i| m.lines.get(i))
-                .is_some_and(|lm| lm.role == LineRole::Product)
-    });
+    let mut products = part
+        .lines
+        .iter()
+        .filter(|pl| {
+            pl.line.line_type != LineType::Comment
+                && m.lines
+                    .get(pl.index)
+                    .is_some_and(|lm| lm.role == LineRole::Product)
+        })
+        .map(|pl| pl.line);
     match (products.next(), products.next()) {
         (Some(l), None) => seats::terms(&seats::LineFigures {
             description: &l.description,
@@ -412,21 +436,18 @@ pub fn parts<'a>(
 ) -> Vec<(Part<'a>, Option<&'a Decision>)> {
     match mode {
         LineMode::Invoice => vec![(whole_part(doc), Some(&m.invoice))],
-        LineMode::Line => {
-            let all = doc.lines.as_deref().unwrap_or(&[]);
-            line_parts(doc)
-                .into_iter()
-                .map(|p| {
-                    let d = p
-                        .single_line
-                        .and_then(|l| all.iter().position(|x| std::ptr::eq(x, l)))
-                        .and_then(|i| m.lines.get(i))
-                        .map(|lm| &lm.decision)
-                        .or(Some(&m.invoice));
-                    (p, d)
-                })
-                .collect()
-        }
+        LineMode::Line => line_parts(doc)
+            .into_iter()
+            .map(|p| {
+                let d = p
+                    .single_line
+                    .and_then(|_| p.lines.first())
+                    .and_then(|pl| m.lines.get(pl.index))
+                    .map(|lm| &lm.decision)
+                    .or(Some(&m.invoice));
+                (p, d)
+            })
+            .collect(),
         LineMode::Auto => auto_parts(doc, m),
     }
 }
@@ -469,9 +490,19 @@ fn auto_parts<'a>(doc: &'a Document, m: &'a InvoiceMatch) -> Vec<(Part<'a>, Opti
         .filter(|l| l.line_type != LineType::Comment)
         .collect();
     let balanced = balanced_line_amounts(doc, &non_comment);
+    // Line i's position among the non-comment lines (`None` for a comment), worked out once.
+    let mut next = 0;
+    let position: Vec<Option<usize>> = lines
+        .iter()
+        .map(|l| {
+            (l.line_type != LineType::Comment).then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect();
     let amount_of = |i: usize| -> (Amount, Amount) {
-        let l = lines[i];
-        match non_comment.iter().position(|x| std::ptr::eq(*x, l)) {
+        match position[i] {
             Some(p) => balanced[p],
             None => (Amount::ZERO, Amount::ZERO),
         }
@@ -489,12 +520,20 @@ fn auto_parts<'a>(doc: &'a Document, m: &'a InvoiceMatch) -> Vec<(Part<'a>, Opti
     groups
         .into_iter()
         .map(|(app, idx)| {
-            let part_lines: Vec<(&Line, Amount, Amount)> = idx
+            let part_lines: Vec<PartLine> = idx
                 .iter()
-                .map(|&i| (lines[i], amount_of(i).0, amount_of(i).1))
+                .map(|&i| {
+                    let (excl, incl) = amount_of(i);
+                    PartLine {
+                        index: i,
+                        line: lines[i],
+                        excl,
+                        incl,
+                    }
+                })
                 .collect();
-            let excl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.1);
-            let incl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.2);
+            let excl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.excl);
+            let incl = part_lines.iter().fold(Amount::ZERO, |a, x| a + x.incl);
             let decision = idx
                 .iter()
                 .filter(|&&i| m.lines.get(i).is_some_and(|x| x.role == LineRole::Product))
