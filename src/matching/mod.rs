@@ -90,6 +90,7 @@ use index::{Analysis, Class, Index, OwnerKind};
 use normalize::TokenKind;
 use rules::RuleSet;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The vendor of an invoice, as the vendor card and invoice give it.
@@ -891,19 +892,26 @@ impl Matcher {
             rejected: ctx.rejected.clone(),
         };
         let mut analysed: Vec<(usize, decisions::Deps)> = Vec::new();
+        // The same line twice in one invoice is decided once: the first line analysed of each
+        // key, found in a map (a search of the lines analysed so far was quadratic in the lines
+        // of an invoice: 1.7 s for one of 30,000 distinct lines).
+        type Twin<'k> = (&'k str, Option<&'k str>, Option<&'k str>, u8);
+        let mut first: BTreeMap<Twin, usize> = BTreeMap::new();
         for i in 0..lines.len() {
             if out[i].is_some() {
                 continue;
             }
             let l = &lines[i];
-            // The same line twice in one invoice is decided once.
-            let twin = analysed.iter().map(|(j, _)| *j).find(|&j| {
-                let o = &lines[j];
-                o.description == l.description
-                    && o.description2 == l.description2
-                    && o.account_number == l.account_number
-                    && decisions::line_class(o.line_type) == decisions::line_class(l.line_type)
-            });
+            let key = (
+                l.description,
+                l.description2,
+                l.account_number,
+                decisions::line_class(l.line_type),
+            );
+            let twin = first.get(&key).copied();
+            if twin.is_none() {
+                first.insert(key, i);
+            }
             out[i] = Some(match twin.and_then(|j| out[j].as_ref()) {
                 Some(e) => LineEval {
                     decision: e.decision.clone(),
