@@ -38,14 +38,29 @@ fn main() {
             ..Default::default()
         })
         .unwrap();
+        let t = Instant::now();
         let r = e.add_page_text(Some(Entity::PurchaseInvoices), None, &page);
+        let ingest = t.elapsed().as_secs_f64() * 1e3;
         let t = Instant::now();
         let s = e.summary();
+        let summary = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let report = e
+            .report(&bc_spend::report::ReportOptions {
+                as_of: Some("2026-11-26".into()),
+                ..Default::default()
+            })
+            .expect("report");
+        std::hint::black_box(report);
+        let report = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let csv = bc_spend::export::transactions_csv(e.transactions());
+        std::hint::black_box(csv);
+        let csv_ms = t.elapsed().as_secs_f64() * 1e3;
         println!(
-            "{mode}: {n} lines, accepted {}, {} tx, summary {:.1} ms",
+            "{mode}: {n} lines, accepted {}, {} tx: ingest {ingest:.1} ms, summary {summary:.1} ms, report {report:.1} ms, csv {csv_ms:.1} ms",
             r.accepted,
             s.transactions,
-            t.elapsed().as_secs_f64() * 1e3
         );
     }
 }
