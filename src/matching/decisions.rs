@@ -458,11 +458,15 @@ impl Table {
                 words: e.words.iter().map(|&w| out.text(&word(w))).collect(),
             });
         }
-        let mut vocabulary: Vec<(u32, u32)> = self
-            .vocab
-            .iter()
-            .map(|(&w, &n)| (out.text(&word(w)), n))
-            .collect();
+        // By word, before their texts are interned: the map's order depends on the order its
+        // words were inserted in (a restored table inserts them in the snapshot's order), and
+        // the texts' numbering must not, or two exports of one table differ (and a run that
+        // changed nothing would write its state again).
+        let mut words: Vec<(String, u32)> =
+            self.vocab.iter().map(|(&w, &n)| (word(w), n)).collect();
+        words.sort_unstable();
+        let mut vocabulary: Vec<(u32, u32)> =
+            words.iter().map(|(w, n)| (out.text(w), *n)).collect();
         vocabulary.sort_unstable();
         DecisionsSnapshot {
             build_id: crate::engine::BUILD_ID.to_owned(),
@@ -1054,4 +1058,32 @@ fn confidence_of(c: u64) -> Option<f64> {
         f64::from_bits(c)
     };
     x.is_finite().then_some(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_export_does_not_depend_on_the_order_the_vocabulary_was_built_in() {
+        // The same words, inserted in two orders into maps of two capacities (as a table built
+        // word by word and one restored from a snapshot): their iteration orders differ.
+        let mut a = Table::default();
+        for w in 0..300u32 {
+            a.vocab.insert(w, w % 7 + 1);
+        }
+        let mut b = Table::default();
+        b.vocab = FastMap::with_capacity_and_hasher(4096, Default::default());
+        for w in (0..300u32).rev() {
+            b.vocab.insert(w, w % 7 + 1);
+        }
+        assert!(
+            a.vocab.keys().ne(b.vocab.keys()),
+            "the case has two iteration orders"
+        );
+        let word = |w: u32| format!("word{w}");
+        let (x, y) = (a.export(1, &[], &word), b.export(1, &[], &word));
+        assert_eq!(x.texts, y.texts);
+        assert_eq!(x.vocabulary, y.vocabulary);
+    }
 }
