@@ -32,7 +32,7 @@ use crate::date::Timestamp;
 use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog, Severity};
 #[cfg(test)]
 use crate::engine::EngineOptions;
-use crate::engine::{CompanyState, Engine};
+use crate::engine::{CompanyState, Engine, HeldDocument};
 use crate::error::ConfigError;
 use crate::error::ErrorCode;
 #[cfg(test)]
@@ -815,7 +815,7 @@ pub(crate) mod writer {
                         let batch: Vec<(&DocKey, &Document)> = range
                             .take_while(|(k, _)| k.0 == id)
                             .take(BATCH)
-                            .map(|(k, d)| (k, &**d))
+                            .map(|(k, d)| (k, &***d))
                             .collect();
                         match batch.last() {
                             None => {
@@ -1302,7 +1302,11 @@ impl StateReader {
                     if let Some(t) = doc.last_modified {
                         engine.versions.insert(key.clone(), t);
                     }
-                    if engine.docs.insert(key, Box::new(doc)).is_some() {
+                    if engine
+                        .docs
+                        .insert(key, Box::new(HeldDocument::new(doc)))
+                        .is_some()
+                    {
                         return Err(invalid(dpath(), "the same document appears twice"));
                     }
                     self.seen.documents += 1;

@@ -60,7 +60,7 @@ use crate::bc::records::{Company, DocKind, DocStatus, Document, Line, RawUserFie
 use crate::bc::Entity;
 use crate::date::Date;
 use crate::diagnostics::Diagnostic;
-use crate::engine::{BuiltFigures, CompanyState, CurrencyTotal, Engine, OutputKey};
+use crate::engine::{BuiltFigures, CompanyState, CurrencyTotal, Engine, HeldDocument, OutputKey};
 use crate::error::{ConfigError, ErrorCode};
 use crate::fastmap::FastMap;
 use crate::matching::DecisionsSnapshot;
@@ -838,12 +838,14 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
 /// A held document's key in the engine: company, kind, id.
 type DocKey = (String, u8, String);
 /// A document read, with its key in the engine and where it was in the state.
-type HeldDoc = (DocKey, Box<Document>, (usize, usize));
+type HeldDoc = (DocKey, Box<HeldDocument>, (usize, usize));
 
 /// The engine's documents. A state written by [`encode`] lists them in key order, so the tree
 /// is built in one pass (inserting one at a time was a fifth of a load); a state in another
 /// order is sorted first. A document twice is refused, naming its second place.
-fn held_documents(mut docs: Vec<HeldDoc>) -> Result<BTreeMap<DocKey, Box<Document>>, ConfigError> {
+fn held_documents(
+    mut docs: Vec<HeldDoc>,
+) -> Result<BTreeMap<DocKey, Box<HeldDocument>>, ConfigError> {
     if !docs.windows(2).all(|w| w[0].0 < w[1].0) {
         docs.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
         if let Some(w) = docs.windows(2).find(|w| w[0].0 == w[1].0) {
@@ -907,7 +909,7 @@ fn read_company(
         if let Some(t) = doc.last_modified {
             engine.versions.insert(key.clone(), t);
         }
-        docs.push((key, Box::new(doc), (ci, di)));
+        docs.push((key, Box::new(HeldDocument::new(doc)), (ci, di)));
     }
     for (vi, (kind, id, ms)) in c.versions.into_iter().enumerate() {
         let vp = || format!("companies/{ci}/versions/{vi}");

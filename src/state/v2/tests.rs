@@ -273,15 +273,17 @@ fn every_value_and_extreme_reads_back_exactly() {
         if let Some(t) = d.last_modified {
             e.versions.insert((C1.to_owned(), kind, d.id.clone()), t);
         }
-        e.docs
-            .insert((C1.to_owned(), kind, d.id.clone()), Box::new(d.clone()));
+        e.docs.insert(
+            (C1.to_owned(), kind, d.id.clone()),
+            Box::new(HeldDocument::new(d.clone())),
+        );
     }
     assert!(e.docs.len() > 10);
     let bytes = e.export_state();
     let back = Engine::from_state(o, &bytes).unwrap();
     assert_eq!(back.export_state(), bytes);
-    let held: Vec<&Document> = e.docs.values().map(|d| &**d).collect();
-    let read: Vec<&Document> = back.docs.values().map(|d| &**d).collect();
+    let held: Vec<&Document> = e.docs.values().map(|d| &***d).collect();
+    let read: Vec<&Document> = back.docs.values().map(|d| &***d).collect();
     assert_eq!(read, held, "every member of every document, as it was");
 }
 
