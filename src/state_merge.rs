@@ -23,15 +23,17 @@
 //!
 //! ## What comes from where
 //! - From every state: its companies' documents, versions, vendors and local currency, the
-//!   record counts, pages and diagnostics of company-scoped entities (vendors, general ledger
-//!   setup, invoices, credit memos), and its removals.
+//!   diagnostics of company-scoped entities (vendors, general ledger setup, invoices, credit
+//!   memos), and its removals.
 //! - From one state, the *environment source*: what describes the environment as a whole and
 //!   is read again by every company's sync: the users (BC's automation API lists the same users
-//!   for every company) and the company list, with their counts, pages and diagnostics. It is
+//!   for every company) and the company list, with their diagnostics. It is
 //!   the first state that holds users, or the first state when none does. A single sync of all
 //!   companies reads users through its first company; giving the states in the company list's
 //!   order therefore rebuilds exactly the engine (and `exportState()` bytes) that single sync
 //!   would have.
+//! - From none: the counts of what each sync read (a state does not keep them, see
+//!   `src/state/v2.rs`): the merged engine counts what is added to it afterwards.
 //!
 //! ## Errors
 //! Each state is read as by [`Engine::from_state`] (`STATE_INVALID`, `STATE_VERSION`,
@@ -40,7 +42,7 @@
 //! a document could be counted twice.
 
 use crate::bc::Entity;
-use crate::diagnostics::{Counts, Diagnostic, DiagnosticCode, Severity, KEEP_PER_CODE};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Severity, KEEP_PER_CODE};
 use crate::engine::{Engine, EngineOptions};
 use crate::error::ConfigError;
 use crate::error::ErrorCode;
@@ -55,30 +57,6 @@ fn environment_wide_diagnostic(d: &Diagnostic) -> bool {
     matches!(d.entity, Some(e) if Entity::parse(e).is_some_and(environment_wide))
 }
 
-fn add_counts(a: &mut Counts, b: &Counts) {
-    // Every field, by name: a new counter must be added here too (the compiler checks it).
-    let Counts {
-        pages,
-        pages_rejected,
-        read,
-        accepted,
-        rejected,
-        not_paid,
-        outside_window,
-        disabled,
-        stale,
-    } = *b;
-    a.pages += pages;
-    a.pages_rejected += pages_rejected;
-    a.read += read;
-    a.accepted += accepted;
-    a.rejected += rejected;
-    a.not_paid += not_paid;
-    a.outside_window += outside_window;
-    a.disabled += disabled;
-    a.stale += stale;
-}
-
 /// The companies whose own data (not just their entry in the company list) `e` holds.
 fn companies_held(e: &Engine) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = BTreeSet::new();
@@ -89,12 +67,6 @@ fn companies_held(e: &Engine) -> BTreeSet<String> {
             .iter()
             .filter(|(_, s)| s.local_currency.is_some() || !s.vendors.is_empty())
             .map(|(c, _)| c.clone()),
-    );
-    out.extend(
-        e.pages_seen
-            .keys()
-            .filter(|(entity, c)| !environment_wide(*entity) && !c.is_empty())
-            .map(|(_, c)| c.clone()),
     );
     out
 }
@@ -145,8 +117,6 @@ impl Engine {
             // The first state is not the environment source: drop what it read of the
             // environment (the source's reading replaces it below).
             base.users.clear();
-            base.counts.retain(|e, _| !environment_wide(*e));
-            base.pages_seen.retain(|(e, _), _| !environment_wide(*e));
             base.diags.retain(|d| !environment_wide_diagnostic(d));
         }
         for (i, other) in parts {
@@ -164,8 +134,6 @@ impl Engine {
             docs,
             versions,
             users,
-            counts,
-            pages_seen,
             diags,
             removals,
             ..
@@ -184,22 +152,6 @@ impl Engine {
         self.versions.extend(versions);
         if is_source {
             self.users = users;
-        }
-        for (entity, c) in counts {
-            if environment_wide(entity) {
-                if is_source {
-                    self.counts.insert(entity, c);
-                }
-            } else {
-                add_counts(self.counts.entry(entity).or_default(), &c);
-            }
-        }
-        for ((entity, company), n) in pages_seen {
-            if environment_wide(entity) && !is_source {
-                continue;
-            }
-            let mine = self.pages_seen.entry((entity, company)).or_insert(0);
-            *mine = (*mine).max(n);
         }
 
         // Kept diagnostics first, in their order; then the ones only counted (a code past the
@@ -327,9 +279,13 @@ mod tests {
         merged.diagnostics();
         assert_eq!(merged.export_state(), single.export_state());
         assert_eq!(merged.transactions().len(), single.transactions().len());
+        // The summary too, but for the counts of what was read: the merged engine read nothing.
+        let (mut a, mut b) = (merged.summary(), single.summary());
+        assert!(a.counts.is_empty());
+        (a.counts, b.counts) = (Default::default(), Default::default());
         assert_eq!(
-            serde_json::to_string(&merged.summary()).unwrap(),
-            serde_json::to_string(&single.summary()).unwrap()
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
         );
         // Users once, through the first company, as the single sync read them.
         let users = merged.users().0;
@@ -349,17 +305,9 @@ mod tests {
         let uk = company_sync(&UK, "uk-users.json");
         let (a, b) = (us.export_state(), uk.export_state());
         let mut merged = Engine::from_states(options(), &[&a[..], &b[..]]).unwrap();
-        let counts = merged.counts.clone();
-        assert_eq!(
-            counts[&Entity::Companies].read,
-            uk.counts[&Entity::Companies].read,
-            "the company list once"
-        );
-        assert_eq!(counts[&Entity::Users].read, uk.counts[&Entity::Users].read);
-        assert_eq!(
-            counts[&Entity::PurchaseInvoices].read,
-            us.counts[&Entity::PurchaseInvoices].read + uk.counts[&Entity::PurchaseInvoices].read
-        );
+        // The first state's reading of the environment is dropped: no diagnostic of it is
+        // kept twice, and a state keeps no counts of what its sync read.
+        assert!(merged.counts.is_empty());
         assert!(merged
             .users()
             .0

@@ -53,9 +53,12 @@ fn options_with_rules(line_mode: &str, rules: &serde_json::Value) -> EngineOptio
 }
 
 /// Every output a run writes, as text: transactions, users, diagnostics, the summary and the
-/// report.
+/// report. The summary's `counts` (what the engine read) are left out: a state does not keep
+/// them, so a restored engine counts only what it reads itself.
 fn outputs(e: &mut Engine) -> Vec<(&'static str, String)> {
     let report = ReportOptions::from_json(&serde_json::json!({ "asOf": "2026-11-26" })).unwrap();
+    let mut summary = e.summary();
+    summary.counts.clear();
     vec![
         (
             "transactions",
@@ -66,7 +69,7 @@ fn outputs(e: &mut Engine) -> Vec<(&'static str, String)> {
             "diagnostics",
             serde_json::to_string(&e.diagnostics()).unwrap(),
         ),
-        ("summary", serde_json::to_string(&e.summary()).unwrap()),
+        ("summary", serde_json::to_string(&summary).unwrap()),
         (
             "report",
             serde_json::to_string(&e.report(&report).unwrap()).unwrap(),
@@ -257,8 +260,9 @@ fn incremental_equals_full_over_page_orders_and_splits() {
             );
             for ((name, x), (_, y)) in got.iter().zip(want) {
                 if *name == "summary" || *name == "report" {
-                    // Counts of what was read differ with the order (an older version read
-                    // after the newer one counts as stale) or a page read twice; the rest not.
+                    // The report's data quality counts what was read, which differs with the
+                    // order (an older version read after the newer one counts as stale) or a
+                    // page read twice; the rest not (the summary's counts are left out above).
                     let strip = |s: &str| {
                         let mut v: serde_json::Value = serde_json::from_str(s).unwrap();
                         if let Some(o) = v.as_object_mut() {

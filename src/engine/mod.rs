@@ -52,7 +52,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod derived;
 mod summary;
-pub use derived::{BuiltFigures, OutputKey, OutputKeys, BUILD_ID};
+pub(crate) use derived::KeyHasher;
+pub use derived::{BuiltFigures, HeldDocument, OutputKey, OutputKeys, BUILD_ID};
 pub use summary::{CurrencyTotal, Summary, UserSummary};
 
 /// Which documents [`Engine::build_filtered`] keeps, by their vendor and lines.
@@ -145,7 +146,7 @@ pub struct Engine {
     default_currency: Option<String>,
     matcher: Matcher,
     pub(crate) companies: BTreeMap<String, CompanyState>,
-    pub(crate) docs: BTreeMap<(String, u8, String), Box<Document>>,
+    pub(crate) docs: BTreeMap<(String, u8, String), Box<HeldDocument>>,
     /// `lastModifiedDateTime` of the newest version seen of every document, held or not.
     /// Fx-hashed: SipHash of the two ids was 4% of reading a state in wasm, and its keys are
     /// fixed there anyway (no randomness in the core), so it bought no flood resistance.
@@ -970,7 +971,7 @@ impl Engine {
         };
         if doc.status != DocStatus::Paid {
             counts.not_paid += 1;
-            if let Some(old) = self.docs.remove(&key) {
+            if let Some(old) = self.docs.remove(&key).map(|d| d.into_document()) {
                 diags.push(Diagnostic::info(
                     DiagnosticCode::InvoiceNoLongerPaid,
                     format!(
@@ -1001,7 +1002,7 @@ impl Engine {
         };
         if date < self.window_start {
             counts.outside_window += 1;
-            if let Some(old) = self.docs.remove(&key) {
+            if let Some(old) = self.docs.remove(&key).map(|d| d.into_document()) {
                 self.removals.push(Removal {
                     company_id: company.to_owned(),
                     invoice_id: old.id,
@@ -1013,7 +1014,7 @@ impl Engine {
             }
             return;
         }
-        self.docs.insert(key, Box::new(doc));
+        self.docs.insert(key, Box::new(HeldDocument::new(doc)));
     }
 
     fn currency_for(&self, company: &str, doc: &Document) -> Option<String> {

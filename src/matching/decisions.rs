@@ -29,9 +29,11 @@ use super::{
     Candidate, DecidedBy, Decision, Evidence, LineInfo, LineRole, Match, Rejected, VendorInfo, Via,
 };
 use crate::bc::LineType;
+use crate::engine::KeyHasher;
 use crate::error::{ConfigError, ErrorCode};
 use crate::fastmap::{FastMap, FastSet};
 use serde::{Deserialize, Serialize};
+use std::hash::Hash;
 use std::sync::Arc;
 
 const NONE: u32 = u32::MAX;
@@ -388,6 +390,93 @@ impl Table {
 
     // ----- snapshots -----
 
+    /// A digest of everything [`Table::export`] writes, without exporting: equal when the
+    /// exports are, different when they differ (up to the digest's collisions); the state key
+    /// (`Engine::state_key`) reads it. The export orders the verdicts by their key's texts and
+    /// numbers texts in that order, both a function of the content, so the digest is taken
+    /// order-free over the verdicts, each by its texts (not their handles, which differ between
+    /// two tables of the same content: one restored, one built). Records are destructured
+    /// without `..`: a field added later does not compile until it is digested here.
+    pub fn digest(&self, catalog_version: u64, rules: &[u64]) -> (u64, u64) {
+        let mut h = KeyHasher::plain();
+        catalog_version.hash(&mut h);
+        rules.hash(&mut h);
+        let mut vocab = (0u64, 0u64);
+        for (w, n) in &self.vocab {
+            let mut x = KeyHasher::plain();
+            (w, n).hash(&mut x);
+            add(&mut vocab, x.pair());
+        }
+        (self.vocab.len(), vocab).hash(&mut h);
+        // As the export writes a vendor: no facts read as not known, not rejected.
+        let vendors: Vec<(u64, u64)> = self
+            .vendors
+            .iter()
+            .map(|VendorRow { key, facts }| {
+                let mut x = KeyHasher::plain();
+                for t in key {
+                    self.text_of(*t).hash(&mut x);
+                }
+                let (known, rejected) = facts
+                    .as_ref()
+                    .map_or((false, None), |f| (f.known, f.rejected.as_ref()));
+                known.hash(&mut x);
+                hash_rejected(rejected, &mut x);
+                x.pair()
+            })
+            .collect();
+        let mut lines = (0u64, 0u64);
+        let mut n = 0u64;
+        for (k, e) in &self.lines {
+            // The export leaves out a verdict without its vendor row (none in practice).
+            let Some(vendor) = vendors.get(k.vendor as usize) else {
+                continue;
+            };
+            let LineKey {
+                vendor: _,
+                description,
+                description2,
+                account,
+                class,
+            } = *k;
+            let Entry {
+                decision,
+                role,
+                rule,
+                words,
+                // Not exported.
+                used: _,
+            } = e;
+            let Kept {
+                matched,
+                ignored_by_rule,
+                rejected,
+            } = decision;
+            let mut x = KeyHasher::plain();
+            vendor.hash(&mut x);
+            for t in [description, description2, account] {
+                self.text_of(t).hash(&mut x);
+            }
+            class.hash(&mut x);
+            role_code(*role).hash(&mut x);
+            match matched {
+                Some(m) => {
+                    1u8.hash(&mut x);
+                    hash_match(m, &mut x);
+                }
+                None => 0u8.hash(&mut x),
+            }
+            ignored_by_rule.hash(&mut x);
+            hash_rejected(rejected.as_deref(), &mut x);
+            rule.hash(&mut x);
+            words.hash(&mut x);
+            add(&mut lines, x.pair());
+            n += 1;
+        }
+        (n, lines).hash(&mut h);
+        h.pair()
+    }
+
     /// The table as data, with the fingerprints it was decided with.
     pub fn export(
         &self,
@@ -458,11 +547,15 @@ impl Table {
                 words: e.words.iter().map(|&w| out.text(&word(w))).collect(),
             });
         }
-        let mut vocabulary: Vec<(u32, u32)> = self
-            .vocab
-            .iter()
-            .map(|(&w, &n)| (out.text(&word(w)), n))
-            .collect();
+        // By word, before their texts are interned: the map's order depends on the order its
+        // words were inserted in (a restored table inserts them in the snapshot's order), and
+        // the texts' numbering must not, or two exports of one table differ (and a run that
+        // changed nothing would write its state again).
+        let mut words: Vec<(String, u32)> =
+            self.vocab.iter().map(|(&w, &n)| (word(w), n)).collect();
+        words.sort_unstable();
+        let mut vocabulary: Vec<(u32, u32)> =
+            words.iter().map(|(w, n)| (out.text(w), *n)).collect();
         vocabulary.sort_unstable();
         DecisionsSnapshot {
             build_id: crate::engine::BUILD_ID.to_owned(),
@@ -1054,4 +1147,106 @@ fn confidence_of(c: u64) -> Option<f64> {
         f64::from_bits(c)
     };
     x.is_finite().then_some(x)
+}
+
+fn add(sum: &mut (u64, u64), x: (u64, u64)) {
+    sum.0 = sum.0.wrapping_add(x.0);
+    sum.1 = sum.1.wrapping_add(x.1);
+}
+
+/// Every field of a match ([`Table::digest`]); a confidence by its bits.
+fn hash_match(m: &Match, h: &mut KeyHasher) {
+    let Match {
+        app_id,
+        app_name,
+        category,
+        decided_by,
+        rule_id,
+        evidence,
+        confidence,
+        runner_up,
+        via,
+    } = m;
+    (app_id, app_name, category).hash(h);
+    (*decided_by as u8).hash(h);
+    rule_id.hash(h);
+    evidence.len().hash(h);
+    for e in evidence {
+        let Evidence {
+            field,
+            text,
+            start,
+            end,
+            kind,
+            alias,
+        } = e;
+        (field, text, start, end, kind, alias).hash(h);
+    }
+    confidence.to_bits().hash(h);
+    hash_candidate(runner_up.as_ref(), h);
+    match via {
+        Some(Via { id, name, kind }) => (1u8, id, name, kind).hash(h),
+        None => 0u8.hash(h),
+    }
+}
+
+fn hash_candidate(c: Option<&Candidate>, h: &mut KeyHasher) {
+    match c {
+        Some(Candidate {
+            app_id,
+            app_name,
+            confidence,
+        }) => (1u8, app_id, app_name, confidence.to_bits()).hash(h),
+        None => 0u8.hash(h),
+    }
+}
+
+fn hash_rejected(r: Option<&Rejected>, h: &mut KeyHasher) {
+    let Some(Rejected {
+        app_id,
+        app_name,
+        confidence,
+        reason,
+        candidates,
+        not_software,
+    }) = r
+    else {
+        return 0u8.hash(h);
+    };
+    (1u8, app_id, app_name, confidence.to_bits(), reason).hash(h);
+    candidates.len().hash(h);
+    for c in candidates {
+        hash_candidate(Some(c), h);
+    }
+    not_software.hash(h);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_export_does_not_depend_on_the_order_the_vocabulary_was_built_in() {
+        // The same words, inserted in two orders into maps of two capacities (as a table built
+        // word by word and one restored from a snapshot): their iteration orders differ.
+        let mut a = Table::default();
+        for w in 0..300u32 {
+            a.vocab.insert(w, w % 7 + 1);
+        }
+        let mut b = Table {
+            vocab: FastMap::with_capacity_and_hasher(4096, Default::default()),
+            ..Default::default()
+        };
+        for w in (0..300u32).rev() {
+            b.vocab.insert(w, w % 7 + 1);
+        }
+        assert!(
+            a.vocab.keys().ne(b.vocab.keys()),
+            "the case has two iteration orders"
+        );
+        let word = |w: u32| format!("word{w}");
+        let (x, y) = (a.export(1, &[], &word), b.export(1, &[], &word));
+        assert_eq!(x.texts, y.texts);
+        assert_eq!(x.vocabulary, y.vocabulary);
+    }
 }

@@ -679,6 +679,15 @@ impl Matcher {
     }
 
     /// The decisions kept, as data to store with the state.
+    /// A digest of what [`Matcher::export_decisions`] gives, without exporting (the state
+    /// key's share of the decisions).
+    pub(crate) fn decisions_digest(&self) -> (u64, u64) {
+        match self.decisions.lock() {
+            Ok(t) => t.digest(self.catalog_version, &self.rule_hashes),
+            Err(_) => (0, 0),
+        }
+    }
+
     pub fn export_decisions(&self) -> DecisionsSnapshot {
         match self.decisions.lock() {
             Ok(t) => t.export(self.catalog_version, &self.rule_hashes, &|w| {

@@ -22,14 +22,15 @@
 //! ## What a state holds
 //! The documents held (paid invoices and credit memos with their lines), the newest
 //! `lastModifiedDateTime` seen of every document (held or not, so a stale page cannot bring a
-//! removed invoice back), companies with their local currency and vendors, users, record counts,
-//! pages seen, diagnostics, the summary figures of the last build (`src/engine/derived.rs`) and
+//! removed invoice back), companies with their local currency and vendors, users, diagnostics,
+//! the summary figures of the last build (`src/engine/derived.rs`) and
 //! the match decisions kept (`src/matching/decisions.rs`: each distinct line's verdict, so the
 //! next run analyses only lines it has not seen; none until the engine was built, none in a v1
 //! state; those of another build or catalog are dropped when read, never trusted).
 //! Not held: the options (rules, catalog, line mode come from the caller, so a state can be
-//! re-matched with new rules), transactions (rebuilt on demand), and the removals of the run
-//! that wrote it (they describe that run; see [`crate::sync::changes::ChangeBaseline`] for what
+//! re-matched with new rules), transactions (rebuilt on demand), the record counts and page
+//! numbers of what the run that wrote it read (`summary.json` has them; a restored engine
+//! counts what it reads itself), and the removals of the run that wrote it (they describe that run; see [`crate::sync::changes::ChangeBaseline`] for what
 //! changed).
 //!
 //! ## Formats

@@ -27,8 +27,15 @@
 //! - **Deterministic**: the same engine always gives the same bytes. Tables are in the order of
 //!   first use in one fixed traversal: the environment, then companies by id (each with its
 //!   record, currency, vendors by id, documents by (kind, id), versions by (kind, id)), users by
-//!   id, record counts by entity, pages seen, diagnostics as logged, counts per code, the kept
-//!   figures, the match decisions. So export -> import -> export is byte-identical.
+//!   id, diagnostics as logged, counts per code, the kept figures, the match decisions. So
+//!   export -> import -> export is byte-identical.
+//! - **Nothing of one run only**: `counts` (records read per entity) and `pages_seen` (page
+//!   numbers) describe what the run that wrote the state read, not the data, and are written
+//!   empty; a reader checks them and drops them. They stay in the format, so the states written
+//!   with them (before the run's counts left the state) read as before, and a build of that time
+//!   reads these (as a state whose run read nothing): no format version was needed. Without
+//!   them the state is the same bytes, and has the same [`Engine::state_key`], after every run
+//!   that changed nothing, so such a run keeps the file (`src/engine/derived.rs`).
 //! - **Match decisions** (`decisions`, `None` when the engine holds none): the engine's
 //!   [`DecisionsSnapshot`] (already integer handles, in key order) with its texts moved into
 //!   `strings`, interned last, so the descriptions and vendor names its keys are made of cost an
@@ -52,8 +59,8 @@ use super::{
 use crate::bc::records::{Company, DocKind, DocStatus, Document, Line, RawUserFields, Vendor};
 use crate::bc::Entity;
 use crate::date::Date;
-use crate::diagnostics::{Counts, Diagnostic};
-use crate::engine::{BuiltFigures, CompanyState, CurrencyTotal, Engine, OutputKey};
+use crate::diagnostics::Diagnostic;
+use crate::engine::{BuiltFigures, CompanyState, CurrencyTotal, Engine, HeldDocument, OutputKey};
 use crate::error::{ConfigError, ErrorCode};
 use crate::fastmap::FastMap;
 use crate::matching::DecisionsSnapshot;
@@ -85,9 +92,9 @@ struct StateV2<'a> {
     credit_memos: bool,
     companies: Vec<CompanyV2>,
     users: Vec<UserV2>,
-    /// Entity name, counts.
+    /// Entity name, counts. Written empty, read and dropped (the counts of a run, see above).
     counts: Vec<(Sym, CountsV2)>,
-    /// Entity name, company, pages.
+    /// Entity name, company, pages. Written empty, read and dropped.
     pages_seen: Vec<(Sym, Sym, u32)>,
     diagnostics: Vec<DiagV2>,
     /// Code name, exact count (including those counted but not kept).
@@ -497,36 +504,12 @@ pub(super) fn encode(e: &Engine) -> Vec<u8> {
             companies: cs.iter().map(|c| t.id(c)).collect(),
         })
         .collect();
-    let counts = e
-        .counts
-        .iter()
-        .map(|(ent, c)| {
-            (
-                t.sym(ent.as_str()),
-                CountsV2 {
-                    pages: c.pages,
-                    pages_rejected: c.pages_rejected,
-                    read: c.read,
-                    accepted: c.accepted,
-                    rejected: c.rejected,
-                    not_paid: c.not_paid,
-                    outside_window: c.outside_window,
-                    disabled: c.disabled,
-                    stale: c.stale,
-                },
-            )
-        })
-        .collect();
-    let mut seen: Vec<(&str, &str, u32)> = e
-        .pages_seen
-        .iter()
-        .map(|((ent, c), n)| (ent.as_str(), c.as_str(), *n))
-        .collect();
-    seen.sort_unstable();
-    let pages_seen = seen
-        .into_iter()
-        .map(|(ent, c, n)| (t.sym(ent), t.sym(c), n))
-        .collect();
+    // What the run that wrote the state read (record counts, page numbers) is not kept: it
+    // describes that run, not the data, and a state kept with it changed with every run's
+    // re-read overlap, so a run that changed nothing never kept its state file. The fields stay
+    // in the format, written empty (see the module docs).
+    let counts: Vec<(Sym, CountsV2)> = Vec::new();
+    let pages_seen: Vec<(Sym, Sym, u32)> = Vec::new();
     let diagnostics = e
         .diags
         .items()
@@ -794,33 +777,23 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
         let name = r.str(ix, || path.clone())?;
         Entity::parse(name).ok_or_else(|| invalid(path, format!("unknown entity {name:?}")))
     };
-    for (i, (ent, c)) in s.counts.into_iter().enumerate() {
+    // Written by earlier builds (the counts of what their run read): still checked, so
+    // a damaged state is refused as before, but not restored. A restored engine counts only
+    // what it reads itself, as a sync run does (`begin_sync_run` cleared them anyway).
+    let mut counted = BTreeSet::new();
+    for (i, (ent, _)) in s.counts.into_iter().enumerate() {
         let e = entity(ent, format!("counts/{i}"))?;
-        let counts = Counts {
-            pages: c.pages,
-            pages_rejected: c.pages_rejected,
-            read: c.read,
-            accepted: c.accepted,
-            rejected: c.rejected,
-            not_paid: c.not_paid,
-            outside_window: c.outside_window,
-            disabled: c.disabled,
-            stale: c.stale,
-        };
-        if engine.counts.insert(e, counts).is_some() {
+        if !counted.insert(e) {
             return Err(invalid(
                 format!("counts/{i}"),
                 "the entity is counted twice",
             ));
         }
     }
-    let mut pages_seen = HashMap::with_capacity(s.pages_seen.len());
-    for (i, (ent, company, n)) in s.pages_seen.into_iter().enumerate() {
-        let e = entity(ent, format!("pagesSeen/{i}"))?;
-        let c = r.string(company, || format!("pagesSeen/{i}"))?;
-        pages_seen.insert((e, c), n);
+    for (i, (ent, company, _)) in s.pages_seen.into_iter().enumerate() {
+        entity(ent, format!("pagesSeen/{i}"))?;
+        r.str(company, || format!("pagesSeen/{i}"))?;
     }
-    engine.pages_seen = pages_seen;
     let mut items = Vec::with_capacity(s.diagnostics.len());
     for (i, d) in s.diagnostics.into_iter().enumerate() {
         let p = |f: &str| format!("diagnostics/items/{i}/{f}");
@@ -865,12 +838,14 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
 /// A held document's key in the engine: company, kind, id.
 type DocKey = (String, u8, String);
 /// A document read, with its key in the engine and where it was in the state.
-type HeldDoc = (DocKey, Box<Document>, (usize, usize));
+type HeldDoc = (DocKey, Box<HeldDocument>, (usize, usize));
 
 /// The engine's documents. A state written by [`encode`] lists them in key order, so the tree
 /// is built in one pass (inserting one at a time was a fifth of a load); a state in another
 /// order is sorted first. A document twice is refused, naming its second place.
-fn held_documents(mut docs: Vec<HeldDoc>) -> Result<BTreeMap<DocKey, Box<Document>>, ConfigError> {
+fn held_documents(
+    mut docs: Vec<HeldDoc>,
+) -> Result<BTreeMap<DocKey, Box<HeldDocument>>, ConfigError> {
     if !docs.windows(2).all(|w| w[0].0 < w[1].0) {
         docs.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
         if let Some(w) = docs.windows(2).find(|w| w[0].0 == w[1].0) {
@@ -934,7 +909,7 @@ fn read_company(
         if let Some(t) = doc.last_modified {
             engine.versions.insert(key.clone(), t);
         }
-        docs.push((key, Box::new(doc), (ci, di)));
+        docs.push((key, Box::new(HeldDocument::new(doc)), (ci, di)));
     }
     for (vi, (kind, id, ms)) in c.versions.into_iter().enumerate() {
         let vp = || format!("companies/{ci}/versions/{vi}");

@@ -273,15 +273,17 @@ fn every_value_and_extreme_reads_back_exactly() {
         if let Some(t) = d.last_modified {
             e.versions.insert((C1.to_owned(), kind, d.id.clone()), t);
         }
-        e.docs
-            .insert((C1.to_owned(), kind, d.id.clone()), Box::new(d.clone()));
+        e.docs.insert(
+            (C1.to_owned(), kind, d.id.clone()),
+            Box::new(HeldDocument::new(d.clone())),
+        );
     }
     assert!(e.docs.len() > 10);
     let bytes = e.export_state();
     let back = Engine::from_state(o, &bytes).unwrap();
     assert_eq!(back.export_state(), bytes);
-    let held: Vec<&Document> = e.docs.values().map(|d| &**d).collect();
-    let read: Vec<&Document> = back.docs.values().map(|d| &**d).collect();
+    let held: Vec<&Document> = e.docs.values().map(|d| &***d).collect();
+    let read: Vec<&Document> = back.docs.values().map(|d| &***d).collect();
     assert_eq!(read, held, "every member of every document, as it was");
 }
 
@@ -451,7 +453,34 @@ fn indexes_and_values_out_of_range_name_their_path() {
             s.strings[s.per_code[0].0 as usize].to_owned()
         })
     );
-    assert_eq!(path(&|s| s.counts[0].0 = s.environment), "counts/0");
+    // The counts of what a run read are written empty since they left the state; a state of
+    // an earlier build holds them, checked as before (and then dropped).
+    let counts = || CountsV2 {
+        pages: 1,
+        pages_rejected: 0,
+        read: 2,
+        accepted: 2,
+        rejected: 0,
+        not_paid: 0,
+        outside_window: 0,
+        disabled: 0,
+        stale: 0,
+    };
+    assert!(rows(&bytes).counts.is_empty() && rows(&bytes).pages_seen.is_empty());
+    assert_eq!(
+        path(&|s| s.counts.push((s.environment, counts()))),
+        "counts/0"
+    );
+    assert_eq!(
+        path(&|s| s.pages_seen.push((s.environment, 0, 1))),
+        "pagesSeen/0"
+    );
+    assert_eq!(
+        path(&|s| s
+            .pages_seen
+            .push((s.diagnostics[0].entity.unwrap(), n_strings, 1))),
+        "pagesSeen/0"
+    );
     assert_eq!(
         path(&|s| s.built.as_mut().unwrap().key = s.environment),
         "built/key"
@@ -562,4 +591,62 @@ mod damaged {
             prop_assert_eq!(pushed.and_then(|_| r.finish()).is_ok(), whole_ok);
         }
     }
+}
+
+#[test]
+fn a_restored_engine_counts_what_it_reads() {
+    let e = loaded();
+    assert!(!e.counts.is_empty() && !e.pages_seen.is_empty());
+    let mut back = Engine::from_state(opts(), &e.export_state()).unwrap();
+    assert!(
+        back.counts.is_empty() && back.pages_seen.is_empty(),
+        "the state keeps no counts of what the engine that wrote it read"
+    );
+    // A page read after the restore is counted, and numbered, as in an engine that read it
+    // alone: the counts are of what this engine read, never added to an earlier run's.
+    let p = page(
+        "purchaseInvoices",
+        &[
+            invoice(
+                "11111111-0000-0000-0000-000000000009",
+                "2026-03-05",
+                "Paid",
+                "2026-03-06T00:00:00Z",
+                "9",
+            ),
+            r#"{"id":"x9","status":"Paid","totalAmountExcludingTax":"bad"}"#.into(),
+        ],
+    );
+    back.add_page_text(None, None, &p);
+    let mut alone = Engine::new(opts()).unwrap();
+    alone.add_page_text(None, None, &p);
+    assert_eq!(back.counts, alone.counts);
+    let page_of = |e: &Engine| e.diags.items().last().and_then(|d| d.page);
+    assert_eq!(page_of(&back), Some(0));
+    assert_eq!(page_of(&back), page_of(&alone));
+}
+
+#[test]
+fn a_state_written_with_the_counts_of_its_run_reads_and_drops_them() {
+    // Written by `examples/write_state_fixture.rs` when the state kept the counts of its run.
+    let old = include_bytes!("../../../tests/fixtures/state/v2-sample.bcs");
+    let rows_of_old = rows(old);
+    assert!(!rows_of_old.counts.is_empty() && !rows_of_old.pages_seen.is_empty());
+    let o = crate::engine::EngineOptions {
+        connected_at: Some("2026-11-26".into()),
+        line_mode: Some("line".into()),
+        credit_memos: Some(true),
+        environment: Some("tenant/production".into()),
+        ..Default::default()
+    };
+    let e = Engine::from_state(o.clone(), old).unwrap();
+    assert!(e.counts.is_empty() && e.pages_seen.is_empty());
+    assert!(!e.docs.is_empty());
+    let again = e.export_state();
+    let rows_again = rows(&again);
+    assert!(rows_again.counts.is_empty() && rows_again.pages_seen.is_empty());
+    assert_eq!(rows_again.companies.len(), rows_of_old.companies.len());
+    let mut back = Engine::from_state(o, &again).unwrap();
+    let mut e = e;
+    assert_eq!(observable(&mut back), observable(&mut e));
 }
