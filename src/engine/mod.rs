@@ -542,7 +542,6 @@ impl Engine {
             *n += 1;
             *n - 1
         };
-        let before = self.diags.total();
         let mut result = PageResult {
             entity: Some(entity.as_str()),
             company_id: company.clone(),
@@ -637,6 +636,9 @@ impl Engine {
         if entity == Entity::Companies {
             self.join_named_companies(&mut page_diags);
         }
+        // The page's own diagnostics (the log's total can also fall: a record read again
+        // replaces the diagnostics of its earlier reading).
+        result.diagnostics = page_diags.len() as u64;
         for mut d in page_diags {
             d.entity.get_or_insert(entity.as_str());
             if d.company_id.is_none() && !company_key.is_empty() {
@@ -645,7 +647,6 @@ impl Engine {
             d.page.get_or_insert(seq);
             self.diags.push(d);
         }
-        result.diagnostics = self.diags.total() - before;
         result
     }
 
@@ -695,6 +696,16 @@ impl Engine {
                 return;
             }
         };
+        // A record read again (an incremental run's overlap, a page read twice) replaces its
+        // earlier reading, so its diagnostics replace the earlier reading's too: otherwise
+        // each re-read would log them once more, and an incremental run would report what a
+        // full run of the same data does not. Only worked out when the log holds any.
+        let earlier = self.diags.items().iter().any(|d| {
+            d.record_id.is_some()
+                && d.entity == Some(entity.as_str())
+                && d.company_id.as_deref().unwrap_or("") == company
+        });
+        let mut read_ids: BTreeSet<String> = BTreeSet::new();
         for (i, rec) in list.into_iter().enumerate() {
             result.records += 1;
             let mut local = Vec::new();
@@ -708,6 +719,9 @@ impl Engine {
                 }
                 Record::Object(mut raw) => {
                     let id = raw.peek_id();
+                    if earlier {
+                        read_ids.extend(id.clone());
+                    }
                     let mut fr = FieldReader::new(&mut local, String::new());
                     let ok = f(self, company, raw, &mut fr).is_some() && !fr.rejected;
                     for d in local.iter_mut() {
@@ -741,6 +755,13 @@ impl Engine {
                 c.rejected += 1;
                 result.rejected += 1;
             }
+        }
+        if !read_ids.is_empty() {
+            self.diags.retain(|d| {
+                !(d.entity == Some(entity.as_str())
+                    && d.company_id.as_deref().unwrap_or("") == company
+                    && d.record_id.as_ref().is_some_and(|id| read_ids.contains(id)))
+            });
         }
     }
 
