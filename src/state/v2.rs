@@ -416,6 +416,77 @@ fn doc_row<'e>(t: &mut Tables<'e>, d: &'e Document) -> DocV2 {
 
 /// The engine's state as v2 bytes.
 pub(super) fn encode(e: &Engine) -> Vec<u8> {
+    encode_pieces(e, PIECE).concat()
+}
+
+/// The size of the pieces [`encode_pieces`] gives (the last may be shorter).
+pub(super) const PIECE: usize = 1 << 20;
+
+/// A postcard output in pieces of [`PIECE`] bytes. The state is never one buffer: at 100,000
+/// invoices it is 21 MB, and `postcard::to_allocvec` held it up to twice over while its `Vec`
+/// doubled (then it was copied once more, after the header); in wasm, whose memory never
+/// shrinks, that transient was part of a sync's peak RSS.
+struct Pieces {
+    done: Vec<Vec<u8>>,
+    cur: Vec<u8>,
+    size: usize,
+}
+
+impl Pieces {
+    fn room(&mut self) -> usize {
+        if self.cur.len() == self.size {
+            let full = std::mem::replace(&mut self.cur, Vec::with_capacity(self.size));
+            self.done.push(full);
+        }
+        self.size - self.cur.len()
+    }
+}
+
+impl postcard::ser_flavors::Flavor for Pieces {
+    type Output = Vec<Vec<u8>>;
+
+    fn try_push(&mut self, b: u8) -> postcard::Result<()> {
+        self.room();
+        self.cur.push(b);
+        Ok(())
+    }
+
+    fn try_extend(&mut self, mut data: &[u8]) -> postcard::Result<()> {
+        while !data.is_empty() {
+            let n = self.room().min(data.len());
+            self.cur.extend_from_slice(&data[..n]);
+            data = &data[n..];
+        }
+        Ok(())
+    }
+
+    fn finalize(mut self) -> postcard::Result<Vec<Vec<u8>>> {
+        if !self.cur.is_empty() {
+            self.done.push(self.cur);
+        }
+        Ok(self.done)
+    }
+}
+
+/// [`encode`]'s bytes in pieces of `size` bytes (at least 1; the last may be shorter): joined,
+/// they are `encode(e)`.
+pub(super) fn encode_pieces(e: &Engine, size: usize) -> Vec<Vec<u8>> {
+    let size = size.max(1);
+    let pieces = Pieces {
+        done: Vec::new(),
+        cur: Vec::with_capacity(size),
+        size,
+    };
+    // Serializing plain data into growing buffers cannot fail (postcard errs only on unsized
+    // sequences and a full fixed buffer).
+    encode_into(e, pieces).unwrap_or_default()
+}
+
+/// The header, then the postcard-encoded state, into `out`.
+pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
+    e: &Engine,
+    mut out: F,
+) -> postcard::Result<F::Output> {
     // Exported first: the tables borrow its texts until the state is serialized.
     let mut decisions = e.export_decisions();
     let decision_texts = std::mem::take(&mut decisions.texts);
@@ -599,15 +670,9 @@ pub(super) fn encode(e: &Engine) -> Vec<u8> {
         built,
         decisions,
     };
-    let mut out = Vec::new();
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    // Serializing plain data into a Vec cannot fail (postcard errs only on unsized sequences
-    // and a full fixed buffer).
-    if let Ok(body) = postcard::to_allocvec(&state) {
-        out.extend_from_slice(&body);
-    }
-    out
+    out.try_extend(MAGIC)?;
+    out.try_extend(&VERSION.to_le_bytes())?;
+    postcard::serialize_with_flavor(&state, out)
 }
 
 // ------------------------------------------------------------------------------------------
