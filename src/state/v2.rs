@@ -75,15 +75,17 @@ enum Id {
     Text(Sym),
 }
 
+/// `C`: a company as read ([`CompanyV2`]), or as written (its documents' rows made as they are
+/// serialized, [`DocsOut`]); both encode the same.
 #[derive(Serialize, Deserialize)]
-struct StateV2<'a> {
+struct StateV2<'a, C = CompanyV2> {
     #[serde(borrow)]
     strings: Vec<&'a str>,
     ids: Vec<Id>,
     environment: Sym,
     window_start: i32,
     credit_memos: bool,
-    companies: Vec<CompanyV2>,
+    companies: Vec<C>,
     users: Vec<UserV2>,
     /// Entity name, counts.
     counts: Vec<(Sym, CountsV2)>,
@@ -108,13 +110,13 @@ struct DecisionsV2 {
 }
 
 #[derive(Serialize, Deserialize)]
-struct CompanyV2 {
+struct CompanyV2<D = Vec<DocV2>> {
     id: IdIx,
     /// The company record: name, display name.
     record: Option<(Sym, Option<Sym>)>,
     local_currency: Option<Sym>,
     vendors: Vec<VendorV2>,
-    documents: Vec<DocV2>,
+    documents: D,
     /// Documents seen but not held: kind (0 invoice, 1 credit memo), id, `lastModified`.
     versions: Vec<(u8, Id, i64)>,
 }
@@ -293,7 +295,29 @@ struct Tables<'e> {
     id_ix: FastMap<&'e str, IdIx>,
 }
 
-impl<'e> Tables<'e> {
+/// Texts and ids to their indexes: [`Tables`] adds what is new, [`Lookup`] only finds.
+trait Intern<'e> {
+    fn sym(&mut self, s: &'e str) -> Sym;
+    fn id(&mut self, s: &'e str) -> IdIx;
+
+    fn osym(&mut self, s: &'e Option<String>) -> Option<Sym> {
+        s.as_deref().map(|s| self.sym(s))
+    }
+
+    fn oid(&mut self, s: &'e Option<String>) -> Option<IdIx> {
+        s.as_deref().map(|s| self.id(s))
+    }
+
+    /// An id used once (a document's, a line's): stored in its row, not in the table.
+    fn own_id(&mut self, s: &'e str) -> Id {
+        match canonical_guid(s) {
+            Some(g) => Id::Guid(g),
+            None => Id::Text(self.sym(s)),
+        }
+    }
+}
+
+impl<'e> Intern<'e> for Tables<'e> {
     fn sym(&mut self, s: &'e str) -> Sym {
         if let Some(&i) = self.string_ix.get(s) {
             return i;
@@ -302,10 +326,6 @@ impl<'e> Tables<'e> {
         self.strings.push(s);
         self.string_ix.insert(s, i);
         i
-    }
-
-    fn osym(&mut self, s: &'e Option<String>) -> Option<Sym> {
-        s.as_deref().map(|s| self.sym(s))
     }
 
     fn id(&mut self, s: &'e str) -> IdIx {
@@ -321,17 +341,44 @@ impl<'e> Tables<'e> {
         self.id_ix.insert(s, i);
         i
     }
+}
 
-    fn oid(&mut self, s: &'e Option<String>) -> Option<IdIx> {
-        s.as_deref().map(|s| self.id(s))
+/// The filled tables' indexes, for the second pass over the documents ([`DocsOut`]): every
+/// text and id a document's row names was added by the first pass, over the same documents.
+/// Should one be missing, its index is one past the table, which a read refuses
+/// (`STATE_INVALID`) rather than taking another text for it.
+#[derive(Clone, Copy)]
+struct Lookup<'t, 'e> {
+    string_ix: &'t FastMap<&'e str, Sym>,
+    id_ix: &'t FastMap<&'e str, IdIx>,
+}
+
+impl<'e> Intern<'e> for Lookup<'_, 'e> {
+    fn sym(&mut self, s: &'e str) -> Sym {
+        let i = self.string_ix.get(s).copied();
+        debug_assert!(i.is_some(), "a text the first pass did not intern");
+        i.unwrap_or(Sym::MAX)
     }
 
-    /// An id used once (a document's, a line's): stored in its row, not in the table.
-    fn own_id(&mut self, s: &'e str) -> Id {
-        match canonical_guid(s) {
-            Some(g) => Id::Guid(g),
-            None => Id::Text(self.sym(s)),
-        }
+    fn id(&mut self, s: &'e str) -> IdIx {
+        let i = self.id_ix.get(s).copied();
+        debug_assert!(i.is_some(), "an id the first pass did not intern");
+        i.unwrap_or(IdIx::MAX)
+    }
+}
+
+/// A company's documents as written: each row is made while it is serialized and dropped
+/// after, so the rows of every document (~50 MB at 100,000 invoices, most of what encoding a
+/// state allocated) are never held at once. Encodes as the `Vec<DocV2>` it stands for.
+struct DocsOut<'t, 'e> {
+    docs: Vec<&'e Document>,
+    look: Lookup<'t, 'e>,
+}
+
+impl Serialize for DocsOut<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut look = self.look;
+        s.collect_seq(self.docs.iter().map(|d| doc_row(&mut look, d)))
     }
 }
 
@@ -360,7 +407,7 @@ fn amount_from_delta(delta: i64, excl: i64, tax: i64) -> i64 {
     delta.wrapping_add(excl.wrapping_add(tax))
 }
 
-fn doc_row<'e>(t: &mut Tables<'e>, d: &'e Document) -> DocV2 {
+fn doc_row<'e>(t: &mut impl Intern<'e>, d: &'e Document) -> DocV2 {
     let posting = d.posting_date.map(days);
     let (excl, tax) = (
         d.total_excluding_tax.map_or(0, |a| a.0),
@@ -534,10 +581,13 @@ pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
             }
         }
         // `docs` is ordered by company first, and companies are visited in the same order.
+        // Their texts are interned here, in this order; their rows are made again, one at a
+        // time, when the state is serialized (`DocsOut`).
         let mut documents = Vec::new();
         while let Some((k, d)) = docs.next_if(|(k, _)| k.0 == cid) {
             debug_assert_eq!(k.2, d.id);
-            documents.push(doc_row(&mut t, d));
+            doc_row(&mut t, d);
+            documents.push(&**d);
         }
         let mut vs = versions.remove(cid).unwrap_or_default();
         vs.sort_unstable();
@@ -655,9 +705,33 @@ pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
         texts: decision_texts.iter().map(|x| t.sym(x)).collect(),
         snapshot: decisions,
     });
+    let Tables {
+        strings,
+        string_ix,
+        ids,
+        id_ix,
+    } = t;
+    let look = Lookup {
+        string_ix: &string_ix,
+        id_ix: &id_ix,
+    };
+    let companies: Vec<CompanyV2<DocsOut>> = companies
+        .into_iter()
+        .map(|c| CompanyV2 {
+            id: c.id,
+            record: c.record,
+            local_currency: c.local_currency,
+            vendors: c.vendors,
+            documents: DocsOut {
+                docs: c.documents,
+                look,
+            },
+            versions: c.versions,
+        })
+        .collect();
     let state = StateV2 {
-        strings: t.strings,
-        ids: t.ids,
+        strings,
+        ids,
         environment,
         window_start: days(e.window_start),
         credit_memos: e.credit_memos,
