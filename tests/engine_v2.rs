@@ -350,4 +350,40 @@ fn a_record_read_again_replaces_the_diagnostics_of_its_earlier_reading() {
     both.add_page_text(None, None, &bad);
     both.add_page_text(None, None, &fixture("sample/us-purchaseInvoices-2.json"));
     assert_eq!(diagnostic_texts(&mut other), diagnostic_texts(&mut both));
+
+#[test]
+fn releasing_the_built_transactions_changes_no_output_and_no_state() {
+    // What the CLI does once it has written the transaction files and the report: the
+    // transactions are freed before the state is exported (they were most of the memory the
+    // export's peak stood on). The state, the summary and every output after it are the same;
+    // an output asked for again is built again.
+    for mode in ["invoice", "line", "auto"] {
+        let mut kept = fresh(mode);
+        let mut released = fresh(mode);
+        let before = outputs(&mut released);
+        released.release_built();
+        assert_eq!(
+            released.export_state(),
+            {
+                outputs(&mut kept);
+                kept.export_state()
+            },
+            "{mode}: the state after a release"
+        );
+        assert_eq!(
+            serde_json::to_string(&released.summary()).unwrap(),
+            serde_json::to_string(&kept.summary()).unwrap(),
+            "{mode}: the summary after a release"
+        );
+        assert_same(
+            &outputs(&mut released),
+            &before,
+            &format!("{mode}: built again after a release"),
+        );
+        assert_eq!(
+            released.export_state(),
+            kept.export_state(),
+            "{mode}: the state after a rebuild"
+        );
+    }
 }

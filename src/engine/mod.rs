@@ -1301,6 +1301,14 @@ impl Engine {
         self.vocabulary_stale = true;
     }
 
+    /// Drops the transactions built (and the diagnostics found building them): after a build
+    /// they are most of the engine's memory (~2.5 KB a transaction in wasm), and a host that
+    /// has written its outputs needs them no more. The summary's figures and the match
+    /// decisions stay; an output asked for afterwards builds the transactions again, equal.
+    pub fn release_built(&mut self) {
+        self.cache = None;
+    }
+
     fn ensure_vocabulary(&mut self) {
         if self.vocabulary_stale {
             self.refresh_vocabulary();

@@ -220,31 +220,68 @@ fn finish_engine(mut engine: Engine) -> Engine {
 }
 
 /// Writes a state in pieces of at most `budget` bytes, for hosts that store it in pieces (a file
-/// written as it comes, D1 rows of at most 1 MB). The state is encoded whole on the first call
-/// (a v2 state is a fraction of the engine that holds it) and handed out in slices; the engine
-/// must not change between calls. The pieces joined are [`Engine::export_state`].
+/// written as it comes, D1 rows of at most 1 MB). The state is encoded on the first call (a v2
+/// state is a fraction of the engine that holds it) into pieces of [`v2::PIECE`] bytes, never
+/// one buffer, and each is freed once handed out; the engine must not change between calls.
+/// Every piece but the last has `budget` bytes; joined, they are [`Engine::export_state`].
 pub struct StateWriter {
-    bytes: Option<Vec<u8>>,
+    /// The encoded pieces not yet handed out (`None` before the first call), the bytes of the
+    /// first already handed out, and the bytes left in all.
+    pieces: Option<std::collections::VecDeque<Vec<u8>>>,
     at: usize,
+    left: usize,
+    /// The size the state is encoded in ([`v2::PIECE`]; smaller in tests).
+    piece: usize,
 }
 
 impl StateWriter {
     pub fn new(_engine: &Engine) -> StateWriter {
-        StateWriter { bytes: None, at: 0 }
+        StateWriter {
+            pieces: None,
+            at: 0,
+            left: 0,
+            piece: v2::PIECE,
+        }
+    }
+
+    /// A writer that encodes in pieces of `piece` bytes (tests: many pieces from a small state).
+    #[cfg(test)]
+    pub(crate) fn with_piece_size(engine: &Engine, piece: usize) -> StateWriter {
+        StateWriter {
+            piece,
+            ..StateWriter::new(engine)
+        }
     }
 
     /// The next piece (at most `budget` bytes, at least 1), or `None` when the state is complete.
     pub fn next_chunk(&mut self, e: &Engine, budget: usize) -> Option<Vec<u8>> {
-        let bytes = self.bytes.get_or_insert_with(|| v2::encode(e));
-        if self.at >= bytes.len() {
-            // Freed as soon as the last piece is out.
-            self.bytes = Some(Vec::new());
+        if self.pieces.is_none() {
+            let pieces = v2::encode_pieces(e, self.piece);
+            self.left = pieces.iter().map(Vec::len).sum();
+            self.pieces = Some(pieces.into());
+        }
+        let pieces = self.pieces.as_mut()?;
+        let n = budget.max(1).min(self.left);
+        if n == 0 {
             return None;
         }
-        let end = self.at.saturating_add(budget.max(1)).min(bytes.len());
-        let piece = bytes[self.at..end].to_vec();
-        self.at = end;
-        Some(piece)
+        self.left -= n;
+        // The usual case (the default budget is the pieces' size): a piece as it is.
+        if self.at == 0 && pieces.front().is_some_and(|p| p.len() == n) {
+            return pieces.pop_front();
+        }
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let front = pieces.front()?;
+            let take = (n - out.len()).min(front.len() - self.at);
+            out.extend_from_slice(&front[self.at..self.at + take]);
+            self.at += take;
+            if self.at == front.len() {
+                pieces.pop_front();
+                self.at = 0;
+            }
+        }
+        Some(out)
     }
 }
 
@@ -259,7 +296,10 @@ enum Format {
     /// Too few bytes yet to tell (all of them blank, or a prefix of the magic).
     Unknown(Box<Engine>, Vec<u8>),
     V1(Box<v1::StateReader>),
-    V2(Box<Engine>, Vec<u8>),
+    /// The pieces as pushed, joined once at the end: appended to one `Vec`, a 21 MB state
+    /// left the 1, 2, 4 ... 16 MB buffers it outgrew behind, holes that wasm memory (which never
+    /// shrinks) kept (68 MB of linear memory for the pushed state).
+    V2(Box<Engine>, Vec<Vec<u8>>),
     /// A piece failed: the reader is spent.
     Failed,
 }
@@ -277,6 +317,17 @@ impl StateReader {
         self.push(text.as_bytes())
     }
 
+    /// [`StateReader::push`] of a piece the caller gives away (a host's copy): kept as it is.
+    pub fn push_vec(&mut self, piece: Vec<u8>) -> Result<(), ConfigError> {
+        match &mut self.format {
+            Format::V2(_, pieces) => {
+                pieces.push(piece);
+                Ok(())
+            }
+            _ => self.push(&piece),
+        }
+    }
+
     /// The next piece of the state's bytes.
     pub fn push(&mut self, piece: &[u8]) -> Result<(), ConfigError> {
         match std::mem::replace(&mut self.format, Format::Failed) {
@@ -284,15 +335,15 @@ impl StateReader {
                 r.push_bytes(piece)?;
                 self.format = Format::V1(r);
             }
-            Format::V2(engine, mut bytes) => {
-                bytes.extend_from_slice(piece);
-                self.format = Format::V2(engine, bytes);
+            Format::V2(engine, mut pieces) => {
+                pieces.push(piece.to_vec());
+                self.format = Format::V2(engine, pieces);
             }
             Format::Unknown(engine, mut head) => {
                 head.extend_from_slice(piece);
                 self.format = match detect(&head, false)? {
                     None => Format::Unknown(engine, head),
-                    Some(Detected::V2) => Format::V2(engine, head),
+                    Some(Detected::V2) => Format::V2(engine, vec![head]),
                     Some(Detected::V1) => {
                         let mut r = v1::StateReader::new(*engine);
                         r.push_bytes(&head)?;
@@ -309,7 +360,10 @@ impl StateReader {
     pub fn finish(self) -> Result<Engine, ConfigError> {
         match self.format {
             Format::V1(r) => r.finish(),
-            Format::V2(engine, bytes) => v2::decode(*engine, &bytes),
+            Format::V2(engine, pieces) => {
+                let bytes = join_pieces(pieces);
+                v2::decode(*engine, &bytes)
+            }
             Format::Unknown(engine, head) => match detect(&head, true)? {
                 Some(Detected::V2) => v2::decode(*engine, &head),
                 _ => Err(empty()),
@@ -317,6 +371,15 @@ impl StateReader {
             Format::Failed => Err(spent()),
         }
     }
+}
+
+/// The pieces in one buffer of exactly their size, each freed once copied.
+fn join_pieces(pieces: Vec<Vec<u8>>) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+    for p in pieces {
+        bytes.extend_from_slice(&p);
+    }
+    bytes
 }
 
 fn empty() -> ConfigError {

@@ -82,15 +82,17 @@ enum Id {
     Text(Sym),
 }
 
+/// `C`: a company as read ([`CompanyV2`]), or as written (its documents' rows made as they are
+/// serialized, [`DocsOut`]); both encode the same.
 #[derive(Serialize, Deserialize)]
-struct StateV2<'a> {
+struct StateV2<'a, C = CompanyV2> {
     #[serde(borrow)]
     strings: Vec<&'a str>,
     ids: Vec<Id>,
     environment: Sym,
     window_start: i32,
     credit_memos: bool,
-    companies: Vec<CompanyV2>,
+    companies: Vec<C>,
     users: Vec<UserV2>,
     /// Entity name, counts. Written empty, read and dropped (the counts of a run, see above).
     counts: Vec<(Sym, CountsV2)>,
@@ -115,13 +117,13 @@ struct DecisionsV2 {
 }
 
 #[derive(Serialize, Deserialize)]
-struct CompanyV2 {
+struct CompanyV2<D = Vec<DocV2>> {
     id: IdIx,
     /// The company record: name, display name.
     record: Option<(Sym, Option<Sym>)>,
     local_currency: Option<Sym>,
     vendors: Vec<VendorV2>,
-    documents: Vec<DocV2>,
+    documents: D,
     /// Documents seen but not held: kind (0 invoice, 1 credit memo), id, `lastModified`.
     versions: Vec<(u8, Id, i64)>,
 }
@@ -300,7 +302,29 @@ struct Tables<'e> {
     id_ix: FastMap<&'e str, IdIx>,
 }
 
-impl<'e> Tables<'e> {
+/// Texts and ids to their indexes: [`Tables`] adds what is new, [`Lookup`] only finds.
+trait Intern<'e> {
+    fn sym(&mut self, s: &'e str) -> Sym;
+    fn id(&mut self, s: &'e str) -> IdIx;
+
+    fn osym(&mut self, s: &'e Option<String>) -> Option<Sym> {
+        s.as_deref().map(|s| self.sym(s))
+    }
+
+    fn oid(&mut self, s: &'e Option<String>) -> Option<IdIx> {
+        s.as_deref().map(|s| self.id(s))
+    }
+
+    /// An id used once (a document's, a line's): stored in its row, not in the table.
+    fn own_id(&mut self, s: &'e str) -> Id {
+        match canonical_guid(s) {
+            Some(g) => Id::Guid(g),
+            None => Id::Text(self.sym(s)),
+        }
+    }
+}
+
+impl<'e> Intern<'e> for Tables<'e> {
     fn sym(&mut self, s: &'e str) -> Sym {
         if let Some(&i) = self.string_ix.get(s) {
             return i;
@@ -309,10 +333,6 @@ impl<'e> Tables<'e> {
         self.strings.push(s);
         self.string_ix.insert(s, i);
         i
-    }
-
-    fn osym(&mut self, s: &'e Option<String>) -> Option<Sym> {
-        s.as_deref().map(|s| self.sym(s))
     }
 
     fn id(&mut self, s: &'e str) -> IdIx {
@@ -328,17 +348,44 @@ impl<'e> Tables<'e> {
         self.id_ix.insert(s, i);
         i
     }
+}
 
-    fn oid(&mut self, s: &'e Option<String>) -> Option<IdIx> {
-        s.as_deref().map(|s| self.id(s))
+/// The filled tables' indexes, for the second pass over the documents ([`DocsOut`]): every
+/// text and id a document's row names was added by the first pass, over the same documents.
+/// Should one be missing, its index is one past the table, which a read refuses
+/// (`STATE_INVALID`) rather than taking another text for it.
+#[derive(Clone, Copy)]
+struct Lookup<'t, 'e> {
+    string_ix: &'t FastMap<&'e str, Sym>,
+    id_ix: &'t FastMap<&'e str, IdIx>,
+}
+
+impl<'e> Intern<'e> for Lookup<'_, 'e> {
+    fn sym(&mut self, s: &'e str) -> Sym {
+        let i = self.string_ix.get(s).copied();
+        debug_assert!(i.is_some(), "a text the first pass did not intern");
+        i.unwrap_or(Sym::MAX)
     }
 
-    /// An id used once (a document's, a line's): stored in its row, not in the table.
-    fn own_id(&mut self, s: &'e str) -> Id {
-        match canonical_guid(s) {
-            Some(g) => Id::Guid(g),
-            None => Id::Text(self.sym(s)),
-        }
+    fn id(&mut self, s: &'e str) -> IdIx {
+        let i = self.id_ix.get(s).copied();
+        debug_assert!(i.is_some(), "an id the first pass did not intern");
+        i.unwrap_or(IdIx::MAX)
+    }
+}
+
+/// A company's documents as written: each row is made while it is serialized and dropped
+/// after, so the rows of every document (~50 MB at 100,000 invoices, most of what encoding a
+/// state allocated) are never held at once. Encodes as the `Vec<DocV2>` it stands for.
+struct DocsOut<'t, 'e> {
+    docs: Vec<&'e Document>,
+    look: Lookup<'t, 'e>,
+}
+
+impl Serialize for DocsOut<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut look = self.look;
+        s.collect_seq(self.docs.iter().map(|d| doc_row(&mut look, d)))
     }
 }
 
@@ -367,7 +414,7 @@ fn amount_from_delta(delta: i64, excl: i64, tax: i64) -> i64 {
     delta.wrapping_add(excl.wrapping_add(tax))
 }
 
-fn doc_row<'e>(t: &mut Tables<'e>, d: &'e Document) -> DocV2 {
+fn doc_row<'e>(t: &mut impl Intern<'e>, d: &'e Document) -> DocV2 {
     let posting = d.posting_date.map(days);
     let (excl, tax) = (
         d.total_excluding_tax.map_or(0, |a| a.0),
@@ -423,6 +470,77 @@ fn doc_row<'e>(t: &mut Tables<'e>, d: &'e Document) -> DocV2 {
 
 /// The engine's state as v2 bytes.
 pub(super) fn encode(e: &Engine) -> Vec<u8> {
+    encode_pieces(e, PIECE).concat()
+}
+
+/// The size of the pieces [`encode_pieces`] gives (the last may be shorter).
+pub(super) const PIECE: usize = 1 << 20;
+
+/// A postcard output in pieces of [`PIECE`] bytes. The state is never one buffer: at 100,000
+/// invoices it is 21 MB, and `postcard::to_allocvec` held it up to twice over while its `Vec`
+/// doubled (then it was copied once more, after the header); in wasm, whose memory never
+/// shrinks, that transient was part of a sync's peak RSS.
+struct Pieces {
+    done: Vec<Vec<u8>>,
+    cur: Vec<u8>,
+    size: usize,
+}
+
+impl Pieces {
+    fn room(&mut self) -> usize {
+        if self.cur.len() == self.size {
+            let full = std::mem::replace(&mut self.cur, Vec::with_capacity(self.size));
+            self.done.push(full);
+        }
+        self.size - self.cur.len()
+    }
+}
+
+impl postcard::ser_flavors::Flavor for Pieces {
+    type Output = Vec<Vec<u8>>;
+
+    fn try_push(&mut self, b: u8) -> postcard::Result<()> {
+        self.room();
+        self.cur.push(b);
+        Ok(())
+    }
+
+    fn try_extend(&mut self, mut data: &[u8]) -> postcard::Result<()> {
+        while !data.is_empty() {
+            let n = self.room().min(data.len());
+            self.cur.extend_from_slice(&data[..n]);
+            data = &data[n..];
+        }
+        Ok(())
+    }
+
+    fn finalize(mut self) -> postcard::Result<Vec<Vec<u8>>> {
+        if !self.cur.is_empty() {
+            self.done.push(self.cur);
+        }
+        Ok(self.done)
+    }
+}
+
+/// [`encode`]'s bytes in pieces of `size` bytes (at least 1; the last may be shorter): joined,
+/// they are `encode(e)`.
+pub(super) fn encode_pieces(e: &Engine, size: usize) -> Vec<Vec<u8>> {
+    let size = size.max(1);
+    let pieces = Pieces {
+        done: Vec::new(),
+        cur: Vec::with_capacity(size),
+        size,
+    };
+    // Serializing plain data into growing buffers cannot fail (postcard errs only on unsized
+    // sequences and a full fixed buffer).
+    encode_into(e, pieces).unwrap_or_default()
+}
+
+/// The header, then the postcard-encoded state, into `out`.
+pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
+    e: &Engine,
+    mut out: F,
+) -> postcard::Result<F::Output> {
     // Exported first: the tables borrow its texts until the state is serialized.
     let mut decisions = e.export_decisions();
     let decision_texts = std::mem::take(&mut decisions.texts);
@@ -470,10 +588,13 @@ pub(super) fn encode(e: &Engine) -> Vec<u8> {
             }
         }
         // `docs` is ordered by company first, and companies are visited in the same order.
+        // Their texts are interned here, in this order; their rows are made again, one at a
+        // time, when the state is serialized (`DocsOut`).
         let mut documents = Vec::new();
         while let Some((k, d)) = docs.next_if(|(k, _)| k.0 == cid) {
             debug_assert_eq!(k.2, d.id);
-            documents.push(doc_row(&mut t, d));
+            doc_row(&mut t, d);
+            documents.push(&**d);
         }
         let mut vs = versions.remove(cid).unwrap_or_default();
         vs.sort_unstable();
@@ -567,9 +688,33 @@ pub(super) fn encode(e: &Engine) -> Vec<u8> {
         texts: decision_texts.iter().map(|x| t.sym(x)).collect(),
         snapshot: decisions,
     });
+    let Tables {
+        strings,
+        string_ix,
+        ids,
+        id_ix,
+    } = t;
+    let look = Lookup {
+        string_ix: &string_ix,
+        id_ix: &id_ix,
+    };
+    let companies: Vec<CompanyV2<DocsOut>> = companies
+        .into_iter()
+        .map(|c| CompanyV2 {
+            id: c.id,
+            record: c.record,
+            local_currency: c.local_currency,
+            vendors: c.vendors,
+            documents: DocsOut {
+                docs: c.documents,
+                look,
+            },
+            versions: c.versions,
+        })
+        .collect();
     let state = StateV2 {
-        strings: t.strings,
-        ids: t.ids,
+        strings,
+        ids,
         environment,
         window_start: days(e.window_start),
         credit_memos: e.credit_memos,
@@ -582,15 +727,9 @@ pub(super) fn encode(e: &Engine) -> Vec<u8> {
         built,
         decisions,
     };
-    let mut out = Vec::new();
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    // Serializing plain data into a Vec cannot fail (postcard errs only on unsized sequences
-    // and a full fixed buffer).
-    if let Ok(body) = postcard::to_allocvec(&state) {
-        out.extend_from_slice(&body);
-    }
-    out
+    out.try_extend(MAGIC)?;
+    out.try_extend(&VERSION.to_le_bytes())?;
+    postcard::serialize_with_flavor(&state, out)
 }
 
 // ------------------------------------------------------------------------------------------

@@ -71,18 +71,29 @@ mod heap {
 
     unsafe impl GlobalAlloc for Heap {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            #[cfg(feature = "heap-stats")]
+            super::stats::add(layout.size());
             (*self.0.get()).malloc(layout.size(), layout.align())
         }
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            #[cfg(feature = "heap-stats")]
+            super::stats::add(layout.size());
             (*self.0.get()).calloc(layout.size(), layout.align())
         }
         // `free` and `realloc` with a size first assert that the size matches the chunk (a
         // check that cost ~4% of ingest and matching); the C-shaped calls skip it. Every pointer
         // came from this heap with the layout Rust passes back, which is what they rely on.
         unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+            #[cfg(feature = "heap-stats")]
+            super::stats::sub(_layout.size());
             (*self.0.get()).c_free(ptr)
         }
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            #[cfg(feature = "heap-stats")]
+            {
+                super::stats::sub(layout.size());
+                super::stats::add(new_size);
+            }
             let heap = &mut *self.0.get();
             if layout.align() <= 2 * core::mem::size_of::<usize>() {
                 heap.c_realloc(ptr, new_size)
@@ -96,6 +107,49 @@ mod heap {
     static HEAP: Heap = Heap(UnsafeCell::new(dlmalloc::Dlmalloc::new_with_allocator(
         GrowInSteps,
     )));
+}
+
+// ----- heap statistics (a measurement build only) -----
+//
+// `--features heap-stats` counts the bytes Rust holds (sizes asked for, not dlmalloc's chunks)
+// and their peak, for attributing linear memory to phases of a run (`www/bench/NOTES.md`,
+// "Peak RSS"). Off in the shipped package: the counting is an add per allocation.
+#[cfg(feature = "heap-stats")]
+mod stats {
+    use core::cell::Cell;
+    use wasm_bindgen::prelude::*;
+
+    struct Counters {
+        live: Cell<usize>,
+        peak: Cell<usize>,
+    }
+    // SAFETY: one thread (see above).
+    unsafe impl Sync for Counters {}
+    static C: Counters = Counters {
+        live: Cell::new(0),
+        peak: Cell::new(0),
+    };
+
+    pub fn add(n: usize) {
+        let live = C.live.get() + n;
+        C.live.set(live);
+        if live > C.peak.get() {
+            C.peak.set(live);
+        }
+    }
+    pub fn sub(n: usize) {
+        C.live.set(C.live.get().saturating_sub(n));
+    }
+
+    /// `[live, peak]` bytes held by Rust; `reset` sets the peak to what is live now.
+    #[wasm_bindgen(js_name = heapStats)]
+    pub fn heap_stats(reset: bool) -> Vec<f64> {
+        let out = vec![C.live.get() as f64, C.peak.get() as f64];
+        if reset {
+            C.peak.set(C.live.get());
+        }
+        out
+    }
 }
 
 // ----- memcmp -----

@@ -411,6 +411,33 @@ impl Engine {
         crate::export::transactions_csv_part(self.core.transactions(), start as usize, end as usize)
     }
 
+    /// `transactionsJsonPart` as its UTF-8 bytes (a `Uint8Array`), for writing the file: one
+    /// copy out of wasm memory instead of a JS string (two bytes a character once a part holds
+    /// any non-Latin-1 text) that the host then encodes back into bytes.
+    #[wasm_bindgen(js_name = transactionsJsonPartBytes)]
+    pub fn transactions_json_part_bytes(
+        &mut self,
+        start: u32,
+        end: u32,
+    ) -> Result<Vec<u8>, JsValue> {
+        self.transactions_json_part(start, end)
+            .map(String::into_bytes)
+    }
+
+    /// `transactionsCsvPart` as its UTF-8 bytes (see `transactionsJsonPartBytes`).
+    #[wasm_bindgen(js_name = transactionsCsvPartBytes)]
+    pub fn transactions_csv_part_bytes(&mut self, start: u32, end: u32) -> Vec<u8> {
+        self.transactions_csv_part(start, end).into_bytes()
+    }
+
+    /// Frees the transactions built for the outputs (most of the engine's memory after a build)
+    /// once a host has written them; the summary stays. An output asked for afterwards builds
+    /// them again, equal (at the cost of a build).
+    #[wasm_bindgen(js_name = releaseBuilt)]
+    pub fn release_built(&mut self) {
+        self.core.release_built();
+    }
+
     #[wasm_bindgen(unchecked_return_type = "User[]")]
     pub fn users(&self) -> Result<JsValue, JsValue> {
         to_js(&self.core.users().0)

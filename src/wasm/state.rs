@@ -117,7 +117,7 @@ impl StateImport {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] piece: JsValue,
     ) -> Result<(), JsValue> {
         let r = if let Some(bytes) = piece.dyn_ref::<js_sys::Uint8Array>() {
-            self.core.push(&bytes.to_vec())
+            self.core.push_vec(bytes.to_vec())
         } else if let Some(text) = piece.dyn_ref::<JsString>() {
             self.core.push_text(&js_string_to_utf8(text))
         } else {

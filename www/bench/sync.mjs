@@ -2,7 +2,7 @@
 // Sync benchmark: bc-spend's sync against the emulator over loopback HTTP, each in its own
 // process (so the sync's peak RSS is its own, and the emulator's CPU does not slow it).
 //
-//   node www/bench/sync.mjs [--json] [--quick] [--page-size N] [--sweep] [--incremental-only] [--cpu-prof DIR]
+//   node www/bench/sync.mjs [--json] [--quick] [--page-size N] [--sweep] [--incremental-only] [--memory-only [--keep DIR]] [--cpu-prof DIR]
 //
 // 1. 3 companies, 30,000 invoices, 50 ms latency per request, 5 requests in flight: requests
 //    made against the minimum possible at that page size (one request per page of each
@@ -12,10 +12,11 @@
 //    output files (transactions.json, .csv, state.bcs, ...).
 // Both check the result against the emulator's ground truth (count and totals per currency).
 // --sweep measures case 1 at several page sizes (how the default was chosen). --json prints the
-// figures as one JSON object (www/bench/run.mjs reads it).
+// figures as one JSON object (www/bench/run.mjs reads it). --memory-only runs case 2 alone and
+// prints its line (with --keep DIR, its output directory is copied to DIR, to compare files).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +41,9 @@ const { values: opt } = parseArgs({
     'incremental-only': { type: 'boolean', default: false },
     // A node --cpu-prof profile of each sync process, into this directory.
     'cpu-prof': { type: 'string' },
+    // Only case 2 (the peak RSS at 100,000 invoices); --keep copies its output directory.
+    'memory-only': { type: 'boolean', default: false },
+    keep: { type: 'string' },
   },
 });
 
@@ -170,7 +174,7 @@ function procCpuMs(pid) {
   }
 }
 
-async function measure({ invoices, latency, pageSize, concurrency = 5, incremental = false }) {
+async function measure({ invoices, latency, pageSize, concurrency = 5, incremental = false, keep = null }) {
   const dir = await mkdtemp(join(tmpdir(), 'bc-spend-bench-sync-'));
   const credentialsOut = join(dir, 'credentials.json');
   const emulator = await startEmulatorProcess({ invoices, latency, credentialsOut });
@@ -190,6 +194,10 @@ async function measure({ invoices, latency, pageSize, concurrency = 5, increment
     if (incremental) {
       const paid = Number((await emulator.pay(1)).split(' ')[1]);
       afterPaid = { ...(await runWorker({ credentials, dir, concurrency, pageSize })), paid };
+    }
+    if (keep) {
+      await rm(keep, { recursive: true, force: true });
+      await cp(join(dir, 'out'), keep, { recursive: true });
     }
     return { ...r, invoices, latencyMs: latency, concurrency, pageSize, emulatorCpuMs, incremental: next, again, afterPaid };
   } finally {
@@ -212,7 +220,7 @@ async function benchmark() {
     if (!same || Object.keys(r.totals).length !== Object.keys(ref.totals).length) throw new Error(`the sync's result differs from the ground truth: ${JSON.stringify(r.totals)} vs ${JSON.stringify(ref.totals)}`);
   };
 
-  const sizes = opt.sweep ? [50, 100, 200, 500, 1000] : [pageSize];
+  const sizes = opt['memory-only'] ? [] : opt.sweep ? [50, 100, 200, 500, 1000] : [pageSize];
   const speedRuns = [];
   for (const ps of sizes) {
     log(`sync: ${speed.invoices.toLocaleString('en-US')} invoices, 3 companies, ${speed.latency} ms latency, page size ${ps} ...`);
@@ -231,6 +239,10 @@ async function benchmark() {
   }
   const main = speedRuns.find((r) => r.pageSize === pageSize) ?? speedRuns[0];
   if (opt['incremental-only']) return;
+  if (opt['memory-only']) {
+    await peakRss();
+    return;
+  }
 
   // At 300 ms a request, closer to what BC takes for a page of 500 expanded invoices: the
   // budgeted wall time (at 50 ms the two processes' CPU on this 2-core machine, not latency,
@@ -243,11 +255,16 @@ async function benchmark() {
   const slowFloorMs = (slow.requests * slowLatency) / slow.concurrency;
   log(`  wall ${slow.wallMs.toFixed(0)} ms vs floor ${slowFloorMs.toFixed(0)} ms (${(slow.wallMs / slowFloorMs).toFixed(2)}x), ${slow.requests} requests`);
 
-  log(`sync: ${big.toLocaleString('en-US')} invoices, 3 companies, no added latency, page size ${pageSize} ...`);
-  const refBig = await reference(big, pageSize);
-  const b = await measure({ invoices: big, latency: 0, pageSize });
-  check(b, refBig);
-  log(`  peak RSS ${mb(b.endPeakRssBytes)} including writing the output files (${b.requests} requests, ${(b.wallMs / 1000).toFixed(1)} s, state ${mb(b.stateBytes)}, ${b.transactions.toLocaleString('en-US')} transactions)`);
+  const b = await peakRss();
+
+  async function peakRss() {
+    log(`sync: ${big.toLocaleString('en-US')} invoices, 3 companies, no added latency, page size ${pageSize} ...`);
+    const refBig = await reference(big, pageSize);
+    const r = await measure({ invoices: big, latency: 0, pageSize, keep: opt.keep ?? null });
+    check(r, refBig);
+    log(`  peak RSS ${mb(r.endPeakRssBytes)} including writing the output files (${r.requests} requests, ${(r.wallMs / 1000).toFixed(1)} s, state ${mb(r.stateBytes)}, ${r.transactions.toLocaleString('en-US')} transactions)`);
+    return r;
+  }
 
   const figures = {
     invoices: big,

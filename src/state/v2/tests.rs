@@ -112,10 +112,41 @@ fn pieces_of_any_size_make_and_read_the_same_state() {
         }
         assert_eq!(parts.concat(), whole, "budget {budget}");
     }
+    // Encoded in pieces of its own (1 MB in use): any piece size, any budget, the same bytes as
+    // one postcard buffer after the header.
+    let reference = super::encode_into(&e, postcard::ser_flavors::AllocVec::new()).unwrap();
+    assert_eq!(whole, reference);
+    assert!(
+        whole.len() > 3 * 64,
+        "a state of several pieces of 64 bytes: {}",
+        whole.len()
+    );
+    for piece in [1, 5, 64, 4096] {
+        let pieces = super::encode_pieces(&e, piece);
+        assert!(pieces[..pieces.len() - 1].iter().all(|p| p.len() == piece));
+        assert_eq!(pieces.concat(), whole, "pieces of {piece}");
+        for budget in [1, 3, 63, 64, 65, 1 << 20] {
+            let mut w = StateWriter::with_piece_size(&e, piece);
+            let mut parts = Vec::new();
+            while let Some(c) = w.next_chunk(&e, budget) {
+                parts.push(c);
+            }
+            let (last, full) = parts.split_last().unwrap();
+            assert!(
+                full.iter().all(|c| c.len() == budget) && !last.is_empty() && last.len() <= budget
+            );
+            assert_eq!(parts.concat(), whole, "pieces of {piece}, budget {budget}");
+        }
+    }
     for step in [1, 3, 9, 64, 1000] {
         let mut r = StateReader::new(opts()).unwrap();
-        for piece in whole.chunks(step) {
-            r.push(piece).unwrap();
+        // Borrowed and given pieces, mixed (the wasm boundary gives its copies away).
+        for (i, piece) in whole.chunks(step).enumerate() {
+            if i % 2 == 0 {
+                r.push(piece).unwrap();
+            } else {
+                r.push_vec(piece.to_vec()).unwrap();
+            }
         }
         assert_eq!(
             r.finish().unwrap().export_state(),
