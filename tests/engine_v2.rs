@@ -350,6 +350,7 @@ fn a_record_read_again_replaces_the_diagnostics_of_its_earlier_reading() {
     both.add_page_text(None, None, &bad);
     both.add_page_text(None, None, &fixture("sample/us-purchaseInvoices-2.json"));
     assert_eq!(diagnostic_texts(&mut other), diagnostic_texts(&mut both));
+}
 
 #[test]
 fn releasing_the_built_transactions_changes_no_output_and_no_state() {

@@ -594,7 +594,7 @@ pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
         while let Some((k, d)) = docs.next_if(|(k, _)| k.0 == cid) {
             debug_assert_eq!(k.2, d.id);
             doc_row(&mut t, d);
-            documents.push(&**d);
+            documents.push(&***d);
         }
         let mut vs = versions.remove(cid).unwrap_or_default();
         vs.sort_unstable();
