@@ -939,11 +939,19 @@ impl SyncPlan {
         type Key = (bool, std::cmp::Reverse<u64>, u32, u32);
         let mut best: Option<(Key, usize)> = None;
         let mut ready = 0u32;
+        // Pages left in every read still going (in flight or not), `None` while one is unknown.
+        let mut left = Some(0u64);
+        let configured = self.settings.page_size;
         for (i, s) in self.run.streams.iter().enumerate() {
             // A failed company's reads stop; the users are read through it all the same.
             let dropped = s.kind != StreamKind::Users
                 && s.company.as_deref().is_some_and(|c| failed.contains(c));
-            if s.state != StreamState::Pending || s.in_flight.is_some() || dropped {
+            if s.state != StreamState::Pending || dropped {
+                continue;
+            }
+            let estimate = remaining_estimate(s, configured);
+            left = left.and_then(|l| (estimate != u64::MAX).then(|| l + estimate));
+            if s.in_flight.is_some() {
                 continue;
             }
             ready += 1;
@@ -952,7 +960,7 @@ impl SyncPlan {
             // with fewer pages read, which rotates equal segments fairly.
             let key = (
                 s.kind != StreamKind::Companies,
-                std::cmp::Reverse(remaining_estimate(s, self.settings.page_size)),
+                std::cmp::Reverse(estimate),
                 s.pages,
                 s.id,
             );
@@ -960,12 +968,19 @@ impl SyncPlan {
                 best = Some((key, i));
             }
         }
-        let (_, i) = best?;
-        // Work stealing: when this request would leave a slot idle (fewer reads can start
-        // than slots are free), the read it continues gives the second half of what it has
-        // left to a new read, which the next call starts.
-        let free = self.settings.concurrency.saturating_sub(self.in_flight());
-        if self.settings.split_running && free >= 2 && ready < free {
+        let (key, i) = best?;
+        // Work stealing: the read this request continues gives the second half of what it has
+        // left to a new read (which the next call starts, or the next free slot) when this
+        // request would leave a slot idle (fewer reads can start than slots are free), or when
+        // it would end last anyway: it has more pages left than the slots' share of all pages
+        // left, plus one (the slots would idle at the end while it finishes alone).
+        let concurrency = self.settings.concurrency;
+        let free = concurrency.saturating_sub(self.in_flight());
+        let idle = free >= 2 && ready < free;
+        let mine = key.1 .0;
+        let last =
+            left.is_some_and(|l| mine.saturating_mul(concurrency as u64) >= l + concurrency as u64);
+        if self.settings.split_running && (idle || last) {
             self.split_running(i);
         }
         let task_id = self.next_task_id;

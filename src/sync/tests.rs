@@ -1689,8 +1689,65 @@ fn a_split_read_resumes_from_its_checkpoint() {
     assert_eq!(urls, BTreeSet::from([link, second.url]));
 }
 
+/// Two companies in three segments each, every request in flight (5, with GL setup, vendors
+/// and users), then the first page of every segment arrives: of 1,000 records but one of
+/// `longest`, each 100 read, each posted up to ten days into its segment.
+fn six_running_reads(longest: u64) -> (SyncPlan, Vec<Task>) {
+    let mut c = config();
+    c.page_size = Some(100);
+    let mut plan = SyncPlan::new(c, None).unwrap();
+    list(&mut plan, &[(A, "Alpha"), (B, "Beta")]);
+    let tasks = drain(&mut plan);
+    let inv: Vec<Task> = tasks
+        .into_iter()
+        .filter(|t| t.entity == "purchaseInvoices")
+        .collect();
+    assert_eq!(inv.len(), 6);
+    for (n, t) in inv.iter().enumerate() {
+        let (from, _) = posting_window(&plan, t.stream);
+        let link = format!("https://bc/v2.0/t/prod/{}&$skiptoken=1", t.url);
+        plan.page_done(
+            t.id,
+            PageInfo {
+                next_link: Some(&link),
+                count: Some(if n == 4 { longest } else { 1000 }),
+                records: Some(100),
+                latest_posting: Some(from.add_days(10)),
+                ..Default::default()
+            },
+        );
+    }
+    (plan, inv)
+}
+
 #[test]
-fn a_read_is_split_only_when_a_slot_would_idle_and_it_is_safe() {
+fn a_read_that_would_end_last_is_split_before_slots_idle() {
+    // Six reads of 9 pages left and five one-page reads for 5 slots: each ends about when the
+    // others do; no split.
+    let (mut plan, _) = six_running_reads(1000);
+    let next = drain(&mut plan);
+    assert_eq!(next.len(), 6);
+    assert_eq!(plan.run.streams.len(), 12);
+    // One read of 29 pages left, more than the slots' share of all 79 left: it alone is split
+    // (again as it goes on), though no slot is free.
+    let (mut plan, inv) = six_running_reads(3000);
+    let (from, to) = posting_window(&plan, inv[4].stream);
+    let next = drain(&mut plan);
+    assert_eq!(next[0].stream, inv[4].stream);
+    assert_eq!(
+        next[1].stream,
+        plan.run.streams.last().unwrap().id,
+        "the new read next"
+    );
+    assert!(next[1].first_page);
+    assert_eq!(plan.run.streams.len(), 13);
+    let (mid, end) = posting_window(&plan, next[1].stream);
+    assert_eq!(posting_window(&plan, inv[4].stream), (from, Some(mid)));
+    assert_eq!(end, to);
+}
+
+#[test]
+fn a_read_is_split_only_when_it_is_safe() {
     let split = |plan: &mut SyncPlan| {
         let before = plan.run.streams.len();
         while plan.next_task().is_some() {}
@@ -1707,10 +1764,6 @@ fn a_read_is_split_only_when_a_slot_would_idle_and_it_is_safe() {
     // Turned off.
     let (mut plan, _) = running_read(100, 1000, Some("2026-01-10"));
     plan.settings.split_running = false;
-    assert!(!split(&mut plan));
-    // Another read waiting for the slot: no split.
-    let (mut plan, _) = running_read(100, 1000, Some("2026-01-10"));
-    plan.settings.concurrency = 4;
     assert!(!split(&mut plan));
     // A next link whose filter is not the plan's: no split, and none later.
     let mut c = config();

@@ -2,7 +2,7 @@
 // Sync benchmark: bc-spend's sync against the emulator over loopback HTTP, each in its own
 // process (so the sync's peak RSS is its own, and the emulator's CPU does not slow it).
 //
-//   node www/bench/sync.mjs [--json] [--quick] [--page-size N] [--sweep] [--incremental-only] [--slow-only] [--cpu-prof DIR]
+//   node www/bench/sync.mjs [--json] [--quick] [--page-size N] [--sweep] [--incremental-only] [--slow-only] [--skew] [--cpu-prof DIR]
 //
 // 1. 3 companies, 30,000 invoices, 50 ms latency per request, 5 requests in flight: requests
 //    made against the minimum possible at that page size (one request per page of each
@@ -12,7 +12,9 @@
 //    output files (transactions.json, .csv, state.bcs, ...).
 // Both check the result against the emulator's ground truth (count and totals per currency).
 // --sweep measures case 1 at several page sizes (how the default was chosen). --json prints the
-// figures as one JSON object (www/bench/run.mjs reads it).
+// figures as one JSON object (www/bench/run.mjs reads it). --slow-only runs only the budgeted
+// case at 300 ms a request; --skew also runs it with companies of unequal sizes (4:1:1, where
+// the plan splits running reads; printed only).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -40,6 +42,7 @@ const { values: opt } = parseArgs({
     'incremental-only': { type: 'boolean', default: false },
     // Only the 300 ms case (the budgeted wall time), at the full size even with --quick.
     'slow-only': { type: 'boolean', default: false },
+    skew: { type: 'boolean', default: false },
     // A node --cpu-prof profile of each sync process, into this directory.
     'cpu-prof': { type: 'string' },
   },
@@ -112,9 +115,9 @@ async function worker(cfg) {
  * The emulator in its own process (`lib/emulator-process.mjs`), with a control channel: `pay(p)`
  * pays p% of the invoices (open ones in the window), as BC would between two runs.
  */
-function startEmulatorProcess({ invoices, latency, credentialsOut }) {
+function startEmulatorProcess({ invoices, latency, credentialsOut, companyWeights }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(HERE, 'lib/emulator-process.mjs'), JSON.stringify({ invoices, latency, credentialsOut })], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(HERE, 'lib/emulator-process.mjs'), JSON.stringify({ invoices, latency, credentialsOut, companyWeights })], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     const waiting = [];
     children.add(child);
@@ -144,9 +147,9 @@ function runWorker(cfg) {
 }
 
 /** Ground truth and the minimum number of requests, from the same seeded data the emulator serves. */
-async function reference(invoices, pageSize) {
+async function reference(invoices, pageSize, companyWeights) {
   const { startEmulator } = await import('../emulator/index.js');
-  const emu = await startEmulator({ seed: 1, dataset: { invoices, companies: 3 } });
+  const emu = await startEmulator({ seed: 1, dataset: { invoices, companies: 3, ...(companyWeights ? { companyWeights } : {}) } });
   try {
     const truth = emu.groundTruth({ since: WINDOW_START, lines: false });
     const pages = (n) => Math.max(1, Math.ceil(n / pageSize));
@@ -172,10 +175,10 @@ function procCpuMs(pid) {
   }
 }
 
-async function measure({ invoices, latency, pageSize, concurrency = 5, incremental = false }) {
+async function measure({ invoices, latency, pageSize, concurrency = 5, incremental = false, companyWeights }) {
   const dir = await mkdtemp(join(tmpdir(), 'bc-spend-bench-sync-'));
   const credentialsOut = join(dir, 'credentials.json');
-  const emulator = await startEmulatorProcess({ invoices, latency, credentialsOut });
+  const emulator = await startEmulatorProcess({ invoices, latency, credentialsOut, companyWeights });
   try {
     const { readFile } = await import('node:fs/promises');
     const credentials = JSON.parse(await readFile(credentialsOut, 'utf8'));
@@ -245,6 +248,15 @@ async function benchmark() {
   check(slow, slowRef);
   const slowFloorMs = (slow.requests * slowLatency) / slow.concurrency;
   log(`  wall ${slow.wallMs.toFixed(0)} ms vs floor ${slowFloorMs.toFixed(0)} ms (${(slow.wallMs / slowFloorMs).toFixed(2)}x), ${slow.requests} requests vs minimum ${slowRef.minRequests}, peak in flight ${slow.peakInFlight}`);
+  if (opt.skew) {
+    const companyWeights = [4, 1, 1];
+    log(`sync: ${speed.invoices.toLocaleString('en-US')} invoices, 3 companies of unequal sizes (${companyWeights.join(':')}), ${slowLatency} ms latency, page size ${pageSize} ...`);
+    const skewRef = await reference(speed.invoices, pageSize, companyWeights);
+    const skew = await measure({ invoices: speed.invoices, latency: slowLatency, pageSize, companyWeights });
+    check(skew, skewRef);
+    const skewFloorMs = (skew.requests * slowLatency) / skew.concurrency;
+    log(`  wall ${skew.wallMs.toFixed(0)} ms vs floor ${skewFloorMs.toFixed(0)} ms (${(skew.wallMs / skewFloorMs).toFixed(2)}x), ${skew.requests} requests vs minimum ${skewRef.minRequests}`);
+  }
   if (opt['slow-only']) return;
 
   log(`sync: ${big.toLocaleString('en-US')} invoices, 3 companies, no added latency, page size ${pageSize} ...`);
