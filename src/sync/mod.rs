@@ -42,6 +42,30 @@
 //! two pages, so no segment ends with a partial page: reading a company in segments costs no
 //! more requests than reading it in one stream.
 //!
+//! Segments decided up front end at different times (companies differ in size, and postings
+//! are not spread evenly over the year), and each is a chain of pages fetched one after the
+//! other, so request slots would go idle while the longest chains finish. So a running segment
+//! is split as it runs (work stealing, [`SyncPlan::next_task`]): when the request that
+//! continues it would leave a slot idle (fewer reads can start than slots are free), or when it
+//! would end last anyway (it has more pages left than the slots' share of all the pages left,
+//! plus one), it keeps `[from, mid)` and a new read takes `[mid, to)`. `mid` halves, in days,
+//! what is left after the latest `postingDate` the read has returned (`seen_to`, from the
+//! engine's envelope of each page), so every record it already read lies before `mid`; the
+//! read goes on from its `$skiptoken` position with its next link's `$filter` narrowed to
+//! `postingDate lt mid` (BC applies the filter again on every page), and the new read reads
+//! `[mid, to)` from its start: each record is read once, by one of them. Only a read with a
+//! known count and at least [`SPLIT_MIN_PAGES`] pages left is split, so the halves cost no
+//! more requests than the whole (each read of two pages or more costs `floor(records / page
+//! size)`); the narrowed read counts again from its next page (its next link keeps
+//! `$count`). A read is never split when a page's posting dates were not all known, when its
+//! next link's `$filter` is not the plan's own, or when less than two days are left after
+//! the latest date read. The checkpoint records the narrowed window and next link, the new
+//! read, and `seen_to`, so a resumed run splits no earlier than the uninterrupted one could.
+//! This relies on BC's server-driven paging taking the filter from the link on each page, as
+//! its `$skiptoken` is a position in the query's order, not a snapshot of the first query; it
+//! gains most when BC's order follows posting dates (its key, the document number, follows
+//! posting). `splitRunning: false` turns it off.
+//!
 //! ## Incremental runs
 //! A company read completely once is read incrementally next time: every document whose
 //! `lastModifiedDateTime` is after the watermark, whatever its status, so invoices that became
