@@ -483,9 +483,13 @@ fn read_run(r: RunS) -> Result<Run, ConfigError> {
             state,
             seen_to: s
                 .seen_to
-                .map(|d| date(&format!("{p}/seenTo"), &d))
+                .as_ref()
+                .map(|d| date(&format!("{p}/seenTo"), d))
                 .transpose()?,
-            no_split: s.no_split,
+            // A read that returned pages before its checkpoint said how far they reached (one
+            // written before reads were split) is never split: a split date could fall before a
+            // date it already read.
+            no_split: s.no_split || (s.seen_to.is_none() && s.records > 0),
             recount: s.recount,
             in_flight: None,
         });

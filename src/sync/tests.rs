@@ -1687,6 +1687,16 @@ fn a_split_read_resumes_from_its_checkpoint() {
         .map(|t| t.url)
         .collect();
     assert_eq!(urls, BTreeSet::from([link, second.url]));
+    // A checkpoint that does not say how far a read reached (written before reads were split):
+    // the read is never split.
+    let old = ck.replace(",\"seenTo\":\"2026-02-01\"", "");
+    assert_ne!(old, ck);
+    let mut c = config();
+    c.segments_per_company = Some(1);
+    c.page_size = Some(100);
+    let resumed = SyncPlan::new(c, Some(&old)).unwrap();
+    assert!(get(&resumed, first.stream).no_split);
+    assert!(!get(&resumed, second.stream).no_split, "nothing read yet");
 }
 
 /// Two companies in three segments each, every request in flight (5, with GL setup, vendors
