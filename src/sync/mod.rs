@@ -126,8 +126,9 @@ pub const BC_LIMITS: BcLimits = BcLimits {
     window_ms: 300_000,
 };
 pub const MAX_SEGMENTS: u32 = 16;
-/// A running read is split for an idle request slot only when at least this many pages are
-/// left in it: each half then still has two pages or more, and a read of two pages or more
+/// A running read is split (for a request slot that would idle, or because it would end last)
+/// only when at least this many pages are left in it: each half then still has two pages or
+/// more, and a read of two pages or more
 /// costs `floor(records / page size)` requests (its last request takes the rest), so the
 /// halves together cost no more requests than the read would have.
 pub const SPLIT_MIN_PAGES: u64 = 4;
@@ -180,8 +181,8 @@ pub struct SyncConfig {
     /// Ask BC for `@odata.count` on document reads, for progress estimates (default true;
     /// turned off for the run if BC refuses it).
     pub count: Option<bool>,
-    /// Split a running date segment when a request slot would otherwise stay idle (default
-    /// true; see "Window, segments and narrowing").
+    /// Split a running date segment when a request slot would otherwise stay idle or the
+    /// segment would end last (default true; see "Window, segments and narrowing").
     pub split_running: Option<bool>,
 }
 
