@@ -515,17 +515,24 @@ fn a_staged_page_is_parsed_once_and_tells_the_sync_its_envelope() {
         next_link_invalid,
         count,
         records,
+        latest_posting: None,
+    };
+    // Pages of documents also say the latest posting date of their records, when all have one
+    // (where the sync may split a running read).
+    let dated = |e: PageEnvelope, d: &str| PageEnvelope {
+        latest_posting: bc_spend::date::Date::parse_bc(d).unwrap(),
+        ..e
     };
     let next = "https://api.businesscentral.dynamics.com/v2.0/7d2c1c8e-3b7a-4bb0-9d0e-0a3f6c1e5b21/production/api/v2.0/companies(ea8329e5-afeb-5221-ad88-e9eaf3d825dd)/purchaseInvoices?$expand=purchaseInvoiceLines&$skiptoken=abc";
     // What the sync learns of each page (`SyncPlan.pageDone`), from the engine's own parse.
     let pages: [(String, PageEnvelope); 9] = [
         (
             fixture("sample/us-purchaseInvoices-1.json"),
-            envelope(Some(next), false, None, Some(4)),
+            dated(envelope(Some(next), false, None, Some(4)), "2026-03-10"),
         ),
         (
             fixture("sample/us-purchaseInvoices-2.json"),
-            envelope(None, false, None, Some(6)),
+            dated(envelope(None, false, None, Some(6)), "2026-07-20"),
         ),
         (
             r#"{"value":[{"id":"a"}],"@odata.count":1200,"@odata.nextLink":"https://x/next"}"#

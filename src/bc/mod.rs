@@ -530,6 +530,7 @@ impl RawPage {
                         lenient::Records::List(l) => Some(l.len() as u64),
                         _ => None,
                     },
+                    latest_posting: None,
                 }),
             }
         }
@@ -537,7 +538,10 @@ impl RawPage {
             RawPage::Companies(p) => of(p),
             RawPage::Vendors(p) => of(p),
             RawPage::GeneralLedgerSetup(p) => of(p),
-            RawPage::Documents(p) => of(p),
+            RawPage::Documents(p) => of(p.as_ref()).map(|mut e| {
+                e.latest_posting = latest_posting(&p.value);
+                e
+            }),
             RawPage::Users(p) => of(p),
         }
     }
@@ -835,6 +839,23 @@ mod tests {
     }
 }
 
+/// The latest `postingDate` of a page of documents, when every record of it has one (a record
+/// that is not an object, was rejected, or has no posting date makes it unknown: the sync
+/// then never splits the read at a date, see `src/sync/mod.rs`).
+fn latest_posting(value: &lenient::Records<Read<Document>>) -> Option<crate::date::Date> {
+    let lenient::Records::List(list) = value else {
+        return None;
+    };
+    let mut latest = None;
+    for r in list {
+        let lenient::Record::Object(Read { value: Some(d), .. }) = r else {
+            return None;
+        };
+        latest = latest.max(Some(d.posting_date?));
+    }
+    latest
+}
+
 /// What a sync needs to know of a page before the engine adds it: its paging links and how
 /// many records it holds ([`RawPage::envelope`], from the engine's one parse of the page).
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
@@ -850,6 +871,10 @@ pub struct PageEnvelope {
     /// The length of `value`, when it is an array.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<u64>,
+    /// Documents only: the latest `postingDate` of the page's records, when every record has
+    /// one (what the sync plan needs to split a read at a date it has not reached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_posting: Option<crate::date::Date>,
 }
 
 #[cfg(test)]
@@ -914,6 +939,70 @@ mod context_tests {
             id("x/$metadata#companies('CRONUS%20UK%20Ltd.')/vendors"),
             None,
             "a name is not an id"
+        );
+    }
+}
+
+#[cfg(test)]
+mod envelope_tests {
+    use super::*;
+
+    fn latest(entity: Entity, value: &str) -> Option<String> {
+        let text = format!(r#"{{"value":[{value}],"@odata.count":9}}"#);
+        let e = read_page_text(entity, &text).unwrap().0.envelope().unwrap();
+        assert_eq!(e.count, Some(9));
+        e.latest_posting.map(|d| d.to_string())
+    }
+
+    #[test]
+    fn the_latest_posting_date_of_a_page_of_documents() {
+        let doc = |id: &str, posted: &str| {
+            format!(
+                r#"{{"id":"aaaaaaaa-0000-0000-0000-00000000000{id}","number":"N{id}","postingDate":"{posted}","status":"Paid","totalAmountExcludingTax":1,"totalAmountIncludingTax":1}}"#
+            )
+        };
+        let page = [
+            doc("1", "2026-01-05"),
+            doc("2", "2026-03-01"),
+            doc("3", "2026-02-10"),
+        ]
+        .join(",");
+        assert_eq!(
+            latest(Entity::PurchaseInvoices, &page).as_deref(),
+            Some("2026-03-01")
+        );
+        assert_eq!(
+            latest(Entity::PurchaseCreditMemos, &page).as_deref(),
+            Some("2026-03-01")
+        );
+        // A record without a posting date, or not a record: unknown.
+        let page = [
+            doc("1", "2026-01-05"),
+            r#"{"id":"aaaaaaaa-0000-0000-0000-000000000002","number":"N2","status":"Paid"}"#.into(),
+        ]
+        .join(",");
+        assert_eq!(latest(Entity::PurchaseInvoices, &page), None);
+        let page = [doc("1", "2026-01-05"), "7".into()].join(",");
+        assert_eq!(latest(Entity::PurchaseInvoices, &page), None);
+        // Not documents, or none.
+        assert_eq!(
+            latest(
+                Entity::Vendors,
+                r#"{"id":"v","number":"V1","displayName":"X"}"#
+            ),
+            None
+        );
+        assert_eq!(latest(Entity::PurchaseInvoices, ""), None);
+        // The engine's envelope, what the host hands the plan, says it as a date.
+        let text = format!(r#"{{"value":[{}]}}"#, doc("1", "2026-01-05"));
+        let e = read_page_text(Entity::PurchaseInvoices, &text)
+            .unwrap()
+            .0
+            .envelope()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"records":1,"latestPosting":"2026-01-05"}"#
         );
     }
 }

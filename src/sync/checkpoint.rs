@@ -10,7 +10,8 @@
 //!  "run": {"number": 4, "startedAt": "…", "windowStart": "…", "journalLength": 17,
 //!          "streams": [{"id": 5, "kind": "purchaseInvoices", "company": "…",
 //!                       "window": {"postingFrom": "2025-11-26", "postingTo": "2026-03-28"},
-//!                       "next": "https://…$skiptoken=…", "pages": 3, …}], …}}
+//!                       "next": "https://…$skiptoken=…", "pages": 3,
+//!                       "seenTo": "2026-01-14", …}], …}}
 //! ```
 //! `last` is what the last complete run leaves for the next (per company and entity: read
 //! completely from `windowStart`, and the watermark of the next incremental read). `run` is the
@@ -156,6 +157,14 @@ struct StreamS {
     #[serde(default)]
     counted: bool,
     state: String,
+    /// The latest posting date read (see `Stream::seen_to`): a split after a resume must not
+    /// take a date the read reached before the interruption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seen_to: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    no_split: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    recount: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -472,6 +481,16 @@ fn read_run(r: RunS) -> Result<Run, ConfigError> {
             count: s.count,
             counted: s.counted,
             state,
+            seen_to: s
+                .seen_to
+                .as_ref()
+                .map(|d| date(&format!("{p}/seenTo"), d))
+                .transpose()?,
+            // A read that returned pages before its checkpoint said how far they reached (one
+            // written before reads were split) is never split: a split date could fall before a
+            // date it already read.
+            no_split: s.no_split || (s.seen_to.is_none() && s.records > 0),
+            recount: s.recount,
             in_flight: None,
         });
     }
@@ -592,6 +611,9 @@ pub fn write(environment: &str, last: Option<&Last>, run: Option<&Run>) -> Strin
                     count: s.count,
                     counted: s.counted,
                     state: s.state.as_str().into(),
+                    seen_to: s.seen_to.map(|d| d.to_string()),
+                    no_split: s.no_split,
+                    recount: s.recount,
                 })
                 .collect(),
             next_stream_id: r.next_stream_id,

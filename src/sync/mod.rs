@@ -42,6 +42,30 @@
 //! two pages, so no segment ends with a partial page: reading a company in segments costs no
 //! more requests than reading it in one stream.
 //!
+//! Segments decided up front end at different times (companies differ in size, and postings
+//! are not spread evenly over the year), and each is a chain of pages fetched one after the
+//! other, so request slots would go idle while the longest chains finish. So a running segment
+//! is split as it runs (work stealing, [`SyncPlan::next_task`]): when the request that
+//! continues it would leave a slot idle (fewer reads can start than slots are free), or when it
+//! would end last anyway (it has more pages left than the slots' share of all the pages left,
+//! plus one), it keeps `[from, mid)` and a new read takes `[mid, to)`. `mid` halves, in days,
+//! what is left after the latest `postingDate` the read has returned (`seen_to`, from the
+//! engine's envelope of each page), so every record it already read lies before `mid`; the
+//! read goes on from its `$skiptoken` position with its next link's `$filter` narrowed to
+//! `postingDate lt mid` (BC applies the filter again on every page), and the new read reads
+//! `[mid, to)` from its start: each record is read once, by one of them. Only a read with a
+//! known count and at least [`SPLIT_MIN_PAGES`] pages left is split, so the halves cost no
+//! more requests than the whole (each read of two pages or more costs `floor(records / page
+//! size)`); the narrowed read counts again from its next page (its next link keeps
+//! `$count`). A read is never split when a page's posting dates were not all known, when its
+//! next link's `$filter` is not the plan's own, or when less than two days are left after
+//! the latest date read. The checkpoint records the narrowed window and next link, the new
+//! read, and `seen_to`, so a resumed run splits no earlier than the uninterrupted one could.
+//! This relies on BC's server-driven paging taking the filter from the link on each page, as
+//! its `$skiptoken` is a position in the query's order, not a snapshot of the first query; it
+//! gains most when BC's order follows posting dates (its key, the document number, follows
+//! posting). `splitRunning: false` turns it off.
+//!
 //! ## Incremental runs
 //! A company read completely once is read incrementally next time: every document whose
 //! `lastModifiedDateTime` is after the watermark, whatever its status, so invoices that became
@@ -102,6 +126,12 @@ pub const BC_LIMITS: BcLimits = BcLimits {
     window_ms: 300_000,
 };
 pub const MAX_SEGMENTS: u32 = 16;
+/// A running read is split (for a request slot that would idle, or because it would end last)
+/// only when at least this many pages are left in it: each half then still has two pages or
+/// more, and a read of two pages or more
+/// costs `floor(records / page size)` requests (its last request takes the rest), so the
+/// halves together cost no more requests than the read would have.
+pub const SPLIT_MIN_PAGES: u64 = 4;
 /// Changes listed item by item in the outcome (all are counted).
 pub const CHANGES_LISTED: usize = 1000;
 const MAX_MESSAGE: usize = 1000;
@@ -151,6 +181,9 @@ pub struct SyncConfig {
     /// Ask BC for `@odata.count` on document reads, for progress estimates (default true;
     /// turned off for the run if BC refuses it).
     pub count: Option<bool>,
+    /// Split a running date segment when a request slot would otherwise stay idle or the
+    /// segment would end last (default true; see "Window, segments and narrowing").
+    pub split_running: Option<bool>,
 }
 
 impl SyncConfig {
@@ -282,6 +315,14 @@ pub struct Stream {
     /// Whether its URL asks for `$count`.
     pub counted: bool,
     pub state: StreamState,
+    /// The latest `postingDate` of the records read so far (reads of a posting window): where
+    /// the read may be split (see [`SyncPlan::next_task`]).
+    pub seen_to: Option<Date>,
+    /// A page's posting dates were not all known: the read is never split.
+    pub no_split: bool,
+    /// The window was narrowed while the read ran: the next page's `@odata.count` (of the
+    /// narrowed query) replaces `count`.
+    pub recount: bool,
     in_flight: Option<u32>,
 }
 
@@ -482,6 +523,7 @@ struct Settings {
     overlap_ms: i64,
     max_retries: u32,
     count: bool,
+    split_running: bool,
 }
 
 /// A request for the host to make.
@@ -517,6 +559,10 @@ pub struct PageInfo<'a> {
     pub count: Option<u64>,
     /// Records in the page's `value`.
     pub records: Option<u64>,
+    /// Document pages: the latest `postingDate` of the page's records, when every record has
+    /// one (`latestPosting` of the engine's envelope). A page of records without it makes the
+    /// read unsplittable.
+    pub latest_posting: Option<Date>,
     /// The page text; read only for the company list.
     pub text: Option<&'a str>,
 }
@@ -710,6 +756,7 @@ impl SyncPlan {
             overlap_ms: overlap as i64 * 60_000,
             max_retries,
             count: config.count.unwrap_or(true),
+            split_running: config.split_running.unwrap_or(true),
         };
         if let Some(m) = &config.line_mode {
             if crate::transactions::LineMode::parse(m).is_none() {
@@ -916,19 +963,29 @@ impl SyncPlan {
         );
         type Key = (bool, std::cmp::Reverse<u64>, u32, u32);
         let mut best: Option<(Key, usize)> = None;
+        let mut ready = 0u32;
+        // Pages left in every read still going (in flight or not), `None` while one is unknown.
+        let mut left = Some(0u64);
+        let configured = self.settings.page_size;
         for (i, s) in self.run.streams.iter().enumerate() {
             // A failed company's reads stop; the users are read through it all the same.
             let dropped = s.kind != StreamKind::Users
                 && s.company.as_deref().is_some_and(|c| failed.contains(c));
-            if s.state != StreamState::Pending || s.in_flight.is_some() || dropped {
+            if s.state != StreamState::Pending || dropped {
                 continue;
             }
+            let estimate = remaining_estimate(s, configured);
+            left = left.and_then(|l| (estimate != u64::MAX).then(|| l + estimate));
+            if s.in_flight.is_some() {
+                continue;
+            }
+            ready += 1;
             // The company list first; then the streams with the most pages left (unknown
             // counts as most), so the short reads fill the last slots; ties go to the stream
             // with fewer pages read, which rotates equal segments fairly.
             let key = (
                 s.kind != StreamKind::Companies,
-                std::cmp::Reverse(remaining_estimate(s, self.settings.page_size)),
+                std::cmp::Reverse(estimate),
                 s.pages,
                 s.id,
             );
@@ -936,7 +993,21 @@ impl SyncPlan {
                 best = Some((key, i));
             }
         }
-        let (_, i) = best?;
+        let (key, i) = best?;
+        // Work stealing: the read this request continues gives the second half of what it has
+        // left to a new read (which the next call starts, or the next free slot) when this
+        // request would leave a slot idle (fewer reads can start than slots are free), or when
+        // it would end last anyway: it has more pages left than the slots' share of all pages
+        // left, plus one (the slots would idle at the end while it finishes alone).
+        let concurrency = self.settings.concurrency;
+        let free = concurrency.saturating_sub(self.in_flight());
+        let idle = free >= 2 && ready < free;
+        let mine = key.1 .0;
+        let last =
+            left.is_some_and(|l| mine.saturating_mul(concurrency as u64) >= l + concurrency as u64);
+        if self.settings.split_running && (idle || last) {
+            self.split_running(i);
+        }
         let task_id = self.next_task_id;
         self.next_task_id += 1;
         let count_ok = self.settings.count && self.run.count_supported != Some(false);
@@ -963,6 +1034,71 @@ impl SyncPlan {
             wants_text: s.kind == StreamKind::Companies,
             label: label(s),
         })
+    }
+
+    /// Splits the running read `i` at a date it has not reached: it goes on (its next link
+    /// narrowed to the first part) and a new read takes the rest. Only a read of a posting
+    /// window whose count is known, with [`SPLIT_MIN_PAGES`] or more pages left, that has
+    /// read only records posted before the split date (`seen_to`), and whose next link
+    /// carries the plan's own `$filter`. Returns whether it split.
+    ///
+    /// Every record is read once: the read's next link continues after the last record it
+    /// read (BC's `$skiptoken` is a position in the query's order, and the filter is applied
+    /// again on every page), and with the narrowed filter it reads the records after that
+    /// position posted before `mid`; the new read, from the start, reads those posted from
+    /// `mid` on. The records before the position that the new read's filter takes are none:
+    /// all of them were posted by `seen_to`, before `mid`. The two ranges are half-open,
+    /// `[from, mid)` and `[mid, to)`, so they meet without a gap or an overlap.
+    fn split_running(&mut self, i: usize) -> bool {
+        let configured = self.settings.page_size;
+        let window_start = self.run.window_start;
+        let today = self.run.started_at.date();
+        let s = &self.run.streams[i];
+        let (Some(Window::Posting { from, to }), Some(seen), Some(next)) =
+            (s.window, s.seen_to, s.next.as_deref())
+        else {
+            return false;
+        };
+        if s.no_split
+            || s.recount
+            || s.count.is_none()
+            || remaining_estimate(s, configured) < SPLIT_MIN_PAGES
+        {
+            return false;
+        }
+        // The rest of the window after the latest date read, halved by days (an open end
+        // counts to the end of the run's first day; the second half keeps it open).
+        let lo = seen.add_days(1).max(from);
+        let hi = to.unwrap_or(today.add_days(1));
+        let days = hi.to_days() - lo.to_days();
+        if days < 2 {
+            return false;
+        }
+        let mid = lo.add_days(days / 2);
+        let narrowed = Window::Posting {
+            from,
+            to: Some(mid),
+        };
+        let old_filter = query::document_filter(&Window::Posting { from, to }, window_start);
+        let new_filter = query::document_filter(&narrowed, window_start);
+        let Some(link) = query::replace_filter(next, &old_filter, &new_filter) else {
+            // A next link the plan cannot read: never split this read.
+            self.run.streams[i].no_split = true;
+            return false;
+        };
+        let (kind, company, page_size) = (s.kind, s.company.clone(), s.page_size);
+        let s = &mut self.run.streams[i];
+        s.window = Some(narrowed);
+        s.next = Some(link);
+        s.count = None;
+        s.recount = true;
+        self.run.add_stream(
+            kind,
+            company,
+            Some(Window::Posting { from: mid, to }),
+            page_size,
+        );
+        true
     }
 
     fn stream_of_task(&self, task_id: u32) -> Option<usize> {
@@ -993,6 +1129,17 @@ impl SyncPlan {
         if first && s.counted {
             s.count = page.count;
             self.run.count_supported = Some(page.count.is_some());
+        } else if s.recount && s.counted {
+            // The narrowed query's count, which includes what the read took before it was
+            // narrowed (all of it posted before the split date).
+            s.count = page.count;
+        }
+        s.recount = false;
+        if s.kind.is_document() && page.records != Some(0) {
+            match page.latest_posting {
+                Some(d) => s.seen_to = s.seen_to.max(Some(d)),
+                None => s.no_split = true,
+            }
         }
         let kind = s.kind;
         let company = s.company.clone();
@@ -1666,6 +1813,9 @@ impl Run {
             count: None,
             counted: false,
             state: StreamState::Pending,
+            seen_to: None,
+            no_split: false,
+            recount: false,
             in_flight: None,
         });
         self.streams.len() - 1

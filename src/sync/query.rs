@@ -164,6 +164,69 @@ pub fn document_filter(window: &Window, window_start: Date) -> String {
     }
 }
 
+/// Decodes a query component: `%XX` escapes, and `+` as a space (form encoding; no filter
+/// the plan writes holds a `+`). `None` for a bad escape or text that is not UTF-8.
+pub(crate) fn decode(component: &str) -> Option<String> {
+    let b = component.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let hex = b.get(i + 1..i + 3)?;
+                let hex = std::str::from_utf8(hex).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// `link` (an `@odata.nextLink`) with its `$filter` replaced by `new`, when it holds exactly
+/// one `$filter` and that filter, decoded, is `old` (the plan's own filter of the read); else
+/// `None`. Everything else in the link (the `$skiptoken` position, `$select`, `$expand`,
+/// `$count`, the order of the parameters) is kept as BC wrote it. Used to narrow a running
+/// read's date range (`SyncPlan`'s split of a running read).
+pub fn replace_filter(link: &str, old: &str, new: &str) -> Option<String> {
+    let (base, query) = link.split_once('?')?;
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let mut found = 0;
+    let mut parts = Vec::new();
+    for part in query.split('&') {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        if decode(key)?.eq_ignore_ascii_case("$filter") {
+            found += 1;
+            if decode(value)? != old {
+                return None;
+            }
+            parts.push(format!("{key}={}", encode(new)));
+        } else {
+            parts.push(part.to_owned());
+        }
+    }
+    if found != 1 {
+        return None;
+    }
+    let mut out = format!("{base}?{}", parts.join("&"));
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    Some(out)
+}
+
 pub fn invoices(company: &str, window: &Window, window_start: Date, count: bool) -> String {
     let mut params = vec![
         ("$filter", document_filter(window, window_start)),
@@ -240,6 +303,52 @@ mod tests {
         assert!(url.contains("$filter=postingDate%20ge%202025-11-27%20and%20lastModifiedDateTime%20gt%202026-09-21T14:13:20.000Z&"), "{url}");
         assert!(url.ends_with("&$count=true"));
         assert_eq!(encode("a+b c/é"), "a%2Bb%20c%2F%C3%A9");
+    }
+
+    #[test]
+    fn a_next_links_filter_is_replaced_only_when_it_is_the_plans() {
+        let w = Window::Posting {
+            from: d("2025-11-27"),
+            to: None,
+        };
+        let narrowed = Window::Posting {
+            from: d("2025-11-27"),
+            to: Some(d("2026-03-01")),
+        };
+        let old = document_filter(&w, d("2025-11-27"));
+        let new = document_filter(&narrowed, d("2025-11-27"));
+        let first = invoices(C, &w, d("2025-11-27"), true);
+        let link = format!("https://api.example/v2.0/t/prod/{first}&$skiptoken=abc%3D");
+        let out = replace_filter(&link, &old, &new).unwrap();
+        assert_eq!(
+            out,
+            format!(
+                "https://api.example/v2.0/t/prod/{}&$skiptoken=abc%3D",
+                invoices(C, &narrowed, d("2025-11-27"), true)
+            )
+        );
+        // Written otherwise by the server: `+` for spaces, an escaped `$`, another order.
+        let link = "https://x/p?%24skiptoken=9&%24filter=status+eq+%27Paid%27+and+postingDate+ge+2025-11-27&$count=true";
+        assert_eq!(
+            replace_filter(link, &old, &new).unwrap(),
+            format!(
+                "https://x/p?%24skiptoken=9&%24filter={}&$count=true",
+                encode(&new)
+            )
+        );
+        // Another filter, none, two, a bad escape: left alone.
+        let other = document_filter(&narrowed, d("2025-11-27"));
+        assert!(replace_filter(
+            &format!("https://x/p?$filter={}", encode(&other)),
+            &old,
+            &new
+        )
+        .is_none());
+        assert!(replace_filter("https://x/p?$skiptoken=1", &old, &new).is_none());
+        assert!(replace_filter("https://x/p", &old, &new).is_none());
+        let twice = format!("https://x/p?$filter={0}&$filter={0}", encode(&old));
+        assert!(replace_filter(&twice, &old, &new).is_none());
+        assert!(replace_filter("https://x/p?$filter=%zz", &old, &new).is_none());
     }
 
     /// The `$select` lists hold every field the engine reads: a document read from a response

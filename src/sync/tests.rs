@@ -676,6 +676,16 @@ struct Bc {
     clock: i64,
 }
 
+/// A page as [`Bc::serve`] answers it.
+struct Served {
+    text: String,
+    next: Option<String>,
+    count: Option<u64>,
+    records: u64,
+    latest: Option<Date>,
+    ids: Vec<String>,
+}
+
 impl Bc {
     fn new(n: usize) -> Bc {
         let base = Date::parse_bc("2025-09-01").unwrap().unwrap();
@@ -711,9 +721,22 @@ impl Bc {
         d.modified = self.clock;
     }
 
-    /// Serves a task: for a first page the stream's window decides the rows; a next link
-    /// `sim:{stream}:{offset}` continues.
-    fn serve(&self, plan: &SyncPlan, t: &Task) -> (String, Option<String>, Option<u64>, u64) {
+    /// The documents in about posting-date order, as BC's own order (its key's: invoice
+    /// numbers follow the invoice date, posted up to two weeks later), so that reads can be
+    /// split as they run: a page may hold a later posting date than the next page.
+    fn in_date_order(mut self) -> Bc {
+        for (_, docs) in &mut self.companies {
+            docs.sort_by_key(|d| (d.posted.add_days(-(d.cents % 15)), d.id.clone()));
+        }
+        self
+    }
+
+    /// Serves a task as BC would, from its URL: the `$filter` (status, `postingDate` and
+    /// `lastModifiedDateTime` ranges) is applied on every page, documents come in their order
+    /// in the company, and a next link is the same query with a `$skiptoken` holding the
+    /// position of the last document served. Returns the page, its next link, its count, the
+    /// records and their latest posting date, and the ids served.
+    fn serve(&self, plan: &SyncPlan, t: &Task) -> Served {
         let s = plan.run.streams.iter().find(|s| s.id == t.stream).unwrap();
         let company = s.company.as_deref();
         let ctx = |e: &str| {
@@ -722,26 +745,67 @@ impl Bc {
                 company.unwrap_or("")
             )
         };
+        let simple = |text: String, records: u64| Served {
+            text,
+            next: None,
+            count: None,
+            records,
+            latest: None,
+            ids: Vec::new(),
+        };
         match s.kind {
-            StreamKind::Companies => (companies_page(&self.companies.iter().map(|(id, _)| (id.as_str(), "Co")).collect::<Vec<_>>()), None, None, self.companies.len() as u64),
-            StreamKind::Users => (r#"{"value":[{"userSecurityId":"dddddddd-0000-0000-0000-000000000001","userName":"EMMA","state":"Enabled","contactEmail":"emma@x.com"}]}"#.to_string(), None, None, 1),
-            StreamKind::GeneralLedgerSetup => (r#"{"value":[{"id":"g","localCurrencyCode":"USD"}]}"#.into(), None, None, 1),
-            StreamKind::Vendors => (r#"{"value":[]}"#.into(), None, None, 0),
-            StreamKind::PurchaseCreditMemos => (r#"{"value":[]}"#.into(), None, None, 0),
+            StreamKind::Companies => simple(companies_page(&self.companies.iter().map(|(id, _)| (id.as_str(), "Co")).collect::<Vec<_>>()), self.companies.len() as u64),
+            StreamKind::Users => simple(r#"{"value":[{"userSecurityId":"dddddddd-0000-0000-0000-000000000001","userName":"EMMA","state":"Enabled","contactEmail":"emma@x.com"}]}"#.to_string(), 1),
+            StreamKind::GeneralLedgerSetup => simple(r#"{"value":[{"id":"g","localCurrencyCode":"USD"}]}"#.into(), 1),
+            StreamKind::Vendors => simple(r#"{"value":[]}"#.into(), 0),
+            StreamKind::PurchaseCreditMemos => simple(r#"{"value":[]}"#.into(), 0),
             StreamKind::PurchaseInvoices => {
                 let docs = &self.companies.iter().find(|(id, _)| Some(id.as_str()) == company).unwrap().1;
-                let rows: Vec<&Doc> = docs
-                    .iter()
-                    .filter(|d| match s.window.unwrap() {
-                        Window::Posting { from, to } => d.paid && d.posted >= from && to.map_or(true, |to| d.posted < to),
-                        Window::Modified { after, until } => d.posted >= plan.run.window_start && d.modified > after.0 && until.map_or(true, |u| d.modified <= u.0),
+                let (path, q) = t.url.split_once('?').unwrap();
+                let mut filter = None;
+                let mut after: Option<usize> = None;
+                let mut counted = false;
+                for part in q.split('&') {
+                    let (k, v) = part.split_once('=').unwrap();
+                    match k {
+                        "$filter" => filter = Some(query::decode(v).unwrap()),
+                        "$skiptoken" => after = Some(v.parse().unwrap()),
+                        "$count" => counted = v == "true",
+                        _ => {}
+                    }
+                }
+                let filter = filter.expect("a document read is filtered");
+                let date = |v: &str| Date::parse_bc(v).unwrap().unwrap();
+                let time = |v: &str| Timestamp::parse_bc(v).unwrap().unwrap().0;
+                let clauses: Vec<(String, String, String)> = filter
+                    .split(" and ")
+                    .map(|c| {
+                        let mut w = c.splitn(3, ' ');
+                        (w.next().unwrap().into(), w.next().unwrap().into(), w.next().unwrap().into())
                     })
                     .collect();
-                let offset: usize = t.url.strip_prefix(&format!("sim:{}:", s.id)).map_or(0, |o| o.parse().unwrap());
-                let end = (offset + t.page_size as usize).min(rows.len());
-                let value: Vec<String> = rows[offset..end]
+                let matches = |d: &Doc| {
+                    clauses.iter().all(|(f, op, v)| match (f.as_str(), op.as_str()) {
+                        ("status", "eq") => d.paid == (v == "'Paid'"),
+                        ("postingDate", "ge") => d.posted >= date(v),
+                        ("postingDate", "lt") => d.posted < date(v),
+                        ("lastModifiedDateTime", "gt") => d.modified > time(v),
+                        ("lastModifiedDateTime", "le") => d.modified <= time(v),
+                        other => panic!("unknown clause {other:?}"),
+                    })
+                };
+                let count = docs.iter().filter(|d| matches(d)).count() as u64;
+                let rows: Vec<(usize, &Doc)> = docs
                     .iter()
-                    .map(|d| {
+                    .enumerate()
+                    .filter(|(i, d)| after.map_or(true, |a| *i > a) && matches(d))
+                    .take(t.page_size as usize + 1)
+                    .collect();
+                let more = rows.len() > t.page_size as usize;
+                let rows = &rows[..rows.len().min(t.page_size as usize)];
+                let value: Vec<String> = rows
+                    .iter()
+                    .map(|(_, d)| {
                         format!(
                             r#"{{"id":"{}","number":"N{}","postingDate":"{}","status":"{}","lastModifiedDateTime":"{}","currencyCode":"USD","totalAmountExcludingTax":{}.{:02},"totalAmountIncludingTax":{}.{:02},"purchaseInvoiceLines":[]}}"#,
                             d.id,
@@ -756,8 +820,19 @@ impl Bc {
                         )
                     })
                     .collect();
-                let next = (end < rows.len()).then(|| format!("sim:{}:{end}", s.id));
-                (format!(r#"{{"@odata.context":"{}","value":[{}]}}"#, ctx("purchaseInvoices"), value.join(",")), next, s.counted.then_some(rows.len() as u64), (end - offset) as u64)
+                let next = more.then(|| {
+                    let kept: Vec<&str> = q.split('&').filter(|p| !p.starts_with("$skiptoken=")).collect();
+                    let path = path.rsplit_once("/api/").map_or(path.to_owned(), |(_, p)| format!("api/{p}"));
+                    format!("https://bc/v2.0/t/prod/{path}?{}&$skiptoken={}", kept.join("&"), rows.last().unwrap().0)
+                });
+                Served {
+                    text: format!(r#"{{"@odata.context":"{}","value":[{}]}}"#, ctx("purchaseInvoices"), value.join(",")),
+                    next,
+                    count: counted.then_some(count),
+                    records: rows.len() as u64,
+                    latest: rows.iter().map(|(_, d)| d.posted).max(),
+                    ids: rows.iter().map(|(_, d)| d.id.clone()).collect(),
+                }
             }
         }
     }
@@ -799,6 +874,18 @@ struct Store {
     /// Requests of the last run, and the largest page size one asked for.
     requests: usize,
     largest_request: u32,
+    /// How many times each document was ingested, over every run on this store.
+    read: std::collections::BTreeMap<String, u32>,
+    /// Document reads (streams) of the last finished run, split ones included.
+    document_reads: usize,
+}
+
+fn document_reads(plan: &SyncPlan) -> usize {
+    plan.run
+        .streams
+        .iter()
+        .filter(|s| s.kind.is_document() && s.state != StreamState::Split)
+        .count()
 }
 
 /// Runs a sync against `bc`, stopping (a kill) after `kill_after` pages if given, with every
@@ -849,18 +936,29 @@ fn run(
             assert_ne!(d.action, "companyFailed", "{d:?}");
             continue;
         }
-        let (text, next, count, records) = bc.serve(&plan, &t);
+        let Served {
+            text,
+            next,
+            count,
+            records,
+            latest,
+            ids,
+        } = bc.serve(&plan, &t);
         let ack = plan.page_done(
             t.id,
             PageInfo {
                 next_link: next.as_deref(),
                 count,
                 records: Some(records),
+                latest_posting: latest,
                 text: Some(&text),
                 ..Default::default()
             },
         );
         if ack.ingest {
+            for id in ids {
+                *store.read.entry(id).or_default() += 1;
+            }
             engine.add_page_text(
                 crate::bc::Entity::parse(t.entity),
                 t.company_id.as_deref(),
@@ -875,6 +973,7 @@ fn run(
         }
     }
     assert!(plan.is_finished());
+    store.document_reads = document_reads(&plan);
     let out = plan.finish(&mut engine).unwrap();
     store.state = Some(engine.export_state());
     store.checkpoint = Some(out.checkpoint.clone());
@@ -1383,4 +1482,493 @@ fn the_plan_hands_the_engine_its_window() {
             .to_string(),
         "2025-11-26"
     );
+}
+
+// ---- splitting a running read (work stealing)
+
+/// A plan with company A listed and read in one segment, whose first page (of `records`, out
+/// of `count`, posted up to `latest`) has arrived with a next link carrying the plan's filter;
+/// the other one-page reads are in flight.
+fn running_read(records: u64, count: u64, latest: Option<&str>) -> (SyncPlan, Task) {
+    let mut c = config();
+    c.segments_per_company = Some(1);
+    c.page_size = Some(100);
+    let mut plan = SyncPlan::new(c, None).unwrap();
+    list(&mut plan, &[(A, "Alpha")]);
+    let tasks = drain(&mut plan);
+    let inv = tasks
+        .iter()
+        .find(|t| t.entity == "purchaseInvoices")
+        .unwrap()
+        .clone();
+    let link = format!("https://bc/v2.0/t/prod/{}&$skiptoken=7", inv.url);
+    plan.page_done(
+        inv.id,
+        PageInfo {
+            next_link: Some(&link),
+            count: Some(count),
+            records: Some(records),
+            latest_posting: latest.map(|d| Date::parse_bc(d).unwrap().unwrap()),
+            ..Default::default()
+        },
+    );
+    (plan, inv)
+}
+
+fn posting_window(plan: &SyncPlan, stream: u32) -> (Date, Option<Date>) {
+    match plan
+        .run
+        .streams
+        .iter()
+        .find(|s| s.id == stream)
+        .unwrap()
+        .window
+    {
+        Some(Window::Posting { from, to }) => (from, to),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_split_partitions_the_rest_of_a_running_read_at_a_date_it_has_not_reached() {
+    // 100 of 1,000 read, the latest posted 2026-01-10; GL setup, vendors and users in flight
+    // (3 of 5 slots): the read's next page would leave a slot idle.
+    let (mut plan, first) = running_read(100, 1000, Some("2026-01-10"));
+    let (from, to) = posting_window(&plan, first.stream);
+    assert_eq!((from.to_string(), to), ("2025-11-26".into(), None));
+    let next = plan.next_task().unwrap();
+    assert_eq!(next.stream, first.stream);
+    let second = plan.next_task().unwrap();
+    assert_ne!(second.stream, first.stream);
+    assert!(second.first_page && second.url.starts_with("api/v2.0/companies("));
+    assert!(
+        plan.next_task().is_none(),
+        "one split for the one idle slot"
+    );
+    // [from, mid) and [mid, open): the rest from 2026-01-11 (after the latest date read) to
+    // the end of the run's day (2026-11-27), 320 days, halved.
+    let (a_from, a_to) = posting_window(&plan, first.stream);
+    let (b_from, b_to) = posting_window(&plan, second.stream);
+    let mid = a_to.unwrap();
+    assert_eq!(mid.to_string(), "2026-06-20");
+    assert_eq!((a_from, b_from, b_to), (from, mid, None));
+    assert!(mid > Date::parse_bc("2026-01-10").unwrap().unwrap());
+    // Every date of the window falls in exactly one of them (half-open ranges).
+    let inside = |d: Date, (f, t): (Date, Option<Date>)| d >= f && t.map_or(true, |t| d < t);
+    for day in 0..400 {
+        let d = from.add_days(day);
+        let n = [(a_from, a_to), (b_from, b_to)]
+            .into_iter()
+            .filter(|w| inside(d, *w))
+            .count();
+        assert_eq!(n, 1, "{d}");
+    }
+    // The running read goes on from its position with the narrowed filter; the new one reads
+    // its range from the start.
+    assert_eq!(
+        next.url,
+        format!(
+            "https://bc/v2.0/t/prod/{}&$skiptoken=7",
+            query::invoices(
+                A,
+                &Window::Posting {
+                    from,
+                    to: Some(mid)
+                },
+                from,
+                true
+            )
+        )
+    );
+    assert_eq!(
+        second.url,
+        query::invoices(
+            A,
+            &Window::Posting {
+                from: mid,
+                to: None
+            },
+            from,
+            true
+        )
+    );
+    // The narrowed read asks for whole pages until BC counts its narrower query again.
+    assert_eq!(next.page_size, 100);
+    let link = format!(
+        "https://bc/v2.0/t/prod/{}&$skiptoken=9",
+        query::invoices(
+            A,
+            &Window::Posting {
+                from,
+                to: Some(mid)
+            },
+            from,
+            true
+        )
+    );
+    plan.page_done(
+        next.id,
+        PageInfo {
+            next_link: Some(&link),
+            count: Some(350),
+            records: Some(100),
+            latest_posting: Some(Date::parse_bc("2026-02-01").unwrap().unwrap()),
+            ..Default::default()
+        },
+    );
+    let s = plan
+        .run
+        .streams
+        .iter()
+        .find(|s| s.id == first.stream)
+        .unwrap();
+    assert_eq!((s.count, s.records, s.recount), (Some(350), 200, false));
+    // The checkpoint records both reads, the narrowed window, the next link and the date
+    // reached.
+    let ck = plan.checkpoint();
+    assert!(ck.contains("\"postingTo\":\"2026-06-20\""), "{ck}");
+    assert!(ck.contains("\"postingFrom\":\"2026-06-20\""), "{ck}");
+    assert!(ck.contains("\"seenTo\":\"2026-02-01\""), "{ck}");
+}
+
+#[test]
+fn a_split_read_resumes_from_its_checkpoint() {
+    let (mut plan, first) = running_read(100, 1000, Some("2026-01-10"));
+    let next = plan.next_task().unwrap();
+    let second = plan.next_task().unwrap();
+    let (from, mid) = (
+        posting_window(&plan, first.stream).0,
+        posting_window(&plan, second.stream).0,
+    );
+    let narrowed = query::invoices(
+        A,
+        &Window::Posting {
+            from,
+            to: Some(mid),
+        },
+        from,
+        true,
+    );
+    let link = format!("https://bc/v2.0/t/prod/{narrowed}&$skiptoken=9");
+    plan.page_done(
+        next.id,
+        PageInfo {
+            next_link: Some(&link),
+            count: Some(350),
+            records: Some(100),
+            latest_posting: Some(Date::parse_bc("2026-02-01").unwrap().unwrap()),
+            ..Default::default()
+        },
+    );
+    // Killed with the new read's first page in flight.
+    let ck = plan.checkpoint();
+    let mut c = config();
+    c.segments_per_company = Some(1);
+    c.page_size = Some(100);
+    let mut resumed = SyncPlan::new(c, Some(&ck)).unwrap();
+    assert!(resumed.resumed());
+    let get = |p: &SyncPlan, id: u32| p.run.streams.iter().find(|s| s.id == id).unwrap().clone();
+    for id in [first.stream, second.stream] {
+        let (a, b) = (get(&plan, id), get(&resumed, id));
+        assert_eq!(
+            (a.window, a.next, a.count, a.records, a.pages, a.seen_to, a.no_split, a.recount),
+            (b.window, b.next, b.count, b.records, b.pages, b.seen_to, b.no_split, b.recount),
+            "stream {id}"
+        );
+    }
+    assert_eq!(
+        get(&resumed, first.stream).seen_to.unwrap().to_string(),
+        "2026-02-01"
+    );
+    // The narrowed read goes on from its link, the new one from its start, and no other.
+    let urls: BTreeSet<String> = drain(&mut resumed)
+        .into_iter()
+        .filter(|t| t.entity == "purchaseInvoices")
+        .map(|t| t.url)
+        .collect();
+    assert_eq!(urls, BTreeSet::from([link, second.url]));
+    // A checkpoint that does not say how far a read reached (written before reads were split):
+    // the read is never split.
+    let old = ck.replace(",\"seenTo\":\"2026-02-01\"", "");
+    assert_ne!(old, ck);
+    let mut c = config();
+    c.segments_per_company = Some(1);
+    c.page_size = Some(100);
+    let resumed = SyncPlan::new(c, Some(&old)).unwrap();
+    assert!(get(&resumed, first.stream).no_split);
+    assert!(!get(&resumed, second.stream).no_split, "nothing read yet");
+}
+
+/// Two companies in three segments each, every request in flight (5, with GL setup, vendors
+/// and users), then the first page of every segment arrives: of 1,000 records but one of
+/// `longest`, each 100 read, each posted up to ten days into its segment.
+fn six_running_reads(longest: u64) -> (SyncPlan, Vec<Task>) {
+    let mut c = config();
+    c.page_size = Some(100);
+    let mut plan = SyncPlan::new(c, None).unwrap();
+    list(&mut plan, &[(A, "Alpha"), (B, "Beta")]);
+    let tasks = drain(&mut plan);
+    let inv: Vec<Task> = tasks
+        .into_iter()
+        .filter(|t| t.entity == "purchaseInvoices")
+        .collect();
+    assert_eq!(inv.len(), 6);
+    for (n, t) in inv.iter().enumerate() {
+        let (from, _) = posting_window(&plan, t.stream);
+        let link = format!("https://bc/v2.0/t/prod/{}&$skiptoken=1", t.url);
+        plan.page_done(
+            t.id,
+            PageInfo {
+                next_link: Some(&link),
+                count: Some(if n == 4 { longest } else { 1000 }),
+                records: Some(100),
+                latest_posting: Some(from.add_days(10)),
+                ..Default::default()
+            },
+        );
+    }
+    (plan, inv)
+}
+
+#[test]
+fn a_read_that_would_end_last_is_split_before_slots_idle() {
+    // Six reads of 9 pages left and five one-page reads for 5 slots: each ends about when the
+    // others do; no split.
+    let (mut plan, _) = six_running_reads(1000);
+    let next = drain(&mut plan);
+    assert_eq!(next.len(), 6);
+    assert_eq!(plan.run.streams.len(), 12);
+    // One read of 29 pages left, more than the slots' share of all 79 left: it alone is split
+    // (again as it goes on), though no slot is free.
+    let (mut plan, inv) = six_running_reads(3000);
+    let (from, to) = posting_window(&plan, inv[4].stream);
+    let next = drain(&mut plan);
+    assert_eq!(next[0].stream, inv[4].stream);
+    assert_eq!(
+        next[1].stream,
+        plan.run.streams.last().unwrap().id,
+        "the new read next"
+    );
+    assert!(next[1].first_page);
+    assert_eq!(plan.run.streams.len(), 13);
+    let (mid, end) = posting_window(&plan, next[1].stream);
+    assert_eq!(posting_window(&plan, inv[4].stream), (from, Some(mid)));
+    assert_eq!(end, to);
+}
+
+#[test]
+fn a_read_is_split_only_when_it_is_safe() {
+    let split = |plan: &mut SyncPlan| {
+        let before = plan.run.streams.len();
+        while plan.next_task().is_some() {}
+        plan.run.streams.len() > before
+    };
+    // The baseline splits (see above).
+    assert!(split(&mut running_read(100, 1000, Some("2026-01-10")).0));
+    // Fewer than 4 pages left: no split (the halves would cost more requests).
+    assert!(!split(&mut running_read(100, 450, Some("2026-01-10")).0));
+    // The posting dates of a page were not all known: never split.
+    assert!(!split(&mut running_read(100, 1000, None).0));
+    // Less than two days left after the latest date read.
+    assert!(!split(&mut running_read(100, 1000, Some("2026-11-26")).0));
+    // Turned off.
+    let (mut plan, _) = running_read(100, 1000, Some("2026-01-10"));
+    plan.settings.split_running = false;
+    assert!(!split(&mut plan));
+    // A next link whose filter is not the plan's: no split, and none later.
+    let mut c = config();
+    c.segments_per_company = Some(1);
+    c.page_size = Some(100);
+    let mut plan = SyncPlan::new(c, None).unwrap();
+    list(&mut plan, &[(A, "Alpha")]);
+    let tasks = drain(&mut plan);
+    let inv = tasks
+        .iter()
+        .find(|t| t.entity == "purchaseInvoices")
+        .unwrap();
+    plan.page_done(
+        inv.id,
+        PageInfo {
+            next_link: Some("https://bc/p?$filter=something%20else&$skiptoken=7"),
+            count: Some(1000),
+            records: Some(100),
+            latest_posting: Some(Date::parse_bc("2026-01-10").unwrap().unwrap()),
+            ..Default::default()
+        },
+    );
+    assert!(!split(&mut plan));
+    assert!(plan.run.streams.iter().any(|s| s.no_split));
+}
+
+/// Runs a sync in rounds: every request in flight takes one round, then the slots are filled
+/// again. Returns the rounds, the requests and what the run ended with.
+fn run_rounds(bc: &Bc, cfg: SyncConfig, store: &mut Store) -> (usize, usize, Engine) {
+    let mut plan = SyncPlan::new(cfg, None).unwrap();
+    let mut engine = Engine::new(engine_options(plan.window_start())).unwrap();
+    plan.begin(&mut engine);
+    let (mut rounds, mut requests) = (0, 0);
+    loop {
+        let mut in_flight = Vec::new();
+        while in_flight.len() < plan.concurrency() as usize {
+            match plan.next_task() {
+                Some(t) => in_flight.push(t),
+                None => break,
+            }
+        }
+        if in_flight.is_empty() {
+            break;
+        }
+        rounds += 1;
+        for t in in_flight {
+            requests += 1;
+            let p = bc.serve(&plan, &t);
+            let ack = plan.page_done(
+                t.id,
+                PageInfo {
+                    next_link: p.next.as_deref(),
+                    count: p.count,
+                    records: Some(p.records),
+                    latest_posting: p.latest,
+                    text: Some(&p.text),
+                    ..Default::default()
+                },
+            );
+            assert!(ack.ingest);
+            for id in p.ids {
+                *store.read.entry(id).or_default() += 1;
+            }
+            engine.add_page_text(
+                crate::bc::Entity::parse(t.entity),
+                t.company_id.as_deref(),
+                &p.text,
+            );
+        }
+    }
+    store.document_reads = document_reads(&plan);
+    plan.finish(&mut engine).unwrap();
+    (rounds, requests, engine)
+}
+
+#[test]
+fn splitting_running_reads_shortens_the_run_without_more_requests() {
+    // Company A has four times B's invoices: B's segments end early, and without splitting
+    // A's two chains of pages are the run's length.
+    let mut bc = Bc::new(4000).in_date_order();
+    bc.companies[1].1.truncate(1000);
+    let window = Date::parse_bc("2025-11-26").unwrap().unwrap();
+    let truth: BTreeSet<String> = bc.truth(window).into_iter().map(|(id, _)| id).collect();
+    let mut results = Vec::new();
+    for split in [false, true] {
+        let mut c = sim_config(50);
+        c.split_running = Some(split);
+        let mut store = Store::default();
+        let (rounds, requests, mut e) = run_rounds(&bc, c, &mut store);
+        // Every invoice read exactly once, and nothing else.
+        assert!(
+            store.read.values().all(|n| *n == 1),
+            "split {split}: a document read twice"
+        );
+        assert_eq!(
+            store.read.keys().cloned().collect::<BTreeSet<_>>(),
+            truth,
+            "split {split}"
+        );
+        assert_eq!(held(&mut e), bc.truth(window));
+        results.push((
+            rounds,
+            requests,
+            store.document_reads,
+            same_data_state(&mut e),
+        ));
+    }
+    let (unsplit, split) = (&results[0], &results[1]);
+    eprintln!(
+        "rounds, requests, reads: unsplit {:?}, split {:?}",
+        (unsplit.0, unsplit.1, unsplit.2),
+        (split.0, split.1, split.2)
+    );
+    assert_eq!(unsplit.2, 6, "3 segments per company");
+    assert!(split.2 > unsplit.2, "reads were split: {results:?}");
+    assert!(
+        split.0 * 10 <= unsplit.0 * 8,
+        "rounds {} split vs {} unsplit",
+        split.0,
+        unsplit.0
+    );
+    assert!(
+        split.1 <= unsplit.1 + 1,
+        "requests {} split vs {} unsplit",
+        split.1,
+        unsplit.1
+    );
+    // The same data, whatever the pages.
+    assert!(same_data(&split.3, &unsplit.3));
+}
+
+fn same_data_state(e: &mut Engine) -> Vec<u8> {
+    e.export_state()
+}
+
+#[test]
+fn split_reads_resume_from_any_checkpoint_to_the_same_result() {
+    // Unequal companies, so that reads are split at the end.
+    let mut bc = Bc::new(1200).in_date_order();
+    bc.companies[1].1.truncate(300);
+    let window = Date::parse_bc("2025-11-26").unwrap().unwrap();
+    let mut clean_store = Store::default();
+    let (clean, _) = run(&bc, sim_config(20), &mut clean_store, None, None).unwrap();
+    assert!(
+        clean_store.document_reads > 6,
+        "the uninterrupted run split reads: {}",
+        clean_store.document_reads
+    );
+    eprintln!(
+        "{} pages, {} document reads",
+        clean_store.requests, clean_store.document_reads
+    );
+    let want = clean.export_state();
+    let mut resumed_a_split = false;
+    let pages = clean_store.requests;
+    for kill in [
+        3,
+        10,
+        pages / 3,
+        pages / 2,
+        pages * 2 / 3,
+        pages - 8,
+        pages - 4,
+        pages - 2,
+    ] {
+        let mut store = Store::default();
+        assert!(run(&bc, sim_config(20), &mut store, Some(kill), None).is_none());
+        let mut resumed = None;
+        for k in 0..100 {
+            let ck = store.checkpoint.clone().unwrap();
+            let reads = checkpoint::parse(&ck).unwrap().run.map_or(0, |r| {
+                r.streams.iter().filter(|s| s.kind.is_document()).count()
+            });
+            resumed_a_split |= reads > 6;
+            if let Some(r) = run(&bc, sim_config(20), &mut store, Some(7 + k % 5), None) {
+                resumed = Some(r);
+                break;
+            }
+        }
+        let (mut e, out) = resumed.expect("finishes");
+        assert!(out.resumed);
+        assert_eq!(held(&mut e), bc.truth(window), "kill after {kill}");
+        assert!(
+            store.read.values().all(|n| *n == 1),
+            "kill after {kill}: a document read twice"
+        );
+        assert_eq!(
+            store.read.len(),
+            bc.truth(window).len(),
+            "kill after {kill}"
+        );
+        assert!(
+            same_data(&e.export_state(), &want),
+            "kill after {kill}: same state as an uninterrupted run"
+        );
+    }
+    assert!(resumed_a_split, "some checkpoint held a split read");
 }

@@ -36,6 +36,8 @@ export interface SyncConfig {
   maxTaskRetries?: number;
   /** Ask for @odata.count (progress estimates), default true. */
   count?: boolean;
+  /** Split a running date segment when a request slot would otherwise be idle or it would end last, default true. */
+  splitRunning?: boolean;
 }
 /** A GET for the host to make. */
 export interface SyncTask {
@@ -53,7 +55,7 @@ export interface SyncTask {
   label: string;
 }
 /** What the host reports about a page: its @odata.nextLink and @odata.count as BC sent them. */
-export interface SyncPage { nextLink?: unknown; nextLinkInvalid?: boolean; count?: unknown; records?: number; text?: string | null }
+export interface SyncPage { nextLink?: unknown; nextLinkInvalid?: boolean; count?: unknown; records?: number; latestPosting?: DateString; text?: string | null }
 /** A page read by `Engine.stagePage`: its handle for `commitPage`/`discardPage`, and what `SyncPlan.pageDone` takes. */
 export interface StagedPage { handle: number; envelope: SyncPage }
 export interface SyncFailure { code: string; message?: string; narrowable?: boolean; status?: number }
@@ -190,7 +192,8 @@ impl SyncPlan {
         }
     }
 
-    /// A page of `taskId` arrived: `{ nextLink, count, records, text }` (`text` only for the
+    /// A page of `taskId` arrived: `{ nextLink, count, records, latestPosting, text }` (the
+    /// staged page's envelope; `text` only for the
     /// company list). Ingest it if `ingest` says so.
     #[wasm_bindgen(js_name = pageDone, unchecked_return_type = "SyncPageAck")]
     pub fn page_done(
@@ -210,6 +213,10 @@ impl SyncPlan {
         };
         let count = number_field(&page, "count").and_then(whole);
         let records = number_field(&page, "records").and_then(whole);
+        let latest_posting = Reflect::get(&page, &"latestPosting".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .and_then(|d| crate::date::Date::parse_bc(&d).ok().flatten());
         let text = Reflect::get(&page, &"text".into())
             .ok()
             .and_then(|t| t.as_string());
@@ -220,6 +227,7 @@ impl SyncPlan {
                 next_link_invalid,
                 count,
                 records,
+                latest_posting,
                 text: text.as_deref(),
             },
         );

@@ -157,6 +157,17 @@ export function generateDataset(options = {}) {
   const perCompany = [];
   const base = Math.floor(opts.invoices / nCompanies);
   for (let c = 0; c < nCompanies; c++) perCompany.push(base + (c < opts.invoices % nCompanies ? 1 : 0));
+  // `companyWeights` (optional, one positive number per company): the invoices shared in
+  // those proportions instead of equally (companies of different sizes, as tenants have).
+  const w = opts.companyWeights;
+  if (Array.isArray(w) && w.length === nCompanies && w.every((x) => Number.isFinite(x) && x > 0)) {
+    const sum = w.reduce((a, x) => a + x, 0);
+    let left = opts.invoices;
+    for (let c = 0; c < nCompanies; c++) {
+      perCompany[c] = c === nCompanies - 1 ? left : Math.floor((opts.invoices * w[c]) / sum);
+      left -= perCompany[c];
+    }
+  }
 
   for (let c = 0; c < nCompanies; c++) {
     ds.companies.push(generateCompany(ds, c, perCompany[c], mulberry32(mix32(seed * 7919 + c + 1))));

@@ -57,6 +57,55 @@ test('killed at any point, the sync resumes to the same result as an uninterrupt
   }
 });
 
+test('reads split while they run read every invoice once, and resume from any kill to the same result', async () => {
+  // Companies of unequal sizes: the largest one's date segments outlast the others, so the
+  // plan splits them as they run (the emulator serves invoices in about date order, as BC).
+  const local = await startEmulator({ seed: 3, dataset: { invoices: 3000, companyWeights: [4, 1, 1] } });
+  const sync = { pageSize: 50 };
+  const truth = local.groundTruth({ since: '2025-11-01', lines: false });
+  // Documents read per company (a read twice would count twice), against the truth.
+  const readOnce = (outcome) => {
+    for (const c of outcome.companies) assert.equal(c.documents, truth.companies.find((x) => x.id === c.id).count, `${c.name}: every invoice read once`);
+  };
+  const invoiceReads = (events) => new Set(events.filter((e) => e.type === 'page' && e.entity === 'purchaseInvoices').map((e) => `${e.companyId} ${e.label}`)).size;
+  try {
+    const unsplit = await syncEmulator(local, { sync: { ...sync, splitRunning: false } });
+    const want = observable(unsplit.engine);
+    unsplit.engine.free();
+    assert.equal(invoiceReads(unsplit.events), 6, '2 date segments per company');
+    const split = await syncEmulator(local, { sync });
+    try {
+      assert.deepEqual(observable(split.engine), want, 'the same result as without splits');
+      assertMatchesTruth(assert, split.engine, local);
+      readOnce(split.outcome);
+      assert.ok(invoiceReads(split.events) > 6, `reads were split: ${invoiceReads(split.events)}`);
+      assert.ok(split.stats.requests <= unsplit.stats.requests + 1, `requests ${split.stats.requests} vs ${unsplit.stats.requests} unsplit`);
+    } finally {
+      split.engine.free();
+    }
+    for (const kills of [[12], [20, 30], [8, 16, 24, 32]]) {
+      const store = createMemoryCheckpointStore();
+      for (const k of kills) {
+        const controller = new AbortController();
+        await assert.rejects(
+          syncEmulator(local, { store, sync, signal: controller.signal, onProgress: (e) => { if (e.type === 'page' && e.progress.pages >= k) controller.abort(); } }),
+          (e) => e.code === 'ABORTED',
+        );
+      }
+      const { engine, outcome } = await syncEmulator(local, { store, sync });
+      try {
+        assert.equal(outcome.resumed, true);
+        assert.deepEqual(observable(engine), want, `killed after ${kills}`);
+        readOnce(outcome);
+      } finally {
+        engine.free();
+      }
+    }
+  } finally {
+    await local.close();
+  }
+});
+
 test('a checkpoint write that fails stops the sync; the next run resumes from the last good one', async () => {
   const store = createMemoryCheckpointStore();
   let writes = 0;

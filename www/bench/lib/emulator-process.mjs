@@ -3,13 +3,13 @@
 // in store order), as BC would between two runs, and answers `paid N`. Prints `ready` once
 // the credentials file is written.
 //
-//   node lib/emulator-process.mjs '{"invoices":30000,"latency":50,"credentialsOut":"FILE"}'
+//   node lib/emulator-process.mjs '{"invoices":30000,"latency":50,"credentialsOut":"FILE"[,"companyWeights":[3,1,1]]}'
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { startEmulator } from '../../emulator/index.js';
 
-const { invoices, latency = 0, credentialsOut } = JSON.parse(process.argv[2]);
-const emu = await startEmulator({ port: 0, seed: 1, dataset: { invoices, companies: 3 }, latencyMs: latency });
+const { invoices, latency = 0, credentialsOut, companyWeights } = JSON.parse(process.argv[2]);
+const emu = await startEmulator({ port: 0, seed: 1, dataset: { invoices, companies: 3, ...(companyWeights ? { companyWeights } : {}) }, latencyMs: latency });
 const c = emu.credentials;
 writeFileSync(credentialsOut, JSON.stringify({ tenantId: c.tenantId, environment: c.environment, clientId: c.clientId, clientSecret: c.clientSecret, authorityHost: emu.authorityHost, apiHost: emu.apiHost }), { mode: 0o600 });
 
