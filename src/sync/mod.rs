@@ -64,7 +64,13 @@
 //! This relies on BC's server-driven paging taking the filter from the link on each page, as
 //! its `$skiptoken` is a position in the query's order, not a snapshot of the first query; it
 //! gains most when BC's order follows posting dates (its key, the document number, follows
-//! posting). `splitRunning: false` turns it off.
+//! posting). It is opt-in (`splitRunning: true`): the reference (`business-central-api.md`,
+//! pagination) says to follow a next link verbatim and treat it as opaque, and narrowing its
+//! `$filter` has been checked against the emulator only, not against a real BC environment.
+//! If BC ignored the narrowed filter, the two halves would read `[mid, to)` twice (the engine
+//! keeps one copy of a document, so the result would be right but the requests wasted); if it
+//! refused the link, the read would fail. Turn it on by default once a run against BC shows
+//! neither.
 //!
 //! ## Incremental runs
 //! A company read completely once is read incrementally next time: every document whose
@@ -182,7 +188,8 @@ pub struct SyncConfig {
     /// turned off for the run if BC refuses it).
     pub count: Option<bool>,
     /// Split a running date segment when a request slot would otherwise stay idle or the
-    /// segment would end last (default true; see "Window, segments and narrowing").
+    /// segment would end last (default false, opt-in; see "Window, segments and narrowing":
+    /// it narrows the `$filter` of BC's next link, which BC documents as opaque).
     pub split_running: Option<bool>,
 }
 
@@ -756,7 +763,7 @@ impl SyncPlan {
             overlap_ms: overlap as i64 * 60_000,
             max_retries,
             count: config.count.unwrap_or(true),
-            split_running: config.split_running.unwrap_or(true),
+            split_running: config.split_running.unwrap_or(false),
         };
         if let Some(m) = &config.line_mode {
             if crate::transactions::LineMode::parse(m).is_none() {

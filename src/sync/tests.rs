@@ -1486,11 +1486,28 @@ fn the_plan_hands_the_engine_its_window() {
 
 // ---- splitting a running read (work stealing)
 
+#[test]
+fn running_reads_are_split_only_when_asked() {
+    let plan = SyncPlan::new(config(), None).unwrap();
+    assert!(!plan.settings.split_running, "off by default");
+    let mut c = config();
+    c.split_running = Some(true);
+    assert!(SyncPlan::new(c, None).unwrap().settings.split_running);
+}
+
+/// [`sim_config`] with running reads split (opt-in: `splitRunning`).
+fn split_sim_config(page_size: u32) -> SyncConfig {
+    let mut c = sim_config(page_size);
+    c.split_running = Some(true);
+    c
+}
+
 /// A plan with company A listed and read in one segment, whose first page (of `records`, out
 /// of `count`, posted up to `latest`) has arrived with a next link carrying the plan's filter;
 /// the other one-page reads are in flight.
 fn running_read(records: u64, count: u64, latest: Option<&str>) -> (SyncPlan, Task) {
     let mut c = config();
+    c.split_running = Some(true);
     c.segments_per_company = Some(1);
     c.page_size = Some(100);
     let mut plan = SyncPlan::new(c, None).unwrap();
@@ -1663,6 +1680,7 @@ fn a_split_read_resumes_from_its_checkpoint() {
     // Killed with the new read's first page in flight.
     let ck = plan.checkpoint();
     let mut c = config();
+    c.split_running = Some(true);
     c.segments_per_company = Some(1);
     c.page_size = Some(100);
     let mut resumed = SyncPlan::new(c, Some(&ck)).unwrap();
@@ -1692,6 +1710,7 @@ fn a_split_read_resumes_from_its_checkpoint() {
     let old = ck.replace(",\"seenTo\":\"2026-02-01\"", "");
     assert_ne!(old, ck);
     let mut c = config();
+    c.split_running = Some(true);
     c.segments_per_company = Some(1);
     c.page_size = Some(100);
     let resumed = SyncPlan::new(c, Some(&old)).unwrap();
@@ -1704,6 +1723,7 @@ fn a_split_read_resumes_from_its_checkpoint() {
 /// `longest`, each 100 read, each posted up to ten days into its segment.
 fn six_running_reads(longest: u64) -> (SyncPlan, Vec<Task>) {
     let mut c = config();
+    c.split_running = Some(true);
     c.page_size = Some(100);
     let mut plan = SyncPlan::new(c, None).unwrap();
     list(&mut plan, &[(A, "Alpha"), (B, "Beta")]);
@@ -1777,6 +1797,7 @@ fn a_read_is_split_only_when_it_is_safe() {
     assert!(!split(&mut plan));
     // A next link whose filter is not the plan's: no split, and none later.
     let mut c = config();
+    c.split_running = Some(true);
     c.segments_per_company = Some(1);
     c.page_size = Some(100);
     let mut plan = SyncPlan::new(c, None).unwrap();
@@ -1916,7 +1937,7 @@ fn split_reads_resume_from_any_checkpoint_to_the_same_result() {
     bc.companies[1].1.truncate(300);
     let window = Date::parse_bc("2025-11-26").unwrap().unwrap();
     let mut clean_store = Store::default();
-    let (clean, _) = run(&bc, sim_config(20), &mut clean_store, None, None).unwrap();
+    let (clean, _) = run(&bc, split_sim_config(20), &mut clean_store, None, None).unwrap();
     assert!(
         clean_store.document_reads > 6,
         "the uninterrupted run split reads: {}",
@@ -1940,7 +1961,7 @@ fn split_reads_resume_from_any_checkpoint_to_the_same_result() {
         pages - 2,
     ] {
         let mut store = Store::default();
-        assert!(run(&bc, sim_config(20), &mut store, Some(kill), None).is_none());
+        assert!(run(&bc, split_sim_config(20), &mut store, Some(kill), None).is_none());
         let mut resumed = None;
         for k in 0..100 {
             let ck = store.checkpoint.clone().unwrap();
@@ -1948,7 +1969,7 @@ fn split_reads_resume_from_any_checkpoint_to_the_same_result() {
                 r.streams.iter().filter(|s| s.kind.is_document()).count()
             });
             resumed_a_split |= reads > 6;
-            if let Some(r) = run(&bc, sim_config(20), &mut store, Some(7 + k % 5), None) {
+            if let Some(r) = run(&bc, split_sim_config(20), &mut store, Some(7 + k % 5), None) {
                 resumed = Some(r);
                 break;
             }

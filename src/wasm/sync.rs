@@ -36,7 +36,7 @@ export interface SyncConfig {
   maxTaskRetries?: number;
   /** Ask for @odata.count (progress estimates), default true. */
   count?: boolean;
-  /** Split a running date segment when a request slot would otherwise be idle or it would end last, default true. */
+  /** Split a running date segment when a request slot would otherwise be idle or it would end last (narrows the $filter of BC's next link: opt-in until checked against BC), default false. */
   splitRunning?: boolean;
 }
 /** A GET for the host to make. */

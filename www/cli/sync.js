@@ -46,6 +46,8 @@ Options:
   --fresh                ignore the checkpoint: read everything again
   --concurrency N        requests in flight, 1 to 5 (default 5, Business Central's limit)
   --page-size N          records per page (default 500)
+  --split-running        split a date segment while it runs when a request slot would idle
+                         (narrows BC's next link; experimental, not yet checked against BC)
   --credentials FILE     read the credentials from FILE instead of the environment
   --quiet                no progress and no summary on stderr
 ${REPORT_FLAGS_HELP}
@@ -75,6 +77,7 @@ export const SYNC_OPTIONS = {
   fresh: { type: 'boolean' },
   concurrency: { type: 'string' },
   'page-size': { type: 'string' },
+  'split-running': { type: 'boolean' },
   credentials: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -263,6 +266,7 @@ export async function runSyncCommand(values, { stderr = process.stderr, credenti
     ...(since ? { windowStart: since } : {}),
     ...(companies ? { companies } : {}),
     ...(pageSize ? { pageSize } : {}),
+    ...(values['split-running'] ? { splitRunning: true } : {}),
     ...syncOptions,
   };
 

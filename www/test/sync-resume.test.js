@@ -73,7 +73,7 @@ test('reads split while they run read every invoice once, and resume from any ki
     const want = observable(unsplit.engine);
     unsplit.engine.free();
     assert.equal(invoiceReads(unsplit.events), 6, '2 date segments per company');
-    const split = await syncEmulator(local, { sync });
+    const split = await syncEmulator(local, { sync: { ...sync, splitRunning: true } });
     try {
       assert.deepEqual(observable(split.engine), want, 'the same result as without splits');
       assertMatchesTruth(assert, split.engine, local);
