@@ -527,10 +527,10 @@ impl Matcher {
         let index = if catalog.is_builtin() {
             BUILTIN_INDEX
                 .get_or_init(|| {
-                    Arc::new(Index::from_data(
-                        compiled::IndexData::decode(crate::catalog::BUILTIN_BYTES)
+                    Arc::new(
+                        Index::builtin(crate::catalog::BUILTIN_BYTES)
                             .expect("build.rs wrote a valid index"),
-                    ))
+                    )
                 })
                 .clone()
         } else {
@@ -1518,7 +1518,7 @@ impl Matcher {
                 let names: Vec<String> = family_apps
                     .iter()
                     .take(6)
-                    .map(|&o| self.index.owners[o as usize].name.clone())
+                    .map(|&o| self.index.owners[o as usize].name.to_string())
                     .collect();
                 let more = if family_apps.len() > 6 { ", ..." } else { "" };
                 let reason = format!(
@@ -1709,8 +1709,8 @@ impl Matcher {
                     .map(|o| &self.index.owners[o as usize])
                 {
                     Arc::make_mut(&mut m).runner_up = Some(Candidate {
-                        app_id: a.id.clone(),
-                        app_name: a.name.clone(),
+                        app_id: a.id.to_string(),
+                        app_name: a.name.to_string(),
                         confidence: round2(conf),
                     });
                 }
@@ -1962,9 +1962,9 @@ impl Matcher {
     ) -> Match {
         let app = &self.index.owners[owner as usize];
         Match {
-            app_id: app.id.clone(),
-            app_name: app.name.clone(),
-            category: app.category.clone(),
+            app_id: app.id.to_string(),
+            app_name: app.name.to_string(),
+            category: app.category.to_string(),
             decided_by,
             rule_id: None,
             evidence,
@@ -1976,10 +1976,10 @@ impl Matcher {
 
     fn candidate(&self, owner: u32, confidence: f64) -> Candidate {
         let o = &self.index.owners[owner as usize];
-        let id = o.id.clone();
+        let id = o.id.to_string();
         Candidate {
             app_id: id,
-            app_name: o.name.clone(),
+            app_name: o.name.to_string(),
             confidence: round2(confidence),
         }
     }
@@ -1987,9 +1987,9 @@ impl Matcher {
     fn via(&self, owner: u32, marketplace: bool) -> Via {
         let o = &self.index.owners[owner as usize];
         let (id, kind) = match o.kind {
-            OwnerKind::App => (o.id.clone(), "marketplace"),
+            OwnerKind::App => (o.id.to_string(), "marketplace"),
             OwnerKind::Group => (
-                o.id.clone(),
+                o.id.to_string(),
                 if marketplace {
                     "marketplace"
                 } else {
@@ -1997,7 +1997,7 @@ impl Matcher {
                 },
             ),
             OwnerKind::Reseller => (
-                o.id.clone(),
+                o.id.to_string(),
                 if o.marketplace || marketplace {
                     "marketplace"
                 } else {
@@ -2007,7 +2007,7 @@ impl Matcher {
         };
         Via {
             id,
-            name: o.name.clone(),
+            name: o.name.to_string(),
             kind: kind.into(),
         }
     }
