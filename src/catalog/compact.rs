@@ -644,6 +644,44 @@ mod tests {
             ["usage", "tokens"]
         );
         assert_eq!(rows.apps[2].domains.iter().count(), 0);
+        // An entry's leading fields, read through the table of starts, are the entry's.
+        let (e, end) = Entries::read(&bytes).unwrap();
+        assert_eq!(end, at);
+        for (i, a) in rows.apps.iter().enumerate() {
+            let h = e.app(i).unwrap();
+            assert_eq!((h.category, h.id, h.name), (a.category, a.id, a.name));
+            let d: Vec<_> = e.domains(i).unwrap().iter().collect();
+            assert_eq!(d, a.domains.iter().collect::<Vec<_>>());
+        }
+        for (i, g) in rows.groups.iter().enumerate() {
+            assert_eq!(e.group(i).unwrap(), (g.id, g.name, g.default_app));
+            let d: Vec<_> = e.domains(rows.apps.len() + i).unwrap().iter().collect();
+            assert_eq!(d, g.domains.iter().collect::<Vec<_>>());
+        }
+        for (i, r) in rows.resellers.iter().enumerate() {
+            assert_eq!(e.reseller(i).unwrap(), (r.marketplace, r.id, r.name));
+            let d: Vec<_> = e
+                .domains(rows.apps.len() + rows.groups.len() + i)
+                .unwrap()
+                .iter()
+                .collect();
+            assert_eq!(d, r.domains.iter().collect::<Vec<_>>());
+        }
+        assert!(e.app(3).is_none() && e.group(2).is_none() && e.reseller(2).is_none());
+    }
+
+    #[test]
+    fn a_table_of_starts_that_disagrees_with_the_entries_is_refused() {
+        let bytes = encode(&sample());
+        // The last byte is the last reseller's start delta: one more points inside the entry.
+        let mut bad = bytes.clone();
+        *bad.last_mut().unwrap() += 1;
+        assert!(Entries::read(&bad).is_some());
+        assert!(Rows::read(&bad).is_none());
+        // A start past the text is refused by the table's reader.
+        let mut bad = bytes.clone();
+        *bad.last_mut().unwrap() = 0x7f;
+        assert!(Entries::read(&bad).is_none());
     }
 
     #[test]
