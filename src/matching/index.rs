@@ -58,8 +58,10 @@ impl AliasKind {
     }
 }
 
+/// An alias's kind and flags, as [`Index::alias`] reads them from its meta byte (its owner is
+/// `Hit::owner`).
+#[derive(Clone, Copy)]
 pub(crate) struct Alias {
-    pub owner: u32,
     pub kind: AliasKind,
     /// A name without its vendor group's name ("Teams" for "Microsoft Teams"): evidence only on
     /// lines of that vendor.
@@ -213,7 +215,9 @@ impl Trie {
 
 pub(crate) struct Index {
     pub owners: Vec<Owner>,
-    pub aliases: Vec<Alias>,
+    /// Per alias, its owner, and its kind and flags ([`Index::alias`] reads them).
+    alias_owner: Vec<u32>,
+    alias_meta: Vec<u8>,
     /// The word table: all words in one string, sorted, and where each starts.
     word_text: String,
     word_start: Vec<u32>,
@@ -330,25 +334,10 @@ impl Index {
                 }
             })
             .collect();
-        let aliases = alias_owner
-            .iter()
-            .zip(&alias_meta)
-            .map(|(&owner, &m)| Alias {
-                owner,
-                kind: match m & ALIAS_KIND_MASK {
-                    ALIAS_VENDOR_ENTITY => AliasKind::VendorEntity,
-                    ALIAS_NAME => AliasKind::Name,
-                    ALIAS_KEYWORD => AliasKind::Keyword,
-                    _ => AliasKind::Product,
-                },
-                group_only: m & ALIAS_GROUP_ONLY != 0,
-                strong: m & ALIAS_STRONG != 0,
-                strong_corrected: m & ALIAS_STRONG_CORRECTED != 0,
-            })
-            .collect();
         Index {
             owners,
-            aliases,
+            alias_owner,
+            alias_meta,
             trie: Trie::new(aliases_trie, n_words),
             cue_trie: Trie::new(cues, n_words),
             word_text,
@@ -369,6 +358,22 @@ impl Index {
             apps_by_id: OnceLock::new(),
             corrections: Mutex::new(HashMap::default()),
             app_owner,
+        }
+    }
+
+    /// Alias `aid` (an alias of the trie; an `Index` has ~15,000, read where a hit needs one).
+    pub(crate) fn alias(&self, aid: u32) -> Alias {
+        let m = self.alias_meta[aid as usize];
+        Alias {
+            kind: match m & ALIAS_KIND_MASK {
+                ALIAS_VENDOR_ENTITY => AliasKind::VendorEntity,
+                ALIAS_NAME => AliasKind::Name,
+                ALIAS_KEYWORD => AliasKind::Keyword,
+                _ => AliasKind::Product,
+            },
+            group_only: m & ALIAS_GROUP_ONLY != 0,
+            strong: m & ALIAS_STRONG != 0,
+            strong_corrected: m & ALIAS_STRONG_CORRECTED != 0,
         }
     }
 
@@ -463,7 +468,10 @@ impl Index {
                 &self.trie.edge_start,
                 &self.trie.edge_word,
                 &self.trie.item_start,
-                &|a| self.aliases.get(a).map(|x| (x.owner, x.group_only)),
+                &|a| {
+                    let (owner, meta) = (*self.alias_owner.get(a)?, *self.alias_meta.get(a)?);
+                    Some((owner, meta & ALIAS_GROUP_ONLY != 0))
+                },
                 &|o| Some(self.owners.get(o as usize)?.family),
                 &mut self.domains().iter().map(|(d, &o)| (&**d, o)),
                 &|w| Some(self.word_id(w)).filter(|&i| i != NO_WORD),
@@ -773,7 +781,7 @@ impl Index {
             let merged = toks[first..=last].iter().any(|t| t.merged);
             hits.push(Hit {
                 alias: aid,
-                owner: self.aliases[aid as usize].owner,
+                owner: self.alias_owner[aid as usize],
                 first,
                 last,
                 corrected,
@@ -790,7 +798,7 @@ impl Index {
                     continue;
                 }
                 let (a, b) = (&hits[i], &hits[j]);
-                let b_group_only = b.alias != u32::MAX && self.aliases[b.alias as usize].group_only;
+                let b_group_only = b.alias != u32::MAX && self.alias(b.alias).group_only;
                 let contains = !b_group_only
                     && b.first <= a.first
                     && a.last <= b.last
@@ -815,7 +823,7 @@ impl Index {
         if h.alias == u32::MAX {
             return (AliasKind::Domain, true);
         }
-        let a = &self.aliases[h.alias as usize];
+        let a = self.alias(h.alias);
         let mut strong = a.strong;
         if h.merged {
             strong = false;

@@ -1858,7 +1858,7 @@ impl Matcher {
 
     /// Short names of group apps count only on that group's invoices.
     fn hit_allowed(&self, h: &index::Hit, family: Option<u32>) -> bool {
-        if h.alias == u32::MAX || !self.index.aliases[h.alias as usize].group_only {
+        if h.alias == u32::MAX || !self.index.alias(h.alias).group_only {
             return true;
         }
         family == Some(self.index.owners[h.owner as usize].family)
