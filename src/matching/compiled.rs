@@ -703,23 +703,30 @@ impl IndexData<'_> {
         let n = r.uint()? as usize;
         d.word_start.reserve(n.min(blob.len()) + 1);
         d.word_start.push(0);
-        // Words are ~7 bytes: reserving for 8 spares the string's doublings.
-        d.word_text.reserve(n.min(blob.len()) * 8);
+        // Words are ~7 bytes: reserving for 8 spares the text's doublings. The text is checked
+        // to be UTF-8 once, whole, and every word to start on a character.
+        let mut text: Vec<u8> = Vec::with_capacity(n.min(blob.len()) * 8);
         let mut prev = 0usize;
-        let mut shared = String::new();
         for _ in 0..n {
             let common = r.uint()? as usize;
-            let start = d.word_text.len();
+            let start = text.len();
             if common > start - prev {
                 return None;
             }
-            // The shared prefix of the previous word (`get` refuses a split character).
-            shared.clear();
-            shared.push_str(d.word_text.get(prev..prev + common)?);
-            d.word_text.push_str(&shared);
-            d.word_text.push_str(r.str_ref()?);
-            d.word_start.push(d.word_text.len() as u32);
+            // The shared prefix of the previous word, then the rest.
+            text.extend_from_within(prev..prev + common);
+            let rest = r.uint()? as usize;
+            text.extend_from_slice(r.take(rest)?);
+            d.word_start.push(text.len() as u32);
             prev = start;
+        }
+        d.word_text = String::from_utf8(text).ok()?;
+        if !d
+            .word_start
+            .iter()
+            .all(|&s| d.word_text.is_char_boundary(s as usize))
+        {
+            return None;
         }
         d.word_flags = r.u8s()?;
 
