@@ -4,7 +4,8 @@
 //! alias into a sequence of word ids, works out which words are distinctive, which aliases are
 //! strong, the vendor-group short names and the families' vocabularies. For the shipped catalog
 //! `build.rs` runs it once and embeds [`IndexData::encode`]'s bytes, so constructing an `Engine`
-//! only decodes them ([`IndexData::decode`]); a caller's catalog is compiled at run time by the
+//! only decodes them ([`IndexData::decode_core`], which leaves the domain table and the families'
+//! vocabularies to first use: [`Deferred`]); a caller's catalog is compiled at run time by the
 //! same code. [`super::index::Index`] turns the data into lookup tables.
 //!
 //! Like `normalize.rs`, this file depends on `std` and its sibling modules only, because
@@ -622,9 +623,10 @@ impl IndexData<'_> {
 
     /// The bytes `build.rs` embeds after the catalog's own (`crate::catalog::compact`): counts
     /// and numbers as LEB128 varints (ascending lists as deltas), the sorted word list
-    /// front-coded. What the catalog's bytes hold already is left out and made again by
-    /// [`IndexData::decode`]: the owners' ids, names and categories, the domain table and the
-    /// families' vocabularies (the words of their aliases and domain labels).
+    /// front-coded. What the catalog's bytes hold already is left out and made again when
+    /// decoding: the owners' ids, names and categories ([`IndexData::decode_core`]), the domain
+    /// table and the families' vocabularies (the words of their aliases and domain labels;
+    /// [`Deferred`], on first use).
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer(Vec::new());
         w.bytes(MAGIC);
