@@ -5,11 +5,16 @@
 //! fixed order: a field ends with a 0 byte, the items of a list are separated by 0x1F, a category
 //! is its index in [`CATEGORIES`] and a reference (`parent`, a group's `apps` and `defaultApp`)
 //! the index of the entry, plus one where it may be absent (0 = none), both in decimal. So the
-//! whole part is UTF-8, checked in one pass, and a field's end is found with `memchr`. Measured against the alternatives (gzip -9 of the shipped
-//! apps): the JSON 95 KB, this 80 KB, the same with a length before each text 94 KB, and by
+//! whole part is UTF-8 (checked field by field as a field is read: a 0 byte is never inside a
+//! character) and a field ends at the first 0. Measured against the alternatives (gzip -9 of the
+//! shipped apps): the JSON 95 KB, this 80 KB, the same with a length before each text 94 KB, and by
 //! column (every id, then every name ...) 108 KB: an app's products repeat its name, and gzip finds
-//! the repeat only near it. The matcher's index follows the catalog in the same blob
-//! (`src/matching/compiled.rs`) and leaves out what this part holds.
+//! the repeat only near it. After the text, where each entry starts in it (varint deltas, ~1.6
+//! bytes an entry): constructing an `Engine` reads the few leading fields of each entry it needs
+//! (the owners' ids and names) from there, instead of every field of every entry (which took
+//! most of a first `Engine`'s time in wasm, where this run-once code is not optimised).
+//! The matcher's index follows the catalog in the same blob (`src/matching/compiled.rs`) and
+//! leaves out what this part holds.
 //!
 //! Like `schema.rs`, this file depends on `std` and the schema only, because `build.rs`
 //! includes it.
@@ -18,7 +23,7 @@ use super::schema::{
     AppSpec, CatalogData, PricingModel, ResellerSpec, VendorGroupSpec, CATEGORIES,
 };
 
-const MAGIC: &[u8] = b"bcsc3";
+const MAGIC: &[u8] = b"bcsc4";
 /// Ends a text or a list.
 const END: u8 = 0;
 /// Separates the items of a list.
@@ -68,6 +73,9 @@ impl<'a> Reader<'a> {
     pub fn new(b: &'a [u8]) -> Reader<'a> {
         Reader { b, at: 0 }
     }
+    // Inlined into the loops that read ~60,000 of them when an Engine is constructed: in wasm a
+    // first Engine runs in V8's baseline tier, where each call costs more than this body.
+    #[inline(always)]
     pub fn uint(&mut self) -> Option<u64> {
         let mut v = 0u64;
         let mut shift = 0;
@@ -184,24 +192,26 @@ pub struct Rows<'a> {
     pub resellers: Vec<ResellerRow<'a>>,
 }
 
-/// Reads the fields of the text part.
+/// Reads the fields of the text part. Each field is checked to be UTF-8 as it is read: reading
+/// the few fields an `Engine` needs does not check the whole part.
 struct Fields<'a> {
-    s: &'a str,
+    s: &'a [u8],
     at: usize,
 }
 
 impl<'a> Fields<'a> {
+    /// Passes over a field (text, list or number), unread.
+    fn skip(&mut self) -> Option<()> {
+        let n = self.s.get(self.at..)?.iter().position(|&b| b == END)?;
+        self.at += n + 1;
+        Some(())
+    }
     fn text(&mut self) -> Option<&'a str> {
         let start = self.at;
         // Fields are short (~10 bytes): a plain loop beats `memchr`'s set-up.
-        let n = self
-            .s
-            .as_bytes()
-            .get(start..)?
-            .iter()
-            .position(|&b| b == END)?;
+        let n = self.s.get(start..)?.iter().position(|&b| b == END)?;
         self.at += n + 1;
-        self.s.get(start..start + n)
+        std::str::from_utf8(&self.s[start..start + n]).ok()
     }
     fn list(&mut self) -> Option<List<'a>> {
         self.text().map(List)
@@ -211,20 +221,149 @@ impl<'a> Fields<'a> {
     }
 }
 
-impl<'a> Rows<'a> {
-    /// Reads the catalog at the start of `b`; also returns where it ends (the index follows).
-    pub fn read(b: &'a [u8]) -> Option<(Rows<'a>, usize)> {
+/// The catalog's text part and where each entry starts in it, for reading the few fields of an
+/// entry that something needs without reading the entries before it: constructing the matcher
+/// reads the owners' ids and names ([`Entries::app`] ...), and the domain table, made on first
+/// use, the domains. [`Rows::read`] reads every field of every entry.
+pub struct Entries<'a> {
+    s: &'a [u8],
+    /// Apps, vendor groups, resellers.
+    pub counts: [usize; 3],
+    /// Per entry (every app, then every group, then every reseller), where it starts in `s`.
+    starts: Vec<u32>,
+    /// Where the counts end (and the first entry starts).
+    first: usize,
+}
+
+/// The leading fields of an app: category, id, name.
+pub struct AppHead<'a> {
+    pub category: u8,
+    pub id: &'a str,
+    pub name: &'a str,
+}
+
+impl<'a> Entries<'a> {
+    /// Reads the catalog at the start of `b` down to its entries' starts; also returns where it
+    /// ends (the index follows).
+    pub fn read(b: &'a [u8]) -> Option<(Entries<'a>, usize)> {
         let mut r = Reader::new(b);
         if r.take(MAGIC.len())? != MAGIC {
             return None;
         }
         let len = r.uint()? as usize;
-        let s = std::str::from_utf8(r.take(len)?).ok()?;
+        let s = r.take(len)?;
         let mut f = Fields { s, at: 0 };
-        let (na, ng, nr) = (f.num()? as usize, f.num()? as usize, f.num()? as usize);
+        let counts = [f.num()? as usize, f.num()? as usize, f.num()? as usize];
+        let n = r.uint()? as usize;
+        if Some(n) != counts[0].checked_add(counts[1])?.checked_add(counts[2]) {
+            return None;
+        }
+        let mut starts = Vec::with_capacity(n.min(len));
+        let mut at = f.at as u64;
+        for k in 0..n {
+            // Deltas from the previous entry's start (the first from the counts' end).
+            let d = r.uint()?;
+            if k > 0 && d == 0 {
+                return None;
+            }
+            at = at.checked_add(d)?;
+            if at >= len as u64 {
+                return None;
+            }
+            starts.push(at as u32);
+        }
+        Some((
+            Entries {
+                s,
+                counts,
+                starts,
+                first: f.at,
+            },
+            r.at,
+        ))
+    }
+
+    fn at(&self, entry: usize) -> Option<Fields<'a>> {
+        Some(Fields {
+            s: self.s,
+            at: *self.starts.get(entry)? as usize,
+        })
+    }
+
+    /// App `i`'s category, id and name.
+    pub fn app(&self, i: usize) -> Option<AppHead<'a>> {
+        let mut f = self.at(i)?;
+        let category = u8::try_from(f.num()?).ok()?;
+        f.skip()?; // parent
+        f.skip()?; // pricing
+        let id = f.text()?;
+        f.skip()?; // domains
+        Some(AppHead {
+            category,
+            id,
+            name: f.text()?,
+        })
+    }
+
+    /// Vendor group `i`'s id, name and default app (an app's index plus one, or 0).
+    pub fn group(&self, i: usize) -> Option<(&'a str, &'a str, u64)> {
+        if i >= self.counts[1] {
+            return None;
+        }
+        let mut f = self.at(self.counts[0] + i)?;
+        let id = f.text()?;
+        f.skip()?; // domains
+        let name = f.text()?;
+        f.skip()?; // vendors
+        f.skip()?; // keywords
+        f.skip()?; // apps
+        Some((id, name, f.num()?))
+    }
+
+    /// Reseller `i`'s marketplace flag, id and name.
+    pub fn reseller(&self, i: usize) -> Option<(bool, &'a str, &'a str)> {
+        if i >= self.counts[2] {
+            return None;
+        }
+        let mut f = self.at(self.counts[0] + self.counts[1] + i)?;
+        let marketplace = f.num()? != 0;
+        let id = f.text()?;
+        f.skip()?; // domains
+        Some((marketplace, id, f.text()?))
+    }
+
+    /// The domains of entry `entry` (apps, then groups, then resellers).
+    pub fn domains(&self, entry: usize) -> Option<List<'a>> {
+        let mut f = self.at(entry)?;
+        if entry < self.counts[0] {
+            f.skip()?; // category
+            f.skip()?; // parent
+            f.skip()?; // pricing
+        } else if entry >= self.counts[0] + self.counts[1] {
+            f.skip()?; // marketplace
+        }
+        f.skip()?; // id
+        f.list()
+    }
+}
+
+impl<'a> Rows<'a> {
+    /// Reads the catalog at the start of `b`; also returns where it ends (the index follows).
+    pub fn read(b: &'a [u8]) -> Option<(Rows<'a>, usize)> {
+        let (e, end) = Entries::read(b)?;
+        let (s, len) = (e.s, e.s.len());
+        let [na, ng, nr] = e.counts;
+        let mut f = Fields { s, at: e.first };
+        // Each entry must start where the table of starts says.
+        let mut entry = 0usize;
+        let mut start = |f: &Fields| {
+            entry += 1;
+            (e.starts.get(entry - 1) == Some(&(f.at as u32))).then_some(())
+        };
         let cap = |n: usize| n.min(len);
         let mut apps = Vec::with_capacity(cap(na));
         for _ in 0..na {
+            start(&f)?;
             apps.push(AppRow {
                 category: u8::try_from(f.num()?).ok()?,
                 parent: f.num()?,
@@ -240,6 +379,7 @@ impl<'a> Rows<'a> {
         }
         let mut groups = Vec::with_capacity(cap(ng));
         for _ in 0..ng {
+            start(&f)?;
             groups.push(GroupRow {
                 id: f.text()?,
                 domains: f.list()?,
@@ -256,6 +396,7 @@ impl<'a> Rows<'a> {
         }
         let mut resellers = Vec::with_capacity(cap(nr));
         for _ in 0..nr {
+            start(&f)?;
             resellers.push(ResellerRow {
                 marketplace: f.num()? != 0,
                 id: f.text()?,
@@ -274,7 +415,7 @@ impl<'a> Rows<'a> {
                 groups,
                 resellers,
             },
-            r.at,
+            end,
         ))
     }
 
@@ -395,7 +536,9 @@ pub fn encode(c: &CatalogData) -> Vec<u8> {
     num(&mut w, c.apps.len());
     num(&mut w, c.vendor_groups.len());
     num(&mut w, c.resellers.len());
+    let mut starts = Vec::new();
     for a in &c.apps {
+        starts.push(w.0.len());
         let cat = CATEGORIES
             .iter()
             .position(|k| *k == a.category)
@@ -422,6 +565,7 @@ pub fn encode(c: &CatalogData) -> Vec<u8> {
         list(&mut w, &a.cues);
     }
     for g in &c.vendor_groups {
+        starts.push(w.0.len());
         text(&mut w, &g.id);
         list(&mut w, &g.domains);
         text(&mut w, &g.name);
@@ -435,6 +579,7 @@ pub fn encode(c: &CatalogData) -> Vec<u8> {
         );
     }
     for r in &c.resellers {
+        starts.push(w.0.len());
         num(&mut w, r.marketplace as usize);
         text(&mut w, &r.id);
         list(&mut w, &r.domains);
@@ -442,9 +587,21 @@ pub fn encode(c: &CatalogData) -> Vec<u8> {
         list(&mut w, &r.vendors);
         list(&mut w, &r.keywords);
     }
+    // Where each entry starts, as deltas (the first from the end of the counts): ~1.6 bytes per
+    // entry, so that reading an entry's first fields does not read the entries before it.
+    let mut counts_end = Writer(Vec::new());
+    for n in [c.apps.len(), c.vendor_groups.len(), c.resellers.len()] {
+        num(&mut counts_end, n);
+    }
     let mut out = Writer(Vec::new());
     out.bytes(MAGIC);
     out.u8s(&w.0);
+    out.uint(starts.len() as u64);
+    let mut prev = counts_end.0.len();
+    for s in starts {
+        out.uint((s - prev) as u64);
+        prev = s;
+    }
     out.0
 }
 
@@ -490,6 +647,44 @@ mod tests {
             ["usage", "tokens"]
         );
         assert_eq!(rows.apps[2].domains.iter().count(), 0);
+        // An entry's leading fields, read through the table of starts, are the entry's.
+        let (e, end) = Entries::read(&bytes).unwrap();
+        assert_eq!(end, at);
+        for (i, a) in rows.apps.iter().enumerate() {
+            let h = e.app(i).unwrap();
+            assert_eq!((h.category, h.id, h.name), (a.category, a.id, a.name));
+            let d: Vec<_> = e.domains(i).unwrap().iter().collect();
+            assert_eq!(d, a.domains.iter().collect::<Vec<_>>());
+        }
+        for (i, g) in rows.groups.iter().enumerate() {
+            assert_eq!(e.group(i).unwrap(), (g.id, g.name, g.default_app));
+            let d: Vec<_> = e.domains(rows.apps.len() + i).unwrap().iter().collect();
+            assert_eq!(d, g.domains.iter().collect::<Vec<_>>());
+        }
+        for (i, r) in rows.resellers.iter().enumerate() {
+            assert_eq!(e.reseller(i).unwrap(), (r.marketplace, r.id, r.name));
+            let d: Vec<_> = e
+                .domains(rows.apps.len() + rows.groups.len() + i)
+                .unwrap()
+                .iter()
+                .collect();
+            assert_eq!(d, r.domains.iter().collect::<Vec<_>>());
+        }
+        assert!(e.app(3).is_none() && e.group(2).is_none() && e.reseller(2).is_none());
+    }
+
+    #[test]
+    fn a_table_of_starts_that_disagrees_with_the_entries_is_refused() {
+        let bytes = encode(&sample());
+        // The last byte is the last reseller's start delta: one more points inside the entry.
+        let mut bad = bytes.clone();
+        *bad.last_mut().unwrap() += 1;
+        assert!(Entries::read(&bad).is_some());
+        assert!(Rows::read(&bad).is_none());
+        // A start past the text is refused by the table's reader.
+        let mut bad = bytes.clone();
+        *bad.last_mut().unwrap() = 0x7f;
+        assert!(Entries::read(&bad).is_none());
     }
 
     #[test]

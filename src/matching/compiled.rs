@@ -4,16 +4,18 @@
 //! alias into a sequence of word ids, works out which words are distinctive, which aliases are
 //! strong, the vendor-group short names and the families' vocabularies. For the shipped catalog
 //! `build.rs` runs it once and embeds [`IndexData::encode`]'s bytes, so constructing an `Engine`
-//! only decodes them ([`IndexData::decode`]); a caller's catalog is compiled at run time by the
+//! only decodes them ([`IndexData::decode_core`], which leaves the domain table and the families'
+//! vocabularies to first use: [`Deferred`]); a caller's catalog is compiled at run time by the
 //! same code. [`super::index::Index`] turns the data into lookup tables.
 //!
 //! Like `normalize.rs`, this file depends on `std` and its sibling modules only, because
 //! `build.rs` includes it.
 
-use super::compact::{Reader, Rows, Writer};
-use super::normalize::{normalize_host, tokenize, vendor_key, Lexicon};
+use super::compact::{Entries, Reader, Writer};
+use super::normalize::{normal_host, normalize_host, tokenize, vendor_key, Lexicon};
 use super::schema::{CatalogData, CATEGORIES};
 use crate::fastmap::{FastMap as HashMap, FastSet as HashSet};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 // Owner kinds.
@@ -106,17 +108,19 @@ pub const CUE_FREIGHT: u8 = 2;
 pub const CUE_TAX: u8 = 3;
 pub const CUE_ADJUSTMENT: u8 = 4;
 
+/// `'a`: texts may be borrowed from the bytes the index was decoded from (the shipped catalog's,
+/// which live as long as the program): an `Engine` copies none of them.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct OwnerData {
+pub struct OwnerData<'a> {
     pub kind: u8,
     /// Index into the catalog's apps / vendorGroups / resellers.
     pub idx: u32,
     pub family: u32,
     pub marketplace: bool,
-    pub id: String,
-    pub name: String,
-    /// Apps only.
-    pub category: String,
+    pub id: Cow<'a, str>,
+    pub name: Cow<'a, str>,
+    /// Apps only: one of [`CATEGORIES`] (a caller's catalog is validated before it is built).
+    pub category: Cow<'static, str>,
     /// Vendor groups: the owner of their default app, or [`NONE`].
     pub default_owner: u32,
 }
@@ -177,13 +181,13 @@ impl TrieData {
 /// Everything the matcher needs from a catalog, as flat arrays. Lists of lists are stored as one
 /// array of items and one array of end offsets.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct IndexData {
+pub struct IndexData<'a> {
     /// The words the matcher knows (catalog tokens and the lexicon's words), sorted, in one
     /// string: word `i` is `word_text[word_start[i]..word_start[i + 1]]`, and `i` is its id.
     pub word_text: String,
     pub word_start: Vec<u32>,
     pub word_flags: Vec<u8>,
-    pub owners: Vec<OwnerData>,
+    pub owners: Vec<OwnerData<'a>>,
     /// Per alias (ids in the order aliases were listed): its owner, and its kind and flags.
     pub alias_owner: Vec<u32>,
     pub alias_meta: Vec<u8>,
@@ -219,15 +223,15 @@ struct TokStat {
     last_family: u32,
 }
 
-impl IndexData {
+impl IndexData<'_> {
     /// Compiles `catalog`. `build.rs` calls this for the shipped catalog; `Matcher::new` for a
     /// caller's.
     pub fn build(
         catalog: &CatalogData,
         lx: &Lexicon,
         is_common_word: &dyn Fn(&str) -> bool,
-    ) -> IndexData {
-        let mut owners: Vec<OwnerData> = Vec::new();
+    ) -> IndexData<'static> {
+        let mut owners: Vec<OwnerData<'static>> = Vec::new();
         let mut raw_aliases: Vec<(u32, u8, Vec<String>)> = Vec::new();
         let mut domains: HashMap<String, u32> = HashMap::default();
         let mut family_of_group: HashMap<&str, u32> = HashMap::default();
@@ -242,8 +246,8 @@ impl IndexData {
                 kind: OWNER_GROUP,
                 idx: i as u32,
                 family: fam,
-                id: g.id.clone(),
-                name: g.name.clone(),
+                id: Cow::Owned(g.id.clone()),
+                name: Cow::Owned(g.name.clone()),
                 default_owner: NONE,
                 ..Default::default()
             });
@@ -286,9 +290,12 @@ impl IndexData {
                 kind: OWNER_APP,
                 idx: i as u32,
                 family: fam,
-                id: a.id.clone(),
-                name: a.name.clone(),
-                category: a.category.clone(),
+                id: Cow::Owned(a.id.clone()),
+                name: Cow::Owned(a.name.clone()),
+                category: match CATEGORIES.iter().find(|c| **c == a.category) {
+                    Some(c) => Cow::Borrowed(*c),
+                    None => Cow::Owned(a.category.clone()),
+                },
                 default_owner: NONE,
                 ..Default::default()
             });
@@ -317,8 +324,8 @@ impl IndexData {
                 idx: i as u32,
                 family: fam,
                 marketplace: r.marketplace,
-                id: r.id.clone(),
-                name: r.name.clone(),
+                id: Cow::Owned(r.id.clone()),
+                name: Cow::Owned(r.name.clone()),
                 default_owner: NONE,
                 ..Default::default()
             });
@@ -616,9 +623,10 @@ impl IndexData {
 
     /// The bytes `build.rs` embeds after the catalog's own (`crate::catalog::compact`): counts
     /// and numbers as LEB128 varints (ascending lists as deltas), the sorted word list
-    /// front-coded. What the catalog's bytes hold already is left out and made again by
-    /// [`IndexData::decode`]: the owners' ids, names and categories, the domain table and the
-    /// families' vocabularies (the words of their aliases and domain labels).
+    /// front-coded. What the catalog's bytes hold already is left out and made again when
+    /// decoding: the owners' ids, names and categories ([`IndexData::decode_core`]), the domain
+    /// table and the families' vocabularies (the words of their aliases and domain labels;
+    /// [`Deferred`], on first use).
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer(Vec::new());
         w.bytes(MAGIC);
@@ -659,9 +667,36 @@ impl IndexData {
     }
 
     /// Reads the catalog's bytes followed by [`IndexData::encode`]'s (the blob `build.rs`
-    /// embeds); `None` when they are not such bytes.
-    pub fn decode(blob: &[u8]) -> Option<IndexData> {
-        let (rows, at) = Rows::read(blob)?;
+    /// embeds); `None` when they are not such bytes. All of it: [`IndexData::decode_core`] and
+    /// then the tables it leaves to first use, made by the same code an `Index` makes them with.
+    pub fn decode(blob: &[u8]) -> Option<IndexData<'_>> {
+        let (mut d, rest) = IndexData::decode_core(blob)?;
+        d.domains = rest.domain_table()?;
+        let (aliases, owners) = (&d.aliases, &d.owners);
+        let (end, vocab) = family_vocab(
+            &prefix_sums(&aliases.child_count),
+            &aliases.edge_word,
+            &prefix_sums(&aliases.item_count),
+            &|a| {
+                let meta = *d.alias_meta.get(a)?;
+                Some((*d.alias_owner.get(a)?, meta & ALIAS_GROUP_ONLY != 0))
+            },
+            &|o| Some(owners.get(o as usize)?.family),
+            &mut d.domains.iter().map(|(k, o)| (k.as_str(), *o)),
+            &|w| d.word_id(w),
+            rest.families,
+        )?;
+        d.fam_vocab_end = end;
+        d.fam_vocab = vocab;
+        Some(d)
+    }
+
+    /// [`IndexData::decode`] without the domain table and the families' vocabularies (left
+    /// empty): what constructing the first `Engine` pays. The owners' ids and names are read
+    /// from the leading fields of their entries; the rest of the catalog is not read. The
+    /// returned [`Deferred`] makes the two tables when something needs them.
+    pub fn decode_core(blob: &[u8]) -> Option<(IndexData<'_>, Deferred<'_>)> {
+        let (entries, at) = Entries::read(blob)?;
         let mut r = Reader::new(&blob[at..]);
         if r.take(MAGIC.len())? != MAGIC {
             return None;
@@ -670,76 +705,87 @@ impl IndexData {
         let n = r.uint()? as usize;
         d.word_start.reserve(n.min(blob.len()) + 1);
         d.word_start.push(0);
+        // Words are ~7 bytes: reserving for 8 spares the text's doublings. The text is checked
+        // to be UTF-8 once, whole, and every word to start on a character.
+        let mut text: Vec<u8> = Vec::with_capacity(n.min(blob.len()) * 8);
         let mut prev = 0usize;
-        let mut shared = String::new();
         for _ in 0..n {
             let common = r.uint()? as usize;
-            let start = d.word_text.len();
+            let start = text.len();
             if common > start - prev {
                 return None;
             }
-            // The shared prefix of the previous word (`get` refuses a split character).
-            shared.clear();
-            shared.push_str(d.word_text.get(prev..prev + common)?);
-            d.word_text.push_str(&shared);
-            d.word_text.push_str(r.str_ref()?);
-            d.word_start.push(d.word_text.len() as u32);
+            // The shared prefix of the previous word, then the rest.
+            text.extend_from_within(prev..prev + common);
+            let rest = r.uint()? as usize;
+            text.extend_from_slice(r.take(rest)?);
+            d.word_start.push(text.len() as u32);
             prev = start;
+        }
+        d.word_text = String::from_utf8(text).ok()?;
+        if !d
+            .word_start
+            .iter()
+            .all(|&s| d.word_text.is_char_boundary(s as usize))
+        {
+            return None;
         }
         d.word_flags = r.u8s()?;
 
-        // The owners' texts and domains, from the catalog's entries.
-        let kinds = [OWNER_APP, OWNER_GROUP, OWNER_RESELLER];
-        let counts = [rows.apps.len(), rows.groups.len(), rows.resellers.len()];
-        let text = |k: usize, i: usize| -> Option<(&str, &str)> {
-            match k {
-                0 => rows.apps.get(i).map(|a| (a.id, a.name)),
-                1 => rows.groups.get(i).map(|g| (g.id, g.name)),
-                _ => rows.resellers.get(i).map(|r| (r.id, r.name)),
-            }
-        };
+        // The owners: the groups, the apps and the resellers in catalog order (`build`), their
+        // texts from the catalog's entries.
+        let [apps, groups, resellers] = entries.counts;
         let n = r.uint()? as usize;
-        let (groups, apps) = (counts[1], counts[0]);
-        if n != groups + apps + counts[2] {
+        if n != groups + apps + resellers {
             return None;
         }
         d.owners.reserve(n);
-        // Owner number of (kind, index), to key the domain table.
-        let mut owner_of: [Vec<u32>; 3] = [Vec::new(), Vec::new(), Vec::new()];
         for o in 0..n {
-            let (k, i) = if o < groups {
-                (1, o)
+            let family = r.uint()? as u32;
+            let owner = if o < groups {
+                let (id, name, default_app) = entries.group(o)?;
+                OwnerData {
+                    kind: OWNER_GROUP,
+                    idx: o as u32,
+                    family,
+                    marketplace: false,
+                    id: Cow::Borrowed(id),
+                    name: Cow::Borrowed(name),
+                    category: Cow::Borrowed(""),
+                    default_owner: match default_app {
+                        0 => NONE,
+                        k if k > apps as u64 => return None,
+                        k => u32::try_from(groups as u64 + k - 1).ok()?,
+                    },
+                }
             } else if o < groups + apps {
-                (0, o - groups)
+                let i = o - groups;
+                let a = entries.app(i)?;
+                OwnerData {
+                    kind: OWNER_APP,
+                    idx: i as u32,
+                    family,
+                    marketplace: false,
+                    id: Cow::Borrowed(a.id),
+                    name: Cow::Borrowed(a.name),
+                    category: Cow::Borrowed(CATEGORIES.get(usize::from(a.category))?),
+                    default_owner: NONE,
+                }
             } else {
-                (2, o - groups - apps)
+                let i = o - groups - apps;
+                let (marketplace, id, name) = entries.reseller(i)?;
+                OwnerData {
+                    kind: OWNER_RESELLER,
+                    idx: i as u32,
+                    family,
+                    marketplace,
+                    id: Cow::Borrowed(id),
+                    name: Cow::Borrowed(name),
+                    category: Cow::Borrowed(""),
+                    default_owner: NONE,
+                }
             };
-            owner_of[k].push(o as u32);
-            let (id, name) = text(k, i)?;
-            d.owners.push(OwnerData {
-                kind: kinds[k],
-                idx: i as u32,
-                family: r.uint()? as u32,
-                marketplace: k == 2 && rows.resellers[i].marketplace,
-                id: id.to_owned(),
-                name: name.to_owned(),
-                category: if k == 0 {
-                    CATEGORIES
-                        .get(usize::from(rows.apps[i].category))?
-                        .to_string()
-                } else {
-                    String::new()
-                },
-                default_owner: match rows.groups.get(i) {
-                    Some(g) if k == 1 && g.default_app > 0 => {
-                        if g.default_app > apps as u64 {
-                            return None;
-                        }
-                        u32::try_from(groups as u64 + g.default_app - 1).ok()?
-                    }
-                    _ => NONE,
-                },
-            });
+            d.owners.push(owner);
         }
         d.alias_owner = read_u32s(&mut r, false)?;
         d.alias_meta = r.u8s()?;
@@ -748,104 +794,13 @@ impl IndexData {
         d.cue_kind = r.u8s()?;
         d.cue_cat = r.strs()?;
         d.cues = read_trie(&mut r, true)?;
-        if !r.done() || d.alias_owner.len() != d.aliases.items.len() {
+        if !r.done()
+            || d.alias_owner.len() != d.aliases.items.len()
+            || d.alias_meta.len() != d.alias_owner.len()
+        {
             return None;
         }
-
-        // The domain table, as `build` makes it: groups, then apps, then resellers, a later
-        // entry taking a domain an earlier one had.
-        let domains = |k: usize, i: usize| match k {
-            0 => rows.apps[i].domains,
-            1 => rows.groups[i].domains,
-            _ => rows.resellers[i].domains,
-        };
-        let mut table: Vec<(String, u32)> = Vec::new();
-        for k in [1, 0, 2] {
-            for i in 0..counts[k] {
-                for d in domains(k, i).iter() {
-                    if let Some(d) = normalize_host(d) {
-                        table.push((d, *owner_of[k].get(i).filter(|&&o| o != NONE)?));
-                    }
-                }
-            }
-        }
-        // Sorted by domain, the last of equal domains kept (as a map's insert would).
-        let mut order: Vec<u32> = (0..table.len() as u32).collect();
-        crate::sort::sort_by(&mut order, |&a, &b| {
-            table[a as usize]
-                .0
-                .cmp(&table[b as usize].0)
-                .then(b.cmp(&a))
-        });
-        order.dedup_by(|a, b| table[*a as usize].0 == table[*b as usize].0);
-        let mut table: Vec<Option<(String, u32)>> = table.into_iter().map(Some).collect();
-        d.domains = order
-            .iter()
-            .filter_map(|&i| table[i as usize].take())
-            .collect();
-
-        // The families' vocabularies: the words of every alias listed in the catalog (the
-        // group-only short names and cues are not) and the first label of every domain.
-        // (family, word) pairs, then grouped by family with a counting sort: one allocation
-        // instead of one per family.
-        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(d.alias_owner.len() * 2);
-        let t = &d.aliases;
-        // Node k > 0 is reached by edge k - 1: its parent.
-        let mut parent = vec![0u32; t.child_count.len()];
-        let mut e = 0usize;
-        for (p, &c) in t.child_count.iter().enumerate() {
-            for _ in 0..c {
-                e += 1;
-                *parent.get_mut(e)? = p as u32;
-            }
-        }
-        let mut item = 0usize;
-        for (node, &c) in t.item_count.iter().enumerate() {
-            for _ in 0..c {
-                let (owner, meta) = (*d.alias_owner.get(item)?, *d.alias_meta.get(item)?);
-                item += 1;
-                if meta & ALIAS_GROUP_ONLY != 0 {
-                    continue;
-                }
-                let fam = d.owners.get(owner as usize)?.family;
-                let mut k = node;
-                while k > 0 {
-                    pairs.push((fam, *t.edge_word.get(k - 1)?));
-                    k = parent[k] as usize;
-                }
-            }
-        }
-        for (dom, o) in &d.domains {
-            let label = dom.split('.').next().unwrap_or_default();
-            pairs.push((d.owners.get(*o as usize)?.family, d.word_id(label)?));
-        }
-        let mut end = vec![0u32; families + 1];
-        for &(f, _) in &pairs {
-            *end.get_mut(f as usize + 1)? += 1;
-        }
-        for i in 1..end.len() {
-            end[i] += end[i - 1];
-        }
-        let mut next = end.clone();
-        let mut words = vec![0u32; pairs.len()];
-        for &(f, w) in &pairs {
-            let at = &mut next[f as usize];
-            words[*at as usize] = w;
-            *at += 1;
-        }
-        for f in 0..families {
-            let v = &mut words[end[f] as usize..end[f + 1] as usize];
-            crate::sort::sort(v);
-            let mut last = None;
-            for &w in v.iter() {
-                if last != Some(w) {
-                    d.fam_vocab.push(w);
-                    last = Some(w);
-                }
-            }
-            d.fam_vocab_end.push(d.fam_vocab.len() as u32);
-        }
-        Some(d)
+        Some((d, Deferred { entries, families }))
     }
 
     /// The id of `word`: words are sorted, so it is found by bisection.
@@ -864,11 +819,159 @@ impl IndexData {
     }
 }
 
+/// What [`IndexData::decode_core`] leaves to first use, and makes then.
+pub struct Deferred<'a> {
+    entries: Entries<'a>,
+    families: usize,
+}
+
+impl<'a> Deferred<'a> {
+    /// Every (normalized domain, owner) of the catalog, in the order `build` inserts them:
+    /// the groups', then the apps', then the resellers'; a domain is borrowed when the catalog
+    /// writes it normalized.
+    pub fn each_domain(&self, f: &mut dyn FnMut(Cow<'a, str>, u32)) -> Option<()> {
+        let [apps, groups, resellers] = self.entries.counts;
+        for o in 0..groups + apps + resellers {
+            // Entries are the apps, then the groups, then the resellers.
+            let entry = if o < groups {
+                apps + o
+            } else if o < groups + apps {
+                o - groups
+            } else {
+                o
+            };
+            for d in self.entries.domains(entry)?.iter() {
+                if let Some(d) = normal_host(d) {
+                    f(d, o as u32);
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// The domain table, as `build` makes it: sorted by domain, a later owner taking a domain
+    /// an earlier one had.
+    pub fn domain_table(&self) -> Option<Vec<(String, u32)>> {
+        let mut table: Vec<(String, u32)> = Vec::new();
+        self.each_domain(&mut |d, o| table.push((d.into_owned(), o)))?;
+        // Sorted by domain, the last of equal domains kept (as a map's insert would).
+        let mut order: Vec<u32> = (0..table.len() as u32).collect();
+        crate::sort::sort_by(&mut order, |&a, &b| {
+            table[a as usize]
+                .0
+                .cmp(&table[b as usize].0)
+                .then(b.cmp(&a))
+        });
+        order.dedup_by(|a, b| table[*a as usize].0 == table[*b as usize].0);
+        let mut table: Vec<Option<(String, u32)>> = table.into_iter().map(Some).collect();
+        Some(
+            order
+                .iter()
+                .filter_map(|&i| table[i as usize].take())
+                .collect(),
+        )
+    }
+
+    /// How many families the index has.
+    pub fn families(&self) -> usize {
+        self.families
+    }
+}
+
+/// `[0, c0, c0 + c1, ...]`: where each node's edges or items start, given how many it has.
+pub fn prefix_sums(counts: &[u32]) -> Vec<u32> {
+    let mut v = Vec::with_capacity(counts.len() + 1);
+    let mut acc = 0u32;
+    v.push(0);
+    for &c in counts {
+        acc = acc.wrapping_add(c);
+        v.push(acc);
+    }
+    v
+}
+
+/// The families' vocabularies (`IndexData::fam_vocab_end`, `fam_vocab`): the words of every
+/// alias listed in the catalog (the group-only short names and cues are not) and the first
+/// label of every domain (in any order). The alias trie is given by where each node's edges and items start
+/// ([`prefix_sums`]); `alias` gives an alias's owner and whether it is group-only.
+#[allow(clippy::too_many_arguments)]
+pub fn family_vocab(
+    edge_start: &[u32],
+    edge_word: &[u32],
+    item_start: &[u32],
+    alias: &dyn Fn(usize) -> Option<(u32, bool)>,
+    family: &dyn Fn(u32) -> Option<u32>,
+    domains: &mut dyn Iterator<Item = (&str, u32)>,
+    word_id: &dyn Fn(&str) -> Option<u32>,
+    families: usize,
+) -> Option<(Vec<u32>, Vec<u32>)> {
+    // (family, word) pairs, then grouped by family with a counting sort: one allocation
+    // instead of one per family.
+    let nodes = item_start.len().checked_sub(1)?;
+    if edge_start.len() != item_start.len() {
+        return None;
+    }
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(*item_start.last()? as usize * 2);
+    // Node k > 0 is reached by edge k - 1: its parent.
+    let mut parent = vec![0u32; nodes];
+    for p in 0..nodes {
+        for e in edge_start[p]..edge_start[p + 1] {
+            *parent.get_mut(e as usize + 1)? = p as u32;
+        }
+    }
+    for node in 0..nodes {
+        for item in item_start[node]..item_start[node + 1] {
+            let (owner, group_only) = alias(item as usize)?;
+            if group_only {
+                continue;
+            }
+            let fam = family(owner)?;
+            let mut k = node;
+            while k > 0 {
+                pairs.push((fam, *edge_word.get(k - 1)?));
+                k = parent[k] as usize;
+            }
+        }
+    }
+    for (dom, o) in domains {
+        let label = dom.split('.').next().unwrap_or_default();
+        pairs.push((family(o)?, word_id(label)?));
+    }
+    let mut end = vec![0u32; families + 1];
+    for &(f, _) in &pairs {
+        *end.get_mut(f as usize + 1)? += 1;
+    }
+    for i in 1..end.len() {
+        end[i] += end[i - 1];
+    }
+    let mut next = end.clone();
+    let mut words = vec![0u32; pairs.len()];
+    for &(f, w) in &pairs {
+        let at = &mut next[f as usize];
+        words[*at as usize] = w;
+        *at += 1;
+    }
+    let (mut vocab_end, mut vocab) = (Vec::with_capacity(families), Vec::new());
+    for f in 0..families {
+        let v = &mut words[end[f] as usize..end[f + 1] as usize];
+        crate::sort::sort(v);
+        let mut last = None;
+        for &w in v.iter() {
+            if last != Some(w) {
+                vocab.push(w);
+                last = Some(w);
+            }
+        }
+        vocab_end.push(vocab.len() as u32);
+    }
+    Some((vocab_end, vocab))
+}
+
 const MAGIC: &[u8] = b"bcsi5";
 
 /// Family -> the normalized names of its vendor group ("google", "microsoft").
 fn group_names(
-    owners: &[OwnerData],
+    owners: &[OwnerData<'_>],
     catalog: &CatalogData,
     lx: &Lexicon,
 ) -> HashMap<u32, Vec<Vec<String>>> {

@@ -8,6 +8,7 @@ use super::compiled::*;
 use super::lexicon::{is_common_word, lexicon};
 use super::normalize::{tokenize, Token, TokenKind};
 use crate::fastmap::FastMap as HashMap;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::{Mutex, OnceLock};
 
@@ -26,10 +27,11 @@ pub(crate) struct Owner {
     pub kind: OwnerKind,
     /// Owners of one family (a vendor group and its apps) share this number.
     pub family: u32,
-    pub id: String,
-    pub name: String,
+    /// Borrowed from the shipped catalog's bytes, or a caller's catalog's own.
+    pub id: Cow<'static, str>,
+    pub name: Cow<'static, str>,
     /// Apps only.
-    pub category: String,
+    pub category: Cow<'static, str>,
     pub marketplace: bool,
     /// Vendor groups: the owner of the app their invoices are when no line names one.
     pub default_owner: Option<u32>,
@@ -56,8 +58,10 @@ impl AliasKind {
     }
 }
 
+/// An alias's kind and flags, as [`Index::alias`] reads them from its meta byte (its owner is
+/// `Hit::owner`).
+#[derive(Clone, Copy)]
 pub(crate) struct Alias {
-    pub owner: u32,
     pub kind: AliasKind,
     /// A name without its vendor group's name ("Teams" for "Microsoft Teams"): evidence only on
     /// lines of that vendor.
@@ -133,18 +137,8 @@ struct Trie {
 
 impl Trie {
     fn new(d: TrieData, words: usize) -> Trie {
-        let prefix = |counts: &[u32]| {
-            let mut v = Vec::with_capacity(counts.len() + 1);
-            let mut acc = 0u32;
-            v.push(0);
-            for &c in counts {
-                acc += c;
-                v.push(acc);
-            }
-            v
-        };
-        let edge_start = prefix(&d.child_count);
-        let item_start = prefix(&d.item_count);
+        let edge_start = prefix_sums(&d.child_count);
+        let item_start = prefix_sums(&d.item_count);
         let mut root = vec![NO_WORD; words];
         let root_edges = edge_start.get(1).copied().unwrap_or(0) as usize;
         for (e, &w) in d.edge_word[..root_edges].iter().enumerate() {
@@ -221,7 +215,9 @@ impl Trie {
 
 pub(crate) struct Index {
     pub owners: Vec<Owner>,
-    pub aliases: Vec<Alias>,
+    /// Per alias, its owner, and its kind and flags ([`Index::alias`] reads them).
+    alias_owner: Vec<u32>,
+    alias_meta: Vec<u8>,
     /// The word table: all words in one string, sorted, and where each starts.
     word_text: String,
     word_start: Vec<u32>,
@@ -232,12 +228,19 @@ pub(crate) struct Index {
     cue_trie: Trie,
     pub cue_kind: Vec<u8>,
     pub cue_cat: Vec<String>,
-    domains: Vec<(String, u32)>,
-    fam_vocab_end: Vec<u32>,
-    fam_vocab: Vec<u32>,
+    /// Normalized domain -> owner; for the shipped catalog made on first use (from `deferred`,
+    /// its domains borrowed), since only texts and vendor cards with a domain need it. A hash
+    /// map, not the sorted list `IndexData` holds: lookups are exact, and making it sorts
+    /// nothing.
+    domains: OnceLock<HashMap<Cow<'static, str>, u32>>,
+    /// Per family, the end of its words in the second; made on first use for the shipped
+    /// catalog.
+    fam_vocab: OnceLock<(Vec<u32>, Vec<u32>)>,
+    /// The shipped catalog's entries, from which the two tables above are made.
+    deferred: Option<Deferred<'static>>,
     /// Typo targets by first letter, then length; made on first use.
     fuzzy: OnceLock<Vec<u32>>,
-    /// App owners by app id; made on first use.
+    /// App owners by app id: slot -> owner + 1 (0 is empty); made on first use.
     apps_by_id: OnceLock<Vec<u32>>,
     /// Typo corrections already worked out: a word -> its target's id.
     corrections: Mutex<HashMap<String, Option<u32>>>,
@@ -264,9 +267,20 @@ fn word_hash(w: &str) -> u64 {
 }
 
 impl Index {
+    /// The lookup tables of the shipped catalog's blob (`crate::catalog::BUILTIN_BYTES`), the
+    /// domain table and the families' vocabularies left to first use.
+    pub fn builtin(blob: &'static [u8]) -> Option<Index> {
+        let (d, deferred) = IndexData::decode_core(blob)?;
+        let mut index = Index::from_data(d);
+        index.domains = OnceLock::new();
+        index.fam_vocab = OnceLock::new();
+        index.deferred = Some(deferred);
+        Some(index)
+    }
+
     /// The lookup tables for `d`: little more than copies, so that decoding the shipped catalog's
     /// compiled index is most of what constructing an `Engine` costs.
-    pub fn from_data(d: IndexData) -> Index {
+    pub fn from_data(d: IndexData<'static>) -> Index {
         let IndexData {
             word_text,
             word_start,
@@ -320,25 +334,10 @@ impl Index {
                 }
             })
             .collect();
-        let aliases = alias_owner
-            .iter()
-            .zip(&alias_meta)
-            .map(|(&owner, &m)| Alias {
-                owner,
-                kind: match m & ALIAS_KIND_MASK {
-                    ALIAS_VENDOR_ENTITY => AliasKind::VendorEntity,
-                    ALIAS_NAME => AliasKind::Name,
-                    ALIAS_KEYWORD => AliasKind::Keyword,
-                    _ => AliasKind::Product,
-                },
-                group_only: m & ALIAS_GROUP_ONLY != 0,
-                strong: m & ALIAS_STRONG != 0,
-                strong_corrected: m & ALIAS_STRONG_CORRECTED != 0,
-            })
-            .collect();
         Index {
             owners,
-            aliases,
+            alias_owner,
+            alias_meta,
             trie: Trie::new(aliases_trie, n_words),
             cue_trie: Trie::new(cues, n_words),
             word_text,
@@ -347,13 +346,34 @@ impl Index {
             word_slots,
             cue_kind,
             cue_cat,
-            domains,
-            fam_vocab_end,
-            fam_vocab,
+            domains: OnceLock::from(
+                domains
+                    .into_iter()
+                    .map(|(d, o)| (Cow::Owned(d), o))
+                    .collect::<HashMap<_, _>>(),
+            ),
+            fam_vocab: OnceLock::from((fam_vocab_end, fam_vocab)),
+            deferred: None,
             fuzzy: OnceLock::new(),
             apps_by_id: OnceLock::new(),
             corrections: Mutex::new(HashMap::default()),
             app_owner,
+        }
+    }
+
+    /// Alias `aid` (an alias of the trie; an `Index` has ~15,000, read where a hit needs one).
+    pub(crate) fn alias(&self, aid: u32) -> Alias {
+        let m = self.alias_meta[aid as usize];
+        Alias {
+            kind: match m & ALIAS_KIND_MASK {
+                ALIAS_VENDOR_ENTITY => AliasKind::VendorEntity,
+                ALIAS_NAME => AliasKind::Name,
+                ALIAS_KEYWORD => AliasKind::Keyword,
+                _ => AliasKind::Product,
+            },
+            group_only: m & ALIAS_GROUP_ONLY != 0,
+            strong: m & ALIAS_STRONG != 0,
+            strong_corrected: m & ALIAS_STRONG_CORRECTED != 0,
         }
     }
 
@@ -364,21 +384,30 @@ impl Index {
 
     /// The owner of the app with catalog id `id`.
     pub fn app_by_id(&self, id: &str) -> Option<u32> {
-        let apps = self.apps_by_id.get_or_init(|| {
-            let mut v: Vec<u32> = self
-                .app_owner
-                .iter()
-                .copied()
-                .filter(|&o| o != NONE)
-                .collect();
-            crate::sort::sort_by(&mut v, |&a, &b| {
-                self.owners[a as usize].id.cmp(&self.owners[b as usize].id)
-            });
-            v
+        // Open addressing over the ids' hashes (as the word table): made in one pass on first
+        // use, where sorting the ~1,500 ids cost a first `summary()` in wasm ~5 ms.
+        let slots = self.apps_by_id.get_or_init(|| {
+            let n = self.app_owner.iter().filter(|&&o| o != NONE).count();
+            let cap = (n * 2).next_power_of_two().max(16);
+            let mut slots = vec![0u32; cap];
+            for &o in self.app_owner.iter().filter(|&&o| o != NONE) {
+                let mut s = word_hash(&self.owners[o as usize].id) as usize & (cap - 1);
+                while slots[s] != 0 {
+                    s = (s + 1) & (cap - 1);
+                }
+                slots[s] = o + 1;
+            }
+            slots
         });
-        apps.binary_search_by(|&o| self.owners[o as usize].id.as_str().cmp(id))
-            .ok()
-            .map(|i| apps[i])
+        let mask = slots.len() - 1;
+        let mut s = word_hash(id) as usize & mask;
+        loop {
+            match slots[s] {
+                0 => return None,
+                o if *self.owners[o as usize - 1].id == *id => return Some(o - 1),
+                _ => s = (s + 1) & mask,
+            }
+        }
     }
 
     fn fuzzy(&self) -> &[u32] {
@@ -421,14 +450,53 @@ impl Index {
         if wid == NO_WORD {
             return false;
         }
+        let (fam_vocab_end, fam_vocab) = self.fam_vocab();
         let f = family as usize;
         let from = if f == 0 {
             0
         } else {
-            self.fam_vocab_end[f - 1] as usize
+            fam_vocab_end[f - 1] as usize
         };
-        let to = self.fam_vocab_end.get(f).map_or(from, |&e| e as usize);
-        self.fam_vocab[from..to].binary_search(&wid).is_ok()
+        let to = fam_vocab_end.get(f).map_or(from, |&e| e as usize);
+        fam_vocab[from..to].binary_search(&wid).is_ok()
+    }
+
+    fn fam_vocab(&self) -> &(Vec<u32>, Vec<u32>) {
+        self.fam_vocab.get_or_init(|| {
+            let families = self.deferred.as_ref().map_or(0, Deferred::families);
+            family_vocab(
+                &self.trie.edge_start,
+                &self.trie.edge_word,
+                &self.trie.item_start,
+                &|a| {
+                    let (owner, meta) = (*self.alias_owner.get(a)?, *self.alias_meta.get(a)?);
+                    Some((owner, meta & ALIAS_GROUP_ONLY != 0))
+                },
+                &|o| Some(self.owners.get(o as usize)?.family),
+                &mut self.domains().iter().map(|(d, &o)| (&**d, o)),
+                &|w| Some(self.word_id(w)).filter(|&i| i != NO_WORD),
+                families,
+            )
+            // Only the shipped catalog's starts empty, and build.rs checked that its tables are
+            // made: failing here is a build bug, not input.
+            .expect("build.rs wrote a valid index")
+        })
+    }
+
+    fn domains(&self) -> &HashMap<Cow<'static, str>, u32> {
+        self.domains.get_or_init(|| {
+            let mut map = HashMap::default();
+            self.deferred
+                .as_ref()
+                .and_then(|d| {
+                    d.each_domain(&mut |d, o| {
+                        // A later owner takes a domain an earlier one had, as in `build`.
+                        map.insert(d, o);
+                    })
+                })
+                .expect("build.rs wrote a valid index");
+            map
+        })
     }
 
     /// The alias's words joined by spaces (for debugging).
@@ -676,8 +744,8 @@ impl Index {
     pub fn domain_owner(&self, domain: &str) -> Option<u32> {
         let mut d = domain;
         loop {
-            if let Ok(i) = self.domains.binary_search_by(|(x, _)| x.as_str().cmp(d)) {
-                return Some(self.domains[i].1);
+            if let Some(&o) = self.domains().get(d) {
+                return Some(o);
             }
             match d.find('.') {
                 Some(p) if d[p + 1..].contains('.') => d = &d[p + 1..],
@@ -713,7 +781,7 @@ impl Index {
             let merged = toks[first..=last].iter().any(|t| t.merged);
             hits.push(Hit {
                 alias: aid,
-                owner: self.aliases[aid as usize].owner,
+                owner: self.alias_owner[aid as usize],
                 first,
                 last,
                 corrected,
@@ -730,7 +798,7 @@ impl Index {
                     continue;
                 }
                 let (a, b) = (&hits[i], &hits[j]);
-                let b_group_only = b.alias != u32::MAX && self.aliases[b.alias as usize].group_only;
+                let b_group_only = b.alias != u32::MAX && self.alias(b.alias).group_only;
                 let contains = !b_group_only
                     && b.first <= a.first
                     && a.last <= b.last
@@ -755,7 +823,7 @@ impl Index {
         if h.alias == u32::MAX {
             return (AliasKind::Domain, true);
         }
-        let a = &self.aliases[h.alias as usize];
+        let a = self.alias(h.alias);
         let mut strong = a.strong;
         if h.merged {
             strong = false;
@@ -828,4 +896,56 @@ pub(crate) fn damerau(a: &str, b: &str) -> usize {
         }
     }
     d[n][m]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped catalog's index leaves the domain table and the families' vocabularies to
+    /// first use: made then, they are the tables of the index decoded whole (which
+    /// `the_embedded_index_is_the_decoded_catalog_compiled` compares with a fresh build).
+    #[test]
+    fn the_builtin_index_makes_its_deferred_tables_as_decoding_does() {
+        let blob = crate::catalog::BUILTIN_BYTES;
+        let lazy = Index::builtin(blob).unwrap();
+        assert!(lazy.domains.get().is_none() && lazy.fam_vocab.get().is_none());
+        let whole = Index::from_data(IndexData::decode(blob).unwrap());
+        assert!(whole.domains.get().is_some_and(|d| !d.is_empty()));
+        // Asking for a family's words makes the domain table too (its first labels count).
+        assert!(lazy.family_has(0, 0) == whole.family_has(0, 0));
+        assert!(lazy.domains.get().is_some());
+        assert!(lazy.domains() == whole.domains());
+        assert!(lazy.fam_vocab() == whole.fam_vocab());
+        assert!(lazy.fam_vocab().0.len() == lazy.deferred.as_ref().unwrap().families());
+        let fresh = Index::builtin(blob).unwrap();
+        let table = IndexData::decode(blob).unwrap().domains;
+        assert!(table.len() == lazy.domains().len() && table.len() > 1000);
+        for (d, o) in &table {
+            assert_eq!(lazy.domains().get(d.as_str()), Some(o));
+        }
+        let (dom, owner) = &table[table.len() / 2];
+        assert_eq!(fresh.domain_owner(&format!("eu.{dom}")), Some(*owner));
+        assert!(fresh.fam_vocab.get().is_none());
+    }
+
+    #[test]
+    fn every_app_is_found_by_its_id() {
+        let index = Index::builtin(crate::catalog::BUILTIN_BYTES).unwrap();
+        let mut apps = 0;
+        for (o, owner) in index.owners.iter().enumerate() {
+            let found = index.app_by_id(&owner.id);
+            if owner.kind == OwnerKind::App {
+                apps += 1;
+                assert_eq!(found, Some(o as u32), "{}", owner.id);
+            } else if let Some(a) = found {
+                // A group or reseller may share its id with an app.
+                assert_eq!(index.owners[a as usize].kind, OwnerKind::App);
+            }
+        }
+        assert!(apps > 1000);
+        for id in ["", "no-such-app", "slack ", "SLACK"] {
+            assert_eq!(index.app_by_id(id), None, "{id:?}");
+        }
+    }
 }

@@ -528,10 +528,10 @@ impl Matcher {
         let index = if catalog.is_builtin() {
             BUILTIN_INDEX
                 .get_or_init(|| {
-                    Arc::new(Index::from_data(
-                        compiled::IndexData::decode(crate::catalog::BUILTIN_BYTES)
+                    Arc::new(
+                        Index::builtin(crate::catalog::BUILTIN_BYTES)
                             .expect("build.rs wrote a valid index"),
-                    ))
+                    )
                 })
                 .clone()
         } else {
@@ -1535,7 +1535,7 @@ impl Matcher {
                 let names: Vec<String> = family_apps
                     .iter()
                     .take(6)
-                    .map(|&o| self.index.owners[o as usize].name.clone())
+                    .map(|&o| self.index.owners[o as usize].name.to_string())
                     .collect();
                 let more = if family_apps.len() > 6 { ", ..." } else { "" };
                 let reason = format!(
@@ -1726,8 +1726,8 @@ impl Matcher {
                     .map(|o| &self.index.owners[o as usize])
                 {
                     Arc::make_mut(&mut m).runner_up = Some(Candidate {
-                        app_id: a.id.clone(),
-                        app_name: a.name.clone(),
+                        app_id: a.id.to_string(),
+                        app_name: a.name.to_string(),
                         confidence: round2(conf),
                     });
                 }
@@ -1875,7 +1875,7 @@ impl Matcher {
 
     /// Short names of group apps count only on that group's invoices.
     fn hit_allowed(&self, h: &index::Hit, family: Option<u32>) -> bool {
-        if h.alias == u32::MAX || !self.index.aliases[h.alias as usize].group_only {
+        if h.alias == u32::MAX || !self.index.alias(h.alias).group_only {
             return true;
         }
         family == Some(self.index.owners[h.owner as usize].family)
@@ -1979,9 +1979,9 @@ impl Matcher {
     ) -> Match {
         let app = &self.index.owners[owner as usize];
         Match {
-            app_id: app.id.clone(),
-            app_name: app.name.clone(),
-            category: app.category.clone(),
+            app_id: app.id.to_string(),
+            app_name: app.name.to_string(),
+            category: app.category.to_string(),
             decided_by,
             rule_id: None,
             evidence,
@@ -1993,10 +1993,10 @@ impl Matcher {
 
     fn candidate(&self, owner: u32, confidence: f64) -> Candidate {
         let o = &self.index.owners[owner as usize];
-        let id = o.id.clone();
+        let id = o.id.to_string();
         Candidate {
             app_id: id,
-            app_name: o.name.clone(),
+            app_name: o.name.to_string(),
             confidence: round2(confidence),
         }
     }
@@ -2004,9 +2004,9 @@ impl Matcher {
     fn via(&self, owner: u32, marketplace: bool) -> Via {
         let o = &self.index.owners[owner as usize];
         let (id, kind) = match o.kind {
-            OwnerKind::App => (o.id.clone(), "marketplace"),
+            OwnerKind::App => (o.id.to_string(), "marketplace"),
             OwnerKind::Group => (
-                o.id.clone(),
+                o.id.to_string(),
                 if marketplace {
                     "marketplace"
                 } else {
@@ -2014,7 +2014,7 @@ impl Matcher {
                 },
             ),
             OwnerKind::Reseller => (
-                o.id.clone(),
+                o.id.to_string(),
                 if o.marketplace || marketplace {
                     "marketplace"
                 } else {
@@ -2024,7 +2024,7 @@ impl Matcher {
         };
         Via {
             id,
-            name: o.name.clone(),
+            name: o.name.to_string(),
             kind: kind.into(),
         }
     }
