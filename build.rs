@@ -3,9 +3,9 @@
 //! A broken catalog fails the build with the file, the JSON path and what to fix: duplicate ids,
 //! an alias (normalized vendor entity, keyword, product, domain) claimed by two entries, an
 //! unknown category, a dangling parent/app reference. The documents are merged in file-name order
-//! into one catalog, written to `OUT_DIR/catalog.bin` in one compact encoding: the catalog by
-//! column (`src/catalog/compact.rs`, which `Catalog::builtin` decodes on first use of its data),
-//! then the matcher's index of it (`src/matching/compiled.rs`), so that constructing an `Engine`
+//! into one catalog, written to `OUT_DIR/catalog.bin` in one compact encoding: the catalog entry
+//! by entry, with where each entry starts (`src/catalog/compact.rs`, which `Catalog::builtin`
+//! decodes on first use of its data), then the matcher's index of it (`src/matching/compiled.rs`), so that constructing an `Engine`
 //! only decodes it. The common English words are front-coded (`common-words.fc`, read by
 //! `src/matching/lexicon.rs`).
 
