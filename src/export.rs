@@ -35,6 +35,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "seats",
     "unitPrice",
     "period",
+    "termMonths",
 ];
 
 fn push_cell(out: &mut String, s: &str, text: bool) {
@@ -87,7 +88,7 @@ pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> S
         let m = t.match_.as_deref();
         let of_match =
             |f: fn(&crate::matching::Match) -> Cow<'_, str>| m.map(f).unwrap_or_default();
-        let cells: [(Cow<str>, bool); 27] = [
+        let cells: [(Cow<str>, bool); 28] = [
             (Cow::Borrowed(t.id.as_str()), false),
             (Cow::Borrowed(t.kind), false),
             (Cow::Borrowed(t.company_id.as_str()), true),
@@ -144,6 +145,12 @@ pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> S
                 false,
             ),
             (Cow::Borrowed(t.period.map_or("", |p| p.as_str())), false),
+            (
+                t.term_months
+                    .map(|n| Cow::Owned(n.to_string()))
+                    .unwrap_or_default(),
+                false,
+            ),
         ];
         for (i, (c, text)) in cells.iter().enumerate() {
             if i > 0 {

@@ -843,14 +843,15 @@ fn matched_parts_carry_seats_price_per_seat_and_period() {
 }
 
 /// Issue 18 part 4: `transactions.csv` carries what `transactions.json` says of seats, price per
-/// seat and period, in three columns at the end (empty when unknown), so a spreadsheet user sees
-/// them too.
+/// seat, period and a multi-year term's months, in four columns at the end (empty when unknown),
+/// so a spreadsheet user sees them too.
 #[test]
 fn the_csv_carries_seats_price_per_seat_and_period() {
     let page = r#"{"value":[{"id":"a","status":"Paid","postingDate":"2026-05-01","vendorName":"Insight Enterprises Netherlands B.V.",
-        "totalAmountExcludingTax":1940,"totalAmountIncludingTax":1940,"purchaseInvoiceLines":[
+        "totalAmountExcludingTax":2840,"totalAmountIncludingTax":2840,"purchaseInvoiceLines":[
         {"id":"l1","sequence":10,"lineType":"Item","description":"Microsoft 365 E3 NCE annual","unitOfMeasureCode":"PCS","quantity":25,"unitCost":72.4,"netAmount":1810,"netAmountIncludingTax":1810},
-        {"id":"l3","sequence":30,"lineType":"Item","description":"Miro Business","quantity":3,"unitCost":43.33333,"netAmount":130,"netAmountIncludingTax":130}]}]}"#;
+        {"id":"l3","sequence":30,"lineType":"Item","description":"Miro Business","quantity":3,"unitCost":43.33333,"netAmount":130,"netAmountIncludingTax":130},
+        {"id":"l4","sequence":40,"lineType":"Item","description":"Slack Business+ 3YR subscription","netAmount":900,"netAmountIncludingTax":900}]}]}"#;
     let mut e = engine("line", false);
     e.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), page);
     let csv = bc_spend::export::transactions_csv(e.transactions());
@@ -859,10 +860,14 @@ fn the_csv_carries_seats_price_per_seat_and_period() {
         .map(|l| l.trim_end_matches('\r').split(',').collect())
         .collect();
     assert_eq!(
-        &rows[0][rows[0].len() - 3..],
-        ["seats", "unitPrice", "period"]
+        &rows[0][rows[0].len() - 4..],
+        ["seats", "unitPrice", "period", "termMonths"]
     );
-    assert_eq!(&rows[1][rows[1].len() - 3..], ["25", "72.40", "annual"]);
-    assert_eq!(&rows[2][rows[2].len() - 3..], ["", "", ""]);
+    assert_eq!(&rows[1][rows[1].len() - 4..], ["25", "72.40", "annual", ""]);
+    assert_eq!(&rows[2][rows[2].len() - 4..], ["", "", "", ""]);
+    assert_eq!(&rows[3][rows[3].len() - 4..], ["", "", "multiYear", "36"]);
     assert!(rows.iter().all(|r| r.len() == rows[0].len()));
+    let json = serde_json::to_value(e.transactions()).unwrap();
+    assert_eq!(json[2]["termMonths"], 36);
+    assert!(json[0].get("termMonths").is_none());
 }

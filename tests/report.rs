@@ -78,6 +78,7 @@ fn tx(
         seats: None,
         unit_price: None,
         period: None,
+        term_months: None,
     }
 }
 

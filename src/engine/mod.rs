@@ -1246,8 +1246,12 @@ impl Engine {
                     tx.ignored_by_rule = d.ignored_by_rule.clone();
                 }
                 let terms = transactions::part_terms(doc, &part, &m, decision);
-                (tx.seats, tx.unit_price, tx.period) =
-                    (terms.seats, terms.unit_price, terms.period);
+                (tx.seats, tx.unit_price, tx.period, tx.term_months) = (
+                    terms.seats,
+                    terms.unit_price,
+                    terms.period,
+                    terms.term_months,
+                );
                 if let Some(lines) = tx.lines.as_mut() {
                     for (txl, pl) in lines.iter_mut().zip(part.lines.iter()) {
                         txl.match_ = m

@@ -131,6 +131,9 @@ pub struct Transaction {
     pub unit_price: Option<Amount>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<seats::Period>,
+    /// With `period` `multiYear`: the months the term covers, when the line says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub term_months: Option<u32>,
 }
 
 /// The context a document needs to become transactions.
@@ -386,6 +389,7 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
         seats: None,
         unit_price: None,
         period: None,
+        term_months: None,
     }
 }
 

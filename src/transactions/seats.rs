@@ -87,6 +87,10 @@ pub struct Terms {
     /// Per seat, for the period the line covers, in the line's currency.
     pub unit_price: Option<Amount>,
     pub period: Option<Period>,
+    /// For a `multiYear` period, the months it covers when the line says how long ("3YR",
+    /// "36 months", "P3Y", "3-year", 36 x `MONTH`); `None` for one stated without its length
+    /// ("mehrjährig", a date range) or two lengths that disagree.
+    pub term_months: Option<u32>,
 }
 
 /// A line's figures as BC gives them.
@@ -115,11 +119,16 @@ pub fn terms(line: &LineFigures) -> Terms {
         .filter(|q| q.0 > 0 && q.0 % SCALE == 0)
         .and_then(|q| u32::try_from(q.0 / SCALE).ok());
 
+    let uom_months = time_unit.zip(whole_quantity).map(|(u, q)| u * q);
+    let period = period_of(&toks, line.description).or_else(|| period_of_months(uom_months?));
     let mut out = Terms {
-        period: period_of(&toks, line.description).or_else(|| {
-            let months = time_unit? * whole_quantity?;
-            period_of_months(months)
-        }),
+        period,
+        term_months: (period == Some(Period::MultiYear))
+            .then(|| {
+                multi_year_months(&toks)
+                    .or_else(|| uom_months.filter(|&m| period_of_months(m) == period))
+            })
+            .flatten(),
         ..Terms::default()
     };
     // A quantity the text says is a number of months or years ("12 months") is not seats.
@@ -777,6 +786,54 @@ fn period_of_months(months: u32) -> Option<Period> {
     }
 }
 
+/// The months of the multi-year terms the tokens state ("3YR", "P3Y", "36mo", "36 months",
+/// "3-year", "5 Jahre"), when they all agree: 24 to 120, whole years.
+fn multi_year_months(toks: &[Tok]) -> Option<u32> {
+    let mut found = None;
+    for (i, t) in toks.iter().enumerate() {
+        let months = match t {
+            Tok::Num(Some(n)) => {
+                let j = if toks.get(i + 1) == Some(&Tok::Sym('-')) {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                let n = u32::try_from(*n).ok();
+                match toks.get(j) {
+                    Some(Tok::Word(u)) if month_unit(u) => n,
+                    Some(Tok::Word(u)) if year_unit(u) => n.and_then(|n| n.checked_mul(12)),
+                    _ => None,
+                }
+            }
+            Tok::Word(w) => compact_term_months(w),
+            Tok::Num(None) | Tok::Sym(_) => None,
+        };
+        let Some(m) = months.filter(|m| (24..=120).contains(m) && m % 12 == 0) else {
+            continue;
+        };
+        match found {
+            Some(f) if f != m => return None,
+            _ => found = Some(m),
+        }
+    }
+    found
+}
+
+/// A term written as one word: "p3y", "3yr", "3y", "36m", "36mo".
+fn compact_term_months(w: &str) -> Option<u32> {
+    let w = w.strip_prefix('p').unwrap_or(w);
+    let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 3 {
+        return None;
+    }
+    let n: u32 = w[..digits].parse().ok()?;
+    match &w[digits..] {
+        "y" | "yr" | "yrs" => n.checked_mul(12),
+        "m" | "mo" | "mos" => Some(n),
+        _ => None,
+    }
+}
+
 /// Words that name how often a charge is billed ("billed monthly").
 fn is_billing_word(w: &str) -> bool {
     const STEMS: &[&str] = &[
@@ -1266,6 +1323,40 @@ mod tests {
 
     fn period(description: &str) -> Option<Period> {
         text(description, "100").period
+    }
+
+    #[test]
+    fn a_multi_year_term_says_its_months_when_the_line_does() {
+        let months = |d: &str| {
+            let t = text(d, "100");
+            (t.period, t.term_months)
+        };
+        let multi = |m| (Some(Period::MultiYear), m);
+        assert_eq!(months("Veeam 3YR subscription"), multi(Some(36)));
+        assert_eq!(months("36 months term"), multi(Some(36)));
+        assert_eq!(months("Sophos Central P3Y"), multi(Some(36)));
+        assert_eq!(months("Veeam Backup 5-year licence"), multi(Some(60)));
+        assert_eq!(months("Acronis 24mo"), multi(Some(24)));
+        assert_eq!(months("Wartung 2 Jahre"), multi(Some(24)));
+        assert_eq!(months("Veeam 3YR, 36 months"), multi(Some(36)));
+        // Stated without its length, or two lengths: the period only.
+        assert_eq!(months("Wartungsvertrag mehrjährig"), multi(None));
+        assert_eq!(months("Veeam 3YR, 24 months"), multi(None));
+        // A term billed yearly is annual: no multi-year months.
+        assert_eq!(
+            months("Microsoft 365 E3 3 year agreement billed annually"),
+            (Some(Period::Annual), None)
+        );
+        assert_eq!(months("Slack Pro monthly"), (Some(Period::Monthly), None));
+        // From a unit of measure of time: 36 x MONTH.
+        let t = terms(&LineFigures {
+            description: "Veeam Backup maintenance",
+            quantity: Some(amt("36")),
+            unit_of_measure: Some("MONTH"),
+            net_amount: amt("1800"),
+            ..Default::default()
+        });
+        assert_eq!((t.period, t.term_months), multi(Some(36)));
     }
 
     #[test]

@@ -181,6 +181,8 @@ export interface Transaction {
   unitPrice?: DecimalString;
   /** The period the charged amount covers, when the line states it. */
   period?: "monthly" | "quarterly" | "annual" | "multiYear";
+  /** With period "multiYear": the months the term covers, when the line says ("3YR": 36). */
+  termMonths?: number;
 }
 
 export interface User {
