@@ -157,7 +157,7 @@ fn company_of_argument(arg: &str) -> Option<CompanyArgument> {
 }
 
 /// `%HH` escapes decoded as UTF-8 bytes (invalid sequences become U+FFFD); anything else kept.
-fn percent_decode(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn percent_decode(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains('%') {
         return std::borrow::Cow::Borrowed(s);
     }

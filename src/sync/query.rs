@@ -164,31 +164,11 @@ pub fn document_filter(window: &Window, window_start: Date) -> String {
     }
 }
 
-/// Decodes a query component: `%XX` escapes, and `+` as a space (form encoding; no filter
-/// the plan writes holds a `+`). `None` for a bad escape or text that is not UTF-8.
-pub(crate) fn decode(component: &str) -> Option<String> {
-    let b = component.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' => {
-                let hex = b.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
+/// Decodes a query component: `+` as a space (form encoding; no filter the plan writes holds
+/// a `+`, and a literal one arrives as `%2B`), then `%XX` escapes ([`crate::bc::percent_decode`];
+/// a bad escape or text that is not UTF-8 decodes to text no plan's filter equals).
+pub(crate) fn decode(component: &str) -> String {
+    crate::bc::percent_decode(&component.replace('+', " ")).into_owned()
 }
 
 /// `link` (an `@odata.nextLink`) with its `$filter` replaced by `new`, when it holds exactly
@@ -206,9 +186,9 @@ pub fn replace_filter(link: &str, old: &str, new: &str) -> Option<String> {
     let mut parts = Vec::new();
     for part in query.split('&') {
         let (key, value) = part.split_once('=').unwrap_or((part, ""));
-        if decode(key)?.eq_ignore_ascii_case("$filter") {
+        if decode(key).eq_ignore_ascii_case("$filter") {
             found += 1;
-            if decode(value)? != old {
+            if decode(value) != old {
                 return None;
             }
             parts.push(format!("{key}={}", encode(new)));

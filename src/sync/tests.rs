@@ -768,7 +768,7 @@ impl Bc {
                 for part in q.split('&') {
                     let (k, v) = part.split_once('=').unwrap();
                     match k {
-                        "$filter" => filter = Some(query::decode(v).unwrap()),
+                        "$filter" => filter = Some(query::decode(v)),
                         "$skiptoken" => after = Some(v.parse().unwrap()),
                         "$count" => counted = v == "true",
                         _ => {}
@@ -1506,6 +1506,16 @@ fn split_sim_config(page_size: u32) -> SyncConfig {
 /// of `count`, posted up to `latest`) has arrived with a next link carrying the plan's filter;
 /// the other one-page reads are in flight.
 fn running_read(records: u64, count: u64, latest: Option<&str>) -> (SyncPlan, Task) {
+    running_read_linked(records, count, latest, None)
+}
+
+/// [`running_read`] whose first page came with `next_link` (else one carrying the plan's filter).
+fn running_read_linked(
+    records: u64,
+    count: u64,
+    latest: Option<&str>,
+    next_link: Option<&str>,
+) -> (SyncPlan, Task) {
     let mut c = config();
     c.split_running = Some(true);
     c.segments_per_company = Some(1);
@@ -1522,7 +1532,7 @@ fn running_read(records: u64, count: u64, latest: Option<&str>) -> (SyncPlan, Ta
     plan.page_done(
         inv.id,
         PageInfo {
-            next_link: Some(&link),
+            next_link: Some(next_link.unwrap_or(&link)),
             count: Some(count),
             records: Some(records),
             latest_posting: latest.map(|d| Date::parse_bc(d).unwrap().unwrap()),
@@ -1796,26 +1806,11 @@ fn a_read_is_split_only_when_it_is_safe() {
     plan.settings.split_running = false;
     assert!(!split(&mut plan));
     // A next link whose filter is not the plan's: no split, and none later.
-    let mut c = config();
-    c.split_running = Some(true);
-    c.segments_per_company = Some(1);
-    c.page_size = Some(100);
-    let mut plan = SyncPlan::new(c, None).unwrap();
-    list(&mut plan, &[(A, "Alpha")]);
-    let tasks = drain(&mut plan);
-    let inv = tasks
-        .iter()
-        .find(|t| t.entity == "purchaseInvoices")
-        .unwrap();
-    plan.page_done(
-        inv.id,
-        PageInfo {
-            next_link: Some("https://bc/p?$filter=something%20else&$skiptoken=7"),
-            count: Some(1000),
-            records: Some(100),
-            latest_posting: Some(Date::parse_bc("2026-01-10").unwrap().unwrap()),
-            ..Default::default()
-        },
+    let (mut plan, _) = running_read_linked(
+        100,
+        1000,
+        Some("2026-01-10"),
+        Some("https://bc/p?$filter=something%20else&$skiptoken=7"),
     );
     assert!(!split(&mut plan));
     assert!(plan.run.streams.iter().any(|s| s.no_split));
