@@ -1542,6 +1542,23 @@ fn running_read_linked(
     (plan, inv)
 }
 
+/// The narrowed read's second page arrives (100 of the 350 its query now counts, posted up to
+/// 2026-02-01), with a next link on its narrowed query `narrowed`; returns that link.
+fn narrowed_page_done(plan: &mut SyncPlan, next: &Task, narrowed: &str) -> String {
+    let link = format!("https://bc/v2.0/t/prod/{narrowed}&$skiptoken=9");
+    plan.page_done(
+        next.id,
+        PageInfo {
+            next_link: Some(&link),
+            count: Some(350),
+            records: Some(100),
+            latest_posting: Some(Date::parse_bc("2026-02-01").unwrap().unwrap()),
+            ..Default::default()
+        },
+    );
+    link
+}
+
 fn posting_window(plan: &SyncPlan, stream: u32) -> (Date, Option<Date>) {
     match plan
         .run
@@ -1592,20 +1609,18 @@ fn a_split_partitions_the_rest_of_a_running_read_at_a_date_it_has_not_reached() 
     }
     // The running read goes on from its position with the narrowed filter; the new one reads
     // its range from the start.
+    let narrowed = query::invoices(
+        A,
+        &Window::Posting {
+            from,
+            to: Some(mid),
+        },
+        from,
+        true,
+    );
     assert_eq!(
         next.url,
-        format!(
-            "https://bc/v2.0/t/prod/{}&$skiptoken=7",
-            query::invoices(
-                A,
-                &Window::Posting {
-                    from,
-                    to: Some(mid)
-                },
-                from,
-                true
-            )
-        )
+        format!("https://bc/v2.0/t/prod/{narrowed}&$skiptoken=7")
     );
     assert_eq!(
         second.url,
@@ -1621,28 +1636,7 @@ fn a_split_partitions_the_rest_of_a_running_read_at_a_date_it_has_not_reached() 
     );
     // The narrowed read asks for whole pages until BC counts its narrower query again.
     assert_eq!(next.page_size, 100);
-    let link = format!(
-        "https://bc/v2.0/t/prod/{}&$skiptoken=9",
-        query::invoices(
-            A,
-            &Window::Posting {
-                from,
-                to: Some(mid)
-            },
-            from,
-            true
-        )
-    );
-    plan.page_done(
-        next.id,
-        PageInfo {
-            next_link: Some(&link),
-            count: Some(350),
-            records: Some(100),
-            latest_posting: Some(Date::parse_bc("2026-02-01").unwrap().unwrap()),
-            ..Default::default()
-        },
-    );
+    narrowed_page_done(&mut plan, &next, &narrowed);
     let s = plan
         .run
         .streams
@@ -1676,17 +1670,7 @@ fn a_split_read_resumes_from_its_checkpoint() {
         from,
         true,
     );
-    let link = format!("https://bc/v2.0/t/prod/{narrowed}&$skiptoken=9");
-    plan.page_done(
-        next.id,
-        PageInfo {
-            next_link: Some(&link),
-            count: Some(350),
-            records: Some(100),
-            latest_posting: Some(Date::parse_bc("2026-02-01").unwrap().unwrap()),
-            ..Default::default()
-        },
-    );
+    let link = narrowed_page_done(&mut plan, &next, &narrowed);
     // Killed with the new read's first page in flight.
     let ck = plan.checkpoint();
     let mut c = config();
