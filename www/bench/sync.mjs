@@ -150,6 +150,16 @@ function runWorker(cfg) {
   });
 }
 
+/** The shortest the sync's wall can be, counting what must happen in sequence: sign-in (a
+ *  round trip, not counted in `requests`), then the company list (alone: every other request
+ *  names a company), then the other requests, at most `concurrency` at a time. The budgeted
+ *  floor (`requests x latency / concurrency`) is the issue's definition and stays the budget;
+ *  this one is printed beside it, because at 52 requests the budget's floor cannot be reached
+ *  (www/bench/NOTES.md, "Sync wall time"). */
+function criticalPathMs(requests, concurrency, latency) {
+  return (2 + Math.ceil((requests - 1) / concurrency)) * latency;
+}
+
 /** Ground truth and the minimum number of requests, from the same seeded data the emulator serves. */
 async function reference(invoices, pageSize, companyWeights) {
   const { startEmulator } = await import('../emulator/index.js');
@@ -259,7 +269,8 @@ async function benchmark() {
   const slow = await measure({ invoices: speed.invoices, latency: slowLatency, pageSize });
   check(slow, slowRef);
   const slowFloorMs = (slow.requests * slowLatency) / slow.concurrency;
-  log(`  wall ${slow.wallMs.toFixed(0)} ms vs floor ${slowFloorMs.toFixed(0)} ms (${(slow.wallMs / slowFloorMs).toFixed(2)}x), ${slow.requests} requests vs minimum ${slowRef.minRequests}, peak in flight ${slow.peakInFlight}`);
+  const slowPathMs = criticalPathMs(slow.requests, slow.concurrency, slowLatency);
+  log(`  wall ${slow.wallMs.toFixed(0)} ms vs floor ${slowFloorMs.toFixed(0)} ms (${(slow.wallMs / slowFloorMs).toFixed(2)}x), ${slow.requests} requests vs minimum ${slowRef.minRequests}, peak in flight ${slow.peakInFlight}; vs the critical path ${slowPathMs.toFixed(0)} ms (${(slow.wallMs / slowPathMs).toFixed(2)}x, printed only)`);
   if (opt.skew) {
     const companyWeights = [4, 1, 1];
     log(`sync: ${speed.invoices.toLocaleString('en-US')} invoices, 3 companies of unequal sizes (${companyWeights.join(':')}), ${slowLatency} ms latency, page size ${pageSize}, --split-running ...`);
@@ -291,7 +302,7 @@ async function benchmark() {
     floorMs: Math.round(main.floorMs),
     requestsVsMinimum: main.requests / main.minRequests,
     wallVsFloor: main.wallMs / main.floorMs,
-    slow: { latencyMs: slowLatency, requests: slow.requests, wallMs: Math.round(slow.wallMs), floorMs: Math.round(slowFloorMs), wallVsFloor: slow.wallMs / slowFloorMs },
+    slow: { latencyMs: slowLatency, requests: slow.requests, wallMs: Math.round(slow.wallMs), floorMs: Math.round(slowFloorMs), wallVsFloor: slow.wallMs / slowFloorMs, criticalPathMs: Math.round(slowPathMs), wallVsCriticalPath: slow.wallMs / slowPathMs },
     peakRssBytes: b.endPeakRssBytes,
     peakRssWithOutputsBytes: b.endPeakRssBytes,
     pageSize,
@@ -313,7 +324,7 @@ async function benchmark() {
     log('');
     log(`requests:  ${main.requests} made, ${main.minRequests} minimum -> ${(figures.requestsVsMinimum).toFixed(3)}x (target <= 1.05x)`);
     log(`wall time: ${figures.wallMs} ms, floor ${figures.floorMs} ms -> ${figures.wallVsFloor.toFixed(2)}x at ${speed.latency} ms a request (printed only)`);
-    log(`wall time: ${figures.slow.wallMs} ms, floor ${figures.slow.floorMs} ms -> ${figures.slow.wallVsFloor.toFixed(2)}x at ${slowLatency} ms a request (target <= 1.15x)`);
+    log(`wall time: ${figures.slow.wallMs} ms, floor ${figures.slow.floorMs} ms -> ${figures.slow.wallVsFloor.toFixed(2)}x at ${slowLatency} ms a request (target <= 1.15x); critical path ${figures.slow.criticalPathMs} ms -> ${figures.slow.wallVsCriticalPath.toFixed(2)}x (printed only)`);
     if (figures.incremental) log(`next run:  ${figures.incremental.requests} requests, ${figures.incremental.wallMs} ms, CPU ${(figures.incremental.cpuMs / 1000).toFixed(2)} s (nothing changed)`);
     log(`peak RSS:  ${mb(figures.peakRssBytes)} at ${big.toLocaleString('en-US')} invoices (target < 300 MB); ${mb(figures.peakRssWithOutputsBytes)} with the output files written`);
   }
