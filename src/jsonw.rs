@@ -1,6 +1,6 @@
-//! Hand-written JSON output for the few shapes written by the megabyte (a version 1 engine
-//! state's documents), byte for byte what `serde_json` writes for the same values. Version 1
-//! states are only read now; the tests keep their writer (`src/state/v1.rs`), and this with it.
+//! Hand-written JSON output for the few shapes written by the megabyte (`transactions.json`,
+//! `src/export.rs`; a version 1 engine state's documents, whose writer the tests keep in
+//! `src/state/v1.rs`), byte for byte what `serde_json` writes for the same values.
 //!
 //! `serde_json` escapes a string by looking up every byte in a table and writing the text
 //! between escapes as separate fragments; in wasm that was most of a state export. Here a string
@@ -52,6 +52,28 @@ pub fn int(out: &mut Vec<u8>, v: i64) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
+/// Appends a number as `serde_json` writes an `f64`: its shortest round-trip form, `null` when
+/// not finite. Through `serde_json` itself, so the digits are its own.
+pub fn f64(out: &mut Vec<u8>, v: f64) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &v);
+}
+
+/// Appends `s` as a JSON string, or `null`.
+pub fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// Appends an amount as its decimal string (`"-750.00"`), what its `Serialize` writes.
+pub fn amount(out: &mut Vec<u8>, a: crate::money::Amount) {
+    out.push(b'"');
+    a.write_decimal(out);
+    out.push(b'"');
+}
+
 /// Appends a date as the JSON string `"YYYY-MM-DD"`.
 pub fn date(out: &mut Vec<u8>, d: Date) {
     out.push(b'"');
@@ -60,7 +82,9 @@ pub fn date(out: &mut Vec<u8>, d: Date) {
 }
 
 /// Appends `"name":` (after a comma unless it is the object's first member). `name` is one of
-/// this crate's own field names: plain by construction.
+/// this crate's own field names: plain by construction. (Only the v1 state writer, kept by the
+/// tests, writes keys this way.)
+#[cfg(test)]
 pub fn key(out: &mut Vec<u8>, first: &mut bool, name: &str) {
     debug_assert!(is_plain(name));
     if !std::mem::take(first) {
