@@ -114,15 +114,31 @@ pub fn transactions_csv_part(txs: &[Transaction], start: usize, end: usize) -> S
 /// [`transactions_csv_part`] as its UTF-8 bytes.
 pub fn transactions_csv_part_bytes(txs: &[Transaction], start: usize, end: usize) -> Vec<u8> {
     let (start, end) = clamp(txs.len(), start, end);
-    let mut out = Vec::with_capacity((end - start) * 384 + 512);
+    let mut out = Vec::with_capacity((end - start).min(SAMPLE) * 384 + 512);
     if start == 0 {
         out.extend_from_slice(CSV_COLUMNS.join(",").as_bytes());
         out.extend_from_slice(b"\r\n");
     }
-    for t in &txs[start..end] {
+    let from = out.len();
+    for (i, t) in txs[start..end].iter().enumerate() {
+        reserve_for_rest(&mut out, from, i, end - start);
         csv_row(&mut out, t);
     }
     out
+}
+
+/// Items written before the rest of a part is reserved for at their average size.
+const SAMPLE: usize = 32;
+
+/// After the first [`SAMPLE`] of a part's `n` items (written from `out[from..]`), reserves room
+/// for the rest at their average size and an eighth: one allocation of about the part's size
+/// instead of doublings, each a copy of what is written so far (a part of `transactions.json`
+/// is megabytes) and up to twice the room.
+fn reserve_for_rest(out: &mut Vec<u8>, from: usize, i: usize, n: usize) {
+    if i == SAMPLE && n > SAMPLE {
+        let rest = (out.len() - from) / SAMPLE * (n - SAMPLE);
+        out.reserve(rest + rest / 8);
+    }
 }
 
 /// One row of `transactions.csv`, CRLF-terminated. Numbers, dates and names of this crate's
@@ -239,11 +255,13 @@ fn array_part<T>(
     mut write: impl FnMut(&mut Vec<u8>, &T),
 ) -> Vec<u8> {
     let (start, end) = clamp(items.len(), start, end);
-    let mut out = Vec::with_capacity((end - start) * 2048 + 2);
+    let mut out = Vec::with_capacity((end - start).min(SAMPLE) * 2048 + 2);
     if start == 0 {
         out.push(b'[');
     }
+    let from = out.len();
     for (i, item) in items[start..end].iter().enumerate() {
+        reserve_for_rest(&mut out, from, i, end - start);
         if start + i > 0 {
             out.push(b',');
         }
