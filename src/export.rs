@@ -376,18 +376,19 @@ pub fn transaction_json(out: &mut Vec<u8>, t: &Transaction) {
         out.extend_from_slice(b",\"appliesToInvoiceNumber\":");
         jsonw::str(out, s);
     }
+    let mut written = Written::default();
     if let Some(lines) = lines {
         out.extend_from_slice(b",\"lines\":[");
         for (i, l) in lines.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            tx_line_json(out, l);
+            tx_line_json(out, l, &mut written);
         }
         out.push(b']');
     }
     out.extend_from_slice(b",\"match\":");
-    opt_match_json(out, match_.as_deref());
+    opt_match_json(out, match_.as_deref(), &mut written);
     if let Some(r) = match_rejected {
         out.extend_from_slice(b",\"matchRejected\":");
         rejected_json(out, r);
@@ -415,7 +416,7 @@ pub fn transaction_json(out: &mut Vec<u8>, t: &Transaction) {
     out.push(b'}');
 }
 
-fn tx_line_json(out: &mut Vec<u8>, l: &TxLine) {
+fn tx_line_json<'a>(out: &mut Vec<u8>, l: &'a TxLine, written: &mut Written<'a>) {
     let TxLine {
         line_id,
         sequence,
@@ -452,15 +453,105 @@ fn tx_line_json(out: &mut Vec<u8>, l: &TxLine) {
     out.extend_from_slice(b",\"amountIncludingTax\":");
     jsonw::amount(out, *amount_including_tax);
     out.extend_from_slice(b",\"match\":");
-    opt_match_json(out, match_.as_deref());
+    opt_match_json(out, match_.as_deref(), written);
     out.push(b'}');
 }
 
-fn opt_match_json(out: &mut Vec<u8>, m: Option<&Match>) {
+/// The matches already written for one transaction, and where in `out`: the lines that take
+/// the invoice's decision (comment lines, an invoice's other lines) carry a match equal to the
+/// transaction's, each its own copy; a match equal to one written before is copied from those
+/// bytes (in the bench set, 19,560 of 53,895 matches written, 12% of `transactions.json`).
+#[derive(Default)]
+struct Written<'a> {
+    at: [Option<(&'a Match, usize, usize)>; 8],
+}
+
+/// Whether `a` and `b` are written as the same bytes: equal field by field, numbers bit for bit
+/// (`0.0 == -0.0`, but serde writes them apart). Every field is named in the patterns, so a
+/// field added to the structs does not compile until compared here.
+fn same_match(a: &Match, b: &Match) -> bool {
+    let same_candidate = |a: &Candidate, b: &Candidate| {
+        let Candidate {
+            app_id,
+            app_name,
+            confidence,
+        } = a;
+        *app_id == b.app_id
+            && *app_name == b.app_name
+            && confidence.to_bits() == b.confidence.to_bits()
+    };
+    let same_evidence = |a: &Evidence, b: &Evidence| {
+        let Evidence {
+            field,
+            text,
+            start,
+            end,
+            kind,
+            alias,
+        } = a;
+        *field == b.field
+            && *text == b.text
+            && *start == b.start
+            && *end == b.end
+            && *kind == b.kind
+            && *alias == b.alias
+    };
+    let same_via = |a: &Via, b: &Via| {
+        let Via { id, name, kind } = a;
+        *id == b.id && *name == b.name && *kind == b.kind
+    };
+    let Match {
+        app_id,
+        app_name,
+        category,
+        decided_by,
+        rule_id,
+        evidence,
+        confidence,
+        runner_up,
+        via,
+    } = a;
+    std::ptr::eq(a, b)
+        || (*app_id == b.app_id
+            && *app_name == b.app_name
+            && *category == b.category
+            && *decided_by == b.decided_by
+            && *rule_id == b.rule_id
+            && confidence.to_bits() == b.confidence.to_bits()
+            && evidence.len() == b.evidence.len()
+            && evidence
+                .iter()
+                .zip(&b.evidence)
+                .all(|(x, y)| same_evidence(x, y))
+            && match (runner_up, &b.runner_up) {
+                (Some(x), Some(y)) => same_candidate(x, y),
+                (x, y) => x.is_none() && y.is_none(),
+            }
+            && match (via, &b.via) {
+                (Some(x), Some(y)) => same_via(x, y),
+                (x, y) => x.is_none() && y.is_none(),
+            })
+}
+
+fn opt_match_json<'a>(out: &mut Vec<u8>, m: Option<&'a Match>, written: &mut Written<'a>) {
     let Some(m) = m else {
         out.extend_from_slice(b"null");
         return;
     };
+    for &(w, start, end) in written.at.iter().map_while(|w| w.as_ref()) {
+        if same_match(w, m) {
+            out.extend_from_within(start..end);
+            return;
+        }
+    }
+    let start = out.len();
+    match_json(out, m);
+    if let Some(free) = written.at.iter_mut().find(|w| w.is_none()) {
+        *free = Some((m, start, out.len()));
+    }
+}
+
+fn match_json(out: &mut Vec<u8>, m: &Match) {
     let Match {
         app_id,
         app_name,
@@ -713,6 +804,8 @@ mod tests {
         floats: Vec<f64>,
         bits: u64,
         at: [usize; 3],
+        /// The match made last: the next is often a copy of it, as is or with one field changed.
+        last: Option<Match>,
     }
 
     const STATICS: &[&str] = &["invoice", "creditMemo", "Item", "", "de\"s\\c\n\u{1}é"];
@@ -739,6 +832,7 @@ mod tests {
                 floats,
                 bits: seed | 1,
                 at: [0; 3],
+                last: None,
             }
         }
         fn next(&mut self) -> u64 {
@@ -793,6 +887,85 @@ mod tests {
             if !self.bit() {
                 return None;
             }
+            let m = match self.last.take() {
+                Some(mut m) if self.bit() => {
+                    self.nudge(&mut m);
+                    m
+                }
+                _ => self.new_match(),
+            };
+            self.last = Some(m.clone());
+            Some(Arc::new(m))
+        }
+        /// Changes one field of `m` (of it, its evidence, runner-up or via), or none.
+        fn nudge(&mut self, m: &mut Match) {
+            let s = self.s();
+            let first = m.evidence.first_mut();
+            match (self.pick(22), first) {
+                (0, _) => m.app_id.push('x'),
+                (1, _) => m.app_name.push('x'),
+                (2, _) => m.category.push('x'),
+                (3, _) => m.decided_by = DECIDED[self.pick(DECIDED.len())],
+                (4, _) => m.rule_id = if m.rule_id.is_some() { None } else { Some(s) },
+                // 0.0 becomes -0.0: equal as numbers, written apart.
+                (5, _) => m.confidence = -m.confidence,
+                (6, _) => m.evidence.push(Evidence {
+                    field: "vendor",
+                    text: s,
+                    start: 0,
+                    end: 1,
+                    kind: "name",
+                    alias: None,
+                }),
+                (7, _) => drop(m.evidence.pop()),
+                (8, Some(e)) => {
+                    e.field = if e.field == "vendor" {
+                        "website"
+                    } else {
+                        "vendor"
+                    }
+                }
+                (9, Some(e)) => e.text.push('x'),
+                (10, Some(e)) => e.start = e.start.wrapping_add(1),
+                (11, Some(e)) => e.end = e.end.wrapping_add(1),
+                (12, Some(e)) => e.kind = if e.kind == "name" { "product" } else { "name" },
+                (13, Some(e)) => e.alias = if e.alias.is_some() { None } else { Some(s) },
+                (14, _) => {
+                    m.runner_up = match m.runner_up.take() {
+                        Some(_) => None,
+                        None => Some(self.candidate()),
+                    }
+                }
+                (15, _) if m.runner_up.is_some() => {
+                    let c = m.runner_up.as_mut().unwrap();
+                    match self.pick(3) {
+                        0 => c.app_id.push('x'),
+                        1 => c.app_name.push('x'),
+                        _ => c.confidence = -c.confidence,
+                    }
+                }
+                (16, _) => {
+                    m.via = match m.via.take() {
+                        Some(_) => None,
+                        None => Some(Via {
+                            id: s.clone(),
+                            name: s.clone(),
+                            kind: s,
+                        }),
+                    }
+                }
+                (17, _) if m.via.is_some() => {
+                    let v = m.via.as_mut().unwrap();
+                    match self.pick(3) {
+                        0 => v.id.push('x'),
+                        1 => v.name.push('x'),
+                        _ => v.kind.push('x'),
+                    }
+                }
+                _ => {}
+            }
+        }
+        fn new_match(&mut self) -> Match {
             let evidence = (0..self.pick(4))
                 .map(|_| Evidence {
                     field: self.static_s(),
@@ -803,7 +976,7 @@ mod tests {
                     alias: self.opt_s(),
                 })
                 .collect();
-            Some(Arc::new(Match {
+            Match {
                 app_id: self.s(),
                 app_name: self.s(),
                 category: self.s(),
@@ -817,7 +990,7 @@ mod tests {
                     name: self.s(),
                     kind: self.s(),
                 }),
-            }))
+            }
         }
         fn line(&mut self) -> TxLine {
             TxLine {
@@ -996,6 +1169,20 @@ mod tests {
                     t.match_
                         .as_ref()
                         .is_some_and(|m| m.via.is_some() && m.runner_up.is_some())
+                }),
+            ),
+            (
+                "a match written as one before it in its transaction",
+                count(&|t| {
+                    let ms: Vec<Vec<u8>> = t
+                        .lines
+                        .iter()
+                        .flatten()
+                        .filter_map(|l| l.match_.as_ref())
+                        .chain(&t.match_)
+                        .map(|m| serde_json::to_vec(m).unwrap())
+                        .collect();
+                    (1..ms.len()).any(|i| ms[..i].contains(&ms[i]))
                 }),
             ),
             (
