@@ -19,11 +19,11 @@ fn word(c: &[u8]) -> u64 {
     u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
 }
 
-/// Eight bytes at a time: whether any byte of `s` is one `special` says (`special(x)` is
-/// non-zero exactly when a byte of the word `x` is one). A string of eight bytes or more is
-/// checked in whole words and its last eight bytes as one more (overlapping the last whole
-/// word), a shorter one as a word padded with `pad` (a byte that is not special): no byte at a
-/// time loop for the tail, which for the short strings written most was most of the cost.
+/// Eight bytes at a time: whether any byte of `s` is one that `special` finds (`special(x)` is
+/// non-zero exactly when some byte of the word `x` is one). A string of eight bytes or more is
+/// checked in whole words and its last eight bytes as one more word (overlapping the last whole
+/// one), a shorter one as a word padded with `pad` (a byte that is not special): no loop over
+/// single bytes for the tail, and most strings written are short (ids, codes, names).
 pub fn any_byte(s: &[u8], pad: u8, special: impl Fn(u64) -> u64) -> bool {
     let n = s.len();
     if n < 8 {
