@@ -1,6 +1,6 @@
-//! Hand-written JSON output for the few shapes written by the megabyte (a version 1 engine
-//! state's documents), byte for byte what `serde_json` writes for the same values. Version 1
-//! states are only read now; the tests keep their writer (`src/state/v1.rs`), and this with it.
+//! Hand-written JSON output for the few shapes written by the megabyte (`transactions.json`,
+//! `src/export.rs`; a version 1 engine state's documents, whose writer the tests keep in
+//! `src/state/v1.rs`), byte for byte what `serde_json` writes for the same values.
 //!
 //! `serde_json` escapes a string by looking up every byte in a table and writing the text
 //! between escapes as separate fragments; in wasm that was most of a state export. Here a string
@@ -11,28 +11,50 @@
 
 use crate::date::Date;
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The eight bytes of `c` (at least eight long) as a little-endian word.
+fn word(c: &[u8]) -> u64 {
+    u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
+}
+
+/// Eight bytes at a time: whether any byte of `s` is one that `special` finds (`special(x)` is
+/// non-zero exactly when some byte of the word `x` is one). A string of eight bytes or more is
+/// checked in whole words and its last eight bytes as one more word (overlapping the last whole
+/// one), a shorter one as a word padded with `pad` (a byte that is not special): no loop over
+/// single bytes for the tail, and most strings written are short (ids, codes, names).
+pub fn any_byte(s: &[u8], pad: u8, special: impl Fn(u64) -> u64) -> bool {
+    let n = s.len();
+    if n < 8 {
+        let mut x = ONES * pad as u64;
+        for (i, &c) in s.iter().enumerate() {
+            x = (x & !(0xff << (8 * i))) | (c as u64) << (8 * i);
+        }
+        return special(x) != 0;
+    }
+    let mut chunks = s.chunks_exact(8);
+    let mut found = special(word(&s[n - 8..]));
+    for c in &mut chunks {
+        found |= special(word(c));
+    }
+    found != 0
+}
+
+/// The high bit of each byte of `x` that is zero, and possibly of bytes above one that is
+/// (the classic "has a zero byte" test: exact as "any").
+pub fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
 /// Whether `s` can be written between quotes as is: no `"`, `\` or control character (< 0x20).
 pub fn is_plain(s: &str) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // A byte of `x` is zero iff the matching high bit of `zero(x)` is set (the classic
-    // "has zero byte" test; exact once the lowest set bit is taken, and any bit says "some").
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    let b = s.as_bytes();
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        // Bytes < 0x20: `x - 0x20` borrows into the high bit of exactly those bytes whose
-        // high bit is clear (bytes >= 0x80 are never control characters).
+    !any_byte(s.as_bytes(), b' ', |x| {
+        // Bytes < 0x20: `x - 0x20` borrows into the high bit of those bytes whose high bit is
+        // clear (bytes >= 0x80 are never control characters); exact as "any", as above.
         let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-        if control | zero(x ^ (ONES * b'"' as u64)) | zero(x ^ (ONES * b'\\' as u64)) != 0 {
-            return false;
-        }
-    }
-    chunks
-        .remainder()
-        .iter()
-        .all(|&c| c >= 0x20 && c != b'"' && c != b'\\')
+        control | zero_bytes(x ^ (ONES * b'"' as u64)) | zero_bytes(x ^ (ONES * b'\\' as u64))
+    })
 }
 
 /// Appends `s` as a JSON string.
@@ -52,6 +74,28 @@ pub fn int(out: &mut Vec<u8>, v: i64) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
+/// Appends a number as `serde_json` writes an `f64`: its shortest round-trip form, `null` when
+/// not finite. Through `serde_json` itself, so the digits are its own.
+pub fn f64(out: &mut Vec<u8>, v: f64) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &v);
+}
+
+/// Appends `s` as a JSON string, or `null`.
+pub fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// Appends an amount as its decimal string (`"-750.00"`), what its `Serialize` writes.
+pub fn amount(out: &mut Vec<u8>, a: crate::money::Amount) {
+    out.push(b'"');
+    a.write_decimal(out);
+    out.push(b'"');
+}
+
 /// Appends a date as the JSON string `"YYYY-MM-DD"`.
 pub fn date(out: &mut Vec<u8>, d: Date) {
     out.push(b'"');
@@ -60,7 +104,9 @@ pub fn date(out: &mut Vec<u8>, d: Date) {
 }
 
 /// Appends `"name":` (after a comma unless it is the object's first member). `name` is one of
-/// this crate's own field names: plain by construction.
+/// this crate's own field names: plain by construction. (Only the v1 state writer, kept by the
+/// tests, writes keys this way.)
+#[cfg(test)]
 pub fn key(out: &mut Vec<u8>, first: &mut bool, name: &str) {
     debug_assert!(is_plain(name));
     if !std::mem::take(first) {
@@ -78,7 +124,7 @@ mod tests {
     #[test]
     fn plain_strings_are_told_from_ones_to_escape() {
         // Every byte value at every position of a chunk and of the remainder.
-        for len in [1usize, 7, 8, 9, 16, 17] {
+        for len in (1usize..=25).chain([31, 32, 33]) {
             for at in 0..len {
                 for c in 0u8..=0x7f {
                     let mut s = vec![b'a'; len];

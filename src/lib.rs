@@ -28,8 +28,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod fastmap;
-// Only the v1 state writer, which the tests keep to check the v1 reader, writes this JSON.
-#[cfg(test)]
+// Hand-written JSON: transactions.json (`export`), and the v1 state writer the tests keep.
 mod jsonw;
 pub mod matching;
 #[doc(hidden)]

@@ -301,6 +301,29 @@ impl fmt::Display for Amount {
     }
 }
 
+impl Amount {
+    /// Appends what `Display` writes (`-1234.50`, `0.0125`) without the formatting machinery:
+    /// the integer part by `itoa`, then two, three or four decimals, as few as keep it exact.
+    pub fn write_decimal(self, out: &mut Vec<u8>) {
+        let abs = self.0.unsigned_abs();
+        let (int, frac) = (abs / SCALE as u64, (abs % SCALE as u64) as u32);
+        if self.0 < 0 {
+            out.push(b'-');
+        }
+        out.extend_from_slice(itoa::Buffer::new().format(int).as_bytes());
+        let d = |n: u32| b'0' + (n % 10) as u8;
+        let digits = [b'.', d(frac / 1000), d(frac / 100), d(frac / 10), d(frac)];
+        let len = if frac % 100 == 0 {
+            3
+        } else if frac % 10 == 0 {
+            4
+        } else {
+            5
+        };
+        out.extend_from_slice(&digits[..len]);
+    }
+}
+
 impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -568,7 +591,46 @@ mod tests {
         assert_eq!(parts.iter().map(|a| a.0).sum::<i64>(), 7);
     }
 
+    #[test]
+    fn decimals_are_written_as_display_writes_them() {
+        for v in [
+            0,
+            1,
+            -1,
+            10,
+            100,
+            1000,
+            9999,
+            10_000,
+            -10_000,
+            12_345,
+            -7_500_000,
+            1_234_510,
+            999_999_999,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            let mut out = Vec::new();
+            Amount(v).write_decimal(&mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                Amount(v).to_string(),
+                "{v}"
+            );
+        }
+    }
+
     proptest! {
+        #[test]
+        fn decimal_writer_agrees_with_display(units in any::<i64>(), small in -100_000i64..100_000) {
+            for v in [units, small] {
+                let mut out = Vec::new();
+                Amount(v).write_decimal(&mut out);
+                prop_assert_eq!(String::from_utf8(out).unwrap(), Amount(v).to_string());
+            }
+        }
+
         #[test]
         fn decimal_roundtrip_through_f64(units in -9_999_999_999_999_999i64..9_999_999_999_999_999i64) {
             // Every decimal with 4 places below 10^11 survives text -> f64 -> Amount.

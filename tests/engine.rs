@@ -871,3 +871,37 @@ fn the_csv_carries_seats_price_per_seat_and_period() {
     assert_eq!(json[2]["termMonths"], 36);
     assert!(json[0].get("termMonths").is_none());
 }
+
+/// `transactions.json` is written by hand (`export::transactions_json_part`) for speed; for the
+/// sample's transactions in every line mode, with credit memos and the seats lines, it is the
+/// bytes serde writes for them, whole and in the host's parts.
+#[test]
+fn the_transactions_json_writer_writes_serdes_bytes_in_every_line_mode() {
+    let seats = r#"{"value":[{"id":"s","status":"Paid","postingDate":"2026-05-01","vendorName":"Insight Enterprises Netherlands B.V.",
+        "totalAmountExcludingTax":2840,"totalAmountIncludingTax":2840,"purchaseInvoiceLines":[
+        {"id":"l1","sequence":10,"lineType":"Item","description":"Microsoft 365 E3 NCE annual","unitOfMeasureCode":"PCS","quantity":25,"unitCost":72.4,"netAmount":1810,"netAmountIncludingTax":1810},
+        {"id":"l3","sequence":30,"lineType":"Item","description":"Miro \"Business\"\t\u0001 😀","quantity":3,"unitCost":43.33333,"netAmount":130,"netAmountIncludingTax":130},
+        {"id":"l4","sequence":40,"lineType":"Item","description":"Slack Business+ 3YR subscription","netAmount":900,"netAmountIncludingTax":900}]}]}"#;
+    for mode in ["invoice", "line", "auto"] {
+        let mut e = engine(mode, true);
+        load(&mut e, SAMPLE);
+        e.add_page_text(Some(Entity::PurchaseInvoices), Some("c"), seats);
+        let txs = e.transactions();
+        assert!(txs.len() > 10, "{mode}");
+        let serde = serde_json::to_vec(txs).unwrap();
+        assert_eq!(
+            String::from_utf8(bc_spend::export::transactions_json(txs)).unwrap(),
+            String::from_utf8(serde.clone()).unwrap(),
+            "{mode}"
+        );
+        let mut parts = Vec::new();
+        for at in (0..txs.len()).step_by(4) {
+            parts.extend(bc_spend::export::transactions_json_part(txs, at, at + 4));
+        }
+        assert_eq!(parts, serde, "{mode} in parts");
+        assert_eq!(
+            bc_spend::export::transactions_csv_part_bytes(txs, 0, txs.len()),
+            bc_spend::export::transactions_csv(txs).into_bytes()
+        );
+    }
+}

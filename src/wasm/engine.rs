@@ -379,8 +379,11 @@ impl Engine {
     /// The transactions as JSON text: for writing `transactions.json` without building objects.
     #[wasm_bindgen(js_name = transactionsJson)]
     pub fn transactions_json(&mut self) -> Result<String, JsValue> {
-        serde_json::to_string(self.core.transactions())
-            .map_err(|e| js_error(ErrorCode::Internal, &e.to_string(), None))
+        // Written from `&str`s and ASCII only.
+        Ok(
+            String::from_utf8(crate::export::transactions_json(self.core.transactions()))
+                .unwrap_or_default(),
+        )
     }
 
     /// The transactions as CSV text (`transactions.csv`; columns in the README).
@@ -401,8 +404,8 @@ impl Engine {
     /// transaction concatenate to exactly `transactionsJson()`.
     #[wasm_bindgen(js_name = transactionsJsonPart)]
     pub fn transactions_json_part(&mut self, start: u32, end: u32) -> Result<String, JsValue> {
-        crate::export::json_array_part(self.core.transactions(), start as usize, end as usize)
-            .map_err(|e| js_error(ErrorCode::Internal, &e.to_string(), None))
+        self.transactions_json_part_bytes(start, end)
+            .map(|b| String::from_utf8(b).unwrap_or_default())
     }
 
     /// `transactionsCsv()` in pieces: the header when `start` is 0, then the rows `start..end`.
@@ -422,14 +425,19 @@ impl Engine {
         start: u32,
         end: u32,
     ) -> Result<Vec<u8>, JsValue> {
-        self.transactions_json_part(start, end)
-            .map(String::into_bytes)
+        let txs = self.core.transactions();
+        Ok(crate::export::transactions_json_part(
+            txs,
+            start as usize,
+            end as usize,
+        ))
     }
 
     /// `transactionsCsvPart` as its UTF-8 bytes (see `transactionsJsonPartBytes`).
     #[wasm_bindgen(js_name = transactionsCsvPartBytes)]
     pub fn transactions_csv_part_bytes(&mut self, start: u32, end: u32) -> Vec<u8> {
-        self.transactions_csv_part(start, end).into_bytes()
+        let txs = self.core.transactions();
+        crate::export::transactions_csv_part_bytes(txs, start as usize, end as usize)
     }
 
     /// Frees the transactions built for the outputs (most of the engine's memory after a build)
