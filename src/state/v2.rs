@@ -350,45 +350,6 @@ impl<'e> Intern<'e> for Tables<'e> {
     }
 }
 
-/// The filled tables' indexes, for the second pass over the documents ([`DocsOut`]): every
-/// text and id a document's row names was added by the first pass, over the same documents.
-/// Should one be missing, its index is one past the table, which a read refuses
-/// (`STATE_INVALID`) rather than taking another text for it.
-#[derive(Clone, Copy)]
-struct Lookup<'t, 'e> {
-    string_ix: &'t FastMap<&'e str, Sym>,
-    id_ix: &'t FastMap<&'e str, IdIx>,
-}
-
-impl<'e> Intern<'e> for Lookup<'_, 'e> {
-    fn sym(&mut self, s: &'e str) -> Sym {
-        let i = self.string_ix.get(s).copied();
-        debug_assert!(i.is_some(), "a text the first pass did not intern");
-        i.unwrap_or(Sym::MAX)
-    }
-
-    fn id(&mut self, s: &'e str) -> IdIx {
-        let i = self.id_ix.get(s).copied();
-        debug_assert!(i.is_some(), "an id the first pass did not intern");
-        i.unwrap_or(IdIx::MAX)
-    }
-}
-
-/// A company's documents as written: each row is made while it is serialized and dropped
-/// after, so the rows of every document (~50 MB at 100,000 invoices, most of what encoding a
-/// state allocated) are never held at once. Encodes as the `Vec<DocV2>` it stands for.
-struct DocsOut<'t, 'e> {
-    docs: Vec<&'e Document>,
-    look: Lookup<'t, 'e>,
-}
-
-impl Serialize for DocsOut<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut look = self.look;
-        s.collect_seq(self.docs.iter().map(|d| doc_row(&mut look, d)))
-    }
-}
-
 fn days(d: Date) -> i32 {
     // Dates are years 1 to 9999: a few million days.
     d.to_days() as i32
@@ -487,6 +448,14 @@ struct Pieces {
 }
 
 impl Pieces {
+    fn new(size: usize) -> Pieces {
+        Pieces {
+            done: Vec::new(),
+            cur: Vec::with_capacity(size),
+            size,
+        }
+    }
+
     fn room(&mut self) -> usize {
         if self.cur.len() == self.size {
             let full = std::mem::replace(&mut self.cur, Vec::with_capacity(self.size));
@@ -525,31 +494,96 @@ impl postcard::ser_flavors::Flavor for Pieces {
 /// [`encode`]'s bytes in pieces of `size` bytes (at least 1; the last may be shorter): joined,
 /// they are `encode(e)`.
 pub(super) fn encode_pieces(e: &Engine, size: usize) -> Vec<Vec<u8>> {
-    let size = size.max(1);
-    let pieces = Pieces {
-        done: Vec::new(),
-        cur: Vec::with_capacity(size),
-        size,
-    };
+    let pieces = Pieces::new(size.max(1));
     // Serializing plain data into growing buffers cannot fail (postcard errs only on unsized
     // sequences and a full fixed buffer).
     encode_into(e, pieces).unwrap_or_default()
 }
 
+/// The fields of [`StateV2`] before `companies`, as written.
+#[derive(Serialize)]
+struct HeadOut<'a> {
+    strings: &'a [&'a str],
+    ids: &'a [Id],
+    environment: Sym,
+    window_start: i32,
+    credit_memos: bool,
+}
+
+/// The fields of [`StateV2`] after `companies`, as written.
+#[derive(Serialize)]
+struct TailOut {
+    users: Vec<UserV2>,
+    counts: Vec<(Sym, CountsV2)>,
+    pages_seen: Vec<(Sym, Sym, u32)>,
+    diagnostics: Vec<DiagV2>,
+    per_code: Vec<(Sym, u64)>,
+    built: Option<BuiltV2>,
+    decisions: Option<DecisionsV2>,
+}
+
+/// The fields of [`CompanyV2`] before `documents`, as written.
+#[derive(Serialize)]
+struct CompanyHeadOut {
+    id: IdIx,
+    record: Option<(Sym, Option<Sym>)>,
+    local_currency: Option<Sym>,
+    vendors: Vec<VendorV2>,
+}
+
+/// A sequence's length as postcard writes it (a `usize` varint) before its items.
+fn seq_len<F: postcard::ser_flavors::Flavor>(
+    s: &mut postcard::Serializer<F>,
+    n: usize,
+) -> postcard::Result<()> {
+    use serde::Serializer as _;
+    s.serialize_seq(Some(n)).map(|_| ())
+}
+
 /// The header, then the postcard-encoded state, into `out`.
+///
+/// One pass: postcard writes a struct as its fields one after another and a sequence as its
+/// length then its items, so the state is written in parts that join into the bytes of one
+/// [`StateV2`]. The string table comes first but is only complete after every row has named
+/// its texts, so the companies (nearly all of a state) are written as their rows are made, into
+/// pieces of their own, while the tables fill; then the header, the tables and the fields
+/// before the companies, the companies' pieces (each dropped once copied), and the rest. Each
+/// document's row is made once and dropped after it is written (where the rows of every
+/// document were ~50 MB at 100,000 invoices), and each text is looked up once (where a first
+/// pass interned them and a second looked them up again).
 pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
     e: &Engine,
-    mut out: F,
+    out: F,
 ) -> postcard::Result<F::Output> {
-    // Exported first: the tables borrow its texts until the state is serialized.
-    let mut decisions = e.export_decisions();
-    let decision_texts = std::mem::take(&mut decisions.texts);
+    // The decisions stay locked while the state is encoded: the tables borrow their texts.
+    e.with_exported_decisions(|decisions, decision_texts| {
+        encode_with(e, decisions, decision_texts, out)
+    })
+}
+
+fn encode_with<'e, F: postcard::ser_flavors::Flavor>(
+    e: &'e Engine,
+    decisions: DecisionsSnapshot,
+    decision_texts: Vec<&'e str>,
+    out: F,
+) -> postcard::Result<F::Output> {
+    use serde::Serialize as _;
     let mut t = Tables::default();
+    // Room for a text or two per document and its lines: the tables grow without rehashing
+    // most of the time.
+    t.strings.reserve(e.docs.len() * 2);
+    t.string_ix.reserve(e.docs.len() * 2);
     let environment = t.sym(&e.environment);
-    // Versions implied by a held document (same timestamp) are not written.
+    // Versions implied by a held document (same timestamp) are not written. Found through a
+    // hash map of the held documents' timestamps (a search of the documents' tree compared
+    // the company's id at every level).
+    let mut held: FastMap<&(String, u8, String), Option<crate::date::Timestamp>> =
+        FastMap::default();
+    held.reserve(e.docs.len());
+    held.extend(e.docs.iter().map(|(k, d)| (k, d.last_modified)));
     let mut versions: BTreeMap<&str, Vec<(u8, &str, i64)>> = BTreeMap::new();
     for (k, v) in &e.versions {
-        if e.docs.get(k).and_then(|d| d.last_modified) == Some(*v) {
+        if held.get(k).copied().flatten() == Some(*v) {
             continue;
         }
         versions
@@ -558,10 +592,21 @@ pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
             .push((k.1, k.2.as_str(), v.0));
     }
     let mut company_ids: BTreeSet<&str> = e.companies.keys().map(String::as_str).collect();
-    company_ids.extend(e.docs.keys().map(|k| k.0.as_str()));
+    let mut last: Option<&str> = None;
+    for k in e.docs.keys() {
+        // Ordered by company first: each company once.
+        if last != Some(k.0.as_str()) {
+            company_ids.insert(k.0.as_str());
+            last = Some(k.0.as_str());
+        }
+    }
     company_ids.extend(versions.keys().copied());
+    drop(held);
     let mut docs = e.docs.iter().peekable();
-    let mut companies = Vec::with_capacity(company_ids.len());
+    let mut body = postcard::Serializer {
+        output: Pieces::new(PIECE),
+    };
+    seq_len(&mut body, company_ids.len())?;
     for cid in company_ids {
         let cs = e.companies.get(cid);
         let id = t.id(cid);
@@ -587,30 +632,30 @@ pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
                 });
             }
         }
-        // `docs` is ordered by company first, and companies are visited in the same order.
-        // Their texts are interned here, in this order; their rows are made again, one at a
-        // time, when the state is serialized (`DocsOut`).
-        let mut documents = Vec::new();
-        while let Some((k, d)) = docs.next_if(|(k, _)| k.0 == cid) {
-            debug_assert_eq!(k.2, d.id);
-            doc_row(&mut t, d);
-            documents.push(&***d);
-        }
-        let mut vs = versions.remove(cid).unwrap_or_default();
-        vs.sort_unstable();
-        let versions = vs
-            .into_iter()
-            .map(|(kind, vid, ms)| (kind, t.own_id(vid), ms))
-            .collect();
-        companies.push(CompanyV2 {
+        CompanyHeadOut {
             id,
             record,
             local_currency,
             vendors,
-            documents,
-            versions,
-        });
+        }
+        .serialize(&mut body)?;
+        // `docs` is ordered by company first, and companies are visited in the same order.
+        let first = docs.clone();
+        let n = first.take_while(|(k, _)| k.0 == cid).count();
+        seq_len(&mut body, n)?;
+        for (k, d) in docs.by_ref().take(n) {
+            debug_assert_eq!(k.2, d.id);
+            doc_row(&mut t, d).serialize(&mut body)?;
+        }
+        let mut vs = versions.remove(cid).unwrap_or_default();
+        vs.sort_unstable();
+        let versions: Vec<(u8, Id, i64)> = vs
+            .into_iter()
+            .map(|(kind, vid, ms)| (kind, t.own_id(vid), ms))
+            .collect();
+        versions.serialize(&mut body)?;
     }
+    let body = postcard::ser_flavors::Flavor::finalize(body.output)?;
     let users = e
         .users
         .values()
@@ -688,37 +733,22 @@ pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
         texts: decision_texts.iter().map(|x| t.sym(x)).collect(),
         snapshot: decisions,
     });
-    let Tables {
-        strings,
-        string_ix,
-        ids,
-        id_ix,
-    } = t;
-    let look = Lookup {
-        string_ix: &string_ix,
-        id_ix: &id_ix,
-    };
-    let companies: Vec<CompanyV2<DocsOut>> = companies
-        .into_iter()
-        .map(|c| CompanyV2 {
-            id: c.id,
-            record: c.record,
-            local_currency: c.local_currency,
-            vendors: c.vendors,
-            documents: DocsOut {
-                docs: c.documents,
-                look,
-            },
-            versions: c.versions,
-        })
-        .collect();
-    let state = StateV2 {
-        strings,
-        ids,
+    let mut s = postcard::Serializer { output: out };
+    s.output.try_extend(MAGIC)?;
+    s.output.try_extend(&VERSION.to_le_bytes())?;
+    HeadOut {
+        strings: &t.strings,
+        ids: &t.ids,
         environment,
         window_start: days(e.window_start),
         credit_memos: e.credit_memos,
-        companies,
+    }
+    .serialize(&mut s)?;
+    drop(t);
+    for piece in body {
+        s.output.try_extend(piece.as_slice())?;
+    }
+    TailOut {
         users,
         counts,
         pages_seen,
@@ -726,10 +756,9 @@ pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
         per_code,
         built,
         decisions,
-    };
-    out.try_extend(MAGIC)?;
-    out.try_extend(&VERSION.to_le_bytes())?;
-    postcard::serialize_with_flavor(&state, out)
+    }
+    .serialize(&mut s)?;
+    postcard::ser_flavors::Flavor::finalize(s.output)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -969,7 +998,8 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
     }
     if let Some(d) = s.decisions {
         // Those of another build or catalog are dropped there, never trusted.
-        engine.restore_decisions(&read_decisions(&r, d)?)?;
+        let (snapshot, texts) = read_decisions(&r, d)?;
+        engine.restore_decisions_parts(&snapshot, &texts)?;
     }
     Ok(finish_engine(engine))
 }
@@ -1158,23 +1188,26 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
     })
 }
 
-/// The kept decisions with their texts, each index checked against the string table (the
-/// snapshot's own handles are checked by [`Engine::restore_decisions`]).
-fn read_decisions(r: &Reader<'_>, d: DecisionsV2) -> Result<DecisionsSnapshot, ConfigError> {
-    let mut snapshot = d.snapshot;
-    if !snapshot.texts.is_empty() {
+/// The kept decisions and their texts, each index checked against the string table (the
+/// snapshot's own handles are checked by [`Engine::restore_decisions`]). The texts are lent
+/// from the state's table, not copied.
+fn read_decisions<'a>(
+    r: &Reader<'a>,
+    d: DecisionsV2,
+) -> Result<(DecisionsSnapshot, Vec<&'a str>), ConfigError> {
+    if !d.snapshot.texts.is_empty() {
         return Err(invalid(
             "decisions/snapshot/texts",
             "the decisions' texts must be in the state's string table",
         ));
     }
-    snapshot.texts = d
+    let texts = d
         .texts
         .into_iter()
         .enumerate()
-        .map(|(i, ix)| r.string(ix, || format!("decisions/texts/{i}")))
+        .map(|(i, ix)| r.str(ix, || format!("decisions/texts/{i}")))
         .collect::<Result<_, _>>()?;
-    Ok(snapshot)
+    Ok((d.snapshot, texts))
 }
 
 /// The kept summary figures, checked like the rest of a state: a key, amounts and codes that do

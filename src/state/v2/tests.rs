@@ -237,6 +237,32 @@ fn decisions_are_kept_with_the_state_and_share_its_texts() {
     strings.sort_unstable();
     strings.dedup();
     assert_eq!(strings.len(), s.strings.len(), "the state's strings once");
+    // Written in parts (`encode_into`), the bytes are those of the one `StateV2` they read as.
+    assert_eq!(bytes_of(&s), bytes);
+    // The verdicts are in the order of their keys' texts (vendor name, website, e-mail,
+    // description, description2, account; no text first), whatever their handles.
+    let snap = e.export_decisions();
+    let text = |i: Option<u32>| i.map(|i| snap.texts[i as usize].as_str());
+    let keys: Vec<_> = snap
+        .lines
+        .iter()
+        .map(|l| {
+            let v = &snap.vendors[l.vendor as usize];
+            (
+                [
+                    text(Some(v.name)),
+                    text(v.website),
+                    text(v.email),
+                    text(Some(l.description)),
+                    text(l.description2),
+                    text(l.account),
+                ],
+                l.class,
+            )
+        })
+        .collect();
+    assert!(keys.len() >= 2, "{}", keys.len());
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "in key order");
     let mut back = Engine::from_state(opts(), &bytes).unwrap();
     assert_eq!(back.export_decisions(), e.export_decisions());
     back.summary();
