@@ -82,17 +82,20 @@ enum Id {
     Text(Sym),
 }
 
-/// `C`: a company as read ([`CompanyV2`]), or as written (its documents' rows made as they are
-/// serialized, [`DocsOut`]); both encode the same.
+/// The format. Written in parts ([`encode_into`]: `HeadOut`, each company's rows as they are
+/// made, `TailOut`) and read in one pass ([`decode`]: `StateSeed`), the rows of every document
+/// never held at once; postcard writes a struct as its fields in turn, so the parts are the
+/// bytes of this struct (the tests read and write states through it, and check that).
+#[cfg_attr(not(test), allow(dead_code))]
 #[derive(Serialize, Deserialize)]
-struct StateV2<'a, C = CompanyV2> {
+struct StateV2<'a> {
     #[serde(borrow)]
     strings: Vec<&'a str>,
     ids: Vec<Id>,
     environment: Sym,
     window_start: i32,
     credit_memos: bool,
-    companies: Vec<C>,
+    companies: Vec<CompanyV2>,
     users: Vec<UserV2>,
     /// Entity name, counts. Written empty, read and dropped (the counts of a run, see above).
     counts: Vec<(Sym, CountsV2)>,
@@ -116,14 +119,15 @@ struct DecisionsV2 {
     snapshot: DecisionsSnapshot,
 }
 
+#[cfg_attr(not(test), allow(dead_code))]
 #[derive(Serialize, Deserialize)]
-struct CompanyV2<D = Vec<DocV2>> {
+struct CompanyV2 {
     id: IdIx,
     /// The company record: name, display name.
     record: Option<(Sym, Option<Sym>)>,
     local_currency: Option<Sym>,
     vendors: Vec<VendorV2>,
-    documents: D,
+    documents: Vec<DocV2>,
     /// Documents seen but not held: kind (0 invoice, 1 credit memo), id, `lastModified`.
     versions: Vec<(u8, Id, i64)>,
 }
@@ -873,49 +877,44 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
             ),
         ));
     }
-    let (s, rest): (StateV2, &[u8]) =
-        postcard::take_from_bytes(&bytes[HEADER_LEN..]).map_err(|e| {
-            invalid(
+    // Read in one pass: each document is made as its row is read (see `StateSeed`); the rows
+    // of every document were held at once before.
+    let body = &bytes[HEADER_LEN..];
+    let mut seen = BTreeSet::new();
+    let mut docs = Vec::new();
+    let mut failed = None;
+    let mut de = postcard::Deserializer::from_bytes(body);
+    let read = serde::de::DeserializeSeed::deserialize(
+        StateSeed {
+            engine: &mut engine,
+            seen: &mut seen,
+            docs: &mut docs,
+            failed: &mut failed,
+            body_len: body.len(),
+        },
+        &mut de,
+    );
+    let (r, s) = match read {
+        Ok(x) => x,
+        // A row that read but is not valid: its own error, with its path.
+        Err(_) if failed.is_some() => return Err(failed.unwrap_or_else(|| invalid("state", ""))),
+        Err(e) => {
+            return Err(invalid(
                 "state",
                 format!(
                     "the state does not decode ({e}): it is cut off or damaged; write it again"
                 ),
-            )
-        })?;
+            ))
+        }
+    };
+    let rest = de
+        .finalize()
+        .map_err(|e| invalid("state", format!("the state does not decode ({e})")))?;
     if !rest.is_empty() {
         return Err(invalid(
             "state",
             format!("{} bytes after the end of the state", rest.len()),
         ));
-    }
-    let mut r = Reader {
-        strings: s.strings,
-        ids: Vec::with_capacity(s.ids.len()),
-    };
-    for (i, id) in s.ids.iter().enumerate() {
-        let text = r.id_text(id, || format!("ids/{i}"))?;
-        r.ids.push(text);
-    }
-    let env = r.str(s.environment, || "environment".into())?;
-    if env != engine.environment {
-        return Err(ConfigError::new(
-            ErrorCode::StateForeign,
-            format!(
-                "the engine state belongs to environment {:?}, but the engine is configured for {:?}; use that environment's state, or sync without one",
-                env.chars().take(200).collect::<String>(),
-                engine.environment
-            ),
-        )
-        .at("environment"));
-    }
-    date(s.window_start, || "windowStart".into())?;
-    let mut seen = BTreeSet::new();
-    let n_docs: usize = s.companies.iter().map(|c| c.documents.len()).sum();
-    let n_versions: usize = s.companies.iter().map(|c| c.versions.len()).sum();
-    engine.versions.reserve(n_docs + n_versions);
-    let mut docs = Vec::with_capacity(n_docs);
-    for (ci, c) in s.companies.into_iter().enumerate() {
-        read_company(&r, &mut engine, &mut seen, &mut docs, ci, c)?;
     }
     engine.docs = held_documents(docs)?;
     for (ui, u) in s.users.into_iter().enumerate() {
@@ -1028,21 +1027,22 @@ fn held_documents(
     Ok(docs.into_iter().map(|(k, d, _)| (k, d)).collect())
 }
 
-fn read_company(
+/// A company's fields before its documents, read: its id (checked once in the state) and the
+/// engine's record of it.
+fn company_head(
     r: &Reader<'_>,
-    engine: &mut Engine,
     seen: &mut BTreeSet<String>,
-    docs: &mut Vec<HeldDoc>,
     ci: usize,
-    c: CompanyV2,
-) -> Result<(), ConfigError> {
+    head: CompanyHeadIn,
+) -> Result<(String, CompanyState), ConfigError> {
+    let (id, record, local_currency, vendors) = head;
     let cp = |f: &str| format!("companies/{ci}/{f}");
-    let cid = r.id(c.id, || cp("id"))?;
+    let cid = r.id(id, || cp("id"))?;
     if !seen.insert(cid.clone()) {
         return Err(invalid(cp("id"), format!("company {cid} appears twice")));
     }
     let mut cs = CompanyState {
-        company: match c.record {
+        company: match record {
             None => None,
             Some((name, display)) => Some(Company {
                 id: cid.clone(),
@@ -1050,10 +1050,10 @@ fn read_company(
                 display_name: r.ostring(display, || cp("displayName"))?,
             }),
         },
-        local_currency: r.ostring(c.local_currency, || cp("localCurrency"))?,
-        vendors: HashMap::with_capacity(c.vendors.len()),
+        local_currency: r.ostring(local_currency, || cp("localCurrency"))?,
+        vendors: HashMap::with_capacity(vendors.len()),
     };
-    for (vi, v) in c.vendors.into_iter().enumerate() {
+    for (vi, v) in vendors.into_iter().enumerate() {
         let vp = |f: &str| format!("companies/{ci}/vendors/{vi}/{f}");
         let vid = r.id(v.id, || vp("id"))?;
         let vendor = Vendor {
@@ -1067,20 +1067,41 @@ fn read_company(
             return Err(invalid(vp("id"), "the same vendor appears twice"));
         }
     }
-    for (di, d) in c.documents.into_iter().enumerate() {
-        let doc = read_doc(r, ci, di, d)?;
-        let kind = if doc.kind == DocKind::CreditMemo {
-            KIND_CREDIT_MEMO
-        } else {
-            KIND_INVOICE
-        };
-        let key = (cid.clone(), kind, doc.id.clone());
-        if let Some(t) = doc.last_modified {
-            engine.versions.insert(key.clone(), t);
-        }
-        docs.push((key, Box::new(HeldDocument::new(doc)), (ci, di)));
+    Ok((cid, cs))
+}
+
+/// One document's row, read into the engine's document (its version kept) and `docs`.
+fn company_doc(
+    r: &Reader<'_>,
+    engine: &mut Engine,
+    docs: &mut Vec<HeldDoc>,
+    cid: &str,
+    (ci, di): (usize, usize),
+    d: DocV2,
+) -> Result<(), ConfigError> {
+    let doc = read_doc(r, ci, di, d)?;
+    let kind = if doc.kind == DocKind::CreditMemo {
+        KIND_CREDIT_MEMO
+    } else {
+        KIND_INVOICE
+    };
+    let key = (cid.to_owned(), kind, doc.id.clone());
+    if let Some(t) = doc.last_modified {
+        engine.versions.insert(key.clone(), t);
     }
-    for (vi, (kind, id, ms)) in c.versions.into_iter().enumerate() {
+    docs.push((key, Box::new(HeldDocument::new(doc)), (ci, di)));
+    Ok(())
+}
+
+/// A company's versions of documents not held, then the company itself, into the engine.
+fn company_tail(
+    r: &Reader<'_>,
+    engine: &mut Engine,
+    (cid, cs): (String, CompanyState),
+    ci: usize,
+    versions: Vec<(u8, Id, i64)>,
+) -> Result<(), ConfigError> {
+    for (vi, (kind, id, ms)) in versions.into_iter().enumerate() {
         let vp = || format!("companies/{ci}/versions/{vi}");
         if kind > KIND_CREDIT_MEMO {
             return Err(invalid(
@@ -1096,6 +1117,269 @@ fn read_company(
         engine.companies.insert(cid, cs);
     }
     Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// The state read in one pass
+
+/// [`CompanyV2`]'s fields before `documents`.
+type CompanyHeadIn = (IdIx, Option<(Sym, Option<Sym>)>, Option<Sym>, Vec<VendorV2>);
+
+/// [`StateV2`]'s fields after `companies`, as read.
+struct Rest {
+    users: Vec<UserV2>,
+    counts: Vec<(Sym, CountsV2)>,
+    pages_seen: Vec<(Sym, Sym, u32)>,
+    diagnostics: Vec<DiagV2>,
+    per_code: Vec<(Sym, u64)>,
+    built: Option<BuiltV2>,
+    decisions: Option<DecisionsV2>,
+}
+
+/// What reading the companies writes to: the engine, the companies seen, the documents read.
+/// A row that decodes but is not valid stops the read with its error in `failed` (serde's
+/// error type cannot carry it).
+struct StateSeed<'x> {
+    engine: &'x mut Engine,
+    seen: &'x mut BTreeSet<String>,
+    docs: &'x mut Vec<HeldDoc>,
+    failed: &'x mut Option<ConfigError>,
+    /// The bytes of the state: no sequence in it is longer, whatever its length says.
+    body_len: usize,
+}
+
+/// Keeps `e` in `failed` and stops the read.
+fn fail<E: serde::de::Error>(failed: &mut Option<ConfigError>, e: ConfigError) -> E {
+    *failed = Some(e);
+    E::custom("a row is not valid")
+}
+
+/// The next field of a postcard struct (postcard gives every field: `None` is not a state).
+fn field<'de, T: Deserialize<'de>, A: serde::de::SeqAccess<'de>>(
+    seq: &mut A,
+) -> Result<T, A::Error> {
+    seq.next_element()?
+        .ok_or_else(|| serde::de::Error::custom("a field is missing"))
+}
+
+/// [`StateV2`] has 13 fields, [`CompanyV2`] 6.
+const STATE_FIELDS: usize = 13;
+const COMPANY_FIELDS: usize = 6;
+
+impl<'de> serde::de::DeserializeSeed<'de> for StateSeed<'_> {
+    type Value = (Reader<'de>, Rest);
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_tuple(STATE_FIELDS, self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StateSeed<'_> {
+    type Value = (Reader<'de>, Rest);
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a bc-spend state")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let strings: Vec<&'de str> = field(&mut seq)?;
+        let ids: Vec<Id> = field(&mut seq)?;
+        let environment: Sym = field(&mut seq)?;
+        let window_start: i32 = field(&mut seq)?;
+        let _credit_memos: bool = field(&mut seq)?;
+        let r = match reader(strings, &ids, environment, window_start, self.engine) {
+            Ok(r) => r,
+            Err(e) => return Err(fail(self.failed, e)),
+        };
+        let companies = CompaniesSeed {
+            r: &r,
+            engine: self.engine,
+            seen: self.seen,
+            docs: self.docs,
+            failed: self.failed,
+            body_len: self.body_len,
+        };
+        seq.next_element_seed(companies)?
+            .ok_or_else(|| serde::de::Error::custom("a field is missing"))?;
+        let rest = Rest {
+            users: field(&mut seq)?,
+            counts: field(&mut seq)?,
+            pages_seen: field(&mut seq)?,
+            diagnostics: field(&mut seq)?,
+            per_code: field(&mut seq)?,
+            built: field(&mut seq)?,
+            decisions: field(&mut seq)?,
+        };
+        Ok((r, rest))
+    }
+}
+
+/// The tables read, and the fields before the companies checked: the environment first (a
+/// state of another environment is `STATE_FOREIGN` whatever its rows hold).
+fn reader<'a>(
+    strings: Vec<&'a str>,
+    ids: &[Id],
+    environment: Sym,
+    window_start: i32,
+    engine: &Engine,
+) -> Result<Reader<'a>, ConfigError> {
+    let mut r = Reader {
+        strings,
+        ids: Vec::with_capacity(ids.len()),
+    };
+    for (i, id) in ids.iter().enumerate() {
+        let text = r.id_text(id, || format!("ids/{i}"))?;
+        r.ids.push(text);
+    }
+    let env = r.str(environment, || "environment".into())?;
+    if env != engine.environment {
+        return Err(ConfigError::new(
+            ErrorCode::StateForeign,
+            format!(
+                "the engine state belongs to environment {:?}, but the engine is configured for {:?}; use that environment's state, or sync without one",
+                env.chars().take(200).collect::<String>(),
+                engine.environment
+            ),
+        )
+        .at("environment"));
+    }
+    date(window_start, || "windowStart".into())?;
+    Ok(r)
+}
+
+struct CompaniesSeed<'r, 'a, 'x> {
+    r: &'r Reader<'a>,
+    engine: &'x mut Engine,
+    seen: &'x mut BTreeSet<String>,
+    docs: &'x mut Vec<HeldDoc>,
+    failed: &'x mut Option<ConfigError>,
+    body_len: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for CompaniesSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CompaniesSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("companies")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut ci = 0;
+        while seq
+            .next_element_seed(CompanySeed {
+                r: self.r,
+                engine: &mut *self.engine,
+                seen: &mut *self.seen,
+                docs: &mut *self.docs,
+                failed: &mut *self.failed,
+                body_len: self.body_len,
+                ci,
+            })?
+            .is_some()
+        {
+            ci += 1;
+        }
+        Ok(())
+    }
+}
+
+struct CompanySeed<'r, 'a, 'x> {
+    r: &'r Reader<'a>,
+    engine: &'x mut Engine,
+    seen: &'x mut BTreeSet<String>,
+    docs: &'x mut Vec<HeldDoc>,
+    failed: &'x mut Option<ConfigError>,
+    body_len: usize,
+    ci: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for CompanySeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_tuple(COMPANY_FIELDS, self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CompanySeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a company")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let CompanySeed {
+            r,
+            engine,
+            seen,
+            docs,
+            failed,
+            body_len,
+            ci,
+        } = self;
+        let head: CompanyHeadIn = (
+            field(&mut seq)?,
+            field(&mut seq)?,
+            field(&mut seq)?,
+            field(&mut seq)?,
+        );
+        let company = match company_head(r, seen, ci, head) {
+            Ok(c) => c,
+            Err(e) => return Err(fail(failed, e)),
+        };
+        let rows = DocsSeed {
+            r,
+            engine: &mut *engine,
+            docs: &mut *docs,
+            failed: &mut *failed,
+            body_len,
+            cid: &company.0,
+            ci,
+        };
+        seq.next_element_seed(rows)?
+            .ok_or_else(|| serde::de::Error::custom("a field is missing"))?;
+        let versions: Vec<(u8, Id, i64)> = field(&mut seq)?;
+        company_tail(r, engine, company, ci, versions).map_err(|e| fail(failed, e))
+    }
+}
+
+/// A company's documents: each made as its row is read, the row dropped after.
+struct DocsSeed<'r, 'a, 'x> {
+    r: &'r Reader<'a>,
+    engine: &'x mut Engine,
+    docs: &'x mut Vec<HeldDoc>,
+    failed: &'x mut Option<ConfigError>,
+    body_len: usize,
+    cid: &'x str,
+    ci: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for DocsSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DocsSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("documents")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        // Room for the documents the length announces, as far as the bytes could hold them (a
+        // row is more than 16 bytes): a forged length reserves nothing it has no bytes for.
+        let n = seq.size_hint().unwrap_or(0).min(self.body_len / 16);
+        self.docs.reserve(n);
+        self.engine.versions.reserve(n);
+        let mut di = 0;
+        while let Some(d) = seq.next_element::<DocV2>()? {
+            company_doc(self.r, self.engine, self.docs, self.cid, (self.ci, di), d)
+                .map_err(|e| fail(self.failed, e))?;
+            di += 1;
+        }
+        Ok(())
+    }
 }
 
 fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, ConfigError> {

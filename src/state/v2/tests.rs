@@ -586,6 +586,35 @@ fn a_forged_length_allocates_nothing_it_has_no_bytes_for() {
     assert!(t.elapsed() < std::time::Duration::from_secs(1));
 }
 
+/// The documents are read as their rows come (`DocsSeed`), with room reserved for the count the
+/// state announces: a forged count reserves nothing (postcard gives no size hint past the bytes
+/// left, and the reader caps it by the bytes too).
+#[test]
+fn a_forged_document_count_reserves_nothing_it_has_no_bytes_for() {
+    let bytes = loaded().export_state();
+    let s = rows(&bytes);
+    let mut forged = MAGIC.to_vec();
+    forged.extend_from_slice(&VERSION.to_le_bytes());
+    let head = (
+        &s.strings,
+        &s.ids,
+        s.environment,
+        s.window_start,
+        s.credit_memos,
+    );
+    forged.extend_from_slice(&postcard::to_allocvec(&head).unwrap());
+    // One company (id 0, no record, no currency, no vendors) claiming 2^60 documents.
+    forged.extend_from_slice(&[1, 0, 0, 0, 0]);
+    forged.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]);
+    let t = std::time::Instant::now();
+    let e = err(&forged);
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (ErrorCode::StateInvalid, Some("state"))
+    );
+    assert!(t.elapsed() < std::time::Duration::from_secs(1));
+}
+
 #[test]
 fn a_foreign_environment_is_checked_before_the_contents() {
     // A state of another environment is STATE_FOREIGN even when it also has bad rows: the
