@@ -306,7 +306,7 @@ struct Tables<'e> {
     id_ix: FastMap<&'e str, IdIx>,
 }
 
-/// Texts and ids to their indexes: [`Tables`] adds what is new, [`Lookup`] only finds.
+/// Texts and ids to their indexes in [`Tables`], added when new.
 trait Intern<'e> {
     fn sym(&mut self, s: &'e str) -> Sym;
     fn id(&mut self, s: &'e str) -> IdIx;
