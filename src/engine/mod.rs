@@ -52,8 +52,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod derived;
 mod summary;
-pub(crate) use derived::KeyHasher;
 pub use derived::{BuiltFigures, HeldDocument, OutputKey, OutputKeys, BUILD_ID};
+pub(crate) use derived::{KeyHasher, MixHasher};
 pub use summary::{CurrencyTotal, Summary, UserSummary};
 
 /// Which documents [`Engine::build_filtered`] keeps, by their vendor and lines.

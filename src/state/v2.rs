@@ -60,9 +60,9 @@ use crate::bc::records::{Company, DocKind, DocStatus, Document, Line, RawUserFie
 use crate::bc::Entity;
 use crate::date::Date;
 use crate::diagnostics::Diagnostic;
+use crate::engine::MixHasher;
 use crate::engine::{BuiltFigures, CompanyState, CurrencyTotal, Engine, HeldDocument, OutputKey};
 use crate::error::{ConfigError, ErrorCode};
-use crate::fastmap::FastMap;
 use crate::matching::DecisionsSnapshot;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -255,31 +255,37 @@ struct TotalV2 {
 /// 8-4-4-4-12), whose text [`guid_text`] gives back exactly.
 fn canonical_guid(s: &str) -> Option<[u8; 16]> {
     let b = s.as_bytes();
-    if b.len() != 36 {
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
+    // Where each byte's two digits start.
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
     let mut out = [0u8; 16];
-    let mut n = 0;
-    let mut i = 0;
-    while i < 36 {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if b[i] != b'-' {
-                return None;
-            }
-            i += 1;
-            continue;
+    for (o, &i) in out.iter_mut().zip(AT.iter()) {
+        let (hi, lo) = (HEX_VALUE[b[i] as usize], HEX_VALUE[b[i + 1] as usize]);
+        if (hi | lo) & 0x80 != 0 {
+            return None;
         }
-        let hex = |c: u8| match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        };
-        out[n] = (hex(b[i])? << 4) | hex(b[i + 1])?;
-        n += 1;
-        i += 2;
+        *o = (hi << 4) | lo;
     }
     Some(out)
 }
+
+/// The value of a lower-case hex digit, 0x80 for any other byte.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 fn guid_text(g: &[u8; 16]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -297,13 +303,18 @@ fn guid_text(g: &[u8; 16]) -> String {
 // ------------------------------------------------------------------------------------------
 // Export
 
+/// The maps of an export: keyed by texts, looked up once or twice per text held, so hashed with
+/// [`MixHasher`] (a word per step, where the Fx hash of `FastMap` takes a text's last bytes one
+/// at a time). Their order is never read.
+type TextMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<MixHasher>>;
+
 /// The string and id tables as they fill, in order of first use.
 #[derive(Default)]
 struct Tables<'e> {
     strings: Vec<&'e str>,
-    string_ix: FastMap<&'e str, Sym>,
+    string_ix: TextMap<&'e str, Sym>,
     ids: Vec<Id>,
-    id_ix: FastMap<&'e str, IdIx>,
+    id_ix: TextMap<&'e str, IdIx>,
 }
 
 /// Texts and ids to their indexes in [`Tables`], added when new.
@@ -581,8 +592,8 @@ fn encode_with<'e, F: postcard::ser_flavors::Flavor>(
     // Versions implied by a held document (same timestamp) are not written. Found through a
     // hash map of the held documents' timestamps (a search of the documents' tree compared
     // the company's id at every level).
-    let mut held: FastMap<&(String, u8, String), Option<crate::date::Timestamp>> =
-        FastMap::default();
+    let mut held: TextMap<&(String, u8, String), Option<crate::date::Timestamp>> =
+        TextMap::default();
     held.reserve(e.docs.len());
     held.extend(e.docs.iter().map(|(k, d)| (k, d.last_modified)));
     let mut versions: BTreeMap<&str, Vec<(u8, &str, i64)>> = BTreeMap::new();
