@@ -52,8 +52,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod derived;
 mod summary;
-pub(crate) use derived::KeyHasher;
 pub use derived::{BuiltFigures, HeldDocument, OutputKey, OutputKeys, BUILD_ID};
+pub(crate) use derived::{KeyHasher, MixHasher};
 pub use summary::{CurrencyTotal, Summary, UserSummary};
 
 /// Which documents [`Engine::build_filtered`] keeps, by their vendor and lines.
@@ -1401,6 +1401,15 @@ impl Engine {
         self.matcher.export_decisions()
     }
 
+    /// [`Engine::export_decisions`] with the texts borrowed beside the snapshot (the state's
+    /// encoder, `src/state/v2.rs`).
+    pub(crate) fn with_exported_decisions<R>(
+        &self,
+        f: impl FnOnce(crate::matching::DecisionsSnapshot, Vec<&str>) -> R,
+    ) -> R {
+        self.matcher.with_exported_decisions(f)
+    }
+
     /// Takes back decisions exported by [`Engine::export_decisions`], so that the lines they
     /// decided are not analysed again. What the snapshot was decided with is checked: the
     /// decisions of another build or catalog are dropped, those a rule or vocabulary change
@@ -1411,6 +1420,16 @@ impl Engine {
         snapshot: &crate::matching::DecisionsSnapshot,
     ) -> Result<usize, ConfigError> {
         self.matcher.restore_decisions(snapshot)
+    }
+
+    /// [`Engine::restore_decisions`] with the snapshot's texts lent beside it (the state's
+    /// decoder, `src/state/v2.rs`).
+    pub(crate) fn restore_decisions_parts(
+        &mut self,
+        snapshot: &crate::matching::DecisionsSnapshot,
+        texts: &[&str],
+    ) -> Result<usize, ConfigError> {
+        self.matcher.restore_decisions_parts(snapshot, texts)
     }
 
     /// Line verdicts analysed so far (not read from the decisions kept): for tests and the

@@ -118,10 +118,11 @@ struct Entry {
 
 /// A [`Decision`] as kept: a quarter of its size inline (a large table is most of a verdict's
 /// memory; one is kept per distinct key, and a tenant with 100,000 invoices has ~250,000).
+/// Matches and rejections are shared: a restored table makes each distinct one once.
 struct Kept {
     matched: Option<Arc<Match>>,
     ignored_by_rule: Option<Box<str>>,
-    rejected: Option<Box<Rejected>>,
+    rejected: Option<Arc<Rejected>>,
 }
 
 impl Kept {
@@ -129,7 +130,7 @@ impl Kept {
         Kept {
             matched: d.matched,
             ignored_by_rule: d.ignored_by_rule.map(String::into_boxed_str),
-            rejected: d.rejected.map(Box::new),
+            rejected: d.rejected.map(Arc::new),
         }
     }
 
@@ -478,45 +479,77 @@ impl Table {
     }
 
     /// The table as data, with the fingerprints it was decided with.
-    pub fn export(
-        &self,
+    pub fn export<'a>(
+        &'a self,
         catalog_version: u64,
         rules: &[u64],
-        word: &dyn Fn(u32) -> String,
+        word: &dyn Fn(u32) -> &'a str,
     ) -> DecisionsSnapshot {
+        let (mut snapshot, texts) = self.export_parts(catalog_version, rules, word);
+        snapshot.texts = texts.into_iter().map(str::to_owned).collect();
+        snapshot
+    }
+
+    /// [`Table::export`] with `texts` left empty and given beside it, borrowed from the table
+    /// (the state interns them into its own string table: copying each into a `String` first
+    /// was a third of exporting the decisions).
+    pub(crate) fn export_parts<'a>(
+        &'a self,
+        catalog_version: u64,
+        rules: &[u64],
+        word: &dyn Fn(u32) -> &'a str,
+    ) -> (DecisionsSnapshot, Vec<&'a str>) {
         let mut out = SnapshotWriter::default();
+        out.texts.reserve(self.texts.len());
+        out.text_ix.reserve(self.texts.len());
+        // In key order, so the same table always exports the same bytes: the order of the
+        // key's texts, compared through each text's rank among the table's texts (one sort of
+        // the texts instead of comparing up to six texts per comparison of two verdicts).
+        // Handles are distinct texts, so the order of the ranks is the order of the texts, and
+        // `NONE` (no text) ranks first, as `None` sorts before any text.
+        let mut by_text: Vec<u32> = (0..self.texts.len() as u32).collect();
+        by_text.sort_unstable_by(|&a, &b| self.texts[a as usize].cmp(&self.texts[b as usize]));
+        let mut rank = vec![0u32; self.texts.len()];
+        for (r, &i) in by_text.iter().enumerate() {
+            rank[i as usize] = r as u32 + 1;
+        }
+        drop(by_text);
+        let rank_of = |h: u32| rank.get(h as usize).copied().unwrap_or(0);
+        // A verdict without its vendor row is left out (none in practice).
+        let mut keys: Vec<([u32; 6], u8, &LineKey, &Entry, &VendorRow)> = self
+            .lines
+            .iter()
+            .filter_map(|(k, e)| {
+                let row = self.vendors.get(k.vendor as usize)?;
+                let r = [
+                    rank_of(row.key[0]),
+                    rank_of(row.key[1]),
+                    rank_of(row.key[2]),
+                    rank_of(k.description),
+                    rank_of(k.description2),
+                    rank_of(k.account),
+                ];
+                Some((r, k.class, k, e, row))
+            })
+            .collect();
+        keys.sort_unstable_by_key(|k| (k.0, k.1));
         let mut vendor_map: FastMap<u32, u32> = FastMap::default();
-        // In key order, so the same table always exports the same bytes.
-        let mut keys: Vec<(&LineKey, &Entry)> = self.lines.iter().collect();
-        keys.sort_unstable_by_key(|(k, _)| {
-            let vendor = self.vendors.get(k.vendor as usize).map(|v| v.key);
-            (
-                vendor.map(|v| v.map(|t| self.text_of(t))),
-                self.text_of(k.description),
-                self.text_of(k.description2),
-                self.text_of(k.account),
-                k.class,
-            )
-        });
         let mut snap_vendors = Vec::new();
         let mut lines = Vec::with_capacity(keys.len());
-        for (k, e) in keys {
-            let Some(row) = self.vendors.get(k.vendor as usize) else {
-                continue;
-            };
+        for (_, _, k, e, row) in keys {
             let vendor = match vendor_map.get(&k.vendor) {
                 Some(&v) => v,
                 None => {
-                    let facts = row.facts.clone().unwrap_or(VendorFacts {
-                        known: false,
-                        rejected: None,
-                    });
+                    let (known, rejected) = row
+                        .facts
+                        .as_ref()
+                        .map_or((false, None), |f| (f.known, f.rejected.as_ref()));
                     let v = SnapVendor {
                         name: out.opt_text(self.text_of(row.key[0])).unwrap_or(0),
                         website: out.opt_text(self.text_of(row.key[1])),
                         email: out.opt_text(self.text_of(row.key[2])),
-                        known: facts.known,
-                        rejected: facts.rejected.as_ref().map(|r| out.rejected(r)),
+                        known,
+                        rejected: rejected.map(|r| out.rejected(r)),
                     };
                     let ix = snap_vendors.len() as u32;
                     snap_vendors.push(v);
@@ -544,48 +577,53 @@ impl Table {
                 ignored_by_rule: e.decision.ignored_by_rule.as_deref().map(|r| out.text(r)),
                 rejected: e.decision.rejected.as_deref().map(|r| out.rejected(r)),
                 rule: e.rule,
-                words: e.words.iter().map(|&w| out.text(&word(w))).collect(),
+                words: e.words.iter().map(|&w| out.text(word(w))).collect(),
             });
         }
         // By word, before their texts are interned: the map's order depends on the order its
         // words were inserted in (a restored table inserts them in the snapshot's order), and
         // the texts' numbering must not, or two exports of one table differ (and a run that
         // changed nothing would write its state again).
-        let mut words: Vec<(String, u32)> =
-            self.vocab.iter().map(|(&w, &n)| (word(w), n)).collect();
+        let mut words: Vec<(&str, u32)> = self.vocab.iter().map(|(&w, &n)| (word(w), n)).collect();
         words.sort_unstable();
         let mut vocabulary: Vec<(u32, u32)> =
             words.iter().map(|(w, n)| (out.text(w), *n)).collect();
         vocabulary.sort_unstable();
-        DecisionsSnapshot {
+        let snapshot = DecisionsSnapshot {
             build_id: crate::engine::BUILD_ID.to_owned(),
             catalog_version,
             rules: rules.to_vec(),
             vocabulary,
-            texts: out.texts,
+            texts: Vec::new(),
             vendors: snap_vendors,
             matches: out.matches,
             rejections: out.rejections,
             lines,
-        }
+        };
+        (snapshot, out.texts)
     }
 
     /// The table a snapshot holds, checked: `None` when it is of another build or catalog
     /// (nothing of it can be trusted then), else the table with the verdicts its rules still
     /// allow (see [`Table::reconcile_rules`]; the vocabulary is reconciled at first use).
-    pub fn import(
+    /// `texts` are the snapshot's texts (`snap.texts` is not read): the state keeps them in
+    /// its own string table and lends them, so each is copied once, into the table.
+    pub(crate) fn import_parts(
         snap: &DecisionsSnapshot,
+        texts: &[&str],
         catalog_version: u64,
         word_id: &dyn Fn(&str) -> Option<u32>,
     ) -> Result<Option<(Table, Vec<u64>)>, ConfigError> {
         if snap.build_id != crate::engine::BUILD_ID || snap.catalog_version != catalog_version {
             return Ok(None);
         }
-        let r = Reader { snap };
+        let r = Reader { texts };
         let mut t = Table::default();
+        t.texts.reserve(texts.len());
+        t.text_ix.reserve(texts.len());
         // Texts are interned as given; a repeated text would make two handles of one key.
-        for (i, s) in snap.texts.iter().enumerate() {
-            let text: Arc<str> = s.as_str().into();
+        for (i, s) in texts.iter().enumerate() {
+            let text: Arc<str> = (*s).into();
             if t.text_ix.insert(text.clone(), i as u32).is_some() {
                 return Err(invalid(format!("texts/{i}"), "the text is listed twice"));
             }
@@ -600,11 +638,11 @@ impl Table {
         }
         t.vocab = vocab;
         t.vocab_pending = true;
-        let rejections: Vec<Rejected> = snap
+        let rejections: Vec<Arc<Rejected>> = snap
             .rejections
             .iter()
             .enumerate()
-            .map(|(i, x)| r.rejected(x, &|| format!("rejections/{i}")))
+            .map(|(i, x)| r.rejected(x, &|| format!("rejections/{i}")).map(Arc::new))
             .collect::<Result<_, _>>()?;
         let matches: Vec<Arc<Match>> = snap
             .matches
@@ -617,6 +655,11 @@ impl Table {
             .iter()
             .map(|m| m.evidence.iter().any(|e| e.text.is_none()))
             .collect();
+        // A match whose evidence texts are the line's, completed for one line: lines of one
+        // match with the same spans (the vendor's name, the same product word) share it.
+        let mut completed: FastMap<(u32, Vec<&str>), Arc<Match>> = FastMap::default();
+        t.vendors.reserve(snap.vendors.len());
+        t.vendor_ix.reserve(snap.vendors.len());
         for (i, v) in snap.vendors.iter().enumerate() {
             let at = || format!("vendors/{i}");
             let key = [
@@ -628,7 +671,7 @@ impl Table {
                 Some(x) => Some(
                     rejections
                         .get(x as usize)
-                        .cloned()
+                        .map(|r| Rejected::clone(r))
                         .ok_or_else(|| invalid(at(), "rejection out of range"))?,
                 ),
                 None => None,
@@ -644,6 +687,7 @@ impl Table {
                 }),
             });
         }
+        t.lines.reserve(snap.lines.len());
         for (i, l) in snap.lines.iter().enumerate() {
             let at = || format!("lines/{i}");
             if l.vendor as usize >= t.vendors.len() {
@@ -664,48 +708,44 @@ impl Table {
                 account: r.opt_handle(l.account, &at)?,
                 class: l.class,
             };
-            let decision = Decision {
-                matched: match l.matched {
-                    Some(m) => {
-                        let shared = matches
-                            .get(m as usize)
-                            .ok_or_else(|| invalid(at(), "match out of range"))?;
-                        if elided[m as usize] {
-                            let v = &t.vendors[l.vendor as usize].key;
-                            let text = |h: u32| t.text_of(h);
-                            let fields = [
-                                text(v[0]),
-                                text(v[1]),
-                                text(v[2]),
-                                text(key.description),
-                                text(key.description2),
-                                text(key.account),
-                            ];
-                            Some(Arc::new(with_key_texts(
-                                shared,
-                                &snap.matches[m as usize],
-                                &fields,
-                                &at,
-                            )?))
-                        } else {
-                            Some(shared.clone())
-                        }
+            let matched = match l.matched {
+                Some(m) => {
+                    let shared = matches
+                        .get(m as usize)
+                        .ok_or_else(|| invalid(at(), "match out of range"))?;
+                    if elided[m as usize] {
+                        let v = &t.vendors[l.vendor as usize].key;
+                        let text = |h: u32| r.opt_text_ref(h);
+                        let fields = [
+                            text(v[0]),
+                            text(v[1]),
+                            text(v[2]),
+                            text(key.description),
+                            text(key.description2),
+                            text(key.account),
+                        ];
+                        let snap_m = &snap.matches[m as usize];
+                        let spans = key_spans(shared, snap_m, &fields, &at)?;
+                        let m = completed
+                            .entry((m, spans))
+                            .or_insert_with_key(|(_, spans)| {
+                                Arc::new(with_key_texts(shared, snap_m, spans))
+                            });
+                        Some(m.clone())
+                    } else {
+                        Some(shared.clone())
                     }
-                    None => None,
-                },
-                ignored_by_rule: match l.ignored_by_rule {
-                    Some(x) => Some(r.text(x, &at)?.to_owned()),
-                    None => None,
-                },
-                rejected: match l.rejected {
-                    Some(x) => Some(
-                        rejections
-                            .get(x as usize)
-                            .cloned()
-                            .ok_or_else(|| invalid(at(), "rejection out of range"))?,
-                    ),
-                    None => None,
-                },
+                }
+                None => None,
+            };
+            let rejected = match l.rejected {
+                Some(x) => Some(
+                    rejections
+                        .get(x as usize)
+                        .cloned()
+                        .ok_or_else(|| invalid(at(), "rejection out of range"))?,
+                ),
+                None => None,
             };
             let words = l
                 .words
@@ -715,7 +755,14 @@ impl Table {
                 })
                 .collect::<Result<Vec<u32>, _>>()?;
             let entry = Entry {
-                decision: Kept::of(decision),
+                decision: Kept {
+                    matched,
+                    ignored_by_rule: match l.ignored_by_rule {
+                        Some(x) => Some(r.text(x, &at)?.into()),
+                        None => None,
+                    },
+                    rejected,
+                },
                 role: role_of(l.role).ok_or_else(|| invalid(at(), "unknown line role"))?,
                 rule: l.rule,
                 words: words.into(),
@@ -785,7 +832,7 @@ pub struct SnapLine {
     pub words: Vec<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SnapMatch {
     pub app_id: u32,
     pub app_name: u32,
@@ -800,7 +847,7 @@ pub struct SnapMatch {
     pub via: Option<[u32; 3]>,
 }
 
-#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SnapEvidence {
     pub field: u8,
     /// `None`: the span `start..end` of the line key's text of `field` (what the matcher read).
@@ -811,7 +858,7 @@ pub struct SnapEvidence {
     pub alias: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SnapCandidate {
     pub app_id: u32,
     pub app_name: u32,
@@ -819,7 +866,7 @@ pub struct SnapCandidate {
     pub confidence: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SnapRejected {
     pub app_id: Option<u32>,
     pub app_name: Option<u32>,
@@ -870,38 +917,46 @@ fn role_of(c: u8) -> Option<LineRole> {
     ROLES.get(c as usize).copied()
 }
 
-/// Interns texts and de-duplicates matches and rejections while exporting.
+/// Interns texts and de-duplicates matches and rejections while exporting. The texts are
+/// borrowed from the table being exported.
 #[derive(Default)]
-struct SnapshotWriter {
-    texts: Vec<String>,
-    text_ix: FastMap<String, u32>,
+struct SnapshotWriter<'a> {
+    texts: Vec<&'a str>,
+    text_ix: FastMap<&'a str, u32>,
     matches: Vec<SnapMatch>,
-    match_ix: FastMap<Keyed, u32>,
+    match_ix: FastMap<SnapMatch, u32>,
     rejections: Vec<SnapRejected>,
-    rejection_ix: FastMap<Keyed, u32>,
+    rejection_ix: FastMap<SnapRejected, u32>,
 }
 
-/// A record's identity for de-duplication: its debug text (confidences are finite, so equal
-/// texts are equal records).
-#[derive(PartialEq, Eq, Hash)]
-struct Keyed(String);
+/// The index of `s` in `list`, added when it is new: records are de-duplicated by their
+/// content (every field an integer, so equal records are equal snapshots' records).
+fn dedup<T: Clone + Eq + Hash>(list: &mut Vec<T>, ix: &mut FastMap<T, u32>, s: T) -> u32 {
+    if let Some(&i) = ix.get(&s) {
+        return i;
+    }
+    let i = list.len() as u32;
+    ix.insert(s.clone(), i);
+    list.push(s);
+    i
+}
 
-impl SnapshotWriter {
-    fn text(&mut self, s: &str) -> u32 {
+impl<'a> SnapshotWriter<'a> {
+    fn text(&mut self, s: &'a str) -> u32 {
         if let Some(&i) = self.text_ix.get(s) {
             return i;
         }
         let i = self.texts.len() as u32;
-        self.texts.push(s.to_owned());
-        self.text_ix.insert(s.to_owned(), i);
+        self.texts.push(s);
+        self.text_ix.insert(s, i);
         i
     }
 
-    fn opt_text(&mut self, s: Option<&str>) -> Option<u32> {
+    fn opt_text(&mut self, s: Option<&'a str>) -> Option<u32> {
         s.map(|s| self.text(s))
     }
 
-    fn candidate(&mut self, c: &Candidate) -> SnapCandidate {
+    fn candidate(&mut self, c: &'a Candidate) -> SnapCandidate {
         SnapCandidate {
             app_id: self.text(&c.app_id),
             app_name: self.text(&c.app_name),
@@ -909,7 +964,7 @@ impl SnapshotWriter {
         }
     }
 
-    fn matched(&mut self, m: &Match, fields: &[Option<&str>; 6]) -> u32 {
+    fn matched(&mut self, m: &'a Match, fields: &[Option<&'a str>; 6]) -> u32 {
         let evidence = m
             .evidence
             .iter()
@@ -947,17 +1002,10 @@ impl SnapshotWriter {
                 .as_ref()
                 .map(|v| [self.text(&v.id), self.text(&v.name), self.text(&v.kind)]),
         };
-        let key = Keyed(format!("{s:?}"));
-        if let Some(&i) = self.match_ix.get(&key) {
-            return i;
-        }
-        let i = self.matches.len() as u32;
-        self.matches.push(s);
-        self.match_ix.insert(key, i);
-        i
+        dedup(&mut self.matches, &mut self.match_ix, s)
     }
 
-    fn rejected(&mut self, r: &Rejected) -> u32 {
+    fn rejected(&mut self, r: &'a Rejected) -> u32 {
         let s = SnapRejected {
             app_id: self.opt_text(r.app_id.as_deref()),
             app_name: self.opt_text(r.app_name.as_deref()),
@@ -966,31 +1014,28 @@ impl SnapshotWriter {
             candidates: r.candidates.iter().map(|c| self.candidate(c)).collect(),
             not_software: self.opt_text(r.not_software.as_deref()),
         };
-        let key = Keyed(format!("{s:?}"));
-        if let Some(&i) = self.rejection_ix.get(&key) {
-            return i;
-        }
-        let i = self.rejections.len() as u32;
-        self.rejections.push(s);
-        self.rejection_ix.insert(key, i);
-        i
+        dedup(&mut self.rejections, &mut self.rejection_ix, s)
     }
 }
 
 /// Reads a snapshot's records back, checking every handle.
 struct Reader<'a> {
-    snap: &'a DecisionsSnapshot,
+    texts: &'a [&'a str],
 }
 
 type At<'x> = &'x dyn Fn() -> String;
 
-impl Reader<'_> {
-    fn text(&self, i: u32, at: At) -> Result<&str, ConfigError> {
-        self.snap
-            .texts
+impl<'a> Reader<'a> {
+    fn text(&self, i: u32, at: At) -> Result<&'a str, ConfigError> {
+        self.texts
             .get(i as usize)
-            .map(String::as_str)
+            .copied()
             .ok_or_else(|| invalid(at(), "text out of range"))
+    }
+
+    /// The text of a handle already checked (`NONE`: no text).
+    fn opt_text_ref(&self, h: u32) -> Option<&'a str> {
+        self.texts.get(h as usize).copied()
     }
 
     fn handle(&self, i: u32, at: At) -> Result<u32, ConfigError> {
@@ -1088,25 +1133,41 @@ impl Reader<'_> {
     }
 }
 
-/// `m` with the evidence texts its snapshot elides read from the line key's texts (`fields`, in
-/// `FIELDS` order): a span that is not one of the text is `STATE_INVALID`.
-fn with_key_texts(
+/// The texts of the evidence spans `snap` elides, read from the line key's texts (`fields`,
+/// in `FIELDS` order), in evidence order: a span that is not one of the text is
+/// `STATE_INVALID`.
+fn key_spans<'a>(
     m: &Match,
     snap: &SnapMatch,
-    fields: &[Option<&str>; 6],
+    fields: &[Option<&'a str>; 6],
     at: At,
-) -> Result<Match, ConfigError> {
-    let mut m = m.clone();
-    for (e, s) in m.evidence.iter_mut().zip(&snap.evidence) {
+) -> Result<Vec<&'a str>, ConfigError> {
+    let mut spans = Vec::new();
+    for (e, s) in m.evidence.iter().zip(&snap.evidence) {
         if s.text.is_none() {
             let field = fields.get(s.field as usize).copied().flatten();
-            e.text = field
-                .and_then(|t| utf16_span(t, e.start, e.end))
-                .ok_or_else(|| invalid(at(), "evidence span outside the line's text"))?
-                .to_owned();
+            spans.push(
+                field
+                    .and_then(|t| utf16_span(t, e.start, e.end))
+                    .ok_or_else(|| invalid(at(), "evidence span outside the line's text"))?,
+            );
         }
     }
-    Ok(m)
+    Ok(spans)
+}
+
+/// `m` with the evidence texts its snapshot elides filled in from `spans` ([`key_spans`]).
+fn with_key_texts(m: &Match, snap: &SnapMatch, spans: &[&str]) -> Match {
+    let mut m = m.clone();
+    let mut spans = spans.iter();
+    for (e, s) in m.evidence.iter_mut().zip(&snap.evidence) {
+        if s.text.is_none() {
+            if let Some(t) = spans.next() {
+                e.text = (*t).to_owned();
+            }
+        }
+    }
+    m
 }
 
 /// The text between two UTF-16 offsets (how evidence spans count, for JavaScript), when both
@@ -1244,7 +1305,8 @@ mod tests {
             a.vocab.keys().ne(b.vocab.keys()),
             "the case has two iteration orders"
         );
-        let word = |w: u32| format!("word{w}");
+        let words: Vec<String> = (0..300).map(|w| format!("word{w}")).collect();
+        let word = |w: u32| words[w as usize].as_str();
         let (x, y) = (a.export(1, &[], &word), b.export(1, &[], &word));
         assert_eq!(x.texts, y.texts);
         assert_eq!(x.vocabulary, y.vocabulary);

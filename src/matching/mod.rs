@@ -691,9 +691,28 @@ impl Matcher {
     pub fn export_decisions(&self) -> DecisionsSnapshot {
         match self.decisions.lock() {
             Ok(t) => t.export(self.catalog_version, &self.rule_hashes, &|w| {
-                self.index.word(w).to_owned()
+                self.index.word(w)
             }),
             Err(_) => DecisionsSnapshot::default(),
+        }
+    }
+
+    /// [`Matcher::export_decisions`] with the snapshot's texts borrowed beside it (its `texts`
+    /// empty), given to `f` while the decisions are locked: the state interns them into its
+    /// own string table without copying each first.
+    pub(crate) fn with_exported_decisions<R>(
+        &self,
+        f: impl FnOnce(DecisionsSnapshot, Vec<&str>) -> R,
+    ) -> R {
+        match self.decisions.lock() {
+            Ok(t) => {
+                let (snapshot, texts) =
+                    t.export_parts(self.catalog_version, &self.rule_hashes, &|w| {
+                        self.index.word(w)
+                    });
+                f(snapshot, texts)
+            }
+            Err(_) => f(DecisionsSnapshot::default(), Vec::new()),
         }
     }
 
@@ -702,8 +721,19 @@ impl Matcher {
     /// is reconciled at the next match. A snapshot with a handle out of range, or otherwise
     /// malformed, is `STATE_INVALID` and changes nothing. Returns how many verdicts are kept.
     pub fn restore_decisions(&self, snap: &DecisionsSnapshot) -> Result<usize, ConfigError> {
+        let texts: Vec<&str> = snap.texts.iter().map(String::as_str).collect();
+        self.restore_decisions_parts(snap, &texts)
+    }
+
+    /// [`Matcher::restore_decisions`] of a snapshot whose texts are lent beside it
+    /// (`snap.texts` is not read): the state's string table, `src/state/v2.rs`.
+    pub(crate) fn restore_decisions_parts(
+        &self,
+        snap: &DecisionsSnapshot,
+        texts: &[&str],
+    ) -> Result<usize, ConfigError> {
         let Some((mut table, rules)) =
-            decisions::Table::import(snap, self.catalog_version, &|w| {
+            decisions::Table::import_parts(snap, texts, self.catalog_version, &|w| {
                 let id = self.index.word_id(w);
                 (id != index::NO_WORD).then_some(id)
             })?

@@ -60,9 +60,9 @@ use crate::bc::records::{Company, DocKind, DocStatus, Document, Line, RawUserFie
 use crate::bc::Entity;
 use crate::date::Date;
 use crate::diagnostics::Diagnostic;
+use crate::engine::MixHasher;
 use crate::engine::{BuiltFigures, CompanyState, CurrencyTotal, Engine, HeldDocument, OutputKey};
 use crate::error::{ConfigError, ErrorCode};
-use crate::fastmap::FastMap;
 use crate::matching::DecisionsSnapshot;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -82,17 +82,20 @@ enum Id {
     Text(Sym),
 }
 
-/// `C`: a company as read ([`CompanyV2`]), or as written (its documents' rows made as they are
-/// serialized, [`DocsOut`]); both encode the same.
+/// The format. Written in parts ([`encode_into`]: `HeadOut`, each company's rows as they are
+/// made, `TailOut`) and read in one pass ([`decode`]: `StateSeed`), the rows of every document
+/// never held at once; postcard writes a struct as its fields in turn, so the parts are the
+/// bytes of this struct (the tests read and write states through it, and check that).
+#[cfg_attr(not(test), allow(dead_code))]
 #[derive(Serialize, Deserialize)]
-struct StateV2<'a, C = CompanyV2> {
+struct StateV2<'a> {
     #[serde(borrow)]
     strings: Vec<&'a str>,
     ids: Vec<Id>,
     environment: Sym,
     window_start: i32,
     credit_memos: bool,
-    companies: Vec<C>,
+    companies: Vec<CompanyV2>,
     users: Vec<UserV2>,
     /// Entity name, counts. Written empty, read and dropped (the counts of a run, see above).
     counts: Vec<(Sym, CountsV2)>,
@@ -116,14 +119,15 @@ struct DecisionsV2 {
     snapshot: DecisionsSnapshot,
 }
 
+#[cfg_attr(not(test), allow(dead_code))]
 #[derive(Serialize, Deserialize)]
-struct CompanyV2<D = Vec<DocV2>> {
+struct CompanyV2 {
     id: IdIx,
     /// The company record: name, display name.
     record: Option<(Sym, Option<Sym>)>,
     local_currency: Option<Sym>,
     vendors: Vec<VendorV2>,
-    documents: D,
+    documents: Vec<DocV2>,
     /// Documents seen but not held: kind (0 invoice, 1 credit memo), id, `lastModified`.
     versions: Vec<(u8, Id, i64)>,
 }
@@ -251,31 +255,37 @@ struct TotalV2 {
 /// 8-4-4-4-12), whose text [`guid_text`] gives back exactly.
 fn canonical_guid(s: &str) -> Option<[u8; 16]> {
     let b = s.as_bytes();
-    if b.len() != 36 {
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
+    // Where each byte's two digits start.
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
     let mut out = [0u8; 16];
-    let mut n = 0;
-    let mut i = 0;
-    while i < 36 {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if b[i] != b'-' {
-                return None;
-            }
-            i += 1;
-            continue;
+    for (o, &i) in out.iter_mut().zip(AT.iter()) {
+        let (hi, lo) = (HEX_VALUE[b[i] as usize], HEX_VALUE[b[i + 1] as usize]);
+        if (hi | lo) & 0x80 != 0 {
+            return None;
         }
-        let hex = |c: u8| match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        };
-        out[n] = (hex(b[i])? << 4) | hex(b[i + 1])?;
-        n += 1;
-        i += 2;
+        *o = (hi << 4) | lo;
     }
     Some(out)
 }
+
+/// The value of a lower-case hex digit, 0x80 for any other byte.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 fn guid_text(g: &[u8; 16]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -293,16 +303,21 @@ fn guid_text(g: &[u8; 16]) -> String {
 // ------------------------------------------------------------------------------------------
 // Export
 
+/// The maps of an export: keyed by texts, looked up once or twice per text held, so hashed with
+/// [`MixHasher`] (a word per step, where the Fx hash of `FastMap` takes a text's last bytes one
+/// at a time). Their order is never read.
+type TextMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<MixHasher>>;
+
 /// The string and id tables as they fill, in order of first use.
 #[derive(Default)]
 struct Tables<'e> {
     strings: Vec<&'e str>,
-    string_ix: FastMap<&'e str, Sym>,
+    string_ix: TextMap<&'e str, Sym>,
     ids: Vec<Id>,
-    id_ix: FastMap<&'e str, IdIx>,
+    id_ix: TextMap<&'e str, IdIx>,
 }
 
-/// Texts and ids to their indexes: [`Tables`] adds what is new, [`Lookup`] only finds.
+/// Texts and ids to their indexes in [`Tables`], added when new.
 trait Intern<'e> {
     fn sym(&mut self, s: &'e str) -> Sym;
     fn id(&mut self, s: &'e str) -> IdIx;
@@ -347,45 +362,6 @@ impl<'e> Intern<'e> for Tables<'e> {
         self.ids.push(id);
         self.id_ix.insert(s, i);
         i
-    }
-}
-
-/// The filled tables' indexes, for the second pass over the documents ([`DocsOut`]): every
-/// text and id a document's row names was added by the first pass, over the same documents.
-/// Should one be missing, its index is one past the table, which a read refuses
-/// (`STATE_INVALID`) rather than taking another text for it.
-#[derive(Clone, Copy)]
-struct Lookup<'t, 'e> {
-    string_ix: &'t FastMap<&'e str, Sym>,
-    id_ix: &'t FastMap<&'e str, IdIx>,
-}
-
-impl<'e> Intern<'e> for Lookup<'_, 'e> {
-    fn sym(&mut self, s: &'e str) -> Sym {
-        let i = self.string_ix.get(s).copied();
-        debug_assert!(i.is_some(), "a text the first pass did not intern");
-        i.unwrap_or(Sym::MAX)
-    }
-
-    fn id(&mut self, s: &'e str) -> IdIx {
-        let i = self.id_ix.get(s).copied();
-        debug_assert!(i.is_some(), "an id the first pass did not intern");
-        i.unwrap_or(IdIx::MAX)
-    }
-}
-
-/// A company's documents as written: each row is made while it is serialized and dropped
-/// after, so the rows of every document (~50 MB at 100,000 invoices, most of what encoding a
-/// state allocated) are never held at once. Encodes as the `Vec<DocV2>` it stands for.
-struct DocsOut<'t, 'e> {
-    docs: Vec<&'e Document>,
-    look: Lookup<'t, 'e>,
-}
-
-impl Serialize for DocsOut<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut look = self.look;
-        s.collect_seq(self.docs.iter().map(|d| doc_row(&mut look, d)))
     }
 }
 
@@ -487,6 +463,14 @@ struct Pieces {
 }
 
 impl Pieces {
+    fn new(size: usize) -> Pieces {
+        Pieces {
+            done: Vec::new(),
+            cur: Vec::with_capacity(size),
+            size,
+        }
+    }
+
     fn room(&mut self) -> usize {
         if self.cur.len() == self.size {
             let full = std::mem::replace(&mut self.cur, Vec::with_capacity(self.size));
@@ -525,31 +509,96 @@ impl postcard::ser_flavors::Flavor for Pieces {
 /// [`encode`]'s bytes in pieces of `size` bytes (at least 1; the last may be shorter): joined,
 /// they are `encode(e)`.
 pub(super) fn encode_pieces(e: &Engine, size: usize) -> Vec<Vec<u8>> {
-    let size = size.max(1);
-    let pieces = Pieces {
-        done: Vec::new(),
-        cur: Vec::with_capacity(size),
-        size,
-    };
+    let pieces = Pieces::new(size.max(1));
     // Serializing plain data into growing buffers cannot fail (postcard errs only on unsized
     // sequences and a full fixed buffer).
     encode_into(e, pieces).unwrap_or_default()
 }
 
+/// The fields of [`StateV2`] before `companies`, as written.
+#[derive(Serialize)]
+struct HeadOut<'a> {
+    strings: &'a [&'a str],
+    ids: &'a [Id],
+    environment: Sym,
+    window_start: i32,
+    credit_memos: bool,
+}
+
+/// The fields of [`StateV2`] after `companies`, as written.
+#[derive(Serialize)]
+struct TailOut {
+    users: Vec<UserV2>,
+    counts: Vec<(Sym, CountsV2)>,
+    pages_seen: Vec<(Sym, Sym, u32)>,
+    diagnostics: Vec<DiagV2>,
+    per_code: Vec<(Sym, u64)>,
+    built: Option<BuiltV2>,
+    decisions: Option<DecisionsV2>,
+}
+
+/// The fields of [`CompanyV2`] before `documents`, as written.
+#[derive(Serialize)]
+struct CompanyHeadOut {
+    id: IdIx,
+    record: Option<(Sym, Option<Sym>)>,
+    local_currency: Option<Sym>,
+    vendors: Vec<VendorV2>,
+}
+
+/// A sequence's length as postcard writes it (a `usize` varint) before its items.
+fn seq_len<F: postcard::ser_flavors::Flavor>(
+    s: &mut postcard::Serializer<F>,
+    n: usize,
+) -> postcard::Result<()> {
+    use serde::Serializer as _;
+    s.serialize_seq(Some(n)).map(|_| ())
+}
+
 /// The header, then the postcard-encoded state, into `out`.
+///
+/// One pass: postcard writes a struct as its fields one after another and a sequence as its
+/// length then its items, so the state is written in parts that join into the bytes of one
+/// [`StateV2`]. The string table comes first but is only complete after every row has named
+/// its texts, so the companies (nearly all of a state) are written as their rows are made, into
+/// pieces of their own, while the tables fill; then the header, the tables and the fields
+/// before the companies, the companies' pieces (each dropped once copied), and the rest. Each
+/// document's row is made once and dropped after it is written (where the rows of every
+/// document were ~50 MB at 100,000 invoices), and each text is looked up once (where a first
+/// pass interned them and a second looked them up again).
 pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
     e: &Engine,
-    mut out: F,
+    out: F,
 ) -> postcard::Result<F::Output> {
-    // Exported first: the tables borrow its texts until the state is serialized.
-    let mut decisions = e.export_decisions();
-    let decision_texts = std::mem::take(&mut decisions.texts);
+    // The decisions stay locked while the state is encoded: the tables borrow their texts.
+    e.with_exported_decisions(|decisions, decision_texts| {
+        encode_with(e, decisions, decision_texts, out)
+    })
+}
+
+fn encode_with<'e, F: postcard::ser_flavors::Flavor>(
+    e: &'e Engine,
+    decisions: DecisionsSnapshot,
+    decision_texts: Vec<&'e str>,
+    out: F,
+) -> postcard::Result<F::Output> {
+    use serde::Serialize as _;
     let mut t = Tables::default();
+    // Room for a text or two per document and its lines: the tables grow without rehashing
+    // most of the time.
+    t.strings.reserve(e.docs.len() * 2);
+    t.string_ix.reserve(e.docs.len() * 2);
     let environment = t.sym(&e.environment);
-    // Versions implied by a held document (same timestamp) are not written.
+    // Versions implied by a held document (same timestamp) are not written. Found through a
+    // hash map of the held documents' timestamps (a search of the documents' tree compared
+    // the company's id at every level).
+    let mut held: TextMap<&(String, u8, String), Option<crate::date::Timestamp>> =
+        TextMap::default();
+    held.reserve(e.docs.len());
+    held.extend(e.docs.iter().map(|(k, d)| (k, d.last_modified)));
     let mut versions: BTreeMap<&str, Vec<(u8, &str, i64)>> = BTreeMap::new();
     for (k, v) in &e.versions {
-        if e.docs.get(k).and_then(|d| d.last_modified) == Some(*v) {
+        if held.get(k).copied().flatten() == Some(*v) {
             continue;
         }
         versions
@@ -558,10 +607,21 @@ pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
             .push((k.1, k.2.as_str(), v.0));
     }
     let mut company_ids: BTreeSet<&str> = e.companies.keys().map(String::as_str).collect();
-    company_ids.extend(e.docs.keys().map(|k| k.0.as_str()));
+    let mut last: Option<&str> = None;
+    for k in e.docs.keys() {
+        // Ordered by company first: each company once.
+        if last != Some(k.0.as_str()) {
+            company_ids.insert(k.0.as_str());
+            last = Some(k.0.as_str());
+        }
+    }
     company_ids.extend(versions.keys().copied());
+    drop(held);
     let mut docs = e.docs.iter().peekable();
-    let mut companies = Vec::with_capacity(company_ids.len());
+    let mut body = postcard::Serializer {
+        output: Pieces::new(PIECE),
+    };
+    seq_len(&mut body, company_ids.len())?;
     for cid in company_ids {
         let cs = e.companies.get(cid);
         let id = t.id(cid);
@@ -587,30 +647,30 @@ pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
                 });
             }
         }
-        // `docs` is ordered by company first, and companies are visited in the same order.
-        // Their texts are interned here, in this order; their rows are made again, one at a
-        // time, when the state is serialized (`DocsOut`).
-        let mut documents = Vec::new();
-        while let Some((k, d)) = docs.next_if(|(k, _)| k.0 == cid) {
-            debug_assert_eq!(k.2, d.id);
-            doc_row(&mut t, d);
-            documents.push(&***d);
-        }
-        let mut vs = versions.remove(cid).unwrap_or_default();
-        vs.sort_unstable();
-        let versions = vs
-            .into_iter()
-            .map(|(kind, vid, ms)| (kind, t.own_id(vid), ms))
-            .collect();
-        companies.push(CompanyV2 {
+        CompanyHeadOut {
             id,
             record,
             local_currency,
             vendors,
-            documents,
-            versions,
-        });
+        }
+        .serialize(&mut body)?;
+        // `docs` is ordered by company first, and companies are visited in the same order.
+        let first = docs.clone();
+        let n = first.take_while(|(k, _)| k.0 == cid).count();
+        seq_len(&mut body, n)?;
+        for (k, d) in docs.by_ref().take(n) {
+            debug_assert_eq!(k.2, d.id);
+            doc_row(&mut t, d).serialize(&mut body)?;
+        }
+        let mut vs = versions.remove(cid).unwrap_or_default();
+        vs.sort_unstable();
+        let versions: Vec<(u8, Id, i64)> = vs
+            .into_iter()
+            .map(|(kind, vid, ms)| (kind, t.own_id(vid), ms))
+            .collect();
+        versions.serialize(&mut body)?;
     }
+    let body = postcard::ser_flavors::Flavor::finalize(body.output)?;
     let users = e
         .users
         .values()
@@ -688,37 +748,22 @@ pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
         texts: decision_texts.iter().map(|x| t.sym(x)).collect(),
         snapshot: decisions,
     });
-    let Tables {
-        strings,
-        string_ix,
-        ids,
-        id_ix,
-    } = t;
-    let look = Lookup {
-        string_ix: &string_ix,
-        id_ix: &id_ix,
-    };
-    let companies: Vec<CompanyV2<DocsOut>> = companies
-        .into_iter()
-        .map(|c| CompanyV2 {
-            id: c.id,
-            record: c.record,
-            local_currency: c.local_currency,
-            vendors: c.vendors,
-            documents: DocsOut {
-                docs: c.documents,
-                look,
-            },
-            versions: c.versions,
-        })
-        .collect();
-    let state = StateV2 {
-        strings,
-        ids,
+    let mut s = postcard::Serializer { output: out };
+    s.output.try_extend(MAGIC)?;
+    s.output.try_extend(&VERSION.to_le_bytes())?;
+    HeadOut {
+        strings: &t.strings,
+        ids: &t.ids,
         environment,
         window_start: days(e.window_start),
         credit_memos: e.credit_memos,
-        companies,
+    }
+    .serialize(&mut s)?;
+    drop(t);
+    for piece in body {
+        s.output.try_extend(piece.as_slice())?;
+    }
+    TailOut {
         users,
         counts,
         pages_seen,
@@ -726,10 +771,9 @@ pub(super) fn encode_into<F: postcard::ser_flavors::Flavor>(
         per_code,
         built,
         decisions,
-    };
-    out.try_extend(MAGIC)?;
-    out.try_extend(&VERSION.to_le_bytes())?;
-    postcard::serialize_with_flavor(&state, out)
+    }
+    .serialize(&mut s)?;
+    postcard::ser_flavors::Flavor::finalize(s.output)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -844,49 +888,44 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
             ),
         ));
     }
-    let (s, rest): (StateV2, &[u8]) =
-        postcard::take_from_bytes(&bytes[HEADER_LEN..]).map_err(|e| {
-            invalid(
+    // Read in one pass: each document is made as its row is read (see `StateSeed`); the rows
+    // of every document were held at once before.
+    let body = &bytes[HEADER_LEN..];
+    let mut seen = BTreeSet::new();
+    let mut docs = Vec::new();
+    let mut failed = None;
+    let mut de = postcard::Deserializer::from_bytes(body);
+    let read = serde::de::DeserializeSeed::deserialize(
+        StateSeed {
+            engine: &mut engine,
+            seen: &mut seen,
+            docs: &mut docs,
+            failed: &mut failed,
+            body_len: body.len(),
+        },
+        &mut de,
+    );
+    let (r, s) = match read {
+        Ok(x) => x,
+        // A row that read but is not valid: its own error, with its path.
+        Err(_) if failed.is_some() => return Err(failed.unwrap_or_else(|| invalid("state", ""))),
+        Err(e) => {
+            return Err(invalid(
                 "state",
                 format!(
                     "the state does not decode ({e}): it is cut off or damaged; write it again"
                 ),
-            )
-        })?;
+            ))
+        }
+    };
+    let rest = de
+        .finalize()
+        .map_err(|e| invalid("state", format!("the state does not decode ({e})")))?;
     if !rest.is_empty() {
         return Err(invalid(
             "state",
             format!("{} bytes after the end of the state", rest.len()),
         ));
-    }
-    let mut r = Reader {
-        strings: s.strings,
-        ids: Vec::with_capacity(s.ids.len()),
-    };
-    for (i, id) in s.ids.iter().enumerate() {
-        let text = r.id_text(id, || format!("ids/{i}"))?;
-        r.ids.push(text);
-    }
-    let env = r.str(s.environment, || "environment".into())?;
-    if env != engine.environment {
-        return Err(ConfigError::new(
-            ErrorCode::StateForeign,
-            format!(
-                "the engine state belongs to environment {:?}, but the engine is configured for {:?}; use that environment's state, or sync without one",
-                env.chars().take(200).collect::<String>(),
-                engine.environment
-            ),
-        )
-        .at("environment"));
-    }
-    date(s.window_start, || "windowStart".into())?;
-    let mut seen = BTreeSet::new();
-    let n_docs: usize = s.companies.iter().map(|c| c.documents.len()).sum();
-    let n_versions: usize = s.companies.iter().map(|c| c.versions.len()).sum();
-    engine.versions.reserve(n_docs + n_versions);
-    let mut docs = Vec::with_capacity(n_docs);
-    for (ci, c) in s.companies.into_iter().enumerate() {
-        read_company(&r, &mut engine, &mut seen, &mut docs, ci, c)?;
     }
     engine.docs = held_documents(docs)?;
     for (ui, u) in s.users.into_iter().enumerate() {
@@ -969,7 +1008,8 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
     }
     if let Some(d) = s.decisions {
         // Those of another build or catalog are dropped there, never trusted.
-        engine.restore_decisions(&read_decisions(&r, d)?)?;
+        let (snapshot, texts) = read_decisions(&r, d)?;
+        engine.restore_decisions_parts(&snapshot, &texts)?;
     }
     Ok(finish_engine(engine))
 }
@@ -998,21 +1038,22 @@ fn held_documents(
     Ok(docs.into_iter().map(|(k, d, _)| (k, d)).collect())
 }
 
-fn read_company(
+/// A company's fields before its documents, read: its id (checked once in the state) and the
+/// engine's record of it.
+fn company_head(
     r: &Reader<'_>,
-    engine: &mut Engine,
     seen: &mut BTreeSet<String>,
-    docs: &mut Vec<HeldDoc>,
     ci: usize,
-    c: CompanyV2,
-) -> Result<(), ConfigError> {
+    head: CompanyHeadIn,
+) -> Result<(String, CompanyState), ConfigError> {
+    let (id, record, local_currency, vendors) = head;
     let cp = |f: &str| format!("companies/{ci}/{f}");
-    let cid = r.id(c.id, || cp("id"))?;
+    let cid = r.id(id, || cp("id"))?;
     if !seen.insert(cid.clone()) {
         return Err(invalid(cp("id"), format!("company {cid} appears twice")));
     }
     let mut cs = CompanyState {
-        company: match c.record {
+        company: match record {
             None => None,
             Some((name, display)) => Some(Company {
                 id: cid.clone(),
@@ -1020,10 +1061,10 @@ fn read_company(
                 display_name: r.ostring(display, || cp("displayName"))?,
             }),
         },
-        local_currency: r.ostring(c.local_currency, || cp("localCurrency"))?,
-        vendors: HashMap::with_capacity(c.vendors.len()),
+        local_currency: r.ostring(local_currency, || cp("localCurrency"))?,
+        vendors: HashMap::with_capacity(vendors.len()),
     };
-    for (vi, v) in c.vendors.into_iter().enumerate() {
+    for (vi, v) in vendors.into_iter().enumerate() {
         let vp = |f: &str| format!("companies/{ci}/vendors/{vi}/{f}");
         let vid = r.id(v.id, || vp("id"))?;
         let vendor = Vendor {
@@ -1037,20 +1078,41 @@ fn read_company(
             return Err(invalid(vp("id"), "the same vendor appears twice"));
         }
     }
-    for (di, d) in c.documents.into_iter().enumerate() {
-        let doc = read_doc(r, ci, di, d)?;
-        let kind = if doc.kind == DocKind::CreditMemo {
-            KIND_CREDIT_MEMO
-        } else {
-            KIND_INVOICE
-        };
-        let key = (cid.clone(), kind, doc.id.clone());
-        if let Some(t) = doc.last_modified {
-            engine.versions.insert(key.clone(), t);
-        }
-        docs.push((key, Box::new(HeldDocument::new(doc)), (ci, di)));
+    Ok((cid, cs))
+}
+
+/// One document's row, read into the engine's document (its version kept) and `docs`.
+fn company_doc(
+    r: &Reader<'_>,
+    engine: &mut Engine,
+    docs: &mut Vec<HeldDoc>,
+    cid: &str,
+    (ci, di): (usize, usize),
+    d: DocV2,
+) -> Result<(), ConfigError> {
+    let doc = read_doc(r, ci, di, d)?;
+    let kind = if doc.kind == DocKind::CreditMemo {
+        KIND_CREDIT_MEMO
+    } else {
+        KIND_INVOICE
+    };
+    let key = (cid.to_owned(), kind, doc.id.clone());
+    if let Some(t) = doc.last_modified {
+        engine.versions.insert(key.clone(), t);
     }
-    for (vi, (kind, id, ms)) in c.versions.into_iter().enumerate() {
+    docs.push((key, Box::new(HeldDocument::new(doc)), (ci, di)));
+    Ok(())
+}
+
+/// A company's versions of documents not held, then the company itself, into the engine.
+fn company_tail(
+    r: &Reader<'_>,
+    engine: &mut Engine,
+    (cid, cs): (String, CompanyState),
+    ci: usize,
+    versions: Vec<(u8, Id, i64)>,
+) -> Result<(), ConfigError> {
+    for (vi, (kind, id, ms)) in versions.into_iter().enumerate() {
         let vp = || format!("companies/{ci}/versions/{vi}");
         if kind > KIND_CREDIT_MEMO {
             return Err(invalid(
@@ -1066,6 +1128,269 @@ fn read_company(
         engine.companies.insert(cid, cs);
     }
     Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// The state read in one pass
+
+/// [`CompanyV2`]'s fields before `documents`.
+type CompanyHeadIn = (IdIx, Option<(Sym, Option<Sym>)>, Option<Sym>, Vec<VendorV2>);
+
+/// [`StateV2`]'s fields after `companies`, as read.
+struct Rest {
+    users: Vec<UserV2>,
+    counts: Vec<(Sym, CountsV2)>,
+    pages_seen: Vec<(Sym, Sym, u32)>,
+    diagnostics: Vec<DiagV2>,
+    per_code: Vec<(Sym, u64)>,
+    built: Option<BuiltV2>,
+    decisions: Option<DecisionsV2>,
+}
+
+/// What reading the companies writes to: the engine, the companies seen, the documents read.
+/// A row that decodes but is not valid stops the read with its error in `failed` (serde's
+/// error type cannot carry it).
+struct StateSeed<'x> {
+    engine: &'x mut Engine,
+    seen: &'x mut BTreeSet<String>,
+    docs: &'x mut Vec<HeldDoc>,
+    failed: &'x mut Option<ConfigError>,
+    /// The bytes of the state: no sequence in it is longer, whatever its length says.
+    body_len: usize,
+}
+
+/// Keeps `e` in `failed` and stops the read.
+fn fail<E: serde::de::Error>(failed: &mut Option<ConfigError>, e: ConfigError) -> E {
+    *failed = Some(e);
+    E::custom("a row is not valid")
+}
+
+/// The next field of a postcard struct (postcard gives every field: `None` is not a state).
+fn field<'de, T: Deserialize<'de>, A: serde::de::SeqAccess<'de>>(
+    seq: &mut A,
+) -> Result<T, A::Error> {
+    seq.next_element()?
+        .ok_or_else(|| serde::de::Error::custom("a field is missing"))
+}
+
+/// [`StateV2`] has 13 fields, [`CompanyV2`] 6.
+const STATE_FIELDS: usize = 13;
+const COMPANY_FIELDS: usize = 6;
+
+impl<'de> serde::de::DeserializeSeed<'de> for StateSeed<'_> {
+    type Value = (Reader<'de>, Rest);
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_tuple(STATE_FIELDS, self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StateSeed<'_> {
+    type Value = (Reader<'de>, Rest);
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a bc-spend state")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let strings: Vec<&'de str> = field(&mut seq)?;
+        let ids: Vec<Id> = field(&mut seq)?;
+        let environment: Sym = field(&mut seq)?;
+        let window_start: i32 = field(&mut seq)?;
+        let _credit_memos: bool = field(&mut seq)?;
+        let r = match reader(strings, &ids, environment, window_start, self.engine) {
+            Ok(r) => r,
+            Err(e) => return Err(fail(self.failed, e)),
+        };
+        let companies = CompaniesSeed {
+            r: &r,
+            engine: self.engine,
+            seen: self.seen,
+            docs: self.docs,
+            failed: self.failed,
+            body_len: self.body_len,
+        };
+        seq.next_element_seed(companies)?
+            .ok_or_else(|| serde::de::Error::custom("a field is missing"))?;
+        let rest = Rest {
+            users: field(&mut seq)?,
+            counts: field(&mut seq)?,
+            pages_seen: field(&mut seq)?,
+            diagnostics: field(&mut seq)?,
+            per_code: field(&mut seq)?,
+            built: field(&mut seq)?,
+            decisions: field(&mut seq)?,
+        };
+        Ok((r, rest))
+    }
+}
+
+/// The tables read, and the fields before the companies checked: the environment first (a
+/// state of another environment is `STATE_FOREIGN` whatever its rows hold).
+fn reader<'a>(
+    strings: Vec<&'a str>,
+    ids: &[Id],
+    environment: Sym,
+    window_start: i32,
+    engine: &Engine,
+) -> Result<Reader<'a>, ConfigError> {
+    let mut r = Reader {
+        strings,
+        ids: Vec::with_capacity(ids.len()),
+    };
+    for (i, id) in ids.iter().enumerate() {
+        let text = r.id_text(id, || format!("ids/{i}"))?;
+        r.ids.push(text);
+    }
+    let env = r.str(environment, || "environment".into())?;
+    if env != engine.environment {
+        return Err(ConfigError::new(
+            ErrorCode::StateForeign,
+            format!(
+                "the engine state belongs to environment {:?}, but the engine is configured for {:?}; use that environment's state, or sync without one",
+                env.chars().take(200).collect::<String>(),
+                engine.environment
+            ),
+        )
+        .at("environment"));
+    }
+    date(window_start, || "windowStart".into())?;
+    Ok(r)
+}
+
+struct CompaniesSeed<'r, 'a, 'x> {
+    r: &'r Reader<'a>,
+    engine: &'x mut Engine,
+    seen: &'x mut BTreeSet<String>,
+    docs: &'x mut Vec<HeldDoc>,
+    failed: &'x mut Option<ConfigError>,
+    body_len: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for CompaniesSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CompaniesSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("companies")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut ci = 0;
+        while seq
+            .next_element_seed(CompanySeed {
+                r: self.r,
+                engine: &mut *self.engine,
+                seen: &mut *self.seen,
+                docs: &mut *self.docs,
+                failed: &mut *self.failed,
+                body_len: self.body_len,
+                ci,
+            })?
+            .is_some()
+        {
+            ci += 1;
+        }
+        Ok(())
+    }
+}
+
+struct CompanySeed<'r, 'a, 'x> {
+    r: &'r Reader<'a>,
+    engine: &'x mut Engine,
+    seen: &'x mut BTreeSet<String>,
+    docs: &'x mut Vec<HeldDoc>,
+    failed: &'x mut Option<ConfigError>,
+    body_len: usize,
+    ci: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for CompanySeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_tuple(COMPANY_FIELDS, self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CompanySeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a company")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let CompanySeed {
+            r,
+            engine,
+            seen,
+            docs,
+            failed,
+            body_len,
+            ci,
+        } = self;
+        let head: CompanyHeadIn = (
+            field(&mut seq)?,
+            field(&mut seq)?,
+            field(&mut seq)?,
+            field(&mut seq)?,
+        );
+        let company = match company_head(r, seen, ci, head) {
+            Ok(c) => c,
+            Err(e) => return Err(fail(failed, e)),
+        };
+        let rows = DocsSeed {
+            r,
+            engine: &mut *engine,
+            docs: &mut *docs,
+            failed: &mut *failed,
+            body_len,
+            cid: &company.0,
+            ci,
+        };
+        seq.next_element_seed(rows)?
+            .ok_or_else(|| serde::de::Error::custom("a field is missing"))?;
+        let versions: Vec<(u8, Id, i64)> = field(&mut seq)?;
+        company_tail(r, engine, company, ci, versions).map_err(|e| fail(failed, e))
+    }
+}
+
+/// A company's documents: each made as its row is read, the row dropped after.
+struct DocsSeed<'r, 'a, 'x> {
+    r: &'r Reader<'a>,
+    engine: &'x mut Engine,
+    docs: &'x mut Vec<HeldDoc>,
+    failed: &'x mut Option<ConfigError>,
+    body_len: usize,
+    cid: &'x str,
+    ci: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for DocsSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DocsSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("documents")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        // Room for the documents the length announces, as far as the bytes could hold them (a
+        // row is more than 16 bytes): a forged length reserves nothing it has no bytes for.
+        let n = seq.size_hint().unwrap_or(0).min(self.body_len / 16);
+        self.docs.reserve(n);
+        self.engine.versions.reserve(n);
+        let mut di = 0;
+        while let Some(d) = seq.next_element::<DocV2>()? {
+            company_doc(self.r, self.engine, self.docs, self.cid, (self.ci, di), d)
+                .map_err(|e| fail(self.failed, e))?;
+            di += 1;
+        }
+        Ok(())
+    }
 }
 
 fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, ConfigError> {
@@ -1158,23 +1483,26 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
     })
 }
 
-/// The kept decisions with their texts, each index checked against the string table (the
-/// snapshot's own handles are checked by [`Engine::restore_decisions`]).
-fn read_decisions(r: &Reader<'_>, d: DecisionsV2) -> Result<DecisionsSnapshot, ConfigError> {
-    let mut snapshot = d.snapshot;
-    if !snapshot.texts.is_empty() {
+/// The kept decisions and their texts, each index checked against the string table (the
+/// snapshot's own handles are checked by [`Engine::restore_decisions`]). The texts are lent
+/// from the state's table, not copied.
+fn read_decisions<'a>(
+    r: &Reader<'a>,
+    d: DecisionsV2,
+) -> Result<(DecisionsSnapshot, Vec<&'a str>), ConfigError> {
+    if !d.snapshot.texts.is_empty() {
         return Err(invalid(
             "decisions/snapshot/texts",
             "the decisions' texts must be in the state's string table",
         ));
     }
-    snapshot.texts = d
+    let texts = d
         .texts
         .into_iter()
         .enumerate()
-        .map(|(i, ix)| r.string(ix, || format!("decisions/texts/{i}")))
+        .map(|(i, ix)| r.str(ix, || format!("decisions/texts/{i}")))
         .collect::<Result<_, _>>()?;
-    Ok(snapshot)
+    Ok((d.snapshot, texts))
 }
 
 /// The kept summary figures, checked like the rest of a state: a key, amounts and codes that do

@@ -237,6 +237,32 @@ fn decisions_are_kept_with_the_state_and_share_its_texts() {
     strings.sort_unstable();
     strings.dedup();
     assert_eq!(strings.len(), s.strings.len(), "the state's strings once");
+    // Written in parts (`encode_into`), the bytes are those of the one `StateV2` they read as.
+    assert_eq!(bytes_of(&s), bytes);
+    // The verdicts are in the order of their keys' texts (vendor name, website, e-mail,
+    // description, description2, account; no text first), whatever their handles.
+    let snap = e.export_decisions();
+    let text = |i: Option<u32>| i.map(|i| snap.texts[i as usize].as_str());
+    let keys: Vec<_> = snap
+        .lines
+        .iter()
+        .map(|l| {
+            let v = &snap.vendors[l.vendor as usize];
+            (
+                [
+                    text(Some(v.name)),
+                    text(v.website),
+                    text(v.email),
+                    text(Some(l.description)),
+                    text(l.description2),
+                    text(l.account),
+                ],
+                l.class,
+            )
+        })
+        .collect();
+    assert!(keys.len() >= 2, "{}", keys.len());
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "in key order");
     let mut back = Engine::from_state(opts(), &bytes).unwrap();
     assert_eq!(back.export_decisions(), e.export_decisions());
     back.summary();
@@ -551,6 +577,35 @@ fn a_forged_length_allocates_nothing_it_has_no_bytes_for() {
     forged.extend_from_slice(&VERSION.to_le_bytes());
     forged.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]);
     forged.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x20, b'x']);
+    let t = std::time::Instant::now();
+    let e = err(&forged);
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (ErrorCode::StateInvalid, Some("state"))
+    );
+    assert!(t.elapsed() < std::time::Duration::from_secs(1));
+}
+
+/// The documents are read as their rows come (`DocsSeed`), with room reserved for the count the
+/// state announces: a forged count reserves nothing (postcard gives no size hint past the bytes
+/// left, and the reader caps it by the bytes too).
+#[test]
+fn a_forged_document_count_reserves_nothing_it_has_no_bytes_for() {
+    let bytes = loaded().export_state();
+    let s = rows(&bytes);
+    let mut forged = MAGIC.to_vec();
+    forged.extend_from_slice(&VERSION.to_le_bytes());
+    let head = (
+        &s.strings,
+        &s.ids,
+        s.environment,
+        s.window_start,
+        s.credit_memos,
+    );
+    forged.extend_from_slice(&postcard::to_allocvec(&head).unwrap());
+    // One company (id 0, no record, no currency, no vendors) claiming 2^60 documents.
+    forged.extend_from_slice(&[1, 0, 0, 0, 0]);
+    forged.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]);
     let t = std::time::Instant::now();
     let e = err(&forged);
     assert_eq!(
