@@ -14,6 +14,14 @@ use bc_spend::engine::{Engine, EngineOptions};
 use bc_spend::report::{RateOption, ReportOptions};
 use std::time::Instant;
 
+/// The thread's time on a CPU so far, in ms (Linux `schedstat`): less noisy than wall time on a
+/// shared machine, since time waiting for a CPU is left out. `None` elsewhere.
+fn cpu_ms() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e6)
+}
+
 fn main() {
     let mut data = String::from("tests/artifacts/bench/data");
     let mut pages = 10usize;
@@ -100,20 +108,24 @@ fn main() {
                 let json = serde_json::to_string(&r).unwrap();
                 std::fs::write(format!("{dir}/{mode}-{variant}.json"), json).unwrap();
             }
-            let mut ms: Vec<f64> = (0..reps)
+            let (mut ms, mut cpu): (Vec<f64>, Vec<f64>) = (0..reps.max(1))
                 .map(|_| {
+                    let c = cpu_ms();
                     let t = Instant::now();
                     let r = e.report(o).expect("report");
                     std::hint::black_box(r);
-                    t.elapsed().as_secs_f64() * 1e3
+                    let wall = t.elapsed().as_secs_f64() * 1e3;
+                    (wall, cpu_ms().zip(c).map_or(f64::NAN, |(b, a)| b - a))
                 })
-                .collect();
+                .unzip();
             ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            cpu.sort_by(|a, b| a.partial_cmp(b).unwrap());
             out.push(serde_json::json!({
                 "mode": mode,
                 "variant": variant,
                 "transactions": summary.transactions,
                 "minMs": ms[0],
+                "minCpuMs": cpu[0],
                 "medianMs": ms[ms.len() / 2],
             }));
         }
