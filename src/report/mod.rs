@@ -600,12 +600,18 @@ impl<'a> Keys<'a> {
         vendor_keys: &mut VendorKeys<'a>,
     ) -> Keys<'a> {
         let mut k = Keys::default();
+        // A vendor's name as written: its key and trimmed spelling, worked out once.
+        let mut vendors: crate::fastmap::FastMap<&'a str, (u32, u32)> = Default::default();
         for it in items.iter_mut() {
             let t = it.t;
             it.cur = k.cur.intern(&t.currency);
             it.company = k.company.intern(&t.company_id);
-            it.vname = k.vname.intern(t.vendor_name.trim());
-            it.vkey = vendor_keys.id(&t.vendor_name) as u32;
+            (it.vkey, it.vname) = *vendors.entry(&t.vendor_name).or_insert_with(|| {
+                (
+                    vendor_keys.id(&t.vendor_name) as u32,
+                    k.vname.intern(t.vendor_name.trim()),
+                )
+            });
             it.vid = t.vendor_id.as_deref().map_or(NONE, |v| k.vid.intern(v));
             if let Some(m) = &t.match_ {
                 it.app = k.app.intern(&m.app_id);
@@ -977,13 +983,14 @@ pub fn build_report(
     };
     let mut all = Acc::default();
     let (mut rep_matched, mut rep_unmatched) = (Amount::ZERO, Amount::ZERO);
+    // By currency id first (the reporting currency's stays empty), then by code with the
+    // ignored transactions' currencies.
+    let mut by_cur: Vec<Option<CurrencyTotal>> = Vec::new();
+    by_cur.resize_with(keys.cur.len(), || None);
     for it in &items {
         let t = it.t;
         all.add(it);
-        if !totals.contains_key(&t.currency) {
-            totals.insert(t.currency.clone(), blank(&t.currency));
-        }
-        let e = totals.get_mut(&t.currency).expect("inserted above");
+        let e = by_cur[it.cur as usize].get_or_insert_with(|| blank(&t.currency));
         e.transactions += 1;
         e.amount_excluding_tax += t.amount_excluding_tax;
         e.amount_including_tax += t.amount_including_tax;
@@ -1002,6 +1009,12 @@ pub fn build_report(
             }
         }
     }
+    totals.extend(
+        by_cur
+            .into_iter()
+            .flatten()
+            .map(|t| (t.currency.clone(), t)),
+    );
     for (c, (n, a)) in &ignored {
         let e = totals.entry(c.clone()).or_insert_with(|| blank(c));
         e.ignored_transactions = *n;
