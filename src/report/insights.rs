@@ -1471,11 +1471,13 @@ pub(crate) fn unmatched<'a>(
         let mut descriptions: Vec<String> = Vec::new();
         let mut words: Vec<String> = Vec::new();
         for t in &u.txs {
-            let d = t.description.trim();
-            if !d.is_empty() && descriptions.len() < 5 && !descriptions.iter().any(|x| x == d) {
-                descriptions.push(d.to_owned());
-            }
             let text = t.description.as_str();
+            if descriptions.len() < 5 {
+                let d = text.trim();
+                if !d.is_empty() && !descriptions.iter().any(|x| x == d) {
+                    descriptions.push(d.to_owned());
+                }
+            }
             for w in words_of
                 .entry(text)
                 .or_insert_with(|| saas_words(text))
