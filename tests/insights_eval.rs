@@ -292,7 +292,18 @@ impl Score {
     }
 }
 
-fn run(dir: &str) -> (BTreeMap<String, Score>, Vec<String>, usize) {
+/// FNV-1a, 64 bits: a digest of a report's JSON bytes (see `report_bytes_are_pinned`).
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Scores, mistakes, how many scenarios, and each scenario's report digest line.
+fn run(dir: &str) -> (BTreeMap<String, Score>, Vec<String>, usize, String) {
     let root: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/insights")
         .join(dir);
@@ -304,6 +315,7 @@ fn run(dir: &str) -> (BTreeMap<String, Score>, Vec<String>, usize) {
     files.sort();
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
     let mut mistakes = Vec::new();
+    let mut digests = String::new();
     for f in &files {
         let name = f.file_stem().unwrap().to_string_lossy().to_string();
         let s: Scenario = serde_json::from_str(&std::fs::read_to_string(f).unwrap())
@@ -315,6 +327,12 @@ fn run(dir: &str) -> (BTreeMap<String, Score>, Vec<String>, usize) {
                 ..Default::default()
             })
             .unwrap();
+        let json = serde_json::to_string(&r).unwrap();
+        digests.push_str(&format!(
+            "{dir}/{name} {:016x} {}\n",
+            fnv(json.as_bytes()),
+            json.len()
+        ));
         for l in &s.expect {
             let hit = r.insights.iter().any(|i| l.matches(i, &ids));
             let sc = scores.entry(l.kind.clone()).or_default();
@@ -333,7 +351,7 @@ fn run(dir: &str) -> (BTreeMap<String, Score>, Vec<String>, usize) {
             }
         }
     }
-    (scores, mistakes, files.len())
+    (scores, mistakes, files.len(), digests)
 }
 
 fn print(label: &str, scores: &BTreeMap<String, Score>, n: usize) {
@@ -370,8 +388,17 @@ fn print(label: &str, scores: &BTreeMap<String, Score>, n: usize) {
 
 #[test]
 fn insight_precision_and_recall_per_kind() {
-    let (dev, dev_mistakes, n_dev) = run("scenarios");
-    let (hold, hold_mistakes, n_hold) = run("holdout");
+    let (dev, dev_mistakes, n_dev, dev_digests) = run("scenarios");
+    let (hold, hold_mistakes, n_hold, hold_digests) = run("holdout");
+    // The reports' exact bytes, pinned: building them another way must not move a byte
+    // (`UPDATE_REPORT_GOLDEN=1` rewrites the file when what a report says changes on purpose).
+    let digests = dev_digests + &hold_digests;
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/insights/report_digests.txt");
+    if std::env::var_os("UPDATE_REPORT_GOLDEN").is_some() {
+        std::fs::write(&golden, &digests).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    assert_eq!(expected, digests, "the scenarios' report bytes moved");
     print("scenarios", &dev, n_dev);
     print("holdout", &hold, n_hold);
     for m in dev_mistakes.iter().chain(&hold_mistakes) {

@@ -357,7 +357,8 @@ impl Builder {
 #[derive(Default)]
 struct ChanAcc<'a> {
     via_name: Option<&'a str>,
-    vendor_names: BTreeSet<String>,
+    /// Trimmed vendor name ids ([`Keys::vname`]).
+    vendor_names: BTreeSet<u32>,
     acc: Acc,
     last: Option<Date>,
 }
@@ -380,13 +381,14 @@ struct AppAcc<'a> {
     category: String,
     pricing: PricingModel,
     acc: Acc,
-    vendors: BTreeSet<String>,
+    vendors: BTreeSet<u32>,
     channels: BTreeMap<(u8, Option<&'a str>), ChanAcc<'a>>,
-    companies: BTreeSet<String>,
+    companies: BTreeSet<u32>,
     first: Date,
     last: Date,
     ids: Vec<&'a str>,
-    subs: BTreeMap<(&'a str, &'a str), SubAcc<'a>>,
+    /// By company and currency id ([`Keys`]): in the order of their texts.
+    subs: BTreeMap<(u32, u32), SubAcc<'a>>,
 }
 
 fn channel_of(m: &crate::matching::Match) -> (u8, Option<&str>, Option<&str>) {
@@ -997,18 +999,21 @@ fn is_active(sub: &Subscription, s: &ReportSettings) -> bool {
 
 pub(crate) fn apps(
     items: &[Item],
+    keys: &Keys,
     s: &ReportSettings,
     rk: Option<&RankingCurrency>,
     catalog: &Catalog,
     b: &mut Builder,
 ) -> Vec<AppReport> {
-    let mut map: BTreeMap<&str, AppAcc> = BTreeMap::new();
+    // By app id ([`Keys::app`]): in the order of the apps' ids.
+    let mut map: Vec<Option<AppAcc>> = Vec::new();
+    map.resize_with(keys.app.len(), || None);
     let mut lines = LineReader::default();
     let mut line_texts: Vec<u32> = Vec::new();
     for it in items {
         let t = it.t;
         let Some(m) = &t.match_ else { continue };
-        let a = map.entry(m.app_id.as_str()).or_insert_with(|| AppAcc {
+        let a = map[it.app as usize].get_or_insert_with(|| AppAcc {
             name: m.app_name.clone(),
             category: m.category.clone(),
             // An app the catalog does not know (a customer's rule may name one): its category's.
@@ -1023,20 +1028,20 @@ pub(crate) fn apps(
             subs: BTreeMap::new(),
         });
         a.acc.add(it);
-        add_name(&mut a.vendors, t.vendor_name.trim());
-        add_name(&mut a.companies, &t.company_id);
+        a.vendors.insert(it.vname);
+        a.companies.insert(it.company);
         a.first = a.first.min(t.date);
         a.last = a.last.max(t.date);
         a.ids.push(&t.id);
         let (k, via_id, via_name) = channel_of(m);
         let ch = a.channels.entry((k, via_id)).or_default();
         ch.via_name = via_name;
-        add_name(&mut ch.vendor_names, t.vendor_name.trim());
+        ch.vendor_names.insert(it.vname);
         ch.acc.add(it);
         ch.last = Some(ch.last.map_or(t.date, |d| d.max(t.date)));
         let sub = a
             .subs
-            .entry((t.company_id.as_str(), t.currency.as_str()))
+            .entry((it.company, it.cur))
             .or_insert_with(|| SubAcc {
                 company_name: None,
                 charges: Vec::new(),
@@ -1085,9 +1090,12 @@ pub(crate) fn apps(
     }
 
     let mut out: Vec<(AppReport, Acc)> = Vec::new();
-    for (app_id, a) in map {
+    for (app, a) in map.into_iter().enumerate() {
+        let Some(a) = a else { continue };
+        let app_id = keys.app.name(app as u32);
         let mut subs = Vec::new();
-        for ((company, currency), sub) in &a.subs {
+        for (&(company, currency), sub) in &a.subs {
+            let (company, currency) = (keys.company.name(company), keys.cur.name(currency));
             if let Some(x) = subscription(app_id, &a.name, a.pricing, company, currency, sub, s, b)
             {
                 subs.push(x);
@@ -1109,7 +1117,7 @@ pub(crate) fn apps(
                 channel: channel_name(k),
                 via_id: via_id.map(str::to_owned),
                 via_name: ch.via_name.map(str::to_owned),
-                vendor_names: ch.vendor_names.into_iter().collect(),
+                vendor_names: names_of(&keys.vname, ch.vendor_names),
                 transactions: ch.acc.n,
                 spend: ch.acc.money(),
                 last_date: ch.last.unwrap_or(a.last),
@@ -1124,9 +1132,9 @@ pub(crate) fn apps(
                 spend: a.acc.money(),
                 reporting: a.acc.reporting(s),
                 transactions: a.acc.n,
-                vendors: a.vendors.into_iter().collect(),
+                vendors: names_of(&keys.vname, a.vendors),
                 channels,
-                company_ids: a.companies.into_iter().collect(),
+                company_ids: names_of(&keys.company, a.companies),
                 first_date: a.first,
                 last_date: a.last,
                 active,
@@ -1390,7 +1398,8 @@ fn software_domain(domain: &str) -> bool {
 
 pub(crate) fn unmatched<'a>(
     items: &[Item<'a>],
-    vendor_keys: &mut VendorKeys<'a>,
+    keys: &Keys,
+    vendor_keys: &VendorKeys<'a>,
     vendor_domains: &BTreeMap<(String, String), String>,
     s: &ReportSettings,
     rk: Option<&RankingCurrency>,
@@ -1399,23 +1408,27 @@ pub(crate) fn unmatched<'a>(
     #[derive(Default)]
     struct U<'a> {
         acc: Acc,
-        names: BTreeMap<String, u64>,
-        vendor_ids: BTreeSet<String>,
-        companies: BTreeSet<String>,
+        names: Spellings,
+        vendor_ids: BTreeSet<u32>,
+        companies: BTreeSet<u32>,
         txs: Vec<&'a Transaction>,
     }
     let mut by_id: Vec<U> = Vec::new();
-    for it in items.iter().filter(|i| i.t.match_.is_none()) {
-        let t = it.t;
-        let u = at(&mut by_id, vendor_keys.id(&t.vendor_name));
+    for it in items.iter().filter(|i| i.app == NONE) {
+        let u = at(&mut by_id, it.vkey as usize);
         u.acc.add(it);
-        *slot(&mut u.names, t.vendor_name.trim()) += 1;
-        if let Some(v) = &t.vendor_id {
-            add_name(&mut u.vendor_ids, v);
+        u.names.add(it.vname);
+        if it.vid != NONE {
+            u.vendor_ids.insert(it.vid);
         }
-        add_name(&mut u.companies, &t.company_id);
-        u.txs.push(t);
+        u.companies.insert(it.company);
+        u.txs.push(it.t);
     }
+    // The vendor cards' domains by (company id, vendor id), looked up without copying them.
+    let domains: crate::fastmap::FastMap<(&str, &str), &str> = vendor_domains
+        .iter()
+        .map(|((c, v), d)| ((c.as_str(), v.as_str()), d.as_str()))
+        .collect();
     // Keys are distinct, so the order below is total whatever the order they were seen in;
     // a vendor with no unmatched transaction has no entry.
     let mut list: Vec<(String, U)> = by_id
@@ -1432,7 +1445,7 @@ pub(crate) fn unmatched<'a>(
     let mut no_cue: crate::fastmap::FastSet<(&str, bool)> = Default::default();
     let mut out = Vec::new();
     for (key, u) in list {
-        let name = preferred_name(&u.names);
+        let name = u.names.preferred(&keys.vname);
         // Cadence over the currency with the most transactions (never across currencies).
         let main_currency = u
             .acc
@@ -1458,11 +1471,13 @@ pub(crate) fn unmatched<'a>(
         let mut descriptions: Vec<String> = Vec::new();
         let mut words: Vec<String> = Vec::new();
         for t in &u.txs {
-            let d = t.description.trim();
-            if !d.is_empty() && descriptions.len() < 5 && !descriptions.iter().any(|x| x == d) {
-                descriptions.push(d.to_owned());
-            }
             let text = t.description.as_str();
+            if descriptions.len() < 5 {
+                let d = text.trim();
+                if !d.is_empty() && !descriptions.iter().any(|x| x == d) {
+                    descriptions.push(d.to_owned());
+                }
+            }
             for w in words_of
                 .entry(text)
                 .or_insert_with(|| saas_words(text))
@@ -1475,9 +1490,10 @@ pub(crate) fn unmatched<'a>(
         }
         // Evidence of software: the lines' words, or the vendor card's domain.
         let domain = u.txs.iter().find_map(|t| {
-            let v = t.vendor_id.as_ref()?;
-            vendor_domains
-                .get(&(t.company_id.clone(), v.clone()))
+            let v = t.vendor_id.as_deref()?;
+            domains
+                .get(&(t.company_id.as_str(), v))
+                .copied()
                 .filter(|d| software_domain(d))
         });
         // A non-software verdict: the matcher's on a line, else the lexicon's cue in the
@@ -1492,7 +1508,8 @@ pub(crate) fn unmatched<'a>(
                 let soft = words.is_empty();
                 let cue = u
                     .names
-                    .keys()
+                    .in_order(&keys.vname)
+                    .into_iter()
                     .find_map(|n| lexicon_cue(n, soft))
                     .map(|c| (c, "name reads"));
                 cue.or_else(|| {
@@ -1598,8 +1615,8 @@ pub(crate) fn unmatched<'a>(
         }
         out.push(UnmatchedVendor {
             vendor_name: name,
-            vendor_ids: u.vendor_ids.into_iter().collect(),
-            company_ids: u.companies.into_iter().collect(),
+            vendor_ids: names_of(&keys.vid, u.vendor_ids),
+            company_ids: names_of(&keys.company, u.companies),
             spend: u.acc.money(),
             reporting: u.acc.reporting(s),
             transactions: u.acc.n,
