@@ -565,13 +565,14 @@ impl Matcher {
         })
     }
 
-    /// The [`Vocabulary`] of a customer's data: `lines` yields (vendor key, vendor, description)
-    /// for every line; the key tells vendors apart (the engine uses company and vendor). Only
-    /// vendors the catalog does not recognise count: a reseller or the app's own vendor writing
-    /// the app's name is the name used as a name.
-    pub fn vocabulary_of<'a, K: std::hash::Hash + Eq>(
+    /// The [`Vocabulary`] of a customer's data: `docs` yields (vendor key, vendor, descriptions)
+    /// for every document, its descriptions being every text of its lines; the key tells
+    /// vendors apart (the engine uses company and vendor), and the vendor of a key's first
+    /// document is the one read. Only vendors the catalog does not recognise count: a reseller
+    /// or the app's own vendor writing the app's name is the name used as a name.
+    pub fn vocabulary_of<'a, K: std::hash::Hash + Eq, T: IntoIterator<Item = &'a str>>(
         &self,
-        lines: impl IntoIterator<Item = (K, VendorInfo<'a>, &'a str)>,
+        docs: impl IntoIterator<Item = (K, VendorInfo<'a>, T)>,
     ) -> Vocabulary {
         use compiled::{W_CONTEXT, W_STOP, W_VOCAB};
         // Vendor key -> its number, or None when the catalog recognises the vendor.
@@ -580,7 +581,7 @@ impl Matcher {
         let mut pairs: FastSet<(u32, u32)> = Default::default();
         // A vendor's lines repeat month after month: each (vendor, text) is read once.
         let mut seen: FastSet<(u32, &str)> = Default::default();
-        for (key, vendor, text) in lines {
+        for (key, vendor, texts) in docs {
             let v = match vendors.get(&key) {
                 Some(v) => *v,
                 None => {
@@ -595,16 +596,18 @@ impl Matcher {
                 }
             };
             let Some(v) = v else { continue };
-            if !seen.insert((v, text)) {
-                continue;
-            }
-            normalize::for_each_word(text, |w| {
-                let wid = self.index.word_id(w);
-                let f = self.index.flags(wid);
-                if f & W_VOCAB != 0 && f & (W_STOP | W_CONTEXT) == 0 {
-                    pairs.insert((wid, v));
+            for text in texts {
+                if !seen.insert((v, text)) {
+                    continue;
                 }
-            });
+                normalize::for_each_word(text, |w| {
+                    let wid = self.index.word_id(w);
+                    let f = self.index.flags(wid);
+                    if f & W_VOCAB != 0 && f & (W_STOP | W_CONTEXT) == 0 {
+                        pairs.insert((wid, v));
+                    }
+                });
+            }
         }
         let threshold =
             VOCABULARY_MIN_VENDORS.max((unknown as usize).div_ceil(VOCABULARY_VENDOR_SHARE)) as u32;
@@ -788,6 +791,9 @@ impl Matcher {
         if lines.is_empty() {
             evals.clear();
         }
+        // What a line that follows the invoice gets, worked out once per invoice (it copies the
+        // invoice's match), tidied; each such line takes a clone, sharing that match.
+        let mut inherited: Option<Decision> = None;
         let lines = evals
             .into_iter()
             .map(|e| {
@@ -798,12 +804,19 @@ impl Matcher {
                         .as_ref()
                         .map(|m| m.decided_by == DecidedBy::Rule)
                         .unwrap_or(false);
-                let mut decision = if keep_own {
-                    e.decision
+                let decision = if keep_own || !follows_invoice(&invoice) {
+                    let mut d = e.decision;
+                    tidy(&mut d);
+                    d
                 } else {
-                    inherit(&invoice, e.decision)
+                    inherited
+                        .get_or_insert_with(|| {
+                            let mut d = inherit(&invoice, e.decision);
+                            tidy(&mut d);
+                            d
+                        })
+                        .clone()
                 };
-                tidy(&mut decision);
                 LineMatch {
                     decision,
                     role: e.role,
@@ -2156,8 +2169,13 @@ impl Matcher {
     }
 }
 
+/// Whether a line that does not decide for itself takes the invoice's decision ([`inherit`]).
+fn follows_invoice(invoice: &Decision) -> bool {
+    invoice.matched.is_some() || invoice.ignored_by_rule.is_some()
+}
+
 fn inherit(invoice: &Decision, own: Decision) -> Decision {
-    if invoice.matched.is_some() || invoice.ignored_by_rule.is_some() {
+    if follows_invoice(invoice) {
         let mut d = invoice.clone();
         if let Some(m) = d.matched.as_mut() {
             if m.decided_by != DecidedBy::Rule {

@@ -56,7 +56,15 @@ pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("{prefix}{h:016x}")
+    // `format!("{prefix}{h:016x}")`, without the formatting machinery (one id per transaction).
+    let mut id = String::with_capacity(prefix.len() + 16);
+    id.push_str(prefix);
+    for shift in (0..16).rev() {
+        id.push(char::from(
+            b"0123456789abcdef"[(h >> (shift * 4)) as usize & 0xf],
+        ));
+    }
+    id
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -308,10 +316,14 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
     } else {
         "invoice"
     };
-    let mut id_parts = vec![ctx.environment, ctx.company_id, kind, doc.id.as_str()];
-    if let Some(k) = &part.key {
-        id_parts.push(k);
-    }
+    let id_parts = [
+        ctx.environment,
+        ctx.company_id,
+        kind,
+        doc.id.as_str(),
+        part.key.as_deref().unwrap_or(""),
+    ];
+    let id_parts = &id_parts[..if part.key.is_some() { 5 } else { 4 }];
     let date = doc.posting_date.or(doc.document_date).unwrap_or(Date {
         year: 1,
         month: 1,
@@ -351,7 +363,7 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
         }
     };
     Transaction {
-        id: stable_id("tx_", &id_parts),
+        id: stable_id("tx_", id_parts),
         kind,
         company_id: ctx.company_id.to_owned(),
         company_name: ctx.company_name.map(str::to_owned),
@@ -621,6 +633,28 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(parts.iter().map(|p| p.excl.0).sum::<i64>(), 900_000);
         assert_eq!(parts.iter().map(|p| p.incl.0).sum::<i64>(), 1_080_000);
+    }
+
+    #[test]
+    fn ids_are_the_hash_in_sixteen_hex_digits() {
+        for parts in [
+            &[][..],
+            &["env", "c1", "invoice", "i1"],
+            &["a", "", "\u{e9}"],
+        ] {
+            let id = stable_id("tx_", parts);
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for (i, p) in parts.iter().enumerate() {
+                if i > 0 {
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                }
+                for b in p.bytes() {
+                    h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            assert_eq!(id, format!("tx_{h:016x}"));
+        }
+        assert_eq!(stable_id("x", &[]), "xcbf29ce484222325");
     }
 
     #[test]
