@@ -40,6 +40,7 @@ use crate::diagnostics::DiagnosticCode;
 use crate::diagnostics::{Counts, Diagnostic, DiagnosticLog};
 use crate::error::ConfigError;
 use crate::error::ErrorCode;
+use crate::fastmap::FastMap;
 use crate::matching::{Decision, LineInfo, Matcher, RuleSpec, VendorInfo};
 use crate::money::{balances_within_range, Amount, MagnitudeBudget};
 use crate::transactions::{self, LineMode, Transaction};
@@ -1052,42 +1053,46 @@ impl Engine {
     /// Works out which catalog words this data uses generically ([`crate::matching::Vocabulary`]),
     /// from every line of every document held, vendors told apart by company and vendor.
     fn refresh_vocabulary(&mut self) {
-        // (company, vendor id, else number, else name, trimmed and lower-cased): ids are lower
-        // case already, so only a key with upper case is copied.
-        let keys: Vec<(&str, Cow<str>)> = self
-            .docs
-            .iter()
-            .map(|((company, _, _), d)| {
-                let vendor = d
-                    .vendor_id
-                    .as_deref()
-                    .or(d.vendor_number.as_deref())
-                    .or(d.vendor_name.as_deref())
-                    .unwrap_or("")
-                    .trim();
-                let vendor = if vendor
-                    .bytes()
-                    .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-                {
-                    Cow::Borrowed(vendor)
-                } else {
-                    Cow::Owned(vendor.to_lowercase())
-                };
-                (company.as_str(), vendor)
-            })
-            .collect();
+        // Vendors are told apart by (company, vendor id, else number, else name, trimmed and
+        // lower-cased), numbered here: a document's key is found by its text as written (one
+        // look-up), and only a spelling not seen before is lower-cased (upper case copied).
+        let this: &Engine = self;
+        let mut as_written: FastMap<(&str, &str), u32> = FastMap::default();
+        let mut folded: FastMap<(&str, Cow<str>), u32> = FastMap::default();
+        let mut keys: Vec<u32> = Vec::with_capacity(this.docs.len());
+        for ((company, _, _), d) in &this.docs {
+            let vendor = d
+                .vendor_id
+                .as_deref()
+                .or(d.vendor_number.as_deref())
+                .or(d.vendor_name.as_deref())
+                .unwrap_or("")
+                .trim();
+            if let Some(&k) = as_written.get(&(company.as_str(), vendor)) {
+                keys.push(k);
+                continue;
+            }
+            let lower = if vendor
+                .bytes()
+                .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+            {
+                Cow::Borrowed(vendor)
+            } else {
+                Cow::Owned(vendor.to_lowercase())
+            };
+            let next = folded.len() as u32;
+            let k = *folded.entry((company.as_str(), lower)).or_insert(next);
+            as_written.insert((company.as_str(), vendor), k);
+            keys.push(k);
+        }
         // Per document: its vendor is looked up once, not once per line.
-        let docs = self
-            .docs
-            .iter()
-            .zip(keys.iter())
-            .map(|(((company, _, _), d), k)| {
-                let texts = d.lines.iter().flatten().flat_map(|l| {
-                    std::iter::once(l.description.as_str()).chain(l.description2.as_deref())
-                });
-                (k, self.vendor_info(company, d), texts)
+        let docs = this.docs.iter().zip(keys).map(|(((company, _, _), d), k)| {
+            let texts = d.lines.iter().flatten().flat_map(|l| {
+                std::iter::once(l.description.as_str()).chain(l.description2.as_deref())
             });
-        let v = self.matcher.vocabulary_of(docs);
+            (k, move || this.vendor_info(company, d), texts)
+        });
+        let v = this.matcher.vocabulary_of(docs);
         if *self.matcher.vocabulary() != v {
             self.matcher.set_vocabulary(v);
         }

@@ -567,12 +567,18 @@ impl Matcher {
 
     /// The [`Vocabulary`] of a customer's data: `docs` yields (vendor key, vendor, descriptions)
     /// for every document, its descriptions being every text of its lines; the key tells
-    /// vendors apart (the engine uses company and vendor), and the vendor of a key's first
-    /// document is the one read. Only vendors the catalog does not recognise count: a reseller
-    /// or the app's own vendor writing the app's name is the name used as a name.
-    pub fn vocabulary_of<'a, K: std::hash::Hash + Eq, T: IntoIterator<Item = &'a str>>(
+    /// vendors apart (the engine uses company and vendor), and the vendor (asked for only then)
+    /// of a key's first document is the one read. Only vendors the catalog does not recognise
+    /// count: a reseller or the app's own vendor writing the app's name is the name used as a
+    /// name.
+    pub fn vocabulary_of<
+        'a,
+        K: std::hash::Hash + Eq,
+        V: FnOnce() -> VendorInfo<'a>,
+        T: IntoIterator<Item = &'a str>,
+    >(
         &self,
-        docs: impl IntoIterator<Item = (K, VendorInfo<'a>, T)>,
+        docs: impl IntoIterator<Item = (K, V, T)>,
     ) -> Vocabulary {
         use compiled::{W_CONTEXT, W_STOP, W_VOCAB};
         // Vendor key -> its number, or None when the catalog recognises the vendor.
@@ -585,7 +591,7 @@ impl Matcher {
             let v = match vendors.get(&key) {
                 Some(v) => *v,
                 None => {
-                    let v = if self.vendor_facts(&vendor).known {
+                    let v = if self.vendor_facts(&vendor()).known {
                         None
                     } else {
                         unknown += 1;
