@@ -1152,6 +1152,7 @@ impl Engine {
         // Per document, reused: its lines as the matcher reads them, and their types.
         let mut infos: Vec<LineInfo> = Vec::new();
         let mut line_types: Vec<LineType> = Vec::new();
+        let mut terms_memo = transactions::seats::TermsMemo::default();
         for ((company, _, _), doc) in &self.docs {
             let cstate = self.companies.get(company);
             let currency = match self.currency_for(company, doc) {
@@ -1253,7 +1254,7 @@ impl Engine {
                     };
                     tx.ignored_by_rule = d.ignored_by_rule.clone();
                 }
-                let terms = transactions::part_terms(doc, &part, &m, decision);
+                let terms = transactions::part_terms(doc, &part, &m, decision, &mut terms_memo);
                 (tx.seats, tx.unit_price, tx.period, tx.term_months) = (
                     terms.seats,
                     terms.unit_price,

@@ -201,7 +201,7 @@ pub fn balanced_line_amounts(doc: &Document, lines: &[&Line]) -> Vec<(Amount, Am
     excl.into_iter().zip(incl).collect()
 }
 
-fn joined_descriptions(lines: &[&Line]) -> String {
+fn joined_descriptions<'a>(lines: impl Iterator<Item = &'a Line>) -> String {
     let mut out = String::new();
     let mut seen: Vec<&str> = Vec::new();
     for l in lines {
@@ -329,12 +329,12 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
         month: 1,
         day: 1,
     });
-    let line_refs: Vec<&Line> = part
-        .lines
-        .iter()
-        .map(|pl| pl.line)
-        .filter(|l| l.line_type != LineType::Comment)
-        .collect();
+    let line_refs = || {
+        part.lines
+            .iter()
+            .map(|pl| pl.line)
+            .filter(|l| l.line_type != LineType::Comment)
+    };
     let (description, line_type, gl, line_id) = match part.single_line {
         Some(l) => (
             l.description.clone(),
@@ -346,8 +346,7 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
         ),
         None => {
             let gl = {
-                let mut accts = line_refs
-                    .iter()
+                let mut accts = line_refs()
                     .filter(|l| l.line_type == LineType::Account)
                     .filter_map(|l| l.object_number.as_deref());
                 let first = accts.next();
@@ -355,11 +354,11 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
                 first.filter(|f| accts.all(|a| a == *f)).map(str::to_owned)
             };
             let line_id = if part.key.is_some() {
-                line_refs.first().and_then(|l| l.id.clone())
+                line_refs().next().and_then(|l| l.id.clone())
             } else {
                 None
             };
-            (joined_descriptions(&line_refs), None, gl, line_id)
+            (joined_descriptions(line_refs()), None, gl, line_id)
         }
     };
     Transaction {
@@ -410,34 +409,46 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
 /// and text ([`seats::terms`]). A part with several product lines (an invoice of several
 /// products in `invoice` mode, or several lines of one app in `auto` mode) and a credit memo
 /// get none: a sum of seats or an average price would not be a price anyone was quoted.
-pub fn part_terms(
-    doc: &Document,
+/// `memo` remembers the terms of the figures read before (one per build).
+pub fn part_terms<'a>(
+    doc: &'a Document,
     part: &Part,
     m: &InvoiceMatch,
     decision: Option<&Decision>,
+    memo: &mut seats::TermsMemo<'a>,
 ) -> seats::Terms {
     if doc.kind == DocKind::CreditMemo || decision.and_then(|d| d.matched.as_ref()).is_none() {
         return seats::Terms::default();
     }
-    let mut products = part
-        .lines
-        .iter()
-        .filter(|pl| {
-            pl.line.line_type != LineType::Comment
-                && m.lines
-                    .get(pl.index)
-                    .is_some_and(|lm| lm.role == LineRole::Product)
-        })
-        .map(|pl| pl.line);
+    let mut products = part.lines.iter().filter(|pl| {
+        pl.line.line_type != LineType::Comment
+            && m.lines
+                .get(pl.index)
+                .is_some_and(|lm| lm.role == LineRole::Product)
+    });
     match (products.next(), products.next()) {
-        (Some(l), None) => seats::terms(&seats::LineFigures {
-            description: &l.description,
-            description2: l.description2.as_deref(),
-            quantity: l.quantity,
-            unit_cost: l.unit_cost,
-            unit_of_measure: l.unit_of_measure.as_deref(),
-            net_amount: l.net_amount,
-        }),
+        (Some(pl), None) => {
+            let figures = |l: &'a Line| seats::LineFigures {
+                description: &l.description,
+                description2: l.description2.as_deref(),
+                quantity: l.quantity,
+                unit_cost: l.unit_cost,
+                unit_of_measure: l.unit_of_measure.as_deref(),
+                net_amount: l.net_amount,
+            };
+            // The document's own line (the part's is it, borrowed for less long): remembered.
+            match doc.lines.as_deref().and_then(|ls| ls.get(pl.index)) {
+                Some(l) if std::ptr::eq(l, pl.line) => memo.terms(&figures(l)),
+                _ => seats::terms(&seats::LineFigures {
+                    description: &pl.line.description,
+                    description2: pl.line.description2.as_deref(),
+                    quantity: pl.line.quantity,
+                    unit_cost: pl.line.unit_cost,
+                    unit_of_measure: pl.line.unit_of_measure.as_deref(),
+                    net_amount: pl.line.net_amount,
+                }),
+            }
+        }
         _ => seats::Terms::default(),
     }
 }
