@@ -1452,12 +1452,27 @@ fn sorted_transactions(txs: Vec<Transaction>) -> Vec<Transaction> {
     let mut order: Vec<(usize, _)> = txs.iter().map(key).enumerate().collect();
     // The position breaks ties, so an unstable sort gives the stable order.
     order.sort_unstable_by(|(i, a), (j, b)| a.cmp(b).then(i.cmp(j)));
-    let order: Vec<usize> = order.into_iter().map(|(i, _)| i).collect();
-    let mut slots: Vec<Option<Transaction>> = txs.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .map(|i| slots[i].take().expect("each position once"))
-        .collect()
+    let from: Vec<usize> = order.into_iter().map(|(i, _)| i).collect();
+    let mut txs = txs;
+    permute(&mut txs, from);
+    txs
+}
+
+/// Moves `items[from[k]]` to `k` for every `k` (`from` a permutation), in place, cycle by
+/// cycle: each item is swapped into its place once.
+fn permute<T>(items: &mut [T], mut from: Vec<usize>) {
+    for start in 0..from.len() {
+        let mut at = start;
+        loop {
+            let next = from[at];
+            from[at] = at;
+            if next == start || next == at {
+                break;
+            }
+            items.swap(at, next);
+            at = next;
+        }
+    }
 }
 
 fn lines_missing(company: &str, doc: &Document) -> Diagnostic {
@@ -1563,5 +1578,38 @@ pub trait IdPeek {
 impl<T> IdPeek for records::Read<T> {
     fn peek_id(&mut self) -> Option<String> {
         self.raw_id.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+
+    #[test]
+    fn permute_moves_each_item_to_its_place() {
+        // Every permutation of 5 items (cycles of every length, fixed points), and a long one.
+        fn check(from: Vec<usize>) {
+            let items: Vec<String> = (0..from.len()).map(|i| format!("t{i}")).collect();
+            let want: Vec<String> = from.iter().map(|&i| items[i].clone()).collect();
+            let mut got = items;
+            permute(&mut got, from.clone());
+            assert_eq!(got, want, "{from:?}");
+        }
+        fn all(prefix: &mut Vec<usize>, n: usize) {
+            if prefix.len() == n {
+                return check(prefix.clone());
+            }
+            for i in 0..n {
+                if !prefix.contains(&i) {
+                    prefix.push(i);
+                    all(prefix, n);
+                    prefix.pop();
+                }
+            }
+        }
+        for n in 0..=5 {
+            all(&mut Vec::new(), n);
+        }
+        check((0..1000).map(|i| (i * 7 + 3) % 1000).collect());
     }
 }

@@ -1731,10 +1731,17 @@ impl Matcher {
                             .unwrap_or(false)
                     })
                     .count();
-                let m = Arc::make_mut(&mut m);
-                m.confidence = (m.confidence * (0.5 + 0.5 * share)).clamp(0.0, 1.0);
-                if agree > 1 && m.decided_by != DecidedBy::Rule {
-                    m.decided_by = DecidedBy::Lines;
+                let confidence = (m.confidence * (0.5 + 0.5 * share)).clamp(0.0, 1.0);
+                let by_lines = agree > 1 && m.decided_by != DecidedBy::Rule;
+                // Copied only when changed (one product line and a tax line: it is not).
+                if confidence.to_bits() != m.confidence.to_bits()
+                    || (by_lines && m.decided_by != DecidedBy::Lines)
+                {
+                    let m = Arc::make_mut(&mut m);
+                    m.confidence = confidence;
+                    if by_lines {
+                        m.decided_by = DecidedBy::Lines;
+                    }
                 }
             }
             if let Some((other, ow, _)) = votes.get(1) {
@@ -2184,7 +2191,7 @@ fn inherit(invoice: &Decision, own: Decision) -> Decision {
     if follows_invoice(invoice) {
         let mut d = invoice.clone();
         if let Some(m) = d.matched.as_mut() {
-            if m.decided_by != DecidedBy::Rule {
+            if m.decided_by != DecidedBy::Rule && m.decided_by != DecidedBy::Lines {
                 Arc::make_mut(m).decided_by = DecidedBy::Lines;
             }
         }
