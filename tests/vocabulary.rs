@@ -257,3 +257,28 @@ fn explain_works_out_the_vocabulary_without_building_transactions_first() {
         "{d:?}"
     );
 }
+
+#[test]
+fn a_vendor_written_in_other_cases_counts_once() {
+    // Vendors are counted by their number as written, lower-cased and trimmed: the same vendor
+    // in three spellings is one vendor, beside a second one.
+    let records = [
+        invoice(1, "V100", "Sparkle Office Cleaning Ltd", "Cleaning Monday"),
+        invoice(
+            2,
+            "v100",
+            "Sparkle Office Cleaning Ltd",
+            "Cleaning Monday again",
+        ),
+        invoice(3, " V100 ", "Sparkle Office Cleaning Ltd", "Monday windows"),
+        invoice(4, "V100", "Sparkle Office Cleaning Ltd", "Monday floors"),
+        invoice(5, "V101", "Rapid Couriers GmbH", "Monday delivery route 7"),
+    ];
+    let mut e = engine(None);
+    e.add_page_text(None, None, &page(&records));
+    e.transactions();
+    assert_eq!(
+        e.matcher().vocabulary().vendors(),
+        (2, VOCABULARY_MIN_VENDORS as u32)
+    );
+}

@@ -28,12 +28,17 @@ impl Engine {
         let mut by_currency: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
         let mut matched = 0u64;
         for t in &built.transactions {
-            let e = by_currency
-                .entry(t.currency.clone())
-                .or_insert_with(|| CurrencyTotal {
-                    currency: t.currency.clone(),
-                    ..Default::default()
-                });
+            // The currency is copied once, not per transaction.
+            if !by_currency.contains_key(&t.currency) {
+                by_currency.insert(
+                    t.currency.clone(),
+                    CurrencyTotal {
+                        currency: t.currency.clone(),
+                        ..Default::default()
+                    },
+                );
+            }
+            let e = by_currency.get_mut(&t.currency).expect("inserted above");
             e.transactions += 1;
             e.amount_excluding_tax += t.amount_excluding_tax;
             e.amount_including_tax += t.amount_including_tax;

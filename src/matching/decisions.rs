@@ -287,9 +287,14 @@ impl Table {
     }
 
     /// Room for `lines` verdicts in all (growing the maps key by key rehashes them ~20 times
-    /// on a first build).
+    /// on a first build). Only an empty table reserves: `lines` counts every line, repeats
+    /// included, so a table already holding the verdicts (restored, or built before) would
+    /// only be rehashed into room it never fills.
     pub fn reserve(&mut self, lines: usize) {
-        let more = lines.saturating_sub(self.lines.len());
+        if !self.lines.is_empty() {
+            return;
+        }
+        let more = lines;
         self.lines.reserve(more);
         self.text_ix.reserve(more);
         self.texts.reserve(more);

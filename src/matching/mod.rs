@@ -565,13 +565,20 @@ impl Matcher {
         })
     }
 
-    /// The [`Vocabulary`] of a customer's data: `lines` yields (vendor key, vendor, description)
-    /// for every line; the key tells vendors apart (the engine uses company and vendor). Only
-    /// vendors the catalog does not recognise count: a reseller or the app's own vendor writing
-    /// the app's name is the name used as a name.
-    pub fn vocabulary_of<'a, K: std::hash::Hash + Eq>(
+    /// The [`Vocabulary`] of a customer's data: `docs` yields (vendor key, vendor, descriptions)
+    /// for every document, its descriptions being every text of its lines; the key tells
+    /// vendors apart (the engine uses company and vendor), and the vendor (asked for only then)
+    /// of a key's first document is the one read. Only vendors the catalog does not recognise
+    /// count: a reseller or the app's own vendor writing the app's name is the name used as a
+    /// name.
+    pub fn vocabulary_of<
+        'a,
+        K: std::hash::Hash + Eq,
+        V: FnOnce() -> VendorInfo<'a>,
+        T: IntoIterator<Item = &'a str>,
+    >(
         &self,
-        lines: impl IntoIterator<Item = (K, VendorInfo<'a>, &'a str)>,
+        docs: impl IntoIterator<Item = (K, V, T)>,
     ) -> Vocabulary {
         use compiled::{W_CONTEXT, W_STOP, W_VOCAB};
         // Vendor key -> its number, or None when the catalog recognises the vendor.
@@ -580,11 +587,11 @@ impl Matcher {
         let mut pairs: FastSet<(u32, u32)> = Default::default();
         // A vendor's lines repeat month after month: each (vendor, text) is read once.
         let mut seen: FastSet<(u32, &str)> = Default::default();
-        for (key, vendor, text) in lines {
+        for (key, vendor, texts) in docs {
             let v = match vendors.get(&key) {
                 Some(v) => *v,
                 None => {
-                    let v = if self.vendor_facts(&vendor).known {
+                    let v = if self.vendor_facts(&vendor()).known {
                         None
                     } else {
                         unknown += 1;
@@ -595,16 +602,18 @@ impl Matcher {
                 }
             };
             let Some(v) = v else { continue };
-            if !seen.insert((v, text)) {
-                continue;
-            }
-            normalize::for_each_word(text, |w| {
-                let wid = self.index.word_id(w);
-                let f = self.index.flags(wid);
-                if f & W_VOCAB != 0 && f & (W_STOP | W_CONTEXT) == 0 {
-                    pairs.insert((wid, v));
+            for text in texts {
+                if !seen.insert((v, text)) {
+                    continue;
                 }
-            });
+                normalize::for_each_word(text, |w| {
+                    let wid = self.index.word_id(w);
+                    let f = self.index.flags(wid);
+                    if f & W_VOCAB != 0 && f & (W_STOP | W_CONTEXT) == 0 {
+                        pairs.insert((wid, v));
+                    }
+                });
+            }
         }
         let threshold =
             VOCABULARY_MIN_VENDORS.max((unknown as usize).div_ceil(VOCABULARY_VENDOR_SHARE)) as u32;
@@ -818,6 +827,9 @@ impl Matcher {
         if lines.is_empty() {
             evals.clear();
         }
+        // What a line that follows the invoice gets, worked out once per invoice (it copies the
+        // invoice's match), tidied; each such line takes a clone, sharing that match.
+        let mut inherited: Option<Decision> = None;
         let lines = evals
             .into_iter()
             .map(|e| {
@@ -828,12 +840,19 @@ impl Matcher {
                         .as_ref()
                         .map(|m| m.decided_by == DecidedBy::Rule)
                         .unwrap_or(false);
-                let mut decision = if keep_own {
-                    e.decision
+                let decision = if keep_own || !follows_invoice(&invoice) {
+                    let mut d = e.decision;
+                    tidy(&mut d);
+                    d
                 } else {
-                    inherit(&invoice, e.decision)
+                    inherited
+                        .get_or_insert_with(|| {
+                            let mut d = inherit(&invoice, e.decision);
+                            tidy(&mut d);
+                            d
+                        })
+                        .clone()
                 };
-                tidy(&mut decision);
                 LineMatch {
                     decision,
                     role: e.role,
@@ -1742,10 +1761,17 @@ impl Matcher {
                             .unwrap_or(false)
                     })
                     .count();
-                let m = Arc::make_mut(&mut m);
-                m.confidence = (m.confidence * (0.5 + 0.5 * share)).clamp(0.0, 1.0);
-                if agree > 1 && m.decided_by != DecidedBy::Rule {
-                    m.decided_by = DecidedBy::Lines;
+                let confidence = (m.confidence * (0.5 + 0.5 * share)).clamp(0.0, 1.0);
+                let by_lines = agree > 1 && m.decided_by != DecidedBy::Rule;
+                // Copied only when changed (one product line and a tax line: it is not).
+                if confidence.to_bits() != m.confidence.to_bits()
+                    || (by_lines && m.decided_by != DecidedBy::Lines)
+                {
+                    let m = Arc::make_mut(&mut m);
+                    m.confidence = confidence;
+                    if by_lines {
+                        m.decided_by = DecidedBy::Lines;
+                    }
                 }
             }
             if let Some((other, ow, _)) = votes.get(1) {
@@ -2186,11 +2212,16 @@ impl Matcher {
     }
 }
 
+/// Whether a line that does not decide for itself takes the invoice's decision ([`inherit`]).
+fn follows_invoice(invoice: &Decision) -> bool {
+    invoice.matched.is_some() || invoice.ignored_by_rule.is_some()
+}
+
 fn inherit(invoice: &Decision, own: Decision) -> Decision {
-    if invoice.matched.is_some() || invoice.ignored_by_rule.is_some() {
+    if follows_invoice(invoice) {
         let mut d = invoice.clone();
         if let Some(m) = d.matched.as_mut() {
-            if m.decided_by != DecidedBy::Rule {
+            if m.decided_by != DecidedBy::Rule && m.decided_by != DecidedBy::Lines {
                 Arc::make_mut(m).decided_by = DecidedBy::Lines;
             }
         }

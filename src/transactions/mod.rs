@@ -56,7 +56,15 @@ pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("{prefix}{h:016x}")
+    // `format!("{prefix}{h:016x}")`, without the formatting machinery (one id per transaction).
+    let mut id = String::with_capacity(prefix.len() + 16);
+    id.push_str(prefix);
+    for shift in (0..16).rev() {
+        id.push(char::from(
+            b"0123456789abcdef"[(h >> (shift * 4)) as usize & 0xf],
+        ));
+    }
+    id
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -193,7 +201,7 @@ pub fn balanced_line_amounts(doc: &Document, lines: &[&Line]) -> Vec<(Amount, Am
     excl.into_iter().zip(incl).collect()
 }
 
-fn joined_descriptions(lines: &[&Line]) -> String {
+fn joined_descriptions<'a>(lines: impl Iterator<Item = &'a Line>) -> String {
     let mut out = String::new();
     let mut seen: Vec<&str> = Vec::new();
     for l in lines {
@@ -308,21 +316,25 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
     } else {
         "invoice"
     };
-    let mut id_parts = vec![ctx.environment, ctx.company_id, kind, doc.id.as_str()];
-    if let Some(k) = &part.key {
-        id_parts.push(k);
-    }
+    let id_parts = [
+        ctx.environment,
+        ctx.company_id,
+        kind,
+        doc.id.as_str(),
+        part.key.as_deref().unwrap_or(""),
+    ];
+    let id_parts = &id_parts[..if part.key.is_some() { 5 } else { 4 }];
     let date = doc.posting_date.or(doc.document_date).unwrap_or(Date {
         year: 1,
         month: 1,
         day: 1,
     });
-    let line_refs: Vec<&Line> = part
-        .lines
-        .iter()
-        .map(|pl| pl.line)
-        .filter(|l| l.line_type != LineType::Comment)
-        .collect();
+    let line_refs = || {
+        part.lines
+            .iter()
+            .map(|pl| pl.line)
+            .filter(|l| l.line_type != LineType::Comment)
+    };
     let (description, line_type, gl, line_id) = match part.single_line {
         Some(l) => (
             l.description.clone(),
@@ -334,8 +346,7 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
         ),
         None => {
             let gl = {
-                let mut accts = line_refs
-                    .iter()
+                let mut accts = line_refs()
                     .filter(|l| l.line_type == LineType::Account)
                     .filter_map(|l| l.object_number.as_deref());
                 let first = accts.next();
@@ -343,15 +354,15 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
                 first.filter(|f| accts.all(|a| a == *f)).map(str::to_owned)
             };
             let line_id = if part.key.is_some() {
-                line_refs.first().and_then(|l| l.id.clone())
+                line_refs().next().and_then(|l| l.id.clone())
             } else {
                 None
             };
-            (joined_descriptions(&line_refs), None, gl, line_id)
+            (joined_descriptions(line_refs()), None, gl, line_id)
         }
     };
     Transaction {
-        id: stable_id("tx_", &id_parts),
+        id: stable_id("tx_", id_parts),
         kind,
         company_id: ctx.company_id.to_owned(),
         company_name: ctx.company_name.map(str::to_owned),
@@ -398,34 +409,46 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
 /// and text ([`seats::terms`]). A part with several product lines (an invoice of several
 /// products in `invoice` mode, or several lines of one app in `auto` mode) and a credit memo
 /// get none: a sum of seats or an average price would not be a price anyone was quoted.
-pub fn part_terms(
-    doc: &Document,
+/// `memo` remembers the terms of the figures read before (one per build).
+pub fn part_terms<'a>(
+    doc: &'a Document,
     part: &Part,
     m: &InvoiceMatch,
     decision: Option<&Decision>,
+    memo: &mut seats::TermsMemo<'a>,
 ) -> seats::Terms {
     if doc.kind == DocKind::CreditMemo || decision.and_then(|d| d.matched.as_ref()).is_none() {
         return seats::Terms::default();
     }
-    let mut products = part
-        .lines
-        .iter()
-        .filter(|pl| {
-            pl.line.line_type != LineType::Comment
-                && m.lines
-                    .get(pl.index)
-                    .is_some_and(|lm| lm.role == LineRole::Product)
-        })
-        .map(|pl| pl.line);
+    let mut products = part.lines.iter().filter(|pl| {
+        pl.line.line_type != LineType::Comment
+            && m.lines
+                .get(pl.index)
+                .is_some_and(|lm| lm.role == LineRole::Product)
+    });
     match (products.next(), products.next()) {
-        (Some(l), None) => seats::terms(&seats::LineFigures {
-            description: &l.description,
-            description2: l.description2.as_deref(),
-            quantity: l.quantity,
-            unit_cost: l.unit_cost,
-            unit_of_measure: l.unit_of_measure.as_deref(),
-            net_amount: l.net_amount,
-        }),
+        (Some(pl), None) => {
+            let figures = |l: &'a Line| seats::LineFigures {
+                description: &l.description,
+                description2: l.description2.as_deref(),
+                quantity: l.quantity,
+                unit_cost: l.unit_cost,
+                unit_of_measure: l.unit_of_measure.as_deref(),
+                net_amount: l.net_amount,
+            };
+            // The document's own line (the part's is it, borrowed for less long): remembered.
+            match doc.lines.as_deref().and_then(|ls| ls.get(pl.index)) {
+                Some(l) if std::ptr::eq(l, pl.line) => memo.terms(&figures(l)),
+                _ => seats::terms(&seats::LineFigures {
+                    description: &pl.line.description,
+                    description2: pl.line.description2.as_deref(),
+                    quantity: pl.line.quantity,
+                    unit_cost: pl.line.unit_cost,
+                    unit_of_measure: pl.line.unit_of_measure.as_deref(),
+                    net_amount: pl.line.net_amount,
+                }),
+            }
+        }
         _ => seats::Terms::default(),
     }
 }
@@ -621,6 +644,28 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(parts.iter().map(|p| p.excl.0).sum::<i64>(), 900_000);
         assert_eq!(parts.iter().map(|p| p.incl.0).sum::<i64>(), 1_080_000);
+    }
+
+    #[test]
+    fn ids_are_the_hash_in_sixteen_hex_digits() {
+        for parts in [
+            &[][..],
+            &["env", "c1", "invoice", "i1"],
+            &["a", "", "\u{e9}"],
+        ] {
+            let id = stable_id("tx_", parts);
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for (i, p) in parts.iter().enumerate() {
+                if i > 0 {
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                }
+                for b in p.bytes() {
+                    h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            assert_eq!(id, format!("tx_{h:016x}"));
+        }
+        assert_eq!(stable_id("x", &[]), "xcbf29ce484222325");
     }
 
     #[test]

@@ -105,13 +105,56 @@ pub struct LineFigures<'a> {
     pub net_amount: Amount,
 }
 
-/// The terms of one line (see the module docs).
-pub fn terms(line: &LineFigures) -> Terms {
-    let mut toks = tokens(line.description);
-    if let Some(d2) = line.description2 {
+/// What a line's text alone says ([`terms`] weighs it with the line's figures).
+#[derive(Debug, Clone, Default)]
+struct TextTerms {
+    period: Option<Period>,
+    multi_year_months: Option<u32>,
+    /// Numbers the text says are months or years ("12 months").
+    time_counts: Vec<u64>,
+    seats: Option<u32>,
+}
+
+fn text_terms(description: &str, description2: Option<&str>) -> TextTerms {
+    let mut toks = tokens(description);
+    if let Some(d2) = description2 {
         toks.push(Tok::Sym('|'));
         toks.extend(tokens(d2));
     }
+    TextTerms {
+        period: period_of(&toks, description),
+        multi_year_months: multi_year_months(&toks),
+        time_counts: time_counts(&toks),
+        seats: seats_of(&toks),
+    }
+}
+
+/// [`terms`] of many lines, reading each distinct text once: a build reads the same product
+/// line on every monthly invoice, and reading its text is most of the cost (the figures, which
+/// vary, are weighed per line).
+#[derive(Default)]
+pub struct TermsMemo<'a> {
+    texts: crate::fastmap::FastMap<(&'a str, Option<&'a str>), TextTerms>,
+}
+
+impl<'a> TermsMemo<'a> {
+    /// Equal to `terms(line)`.
+    pub fn terms(&mut self, line: &LineFigures<'a>) -> Terms {
+        let text = self
+            .texts
+            .entry((line.description, line.description2))
+            .or_insert_with(|| text_terms(line.description, line.description2));
+        weigh(text, line)
+    }
+}
+
+/// The terms of one line (see the module docs).
+pub fn terms(line: &LineFigures) -> Terms {
+    weigh(&text_terms(line.description, line.description2), line)
+}
+
+/// The terms of a line whose text says `text`.
+fn weigh(text: &TextTerms, line: &LineFigures) -> Terms {
     let time_unit = line.unit_of_measure.and_then(time_unit_months);
     let seat_unit = line.unit_of_measure.is_some_and(is_seat_unit);
     let whole_quantity = line
@@ -120,21 +163,20 @@ pub fn terms(line: &LineFigures) -> Terms {
         .and_then(|q| u32::try_from(q.0 / SCALE).ok());
 
     let uom_months = time_unit.zip(whole_quantity).map(|(u, q)| u * q);
-    let period = period_of(&toks, line.description).or_else(|| period_of_months(uom_months?));
+    let period = text.period.or_else(|| period_of_months(uom_months?));
     let mut out = Terms {
         period,
         term_months: (period == Some(Period::MultiYear))
             .then(|| {
-                multi_year_months(&toks)
+                text.multi_year_months
                     .or_else(|| uom_months.filter(|&m| period_of_months(m) == period))
             })
             .flatten(),
         ..Terms::default()
     };
     // A quantity the text says is a number of months or years ("12 months") is not seats.
-    let counted_time = time_counts(&toks);
     let bc_seats = whole_quantity
-        .filter(|&q| q >= 2 && time_unit.is_none() && !counted_time.contains(&u64::from(q)));
+        .filter(|&q| q >= 2 && time_unit.is_none() && !text.time_counts.contains(&u64::from(q)));
     if let Some(q) = bc_seats {
         let per_seat = line.unit_cost.filter(|uc| {
             let total = i128::from(uc.0) * i128::from(q);
@@ -151,7 +193,7 @@ pub fn terms(line: &LineFigures) -> Terms {
             return out;
         }
     }
-    if let Some(n) = seats_of(&toks) {
+    if let Some(n) = text.seats {
         out.seats = Some(n);
         out.unit_price = price_per_seat(line.net_amount, n);
     }
@@ -1304,6 +1346,64 @@ fn dates_in(text: &str) -> Vec<crate::date::Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_memo_reads_a_text_once_and_weighs_each_line_figures() {
+        let lines = [
+            (
+                "Microsoft 365 E3 annual 25 users",
+                None,
+                None,
+                None,
+                "900.00",
+            ),
+            (
+                "Microsoft 365 E3 annual 25 users",
+                None,
+                Some("10"),
+                Some("90.00"),
+                "900.00",
+            ),
+            (
+                "Microsoft 365 E3 annual 25 users",
+                None,
+                Some("12"),
+                None,
+                "120.00",
+            ),
+            (
+                "Microsoft 365 E3",
+                Some("3-year term, 10 users"),
+                None,
+                None,
+                "3000.00",
+            ),
+            (
+                "Microsoft 365 E3",
+                Some("monthly"),
+                Some("12"),
+                None,
+                "-60.00",
+            ),
+            ("Microsoft 365 E3", None, Some("12"), Some("5.00"), "60.00"),
+        ];
+        let figures: Vec<LineFigures> = lines
+            .iter()
+            .map(|&(d, d2, q, uc, net)| LineFigures {
+                description: d,
+                description2: d2,
+                quantity: q.map(amt),
+                unit_cost: uc.map(amt),
+                unit_of_measure: None,
+                net_amount: amt(net),
+            })
+            .collect();
+        let mut memo = TermsMemo::default();
+        for f in figures.iter().chain(figures.iter().rev()) {
+            assert_eq!(memo.terms(f), terms(f), "{f:?}");
+        }
+        assert_eq!(memo.texts.len(), 4, "one reading per distinct text");
+    }
 
     fn amt(s: &str) -> Amount {
         Amount::parse_decimal(s).unwrap()
