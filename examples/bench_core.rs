@@ -9,6 +9,8 @@
 //! `DIR` holds `manifest.json` and the page files; `--pages` lists set sizes in pages (a set is
 //! the first N pages); `--reps` how many times each set is measured (the median is printed).
 
+#[path = "support/bench_data.rs"]
+mod bench_data;
 use bc_spend::bc::Entity;
 use bc_spend::engine::{Engine, EngineOptions};
 use bc_spend::report::ReportOptions;
@@ -108,16 +110,7 @@ fn main() {
             other => panic!("unknown argument {other}; see the example's doc comment"),
         }
     }
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{data}/manifest.json")).expect("manifest.json in --data"),
-    )
-    .expect("manifest is JSON");
-    let files: Vec<String> = manifest["pages"]
-        .as_array()
-        .expect("pages")
-        .iter()
-        .map(|p| format!("{data}/{}", p["file"].as_str().unwrap()))
-        .collect();
+    let files = bench_data::page_files(&data);
 
     // Warm up caches (the shipped catalog's index is built once per process, as in wasm).
     {

@@ -8,6 +8,8 @@
 //! ```
 //! `DIR` holds `manifest.json` and the page files (`www/bench/run.mjs` writes them).
 
+#[path = "support/bench_data.rs"]
+mod bench_data;
 use bc_spend::bc::Entity;
 use bc_spend::engine::{Engine, EngineOptions};
 use std::time::Instant;
@@ -57,17 +59,8 @@ fn main() {
             other => panic!("unknown argument {other}; see the example's doc comment"),
         }
     }
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{data}/manifest.json")).expect("manifest.json in --data"),
-    )
-    .expect("manifest is JSON");
-    let files: Vec<String> = manifest["pages"]
-        .as_array()
-        .expect("pages")
-        .iter()
-        .take(pages)
-        .map(|p| format!("{data}/{}", p["file"].as_str().unwrap()))
-        .collect();
+    let mut files = bench_data::page_files(&data);
+    files.truncate(pages);
     let mut e = Engine::new(EngineOptions {
         connected_at: Some("2026-11-26".into()),
         ..Default::default()

@@ -10,6 +10,8 @@
 //! and rates for every currency but the last one seen, so converted and missing-rate figures
 //! both appear.
 
+#[path = "support/bench_data.rs"]
+mod bench_data;
 use bc_spend::engine::{Engine, EngineOptions};
 use bc_spend::report::{RateOption, ReportOptions};
 use std::time::Instant;
@@ -41,18 +43,10 @@ fn main() {
             other => panic!("unknown argument {other}; see the example's doc comment"),
         }
     }
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{data}/manifest.json")).expect("manifest.json in --data"),
-    )
-    .expect("manifest is JSON");
-    let texts: Vec<String> = manifest["pages"]
-        .as_array()
-        .expect("pages")
+    let texts: Vec<String> = bench_data::page_files(&data)
         .iter()
         .take(pages)
-        .map(|p| {
-            std::fs::read_to_string(format!("{data}/{}", p["file"].as_str().unwrap())).unwrap()
-        })
+        .map(|f| std::fs::read_to_string(f).expect("page"))
         .collect();
     let mut out = Vec::new();
     for mode in modes.split(',') {
