@@ -21,7 +21,7 @@ import { startEmulator } from '../emulator/index.js';
 import {
   identifyCaller, readAccess, readConnections, readMessage, retryDelaySeconds, scheduledMessages, secretFor, splitBytes, joinPieces, blobBytes,
 } from '../worker/src/config.js';
-import { openStore } from '../worker/src/store.js';
+import { openStore, PIECES_PER_CALL } from '../worker/src/store.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER = join(REPO, 'www/worker');
@@ -100,6 +100,7 @@ function cpuMs(pid) {
 
 const toml = readToml(readFileSync(join(WORKER, 'wrangler.toml'), 'utf8'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const collect = async (iterable) => { const out = []; for await (const x of iterable) out.push(x); return out; };
 // The figures go to the test output and to tests/artifacts/worker/figures.txt (test.sh prints it).
 const figures = [];
 const note = (line) => { figures.push(line); process.stdout.write(`# worker: ${line}\n`); };
@@ -535,6 +536,53 @@ describe('20 tenants x 3 companies fanned out over the queue in workerd', () => 
     }
   });
 
+  it('a state of many pieces is written and read PIECES_PER_CALL pieces per D1 call, and a late commit deletes only its own pieces', async () => {
+    const db = await mf.getD1Database('DB');
+    const meter = { d1: 0 };
+    const store = openStore(db, meter);
+    const conn = 'pieces-test';
+    const company = '00000000-0000-0000-0000-0000000000cc';
+    const run = '2026-12-03T03:00:00.000Z';
+    const t0 = Date.parse(run);
+    const gens = async () => (await db.prepare('SELECT gen, COUNT(*) AS n FROM state_pieces WHERE connection = ?1 AND company_id = ?2 GROUP BY gen ORDER BY gen').bind(conn, company).all()).results.map((r) => `${r.gen}:${r.n}`);
+    // 5 pieces of 4 bytes and one of 2: with two per call, three calls to write and three to read.
+    const state = Uint8Array.from({ length: 22 }, (_, i) => (i * 37) % 256);
+    const pieces = splitBytes(state, 4);
+    assert.equal(PIECES_PER_CALL, 2);
+    assert.equal(pieces.length, 6);
+    const resultOf = (gen) => ({ gen, pieces, plan: `plan-${gen}`, run, transactions: 1, requests: 1, usersError: null });
+    try {
+      assert.equal((await store.claim(conn, company, run, 'A', t0, 1000)).outcome, 'claimed');
+      assert.equal((await store.claim(conn, company, run, 'B', t0 + 1001, 1000)).outcome, 'claimed', "A's lease expired: B takes over");
+      // B is writing its pieces (the calls before its last batch) when A, late, commits.
+      await db.batch(pieces.slice(0, 4).map((data, seq) => db.prepare('INSERT INTO state_pieces (connection, company_id, gen, seq, data) VALUES (?1, ?2, ?3, ?4, ?5)').bind(conn, company, 'gen-B', seq, data)));
+      meter.d1 = 0;
+      assert.equal(await store.commit(conn, company, 'A', resultOf('gen-A')), false, "A's lease was taken over");
+      assert.equal(meter.d1, 3, 'two calls of pieces, then the batch that moves the pointer');
+      assert.deepEqual(await gens(), ['gen-B:4'], "A deleted its own pieces, not the ones B is writing");
+      // B's own commit (its first four pieces again: the test wrote them for it above).
+      await db.prepare('DELETE FROM state_pieces WHERE connection = ?1 AND gen = ?2').bind(conn, 'gen-B').run();
+      await db.prepare('INSERT INTO state_pieces (connection, company_id, gen, seq, data) VALUES (?1, ?2, ?3, ?4, ?5)').bind(conn, company, 'gen-dead', 0, pieces[0]).run();
+      assert.equal(await store.commit(conn, company, 'B', resultOf('gen-B')), true);
+      assert.deepEqual(await gens(), ['gen-B:6'], "the committed generation only: a dead delivery's leftovers are deleted too");
+      meter.d1 = 0;
+      const read = await collect(store.statePieces(conn, company, 'gen-B'));
+      assert.equal(meter.d1, 3, 'read two pieces per call');
+      assert.deepEqual(read.map((p) => p.length), [4, 4, 4, 4, 4, 2]);
+      assert.deepEqual(joinPieces(read), state);
+      // The generation deleted under a reader (a delivery that took over an expired lease
+      // committed): the read stops with STATE_SUPERSEDED, never a shorter state.
+      const reader = store.statePieces(conn, company, 'gen-B')[Symbol.asyncIterator]();
+      assert.equal((await reader.next()).value.length, 4);
+      assert.equal((await reader.next()).value.length, 4);
+      await db.prepare('DELETE FROM state_pieces WHERE connection = ?1 AND gen = ?2 AND seq >= 3').bind(conn, 'gen-B').run();
+      assert.equal((await reader.next()).value.length, 4);
+      await assert.rejects(reader.next(), (e) => e.code === 'STATE_SUPERSEDED' && /piece 3/.test(e.message));
+    } finally {
+      await db.batch(['state_pieces', 'company_sync'].map((t) => db.prepare(`DELETE FROM ${t} WHERE connection = ?1`).bind(conn)));
+    }
+  });
+
   it('a state stored as text by 0.1 is read as a v1 state, and the next commit replaces it by BLOB pieces', async () => {
     const db = await mf.getD1Database('DB');
     const store = openStore(db, { d1: 0 });
@@ -550,13 +598,13 @@ describe('20 tenants x 3 companies fanned out over the queue in workerd', () => 
     ]);
     const count = async (table) => (await db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE connection = ?1`).bind(conn).first()).n;
     try {
-      assert.deepEqual(await store.statePieces(conn, company, 'gen-v1'), v1, 'the v1 text, for Engine.fromState to migrate');
+      assert.deepEqual(await collect(store.statePieces(conn, company, 'gen-v1')), v1, 'the v1 text, for Engine.fromState to migrate');
       assert.equal(joinPieces((await store.tenant(conn)).pieces.get(company)), v1.join(''));
       assert.equal((await store.claim(conn, company, run, 'A', t0, 1000)).outcome, 'claimed');
       const state = Uint8Array.of(66, 67, 83, 0, 1, 2);
       assert.equal(await store.commit(conn, company, 'A', { gen: 'gen-v2', pieces: splitBytes(state, 4), plan: 'plan-v2', run, transactions: 0, requests: 1, usersError: null }), true);
       assert.equal(await count('state_chunks'), 0, 'the v1 text is gone');
-      assert.deepEqual(joinPieces(await store.statePieces(conn, company, 'gen-v2')), state);
+      assert.deepEqual(joinPieces(await collect(store.statePieces(conn, company, 'gen-v2'))), state);
       assert.deepEqual(joinPieces((await store.tenant(conn)).pieces.get(company)), state);
     } finally {
       await db.batch(['state_pieces', 'state_chunks', 'company_sync'].map((t) => db.prepare(`DELETE FROM ${t} WHERE connection = ?1`).bind(conn)));

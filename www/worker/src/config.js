@@ -170,7 +170,7 @@ export function readMessage(body) {
 // for the connection and the message is acknowledged, so a broken tenant never blocks the queue.
 const TRANSIENT = new Set([
   'BC_THROTTLED', 'BC_UNAVAILABLE', 'BC_NETWORK', 'BC_TIMEOUT', 'BC_INVALID_RESPONSE',
-  'AUTH_THROTTLED', 'AUTH_UNAVAILABLE', 'AUTH_NETWORK', 'INTERNAL',
+  'AUTH_THROTTLED', 'AUTH_UNAVAILABLE', 'AUTH_NETWORK', 'INTERNAL', 'STATE_SUPERSEDED',
 ]);
 export function isTransient(code) {
   return TRANSIENT.has(String(code));

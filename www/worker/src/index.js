@@ -247,10 +247,9 @@ async function syncCompany(message, body, connection, env, meter) {
     return;
   }
 
-  // The committed state, read when the sync restores its engine, one D1 call.
-  async function* statePieces() {
-    yield* await store.statePieces(connection.id, body.companyId, row.state_gen);
-  }
+  // The committed state, read as the sync restores its engine (store.js: PIECES_PER_CALL
+  // pieces per D1 call, each pushed to the engine before the next is read).
+  const statePieces = () => store.statePieces(connection.id, body.companyId, row.state_gen);
   let final = null;
   let result;
   try {
