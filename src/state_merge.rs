@@ -129,6 +129,9 @@ impl Engine {
     /// Moves `other`'s company-scoped data into `self`, and its environment-wide data too when
     /// it is the environment source.
     fn absorb(&mut self, other: Engine, is_source: bool) {
+        // Its kept match decisions, before `other` is taken apart: the merged engine analyses
+        // only the keys no state decided, or whose words stand otherwise in the merged data.
+        self.matcher().absorb_decisions(other.matcher());
         let Engine {
             companies,
             docs,

@@ -711,3 +711,80 @@ fn evidence_spans_are_read_back_from_the_line_texts() {
         Some(format!("decisions/lines/{m}").as_str())
     );
 }
+
+/// Issue 17, the Worker's report (`Engine::from_states` merges one state per company): each
+/// company's kept verdicts are reused, but for those that consulted a word whose standing in
+/// the merged data differs from the one they were decided with; the result is the single
+/// engine's, byte for byte. One company's 30 vendors make "monday" generic in the merged data:
+/// the other's Acme "Monday plan" (decided where it was not generic) is analysed again, and
+/// the first company's own "Monday" lines too (the count they quote changes).
+#[test]
+fn merged_states_reuse_each_companys_decisions_where_the_merged_vocabulary_agrees() {
+    const C2: &str = "8e1b3ef6-9c3e-ef11-8409-000d3a7e3f2d";
+    let rules = json!([]);
+    let a_pages = vec![monday_vendors(30).replace(C, C2)];
+    let b_pages = vec![recurring(2)];
+    let word = |s: &DecisionsSnapshot, w: u32| s.texts[w as usize].clone();
+    let mut states = Vec::new();
+    let mut consulted_monday = 0;
+    for pages in [&a_pages, &b_pages] {
+        let mut e = fed(rules.clone(), None, pages);
+        e.transactions();
+        let snapshot = e.export_decisions();
+        consulted_monday += snapshot
+            .lines
+            .iter()
+            .filter(|l| l.words.iter().any(|&w| word(&snapshot, w) == "monday"))
+            .count() as u64;
+        states.push(e.export_state());
+    }
+    assert!(
+        consulted_monday > 30,
+        "Acme's line and the 30 vendors' consult it"
+    );
+    let mut all = a_pages.clone();
+    all.extend(b_pages.iter().cloned());
+    let mut single = fed(rules.clone(), None, &all);
+    let distinct = {
+        single.transactions();
+        single.decisions_computed()
+    };
+    let mut merged =
+        Engine::from_states(options(rules.clone(), None), &[&states[0], &states[1]]).unwrap();
+    merged.transactions();
+    assert_eq!(
+        merged.decisions_computed(),
+        consulted_monday,
+        "only the verdicts that consulted `monday`, of {distinct} keys"
+    );
+    assert_same(
+        &outputs(&mut merged),
+        &outputs(&mut single),
+        "merged from one state per company",
+    );
+
+    // A verdict that consulted a word the merged data counts exactly as the first state did,
+    // but the second did not: SoftwareONE reselling "Monday plan" adds no vendor to the count
+    // (the catalog knows it), so `monday` stands as in the first company's vocabulary, while
+    // the second company decided the line where it was not generic (matched to monday.com).
+    let b_pages = vec![page(&[
+        invoice(7001, 3, "V012", "SoftwareONE AG", "Monday plan"),
+        invoice(7002, 3, "V001", "Slack Technologies Limited", "Slack Pro"),
+    ])];
+    let mut b = fed(rules.clone(), None, &b_pages);
+    b.transactions();
+    let mut all = a_pages.clone();
+    all.extend(b_pages.iter().cloned());
+    let mut merged = Engine::from_states(
+        options(rules.clone(), None),
+        &[&states[0], &b.export_state()],
+    )
+    .unwrap();
+    merged.transactions();
+    assert_eq!(merged.decisions_computed(), 1, "the reseller's line alone");
+    assert_same(
+        &outputs(&mut merged),
+        &outputs(&mut fed(rules.clone(), None, &all)),
+        "merged, the reseller's line decided where `monday` was not generic",
+    );
+}

@@ -321,6 +321,90 @@ impl Table {
         self.lines.retain(|_, e| std::mem::take(&mut e.used));
     }
 
+    /// Takes the verdicts of `other` whose keys this table does not hold (the table of another
+    /// company's state, merged into one engine by `Engine::from_states`; both of one catalog
+    /// and one rule set). A verdict is taken only when every word it consulted stands in
+    /// `other`'s vocabulary as in this one's (generic or not, with the same count): this table
+    /// is reconciled with the merged documents' vocabulary from its own, so a verdict decided
+    /// under another vocabulary must agree with this one on the words it looked up, or its
+    /// key is analysed again. A table holding no verdict takes `other` whole, vocabulary and
+    /// all. Vendor facts do not depend on the vocabulary and are taken as they are.
+    pub fn absorb(&mut self, other: Table) {
+        if self.lines.is_empty() {
+            let computed = self.computed;
+            *self = other;
+            self.computed = computed;
+            return;
+        }
+        let Table {
+            texts,
+            text_ix: _,
+            vendors,
+            vendor_ix: _,
+            lines,
+            vocab,
+            vocab_pending: _,
+            computed: _,
+        } = other;
+        let mut text_map: Vec<u32> = vec![NONE; texts.len()];
+        let mut vendor_map: Vec<u32> = vec![NONE; vendors.len()];
+        let mut text = |table: &mut Table, i: u32| -> u32 {
+            match text_map.get(i as usize) {
+                None => NONE,
+                Some(&m) if m != NONE => m,
+                Some(_) => {
+                    let m = table.intern(&texts[i as usize]);
+                    text_map[i as usize] = m;
+                    m
+                }
+            }
+        };
+        for (key, e) in lines {
+            if !e.words.iter().all(|w| vocab.get(w) == self.vocab.get(w)) {
+                continue;
+            }
+            let Some(row) = vendors.get(key.vendor as usize) else {
+                continue;
+            };
+            let vendor = match vendor_map[key.vendor as usize] {
+                NONE => {
+                    let k = [
+                        text(self, row.key[0]),
+                        text(self, row.key[1]),
+                        text(self, row.key[2]),
+                    ];
+                    let ix = match self.vendor_ix.get(&k) {
+                        Some(&i) => i,
+                        None => {
+                            let i = self.vendors.len() as u32;
+                            self.vendors.push(VendorRow {
+                                key: k,
+                                facts: None,
+                            });
+                            self.vendor_ix.insert(k, i);
+                            i
+                        }
+                    };
+                    let mine = &mut self.vendors[ix as usize];
+                    if mine.facts.is_none() {
+                        mine.facts = row.facts.clone();
+                    }
+                    vendor_map[key.vendor as usize] = ix;
+                    ix
+                }
+                ix => ix,
+            };
+            let key = LineKey {
+                vendor,
+                description: text(self, key.description),
+                description2: text(self, key.description2),
+                account: text(self, key.account),
+                class: key.class,
+            };
+            self.lines.entry(key).or_insert(e);
+        }
+    }
+
     /// Makes the verdicts agree with `generic` (word id -> vendor count): the verdicts that
     /// consulted a word whose count changed, or that became or stopped being generic, go.
     pub fn reconcile_vocabulary(&mut self, generic: &FastMap<u32, u32>) {

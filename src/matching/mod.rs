@@ -661,6 +661,22 @@ impl Matcher {
         }
     }
 
+    /// Takes `other`'s kept verdicts for keys this matcher has none for (`other` is the matcher
+    /// of another company's state merged into this engine, `Engine::from_states`), as far as
+    /// they hold here (see `decisions::Table::absorb`); none when the catalog or the rules
+    /// differ (both come from one `EngineOptions`, so they do not).
+    pub(crate) fn absorb_decisions(&self, other: &Matcher) {
+        if other.catalog_version != self.catalog_version || other.rule_hashes != self.rule_hashes {
+            return;
+        }
+        let Ok(theirs) = other.decisions.lock().map(|mut t| std::mem::take(&mut *t)) else {
+            return;
+        };
+        if let Ok(mut mine) = self.decisions.lock() {
+            mine.absorb(theirs);
+        }
+    }
+
     /// Line verdicts analysed (not read from the decisions kept) over this matcher's life and
     /// the matchers it adopted decisions from.
     pub fn decisions_computed(&self) -> u64 {
