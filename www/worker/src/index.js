@@ -252,6 +252,7 @@ async function syncCompany(message, body, connection, env, meter) {
   const statePieces = () => store.statePieces(connection.id, body.companyId, row.state_gen);
   let final = null;
   let result;
+  let transactions;
   try {
     result = await runSync({
       credential: credentialOf(connection, secret, meter),
@@ -269,6 +270,13 @@ async function syncCompany(message, body, connection, env, meter) {
       // The checkpoint of the last committed run: this run is incremental from it. Pages are
       // not journaled (a D1 write each); a run that does not finish starts again from here.
       checkpoint: row.plan ? { plan: row.plan, state: row.state_gen ? statePieces : null, journal: [] } : null,
+      // Built before the state is exported, so the state keeps the match decisions: the
+      // next run and the tenant's report (Engine.fromStates) analyse only lines they have not
+      // seen. The built transactions are released first (the summary's figures stay).
+      beforeCommit: ({ engine }) => {
+        transactions = engine.summary().transactions;
+        engine.releaseBuilt();
+      },
       saveCheckpoint: async (update) => {
         if (update.state === undefined) return;
         const pieces = [];
@@ -283,12 +291,7 @@ async function syncCompany(message, body, connection, env, meter) {
   }
 
   const { engine, outcome, stats } = result;
-  let transactions;
-  try {
-    transactions = engine.summary().transactions;
-  } finally {
-    engine.free();
-  }
+  engine.free();
   const company = outcome.companies.find((c) => c.id.toLowerCase() === body.companyId);
   if (!company || outcome.notFound.length) {
     await release('failed', { code: 'BC_COMPANY_NOT_FOUND', message: `Company ${body.companyId} is not in the environment's company list; remove it from the connection's companies.` });
