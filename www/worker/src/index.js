@@ -387,7 +387,23 @@ async function handleFetch(request, env) {
 
   const t = await store.tenant(connection.id);
   const status = connectionStatus(connection, t.connection, t.companies);
-  const synced = t.companies.filter((c) => c.state_gen && t.pieces.has(c.company_id));
+  // Each synced company's committed state, a company at a time (store.js: two pieces per D1
+  // call). A sync that commits meanwhile replaces a generation being read: the report is
+  // asked again (503), never made of a short state.
+  const synced = [];
+  const states = [];
+  try {
+    for (const c of t.companies.filter((x) => x.state_gen)) {
+      const pieces = [];
+      for await (const piece of store.statePieces(connection.id, c.company_id, c.state_gen)) pieces.push(piece);
+      if (!pieces.length) continue;
+      synced.push(c);
+      states.push(joinPieces(pieces));
+    }
+  } catch (e) {
+    if (e?.code !== 'STATE_SUPERSEDED') throw e;
+    return json(503, { error: { code: e.code, message: 'A sync committed while the report was read; ask again.' } }, { 'retry-after': '1' });
+  }
   if (synced.length === 0) {
     report(meter, 'noData');
     const why = status.error ?? status.companies.find((c) => c.error)?.error;
@@ -396,7 +412,7 @@ async function handleFetch(request, env) {
   const options = { ...engineOptionsOf(connection), windowStart: windowStartOf(connection, synced[0].plan) };
   let engine;
   try {
-    engine = Engine.fromStates(options, synced.map((c) => joinPieces(t.pieces.get(c.company_id))));
+    engine = Engine.fromStates(options, states);
   } catch (e) {
     return problem(500, e.code ?? 'INTERNAL', `The stored states could not be merged: ${e.message}`);
   }

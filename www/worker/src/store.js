@@ -184,28 +184,18 @@ export function openStore(db, meter) {
       return { connections: connections.results, companies: companies.results };
     },
 
-    /** A tenant's companies (in list order) with their committed states, in one snapshot. */
+    /**
+     * A tenant's status and companies (in list order), with the committed generation of each;
+     * its states are read with statePieces, PIECES_PER_CALL pieces per call (read in this one
+     * call, the states of a tenant of big companies were tens of MB of JSON at once).
+     */
     async tenant(connection) {
-      const [status, companies, blobs, chunks] = await batch([
+      const [status, companies] = await batch([
         db.prepare('SELECT status, run, attempts, error_code, error_message FROM connection_status WHERE connection = ?1').bind(connection),
         db.prepare(`SELECT company_id, company_name, position, status, run, last_run, attempts, error_code, error_message, users_error, transactions, plan, state_gen
                     FROM company_sync WHERE connection = ?1 ORDER BY position, company_id`).bind(connection),
-        db.prepare(`SELECT c.company_id, c.data FROM state_pieces c JOIN company_sync s
-                      ON s.connection = c.connection AND s.company_id = c.company_id AND s.state_gen = c.gen
-                    WHERE c.connection = ?1 ORDER BY s.position, s.company_id, c.seq`).bind(connection),
-        db.prepare(`SELECT c.company_id, c.text FROM state_chunks c JOIN company_sync s
-                      ON s.connection = c.connection AND s.company_id = c.company_id AND s.state_gen = c.gen
-                    WHERE c.connection = ?1 ORDER BY s.position, s.company_id, c.seq`).bind(connection),
       ]);
-      // A company's committed generation is in one table: state_pieces, or (0.1) state_chunks.
-      const pieces = new Map();
-      const add = (company, piece) => {
-        if (!pieces.has(company)) pieces.set(company, []);
-        pieces.get(company).push(piece);
-      };
-      for (const r of blobs.results) add(r.company_id, blobBytes(r.data));
-      for (const r of chunks.results) add(r.company_id, r.text);
-      return { connection: status.results[0] ?? null, companies: companies.results, pieces };
+      return { connection: status.results[0] ?? null, companies: companies.results };
     },
   };
 }
