@@ -424,15 +424,18 @@ impl IndexData<'_> {
         // Cue phrases of the lexicon.
         let mut cues: Vec<(u8, String, &Vec<String>)> = Vec::new();
         for (cat, toks) in &lx.nonsaas {
-            cues.push((
-                if cat == "services" {
-                    CUE_NONSAAS_SOFT
-                } else {
-                    CUE_NONSAAS_HARD
-                },
-                cat.clone(),
-                toks,
-            ));
+            // "services" is soft; a category may say otherwise: "hardware?" soft, "services!"
+            // hard.
+            let (name, kind) = if let Some(n) = cat.strip_suffix('?') {
+                (n, CUE_NONSAAS_SOFT)
+            } else if let Some(n) = cat.strip_suffix('!') {
+                (n, CUE_NONSAAS_HARD)
+            } else if cat == "services" {
+                (cat.as_str(), CUE_NONSAAS_SOFT)
+            } else {
+                (cat.as_str(), CUE_NONSAAS_HARD)
+            };
+            cues.push((kind, name.trim().to_string(), toks));
         }
         for (list, kind) in [
             (&lx.freight, CUE_FREIGHT),

@@ -34,15 +34,26 @@
 //! explained (by the app's own names, by subscription words like "licence" or "Pro", or by
 //! numbers, dates and legal forms). So "Zoom Communications, Inc." is Zoom and "Zoom Dental
 //! Clinic" is not. Typos of distinctive brand tokens are repaired when exactly one brand is one
-//! edit away ("Atlasian", "Hubspt"); words written apart are joined ("Pager Duty").
+//! edit away ("Atlasian", "Hubspt"); words written apart are joined ("Pager Duty"). A word spelled
+//! the same way in the vendor's name and on its line is not a typo but the vendor's own name
+//! ("Pleon GmbH" billing "Pleon Jahresabo" is not Pleo): the vendor is then one the catalog does
+//! not know.
 //!
 //! A vendor the catalog does not know that begins a line with its own name names its own product
 //! after it: in "Acme Hive subscription" from "Acme ApS", "Hive" is Acme's product, not the
 //! catalog's Hive. The line begins with the vendor's name when it begins with at least one
-//! distinctive word of it (not an ordinary word) or with two of its words; the app named right
+//! distinctive word of it (not an ordinary word), with two of its words, or with an ordinary
+//! word that is all of the name but words like "Systems" or "Labs" ("Orbital" of "Orbital
+//! Systems B.V."); the app named right
 //! after the name is set aside, unless it is a product name of several words ("Acme Microsoft
 //! 365 Business Premium": a local partner reselling it). A brand inside the vendor's own name is
 //! not affected ("Hive Technology Inc" billing "Hive Teams plan").
+//!
+//! Spend that is not software stays unmatched: cue phrases of `data/lexicon.txt` (hardware,
+//! travel, rent, exam vouchers ... always; professional services, and the like marked soft, only
+//! on a line with no subscription word from a vendor that is not an app). The name of a vendor the
+//! catalog does not know counts too: a firm of a profession ("Kanzlei Weber Steuerberatung",
+//! "Cabinet Martin Expert-Comptable") billing a line that names the software it works in.
 //!
 //! The customer's own data weighs in too ([`Vocabulary`]): a catalog word that the lines of many
 //! vendors unknown to the catalog use ("Monday delivery") no longer identifies an app on its own.
@@ -333,7 +344,13 @@ impl Vocabulary {
 }
 
 /// A vendor's identity as worked out, or why it has none.
-type VendorVerdict = (Option<Ident>, Option<Rejected>, Arc<[String]>);
+type VendorVerdict = (
+    Option<Ident>,
+    Option<Rejected>,
+    Arc<[String]>,
+    Arc<[String]>,
+    Option<(String, String)>,
+);
 type VendorKey = (String, Option<String>, Option<String>);
 /// Entries kept before the vendor cache starts over.
 const VENDOR_CACHE_MAX: usize = 20_000;
@@ -499,8 +516,15 @@ struct VendorCtx<'a> {
     vendor: VendorInfo<'a>,
     ident: Option<Ident>,
     rejected: Option<Rejected>,
-    /// For a vendor the catalog does not know: the words of its name (legal form dropped).
+    /// The words of the vendor's name (legal form dropped), for reading lines that begin with
+    /// it.
     own_name: Arc<[String]>,
+    /// The words of the vendor's name that were read as typos of a catalog word ("Pleon" as
+    /// "Pleo"), as written.
+    corrected: Arc<[String]>,
+    /// A soft non-SaaS cue in the name of a vendor the catalog does not know: the firm of a
+    /// profession ("Kanzlei Weber Steuerberatung", "Cabinet Martin Expert-Comptable").
+    soft_cue: Option<(String, String)>,
 }
 
 #[derive(Clone)]
@@ -1019,12 +1043,14 @@ impl Matcher {
             vendor.email.map(str::to_string),
         );
         if let Ok(cache) = self.vendor_cache.lock() {
-            if let Some((ident, rejected, own_name)) = cache.get(&key) {
+            if let Some((ident, rejected, own_name, corrected, soft_cue)) = cache.get(&key) {
                 return VendorCtx {
                     vendor: *vendor,
                     ident: ident.clone(),
                     rejected: rejected.clone(),
                     own_name: own_name.clone(),
+                    corrected: corrected.clone(),
+                    soft_cue: soft_cue.clone(),
                 };
             }
         }
@@ -1039,6 +1065,8 @@ impl Matcher {
                     ctx.ident.clone(),
                     ctx.rejected.clone(),
                     ctx.own_name.clone(),
+                    ctx.corrected.clone(),
+                    ctx.soft_cue.clone(),
                 ),
             );
         }
@@ -1152,21 +1180,31 @@ impl Matcher {
                 }
             }
         }
-        // The words of an unknown vendor's own name, for reading lines that begin with it.
-        let own_name: Arc<[String]> = if ident.is_none() {
-            name.toks
-                .iter()
-                .filter(|t| t.kind == TokenKind::Word && t.class != Class::Noise)
-                .map(|t| t.norm.clone())
-                .collect()
+        // The words of the vendor's own name, for reading lines that begin with it (as written:
+        // a word read as a typo keeps its spelling).
+        let own_name: Arc<[String]> = name
+            .toks
+            .iter()
+            .filter(|t| t.kind == TokenKind::Word && t.class != Class::Noise)
+            .map(|t| t.corrected_from.clone().unwrap_or_else(|| t.norm.clone()))
+            .collect();
+        let corrected: Arc<[String]> = name
+            .toks
+            .iter()
+            .filter_map(|t| t.corrected_from.clone())
+            .collect();
+        let soft_cue = if ident.is_none() {
+            self.cues(&name, vendor.name, false).soft
         } else {
-            Arc::from(Vec::new())
+            None
         };
         VendorCtx {
             vendor: *vendor,
             ident,
             rejected,
             own_name,
+            corrected,
+            soft_cue,
         }
     }
 
@@ -1188,7 +1226,7 @@ impl Matcher {
         let matched = an.toks[start..]
             .iter()
             .zip(ctx.own_name.iter())
-            .take_while(|(t, w)| t.norm == **w)
+            .take_while(|(t, w)| t.norm == **w || t.corrected_from.as_ref() == Some(*w))
             .count();
         if matched == 0 {
             return None;
@@ -1197,7 +1235,17 @@ impl Matcher {
         let distinctive = words
             .iter()
             .any(|w| w.chars().count() >= 3 && !lexicon::is_common_word(w));
-        if !distinctive && matched < 2 {
+        // An ordinary word that is the whole of the name but for words that say nothing about
+        // which company ("Orbital" of "Orbital Systems B.V.", "Meadow" of "Meadow Labs") is the
+        // name as the vendor writes it on its own lines.
+        let filler = |w: &String| compiled::FILLER_WORDS.contains(&w.as_str());
+        let head = matched == 1
+            && ctx.own_name.len() >= 2
+            && words[0].chars().count() >= 4
+            && !filler(&words[0])
+            && !is_signal(&words[0])
+            && ctx.own_name[1..].iter().all(filler);
+        if !distinctive && !head && matched < 2 {
             return None;
         }
         let (s, e) = (an.toks[start].start, an.toks[start + matched - 1].end);
@@ -1234,7 +1282,48 @@ impl Matcher {
 
         let d1 = self.line_analysis(description);
         let d2 = line.description2.map(|t| self.line_analysis(t));
-        let signal = d1.signal || d2.as_ref().is_some_and(|a| a.signal);
+        // A word of the vendor's name read as a typo of a catalog brand, and spelled the same way
+        // on its line, is the vendor's own name ("Pleon GmbH" billing "Pleon Jahresabo"): two
+        // places that agree are not two typos. The vendor is then one the catalog does not know.
+        let confirmed = |w: &String| ctx.corrected.contains(w);
+        let own_spelling = !ctx.corrected.is_empty()
+            && [Some(&*d1), d2.as_deref()].iter().flatten().any(|a| {
+                a.toks
+                    .iter()
+                    .any(|t| t.corrected_from.as_ref().is_some_and(confirmed))
+            });
+        let unknown_ctx;
+        let ctx = if own_spelling
+            && ctx
+                .ident
+                .as_ref()
+                .is_some_and(|i| i.decided_by == DecidedBy::VendorName)
+        {
+            unknown_ctx = VendorCtx {
+                vendor: ctx.vendor,
+                ident: None,
+                rejected: None,
+                own_name: ctx.own_name.clone(),
+                corrected: ctx.corrected.clone(),
+                soft_cue: None,
+            };
+            &unknown_ctx
+        } else {
+            ctx
+        };
+        // "Cloud" or "software" inside a product's name of several words ("Fatture in Cloud",
+        // "Sales Cloud") is part of the name, not a word about the charge.
+        let says_subscription = |an: &Analysis| {
+            an.signal
+                && an.toks.iter().enumerate().any(|(i, t)| {
+                    is_signal(&t.norm)
+                        && !(matches!(t.norm.as_str(), "cloud" | "software")
+                            && an.hits.iter().any(|h| {
+                                !h.suppressed && h.first <= i && i <= h.last && h.last > h.first
+                            }))
+                })
+        };
+        let signal = says_subscription(&d1) || d2.as_deref().is_some_and(says_subscription);
         let mut cues = self.cues(&d1, description, signal);
         if let (Some(d2), Some(text2)) = (&d2, line.description2) {
             let c2 = self.cues(d2, text2, signal);
@@ -1262,6 +1351,18 @@ impl Matcher {
                     .into_iter()
                     .map(|c| (1, c)),
             );
+        }
+        if own_spelling {
+            // The brand those words were read as is not named.
+            let analyses = [Some(&*d1), d2.as_deref()];
+            cands.retain(|(f, c)| {
+                let an = analyses[*f].expect("analysed field");
+                !c.hits.iter().all(|&h| {
+                    an.toks[an.hits[h].first..=an.hits[h].last]
+                        .iter()
+                        .any(|t| t.corrected_from.as_ref().is_some_and(confirmed))
+                })
+            });
         }
         // An unknown vendor's own product: the catalog app named right after the vendor's name
         // is set aside (a product name of several words, "Microsoft 365 Business Premium", is
@@ -1389,7 +1490,7 @@ impl Matcher {
         let cue = cues.hard.clone().or(if signal || vendor_is_app {
             None
         } else {
-            cues.soft.clone()
+            cues.soft.clone().or(ctx.soft_cue.clone())
         });
         if let Some((cat, text)) = cue {
             let closest = accepted
