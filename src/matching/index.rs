@@ -499,6 +499,22 @@ impl Index {
         })
     }
 
+    /// Whether one of `owner`'s aliases of several words holds the word `wid` ("claude api" of
+    /// the Anthropic API holds "claude"). A scan of the aliases: asked only when two apps of one
+    /// group are on a line.
+    pub(crate) fn owner_alias_has_word(&self, owner: u32, wid: u32) -> bool {
+        wid != NO_WORD
+            && self
+                .alias_owner
+                .iter()
+                .enumerate()
+                .filter(|(_, &o)| o == owner)
+                .any(|(aid, _)| {
+                    let p = self.trie.path_of(aid as u32);
+                    p.len() > 1 && p.contains(&wid)
+                })
+    }
+
     /// The alias's words joined by spaces (for debugging).
     pub fn alias_text(&self, aid: u32) -> String {
         self.trie

@@ -404,6 +404,8 @@ struct LineCues {
     /// (category, matched text) of the first hard non-SaaS cue.
     hard: Option<(String, String)>,
     soft: Option<(String, String)>,
+    /// Money loaded onto cards or wallets, or paid out through a platform ("card top-up").
+    funds: Option<(String, String)>,
     freight: bool,
     tax: bool,
     adjustment: bool,
@@ -507,6 +509,9 @@ struct Cand {
     beside_context: bool,
     /// Produced by the producer marker "by X".
     by_marked: bool,
+    /// Named inside parentheses while an app is named outside them: a qualifier of the name
+    /// before it ("Looker (Google Cloud core)"), set per line.
+    in_parens: bool,
     /// Rejected because its words are generic in the customer's data: how many vendors use them.
     generic_vendors: u32,
 }
@@ -1329,6 +1334,7 @@ impl Matcher {
             let c2 = self.cues(d2, text2, signal);
             cues.hard = cues.hard.or(c2.hard);
             cues.soft = cues.soft.or(c2.soft);
+            cues.funds = cues.funds.or(c2.funds);
             cues.freight |= c2.freight;
             cues.tax |= c2.tax;
             cues.adjustment |= c2.adjustment;
@@ -1459,12 +1465,30 @@ impl Matcher {
                 ));
             }
         }
-        // Reading order with preference: not an object, producer-marked, strong, first named,
-        // longest.
+        // A name inside parentheses qualifies the name before them when an app is named outside
+        // ("Tableau (Salesforce Data Cloud bundle) Creator"): it gives way to that one.
+        if accepted.len() > 1 {
+            let inside = |f: usize, c: &Cand| {
+                let an = analyses[f].expect("analysed field");
+                let at = an.toks[c.first].start;
+                let text = field_text(f);
+                let before = text.get(..at).unwrap_or("");
+                before.matches('(').count() > before.matches(')').count()
+            };
+            let flags: Vec<bool> = accepted.iter().map(|(f, c, _)| inside(*f, c)).collect();
+            if flags.iter().any(|&x| !x) {
+                for ((_, c, _), flag) in accepted.iter_mut().zip(flags) {
+                    c.in_parens = flag;
+                }
+            }
+        }
+        // Reading order with preference: not an object, producer-marked, outside parentheses,
+        // strong, first named, longest.
         accepted.sort_by(|(fa, a, _), (fb, b, _)| {
             (
                 a.object,
                 !a.by_marked,
+                a.in_parens,
                 !a.strong,
                 *fa,
                 a.first,
@@ -1473,6 +1497,7 @@ impl Matcher {
                 .cmp(&(
                     b.object,
                     !b.by_marked,
+                    b.in_parens,
                     !b.strong,
                     *fb,
                     b.first,
@@ -1487,7 +1512,22 @@ impl Matcher {
             .as_ref()
             .map(|i| self.is_app(i.owner))
             .unwrap_or(false);
-        let cue = cues.hard.clone().or(if signal || vendor_is_app {
+        // Money moved through a spend, benefits or payroll platform is not its subscription
+        // ("Pleo card top-up", "Swile rechargement"); on another app's line ("API credits
+        // top-up") it is metered software.
+        let funds = cues.funds.clone().filter(|_| {
+            accepted
+                .first()
+                .map(|(_, c, _)| c.owner)
+                .or(vendor_owner.filter(|&o| self.is_app(o)))
+                .is_some_and(|o| {
+                    matches!(
+                        &*self.index.owners[o as usize].category,
+                        "finance-spend" | "hr-payroll"
+                    )
+                })
+        });
+        let cue = cues.hard.clone().or(funds).or(if signal || vendor_is_app {
             None
         } else {
             cues.soft.clone().or(ctx.soft_cue.clone())
@@ -1605,13 +1645,17 @@ impl Matcher {
                 // The line may name a more specific app of the same vendor (GitHub Copilot from
                 // GitHub, Dropbox Sign from Dropbox), or, when it does not name the vendor's app
                 // at all, a distinctive other app (Auth0 on an Okta invoice).
-                if let Some((f, c, conf)) =
-                    accepted.iter().find(|(_, c, _)| c.owner != vo && !c.object)
+                if let Some((f, c, conf)) = accepted
+                    .iter()
+                    .find(|(_, c, _)| c.owner != vo && !c.object && !c.in_parens)
                 {
                     let same_family = self.index.owners[c.owner as usize].family
                         == self.index.owners[vo as usize].family;
-                    let specializes =
-                        self.contains_owner_alias(analyses[*f].expect("analysed"), c, vo);
+                    let an = analyses[*f].expect("analysed");
+                    let specializes = self.contains_owner_alias(an, c, vo)
+                        || accepted.iter().any(|(fx, x, _)| {
+                            fx == f && x.owner == vo && self.sibling_specializes(an, x, c)
+                        });
                     if specializes || (c.strong && (same_family || !vendor_named)) {
                         let runner = Some(self.candidate(vo, id.confidence * 0.8));
                         return LineEval {
@@ -1649,6 +1693,21 @@ impl Matcher {
                 });
                 let outside_strong = accepted.iter().find(|(_, c, _)| c.strong && !c.object);
                 let via = Some(self.via(go, false));
+                // The group's app named by its brand word alone gives way to its sibling whose
+                // own word is on the line ("Utilisation API Claude").
+                let in_family = in_family.map(|x| {
+                    accepted
+                        .iter()
+                        .find(|y| {
+                            x.0 == y.0
+                                && self.sibling_specializes(
+                                    analyses[x.0].expect("analysed"),
+                                    &x.1,
+                                    &y.1,
+                                )
+                        })
+                        .unwrap_or(x)
+                });
                 if let Some((f, c, conf)) = in_family.or(outside_strong) {
                     let runner = runner_for(self, c.owner, None);
                     let mut d = make(self, *f, c, *conf, via, runner);
@@ -1936,6 +1995,7 @@ impl Matcher {
                     channel: false,
                     beside_context: false,
                     by_marked: false,
+                    in_parens: false,
                     generic_vendors: 0,
                 }),
             }
@@ -2089,6 +2149,11 @@ impl Matcher {
                 }
                 compiled::CUE_FREIGHT => out.freight = true,
                 compiled::CUE_TAX => out.tax = true,
+                compiled::CUE_FUNDS => {
+                    if out.funds.is_none() {
+                        out.funds = Some((cat(), text()));
+                    }
+                }
                 _ => out.adjustment = true,
             }
         }
@@ -2113,6 +2178,21 @@ impl Matcher {
             .copied()
             .filter(|&a| self.index.owners[a as usize].family == fam)
             .collect()
+    }
+
+    /// Whether app `y` of a group, also on the line, is the product that the group's app `x`
+    /// named by its brand word alone stands for: a name of `y` holds that word, and `y` is on
+    /// the line by a word of its own (its cue, "Utilisation API Claude": usage is the Anthropic
+    /// API's cue and "Claude API" its name; "Salles Zoom": rooms).
+    fn sibling_specializes(&self, an: &Analysis, x: &Cand, y: &Cand) -> bool {
+        x.span == 1
+            && x.owner != y.owner
+            && !y.object
+            && self.index.owners[x.owner as usize].family
+                == self.index.owners[y.owner as usize].family
+            && self
+                .index
+                .owner_alias_has_word(y.owner, an.toks[x.first].wid)
     }
 
     /// Whether candidate `c`'s hits contain a hit of `other` (the line names `other` inside `c`'s
@@ -2352,6 +2432,7 @@ pub(crate) fn cue_label(cat: &str) -> &str {
         "meals" => "meals or catering",
         "facilities" => "facilities or repairs",
         "health" => "health or wellbeing",
+        "funds" => "money loaded or paid out through the platform",
         other => other,
     }
 }
