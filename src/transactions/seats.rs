@@ -363,6 +363,10 @@ const SEAT_WORDS: &[&str] = &[
     "employee",
     "employees",
     "staff",
+    "people",
+    "persons",
+    "sender",
+    "senders",
     // German
     "benutzer",
     "nutzer",
@@ -376,6 +380,10 @@ const SEAT_WORDS: &[&str] = &[
     "mitarbeitende",
     "gerate",
     "postfacher",
+    "personen",
+    "raume",
+    "besprechungsraume",
+    "konferenzraume",
     // French
     "utilisateur",
     "utilisateurs",
@@ -389,6 +397,8 @@ const SEAT_WORDS: &[&str] = &[
     "sieges",
     "collaborateurs",
     "membres",
+    "personnes",
+    "salles",
     // Spanish
     "usuario",
     "usuarios",
@@ -402,6 +412,8 @@ const SEAT_WORDS: &[&str] = &[
     "agentes",
     "miembros",
     "dispositivos",
+    "personas",
+    "salas",
     // Italian
     "utente",
     "utenti",
@@ -414,6 +426,7 @@ const SEAT_WORDS: &[&str] = &[
     "agenti",
     "membri",
     "dispositivi",
+    "persone",
     // Dutch
     "gebruiker",
     "gebruikers",
@@ -424,6 +437,8 @@ const SEAT_WORDS: &[&str] = &[
     "medewerkers",
     "leden",
     "apparaten",
+    "vergaderruimtes",
+    "zalen",
     // Swedish, Danish, Norwegian, Finnish
     "anvandare",
     "licens",
@@ -447,6 +462,22 @@ const SEAT_WORDS: &[&str] = &[
     "lisenssi",
     "lisenssia",
     "tyontekijaa",
+    "personer",
+    "motesrum",
+    "modelokaler",
+    "moterom",
+    "henkiloa",
+];
+
+/// A licence for one user ("Einzellizenz", "licence monoposte"): one seat when the line counts
+/// nothing else.
+const SINGLE_SEAT_WORDS: &[&str] = &[
+    "einzellizenz",
+    "einzelplatzlizenz",
+    "einzelplatz",
+    "einzelnutzerlizenz",
+    "monoposte",
+    "enkeltbrugerlicens",
 ];
 
 /// Words that announce a count ("Qty 120", "Anzahl: 5").
@@ -659,87 +690,113 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
     };
     let not_other_unit = |i: usize| !unit_after(i).is_some_and(is_other_unit);
 
-    for i in 0..toks.len() {
-        // "45 users", "10 named users", "5 Pro seats".
-        if let Some(n) = plain_number(i) {
-            for gap in 0..=2 {
-                let j = i + 1 + gap;
-                let Some(w) = word(j) else { break };
-                if is_seat_word(w) {
-                    let between_ok = (i + 1..j).all(|k| {
-                        word(k).is_some_and(|b| {
-                            !RATE_WORDS.contains(&b) && !is_other_unit(b) && !is_currency(&toks[k])
-                        })
-                    });
-                    let year_like = gap > 0 && (1990..=2100).contains(&n);
-                    if between_ok && !year_like {
-                        // "2 x 50 users": the product.
-                        let times = i
-                            .checked_sub(2)
-                            .filter(|_| {
-                                sym(i - 1, 'x') || sym(i - 1, '×') || word(i - 1) == Some("x")
-                            })
-                            .and_then(|k| match toks.get(k) {
-                                Some(Tok::Num(Some(k))) => Some(*k),
-                                _ => None,
-                            })
-                            .unwrap_or(1);
-                        return n.checked_mul(times).and_then(to_count);
+    // A count the line gives with its seat word ("1 user") goes before a multiplier written
+    // after its number, which may be the plan's ("Claude Max 20x - 1 user"): the first pass
+    // reads everything but those.
+    for pass in 0..2 {
+        for i in 0..toks.len() {
+            // "45 users", "10 named users", "5 Pro seats", "50 Standard-Lizenzen".
+            if let Some(n) = plain_number(i) {
+                let mut j = i + 1;
+                for _ in 0..=2 {
+                    // A hyphen joining two words is inside one compound ("Standard-Lizenzen").
+                    if j > i + 1 && sym(j, '-') && word(j - 1).is_some() && word(j + 1).is_some() {
+                        j += 1;
                     }
-                    break;
+                    let Some(w) = word(j) else { break };
+                    if is_seat_word(w) {
+                        // (A word joined to the seat word is a qualifier: "Pro-Lizenzen".)
+                        let between_ok = (i + 1..j).all(|k| {
+                            sym(k, '-')
+                                || (sym(k + 1, '-') && word(k).is_some_and(|b| b != "per"))
+                                || word(k).is_some_and(|b| {
+                                    !RATE_WORDS.contains(&b)
+                                        && !is_other_unit(b)
+                                        && !is_currency(&toks[k])
+                                })
+                        });
+                        let year_like = j > i + 1 && (1990..=2100).contains(&n);
+                        if between_ok && !year_like {
+                            // "2 x 50 users": the product.
+                            let times = i
+                                .checked_sub(2)
+                                .filter(|_| {
+                                    sym(i - 1, 'x') || sym(i - 1, '×') || word(i - 1) == Some("x")
+                                })
+                                .and_then(|k| match toks.get(k) {
+                                    Some(Tok::Num(Some(k))) => Some(*k),
+                                    _ => None,
+                                })
+                                .unwrap_or(1);
+                            return n.checked_mul(times).and_then(to_count);
+                        }
+                        break;
+                    }
+                    if (RATE_WORDS.contains(&w) || is_other_unit(w))
+                        && (w == "per" || !sym(j + 1, '-'))
+                    {
+                        break;
+                    }
+                    j += 1;
                 }
-                if RATE_WORDS.contains(&w) || is_other_unit(w) {
-                    break;
-                }
-            }
-            // "40 x Microsoft 365", "40x".
-            if (sym(i + 1, 'x') || sym(i + 1, '×') || word(i + 1) == Some("x"))
-                && not_other_unit(i + 2)
-                && !matches!(toks.get(i + 2), Some(Tok::Num(_)))
-            {
-                return to_count(n);
-            }
-        }
-        if let Some(w) = word(i) {
-            // "x12", "12x".
-            if let Some(n) = multiplier_word(w) {
-                if not_other_unit(i + 1) {
+                // "40 x Microsoft 365", "40x".
+                if (sym(i + 1, 'x') || sym(i + 1, '×') || word(i + 1) == Some("x"))
+                    && not_other_unit(i + 2)
+                    && !matches!(toks.get(i + 2), Some(Tok::Num(_)))
+                {
                     return to_count(n);
                 }
             }
-            // "x 10", "× 10".
-            // ("2 x 50 users" is read at the 50, as a product.)
-            let after_number = i > 0 && matches!(toks[i - 1], Tok::Num(_));
-            if w == "x" && !after_number {
+            if let Some(w) = word(i) {
+                // "x12", "12x".
+                if let Some(n) = multiplier_word(w) {
+                    if not_other_unit(i + 1) && (pass == 1 || w.starts_with('x')) {
+                        return to_count(n);
+                    }
+                }
+                // "x 10", "× 10".
+                // ("2 x 50 users" is read at the 50, as a product.)
+                let after_number = i > 0 && matches!(toks[i - 1], Tok::Num(_));
+                if w == "x" && !after_number {
+                    if let Some(n) = plain_number(i + 1) {
+                        if not_other_unit(i + 2) && i > 0 {
+                            return to_count(n);
+                        }
+                    }
+                }
+                // "Users: 45", "Qty 120", "Anzahl: 5".
+                if is_seat_word(w) || QUANTITY_WORDS.contains(&w) {
+                    let j = if sym(i + 1, ':') || sym(i + 1, '=') {
+                        i + 2
+                    } else {
+                        i + 1
+                    };
+                    if let Some(n) = plain_number(j) {
+                        if not_other_unit(j + 1) && !is_seat_word(word(j + 1).unwrap_or("")) {
+                            return to_count(n);
+                        }
+                    }
+                }
+            }
+            if sym(i, '×') && !(i > 0 && matches!(toks[i - 1], Tok::Num(_))) {
                 if let Some(n) = plain_number(i + 1) {
-                    if not_other_unit(i + 2) && i > 0 {
+                    if not_other_unit(i + 2) {
                         return to_count(n);
                     }
-                }
-            }
-            // "Users: 45", "Qty 120", "Anzahl: 5".
-            if is_seat_word(w) || QUANTITY_WORDS.contains(&w) {
-                let j = if sym(i + 1, ':') || sym(i + 1, '=') {
-                    i + 2
-                } else {
-                    i + 1
-                };
-                if let Some(n) = plain_number(j) {
-                    if not_other_unit(j + 1) && !is_seat_word(word(j + 1).unwrap_or("")) {
-                        return to_count(n);
-                    }
-                }
-            }
-        }
-        if sym(i, '×') && !(i > 0 && matches!(toks[i - 1], Tok::Num(_))) {
-            if let Some(n) = plain_number(i + 1) {
-                if not_other_unit(i + 2) {
-                    return to_count(n);
                 }
             }
         }
     }
-    None
+    // "Einzellizenz", "single-user licence".
+    let single = toks.iter().enumerate().any(|(i, t)| match t {
+        Tok::Word(w) if SINGLE_SEAT_WORDS.contains(&w.as_str()) => true,
+        Tok::Word(w) if w == "single" => {
+            let k = if sym(i + 1, '-') { i + 2 } else { i + 1 };
+            word(k).is_some_and(is_seat_word)
+        }
+        _ => false,
+    });
+    single.then_some(1)
 }
 
 /// Numbers the text attaches to a unit of time ("12 months", "12-month", "12mo", "1 yr").
@@ -907,6 +964,14 @@ fn period_at(toks: &[Tok], i: usize) -> Option<(Period, usize)> {
         _ => None,
     };
     match toks.get(i)? {
+        Tok::Num(Some(n))
+            if (1990..=2100).contains(n)
+                && matches!(toks.get(i + 1), Some(Tok::Sym('-' | '/')))
+                && toks.get(i + 2) == Some(&Tok::Num(Some(n + 1))) =>
+        {
+            // "2026-2027", "2026/2027": a year.
+            Some((Annual, 3))
+        }
         Tok::Num(Some(n)) => {
             // "12 mo", "1 yr", "3 months", "36 months", "3-year".
             let j = if toks.get(i + 1) == Some(&Tok::Sym('-')) {
@@ -952,6 +1017,32 @@ fn period_at(toks: &[Tok], i: usize) -> Option<(Period, usize)> {
             if let Some(p) = single {
                 // "T4 2026" style quarters need the year after them; q1-q4 do not.
                 return Some((p, 1));
+            }
+            // Inflected and compound forms ("jährliche", "jaarlijkse", "kvartalsbetalning",
+            // "kuukausimaksu", "månadsavgift", "årsavtale").
+            const STEMS: &[(&str, Period)] = &[
+                ("monatlich", Monthly),
+                ("maandelijks", Monthly),
+                ("manads", Monthly),
+                ("maneds", Monthly),
+                ("kuukausi", Monthly),
+                ("mensualidad", Monthly),
+                ("vierteljahrlich", Quarterly),
+                ("quartals", Quarterly),
+                ("kvartals", Quarterly),
+                ("kwartaal", Quarterly),
+                ("neljannesvuosi", Quarterly),
+                ("jahrlich", Annual),
+                ("jaarlijks", Annual),
+                ("arsavtal", Annual),
+                ("arsavgift", Annual),
+                ("arsabonnement", Annual),
+                ("anualidad", Annual),
+                ("vuosimaksu", Annual),
+                ("vuosilaskutus", Annual),
+            ];
+            if let Some((_, p)) = STEMS.iter().find(|(stem, _)| w.starts_with(stem)) {
+                return Some((*p, 1));
             }
             // "p.a.": per annum.
             if w == "p"
@@ -1578,6 +1669,7 @@ mod tests {
         assert_eq!(seats("BambooHR Pro 51-75 employees"), None);
         assert_eq!(seats("Slack Pro €8.75/user/month"), None);
         assert_eq!(seats("Notion 12 per user monthly"), None);
+        assert_eq!(seats("Notion 12 per-user monthly"), None);
         assert_eq!(seats("Datadog Infrastructure x12 months"), None);
         assert_eq!(seats("Dropbox 2 TB storage"), None);
         assert_eq!(seats("Datadog Infrastructure Pro 40 hosts"), None);
@@ -1704,6 +1796,28 @@ mod tests {
         for d in ["Slack Pro - Nov 2026", "Monday CRM Pro", "Invoice 2026-11"] {
             assert_eq!(period(d), None, "{d}");
         }
+    }
+
+    #[test]
+    fn people_rooms_compounds_single_licences_and_inflected_periods() {
+        assert_eq!(seats("Miro Business - 25 people - monthly"), Some(25));
+        assert_eq!(seats("Dropbox Sign Standard - 5 senders"), Some(5));
+        assert_eq!(seats("Zoom Rooms - 4 salles - annuel"), Some(4));
+        assert_eq!(seats("Zoom Rooms - 2 mötesrum"), Some(2));
+        assert_eq!(seats("Workfront - 50 Standard-Lizenzen"), Some(50));
+        assert_eq!(seats("Slack Pro - 10 Pro-Lizenzen"), Some(10));
+        assert_eq!(seats("TeamViewer Einzellizenz jährlich"), Some(1));
+        assert_eq!(seats("Claude Max 20x - 1 user - monthly"), Some(1));
+        assert_eq!(seats("Slack Pro x12 - monthly"), Some(12));
+        assert_eq!(
+            period("30 Benutzer - jährliche Zahlung"),
+            Some(Period::Annual)
+        );
+        assert_eq!(period("jaarlijkse betaling"), Some(Period::Annual));
+        assert_eq!(period("Bokio - kvartalsbetalning"), Some(Period::Quarterly));
+        assert_eq!(period("kuukausimaksu"), Some(Period::Monthly));
+        assert_eq!(period("Asana licence 2026-2027"), Some(Period::Annual));
+        assert_eq!(period("invoice 2026-11"), None);
     }
 
     #[test]
