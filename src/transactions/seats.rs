@@ -44,7 +44,18 @@
 //! a commitment word ("annual commitment", "Laufzeit 12 Monate", "engagement annuel") is the
 //! length of the contract and counts only when no other is stated; otherwise the longer one
 //! stated wins. A unit of measure that is a unit of time (`MONTH` × 12) says it
-//! when the text does not.
+//! when the text does not. Inflected and compound forms count ("jährliche", "jaarlijkse",
+//! "kvartalsbetalning", "kuukausimaksu", "månadsavgift", "årsavtale"), as do a year range
+//! ("2026-2027": annual) and, when nothing else is stated, a renewal naming its year ("renewal
+//! 2027", "renewal FY28", "Verlängerung … 2027": annual). A month named alone ("Slack Pro -
+//! Nov 2026") is not a period: an annual charge's line names its month too, and the report
+//! takes the charges' cadence then.
+//!
+//! Seats are counted in users, seats, licences, members, agents, editors, people, senders,
+//! rooms, employees ... in the languages above; a qualifier hyphenated to the seat word counts
+//! ("50 Standard-Lizenzen"); a single-user licence ("Einzellizenz", "monoposte") is one seat; a
+//! count stated with its seat word goes before a multiplier written after its number ("Claude
+//! Max 20x - 1 user" is 1), not before one written before it ("x20").
 
 use crate::money::Amount;
 use serde::Serialize;
@@ -1145,6 +1156,25 @@ fn period_of(toks: &[Tok], text: &str) -> Option<Period> {
         .or_else(|| terms.iter().copied().max())
         .or_else(|| date_range_period(text))
         .or_else(|| named_date_range_period(toks))
+        .or_else(|| renewal_year_period(toks))
+}
+
+/// A renewal that names the year it renews for ("renewal 2027", "renewal FY27", "rinnovo
+/// 2027") is a year's charge, when the line says nothing else of its period.
+fn renewal_year_period(toks: &[Tok]) -> Option<Period> {
+    let renewal = toks.iter().any(|t| {
+        matches!(t, Tok::Word(w) if ["renew", "renouvel", "verlanger", "rinnov", "renova", "verleng", "fornyel", "fornya"]
+            .iter()
+            .any(|s| w.starts_with(s)))
+    });
+    let year = toks.iter().any(|t| match t {
+        Tok::Num(Some(n)) => (2000..=2100).contains(n),
+        Tok::Word(w) => w.strip_prefix("fy").is_some_and(|d| {
+            (d.len() == 2 || d.len() == 4) && d.bytes().all(|b| b.is_ascii_digit())
+        }),
+        _ => false,
+    });
+    (renewal && year).then_some(Period::Annual)
 }
 
 /// The month a word names, in the languages of the module docs (full names and the usual
@@ -1818,6 +1848,10 @@ mod tests {
         assert_eq!(period("kuukausimaksu"), Some(Period::Monthly));
         assert_eq!(period("Asana licence 2026-2027"), Some(Period::Annual));
         assert_eq!(period("invoice 2026-11"), None);
+        assert_eq!(period("Jira Software renewal 2027"), Some(Period::Annual));
+        assert_eq!(period("Miro Enterprise renewal FY28"), Some(Period::Annual));
+        assert_eq!(period("Jira renewal"), None);
+        assert_eq!(period("Jira renewal 2027 - monthly"), Some(Period::Monthly));
     }
 
     #[test]
