@@ -443,7 +443,7 @@ impl IndexData<'_> {
                 (n, CUE_NONSAAS_SOFT)
             } else if let Some(n) = cat.strip_suffix('!') {
                 (n, CUE_NONSAAS_HARD)
-            } else if cat == "services" {
+            } else if cat == "services" || cat == "firm" {
                 (cat.as_str(), CUE_NONSAAS_SOFT)
             } else {
                 (cat.as_str(), CUE_NONSAAS_HARD)

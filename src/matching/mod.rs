@@ -52,8 +52,9 @@
 //! Spend that is not software stays unmatched: cue phrases of `data/lexicon.txt` (hardware,
 //! travel, rent, exam vouchers ... always; professional services, and the like marked soft, only
 //! on a line with no subscription word from a vendor that is not an app). The name of a vendor the
-//! catalog does not know counts too: a firm of a profession ("Kanzlei Weber Steuerberatung",
-//! "Cabinet Martin Expert-Comptable") billing a line that names the software it works in.
+//! catalog does not know counts too when it is a firm of a profession ("Kanzlei Weber
+//! Steuerberatung", "Cabinet Martin Expert-Comptable") billing a line that names the software it
+//! works in; not a consultancy's ("Müller IT-Beratung" often resells licences).
 //!
 //! The customer's own data weighs in too ([`Vocabulary`]): a catalog word that the lines of many
 //! vendors unknown to the catalog use ("Monday delivery") no longer identifies an app on its own.
@@ -1198,8 +1199,12 @@ impl Matcher {
             .iter()
             .filter_map(|t| t.corrected_from.clone())
             .collect();
+        // Only the words of a firm of a profession: a consultancy often resells licences.
         let soft_cue = if ident.is_none() {
-            self.cues(&name, vendor.name, false).soft
+            self.cues(&name, vendor.name, false)
+                .soft
+                .filter(|(cat, _)| cat == "firm")
+                .map(|(_, text)| ("services".to_string(), text))
         } else {
             None
         };
@@ -1530,7 +1535,11 @@ impl Matcher {
         let cue = cues.hard.clone().or(funds).or(if signal || vendor_is_app {
             None
         } else {
-            cues.soft.clone().or(ctx.soft_cue.clone())
+            // (A firm's word is reported as professional services.)
+            cues.soft
+                .clone()
+                .map(|(c, t)| (if c == "firm" { "services".into() } else { c }, t))
+                .or(ctx.soft_cue.clone())
         });
         if let Some((cat, text)) = cue {
             let closest = accepted
@@ -2143,8 +2152,13 @@ impl Matcher {
                     }
                 }
                 compiled::CUE_NONSAAS_SOFT => {
-                    if out.soft.is_none() {
-                        out.soft = Some((cat(), text()));
+                    // A firm's word is read as professional services on a line ...
+                    let firm = self.index.cue_cat[cue as usize] == "firm";
+                    match &out.soft {
+                        None => out.soft = Some((cat(), text())),
+                        // ... but kept in a vendor's name, where only it counts.
+                        Some((c, _)) if firm && c != "firm" => out.soft = Some((cat(), text())),
+                        _ => {}
                     }
                 }
                 compiled::CUE_FREIGHT => out.freight = true,
