@@ -1519,18 +1519,20 @@ impl Matcher {
             .unwrap_or(false);
         // Money moved through a spend, benefits or payroll platform is not its subscription
         // ("Pleo card top-up", "Swile rechargement"); on another app's line ("API credits
-        // top-up") it is metered software.
+        // top-up") it is metered software, and next to a subscription word ("seat top-up") it
+        // buys more of the subscription.
         let funds = cues.funds.clone().filter(|_| {
-            accepted
-                .first()
-                .map(|(_, c, _)| c.owner)
-                .or(vendor_owner.filter(|&o| self.is_app(o)))
-                .is_some_and(|o| {
-                    matches!(
-                        &*self.index.owners[o as usize].category,
-                        "finance-spend" | "hr-payroll"
-                    )
-                })
+            !signal
+                && accepted
+                    .first()
+                    .map(|(_, c, _)| c.owner)
+                    .or(vendor_owner.filter(|&o| self.is_app(o)))
+                    .is_some_and(|o| {
+                        matches!(
+                            &*self.index.owners[o as usize].category,
+                            "finance-spend" | "hr-payroll"
+                        )
+                    })
         });
         let cue = cues.hard.clone().or(funds).or(if signal || vendor_is_app {
             None
