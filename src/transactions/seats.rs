@@ -702,101 +702,105 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
     let not_other_unit = |i: usize| !unit_after(i).is_some_and(is_other_unit);
 
     // A count the line gives with its seat word ("1 user") goes before a multiplier written
-    // after its number, which may be the plan's ("Claude Max 20x - 1 user"): the first pass
-    // reads everything but those.
-    for pass in 0..2 {
-        for i in 0..toks.len() {
-            // "45 users", "10 named users", "5 Pro seats", "50 Standard-Lizenzen".
-            if let Some(n) = plain_number(i) {
-                let mut j = i + 1;
-                for _ in 0..=2 {
-                    // A hyphen joining two words is inside one compound ("Standard-Lizenzen").
-                    if j > i + 1 && sym(j, '-') && word(j - 1).is_some() && word(j + 1).is_some() {
-                        j += 1;
-                    }
-                    let Some(w) = word(j) else { break };
-                    if is_seat_word(w) {
-                        // (A word joined to the seat word is a qualifier: "Pro-Lizenzen".)
-                        let between_ok = (i + 1..j).all(|k| {
-                            sym(k, '-')
-                                || (sym(k + 1, '-') && word(k).is_some_and(|b| b != "per"))
-                                || word(k).is_some_and(|b| {
-                                    !RATE_WORDS.contains(&b)
-                                        && !is_other_unit(b)
-                                        && !is_currency(&toks[k])
-                                })
-                        });
-                        let year_like = j > i + 1 && (1990..=2100).contains(&n);
-                        if between_ok && !year_like {
-                            // "2 x 50 users": the product.
-                            let times = i
-                                .checked_sub(2)
-                                .filter(|_| {
-                                    sym(i - 1, 'x') || sym(i - 1, '×') || word(i - 1) == Some("x")
-                                })
-                                .and_then(|k| match toks.get(k) {
-                                    Some(Tok::Num(Some(k))) => Some(*k),
-                                    _ => None,
-                                })
-                                .unwrap_or(1);
-                            return n.checked_mul(times).and_then(to_count);
-                        }
-                        break;
-                    }
-                    if (RATE_WORDS.contains(&w) || is_other_unit(w))
-                        && (w == "per" || !sym(j + 1, '-'))
-                    {
-                        break;
-                    }
+    // after its number, which may be the plan's ("Claude Max 20x - 1 user"): such a multiplier
+    // counts only when nothing else does.
+    let mut suffix_multiplier: Option<Option<u32>> = None;
+    for i in 0..toks.len() {
+        // "45 users", "10 named users", "5 Pro seats", "50 Standard-Lizenzen".
+        if let Some(n) = plain_number(i) {
+            let mut j = i + 1;
+            for _ in 0..=2 {
+                // A hyphen joining two words is inside one compound ("Standard-Lizenzen").
+                if j > i + 1 && sym(j, '-') && word(j - 1).is_some() && word(j + 1).is_some() {
                     j += 1;
                 }
-                // "40 x Microsoft 365", "40x".
-                if (sym(i + 1, 'x') || sym(i + 1, '×') || word(i + 1) == Some("x"))
-                    && not_other_unit(i + 2)
-                    && !matches!(toks.get(i + 2), Some(Tok::Num(_)))
+                let Some(w) = word(j) else { break };
+                if is_seat_word(w) {
+                    // (A word joined to the seat word is a qualifier: "Pro-Lizenzen".)
+                    let between_ok = (i + 1..j).all(|k| {
+                        sym(k, '-')
+                            || (sym(k + 1, '-') && word(k).is_some_and(|b| b != "per"))
+                            || word(k).is_some_and(|b| {
+                                !RATE_WORDS.contains(&b)
+                                    && !is_other_unit(b)
+                                    && !is_currency(&toks[k])
+                            })
+                    });
+                    let year_like = j > i + 1 && (1990..=2100).contains(&n);
+                    if between_ok && !year_like {
+                        // "2 x 50 users": the product.
+                        let times = i
+                            .checked_sub(2)
+                            .filter(|_| {
+                                sym(i - 1, 'x') || sym(i - 1, '×') || word(i - 1) == Some("x")
+                            })
+                            .and_then(|k| match toks.get(k) {
+                                Some(Tok::Num(Some(k))) => Some(*k),
+                                _ => None,
+                            })
+                            .unwrap_or(1);
+                        return n.checked_mul(times).and_then(to_count);
+                    }
+                    break;
+                }
+                if (RATE_WORDS.contains(&w) || is_other_unit(w)) && (w == "per" || !sym(j + 1, '-'))
                 {
-                    return to_count(n);
+                    break;
+                }
+                j += 1;
+            }
+            // "40 x Microsoft 365", "40x".
+            if (sym(i + 1, 'x') || sym(i + 1, '×') || word(i + 1) == Some("x"))
+                && not_other_unit(i + 2)
+                && !matches!(toks.get(i + 2), Some(Tok::Num(_)))
+            {
+                return to_count(n);
+            }
+        }
+        if let Some(w) = word(i) {
+            // "x12", "12x".
+            if let Some(n) = multiplier_word(w) {
+                if not_other_unit(i + 1) {
+                    if w.starts_with('x') {
+                        return to_count(n);
+                    }
+                    suffix_multiplier.get_or_insert(to_count(n));
                 }
             }
-            if let Some(w) = word(i) {
-                // "x12", "12x".
-                if let Some(n) = multiplier_word(w) {
-                    if not_other_unit(i + 1) && (pass == 1 || w.starts_with('x')) {
+            // "x 10", "× 10".
+            // ("2 x 50 users" is read at the 50, as a product.)
+            let after_number = i > 0 && matches!(toks[i - 1], Tok::Num(_));
+            if w == "x" && !after_number {
+                if let Some(n) = plain_number(i + 1) {
+                    if not_other_unit(i + 2) && i > 0 {
                         return to_count(n);
                     }
                 }
-                // "x 10", "× 10".
-                // ("2 x 50 users" is read at the 50, as a product.)
-                let after_number = i > 0 && matches!(toks[i - 1], Tok::Num(_));
-                if w == "x" && !after_number {
-                    if let Some(n) = plain_number(i + 1) {
-                        if not_other_unit(i + 2) && i > 0 {
-                            return to_count(n);
-                        }
-                    }
-                }
-                // "Users: 45", "Qty 120", "Anzahl: 5".
-                if is_seat_word(w) || QUANTITY_WORDS.contains(&w) {
-                    let j = if sym(i + 1, ':') || sym(i + 1, '=') {
-                        i + 2
-                    } else {
-                        i + 1
-                    };
-                    if let Some(n) = plain_number(j) {
-                        if not_other_unit(j + 1) && !is_seat_word(word(j + 1).unwrap_or("")) {
-                            return to_count(n);
-                        }
-                    }
-                }
             }
-            if sym(i, '×') && !(i > 0 && matches!(toks[i - 1], Tok::Num(_))) {
-                if let Some(n) = plain_number(i + 1) {
-                    if not_other_unit(i + 2) {
+            // "Users: 45", "Qty 120", "Anzahl: 5".
+            if is_seat_word(w) || QUANTITY_WORDS.contains(&w) {
+                let j = if sym(i + 1, ':') || sym(i + 1, '=') {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                if let Some(n) = plain_number(j) {
+                    if not_other_unit(j + 1) && !is_seat_word(word(j + 1).unwrap_or("")) {
                         return to_count(n);
                     }
                 }
             }
         }
+        if sym(i, '×') && !(i > 0 && matches!(toks[i - 1], Tok::Num(_))) {
+            if let Some(n) = plain_number(i + 1) {
+                if not_other_unit(i + 2) {
+                    return to_count(n);
+                }
+            }
+        }
+    }
+    if let Some(n) = suffix_multiplier {
+        return n;
     }
     // "Einzellizenz", "single-user licence".
     let single = toks.iter().enumerate().any(|(i, t)| match t {
