@@ -1056,8 +1056,14 @@ fn period_at(toks: &[Tok], i: usize) -> Option<(Period, usize)> {
                 ("vuosimaksu", Annual),
                 ("vuosilaskutus", Annual),
             ];
-            if let Some((_, p)) = STEMS.iter().find(|(stem, _)| w.starts_with(stem)) {
-                return Some((*p, 1));
+            // (Most words start with another letter: one comparison for them.)
+            if matches!(
+                w.as_bytes().first(),
+                Some(b'm' | b'k' | b'v' | b'q' | b'n' | b'j' | b'a')
+            ) {
+                if let Some((_, p)) = STEMS.iter().find(|(stem, _)| w.starts_with(stem)) {
+                    return Some((*p, 1));
+                }
             }
             // "p.a.": per annum.
             if w == "p"
@@ -1167,9 +1173,10 @@ fn period_of(toks: &[Tok], text: &str) -> Option<Period> {
 /// 2027") is a year's charge, when the line says nothing else of its period.
 fn renewal_year_period(toks: &[Tok]) -> Option<Period> {
     let renewal = toks.iter().any(|t| {
-        matches!(t, Tok::Word(w) if ["renew", "renouvel", "verlanger", "rinnov", "renova", "verleng", "fornyel", "fornya"]
-            .iter()
-            .any(|s| w.starts_with(s)))
+        matches!(t, Tok::Word(w) if matches!(w.as_bytes().first(), Some(b'r' | b'v' | b'f'))
+            && ["renew", "renouvel", "verlanger", "rinnov", "renova", "verleng", "fornyel", "fornya"]
+                .iter()
+                .any(|s| w.starts_with(s)))
     });
     let year = toks.iter().any(|t| match t {
         Tok::Num(Some(n)) => (2000..=2100).contains(n),
