@@ -107,6 +107,9 @@ pub const CUE_NONSAAS_SOFT: u8 = 1;
 pub const CUE_FREIGHT: u8 = 2;
 pub const CUE_TAX: u8 = 3;
 pub const CUE_ADJUSTMENT: u8 = 4;
+/// Money moved through a spend, benefits or payroll platform ("card top-up"): not software when
+/// the app on the line is one of those.
+pub const CUE_FUNDS: u8 = 5;
 
 /// `'a`: texts may be borrowed from the bytes the index was decoded from (the shipped catalog's,
 /// which live as long as the program): an `Engine` copies none of them.
@@ -363,9 +366,17 @@ impl IndexData<'_> {
                 if group_names.contains_key(&owners[o as usize].family) {
                     for c in &a.cues {
                         let toks = text_tokens(c);
-                        if !toks.is_empty() {
-                            short.push((o, ALIAS_KEYWORD, toks));
+                        if toks.is_empty() {
+                            continue;
                         }
+                        // The cue in the other languages of invoices ("Verbrauch", "consommation"
+                        // for "usage"), from the lexicon.
+                        for (_, others) in lx.cue_words.iter().filter(|(cue, _)| *cue == toks) {
+                            for t in others {
+                                short.push((o, ALIAS_KEYWORD, t.clone()));
+                            }
+                        }
+                        short.push((o, ALIAS_KEYWORD, toks));
                     }
                 }
             }
@@ -424,15 +435,20 @@ impl IndexData<'_> {
         // Cue phrases of the lexicon.
         let mut cues: Vec<(u8, String, &Vec<String>)> = Vec::new();
         for (cat, toks) in &lx.nonsaas {
-            cues.push((
-                if cat == "services" {
-                    CUE_NONSAAS_SOFT
-                } else {
-                    CUE_NONSAAS_HARD
-                },
-                cat.clone(),
-                toks,
-            ));
+            // "services" is soft; a category may say otherwise: "hardware?" soft, "services!"
+            // hard.
+            let (name, kind) = if cat == "funds" {
+                (cat.as_str(), CUE_FUNDS)
+            } else if let Some(n) = cat.strip_suffix('?') {
+                (n, CUE_NONSAAS_SOFT)
+            } else if let Some(n) = cat.strip_suffix('!') {
+                (n, CUE_NONSAAS_HARD)
+            } else if cat == "services" || cat == "firm" {
+                (cat.as_str(), CUE_NONSAAS_SOFT)
+            } else {
+                (cat.as_str(), CUE_NONSAAS_HARD)
+            };
+            cues.push((kind, name.trim().to_string(), toks));
         }
         for (list, kind) in [
             (&lx.freight, CUE_FREIGHT),

@@ -242,6 +242,9 @@ pub(crate) struct Index {
     fuzzy: OnceLock<Vec<u32>>,
     /// App owners by app id: slot -> owner + 1 (0 is empty); made on first use.
     apps_by_id: OnceLock<Vec<u32>>,
+    /// (owner << 32 | word) for the words of each owner's aliases of several words, sorted;
+    /// made on first use.
+    multiword_vocab: OnceLock<Vec<u64>>,
     /// Typo corrections already worked out: a word -> its target's id.
     corrections: Mutex<HashMap<String, Option<u32>>>,
     pub app_owner: Vec<u32>,
@@ -356,6 +359,7 @@ impl Index {
             deferred: None,
             fuzzy: OnceLock::new(),
             apps_by_id: OnceLock::new(),
+            multiword_vocab: OnceLock::new(),
             corrections: Mutex::new(HashMap::default()),
             app_owner,
         }
@@ -497,6 +501,52 @@ impl Index {
                 .expect("build.rs wrote a valid index");
             map
         })
+    }
+
+    /// Whether one of `owner`'s aliases of several words holds the word `wid` ("claude api" of
+    /// the Anthropic API holds "claude"). A scan of the aliases: asked only when two apps of one
+    /// group are on a line.
+    pub(crate) fn owner_alias_has_word(&self, owner: u32, wid: u32) -> bool {
+        if wid == NO_WORD {
+            return false;
+        }
+        let vocab = self.multiword_vocab.get_or_init(|| {
+            // One pass over the trie: a node's parent and word, then each alias's path.
+            let t = &self.trie;
+            let nodes = t.item_start.len().saturating_sub(1);
+            let mut parent = vec![0u32; nodes];
+            let mut word = vec![NO_WORD; nodes];
+            for n in 0..nodes.min(t.edge_start.len().saturating_sub(1)) {
+                for e in t.edge_start[n] as usize..t.edge_start[n + 1] as usize {
+                    if let (Some(p), Some(w)) = (parent.get_mut(e + 1), word.get_mut(e + 1)) {
+                        *p = n as u32;
+                        *w = t.edge_word[e];
+                    }
+                }
+            }
+            let mut out: Vec<u64> = Vec::new();
+            for n in 1..nodes {
+                if parent[n] == 0 {
+                    continue; // an alias of one word
+                }
+                for &item in t.items(n as u32) {
+                    let Some(&o) = self.alias_owner.get(item as usize) else {
+                        continue;
+                    };
+                    let mut k = n;
+                    while k != 0 {
+                        out.push((o as u64) << 32 | word[k] as u64);
+                        k = parent[k] as usize;
+                    }
+                }
+            }
+            crate::sort::sort(&mut out);
+            out.dedup();
+            out
+        });
+        vocab
+            .binary_search(&((owner as u64) << 32 | wid as u64))
+            .is_ok()
     }
 
     /// The alias's words joined by spaces (for debugging).

@@ -34,15 +34,27 @@
 //! explained (by the app's own names, by subscription words like "licence" or "Pro", or by
 //! numbers, dates and legal forms). So "Zoom Communications, Inc." is Zoom and "Zoom Dental
 //! Clinic" is not. Typos of distinctive brand tokens are repaired when exactly one brand is one
-//! edit away ("Atlasian", "Hubspt"); words written apart are joined ("Pager Duty").
+//! edit away ("Atlasian", "Hubspt"); words written apart are joined ("Pager Duty"). A word spelled
+//! the same way in the vendor's name and on its line is not a typo but the vendor's own name
+//! ("Pleon GmbH" billing "Pleon Jahresabo" is not Pleo): the vendor is then one the catalog does
+//! not know.
 //!
 //! A vendor the catalog does not know that begins a line with its own name names its own product
 //! after it: in "Acme Hive subscription" from "Acme ApS", "Hive" is Acme's product, not the
 //! catalog's Hive. The line begins with the vendor's name when it begins with at least one
-//! distinctive word of it (not an ordinary word) or with two of its words; the app named right
+//! distinctive word of it (not an ordinary word), with two of its words, or with an ordinary
+//! word that is all of the name but words like "Systems" or "Labs" ("Orbital" of "Orbital
+//! Systems B.V."); the app named right
 //! after the name is set aside, unless it is a product name of several words ("Acme Microsoft
 //! 365 Business Premium": a local partner reselling it). A brand inside the vendor's own name is
 //! not affected ("Hive Technology Inc" billing "Hive Teams plan").
+//!
+//! Spend that is not software stays unmatched: cue phrases of `data/lexicon.txt` (hardware,
+//! travel, rent, exam vouchers ... always; professional services, and the like marked soft, only
+//! on a line with no subscription word from a vendor that is not an app). The name of a vendor the
+//! catalog does not know counts too when it is a firm of a profession ("Kanzlei Weber
+//! Steuerberatung", "Cabinet Martin Expert-Comptable") billing a line that names the software it
+//! works in; not a consultancy's ("Müller IT-Beratung" often resells licences).
 //!
 //! The customer's own data weighs in too ([`Vocabulary`]): a catalog word that the lines of many
 //! vendors unknown to the catalog use ("Monday delivery") no longer identifies an app on its own.
@@ -333,7 +345,13 @@ impl Vocabulary {
 }
 
 /// A vendor's identity as worked out, or why it has none.
-type VendorVerdict = (Option<Ident>, Option<Rejected>, Arc<[String]>);
+type VendorVerdict = (
+    Option<Ident>,
+    Option<Rejected>,
+    Arc<[String]>,
+    Arc<[String]>,
+    Option<(String, String)>,
+);
 type VendorKey = (String, Option<String>, Option<String>);
 /// Entries kept before the vendor cache starts over.
 const VENDOR_CACHE_MAX: usize = 20_000;
@@ -387,6 +405,8 @@ struct LineCues {
     /// (category, matched text) of the first hard non-SaaS cue.
     hard: Option<(String, String)>,
     soft: Option<(String, String)>,
+    /// Money loaded onto cards or wallets, or paid out through a platform ("card top-up").
+    funds: Option<(String, String)>,
     freight: bool,
     tax: bool,
     adjustment: bool,
@@ -490,6 +510,9 @@ struct Cand {
     beside_context: bool,
     /// Produced by the producer marker "by X".
     by_marked: bool,
+    /// Named inside parentheses while an app is named outside them: a qualifier of the name
+    /// before it ("Looker (Google Cloud core)"), set per line.
+    in_parens: bool,
     /// Rejected because its words are generic in the customer's data: how many vendors use them.
     generic_vendors: u32,
 }
@@ -499,8 +522,15 @@ struct VendorCtx<'a> {
     vendor: VendorInfo<'a>,
     ident: Option<Ident>,
     rejected: Option<Rejected>,
-    /// For a vendor the catalog does not know: the words of its name (legal form dropped).
+    /// The words of the vendor's name (legal form dropped), for reading lines that begin with
+    /// it.
     own_name: Arc<[String]>,
+    /// The words of the vendor's name that were read as typos of a catalog word ("Pleon" as
+    /// "Pleo"), as written.
+    corrected: Arc<[String]>,
+    /// A soft non-SaaS cue in the name of a vendor the catalog does not know: the firm of a
+    /// profession ("Kanzlei Weber Steuerberatung", "Cabinet Martin Expert-Comptable").
+    soft_cue: Option<(String, String)>,
 }
 
 #[derive(Clone)]
@@ -1035,12 +1065,14 @@ impl Matcher {
             vendor.email.map(str::to_string),
         );
         if let Ok(cache) = self.vendor_cache.lock() {
-            if let Some((ident, rejected, own_name)) = cache.get(&key) {
+            if let Some((ident, rejected, own_name, corrected, soft_cue)) = cache.get(&key) {
                 return VendorCtx {
                     vendor: *vendor,
                     ident: ident.clone(),
                     rejected: rejected.clone(),
                     own_name: own_name.clone(),
+                    corrected: corrected.clone(),
+                    soft_cue: soft_cue.clone(),
                 };
             }
         }
@@ -1055,6 +1087,8 @@ impl Matcher {
                     ctx.ident.clone(),
                     ctx.rejected.clone(),
                     ctx.own_name.clone(),
+                    ctx.corrected.clone(),
+                    ctx.soft_cue.clone(),
                 ),
             );
         }
@@ -1168,21 +1202,35 @@ impl Matcher {
                 }
             }
         }
-        // The words of an unknown vendor's own name, for reading lines that begin with it.
-        let own_name: Arc<[String]> = if ident.is_none() {
-            name.toks
-                .iter()
-                .filter(|t| t.kind == TokenKind::Word && t.class != Class::Noise)
-                .map(|t| t.norm.clone())
-                .collect()
+        // The words of the vendor's own name, for reading lines that begin with it (as written:
+        // a word read as a typo keeps its spelling).
+        let own_name: Arc<[String]> = name
+            .toks
+            .iter()
+            .filter(|t| t.kind == TokenKind::Word && t.class != Class::Noise)
+            .map(|t| t.corrected_from.clone().unwrap_or_else(|| t.norm.clone()))
+            .collect();
+        let corrected: Arc<[String]> = name
+            .toks
+            .iter()
+            .filter_map(|t| t.corrected_from.clone())
+            .collect();
+        // Only the words of a firm of a profession: a consultancy often resells licences.
+        let soft_cue = if ident.is_none() {
+            self.cues(&name, vendor.name, false)
+                .soft
+                .filter(|(cat, _)| cat == "firm")
+                .map(|(_, text)| ("services".to_string(), text))
         } else {
-            Arc::from(Vec::new())
+            None
         };
         VendorCtx {
             vendor: *vendor,
             ident,
             rejected,
             own_name,
+            corrected,
+            soft_cue,
         }
     }
 
@@ -1204,7 +1252,7 @@ impl Matcher {
         let matched = an.toks[start..]
             .iter()
             .zip(ctx.own_name.iter())
-            .take_while(|(t, w)| t.norm == **w)
+            .take_while(|(t, w)| t.norm == **w || t.corrected_from.as_ref() == Some(*w))
             .count();
         if matched == 0 {
             return None;
@@ -1213,7 +1261,17 @@ impl Matcher {
         let distinctive = words
             .iter()
             .any(|w| w.chars().count() >= 3 && !lexicon::is_common_word(w));
-        if !distinctive && matched < 2 {
+        // An ordinary word that is the whole of the name but for words that say nothing about
+        // which company ("Orbital" of "Orbital Systems B.V.", "Meadow" of "Meadow Labs") is the
+        // name as the vendor writes it on its own lines.
+        let filler = |w: &String| compiled::FILLER_WORDS.contains(&w.as_str());
+        let head = matched == 1
+            && ctx.own_name.len() >= 2
+            && words[0].chars().count() >= 4
+            && !filler(&words[0])
+            && !is_signal(&words[0])
+            && ctx.own_name[1..].iter().all(filler);
+        if !distinctive && !head && matched < 2 {
             return None;
         }
         let (s, e) = (an.toks[start].start, an.toks[start + matched - 1].end);
@@ -1250,12 +1308,54 @@ impl Matcher {
 
         let d1 = self.line_analysis(description);
         let d2 = line.description2.map(|t| self.line_analysis(t));
-        let signal = d1.signal || d2.as_ref().is_some_and(|a| a.signal);
+        // A word of the vendor's name read as a typo of a catalog brand, and spelled the same way
+        // on its line, is the vendor's own name ("Pleon GmbH" billing "Pleon Jahresabo"): two
+        // places that agree are not two typos. The vendor is then one the catalog does not know.
+        let confirmed = |w: &String| ctx.corrected.contains(w);
+        let own_spelling = !ctx.corrected.is_empty()
+            && [Some(&*d1), d2.as_deref()].iter().flatten().any(|a| {
+                a.toks
+                    .iter()
+                    .any(|t| t.corrected_from.as_ref().is_some_and(confirmed))
+            });
+        let unknown_ctx;
+        let ctx = if own_spelling
+            && ctx
+                .ident
+                .as_ref()
+                .is_some_and(|i| i.decided_by == DecidedBy::VendorName)
+        {
+            unknown_ctx = VendorCtx {
+                vendor: ctx.vendor,
+                ident: None,
+                rejected: None,
+                own_name: ctx.own_name.clone(),
+                corrected: ctx.corrected.clone(),
+                soft_cue: None,
+            };
+            &unknown_ctx
+        } else {
+            ctx
+        };
+        // "Cloud" or "software" inside a product's name of several words ("Fatture in Cloud",
+        // "Sales Cloud") is part of the name, not a word about the charge.
+        let says_subscription = |an: &Analysis| {
+            an.signal
+                && an.toks.iter().enumerate().any(|(i, t)| {
+                    is_signal(&t.norm)
+                        && !(matches!(t.norm.as_str(), "cloud" | "software")
+                            && an.hits.iter().any(|h| {
+                                !h.suppressed && h.first <= i && i <= h.last && h.last > h.first
+                            }))
+                })
+        };
+        let signal = says_subscription(&d1) || d2.as_deref().is_some_and(says_subscription);
         let mut cues = self.cues(&d1, description, signal);
         if let (Some(d2), Some(text2)) = (&d2, line.description2) {
             let c2 = self.cues(d2, text2, signal);
             cues.hard = cues.hard.or(c2.hard);
             cues.soft = cues.soft.or(c2.soft);
+            cues.funds = cues.funds.or(c2.funds);
             cues.freight |= c2.freight;
             cues.tax |= c2.tax;
             cues.adjustment |= c2.adjustment;
@@ -1278,6 +1378,18 @@ impl Matcher {
                     .into_iter()
                     .map(|c| (1, c)),
             );
+        }
+        if own_spelling {
+            // The brand those words were read as is not named.
+            let analyses = [Some(&*d1), d2.as_deref()];
+            cands.retain(|(f, c)| {
+                let an = analyses[*f].expect("analysed field");
+                !c.hits.iter().all(|&h| {
+                    an.toks[an.hits[h].first..=an.hits[h].last]
+                        .iter()
+                        .any(|t| t.corrected_from.as_ref().is_some_and(confirmed))
+                })
+            });
         }
         // An unknown vendor's own product: the catalog app named right after the vendor's name
         // is set aside (a product name of several words, "Microsoft 365 Business Premium", is
@@ -1374,12 +1486,30 @@ impl Matcher {
                 ));
             }
         }
-        // Reading order with preference: not an object, producer-marked, strong, first named,
-        // longest.
+        // A name inside parentheses qualifies the name before them when an app is named outside
+        // ("Tableau (Salesforce Data Cloud bundle) Creator"): it gives way to that one.
+        if accepted.len() > 1 {
+            let inside = |f: usize, c: &Cand| {
+                let an = analyses[f].expect("analysed field");
+                let at = an.toks[c.first].start;
+                let text = field_text(f);
+                let before = text.get(..at).unwrap_or("");
+                before.matches('(').count() > before.matches(')').count()
+            };
+            let flags: Vec<bool> = accepted.iter().map(|(f, c, _)| inside(*f, c)).collect();
+            if flags.iter().any(|&x| !x) {
+                for ((_, c, _), flag) in accepted.iter_mut().zip(flags) {
+                    c.in_parens = flag;
+                }
+            }
+        }
+        // Reading order with preference: not an object, producer-marked, outside parentheses,
+        // strong, first named, longest.
         accepted.sort_by(|(fa, a, _), (fb, b, _)| {
             (
                 a.object,
                 !a.by_marked,
+                a.in_parens,
                 !a.strong,
                 *fa,
                 a.first,
@@ -1388,6 +1518,7 @@ impl Matcher {
                 .cmp(&(
                     b.object,
                     !b.by_marked,
+                    b.in_parens,
                     !b.strong,
                     *fb,
                     b.first,
@@ -1402,10 +1533,31 @@ impl Matcher {
             .as_ref()
             .map(|i| self.is_app(i.owner))
             .unwrap_or(false);
-        let cue = cues.hard.clone().or(if signal || vendor_is_app {
+        // Money moved through a spend, benefits or payroll platform is not its subscription
+        // ("Pleo card top-up", "Swile rechargement"); on another app's line ("API credits
+        // top-up") it is metered software, and next to a subscription word ("seat top-up") it
+        // buys more of the subscription.
+        let funds = cues.funds.clone().filter(|_| {
+            !signal
+                && accepted
+                    .first()
+                    .map(|(_, c, _)| c.owner)
+                    .or(vendor_owner.filter(|&o| self.is_app(o)))
+                    .is_some_and(|o| {
+                        matches!(
+                            &*self.index.owners[o as usize].category,
+                            "finance-spend" | "hr-payroll"
+                        )
+                    })
+        });
+        let cue = cues.hard.clone().or(funds).or(if signal || vendor_is_app {
             None
         } else {
-            cues.soft.clone()
+            // (A firm's word is reported as professional services.)
+            cues.soft
+                .clone()
+                .map(|(c, t)| (if c == "firm" { "services".into() } else { c }, t))
+                .or(ctx.soft_cue.clone())
         });
         if let Some((cat, text)) = cue {
             let closest = accepted
@@ -1520,13 +1672,17 @@ impl Matcher {
                 // The line may name a more specific app of the same vendor (GitHub Copilot from
                 // GitHub, Dropbox Sign from Dropbox), or, when it does not name the vendor's app
                 // at all, a distinctive other app (Auth0 on an Okta invoice).
-                if let Some((f, c, conf)) =
-                    accepted.iter().find(|(_, c, _)| c.owner != vo && !c.object)
+                if let Some((f, c, conf)) = accepted
+                    .iter()
+                    .find(|(_, c, _)| c.owner != vo && !c.object && !c.in_parens)
                 {
                     let same_family = self.index.owners[c.owner as usize].family
                         == self.index.owners[vo as usize].family;
-                    let specializes =
-                        self.contains_owner_alias(analyses[*f].expect("analysed"), c, vo);
+                    let an = analyses[*f].expect("analysed");
+                    let specializes = self.contains_owner_alias(an, c, vo)
+                        || accepted.iter().any(|(fx, x, _)| {
+                            fx == f && x.owner == vo && self.sibling_specializes(an, x, c)
+                        });
                     if specializes || (c.strong && (same_family || !vendor_named)) {
                         let runner = Some(self.candidate(vo, id.confidence * 0.8));
                         return LineEval {
@@ -1564,6 +1720,21 @@ impl Matcher {
                 });
                 let outside_strong = accepted.iter().find(|(_, c, _)| c.strong && !c.object);
                 let via = Some(self.via(go, false));
+                // The group's app named by its brand word alone gives way to its sibling whose
+                // own word is on the line ("Utilisation API Claude").
+                let in_family = in_family.map(|x| {
+                    accepted
+                        .iter()
+                        .find(|y| {
+                            x.0 == y.0
+                                && self.sibling_specializes(
+                                    analyses[x.0].expect("analysed"),
+                                    &x.1,
+                                    &y.1,
+                                )
+                        })
+                        .unwrap_or(x)
+                });
                 if let Some((f, c, conf)) = in_family.or(outside_strong) {
                     let runner = runner_for(self, c.owner, None);
                     let mut d = make(self, *f, c, *conf, via, runner);
@@ -1851,6 +2022,7 @@ impl Matcher {
                     channel: false,
                     beside_context: false,
                     by_marked: false,
+                    in_parens: false,
                     generic_vendors: 0,
                 }),
             }
@@ -1998,12 +2170,22 @@ impl Matcher {
                     }
                 }
                 compiled::CUE_NONSAAS_SOFT => {
-                    if out.soft.is_none() {
-                        out.soft = Some((cat(), text()));
+                    // A firm's word is read as professional services on a line ...
+                    let firm = self.index.cue_cat[cue as usize] == "firm";
+                    match &out.soft {
+                        None => out.soft = Some((cat(), text())),
+                        // ... but kept in a vendor's name, where only it counts.
+                        Some((c, _)) if firm && c != "firm" => out.soft = Some((cat(), text())),
+                        _ => {}
                     }
                 }
                 compiled::CUE_FREIGHT => out.freight = true,
                 compiled::CUE_TAX => out.tax = true,
+                compiled::CUE_FUNDS => {
+                    if out.funds.is_none() {
+                        out.funds = Some((cat(), text()));
+                    }
+                }
                 _ => out.adjustment = true,
             }
         }
@@ -2028,6 +2210,21 @@ impl Matcher {
             .copied()
             .filter(|&a| self.index.owners[a as usize].family == fam)
             .collect()
+    }
+
+    /// Whether app `y` of a group, also on the line, is the product that the group's app `x`
+    /// named by its brand word alone stands for: a name of `y` holds that word, and `y` is on
+    /// the line by a word of its own (its cue, "Utilisation API Claude": usage is the Anthropic
+    /// API's cue and "Claude API" its name; "Salles Zoom": rooms).
+    fn sibling_specializes(&self, an: &Analysis, x: &Cand, y: &Cand) -> bool {
+        x.span == 1
+            && x.owner != y.owner
+            && !y.object
+            && self.index.owners[x.owner as usize].family
+                == self.index.owners[y.owner as usize].family
+            && self
+                .index
+                .owner_alias_has_word(y.owner, an.toks[x.first].wid)
     }
 
     /// Whether candidate `c`'s hits contain a hit of `other` (the line names `other` inside `c`'s
@@ -2267,6 +2464,7 @@ pub(crate) fn cue_label(cat: &str) -> &str {
         "meals" => "meals or catering",
         "facilities" => "facilities or repairs",
         "health" => "health or wellbeing",
+        "funds" => "money loaded or paid out through the platform",
         other => other,
     }
 }

@@ -353,6 +353,9 @@ pub struct Lexicon {
     pub tax: Vec<Vec<String>>,
     pub adjustment: Vec<Vec<String>>,
     pub freemail: HashSet<String>,
+    /// A cue word of the catalog (`usage`, `phone` ...) and its words in the other languages of
+    /// invoices, each as tokens.
+    pub cue_words: Vec<(Vec<String>, Vec<Vec<String>>)>,
 }
 
 pub const LEXICON_TEXT: &str = include_str!("data/lexicon.txt");
@@ -369,6 +372,7 @@ impl Lexicon {
             tax: Vec::new(),
             adjustment: Vec::new(),
             freemail: HashSet::default(),
+            cue_words: Vec::new(),
         };
         let mut section = "";
         for line in text.lines() {
@@ -402,6 +406,16 @@ impl Lexicon {
                 "adjustment" => lx.adjustment.push(toks(line)),
                 "freemail" => {
                     lx.freemail.insert(line.to_ascii_lowercase());
+                }
+                "cue-words" => {
+                    if let Some((cue, words)) = line.split_once('=') {
+                        let others: Vec<Vec<String>> = words
+                            .split(',')
+                            .map(toks)
+                            .filter(|t| !t.is_empty())
+                            .collect();
+                        lx.cue_words.push((toks(cue), others));
+                    }
                 }
                 _ => {}
             }

@@ -44,7 +44,18 @@
 //! a commitment word ("annual commitment", "Laufzeit 12 Monate", "engagement annuel") is the
 //! length of the contract and counts only when no other is stated; otherwise the longer one
 //! stated wins. A unit of measure that is a unit of time (`MONTH` × 12) says it
-//! when the text does not.
+//! when the text does not. Inflected and compound forms count ("jährliche", "jaarlijkse",
+//! "kvartalsbetalning", "kuukausimaksu", "månadsavgift", "årsavtale"), as do a year range
+//! ("2026-2027": annual) and, when nothing else is stated, a renewal naming its year ("renewal
+//! 2027", "renewal FY28", "Verlängerung … 2027": annual). A month named alone ("Slack Pro -
+//! Nov 2026") is not a period: an annual charge's line names its month too, and the report
+//! takes the charges' cadence then.
+//!
+//! Seats are counted in users, seats, licences, members, agents, editors, people, senders,
+//! rooms, employees ... in the languages above; a qualifier hyphenated to the seat word counts
+//! ("50 Standard-Lizenzen"); a single-user licence ("Einzellizenz", "monoposte") is one seat; a
+//! count stated with its seat word goes before a multiplier written after its number ("Claude
+//! Max 20x - 1 user" is 1), not before one written before it ("x20").
 
 use crate::money::Amount;
 use serde::Serialize;
@@ -363,6 +374,10 @@ const SEAT_WORDS: &[&str] = &[
     "employee",
     "employees",
     "staff",
+    "people",
+    "persons",
+    "sender",
+    "senders",
     // German
     "benutzer",
     "nutzer",
@@ -376,6 +391,10 @@ const SEAT_WORDS: &[&str] = &[
     "mitarbeitende",
     "gerate",
     "postfacher",
+    "personen",
+    "raume",
+    "besprechungsraume",
+    "konferenzraume",
     // French
     "utilisateur",
     "utilisateurs",
@@ -389,6 +408,8 @@ const SEAT_WORDS: &[&str] = &[
     "sieges",
     "collaborateurs",
     "membres",
+    "personnes",
+    "salles",
     // Spanish
     "usuario",
     "usuarios",
@@ -402,6 +423,8 @@ const SEAT_WORDS: &[&str] = &[
     "agentes",
     "miembros",
     "dispositivos",
+    "personas",
+    "salas",
     // Italian
     "utente",
     "utenti",
@@ -414,6 +437,7 @@ const SEAT_WORDS: &[&str] = &[
     "agenti",
     "membri",
     "dispositivi",
+    "persone",
     // Dutch
     "gebruiker",
     "gebruikers",
@@ -424,6 +448,8 @@ const SEAT_WORDS: &[&str] = &[
     "medewerkers",
     "leden",
     "apparaten",
+    "vergaderruimtes",
+    "zalen",
     // Swedish, Danish, Norwegian, Finnish
     "anvandare",
     "licens",
@@ -447,6 +473,22 @@ const SEAT_WORDS: &[&str] = &[
     "lisenssi",
     "lisenssia",
     "tyontekijaa",
+    "personer",
+    "motesrum",
+    "modelokaler",
+    "moterom",
+    "henkiloa",
+];
+
+/// A licence for one user ("Einzellizenz", "licence monoposte"): one seat when the line counts
+/// nothing else.
+const SINGLE_SEAT_WORDS: &[&str] = &[
+    "einzellizenz",
+    "einzelplatzlizenz",
+    "einzelplatz",
+    "einzelnutzerlizenz",
+    "monoposte",
+    "enkeltbrugerlicens",
 ];
 
 /// Words that announce a count ("Qty 120", "Anzahl: 5").
@@ -659,19 +701,32 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
     };
     let not_other_unit = |i: usize| !unit_after(i).is_some_and(is_other_unit);
 
+    // A count the line gives with its seat word ("1 user") goes before a multiplier written
+    // after its number, which may be the plan's ("Claude Max 20x - 1 user"): such a multiplier
+    // counts only when nothing else does.
+    let mut suffix_multiplier: Option<Option<u32>> = None;
     for i in 0..toks.len() {
-        // "45 users", "10 named users", "5 Pro seats".
+        // "45 users", "10 named users", "5 Pro seats", "50 Standard-Lizenzen".
         if let Some(n) = plain_number(i) {
-            for gap in 0..=2 {
-                let j = i + 1 + gap;
+            let mut j = i + 1;
+            for _ in 0..=2 {
+                // A hyphen joining two words is inside one compound ("Standard-Lizenzen").
+                if j > i + 1 && sym(j, '-') && word(j - 1).is_some() && word(j + 1).is_some() {
+                    j += 1;
+                }
                 let Some(w) = word(j) else { break };
                 if is_seat_word(w) {
+                    // (A word joined to the seat word is a qualifier: "Pro-Lizenzen".)
                     let between_ok = (i + 1..j).all(|k| {
-                        word(k).is_some_and(|b| {
-                            !RATE_WORDS.contains(&b) && !is_other_unit(b) && !is_currency(&toks[k])
-                        })
+                        sym(k, '-')
+                            || (sym(k + 1, '-') && word(k).is_some_and(|b| b != "per"))
+                            || word(k).is_some_and(|b| {
+                                !RATE_WORDS.contains(&b)
+                                    && !is_other_unit(b)
+                                    && !is_currency(&toks[k])
+                            })
                     });
-                    let year_like = gap > 0 && (1990..=2100).contains(&n);
+                    let year_like = j > i + 1 && (1990..=2100).contains(&n);
                     if between_ok && !year_like {
                         // "2 x 50 users": the product.
                         let times = i
@@ -688,9 +743,11 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
                     }
                     break;
                 }
-                if RATE_WORDS.contains(&w) || is_other_unit(w) {
+                if (RATE_WORDS.contains(&w) || is_other_unit(w)) && (w == "per" || !sym(j + 1, '-'))
+                {
                     break;
                 }
+                j += 1;
             }
             // "40 x Microsoft 365", "40x".
             if (sym(i + 1, 'x') || sym(i + 1, '×') || word(i + 1) == Some("x"))
@@ -704,7 +761,10 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
             // "x12", "12x".
             if let Some(n) = multiplier_word(w) {
                 if not_other_unit(i + 1) {
-                    return to_count(n);
+                    if w.starts_with('x') {
+                        return to_count(n);
+                    }
+                    suffix_multiplier.get_or_insert(to_count(n));
                 }
             }
             // "x 10", "× 10".
@@ -739,7 +799,19 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
             }
         }
     }
-    None
+    if let Some(n) = suffix_multiplier {
+        return n;
+    }
+    // "Einzellizenz", "single-user licence".
+    let single = toks.iter().enumerate().any(|(i, t)| match t {
+        Tok::Word(w) if SINGLE_SEAT_WORDS.contains(&w.as_str()) => true,
+        Tok::Word(w) if w == "single" => {
+            let k = if sym(i + 1, '-') { i + 2 } else { i + 1 };
+            word(k).is_some_and(is_seat_word)
+        }
+        _ => false,
+    });
+    single.then_some(1)
 }
 
 /// Numbers the text attaches to a unit of time ("12 months", "12-month", "12mo", "1 yr").
@@ -907,6 +979,14 @@ fn period_at(toks: &[Tok], i: usize) -> Option<(Period, usize)> {
         _ => None,
     };
     match toks.get(i)? {
+        Tok::Num(Some(n))
+            if (1990..=2100).contains(n)
+                && matches!(toks.get(i + 1), Some(Tok::Sym('-' | '/')))
+                && toks.get(i + 2) == Some(&Tok::Num(Some(n + 1))) =>
+        {
+            // "2026-2027", "2026/2027": a year.
+            Some((Annual, 3))
+        }
         Tok::Num(Some(n)) => {
             // "12 mo", "1 yr", "3 months", "36 months", "3-year".
             let j = if toks.get(i + 1) == Some(&Tok::Sym('-')) {
@@ -952,6 +1032,38 @@ fn period_at(toks: &[Tok], i: usize) -> Option<(Period, usize)> {
             if let Some(p) = single {
                 // "T4 2026" style quarters need the year after them; q1-q4 do not.
                 return Some((p, 1));
+            }
+            // Inflected and compound forms ("jährliche", "jaarlijkse", "kvartalsbetalning",
+            // "kuukausimaksu", "månadsavgift", "årsavtale").
+            const STEMS: &[(&str, Period)] = &[
+                ("monatlich", Monthly),
+                ("maandelijks", Monthly),
+                ("manads", Monthly),
+                ("maneds", Monthly),
+                ("kuukausi", Monthly),
+                ("mensualidad", Monthly),
+                ("vierteljahrlich", Quarterly),
+                ("quartals", Quarterly),
+                ("kvartals", Quarterly),
+                ("kwartaal", Quarterly),
+                ("neljannesvuosi", Quarterly),
+                ("jahrlich", Annual),
+                ("jaarlijks", Annual),
+                ("arsavtal", Annual),
+                ("arsavgift", Annual),
+                ("arsabonnement", Annual),
+                ("anualidad", Annual),
+                ("vuosimaksu", Annual),
+                ("vuosilaskutus", Annual),
+            ];
+            // (Most words start with another letter: one comparison for them.)
+            if matches!(
+                w.as_bytes().first(),
+                Some(b'm' | b'k' | b'v' | b'q' | b'n' | b'j' | b'a')
+            ) {
+                if let Some((_, p)) = STEMS.iter().find(|(stem, _)| w.starts_with(stem)) {
+                    return Some((*p, 1));
+                }
             }
             // "p.a.": per annum.
             if w == "p"
@@ -1054,6 +1166,26 @@ fn period_of(toks: &[Tok], text: &str) -> Option<Period> {
         .or_else(|| terms.iter().copied().max())
         .or_else(|| date_range_period(text))
         .or_else(|| named_date_range_period(toks))
+        .or_else(|| renewal_year_period(toks))
+}
+
+/// A renewal that names the year it renews for ("renewal 2027", "renewal FY27", "rinnovo
+/// 2027") is a year's charge, when the line says nothing else of its period.
+fn renewal_year_period(toks: &[Tok]) -> Option<Period> {
+    let renewal = toks.iter().any(|t| {
+        matches!(t, Tok::Word(w) if matches!(w.as_bytes().first(), Some(b'r' | b'v' | b'f'))
+            && ["renew", "renouvel", "verlanger", "rinnov", "renova", "verleng", "fornyel", "fornya"]
+                .iter()
+                .any(|s| w.starts_with(s)))
+    });
+    let year = toks.iter().any(|t| match t {
+        Tok::Num(Some(n)) => (2000..=2100).contains(n),
+        Tok::Word(w) => w.strip_prefix("fy").is_some_and(|d| {
+            (d.len() == 2 || d.len() == 4) && d.bytes().all(|b| b.is_ascii_digit())
+        }),
+        _ => false,
+    });
+    (renewal && year).then_some(Period::Annual)
 }
 
 /// The month a word names, in the languages of the module docs (full names and the usual
@@ -1578,6 +1710,7 @@ mod tests {
         assert_eq!(seats("BambooHR Pro 51-75 employees"), None);
         assert_eq!(seats("Slack Pro €8.75/user/month"), None);
         assert_eq!(seats("Notion 12 per user monthly"), None);
+        assert_eq!(seats("Notion 12 per-user monthly"), None);
         assert_eq!(seats("Datadog Infrastructure x12 months"), None);
         assert_eq!(seats("Dropbox 2 TB storage"), None);
         assert_eq!(seats("Datadog Infrastructure Pro 40 hosts"), None);
@@ -1704,6 +1837,32 @@ mod tests {
         for d in ["Slack Pro - Nov 2026", "Monday CRM Pro", "Invoice 2026-11"] {
             assert_eq!(period(d), None, "{d}");
         }
+    }
+
+    #[test]
+    fn people_rooms_compounds_single_licences_and_inflected_periods() {
+        assert_eq!(seats("Miro Business - 25 people - monthly"), Some(25));
+        assert_eq!(seats("Dropbox Sign Standard - 5 senders"), Some(5));
+        assert_eq!(seats("Zoom Rooms - 4 salles - annuel"), Some(4));
+        assert_eq!(seats("Zoom Rooms - 2 mötesrum"), Some(2));
+        assert_eq!(seats("Workfront - 50 Standard-Lizenzen"), Some(50));
+        assert_eq!(seats("Slack Pro - 10 Pro-Lizenzen"), Some(10));
+        assert_eq!(seats("TeamViewer Einzellizenz jährlich"), Some(1));
+        assert_eq!(seats("Claude Max 20x - 1 user - monthly"), Some(1));
+        assert_eq!(seats("Slack Pro x12 - monthly"), Some(12));
+        assert_eq!(
+            period("30 Benutzer - jährliche Zahlung"),
+            Some(Period::Annual)
+        );
+        assert_eq!(period("jaarlijkse betaling"), Some(Period::Annual));
+        assert_eq!(period("Bokio - kvartalsbetalning"), Some(Period::Quarterly));
+        assert_eq!(period("kuukausimaksu"), Some(Period::Monthly));
+        assert_eq!(period("Asana licence 2026-2027"), Some(Period::Annual));
+        assert_eq!(period("invoice 2026-11"), None);
+        assert_eq!(period("Jira Software renewal 2027"), Some(Period::Annual));
+        assert_eq!(period("Miro Enterprise renewal FY28"), Some(Period::Annual));
+        assert_eq!(period("Jira renewal"), None);
+        assert_eq!(period("Jira renewal 2027 - monthly"), Some(Period::Monthly));
     }
 
     #[test]
