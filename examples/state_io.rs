@@ -1,12 +1,44 @@
 //! Times, natively, restoring and exporting the state, and its key (best of N runs each):
 //! what a sync pays to load `state.bcs`, to write it, and to decide whether to write it.
+//! A counting allocator also prints what one restore allocates (calls and bytes) and what
+//! the restored engine holds (live bytes after the restore, less those before it).
 //!
 //! ```text
 //! cargo run --release --example state_io -- DIR/state.bcs "$(jq -c .engineOptions DIR/run.json)" [N]
 //! ```
 //! With `STATE_IO_OUT=FILE`, the state it exported is written there.
 use bc_spend::engine::{Engine, EngineOptions};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
+
+struct Counting;
+static CALLS: AtomicUsize = AtomicUsize::new(0);
+static BYTES: AtomicUsize = AtomicUsize::new(0);
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        CALLS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(l.size(), Relaxed);
+        LIVE.fetch_add(l.size(), Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        CALLS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(new, Relaxed);
+        LIVE.fetch_add(new, Relaxed);
+        LIVE.fetch_sub(l.size(), Relaxed);
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
 
 fn best<T>(n: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     let mut min = f64::MAX;
@@ -30,6 +62,15 @@ fn main() {
     first.summary();
     let state = first.export_state();
     drop(first);
+    let (calls, bytes, live) = (CALLS.load(Relaxed), BYTES.load(Relaxed), LIVE.load(Relaxed));
+    let once = Engine::from_state(options.clone(), &state).unwrap();
+    println!(
+        "restore allocates {} times, {} bytes; the engine holds {} bytes",
+        CALLS.load(Relaxed) - calls,
+        BYTES.load(Relaxed) - bytes,
+        LIVE.load(Relaxed) - live
+    );
+    drop(once);
     let (restore, e) = best(n, || Engine::from_state(options.clone(), &state).unwrap());
     println!("restore {restore:.1} ms");
     // The first key digests every document; a sync's later asks read the kept digests.
