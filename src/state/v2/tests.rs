@@ -295,19 +295,22 @@ fn every_value_and_extreme_reads_back_exactly() {
         }
         // Ids as the engine holds them: GUIDs, and other texts kept as they are (mixed case).
         if i % 2 == 1 {
-            d.id = format!("Doc {i} – 東京");
+            d.id = format!("Doc {i} – 東京").into();
         }
-        d.vendor_id = d.vendor_id.as_ref().map(|_| format!("Vendor-{}", i % 4));
+        d.vendor_id = d
+            .vendor_id
+            .as_ref()
+            .map(|_| format!("Vendor-{}", i % 4).into());
         d.applies_to_invoice_id = d
             .applies_to_invoice_id
             .as_ref()
-            .map(|_| format!("aaaaaaaa-0000-0000-0000-{i:012x}"));
+            .map(|_| format!("aaaaaaaa-0000-0000-0000-{i:012x}").into());
         for (k, l) in d.lines.iter_mut().flatten().enumerate() {
             l.id = l.id.as_ref().map(|_| {
                 if k % 2 == 0 {
-                    format!("bbbbbbbb-{i:04x}-0000-0000-{k:012x}")
+                    format!("bbbbbbbb-{i:04x}-0000-0000-{k:012x}").into()
                 } else {
-                    format!("Line {i}.{k}")
+                    format!("Line {i}.{k}").into()
                 }
             });
             l.net_amount = far(l.net_amount.0);
@@ -328,10 +331,10 @@ fn every_value_and_extreme_reads_back_exactly() {
             KIND_INVOICE
         };
         if let Some(t) = d.last_modified {
-            e.versions.insert((C1.to_owned(), kind, d.id.clone()), t);
+            e.versions.insert((C1.into(), kind, d.id.clone()), t);
         }
         e.docs.insert(
-            (C1.to_owned(), kind, d.id.clone()),
+            (C1.into(), kind, d.id.clone()),
             Box::new(HeldDocument::new(d.clone())),
         );
     }
