@@ -6,7 +6,8 @@
 //! ```text
 //! cargo run --release --example state_io -- DIR/state.bcs "$(jq -c .engineOptions DIR/run.json)" [N]
 //! ```
-//! With `STATE_IO_OUT=FILE`, the state it exported is written there.
+//! With `STATE_IO_OUT=FILE`, the state it exported is written there; with
+//! `STATE_IO_RESTORE_ONLY=1`, only the restore is timed (to profile it).
 use bc_spend::engine::{Engine, EngineOptions};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -73,6 +74,10 @@ fn main() {
     drop(once);
     let (restore, e) = best(n, || Engine::from_state(options.clone(), &state).unwrap());
     println!("restore {restore:.1} ms");
+    // `STATE_IO_RESTORE_ONLY=1`: nothing else (to profile the restore).
+    if std::env::var_os("STATE_IO_RESTORE_ONLY").is_some() {
+        return;
+    }
     // The first key digests every document; a sync's later asks read the kept digests.
     let (key_first, _) = best(1, || e.state_key());
     let (key, _) = best(n, || e.state_key());

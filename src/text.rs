@@ -151,7 +151,9 @@ impl serde::Serialize for Text {
 /// amortized O(1) per text interned.
 #[derive(Default)]
 pub struct Interner {
-    set: std::collections::HashSet<Text, BuildHasherDefault<crate::fastmap::FxHasher>>,
+    /// Hashed a word at a time ([`crate::engine::MixHasher`]; Fx takes a text's last bytes one
+    /// at a time).
+    set: std::collections::HashSet<Text, BuildHasherDefault<crate::engine::MixHasher>>,
     /// The set's size after its last pruning.
     kept: usize,
 }

@@ -288,19 +288,15 @@ const HEX_VALUE: [u8; 256] = {
     t
 };
 
-/// A GUID's canonical text, written on the stack first (one allocation).
+/// A GUID's canonical text, written on the stack first (one allocation): each byte's two
+/// digits at their fixed place (a restore makes one per document and line).
 fn guid_shared(g: &[u8; 16]) -> Text {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut buf = [0u8; 36];
-    let mut o = 0;
-    for (i, b) in g.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            buf[o] = b'-';
-            o += 1;
-        }
-        buf[o] = HEX[(b >> 4) as usize];
-        buf[o + 1] = HEX[(b & 15) as usize];
-        o += 2;
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+    let mut buf = *b"00000000-0000-0000-0000-000000000000";
+    for (b, at) in g.iter().zip(AT) {
+        buf[at] = HEX[(b >> 4) as usize];
+        buf[at + 1] = HEX[(b & 15) as usize];
     }
     // Hex digits and hyphens: ASCII.
     Text::from(std::str::from_utf8(&buf).unwrap_or_default())

@@ -739,3 +739,89 @@ fn a_state_written_with_the_counts_of_its_run_reads_and_drops_them() {
     let mut e = e;
     assert_eq!(observable(&mut back), observable(&mut e));
 }
+
+/// Equal texts of the held documents are one allocation, whether read from pages, restored
+/// from a v2 state (one text per string-table entry, not per use) or migrated from v1, and the
+/// engine's keys share the documents' texts; a document read after a restore shares them too.
+#[test]
+fn held_documents_share_their_repeated_texts_and_keys() {
+    use crate::text::Text;
+    fn check(e: &Engine, how: &str) {
+        let docs: Vec<_> = e.docs.iter().collect();
+        assert!(docs.len() >= 2, "{how}");
+        let (k0, a) = docs[0];
+        let (k1, b) = docs[1];
+        let same = |x: &Option<Text>, y: &Option<Text>| {
+            Text::ptr_eq(x.as_ref().unwrap(), y.as_ref().unwrap())
+        };
+        assert!(same(&a.vendor_name, &b.vendor_name), "{how}: vendor name");
+        assert!(same(&a.vendor_id, &b.vendor_id), "{how}: vendor id");
+        assert!(same(&a.currency_code, &b.currency_code), "{how}: currency");
+        let (la, lb) = (&a.lines.as_ref().unwrap()[0], &b.lines.as_ref().unwrap()[0]);
+        assert!(
+            Text::ptr_eq(&la.description, &lb.description),
+            "{how}: line description"
+        );
+        assert!(
+            same(&la.object_number, &lb.object_number),
+            "{how}: line account"
+        );
+        assert!(Text::ptr_eq(&k0.0, &k1.0), "{how}: the keys' company id");
+        assert!(
+            Text::ptr_eq(&k0.2, &a.id),
+            "{how}: the key is the document's id"
+        );
+        let (vk, _) = e.versions.get_key_value(k0).unwrap();
+        assert!(
+            Text::ptr_eq(&vk.0, &k0.0) && Text::ptr_eq(&vk.2, &a.id),
+            "{how}: version key"
+        );
+        let cs = e.companies.get(k0.0.as_str()).unwrap();
+        let (card, _) = cs
+            .vendors
+            .get_key_value(a.vendor_id.as_deref().unwrap())
+            .unwrap();
+        assert!(
+            Text::ptr_eq(card, a.vendor_id.as_ref().unwrap()),
+            "{how}: the vendor card's key"
+        );
+    }
+    let mut e = loaded();
+    check(&e, "read from pages");
+    let bytes = e.export_state();
+    let mut back = Engine::from_state(opts(), &bytes).unwrap();
+    check(&back, "restored");
+    let v1 = e.export_v1();
+    check(
+        &Engine::from_state(opts(), v1.as_bytes()).unwrap(),
+        "migrated from v1",
+    );
+    back.add_page_text(
+        None,
+        None,
+        &page(
+            "purchaseInvoices",
+            &[invoice(
+                "11111111-0000-0000-0000-000000000009",
+                "2026-03-05",
+                "Paid",
+                "2026-04-01T10:00:00Z",
+                "300",
+            )],
+        ),
+    );
+    let new = back
+        .docs
+        .values()
+        .find(|d| d.id.ends_with("09"))
+        .expect("the new invoice is held");
+    let old = back.docs.values().next().unwrap();
+    assert!(Text::ptr_eq(
+        new.vendor_name.as_ref().unwrap(),
+        old.vendor_name.as_ref().unwrap()
+    ));
+    assert!(Text::ptr_eq(
+        &new.lines.as_ref().unwrap()[0].description,
+        &old.lines.as_ref().unwrap()[0].description
+    ));
+}
