@@ -1466,8 +1466,10 @@ impl Engine {
         &mut self,
         snapshot: &crate::matching::DecisionsSnapshot,
         texts: &[&str],
+        shared: &[Text],
     ) -> Result<usize, ConfigError> {
-        self.matcher.restore_decisions_parts(snapshot, texts)
+        self.matcher
+            .restore_decisions_parts(snapshot, texts, Some(shared))
     }
 
     /// Line verdicts analysed so far (not read from the decisions kept): for tests and the

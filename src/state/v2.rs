@@ -1061,8 +1061,8 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
     }
     if let Some(d) = s.decisions {
         // Those of another build or catalog are dropped there, never trusted.
-        let (snapshot, texts) = read_decisions(&r, d)?;
-        engine.restore_decisions_parts(&snapshot, &texts)?;
+        let (snapshot, texts, shared) = read_decisions(&r, &mut engine.texts, d)?;
+        engine.restore_decisions_parts(&snapshot, &texts, &shared)?;
     }
     Ok(finish_engine(engine))
 }
@@ -1552,21 +1552,24 @@ fn read_doc(
 /// from the state's table, not copied.
 fn read_decisions<'a>(
     r: &Reader<'a>,
+    held: &mut Interner,
     d: DecisionsV2,
-) -> Result<(DecisionsSnapshot, Vec<&'a str>), ConfigError> {
+) -> Result<(DecisionsSnapshot, Vec<&'a str>, Vec<Text>), ConfigError> {
     if !d.snapshot.texts.is_empty() {
         return Err(invalid(
             "decisions/snapshot/texts",
             "the decisions' texts must be in the state's string table",
         ));
     }
-    let texts = d
-        .texts
-        .into_iter()
-        .enumerate()
-        .map(|(i, ix)| r.str(ix, || format!("decisions/texts/{i}")))
-        .collect::<Result<_, _>>()?;
-    Ok((d.snapshot, texts))
+    let mut texts = Vec::with_capacity(d.texts.len());
+    // The verdicts' texts are the documents' (vendor names, descriptions): the same `Text`s.
+    let mut shared = Vec::with_capacity(d.texts.len());
+    for (i, ix) in d.texts.into_iter().enumerate() {
+        let at = || format!("decisions/texts/{i}");
+        texts.push(r.str(ix, at)?);
+        shared.push(r.shared(ix, held, at)?);
+    }
+    Ok((d.snapshot, texts, shared))
 }
 
 /// The kept summary figures, checked like the rest of a state: a key, amounts and codes that do

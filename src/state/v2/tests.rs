@@ -786,7 +786,7 @@ fn held_documents_share_their_repeated_texts_and_keys() {
             "{how}: the vendor card's key"
         );
     }
-    let mut e = loaded();
+    let e = loaded();
     check(&e, "read from pages");
     let bytes = e.export_state();
     let mut back = Engine::from_state(opts(), &bytes).unwrap();
