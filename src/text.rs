@@ -17,8 +17,28 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 /// An immutable text shared by reference count: 16 bytes, one allocation however many hold it.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Text(Arc<str>);
+
+// Equality is `Arc`'s: one allocation is equal without reading it (shared keys), else `str`'s.
+// The order is `str`'s, with the same shortcut: a key's company id is one shared text, so a
+// document map compares it in O(1) at every level instead of 36 bytes.
+impl Ord for Text {
+    #[inline]
+    fn cmp(&self, o: &Text) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &o.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        (*self.0).cmp(&*o.0)
+    }
+}
+
+impl PartialOrd for Text {
+    #[inline]
+    fn partial_cmp(&self, o: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
 
 impl Text {
     pub fn as_str(&self) -> &str {

@@ -634,8 +634,11 @@ impl Table {
             // The caller's own text of it when it lends one (one allocation for the document
             // and the verdict), else a copy.
             let text = match shared.and_then(|v| v.get(i)) {
-                Some(t) if **t == **s => t.clone(),
-                _ => Text::from(*s),
+                Some(t) => {
+                    debug_assert_eq!(&**t, *s, "the lent text is the snapshot's");
+                    t.clone()
+                }
+                None => Text::from(*s),
             };
             if t.text_ix.insert(text.clone(), i as u32).is_some() {
                 return Err(invalid(format!("texts/{i}"), "the text is listed twice"));
