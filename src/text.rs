@@ -235,6 +235,36 @@ impl Interner {
     }
 }
 
+std::thread_local! {
+    /// The interner of the engine reading a page, lent for the length of the read
+    /// ([`reading_into`]): a page's records are read inside the parser, as each object ends
+    /// (`crate::bc::lenient`), where no engine is in reach.
+    static READING: std::cell::RefCell<Option<Interner>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `read` (the parse of one page) with `texts` as the interner its records' repeated
+/// fields are interned into ([`interned`]), so a text the engine holds already is shared from
+/// the page's bytes without an allocation of its own. Scoped: `texts` is lent for the call only
+/// and given back after it (the core never unwinds: a panic aborts).
+pub(crate) fn reading_into<R>(texts: &mut Interner, read: impl FnOnce() -> R) -> R {
+    let lent = std::mem::take(texts);
+    let outer = READING.with(|r| r.borrow_mut().replace(lent));
+    let out = read();
+    *texts = READING
+        .with(|r| std::mem::replace(&mut *r.borrow_mut(), outer))
+        .unwrap_or_default();
+    out
+}
+
+/// `s` as the reading engine's one [`Text`] for it ([`reading_into`]), or a new `Text` when
+/// no engine is reading (a page read on its own).
+pub(crate) fn interned(s: &str) -> Text {
+    READING.with(|r| match r.borrow_mut().as_mut() {
+        Some(texts) => texts.intern(s),
+        None => Text::from(s),
+    })
+}
+
 impl fmt::Debug for Interner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Interner({} texts)", self.set.len())
@@ -303,5 +333,32 @@ mod tests {
         }
         assert!(i.len() <= 2 * PRUNE_FLOOR, "{}", i.len());
         assert!(Text::ptr_eq(&a, &i.intern("Slack Pro")));
+    }
+}
+
+#[cfg(test)]
+mod reading_tests {
+    use super::*;
+
+    /// A page read with an engine's interner lent shares its texts; the interner is given back
+    /// after the read (also from a read nested in another), and a read with none lent makes
+    /// texts of its own.
+    #[test]
+    fn a_read_interns_into_the_lent_interner_and_gives_it_back() {
+        let mut outer = Interner::default();
+        let held = outer.intern("Slack Pro");
+        let mut inner = Interner::default();
+        let (a, b) = reading_into(&mut outer, || {
+            let a = interned("Slack Pro");
+            let b = reading_into(&mut inner, || interned("Slack Pro"));
+            (a, b)
+        });
+        assert!(Text::ptr_eq(&a, &held), "the lent interner's text");
+        assert!(!Text::ptr_eq(&b, &held), "the nested read used its own");
+        assert_eq!(outer.len(), 1);
+        assert_eq!(inner.len(), 1);
+        let c = interned("Slack Pro");
+        assert!(!Text::ptr_eq(&c, &held), "no interner lent: a text of its own");
+        assert!(Text::ptr_eq(&outer.intern("Slack Pro"), &held));
     }
 }

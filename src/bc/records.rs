@@ -123,6 +123,32 @@ impl<'a> FieldReader<'a> {
         self.text_ref(field, v, required).map(Text::from)
     }
 
+    /// [`FieldReader::shared`] for a field that repeats across records (a vendor's name, a
+    /// line's description): interned into the reading engine's texts straight from the page
+    /// ([`crate::text::reading_into`]), no allocation when the engine holds the text already.
+    pub fn interned(&mut self, field: &str, v: Scalar, required: bool) -> Option<Text> {
+        self.text_ref(field, v, required)
+            .map(|s| crate::text::interned(&s))
+    }
+
+    /// [`FieldReader::interned`] of an optional field, `None` when blank.
+    pub fn interned_nonblank(&mut self, field: &str, v: Scalar) -> Option<Text> {
+        self.text_ref(field, v, false)
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| crate::text::interned(&s))
+    }
+
+    /// [`FieldReader::guid_shared`], interned as [`FieldReader::interned`] is (a vendor's id,
+    /// named by every document of the vendor).
+    pub fn guid_interned(&mut self, field: &str, v: Scalar, required: bool) -> Option<Text> {
+        let s = self.guid_ref(field, v, required)?;
+        let t = s.trim();
+        if !t.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Some(crate::text::interned(t));
+        }
+        Some(crate::text::interned(&t.to_ascii_lowercase()))
+    }
+
     /// [`FieldReader::shared`] of an optional field, `None` when blank (no allocation then).
     pub fn shared_nonblank(&mut self, field: &str, v: Scalar) -> Option<Text> {
         self.text_ref(field, v, false)
@@ -605,11 +631,11 @@ pub fn read_company(r: RawCompany<'_>, fr: &mut FieldReader) -> Option<Company> 
 }
 
 pub fn read_vendor(r: RawVendor<'_>, fr: &mut FieldReader) -> Option<Vendor> {
-    let id = fr.guid_shared("id", r.id, true);
+    let id = fr.guid_interned("id", r.id, true);
     let v = Vendor {
         id: id.unwrap_or_default(),
-        number: fr.shared("number", r.number, false),
-        name: fr.shared("displayName", r.display_name, false),
+        number: fr.interned("number", r.number, false),
+        name: fr.interned("displayName", r.display_name, false),
         email: fr.shared_nonblank("email", r.email),
         website: fr.shared_nonblank("website", r.website),
     };
@@ -631,11 +657,11 @@ pub fn read_line(r: RawLine<'_>, fr: &mut FieldReader) -> Option<Line> {
         id: fr.guid_shared("id", r.id, false),
         sequence: fr.integer("sequence", r.sequence),
         line_type,
-        object_number: fr.shared_nonblank("lineObjectNumber", r.object_number),
+        object_number: fr.interned_nonblank("lineObjectNumber", r.object_number),
         description: fr
-            .shared("description", r.description, false)
+            .interned("description", r.description, false)
             .unwrap_or_default(),
-        description2: fr.shared_nonblank("description2", r.description2),
+        description2: fr.interned_nonblank("description2", r.description2),
         // Comment lines carry no amounts; BC sends zeros, a missing value is fine there.
         net_amount: fr
             .amount("netAmount", r.net_amount, !comment)
@@ -659,7 +685,7 @@ pub fn read_line(r: RawLine<'_>, fr: &mut FieldReader) -> Option<Line> {
             .unwrap_or_default(),
         quantity: fr.optional_decimal("quantity", r.quantity),
         unit_cost: fr.optional_decimal("unitCost", r.unit_cost),
-        unit_of_measure: fr.shared_nonblank("unitOfMeasureCode", r.unit_of_measure),
+        unit_of_measure: fr.interned_nonblank("unitOfMeasureCode", r.unit_of_measure),
     };
     (!fr.rejected).then_some(line)
 }
@@ -697,10 +723,12 @@ pub fn read_document(kind: DocKind, r: RawDocument<'_>, fr: &mut FieldReader) ->
         posting_date: fr.date("postingDate", r.posting_date),
         due_date: fr.date("dueDate", r.due_date),
         vendor_document_number: fr.shared_nonblank(vno_field, vno_raw),
-        vendor_id: fr.guid_shared("vendorId", r.vendor_id, false),
-        vendor_number: fr.shared_nonblank("vendorNumber", r.vendor_number),
-        vendor_name: fr.shared("vendorName", r.vendor_name, false),
-        currency_code: fr.currency("currencyCode", r.currency_code).map(Text::from),
+        vendor_id: fr.guid_interned("vendorId", r.vendor_id, false),
+        vendor_number: fr.interned_nonblank("vendorNumber", r.vendor_number),
+        vendor_name: fr.interned("vendorName", r.vendor_name, false),
+        currency_code: fr
+            .currency("currencyCode", r.currency_code)
+            .map(|c| crate::text::interned(&c)),
         discount_amount: fr.amount("discountAmount", r.discount_amount, false),
         total_excluding_tax: fr.amount(
             "totalAmountExcludingTax",

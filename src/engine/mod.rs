@@ -382,7 +382,10 @@ impl Engine {
             text,
             notes: mut pre,
         } = text;
-        match crate::bc::read_page(entity, &text) {
+        // The records' repeated texts are interned as they are read (`src/text.rs`).
+        let read =
+            crate::text::reading_into(&mut self.texts, || crate::bc::read_page(entity, &text));
+        match read {
             Ok((entity, page, repaired)) => {
                 if repaired > 0 {
                     pre.push(lone_surrogates());
@@ -416,7 +419,9 @@ impl Engine {
             },
             (None, None) => return self.reject_page(None, company_id, crate::bc::entity_unknown()),
         };
-        match crate::bc::read_raw_page(entity, page) {
+        let read =
+            crate::text::reading_into(&mut self.texts, || crate::bc::read_raw_page(entity, page));
+        match read {
             Ok(p) => self.add_raw_page(entity, company_id, p, Vec::new()),
             Err(e) => self.reject_page(
                 Some(entity),
@@ -445,7 +450,8 @@ impl Engine {
             text,
             notes: mut pre,
         } = text;
-        let (page, repaired) = read_page_text(entity, &text).ok()?;
+        let (page, repaired) =
+            crate::text::reading_into(&mut self.texts, || read_page_text(entity, &text)).ok()?;
         let envelope = page.envelope()?;
         if repaired > 0 {
             pre.push(lone_surrogates());
@@ -588,7 +594,8 @@ impl Engine {
                 &mut page_diags,
                 &mut result,
                 |e, c, r, fr| {
-                    let v = e.share_vendor(r.into_reader(fr)?);
+                    // Its id and texts interned as the page was read.
+                    let v = r.into_reader(fr)?;
                     e.companies
                         .entry(c.to_owned())
                         .or_default()
@@ -1051,11 +1058,12 @@ impl Engine {
             }
             return;
         }
-        let doc = self.share_document(doc);
+        // Its repeated texts were interned as the page was read (`FieldReader::interned`).
         self.docs.insert(key, Box::new(HeldDocument::new(doc)));
     }
 
-    /// `v` with its id and repeated texts shared with those the engine holds.
+    /// `v` with its id and repeated texts shared with those the engine holds (records read
+    /// elsewhere than from a page: a v1 state).
     pub(crate) fn share_vendor(&mut self, mut v: Vendor) -> Vendor {
         let t = &mut self.texts;
         v.id = t.share(v.id);
@@ -1064,7 +1072,9 @@ impl Engine {
         v
     }
 
-    /// `doc` with its repeated texts shared with those the engine holds (`src/text.rs`): its
+    /// `doc` with its repeated texts shared with those the engine holds (`src/text.rs`), as a
+    /// page's are interned while it is read (`FieldReader::interned`), for a document read
+    /// elsewhere (a v1 state): its
     /// vendor, currency and each line's account, descriptions and unit. The document's own id
     /// and numbers are its own (unique per document, they would only fill the interner).
     pub(crate) fn share_document(&mut self, mut doc: Document) -> Document {
