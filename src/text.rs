@@ -358,7 +358,10 @@ mod reading_tests {
         assert_eq!(outer.len(), 1);
         assert_eq!(inner.len(), 1);
         let c = interned("Slack Pro");
-        assert!(!Text::ptr_eq(&c, &held), "no interner lent: a text of its own");
+        assert!(
+            !Text::ptr_eq(&c, &held),
+            "no interner lent: a text of its own"
+        );
         assert!(Text::ptr_eq(&outer.intern("Slack Pro"), &held));
     }
 }
