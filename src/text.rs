@@ -176,6 +176,10 @@ pub struct Interner {
     set: std::collections::HashSet<Text, BuildHasherDefault<crate::engine::MixHasher>>,
     /// The set's size after its last pruning.
     kept: usize,
+    /// Distinct texts a restore made ([`Interner::defer`]), put in the set only when the engine
+    /// next interns (reads a page): a restore hashes nothing, and an engine that only answers
+    /// from its state (the dashboard) never does.
+    pending: Vec<Text>,
 }
 
 /// Below this many texts the set is never pruned.
@@ -185,6 +189,9 @@ impl Interner {
     /// The one `Text` for `s`.
     #[inline]
     pub fn intern(&mut self, s: &str) -> Text {
+        if !self.pending.is_empty() {
+            self.absorb();
+        }
         if let Some(t) = self.set.get(s) {
             return t.clone();
         }
@@ -194,6 +201,9 @@ impl Interner {
     /// The one `Text` equal to `t`: `t` itself when it is the first.
     #[inline]
     pub fn share(&mut self, t: Text) -> Text {
+        if !self.pending.is_empty() {
+            self.absorb();
+        }
         if let Some(held) = self.set.get(&*t) {
             return held.clone();
         }
@@ -216,18 +226,36 @@ impl Interner {
         t
     }
 
+    /// Keeps `t`, a text no other is equal to among those deferred (a restore's string-table
+    /// entry), for the set, without hashing it now.
+    pub fn defer(&mut self, t: Text) {
+        self.pending.push(t);
+    }
+
+    #[cold]
+    fn absorb(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        self.set.reserve(pending.len());
+        for t in pending {
+            if !self.set.contains(&*t) {
+                self.insert_new(t);
+            }
+        }
+    }
+
     /// Drops the texts only the interner holds.
     pub fn prune(&mut self) {
         self.set.retain(|t| Arc::strong_count(&t.0) > 1);
         self.kept = self.set.len();
     }
 
+    /// The distinct texts it holds or has deferred.
     pub fn len(&self) -> usize {
-        self.set.len()
+        self.set.len() + self.pending.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
+        self.set.is_empty() && self.pending.is_empty()
     }
 
     pub fn reserve(&mut self, n: usize) {

@@ -834,7 +834,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Text `ix` for a field that repeats across records (a vendor's name, a description):
-    /// also the engine's interned text, so documents read later share it.
+    /// also given to the engine's interner, so documents read later share it.
     fn shared(
         &self,
         ix: Sym,
@@ -846,7 +846,10 @@ impl<'a> Reader<'a> {
         if let Some(t) = cell.get() {
             return Ok(t.clone());
         }
-        let t = texts.intern(s);
+        // Each table entry is a distinct text: deferred to the interner, hashed only when the
+        // engine next reads a page (`Interner::defer`).
+        let t = Text::from(s);
+        texts.defer(t.clone());
         let _ = cell.set(t.clone());
         Ok(t)
     }
@@ -1295,7 +1298,8 @@ fn reader<'a>(
     // Ids in the table are used more than once (companies, vendors, credited invoices): the
     // engine's interned texts, so the documents and keys read later share them.
     for (i, id) in ids.iter().enumerate() {
-        let text = engine.texts.share(r.id_text(id, || format!("ids/{i}"))?);
+        let text = r.id_text(id, || format!("ids/{i}"))?;
+        engine.texts.defer(text.clone());
         r.ids.push(text);
     }
     let env = r.str(environment, || "environment".into())?;
