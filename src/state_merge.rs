@@ -136,8 +136,11 @@ impl Engine {
             users,
             diags,
             removals,
+            texts,
             ..
         } = other;
+        // Its documents' texts, for pages read after the merge to share.
+        self.texts.merge(texts);
         for (id, s) in companies {
             let mine = self.companies.entry(id).or_default();
             if mine.company.is_none() {

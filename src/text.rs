@@ -232,6 +232,12 @@ impl Interner {
         self.pending.push(t);
     }
 
+    /// Takes `other`'s texts (an engine merged into this one), deferred as a restore's are.
+    pub fn merge(&mut self, other: Interner) {
+        self.pending.extend(other.set);
+        self.pending.extend(other.pending);
+    }
+
     #[cold]
     fn absorb(&mut self) {
         let pending = std::mem::take(&mut self.pending);
@@ -367,6 +373,21 @@ mod tests {
 #[cfg(test)]
 mod reading_tests {
     use super::*;
+
+    /// Deferred texts (a restore's) and a merged engine's are what the next intern finds.
+    #[test]
+    fn deferred_and_merged_texts_are_found_by_the_next_intern() {
+        let mut i = Interner::default();
+        let restored = Text::from("Slack Pro");
+        i.defer(restored.clone());
+        let mut other = Interner::default();
+        let theirs = other.intern("Zoom");
+        i.merge(other);
+        assert_eq!(i.len(), 2);
+        assert!(Text::ptr_eq(&i.intern("Slack Pro"), &restored));
+        assert!(Text::ptr_eq(&i.share(Text::from("Zoom")), &theirs));
+        assert_eq!(i.len(), 2);
+    }
 
     /// A page read with an engine's interner lent shares its texts; the interner is given back
     /// after the read (also from a read nested in another), and a read with none lent makes
