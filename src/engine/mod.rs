@@ -1265,7 +1265,7 @@ impl Engine {
                 environment: &self.environment,
                 company_name: cstate
                     .and_then(|c| c.company.as_ref())
-                    .map(|c| c.display_name.as_deref().unwrap_or(&c.name)),
+                    .map(|c| c.display_name.as_ref().unwrap_or(&c.name)),
                 company_id: company,
                 currency,
             };

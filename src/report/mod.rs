@@ -1178,7 +1178,7 @@ pub fn build_report(
         let e = &mut cmap[it.company as usize];
         e.acc.add(it);
         if e.name.is_none() {
-            e.name = it.t.company_name.clone();
+            e.name = it.t.company_name.as_deref().map(str::to_owned);
         }
         if it.app != NONE {
             e.matched += 1;

@@ -94,7 +94,7 @@ pub struct Transaction {
     /// `invoice` or `creditMemo`.
     pub kind: &'static str,
     pub company_id: Text,
-    pub company_name: Option<String>,
+    pub company_name: Option<Text>,
     pub invoice_id: Text,
     pub invoice_number: Option<Text>,
     pub vendor_invoice_number: Option<Text>,
@@ -148,7 +148,7 @@ pub struct Transaction {
 /// The context a document needs to become transactions.
 pub struct DocContext<'a> {
     pub environment: &'a str,
-    pub company_name: Option<&'a str>,
+    pub company_name: Option<&'a Text>,
     pub company_id: &'a Text,
     pub currency: &'a Text,
 }
@@ -374,7 +374,7 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
         id: stable_id("tx_", id_parts),
         kind,
         company_id: ctx.company_id.clone(),
-        company_name: ctx.company_name.map(str::to_owned),
+        company_name: ctx.company_name.cloned(),
         invoice_id: doc.id.clone(),
         invoice_number: doc.number.clone(),
         vendor_invoice_number: doc.vendor_document_number.clone(),
