@@ -1,12 +1,48 @@
 //! Times, natively, restoring and exporting the state, and its key (best of N runs each):
 //! what a sync pays to load `state.bcs`, to write it, and to decide whether to write it.
+//! A counting allocator also prints what one restore allocates (calls and bytes) and what
+//! the restored engine holds (live bytes after the restore, less those before it).
 //!
 //! ```text
 //! cargo run --release --example state_io -- DIR/state.bcs "$(jq -c .engineOptions DIR/run.json)" [N]
 //! ```
-//! With `STATE_IO_OUT=FILE`, the state it exported is written there.
+//! With `STATE_IO_OUT=FILE`, the state it exported is written there; with
+//! `STATE_IO_RESTORE_ONLY=1`, only the restore is timed (to profile it).
 use bc_spend::engine::{Engine, EngineOptions};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
+
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+struct Counting;
+static CALLS: AtomicUsize = AtomicUsize::new(0);
+static BYTES: AtomicUsize = AtomicUsize::new(0);
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        CALLS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(l.size(), Relaxed);
+        LIVE.fetch_add(l.size(), Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        CALLS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(new, Relaxed);
+        LIVE.fetch_add(new, Relaxed);
+        LIVE.fetch_sub(l.size(), Relaxed);
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+// Not in a wasm build of the examples (clippy's): the library has its own allocator there.
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static A: Counting = Counting;
 
 fn best<T>(n: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     let mut min = f64::MAX;
@@ -30,8 +66,21 @@ fn main() {
     first.summary();
     let state = first.export_state();
     drop(first);
+    let (calls, bytes, live) = (CALLS.load(Relaxed), BYTES.load(Relaxed), LIVE.load(Relaxed));
+    let once = Engine::from_state(options.clone(), &state).unwrap();
+    println!(
+        "restore allocates {} times, {} bytes; the engine holds {} bytes",
+        CALLS.load(Relaxed) - calls,
+        BYTES.load(Relaxed) - bytes,
+        LIVE.load(Relaxed) - live
+    );
+    drop(once);
     let (restore, e) = best(n, || Engine::from_state(options.clone(), &state).unwrap());
     println!("restore {restore:.1} ms");
+    // `STATE_IO_RESTORE_ONLY=1`: nothing else (to profile the restore).
+    if std::env::var_os("STATE_IO_RESTORE_ONLY").is_some() {
+        return;
+    }
     // The first key digests every document; a sync's later asks read the kept digests.
     let (key_first, _) = best(1, || e.state_key());
     let (key, _) = best(n, || e.state_key());

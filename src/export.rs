@@ -137,8 +137,8 @@ fn csv_row(out: &mut Vec<u8>, t: &Transaction) {
         push_cell(out, s, true);
         out.push(b',');
     };
-    let opt_text = |out: &mut Vec<u8>, s: &Option<String>| {
-        push_cell(out, s.as_deref().unwrap_or(""), true);
+    let opt_text = |out: &mut Vec<u8>, s: Option<&str>| {
+        push_cell(out, s.unwrap_or(""), true);
         out.push(b',');
     };
     push_cell(out, &t.id, false);
@@ -146,24 +146,24 @@ fn csv_row(out: &mut Vec<u8>, t: &Transaction) {
     push_cell(out, t.kind, false);
     out.push(b',');
     text(out, &t.company_id);
-    opt_text(out, &t.company_name);
+    opt_text(out, t.company_name.as_deref());
     text(out, &t.invoice_id);
-    opt_text(out, &t.invoice_number);
-    opt_text(out, &t.vendor_invoice_number);
-    opt_text(out, &t.line_id);
+    opt_text(out, t.invoice_number.as_deref());
+    opt_text(out, t.vendor_invoice_number.as_deref());
+    opt_text(out, t.line_id.as_deref());
     t.date.write_iso(out);
     out.push(b',');
     if let Some(d) = t.invoice_date {
         d.write_iso(out);
     }
     out.push(b',');
-    opt_text(out, &t.vendor_id);
-    opt_text(out, &t.vendor_number);
+    opt_text(out, t.vendor_id.as_deref());
+    opt_text(out, t.vendor_number.as_deref());
     text(out, &t.vendor_name);
     text(out, &t.description);
     push_cell(out, t.line_type.unwrap_or(""), false);
     out.push(b',');
-    opt_text(out, &t.gl_account_number);
+    opt_text(out, t.gl_account_number.as_deref());
     text(out, &t.currency);
     t.amount_excluding_tax.write_decimal(out);
     out.push(b',');
@@ -635,7 +635,7 @@ mod tests {
                 out.push_str(s);
             }
         }
-        fn opt(o: &Option<String>) -> Cow<'_, str> {
+        fn opt<T: std::ops::Deref<Target = str>>(o: &Option<T>) -> Cow<'_, str> {
             Cow::Borrowed(o.as_deref().unwrap_or(""))
         }
         let (start, end) = clamp(txs.len(), start, end);
@@ -772,11 +772,11 @@ mod tests {
         fn pick(&mut self, n: usize) -> usize {
             (self.next() >> 33) as usize % n
         }
-        fn s(&mut self) -> String {
+        fn s<T: From<String>>(&mut self) -> T {
             self.at[0] += 1;
-            self.strs[self.at[0] % self.strs.len()].clone()
+            T::from(self.strs[self.at[0] % self.strs.len()].clone())
         }
-        fn opt_s(&mut self) -> Option<String> {
+        fn opt_s<T: From<String>>(&mut self) -> Option<T> {
             self.bit().then(|| self.s())
         }
         fn static_s(&mut self) -> &'static str {

@@ -40,6 +40,7 @@ pub(crate) mod sort;
 pub mod state;
 pub mod state_merge;
 pub mod sync;
+pub mod text;
 pub mod transactions;
 pub mod users;
 

@@ -120,12 +120,12 @@ impl Engine {
 fn change(t: &Transaction, before: Option<Outcome>, after: Option<Outcome>) -> RuleChange {
     RuleChange {
         id: t.id.clone(),
-        company_id: t.company_id.clone(),
-        invoice_number: t.invoice_number.clone(),
+        company_id: t.company_id.to_string(),
+        invoice_number: t.invoice_number.as_deref().map(str::to_owned),
         date: t.date,
-        vendor_name: t.vendor_name.clone(),
-        description: t.description.clone(),
-        currency: t.currency.clone(),
+        vendor_name: t.vendor_name.to_string(),
+        description: t.description.to_string(),
+        currency: t.currency.to_string(),
         amount_excluding_tax: t.amount_excluding_tax,
         before,
         after,

@@ -60,8 +60,8 @@ fn environment_wide_diagnostic(d: &Diagnostic) -> bool {
 /// The companies whose own data (not just their entry in the company list) `e` holds.
 fn companies_held(e: &Engine) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = BTreeSet::new();
-    out.extend(e.docs.keys().map(|(c, _, _)| c.clone()));
-    out.extend(e.versions.keys().map(|(c, _, _)| c.clone()));
+    out.extend(e.docs.keys().map(|(c, _, _)| c.to_string()));
+    out.extend(e.versions.keys().map(|(c, _, _)| c.to_string()));
     out.extend(
         e.companies
             .iter()
@@ -139,8 +139,11 @@ impl Engine {
             users,
             diags,
             removals,
+            texts,
             ..
         } = other;
+        // Its documents' texts, for pages read after the merge to share.
+        self.texts.merge(texts);
         for (id, s) in companies {
             let mine = self.companies.entry(id).or_default();
             if mine.company.is_none() {

@@ -53,7 +53,7 @@ fn load(e: &mut Engine, files: &[&str]) {
 fn totals(e: &mut Engine) -> BTreeMap<String, (String, String, usize)> {
     let mut m: BTreeMap<String, (Amount, Amount, usize)> = BTreeMap::new();
     for t in e.transactions() {
-        let x = m.entry(t.currency.clone()).or_default();
+        let x = m.entry(t.currency.to_string()).or_default();
         x.0 += t.amount_excluding_tax;
         x.1 += t.amount_including_tax;
         x.2 += 1;

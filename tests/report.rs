@@ -41,17 +41,17 @@ fn tx(
         kind: if a.0 < 0 { "creditMemo" } else { "invoice" },
         company_id: "c1".into(),
         company_name: Some("Contoso".into()),
-        invoice_id: format!("inv-{id}"),
-        invoice_number: Some(format!("N-{id}")),
+        invoice_id: format!("inv-{id}").into(),
+        invoice_number: Some(format!("N-{id}").into()),
         vendor_invoice_number: None,
         line_id: None,
         date: d(date),
         invoice_date: Some(d(date)),
         posting_date: Some(d(date)),
-        vendor_id: Some(format!("v-{}", vendor.to_lowercase().replace(' ', "-"))),
+        vendor_id: Some(format!("v-{}", vendor.to_lowercase().replace(' ', "-")).into()),
         vendor_number: None,
         vendor_name: vendor.into(),
-        description: String::new(),
+        description: "".into(),
         line_type: None,
         gl_account_number: None,
         currency: currency.into(),
@@ -2161,7 +2161,7 @@ fn insight_texts_name_a_blank_currency() {
     let txs: Vec<Transaction> = recurring("bc", "Acme Cloud Tools Ltd", "Team plan subscription")
         .into_iter()
         .map(|mut t| {
-            t.currency = String::new();
+            t.currency = "".into();
             t
         })
         .collect();
@@ -2420,7 +2420,8 @@ fn one_app_through_two_channels_at_different_prices_per_seat() {
         t.description = format!(
             "Microsoft 365 Business Standard - {} licences",
             t.seats.unwrap()
-        );
+        )
+        .into();
         t
     };
     let mut txs: Vec<Transaction> = seat_bills("d", m365, &[20; 6], &["12.50"; 6])

@@ -10,6 +10,7 @@ use crate::date::{Date, Timestamp};
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::DiagnosticCode;
 use crate::money::{Amount, AmountError};
+use crate::text::Text;
 use std::borrow::Cow;
 
 raw_record!(
@@ -116,6 +117,45 @@ impl<'a> FieldReader<'a> {
         self.text_ref(field, v, required).map(Cow::into_owned)
     }
 
+    /// [`FieldReader::text`] as a [`Text`] (one allocation, none for a `String` first): for a
+    /// field the engine holds.
+    pub fn shared(&mut self, field: &str, v: Scalar, required: bool) -> Option<Text> {
+        self.text_ref(field, v, required).map(Text::from)
+    }
+
+    /// [`FieldReader::shared`] for a field that repeats across records (a vendor's name, a
+    /// line's description): interned into the reading engine's texts straight from the page
+    /// ([`crate::text::reading_into`]), no allocation when the engine holds the text already.
+    pub fn interned(&mut self, field: &str, v: Scalar, required: bool) -> Option<Text> {
+        self.text_ref(field, v, required)
+            .map(|s| crate::text::interned(&s))
+    }
+
+    /// [`FieldReader::interned`] of an optional field, `None` when blank.
+    pub fn interned_nonblank(&mut self, field: &str, v: Scalar) -> Option<Text> {
+        self.text_ref(field, v, false)
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| crate::text::interned(&s))
+    }
+
+    /// [`FieldReader::guid_shared`], interned as [`FieldReader::interned`] is (a vendor's id,
+    /// named by every document of the vendor).
+    pub fn guid_interned(&mut self, field: &str, v: Scalar, required: bool) -> Option<Text> {
+        let s = self.guid_ref(field, v, required)?;
+        let t = s.trim();
+        if !t.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Some(crate::text::interned(t));
+        }
+        Some(crate::text::interned(&t.to_ascii_lowercase()))
+    }
+
+    /// [`FieldReader::shared`] of an optional field, `None` when blank (no allocation then).
+    pub fn shared_nonblank(&mut self, field: &str, v: Scalar) -> Option<Text> {
+        self.text_ref(field, v, false)
+            .filter(|s| !s.trim().is_empty())
+            .map(Text::from)
+    }
+
     /// [`FieldReader::text`], still borrowed from the page when it was: for a field that is
     /// only checked or parsed, never kept as text.
     pub fn text_ref<'s>(
@@ -182,6 +222,30 @@ impl<'a> FieldReader<'a> {
 
     /// A GUID field; BC's empty GUID reads as `None`.
     pub fn guid(&mut self, field: &str, v: Scalar, required: bool) -> Option<String> {
+        let s = self.guid_ref(field, v, required)?;
+        let t = s.trim();
+        if t.len() == s.len() {
+            // Lower-cased in place: no second copy for the usual, untrimmed GUID.
+            let mut s = s.into_owned();
+            s.make_ascii_lowercase();
+            return Some(s);
+        }
+        Some(t.to_ascii_lowercase())
+    }
+
+    /// [`FieldReader::guid`] as a [`Text`]: one allocation for an id already in lower case (as
+    /// BC sends them).
+    pub fn guid_shared(&mut self, field: &str, v: Scalar, required: bool) -> Option<Text> {
+        let s = self.guid_ref(field, v, required)?;
+        let t = s.trim();
+        if !t.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Some(Text::from(t));
+        }
+        Some(Text::from(t.to_ascii_lowercase()))
+    }
+
+    /// A GUID field's text as read, checked (trim and lower-case it to use it).
+    fn guid_ref<'s>(&mut self, field: &str, v: Scalar<'s>, required: bool) -> Option<Cow<'s, str>> {
         let s = self.text_ref(field, v, required)?;
         let t = s.trim();
         if t.eq_ignore_ascii_case(EMPTY_GUID) || t.is_empty() {
@@ -217,13 +281,7 @@ impl<'a> FieldReader<'a> {
             );
             return None;
         }
-        if t.len() == s.len() {
-            // Lower-cased in place: no second copy for the usual, untrimmed GUID.
-            let mut s = s.into_owned();
-            s.make_ascii_lowercase();
-            return Some(s);
-        }
-        Some(t.to_ascii_lowercase())
+        Some(s)
     }
 
     pub fn amount(&mut self, field: &str, v: Scalar, required: bool) -> Option<Amount> {
@@ -434,18 +492,18 @@ impl<'a> FieldReader<'a> {
 
 #[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Company {
-    pub id: String,
-    pub name: String,
-    pub display_name: Option<String>,
+    pub id: Text,
+    pub name: Text,
+    pub display_name: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Vendor {
-    pub id: String,
-    pub number: Option<String>,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub website: Option<String>,
+    pub id: Text,
+    pub number: Option<Text>,
+    pub name: Option<Text>,
+    pub email: Option<Text>,
+    pub website: Option<Text>,
 }
 
 /// Status of a purchase invoice (enum 5477) or credit memo.
@@ -496,12 +554,12 @@ pub enum DocKind {
 
 #[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Line {
-    pub id: Option<String>,
+    pub id: Option<Text>,
     pub sequence: Option<i64>,
     pub line_type: LineType,
-    pub object_number: Option<String>,
-    pub description: String,
-    pub description2: Option<String>,
+    pub object_number: Option<Text>,
+    pub description: Text,
+    pub description2: Option<Text>,
     pub net_amount: Amount,
     pub net_tax_amount: Amount,
     pub net_amount_including_tax: Amount,
@@ -511,24 +569,24 @@ pub struct Line {
     /// exactly is left out (see [`FieldReader::optional_decimal`]).
     pub quantity: Option<Amount>,
     pub unit_cost: Option<Amount>,
-    pub unit_of_measure: Option<String>,
+    pub unit_of_measure: Option<Text>,
 }
 
 /// A purchase invoice or credit memo, checked.
 #[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Document {
     pub kind: DocKind,
-    pub id: String,
-    pub number: Option<String>,
+    pub id: Text,
+    pub number: Option<Text>,
     pub document_date: Option<Date>,
     pub posting_date: Option<Date>,
     pub due_date: Option<Date>,
-    pub vendor_document_number: Option<String>,
-    pub vendor_id: Option<String>,
-    pub vendor_number: Option<String>,
-    pub vendor_name: Option<String>,
+    pub vendor_document_number: Option<Text>,
+    pub vendor_id: Option<Text>,
+    pub vendor_number: Option<Text>,
+    pub vendor_name: Option<Text>,
     /// As sent; may be blank (then the company's local currency applies).
-    pub currency_code: Option<String>,
+    pub currency_code: Option<Text>,
     pub discount_amount: Option<Amount>,
     pub total_excluding_tax: Option<Amount>,
     pub total_tax: Option<Amount>,
@@ -538,8 +596,8 @@ pub struct Document {
     /// `None` when the lines were not expanded in the response.
     pub lines: Option<Vec<Line>>,
     /// Credit memos: the invoice they credit.
-    pub applies_to_invoice_id: Option<String>,
-    pub applies_to_invoice_number: Option<String>,
+    pub applies_to_invoice_id: Option<Text>,
+    pub applies_to_invoice_number: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Hash)]
@@ -555,9 +613,9 @@ pub struct RawUserFields {
 }
 
 pub fn read_company(r: RawCompany<'_>, fr: &mut FieldReader) -> Option<Company> {
-    let id = fr.guid("id", r.id, true);
-    let name = fr.text("name", r.name, false);
-    let display_name = fr.text("displayName", r.display_name, false);
+    let id = fr.guid_shared("id", r.id, true);
+    let name = fr.shared("name", r.name, false);
+    let display_name = fr.shared("displayName", r.display_name, false);
     let id = id?;
     if fr.rejected {
         return None;
@@ -573,17 +631,13 @@ pub fn read_company(r: RawCompany<'_>, fr: &mut FieldReader) -> Option<Company> 
 }
 
 pub fn read_vendor(r: RawVendor<'_>, fr: &mut FieldReader) -> Option<Vendor> {
-    let id = fr.guid("id", r.id, true);
+    let id = fr.guid_interned("id", r.id, true);
     let v = Vendor {
         id: id.unwrap_or_default(),
-        number: fr.text("number", r.number, false),
-        name: fr.text("displayName", r.display_name, false),
-        email: fr
-            .text("email", r.email, false)
-            .filter(|s| !s.trim().is_empty()),
-        website: fr
-            .text("website", r.website, false)
-            .filter(|s| !s.trim().is_empty()),
+        number: fr.interned("number", r.number, false),
+        name: fr.interned("displayName", r.display_name, false),
+        email: fr.shared_nonblank("email", r.email),
+        website: fr.shared_nonblank("website", r.website),
     };
     (!fr.rejected).then_some(v)
 }
@@ -600,18 +654,14 @@ pub fn read_line(r: RawLine<'_>, fr: &mut FieldReader) -> Option<Line> {
         .unwrap_or(LineType::Other);
     let comment = line_type == LineType::Comment;
     let line = Line {
-        id: fr.guid("id", r.id, false),
+        id: fr.guid_shared("id", r.id, false),
         sequence: fr.integer("sequence", r.sequence),
         line_type,
-        object_number: fr
-            .text("lineObjectNumber", r.object_number, false)
-            .filter(|s| !s.trim().is_empty()),
+        object_number: fr.interned_nonblank("lineObjectNumber", r.object_number),
         description: fr
-            .text("description", r.description, false)
+            .interned("description", r.description, false)
             .unwrap_or_default(),
-        description2: fr
-            .text("description2", r.description2, false)
-            .filter(|s| !s.trim().is_empty()),
+        description2: fr.interned_nonblank("description2", r.description2),
         // Comment lines carry no amounts; BC sends zeros, a missing value is fine there.
         net_amount: fr
             .amount("netAmount", r.net_amount, !comment)
@@ -635,9 +685,7 @@ pub fn read_line(r: RawLine<'_>, fr: &mut FieldReader) -> Option<Line> {
             .unwrap_or_default(),
         quantity: fr.optional_decimal("quantity", r.quantity),
         unit_cost: fr.optional_decimal("unitCost", r.unit_cost),
-        unit_of_measure: fr
-            .text("unitOfMeasureCode", r.unit_of_measure, false)
-            .filter(|s| !s.trim().is_empty()),
+        unit_of_measure: fr.interned_nonblank("unitOfMeasureCode", r.unit_of_measure),
     };
     (!fr.rejected).then_some(line)
 }
@@ -645,7 +693,7 @@ pub fn read_line(r: RawLine<'_>, fr: &mut FieldReader) -> Option<Line> {
 /// Reads a purchase invoice or credit memo with its expanded lines. A line that cannot be read
 /// rejects the whole document: its totals could not be trusted without it.
 pub fn read_document(kind: DocKind, r: RawDocument<'_>, fr: &mut FieldReader) -> Option<Document> {
-    let id = fr.guid("id", r.id, true);
+    let id = fr.guid_shared("id", r.id, true);
     let status = fr
         .enumeration_ref("status", r.status, true)
         .map(|s| DocStatus::parse(&s));
@@ -670,19 +718,17 @@ pub fn read_document(kind: DocKind, r: RawDocument<'_>, fr: &mut FieldReader) ->
     let mut doc = Document {
         kind,
         id: id.unwrap_or_default(),
-        number: fr.text("number", r.number, false),
+        number: fr.shared("number", r.number, false),
         document_date: fr.date(date_field, date_raw),
         posting_date: fr.date("postingDate", r.posting_date),
         due_date: fr.date("dueDate", r.due_date),
-        vendor_document_number: fr
-            .text(vno_field, vno_raw, false)
-            .filter(|s| !s.trim().is_empty()),
-        vendor_id: fr.guid("vendorId", r.vendor_id, false),
-        vendor_number: fr
-            .text("vendorNumber", r.vendor_number, false)
-            .filter(|s| !s.trim().is_empty()),
-        vendor_name: fr.text("vendorName", r.vendor_name, false),
-        currency_code: fr.currency("currencyCode", r.currency_code),
+        vendor_document_number: fr.shared_nonblank(vno_field, vno_raw),
+        vendor_id: fr.guid_interned("vendorId", r.vendor_id, false),
+        vendor_number: fr.interned_nonblank("vendorNumber", r.vendor_number),
+        vendor_name: fr.interned("vendorName", r.vendor_name, false),
+        currency_code: fr
+            .currency("currencyCode", r.currency_code)
+            .map(|c| crate::text::interned(&c)),
         discount_amount: fr.amount("discountAmount", r.discount_amount, false),
         total_excluding_tax: fr.amount(
             "totalAmountExcludingTax",
@@ -698,10 +744,8 @@ pub fn read_document(kind: DocKind, r: RawDocument<'_>, fr: &mut FieldReader) ->
         status: status.unwrap_or(DocStatus::Other),
         last_modified: fr.timestamp("lastModifiedDateTime", r.last_modified),
         lines: None,
-        applies_to_invoice_id: fr.guid("invoiceId", r.invoice_id, false),
-        applies_to_invoice_number: fr
-            .text("invoiceNumber", r.invoice_number, false)
-            .filter(|s| !s.trim().is_empty()),
+        applies_to_invoice_id: fr.guid_shared("invoiceId", r.invoice_id, false),
+        applies_to_invoice_number: fr.shared_nonblank("invoiceNumber", r.invoice_number),
     };
     let _ = r.currency_id;
     match lines_raw {

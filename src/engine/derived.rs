@@ -439,6 +439,8 @@ impl Engine {
             // Pages of this run not yet added: not in the state.
             staged: _,
             next_staged: _,
+            // Shares the texts the documents and vendors hold (digested with them).
+            texts: _,
         } = self;
         let mut h = KeyHasher::new("state");
         // What the transactions and users are built from: companies, vendors, documents,

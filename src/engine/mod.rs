@@ -43,6 +43,7 @@ use crate::error::ErrorCode;
 use crate::fastmap::FastMap;
 use crate::matching::{Decision, LineInfo, Matcher, RuleSpec, VendorInfo};
 use crate::money::{balances_within_range, Amount, MagnitudeBudget};
+use crate::text::{Interner, Text};
 use crate::transactions::{self, LineMode, Transaction};
 use crate::users::{
     build_user, contact_email_field_exists, contact_email_unavailable, User, UserKind,
@@ -124,8 +125,8 @@ pub struct PageRejection {
 #[serde(rename_all = "camelCase")]
 pub struct Removal {
     pub company_id: String,
-    pub invoice_id: String,
-    pub invoice_number: Option<String>,
+    pub invoice_id: Text,
+    pub invoice_number: Option<Text>,
     pub kind: &'static str,
     /// `notPaid` (with `status`) or `outsideWindow`.
     pub reason: &'static str,
@@ -135,23 +136,32 @@ pub struct Removal {
 #[derive(Debug, Default)]
 pub(crate) struct CompanyState {
     pub(crate) company: Option<Company>,
-    pub(crate) local_currency: Option<String>,
-    pub(crate) vendors: HashMap<String, Vendor>,
+    pub(crate) local_currency: Option<Text>,
+    /// Keyed by the vendor's own id (the key shares its text).
+    pub(crate) vendors: HashMap<Text, Vendor>,
 }
+
+/// A held document's key: its company, its kind (0 invoice, 1 credit memo) and its id, each
+/// text shared with the document and the engine's other keys (`Engine::texts`).
+pub(crate) type DocKey = (Text, u8, Text);
 
 pub struct Engine {
     line_mode: LineMode,
     pub(crate) window_start: Date,
     pub(crate) credit_memos: bool,
     pub(crate) environment: String,
-    default_currency: Option<String>,
+    default_currency: Option<Text>,
     matcher: Matcher,
     pub(crate) companies: BTreeMap<String, CompanyState>,
-    pub(crate) docs: BTreeMap<(String, u8, String), Box<HeldDocument>>,
+    pub(crate) docs: BTreeMap<DocKey, Box<HeldDocument>>,
     /// `lastModifiedDateTime` of the newest version seen of every document, held or not.
     /// Fx-hashed: SipHash of the two ids was 4% of reading a state in wasm, and its keys are
     /// fixed there anyway (no randomness in the core), so it bought no flood resistance.
-    pub(crate) versions: crate::fastmap::FastMap<(String, u8, String), crate::date::Timestamp>,
+    pub(crate) versions: crate::fastmap::FastMap<DocKey, crate::date::Timestamp>,
+    /// One [`Text`] per distinct text the held records use (`src/text.rs`): documents read
+    /// and restored share their repeated texts (vendors, currencies, descriptions) and their
+    /// keys' company ids through it.
+    pub(crate) texts: Interner,
     pub(crate) users: BTreeMap<String, (RawUserFields, BTreeSet<String>)>,
     pub(crate) counts: BTreeMap<Entity, Counts>,
     pub(crate) pages_seen: HashMap<(Entity, String), u32>,
@@ -277,7 +287,7 @@ impl Engine {
                     )
                     .at("defaultCurrency"));
                 }
-                Some(c)
+                Some(Text::from(c))
             }
         };
         let environment = o.environment.clone().unwrap_or_else(|| "default".into());
@@ -304,6 +314,7 @@ impl Engine {
             companies: BTreeMap::new(),
             docs: BTreeMap::new(),
             versions: Default::default(),
+            texts: Interner::default(),
             users: BTreeMap::new(),
             counts: BTreeMap::new(),
             pages_seen: HashMap::new(),
@@ -371,7 +382,10 @@ impl Engine {
             text,
             notes: mut pre,
         } = text;
-        match crate::bc::read_page(entity, &text) {
+        // The records' repeated texts are interned as they are read (`src/text.rs`).
+        let read =
+            crate::text::reading_into(&mut self.texts, || crate::bc::read_page(entity, &text));
+        match read {
             Ok((entity, page, repaired)) => {
                 if repaired > 0 {
                     pre.push(lone_surrogates());
@@ -405,7 +419,9 @@ impl Engine {
             },
             (None, None) => return self.reject_page(None, company_id, crate::bc::entity_unknown()),
         };
-        match crate::bc::read_raw_page(entity, page) {
+        let read =
+            crate::text::reading_into(&mut self.texts, || crate::bc::read_raw_page(entity, page));
+        match read {
             Ok(p) => self.add_raw_page(entity, company_id, p, Vec::new()),
             Err(e) => self.reject_page(
                 Some(entity),
@@ -434,7 +450,8 @@ impl Engine {
             text,
             notes: mut pre,
         } = text;
-        let (page, repaired) = read_page_text(entity, &text).ok()?;
+        let (page, repaired) =
+            crate::text::reading_into(&mut self.texts, || read_page_text(entity, &text)).ok()?;
         let envelope = page.envelope()?;
         if repaired > 0 {
             pre.push(lone_surrogates());
@@ -564,7 +581,7 @@ impl Engine {
                 &mut result,
                 |e, _c, r, fr| {
                     let co = r.into_reader(fr)?;
-                    let id = co.id.clone();
+                    let id = co.id.to_string();
                     e.companies.entry(id).or_default().company = Some(co);
                     Some(())
                 },
@@ -577,6 +594,7 @@ impl Engine {
                 &mut page_diags,
                 &mut result,
                 |e, c, r, fr| {
+                    // Its id and texts interned as the page was read.
                     let v = r.into_reader(fr)?;
                     e.companies
                         .entry(c.to_owned())
@@ -594,7 +612,7 @@ impl Engine {
                 &mut page_diags,
                 &mut result,
                 |e, c, r, fr| {
-                    let lcy = r.into_reader(fr)?;
+                    let lcy = r.into_reader(fr)?.map(|c| e.texts.intern(&c));
                     e.companies.entry(c.to_owned()).or_default().local_currency = lcy;
                     Some(())
                 },
@@ -828,7 +846,7 @@ impl Engine {
     /// Moves what was held under a company's name ([`Engine::company_key_for_name`]) to the id
     /// the companies pages now list under that name.
     fn join_named_companies(&mut self, out: &mut Vec<Diagnostic>) {
-        let unresolved = |k: &String| {
+        let unresolved = |k: &str| {
             !is_guid_shaped(k) && !self.companies.get(k).is_some_and(|c| c.company.is_some())
         };
         let mut keys: BTreeSet<String> =
@@ -838,14 +856,14 @@ impl Engine {
                 .keys()
                 .map(|k| &k.0)
                 .filter(|k| unresolved(k))
-                .cloned(),
+                .map(|k| k.to_string()),
         );
         keys.extend(
             self.versions
                 .keys()
                 .map(|k| &k.0)
                 .filter(|k| unresolved(k))
-                .cloned(),
+                .map(|k| k.to_string()),
         );
         keys.extend(
             self.users
@@ -882,6 +900,7 @@ impl Engine {
     /// of two copies of one document the newer wins, and a copy older than the newest version
     /// seen under either key (one no longer paid) is dropped, counted as stale.
     fn rekey_company(&mut self, from: &str, to: &str) {
+        let to_text = self.texts.intern(to);
         if let Some(cs) = self.companies.remove(from) {
             let dest = self.companies.entry(to.to_owned()).or_default();
             if dest.local_currency.is_none() {
@@ -901,7 +920,10 @@ impl Engine {
             let Some(v) = self.versions.remove(&k) else {
                 continue;
             };
-            let newest = self.versions.entry((to.to_owned(), k.1, k.2)).or_insert(v);
+            let newest = self
+                .versions
+                .entry((to_text.clone(), k.1, k.2))
+                .or_insert(v);
             *newest = (*newest).max(v);
         }
         let docs: Vec<_> = self.docs.keys().filter(|k| k.0 == from).cloned().collect();
@@ -914,7 +936,7 @@ impl Engine {
             } else {
                 Entity::PurchaseInvoices
             };
-            let key = (to.to_owned(), k.1, k.2);
+            let key = (to_text.clone(), k.1, k.2);
             let newest = self.versions.get(&key).copied();
             let mut dropped = 0;
             let keep = match self.docs.remove(&key) {
@@ -967,7 +989,7 @@ impl Engine {
         } else {
             0
         };
-        let key = (company.to_owned(), kind_code, doc.id.clone());
+        let key = (self.texts.intern(company), kind_code, doc.id.clone());
         let counts = self.counts.entry(entity).or_default();
         if doc.kind == DocKind::CreditMemo && !self.credit_memos {
             counts.disabled += 1;
@@ -1036,18 +1058,49 @@ impl Engine {
             }
             return;
         }
+        // Its repeated texts were interned as the page was read (`FieldReader::interned`).
         self.docs.insert(key, Box::new(HeldDocument::new(doc)));
     }
 
-    fn currency_for<'a>(&'a self, company: &str, doc: &'a Document) -> Option<&'a str> {
+    /// `v` with its id and repeated texts shared with those the engine holds (records read
+    /// elsewhere than from a page: a v1 state).
+    pub(crate) fn share_vendor(&mut self, mut v: Vendor) -> Vendor {
+        let t = &mut self.texts;
+        v.id = t.share(v.id);
+        t.share_opt(&mut v.number);
+        t.share_opt(&mut v.name);
+        v
+    }
+
+    /// `doc` with its repeated texts shared with those the engine holds (`src/text.rs`), as a
+    /// page's are interned while it is read (`FieldReader::interned`), for a document read
+    /// elsewhere (a v1 state): its
+    /// vendor, currency and each line's account, descriptions and unit. The document's own id
+    /// and numbers are its own (unique per document, they would only fill the interner).
+    pub(crate) fn share_document(&mut self, mut doc: Document) -> Document {
+        let t = &mut self.texts;
+        t.share_opt(&mut doc.vendor_id);
+        t.share_opt(&mut doc.vendor_number);
+        t.share_opt(&mut doc.vendor_name);
+        t.share_opt(&mut doc.currency_code);
+        for l in doc.lines.iter_mut().flatten() {
+            t.share_opt(&mut l.object_number);
+            l.description = t.share(std::mem::take(&mut l.description));
+            t.share_opt(&mut l.description2);
+            t.share_opt(&mut l.unit_of_measure);
+        }
+        doc
+    }
+
+    fn currency_for<'a>(&'a self, company: &str, doc: &'a Document) -> Option<&'a Text> {
         doc.currency_code
-            .as_deref()
+            .as_ref()
             .or_else(|| {
                 self.companies
                     .get(company)
-                    .and_then(|c| c.local_currency.as_deref())
+                    .and_then(|c| c.local_currency.as_ref())
             })
-            .or(self.default_currency.as_deref())
+            .or(self.default_currency.as_ref())
     }
 
     /// Works out which catalog words this data uses generically ([`crate::matching::Vocabulary`]),
@@ -1141,7 +1194,7 @@ impl Engine {
         &self,
         matcher: &Matcher,
         keep: Option<DocumentFilter>,
-    ) -> (Built, Vec<(String, String)>) {
+    ) -> (Built, Vec<(Text, Text)>) {
         let mut kept = Vec::new();
         let mut out = Vec::with_capacity(self.docs.len());
         let mut diags = Vec::new();
@@ -1153,26 +1206,27 @@ impl Engine {
         let mut infos: Vec<LineInfo> = Vec::new();
         let mut line_types: Vec<LineType> = Vec::new();
         let mut terms_memo = transactions::seats::TermsMemo::default();
+        let no_currency = Text::default();
         for ((company, _, _), doc) in &self.docs {
-            let cstate = self.companies.get(company);
+            let cstate = self.companies.get(company.as_str());
             let currency = match self.currency_for(company, doc) {
                 Some(c) => c,
                 None => {
                     if warned_currency.insert(company) {
                         diags.push(Diagnostic {
-                            company_id: Some(company.clone()),
+                            company_id: Some(company.to_string()),
                             ..Diagnostic::warning(DiagnosticCode::CurrencyUnknown, "documents have no currencyCode and the company's local currency is unknown (read generalLedgerSetup, or set defaultCurrency); their currency is reported as \"\"")
                         });
                     }
-                    ""
+                    &no_currency
                 }
             };
             if doc.lines.is_none() {
                 diags.push(lines_missing(company, doc));
             }
             let overflow = |why: String| Diagnostic {
-                company_id: Some(company.clone()),
-                record_id: Some(doc.id.clone()),
+                company_id: Some(company.to_string()),
+                record_id: Some(doc.id.to_string()),
                 entity: Some(if doc.kind == DocKind::CreditMemo {
                     "purchaseCreditMemos"
                 } else {
@@ -1200,8 +1254,8 @@ impl Engine {
                 let sum = lines.iter().fold(Amount::ZERO, |a, l| a + l.net_amount);
                 if !lines.is_empty() && sum != total {
                     diags.push(Diagnostic {
-                        company_id: Some(company.clone()),
-                        record_id: Some(doc.id.clone()),
+                        company_id: Some(company.to_string()),
+                        record_id: Some(doc.id.to_string()),
                         entity: Some(if doc.kind == DocKind::CreditMemo { "purchaseCreditMemos" } else { "purchaseInvoices" }),
                         ..Diagnostic::info(DiagnosticCode::LinesTotalMismatch, format!("the lines' netAmount add up to {sum} but the document total is {total}; split transactions allocate the difference over the lines"))
                     });
@@ -1211,7 +1265,7 @@ impl Engine {
                 environment: &self.environment,
                 company_name: cstate
                     .and_then(|c| c.company.as_ref())
-                    .map(|c| c.display_name.as_deref().unwrap_or(&c.name)),
+                    .map(|c| c.display_name.as_ref().unwrap_or(&c.name)),
                 company_id: company,
                 currency,
             };
@@ -1422,8 +1476,10 @@ impl Engine {
         &mut self,
         snapshot: &crate::matching::DecisionsSnapshot,
         texts: &[&str],
+        shared: &[Text],
     ) -> Result<usize, ConfigError> {
-        self.matcher.restore_decisions_parts(snapshot, texts)
+        self.matcher
+            .restore_decisions_parts(snapshot, texts, Some(shared))
     }
 
     /// Line verdicts analysed so far (not read from the decisions kept): for tests and the
@@ -1528,7 +1584,7 @@ fn lines_missing(company: &str, doc: &Document) -> Diagnostic {
     };
     Diagnostic {
         company_id: Some(company.to_owned()),
-        record_id: Some(doc.id.clone()),
+        record_id: Some(doc.id.to_string()),
         entity: Some(entity),
         ..Diagnostic::warning(
             DiagnosticCode::DocumentLinesMissing,

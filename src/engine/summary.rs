@@ -29,16 +29,18 @@ impl Engine {
         let mut matched = 0u64;
         for t in &built.transactions {
             // The currency is copied once, not per transaction.
-            if !by_currency.contains_key(&t.currency) {
+            if !by_currency.contains_key(t.currency.as_str()) {
                 by_currency.insert(
-                    t.currency.clone(),
+                    t.currency.to_string(),
                     CurrencyTotal {
-                        currency: t.currency.clone(),
+                        currency: t.currency.to_string(),
                         ..Default::default()
                     },
                 );
             }
-            let e = by_currency.get_mut(&t.currency).expect("inserted above");
+            let e = by_currency
+                .get_mut(t.currency.as_str())
+                .expect("inserted above");
             e.transactions += 1;
             e.amount_excluding_tax += t.amount_excluding_tax;
             e.amount_including_tax += t.amount_including_tax;

@@ -32,6 +32,7 @@ use crate::bc::LineType;
 use crate::engine::KeyHasher;
 use crate::error::{ConfigError, ErrorCode};
 use crate::fastmap::{FastMap, FastSet};
+use crate::text::Text;
 use serde::{Deserialize, Serialize};
 use std::hash::Hash;
 use std::sync::Arc;
@@ -146,9 +147,10 @@ impl Kept {
 /// The decisions of one matcher (see the module docs).
 #[derive(Default)]
 pub(crate) struct Table {
-    /// Shared between the list and the index: one allocation per distinct text.
-    texts: Vec<Arc<str>>,
-    text_ix: FastMap<Arc<str>, u32>,
+    /// Shared between the list and the index: one allocation per distinct text (restored from
+    /// a state: the same allocation as the held documents' texts, `src/text.rs`).
+    texts: Vec<Text>,
+    text_ix: FastMap<Text, u32>,
     vendors: Vec<VendorRow>,
     vendor_ix: FastMap<[u32; 3], u32>,
     lines: FastMap<LineKey, Entry>,
@@ -178,7 +180,7 @@ impl Table {
             return i;
         }
         let i = self.texts.len() as u32;
-        let text: Arc<str> = s.into();
+        let text = Text::from(s);
         self.texts.push(text.clone());
         self.text_ix.insert(text, i);
         i
@@ -700,6 +702,7 @@ impl Table {
     pub(crate) fn import_parts(
         snap: &DecisionsSnapshot,
         texts: &[&str],
+        shared: Option<&[Text]>,
         catalog_version: u64,
         word_id: &dyn Fn(&str) -> Option<u32>,
     ) -> Result<Option<(Table, Vec<u64>)>, ConfigError> {
@@ -712,7 +715,15 @@ impl Table {
         t.text_ix.reserve(texts.len());
         // Texts are interned as given; a repeated text would make two handles of one key.
         for (i, s) in texts.iter().enumerate() {
-            let text: Arc<str> = (*s).into();
+            // The caller's own text of it when it lends one (one allocation for the document
+            // and the verdict), else a copy.
+            let text = match shared.and_then(|v| v.get(i)) {
+                Some(t) => {
+                    debug_assert_eq!(&**t, *s, "the lent text is the snapshot's");
+                    t.clone()
+                }
+                None => Text::from(*s),
+            };
             if t.text_ix.insert(text.clone(), i as u32).is_some() {
                 return Err(invalid(format!("texts/{i}"), "the text is listed twice"));
             }

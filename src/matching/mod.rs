@@ -777,7 +777,7 @@ impl Matcher {
     /// malformed, is `STATE_INVALID` and changes nothing. Returns how many verdicts are kept.
     pub fn restore_decisions(&self, snap: &DecisionsSnapshot) -> Result<usize, ConfigError> {
         let texts: Vec<&str> = snap.texts.iter().map(String::as_str).collect();
-        self.restore_decisions_parts(snap, &texts)
+        self.restore_decisions_parts(snap, &texts, None)
     }
 
     /// [`Matcher::restore_decisions`] of a snapshot whose texts are lent beside it
@@ -786,9 +786,10 @@ impl Matcher {
         &self,
         snap: &DecisionsSnapshot,
         texts: &[&str],
+        shared: Option<&[crate::text::Text]>,
     ) -> Result<usize, ConfigError> {
         let Some((mut table, rules)) =
-            decisions::Table::import_parts(snap, texts, self.catalog_version, &|w| {
+            decisions::Table::import_parts(snap, texts, shared, self.catalog_version, &|w| {
                 let id = self.index.word_id(w);
                 (id != index::NO_WORD).then_some(id)
             })?

@@ -41,7 +41,7 @@ impl Engine {
                     .and_then(field_domain)
                     .filter(|d| !lx.freemail.contains(d));
                 if let Some(d) = website.or(email) {
-                    out.insert((company.clone(), id.clone()), d);
+                    out.insert((company.clone(), id.to_string()), d);
                 }
             }
         }

@@ -1050,7 +1050,7 @@ pub(crate) fn apps(
                 seats: Vec::new(),
             });
         if sub.company_name.is_none() {
-            sub.company_name = t.company_name.clone();
+            sub.company_name = t.company_name.as_deref().map(str::to_owned);
         }
         // Credit memos and zero lines are not charges.
         if t.amount_excluding_tax.0 > 0 {

@@ -28,6 +28,7 @@ use crate::date::Date;
 use crate::diagnostics::DiagnosticCode;
 use crate::diagnostics::Severity;
 use crate::money::Amount;
+use crate::text::Text;
 use crate::transactions::seats::Period;
 use crate::transactions::{LineMode, Transaction};
 use crate::users::{User, UserKind, UserStatus};
@@ -653,19 +654,18 @@ impl<'a> Keys<'a> {
 pub(crate) struct PerCurrency(Vec<(u32, String, (Amount, Amount, u64))>);
 
 impl PerCurrency {
-    /// `currency` is a `&String`, not a `&str`: its text is read only when the currency is new
-    /// here (a `&str` argument loads the transaction's string, a cache miss per call).
-    #[allow(clippy::ptr_arg)]
-    fn slot(&mut self, id: u32, currency: &String) -> &mut (Amount, Amount, u64) {
+    /// `currency` is a `&Text`, not a `&str`: its text is read only when the currency is new
+    /// here (a `&str` argument loads the transaction's text, a cache miss per call).
+    fn slot(&mut self, id: u32, currency: &Text) -> &mut (Amount, Amount, u64) {
         let at = match self.0.iter().position(|(c, _, _)| *c >= id) {
             Some(i) if self.0[i].0 == id => i,
             Some(i) => {
                 self.0
-                    .insert(i, (id, currency.to_owned(), Default::default()));
+                    .insert(i, (id, currency.to_string(), Default::default()));
                 i
             }
             None => {
-                self.0.push((id, currency.to_owned(), Default::default()));
+                self.0.push((id, currency.to_string(), Default::default()));
                 self.0.len() - 1
             }
         };
@@ -933,7 +933,7 @@ pub fn build_report(
             continue;
         }
         if t.ignored_by_rule.is_some() {
-            let e = ignored.entry(t.currency.clone()).or_default();
+            let e = ignored.entry(t.currency.to_string()).or_default();
             e.0 += 1;
             e.1 += t.amount_excluding_tax;
             continue;
@@ -1178,7 +1178,7 @@ pub fn build_report(
         let e = &mut cmap[it.company as usize];
         e.acc.add(it);
         if e.name.is_none() {
-            e.name = it.t.company_name.clone();
+            e.name = it.t.company_name.as_deref().map(str::to_owned);
         }
         if it.app != NONE {
             e.matched += 1;

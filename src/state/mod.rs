@@ -466,7 +466,7 @@ impl Engine {
             let disabled = doc.kind == DocKind::CreditMemo && !credit_memos;
             if outside {
                 out.push(Removal {
-                    company_id: company.clone(),
+                    company_id: company.to_string(),
                     invoice_id: doc.id.clone(),
                     invoice_number: doc.number.clone(),
                     kind: if doc.kind == DocKind::CreditMemo {
@@ -500,7 +500,7 @@ impl Engine {
             document
                 && d.company_id
                     .as_ref()
-                    .is_some_and(|c| incremental_companies.contains(c))
+                    .is_some_and(|c| incremental_companies.contains(c.as_str()))
         });
         self.invalidate();
     }
@@ -508,8 +508,10 @@ impl Engine {
     /// Keeps only the documents, vendors and local currency of `companies` (ids, lower case):
     /// a sync of selected companies does not report the others.
     pub fn retain_companies(&mut self, companies: &BTreeSet<String>) {
-        self.docs.retain(|(c, _, _), _| companies.contains(c));
-        self.versions.retain(|(c, _, _), _| companies.contains(c));
+        self.docs
+            .retain(|(c, _, _), _| companies.contains(c.as_str()));
+        self.versions
+            .retain(|(c, _, _), _| companies.contains(c.as_str()));
         self.companies.retain(|c, s| {
             if companies.contains(c) {
                 return true;

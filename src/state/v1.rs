@@ -37,15 +37,13 @@ use crate::error::ConfigError;
 use crate::error::ErrorCode;
 #[cfg(test)]
 use crate::money::Amount;
+use crate::text::Text;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub const STATE_FORMAT: &str = "bc-spend-engine-state";
 pub const STATE_VERSION: u32 = 1;
-
-/// A held document's key in the engine: company, kind, id.
-type DocKey = (String, u8, String);
 
 // ------------------------------------------------------------------------------------------
 // Serialized shapes (shared by export and import; export borrows, import owns)
@@ -478,7 +476,7 @@ pub(crate) mod writer {
         Cow::Borrowed(s)
     }
 
-    fn ocow(s: &Option<String>) -> Option<Cow<'_, str>> {
+    fn ocow<T: std::ops::Deref<Target = str>>(s: &Option<T>) -> Option<Cow<'_, str>> {
         s.as_deref().map(Cow::Borrowed)
     }
 
@@ -489,7 +487,7 @@ pub(crate) mod writer {
     pub(super) fn write_doc(out: &mut Vec<u8>, doc: &Document) {
         use crate::jsonw::{date, int, key, str};
         let first = &mut true;
-        let text = |out: &mut Vec<u8>, first: &mut bool, name: &str, v: &Option<String>| {
+        let text = |out: &mut Vec<u8>, first: &mut bool, name: &str, v: &Option<Text>| {
             if let Some(v) = v {
                 key(out, first, name);
                 str(out, v);
@@ -666,7 +664,7 @@ pub(crate) mod writer {
         companies: Vec<String>,
         versions: BTreeMap<String, Vec<(u8, String, i64)>>,
         company: usize,
-        after: Option<DocKey>,
+        after: Option<crate::engine::DocKey>,
         version_at: usize,
         user_at: usize,
         end: EndS,
@@ -703,9 +701,9 @@ pub(crate) mod writer {
                     continue;
                 }
                 versions
-                    .entry(k.0.clone())
+                    .entry(k.0.to_string())
                     .or_default()
-                    .push((k.1, k.2.clone(), t.0));
+                    .push((k.1, k.2.to_string(), t.0));
             }
             for v in versions.values_mut() {
                 v.sort_unstable();
@@ -771,7 +769,7 @@ pub(crate) mod writer {
                         if let Some(c) = cs {
                             // Sorted: the engine keeps vendors in a HashMap; the state must not
                             // depend on its order.
-                            let mut vids: Vec<&String> = c.vendors.keys().collect();
+                            let mut vids: Vec<&Text> = c.vendors.keys().collect();
                             vids.sort();
                             vendors = vids
                                 .into_iter()
@@ -806,13 +804,13 @@ pub(crate) mod writer {
                     Stage::Documents => {
                         let id = self.companies[self.company].as_str();
                         let range = match &self.after {
-                            None => e.docs.range((id.to_owned(), 0u8, String::new())..),
+                            None => e.docs.range((Text::from(id), 0u8, Text::default())..),
                             Some(k) => e.docs.range((
                                 std::ops::Bound::Excluded(k.clone()),
                                 std::ops::Bound::Unbounded,
                             )),
                         };
-                        let batch: Vec<(&DocKey, &Document)> = range
+                        let batch: Vec<(&crate::engine::DocKey, &Document)> = range
                             .take_while(|(k, _)| k.0 == id)
                             .take(BATCH)
                             .map(|(k, d)| (k, &***d))
@@ -972,12 +970,12 @@ fn owned(c: Option<Cow<'_, str>>) -> Option<String> {
     c.map(Cow::into_owned)
 }
 
+fn otext(c: Option<Cow<'_, str>>) -> Option<Text> {
+    c.map(Text::from)
+}
+
 /// `path` names the document in errors; like the checks', it is formatted only for one.
-fn doc_from(
-    company: &str,
-    path: &dyn Fn() -> String,
-    d: DocS<'_>,
-) -> Result<(DocKey, Document), ConfigError> {
+fn doc_from(path: &dyn Fn() -> String, d: DocS<'_>) -> Result<(u8, Document), ConfigError> {
     let p = |f: &str| format!("{}/{f}", path());
     let kind = match d.kind.as_deref() {
         None | Some("invoice") => DocKind::Invoice,
@@ -1017,12 +1015,15 @@ fn doc_from(
                     )
                 })?;
                 out.push(Line {
-                    id: l.id.map(|x| check_id(|| lp("id"), &x)).transpose()?,
+                    id: l
+                        .id
+                        .map(|x| check_id(|| lp("id"), &x).map(Text::from))
+                        .transpose()?,
                     sequence: l.sequence,
                     line_type,
-                    object_number: owned(l.object_number),
-                    description: l.description.into_owned(),
-                    description2: owned(l.description2),
+                    object_number: otext(l.object_number),
+                    description: Text::from(l.description),
+                    description2: otext(l.description2),
                     net_amount: check_amount(|| lp("netAmount"), l.net_amount)?,
                     net_tax_amount: check_amount(|| lp("netTaxAmount"), l.net_tax_amount)?,
                     net_amount_including_tax: check_amount(
@@ -1041,7 +1042,7 @@ fn doc_from(
                         .unit_cost
                         .map(|c| check_amount(|| lp("unitCost"), c))
                         .transpose()?,
-                    unit_of_measure: owned(l.unit_of_measure),
+                    unit_of_measure: otext(l.unit_of_measure),
                 });
             }
             Some(out)
@@ -1049,19 +1050,19 @@ fn doc_from(
     };
     let doc = Document {
         kind,
-        id: id.clone(),
-        number: owned(d.number),
+        id: Text::from(id),
+        number: otext(d.number),
         document_date: d.document_date.map(|x| x.0),
         posting_date: d.posting_date.map(|x| x.0),
         due_date: d.due_date.map(|x| x.0),
-        vendor_document_number: owned(d.vendor_document_number),
+        vendor_document_number: otext(d.vendor_document_number),
         vendor_id: d
             .vendor_id
-            .map(|x| check_id(|| p("vendorId"), &x))
+            .map(|x| check_id(|| p("vendorId"), &x).map(Text::from))
             .transpose()?,
-        vendor_number: owned(d.vendor_number),
-        vendor_name: owned(d.vendor_name),
-        currency_code: owned(d.currency_code),
+        vendor_number: otext(d.vendor_number),
+        vendor_name: otext(d.vendor_name),
+        currency_code: otext(d.currency_code),
         discount_amount: check_opt_amount(|| p("discountAmount"), d.discount_amount)?,
         total_excluding_tax: check_opt_amount(|| p("totalExcludingTax"), d.total_excluding_tax)?,
         total_tax: check_opt_amount(|| p("totalTax"), d.total_tax)?,
@@ -1074,16 +1075,16 @@ fn doc_from(
         lines,
         applies_to_invoice_id: d
             .applies_to_invoice_id
-            .map(|x| check_id(|| p("appliesToInvoiceId"), &x))
+            .map(|x| check_id(|| p("appliesToInvoiceId"), &x).map(Text::from))
             .transpose()?,
-        applies_to_invoice_number: owned(d.applies_to_invoice_number),
+        applies_to_invoice_number: otext(d.applies_to_invoice_number),
     };
     let kind_code = if kind == DocKind::CreditMemo {
         KIND_CREDIT_MEMO
     } else {
         KIND_INVOICE
     };
-    Ok(((company.to_owned(), kind_code, id), doc))
+    Ok((kind_code, doc))
 }
 
 /// Reads a state a piece at a time: [`StateReader::push`] takes text in pieces of any size
@@ -1263,25 +1264,23 @@ impl StateReader {
                 }
                 let mut cs = CompanyState {
                     company: c.company.map(|r| Company {
-                        id: cid.clone(),
-                        name: r.name.into_owned(),
-                        display_name: owned(r.display_name),
+                        id: Text::from(&cid),
+                        name: Text::from(r.name),
+                        display_name: otext(r.display_name),
                     }),
-                    local_currency: owned(c.local_currency),
+                    local_currency: otext(c.local_currency).map(|c| engine.texts.share(c)),
                     vendors: HashMap::with_capacity(c.vendors.len()),
                 };
                 for (vi, v) in c.vendors.into_iter().enumerate() {
                     let vid = check_id(|| format!("{cpath}/vendors/{vi}/id"), &v.id)?;
-                    cs.vendors.insert(
-                        vid.clone(),
-                        Vendor {
-                            id: vid,
-                            number: owned(v.number),
-                            name: owned(v.name),
-                            email: owned(v.email),
-                            website: owned(v.website),
-                        },
-                    );
+                    let v = engine.share_vendor(Vendor {
+                        id: Text::from(vid),
+                        number: otext(v.number),
+                        name: otext(v.name),
+                        email: otext(v.email),
+                        website: otext(v.website),
+                    });
+                    cs.vendors.insert(v.id.clone(), v);
                 }
                 if cs.company.is_some() || cs.local_currency.is_some() || !cs.vendors.is_empty() {
                     engine.companies.insert(cid, cs);
@@ -1298,7 +1297,10 @@ impl StateReader {
                 }
                 for (di, doc) in d.items.into_iter().enumerate() {
                     let dpath = || format!("line {n}/documents/items/{di}");
-                    let (key, doc) = doc_from(&cid, &dpath, doc)?;
+                    let (kind, doc) = doc_from(&dpath, doc)?;
+                    // The engine's shared texts, as a page read or a v2 state gives them.
+                    let doc = engine.share_document(doc);
+                    let key = (engine.texts.intern(&cid), kind, doc.id.clone());
                     if let Some(t) = doc.last_modified {
                         engine.versions.insert(key.clone(), t);
                     }
@@ -1332,7 +1334,8 @@ impl StateReader {
                     }
                     let id = check_id(vpath, &id)?;
                     let t = check_timestamp(vpath, ms)?;
-                    engine.versions.insert((cid.clone(), kind, id), t);
+                    let key = (engine.texts.intern(&cid), kind, Text::from(id));
+                    engine.versions.insert(key, t);
                     self.seen.versions += 1;
                 }
             }
@@ -1530,7 +1533,7 @@ pub(crate) mod tests {
             DocStatus::Other,
             DocStatus::Blank,
         ];
-        let text = |i: usize, on: bool| on.then(|| texts[i % texts.len()].to_owned());
+        let text = |i: usize, on: bool| on.then(|| Text::from(texts[i % texts.len()]));
         let day = |i: usize, on: bool| {
             on.then(|| {
                 Date::new(
@@ -1553,7 +1556,7 @@ pub(crate) mod tests {
                     } else {
                         DocKind::Invoice
                     },
-                    id: format!("{i:08x}-{}", texts[i % texts.len()]),
+                    id: Text::from(format!("{i:08x}-{}", texts[i % texts.len()])),
                     number: text(i, bit(1)),
                     document_date: day(i, bit(2)),
                     posting_date: day(i + 1, bit(3)),
@@ -1576,7 +1579,7 @@ pub(crate) mod tests {
                                 sequence: bit(0).then_some(10_000 * n as i64 - 1),
                                 line_type: types[(i + n) % types.len()],
                                 object_number: text(i + n + 1, bit(1)),
-                                description: texts[(i + n) % texts.len()].to_owned(),
+                                description: Text::from(texts[(i + n) % texts.len()]),
                                 description2: text(i + n + 2, bit(2)),
                                 net_amount: Amount(i as i64 * 17 - 5),
                                 net_tax_amount: Amount(-(n as i64)),

@@ -64,6 +64,7 @@ use crate::engine::MixHasher;
 use crate::engine::{BuiltFigures, CompanyState, CurrencyTotal, Engine, HeldDocument, OutputKey};
 use crate::error::{ConfigError, ErrorCode};
 use crate::matching::DecisionsSnapshot;
+use crate::text::{Interner, Text};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -252,7 +253,7 @@ struct TotalV2 {
 // GUIDs
 
 /// The 16 bytes of `s` when it is a GUID in BC's canonical form (lower-case hex, hyphenated
-/// 8-4-4-4-12), whose text [`guid_text`] gives back exactly.
+/// 8-4-4-4-12), whose text [`guid_shared`] gives back exactly.
 fn canonical_guid(s: &str) -> Option<[u8; 16]> {
     let b = s.as_bytes();
     if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
@@ -287,17 +288,23 @@ const HEX_VALUE: [u8; 256] = {
     t
 };
 
-fn guid_text(g: &[u8; 16]) -> String {
+/// A GUID's canonical text, written on the stack first (one allocation): each byte's two
+/// digits at their fixed place (a restore makes one per document and line).
+fn guid_shared(g: &[u8; 16]) -> Text {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(36);
-    for (i, b) in g.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
-        }
-        s.push(HEX[(b >> 4) as usize] as char);
-        s.push(HEX[(b & 15) as usize] as char);
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+    let mut buf = *b"00000000-0000-0000-0000-000000000000";
+    for (b, at) in g.iter().zip(AT) {
+        buf[at] = HEX[(b >> 4) as usize];
+        buf[at + 1] = HEX[(b & 15) as usize];
     }
-    s
+    // Hex digits and hyphens: ASCII.
+    Text::from(std::str::from_utf8(&buf).unwrap_or_default())
+}
+
+#[cfg(test)]
+fn guid_text(g: &[u8; 16]) -> String {
+    guid_shared(g).to_string()
 }
 
 // ------------------------------------------------------------------------------------------
@@ -322,11 +329,11 @@ trait Intern<'e> {
     fn sym(&mut self, s: &'e str) -> Sym;
     fn id(&mut self, s: &'e str) -> IdIx;
 
-    fn osym(&mut self, s: &'e Option<String>) -> Option<Sym> {
+    fn osym<T: std::ops::Deref<Target = str>>(&mut self, s: &'e Option<T>) -> Option<Sym> {
         s.as_deref().map(|s| self.sym(s))
     }
 
-    fn oid(&mut self, s: &'e Option<String>) -> Option<IdIx> {
+    fn oid<T: std::ops::Deref<Target = str>>(&mut self, s: &'e Option<T>) -> Option<IdIx> {
         s.as_deref().map(|s| self.id(s))
     }
 
@@ -592,8 +599,7 @@ fn encode_with<'e, F: postcard::ser_flavors::Flavor>(
     // Versions implied by a held document (same timestamp) are not written. Found through a
     // hash map of the held documents' timestamps (a search of the documents' tree compared
     // the company's id at every level).
-    let mut held: TextMap<&(String, u8, String), Option<crate::date::Timestamp>> =
-        TextMap::default();
+    let mut held: TextMap<&DocKey, Option<crate::date::Timestamp>> = TextMap::default();
     held.reserve(e.docs.len());
     held.extend(e.docs.iter().map(|(k, d)| (k, d.last_modified)));
     let mut versions: BTreeMap<&str, Vec<(u8, &str, i64)>> = BTreeMap::new();
@@ -635,7 +641,7 @@ fn encode_with<'e, F: postcard::ser_flavors::Flavor>(
         if let Some(c) = cs {
             // Sorted: the engine keeps vendors in a HashMap; the state must not depend on its
             // order.
-            let mut vs: Vec<(&String, &Vendor)> = c.vendors.iter().collect();
+            let mut vs: Vec<(&Text, &Vendor)> = c.vendors.iter().collect();
             vs.sort_unstable_by(|a, b| a.0.cmp(b.0));
             for (vid, v) in vs {
                 vendors.push(VendorV2 {
@@ -782,8 +788,11 @@ fn encode_with<'e, F: postcard::ser_flavors::Flavor>(
 /// The tables of a state being read, every index checked against them.
 struct Reader<'a> {
     strings: Vec<&'a str>,
-    /// Each id's text, worked out once.
-    ids: Vec<String>,
+    /// Each text of the table as the engine holds it, made the first time a held record uses
+    /// it and shared by every later use: a restore allocates per distinct text, not per use.
+    texts: Vec<std::cell::OnceCell<Text>>,
+    /// Each id's text, worked out once (and shared with the engine's interner).
+    ids: Vec<Text>,
 }
 
 /// 0001-01-01 and 9999-12-31 in days since 1970-01-01.
@@ -807,6 +816,53 @@ impl<'a> Reader<'a> {
         self.str(ix, path).map(str::to_owned)
     }
 
+    /// Text `ix` as the engine holds it, for a field unique to its record (a document's
+    /// number): not in the interner, but still one allocation per table entry.
+    fn text(&self, ix: Sym, path: impl FnOnce() -> String) -> Result<Text, ConfigError> {
+        let s = self.str(ix, path)?;
+        Ok(self.texts[ix as usize]
+            .get_or_init(|| Text::from(s))
+            .clone())
+    }
+
+    fn otext(
+        &self,
+        ix: Option<Sym>,
+        path: impl FnOnce() -> String,
+    ) -> Result<Option<Text>, ConfigError> {
+        ix.map(|i| self.text(i, path)).transpose()
+    }
+
+    /// Text `ix` for a field that repeats across records (a vendor's name, a description):
+    /// also given to the engine's interner, so documents read later share it.
+    fn shared(
+        &self,
+        ix: Sym,
+        texts: &mut Interner,
+        path: impl FnOnce() -> String,
+    ) -> Result<Text, ConfigError> {
+        let s = self.str(ix, path)?;
+        let cell = &self.texts[ix as usize];
+        if let Some(t) = cell.get() {
+            return Ok(t.clone());
+        }
+        // Each table entry is a distinct text: deferred to the interner, hashed only when the
+        // engine next reads a page (`Interner::defer`).
+        let t = Text::from(s);
+        texts.defer(t.clone());
+        let _ = cell.set(t.clone());
+        Ok(t)
+    }
+
+    fn oshared(
+        &self,
+        ix: Option<Sym>,
+        texts: &mut Interner,
+        path: impl FnOnce() -> String,
+    ) -> Result<Option<Text>, ConfigError> {
+        ix.map(|i| self.shared(i, texts, path)).transpose()
+    }
+
     fn ostring(
         &self,
         ix: Option<Sym>,
@@ -815,7 +871,7 @@ impl<'a> Reader<'a> {
         ix.map(|i| self.string(i, path)).transpose()
     }
 
-    fn id(&self, ix: IdIx, path: impl FnOnce() -> String) -> Result<String, ConfigError> {
+    fn id(&self, ix: IdIx, path: impl FnOnce() -> String) -> Result<Text, ConfigError> {
         self.ids.get(ix as usize).cloned().ok_or_else(|| {
             invalid(
                 path(),
@@ -828,15 +884,15 @@ impl<'a> Reader<'a> {
         &self,
         ix: Option<IdIx>,
         path: impl FnOnce() -> String,
-    ) -> Result<Option<String>, ConfigError> {
+    ) -> Result<Option<Text>, ConfigError> {
         ix.map(|i| self.id(i, path)).transpose()
     }
 
     /// The text of an id, in the table or in a row: a GUID's canonical form, or a text kept as
     /// written (export -> import -> export is exact) but never blank or longer than any BC id.
-    fn id_text(&self, id: &Id, path: impl Fn() -> String) -> Result<String, ConfigError> {
+    fn id_text(&self, id: &Id, path: impl Fn() -> String) -> Result<Text, ConfigError> {
         match id {
-            Id::Guid(g) => Ok(guid_text(g)),
+            Id::Guid(g) => Ok(guid_shared(g)),
             Id::Text(ix) => {
                 let t = self.str(*ix, &path)?;
                 if t.trim().is_empty() || t.trim() != t || t.len() > MAX_ID {
@@ -848,7 +904,7 @@ impl<'a> Reader<'a> {
                         ),
                     ));
                 }
-                Ok(t.to_owned())
+                self.text(*ix, path)
             }
         }
     }
@@ -930,10 +986,10 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
     engine.docs = held_documents(docs)?;
     for (ui, u) in s.users.into_iter().enumerate() {
         let p = |f: &str| format!("users/{ui}/{f}");
-        let sid = r.id(u.security_id, || p("securityId"))?;
+        let sid = r.id(u.security_id, || p("securityId"))?.to_string();
         let mut companies = BTreeSet::new();
         for (k, c) in u.companies.into_iter().enumerate() {
-            companies.insert(r.id(c, || format!("users/{ui}/companies/{k}"))?);
+            companies.insert(r.id(c, || format!("users/{ui}/companies/{k}"))?.to_string());
         }
         let raw = RawUserFields {
             security_id: sid.clone(),
@@ -1008,14 +1064,14 @@ pub(super) fn decode(mut engine: Engine, bytes: &[u8]) -> Result<Engine, ConfigE
     }
     if let Some(d) = s.decisions {
         // Those of another build or catalog are dropped there, never trusted.
-        let (snapshot, texts) = read_decisions(&r, d)?;
-        engine.restore_decisions_parts(&snapshot, &texts)?;
+        let (snapshot, texts, shared) = read_decisions(&r, &mut engine.texts, d)?;
+        engine.restore_decisions_parts(&snapshot, &texts, &shared)?;
     }
     Ok(finish_engine(engine))
 }
 
 /// A held document's key in the engine: company, kind, id.
-type DocKey = (String, u8, String);
+use crate::engine::DocKey;
 /// A document read, with its key in the engine and where it was in the state.
 type HeldDoc = (DocKey, Box<HeldDocument>, (usize, usize));
 
@@ -1042,14 +1098,15 @@ fn held_documents(
 /// engine's record of it.
 fn company_head(
     r: &Reader<'_>,
+    texts: &mut Interner,
     seen: &mut BTreeSet<String>,
     ci: usize,
     head: CompanyHeadIn,
-) -> Result<(String, CompanyState), ConfigError> {
+) -> Result<(Text, CompanyState), ConfigError> {
     let (id, record, local_currency, vendors) = head;
     let cp = |f: &str| format!("companies/{ci}/{f}");
     let cid = r.id(id, || cp("id"))?;
-    if !seen.insert(cid.clone()) {
+    if !seen.insert(cid.to_string()) {
         return Err(invalid(cp("id"), format!("company {cid} appears twice")));
     }
     let mut cs = CompanyState {
@@ -1057,11 +1114,11 @@ fn company_head(
             None => None,
             Some((name, display)) => Some(Company {
                 id: cid.clone(),
-                name: r.string(name, || cp("name"))?,
-                display_name: r.ostring(display, || cp("displayName"))?,
+                name: r.text(name, || cp("name"))?,
+                display_name: r.otext(display, || cp("displayName"))?,
             }),
         },
-        local_currency: r.ostring(local_currency, || cp("localCurrency"))?,
+        local_currency: r.oshared(local_currency, texts, || cp("localCurrency"))?,
         vendors: HashMap::with_capacity(vendors.len()),
     };
     for (vi, v) in vendors.into_iter().enumerate() {
@@ -1069,10 +1126,10 @@ fn company_head(
         let vid = r.id(v.id, || vp("id"))?;
         let vendor = Vendor {
             id: vid.clone(),
-            number: r.ostring(v.number, || vp("number"))?,
-            name: r.ostring(v.name, || vp("name"))?,
-            email: r.ostring(v.email, || vp("email"))?,
-            website: r.ostring(v.website, || vp("website"))?,
+            number: r.oshared(v.number, texts, || vp("number"))?,
+            name: r.oshared(v.name, texts, || vp("name"))?,
+            email: r.otext(v.email, || vp("email"))?,
+            website: r.otext(v.website, || vp("website"))?,
         };
         if cs.vendors.insert(vid, vendor).is_some() {
             return Err(invalid(vp("id"), "the same vendor appears twice"));
@@ -1086,17 +1143,17 @@ fn company_doc(
     r: &Reader<'_>,
     engine: &mut Engine,
     docs: &mut Vec<HeldDoc>,
-    cid: &str,
+    cid: &Text,
     (ci, di): (usize, usize),
     d: DocV2,
 ) -> Result<(), ConfigError> {
-    let doc = read_doc(r, ci, di, d)?;
+    let doc = read_doc(r, &mut engine.texts, ci, di, d)?;
     let kind = if doc.kind == DocKind::CreditMemo {
         KIND_CREDIT_MEMO
     } else {
         KIND_INVOICE
     };
-    let key = (cid.to_owned(), kind, doc.id.clone());
+    let key = (cid.clone(), kind, doc.id.clone());
     if let Some(t) = doc.last_modified {
         engine.versions.insert(key.clone(), t);
     }
@@ -1108,7 +1165,7 @@ fn company_doc(
 fn company_tail(
     r: &Reader<'_>,
     engine: &mut Engine,
-    (cid, cs): (String, CompanyState),
+    (cid, cs): (Text, CompanyState),
     ci: usize,
     versions: Vec<(u8, Id, i64)>,
 ) -> Result<(), ConfigError> {
@@ -1125,7 +1182,7 @@ fn company_tail(
         engine.versions.insert((cid.clone(), kind, id), t);
     }
     if cs.company.is_some() || cs.local_currency.is_some() || !cs.vendors.is_empty() {
-        engine.companies.insert(cid, cs);
+        engine.companies.insert(cid.to_string(), cs);
     }
     Ok(())
 }
@@ -1195,7 +1252,7 @@ impl<'de> serde::de::Visitor<'de> for StateSeed<'_> {
         let environment: Sym = field(&mut seq)?;
         let window_start: i32 = field(&mut seq)?;
         let _credit_memos: bool = field(&mut seq)?;
-        let r = match reader(strings, &ids, environment, window_start, self.engine) {
+        let r = match reader(strings, &ids, environment, window_start, &mut *self.engine) {
             Ok(r) => r,
             Err(e) => return Err(fail(self.failed, e)),
         };
@@ -1229,14 +1286,20 @@ fn reader<'a>(
     ids: &[Id],
     environment: Sym,
     window_start: i32,
-    engine: &Engine,
+    engine: &mut Engine,
 ) -> Result<Reader<'a>, ConfigError> {
     let mut r = Reader {
+        texts: std::iter::repeat_with(std::cell::OnceCell::new)
+            .take(strings.len())
+            .collect(),
         strings,
         ids: Vec::with_capacity(ids.len()),
     };
+    // Ids in the table are used more than once (companies, vendors, credited invoices): the
+    // engine's interned texts, so the documents and keys read later share them.
     for (i, id) in ids.iter().enumerate() {
         let text = r.id_text(id, || format!("ids/{i}"))?;
+        engine.texts.defer(text.clone());
         r.ids.push(text);
     }
     let env = r.str(environment, || "environment".into())?;
@@ -1334,7 +1397,7 @@ impl<'de> serde::de::Visitor<'de> for CompanySeed<'_, '_, '_> {
             field(&mut seq)?,
             field(&mut seq)?,
         );
-        let company = match company_head(r, seen, ci, head) {
+        let company = match company_head(r, &mut engine.texts, seen, ci, head) {
             Ok(c) => c,
             Err(e) => return Err(fail(failed, e)),
         };
@@ -1361,7 +1424,7 @@ struct DocsSeed<'r, 'a, 'x> {
     docs: &'x mut Vec<HeldDoc>,
     failed: &'x mut Option<ConfigError>,
     body_len: usize,
-    cid: &'x str,
+    cid: &'x Text,
     ci: usize,
 }
 
@@ -1393,7 +1456,13 @@ impl<'de> serde::de::Visitor<'de> for DocsSeed<'_, '_, '_> {
     }
 }
 
-fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, ConfigError> {
+fn read_doc(
+    r: &Reader<'_>,
+    texts: &mut Interner,
+    ci: usize,
+    di: usize,
+    d: DocV2,
+) -> Result<Document, ConfigError> {
     let p = |f: &str| format!("companies/{ci}/documents/{di}/{f}");
     let lines = match d.lines {
         None => None,
@@ -1408,9 +1477,9 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
                     id: l.id.map(|x| r.id_text(&x, || lp("id"))).transpose()?,
                     sequence: l.sequence,
                     line_type,
-                    object_number: r.ostring(l.object_number, || lp("objectNumber"))?,
-                    description: r.string(l.description, || lp("description"))?,
-                    description2: r.ostring(l.description2, || lp("description2"))?,
+                    object_number: r.oshared(l.object_number, texts, || lp("objectNumber"))?,
+                    description: r.shared(l.description, texts, || lp("description"))?,
+                    description2: r.oshared(l.description2, texts, || lp("description2"))?,
                     net_amount: check_amount(|| lp("netAmount"), l.net_amount)?,
                     net_tax_amount: check_amount(|| lp("netTaxAmount"), l.net_tax_amount)?,
                     net_amount_including_tax: check_amount(
@@ -1427,7 +1496,7 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
                     )?,
                     quantity: check_opt_amount(|| lp("quantity"), l.quantity)?,
                     unit_cost: check_opt_amount(|| lp("unitCost"), l.unit_cost)?,
-                    unit_of_measure: r.ostring(l.unit_of_measure, || lp("unitOfMeasure"))?,
+                    unit_of_measure: r.oshared(l.unit_of_measure, texts, || lp("unitOfMeasure"))?,
                 });
             }
             Some(out)
@@ -1442,7 +1511,7 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
             DocKind::Invoice
         },
         id: r.id_text(&d.id, || p("id"))?,
-        number: r.ostring(d.number, || p("number"))?,
+        number: r.otext(d.number, || p("number"))?,
         document_date: odate(
             d.document_date.map(|x| date_from_delta(x, d.posting_date)),
             || p("documentDate"),
@@ -1452,12 +1521,11 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
             d.due_date.map(|x| date_from_delta(x, d.posting_date)),
             || p("dueDate"),
         )?,
-        vendor_document_number: r
-            .ostring(d.vendor_document_number, || p("vendorDocumentNumber"))?,
+        vendor_document_number: r.otext(d.vendor_document_number, || p("vendorDocumentNumber"))?,
         vendor_id: r.oid(d.vendor_id, || p("vendorId"))?,
-        vendor_number: r.ostring(d.vendor_number, || p("vendorNumber"))?,
-        vendor_name: r.ostring(d.vendor_name, || p("vendorName"))?,
-        currency_code: r.ostring(d.currency_code, || p("currencyCode"))?,
+        vendor_number: r.oshared(d.vendor_number, texts, || p("vendorNumber"))?,
+        vendor_name: r.oshared(d.vendor_name, texts, || p("vendorName"))?,
+        currency_code: r.oshared(d.currency_code, texts, || p("currencyCode"))?,
         discount_amount: check_opt_amount(|| p("discountAmount"), d.discount_amount)?,
         total_excluding_tax: check_opt_amount(|| p("totalExcludingTax"), d.total_excluding_tax)?,
         total_tax: check_opt_amount(|| p("totalTax"), d.total_tax)?,
@@ -1479,7 +1547,7 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
         lines,
         applies_to_invoice_id: r.oid(d.applies_to_invoice_id, || p("appliesToInvoiceId"))?,
         applies_to_invoice_number: r
-            .ostring(d.applies_to_invoice_number, || p("appliesToInvoiceNumber"))?,
+            .otext(d.applies_to_invoice_number, || p("appliesToInvoiceNumber"))?,
     })
 }
 
@@ -1488,21 +1556,24 @@ fn read_doc(r: &Reader<'_>, ci: usize, di: usize, d: DocV2) -> Result<Document, 
 /// from the state's table, not copied.
 fn read_decisions<'a>(
     r: &Reader<'a>,
+    held: &mut Interner,
     d: DecisionsV2,
-) -> Result<(DecisionsSnapshot, Vec<&'a str>), ConfigError> {
+) -> Result<(DecisionsSnapshot, Vec<&'a str>, Vec<Text>), ConfigError> {
     if !d.snapshot.texts.is_empty() {
         return Err(invalid(
             "decisions/snapshot/texts",
             "the decisions' texts must be in the state's string table",
         ));
     }
-    let texts = d
-        .texts
-        .into_iter()
-        .enumerate()
-        .map(|(i, ix)| r.str(ix, || format!("decisions/texts/{i}")))
-        .collect::<Result<_, _>>()?;
-    Ok((d.snapshot, texts))
+    let mut texts = Vec::with_capacity(d.texts.len());
+    // The verdicts' texts are the documents' (vendor names, descriptions): the same `Text`s.
+    let mut shared = Vec::with_capacity(d.texts.len());
+    for (i, ix) in d.texts.into_iter().enumerate() {
+        let at = || format!("decisions/texts/{i}");
+        texts.push(r.str(ix, at)?);
+        shared.push(r.shared(ix, held, at)?);
+    }
+    Ok((d.snapshot, texts, shared))
 }
 
 /// The kept summary figures, checked like the rest of a state: a key, amounts and codes that do

@@ -6,6 +6,7 @@
 //! cannot change what a run reports.
 
 use crate::engine::{Engine, HeldDocument, OutputKey, Removal};
+use crate::text::Text;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -16,8 +17,8 @@ const KIND_CREDIT_MEMO: u8 = 1;
 /// be compared with it: which invoices were added, changed (amounts, lines, vendor, dates) or
 /// removed. About 90 bytes per document.
 pub struct ChangeBaseline {
-    docs: Vec<(u32, u8, String, OutputKey)>,
-    companies: Vec<String>,
+    docs: Vec<(u32, u8, Text, OutputKey)>,
+    companies: Vec<Text>,
     /// Removals the engine had already recorded (documents dropped when it was restored).
     earlier_removals: Vec<Removal>,
 }
@@ -71,7 +72,7 @@ fn kind_name(k: u8) -> &'static str {
 
 impl ChangeBaseline {
     pub fn capture(engine: &Engine) -> ChangeBaseline {
-        let mut companies: Vec<String> = Vec::new();
+        let mut companies: Vec<Text> = Vec::new();
         let mut docs = Vec::with_capacity(engine.docs.len());
         for ((c, k, id), d) in &engine.docs {
             if companies.last() != Some(c) {
@@ -147,7 +148,7 @@ impl ChangeBaseline {
                                 company_id: nk.0.to_owned(),
                                 kind: kind_name(nk.1),
                                 id: nk.2.to_owned(),
-                                number: d.number.clone(),
+                                number: d.number.as_deref().map(str::to_owned),
                                 reason: None,
                             },
                         );
@@ -187,7 +188,7 @@ impl ChangeBaseline {
                             company_id: nk.0.to_owned(),
                             kind: kind_name(nk.1),
                             id: nk.2.to_owned(),
-                            number: d.number.clone(),
+                            number: d.number.as_deref().map(str::to_owned),
                             reason: None,
                         },
                     );
@@ -205,8 +206,8 @@ impl ChangeBaseline {
                     change: "removed",
                     company_id: r.company_id.clone(),
                     kind: r.kind,
-                    id: r.invoice_id.clone(),
-                    number: r.invoice_number.clone(),
+                    id: r.invoice_id.to_string(),
+                    number: r.invoice_number.as_deref().map(str::to_owned),
                     reason: Some(r.reason),
                 },
             );

@@ -860,7 +860,7 @@ fn engine_options(window: Date) -> EngineOptions {
 fn held(e: &mut Engine) -> BTreeSet<(String, i64)> {
     e.transactions()
         .iter()
-        .map(|t| (t.invoice_id.clone(), t.amount_excluding_tax.0))
+        .map(|t| (t.invoice_id.to_string(), t.amount_excluding_tax.0))
         .collect()
 }
 

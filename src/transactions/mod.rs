@@ -20,6 +20,7 @@ use crate::bc::LineType;
 use crate::date::Date;
 use crate::matching::{Decision, InvoiceMatch, LineRole};
 use crate::money::{allocate, Amount};
+use crate::text::Text;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -70,16 +71,16 @@ pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TxLine {
-    pub line_id: Option<String>,
+    pub line_id: Option<Text>,
     pub sequence: Option<i64>,
-    pub description: String,
+    pub description: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description2: Option<String>,
+    pub description2: Option<Text>,
     pub line_type: &'static str,
     /// The item number or G/L account number (`lineObjectNumber`).
-    pub object_number: Option<String>,
+    pub object_number: Option<Text>,
     /// Set for `Account` lines: the G/L account the spend was posted to.
-    pub gl_account_number: Option<String>,
+    pub gl_account_number: Option<Text>,
     pub amount_excluding_tax: Amount,
     pub amount_including_tax: Amount,
     #[serde(rename = "match")]
@@ -92,33 +93,33 @@ pub struct Transaction {
     pub id: String,
     /// `invoice` or `creditMemo`.
     pub kind: &'static str,
-    pub company_id: String,
-    pub company_name: Option<String>,
-    pub invoice_id: String,
-    pub invoice_number: Option<String>,
-    pub vendor_invoice_number: Option<String>,
+    pub company_id: Text,
+    pub company_name: Option<Text>,
+    pub invoice_id: Text,
+    pub invoice_number: Option<Text>,
+    pub vendor_invoice_number: Option<Text>,
     /// `null` in `invoice` mode; the line's id in `line` mode; in `auto` mode the first line of
     /// the part (its `lines` list them all).
-    pub line_id: Option<String>,
+    pub line_id: Option<Text>,
     /// The posting date (the window is applied to it).
     pub date: Date,
     pub invoice_date: Option<Date>,
     pub posting_date: Option<Date>,
-    pub vendor_id: Option<String>,
-    pub vendor_number: Option<String>,
-    pub vendor_name: String,
-    pub description: String,
+    pub vendor_id: Option<Text>,
+    pub vendor_number: Option<Text>,
+    pub vendor_name: Text,
+    pub description: Text,
     /// The line's type in `line` mode; `null` for a whole invoice.
     pub line_type: Option<&'static str>,
-    pub gl_account_number: Option<String>,
-    pub currency: String,
+    pub gl_account_number: Option<Text>,
+    pub currency: Text,
     pub amount_excluding_tax: Amount,
     pub amount_including_tax: Amount,
     /// Credit memos: the invoice credited, when BC links one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub applies_to_invoice_id: Option<String>,
+    pub applies_to_invoice_id: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub applies_to_invoice_number: Option<String>,
+    pub applies_to_invoice_number: Option<Text>,
     /// Present in `invoice` and `auto` modes: the lines this transaction carries.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lines: Option<Vec<TxLine>>,
@@ -147,9 +148,9 @@ pub struct Transaction {
 /// The context a document needs to become transactions.
 pub struct DocContext<'a> {
     pub environment: &'a str,
-    pub company_name: Option<&'a str>,
-    pub company_id: &'a str,
-    pub currency: &'a str,
+    pub company_name: Option<&'a Text>,
+    pub company_id: &'a Text,
+    pub currency: &'a Text,
 }
 
 fn tx_line(l: &Line, excl: Amount, incl: Amount, sign: i64) -> TxLine {
@@ -201,32 +202,40 @@ pub fn balanced_line_amounts(doc: &Document, lines: &[&Line]) -> Vec<(Amount, Am
     excl.into_iter().zip(incl).collect()
 }
 
-fn joined_descriptions<'a>(lines: impl Iterator<Item = &'a Line>) -> String {
+fn joined_descriptions<'a>(lines: impl Iterator<Item = &'a Line>) -> Text {
     let mut out = String::new();
     let mut seen: Vec<&str> = Vec::new();
+    // The one description, when that is all there is: shared, not copied.
+    let mut only: Option<&Text> = None;
     for l in lines {
         let d = l.description.trim();
         if d.is_empty() || seen.contains(&d) {
             continue;
         }
+        let first = seen.is_empty();
         seen.push(d);
         if !out.is_empty() {
             out.push_str("; ");
         }
         if out.len() + d.len() > 500 {
             out.push('…');
+            only = None;
             break;
         }
         out.push_str(d);
+        only = (first && d.len() == l.description.len()).then_some(&l.description);
     }
-    out
+    match only {
+        Some(t) => t.clone(),
+        None => Text::from(out),
+    }
 }
 
 /// One part of a document: which of its lines, with which amounts. `invoice` mode has one part
 /// with every line; `line` mode one per non-comment line; `auto` mode one per app.
 pub struct Part<'a> {
     /// Distinguishes the part's id; `None` for the whole document.
-    pub key: Option<String>,
+    pub key: Option<Text>,
     pub lines: Vec<PartLine<'a>>,
     pub excl: Amount,
     pub incl: Amount,
@@ -289,7 +298,7 @@ pub fn line_parts(doc: &Document) -> Vec<Part<'_>> {
         .map(|(i, ((l, index), (e, t)))| Part {
             key: Some(
                 l.id.clone()
-                    .unwrap_or_else(|| format!("#{}", l.sequence.unwrap_or(i as i64))),
+                    .unwrap_or_else(|| Text::from(format!("#{}", l.sequence.unwrap_or(i as i64)))),
             ),
             lines: vec![PartLine {
                 index,
@@ -348,10 +357,10 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
             let gl = {
                 let mut accts = line_refs()
                     .filter(|l| l.line_type == LineType::Account)
-                    .filter_map(|l| l.object_number.as_deref());
+                    .filter_map(|l| l.object_number.as_ref());
                 let first = accts.next();
                 // Only when every account line agrees is there one account to name.
-                first.filter(|f| accts.all(|a| a == *f)).map(str::to_owned)
+                first.filter(|f| accts.all(|a| a == *f)).cloned()
             };
             let line_id = if part.key.is_some() {
                 line_refs().next().and_then(|l| l.id.clone())
@@ -364,8 +373,8 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
     Transaction {
         id: stable_id("tx_", id_parts),
         kind,
-        company_id: ctx.company_id.to_owned(),
-        company_name: ctx.company_name.map(str::to_owned),
+        company_id: ctx.company_id.clone(),
+        company_name: ctx.company_name.cloned(),
         invoice_id: doc.id.clone(),
         invoice_number: doc.number.clone(),
         vendor_invoice_number: doc.vendor_document_number.clone(),
@@ -379,7 +388,7 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
         description,
         line_type,
         gl_account_number: gl,
-        currency: ctx.currency.to_owned(),
+        currency: ctx.currency.clone(),
         amount_excluding_tax: Amount(part.excl.0 * sign),
         amount_including_tax: Amount(part.incl.0 * sign),
         applies_to_invoice_id: doc.applies_to_invoice_id.clone(),
@@ -568,7 +577,7 @@ fn auto_parts<'a>(doc: &'a Document, m: &'a InvoiceMatch) -> Vec<(Part<'a>, Opti
                 .and_then(|&i| m.lines.get(i).map(|x| &x.decision));
             (
                 Part {
-                    key: Some(format!("app:{app}")),
+                    key: Some(Text::from(format!("app:{app}"))),
                     lines: part_lines,
                     excl,
                     incl,
@@ -591,7 +600,7 @@ mod tests {
             sequence: None,
             line_type: t,
             object_number: Some("6100".into()),
-            description: format!("desc {id}"),
+            description: format!("desc {id}").into(),
             description2: None,
             net_amount: Amount(net),
             net_tax_amount: Amount(incl - net),

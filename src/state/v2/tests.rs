@@ -295,19 +295,22 @@ fn every_value_and_extreme_reads_back_exactly() {
         }
         // Ids as the engine holds them: GUIDs, and other texts kept as they are (mixed case).
         if i % 2 == 1 {
-            d.id = format!("Doc {i} – 東京");
+            d.id = format!("Doc {i} – 東京").into();
         }
-        d.vendor_id = d.vendor_id.as_ref().map(|_| format!("Vendor-{}", i % 4));
+        d.vendor_id = d
+            .vendor_id
+            .as_ref()
+            .map(|_| format!("Vendor-{}", i % 4).into());
         d.applies_to_invoice_id = d
             .applies_to_invoice_id
             .as_ref()
-            .map(|_| format!("aaaaaaaa-0000-0000-0000-{i:012x}"));
+            .map(|_| format!("aaaaaaaa-0000-0000-0000-{i:012x}").into());
         for (k, l) in d.lines.iter_mut().flatten().enumerate() {
             l.id = l.id.as_ref().map(|_| {
                 if k % 2 == 0 {
-                    format!("bbbbbbbb-{i:04x}-0000-0000-{k:012x}")
+                    format!("bbbbbbbb-{i:04x}-0000-0000-{k:012x}").into()
                 } else {
-                    format!("Line {i}.{k}")
+                    format!("Line {i}.{k}").into()
                 }
             });
             l.net_amount = far(l.net_amount.0);
@@ -328,10 +331,10 @@ fn every_value_and_extreme_reads_back_exactly() {
             KIND_INVOICE
         };
         if let Some(t) = d.last_modified {
-            e.versions.insert((C1.to_owned(), kind, d.id.clone()), t);
+            e.versions.insert((C1.into(), kind, d.id.clone()), t);
         }
         e.docs.insert(
-            (C1.to_owned(), kind, d.id.clone()),
+            (C1.into(), kind, d.id.clone()),
             Box::new(HeldDocument::new(d.clone())),
         );
     }
@@ -735,4 +738,90 @@ fn a_state_written_with_the_counts_of_its_run_reads_and_drops_them() {
     let mut back = Engine::from_state(o, &again).unwrap();
     let mut e = e;
     assert_eq!(observable(&mut back), observable(&mut e));
+}
+
+/// Equal texts of the held documents are one allocation, whether read from pages, restored
+/// from a v2 state (one text per string-table entry, not per use) or migrated from v1, and the
+/// engine's keys share the documents' texts; a document read after a restore shares them too.
+#[test]
+fn held_documents_share_their_repeated_texts_and_keys() {
+    use crate::text::Text;
+    fn check(e: &Engine, how: &str) {
+        let docs: Vec<_> = e.docs.iter().collect();
+        assert!(docs.len() >= 2, "{how}");
+        let (k0, a) = docs[0];
+        let (k1, b) = docs[1];
+        let same = |x: &Option<Text>, y: &Option<Text>| {
+            Text::ptr_eq(x.as_ref().unwrap(), y.as_ref().unwrap())
+        };
+        assert!(same(&a.vendor_name, &b.vendor_name), "{how}: vendor name");
+        assert!(same(&a.vendor_id, &b.vendor_id), "{how}: vendor id");
+        assert!(same(&a.currency_code, &b.currency_code), "{how}: currency");
+        let (la, lb) = (&a.lines.as_ref().unwrap()[0], &b.lines.as_ref().unwrap()[0]);
+        assert!(
+            Text::ptr_eq(&la.description, &lb.description),
+            "{how}: line description"
+        );
+        assert!(
+            same(&la.object_number, &lb.object_number),
+            "{how}: line account"
+        );
+        assert!(Text::ptr_eq(&k0.0, &k1.0), "{how}: the keys' company id");
+        assert!(
+            Text::ptr_eq(&k0.2, &a.id),
+            "{how}: the key is the document's id"
+        );
+        let (vk, _) = e.versions.get_key_value(k0).unwrap();
+        assert!(
+            Text::ptr_eq(&vk.0, &k0.0) && Text::ptr_eq(&vk.2, &a.id),
+            "{how}: version key"
+        );
+        let cs = e.companies.get(k0.0.as_str()).unwrap();
+        let (card, _) = cs
+            .vendors
+            .get_key_value(a.vendor_id.as_deref().unwrap())
+            .unwrap();
+        assert!(
+            Text::ptr_eq(card, a.vendor_id.as_ref().unwrap()),
+            "{how}: the vendor card's key"
+        );
+    }
+    let e = loaded();
+    check(&e, "read from pages");
+    let bytes = e.export_state();
+    let mut back = Engine::from_state(opts(), &bytes).unwrap();
+    check(&back, "restored");
+    let v1 = e.export_v1();
+    check(
+        &Engine::from_state(opts(), v1.as_bytes()).unwrap(),
+        "migrated from v1",
+    );
+    back.add_page_text(
+        None,
+        None,
+        &page(
+            "purchaseInvoices",
+            &[invoice(
+                "11111111-0000-0000-0000-000000000009",
+                "2026-03-05",
+                "Paid",
+                "2026-04-01T10:00:00Z",
+                "300",
+            )],
+        ),
+    );
+    let new = back
+        .docs
+        .values()
+        .find(|d| d.id.ends_with("09"))
+        .expect("the new invoice is held");
+    let old = back.docs.values().next().unwrap();
+    assert!(Text::ptr_eq(
+        new.vendor_name.as_ref().unwrap(),
+        old.vendor_name.as_ref().unwrap()
+    ));
+    assert!(Text::ptr_eq(
+        &new.lines.as_ref().unwrap()[0].description,
+        &old.lines.as_ref().unwrap()[0].description
+    ));
 }
