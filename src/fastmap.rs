@@ -5,7 +5,7 @@
 //!
 //! This file uses only `std` because `build.rs` includes it, with the matcher's normalization.
 
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 #[derive(Default, Clone, Copy)]
 pub struct FxHasher {
@@ -31,3 +31,21 @@ impl Hasher for FxHasher {
 
 pub type FastSet<T> = std::collections::HashSet<T, BuildHasherDefault<FxHasher>>;
 pub type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// The number of `x` in `list`, appended and numbered when new: the tables that keep each
+/// distinct value once and refer to it by index (the state's strings and ids, the decisions
+/// snapshot's texts, matches and rejections, the report's names) number their values so.
+#[inline]
+pub fn number<T: Clone + Eq + Hash, S: BuildHasher>(
+    list: &mut Vec<T>,
+    ix: &mut std::collections::HashMap<T, u32, S>,
+    x: T,
+) -> u32 {
+    if let Some(&i) = ix.get(&x) {
+        return i;
+    }
+    let i = list.len() as u32;
+    ix.insert(x.clone(), i);
+    list.push(x);
+    i
+}

@@ -1029,27 +1029,9 @@ struct SnapshotWriter<'a> {
     rejection_ix: FastMap<SnapRejected, u32>,
 }
 
-/// The index of `s` in `list`, added when it is new: records are de-duplicated by their
-/// content (every field an integer, so equal records are equal snapshots' records).
-fn dedup<T: Clone + Eq + Hash>(list: &mut Vec<T>, ix: &mut FastMap<T, u32>, s: T) -> u32 {
-    if let Some(&i) = ix.get(&s) {
-        return i;
-    }
-    let i = list.len() as u32;
-    ix.insert(s.clone(), i);
-    list.push(s);
-    i
-}
-
 impl<'a> SnapshotWriter<'a> {
     fn text(&mut self, s: &'a str) -> u32 {
-        if let Some(&i) = self.text_ix.get(s) {
-            return i;
-        }
-        let i = self.texts.len() as u32;
-        self.texts.push(s);
-        self.text_ix.insert(s, i);
-        i
+        crate::fastmap::number(&mut self.texts, &mut self.text_ix, s)
     }
 
     fn opt_text(&mut self, s: Option<&'a str>) -> Option<u32> {
@@ -1102,7 +1084,8 @@ impl<'a> SnapshotWriter<'a> {
                 .as_ref()
                 .map(|v| [self.text(&v.id), self.text(&v.name), self.text(&v.kind)]),
         };
-        dedup(&mut self.matches, &mut self.match_ix, s)
+        // By content: every field is an integer, so equal records are equal snapshots' records.
+        crate::fastmap::number(&mut self.matches, &mut self.match_ix, s)
     }
 
     fn rejected(&mut self, r: &'a Rejected) -> u32 {
@@ -1114,7 +1097,7 @@ impl<'a> SnapshotWriter<'a> {
             candidates: r.candidates.iter().map(|c| self.candidate(c)).collect(),
             not_software: self.opt_text(r.not_software.as_deref()),
         };
-        dedup(&mut self.rejections, &mut self.rejection_ix, s)
+        crate::fastmap::number(&mut self.rejections, &mut self.rejection_ix, s)
     }
 }
 

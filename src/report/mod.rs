@@ -553,13 +553,7 @@ pub(crate) struct Names<'a> {
 
 impl<'a> Names<'a> {
     fn intern(&mut self, s: &'a str) -> u32 {
-        if let Some(&i) = self.ids.get(s) {
-            return i;
-        }
-        let i = self.list.len() as u32;
-        self.list.push(s);
-        self.ids.insert(s, i);
-        i
+        crate::fastmap::number(&mut self.list, &mut self.ids, s)
     }
 
     /// Puts the strings in order; returns each first-seen id's new id.

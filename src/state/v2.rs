@@ -348,13 +348,7 @@ trait Intern<'e> {
 
 impl<'e> Intern<'e> for Tables<'e> {
     fn sym(&mut self, s: &'e str) -> Sym {
-        if let Some(&i) = self.string_ix.get(s) {
-            return i;
-        }
-        let i = self.strings.len() as Sym;
-        self.strings.push(s);
-        self.string_ix.insert(s, i);
-        i
+        crate::fastmap::number(&mut self.strings, &mut self.string_ix, s)
     }
 
     fn id(&mut self, s: &'e str) -> IdIx {
