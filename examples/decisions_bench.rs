@@ -12,6 +12,9 @@
 //!
 //! with the snapshot's size as JSON and the verdicts each engine analysed. Medians of `--reps`.
 
+#[path = "support/bench_data.rs"]
+mod bench_data;
+
 use bc_spend::bc::Entity;
 use bc_spend::engine::{Engine, EngineOptions};
 use std::time::Instant;
@@ -53,8 +56,13 @@ fn main() {
             other => panic!("unknown argument {other}"),
         }
     }
-    let read =
-        |k: usize| std::fs::read_to_string(format!("{data}/page-{k:04}.json")).expect("page");
+    let files = bench_data::page_files(&data);
+    assert!(
+        files.len() > n,
+        "--pages {n}: the set has {} pages, and one more is read",
+        files.len()
+    );
+    let read = |k: usize| std::fs::read_to_string(&files[k]).expect("page");
     let pages: Vec<String> = (0..n).map(read).collect();
     // 1% more invoices: the first 10 * N records of the next page.
     let extra = {

@@ -5,6 +5,9 @@
 //! cargo run --release --example match_prof -- --data DIR --pages 10 --rounds 5
 //! ```
 
+#[path = "support/bench_data.rs"]
+mod bench_data;
+
 use bc_spend::bc::Entity;
 use bc_spend::engine::{Engine, EngineOptions};
 use std::time::Instant;
@@ -28,8 +31,8 @@ fn main() {
         ..Default::default()
     })
     .expect("engine");
-    for k in 0..pages {
-        let text = std::fs::read_to_string(format!("{data}/page-{k:04}.json")).expect("page");
+    for file in bench_data::page_files(&data).iter().take(pages) {
+        let text = std::fs::read_to_string(file).expect("page");
         e.add_page_text(Some(Entity::PurchaseInvoices), None, &text);
     }
     let mut times = Vec::new();

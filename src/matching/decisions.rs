@@ -176,14 +176,15 @@ impl Table {
     }
 
     fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.text_ix.get(s) {
-            return i;
+        match self.text_ix.get(s) {
+            Some(&i) => i,
+            None => crate::fastmap::number(&mut self.texts, &mut self.text_ix, Text::from(s)),
         }
-        let i = self.texts.len() as u32;
-        let text = Text::from(s);
-        self.texts.push(text.clone());
-        self.text_ix.insert(text, i);
-        i
+    }
+
+    /// [`Table::intern`] for a text another table holds: its allocation is shared, not copied.
+    fn intern_text(&mut self, t: &Text) -> u32 {
+        crate::fastmap::number(&mut self.texts, &mut self.text_ix, t.clone())
     }
 
     fn opt_text(&self, s: Option<&str>) -> Option<u32> {
@@ -355,7 +356,7 @@ impl Table {
                 None => NONE,
                 Some(&m) if m != NONE => m,
                 Some(_) => {
-                    let m = table.intern(&texts[i as usize]);
+                    let m = table.intern_text(&texts[i as usize]);
                     text_map[i as usize] = m;
                     m
                 }
