@@ -147,10 +147,10 @@ fn csv_row(out: &mut Vec<u8>, t: &Transaction) {
     out.push(b',');
     text(out, &t.company_id);
     opt_text(out, t.company_name.as_deref());
-    text(out, &t.invoice_id);
+    text(out, &t.invoice_id.text());
     opt_text(out, t.invoice_number.as_deref());
     opt_text(out, t.vendor_invoice_number.as_deref());
-    opt_text(out, t.line_id.as_deref());
+    opt_text(out, t.line_id.as_ref().map(|i| i.text()).as_deref());
     t.date.write_iso(out);
     out.push(b',');
     if let Some(d) = t.invoice_date {
@@ -326,13 +326,13 @@ pub fn transaction_json(out: &mut Vec<u8>, t: &Transaction) {
     out.extend_from_slice(b",\"companyName\":");
     jsonw::opt_str(out, company_name.as_deref());
     out.extend_from_slice(b",\"invoiceId\":");
-    jsonw::str(out, invoice_id);
+    jsonw::str(out, &invoice_id.text());
     out.extend_from_slice(b",\"invoiceNumber\":");
     jsonw::opt_str(out, invoice_number.as_deref());
     out.extend_from_slice(b",\"vendorInvoiceNumber\":");
     jsonw::opt_str(out, vendor_invoice_number.as_deref());
     out.extend_from_slice(b",\"lineId\":");
-    jsonw::opt_str(out, line_id.as_deref());
+    jsonw::opt_str(out, line_id.as_ref().map(|i| i.text()).as_deref());
     out.extend_from_slice(b",\"date\":");
     jsonw::date(out, *date);
     out.extend_from_slice(b",\"invoiceDate\":");
@@ -359,7 +359,7 @@ pub fn transaction_json(out: &mut Vec<u8>, t: &Transaction) {
     jsonw::amount(out, *amount_including_tax);
     if let Some(s) = applies_to_invoice_id {
         out.extend_from_slice(b",\"appliesToInvoiceId\":");
-        jsonw::str(out, s);
+        jsonw::str(out, &s.text());
     }
     if let Some(s) = applies_to_invoice_number {
         out.extend_from_slice(b",\"appliesToInvoiceNumber\":");
@@ -419,7 +419,7 @@ fn tx_line_json<'a>(out: &mut Vec<u8>, l: &'a TxLine, written: &mut Written<'a>)
         match_,
     } = l;
     out.extend_from_slice(b"{\"lineId\":");
-    jsonw::opt_str(out, line_id.as_deref());
+    jsonw::opt_str(out, line_id.as_ref().map(|i| i.text()).as_deref());
     out.extend_from_slice(b",\"sequence\":");
     match sequence {
         Some(n) => jsonw::int(out, *n),
@@ -652,10 +652,15 @@ mod tests {
                 (Cow::Borrowed(t.kind), false),
                 (Cow::Borrowed(t.company_id.as_str()), true),
                 (opt(&t.company_name), true),
-                (Cow::Borrowed(t.invoice_id.as_str()), true),
+                (Cow::Owned(t.invoice_id.to_string()), true),
                 (opt(&t.invoice_number), true),
                 (opt(&t.vendor_invoice_number), true),
-                (opt(&t.line_id), true),
+                (
+                    t.line_id
+                        .as_ref()
+                        .map_or(Cow::Borrowed(""), |i| Cow::Owned(i.to_string())),
+                    true,
+                ),
                 (Cow::Owned(t.date.to_string()), false),
                 (
                     t.invoice_date

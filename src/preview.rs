@@ -85,15 +85,15 @@ impl Engine {
             let (built, touched) = self.build_filtered(&candidate, Some(&fires));
             (built.transactions, touched)
         };
-        let touched: std::collections::BTreeSet<(&str, &str)> =
-            crate::sort::btree(touched.iter().map(|(c, d)| (c.as_str(), d.as_str())));
+        let touched: std::collections::BTreeSet<(&str, &crate::text::Id)> =
+            crate::sort::btree(touched.iter().map(|(c, d)| (c.as_str(), d)));
         let before = self.transactions();
         let mut changes = Vec::new();
         let mut after_by_id: BTreeMap<&str, &Transaction> =
             after.iter().map(|t| (t.id.as_str(), t)).collect();
         for b in before
             .iter()
-            .filter(|t| touched.contains(&(t.company_id.as_str(), t.invoice_id.as_str())))
+            .filter(|t| touched.contains(&(t.company_id.as_str(), &t.invoice_id)))
         {
             let ob = Outcome::of(b);
             match after_by_id.remove(b.id.as_str()) {

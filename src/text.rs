@@ -163,6 +163,231 @@ impl serde::Serialize for Text {
     }
 }
 
+/// A BC record's id as the engine holds it (a document's, a line's): an id in BC's canonical
+/// GUID form (lower-case hex, hyphenated 8-4-4-4-12: every GUID BC sends, once the page reader
+/// has lower-cased it) is its 16 bytes, inline, with no allocation (a restore made one text per
+/// document and per line for them); any other id (a fixture's "DOC-1", a test's) is a
+/// [`Text`]. 24 bytes natively, 20 in wasm32, where a text was 16 (8) plus its allocation.
+///
+/// It hashes, compares, orders, prints and serializes exactly as its text ([`Id::text`], the
+/// canonical form for a GUID), so every key, digest, sort and output is the same as with
+/// texts: a GUID's bytes are in the order of its lower-case hex digits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Id(IdRepr);
+
+// Equality may be the representation's: every constructor keeps a canonical GUID as bytes, so
+// two equal ids always have the same variant.
+#[derive(Clone, PartialEq, Eq)]
+enum IdRepr {
+    Guid([u8; 16]),
+    Text(Text),
+}
+
+/// Where each of a GUID's 16 bytes has its two hex digits in the canonical text.
+const GUID_AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/// A lower-case hex digit's value; 0x80 for any other byte.
+const fn hex_value(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => 0x80,
+    }
+}
+
+/// The 16 bytes of `s` when it is a GUID in canonical form.
+pub fn canonical_guid(s: &str) -> Option<[u8; 16]> {
+    let b: &[u8; 36] = s.as_bytes().try_into().ok()?;
+    if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (o, at) in out.iter_mut().zip(GUID_AT) {
+        let (hi, lo) = (hex_value(b[at]), hex_value(b[at + 1]));
+        if (hi | lo) & 0x80 != 0 {
+            return None;
+        }
+        *o = (hi << 4) | lo;
+    }
+    Some(out)
+}
+
+/// A GUID's canonical text, each byte's two digits written at their fixed place.
+fn guid_chars(g: &[u8; 16]) -> [u8; 36] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = *b"00000000-0000-0000-0000-000000000000";
+    for (b, at) in g.iter().zip(GUID_AT) {
+        buf[at] = HEX[(b >> 4) as usize];
+        buf[at + 1] = HEX[(b & 15) as usize];
+    }
+    buf
+}
+
+impl Id {
+    /// The id `s`; 16 bytes when it is a canonical GUID.
+    pub fn new(s: &str) -> Id {
+        match canonical_guid(s) {
+            Some(g) => Id(IdRepr::Guid(g)),
+            None => Id(IdRepr::Text(Text::from(s))),
+        }
+    }
+
+    /// The id of a canonical GUID's 16 bytes (the binary state's form).
+    pub fn from_guid(g: [u8; 16]) -> Id {
+        Id(IdRepr::Guid(g))
+    }
+
+    /// The 16 bytes of the id when it is a canonical GUID.
+    pub fn guid(&self) -> Option<&[u8; 16]> {
+        match &self.0 {
+            IdRepr::Guid(g) => Some(g),
+            IdRepr::Text(_) => None,
+        }
+    }
+
+    /// The text of an id that is not a canonical GUID.
+    pub fn as_text(&self) -> Option<&Text> {
+        match &self.0 {
+            IdRepr::Guid(_) => None,
+            IdRepr::Text(t) => Some(t),
+        }
+    }
+
+    /// The id's text: a GUID's canonical form is written on the stack (36 bytes, no
+    /// allocation), any other id borrowed.
+    #[inline]
+    pub fn text(&self) -> IdText<'_> {
+        match &self.0 {
+            IdRepr::Guid(g) => IdText(IdTextRepr::Guid(guid_chars(g))),
+            IdRepr::Text(t) => IdText(IdTextRepr::Str(t)),
+        }
+    }
+
+    /// The id as a shared text (a new allocation for a GUID).
+    pub fn to_text(&self) -> Text {
+        match &self.0 {
+            IdRepr::Guid(_) => Text::from(&*self.text()),
+            IdRepr::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// An [`Id`]'s text, to read as a `str` while it lives.
+pub struct IdText<'a>(IdTextRepr<'a>);
+
+enum IdTextRepr<'a> {
+    Guid([u8; 36]),
+    Str(&'a str),
+}
+
+impl Deref for IdText<'_> {
+    type Target = str;
+    #[inline]
+    fn deref(&self) -> &str {
+        match &self.0 {
+            // Hex digits and hyphens: always UTF-8.
+            IdTextRepr::Guid(b) => std::str::from_utf8(b).unwrap_or_default(),
+            IdTextRepr::Str(s) => s,
+        }
+    }
+}
+
+impl Ord for Id {
+    #[inline]
+    fn cmp(&self, o: &Id) -> std::cmp::Ordering {
+        match (&self.0, &o.0) {
+            // Bytes in the order of their lower-case hex digits: the texts' order.
+            (IdRepr::Guid(a), IdRepr::Guid(b)) => a.cmp(b),
+            _ => self.text().as_bytes().cmp(o.text().as_bytes()),
+        }
+    }
+}
+
+impl PartialOrd for Id {
+    #[inline]
+    fn partial_cmp(&self, o: &Id) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Hash for Id {
+    #[inline]
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        // As its text: the same keys and digests as when ids were texts.
+        (*self.text()).hash(h)
+    }
+}
+
+impl Default for Id {
+    fn default() -> Id {
+        Id(IdRepr::Text(Text::default()))
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.text(), f)
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.text(), f)
+    }
+}
+
+impl From<&str> for Id {
+    fn from(s: &str) -> Id {
+        Id::new(s)
+    }
+}
+
+impl From<String> for Id {
+    fn from(s: String) -> Id {
+        Id::new(&s)
+    }
+}
+
+impl From<&String> for Id {
+    fn from(s: &String) -> Id {
+        Id::new(s)
+    }
+}
+
+impl From<Text> for Id {
+    /// Keeps the text's allocation when it is not a canonical GUID.
+    fn from(t: Text) -> Id {
+        match canonical_guid(&t) {
+            Some(g) => Id(IdRepr::Guid(g)),
+            None => Id(IdRepr::Text(t)),
+        }
+    }
+}
+
+impl PartialEq<str> for Id {
+    fn eq(&self, o: &str) -> bool {
+        *self.text() == *o
+    }
+}
+
+impl PartialEq<&str> for Id {
+    fn eq(&self, o: &&str) -> bool {
+        *self.text() == **o
+    }
+}
+
+impl PartialEq<Id> for &str {
+    fn eq(&self, o: &Id) -> bool {
+        **self == *o.text()
+    }
+}
+
+impl serde::Serialize for Id {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
+}
+
 /// One [`Text`] per distinct string, per engine.
 ///
 /// Bounded: a text no one but the interner holds any more (its documents replaced or removed)
@@ -347,6 +572,70 @@ mod tests {
         texts.sort();
         strings.sort();
         assert_eq!(texts, strings.iter().map(Text::from).collect::<Vec<_>>());
+    }
+
+    /// An id hashes, compares, orders and serializes as its `str` whether it is held inline
+    /// (a canonical GUID) or as a text, and only a canonical GUID is inline.
+    #[test]
+    fn an_id_hashes_orders_and_prints_as_its_string() {
+        let fx = BuildHasherDefault::<crate::fastmap::FxHasher>::default();
+        let mix = BuildHasherDefault::<crate::engine::MixHasher>::default();
+        let sip = std::collections::hash_map::RandomState::new();
+        let ids = [
+            "00000000-0000-0000-0000-000000000000",
+            "5f1c2a9e-0b7d-4e3a-9c11-ffee00aa77b3",
+            "5f1c2a9e-0b7d-4e3a-9c11-ffee00aa77b4",
+            "ffffffff-ffff-ffff-ffff-ffffffffffff",
+            "5F1C2A9E-0B7D-4E3A-9C11-FFEE00AA77B3",
+            "5f1c2a9e-0b7d-4e3a-9c11-ffee00aa77b",
+            "5f1c2a9e-0b7d-4e3a-9c11-ffee00aa77b3 ",
+            "5f1c2a9e+0b7d-4e3a-9c11-ffee00aa77b3",
+            "5f1c2a9e-0b7d-4e3a-9c11-ffee00aa77g3",
+            "{5f1c2a9e-0b7d-4e3a-9c11-ffee00aa77b3}",
+            "DOC-1",
+            "",
+            "ünïcödé",
+        ];
+        for s in ids {
+            let id = Id::new(s);
+            let inline = s.len() == 36
+                && s.bytes().enumerate().all(|(i, c)| match i {
+                    8 | 13 | 18 | 23 => c == b'-',
+                    _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+                });
+            assert_eq!(id.guid().is_some(), inline, "{s:?}");
+            assert_eq!(&*id.text(), s);
+            assert_eq!(id, Id::from(Text::from(s)), "{s:?}: from a text");
+            assert_eq!(id.to_text(), s);
+            assert_eq!(
+                id.guid().map(|g| Id::from_guid(*g)),
+                inline.then(|| id.clone())
+            );
+            for (a, b) in [
+                (hash_of(&fx, &id), hash_of(&fx, s)),
+                (hash_of(&mix, &id), hash_of(&mix, s)),
+                (hash_of(&sip, &id), hash_of(&sip, s)),
+                (
+                    hash_of(&fx, &(Text::from("c"), 1u8, id.clone())),
+                    hash_of(&fx, &("c", 1u8, s)),
+                ),
+            ] {
+                assert_eq!(a, b, "{s:?}");
+            }
+            assert_eq!(format!("{id}|{id:?}"), format!("{s}|{s:?}"));
+            assert_eq!(
+                serde_json::to_string(&id).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
+        }
+        let mut held: Vec<Id> = ids.map(Id::new).to_vec();
+        let mut strings: Vec<&str> = ids.to_vec();
+        held.sort();
+        strings.sort();
+        assert_eq!(
+            held.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
+            strings
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::date::{Date, Timestamp};
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::DiagnosticCode;
 use crate::money::{Amount, AmountError};
-use crate::text::Text;
+use crate::text::{Id, Text};
 use std::borrow::Cow;
 
 raw_record!(
@@ -242,6 +242,17 @@ impl<'a> FieldReader<'a> {
             return Some(Text::from(t));
         }
         Some(Text::from(t.to_ascii_lowercase()))
+    }
+
+    /// [`FieldReader::guid`] as an [`Id`]: no allocation for a GUID (held inline), lower-cased
+    /// in place on the stack when BC sent it in upper case.
+    pub fn guid_id(&mut self, field: &str, v: Scalar, required: bool) -> Option<Id> {
+        let s = self.guid_ref(field, v, required)?;
+        let t = s.trim();
+        if !t.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Some(Id::new(t));
+        }
+        Some(Id::new(&t.to_ascii_lowercase()))
     }
 
     /// A GUID field's text as read, checked (trim and lower-case it to use it).
@@ -554,7 +565,7 @@ pub enum DocKind {
 
 #[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Line {
-    pub id: Option<Text>,
+    pub id: Option<Id>,
     pub sequence: Option<i64>,
     pub line_type: LineType,
     pub object_number: Option<Text>,
@@ -576,7 +587,7 @@ pub struct Line {
 #[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Document {
     pub kind: DocKind,
-    pub id: Text,
+    pub id: Id,
     pub number: Option<Text>,
     pub document_date: Option<Date>,
     pub posting_date: Option<Date>,
@@ -596,7 +607,7 @@ pub struct Document {
     /// `None` when the lines were not expanded in the response.
     pub lines: Option<Vec<Line>>,
     /// Credit memos: the invoice they credit.
-    pub applies_to_invoice_id: Option<Text>,
+    pub applies_to_invoice_id: Option<Id>,
     pub applies_to_invoice_number: Option<Text>,
 }
 
@@ -654,7 +665,7 @@ pub fn read_line(r: RawLine<'_>, fr: &mut FieldReader) -> Option<Line> {
         .unwrap_or(LineType::Other);
     let comment = line_type == LineType::Comment;
     let line = Line {
-        id: fr.guid_shared("id", r.id, false),
+        id: fr.guid_id("id", r.id, false),
         sequence: fr.integer("sequence", r.sequence),
         line_type,
         object_number: fr.interned_nonblank("lineObjectNumber", r.object_number),
@@ -693,7 +704,7 @@ pub fn read_line(r: RawLine<'_>, fr: &mut FieldReader) -> Option<Line> {
 /// Reads a purchase invoice or credit memo with its expanded lines. A line that cannot be read
 /// rejects the whole document: its totals could not be trusted without it.
 pub fn read_document(kind: DocKind, r: RawDocument<'_>, fr: &mut FieldReader) -> Option<Document> {
-    let id = fr.guid_shared("id", r.id, true);
+    let id = fr.guid_id("id", r.id, true);
     let status = fr
         .enumeration_ref("status", r.status, true)
         .map(|s| DocStatus::parse(&s));
@@ -744,7 +755,7 @@ pub fn read_document(kind: DocKind, r: RawDocument<'_>, fr: &mut FieldReader) ->
         status: status.unwrap_or(DocStatus::Other),
         last_modified: fr.timestamp("lastModifiedDateTime", r.last_modified),
         lines: None,
-        applies_to_invoice_id: fr.guid_shared("invoiceId", r.invoice_id, false),
+        applies_to_invoice_id: fr.guid_id("invoiceId", r.invoice_id, false),
         applies_to_invoice_number: fr.shared_nonblank("invoiceNumber", r.invoice_number),
     };
     let _ = r.currency_id;

@@ -43,7 +43,7 @@ use crate::error::ErrorCode;
 use crate::fastmap::FastMap;
 use crate::matching::{Decision, LineInfo, Matcher, RuleSpec, VendorInfo};
 use crate::money::{balances_within_range, Amount, MagnitudeBudget};
-use crate::text::{Interner, Text};
+use crate::text::{Id, Interner, Text};
 use crate::transactions::{self, LineMode, Transaction};
 use crate::users::{
     build_user, contact_email_field_exists, contact_email_unavailable, User, UserKind,
@@ -125,7 +125,7 @@ pub struct PageRejection {
 #[serde(rename_all = "camelCase")]
 pub struct Removal {
     pub company_id: String,
-    pub invoice_id: Text,
+    pub invoice_id: Id,
     pub invoice_number: Option<Text>,
     pub kind: &'static str,
     /// `notPaid` (with `status`) or `outsideWindow`.
@@ -143,7 +143,7 @@ pub(crate) struct CompanyState {
 
 /// A held document's key: its company, its kind (0 invoice, 1 credit memo) and its id, each
 /// text shared with the document and the engine's other keys (`Engine::texts`).
-pub(crate) type DocKey = (Text, u8, Text);
+pub(crate) type DocKey = (Text, u8, Id);
 
 pub struct Engine {
     line_mode: LineMode,
@@ -1021,7 +1021,7 @@ impl Engine {
                     format!(
                         "{} {} is now {} and was removed from the transactions",
                         kind,
-                        old.number.as_deref().unwrap_or(&old.id),
+                        old.number.as_deref().unwrap_or(&old.id.text()),
                         doc.status.as_str()
                     ),
                 ));
@@ -1194,7 +1194,7 @@ impl Engine {
         &self,
         matcher: &Matcher,
         keep: Option<DocumentFilter>,
-    ) -> (Built, Vec<(Text, Text)>) {
+    ) -> (Built, Vec<(Text, Id)>) {
         let mut kept = Vec::new();
         let mut out = Vec::with_capacity(self.docs.len());
         let mut diags = Vec::new();
@@ -1236,7 +1236,7 @@ impl Engine {
                     DiagnosticCode::AmountSumOverflow,
                     format!(
                         "document {} is left out of the transactions: {why}",
-                        doc.number.as_deref().unwrap_or(&doc.id)
+                        doc.number.as_deref().unwrap_or(&doc.id.text())
                     ),
                 )
             };
@@ -1541,8 +1541,9 @@ fn sorted_transactions(txs: Vec<Transaction>) -> Vec<Transaction> {
             (
                 (day, rank),
                 t.invoice_number.as_deref(),
-                t.invoice_id.as_str(),
-                t.line_id.as_deref(),
+                // An id orders as its text.
+                &t.invoice_id,
+                t.line_id.as_ref(),
             )
         })
         .enumerate()
@@ -1588,7 +1589,7 @@ fn lines_missing(company: &str, doc: &Document) -> Diagnostic {
         entity: Some(entity),
         ..Diagnostic::warning(
             DiagnosticCode::DocumentLinesMissing,
-            format!("{} came without `{lines_field}` (read without `$expand={lines_field}`, or its lines are under another key); {amounts}. Read it again with its lines.", doc.number.as_deref().unwrap_or(&doc.id)),
+            format!("{} came without `{lines_field}` (read without `$expand={lines_field}`, or its lines are under another key); {amounts}. Read it again with its lines.", doc.number.as_deref().unwrap_or(&doc.id.text())),
         )
         .path(lines_field)
     }

@@ -37,7 +37,7 @@ use crate::error::ConfigError;
 use crate::error::ErrorCode;
 #[cfg(test)]
 use crate::money::Amount;
-use crate::text::Text;
+use crate::text::{Id, Text};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -487,12 +487,17 @@ pub(crate) mod writer {
     pub(super) fn write_doc(out: &mut Vec<u8>, doc: &Document) {
         use crate::jsonw::{date, int, key, str};
         let first = &mut true;
-        let text = |out: &mut Vec<u8>, first: &mut bool, name: &str, v: &Option<Text>| {
+        fn text<T: std::ops::Deref<Target = str>>(
+            out: &mut Vec<u8>,
+            first: &mut bool,
+            name: &str,
+            v: &Option<T>,
+        ) {
             if let Some(v) = v {
                 key(out, first, name);
                 str(out, v);
             }
-        };
+        }
         let day = |out: &mut Vec<u8>, first: &mut bool, name: &str, v: Option<Date>| {
             if let Some(v) = v {
                 key(out, first, name);
@@ -511,7 +516,7 @@ pub(crate) mod writer {
             str(out, "creditMemo");
         }
         key(out, first, "id");
-        str(out, &doc.id);
+        str(out, &doc.id.text());
         text(out, first, "number", &doc.number);
         day(out, first, "documentDate", doc.document_date);
         day(out, first, "postingDate", doc.posting_date);
@@ -545,7 +550,7 @@ pub(crate) mod writer {
                 }
                 let first = &mut true;
                 out.push(b'{');
-                text(out, first, "id", &l.id);
+                text(out, first, "id", &l.id.as_ref().map(|i| i.to_text()));
                 if let Some(n) = l.sequence {
                     key(out, first, "sequence");
                     int(out, n);
@@ -579,7 +584,12 @@ pub(crate) mod writer {
             }
             out.push(b']');
         }
-        text(out, first, "appliesToInvoiceId", &doc.applies_to_invoice_id);
+        text(
+            out,
+            first,
+            "appliesToInvoiceId",
+            &doc.applies_to_invoice_id.as_ref().map(|i| i.to_text()),
+        );
         text(
             out,
             first,
@@ -613,7 +623,7 @@ pub(crate) mod writer {
     pub(super) fn doc_s(doc: &Document) -> DocS<'_> {
         DocS {
             kind: (doc.kind == DocKind::CreditMemo).then(|| cow("creditMemo")),
-            id: cow(&doc.id),
+            id: Cow::Owned(doc.id.to_string()),
             number: ocow(&doc.number),
             document_date: doc.document_date.map(DateS),
             posting_date: doc.posting_date.map(DateS),
@@ -632,7 +642,7 @@ pub(crate) mod writer {
             lines: doc.lines.as_ref().map(|ls| {
                 ls.iter()
                     .map(|l| LineS {
-                        id: ocow(&l.id),
+                        id: l.id.as_ref().map(|i| Cow::Owned(i.to_string())),
                         sequence: l.sequence,
                         line_type: cow(l.line_type.as_str()),
                         object_number: ocow(&l.object_number),
@@ -648,7 +658,10 @@ pub(crate) mod writer {
                     })
                     .collect()
             }),
-            applies_to_invoice_id: ocow(&doc.applies_to_invoice_id),
+            applies_to_invoice_id: doc
+                .applies_to_invoice_id
+                .as_ref()
+                .map(|i| Cow::Owned(i.to_string())),
             applies_to_invoice_number: ocow(&doc.applies_to_invoice_number),
         }
     }
@@ -804,7 +817,7 @@ pub(crate) mod writer {
                     Stage::Documents => {
                         let id = self.companies[self.company].as_str();
                         let range = match &self.after {
-                            None => e.docs.range((Text::from(id), 0u8, Text::default())..),
+                            None => e.docs.range((Text::from(id), 0u8, Id::default())..),
                             Some(k) => e.docs.range((
                                 std::ops::Bound::Excluded(k.clone()),
                                 std::ops::Bound::Unbounded,
@@ -1017,7 +1030,7 @@ fn doc_from(path: &dyn Fn() -> String, d: DocS<'_>) -> Result<(u8, Document), Co
                 out.push(Line {
                     id: l
                         .id
-                        .map(|x| check_id(|| lp("id"), &x).map(Text::from))
+                        .map(|x| check_id(|| lp("id"), &x).map(Id::from))
                         .transpose()?,
                     sequence: l.sequence,
                     line_type,
@@ -1050,7 +1063,7 @@ fn doc_from(path: &dyn Fn() -> String, d: DocS<'_>) -> Result<(u8, Document), Co
     };
     let doc = Document {
         kind,
-        id: Text::from(id),
+        id: Id::from(id),
         number: otext(d.number),
         document_date: d.document_date.map(|x| x.0),
         posting_date: d.posting_date.map(|x| x.0),
@@ -1075,7 +1088,7 @@ fn doc_from(path: &dyn Fn() -> String, d: DocS<'_>) -> Result<(u8, Document), Co
         lines,
         applies_to_invoice_id: d
             .applies_to_invoice_id
-            .map(|x| check_id(|| p("appliesToInvoiceId"), &x).map(Text::from))
+            .map(|x| check_id(|| p("appliesToInvoiceId"), &x).map(Id::from))
             .transpose()?,
         applies_to_invoice_number: otext(d.applies_to_invoice_number),
     };
@@ -1334,7 +1347,7 @@ impl StateReader {
                     }
                     let id = check_id(vpath, &id)?;
                     let t = check_timestamp(vpath, ms)?;
-                    let key = (engine.texts.intern(&cid), kind, Text::from(id));
+                    let key = (engine.texts.intern(&cid), kind, Id::from(id));
                     engine.versions.insert(key, t);
                     self.seen.versions += 1;
                 }
@@ -1556,7 +1569,7 @@ pub(crate) mod tests {
                     } else {
                         DocKind::Invoice
                     },
-                    id: Text::from(format!("{i:08x}-{}", texts[i % texts.len()])),
+                    id: Id::from(format!("{i:08x}-{}", texts[i % texts.len()])),
                     number: text(i, bit(1)),
                     document_date: day(i, bit(2)),
                     posting_date: day(i + 1, bit(3)),
@@ -1575,7 +1588,7 @@ pub(crate) mod tests {
                     lines: bit(4).then(|| {
                         (0..i % 4)
                             .map(|n| Line {
-                                id: text(i + n, bit(5)),
+                                id: text(i + n, bit(5)).map(|t| Id::from(&*t)),
                                 sequence: bit(0).then_some(10_000 * n as i64 - 1),
                                 line_type: types[(i + n) % types.len()],
                                 object_number: text(i + n + 1, bit(1)),
@@ -1595,7 +1608,7 @@ pub(crate) mod tests {
                             })
                             .collect()
                     }),
-                    applies_to_invoice_id: text(i + 3, bit(5)),
+                    applies_to_invoice_id: text(i + 3, bit(5)).map(|t| Id::from(&*t)),
                     applies_to_invoice_number: text(i + 4, bit(0)),
                 }
             })

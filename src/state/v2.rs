@@ -64,7 +64,7 @@ use crate::engine::MixHasher;
 use crate::engine::{BuiltFigures, CompanyState, CurrencyTotal, Engine, HeldDocument, OutputKey};
 use crate::error::{ConfigError, ErrorCode};
 use crate::matching::DecisionsSnapshot;
-use crate::text::{Interner, Text};
+use crate::text::{Id as HeldId, Interner, Text};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -77,7 +77,7 @@ type Sym = u32;
 /// An index into [`StateV2::ids`].
 type IdIx = u32;
 
-#[derive(Serialize, Deserialize, Clone, Copy)]
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Hash)]
 enum Id {
     Guid([u8; 16]),
     Text(Sym),
@@ -252,54 +252,11 @@ struct TotalV2 {
 // ------------------------------------------------------------------------------------------
 // GUIDs
 
-/// The 16 bytes of `s` when it is a GUID in BC's canonical form (lower-case hex, hyphenated
-/// 8-4-4-4-12), whose text [`guid_shared`] gives back exactly.
-fn canonical_guid(s: &str) -> Option<[u8; 16]> {
-    let b = s.as_bytes();
-    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
-        return None;
-    }
-    // Where each byte's two digits start.
-    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
-    let mut out = [0u8; 16];
-    for (o, &i) in out.iter_mut().zip(AT.iter()) {
-        let (hi, lo) = (HEX_VALUE[b[i] as usize], HEX_VALUE[b[i + 1] as usize]);
-        if (hi | lo) & 0x80 != 0 {
-            return None;
-        }
-        *o = (hi << 4) | lo;
-    }
-    Some(out)
-}
+use crate::text::canonical_guid;
 
-/// The value of a lower-case hex digit, 0x80 for any other byte.
-const HEX_VALUE: [u8; 256] = {
-    let mut t = [0x80u8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
-
-/// A GUID's canonical text, written on the stack first (one allocation): each byte's two
-/// digits at their fixed place (a restore makes one per document and line).
+/// A GUID's canonical text as a shared text (an id of the table: one per distinct id).
 fn guid_shared(g: &[u8; 16]) -> Text {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
-    let mut buf = *b"00000000-0000-0000-0000-000000000000";
-    for (b, at) in g.iter().zip(AT) {
-        buf[at] = HEX[(b >> 4) as usize];
-        buf[at + 1] = HEX[(b & 15) as usize];
-    }
-    // Hex digits and hyphens: ASCII.
-    Text::from(std::str::from_utf8(&buf).unwrap_or_default())
+    Text::from(&*HeldId::from_guid(*g).text())
 }
 
 #[cfg(test)]
@@ -321,7 +278,7 @@ struct Tables<'e> {
     strings: Vec<&'e str>,
     string_ix: TextMap<&'e str, Sym>,
     ids: Vec<Id>,
-    id_ix: TextMap<&'e str, IdIx>,
+    id_ix: TextMap<Id, IdIx>,
 }
 
 /// Texts and ids to their indexes in [`Tables`], added when new.
@@ -337,13 +294,26 @@ trait Intern<'e> {
         s.as_deref().map(|s| self.id(s))
     }
 
-    /// An id used once (a document's, a line's): stored in its row, not in the table.
+    /// An id as the state writes it: a canonical GUID's 16 bytes, else its text in the table.
     fn own_id(&mut self, s: &'e str) -> Id {
         match canonical_guid(s) {
             Some(g) => Id::Guid(g),
             None => Id::Text(self.sym(s)),
         }
     }
+
+    /// [`Intern::own_id`] of an id the engine holds (a document's, a line's: stored in its row,
+    /// not in the table).
+    fn held_id(&mut self, id: &'e HeldId) -> Id {
+        match id.guid() {
+            Some(g) => Id::Guid(*g),
+            // Not a GUID: a text.
+            None => Id::Text(self.sym(id.as_text().map_or("", |t| t.as_str()))),
+        }
+    }
+
+    /// The table's index of an id the engine holds (a credit memo's invoice).
+    fn oheld_id(&mut self, id: &'e Option<HeldId>) -> Option<IdIx>;
 }
 
 impl<'e> Intern<'e> for Tables<'e> {
@@ -352,17 +322,14 @@ impl<'e> Intern<'e> for Tables<'e> {
     }
 
     fn id(&mut self, s: &'e str) -> IdIx {
-        if let Some(&i) = self.id_ix.get(s) {
-            return i;
-        }
-        let id = match canonical_guid(s) {
-            Some(g) => Id::Guid(g),
-            None => Id::Text(self.sym(s)),
-        };
-        let i = self.ids.len() as IdIx;
-        self.ids.push(id);
-        self.id_ix.insert(s, i);
-        i
+        // By value: a GUID's bytes or its text's number, one to one with the text.
+        let id = self.own_id(s);
+        crate::fastmap::number(&mut self.ids, &mut self.id_ix, id)
+    }
+
+    fn oheld_id(&mut self, id: &'e Option<HeldId>) -> Option<IdIx> {
+        let id = id.as_ref().map(|id| self.held_id(id))?;
+        Some(crate::fastmap::number(&mut self.ids, &mut self.id_ix, id))
     }
 }
 
@@ -399,7 +366,7 @@ fn doc_row<'e>(t: &mut impl Intern<'e>, d: &'e Document) -> DocV2 {
     );
     DocV2 {
         credit_memo: d.kind == DocKind::CreditMemo,
-        id: t.own_id(&d.id),
+        id: t.held_id(&d.id),
         number: t.osym(&d.number),
         document_date: d.document_date.map(|x| date_delta(days(x), posting)),
         posting_date: posting,
@@ -417,7 +384,7 @@ fn doc_row<'e>(t: &mut impl Intern<'e>, d: &'e Document) -> DocV2 {
         lines: d.lines.as_ref().map(|ls| {
             ls.iter()
                 .map(|l| LineV2 {
-                    id: l.id.as_deref().map(|x| t.own_id(x)),
+                    id: l.id.as_ref().map(|x| t.held_id(x)),
                     sequence: l.sequence,
                     line_type: LINE_TYPES
                         .iter()
@@ -440,7 +407,7 @@ fn doc_row<'e>(t: &mut impl Intern<'e>, d: &'e Document) -> DocV2 {
                 })
                 .collect()
         }),
-        applies_to_invoice_id: t.oid(&d.applies_to_invoice_id),
+        applies_to_invoice_id: t.oheld_id(&d.applies_to_invoice_id),
         applies_to_invoice_number: t.osym(&d.applies_to_invoice_number),
     }
 }
@@ -596,7 +563,7 @@ fn encode_with<'e, F: postcard::ser_flavors::Flavor>(
     let mut held: TextMap<&DocKey, Option<crate::date::Timestamp>> = TextMap::default();
     held.reserve(e.docs.len());
     held.extend(e.docs.iter().map(|(k, d)| (k, d.last_modified)));
-    let mut versions: BTreeMap<&str, Vec<(u8, &str, i64)>> = BTreeMap::new();
+    let mut versions: BTreeMap<&str, Vec<(u8, &HeldId, i64)>> = BTreeMap::new();
     for (k, v) in &e.versions {
         if held.get(k).copied().flatten() == Some(*v) {
             continue;
@@ -604,7 +571,7 @@ fn encode_with<'e, F: postcard::ser_flavors::Flavor>(
         versions
             .entry(k.0.as_str())
             .or_default()
-            .push((k.1, k.2.as_str(), v.0));
+            .push((k.1, &k.2, v.0));
     }
     let mut company_ids: BTreeSet<&str> = e.companies.keys().map(String::as_str).collect();
     let mut last: Option<&str> = None;
@@ -666,7 +633,7 @@ fn encode_with<'e, F: postcard::ser_flavors::Flavor>(
         vs.sort_unstable();
         let versions: Vec<(u8, Id, i64)> = vs
             .into_iter()
-            .map(|(kind, vid, ms)| (kind, t.own_id(vid), ms))
+            .map(|(kind, vid, ms)| (kind, t.held_id(vid), ms))
             .collect();
         versions.serialize(&mut body)?;
     }
@@ -900,6 +867,15 @@ impl<'a> Reader<'a> {
                 }
                 self.text(*ix, path)
             }
+        }
+    }
+
+    /// [`Reader::id_text`] as a record's own id (a document's, a line's): a GUID stays its 16
+    /// bytes, without an allocation.
+    fn held_id(&self, id: &Id, path: impl Fn() -> String) -> Result<HeldId, ConfigError> {
+        match id {
+            Id::Guid(g) => Ok(HeldId::from_guid(*g)),
+            Id::Text(_) => self.id_text(id, path).map(HeldId::from),
         }
     }
 }
@@ -1171,7 +1147,7 @@ fn company_tail(
                 format!("version kind must be 0 (invoice) or 1 (credit memo), got {kind}"),
             ));
         }
-        let id = r.id_text(&id, vp)?;
+        let id = r.held_id(&id, vp)?;
         let t = check_timestamp(vp, ms)?;
         engine.versions.insert((cid.clone(), kind, id), t);
     }
@@ -1468,7 +1444,7 @@ fn read_doc(
                     invalid(lp("lineType"), format!("unknown line type {}", l.line_type))
                 })?;
                 out.push(Line {
-                    id: l.id.map(|x| r.id_text(&x, || lp("id"))).transpose()?,
+                    id: l.id.map(|x| r.held_id(&x, || lp("id"))).transpose()?,
                     sequence: l.sequence,
                     line_type,
                     object_number: r.oshared(l.object_number, texts, || lp("objectNumber"))?,
@@ -1504,7 +1480,7 @@ fn read_doc(
         } else {
             DocKind::Invoice
         },
-        id: r.id_text(&d.id, || p("id"))?,
+        id: r.held_id(&d.id, || p("id"))?,
         number: r.otext(d.number, || p("number"))?,
         document_date: odate(
             d.document_date.map(|x| date_from_delta(x, d.posting_date)),
@@ -1539,7 +1515,9 @@ fn read_doc(
             .map(|t| check_timestamp(|| p("lastModified"), t))
             .transpose()?,
         lines,
-        applies_to_invoice_id: r.oid(d.applies_to_invoice_id, || p("appliesToInvoiceId"))?,
+        applies_to_invoice_id: r
+            .oid(d.applies_to_invoice_id, || p("appliesToInvoiceId"))?
+            .map(HeldId::from),
         applies_to_invoice_number: r
             .otext(d.applies_to_invoice_number, || p("appliesToInvoiceNumber"))?,
     })

@@ -6,7 +6,7 @@
 //! cannot change what a run reports.
 
 use crate::engine::{Engine, HeldDocument, OutputKey, Removal};
-use crate::text::Text;
+use crate::text::{Id, Text};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -17,7 +17,7 @@ const KIND_CREDIT_MEMO: u8 = 1;
 /// be compared with it: which invoices were added, changed (amounts, lines, vendor, dates) or
 /// removed. About 90 bytes per document.
 pub struct ChangeBaseline {
-    docs: Vec<(u32, u8, Text, OutputKey)>,
+    docs: Vec<(u32, u8, Id, OutputKey)>,
     companies: Vec<Text>,
     /// Removals the engine had already recorded (documents dropped when it was restored).
     earlier_removals: Vec<Removal>,
@@ -90,19 +90,19 @@ impl ChangeBaseline {
     /// What changed from the baseline to `engine` now; `limit` caps the listed items.
     pub fn compare(&self, engine: &Engine, limit: usize) -> Changes {
         let mut out = Changes::default();
-        let reasons: HashMap<(&str, &str), &'static str> = self
+        let reasons: HashMap<(&str, &Id), &'static str> = self
             .earlier_removals
             .iter()
             .chain(engine.removals.iter())
-            .map(|r| ((r.company_id.as_str(), r.invoice_id.as_str()), r.reason))
+            .map(|r| ((r.company_id.as_str(), &r.invoice_id), r.reason))
             .collect();
-        let numbers: HashMap<(&str, &str), Option<&str>> = self
+        let numbers: HashMap<(&str, &Id), Option<&str>> = self
             .earlier_removals
             .iter()
             .chain(engine.removals.iter())
             .map(|r| {
                 (
-                    (r.company_id.as_str(), r.invoice_id.as_str()),
+                    (r.company_id.as_str(), &r.invoice_id),
                     r.invoice_number.as_deref(),
                 )
             })
@@ -117,15 +117,10 @@ impl ChangeBaseline {
         let mut old = self.docs.iter().peekable();
         let mut new = engine.docs.iter().peekable();
         loop {
-            let o = old.peek().map(|(ci, k, id, fp)| {
-                (
-                    (self.companies[*ci as usize].as_str(), *k, id.as_str()),
-                    *fp,
-                )
-            });
-            let n = new
+            let o = old
                 .peek()
-                .map(|((c, k, id), d)| ((c.as_str(), *k, id.as_str()), d));
+                .map(|(ci, k, id, fp)| ((self.companies[*ci as usize].as_str(), *k, id), *fp));
+            let n = new.peek().map(|((c, k, id), d)| ((c.as_str(), *k, id), d));
             let side = match (&o, &n) {
                 (None, None) => break,
                 (Some(_), None) => std::cmp::Ordering::Less,
@@ -147,7 +142,7 @@ impl ChangeBaseline {
                                 change: "changed",
                                 company_id: nk.0.to_owned(),
                                 kind: kind_name(nk.1),
-                                id: nk.2.to_owned(),
+                                id: nk.2.to_string(),
                                 number: d.number.as_deref().map(str::to_owned),
                                 reason: None,
                             },
@@ -171,7 +166,7 @@ impl ChangeBaseline {
                             change: "removed",
                             company_id: ok.0.to_owned(),
                             kind: kind_name(ok.1),
-                            id: ok.2.to_owned(),
+                            id: ok.2.to_string(),
                             number,
                             reason: Some(reason),
                         },
@@ -187,7 +182,7 @@ impl ChangeBaseline {
                             change: "added",
                             company_id: nk.0.to_owned(),
                             kind: kind_name(nk.1),
-                            id: nk.2.to_owned(),
+                            id: nk.2.to_string(),
                             number: d.number.as_deref().map(str::to_owned),
                             reason: None,
                         },

@@ -20,7 +20,7 @@ use crate::bc::LineType;
 use crate::date::Date;
 use crate::matching::{Decision, InvoiceMatch, LineRole};
 use crate::money::{allocate, Amount};
-use crate::text::Text;
+use crate::text::{Id, Text};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -71,7 +71,7 @@ pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TxLine {
-    pub line_id: Option<Text>,
+    pub line_id: Option<Id>,
     pub sequence: Option<i64>,
     pub description: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,12 +95,12 @@ pub struct Transaction {
     pub kind: &'static str,
     pub company_id: Text,
     pub company_name: Option<Text>,
-    pub invoice_id: Text,
+    pub invoice_id: Id,
     pub invoice_number: Option<Text>,
     pub vendor_invoice_number: Option<Text>,
     /// `null` in `invoice` mode; the line's id in `line` mode; in `auto` mode the first line of
     /// the part (its `lines` list them all).
-    pub line_id: Option<Text>,
+    pub line_id: Option<Id>,
     /// The posting date (the window is applied to it).
     pub date: Date,
     pub invoice_date: Option<Date>,
@@ -117,7 +117,7 @@ pub struct Transaction {
     pub amount_including_tax: Amount,
     /// Credit memos: the invoice credited, when BC links one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub applies_to_invoice_id: Option<Text>,
+    pub applies_to_invoice_id: Option<Id>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applies_to_invoice_number: Option<Text>,
     /// Present in `invoice` and `auto` modes: the lines this transaction carries.
@@ -235,7 +235,7 @@ fn joined_descriptions<'a>(lines: impl Iterator<Item = &'a Line>) -> Text {
 /// with every line; `line` mode one per non-comment line; `auto` mode one per app.
 pub struct Part<'a> {
     /// Distinguishes the part's id; `None` for the whole document.
-    pub key: Option<Text>,
+    pub key: Option<Id>,
     pub lines: Vec<PartLine<'a>>,
     pub excl: Amount,
     pub incl: Amount,
@@ -298,7 +298,7 @@ pub fn line_parts(doc: &Document) -> Vec<Part<'_>> {
         .map(|(i, ((l, index), (e, t)))| Part {
             key: Some(
                 l.id.clone()
-                    .unwrap_or_else(|| Text::from(format!("#{}", l.sequence.unwrap_or(i as i64)))),
+                    .unwrap_or_else(|| Id::from(format!("#{}", l.sequence.unwrap_or(i as i64)))),
             ),
             lines: vec![PartLine {
                 index,
@@ -325,12 +325,13 @@ pub fn build(doc: &Document, ctx: &DocContext, part: &Part) -> Transaction {
     } else {
         "invoice"
     };
+    let (doc_id, key) = (doc.id.text(), part.key.as_ref().map(Id::text));
     let id_parts = [
         ctx.environment,
         ctx.company_id,
         kind,
-        doc.id.as_str(),
-        part.key.as_deref().unwrap_or(""),
+        &doc_id,
+        key.as_deref().unwrap_or(""),
     ];
     let id_parts = &id_parts[..if part.key.is_some() { 5 } else { 4 }];
     let date = doc.posting_date.or(doc.document_date).unwrap_or(Date {
@@ -577,7 +578,7 @@ fn auto_parts<'a>(doc: &'a Document, m: &'a InvoiceMatch) -> Vec<(Part<'a>, Opti
                 .and_then(|&i| m.lines.get(i).map(|x| &x.decision));
             (
                 Part {
-                    key: Some(Text::from(format!("app:{app}"))),
+                    key: Some(Id::from(format!("app:{app}"))),
                     lines: part_lines,
                     excl,
                     incl,
