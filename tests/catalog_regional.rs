@@ -82,7 +82,7 @@ fn regional_apps_are_found_from_their_invoices() {
         (
             "Zucchetti S.p.A.",
             "Zucchetti HR Infinity - 30 utenti",
-            "zucchetti",
+            "zucchetti-hr",
         ),
         (
             "Wolters Kluwer Tax & Accounting Nederland B.V.",

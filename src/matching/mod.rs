@@ -2216,16 +2216,25 @@ impl Matcher {
     /// Whether app `y` of a group, also on the line, is the product that the group's app `x`
     /// named by its brand word alone stands for: a name of `y` holds that word, and `y` is on
     /// the line by a word of its own (its cue, "Utilisation API Claude": usage is the Anthropic
-    /// API's cue and "Claude API" its name; "Salles Zoom": rooms).
+    /// API's cue and "Claude API" its name; "Salles Zoom": rooms). The same when `x` is named by
+    /// a name of several words that a name of `y` holds all of ("Microsoft Teams Telefonie":
+    /// "Microsoft Teams Phone" holds "Microsoft Teams", and telephony is its cue), unless `y` is
+    /// named in parentheses, as a qualifier of `x` ("Google Workspace (Gemini add-on)").
     fn sibling_specializes(&self, an: &Analysis, x: &Cand, y: &Cand) -> bool {
-        x.span == 1
-            && x.owner != y.owner
+        x.owner != y.owner
             && !y.object
             && self.index.owners[x.owner as usize].family
                 == self.index.owners[y.owner as usize].family
-            && self
-                .index
-                .owner_alias_has_word(y.owner, an.toks[x.first].wid)
+            && !x.hits.is_empty()
+            && (x.span == 1 || !y.in_parens)
+            && x.hits.iter().all(|&i| {
+                let h = &an.hits[i];
+                (h.first..=h.last).all(|t| {
+                    an.toks
+                        .get(t)
+                        .is_some_and(|w| self.index.owner_alias_has_word(y.owner, w.wid))
+                })
+            })
     }
 
     /// Whether candidate `c`'s hits contain a hit of `other` (the line names `other` inside `c`'s
