@@ -296,14 +296,8 @@ impl Ord for Id {
     #[inline]
     fn cmp(&self, o: &Id) -> std::cmp::Ordering {
         match (&self.0, &o.0) {
-            // Bytes in the order of their lower-case hex digits: the texts' order. Compared as
-            // one big-endian integer: `<[u8; 16]>::cmp` ordered some equal-prefix pairs wrongly
-            // in the wasm build (the engine kept two documents of one id after a restore; the
-            // host's incremental tests caught it), while `memcmp` called directly on 20,000
-            // random pairs was right. Cause not found; this form does not reach `memcmp`.
-            (IdRepr::Guid(a), IdRepr::Guid(b)) => {
-                u128::from_be_bytes(*a).cmp(&u128::from_be_bytes(*b))
-            }
+            // Bytes in the order of their lower-case hex digits: the texts' order.
+            (IdRepr::Guid(a), IdRepr::Guid(b)) => a.cmp(b),
             _ => self.text().as_bytes().cmp(o.text().as_bytes()),
         }
     }
