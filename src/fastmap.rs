@@ -20,7 +20,20 @@ impl Hasher for FxHasher {
             let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
             self.hash = (self.hash.rotate_left(5) ^ w).wrapping_mul(K);
         }
-        for &b in chunks.remainder() {
+        // The tail in at most three steps (4, 2 and 1 bytes), as rustc's Fx hash does: most
+        // keys are short words, which a step per byte hashed in up to seven.
+        let mut rest = chunks.remainder();
+        if let Some((w, r)) = rest.split_first_chunk::<4>() {
+            self.hash =
+                (self.hash.rotate_left(5) ^ u64::from(u32::from_le_bytes(*w))).wrapping_mul(K);
+            rest = r;
+        }
+        if let Some((w, r)) = rest.split_first_chunk::<2>() {
+            self.hash =
+                (self.hash.rotate_left(5) ^ u64::from(u16::from_le_bytes(*w))).wrapping_mul(K);
+            rest = r;
+        }
+        if let Some(&b) = rest.first() {
             self.hash = (self.hash.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
         }
     }
