@@ -358,12 +358,6 @@ impl From<String> for Id {
     }
 }
 
-impl From<&String> for Id {
-    fn from(s: &String) -> Id {
-        Id::new(s)
-    }
-}
-
 impl From<Text> for Id {
     /// Keeps the text's allocation when it is not a canonical GUID.
     fn from(t: Text) -> Id {
@@ -374,21 +368,9 @@ impl From<Text> for Id {
     }
 }
 
-impl PartialEq<str> for Id {
-    fn eq(&self, o: &str) -> bool {
-        *self.text() == *o
-    }
-}
-
 impl PartialEq<&str> for Id {
     fn eq(&self, o: &&str) -> bool {
         *self.text() == **o
-    }
-}
-
-impl PartialEq<Id> for &str {
-    fn eq(&self, o: &Id) -> bool {
-        **self == *o.text()
     }
 }
 
