@@ -10,12 +10,15 @@ use crate::text::{Id, Text};
 use serde::Serialize;
 use std::collections::HashMap;
 
+// What the baseline's doc comment says an entry costs, natively and in wasm32.
+const _: () = assert!(std::mem::size_of::<(u32, u8, Id, OutputKey)>() == 48);
+
 /// The engine keys its documents by kind: 0 invoice, 1 credit memo.
 const KIND_CREDIT_MEMO: u8 = 1;
 
 /// The documents an engine held at one moment, as content fingerprints, so a later moment can
 /// be compared with it: which invoices were added, changed (amounts, lines, vendor, dates) or
-/// removed. About 90 bytes per document.
+/// removed. 48 bytes per document (the id inline, nothing allocated per entry).
 pub struct ChangeBaseline {
     docs: Vec<(u32, u8, Id, OutputKey)>,
     companies: Vec<Text>,
