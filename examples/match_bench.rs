@@ -78,6 +78,7 @@ fn run(matcher: &Matcher, cases: &[Case], min_time: Duration, cold: bool) -> (us
             };
             let line = LineInfo {
                 description: &c.description,
+                held_description: None,
                 description2: None,
                 line_type: LineType::Item,
                 account_number: Some("6540"),

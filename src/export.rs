@@ -965,13 +965,15 @@ mod tests {
                 applies_to_invoice_id: self.opt_s(),
                 applies_to_invoice_number: self.opt_s(),
                 lines,
-                match_rejected: (match_.is_none() && self.bit()).then(|| Rejected {
-                    app_id: self.opt_s(),
-                    app_name: self.opt_s(),
-                    confidence: self.f(),
-                    reason: self.s(),
-                    candidates: (0..self.pick(3)).map(|_| self.candidate()).collect(),
-                    not_software: self.opt_s(),
+                match_rejected: (match_.is_none() && self.bit()).then(|| {
+                    std::sync::Arc::new(Rejected {
+                        app_id: self.opt_s(),
+                        app_name: self.opt_s(),
+                        confidence: self.f(),
+                        reason: self.s(),
+                        candidates: (0..self.pick(3)).map(|_| self.candidate()).collect(),
+                        not_software: self.opt_s(),
+                    })
                 }),
                 match_,
                 ignored_by_rule: self.opt_s(),

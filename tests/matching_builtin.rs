@@ -172,6 +172,7 @@ fn a_reseller_bundle_splits_by_line_and_freight_stays_with_the_main_app() {
         LineInfo::item("Zoom Workplace Business x 25", 37_500_000),
         LineInfo {
             description: "Delivery charge",
+            held_description: None,
             description2: None,
             line_type: LineType::Charge,
             account_number: None,
@@ -179,6 +180,7 @@ fn a_reseller_bundle_splits_by_line_and_freight_stays_with_the_main_app() {
         },
         LineInfo {
             description: "VAT",
+            held_description: None,
             description2: None,
             line_type: LineType::Account,
             account_number: None,
@@ -186,6 +188,7 @@ fn a_reseller_bundle_splits_by_line_and_freight_stays_with_the_main_app() {
         },
         LineInfo {
             description: "Licences per order 4711",
+            held_description: None,
             description2: None,
             line_type: LineType::Comment,
             account_number: None,
@@ -407,7 +410,7 @@ fn an_unknown_vendor_naming_its_own_product_stays_unmatched() {
             "{vendor} / {desc}: {:?}",
             d.matched.map(|m| m.app_id.clone())
         );
-        let reason = d.rejected.map(|r| r.reason).unwrap_or_default();
+        let reason = d.rejected.map(|r| r.reason.clone()).unwrap_or_default();
         assert!(
             reason.contains("own product"),
             "{vendor} / {desc}: {reason}"

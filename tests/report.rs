@@ -1297,14 +1297,14 @@ fn recurring_unrecognised_vendor_is_possible_shadow_saas() {
         .enumerate()
     {
         let mut t = described(t, "Office rent");
-        t.match_rejected = Some(Rejected {
+        t.match_rejected = Some(std::sync::Arc::new(Rejected {
             app_id: None,
             app_name: None,
             confidence: 0.0,
             reason: "the line looks like rent or facilities ('rent')".into(),
             candidates: vec![],
             not_software: Some("rent".into()),
-        });
+        }));
         let _ = i;
         txs.push(t);
     }
@@ -2131,26 +2131,26 @@ fn a_services_line_does_not_hide_a_vendor_whose_other_lines_say_subscription() {
         ),
         "Onboarding services",
     );
-    t.match_rejected = Some(Rejected {
+    t.match_rejected = Some(std::sync::Arc::new(Rejected {
         app_id: None,
         app_name: None,
         confidence: 0.0,
         reason: "the line looks like professional services ('onboarding services')".into(),
         candidates: vec![],
         not_software: Some("services".into()),
-    });
+    }));
     txs.push(t);
     // Rent stays out whatever its lines say: the verdict is not a soft one.
     let mut rent = recurring("rt", "Harbour Properties", "Office rent – premium plan");
     for t in &mut rent {
-        t.match_rejected = Some(Rejected {
+        t.match_rejected = Some(std::sync::Arc::new(Rejected {
             app_id: None,
             app_name: None,
             confidence: 0.0,
             reason: "the line looks like rent or facilities ('rent')".into(),
             candidates: vec![],
             not_software: Some("rent".into()),
-        });
+        }));
     }
     txs.extend(rent);
     assert_eq!(shadow_names(&report(&txs)), ["Onboardly Ltd"]);

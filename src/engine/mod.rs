@@ -1282,6 +1282,7 @@ impl Engine {
             infos.clear();
             infos.extend(all_lines.iter().map(|l| LineInfo {
                 description: &l.description,
+                held_description: Some(&l.description),
                 description2: l.description2.as_deref(),
                 line_type: l.line_type,
                 account_number: if l.line_type == LineType::Account {

@@ -127,20 +127,72 @@ struct Kept {
 }
 
 impl Kept {
-    fn of(d: Decision) -> Kept {
-        Kept {
-            matched: d.matched,
-            ignored_by_rule: d.ignored_by_rule.map(String::into_boxed_str),
-            rejected: d.rejected.map(Arc::new),
-        }
-    }
-
     fn decision(&self) -> Decision {
         Decision {
             matched: self.matched.clone(),
             ignored_by_rule: self.ignored_by_rule.as_deref().map(str::to_owned),
-            rejected: self.rejected.as_deref().cloned(),
+            rejected: self.rejected.clone(),
         }
+    }
+}
+
+/// One allocation per distinct match and rejection the table holds. Lines that differ only in
+/// a date or a number ("Slack Pro - Nov 2026", "... Dec 2026") get equal verdicts, one per
+/// distinct key: kept apart, the first sync of 50,000 bench invoices held ~100 MB of verdicts
+/// (natively), most of it copies of a few thousand matches. A restored table shares them
+/// already (its snapshot stores each once); this shares a fresh table's the same way. Keyed by
+/// a hash of the content; a hash that two unequal records share keeps the later one apart
+/// (rare, and only memory). Bounded as the interner of texts is: what only this map holds is
+/// dropped once it has doubled since its last pruning.
+#[derive(Default)]
+struct Shared {
+    matches: FastMap<u64, Arc<Match>>,
+    rejections: FastMap<u64, Arc<Rejected>>,
+    /// Entries after the last pruning (at least `SHARED_FLOOR`).
+    pruned_at: usize,
+}
+
+const SHARED_FLOOR: usize = 4096;
+
+impl Shared {
+    fn matched(&mut self, m: Arc<Match>) -> Arc<Match> {
+        self.prune_if_grown();
+        let mut h = crate::fastmap::FxHasher::default();
+        hash_match(&m, &mut h);
+        let k = std::hash::Hasher::finish(&h);
+        match self.matches.get(&k) {
+            Some(held) if **held == *m => held.clone(),
+            Some(_) => m,
+            None => {
+                self.matches.insert(k, m.clone());
+                m
+            }
+        }
+    }
+
+    fn rejected(&mut self, r: Arc<Rejected>) -> Arc<Rejected> {
+        self.prune_if_grown();
+        let mut h = crate::fastmap::FxHasher::default();
+        hash_rejected(Some(&r), &mut h);
+        let k = std::hash::Hasher::finish(&h);
+        match self.rejections.get(&k) {
+            Some(held) if **held == *r => held.clone(),
+            Some(_) => r,
+            None => {
+                self.rejections.insert(k, r.clone());
+                r
+            }
+        }
+    }
+
+    fn prune_if_grown(&mut self) {
+        let len = self.matches.len() + self.rejections.len();
+        if len < self.pruned_at.max(SHARED_FLOOR) * 2 {
+            return;
+        }
+        self.matches.retain(|_, m| Arc::strong_count(m) > 1);
+        self.rejections.retain(|_, r| Arc::strong_count(r) > 1);
+        self.pruned_at = self.matches.len() + self.rejections.len();
     }
 }
 
@@ -154,6 +206,8 @@ pub(crate) struct Table {
     vendors: Vec<VendorRow>,
     vendor_ix: FastMap<[u32; 3], u32>,
     lines: FastMap<LineKey, Entry>,
+    /// Equal matches and rejections of fresh verdicts, shared (see [`Shared`]).
+    shared: Shared,
     /// The generic words (word id -> vendor count) the verdicts were decided with.
     vocab: FastMap<u32, u32>,
     /// `vocab` came from a snapshot and is not yet reconciled with the matcher's vocabulary
@@ -259,6 +313,8 @@ impl Table {
         })
     }
 
+    /// Keeps the verdict of `l` from `vendor`, its match and rejection shared with equal ones
+    /// the table holds ([`Shared`]); returns the decision kept, for the caller to share too.
     pub fn insert(
         &mut self,
         vendor: u32,
@@ -266,27 +322,40 @@ impl Table {
         decision: Decision,
         role: LineRole,
         deps: Deps,
-    ) {
+    ) -> Decision {
         if self.lines.len() >= PRUNE_OVER {
             self.prune();
         }
         let key = LineKey {
             vendor,
-            description: self.intern(l.description),
+            description: match l.held_description {
+                Some(t) => match self.text_ix.get(&**t) {
+                    Some(&i) => i,
+                    None => self.intern_text(t),
+                },
+                None => self.intern(l.description),
+            },
             description2: self.opt_intern(l.description2),
             account: self.opt_intern(l.account_number),
             class: line_class(l.line_type),
         };
+        let kept = Kept {
+            matched: decision.matched.map(|m| self.shared.matched(m)),
+            ignored_by_rule: decision.ignored_by_rule.map(String::into_boxed_str),
+            rejected: decision.rejected.map(|r| self.shared.rejected(r)),
+        };
+        let shared = kept.decision();
         self.lines.insert(
             key,
             Entry {
-                decision: Kept::of(decision),
+                decision: kept,
                 role,
                 rule: deps.rule,
                 words: deps.words.into(),
                 used: true,
             },
         );
+        shared
     }
 
     /// Room for `lines` verdicts in all (growing the maps key by key rehashes them ~20 times
@@ -345,6 +414,7 @@ impl Table {
             vendors,
             vendor_ix: _,
             lines,
+            shared: _,
             vocab,
             vocab_pending: _,
             computed: _,
@@ -1299,8 +1369,8 @@ fn add(sum: &mut (u64, u64), x: (u64, u64)) {
     sum.1 = sum.1.wrapping_add(x.1);
 }
 
-/// Every field of a match ([`Table::digest`]); a confidence by its bits.
-fn hash_match(m: &Match, h: &mut KeyHasher) {
+/// Every field of a match ([`Table::digest`], [`Shared`]); a confidence by its bits.
+fn hash_match(m: &Match, h: &mut impl std::hash::Hasher) {
     let Match {
         app_id,
         app_name,
@@ -1335,7 +1405,7 @@ fn hash_match(m: &Match, h: &mut KeyHasher) {
     }
 }
 
-fn hash_candidate(c: Option<&Candidate>, h: &mut KeyHasher) {
+fn hash_candidate(c: Option<&Candidate>, h: &mut impl std::hash::Hasher) {
     match c {
         Some(Candidate {
             app_id,
@@ -1346,7 +1416,7 @@ fn hash_candidate(c: Option<&Candidate>, h: &mut KeyHasher) {
     }
 }
 
-fn hash_rejected(r: Option<&Rejected>, h: &mut KeyHasher) {
+fn hash_rejected(r: Option<&Rejected>, h: &mut impl std::hash::Hasher) {
     let Some(Rejected {
         app_id,
         app_name,
@@ -1394,5 +1464,102 @@ mod tests {
         let (x, y) = (a.export(1, &[], &word), b.export(1, &[], &word));
         assert_eq!(x.texts, y.texts);
         assert_eq!(x.vocabulary, y.vocabulary);
+    }
+}
+
+#[cfg(test)]
+mod shared_tests {
+    use super::*;
+
+    fn matched(app: usize) -> Decision {
+        Decision {
+            matched: Some(Arc::new(Match {
+                app_id: format!("app-{app}"),
+                app_name: format!("App {app}"),
+                category: "other".into(),
+                decided_by: DecidedBy::Description,
+                rule_id: None,
+                evidence: vec![],
+                confidence: 0.9,
+                runner_up: None,
+                via: None,
+            })),
+            ignored_by_rule: None,
+            rejected: None,
+        }
+    }
+
+    #[test]
+    fn what_only_the_sharing_map_holds_is_dropped_once_it_has_doubled() {
+        let mut t = Table::default();
+        let vendor = VendorInfo::named("Acme");
+        let v = t.intern_vendor(
+            &vendor,
+            &VendorFacts {
+                known: false,
+                rejected: None,
+            },
+        );
+        let texts: Vec<String> = (0..3 * SHARED_FLOOR).map(|i| format!("line {i}")).collect();
+        // Equal verdicts: one match for all.
+        let first = t.insert(
+            v,
+            &LineInfo::item(&texts[0], 1),
+            matched(0),
+            LineRole::Product,
+            Deps::default(),
+        );
+        for text in &texts[1..SHARED_FLOOR] {
+            let d = t.insert(
+                v,
+                &LineInfo::item(text, 1),
+                matched(0),
+                LineRole::Product,
+                Deps::default(),
+            );
+            assert!(Arc::ptr_eq(
+                first.matched.as_ref().unwrap(),
+                d.matched.as_ref().unwrap()
+            ));
+        }
+        assert_eq!(t.shared.matches.len(), 1);
+        // Distinct verdicts, then forgotten by the table: the map alone holds them, and drops
+        // them once it has doubled, keeping the one the table still holds.
+        for (i, text) in texts[SHARED_FLOOR..2 * SHARED_FLOOR].iter().enumerate() {
+            t.insert(
+                v,
+                &LineInfo::item(text, 1),
+                matched(i + 1),
+                LineRole::Product,
+                Deps::default(),
+            );
+        }
+        t.prune();
+        t.lines
+            .retain(|k, _| k.description == t.text_ix[texts[0].as_str()]);
+        for (i, text) in texts[2 * SHARED_FLOOR..].iter().enumerate() {
+            t.insert(
+                v,
+                &LineInfo::item(text, 1),
+                matched(SHARED_FLOOR + i + 1),
+                LineRole::Product,
+                Deps::default(),
+            );
+        }
+        assert!(
+            t.shared.matches.len() <= 2 * SHARED_FLOOR,
+            "{} shared matches held",
+            t.shared.matches.len()
+        );
+        let kept = t.get(v, &LineInfo::item(&texts[0], 1)).unwrap();
+        assert!(Arc::ptr_eq(
+            first.matched.as_ref().unwrap(),
+            kept.decision.matched.as_ref().unwrap()
+        ));
+        assert!(t
+            .shared
+            .matches
+            .values()
+            .any(|m| Arc::ptr_eq(m, first.matched.as_ref().unwrap())));
     }
 }

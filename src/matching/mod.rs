@@ -127,6 +127,9 @@ impl<'a> VendorInfo<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct LineInfo<'a> {
     pub description: &'a str,
+    /// `description` as the engine holds it, when it does: the table of decisions keeps this
+    /// text (one more reference) instead of a copy of it.
+    pub held_description: Option<&'a crate::text::Text>,
     pub description2: Option<&'a str>,
     pub line_type: LineType,
     pub account_number: Option<&'a str>,
@@ -139,6 +142,7 @@ impl<'a> LineInfo<'a> {
     pub fn item(description: &'a str, amount: i64) -> LineInfo<'a> {
         LineInfo {
             description,
+            held_description: None,
             description2: None,
             line_type: LineType::Item,
             account_number: None,
@@ -185,7 +189,8 @@ pub struct Decision {
     #[serde(rename = "match")]
     pub matched: Option<Arc<Match>>,
     pub ignored_by_rule: Option<String>,
-    pub rejected: Option<Rejected>,
+    /// Shared as the match is: a transaction carries its decision's rejection without copying it.
+    pub rejected: Option<Arc<Rejected>>,
 }
 
 /// What decided a match.
@@ -1030,12 +1035,15 @@ impl Matcher {
                 }
             });
         }
-        let out: Vec<LineEval> = out.into_iter().flatten().collect();
+        let mut out: Vec<LineEval> = out.into_iter().flatten().collect();
         if let Ok(mut t) = self.decisions.lock() {
             let v = t.intern_vendor(vendor, &facts);
             t.computed += analysed.len() as u64;
             for (i, deps) in analysed {
-                t.insert(v, &lines[i], out[i].decision.clone(), out[i].role, deps);
+                // The match and rejection kept are shared with equal ones the table holds:
+                // this build's transactions take those too.
+                let d = std::mem::take(&mut out[i].decision);
+                out[i].decision = t.insert(v, &lines[i], d, out[i].role, deps);
             }
         }
         (out, facts)
@@ -1580,7 +1588,7 @@ impl Matcher {
                         decision: Decision {
                             matched: None,
                             ignored_by_rule: None,
-                            rejected: Some(r),
+                            rejected: Some(Arc::new(r)),
                         },
                         role,
                     };
@@ -1592,7 +1600,7 @@ impl Matcher {
                 decision: Decision {
                     matched: None,
                     ignored_by_rule: None,
-                    rejected: Some(r),
+                    rejected: Some(Arc::new(r)),
                 },
                 role,
             };
@@ -1660,7 +1668,7 @@ impl Matcher {
                 decision: Decision {
                     matched: None,
                     ignored_by_rule: None,
-                    rejected: Some(self.rejected(closest, reason, vec![])),
+                    rejected: Some(Arc::new(self.rejected(closest, reason, vec![]))),
                 },
                 role,
             };
@@ -1789,7 +1797,7 @@ impl Matcher {
                     decision: Decision {
                         matched: None,
                         ignored_by_rule: None,
-                        rejected: Some(self.rejected(closest, reason, candidates)),
+                        rejected: Some(Arc::new(self.rejected(closest, reason, candidates))),
                     },
                     role,
                 }
@@ -1832,7 +1840,7 @@ impl Matcher {
                     decision: Decision {
                         matched: None,
                         ignored_by_rule: None,
-                        rejected,
+                        rejected: rejected.map(Arc::new),
                     },
                     role,
                 }
@@ -1990,7 +1998,7 @@ impl Matcher {
             .unwrap_or_else(|| Decision {
                 matched: None,
                 ignored_by_rule: None,
-                rejected: vendor_rejected.clone(),
+                rejected: vendor_rejected.clone().map(Arc::new),
             })
     }
 
@@ -2500,7 +2508,11 @@ fn tidy(d: &mut Decision) {
         }
     }
     if let Some(r) = d.rejected.as_mut() {
-        r.confidence = round2(r.confidence);
+        // A shared rejection is copied only when rounding changes it.
+        let c = round2(r.confidence);
+        if c.to_bits() != r.confidence.to_bits() {
+            Arc::make_mut(r).confidence = c;
+        }
     }
 }
 

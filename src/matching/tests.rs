@@ -254,7 +254,7 @@ fn a_licence_or_token_bundle_is_not_a_parcel() {
     for parcel in ["Paket Slack Pro", "DHL-Paket Slack Pro"] {
         let d = m.explain(&VendorInfo::named(shi), Some(parcel));
         assert_eq!(
-            d.rejected.and_then(|r| r.not_software).as_deref(),
+            d.rejected.and_then(|r| r.not_software.clone()).as_deref(),
             Some("shipping"),
             "{parcel}"
         );
@@ -320,6 +320,7 @@ fn invoices_vote_by_amount_and_keep_freight_with_the_main_app() {
         LineInfo::item("Slack Pro 10 users", 10_000_000),
         LineInfo {
             description: "Shipping",
+            held_description: None,
             description2: None,
             line_type: LineType::Charge,
             account_number: None,
@@ -327,6 +328,7 @@ fn invoices_vote_by_amount_and_keep_freight_with_the_main_app() {
         },
         LineInfo {
             description: "Thank you for your order",
+            held_description: None,
             description2: None,
             line_type: LineType::Comment,
             account_number: None,
@@ -611,4 +613,42 @@ fn the_embedded_index_is_the_decoded_catalog_compiled() {
     for n in [0, 5, b.len() / 3, b.len() / 2, b.len() - 1] {
         assert!(compiled::IndexData::decode(&b[..n]).is_none());
     }
+}
+
+#[test]
+fn lines_that_differ_only_in_a_date_share_one_match_and_one_rejection() {
+    // Monthly lines: each text is a key of its own (a verdict each), but their verdicts are
+    // equal, so the table and the transactions hold one match and one rejection for them.
+    let m = matcher();
+    let slack = VendorInfo::named("Slack Technologies Limited");
+    let mystery = VendorInfo::named("Quarzlampen Werk GmbH");
+    let month = |vendor: &VendorInfo, text: &str| {
+        let line = LineInfo::item(text, 10_000_000);
+        m.match_invoice(vendor, &[line]).lines.remove(0).decision
+    };
+    let (nov, dec) = (
+        month(&slack, "Slack Pro - Nov 2026"),
+        month(&slack, "Slack Pro - Dec 2026"),
+    );
+    let (a, b) = (nov.matched.unwrap(), dec.matched.unwrap());
+    assert_eq!(a.app_id, "slack");
+    assert!(Arc::ptr_eq(&a, &b), "one match for both months");
+    // Read back from the table: still the one match.
+    let again = month(&slack, "Slack Pro - Nov 2026").matched.unwrap();
+    assert!(Arc::ptr_eq(&a, &again));
+    // A different match is not merged into it.
+    let other = month(&slack, "Slack Business+ - Nov 2026").matched.unwrap();
+    assert!(!Arc::ptr_eq(&a, &other));
+    assert_ne!(*a, *other);
+
+    let (x, y) = (
+        month(&mystery, "Office rent November 2026")
+            .rejected
+            .unwrap(),
+        month(&mystery, "Office rent December 2026")
+            .rejected
+            .unwrap(),
+    );
+    assert_eq!(*x, *y);
+    assert!(Arc::ptr_eq(&x, &y), "one rejection for both months");
 }

@@ -84,7 +84,7 @@ pub fn apply(mode: LineMode, m: &mut InvoiceMatch, line_types: &[LineType]) {
         l.decision = Decision {
             matched: None,
             ignored_by_rule: None,
-            rejected: Some(Rejected {
+            rejected: Some(std::sync::Arc::new(Rejected {
                 app_id: None,
                 app_name: None,
                 confidence: 0.0,
@@ -93,7 +93,7 @@ pub fn apply(mode: LineMode, m: &mut InvoiceMatch, line_types: &[LineType]) {
                 ),
                 candidates: Vec::new(),
                 not_software: Some("shipping".into()),
-            }),
+            })),
         };
     }
 }
@@ -161,6 +161,7 @@ mod tests {
             .iter()
             .map(|l| LineInfo {
                 description: &l.description,
+                held_description: Some(&l.description),
                 description2: None,
                 line_type: l.line_type,
                 account_number: None,

@@ -127,7 +127,7 @@ pub struct Transaction {
     pub match_: Option<std::sync::Arc<crate::matching::Match>>,
     /// For an unmatched transaction: the best candidate that was rejected, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub match_rejected: Option<crate::matching::Rejected>,
+    pub match_rejected: Option<std::sync::Arc<crate::matching::Rejected>>,
     /// Set when a customer rule said to ignore this spend: the rule's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignored_by_rule: Option<String>,

@@ -107,6 +107,7 @@ impl Case {
         let amount = decimal(&self.net_amount).map_or(0, |a| a.0);
         LineInfo {
             description: &self.description,
+            held_description: None,
             description2: None,
             line_type: LineType::parse(self.line_type.as_deref().unwrap_or("Item")),
             account_number: None,
