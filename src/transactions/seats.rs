@@ -12,7 +12,8 @@
 //! 2. **Else the description says it**, in English, French, German, Spanish, Italian, Dutch and
 //!    the Nordic languages: a whole number before a seat word ("45 users", "25 Benutzer",
 //!    "40 licences", "5 postes", "12 utenti", "10 gebruikers", "8 användare", "60 empleados"),
-//!    a seat word or quantity word before it ("Users: 45", "Qty 120", "Anzahl 5"), or a
+//!    a seat word or quantity word before it ("Users: 45", "Qty 120", "Anzahl 5", "Lizenzen
+//!    (14)"; a year in parentheses is none), or a
 //!    multiplier ("x12", "40 x", "× 10"; "2 x 50 users" is 100). Seats count licensed units:
 //!    users, seats, licences, members, agents, editors, creators, learners, hosts (of meetings:
 //!    not on a line about infrastructure, APM or servers), devices, endpoints, rooms, mailboxes
@@ -36,26 +37,31 @@
 //! The period the charged amount covers, when the line states it: `monthly` ("monthly",
 //! "monatlich", "mensuel", "mensual", "mensile", "maandelijks", "månad", "1 month", "/mo"),
 //! `quarterly` ("quarterly", "Q3", "Quartal", "trimestriel", "kwartaal", "kvartal", "3 months"),
-//! `annual` ("annual", "yearly", "12 mo", "1 yr", "P1Y", "NCE annual", "Jahresabo",
-//! "jährlich", "annuel", "anual", "annuale", "jaarlijks", "årlig", "12 mnd", "p.a.", a date
-//! range of a year written with numbers or month names: "01/12/2026-30/11/2027",
-//! "1 Dec 2026 - 30 Nov 2027", "Nov 2026 - Oct 2027", "1. Dezember 2026 bis 30. November 2027") or `multiYear` ("3YR", "36 months", "P3Y", "mehrjährig"). A period next to a
-//! billing word wins over another one ("annual plan billed monthly" is `monthly`); one next to
-//! a commitment word ("annual commitment", "Laufzeit 12 Monate", "engagement annuel") is the
-//! length of the contract and counts only when no other is stated; otherwise the longer one
-//! stated wins. A unit of measure that is a unit of time (`MONTH` × 12) says it
-//! when the text does not. Inflected and compound forms count ("jährliche", "jaarlijkse",
-//! "kvartalsbetalning", "kuukausimaksu", "månadsavgift", "årsavtale"), as do a year range
-//! ("2026-2027": annual) and, when nothing else is stated, a renewal naming its year ("renewal
-//! 2027", "renewal FY28", "Verlängerung … 2027": annual). A month named alone ("Slack Pro -
-//! Nov 2026") is not a period: an annual charge's line names its month too, and the report
-//! takes the charges' cadence then.
+//! `annual` ("annual", "yearly", "12 mo", "1 yr", "P1Y", "NCE annual", "Jahresabo", "jährlich",
+//! "annuel", "anual", "annuale", "jaarlijks", "årlig", "12 mnd", "p.a.", a date range of a year
+//! written with numbers or month names: "01/12/2026-30/11/2027", "1 Dec 2026 - 30 Nov 2027", "Nov
+//! 2026 - Oct 2027", "1. Dezember 2026 bis 30. November 2027", a range of months "03/2027 -
+//! 02/2028") or `multiYear` ("3YR", "36 months", "P3Y", "mehrjährig", "triennale", "driejarig",
+//! "bienal"). Danish "12 mdr" is twelve months; Dutch "maand" alone is the period, as "månad" is,
+//! but not before a month's name ("maand oktober"). A period next to a billing word wins over
+//! another one ("annual plan billed monthly" is `monthly`); one next to a commitment word ("annual
+//! commitment", "Laufzeit 12 Monate", "engagement annuel") is the length of the contract and counts
+//! only when no other is stated; otherwise the longer one stated wins. A unit of measure that is a
+//! unit of time (`MONTH` × 12) says it when the text does not. Inflected and compound forms count
+//! ("jährliche", "jaarlijkse", "kvartalsbetalning", "kuukausimaksu", "månadsavgift", "årsavtale"),
+//! as do a year range ("2026-2027": annual) and, when nothing else is stated, a renewal naming its
+//! year ("renewal 2027", "renewal FY28", "Verlängerung … 2027": annual). A month named alone
+//! ("Slack Pro - Nov 2026") is not a period: an annual charge's line names its month too, and the
+//! report takes the charges' cadence then.
 //!
-//! Seats are counted in users, seats, licences, members, agents, editors, people, senders,
-//! rooms, employees ... in the languages above; a qualifier hyphenated to the seat word counts
-//! ("50 Standard-Lizenzen"); a single-user licence ("Einzellizenz", "monoposte") is one seat; a
-//! count stated with its seat word goes before a multiplier written after its number ("Claude
-//! Max 20x - 1 user" is 1), not before one written before it ("x20").
+//! Seats are counted in users, seats, licences, members ("Mitglieder", "medlemmar"), agents,
+//! editors, people, senders, rooms, phone lines ("18 lines", "60 lignes"; not log or code lines),
+//! employees ... in the languages above; a qualifier hyphenated to the seat word counts ("50
+//! Standard-Lizenzen"), and so does one written as a compound with it ("12 Standardlizenzen", "10
+//! basislicenties", "4 fullbrukere"; not "forbrugere", consumers); a single-user licence
+//! ("Einzellizenz", "monoposte") is one seat; a count stated with its seat word goes before a
+//! multiplier written after its number ("Claude Max 20x - 1 user" is 1), not before one written
+//! before it ("x20").
 
 use crate::money::Amount;
 use serde::Serialize;
@@ -389,6 +395,7 @@ const SEAT_WORDS: &[&str] = &[
     "arbeitsplatze",
     "mitarbeiter",
     "mitarbeitende",
+    "mitglieder",
     "gerate",
     "postfacher",
     "personen",
@@ -458,6 +465,8 @@ const SEAT_WORDS: &[&str] = &[
     "medarbetare",
     "platser",
     "enheter",
+    "medlemmar",
+    "medlemmer",
     "bruger",
     "brugere",
     "medarbejdere",
@@ -478,6 +487,58 @@ const SEAT_WORDS: &[&str] = &[
     "modelokaler",
     "moterom",
     "henkiloa",
+    "jasenta",
+];
+
+/// Seat words that end a compound ("Standardlizenzen", "basislicenties", "fullbrukere",
+/// "slutanvändare"): the compound counts as the seat word. Rooms and places are left out
+/// ("Parkplätze", "Lagerräume" are no seats).
+const COMPOUND_SEAT_ENDINGS: &[&str] = &[
+    "lizenz",
+    "lizenzen",
+    "benutzer",
+    "nutzer",
+    "anwender",
+    "mitarbeiter",
+    "licentie",
+    "licenties",
+    "gebruiker",
+    "gebruikers",
+    "medewerkers",
+    "licens",
+    "licenser",
+    "anvandare",
+    "bruger",
+    "brugere",
+    "bruker",
+    "brukere",
+    "lisens",
+    "lisenser",
+    "medarbejdere",
+    "medarbetare",
+    "ansatte",
+    "anstallda",
+    "kayttajaa",
+];
+
+/// A compound ending in a seat word ("standardlizenzen"), not "forbruger" (a consumer).
+fn is_compound_seat_word(w: &str) -> bool {
+    COMPOUND_SEAT_ENDINGS.iter().any(|e| {
+        w.len() >= e.len() + 3
+            && w.ends_with(e)
+            && !w.ends_with(&format!("for{e}"))
+            && w.is_char_boundary(w.len() - e.len())
+    })
+}
+
+/// Phone lines ("18 lines", "60 lignes", "6 líneas"): seats, unless the line is about logs or
+/// code ("15 million log lines").
+const LINE_WORDS: &[&str] = &[
+    "line", "lines", "ligne", "lignes", "linea", "lineas", "linee", "lijn", "lijnen", "linjer",
+];
+/// Words that make "lines" something else than phone lines.
+const NOT_PHONE_LINE: &[&str] = &[
+    "log", "logs", "code", "million", "millions", "mio", "billion", "text", "order", "invoice",
 ];
 
 /// A licence for one user ("Einzellizenz", "licence monoposte"): one seat when the line counts
@@ -575,6 +636,7 @@ fn month_unit(w: &str) -> bool {
             | "maand"
             | "maanden"
             | "mnd"
+            | "mdr"
             | "man"
             | "manad"
             | "manader"
@@ -642,7 +704,14 @@ fn infrastructure_line(toks: &[Tok]) -> bool {
 
 fn seats_of(toks: &[Tok]) -> Option<u32> {
     let infrastructure = infrastructure_line(toks);
-    let is_seat_word = |w: &str| is_seat_word(w) && !(infrastructure && w.starts_with("host"));
+    let not_phone = toks
+        .iter()
+        .any(|t| matches!(t, Tok::Word(w) if NOT_PHONE_LINE.contains(&w.as_str())));
+    let is_seat_word = |w: &str| {
+        (is_seat_word(w) && !(infrastructure && w.starts_with("host")))
+            || is_compound_seat_word(w)
+            || (!not_phone && LINE_WORDS.contains(&w))
+    };
     let word = |i: usize| match toks.get(i) {
         Some(Tok::Word(w)) => Some(w.as_str()),
         _ => None,
@@ -777,14 +846,16 @@ fn seats_of(toks: &[Tok]) -> Option<u32> {
                     }
                 }
             }
-            // "Users: 45", "Qty 120", "Anzahl: 5".
+            // "Users: 45", "Qty 120", "Anzahl: 5", "Lizenzen (14)".
             if is_seat_word(w) || QUANTITY_WORDS.contains(&w) {
-                let j = if sym(i + 1, ':') || sym(i + 1, '=') {
+                let parenthesized = sym(i + 1, '(') && sym(i + 3, ')');
+                let j = if sym(i + 1, ':') || sym(i + 1, '=') || parenthesized {
                     i + 2
                 } else {
                     i + 1
                 };
-                if let Some(n) = plain_number(j) {
+                let year = |n: u64| parenthesized && (1990..=2100).contains(&n);
+                if let Some(n) = plain_number(j).filter(|&n| !year(n)) {
                     if not_other_unit(j + 1) && !is_seat_word(word(j + 1).unwrap_or("")) {
                         return to_count(n);
                     }
@@ -1033,6 +1104,32 @@ fn period_at(toks: &[Tok], i: usize) -> Option<(Period, usize)> {
                 // "T4 2026" style quarters need the year after them; q1-q4 do not.
                 return Some((p, 1));
             }
+            // Dutch "maand" as the period ("abonnement – maand"), not "maand oktober" (a month
+            // named) nor "12 maand" (read at the number).
+            if w == "maand" {
+                let named = match toks.get(i + 1) {
+                    Some(Tok::Word(n)) => month_of(n).is_some(),
+                    Some(Tok::Num(_)) => true,
+                    _ => false,
+                };
+                return (!named).then_some((Monthly, 1));
+            }
+            // A term of two or three years in a word ("triennale", "driejarige", "bienal").
+            const MULTI_YEAR_STEMS: &[&str] = &[
+                "trienn",
+                "bienn",
+                "trienal",
+                "bienal",
+                "dreijahrig",
+                "zweijahrig",
+                "driejarig",
+                "tweejarig",
+                "trearig",
+                "toarig",
+            ];
+            if MULTI_YEAR_STEMS.iter().any(|s| w.starts_with(s)) {
+                return Some((MultiYear, 1));
+            }
             // Inflected and compound forms ("jährliche", "jaarlijkse", "kvartalsbetalning",
             // "kuukausimaksu", "månadsavgift", "årsavtale").
             const STEMS: &[(&str, Period)] = &[
@@ -1165,6 +1262,7 @@ fn period_of(toks: &[Tok], text: &str) -> Option<Period> {
         .max()
         .or_else(|| terms.iter().copied().max())
         .or_else(|| date_range_period(text))
+        .or_else(|| month_range_period(text))
         .or_else(|| named_date_range_period(toks))
         .or_else(|| renewal_year_period(toks))
 }
@@ -1419,6 +1517,51 @@ fn date_range_period(text: &str) -> Option<Period> {
         return None;
     };
     span_period(*a, *b)
+}
+
+/// The period of a range of months written m/yyyy or m.yyyy ("03/2027 - 02/2028": a year;
+/// "01/2027-03/2027": a quarter): the text holds exactly two such months, the second later,
+/// and no whole date.
+fn month_range_period(text: &str) -> Option<Period> {
+    let b = text.as_bytes();
+    let mut months = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let starts = b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphanumeric());
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        if !matches!(b.get(j), Some(b'/' | b'.')) {
+            i = j;
+            continue;
+        }
+        let month_digits = j - i;
+        let year_at = j + 1;
+        let mut k = year_at;
+        while k < b.len() && b[k].is_ascii_digit() {
+            k += 1;
+        }
+        let ends = b.get(k).map_or(true, |&c| {
+            !(c.is_ascii_alphanumeric() || matches!(c, b'/' | b'.'))
+        });
+        if (1..=2).contains(&month_digits) && k - year_at == 4 && ends {
+            let m: u32 = text[i..j].parse().ok()?;
+            let y: u32 = text[year_at..k].parse().ok()?;
+            if (1..=12).contains(&m) && (1990..=2100).contains(&y) {
+                months.push(y * 12 + m - 1);
+            }
+        }
+        i = k.max(i + 1);
+    }
+    match months.as_slice() {
+        [a, b] if b > a => period_of_months(b - a + 1),
+        _ => None,
+    }
 }
 
 /// Dates written d/m/y, d.m.y, d-m-y or y-m-d.
@@ -1863,6 +2006,56 @@ mod tests {
         assert_eq!(period("Miro Enterprise renewal FY28"), Some(Period::Annual));
         assert_eq!(period("Jira renewal"), None);
         assert_eq!(period("Jira renewal 2027 - monthly"), Some(Period::Monthly));
+    }
+
+    #[test]
+    fn parenthesized_counts_compounds_phone_lines_members_and_month_ranges() {
+        assert_eq!(
+            seats("Asana Business – Lizenzen (14) – monatlich"),
+            Some(14)
+        );
+        assert_eq!(seats("Dropbox users (25)"), Some(25));
+        assert_eq!(seats("Notion licences (2027)"), None);
+        assert_eq!(seats("Notion licences (2026/27)"), None);
+        assert_eq!(seats("Miro – 12 Standardlizenzen"), Some(12));
+        assert_eq!(seats("monday.com – 10 basislicenties"), Some(10));
+        assert_eq!(seats("Tripletex – 4 fullbrukere"), Some(4));
+        assert_eq!(seats("e-conomic – 3 forbrugere"), None);
+        assert_eq!(seats("2 Parkplätze Tiefgarage"), None);
+        assert_eq!(seats("HubSpot – 2.000 Marketingkontakte"), None);
+        assert_eq!(seats("RingEX Core - 18 lines - monthly"), Some(18));
+        assert_eq!(seats("Webex Calling – 60 lignes Professional"), Some(60));
+        assert_eq!(seats("Aircall – 6 líneas"), Some(6));
+        assert_eq!(seats("Datadog Logs - 15 million log lines"), None);
+        assert_eq!(seats("Notion Plus – 9 Mitglieder"), Some(9));
+        assert_eq!(seats("Slack Pro – 14 medlemmar"), Some(14));
+        assert_eq!(seats("Canva Teams – 5 medlemmer"), Some(5));
+        assert_eq!(period("Adobe Acrobat Pro – 12 mdr"), Some(Period::Annual));
+        assert_eq!(period("Dropbox – 1 mdr."), Some(Period::Monthly));
+        assert_eq!(
+            period("Exact Online – abonnement – maand"),
+            Some(Period::Monthly)
+        );
+        assert_eq!(period("Moneybird – maand oktober 2026"), None);
+        assert_eq!(period("ESET – licenza triennale"), Some(Period::MultiYear));
+        assert_eq!(
+            period("Sophos – driejarige licentie"),
+            Some(Period::MultiYear)
+        );
+        assert_eq!(
+            period("HubSpot – Zeitraum 03/2027 - 02/2028"),
+            Some(Period::Annual)
+        );
+        assert_eq!(
+            period("Qonto – période 01/2027-03/2027"),
+            Some(Period::Quarterly)
+        );
+        assert_eq!(period("Rechnung 11/2026, Leistung 11/2026"), None);
+        assert_eq!(period("Lizenz A1/2027 - B12/2027"), None);
+        // Text ending inside a number never panics.
+        for t in ["12/", "3.", "1/2027", "01/2027-", "x 1.", "12/2026-1", "9"] {
+            let _ = text(t, "10");
+        }
     }
 
     #[test]
