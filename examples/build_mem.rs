@@ -9,40 +9,14 @@
 
 #[path = "support/bench_data.rs"]
 mod bench_data;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 use bc_spend::bc::Entity;
 use bc_spend::engine::{Engine, EngineOptions};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use counting_alloc::{CALLS, LIVE};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
-
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-struct Counting;
-static CALLS: AtomicUsize = AtomicUsize::new(0);
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        CALLS.fetch_add(1, Relaxed);
-        LIVE.fetch_add(l.size(), Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Relaxed);
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        CALLS.fetch_add(1, Relaxed);
-        LIVE.fetch_add(new, Relaxed);
-        LIVE.fetch_sub(l.size(), Relaxed);
-        unsafe { System.realloc(p, l, new) }
-    }
-}
-
-// Not in a wasm build of the examples (clippy's): the library has its own allocator there.
-#[cfg(not(target_arch = "wasm32"))]
-#[global_allocator]
-static A: Counting = Counting;
 
 fn mb(b: usize) -> String {
     format!("{:.1} MB", b as f64 / 1048576.0)

@@ -8,41 +8,13 @@
 //! ```
 //! With `STATE_IO_OUT=FILE`, the state it exported is written there; with
 //! `STATE_IO_RESTORE_ONLY=1`, only the restore is timed (to profile it).
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+
 use bc_spend::engine::{Engine, EngineOptions};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use counting_alloc::{BYTES, CALLS, LIVE};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
-
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-struct Counting;
-static CALLS: AtomicUsize = AtomicUsize::new(0);
-static BYTES: AtomicUsize = AtomicUsize::new(0);
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        CALLS.fetch_add(1, Relaxed);
-        BYTES.fetch_add(l.size(), Relaxed);
-        LIVE.fetch_add(l.size(), Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Relaxed);
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        CALLS.fetch_add(1, Relaxed);
-        BYTES.fetch_add(new, Relaxed);
-        LIVE.fetch_add(new, Relaxed);
-        LIVE.fetch_sub(l.size(), Relaxed);
-        unsafe { System.realloc(p, l, new) }
-    }
-}
-
-// Not in a wasm build of the examples (clippy's): the library has its own allocator there.
-#[cfg(not(target_arch = "wasm32"))]
-#[global_allocator]
-static A: Counting = Counting;
 
 fn best<T>(n: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     let mut min = f64::MAX;

@@ -157,32 +157,12 @@ const SHARED_FLOOR: usize = 4096;
 impl Shared {
     fn matched(&mut self, m: Arc<Match>) -> Arc<Match> {
         self.prune_if_grown();
-        let mut h = crate::fastmap::FxHasher::default();
-        hash_match(&m, &mut h);
-        let k = std::hash::Hasher::finish(&h);
-        match self.matches.get(&k) {
-            Some(held) if **held == *m => held.clone(),
-            Some(_) => m,
-            None => {
-                self.matches.insert(k, m.clone());
-                m
-            }
-        }
+        share(&mut self.matches, m, hash_match)
     }
 
     fn rejected(&mut self, r: Arc<Rejected>) -> Arc<Rejected> {
         self.prune_if_grown();
-        let mut h = crate::fastmap::FxHasher::default();
-        hash_rejected(Some(&r), &mut h);
-        let k = std::hash::Hasher::finish(&h);
-        match self.rejections.get(&k) {
-            Some(held) if **held == *r => held.clone(),
-            Some(_) => r,
-            None => {
-                self.rejections.insert(k, r.clone());
-                r
-            }
-        }
+        share(&mut self.rejections, r, |r, h| hash_rejected(Some(r), h))
     }
 
     fn prune_if_grown(&mut self) {
@@ -193,6 +173,24 @@ impl Shared {
         self.matches.retain(|_, m| Arc::strong_count(m) > 1);
         self.rejections.retain(|_, r| Arc::strong_count(r) > 1);
         self.pruned_at = self.matches.len() + self.rejections.len();
+    }
+}
+
+/// The one `map` holds equal to `x` (by `hash`, then by value), else `x`, kept when its hash is
+/// free.
+fn share<T: PartialEq>(
+    map: &mut FastMap<u64, Arc<T>>,
+    x: Arc<T>,
+    hash: impl Fn(&T, &mut crate::fastmap::FxHasher),
+) -> Arc<T> {
+    let mut h = crate::fastmap::FxHasher::default();
+    hash(&x, &mut h);
+    match map.entry(std::hash::Hasher::finish(&h)) {
+        std::collections::hash_map::Entry::Occupied(held) if **held.get() == *x => {
+            held.get().clone()
+        }
+        std::collections::hash_map::Entry::Occupied(_) => x,
+        std::collections::hash_map::Entry::Vacant(slot) => slot.insert(x).clone(),
     }
 }
 
@@ -329,10 +327,7 @@ impl Table {
         let key = LineKey {
             vendor,
             description: match l.held_description {
-                Some(t) => match self.text_ix.get(&**t) {
-                    Some(&i) => i,
-                    None => self.intern_text(t),
-                },
+                Some(t) => self.intern_text(t),
                 None => self.intern(l.description),
             },
             description2: self.opt_intern(l.description2),

@@ -463,3 +463,55 @@ impl Report {
         s
     }
 }
+
+/// A held-out set's regression floors (its `HOLDOUT-V*.md`): app precision and recall over the
+/// whole set, and the share of must-stay-unmatched lines that may get an app.
+pub struct Floors {
+    pub precision: f64,
+    pub recall: f64,
+    pub false_positive_rate: f64,
+}
+
+/// Scores the held-out set `tests/matching/{name}.json` ("holdout-v2" ...) apart from
+/// `eval.json`: checks it still has its `cases` (a holdout does not grow), prints its table and
+/// mistakes, writes them to `tests/artifacts/matching/{name}.txt`, and fails below `floors`.
+pub fn score_holdout(name: &str, doc: &str, cases: usize, floors: Floors) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let set = load_from(&format!("{root}/tests/matching/{name}.json"));
+    assert_eq!(
+        set.len(),
+        cases,
+        "the holdout does not grow ({doc}, rule 4)"
+    );
+    let matcher = Matcher::new(bc_spend::catalog::Catalog::builtin(), &[]).unwrap();
+    let report = evaluate(&matcher, &set);
+    let out = format!(
+        "{name} (tests/matching/{name}.json, {cases} cases), reported apart\n\n{}\n{}",
+        report.table(),
+        report.mistakes()
+    );
+    println!("{out}");
+    let dir = format!("{root}/tests/artifacts/matching");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(format!("{dir}/{name}.txt"), &out);
+
+    let all = &report.overall;
+    assert!(
+        all.precision() >= floors.precision,
+        "{name} precision {:.3} fell below its regression floor {}",
+        all.precision(),
+        floors.precision
+    );
+    assert!(
+        all.recall() >= floors.recall,
+        "{name} recall {:.3} fell below its regression floor {}",
+        all.recall(),
+        floors.recall
+    );
+    assert!(
+        all.fpr() <= floors.false_positive_rate,
+        "{name}: {:.1}% of must-stay-unmatched lines matched, above {:.1}%",
+        all.fpr() * 100.0,
+        floors.false_positive_rate * 100.0
+    );
+}
